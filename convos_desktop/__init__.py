@@ -1,0 +1,1 @@
+"""Convos Desktop: the native PySide6 client for customer-service agents."""

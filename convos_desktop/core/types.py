@@ -1,0 +1,403 @@
+"""Typed records shared by core, models and views: the protocol objects of docs/protocol.md.
+
+Records are frozen dataclasses built from server JSON (``from_json``) or from the local cache.
+Times are timezone-aware UTC ``datetime`` objects. Views never see raw JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+def parse_time(value: str | None) -> dt.datetime | None:
+    """Parse the protocol's ISO 8601 UTC time (``...Z``); ``None`` stays ``None``."""
+    if value is None:
+        return None
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(dt.UTC)
+
+
+def format_time(value: dt.datetime | None) -> str | None:
+    """Format a time the way the protocol does (millisecond precision, ``Z``)."""
+    if value is None:
+        return None
+    return value.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Status(StrEnum):
+    """An agent's presence status."""
+
+    ONLINE = "online"
+    BUSY = "busy"
+    UNAVAILABLE = "unavailable"
+
+
+class Screen(StrEnum):
+    """Which kind of screen the agent is on, as the presence heartbeat reports it."""
+
+    CONVERSATIONS = "conversations"
+    OTHER = "other"
+
+
+class View(StrEnum):
+    """The ticket views of the navigation tree."""
+
+    MINE = "mine"
+    UNASSIGNED = "unassigned"
+    ALL = "all"
+
+
+class Direction(StrEnum):
+    """Who a message goes to or comes from."""
+
+    IN = "in"
+    OUT = "out"
+    NOTE = "note"
+    SYSTEM = "system"
+
+
+class Delivery(StrEnum):
+    """The local delivery state of a message: confirmed by the server, or still in the outbox."""
+
+    SENT = "sent"
+    PENDING = "pending"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    """An agent or admin."""
+
+    id: int
+    name: str
+    email: str
+    role: str
+    team_ids: tuple[int, ...]
+    status: Status
+    chosen_status: Status
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Agent:
+        return cls(
+            id=d["id"],
+            name=d["name"],
+            email=d["email"],
+            role=d["role"],
+            team_ids=tuple(d.get("team_ids", ())),
+            status=Status(d["status"]),
+            chosen_status=Status(d.get("chosen_status", d["status"])),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    """A team of agents."""
+
+    id: int
+    name: str
+    agent_ids: tuple[int, ...]
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Team:
+        return cls(id=d["id"], name=d["name"], agent_ids=tuple(d.get("agent_ids", ())))
+
+
+@dataclass(frozen=True, slots=True)
+class Inbox:
+    """An inbox (channel + team + assignment mode)."""
+
+    id: int
+    name: str
+    channel: str
+    team_id: int | None
+    assignment: str
+    max_open_per_agent: int | None
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Inbox:
+        return cls(
+            id=d["id"],
+            name=d["name"],
+            channel=d["channel"],
+            team_id=d.get("team_id"),
+            assignment=d["assignment"],
+            max_open_per_agent=d.get("max_open_per_agent"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """A customer."""
+
+    id: int
+    name: str
+    phone: str | None
+    email: str | None
+    external_id: str | None
+    custom: dict[str, str]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Contact:
+        created = parse_time(d["created_at"])
+        assert created is not None
+        return cls(
+            id=d["id"],
+            name=d["name"],
+            phone=d.get("phone"),
+            email=d.get("email"),
+            external_id=d.get("external_id"),
+            custom=dict(d.get("custom") or {}),
+            created_at=created,
+            updated_at=parse_time(d.get("updated_at")) or created,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FileInfo:
+    """An uploaded file's metadata (the bytes are fetched from ``url``)."""
+
+    id: int
+    name: str
+    kind: str
+    mime: str
+    size: int
+    sha256: str
+    width: int | None
+    height: int | None
+    library: bool
+    url: str
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> FileInfo:
+        return cls(
+            id=d["id"],
+            name=d["name"],
+            kind=d["kind"],
+            mime=d["mime"],
+            size=d["size"],
+            sha256=d.get("sha256", ""),
+            width=d.get("width"),
+            height=d.get("height"),
+            library=bool(d.get("library", False)),
+            url=d.get("url") or f"/api/v1/files/{d['id']}",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Reaction:
+    """One emoji and the agents who chose it."""
+
+    emoji: str
+    agent_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyPreview:
+    """The quoted block of a reply."""
+
+    id: int
+    body: str
+    sender_name: str
+    direction: Direction
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A message of a conversation, confirmed (``id`` > 0) or a local echo (``id`` < 0)."""
+
+    id: int
+    conversation_id: int
+    ticket_id: int | None
+    client_id: str | None
+    direction: Direction
+    sender_type: str
+    sender_id: int | None
+    sender_name: str
+    body: str
+    reply_to: int | None
+    reply_preview: ReplyPreview | None
+    reactions: tuple[Reaction, ...]
+    files: tuple[FileInfo, ...]
+    created_at: dt.datetime
+    delivery: Delivery = Delivery.SENT
+    error: str | None = None  # why a failed send was refused
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Message:
+        rp = d.get("reply_preview")
+        created = parse_time(d["created_at"])
+        assert created is not None
+        return cls(
+            id=d["id"],
+            conversation_id=d["conversation_id"],
+            ticket_id=d.get("ticket_id"),
+            client_id=d.get("client_id"),
+            direction=Direction(d["direction"]),
+            sender_type=d["sender_type"],
+            sender_id=d.get("sender_id"),
+            sender_name=d.get("sender_name", ""),
+            body=d.get("body", ""),
+            reply_to=d.get("reply_to"),
+            reply_preview=(
+                ReplyPreview(rp["id"], rp["body"], rp["sender_name"], Direction(rp["direction"]))
+                if rp
+                else None
+            ),
+            reactions=tuple(
+                Reaction(r["emoji"], tuple(r["agent_ids"])) for r in d.get("reactions", ())
+            ),
+            files=tuple(FileInfo.from_json(f) for f in d.get("files", ())),
+            created_at=created,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """A ticket with what the ticket list shows of it."""
+
+    id: int
+    conversation_id: int
+    inbox_id: int
+    contact_id: int
+    status: str
+    assignee_id: int | None
+    opened_at: dt.datetime
+    assigned_at: dt.datetime | None
+    first_response_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    closed_by: int | None
+    reopen_count: int
+    last_message_at: dt.datetime
+    last_message: Message | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Ticket:
+        opened = parse_time(d["opened_at"])
+        assert opened is not None
+        lm = d.get("last_message")
+        return cls(
+            id=d["id"],
+            conversation_id=d["conversation_id"],
+            inbox_id=d["inbox_id"],
+            contact_id=d["contact_id"],
+            status=d["status"],
+            assignee_id=d.get("assignee_id"),
+            opened_at=opened,
+            assigned_at=parse_time(d.get("assigned_at")),
+            first_response_at=parse_time(d.get("first_response_at")),
+            closed_at=parse_time(d.get("closed_at")),
+            closed_by=d.get("closed_by"),
+            reopen_count=d.get("reopen_count", 0),
+            last_message_at=parse_time(d.get("last_message_at")) or opened,
+            last_message=Message.from_json(lm) if lm else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Canned:
+    """A quick reply (canned response)."""
+
+    id: int
+    shortcut: str
+    text: str
+    language: str | None
+    owner_id: int | None
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Canned:
+        return cls(
+            id=d["id"],
+            shortcut=d["shortcut"],
+            text=d["text"],
+            language=d.get("language"),
+            owner_id=d.get("owner_id"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """An entry of a contact's activity feed."""
+
+    id: int
+    contact_id: int
+    kind: str
+    text: str
+    agent_id: int | None
+    ticket_id: int | None
+    created_at: dt.datetime
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Activity:
+        created = parse_time(d["created_at"])
+        assert created is not None
+        return cls(
+            id=d["id"],
+            contact_id=d["contact_id"],
+            kind=d["kind"],
+            text=d["text"],
+            agent_id=d.get("agent_id"),
+            ticket_id=d.get("ticket_id"),
+            created_at=created,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """The unsent text of a conversation and the message it replies to."""
+
+    conversation_id: int
+    text: str
+    reply_to: int | None
+    is_note: bool = False
+
+
+# --- change notifications from core.sync to models (typed, precise, batched) ---------------
+
+
+@dataclass(frozen=True, slots=True)
+class TicketsChanged:
+    """Tickets inserted or updated (``fields`` names what changed) or removed from view."""
+
+    upserted: tuple[Ticket, ...] = ()
+    fields: frozenset[str] = frozenset()
+    removed_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MessagesChanged:
+    """Messages of one conversation inserted, updated (same id or same client_id) or removed."""
+
+    conversation_id: int
+    upserted: tuple[Message, ...] = ()
+    removed_client_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ContactsChanged:
+    """Contacts inserted or updated."""
+
+    contacts: tuple[Contact, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceChanged:
+    """An agent's effective status changed."""
+
+    agent_id: int
+    status: Status
+    chosen_status: Status
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryChanged:
+    """Agents, teams, inboxes or canned replies changed: small lists, reloaded whole."""
+
+    what: frozenset[str] = field(default_factory=frozenset)  # {"agents","teams","inboxes","canned"}

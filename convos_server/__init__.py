@@ -1,0 +1,1 @@
+"""The reference Convos server: FastAPI + SQLAlchemy, the contract is docs/protocol.md."""

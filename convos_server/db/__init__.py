@@ -1,0 +1,1 @@
+"""Database layer: SQLAlchemy 2 tables, engine set-up and Alembic migrations."""
