@@ -88,7 +88,8 @@ stop_postgres() {
 run_tests() {
   export QT_QPA_PLATFORM=offscreen
   log "ruff"; "$VENV/bin/ruff" check .
-  log "mypy"; "$VENV/bin/mypy" convos_server convos_desktop benchmarks
+  log "ruff format"; "$VENV/bin/ruff" format --check .
+  log "mypy"; "$VENV/bin/mypy"
   start_postgres
   log "pytest"
   "$VENV/bin/python" -m pytest "$@"
