@@ -1,0 +1,46 @@
+"""Login, logout and ``GET /me``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, Field
+
+from convos_server.api.deps import AgentDep, DbDep, TokenDep
+from convos_server.serialize import load_agent
+from convos_server.services import auth
+
+router = APIRouter(tags=["auth"])
+
+
+class LoginBody(BaseModel):
+    """Credentials for ``POST /auth/login``."""
+
+    email: str = Field(min_length=1, max_length=320)
+    password: str = Field(min_length=1, max_length=1000)
+    device: str | None = Field(default=None, max_length=200)
+
+
+@router.post("/auth/login")
+async def login(body: LoginBody, db: DbDep) -> dict[str, Any]:
+    """``{token, agent}``; 401 ``bad_credentials``."""
+    async with db.transaction() as session:
+        token, agent = await auth.login(session, body.email, body.password, body.device)
+        agent_data = await load_agent(session, agent)
+    return {"token": token, "agent": agent_data}
+
+
+@router.post("/auth/logout", status_code=204)
+async def logout(_agent: AgentDep, token: TokenDep, db: DbDep) -> Response:
+    """Revoke the token used for this call."""
+    async with db.transaction() as session:
+        await auth.revoke_token(session, token)
+    return Response(status_code=204)
+
+
+@router.get("/me")
+async def me(agent: AgentDep, db: DbDep) -> dict[str, Any]:
+    """The current agent."""
+    async with db.sessionmaker() as session:
+        return await load_agent(session, agent)

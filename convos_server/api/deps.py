@@ -1,0 +1,70 @@
+"""FastAPI dependencies: the collaborators on ``app.state`` and the authenticated agent."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from convos_server.config import Settings
+from convos_server.db import models as m
+from convos_server.db.engine import Database
+from convos_server.errors import ApiError, forbidden
+from convos_server.services import auth
+from convos_server.services.events import EventBus
+
+_bearer = HTTPBearer(auto_error=False, description="The token from POST /auth/login")
+
+
+def get_db(request: Request) -> Database:
+    """The server's database."""
+    db: Database = request.app.state.db
+    return db
+
+
+def get_bus(request: Request) -> EventBus:
+    """The server's event bus."""
+    bus: EventBus = request.app.state.bus
+    return bus
+
+
+def get_settings(request: Request) -> Settings:
+    """The server's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def bearer_token(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    """The bearer token of the request; 401 ``unauthorized`` when there is none."""
+    if credentials is None or not credentials.credentials:
+        raise ApiError(401, "unauthorized", "Log in first")
+    return credentials.credentials
+
+
+async def current_agent(
+    token: Annotated[str, Depends(bearer_token)], db: Annotated[Database, Depends(get_db)]
+) -> m.Agent:
+    """The agent the bearer token belongs to; 401 ``unauthorized`` for a bad or revoked one."""
+    async with db.sessionmaker() as session:
+        agent = await auth.agent_for_token(session, token)
+    if agent is None:
+        raise ApiError(401, "unauthorized", "Your session has ended; log in again")
+    return agent
+
+
+async def require_admin(agent: Annotated[m.Agent, Depends(current_agent)]) -> m.Agent:
+    """The current agent, who must be an admin; 403 ``forbidden`` otherwise."""
+    if agent.role != "admin":
+        raise forbidden("Only admins may do this")
+    return agent
+
+
+DbDep = Annotated[Database, Depends(get_db)]
+BusDep = Annotated[EventBus, Depends(get_bus)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+TokenDep = Annotated[str, Depends(bearer_token)]
+AgentDep = Annotated[m.Agent, Depends(current_agent)]
+AdminDep = Annotated[m.Agent, Depends(require_admin)]

@@ -1,0 +1,22 @@
+"""``GET /health``: liveness plus a database round trip, no authentication."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from sqlalchemy import text
+
+from convos_server.api.deps import DbDep
+from convos_server.db.models import utcnow
+from convos_server.serialize import iso
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health")
+async def health(db: DbDep) -> dict[str, Any]:
+    """``{status: "ok", database, server_time}`` when the database answers."""
+    async with db.sessionmaker() as session:
+        await session.execute(text("SELECT 1"))
+    return {"status": "ok", "database": db.engine.dialect.name, "server_time": iso(utcnow())}

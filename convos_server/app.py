@@ -1,0 +1,92 @@
+"""The FastAPI application factory.
+
+Everything the handlers need lives on ``app.state`` (``settings``, ``db``, ``engine``,
+``sessionmaker``, ``bus``); nothing is a module global, so several apps can live in one
+process (the tests do that). The lifespan starts the event reader, the presence sweeper and
+the event retention pruning, and stops them cleanly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, FastAPI
+
+from convos_server.api import auth, health
+from convos_server.config import Settings
+from convos_server.db.engine import Database
+from convos_server.errors import install_error_handlers
+from convos_server.services.events import EventBus
+from convos_server.services.presence import run_sweeper
+
+log = logging.getLogger("convos.server")
+
+API_PREFIX = "/api/v1"
+PRUNE_INTERVAL_S = 3600.0
+
+# Every router of the API, mounted under API_PREFIX in this order.
+ROUTERS: list[APIRouter] = [
+    health.router,
+    auth.router,
+]
+
+
+async def _prune_forever(bus: EventBus, retention_days: float) -> None:
+    while True:
+        try:
+            await bus.prune(retention_days)
+        except Exception:
+            log.exception("event pruning failed")
+        await asyncio.sleep(PRUNE_INTERVAL_S)
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    db: Database = app.state.db
+    bus: EventBus = app.state.bus
+    await bus.start()
+    tasks = [
+        asyncio.create_task(
+            run_sweeper(db, bus, settings.presence_ttl_s, settings.presence_sweep_s),
+            name="convos-presence-sweeper",
+        ),
+        asyncio.create_task(
+            _prune_forever(bus, settings.event_retention_days), name="convos-event-pruning"
+        ),
+    ]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await bus.stop()
+        await db.dispose()
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """A Convos server application for ``settings`` (the database must be at head)."""
+    app = FastAPI(
+        title="Convos server",
+        version="1",
+        lifespan=_lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    db = Database(settings.database_url)
+    app.state.settings = settings
+    app.state.db = db
+    app.state.engine = db.engine
+    app.state.sessionmaker = db.sessionmaker
+    app.state.bus = EventBus(db)
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    return app

@@ -1,0 +1,137 @@
+"""The ``convos-server`` command: ``serve`` and ``create-admin`` (one function per subcommand)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import socket
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+from sqlalchemy import select
+
+from convos_server.app import create_app
+from convos_server.config import Settings
+from convos_server.db import models as m
+from convos_server.db.engine import Database
+from convos_server.db.migrate import upgrade_to_head
+from convos_server.services.auth import hash_password
+
+log = logging.getLogger("convos.cli")
+
+
+def add_database_options(parser: argparse.ArgumentParser) -> None:
+    """The options every subcommand that opens the database takes."""
+    parser.add_argument("--database-url", help="SQLAlchemy URL (default: SQLite in the data dir)")
+    parser.add_argument("--data-dir", help="where the database and uploads live")
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Settings from the environment with the command-line options on top."""
+    overrides = {
+        "database_url": args.database_url,
+        "data_dir": args.data_dir,
+        "presence_ttl_s": getattr(args, "presence_ttl", None),
+    }
+    return Settings.from_env(**overrides)
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening socket, bound before uvicorn starts so ``--port 0`` can report its port."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+async def serve(settings: Settings, host: str, port: int) -> None:
+    """Upgrade the database, then serve the API until interrupted."""
+    await upgrade_to_head(settings.database_url)
+    sock = bind_socket(host, port)
+    bound_port = sock.getsockname()[1]
+    url_host = f"[{host}]" if ":" in host else host
+    print(f"Convos server listening on http://{url_host}:{bound_port}", flush=True)
+    config = uvicorn.Config(
+        create_app(settings), log_level="info", access_log=False, timeout_graceful_shutdown=3
+    )
+    await uvicorn.Server(config).serve(sockets=[sock])
+
+
+def add_serve_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``serve``: run the server in this process."""
+    parser = commands.add_parser("serve", help="run the server")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    parser.add_argument("--presence-ttl", type=float, help="seconds without heartbeat")
+    add_database_options(parser)
+    parser.set_defaults(
+        run=lambda args: asyncio.run(serve(settings_from(args), args.host, args.port))
+    )
+
+
+async def create_admin(settings: Settings, email: str, password: str, name: str) -> int:
+    """Create an admin, or make the agent with that email an admin with that password."""
+    await upgrade_to_head(settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as session:
+            email = email.strip().lower()
+            agent = await session.scalar(select(m.Agent).where(m.Agent.email == email))
+            if agent is None:
+                agent = m.Agent(email=email, name=name)
+                session.add(agent)
+            agent.role = "admin"
+            agent.active = True
+            agent.password_hash = hash_password(password)
+            await session.flush()
+            return agent.id
+    finally:
+        await db.dispose()
+
+
+def _run_create_admin(args: argparse.Namespace) -> None:
+    if not args.password:
+        sys.exit("create-admin: the password must not be empty")
+    agent_id = asyncio.run(
+        create_admin(settings_from(args), args.email, args.password, args.name or args.email)
+    )
+    print(f"Admin {args.email} ready (agent id {agent_id})", flush=True)
+
+
+def add_create_admin_command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    """``create-admin``: create (or reset) an admin account."""
+    parser = commands.add_parser("create-admin", help="create or reset an admin account")
+    parser.add_argument("--email", required=True)
+    parser.add_argument("--password", required=True)
+    parser.add_argument("--name", help="display name (default: the email)")
+    add_database_options(parser)
+    parser.set_defaults(run=_run_create_admin)
+
+
+# Each entry adds one subcommand; a new subcommand is one more function here.
+COMMANDS = [add_serve_command, add_create_admin_command]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(prog="convos-server", description="The Convos server")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for add_command in COMMANDS:
+        add_command(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of ``convos-server`` and ``python -m convos_server``."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    args = build_parser().parse_args(argv)
+    args.run(args)

@@ -1,0 +1,54 @@
+"""Alembic migrations driven from code: no ``alembic.ini`` is needed at run time."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Connection
+
+from convos_server.db.engine import create_engine
+
+log = logging.getLogger("convos.db")
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic config pointing at the migrations inside the package."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+async def upgrade_to_head(database_url: str) -> None:
+    """Bring the database at ``database_url`` to the newest schema revision."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(
+                lambda sync_connection: command.upgrade(alembic_config(sync_connection), "head")
+            )
+    finally:
+        await engine.dispose()
+    log.info("database schema is at head")
+
+
+async def make_revision(database_url: str, message: str) -> None:
+    """Autogenerate a new revision from the difference between ``models.py`` and the database.
+
+    A development helper: upgrade a scratch database to head first, then call this.
+    """
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(
+                lambda sync_connection: command.revision(
+                    alembic_config(sync_connection), message=message, autogenerate=True
+                )
+            )
+    finally:
+        await engine.dispose()

@@ -1,0 +1,327 @@
+"""Protocol JSON for every object of docs/protocol.md, one function per object.
+
+The ``*_json`` functions format rows that are already loaded; the ``load_*`` functions fetch
+what a list of rows needs (team ids, reactions, files, reply previews, last messages) in a few
+bulk queries, never one query per row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from convos_server.db import models as m
+
+Json = dict[str, Any]
+REPLY_PREVIEW_CHARS = 200
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    """The protocol's time format: ISO 8601 UTC, milliseconds, ``Z``."""
+    if value is None:
+        return None
+    return value.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def agent_json(agent: m.Agent, team_ids: Sequence[int]) -> Json:
+    """An Agent: ``status`` is the effective status."""
+    return {
+        "id": agent.id,
+        "name": agent.name,
+        "email": agent.email,
+        "role": agent.role,
+        "team_ids": sorted(team_ids),
+        "status": agent.status,
+        "chosen_status": agent.chosen_status,
+        "active": agent.active,
+    }
+
+
+def team_json(team: m.Team, agent_ids: Sequence[int]) -> Json:
+    """A Team with its members."""
+    return {"id": team.id, "name": team.name, "agent_ids": sorted(agent_ids)}
+
+
+def inbox_json(inbox: m.Inbox, api_key: str | None = None) -> Json:
+    """An Inbox; ``api_key`` only right after it was created or rotated (it is stored hashed)."""
+    data: Json = {
+        "id": inbox.id,
+        "name": inbox.name,
+        "channel": inbox.channel,
+        "team_id": inbox.team_id,
+        "assignment": inbox.assignment,
+        "max_open_per_agent": inbox.max_open_per_agent,
+    }
+    if api_key is not None:
+        data["api_key"] = api_key
+    return data
+
+
+def contact_json(contact: m.Contact) -> Json:
+    """A Contact."""
+    return {
+        "id": contact.id,
+        "name": contact.name,
+        "phone": contact.phone,
+        "email": contact.email,
+        "external_id": contact.external_id,
+        "custom": dict(contact.custom or {}),
+        "created_at": iso(contact.created_at),
+        "updated_at": iso(contact.updated_at),
+    }
+
+
+def file_json(file: m.File) -> Json:
+    """A File, with the URL its bytes are served from."""
+    return {
+        "id": file.id,
+        "name": file.name,
+        "kind": file.kind,
+        "mime": file.mime,
+        "size": file.size,
+        "sha256": file.sha256,
+        "width": file.width,
+        "height": file.height,
+        "library": file.library,
+        "created_at": iso(file.created_at),
+        "url": f"/api/v1/files/{file.id}",
+    }
+
+
+def reply_preview_json(message: m.Message) -> Json:
+    """The quoted message shown above a reply."""
+    return {
+        "id": message.id,
+        "body": message.body[:REPLY_PREVIEW_CHARS],
+        "sender_name": message.sender_name,
+        "direction": message.direction,
+    }
+
+
+def message_json(
+    message: m.Message,
+    reactions: Sequence[Json] = (),
+    files: Sequence[Json] = (),
+    reply_preview: Json | None = None,
+) -> Json:
+    """A Message; reactions, files and the reply preview come from ``load_messages``."""
+    return {
+        "id": message.id,
+        "conversation_id": message.conversation_id,
+        "ticket_id": message.ticket_id,
+        "client_id": message.client_id,
+        "direction": message.direction,
+        "sender_type": message.sender_type,
+        "sender_id": message.sender_id,
+        "sender_name": message.sender_name,
+        "body": message.body,
+        "reply_to": message.reply_to,
+        "reply_preview": reply_preview,
+        "reactions": list(reactions),
+        "files": list(files),
+        "created_at": iso(message.created_at),
+    }
+
+
+def ticket_json(ticket: m.Ticket, last_message: Json | None) -> Json:
+    """A Ticket with the last message of its conversation."""
+    return {
+        "id": ticket.id,
+        "conversation_id": ticket.conversation_id,
+        "inbox_id": ticket.inbox_id,
+        "contact_id": ticket.contact_id,
+        "status": ticket.status,
+        "assignee_id": ticket.assignee_id,
+        "opened_at": iso(ticket.opened_at),
+        "assigned_at": iso(ticket.assigned_at),
+        "first_response_at": iso(ticket.first_response_at),
+        "closed_at": iso(ticket.closed_at),
+        "closed_by": ticket.closed_by,
+        "reopen_count": ticket.reopen_count,
+        "last_message": last_message,
+        "last_message_at": iso(ticket.last_message_at),
+    }
+
+
+def conversation_json(conversation: m.Conversation, last_message: Json | None) -> Json:
+    """A Conversation with its last message."""
+    return {
+        "id": conversation.id,
+        "contact_id": conversation.contact_id,
+        "inbox_id": conversation.inbox_id,
+        "origin": conversation.origin,
+        "created_at": iso(conversation.created_at),
+        "last_message_at": iso(conversation.last_message_at),
+        "open_ticket_id": conversation.open_ticket_id,
+        "last_message": last_message,
+    }
+
+
+def canned_json(canned: m.CannedReply) -> Json:
+    """A canned (quick) reply."""
+    return {
+        "id": canned.id,
+        "shortcut": canned.shortcut,
+        "text": canned.text,
+        "language": canned.language,
+        "owner_id": canned.owner_id,
+        "updated_at": iso(canned.updated_at),
+    }
+
+
+def activity_json(activity: m.Activity) -> Json:
+    """An entry of a contact's activity feed."""
+    return {
+        "id": activity.id,
+        "contact_id": activity.contact_id,
+        "kind": activity.kind,
+        "text": activity.text,
+        "agent_id": activity.agent_id,
+        "ticket_id": activity.ticket_id,
+        "created_at": iso(activity.created_at),
+    }
+
+
+async def load_agents(session: AsyncSession, agents: Sequence[m.Agent]) -> list[Json]:
+    """Agents as JSON, with their team ids from one query."""
+    ids = [agent.id for agent in agents]
+    teams: dict[int, list[int]] = defaultdict(list)
+    if ids:
+        rows = await session.execute(
+            select(m.TeamMember.agent_id, m.TeamMember.team_id).where(
+                m.TeamMember.agent_id.in_(ids)
+            )
+        )
+        for agent_id, team_id in rows:
+            teams[agent_id].append(team_id)
+    return [agent_json(agent, teams[agent.id]) for agent in agents]
+
+
+async def load_agent(session: AsyncSession, agent: m.Agent) -> Json:
+    """One Agent as JSON."""
+    return (await load_agents(session, [agent]))[0]
+
+
+async def load_teams(session: AsyncSession, teams: Sequence[m.Team]) -> list[Json]:
+    """Teams as JSON, with their members from one query."""
+    ids = [team.id for team in teams]
+    members: dict[int, list[int]] = defaultdict(list)
+    if ids:
+        rows = await session.execute(
+            select(m.TeamMember.team_id, m.TeamMember.agent_id).where(m.TeamMember.team_id.in_(ids))
+        )
+        for team_id, agent_id in rows:
+            members[team_id].append(agent_id)
+    return [team_json(team, members[team.id]) for team in teams]
+
+
+async def load_files_by_message(
+    session: AsyncSession, message_ids: Sequence[int]
+) -> dict[int, list[Json]]:
+    """The files attached to each message, in attachment order."""
+    files: dict[int, list[Json]] = defaultdict(list)
+    if not message_ids:
+        return files
+    rows = await session.execute(
+        select(m.MessageFile.message_id, m.File)
+        .join(m.File, m.File.id == m.MessageFile.file_id)
+        .where(m.MessageFile.message_id.in_(message_ids))
+        .order_by(m.MessageFile.message_id, m.MessageFile.position)
+    )
+    for message_id, file in rows:
+        files[message_id].append(file_json(file))
+    return files
+
+
+async def _load_reactions(
+    session: AsyncSession, message_ids: Sequence[int]
+) -> dict[int, list[Json]]:
+    by_message: dict[int, dict[str, list[int]]] = defaultdict(dict)
+    if message_ids:
+        rows = await session.execute(
+            select(m.Reaction.message_id, m.Reaction.emoji, m.Reaction.agent_id)
+            .where(m.Reaction.message_id.in_(message_ids))
+            .order_by(m.Reaction.message_id, m.Reaction.created_at, m.Reaction.agent_id)
+        )
+        for message_id, emoji, agent_id in rows:
+            by_message[message_id].setdefault(emoji, []).append(agent_id)
+    return {
+        message_id: [{"emoji": emoji, "agent_ids": ids} for emoji, ids in emojis.items()]
+        for message_id, emojis in by_message.items()
+    }
+
+
+async def load_messages(session: AsyncSession, messages: Sequence[m.Message]) -> list[Json]:
+    """Messages as JSON with reactions, files and reply previews: three queries in all."""
+    ids = [message.id for message in messages]
+    reactions = await _load_reactions(session, ids)
+    files = await load_files_by_message(session, ids)
+    quoted_ids = {message.reply_to for message in messages if message.reply_to is not None}
+    previews: dict[int, Json] = {}
+    if quoted_ids:
+        quoted = await session.scalars(select(m.Message).where(m.Message.id.in_(quoted_ids)))
+        previews = {message.id: reply_preview_json(message) for message in quoted}
+    return [
+        message_json(
+            message,
+            reactions.get(message.id, ()),
+            files.get(message.id, ()),
+            previews.get(message.reply_to) if message.reply_to is not None else None,
+        )
+        for message in messages
+    ]
+
+
+async def load_message(session: AsyncSession, message: m.Message) -> Json:
+    """One Message as JSON."""
+    return (await load_messages(session, [message]))[0]
+
+
+async def _last_messages(
+    session: AsyncSession, message_ids: Iterable[int | None]
+) -> dict[int, Json]:
+    wanted = {message_id for message_id in message_ids if message_id is not None}
+    if not wanted:
+        return {}
+    rows = list(await session.scalars(select(m.Message).where(m.Message.id.in_(wanted))))
+    return {data["id"]: data for data in await load_messages(session, rows)}
+
+
+async def load_conversations(
+    session: AsyncSession, conversations: Sequence[m.Conversation]
+) -> list[Json]:
+    """Conversations as JSON with their last messages."""
+    last = await _last_messages(session, (c.last_message_id for c in conversations))
+    return [
+        conversation_json(c, last.get(c.last_message_id) if c.last_message_id else None)
+        for c in conversations
+    ]
+
+
+async def load_tickets(session: AsyncSession, tickets: Sequence[m.Ticket]) -> list[Json]:
+    """Tickets as JSON, each with the last message of its conversation."""
+    conversation_ids = {ticket.conversation_id for ticket in tickets}
+    last_ids: dict[int, int | None] = {}
+    if conversation_ids:
+        rows = await session.execute(
+            select(m.Conversation.id, m.Conversation.last_message_id).where(
+                m.Conversation.id.in_(conversation_ids)
+            )
+        )
+        last_ids = dict(rows.tuples().all())
+    last = await _last_messages(session, last_ids.values())
+    result = []
+    for ticket in tickets:
+        message_id = last_ids.get(ticket.conversation_id)
+        result.append(ticket_json(ticket, last.get(message_id) if message_id else None))
+    return result
+
+
+async def load_ticket(session: AsyncSession, ticket: m.Ticket) -> Json:
+    """One Ticket as JSON."""
+    return (await load_tickets(session, [ticket]))[0]

@@ -1,0 +1,100 @@
+"""Passwords (argon2), bearer tokens (random, stored as SHA-256) and inbox API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from convos_server.db import models as m
+from convos_server.errors import ApiError
+
+log = logging.getLogger("convos.auth")
+
+_hasher = PasswordHasher()
+# Verified when the email is unknown, so a login takes as long either way.
+_DUMMY_HASH = _hasher.hash("convos-dummy-password")
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password``."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """Whether ``password`` matches ``password_hash``."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_secret() -> str:
+    """A fresh random token or API key: 32 bytes, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def secret_hash(secret: str) -> str:
+    """The SHA-256 hex digest under which a token or API key is stored."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+async def login(
+    session: AsyncSession, email: str, password: str, device: str | None
+) -> tuple[str, m.Agent]:
+    """Check the credentials and open a session: ``(token, agent)``; 401 ``bad_credentials``."""
+    agent = await session.scalar(
+        select(m.Agent).where(m.Agent.email == email.strip().lower(), m.Agent.active.is_(True))
+    )
+    if agent is None:
+        verify_password(_DUMMY_HASH, password)
+        raise ApiError(401, "bad_credentials", "Wrong email or password")
+    if not verify_password(agent.password_hash, password):
+        raise ApiError(401, "bad_credentials", "Wrong email or password")
+    token = new_secret()
+    session.add(
+        m.AuthToken(
+            agent_id=agent.id, token_hash=secret_hash(token), device=device, last_used_at=m.utcnow()
+        )
+    )
+    log.info("agent %s logged in", agent.id)
+    return token, agent
+
+
+async def agent_for_token(session: AsyncSession, token: str) -> m.Agent | None:
+    """The active agent a live (not revoked) token belongs to, or ``None``."""
+    return await session.scalar(
+        select(m.Agent)
+        .join(m.AuthToken, m.AuthToken.agent_id == m.Agent.id)
+        .where(
+            m.AuthToken.token_hash == secret_hash(token),
+            m.AuthToken.revoked_at.is_(None),
+            m.Agent.active.is_(True),
+        )
+    )
+
+
+async def revoke_token(session: AsyncSession, token: str) -> None:
+    """Revoke a token; later requests with it get 401."""
+    await session.execute(
+        update(m.AuthToken)
+        .where(m.AuthToken.token_hash == secret_hash(token), m.AuthToken.revoked_at.is_(None))
+        .values(revoked_at=m.utcnow())
+    )
+
+
+async def inbox_for_key(session: AsyncSession, inbox_id: int, api_key: str | None) -> m.Inbox:
+    """The inbox an ingress call addresses, if ``api_key`` is its key; 403 ``forbidden`` else."""
+    inbox = await session.get(m.Inbox, inbox_id)
+    if (
+        inbox is None
+        or not api_key
+        or not secrets.compare_digest(inbox.api_key_hash, secret_hash(api_key))
+    ):
+        raise ApiError(403, "forbidden", "Bad inbox API key")
+    return inbox

@@ -1,0 +1,290 @@
+"""The event bus: events are rows written in the business transaction, then fanned out.
+
+Writers call ``await bus.publish(session, type, data, inbox_id=..., agent_id=...)`` inside
+their transaction and ``bus.wake()`` after the commit. One reader task per process loads new
+rows once per wake-up (or poll tick) and hands them to the subscriber queues of the SSE
+streams, filtered by visibility. On PostgreSQL each event-writing transaction takes an
+advisory lock before inserting, so sequence order equals commit order, and sends
+``NOTIFY convos_events`` so the readers of every server process wake up (DESIGN §5).
+
+Visibility of an event row: ``inbox_id`` visible to the agent, or ``agent_id`` equal to the
+agent, or both null (everyone).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from convos_server.db import models as m
+from convos_server.db.engine import Database
+from convos_server.services.visibility import Visibility, visibility_for, visibility_map
+
+log = logging.getLogger("convos.events")
+
+NOTIFY_CHANNEL = "convos_events"
+# Any constant works; it only has to be the same in every server process.
+ADVISORY_LOCK_KEY = 7_436_001
+READ_BATCH = 500
+# Event types after which subscribers' visible inbox sets are read again.
+VISIBILITY_TYPES = frozenset({"inbox.changed", "agent.changed"})
+_LOCKED_TRANSACTION = "convos_events_locked_transaction"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """One event row as the streams need it; ``data`` is the JSON text sent as is."""
+
+    seq: int
+    type: str
+    data: str
+    inbox_id: int | None
+    agent_id: int | None
+
+
+def is_visible(event: StoredEvent, visibility: Visibility) -> bool:
+    """Whether the agent with ``visibility`` may receive ``event``."""
+    if event.inbox_id is None and event.agent_id is None:
+        return True
+    if event.agent_id is not None and event.agent_id == visibility.agent_id:
+        return True
+    return event.inbox_id is not None and visibility.sees_inbox(event.inbox_id)
+
+
+class Subscription:
+    """The live side of one event stream: a bounded queue fed by the bus reader.
+
+    ``start_seq`` is the reader position when it subscribed: the queue gets every event after
+    it, the stream reads older ones from the table. ``overflowed`` is set when the queue was
+    full: the bus drops the subscription and the client resumes with ``Last-Event-ID``.
+    """
+
+    def __init__(self, visibility: Visibility, start_seq: int, queue_size: int) -> None:
+        self.visibility = visibility
+        self.start_seq = start_seq
+        self.queue: asyncio.Queue[StoredEvent] = asyncio.Queue(queue_size)
+        self.overflowed = False
+
+
+class EventBus:
+    """Publishes events in transactions and fans them out to subscribers."""
+
+    def __init__(self, db: Database, *, queue_size: int = 2000, poll_s: float = 1.0) -> None:
+        self._db = db
+        self._queue_size = queue_size
+        self._poll_s = poll_s
+        self._subscriptions: set[Subscription] = set()
+        self._wakeup = asyncio.Event()
+        self._head = 0
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # -- writing -------------------------------------------------------------------------
+
+    async def publish(
+        self,
+        session: AsyncSession,
+        type_: str,
+        data: dict[str, Any],
+        *,
+        inbox_id: int | None = None,
+        agent_id: int | None = None,
+    ) -> int:
+        """Add an event to the transaction of ``session``; returns its sequence number."""
+        first_in_transaction = await self._lock_sequence(session)
+        event = m.Event(
+            type=type_,
+            data=json.dumps(data, separators=(",", ":"), ensure_ascii=False),
+            inbox_id=inbox_id,
+            agent_id=agent_id,
+        )
+        session.add(event)
+        await session.flush()
+        if first_in_transaction and self._db.is_postgres:
+            await session.execute(
+                text("SELECT pg_notify(:channel, :seq)"),
+                {"channel": NOTIFY_CHANNEL, "seq": str(event.id)},
+            )
+        return event.id
+
+    async def _lock_sequence(self, session: AsyncSession) -> bool:
+        """Take the PostgreSQL sequence lock once per transaction; True the first time."""
+        transaction = session.sync_session.get_transaction()
+        if session.info.get(_LOCKED_TRANSACTION) is transaction:
+            return False
+        if self._db.is_postgres:
+            await session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
+            )
+        session.info[_LOCKED_TRANSACTION] = transaction
+        return True
+
+    def wake(self) -> None:
+        """Tell the reader that events were committed."""
+        self._wakeup.set()
+
+    # -- reading -------------------------------------------------------------------------
+
+    async def stored_head(self) -> int:
+        """The newest sequence number in the table (0 when empty)."""
+        async with self._db.sessionmaker() as session:
+            return int(await session.scalar(select(func.coalesce(func.max(m.Event.id), 0))) or 0)
+
+    async def oldest_seq(self) -> int | None:
+        """The oldest sequence number still kept, ``None`` when the table is empty."""
+        async with self._db.sessionmaker() as session:
+            value = await session.scalar(select(func.min(m.Event.id)))
+        return None if value is None else int(value)
+
+    async def read(self, after: int, until: int) -> AsyncIterator[list[StoredEvent]]:
+        """Stored events with ``after < seq <= until``, in batches, oldest first."""
+        while after < until:
+            batch = await self._load(after, until)
+            if not batch:
+                return
+            yield batch
+            after = batch[-1].seq
+
+    async def _load(self, after: int, until: int | None = None) -> list[StoredEvent]:
+        query = select(
+            m.Event.id, m.Event.type, m.Event.data, m.Event.inbox_id, m.Event.agent_id
+        ).where(m.Event.id > after)
+        if until is not None:
+            query = query.where(m.Event.id <= until)
+        async with self._db.sessionmaker() as session:
+            rows = await session.execute(query.order_by(m.Event.id).limit(READ_BATCH))
+            return [StoredEvent(*row) for row in rows]
+
+    # -- subscribers ---------------------------------------------------------------------
+
+    async def subscribe(self, agent: m.Agent) -> Subscription:
+        """Start receiving live events visible to ``agent``."""
+        async with self._db.sessionmaker() as session:
+            visibility = await visibility_for(session, agent)
+        subscription = Subscription(visibility, self._head, self._queue_size)
+        self._subscriptions.add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        """Stop feeding ``subscription``."""
+        self._subscriptions.discard(subscription)
+
+    @property
+    def subscriber_count(self) -> int:
+        """How many streams are subscribed in this process."""
+        return len(self._subscriptions)
+
+    def _dispatch(self, event: StoredEvent) -> None:
+        for subscription in list(self._subscriptions):
+            if not is_visible(event, subscription.visibility):
+                continue
+            try:
+                subscription.queue.put_nowait(event)
+            except asyncio.QueueFull:
+                log.warning(
+                    "dropping a slow event subscriber of agent %s", subscription.visibility.agent_id
+                )
+                subscription.overflowed = True
+                self._subscriptions.discard(subscription)
+
+    async def _refresh_visibility(self) -> None:
+        subscriptions = list(self._subscriptions)
+        admin_by_agent = {s.visibility.agent_id: s.visibility.everything for s in subscriptions}
+        async with self._db.sessionmaker() as session:
+            roles = dict(
+                (
+                    await session.execute(
+                        select(m.Agent.id, m.Agent.role).where(m.Agent.id.in_(admin_by_agent))
+                    )
+                )
+                .tuples()
+                .all()
+            )
+            admin_by_agent = {a: roles.get(a) == "admin" for a in admin_by_agent}
+            fresh = await visibility_map(session, admin_by_agent)
+        for subscription in subscriptions:
+            subscription.visibility = fresh[subscription.visibility.agent_id]
+
+    async def _drain(self) -> None:
+        while True:
+            batch = await self._load(self._head)
+            for event in batch:
+                if event.type in VISIBILITY_TYPES and self._subscriptions:
+                    await self._refresh_visibility()
+                self._dispatch(event)
+                self._head = event.seq
+            if len(batch) < READ_BATCH:
+                return
+
+    async def _read_loop(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), self._poll_s)
+            self._wakeup.clear()
+            try:
+                await self._drain()
+            except Exception:
+                log.exception("event reader failed; retrying")
+                await asyncio.sleep(self._poll_s)
+
+    async def _listen_loop(self) -> None:
+        """PostgreSQL: wake the reader on NOTIFY from any server process; reconnect on loss."""
+        dsn = self._db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        while True:
+            try:
+                await self._listen_until_lost(dsn)
+                log.warning("LISTEN connection lost; reconnecting")
+            except (OSError, asyncpg.PostgresError):
+                log.warning("LISTEN connection failed; polling until it is back", exc_info=True)
+                await asyncio.sleep(max(self._poll_s, 1.0))
+
+    async def _listen_until_lost(self, dsn: str) -> None:
+        connection = await asyncpg.connect(dsn)
+        lost = asyncio.Event()
+        connection.add_termination_listener(lambda _connection: lost.set())
+        try:
+            await connection.add_listener(NOTIFY_CHANNEL, lambda *_args: self.wake())
+            self.wake()
+            await lost.wait()
+        finally:
+            await connection.close()
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start the reader (and the LISTEN connection on PostgreSQL)."""
+        self._head = await self.stored_head()
+        self._tasks.append(asyncio.create_task(self._read_loop(), name="convos-event-reader"))
+        if self._db.is_postgres:
+            self._tasks.append(asyncio.create_task(self._listen_loop(), name="convos-listen"))
+
+    async def stop(self) -> None:
+        """Stop the background tasks."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+
+    async def prune(self, retention_days: float) -> int:
+        """Delete events older than the retention, always keeping the newest one."""
+        cutoff = m.utcnow() - dt.timedelta(days=retention_days)
+        async with self._db.transaction() as session:
+            newest = select(func.max(m.Event.id)).scalar_subquery()
+            result = await session.execute(
+                delete(m.Event).where(m.Event.created_at < cutoff, m.Event.id < newest)
+            )
+        removed = int(getattr(result, "rowcount", 0) or 0)
+        if removed:
+            log.info("pruned %d events older than %s days", removed, retention_days)
+        return removed
