@@ -1,0 +1,229 @@
+"""``POST /files`` (streamed multipart upload), ``GET /files/{id}`` and the file library.
+
+The upload is parsed straight from the request stream: file bytes go to disk in chunks as they
+arrive and the request is cut off as soon as the size limit is passed, so neither memory nor
+disk ever holds more than the limit.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
+
+from convos_server.api.deps import AgentDep, DbDep, SettingsDep
+from convos_server.config import Settings
+from convos_server.errors import forbidden, invalid, not_found
+from convos_server.serialize import file_json
+from convos_server.services import files
+from convos_server.services.visibility import visibility_for
+
+log = logging.getLogger("convos.files")
+router = APIRouter(tags=["files"])
+
+_FIELD_MAX_BYTES = 1024
+# Room for the multipart framing and the small fields around the file.
+_FORM_OVERHEAD_BYTES = 64 * 1024
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def storage_for(settings: Settings) -> files.FileStorage:
+    """The file store inside the server's data dir."""
+    return files.FileStorage(settings.data_dir / "files")
+
+
+class _UploadForm:
+    """Streaming ``multipart/form-data`` reader for one ``file`` part plus small text fields.
+
+    The parser's callbacks only collect; ``read`` writes the collected file bytes to the sink
+    after each chunk, so disk writes happen off the event loop.
+    """
+
+    def __init__(self, sink: files.UploadSink) -> None:
+        self.sink = sink
+        self.fields: dict[str, str] = {}
+        self.filename: str | None = None
+        self._pending: list[bytes] = []
+        self._header_name = b""
+        self._header_value = b""
+        self._disposition = b""
+        self._part_name = ""
+        self._part_is_file = False
+        self._field_value = bytearray()
+
+    async def read(self, request: Request, boundary: bytes) -> None:
+        """Consume the request body; ``ApiError`` for malformed forms or too much data."""
+        parser = MultipartParser(
+            boundary,
+            {
+                "on_part_begin": self._on_part_begin,
+                "on_header_field": self._on_header_field,
+                "on_header_value": self._on_header_value,
+                "on_header_end": self._on_header_end,
+                "on_headers_finished": self._on_headers_finished,
+                "on_part_data": self._on_part_data,
+                "on_part_end": self._on_part_end,
+            },
+        )
+        try:
+            async for chunk in request.stream():
+                parser.write(chunk)
+                for data in self._pending:
+                    await self.sink.write(data)
+                self._pending.clear()
+            parser.finalize()
+        except MultipartParseError as exc:
+            raise invalid(f"Malformed multipart form: {exc}", field="file") from exc
+        if self.filename is None:
+            raise invalid("The form has no file part", field="file")
+
+    def _on_part_begin(self) -> None:
+        self._disposition = b""
+        self._part_name = ""
+        self._part_is_file = False
+        self._field_value = bytearray()
+
+    def _on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self._header_name += data[start:end]
+
+    def _on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self._header_value += data[start:end]
+
+    def _on_header_end(self) -> None:
+        if self._header_name.strip().lower() == b"content-disposition":
+            self._disposition = self._header_value
+        self._header_name = b""
+        self._header_value = b""
+
+    def _on_headers_finished(self) -> None:
+        _, options = parse_options_header(self._disposition)
+        self._part_name = options.get(b"name", b"").decode("utf-8", "replace")
+        if self._part_name == "file" and b"filename" in options:
+            if self.filename is not None:
+                raise invalid("Send one file per upload", field="file")
+            self.filename = options[b"filename"].decode("utf-8", "replace")
+            self._part_is_file = True
+
+    def _on_part_data(self, data: bytes, start: int, end: int) -> None:
+        if self._part_is_file:
+            self._pending.append(data[start:end])
+            return
+        self._field_value += data[start:end]
+        if len(self._field_value) > _FIELD_MAX_BYTES:
+            raise invalid("Form field too long", field=self._part_name or None)
+
+    def _on_part_end(self) -> None:
+        if not self._part_is_file and self._part_name:
+            self.fields[self._part_name] = self._field_value.decode("utf-8", "replace")
+
+
+def _boundary(request: Request) -> bytes:
+    content_type, options = parse_options_header(request.headers.get("content-type", ""))
+    boundary = options.get(b"boundary")
+    if content_type != b"multipart/form-data" or not boundary:
+        raise invalid("Send the file as multipart/form-data", field="file")
+    return boundary
+
+
+def _requested_kind(fields: dict[str, str]) -> str | None:
+    kind = fields.get("kind", "").strip()
+    if not kind:
+        return None
+    if kind not in files.KINDS:
+        raise invalid(f"Unknown file kind {kind!r}", field="kind")
+    return kind
+
+
+def _library_flag(fields: dict[str, str]) -> bool:
+    value = fields.get("library", "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise invalid("library must be 1 or 0", field="library")
+
+
+@router.post("/files", status_code=201)
+async def upload_file(
+    request: Request, agent: AgentDep, db: DbDep, settings: SettingsDep
+) -> dict[str, Any]:
+    """Store one uploaded file; 413 ``too_large``, 422 ``unsupported_type``/``sticker_invalid``."""
+    limit = settings.max_upload_bytes
+    declared_length = request.headers.get("content-length", "")
+    if declared_length.isdigit() and int(declared_length) > limit + _FORM_OVERHEAD_BYTES:
+        raise files.TooLargeError(limit)
+    boundary = _boundary(request)
+    storage = storage_for(settings)
+    sink = files.UploadSink(storage, limit)
+    form = _UploadForm(sink)
+    try:
+        await form.read(request, boundary)
+        await sink.finish()
+        kind = _requested_kind(form.fields)
+        library = _library_flag(form.fields)
+        if library and agent.role != "admin":
+            raise forbidden("Only admins may add files to the library")
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await sink.discard()
+        raise
+    sniffed = await files.inspect_upload(sink, kind)
+    async with db.transaction() as session:
+        file = await files.record_upload(
+            session,
+            storage,
+            sink,
+            sniffed,
+            name=form.filename or "",
+            requested_kind=kind,
+            library=library,
+            uploader_id=agent.id,
+        )
+    return file_json(file)
+
+
+@router.get("/files")
+async def list_files(
+    agent: AgentDep, db: DbDep, library: Annotated[str | None, Query()] = None
+) -> list[dict[str, Any]]:
+    """``GET /files?library=1``: the file library, visible to every agent."""
+    if library != "1":
+        raise invalid("Only the library can be listed: use library=1", field="library")
+    async with db.sessionmaker() as session:
+        library_files = await files.list_library_files(session)
+    log.debug("agent %d listed %d library files", agent.id, len(library_files))
+    return [file_json(file) for file in library_files]
+
+
+@router.get("/files/{file_id}")
+async def download_file(
+    file_id: int, agent: AgentDep, db: DbDep, settings: SettingsDep
+) -> FileResponse:
+    """The bytes with the sniffed type; 404 when missing or not visible to the agent."""
+    async with db.sessionmaker() as session:
+        visibility = await visibility_for(session, agent)
+        file = await files.visible_file(session, visibility, file_id)
+    try:
+        path = storage_for(settings).path_for(file.storage_key)
+    except files.StorageKeyError:
+        log.error("file %d has a storage key outside the store; refusing it", file.id)
+        raise not_found("file") from None
+    if not await anyio.Path(path).is_file():
+        log.error("the bytes of file %d are missing from the store", file.id)
+        raise not_found("file")
+    return FileResponse(
+        path,
+        media_type=file.mime,
+        headers={
+            "Content-Disposition": files.content_disposition(file.name, file.mime),
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox; default-src 'none'",
+            "Cache-Control": "private, max-age=3600",
+        },
+    )
