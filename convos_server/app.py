@@ -16,6 +16,8 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, FastAPI
 
 from convos_server.api import auth, health
+from convos_server.api import files as files_api
+from convos_server.api import reports as reports_api
 from convos_server.config import Settings
 from convos_server.db.engine import Database
 from convos_server.errors import install_error_handlers
@@ -31,6 +33,8 @@ PRUNE_INTERVAL_S = 3600.0
 ROUTERS: list[APIRouter] = [
     health.router,
     auth.router,
+    files_api.router,
+    reports_api.router,
 ]
 
 
