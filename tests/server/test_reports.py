@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -114,7 +115,7 @@ async def seed_tickets(settings) -> dict[str, int]:
     return ids
 
 
-async def report(client, who: str, **params) -> dict:
+async def report(client, who: str, **params) -> dict[str, Any]:
     login = await client.post(
         "/api/v1/auth/login", json={"email": f"{who}@convos.test", "password": "pw"}
     )
@@ -122,10 +123,11 @@ async def report(client, who: str, **params) -> dict:
     headers = {"Authorization": f"Bearer {login.json()['token']}"}
     response = await client.get("/api/v1/reports", params=params, headers=headers)
     assert response.status_code == 200, response.text
-    return response.json()
+    body: dict[str, Any] = response.json()
+    return body
 
 
-def figures(opened, closed, backlog, fr_median, fr_p90, res_median, res_p90) -> dict:
+def figures(opened, closed, backlog, fr_median, fr_p90, res_median, res_p90) -> dict[str, Any]:
     return {
         "opened": opened,
         "closed": closed,
