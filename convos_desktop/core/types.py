@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 
 def parse_time(value: str | None) -> dt.datetime | None:
@@ -401,3 +401,186 @@ class DirectoryChanged:
     """Agents, teams, inboxes or canned replies changed: small lists, reloaded whole."""
 
     what: frozenset[str] = field(default_factory=frozenset)  # {"agents","teams","inboxes","canned"}
+
+
+# --- records added by core (C1): conversations, pages, bootstrap, connection ----------------
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """The whole thread between one contact and the company in one inbox."""
+
+    id: int
+    contact_id: int
+    inbox_id: int
+    origin: str
+    created_at: dt.datetime
+    last_message_at: dt.datetime
+    open_ticket_id: int | None
+    last_message: Message | None = None
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Conversation:
+        created = parse_time(d["created_at"])
+        assert created is not None
+        lm = d.get("last_message")
+        return cls(
+            id=d["id"],
+            contact_id=d["contact_id"],
+            inbox_id=d["inbox_id"],
+            origin=d["origin"],
+            created_at=created,
+            last_message_at=parse_time(d.get("last_message_at")) or created,
+            open_ticket_id=d.get("open_ticket_id"),
+            last_message=Message.from_json(lm) if lm else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a cursor-paged list; ``next_cursor`` is ``None`` on the last page."""
+
+    items: tuple[T, ...]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MessagePage:
+    """A page of a conversation's history, oldest first; ``has_more`` means older exist."""
+
+    items: tuple[Message, ...]
+    has_more: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """Open tickets per navigation view."""
+
+    mine: int = 0
+    unassigned: int = 0
+    all: int = 0
+
+    def for_view(self, view: View) -> int:
+        """The count shown next to ``view``."""
+        return {View.MINE: self.mine, View.UNASSIGNED: self.unassigned, View.ALL: self.all}[view]
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Counts:
+        return cls(mine=d.get("mine", 0), unassigned=d.get("unassigned", 0), all=d.get("all", 0))
+
+
+@dataclass(frozen=True, slots=True)
+class TicketDetail:
+    """``GET /tickets/{id}``: a ticket with its contact and conversation."""
+
+    ticket: Ticket
+    contact: Contact
+    conversation: Conversation
+
+
+@dataclass(frozen=True, slots=True)
+class Bootstrap:
+    """The snapshot of ``GET /bootstrap``; stream events from ``event_seq``."""
+
+    me: Agent
+    agents: tuple[Agent, ...]
+    teams: tuple[Team, ...]
+    inboxes: tuple[Inbox, ...]
+    canned: tuple[Canned, ...]
+    tickets: tuple[Ticket, ...]
+    contacts: tuple[Contact, ...]
+    counts: Counts
+    event_seq: int
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Bootstrap:
+        return cls(
+            me=Agent.from_json(d["me"]),
+            agents=tuple(Agent.from_json(a) for a in d.get("agents", ())),
+            teams=tuple(Team.from_json(t) for t in d.get("teams", ())),
+            inboxes=tuple(Inbox.from_json(i) for i in d.get("inboxes", ())),
+            canned=tuple(Canned.from_json(c) for c in d.get("canned", ())),
+            tickets=tuple(Ticket.from_json(t) for t in d.get("tickets", ())),
+            contacts=tuple(Contact.from_json(c) for c in d.get("contacts", ())),
+            counts=Counts.from_json(d.get("counts") or {}),
+            event_seq=int(d["event_seq"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    """One row (an inbox, an agent, or the total) of ``GET /reports``."""
+
+    id: int | None
+    name: str
+    opened: int
+    closed: int
+    backlog: int
+    first_response_median_s: float | None
+    first_response_p90_s: float | None
+    resolution_median_s: float | None
+    resolution_p90_s: float | None
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> ReportRow:
+        return cls(
+            id=d.get("id"),
+            name=d.get("name", ""),
+            opened=d.get("opened", 0),
+            closed=d.get("closed", 0),
+            backlog=d.get("backlog", 0),
+            first_response_median_s=d.get("first_response_median_s"),
+            first_response_p90_s=d.get("first_response_p90_s"),
+            resolution_median_s=d.get("resolution_median_s"),
+            resolution_p90_s=d.get("resolution_p90_s"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """``GET /reports``: rows per inbox or per agent plus the total."""
+
+    by: str
+    rows: tuple[ReportRow, ...]
+    total: ReportRow
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Report:
+        return cls(
+            by=d.get("by", "inbox"),
+            rows=tuple(ReportRow.from_json(r) for r in d.get("rows", ())),
+            total=ReportRow.from_json(d.get("total") or {}),
+        )
+
+
+class ConnectionState(StrEnum):
+    """The live event stream's state, as the status bar shows it."""
+
+    CONNECTED = "connected"
+    CONNECTING = "connecting"
+    RECONNECTING = "reconnecting"
+    OFFLINE = "offline"
+
+
+class WindowState(StrEnum):
+    """The main window as presence sees it: minimising is not closing."""
+
+    VISIBLE = "visible"
+    MINIMIZED = "minimized"
+    CLOSED_TO_TRAY = "closed_to_tray"
+
+
+@dataclass(frozen=True, slots=True)
+class CountsChanged:
+    """The per-view counts changed (derived from the store)."""
+
+    counts: Counts
+
+
+@dataclass(frozen=True, slots=True)
+class MessagesReloaded:
+    """A conversation's cached history was replaced (bootstrap after ``reset``): reload it."""
+
+    conversation_id: int

@@ -1,0 +1,208 @@
+"""Sends that survive crashes, lost connections and restarts, delivered once and in order.
+
+A send is written to the store (pending, fresh uuid4 ``client_id``) before any request and
+shown at once as a local echo. One worker per conversation posts its pending sends in order.
+A network failure (no answer, or a 5xx) keeps the send pending and retries with backoff, and
+at once when the event stream reconnects; a refusal (403/404/409/413/422) marks it failed with
+the server's reason, and it stays until the agent retries, edits or discards it. The server's
+message replaces the echo by ``client_id`` (see :mod:`convos_desktop.core.store`), and the
+server answers a repeated ``client_id`` with the first message, so nothing is doubled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import uuid
+from collections.abc import Sequence
+
+from PySide6.QtCore import QObject, Signal
+
+from convos_desktop.core.api import (
+    ApiClient,
+    ApiError,
+    AuthError,
+    ServerError,
+    ServerUnreachableError,
+)
+from convos_desktop.core.events import Backoff
+from convos_desktop.core.store import OutboxItem, Store
+from convos_desktop.core.sync import Sync
+from convos_desktop.core.types import ConnectionState, Delivery, Message
+
+log = logging.getLogger("convos.outbox")
+
+RETRYABLE = (ServerUnreachableError, ServerError)
+
+
+class Outbox(QObject):
+    """Pending sends of one profile; emits ``item_failed(OutboxItem)`` on a refusal."""
+
+    item_failed = Signal(object)
+
+    def __init__(
+        self,
+        store: Store,
+        api: ApiClient,
+        sync: Sync,
+        *,
+        backoff: Backoff | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        super().__init__()
+        self._store = store
+        self._api = api
+        self._sync = sync
+        self._backoff = backoff or Backoff(base=1.0, cap=60.0)
+        self._rng = rng or random.Random()
+        self._workers: dict[int, asyncio.Task[None]] = {}
+        self._wake = asyncio.Event()
+        sync.connection_state_changed.connect(self._on_connection_state)
+
+    # --- public API -----------------------------------------------------------------------
+
+    async def send(
+        self,
+        conversation_id: int,
+        body: str,
+        *,
+        kind: str = "text",
+        reply_to: int | None = None,
+        file_ids: Sequence[int] = (),
+    ) -> Message:
+        """Queue a message (``kind`` text or note); return its local echo (pending)."""
+        if kind not in ("text", "note"):
+            raise ValueError(f"kind must be 'text' or 'note', not {kind!r}")
+        if not body.strip() and not file_ids:
+            raise ValueError("a message needs text or files")
+        item = await self._store.outbox_add(
+            client_id=str(uuid.uuid4()),
+            conversation_id=conversation_id,
+            kind=kind,
+            body=body,
+            reply_to=reply_to,
+            file_ids=file_ids,
+        )
+        echo = self._store.echo_message(item)
+        self._sync.publish_local(echo)
+        self._ensure_worker(conversation_id)
+        return echo
+
+    async def retry(self, client_id: str, body: str | None = None) -> Message | None:
+        """Send a failed (or pending) entry again, with edited ``body`` if given."""
+        item = await self._store.outbox_update(client_id, state=Delivery.PENDING, body=body)
+        if item is None:
+            return None
+        echo = self._store.echo_message(item)
+        self._sync.publish_local(echo)
+        self._ensure_worker(item.conversation_id)
+        self.wake()
+        return echo
+
+    async def discard(self, client_id: str) -> OutboxItem | None:
+        """Drop an entry (its text is returned, e.g. to put back in the composer)."""
+        item = await self._store.outbox_remove(client_id)
+        if item is not None:
+            self._sync.publish_removed(item.conversation_id, client_id)
+        return item
+
+    def items(self, conversation_id: int | None = None) -> list[OutboxItem]:
+        """Pending and failed entries in send order."""
+        return self._store.outbox_items(conversation_id)
+
+    def start(self) -> None:
+        """Resume the pending sends left by a previous run."""
+        for conversation_id in {
+            i.conversation_id for i in self.items() if i.state is Delivery.PENDING
+        }:
+            self._ensure_worker(conversation_id)
+
+    def wake(self) -> None:
+        """Retry waiting sends now (reconnected, resumed from sleep)."""
+        self._wake.set()
+        self._wake = asyncio.Event()
+
+    async def wait_idle(self) -> None:
+        """Wait until no worker is running (every entry confirmed or failed)."""
+        while self._workers:
+            await asyncio.gather(*self._workers.values(), return_exceptions=True)
+
+    async def stop(self) -> None:
+        """Stop the workers; pending entries stay in the store for the next start."""
+        workers = list(self._workers.values())
+        self._workers.clear()
+        for task in workers:
+            task.cancel()
+        for task in workers:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    # --- workers --------------------------------------------------------------------------
+
+    def _on_connection_state(self, state: ConnectionState) -> None:
+        if state is ConnectionState.CONNECTED:
+            self.start()
+            self.wake()
+
+    def _ensure_worker(self, conversation_id: int) -> None:
+        task = self._workers.get(conversation_id)
+        if task is None or task.done():
+            task = asyncio.get_running_loop().create_task(
+                self._work(conversation_id), name=f"convos-outbox-{conversation_id}"
+            )
+            self._workers[conversation_id] = task
+            task.add_done_callback(lambda t: self._forget_worker(conversation_id, t))
+
+    def _forget_worker(self, conversation_id: int, task: asyncio.Task[None]) -> None:
+        if self._workers.get(conversation_id) is task:
+            del self._workers[conversation_id]
+
+    def _next_pending(self, conversation_id: int) -> OutboxItem | None:
+        for item in self._store.outbox_items(conversation_id):
+            if item.state is Delivery.PENDING:
+                return item
+        return None
+
+    async def _work(self, conversation_id: int) -> None:
+        attempt = 0
+        while (item := self._next_pending(conversation_id)) is not None:
+            try:
+                answer = await self._api.send_message_json(
+                    conversation_id,
+                    client_id=item.client_id,
+                    body=item.body,
+                    kind=item.kind,
+                    reply_to=item.reply_to,
+                    file_ids=item.file_ids,
+                )
+            except RETRYABLE as exc:
+                log.info("send %s not delivered yet (%s); will retry", item.client_id, exc.code)
+                await self._store.outbox_update(
+                    item.client_id, state=Delivery.PENDING, count_attempt=True
+                )
+                await self._pause(self._backoff.delay(attempt, self._rng))
+                attempt += 1
+                continue
+            except AuthError:
+                log.warning("send %s: token refused; waiting for a new login", item.client_id)
+                return
+            except ApiError as exc:
+                await self._refused(item, exc)
+                continue
+            attempt = 0
+            await self._sync.apply_sent(answer)
+
+    async def _refused(self, item: OutboxItem, exc: ApiError) -> None:
+        log.info("send %s refused: %s", item.client_id, exc.code)
+        failed = await self._store.outbox_update(
+            item.client_id, state=Delivery.FAILED, error=exc.message, count_attempt=True
+        )
+        if failed is not None:
+            self._sync.publish_local(self._store.echo_message(failed))
+            self.item_failed.emit(failed)
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)

@@ -1,0 +1,917 @@
+"""Local SQLite cache of one profile: tickets, messages, contacts, directory, drafts, outbox.
+
+One file per profile (:func:`default_cache_path`), stdlib ``sqlite3`` in WAL mode, schema
+versioned with ``PRAGMA user_version`` and the ordered :data:`MIGRATIONS`.
+
+Threads: reads for the GUI use a connection owned by the thread that made the :class:`Store`
+(small indexed queries: a page of 50 messages reads in well under 2 ms). Every write, and big
+reads such as the whole cached inbox at start, run on one dedicated writer thread with its own
+connection (``await store.write(...)`` / ``await store.read(...)``), so the GUI never waits for
+a bulk write. WAL lets the GUI read while the writer writes.
+
+Local echo: a pending or failed send lives only in the ``outbox`` table, keyed by its
+``client_id``; pages of a conversation append those rows as :class:`Message` records with
+``id = -outbox.seq`` (negative, never a server id) and ``delivery`` pending/failed. When the
+server's message with that ``client_id`` arrives (POST answer or ``message.created`` event,
+whichever comes first) the outbox row is deleted and the message stored in one transaction, so
+the echo is replaced, never doubled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import json
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import platformdirs
+
+from convos_desktop.core.types import (
+    Agent,
+    Canned,
+    Contact,
+    Conversation,
+    Counts,
+    Delivery,
+    Direction,
+    Draft,
+    Inbox,
+    Message,
+    ReplyPreview,
+    Team,
+    Ticket,
+    View,
+    format_time,
+)
+
+log = logging.getLogger("convos.store")
+
+R = TypeVar("R")
+
+APP_NAME = "convos-desktop"
+PAGE_SIZE = 50
+
+
+def default_cache_path(profile_key: str) -> Path:
+    """``<user data dir>/profiles/<profile_key>/cache.sqlite3`` (the folder is made)."""
+    folder = Path(platformdirs.user_data_dir(APP_NAME)) / "profiles" / profile_key
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "cache.sqlite3"
+
+
+def profile_key(server_url: str, email: str) -> str:
+    """A stable, file-name-safe key for one login (server + email)."""
+    raw = f"{server_url.rstrip('/').lower()}|{email.strip().lower()}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+# --- schema ---------------------------------------------------------------------------------
+
+_SCHEMA_V1 = """
+CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE agents (id INTEGER PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE teams (id INTEGER PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE inboxes (id INTEGER PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE canned (id INTEGER PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE contacts (id INTEGER PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE tickets (
+    id INTEGER PRIMARY KEY,
+    conversation_id INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    assignee_id INTEGER,
+    last_message_at TEXT NOT NULL,
+    json TEXT NOT NULL
+);
+CREATE INDEX ix_tickets_status ON tickets (status, last_message_at);
+CREATE INDEX ix_tickets_conversation ON tickets (conversation_id);
+CREATE TABLE conversations (id INTEGER PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    conversation_id INTEGER NOT NULL,
+    client_id TEXT,
+    json TEXT NOT NULL
+);
+CREATE INDEX ix_messages_conversation ON messages (conversation_id, id);
+CREATE TABLE history (
+    conversation_id INTEGER PRIMARY KEY,
+    synced INTEGER NOT NULL DEFAULT 0,
+    has_more INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE drafts (
+    conversation_id INTEGER PRIMARY KEY,
+    text TEXT NOT NULL,
+    reply_to INTEGER,
+    is_note INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    client_id TEXT NOT NULL UNIQUE,
+    conversation_id INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    body TEXT NOT NULL,
+    reply_to INTEGER,
+    file_ids TEXT NOT NULL DEFAULT '[]',
+    created_at TEXT NOT NULL,
+    state TEXT NOT NULL,
+    error TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX ix_outbox_conversation ON outbox (conversation_id, seq);
+CREATE TABLE read_markers (conversation_id INTEGER PRIMARY KEY, message_id INTEGER NOT NULL);
+"""
+
+
+def _migrate_v1(conn: sqlite3.Connection) -> None:
+    for statement in _SCHEMA_V1.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+Migration = Callable[[sqlite3.Connection], None]
+
+#: Ordered migrations: entry ``i`` brings the schema from version ``i`` to ``i + 1``.
+MIGRATIONS: tuple[Migration, ...] = (_migrate_v1,)
+
+
+class StoreVersionError(RuntimeError):
+    """The cache file was written by a newer version of the app."""
+
+
+def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIONS) -> int:
+    """Bring ``conn`` to the newest schema, one transaction per step; return the version.
+
+    A failing step rolls back to the previous version and raises; nothing is half-applied.
+    """
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if version > len(migrations):
+        raise StoreVersionError(
+            f"cache schema version {version} is newer than this app ({len(migrations)})"
+        )
+    for target, step in enumerate(migrations[version:], start=version + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            step(conn)
+            conn.execute(f"PRAGMA user_version = {target:d}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        log.info("cache schema migrated to version %d", target)
+    return len(migrations)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, timeout=10.0)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+# --- view rules -----------------------------------------------------------------------------
+
+
+def ticket_in_view(ticket: Ticket, view: View, me_id: int | None) -> bool:
+    """Whether ``ticket`` belongs in the ticket list of ``view`` for agent ``me_id``."""
+    if not ticket.is_open:
+        return False
+    if view is View.MINE:
+        return ticket.assignee_id is not None and ticket.assignee_id == me_id
+    if view is View.UNASSIGNED:
+        return ticket.assignee_id is None
+    return True
+
+
+# --- batches written by sync ----------------------------------------------------------------
+
+
+@dataclass
+class StoreBatch:
+    """Raw protocol objects to write in one transaction (built by ``core.sync``)."""
+
+    tickets: dict[int, dict[str, Any]] = field(default_factory=dict)
+    contacts: dict[int, dict[str, Any]] = field(default_factory=dict)
+    messages: dict[int, dict[str, Any]] = field(default_factory=dict)
+    agents: dict[int, dict[str, Any]] = field(default_factory=dict)
+    presence: dict[int, tuple[str, str]] = field(default_factory=dict)
+    inboxes: dict[int, dict[str, Any]] = field(default_factory=dict)
+    deleted_inbox_ids: set[int] = field(default_factory=set)
+    canned: dict[int, dict[str, Any]] = field(default_factory=dict)
+    deleted_canned_ids: set[int] = field(default_factory=set)
+    event_seq: int | None = None
+
+    def is_empty(self) -> bool:
+        """Whether there is nothing to write but, perhaps, the cursor."""
+        return not (
+            self.tickets
+            or self.contacts
+            or self.messages
+            or self.agents
+            or self.presence
+            or self.inboxes
+            or self.deleted_inbox_ids
+            or self.canned
+            or self.deleted_canned_ids
+        )
+
+
+@dataclass
+class AppliedBatch:
+    """What a :class:`StoreBatch` changed, as typed records (for the change signals)."""
+
+    tickets: list[Ticket] = field(default_factory=list)
+    ticket_fields: set[str] = field(default_factory=set)
+    contacts: list[Contact] = field(default_factory=list)
+    messages: dict[int, list[Message]] = field(default_factory=dict)
+    confirmed_client_ids: set[str] = field(default_factory=set)
+    agents: list[Agent] = field(default_factory=list)
+    directory: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """A send waiting in the outbox (``state`` pending or failed)."""
+
+    seq: int
+    client_id: str
+    conversation_id: int
+    kind: str
+    body: str
+    reply_to: int | None
+    file_ids: tuple[int, ...]
+    created_at: dt.datetime
+    state: Delivery
+    error: str | None
+    attempts: int
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+class Store:
+    """The cache of one profile. Reads are synchronous; writes are ``await``-ed."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="convos-store")
+        self._writer_conn: sqlite3.Connection | None = None
+        self._writer_thread: threading.Thread | None = None
+        self._writer.submit(self._open_writer).result()
+        self._conn = _connect(self.path)
+
+    def _open_writer(self) -> None:
+        self._writer_conn = _connect(self.path)
+        self._writer_thread = threading.current_thread()
+        migrate(self._writer_conn)
+
+    def close(self) -> None:
+        """Finish pending writes and close both connections."""
+        if self._writer_conn is not None:
+            self._writer.submit(self._writer_conn.close).result()
+            self._writer_conn = None
+        self._writer.shutdown(wait=True)
+        self._conn.close()
+
+    # --- running work ---------------------------------------------------------------------
+
+    def _in_transaction(self, work: Callable[[sqlite3.Connection], R]) -> R:
+        conn = self._writer_conn
+        if conn is None:
+            raise RuntimeError("store is closed")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return result
+
+    async def write(self, work: Callable[[sqlite3.Connection], R]) -> R:
+        """Run ``work(conn)`` in one transaction on the writer thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, self._in_transaction, work)
+
+    def write_blocking(self, work: Callable[[sqlite3.Connection], R]) -> R:
+        """Like :meth:`write` but waits in the calling thread (at quit, loop stopped)."""
+        return self._writer.submit(self._in_transaction, work).result()
+
+    async def read(self, work: Callable[[sqlite3.Connection], R]) -> R:
+        """Run a big read on the writer thread, off the GUI thread."""
+        loop = asyncio.get_running_loop()
+
+        def run() -> R:
+            assert self._writer_conn is not None
+            return work(self._writer_conn)
+
+        return await loop.run_in_executor(self._writer, run)
+
+    # --- key/value ------------------------------------------------------------------------
+
+    def kv_get(self, key: str) -> Any:
+        """A JSON value saved with :meth:`kv_set` (``None`` if absent)."""
+        row = self._conn.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    async def kv_set(self, key: str, value: Any) -> None:
+        """Save a JSON value."""
+        await self.write(lambda c: _kv_set(c, key, value))
+
+    def event_seq(self) -> int | None:
+        """The id of the last event applied (the stream's resume point)."""
+        value = self.kv_get("event_seq")
+        return int(value) if value is not None else None
+
+    def me(self) -> Agent | None:
+        """The logged-in agent as last seen."""
+        data = self.kv_get("me")
+        return Agent.from_json(data) if data else None
+
+    # --- reads for the GUI ----------------------------------------------------------------
+
+    def tickets(self, view: View = View.ALL, me_id: int | None = None) -> list[Ticket]:
+        """Open tickets of ``view``, newest activity first."""
+        return _read_tickets(self._conn, view, me_id)
+
+    def ticket(self, ticket_id: int) -> Ticket | None:
+        """One cached ticket (open or closed)."""
+        row = self._conn.execute("SELECT json FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+        return Ticket.from_json(json.loads(row[0])) if row else None
+
+    def ticket_for_conversation(self, conversation_id: int) -> Ticket | None:
+        """The newest cached ticket of a conversation."""
+        row = self._conn.execute(
+            "SELECT json FROM tickets WHERE conversation_id = ? ORDER BY id DESC LIMIT 1",
+            (conversation_id,),
+        ).fetchone()
+        return Ticket.from_json(json.loads(row[0])) if row else None
+
+    def counts(self, me_id: int | None) -> Counts:
+        """Open tickets per view, from the cache."""
+        return _read_counts(self._conn, me_id)
+
+    def contact(self, contact_id: int) -> Contact | None:
+        """One cached contact."""
+        row = self._conn.execute("SELECT json FROM contacts WHERE id = ?", (contact_id,)).fetchone()
+        return Contact.from_json(json.loads(row[0])) if row else None
+
+    def conversation(self, conversation_id: int) -> Conversation | None:
+        """One cached conversation (known after it was listed or fetched)."""
+        row = self._conn.execute(
+            "SELECT json FROM conversations WHERE id = ?", (conversation_id,)
+        ).fetchone()
+        return Conversation.from_json(json.loads(row[0])) if row else None
+
+    def agents(self) -> list[Agent]:
+        """All cached agents, by name."""
+        return sorted(
+            (Agent.from_json(d) for d in _all_json(self._conn, "agents")), key=lambda a: a.name
+        )
+
+    def teams(self) -> list[Team]:
+        """All cached teams, by name."""
+        return sorted(
+            (Team.from_json(d) for d in _all_json(self._conn, "teams")), key=lambda t: t.name
+        )
+
+    def inboxes(self) -> list[Inbox]:
+        """All cached inboxes, by name."""
+        return sorted(
+            (Inbox.from_json(d) for d in _all_json(self._conn, "inboxes")), key=lambda i: i.name
+        )
+
+    def canned(self) -> list[Canned]:
+        """All cached quick replies, by shortcut."""
+        return sorted(
+            (Canned.from_json(d) for d in _all_json(self._conn, "canned")),
+            key=lambda c: c.shortcut,
+        )
+
+    def messages_page(
+        self, conversation_id: int, before_id: int | None = None, limit: int = PAGE_SIZE
+    ) -> list[Message]:
+        """Up to ``limit`` cached messages before ``before_id``, oldest first.
+
+        Without ``before_id`` this is the newest page, followed by the conversation's pending
+        and failed sends (local echo, negative ids).
+        """
+        return _read_page(self._conn, conversation_id, before_id, limit, self.me())
+
+    def history_state(self, conversation_id: int) -> tuple[bool, bool]:
+        """``(synced, has_more)``: newest page fetched since the last reset; older pages exist."""
+        row = self._conn.execute(
+            "SELECT synced, has_more FROM history WHERE conversation_id = ?", (conversation_id,)
+        ).fetchone()
+        return (bool(row[0]), bool(row[1])) if row else (False, True)
+
+    def draft(self, conversation_id: int) -> Draft | None:
+        """The saved draft of a conversation."""
+        row = self._conn.execute(
+            "SELECT text, reply_to, is_note FROM drafts WHERE conversation_id = ?",
+            (conversation_id,),
+        ).fetchone()
+        return Draft(conversation_id, row[0], row[1], bool(row[2])) if row else None
+
+    def draft_conversation_ids(self) -> set[int]:
+        """Conversations that have a draft (the ticket list marks them)."""
+        return {r[0] for r in self._conn.execute("SELECT conversation_id FROM drafts")}
+
+    def outbox_items(self, conversation_id: int | None = None) -> list[OutboxItem]:
+        """Pending and failed sends in send order (of one conversation, or all)."""
+        return _read_outbox(self._conn, conversation_id)
+
+    def outbox_item(self, client_id: str) -> OutboxItem | None:
+        """One outbox entry."""
+        rows = self._conn.execute(
+            f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE client_id = ?", (client_id,)
+        ).fetchall()
+        return _outbox_item(rows[0]) if rows else None
+
+    def read_marker(self, conversation_id: int) -> int | None:
+        """The last message id the agent has seen in a conversation."""
+        row = self._conn.execute(
+            "SELECT message_id FROM read_markers WHERE conversation_id = ?", (conversation_id,)
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def unread_conversation_ids(self) -> set[int]:
+        """Conversations of open tickets whose last message is newer than the read marker."""
+        rows = self._conn.execute(
+            "SELECT t.conversation_id, json_extract(t.json, '$.last_message.id'), "
+            "json_extract(t.json, '$.last_message.direction'), r.message_id FROM tickets t "
+            "LEFT JOIN read_markers r ON r.conversation_id = t.conversation_id "
+            "WHERE t.status = 'open'"
+        ).fetchall()
+        return {
+            conv
+            for conv, last_id, direction, marker in rows
+            if last_id is not None and direction == "in" and (marker is None or last_id > marker)
+        }
+
+    # --- writes ---------------------------------------------------------------------------
+
+    async def save_draft(self, draft: Draft) -> None:
+        """Save (or, with empty text and no reply target, delete) a conversation's draft."""
+        await self.write(lambda c: _save_draft(c, draft))
+
+    def save_drafts_blocking(self, drafts: Iterable[Draft]) -> None:
+        """Save several drafts now, waiting in the calling thread (at quit)."""
+        items = list(drafts)
+
+        def work(conn: sqlite3.Connection) -> None:
+            for draft in items:
+                _save_draft(conn, draft)
+
+        self.write_blocking(work)
+
+    async def set_read_marker(self, conversation_id: int, message_id: int) -> None:
+        """Remember the last message seen in a conversation (never moves backwards)."""
+        await self.write(
+            lambda c: c.execute(
+                "INSERT INTO read_markers (conversation_id, message_id) VALUES (?, ?) "
+                "ON CONFLICT (conversation_id) DO UPDATE SET message_id = "
+                "max(message_id, excluded.message_id)",
+                (conversation_id, message_id),
+            )
+        )
+
+    async def replace_snapshot(self, snapshot: dict[str, Any], *, reset: bool) -> AppliedBatch:
+        """Write a bootstrap answer; ``reset`` also drops cached histories (they may have gaps).
+
+        Open tickets missing from the snapshot are deleted (closed or no longer visible).
+        """
+        return await self.write(lambda c: _replace_snapshot(c, snapshot, reset))
+
+    async def apply(self, batch: StoreBatch) -> AppliedBatch:
+        """Write a batch of event objects; return what changed."""
+        return await self.write(lambda c: _apply_batch(c, batch))
+
+    async def store_history(
+        self,
+        conversation_id: int,
+        messages: Sequence[dict[str, Any]],
+        *,
+        newest: bool,
+        has_more: bool | None,
+    ) -> list[Message]:
+        """Write a fetched page; ``newest`` marks the history synced; return the new rows."""
+        return await self.write(
+            lambda c: _store_history(c, conversation_id, messages, newest, has_more)
+        )
+
+    async def store_conversations(self, conversations: Sequence[dict[str, Any]]) -> None:
+        """Cache conversations fetched from the history list."""
+        await self.write(
+            lambda c: c.executemany(
+                "INSERT OR REPLACE INTO conversations (id, json) VALUES (?, ?)",
+                [(d["id"], _dumps(d)) for d in conversations],
+            )
+        )
+
+    async def outbox_add(
+        self,
+        *,
+        client_id: str,
+        conversation_id: int,
+        kind: str,
+        body: str,
+        reply_to: int | None,
+        file_ids: Sequence[int],
+    ) -> OutboxItem:
+        """Persist a new pending send (before any request)."""
+
+        def work(conn: sqlite3.Connection) -> OutboxItem:
+            conn.execute(
+                "INSERT INTO outbox (client_id, conversation_id, kind, body, reply_to, file_ids, "
+                "created_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    client_id,
+                    conversation_id,
+                    kind,
+                    body,
+                    reply_to,
+                    _dumps(list(file_ids)),
+                    format_time(_now()),
+                    Delivery.PENDING.value,
+                ),
+            )
+            item = _outbox_get(conn, client_id)
+            assert item is not None
+            return item
+
+        return await self.write(work)
+
+    async def outbox_update(
+        self,
+        client_id: str,
+        *,
+        state: Delivery,
+        error: str | None = None,
+        body: str | None = None,
+        count_attempt: bool = False,
+    ) -> OutboxItem | None:
+        """Change an entry's state (and text); ``None`` if it is gone (already confirmed)."""
+
+        def work(conn: sqlite3.Connection) -> OutboxItem | None:
+            conn.execute(
+                "UPDATE outbox SET state = ?, error = ?, body = coalesce(?, body), "
+                "attempts = attempts + ? WHERE client_id = ?",
+                (state.value, error, body, int(count_attempt), client_id),
+            )
+            return _outbox_get(conn, client_id)
+
+        return await self.write(work)
+
+    async def outbox_remove(self, client_id: str) -> OutboxItem | None:
+        """Discard an entry; return it (``None`` if it was already gone)."""
+
+        def work(conn: sqlite3.Connection) -> OutboxItem | None:
+            item = _outbox_get(conn, client_id)
+            conn.execute("DELETE FROM outbox WHERE client_id = ?", (client_id,))
+            return item
+
+        return await self.write(work)
+
+    def echo_message(self, item: OutboxItem) -> Message:
+        """The local echo record of an outbox entry."""
+        return _echo_message(self._conn, item, self.me())
+
+
+# --- SQL helpers (run on whichever connection is given) -------------------------------------
+
+
+def _kv_set(conn: sqlite3.Connection, key: str, value: Any) -> None:
+    conn.execute("INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)", (key, _dumps(value)))
+
+
+def _all_json(conn: sqlite3.Connection, table: str) -> list[dict[str, Any]]:
+    return [json.loads(r[0]) for r in conn.execute(f"SELECT json FROM {table}")]
+
+
+def _read_tickets(conn: sqlite3.Connection, view: View, me_id: int | None) -> list[Ticket]:
+    sql = "SELECT json FROM tickets WHERE status = 'open'"
+    args: tuple[Any, ...] = ()
+    if view is View.MINE:
+        sql += " AND assignee_id = ?"
+        args = (me_id if me_id is not None else -1,)
+    elif view is View.UNASSIGNED:
+        sql += " AND assignee_id IS NULL"
+    sql += " ORDER BY last_message_at DESC, id DESC"
+    return [Ticket.from_json(json.loads(r[0])) for r in conn.execute(sql, args)]
+
+
+def _read_counts(conn: sqlite3.Connection, me_id: int | None) -> Counts:
+    row = conn.execute(
+        "SELECT count(*), coalesce(sum(assignee_id IS NULL), 0), "
+        "coalesce(sum(assignee_id = ?), 0) FROM tickets WHERE status = 'open'",
+        (me_id if me_id is not None else -1,),
+    ).fetchone()
+    return Counts(mine=int(row[2]), unassigned=int(row[1]), all=int(row[0]))
+
+
+_OUTBOX_COLUMNS = (
+    "seq, client_id, conversation_id, kind, body, reply_to, file_ids, created_at, state, "
+    "error, attempts"
+)
+
+
+def _outbox_item(row: Sequence[Any]) -> OutboxItem:
+    created = dt.datetime.fromisoformat(str(row[7]).replace("Z", "+00:00"))
+    return OutboxItem(
+        seq=row[0],
+        client_id=row[1],
+        conversation_id=row[2],
+        kind=row[3],
+        body=row[4],
+        reply_to=row[5],
+        file_ids=tuple(json.loads(row[6])),
+        created_at=created,
+        state=Delivery(row[8]),
+        error=row[9],
+        attempts=row[10],
+    )
+
+
+def _outbox_get(conn: sqlite3.Connection, client_id: str) -> OutboxItem | None:
+    row = conn.execute(
+        f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE client_id = ?", (client_id,)
+    ).fetchone()
+    return _outbox_item(row) if row else None
+
+
+def _read_outbox(conn: sqlite3.Connection, conversation_id: int | None) -> list[OutboxItem]:
+    if conversation_id is None:
+        rows = conn.execute(f"SELECT {_OUTBOX_COLUMNS} FROM outbox ORDER BY seq").fetchall()
+    else:
+        rows = conn.execute(
+            f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE conversation_id = ? ORDER BY seq",
+            (conversation_id,),
+        ).fetchall()
+    return [_outbox_item(r) for r in rows]
+
+
+def _echo_message(conn: sqlite3.Connection, item: OutboxItem, me: Agent | None) -> Message:
+    preview = None
+    if item.reply_to is not None:
+        row = conn.execute("SELECT json FROM messages WHERE id = ?", (item.reply_to,)).fetchone()
+        if row:
+            quoted = json.loads(row[0])
+            preview = ReplyPreview(
+                quoted["id"],
+                quoted.get("body", "")[:200],
+                quoted.get("sender_name", ""),
+                Direction(quoted["direction"]),
+            )
+    return Message(
+        id=-item.seq,
+        conversation_id=item.conversation_id,
+        ticket_id=None,
+        client_id=item.client_id,
+        direction=Direction.NOTE if item.kind == "note" else Direction.OUT,
+        sender_type="agent",
+        sender_id=me.id if me else None,
+        sender_name=me.name if me else "",
+        body=item.body,
+        reply_to=item.reply_to,
+        reply_preview=preview,
+        reactions=(),
+        files=(),
+        created_at=item.created_at,
+        delivery=item.state,
+        error=item.error,
+    )
+
+
+def _read_page(
+    conn: sqlite3.Connection,
+    conversation_id: int,
+    before_id: int | None,
+    limit: int,
+    me: Agent | None,
+) -> list[Message]:
+    if before_id is None:
+        rows = conn.execute(
+            "SELECT json FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?",
+            (conversation_id, limit),
+        ).fetchall()
+    else:
+        rows = conn.execute(
+            "SELECT json FROM messages WHERE conversation_id = ? AND id < ? "
+            "ORDER BY id DESC LIMIT ?",
+            (conversation_id, before_id, limit),
+        ).fetchall()
+    page = [Message.from_json(json.loads(r[0])) for r in reversed(rows)]
+    if before_id is None:
+        page.extend(_echo_message(conn, i, me) for i in _read_outbox(conn, conversation_id))
+    return page
+
+
+def _save_draft(conn: sqlite3.Connection, draft: Draft) -> None:
+    if not draft.text.strip() and draft.reply_to is None:
+        conn.execute("DELETE FROM drafts WHERE conversation_id = ?", (draft.conversation_id,))
+        return
+    conn.execute(
+        "INSERT OR REPLACE INTO drafts (conversation_id, text, reply_to, is_note, updated_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (
+            draft.conversation_id,
+            draft.text,
+            draft.reply_to,
+            int(draft.is_note),
+            format_time(_now()),
+        ),
+    )
+
+
+def _upsert_ticket(conn: sqlite3.Connection, data: dict[str, Any]) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO tickets (id, conversation_id, status, assignee_id, "
+        "last_message_at, json) VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            data["id"],
+            data["conversation_id"],
+            data["status"],
+            data.get("assignee_id"),
+            data.get("last_message_at") or data["opened_at"],
+            _dumps(data),
+        ),
+    )
+
+
+def _upsert_message(conn: sqlite3.Connection, data: dict[str, Any], result: AppliedBatch) -> bool:
+    """Store a server message; drop its outbox echo. Return whether anything changed."""
+    text = _dumps(data)
+    old = conn.execute("SELECT json FROM messages WHERE id = ?", (data["id"],)).fetchone()
+    client_id = data.get("client_id")
+    confirmed = False
+    if client_id:
+        confirmed = (
+            conn.execute("DELETE FROM outbox WHERE client_id = ?", (client_id,)).rowcount > 0
+        )
+        if confirmed:
+            result.confirmed_client_ids.add(client_id)
+    if old is not None and old[0] == text:
+        return confirmed
+    conn.execute(
+        "INSERT OR REPLACE INTO messages (id, conversation_id, client_id, json) "
+        "VALUES (?, ?, ?, ?)",
+        (data["id"], data["conversation_id"], client_id, text),
+    )
+    return True
+
+
+def _bump_ticket_last_message(
+    conn: sqlite3.Connection, data: dict[str, Any], result: AppliedBatch
+) -> None:
+    """Show a newer message as its conversation's open ticket's last message."""
+    row = conn.execute(
+        "SELECT json FROM tickets WHERE conversation_id = ? AND status = 'open' "
+        "ORDER BY id DESC LIMIT 1",
+        (data["conversation_id"],),
+    ).fetchone()
+    if row is None:
+        return
+    ticket = json.loads(row[0])
+    last = ticket.get("last_message")
+    if last is not None and last.get("id", 0) > data["id"]:
+        return
+    if last == data:
+        return
+    ticket["last_message"] = data
+    ticket["last_message_at"] = max(ticket.get("last_message_at") or "", data["created_at"])
+    _upsert_ticket(conn, ticket)
+    result.tickets = [t for t in result.tickets if t.id != ticket["id"]]
+    result.tickets.append(Ticket.from_json(ticket))
+    result.ticket_fields.update(("last_message", "last_message_at"))
+
+
+def _apply_batch(conn: sqlite3.Connection, batch: StoreBatch) -> AppliedBatch:
+    result = AppliedBatch()
+    for data in batch.contacts.values():
+        conn.execute(
+            "INSERT OR REPLACE INTO contacts (id, json) VALUES (?, ?)", (data["id"], _dumps(data))
+        )
+        result.contacts.append(Contact.from_json(data))
+    for data in batch.tickets.values():
+        _upsert_ticket(conn, data)
+        result.tickets.append(Ticket.from_json(data))
+    for data in sorted(batch.messages.values(), key=lambda m: m["id"]):
+        if _upsert_message(conn, data, result):
+            result.messages.setdefault(data["conversation_id"], []).append(Message.from_json(data))
+            _bump_ticket_last_message(conn, data, result)
+    _apply_directory(conn, batch, result)
+    if batch.event_seq is not None:
+        _kv_set(conn, "event_seq", batch.event_seq)
+    return result
+
+
+def _apply_directory(conn: sqlite3.Connection, batch: StoreBatch, result: AppliedBatch) -> None:
+    for data in batch.agents.values():
+        conn.execute(
+            "INSERT OR REPLACE INTO agents (id, json) VALUES (?, ?)", (data["id"], _dumps(data))
+        )
+        _refresh_me(conn, data)
+        result.agents.append(Agent.from_json(data))
+        result.directory.add("agents")
+    for agent_id, (status, chosen) in batch.presence.items():
+        row = conn.execute("SELECT json FROM agents WHERE id = ?", (agent_id,)).fetchone()
+        if row is None:
+            continue
+        data = json.loads(row[0])
+        data["status"], data["chosen_status"] = status, chosen
+        conn.execute("UPDATE agents SET json = ? WHERE id = ?", (_dumps(data), agent_id))
+        _refresh_me(conn, data)
+    for table, upserts, deleted, name in (
+        ("inboxes", batch.inboxes, batch.deleted_inbox_ids, "inboxes"),
+        ("canned", batch.canned, batch.deleted_canned_ids, "canned"),
+    ):
+        for data in upserts.values():
+            conn.execute(
+                f"INSERT OR REPLACE INTO {table} (id, json) VALUES (?, ?)",
+                (data["id"], _dumps(data)),
+            )
+            result.directory.add(name)
+        for deleted_id in deleted:
+            conn.execute(f"DELETE FROM {table} WHERE id = ?", (deleted_id,))
+            result.directory.add(name)
+
+
+def _refresh_me(conn: sqlite3.Connection, agent: dict[str, Any]) -> None:
+    row = conn.execute("SELECT value FROM kv WHERE key = 'me'").fetchone()
+    if row is not None and json.loads(row[0]).get("id") == agent["id"]:
+        _kv_set(conn, "me", agent)
+
+
+def _replace_snapshot(
+    conn: sqlite3.Connection, snapshot: dict[str, Any], reset: bool
+) -> AppliedBatch:
+    result = AppliedBatch()
+    for table in ("agents", "teams", "inboxes", "canned"):
+        conn.execute(f"DELETE FROM {table}")
+        rows = [(d["id"], _dumps(d)) for d in snapshot.get(table, ())]
+        conn.executemany(f"INSERT INTO {table} (id, json) VALUES (?, ?)", rows)
+    result.directory.update(("agents", "teams", "inboxes", "canned"))
+    result.agents = [Agent.from_json(d) for d in snapshot.get("agents", ())]
+    _kv_set(conn, "me", snapshot["me"])
+    conn.executemany(
+        "INSERT OR REPLACE INTO contacts (id, json) VALUES (?, ?)",
+        [(d["id"], _dumps(d)) for d in snapshot.get("contacts", ())],
+    )
+    result.contacts = [Contact.from_json(d) for d in snapshot.get("contacts", ())]
+    if reset:
+        conn.execute("DELETE FROM messages")
+        conn.execute("DELETE FROM history")
+    fresh_ids = {t["id"] for t in snapshot.get("tickets", ())}
+    stale = [
+        r[0]
+        for r in conn.execute("SELECT id FROM tickets WHERE status = 'open'")
+        if r[0] not in fresh_ids
+    ]
+    conn.executemany("DELETE FROM tickets WHERE id = ?", [(i,) for i in stale])
+    for data in snapshot.get("tickets", ()):
+        _upsert_ticket(conn, data)
+        if data.get("last_message"):
+            _upsert_message(conn, data["last_message"], result)
+    result.tickets = [Ticket.from_json(d) for d in snapshot.get("tickets", ())]
+    _kv_set(conn, "event_seq", int(snapshot["event_seq"]))
+    result.ticket_fields.add("*")
+    return result
+
+
+def _store_history(
+    conn: sqlite3.Connection,
+    conversation_id: int,
+    messages: Sequence[dict[str, Any]],
+    newest: bool,
+    has_more: bool | None,
+) -> list[Message]:
+    result = AppliedBatch()
+    changed = [
+        Message.from_json(data)
+        for data in sorted(messages, key=lambda m: m["id"])
+        if _upsert_message(conn, data, result)
+    ]
+    conn.execute("INSERT OR IGNORE INTO history (conversation_id) VALUES (?)", (conversation_id,))
+    if newest:
+        conn.execute("UPDATE history SET synced = 1 WHERE conversation_id = ?", (conversation_id,))
+    if has_more is not None:
+        conn.execute(
+            "UPDATE history SET has_more = ? WHERE conversation_id = ?",
+            (int(has_more), conversation_id),
+        )
+    return changed

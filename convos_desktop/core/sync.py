@@ -1,0 +1,350 @@
+"""Keeps the local cache in step with the server and tells the models what changed.
+
+Flow: cached state first (:meth:`Sync.emit_cached`, no network), then the event stream from
+the cached cursor (or a bootstrap when there is none, or after a ``reset`` event). Events are
+applied idempotently (an event whose sequence was already applied changes nothing), and a
+burst is collected and written once per loop pass (``loop.call_soon`` schedules one flush).
+After each write the typed change records of :mod:`convos_desktop.core.types` are emitted as
+QtCore signals carrying Python objects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from convos_desktop.core.api import ApiClient, ApiError
+from convos_desktop.core.events import Backoff, EventStream, ServerEvent
+from convos_desktop.core.store import AppliedBatch, Store, StoreBatch
+from convos_desktop.core.types import (
+    ConnectionState,
+    ContactsChanged,
+    Counts,
+    DirectoryChanged,
+    Message,
+    MessagesChanged,
+    PresenceChanged,
+    Status,
+    TicketsChanged,
+)
+
+log = logging.getLogger("convos.sync")
+
+ALL_FIELDS = "*"  # in TicketsChanged.fields: new tickets or a whole snapshot
+DIRECTORY = frozenset({"agents", "teams", "inboxes", "canned"})
+
+
+class Sync(QObject):
+    """Applies bootstrap snapshots and events to the :class:`Store`; emits what changed.
+
+    Signals (each carries one Python object): ``tickets_changed(TicketsChanged)``,
+    ``messages_changed(MessagesChanged)``, ``contacts_changed(ContactsChanged)``,
+    ``presence_changed(PresenceChanged)``, ``directory_changed(DirectoryChanged)``,
+    ``counts_changed(Counts)``, ``connection_state_changed(ConnectionState)``;
+    ``history_reset()`` after a ``reset`` dropped the cached histories (reload open threads);
+    ``auth_failed()`` when the server refuses the token.
+    """
+
+    tickets_changed = Signal(object)
+    messages_changed = Signal(object)
+    contacts_changed = Signal(object)
+    presence_changed = Signal(object)
+    directory_changed = Signal(object)
+    counts_changed = Signal(object)
+    connection_state_changed = Signal(object)
+    history_reset = Signal()
+    auth_failed = Signal()
+
+    def __init__(
+        self,
+        store: Store,
+        api: ApiClient,
+        *,
+        keepalive: float = 15.0,
+        backoff: Backoff | None = None,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.api = api
+        self._applied_seq = store.event_seq()
+        self._received_seq = self._applied_seq
+        self._needs_bootstrap = self._applied_seq is None
+        self._reset_pending = False
+        self._pending: list[ServerEvent] = []
+        self._flush_scheduled = False
+        self._flush_task: asyncio.Task[None] | None = None
+        self._history_loads: dict[tuple[int, int | None], asyncio.Task[bool]] = {}
+        self._counts: Counts | None = None
+        self.stream = EventStream(
+            api,
+            cursor=lambda: self._received_seq,
+            on_event=self._on_event,
+            before_connect=self._before_connect,
+            keepalive=keepalive,
+            backoff=backoff,
+        )
+        self.stream.state_changed.connect(self.connection_state_changed.emit)
+        self.stream.auth_failed.connect(self.auth_failed.emit)
+
+    # --- life cycle -----------------------------------------------------------------------
+
+    @property
+    def connection_state(self) -> ConnectionState:
+        """The event stream's state."""
+        return self.stream.state
+
+    @property
+    def me_id(self) -> int | None:
+        """The logged-in agent's id, as cached."""
+        me = self.store.me()
+        return me.id if me else None
+
+    def emit_cached(self) -> None:
+        """Emit the cached state (tickets, counts, directory) without touching the network."""
+        tickets = self.store.tickets()
+        if tickets:
+            self.tickets_changed.emit(
+                TicketsChanged(upserted=tuple(tickets), fields=frozenset({ALL_FIELDS}))
+            )
+        self.directory_changed.emit(DirectoryChanged(DIRECTORY))
+        self._emit_counts(force=True)
+
+    def start(self) -> None:
+        """Emit the cache, then connect (bootstrapping first if there is no cursor)."""
+        self.emit_cached()
+        self.stream.start()
+
+    async def stop(self) -> None:
+        """Disconnect and write what was received."""
+        await self.stream.stop()
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Apply every event received so far (tests and quit)."""
+        while self._pending or (self._flush_task is not None and not self._flush_task.done()):
+            if self._flush_task is not None and not self._flush_task.done():
+                await self._flush_task
+            elif self._pending and not self._needs_bootstrap:
+                await self._flush_pending()
+            else:
+                break
+
+    async def bootstrap(self, *, reset: bool = False) -> None:
+        """Fetch a snapshot and replace the cached one; stream from its ``event_seq``."""
+        snapshot = await self.api.bootstrap_json()
+        applied = await self.store.replace_snapshot(snapshot, reset=reset)
+        seq = int(snapshot["event_seq"])
+        self._applied_seq = seq
+        self._received_seq = max(self._received_seq or 0, seq)
+        self._needs_bootstrap = False
+        self._pending = [e for e in self._pending if e.seq > seq]
+        log.info("bootstrapped at event %d (%d open tickets)", seq, len(applied.tickets))
+        self._emit_applied(applied)
+        if reset:
+            self.history_reset.emit()
+        self._schedule_flush()
+
+    async def _before_connect(self) -> None:
+        if self._needs_bootstrap:
+            await self.bootstrap(reset=self._reset_pending)
+            self._reset_pending = False
+
+    # --- events ---------------------------------------------------------------------------
+
+    def _on_event(self, event: ServerEvent) -> None:
+        if self._received_seq is not None and event.seq <= self._received_seq:
+            return  # already received: the same event twice changes nothing
+        self._received_seq = event.seq
+        if event.type == "reset":
+            log.warning("server asked for a reset at event %d", event.seq)
+            self._pending.clear()
+            self._needs_bootstrap = True
+            self._reset_pending = True
+            self._received_seq = int(event.data.get("event_seq", event.seq))
+            asyncio.get_running_loop().create_task(self._bootstrap_after_reset())
+            return
+        self._pending.append(event)
+        self._schedule_flush()
+
+    async def _bootstrap_after_reset(self) -> None:
+        try:
+            await self._before_connect()
+        except ApiError as exc:  # the stream's next connection attempt retries it
+            log.warning("bootstrap after reset failed: %r", exc)
+            self.stream.reconnect_now()
+
+    def _schedule_flush(self) -> None:
+        if self._flush_scheduled or not self._pending:
+            return
+        self._flush_scheduled = True
+        asyncio.get_running_loop().call_soon(self._start_flush)
+
+    def _start_flush(self) -> None:
+        self._flush_scheduled = False
+        if self._needs_bootstrap or (self._flush_task is not None and not self._flush_task.done()):
+            return
+        self._flush_task = asyncio.get_running_loop().create_task(self._flush_pending())
+
+    async def _flush_pending(self) -> None:
+        while self._pending and not self._needs_bootstrap:
+            events, self._pending = self._pending, []
+            batch, fields, presence = self._build_batch(events)
+            if batch.event_seq is None:
+                continue
+            applied = await self.store.apply(batch)
+            self._applied_seq = batch.event_seq
+            applied.ticket_fields.update(fields)
+            self._emit_applied(applied)
+            for change in presence:
+                self.presence_changed.emit(change)
+
+    def _build_batch(
+        self, events: list[ServerEvent]
+    ) -> tuple[StoreBatch, set[str], list[PresenceChanged]]:
+        batch = StoreBatch()
+        presence: list[PresenceChanged] = []
+        fields: set[str] = set()
+        for event in events:
+            if self._applied_seq is not None and event.seq <= self._applied_seq:
+                continue
+            _add_event(batch, event, fields, presence)
+            batch.event_seq = event.seq
+        return batch, fields, presence
+
+    # --- emitting -------------------------------------------------------------------------
+
+    def _emit_applied(self, applied: AppliedBatch) -> None:
+        if applied.contacts:
+            self.contacts_changed.emit(ContactsChanged(tuple(applied.contacts)))
+        if applied.tickets:
+            fields = frozenset(applied.ticket_fields) or frozenset({ALL_FIELDS})
+            self.tickets_changed.emit(
+                TicketsChanged(upserted=tuple(applied.tickets), fields=fields)
+            )
+        for conversation_id, messages in applied.messages.items():
+            self.messages_changed.emit(MessagesChanged(conversation_id, tuple(messages)))
+        if applied.directory:
+            self.directory_changed.emit(DirectoryChanged(frozenset(applied.directory)))
+        self._emit_counts()
+
+    def _emit_counts(self, *, force: bool = False) -> None:
+        counts = self.store.counts(self.me_id)
+        if force or counts != self._counts:
+            self._counts = counts
+            self.counts_changed.emit(counts)
+
+    @property
+    def counts(self) -> Counts:
+        """Open tickets per view, from the cache."""
+        return self.store.counts(self.me_id)
+
+    # --- history --------------------------------------------------------------------------
+
+    async def ensure_history(self, conversation_id: int) -> bool:
+        """Fetch a conversation's newest page unless the cache is in step; return has_more."""
+        synced, has_more = self.store.history_state(conversation_id)
+        if synced:
+            return has_more
+        return await self.load_older(conversation_id, None)
+
+    async def load_older(self, conversation_id: int, before_id: int | None) -> bool:
+        """Page history older than ``before_id`` (``None``: the newest) into the cache.
+
+        Emits ``messages_changed`` for the new rows and returns whether older messages exist.
+        Two calls for the same anchor share one request.
+        """
+        key = (conversation_id, before_id)
+        task = self._history_loads.get(key)
+        if task is None:
+            task = asyncio.get_running_loop().create_task(
+                self._fetch_page(conversation_id, before_id)
+            )
+            self._history_loads[key] = task
+            task.add_done_callback(lambda _t: self._history_loads.pop(key, None))
+        return await asyncio.shield(task)
+
+    async def _fetch_page(self, conversation_id: int, before_id: int | None) -> bool:
+        page = await self.api.messages_json(conversation_id, before=before_id)
+        has_more = bool(page.get("has_more"))
+        changed = await self.store.store_history(
+            conversation_id, page["items"], newest=before_id is None, has_more=has_more
+        )
+        if changed:
+            self.messages_changed.emit(MessagesChanged(conversation_id, tuple(changed)))
+        return has_more
+
+    # --- local echo (used by core.outbox) -------------------------------------------------
+
+    def publish_local(self, message: Message) -> None:
+        """Emit a local echo (pending or failed send) as a change of its conversation."""
+        self.messages_changed.emit(MessagesChanged(message.conversation_id, (message,)))
+
+    def publish_removed(self, conversation_id: int, client_id: str) -> None:
+        """Emit that a local echo was discarded."""
+        self.messages_changed.emit(
+            MessagesChanged(conversation_id, removed_client_ids=(client_id,))
+        )
+
+    async def apply_sent(self, message: dict[str, Any]) -> None:
+        """Store the server's answer to a send; it replaces the echo with the same client_id."""
+        batch = StoreBatch()
+        batch.messages[message["id"]] = message
+        applied = await self.store.apply(batch)
+        self._emit_applied(applied)
+
+    async def mark_read(self, conversation_id: int, message_id: int) -> None:
+        """Remember the last message the agent has seen in a conversation."""
+        await self.store.set_read_marker(conversation_id, message_id)
+
+
+def _add_event(
+    batch: StoreBatch,
+    event: ServerEvent,
+    fields: set[str],
+    presence: list[PresenceChanged],
+) -> None:
+    """Fold one event into ``batch`` (later events of the same object win)."""
+    data = event.data
+    kind = event.type
+    if kind in ("ticket.created", "ticket.updated"):
+        ticket = data["ticket"]
+        batch.tickets[ticket["id"]] = ticket
+        if data.get("contact"):
+            batch.contacts[data["contact"]["id"]] = data["contact"]
+        if kind == "ticket.created":
+            fields.add(ALL_FIELDS)
+        fields.update(data.get("changed") or (ALL_FIELDS,))
+        if ticket.get("last_message"):
+            batch.messages[ticket["last_message"]["id"]] = ticket["last_message"]
+    elif kind in ("message.created", "message.updated"):
+        batch.messages[data["message"]["id"]] = data["message"]
+    elif kind == "contact.updated":
+        batch.contacts[data["contact"]["id"]] = data["contact"]
+    elif kind == "presence.changed":
+        agent_id = int(data["agent_id"])
+        batch.presence[agent_id] = (data["status"], data["chosen_status"])
+        presence.append(
+            PresenceChanged(agent_id, Status(data["status"]), Status(data["chosen_status"]))
+        )
+    elif kind == "agent.changed":
+        batch.agents[data["agent"]["id"]] = data["agent"]
+    elif kind == "canned.changed":
+        _add_upsert_or_delete(data, "canned", batch.canned, batch.deleted_canned_ids)
+    elif kind == "inbox.changed":
+        _add_upsert_or_delete(data, "inbox", batch.inboxes, batch.deleted_inbox_ids)
+    else:
+        log.debug("ignoring event type %s", kind)
+
+
+def _add_upsert_or_delete(
+    data: dict[str, Any], key: str, upserts: dict[int, dict[str, Any]], deleted: set[int]
+) -> None:
+    if data.get(key):
+        upserts[data[key]["id"]] = data[key]
+        deleted.discard(data[key]["id"])
+    elif data.get("deleted_id") is not None:
+        deleted.add(int(data["deleted_id"]))
+        upserts.pop(int(data["deleted_id"]), None)

@@ -1,0 +1,35 @@
+"""core must not import QtWidgets or QtGui: checked in a fresh interpreter per module."""
+
+import pkgutil
+import subprocess
+import sys
+
+import pytest
+
+import convos_desktop.core
+
+CORE_MODULES = sorted(
+    f"convos_desktop.core.{m.name}" for m in pkgutil.iter_modules(convos_desktop.core.__path__)
+)
+
+
+def test_core_has_the_designed_modules():
+    expected = {"api", "drafts", "events", "media", "outbox", "presence", "session", "store"}
+    expected |= {"sync", "types"}
+    assert {m.rsplit(".", 1)[1] for m in CORE_MODULES} >= expected
+
+
+@pytest.mark.parametrize("module", CORE_MODULES)
+def test_core_module_imports_no_widgets(module):
+    code = (
+        "import importlib, sys\n"
+        f"importlib.import_module({module!r})\n"
+        "gui = ('PySide6.QtWidgets', 'PySide6.QtGui')\n"
+        "bad = sorted(m for m in sys.modules if m.startswith(gui))\n"
+        "print(','.join(bad))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "", f"{module} pulls in {result.stdout.strip()}"
