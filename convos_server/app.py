@@ -15,7 +15,21 @@ from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, FastAPI
 
-from convos_server.api import auth, health
+from convos_server.api import (
+    agents,
+    auth,
+    bootstrap,
+    canned,
+    channels,
+    contacts,
+    conversations,
+    events,
+    health,
+    inboxes,
+    presence,
+    teams,
+    tickets,
+)
 from convos_server.api import files as files_api
 from convos_server.api import reports as reports_api
 from convos_server.config import Settings
@@ -33,6 +47,17 @@ PRUNE_INTERVAL_S = 3600.0
 ROUTERS: list[APIRouter] = [
     health.router,
     auth.router,
+    bootstrap.router,
+    events.router,
+    presence.router,
+    tickets.router,
+    conversations.router,
+    contacts.router,
+    canned.router,
+    inboxes.router,
+    teams.router,
+    agents.router,
+    channels.router,
     files_api.router,
     reports_api.router,
 ]

@@ -313,7 +313,7 @@ async def load_tickets(session: AsyncSession, tickets: Sequence[m.Ticket]) -> li
                 m.Conversation.id.in_(conversation_ids)
             )
         )
-        last_ids = dict(rows.tuples().all())
+        last_ids = dict(rows.all())
     last = await _last_messages(session, last_ids.values())
     result = []
     for ticket in tickets:

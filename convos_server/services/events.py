@@ -200,15 +200,10 @@ class EventBus:
         subscriptions = list(self._subscriptions)
         admin_by_agent = {s.visibility.agent_id: s.visibility.everything for s in subscriptions}
         async with self._db.sessionmaker() as session:
-            roles = dict(
-                (
-                    await session.execute(
-                        select(m.Agent.id, m.Agent.role).where(m.Agent.id.in_(admin_by_agent))
-                    )
-                )
-                .tuples()
-                .all()
+            rows = await session.execute(
+                select(m.Agent.id, m.Agent.role).where(m.Agent.id.in_(admin_by_agent))
             )
+            roles = dict(rows.all())
             admin_by_agent = {a: roles.get(a) == "admin" for a in admin_by_agent}
             fresh = await visibility_map(session, admin_by_agent)
         for subscription in subscriptions:

@@ -36,14 +36,12 @@ def effective_status(agent: m.Agent, now: dt.datetime, ttl_s: float) -> str:
     return agent.chosen_status
 
 
-def is_working(agent: m.Agent, ttl_s: float) -> bool:
-    """The online rule: effective ``online`` or ``busy``."""
-    return effective_status(agent, m.utcnow(), ttl_s) in WORKING_STATUSES
+def require_working(agent: m.Agent) -> None:
+    """The online rule: 409 ``agent_not_online`` unless effectively online or busy.
 
-
-def require_working(agent: m.Agent, ttl_s: float) -> None:
-    """409 ``agent_not_online`` unless the agent is effectively online or busy."""
-    if not is_working(agent, ttl_s):
+    Uses the stored effective status, which the sweeper keeps within one sweep of the TTL.
+    """
+    if agent.status not in WORKING_STATUSES:
         raise ApiError(409, "agent_not_online", "Set your status to Online to do this")
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, false, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from convos_server.db import models as m
 from convos_server.errors import not_found
@@ -25,7 +26,9 @@ class Visibility:
         """Whether an object of ``inbox_id`` is visible (``None``: not inbox-bound)."""
         return self.everything or inbox_id is None or inbox_id in self.inbox_ids
 
-    def inbox_filter(self, column: ColumnElement[int]) -> ColumnElement[bool]:
+    def inbox_filter(
+        self, column: ColumnElement[int] | InstrumentedAttribute[int]
+    ) -> ColumnElement[bool]:
         """A WHERE clause restricting ``column`` (an inbox id) to the visible inboxes."""
         if self.everything:
             return true()

@@ -1,0 +1,94 @@
+"""Channel ingress (inbox API key in ``X-Api-Key``) and the outbound feed; campaigns."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Query
+from pydantic import BaseModel, Field
+
+from convos_server.api.deps import AdminDep, BusDep, DbDep
+from convos_server.serialize import load_message, load_messages
+from convos_server.services import auth, campaigns, ingress
+
+router = APIRouter(tags=["channels"])
+
+ApiKey = Annotated[str | None, Header(alias="X-Api-Key")]
+
+
+class ContactRefBody(BaseModel):
+    """How the channel names the customer."""
+
+    external_id: str = Field(min_length=1, max_length=200)
+    name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=64)
+    email: str | None = Field(default=None, max_length=320)
+
+
+class IngressBody(BaseModel):
+    """``POST /channels/{inbox_id}/messages``."""
+
+    contact: ContactRefBody
+    text: str = Field(default="", max_length=10_000)
+    file_ids: list[int] = Field(default_factory=list, max_length=10)
+    handoff: bool = False
+
+
+@router.post("/channels/{inbox_id}/messages", status_code=201)
+async def receive(
+    inbox_id: int, body: IngressBody, db: DbDep, bus: BusDep, x_api_key: ApiKey = None
+) -> dict[str, Any]:
+    """A customer message; ``handoff`` opens a ticket. ``{conversation_id, message, ticket_id}``."""
+    async with db.transaction() as session:
+        inbox = await auth.inbox_for_key(session, inbox_id, x_api_key)
+        result = await ingress.receive_customer_message(
+            session,
+            bus,
+            inbox,
+            ingress.ContactRef(**body.contact.model_dump()),
+            body.text,
+            body.file_ids,
+            body.handoff,
+        )
+        data = {
+            "conversation_id": result.conversation_id,
+            "message": await load_message(session, result.message),
+            "ticket_id": result.ticket_id,
+        }
+    bus.wake()
+    return data
+
+
+@router.get("/channels/{inbox_id}/outbound")
+async def outbound(
+    inbox_id: int,
+    db: DbDep,
+    x_api_key: ApiKey = None,
+    after: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    """Agent ``out`` messages after ``after``, oldest first, for the gateway to deliver."""
+    async with db.sessionmaker() as session:
+        inbox = await auth.inbox_for_key(session, inbox_id, x_api_key)
+        return await load_messages(session, await ingress.outbound_messages(session, inbox, after))
+
+
+class CampaignBody(BaseModel):
+    """``POST /campaigns``."""
+
+    kind: Literal["mass", "transactional"]
+    inbox_id: int
+    contact_ids: list[int] = Field(min_length=1, max_length=campaigns.MAX_CONTACTS)
+    text: str = Field(min_length=1, max_length=10_000)
+
+
+@router.post("/campaigns", status_code=201)
+async def create_campaign(
+    body: CampaignBody, admin: AdminDep, db: DbDep, bus: BusDep
+) -> dict[str, Any]:
+    """One conversation per contact with one ``out`` message and no ticket."""
+    async with db.transaction() as session:
+        ids = await campaigns.send_campaign(
+            session, bus, admin, body.kind, body.inbox_id, body.contact_ids, body.text
+        )
+    bus.wake()
+    return {"conversation_ids": ids}

@@ -1,0 +1,140 @@
+"""Conversation history, message pages, sending messages and reactions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel, Field
+
+from convos_server.api.deps import AgentDep, BusDep, DbDep
+from convos_server.serialize import load_conversations, load_message, load_messages
+from convos_server.services import conversations, messages
+from convos_server.services.visibility import visibility_for
+
+router = APIRouter(tags=["conversations"])
+
+Origin = Literal["chatbot", "agent", "campaign_mass", "campaign_transactional"]
+
+
+@router.get("/conversations")
+async def list_conversations(
+    agent: AgentDep,
+    db: DbDep,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    origin: Origin | None = None,
+    inbox: int | None = None,
+    contact: int | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int | None, Query(ge=1, le=200)] = None,
+) -> dict[str, Any]:
+    """``Page<Conversation>``, newest activity first."""
+    flt = conversations.ConversationFilter(q=q, origin=origin, inbox_id=inbox, contact_id=contact)
+    async with db.sessionmaker() as session:
+        visibility = await visibility_for(session, agent)
+        rows, next_cursor = await conversations.list_conversations(
+            session, visibility, flt, cursor, limit
+        )
+        return {"items": await load_conversations(session, rows), "next_cursor": next_cursor}
+
+
+@router.get("/conversations/{conversation_id}")
+async def get_conversation(conversation_id: int, agent: AgentDep, db: DbDep) -> dict[str, Any]:
+    """One Conversation."""
+    async with db.sessionmaker() as session:
+        visibility = await visibility_for(session, agent)
+        conversation = await messages.visible_conversation(session, visibility, conversation_id)
+        return (await load_conversations(session, [conversation]))[0]
+
+
+@router.get("/conversations/{conversation_id}/messages")
+async def list_messages(
+    conversation_id: int,
+    agent: AgentDep,
+    db: DbDep,
+    before: int | None = None,
+    after: int | None = None,
+    limit: Annotated[int | None, Query(ge=1, le=200)] = None,
+) -> dict[str, Any]:
+    """``{items: [Message] oldest first, has_more}``."""
+    async with db.sessionmaker() as session:
+        visibility = await visibility_for(session, agent)
+        await messages.visible_conversation(session, visibility, conversation_id)
+        rows, has_more = await conversations.message_page(
+            session, conversation_id, before, after, limit
+        )
+        return {"items": await load_messages(session, rows), "has_more": has_more}
+
+
+class SendBody(BaseModel):
+    """``POST /conversations/{id}/messages``."""
+
+    client_id: str = Field(min_length=1, max_length=64)
+    kind: Literal["text", "note"] = "text"
+    body: str = Field(default="", max_length=10_000)
+    reply_to: int | None = None
+    file_ids: list[int] = Field(default_factory=list, max_length=10)
+
+
+@router.post("/conversations/{conversation_id}/messages", status_code=201)
+async def send_message(
+    conversation_id: int,
+    body: SendBody,
+    response: Response,
+    agent: AgentDep,
+    db: DbDep,
+    bus: BusDep,
+) -> dict[str, Any]:
+    """Send a text or note: 201 Message, or 200 with the first one for a used ``client_id``."""
+    async with db.transaction() as session:
+        visibility = await visibility_for(session, agent)
+        message, created = await messages.send_agent_message(
+            session,
+            bus,
+            agent,
+            visibility,
+            conversation_id,
+            client_id=body.client_id,
+            kind=body.kind,
+            body=body.body,
+            reply_to=body.reply_to,
+            file_ids=body.file_ids,
+        )
+        data = await load_message(session, message)
+    if created:
+        bus.wake()
+    else:
+        response.status_code = 200
+    return data
+
+
+Emoji = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+async def _react(
+    message_id: int, emoji: str, agent: AgentDep, db: DbDep, bus: BusDep, *, present: bool
+) -> dict[str, Any]:
+    async with db.transaction() as session:
+        visibility = await visibility_for(session, agent)
+        message = await messages.set_reaction(
+            session, bus, agent, visibility, message_id, emoji, present=present
+        )
+        data = await load_message(session, message)
+    bus.wake()
+    return data
+
+
+@router.put("/messages/{message_id}/reactions/{emoji}")
+async def add_reaction(
+    message_id: int, emoji: Emoji, agent: AgentDep, db: DbDep, bus: BusDep
+) -> dict[str, Any]:
+    """Add the caller's reaction; returns the Message."""
+    return await _react(message_id, emoji, agent, db, bus, present=True)
+
+
+@router.delete("/messages/{message_id}/reactions/{emoji}")
+async def remove_reaction(
+    message_id: int, emoji: Emoji, agent: AgentDep, db: DbDep, bus: BusDep
+) -> dict[str, Any]:
+    """Remove the caller's reaction; returns the Message."""
+    return await _react(message_id, emoji, agent, db, bus, present=False)

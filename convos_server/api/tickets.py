@@ -1,0 +1,150 @@
+"""Ticket routes: list, detail, new ticket, and the assign/unassign/close/reopen transitions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from convos_server.api.deps import AgentDep, BusDep, DbDep
+from convos_server.db import models as m
+from convos_server.serialize import (
+    contact_json,
+    load_conversations,
+    load_message,
+    load_ticket,
+    load_tickets,
+)
+from convos_server.services import tickets
+from convos_server.services.visibility import visibility_for
+
+router = APIRouter(tags=["tickets"])
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+
+
+@router.get("/tickets")
+async def list_tickets(
+    agent: AgentDep,
+    db: DbDep,
+    view: Literal["mine", "unassigned", "all"] = "all",
+    status: Literal["open", "closed"] | None = None,
+    inbox: int | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    assignee: int | None = None,
+    from_: Annotated[dt.date | None, Query(alias="from")] = None,
+    to: dt.date | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int | None, Query(ge=1, le=200)] = None,
+) -> dict[str, Any]:
+    """``Page<Ticket>``, newest activity first; ``from``/``to`` filter opening days (UTC)."""
+    flt = tickets.TicketFilter(
+        view=view,
+        status=status,
+        inbox_id=inbox,
+        assignee_id=assignee,
+        q=q,
+        opened_from=_day_start(from_) if from_ else None,
+        opened_to=_day_start(to + dt.timedelta(days=1)) if to else None,
+    )
+    async with db.sessionmaker() as session:
+        visibility = await visibility_for(session, agent)
+        rows, next_cursor = await tickets.list_tickets(
+            session, agent, visibility, flt, cursor, limit
+        )
+        return {"items": await load_tickets(session, rows), "next_cursor": next_cursor}
+
+
+@router.get("/tickets/{ticket_id}")
+async def get_ticket(ticket_id: int, agent: AgentDep, db: DbDep) -> dict[str, Any]:
+    """``{ticket, contact, conversation}``."""
+    async with db.sessionmaker() as session:
+        visibility = await visibility_for(session, agent)
+        ticket = await tickets.visible_ticket(session, visibility, ticket_id)
+        contact = await session.get(m.Contact, ticket.contact_id)
+        conversation = await session.get(m.Conversation, ticket.conversation_id)
+        assert contact is not None
+        assert conversation is not None
+        return {
+            "ticket": await load_ticket(session, ticket),
+            "contact": contact_json(contact),
+            "conversation": (await load_conversations(session, [conversation]))[0],
+        }
+
+
+class NewTicketBody(BaseModel):
+    """``POST /tickets``."""
+
+    contact_id: int
+    inbox_id: int
+    body: str = Field(min_length=1, max_length=10_000)
+
+
+@router.post("/tickets", status_code=201)
+async def create_ticket(
+    body: NewTicketBody, agent: AgentDep, db: DbDep, bus: BusDep
+) -> dict[str, Any]:
+    """An agent-started ticket assigned to its creator: ``{ticket, message}``."""
+    async with db.transaction() as session:
+        made = await tickets.create_ticket(
+            session, bus, agent, body.contact_id, body.inbox_id, body.body
+        )
+        data = {
+            "ticket": await load_ticket(session, made.ticket),
+            "message": await load_message(session, made.message),
+        }
+    bus.wake()
+    return data
+
+
+class AssignBody(BaseModel):
+    """``POST /tickets/{id}/assign``: default the caller; ``force`` lets admins take over."""
+
+    agent_id: int | None = None
+    force: bool = False
+
+
+@router.post("/tickets/{ticket_id}/assign")
+async def assign(
+    ticket_id: int, agent: AgentDep, db: DbDep, bus: BusDep, body: AssignBody | None = None
+) -> dict[str, Any]:
+    """Assign the ticket; returns the Ticket."""
+    options = body or AssignBody()
+    async with db.transaction() as session:
+        ticket = await tickets.assign(
+            session, bus, agent, ticket_id, agent_id=options.agent_id, force=options.force
+        )
+        data = await load_ticket(session, ticket)
+    bus.wake()
+    return data
+
+
+@router.post("/tickets/{ticket_id}/unassign")
+async def unassign(ticket_id: int, agent: AgentDep, db: DbDep, bus: BusDep) -> dict[str, Any]:
+    """Back to Unassigned; returns the Ticket."""
+    async with db.transaction() as session:
+        data = await load_ticket(session, await tickets.unassign(session, bus, agent, ticket_id))
+    bus.wake()
+    return data
+
+
+@router.post("/tickets/{ticket_id}/close")
+async def close(ticket_id: int, agent: AgentDep, db: DbDep, bus: BusDep) -> dict[str, Any]:
+    """Finalize; returns the Ticket."""
+    async with db.transaction() as session:
+        data = await load_ticket(session, await tickets.close(session, bus, agent, ticket_id))
+    bus.wake()
+    return data
+
+
+@router.post("/tickets/{ticket_id}/reopen")
+async def reopen(ticket_id: int, agent: AgentDep, db: DbDep, bus: BusDep) -> dict[str, Any]:
+    """Reactivate, assigned to the caller; returns the Ticket."""
+    async with db.transaction() as session:
+        data = await load_ticket(session, await tickets.reopen(session, bus, agent, ticket_id))
+    bus.wake()
+    return data

@@ -1,0 +1,80 @@
+"""Automatic assignment of new tickets by inbox mode, and the per-agent capacity cap.
+
+- ``manual`` and ``none``: the ticket stays Unassigned.
+- ``round_robin``: the next effectively *online* agent of the inbox's team after the inbox's
+  ``last_assigned_agent_id`` (in id order, wrapping), skipping agents at the cap.
+- ``least_busy``: the online agent of the team with the fewest open tickets in the inbox
+  (ties: the lowest id), skipping agents at the cap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from convos_server.db import models as m
+from convos_server.errors import ApiError
+
+MODES = ("manual", "round_robin", "least_busy")
+
+
+async def open_counts(
+    session: AsyncSession, inbox_id: int, agent_ids: Sequence[int]
+) -> dict[int, int]:
+    """Open tickets of each agent in the inbox (agents without any are 0)."""
+    counts = dict.fromkeys(agent_ids, 0)
+    if agent_ids:
+        rows = await session.execute(
+            select(m.Ticket.assignee_id, func.count())
+            .where(
+                m.Ticket.inbox_id == inbox_id,
+                m.Ticket.status == "open",
+                m.Ticket.assignee_id.in_(agent_ids),
+            )
+            .group_by(m.Ticket.assignee_id)
+        )
+        for agent_id, count in rows:
+            if agent_id is not None:
+                counts[agent_id] = count
+    return counts
+
+
+async def check_capacity(session: AsyncSession, inbox: m.Inbox, agent_id: int) -> None:
+    """409 ``at_capacity`` when one more open ticket would pass the inbox's cap."""
+    cap = inbox.max_open_per_agent
+    if cap is None:
+        return
+    count = (await open_counts(session, inbox.id, [agent_id]))[agent_id]
+    if count >= cap:
+        raise ApiError(
+            409, "at_capacity", f"The agent already has {count} open tickets here", limit=cap
+        )
+
+
+async def _online_team_agents(session: AsyncSession, team_id: int) -> list[int]:
+    rows = await session.scalars(
+        select(m.Agent.id)
+        .join(m.TeamMember, m.TeamMember.agent_id == m.Agent.id)
+        .where(m.TeamMember.team_id == team_id, m.Agent.status == "online", m.Agent.active)
+        .order_by(m.Agent.id)
+    )
+    return list(rows)
+
+
+async def pick_assignee(session: AsyncSession, inbox: m.Inbox) -> int | None:
+    """The agent a new ticket of ``inbox`` goes to, or ``None`` for Unassigned."""
+    if inbox.assignment not in ("round_robin", "least_busy") or inbox.team_id is None:
+        return None
+    candidates = await _online_team_agents(session, inbox.team_id)
+    counts = await open_counts(session, inbox.id, candidates)
+    cap = inbox.max_open_per_agent
+    available = [a for a in candidates if cap is None or counts[a] < cap]
+    if not available:
+        return None
+    if inbox.assignment == "least_busy":
+        return min(available, key=lambda agent_id: (counts[agent_id], agent_id))
+    last = inbox.last_assigned_agent_id or 0
+    after = [agent_id for agent_id in available if agent_id > last]
+    return (after or available)[0]

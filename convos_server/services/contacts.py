@@ -1,0 +1,140 @@
+"""Contacts: search, create, edit (with an activity and an event), files and activities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from convos_server.db import models as m
+from convos_server.errors import invalid, not_found
+from convos_server.serialize import contact_json
+from convos_server.services.events import EventBus
+from convos_server.services.paging import clamp_limit
+from convos_server.services.ticket_events import add_activity
+
+
+@dataclass(frozen=True, slots=True)
+class ContactChanges:
+    """Fields to change; ``None`` means "leave as is" (use "" to clear phone or email)."""
+
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    custom: dict[str, str] | None = None
+
+
+async def get_contact(session: AsyncSession, contact_id: int) -> m.Contact:
+    """A contact; 404 when missing."""
+    contact = await session.get(m.Contact, contact_id)
+    if contact is None:
+        raise not_found("contact")
+    return contact
+
+
+async def search_contacts(
+    session: AsyncSession, q: str | None, after_id: int | None, limit: int | None
+) -> tuple[list[m.Contact], str | None]:
+    """Contacts matching ``q`` (name, phone, email), by id; the next cursor (an id)."""
+    size = clamp_limit(limit)
+    query = select(m.Contact)
+    if q and q.strip():
+        pattern = f"%{q.strip()}%"
+        query = query.where(
+            or_(
+                m.Contact.name.ilike(pattern),
+                m.Contact.phone.ilike(pattern),
+                m.Contact.email.ilike(pattern),
+                m.Contact.external_id.ilike(pattern),
+            )
+        )
+    if after_id is not None:
+        query = query.where(m.Contact.id > after_id)
+    rows = list(await session.scalars(query.order_by(m.Contact.id).limit(size + 1)))
+    if len(rows) > size:
+        return rows[:size], str(rows[size - 1].id)
+    return rows, None
+
+
+def _clean(value: str | None) -> str | None:
+    return value.strip() or None if value is not None else None
+
+
+async def create_contact(
+    session: AsyncSession, name: str, phone: str | None, email: str | None, custom: dict[str, str]
+) -> m.Contact:
+    """A new contact made by an agent."""
+    if not name.strip():
+        raise invalid("The name must not be empty", "name")
+    contact = m.Contact(
+        name=name.strip(), phone=_clean(phone), email=_clean(email), custom=dict(custom)
+    )
+    session.add(contact)
+    await session.flush()
+    return contact
+
+
+async def update_contact(
+    session: AsyncSession, bus: EventBus, agent: m.Agent, contact_id: int, changes: ContactChanges
+) -> m.Contact:
+    """Edit a contact's profile; writes a ``profile_edited`` activity and ``contact.updated``."""
+    contact = await get_contact(session, contact_id)
+    changed = []
+    if changes.name is not None:
+        if not changes.name.strip():
+            raise invalid("The name must not be empty", "name")
+        if changes.name.strip() != contact.name:
+            contact.name = changes.name.strip()
+            changed.append("name")
+    for field in ("phone", "email"):
+        value = getattr(changes, field)
+        if value is not None and _clean(value) != getattr(contact, field):
+            setattr(contact, field, _clean(value))
+            changed.append(field)
+    if changes.custom is not None and changes.custom != contact.custom:
+        contact.custom = dict(changes.custom)
+        changed.append("custom")
+    if not changed:
+        return contact
+    contact.updated_at = m.utcnow()
+    add_activity(
+        session,
+        contact.id,
+        "profile_edited",
+        f"Profile edited by {agent.name}: {', '.join(changed)}",
+        agent_id=agent.id,
+    )
+    await session.flush()
+    await bus.publish(session, "contact.updated", {"contact": contact_json(contact)})
+    return contact
+
+
+async def contact_files(session: AsyncSession, contact_id: int) -> list[m.File]:
+    """Files exchanged in the contact's conversations, newest first."""
+    await get_contact(session, contact_id)
+    return list(
+        await session.scalars(
+            select(m.File)
+            .join(m.MessageFile, m.MessageFile.file_id == m.File.id)
+            .join(m.Message, m.Message.id == m.MessageFile.message_id)
+            .join(m.Conversation, m.Conversation.id == m.Message.conversation_id)
+            .where(m.Conversation.contact_id == contact_id)
+            .order_by(m.Message.id.desc(), m.MessageFile.position)
+        )
+    )
+
+
+async def contact_activities(
+    session: AsyncSession, contact_id: int, limit: int | None
+) -> list[m.Activity]:
+    """The contact's activity feed, newest first."""
+    await get_contact(session, contact_id)
+    return list(
+        await session.scalars(
+            select(m.Activity)
+            .where(m.Activity.contact_id == contact_id)
+            .order_by(m.Activity.id.desc())
+            .limit(clamp_limit(limit))
+        )
+    )

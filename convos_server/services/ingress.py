@@ -1,0 +1,113 @@
+"""Channel ingress: what a chatbot or channel gateway sends, and the outbound feed it reads.
+
+``receive_customer_message(session, bus, inbox, contact_ref, text, file_ids, handoff)``
+-> ``IngressResult(conversation_id, message, ticket_id)`` is a plain service function (no
+HTTP): the API calls it, and so can the demo simulator, inside ``db.transaction()``, followed
+by ``bus.wake()`` after the commit. The contact is found or created by ``external_id``; the
+message goes into the contact's latest conversation of the inbox (a new ``chatbot`` one if
+there is none); ``handoff`` opens a ticket unless the contact has one open, assigned by the
+inbox's mode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from convos_server.db import models as m
+from convos_server.errors import invalid
+from convos_server.services.events import EventBus
+from convos_server.services.messages import Author, append_message, check_files, publish_message
+from convos_server.services.tickets import latest_conversation, open_ticket, open_ticket_of_contact
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRef:
+    """How a channel names a customer: its ``external_id``, plus details for a new contact."""
+
+    external_id: str
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IngressResult:
+    """What one customer message did: where it went and the ticket it is part of."""
+
+    conversation_id: int
+    message: m.Message
+    ticket_id: int | None
+
+
+async def find_or_create_contact(session: AsyncSession, ref: ContactRef) -> m.Contact:
+    """The contact with ``ref.external_id``, created from ``ref`` when new."""
+    if not ref.external_id.strip():
+        raise invalid("The contact needs an external_id", "contact.external_id")
+    contact = await session.scalar(
+        select(m.Contact).where(m.Contact.external_id == ref.external_id)
+    )
+    if contact is None:
+        contact = m.Contact(
+            name=ref.name or ref.phone or ref.external_id,
+            phone=ref.phone,
+            email=ref.email,
+            external_id=ref.external_id,
+            custom={},
+        )
+        session.add(contact)
+        await session.flush()
+    return contact
+
+
+async def receive_customer_message(
+    session: AsyncSession,
+    bus: EventBus,
+    inbox: m.Inbox,
+    contact_ref: ContactRef,
+    text: str,
+    file_ids: Sequence[int] = (),
+    handoff: bool = False,
+) -> IngressResult:
+    """Store a message from a customer; with ``handoff`` open a ticket (see module docs)."""
+    if not text.strip() and not file_ids:
+        raise invalid("A message needs text or a file", "text")
+    await check_files(session, file_ids)
+    contact = await find_or_create_contact(session, contact_ref)
+    conversation = await latest_conversation(session, contact.id, inbox.id)
+    if conversation is None:
+        conversation = m.Conversation(contact_id=contact.id, inbox_id=inbox.id, origin="chatbot")
+        session.add(conversation)
+        await session.flush()
+    author = Author("contact", contact.id, contact.name)
+    message = await append_message(session, conversation, author, "in", text, file_ids=file_ids)
+    wants_ticket = handoff and conversation.open_ticket_id is None
+    if wants_ticket and await open_ticket_of_contact(session, contact.id) is None:
+        ticket = await open_ticket(session, bus, conversation)
+        message.ticket_id = ticket.id
+        await session.flush()
+    await publish_message(session, bus, message, inbox.id)
+    return IngressResult(conversation.id, message, conversation.open_ticket_id)
+
+
+async def outbound_messages(
+    session: AsyncSession, inbox: m.Inbox, after: int, limit: int = 200
+) -> list[m.Message]:
+    """Agent ``out`` messages of the inbox with id > ``after``, oldest first, to deliver."""
+    return list(
+        await session.scalars(
+            select(m.Message)
+            .join(m.Conversation, m.Conversation.id == m.Message.conversation_id)
+            .where(
+                m.Conversation.inbox_id == inbox.id,
+                m.Message.direction == "out",
+                m.Message.sender_type == "agent",
+                m.Message.id > after,
+            )
+            .order_by(m.Message.id)
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,240 @@
+"""Messages: appending to a conversation, agent sends (idempotent), system lines, reactions."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from convos_server.db import models as m
+from convos_server.errors import ApiError, forbidden, invalid, not_found
+from convos_server.serialize import load_message
+from convos_server.services.events import EventBus
+from convos_server.services.presence import require_working
+from convos_server.services.ticket_events import publish_ticket
+from convos_server.services.visibility import Visibility, require_inbox
+
+log = logging.getLogger("convos.messages")
+
+MAX_BODY_CHARS = 10_000
+MAX_FILES = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """Who writes a message: ``sender_type`` agent/contact/bot/system, with id and name."""
+
+    sender_type: str
+    sender_id: int | None
+    sender_name: str
+
+
+SYSTEM = Author("system", None, "System")
+
+
+def agent_author(agent: m.Agent) -> Author:
+    """An agent as message author."""
+    return Author("agent", agent.id, agent.name)
+
+
+async def check_files(session: AsyncSession, file_ids: Sequence[int]) -> None:
+    """422 ``invalid`` (field ``file_ids``) unless every file exists, once, within the limit."""
+    if len(file_ids) > MAX_FILES:
+        raise invalid(f"At most {MAX_FILES} files per message", "file_ids")
+    if len(set(file_ids)) != len(file_ids):
+        raise invalid("A file is attached twice", "file_ids")
+    if file_ids:
+        found = await session.scalar(
+            select(func.count()).select_from(m.File).where(m.File.id.in_(file_ids))
+        )
+        if found != len(file_ids):
+            raise invalid("No such file", "file_ids")
+
+
+async def _check_reply_target(
+    session: AsyncSession, conversation_id: int, reply_to: int | None
+) -> None:
+    if reply_to is None:
+        return
+    target = await session.get(m.Message, reply_to)
+    if target is None or target.conversation_id != conversation_id:
+        raise invalid("The quoted message is not in this conversation", "reply_to")
+
+
+async def append_message(
+    session: AsyncSession,
+    conversation: m.Conversation,
+    author: Author,
+    direction: str,
+    body: str,
+    *,
+    reply_to: int | None = None,
+    client_id: str | None = None,
+    file_ids: Sequence[int] = (),
+) -> m.Message:
+    """Insert a message (already validated) and move the conversation's and ticket's clocks."""
+    now = m.utcnow()
+    message = m.Message(
+        conversation_id=conversation.id,
+        ticket_id=conversation.open_ticket_id,
+        direction=direction,
+        sender_type=author.sender_type,
+        sender_id=author.sender_id,
+        sender_name=author.sender_name,
+        body=body,
+        reply_to=reply_to,
+        client_id=client_id,
+        created_at=now,
+    )
+    session.add(message)
+    await session.flush()
+    for position, file_id in enumerate(file_ids):
+        session.add(m.MessageFile(message_id=message.id, file_id=file_id, position=position))
+    if direction != "note":
+        conversation.last_message_at = now
+        conversation.last_message_id = message.id
+    if conversation.open_ticket_id is not None and direction != "note":
+        ticket = await session.get(m.Ticket, conversation.open_ticket_id)
+        if ticket is not None:
+            ticket.last_message_at = now
+    await session.flush()
+    return message
+
+
+async def publish_message(
+    session: AsyncSession,
+    bus: EventBus,
+    message: m.Message,
+    inbox_id: int,
+    type_: str = "message.created",
+) -> None:
+    """Emit ``message.created`` (or ``.updated``) to the agents of the inbox."""
+    await bus.publish(
+        session, type_, {"message": await load_message(session, message)}, inbox_id=inbox_id
+    )
+
+
+async def add_system_message(
+    session: AsyncSession, bus: EventBus, conversation: m.Conversation, text: str
+) -> m.Message:
+    """A ``system`` line such as "Ticket assigned to Anna", published."""
+    message = await append_message(session, conversation, SYSTEM, "system", text)
+    await publish_message(session, bus, message, conversation.inbox_id)
+    return message
+
+
+async def visible_conversation(
+    session: AsyncSession, visibility: Visibility, conversation_id: int
+) -> m.Conversation:
+    """A conversation the agent may see; 404 otherwise."""
+    conversation = await session.get(m.Conversation, conversation_id)
+    if conversation is None:
+        raise not_found("conversation")
+    require_inbox(visibility, conversation.inbox_id, "conversation")
+    return conversation
+
+
+async def find_by_client_id(
+    session: AsyncSession, agent_id: int, client_id: str
+) -> m.Message | None:
+    """The message this agent already sent with ``client_id``, if any."""
+    return await session.scalar(
+        select(m.Message).where(
+            m.Message.sender_type == "agent",
+            m.Message.sender_id == agent_id,
+            m.Message.client_id == client_id,
+        )
+    )
+
+
+async def send_agent_message(
+    session: AsyncSession,
+    bus: EventBus,
+    agent: m.Agent,
+    visibility: Visibility,
+    conversation_id: int,
+    *,
+    client_id: str,
+    kind: str,
+    body: str,
+    reply_to: int | None = None,
+    file_ids: Sequence[int] = (),
+) -> tuple[m.Message, bool]:
+    """Send a text or note as ``agent``: ``(message, created)``.
+
+    The same ``client_id`` again returns the first message with ``created`` False.
+    """
+    existing = await find_by_client_id(session, agent.id, client_id)
+    if existing is not None:
+        return existing, False
+    conversation = await visible_conversation(session, visibility, conversation_id)
+    if not body.strip() and not file_ids:
+        raise invalid("A message needs text or a file", "body")
+    if len(body) > MAX_BODY_CHARS:
+        raise invalid(f"At most {MAX_BODY_CHARS} characters", "body")
+    ticket = None
+    if kind == "text":
+        require_working(agent)
+        if conversation.open_ticket_id is None:
+            raise ApiError(409, "ticket_closed", "This conversation has no open ticket")
+        ticket = await session.get(m.Ticket, conversation.open_ticket_id, with_for_update=True)
+        assert ticket is not None
+        if ticket.assignee_id != agent.id and agent.role != "admin":
+            raise forbidden("Only the agent the ticket is assigned to may reply")
+    await _check_reply_target(session, conversation.id, reply_to)
+    await check_files(session, file_ids)
+    direction = "out" if kind == "text" else "note"
+    message = await append_message(
+        session,
+        conversation,
+        agent_author(agent),
+        direction,
+        body,
+        reply_to=reply_to,
+        client_id=client_id,
+        file_ids=file_ids,
+    )
+    await publish_message(session, bus, message, conversation.inbox_id)
+    if ticket is not None and ticket.first_response_at is None:
+        ticket.first_response_at = message.created_at
+        await session.flush()
+        await publish_ticket(session, bus, ticket, "ticket.updated", ["first_response_at"])
+    return message, True
+
+
+async def set_reaction(
+    session: AsyncSession,
+    bus: EventBus,
+    agent: m.Agent,
+    visibility: Visibility,
+    message_id: int,
+    emoji: str,
+    *,
+    present: bool,
+) -> m.Message:
+    """Add (``present``) or remove this agent's ``emoji`` on a message; idempotent."""
+    if not emoji or len(emoji) > 64:
+        raise invalid("Bad emoji", "emoji")
+    message = await session.get(m.Message, message_id)
+    if message is None:
+        raise not_found("message")
+    conversation = await visible_conversation(session, visibility, message.conversation_id)
+    existing = await session.get(m.Reaction, (message_id, agent.id, emoji))
+    if present == (existing is not None):
+        return message
+    if present:
+        session.add(m.Reaction(message_id=message_id, agent_id=agent.id, emoji=emoji))
+    else:
+        await session.execute(
+            delete(m.Reaction).where(
+                m.Reaction.message_id == message_id,
+                m.Reaction.agent_id == agent.id,
+                m.Reaction.emoji == emoji,
+            )
+        )
+    await session.flush()
+    await publish_message(session, bus, message, conversation.inbox_id, "message.updated")
+    return message

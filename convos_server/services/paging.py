@@ -1,0 +1,37 @@
+"""Opaque keyset cursors for the newest-first lists: ``(time, id)`` encoded URL-safe."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+
+from convos_server.errors import invalid
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+def encode_cursor(moment: dt.datetime, row_id: int) -> str:
+    """The cursor that continues after the row ``(moment, row_id)``."""
+    raw = f"{moment.astimezone(dt.UTC).isoformat()}|{row_id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
+    """The ``(moment, row_id)`` of a cursor; 422 ``invalid`` (field ``cursor``) when bad."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        moment_text, id_text = base64.urlsafe_b64decode(padded).decode().split("|")
+        moment = dt.datetime.fromisoformat(moment_text)
+        if moment.tzinfo is None:
+            raise ValueError("naive time")
+        return moment, int(id_text)
+    except ValueError:
+        raise invalid("Bad cursor", "cursor") from None
+
+
+def clamp_limit(limit: int | None) -> int:
+    """A page size within 1..MAX_LIMIT."""
+    if limit is None:
+        return DEFAULT_LIMIT
+    return max(1, min(limit, MAX_LIMIT))

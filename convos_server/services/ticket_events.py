@@ -1,0 +1,42 @@
+"""Publishing ticket changes and writing the contact activity feed that goes with them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from convos_server.db import models as m
+from convos_server.serialize import contact_json, load_ticket
+from convos_server.services.events import EventBus
+
+
+async def publish_ticket(
+    session: AsyncSession, bus: EventBus, ticket: m.Ticket, type_: str, changed: Sequence[str]
+) -> None:
+    """Emit ``ticket.created``/``ticket.updated`` with the ticket and its contact."""
+    contact = await session.get(m.Contact, ticket.contact_id)
+    assert contact is not None
+    data = {
+        "ticket": await load_ticket(session, ticket),
+        "contact": contact_json(contact),
+        "changed": list(changed),
+    }
+    await bus.publish(session, type_, data, inbox_id=ticket.inbox_id)
+
+
+def add_activity(
+    session: AsyncSession,
+    contact_id: int,
+    kind: str,
+    text: str,
+    *,
+    agent_id: int | None = None,
+    ticket_id: int | None = None,
+) -> None:
+    """Append an entry to a contact's activity feed."""
+    session.add(
+        m.Activity(
+            contact_id=contact_id, kind=kind, text=text, agent_id=agent_id, ticket_id=ticket_id
+        )
+    )

@@ -1,0 +1,398 @@
+"""Ticket life cycle: open (hand-off or agent), assign, unassign, close, reopen; listing.
+
+Every transition writes a ``system`` message, a contact activity and a ``ticket.*`` event in
+the caller's transaction. Transitions by an agent need it online or busy (the online rule).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from convos_server.db import models as m
+from convos_server.errors import ApiError, forbidden, invalid, not_found
+from convos_server.services.assignment import check_capacity, pick_assignee
+from convos_server.services.events import EventBus
+from convos_server.services.messages import (
+    add_system_message,
+    agent_author,
+    append_message,
+    publish_message,
+)
+from convos_server.services.paging import clamp_limit, decode_cursor, encode_cursor
+from convos_server.services.presence import require_working
+from convos_server.services.ticket_events import add_activity, publish_ticket
+from convos_server.services.visibility import Visibility, require_inbox, visibility_for
+
+log = logging.getLogger("convos.tickets")
+
+VIEWS = ("mine", "unassigned", "all")
+
+
+def ticket_closed_error() -> ApiError:
+    """409 ``ticket_closed``."""
+    return ApiError(409, "ticket_closed", "The ticket is closed")
+
+
+async def open_ticket_of_contact(session: AsyncSession, contact_id: int) -> m.Ticket | None:
+    """The contact's open ticket, if it has one."""
+    return await session.scalar(
+        select(m.Ticket).where(m.Ticket.contact_id == contact_id, m.Ticket.status == "open")
+    )
+
+
+async def require_no_open_ticket(session: AsyncSession, contact_id: int) -> None:
+    """409 ``open_ticket_exists`` (with ``ticket_id``) when the contact has an open ticket."""
+    existing = await open_ticket_of_contact(session, contact_id)
+    if existing is not None:
+        raise ApiError(
+            409,
+            "open_ticket_exists",
+            "The contact already has an open ticket",
+            ticket_id=existing.id,
+        )
+
+
+async def visible_ticket(
+    session: AsyncSession, visibility: Visibility, ticket_id: int, *, for_update: bool = False
+) -> m.Ticket:
+    """A ticket the agent may see (row-locked with ``for_update``); 404 otherwise."""
+    ticket = await session.get(m.Ticket, ticket_id, with_for_update=for_update)
+    if ticket is None:
+        raise not_found("ticket")
+    require_inbox(visibility, ticket.inbox_id, "ticket")
+    return ticket
+
+
+async def _assign_to(
+    session: AsyncSession,
+    bus: EventBus,
+    ticket: m.Ticket,
+    conversation: m.Conversation,
+    assignee: m.Agent,
+) -> None:
+    ticket.assignee_id = assignee.id
+    ticket.assigned_at = m.utcnow()
+    add_activity(
+        session,
+        ticket.contact_id,
+        "ticket_assigned",
+        f"Ticket assigned to {assignee.name}",
+        agent_id=assignee.id,
+        ticket_id=ticket.id,
+    )
+    await add_system_message(session, bus, conversation, f"Ticket assigned to {assignee.name}")
+
+
+async def open_ticket(
+    session: AsyncSession,
+    bus: EventBus,
+    conversation: m.Conversation,
+    *,
+    opened_by: m.Agent | None = None,
+) -> m.Ticket:
+    """Open a ticket in ``conversation``: assigned to ``opened_by`` or by the inbox's mode.
+
+    The caller checked that the contact has no open ticket.
+    """
+    inbox = await session.get(m.Inbox, conversation.inbox_id, with_for_update=True)
+    assert inbox is not None
+    now = m.utcnow()
+    ticket = m.Ticket(
+        conversation_id=conversation.id,
+        inbox_id=conversation.inbox_id,
+        contact_id=conversation.contact_id,
+        status="open",
+        opened_at=now,
+        last_message_at=now,
+    )
+    session.add(ticket)
+    await session.flush()
+    conversation.open_ticket_id = ticket.id
+    add_activity(
+        session,
+        ticket.contact_id,
+        "ticket_opened",
+        f"Ticket opened by {opened_by.name}" if opened_by else "Ticket opened",
+        agent_id=opened_by.id if opened_by else None,
+        ticket_id=ticket.id,
+    )
+    assignee = opened_by
+    if assignee is None:
+        assignee_id = await pick_assignee(session, inbox)
+        assignee = await session.get(m.Agent, assignee_id) if assignee_id is not None else None
+        if assignee is not None:
+            inbox.last_assigned_agent_id = assignee.id
+    if assignee is not None:
+        await _assign_to(session, bus, ticket, conversation, assignee)
+    await session.flush()
+    await publish_ticket(session, bus, ticket, "ticket.created", [])
+    log.info("ticket %s opened in inbox %s (assignee %s)", ticket.id, inbox.id, ticket.assignee_id)
+    return ticket
+
+
+async def _conversation_of(session: AsyncSession, ticket: m.Ticket) -> m.Conversation:
+    conversation = await session.get(m.Conversation, ticket.conversation_id)
+    assert conversation is not None
+    return conversation
+
+
+async def assign(
+    session: AsyncSession,
+    bus: EventBus,
+    actor: m.Agent,
+    ticket_id: int,
+    *,
+    agent_id: int | None = None,
+    force: bool = False,
+) -> m.Ticket:
+    """Assign a ticket to ``agent_id`` (default: the actor; someone else: admins only)."""
+    require_working(actor)
+    visibility = await visibility_for(session, actor)
+    ticket = await visible_ticket(session, visibility, ticket_id, for_update=True)
+    if ticket.status != "open":
+        raise ticket_closed_error()
+    target_id = actor.id if agent_id is None else agent_id
+    if target_id != actor.id and actor.role != "admin":
+        raise forbidden("Only admins may assign tickets to others")
+    target = actor if target_id == actor.id else await session.get(m.Agent, target_id)
+    if target is None or not target.active:
+        raise invalid("No such agent", "agent_id")
+    if not (await visibility_for(session, target)).sees_inbox(ticket.inbox_id):
+        raise invalid("The agent is not in the inbox's team", "agent_id")
+    if ticket.assignee_id == target.id:
+        return ticket
+    if ticket.assignee_id is not None and not (force and actor.role == "admin"):
+        raise ApiError(
+            409,
+            "already_assigned",
+            "The ticket is assigned to someone else",
+            assignee_id=ticket.assignee_id,
+        )
+    inbox = await session.get(m.Inbox, ticket.inbox_id)
+    assert inbox is not None
+    await check_capacity(session, inbox, target.id)
+    await _assign_to(session, bus, ticket, await _conversation_of(session, ticket), target)
+    await session.flush()
+    await publish_ticket(session, bus, ticket, "ticket.updated", ["assignee_id", "assigned_at"])
+    return ticket
+
+
+async def unassign(
+    session: AsyncSession, bus: EventBus, actor: m.Agent, ticket_id: int
+) -> m.Ticket:
+    """Put a ticket back to Unassigned (its assignee or an admin)."""
+    require_working(actor)
+    visibility = await visibility_for(session, actor)
+    ticket = await visible_ticket(session, visibility, ticket_id, for_update=True)
+    if ticket.status != "open":
+        raise ticket_closed_error()
+    if ticket.assignee_id is None:
+        return ticket
+    if ticket.assignee_id != actor.id and actor.role != "admin":
+        raise forbidden("Only the assignee or an admin may unassign this ticket")
+    ticket.assignee_id = None
+    ticket.assigned_at = None
+    text = f"Ticket unassigned by {actor.name}"
+    add_activity(
+        session,
+        ticket.contact_id,
+        "ticket_unassigned",
+        text,
+        agent_id=actor.id,
+        ticket_id=ticket.id,
+    )
+    await add_system_message(session, bus, await _conversation_of(session, ticket), text)
+    await session.flush()
+    await publish_ticket(session, bus, ticket, "ticket.updated", ["assignee_id", "assigned_at"])
+    return ticket
+
+
+async def close(session: AsyncSession, bus: EventBus, actor: m.Agent, ticket_id: int) -> m.Ticket:
+    """Finalize a ticket (its assignee, an admin, or anyone who sees it while unassigned)."""
+    require_working(actor)
+    visibility = await visibility_for(session, actor)
+    ticket = await visible_ticket(session, visibility, ticket_id, for_update=True)
+    if ticket.status != "open":
+        raise ticket_closed_error()
+    if ticket.assignee_id not in (None, actor.id) and actor.role != "admin":
+        raise forbidden("Only the assignee or an admin may close this ticket")
+    conversation = await _conversation_of(session, ticket)
+    ticket.status = "closed"
+    ticket.closed_at = m.utcnow()
+    ticket.closed_by = actor.id
+    text = f"Ticket closed by {actor.name}"
+    add_activity(
+        session, ticket.contact_id, "ticket_closed", text, agent_id=actor.id, ticket_id=ticket.id
+    )
+    await add_system_message(session, bus, conversation, text)
+    conversation.open_ticket_id = None
+    await session.flush()
+    await publish_ticket(
+        session, bus, ticket, "ticket.updated", ["status", "closed_at", "closed_by"]
+    )
+    return ticket
+
+
+async def reopen(session: AsyncSession, bus: EventBus, actor: m.Agent, ticket_id: int) -> m.Ticket:
+    """Reactivate a closed ticket, assigned to the agent who reopens it."""
+    require_working(actor)
+    visibility = await visibility_for(session, actor)
+    ticket = await visible_ticket(session, visibility, ticket_id, for_update=True)
+    if ticket.status == "open":
+        raise ApiError(409, "ticket_open", "The ticket is already open")
+    await require_no_open_ticket(session, ticket.contact_id)
+    inbox = await session.get(m.Inbox, ticket.inbox_id)
+    assert inbox is not None
+    await check_capacity(session, inbox, actor.id)
+    conversation = await _conversation_of(session, ticket)
+    ticket.status = "open"
+    ticket.closed_at = None
+    ticket.closed_by = None
+    ticket.reopen_count += 1
+    conversation.open_ticket_id = ticket.id
+    text = f"Ticket reopened by {actor.name}"
+    add_activity(
+        session, ticket.contact_id, "ticket_reopened", text, agent_id=actor.id, ticket_id=ticket.id
+    )
+    await add_system_message(session, bus, conversation, text)
+    await _assign_to(session, bus, ticket, conversation, actor)
+    await session.flush()
+    changed = ["status", "closed_at", "closed_by", "reopen_count", "assignee_id", "assigned_at"]
+    await publish_ticket(session, bus, ticket, "ticket.updated", changed)
+    return ticket
+
+
+async def latest_conversation(
+    session: AsyncSession, contact_id: int, inbox_id: int
+) -> m.Conversation | None:
+    """The contact's most recent conversation in the inbox."""
+    return await session.scalar(
+        select(m.Conversation)
+        .where(m.Conversation.contact_id == contact_id, m.Conversation.inbox_id == inbox_id)
+        .order_by(m.Conversation.last_message_at.desc(), m.Conversation.id.desc())
+        .limit(1)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class NewTicket:
+    """What ``create_ticket`` made: the ticket and its first message."""
+
+    ticket: m.Ticket
+    message: m.Message
+
+
+async def create_ticket(
+    session: AsyncSession, bus: EventBus, actor: m.Agent, contact_id: int, inbox_id: int, body: str
+) -> NewTicket:
+    """An agent-started ticket ("New ticket"): assigned to its creator, first message sent."""
+    require_working(actor)
+    visibility = await visibility_for(session, actor)
+    inbox = await session.get(m.Inbox, inbox_id)
+    if inbox is None or not visibility.sees_inbox(inbox.id):
+        raise invalid("No such inbox", "inbox_id")
+    contact = await session.get(m.Contact, contact_id)
+    if contact is None:
+        raise invalid("No such contact", "contact_id")
+    if not body.strip():
+        raise invalid("The first message must not be empty", "body")
+    await require_no_open_ticket(session, contact_id)
+    await check_capacity(session, inbox, actor.id)
+    conversation = await latest_conversation(session, contact_id, inbox_id)
+    if conversation is None:
+        conversation = m.Conversation(contact_id=contact_id, inbox_id=inbox_id, origin="agent")
+        session.add(conversation)
+        await session.flush()
+    ticket = await open_ticket(session, bus, conversation, opened_by=actor)
+    message = await append_message(session, conversation, agent_author(actor), "out", body)
+    ticket.first_response_at = message.created_at
+    await publish_message(session, bus, message, inbox_id)
+    await session.flush()
+    await publish_ticket(session, bus, ticket, "ticket.updated", ["first_response_at"])
+    return NewTicket(ticket, message)
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFilter:
+    """The filters of ``GET /tickets``."""
+
+    view: str = "all"
+    status: str | None = None
+    inbox_id: int | None = None
+    assignee_id: int | None = None
+    q: str | None = None
+    opened_from: dt.datetime | None = None
+    opened_to: dt.datetime | None = None
+
+
+def text_match(q: str) -> tuple[Select[int], Select[int]]:
+    """Sub-selects of contact ids and conversation ids whose text matches ``q``."""
+    pattern = f"%{q.strip()}%"
+    contacts = select(m.Contact.id).where(
+        or_(
+            m.Contact.name.ilike(pattern),
+            m.Contact.phone.ilike(pattern),
+            m.Contact.email.ilike(pattern),
+        )
+    )
+    conversations = select(m.Message.conversation_id).where(m.Message.body.ilike(pattern))
+    return contacts, conversations
+
+
+def ticket_query(agent: m.Agent, visibility: Visibility, flt: TicketFilter) -> Select[m.Ticket]:
+    """The SELECT of ``GET /tickets`` (without ordering and paging)."""
+    query = select(m.Ticket).where(visibility.inbox_filter(m.Ticket.inbox_id))
+    status = flt.status or ("open" if flt.view in ("mine", "unassigned") else None)
+    if status is not None:
+        query = query.where(m.Ticket.status == status)
+    if flt.view == "mine":
+        query = query.where(m.Ticket.assignee_id == agent.id)
+    elif flt.view == "unassigned":
+        query = query.where(m.Ticket.assignee_id.is_(None))
+    if flt.inbox_id is not None:
+        query = query.where(m.Ticket.inbox_id == flt.inbox_id)
+    if flt.assignee_id is not None:
+        query = query.where(m.Ticket.assignee_id == flt.assignee_id)
+    if flt.opened_from is not None:
+        query = query.where(m.Ticket.opened_at >= flt.opened_from)
+    if flt.opened_to is not None:
+        query = query.where(m.Ticket.opened_at < flt.opened_to)
+    if flt.q and flt.q.strip():
+        contacts, conversations = text_match(flt.q)
+        query = query.where(
+            or_(m.Ticket.contact_id.in_(contacts), m.Ticket.conversation_id.in_(conversations))
+        )
+    return query
+
+
+async def list_tickets(
+    session: AsyncSession,
+    agent: m.Agent,
+    visibility: Visibility,
+    flt: TicketFilter,
+    cursor: str | None,
+    limit: int | None,
+) -> tuple[list[m.Ticket], str | None]:
+    """One page of tickets, newest activity first, and the cursor of the next page."""
+    size = clamp_limit(limit)
+    query = ticket_query(agent, visibility, flt)
+    if cursor:
+        moment, row_id = decode_cursor(cursor)
+        query = query.where(
+            or_(
+                m.Ticket.last_message_at < moment,
+                and_(m.Ticket.last_message_at == moment, m.Ticket.id < row_id),
+            )
+        )
+    query = query.order_by(m.Ticket.last_message_at.desc(), m.Ticket.id.desc()).limit(size + 1)
+    rows = list(await session.scalars(query))
+    next_cursor = None
+    if len(rows) > size:
+        rows = rows[:size]
+        next_cursor = encode_cursor(rows[-1].last_message_at, rows[-1].id)
+    return rows, next_cursor
