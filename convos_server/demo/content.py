@@ -78,7 +78,7 @@ INBOXES = (
     DemoInbox("Premium", "telegram", "Clienti Premium", "manual", None),
 )
 
-CONTACT_NAMES = (
+ITALIAN_CONTACTS = (
     "Francesca Colombo",
     "Alessandro Ricci",
     "Martina Gallo",
@@ -99,6 +99,13 @@ CONTACT_NAMES = (
     "Andrea Santoro",
     "Valentina Cattaneo",
     "Simone Pellegrini",
+    "Nicolò D'Amico",
+    "Ludovica Zanetti",
+    "Pietro Guerra",
+    "Maria Vittoria Anna Benedetta Sforza di Santa Margherita Ligure",
+    "Ristorante Pizzeria Da Gennaro e Figli S.r.l. — Ufficio Acquisti e Forniture",
+)
+ENGLISH_CONTACTS = (
     "Oliver Bennett",
     "Amelia Hughes",
     "Harry Thompson",
@@ -112,14 +119,18 @@ CONTACT_NAMES = (
     "Sophie Walsh",
     "Daniel O'Connor",
     "Grace Kelly-Patterson",
-    "Nicolò D'Amico",
-    "Ludovica Zanetti",
-    "Pietro Guerra",
-    "Maria Vittoria Anna Benedetta Sforza di Santa Margherita Ligure",
     "Alexander Montgomery-Fitzwilliam Worthington-Smythe III",
-    "Ristorante Pizzeria Da Gennaro e Figli S.r.l. — Ufficio Acquisti e Forniture",
     "Bartholomew Christopherson-Vandenberghe (account aziendale Nord Europa)",
 )
+# First names and surnames the simulator combines for new customers.
+SIMULATED_FIRST_NAMES = {
+    "it": ("Giulio", "Marta", "Paolo", "Irene", "Stefano", "Anna", "Davide", "Laura", "Enrico"),
+    "en": ("Liam", "Ava", "Henry", "Mia", "Thomas", "Ella", "William", "Lucy", "Samuel"),
+}
+SIMULATED_SURNAMES = {
+    "it": ("Ferri", "Galli", "Costa", "Leone", "Longo", "Gentile", "Martini", "Sala", "Vitale"),
+    "en": ("Brown", "Wilson", "Taylor", "Davies", "Clarke", "Wright", "Hall", "Wood", "Price"),
+}
 
 CANNED = (
     DemoCanned(

@@ -1,0 +1,143 @@
+"""``convos-server demo``: a fresh workspace, the server, and the customer simulator.
+
+The first stdout line is ``Convos demo listening on http://HOST:PORT`` (flushed): the desktop
+client starts ``python -m convos_server demo --port 0 --data-dir X`` and reads it. The
+credentials follow. The simulator runs inside the app's lifespan, so it stops before the
+database is closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+
+from convos_server.app import create_app
+from convos_server.cli import bind_socket
+from convos_server.config import Settings, sqlite_url
+from convos_server.db.engine import Database
+from convos_server.db.migrate import upgrade_to_head
+from convos_server.demo import content
+from convos_server.demo.seed import DemoWorkspace, seed_workspace
+from convos_server.demo.simulator import CustomerSimulator
+from convos_server.services.files import FileStorage
+
+log = logging.getLogger("convos.demo")
+
+# Written into a data dir the demo made, so a later run may wipe it and nothing else.
+MARKER = ".convos-demo"
+
+
+class DataDirInUse(Exception):  # noqa: N818 - reported to the user as is
+    """The data dir holds something that is not a previous demo workspace."""
+
+
+@dataclass(frozen=True, slots=True)
+class DemoOptions:
+    """The options of ``convos-server demo``."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    data_dir: Path | None = None
+    speed: float = 1.0
+    simulator: bool = True
+    seed: int = 7
+
+
+def prepare_data_dir(data_dir: Path) -> None:
+    """Make ``data_dir`` an empty demo dir; a previous demo's content is wiped first."""
+    if data_dir.exists() and any(data_dir.iterdir()):
+        if not (data_dir / MARKER).is_file():
+            raise DataDirInUse(
+                f"{data_dir} is not empty and was not made by the demo; "
+                "give an empty or new folder (or none for a temporary one)"
+            )
+        for child in data_dir.iterdir():
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / MARKER).write_text("Convos demo workspace: wiped and seeded on every run.\n")
+
+
+async def create_workspace(settings: Settings, seed: int) -> DemoWorkspace:
+    """Migrate the empty database and seed the demo workspace into it."""
+    await upgrade_to_head(settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        return await seed_workspace(
+            db, FileStorage(settings.data_dir / "files"), now=dt.datetime.now(dt.UTC), seed=seed
+        )
+    finally:
+        await db.dispose()
+
+
+def banner(url: str, data_dir: Path) -> list[str]:
+    """The lines printed at start: the URL line first, then who can log in."""
+    lines = [f"Convos demo listening on {url}"]
+    for agent in content.AGENTS:
+        lines.append(f"  {agent.role:<6} {agent.email} / {agent.password}   ({agent.name})")
+    lines.append(f"  data dir: {data_dir}")
+    return lines
+
+
+def with_simulator(app: FastAPI, make_simulator: Callable[[FastAPI], CustomerSimulator]) -> None:
+    """Run a simulator inside ``app``'s lifespan, after start-up and before shutdown."""
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(application: FastAPI) -> AsyncIterator[None]:
+        async with inner(application):
+            task = asyncio.create_task(make_simulator(application).run(), name="convos-simulator")
+            try:
+                yield
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    app.router.lifespan_context = lifespan
+
+
+async def serve_demo(options: DemoOptions, data_dir: Path) -> None:
+    """Seed ``data_dir``, print the banner and serve until interrupted."""
+    prepare_data_dir(data_dir)
+    settings = Settings.from_env(data_dir=data_dir, database_url=sqlite_url(data_dir))
+    workspace = await create_workspace(settings, options.seed)
+    sock = bind_socket(options.host, options.port)
+    url_host = f"[{options.host}]" if ":" in options.host else options.host
+    print("\n".join(banner(f"http://{url_host}:{sock.getsockname()[1]}", data_dir)), flush=True)
+    app = create_app(settings)
+    if options.simulator:
+        with_simulator(
+            app,
+            lambda application: CustomerSimulator(
+                application.state.db,
+                application.state.bus,
+                workspace.inbox_ids,
+                workspace.photo_file_id,
+                speed=options.speed,
+                seed=options.seed,
+            ),
+        )
+    config = uvicorn.Config(app, log_level="info", access_log=False, timeout_graceful_shutdown=3)
+    await uvicorn.Server(config).serve(sockets=[sock])
+
+
+async def run_demo(options: DemoOptions) -> None:
+    """``convos-server demo``: in ``options.data_dir``, or a temporary dir removed at the end."""
+    if options.data_dir is not None:
+        await serve_demo(options, options.data_dir)
+        return
+    with tempfile.TemporaryDirectory(prefix="convos-demo-") as temporary:
+        await serve_demo(options, Path(temporary))
