@@ -8,6 +8,7 @@ import logging
 import socket
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import uvicorn
 from sqlalchemy import select
@@ -115,8 +116,34 @@ def add_create_admin_command(
     parser.set_defaults(run=_run_create_admin)
 
 
+def add_demo_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``demo``: a fresh demo workspace with a customer simulator (see convos_server.demo)."""
+    parser = commands.add_parser("demo", help="serve a fresh demo workspace")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 (the default) picks a free port")
+    parser.add_argument("--data-dir", type=Path, help="default: a new temporary folder")
+    parser.add_argument("--speed", type=float, default=1.0, help="simulator speed factor")
+    parser.add_argument("--no-simulator", action="store_true", help="no simulated customers")
+
+    def run(args: argparse.Namespace) -> None:
+        # Imported here: the demo runner itself imports this module (bind_socket).
+        from convos_server.demo.runner import DataDirInUse, DemoOptions, run_demo
+
+        if args.speed <= 0:
+            sys.exit("demo: --speed must be positive")
+        options = DemoOptions(
+            args.host, args.port, args.data_dir, args.speed, simulator=not args.no_simulator
+        )
+        try:
+            asyncio.run(run_demo(options))
+        except DataDirInUse as exc:
+            sys.exit(f"demo: {exc}")
+
+    parser.set_defaults(run=run)
+
+
 # Each entry adds one subcommand; a new subcommand is one more function here.
-COMMANDS = [add_serve_command, add_create_admin_command]
+COMMANDS = [add_serve_command, add_create_admin_command, add_demo_command]
 
 
 def build_parser() -> argparse.ArgumentParser:
