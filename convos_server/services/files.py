@@ -181,6 +181,8 @@ def sniff_file(path: Path) -> SniffedFile:
 
     Blocking (reads the file): run it in a worker thread.
     """
+    if path.stat().st_size == 0:
+        raise UnsupportedTypeError("The file is empty")
     image = _sniff_image(path)
     if image is not None:
         return image
@@ -228,7 +230,7 @@ def _sniff_image(path: Path) -> SniffedFile | None:
 def _magic_matches(path: Path) -> list[puremagic.PureMagicWithConfidence]:
     try:
         return list(puremagic.magic_file(path))
-    except puremagic.PureError:
+    except (puremagic.PureError, ValueError):
         return []
 
 

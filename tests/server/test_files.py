@@ -95,6 +95,11 @@ def test_pdf_and_plain_text_are_documents(tmp_path):
     assert sniff(tmp_path, text).type == files.TEXT
 
 
+def test_empty_file_is_refused(tmp_path):
+    with pytest.raises(files.UnsupportedTypeError, match="empty"):
+        sniff(tmp_path, b"")
+
+
 def test_binary_garbage_is_refused(tmp_path):
     with pytest.raises(files.UnsupportedTypeError):
         sniff(tmp_path, bytes(range(256)) * 4)
