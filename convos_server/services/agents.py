@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 from sqlalchemy import delete, select
@@ -66,7 +67,10 @@ async def create_agent(
     email = email.strip().lower()
     await _check_email_free(session, email, None)
     agent = m.Agent(
-        name=name.strip(), email=email, password_hash=hash_password(password), role=role
+        name=name.strip(),
+        email=email,
+        password_hash=await asyncio.to_thread(hash_password, password),
+        role=role,
     )
     session.add(agent)
     await session.flush()
@@ -99,7 +103,7 @@ async def update_agent(
         await _check_email_free(session, email, agent.id)
         agent.email = email
     if password is not None:
-        agent.password_hash = hash_password(password)
+        agent.password_hash = await asyncio.to_thread(hash_password, password)
     if role is not None:
         agent.role = role
     if active is not None:

@@ -21,6 +21,9 @@ log = logging.getLogger("convos.messages")
 
 MAX_BODY_CHARS = 10_000
 MAX_FILES = 10
+# Messages that are the conversation itself: they become its last message and move its clock
+# (notes and system lines do not).
+CONVERSATION_DIRECTIONS = frozenset({"in", "out"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +78,7 @@ async def append_message(
     client_id: str | None = None,
     file_ids: Sequence[int] = (),
 ) -> m.Message:
-    """Insert a message (already validated) and move the conversation's and ticket's clocks."""
+    """Insert a message (already validated); ``in``/``out`` move the conversation's clocks."""
     now = m.utcnow()
     message = m.Message(
         conversation_id=conversation.id,
@@ -93,10 +96,10 @@ async def append_message(
     await session.flush()
     for position, file_id in enumerate(file_ids):
         session.add(m.MessageFile(message_id=message.id, file_id=file_id, position=position))
-    if direction != "note":
+    if direction in CONVERSATION_DIRECTIONS:
         conversation.last_message_at = now
         conversation.last_message_id = message.id
-    if conversation.open_ticket_id is not None and direction != "note":
+    if conversation.open_ticket_id is not None and direction in CONVERSATION_DIRECTIONS:
         ticket = await session.get(m.Ticket, conversation.open_ticket_id)
         if ticket is not None:
             ticket.last_message_at = now

@@ -25,6 +25,7 @@ import asyncpg
 import httpx
 import pytest
 import uvicorn
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
@@ -32,6 +33,7 @@ from convos_server.app import create_app
 from convos_server.cli import create_admin
 from convos_server.config import Settings
 from convos_server.db.migrate import upgrade_to_head
+from convos_server.services import auth
 
 PG_ENV = "CONVOS_TEST_PG_URL"
 BACKENDS = [
@@ -66,6 +68,14 @@ async def fresh_postgres_database() -> AsyncIterator[str]:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real argon2, with the cheapest parameters: production ones take ~0.3 s per hash."""
+    monkeypatch.setattr(
+        auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
 
 
 @pytest.fixture

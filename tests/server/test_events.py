@@ -1,0 +1,143 @@
+"""The SSE stream over a real loopback server: visibility, resume without loss or
+duplicates after a dropped connection, and ``reset`` for a cursor out of range."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from httpx_sse import aconnect_sse
+from sqlalchemy import select
+
+from convos_server.db import models as m
+from convos_server.db.engine import Database
+from convos_server.services.events import EventBus
+from tests.server.conftest import BACKENDS, Workspace, make_admin
+
+
+@pytest.fixture
+async def live_ws(live_server, settings) -> AsyncIterator[Workspace]:
+    """A workspace built over HTTP against the live server."""
+    await make_admin(settings)
+    async with httpx.AsyncClient(base_url=live_server, timeout=30) as http:
+        workspace = Workspace(http, settings)
+        workspace.admin_id = await workspace.login("admin@convos.test", "admin")
+        yield workspace
+
+
+async def stored_events(settings) -> list[m.Event]:
+    db = Database(settings.database_url)
+    try:
+        async with db.sessionmaker() as session:
+            return list(await session.scalars(select(m.Event).order_by(m.Event.id)))
+    finally:
+        await db.dispose()
+
+
+async def read_events(ws, agent_id, *, after=None, last_event_id=None, until=None, count=None):
+    """Open a stream and collect ``(id, type, data)`` until ``until(events)`` or ``count``."""
+    headers = ws.auth(agent_id)
+    if last_event_id is not None:
+        headers["Last-Event-ID"] = str(last_event_id)
+    params = {"after": after} if after is not None else {}
+    received: list[tuple[int, str, dict]] = []
+    async with aconnect_sse(
+        ws.http, "GET", "/api/v1/events", headers=headers, params=params
+    ) as source:
+        assert source.response.status_code == 200
+        async for sse in source.aiter_sse():
+            received.append((int(sse.id), sse.event, json.loads(sse.data)))
+            if count is not None and len(received) >= count:
+                break
+            if until is not None and until(received):
+                break
+    return received
+
+
+async def test_events_respect_team_visibility(live_ws):
+    ws = live_ws
+    anna = await ws.agent("Anna", online=True)
+    carla = await ws.agent("Carla", online=True)
+    inbox_a = await ws.inbox("Sales", await ws.team("A", [anna]))
+    inbox_b = await ws.inbox("Support", await ws.team("B", [carla]))
+    start = (await ws.call("GET", "/bootstrap", carla))["event_seq"]
+
+    async def carla_stream():
+        return await read_events(
+            ws,
+            carla,
+            after=start,
+            until=lambda evs: any(e[2].get("message", {}).get("body") == "for B" for e in evs),
+        )
+
+    reader = asyncio.create_task(carla_stream())
+    await ws.handoff(inbox_a, "wa:1", "for A")
+    await ws.handoff(inbox_b, "tg:1", "for B")
+    received = await asyncio.wait_for(reader, 20)
+    bodies = [e[2]["message"]["body"] for e in received if e[1] == "message.created"]
+    assert "for B" in bodies
+    assert "for A" not in bodies
+    inbox_ids = {e[2]["ticket"]["inbox_id"] for e in received if e[1].startswith("ticket.")}
+    assert inbox_ids == {inbox_b["id"]}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_resume_after_a_dropped_connection_loses_and_doubles_nothing(live_ws, settings):
+    ws = live_ws
+    anna = await ws.agent("Anna", online=True)
+    inbox = await ws.inbox("Sales", await ws.team("A", [anna]))
+    start = (await ws.call("GET", "/bootstrap", anna))["event_seq"]
+    total = 60
+
+    async def publish_many():
+        for index in range(total):
+            await ws.handoff(inbox, f"wa:{index}", f"message {index}")
+
+    publisher = asyncio.create_task(publish_many())
+    first = await read_events(ws, anna, after=start, count=15)  # dropped mid-stream
+    assert not publisher.done()
+    await asyncio.sleep(0.05)
+    last_id = first[-1][0]
+
+    def done(evs):
+        return any(e[2].get("message", {}).get("body") == f"message {total - 1}" for e in evs)
+
+    rest = await read_events(ws, anna, last_event_id=last_id, until=done)
+    await publisher
+    ids = [e[0] for e in first + rest]
+    assert ids == sorted(set(ids)), "events out of order or duplicated"
+    expected = [e.id for e in await stored_events(settings) if e.id > start and e.id <= ids[-1]]
+    assert ids == expected
+    bodies = [e[2]["message"]["body"] for e in first + rest if e[1] == "message.created"]
+    assert [b for b in bodies if b.startswith("message ")] == [f"message {i}" for i in range(total)]
+
+
+async def test_expired_or_future_cursor_gets_one_reset(live_ws, settings):
+    ws = live_ws
+    anna = await ws.agent("Anna", online=True)
+    await ws.inbox("Sales", await ws.team("A", [anna]))
+    db = Database(settings.database_url)
+    try:
+        removed = await EventBus(db).prune(retention_days=0)
+    finally:
+        await db.dispose()
+    assert removed > 0
+    head = (await ws.call("GET", "/bootstrap", anna))["event_seq"]
+    for cursor in [1, head + 1000]:
+        received = await read_events(ws, anna, after=cursor, count=1)
+        assert received == [(head, "reset", {"event_seq": head})]
+    # A cursor at the head is fine: the next event arrives normally.
+    reader = asyncio.create_task(read_events(ws, anna, last_event_id=head, count=1))
+    await asyncio.sleep(0.2)
+    await ws.presence(anna, "busy")
+    (event,) = await asyncio.wait_for(reader, 20)
+    assert event[1] == "presence.changed"
+    assert event[0] > head
+
+
+async def test_events_need_a_token(live_ws):
+    response = await live_ws.http.get("/api/v1/events")
+    assert response.status_code == 401
