@@ -22,6 +22,7 @@ from convos_server.db.engine import Database
 from convos_server.demo import content, library
 from convos_server.services.auth import hash_password, new_secret, secret_hash
 from convos_server.services.files import FileStorage
+from convos_server.services.messages import CONVERSATION_DIRECTIONS
 
 log = logging.getLogger("convos.demo")
 
@@ -502,7 +503,7 @@ class _Planner:
     def _update_clocks(self) -> None:
         """Conversations' and tickets' last message, from the planned messages."""
         for message in self.messages:
-            if message.direction == "note":
+            if message.direction not in CONVERSATION_DIRECTIONS:
                 continue
             message.conversation.last_message_at = message.created_at
             message.conversation.last_message_id = message.id

@@ -23,6 +23,7 @@ from convos_server.demo.seed import DemoWorkspace, seed_workspace
 from convos_server.demo.simulator import CustomerSimulator, SimulatorTiming
 from convos_server.services.events import EventBus
 from convos_server.services.files import FileStorage
+from convos_server.services.messages import CONVERSATION_DIRECTIONS
 
 NOW = dt.datetime(2026, 11, 20, 15, 30, tzinfo=dt.UTC)
 FAST = SimulatorTiming(
@@ -92,7 +93,8 @@ async def test_seed_is_fast_and_consistent(settings):
                 assert conversation.open_ticket_id == (open_ids[0] if open_ids else None)
                 last = await session.scalar(
                     select(func.max(m.Message.id)).where(
-                        m.Message.conversation_id == conversation.id, m.Message.direction != "note"
+                        m.Message.conversation_id == conversation.id,
+                        m.Message.direction.in_(CONVERSATION_DIRECTIONS),
                     )
                 )
                 assert conversation.last_message_id == last
