@@ -126,8 +126,8 @@ class Outbox(QObject):
 
     async def wait_idle(self) -> None:
         """Wait until no worker is running (every entry confirmed or failed)."""
-        while self._workers:
-            await asyncio.gather(*self._workers.values(), return_exceptions=True)
+        while pending := [t for t in self._workers.values() if not t.done()]:
+            await asyncio.gather(*pending, return_exceptions=True)
 
     async def stop(self) -> None:
         """Stop the workers; pending entries stay in the store for the next start."""

@@ -201,8 +201,8 @@ class PresenceDriver(QObject):
 
     async def wait_sent(self) -> None:
         """Wait for the heartbeats in flight (tests, quit)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        while pending := [t for t in self._tasks if not t.done()]:
+            await asyncio.gather(*pending, return_exceptions=True)
 
     # --- inputs ---------------------------------------------------------------------------
 

@@ -81,7 +81,7 @@ class Sync(QObject):
         self.stream = EventStream(
             api,
             cursor=lambda: self._received_seq,
-            on_event=self._on_event,
+            on_event=self.receive,
             before_connect=self._before_connect,
             keepalive=keepalive,
             backoff=backoff,
@@ -154,7 +154,8 @@ class Sync(QObject):
 
     # --- events ---------------------------------------------------------------------------
 
-    def _on_event(self, event: ServerEvent) -> None:
+    def receive(self, event: ServerEvent) -> None:
+        """Take one event of the stream (duplicates and already applied ones are ignored)."""
         if self._received_seq is not None and event.seq <= self._received_seq:
             return  # already received: the same event twice changes nothing
         self._received_seq = event.seq

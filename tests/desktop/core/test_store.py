@@ -1,0 +1,181 @@
+"""Store: schema migrations, cache reads, local echo rows and snapshot replacement."""
+
+import sqlite3
+import statistics
+import time
+
+import pytest
+
+from convos_desktop.core.store import (
+    MIGRATIONS,
+    Store,
+    StoreBatch,
+    StoreVersionError,
+    migrate,
+    ticket_in_view,
+)
+from convos_desktop.core.types import Counts, Delivery, Ticket, View
+from tests.desktop.core import protocol_json as pj
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "cache.sqlite3")
+    yield s
+    s.close()
+
+
+def user_version(path) -> int:
+    with sqlite3.connect(path) as conn:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def test_new_file_gets_the_newest_schema_in_wal_mode(tmp_path):
+    path = tmp_path / "cache.sqlite3"
+    Store(path).close()
+    assert user_version(path) == len(MIGRATIONS)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_reopening_keeps_the_data_and_runs_no_migration_twice(tmp_path):
+    path = tmp_path / "cache.sqlite3"
+    first = Store(path)
+    first.write_blocking(lambda c: c.execute("INSERT INTO kv VALUES ('event_seq', '7')"))
+    first.close()
+    second = Store(path)
+    assert second.event_seq() == 7
+    second.close()
+
+
+def test_migrations_run_in_order_from_the_file_version(tmp_path):
+    conn = sqlite3.connect(tmp_path / "x.sqlite3", isolation_level=None)
+    ran: list[int] = []
+    steps = [lambda c, n=n: ran.append(n) for n in range(3)]
+    assert migrate(conn, steps[:1]) == 1
+    assert migrate(conn, steps) == 3
+    assert ran == [0, 1, 2]
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+
+
+def test_a_failing_migration_rolls_back_and_keeps_the_old_version(tmp_path):
+    conn = sqlite3.connect(tmp_path / "x.sqlite3", isolation_level=None)
+
+    def create(c):
+        c.execute("CREATE TABLE a (x)")
+
+    def broken(c):
+        c.execute("CREATE TABLE b (x)")
+        raise RuntimeError("boom")
+
+    migrate(conn, [create])
+    with pytest.raises(RuntimeError, match="boom"):
+        migrate(conn, [create, broken])
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert tables == {"a"}
+
+
+def test_a_cache_from_a_newer_app_is_refused(tmp_path):
+    path = tmp_path / "cache.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    with pytest.raises(StoreVersionError):
+        Store(path)
+
+
+async def test_views_and_counts_follow_status_and_assignee(store):
+    await store.replace_snapshot(
+        pj.snapshot(
+            [
+                pj.ticket(100, 10, assignee_id=1),
+                pj.ticket(101, 11, assignee_id=None),
+                pj.ticket(102, 12, assignee_id=2),
+            ],
+            event_seq=5,
+        ),
+        reset=False,
+    )
+    assert [t.id for t in store.tickets(View.MINE, 1)] == [100]
+    assert [t.id for t in store.tickets(View.UNASSIGNED, 1)] == [101]
+    assert {t.id for t in store.tickets(View.ALL, 1)} == {100, 101, 102}
+    assert store.counts(1) == Counts(mine=1, unassigned=1, all=3)
+    assert store.event_seq() == 5
+    assert store.me() is not None
+    assert [a.name for a in store.agents()] == ["Anna", "Bruno"]
+    mine = Ticket.from_json(pj.ticket(100, 10, assignee_id=1))
+    assert ticket_in_view(mine, View.MINE, 1)
+    assert not ticket_in_view(mine, View.UNASSIGNED, 1)
+
+
+async def test_a_new_snapshot_drops_open_tickets_it_no_longer_has(store):
+    await store.replace_snapshot(pj.snapshot([pj.ticket(100), pj.ticket(101, 11)]), reset=False)
+    await store.replace_snapshot(pj.snapshot([pj.ticket(101, 11)], event_seq=9), reset=False)
+    assert [t.id for t in store.tickets()] == [101]
+
+
+async def test_pages_go_backwards_oldest_first(store):
+    batch = StoreBatch(messages={i: pj.message(i) for i in range(1, 121)}, event_seq=1)
+    await store.apply(batch)
+    newest = store.messages_page(10)
+    assert [m.id for m in newest] == list(range(71, 121))
+    older = store.messages_page(10, before_id=newest[0].id)
+    assert [m.id for m in older] == list(range(21, 71))
+    assert [m.id for m in store.messages_page(10, before_id=21)] == list(range(1, 21))
+
+
+async def test_a_page_of_50_reads_in_under_2_ms(store):
+    batch = StoreBatch(
+        messages={i: pj.message(i, conversation_id=i % 20) for i in range(1, 20001)}, event_seq=1
+    )
+    await store.apply(batch)
+    timings = []
+    for _ in range(30):
+        start = time.perf_counter()
+        page = store.messages_page(7, before_id=15000)
+        timings.append(time.perf_counter() - start)
+    assert len(page) == 50
+    assert statistics.median(timings) < 0.002
+
+
+async def test_outbox_rows_show_as_negative_echo_and_are_replaced_by_the_server_message(store):
+    await store.apply(StoreBatch(messages={1: pj.message(1)}, event_seq=1))
+    item = await store.outbox_add(
+        client_id="c-1", conversation_id=10, kind="text", body="Ciao", reply_to=1, file_ids=()
+    )
+    page = store.messages_page(10)
+    assert [m.id for m in page] == [1, -item.seq]
+    echo = page[-1]
+    assert echo.delivery is Delivery.PENDING
+    assert echo.client_id == "c-1"
+    assert echo.reply_preview is not None
+    assert echo.reply_preview.id == 1
+    applied = await store.apply(
+        StoreBatch(messages={2: pj.message(2, body="Ciao", client_id="c-1", direction="out")})
+    )
+    assert applied.confirmed_client_ids == {"c-1"}
+    assert [m.id for m in store.messages_page(10)] == [1, 2]
+    assert store.outbox_items() == []
+
+
+async def test_a_message_updates_its_ticket_last_message(store):
+    await store.replace_snapshot(pj.snapshot([pj.ticket(100, 10)]), reset=False)
+    applied = await store.apply(
+        StoreBatch(messages={5: pj.message(5, body="Nuovo", created_at="2026-03-02T10:00:00.000Z")})
+    )
+    assert {"last_message", "last_message_at"} <= applied.ticket_fields
+    ticket = store.ticket(100)
+    assert ticket is not None
+    assert ticket.last_message is not None
+    assert ticket.last_message.body == "Nuovo"
+
+
+async def test_read_markers_never_move_back_and_drive_unread(store):
+    await store.replace_snapshot(
+        pj.snapshot([pj.ticket(100, 10, last_message=pj.message(5))]), reset=False
+    )
+    assert store.unread_conversation_ids() == {10}
+    await store.set_read_marker(10, 5)
+    await store.set_read_marker(10, 3)
+    assert store.read_marker(10) == 5
+    assert store.unread_conversation_ids() == set()
