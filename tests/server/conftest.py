@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import secrets
 import socket
@@ -27,6 +28,7 @@ import pytest
 import uvicorn
 from argon2 import PasswordHasher
 from fastapi import FastAPI
+from httpx_sse import aconnect_sse
 from sqlalchemy.engine import make_url
 
 from convos_server.app import create_app
@@ -244,3 +246,33 @@ async def ws(client: httpx.AsyncClient, settings: Settings) -> Workspace:
     workspace = Workspace(client, settings)
     workspace.admin_id = await workspace.login("admin@convos.test", "admin")
     return workspace
+
+
+@pytest.fixture
+async def live_ws(live_server, settings) -> AsyncIterator[Workspace]:
+    """A workspace built over HTTP against the live server."""
+    await make_admin(settings)
+    async with httpx.AsyncClient(base_url=live_server, timeout=30) as http:
+        workspace = Workspace(http, settings)
+        workspace.admin_id = await workspace.login("admin@convos.test", "admin")
+        yield workspace
+
+
+async def read_events(ws, agent_id, *, after=None, last_event_id=None, until=None, count=None):
+    """Open a stream and collect ``(id, type, data)`` until ``until(events)`` or ``count``."""
+    headers = ws.auth(agent_id)
+    if last_event_id is not None:
+        headers["Last-Event-ID"] = str(last_event_id)
+    params = {"after": after} if after is not None else {}
+    received: list[tuple[int, str, dict]] = []
+    async with aconnect_sse(
+        ws.http, "GET", "/api/v1/events", headers=headers, params=params
+    ) as source:
+        assert source.response.status_code == 200
+        async for sse in source.aiter_sse():
+            received.append((int(sse.id), sse.event, json.loads(sse.data)))
+            if count is not None and len(received) >= count:
+                break
+            if until is not None and until(received):
+                break
+    return received

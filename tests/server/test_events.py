@@ -4,28 +4,14 @@ duplicates after a dropped connection, and ``reset`` for a cursor out of range."
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import AsyncIterator
 
-import httpx
 import pytest
-from httpx_sse import aconnect_sse
 from sqlalchemy import select
 
 from convos_server.db import models as m
 from convos_server.db.engine import Database
 from convos_server.services.events import EventBus
-from tests.server.conftest import BACKENDS, Workspace, make_admin
-
-
-@pytest.fixture
-async def live_ws(live_server, settings) -> AsyncIterator[Workspace]:
-    """A workspace built over HTTP against the live server."""
-    await make_admin(settings)
-    async with httpx.AsyncClient(base_url=live_server, timeout=30) as http:
-        workspace = Workspace(http, settings)
-        workspace.admin_id = await workspace.login("admin@convos.test", "admin")
-        yield workspace
+from tests.server.conftest import BACKENDS, read_events
 
 
 async def stored_events(settings) -> list[m.Event]:
@@ -35,26 +21,6 @@ async def stored_events(settings) -> list[m.Event]:
             return list(await session.scalars(select(m.Event).order_by(m.Event.id)))
     finally:
         await db.dispose()
-
-
-async def read_events(ws, agent_id, *, after=None, last_event_id=None, until=None, count=None):
-    """Open a stream and collect ``(id, type, data)`` until ``until(events)`` or ``count``."""
-    headers = ws.auth(agent_id)
-    if last_event_id is not None:
-        headers["Last-Event-ID"] = str(last_event_id)
-    params = {"after": after} if after is not None else {}
-    received: list[tuple[int, str, dict]] = []
-    async with aconnect_sse(
-        ws.http, "GET", "/api/v1/events", headers=headers, params=params
-    ) as source:
-        assert source.response.status_code == 200
-        async for sse in source.aiter_sse():
-            received.append((int(sse.id), sse.event, json.loads(sse.data)))
-            if count is not None and len(received) >= count:
-                break
-            if until is not None and until(received):
-                break
-    return received
 
 
 async def test_events_respect_team_visibility(live_ws):

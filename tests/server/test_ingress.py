@@ -1,0 +1,100 @@
+"""Channel ingress with the inbox key, the outbound feed, and campaigns."""
+
+from __future__ import annotations
+
+import uuid
+
+
+async def test_handoff_opens_one_ticket_and_later_messages_join_it(ws):
+    anna = await ws.agent("Anna", online=True)
+    inbox = await ws.inbox("Sales", await ws.team("A", [anna]))
+    first = await ws.handoff(inbox, "wa:39", "I want a human", phone="+39 333")
+    assert first["ticket_id"] is not None
+    assert first["message"]["direction"] == "in"
+    assert first["message"]["ticket_id"] == first["ticket_id"]
+    second = await ws.handoff(inbox, "wa:39", "Hello?")
+    assert second["ticket_id"] == first["ticket_id"]
+    assert second["conversation_id"] == first["conversation_id"]
+    contacts = await ws.call("GET", "/contacts?q=333", anna)
+    assert [c["external_id"] for c in contacts["items"]] == ["wa:39"]
+    conversation = await ws.call("GET", f"/conversations/{first['conversation_id']}", anna)
+    assert conversation["origin"] == "chatbot"
+    assert conversation["open_ticket_id"] == first["ticket_id"]
+
+
+async def test_bot_messages_without_handoff_open_no_ticket(ws):
+    inbox = await ws.inbox("Sales", None)
+    response = await ws.http.post(
+        f"/api/v1/channels/{inbox['id']}/messages",
+        headers={"X-Api-Key": inbox["api_key"]},
+        json={"contact": {"external_id": "web:1"}, "text": "Opening hours?"},
+    )
+    assert response.status_code == 201
+    assert response.json()["ticket_id"] is None
+
+
+async def test_bad_or_missing_key_is_forbidden_and_rotation_invalidates(ws):
+    inbox = await ws.inbox("Sales", None)
+    body = {"contact": {"external_id": "x"}, "text": "hi"}
+    url = f"/api/v1/channels/{inbox['id']}/messages"
+    for headers in [{}, {"X-Api-Key": "wrong"}]:
+        response = await ws.http.post(url, headers=headers, json=body)
+        assert response.status_code == 403
+        assert response.json()["code"] == "forbidden"
+    rotated = await ws.call("POST", f"/inboxes/{inbox['id']}/rotate-key")
+    assert rotated["api_key"] != inbox["api_key"]
+    old = await ws.http.post(url, headers={"X-Api-Key": inbox["api_key"]}, json=body)
+    assert old.status_code == 403
+    new = await ws.http.post(url, headers={"X-Api-Key": rotated["api_key"]}, json=body)
+    assert new.status_code == 201
+    listed = await ws.call("GET", "/inboxes")
+    assert all("api_key" not in i for i in listed)
+
+
+async def test_outbound_feed_lists_agent_replies(ws):
+    anna = await ws.agent("Anna", online=True)
+    inbox = await ws.inbox("Sales", await ws.team("A", [anna]))
+    handoff = await ws.handoff(inbox, "wa:1")
+    await ws.call("POST", f"/tickets/{handoff['ticket_id']}/assign", anna)
+    reply = await ws.call(
+        "POST",
+        f"/conversations/{handoff['conversation_id']}/messages",
+        anna,
+        json={"client_id": str(uuid.uuid4()), "body": "On my way"},
+    )
+    await ws.call(
+        "POST",
+        f"/conversations/{handoff['conversation_id']}/messages",
+        anna,
+        json={"client_id": str(uuid.uuid4()), "kind": "note", "body": "internal"},
+    )
+    url = f"/api/v1/channels/{inbox['id']}/outbound"
+    feed = await ws.http.get(url, headers={"X-Api-Key": inbox["api_key"]})
+    assert [m["body"] for m in feed.json()] == ["On my way"]
+    later = await ws.http.get(f"{url}?after={reply['id']}", headers={"X-Api-Key": inbox["api_key"]})
+    assert later.json() == []
+
+
+async def test_campaign_creates_conversations_without_tickets(ws):
+    anna = await ws.agent("Anna", online=True)
+    inbox = await ws.inbox("Sales", await ws.team("A", [anna]))
+    contact_ids = [
+        (await ws.call("POST", "/contacts", anna, json={"name": name}))["id"]
+        for name in ("Ugo", "Vera")
+    ]
+    body = {"kind": "mass", "inbox_id": inbox["id"], "contact_ids": contact_ids, "text": "Sale!"}
+    refused = await ws.http.post("/api/v1/campaigns", headers=ws.auth(anna), json=body)
+    assert refused.status_code == 403
+    created = await ws.call("POST", "/campaigns", json=body)
+    assert len(created["conversation_ids"]) == 2
+    listed = await ws.call("GET", "/conversations?origin=campaign_mass", anna)
+    assert {c["id"] for c in listed["items"]} == set(created["conversation_ids"])
+    assert all(c["open_ticket_id"] is None for c in listed["items"])
+    assert all(c["last_message"]["body"] == "Sale!" for c in listed["items"])
+    tickets = await ws.call("GET", "/tickets?view=all", anna)
+    assert tickets["items"] == []
+    bad = await ws.http.post(
+        "/api/v1/campaigns", headers=ws.auth(ws.admin_id), json={**body, "contact_ids": [999]}
+    )
+    assert bad.status_code == 422
+    assert bad.json()["field"] == "contact_ids"

@@ -1,0 +1,79 @@
+"""Messages: idempotent send, replies with previews, reactions, history pages."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+
+@pytest.fixture
+async def thread(ws):
+    """Anna online, holding a ticket; returns (anna, conversation_id, ticket_id)."""
+    anna = await ws.agent("Anna", online=True)
+    inbox = await ws.inbox("Sales", await ws.team("A", [anna]))
+    handoff = await ws.handoff(inbox, "wa:1", "First customer line")
+    await ws.call("POST", f"/tickets/{handoff['ticket_id']}/assign", anna)
+    return anna, handoff["conversation_id"], handoff["ticket_id"]
+
+
+async def send(ws, agent_id, conversation_id, **body):
+    body.setdefault("client_id", str(uuid.uuid4()))
+    return await ws.http.post(
+        f"/api/v1/conversations/{conversation_id}/messages", headers=ws.auth(agent_id), json=body
+    )
+
+
+async def test_the_same_client_id_twice_returns_the_first_message(ws, thread):
+    anna, conversation_id, _ = thread
+    client_id = str(uuid.uuid4())
+    first = await send(ws, anna, conversation_id, client_id=client_id, body="Hello!")
+    again = await send(ws, anna, conversation_id, client_id=client_id, body="Hello! (retry)")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    page = await ws.call("GET", f"/conversations/{conversation_id}/messages", anna)
+    assert [m["body"] for m in page["items"]].count("Hello!") == 1
+    assert all(m["body"] != "Hello! (retry)" for m in page["items"])
+
+
+async def test_reply_preview_and_reactions(ws, thread):
+    anna, conversation_id, _ = thread
+    page = await ws.call("GET", f"/conversations/{conversation_id}/messages", anna)
+    customer = next(m for m in page["items"] if m["direction"] == "in")
+    reply = (await send(ws, anna, conversation_id, body="Sure", reply_to=customer["id"])).json()
+    assert reply["reply_preview"] == {
+        "id": customer["id"],
+        "body": "First customer line",
+        "sender_name": "wa:1",
+        "direction": "in",
+    }
+    url = f"/messages/{customer['id']}/reactions/%F0%9F%91%8D"
+    reacted = await ws.call("PUT", url, anna)
+    assert reacted["reactions"] == [{"emoji": "👍", "agent_ids": [anna]}]
+    assert (await ws.call("PUT", url, anna))["reactions"] == reacted["reactions"]
+    assert (await ws.call("DELETE", url, anna))["reactions"] == []
+    wrong = await send(ws, anna, conversation_id, body="x", reply_to=customer["id"] + 1000)
+    assert wrong.status_code == 422
+    assert wrong.json()["field"] == "reply_to"
+
+
+async def test_history_pages_backwards(ws, thread):
+    anna, conversation_id, _ = thread
+    for index in range(7):
+        await send(ws, anna, conversation_id, kind="note", body=f"note {index}")
+    url = f"/conversations/{conversation_id}/messages"
+    newest = await ws.call("GET", f"{url}?limit=3", anna)
+    assert [m["body"] for m in newest["items"]] == ["note 4", "note 5", "note 6"]
+    assert newest["has_more"] is True
+    older = await ws.call("GET", f"{url}?limit=3&before={newest['items'][0]['id']}", anna)
+    assert [m["body"] for m in older["items"]] == ["note 1", "note 2", "note 3"]
+    rest = await ws.call("GET", f"{url}?limit=50&before={older['items'][0]['id']}", anna)
+    assert rest["has_more"] is False
+    assert rest["items"][0]["direction"] == "in"
+
+
+async def test_unknown_files_are_refused(ws, thread):
+    anna, conversation_id, _ = thread
+    response = await send(ws, anna, conversation_id, body="see file", file_ids=[999])
+    assert response.status_code == 422
+    assert response.json()["field"] == "file_ids"
