@@ -1,0 +1,41 @@
+"""Fixtures of the composer/contact-dock widget tests: QSettings in tmp_path, screenshots."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication, QWidget
+
+SHOTS_DIR = Path(os.environ.get("CONVOS_SHOTS_DIR", "/tmp/shots"))
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The offscreen platform warns that it cannot size top-level windows: not our failure."""
+    for item in items:
+        if HERE in Path(item.path).parents:
+            item.add_marker(pytest.mark.qt_log_ignore("does not support propagateSizeHints"))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> QSettings:
+    """A QSettings backed by an ini file of this test only."""
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def shoot(qapp: QApplication) -> Callable[[QWidget, str], Path]:
+    """Grab a widget into ``/tmp/shots/u2_<name>.png`` (for a human to look at)."""
+
+    def grab(widget: QWidget, name: str) -> Path:
+        SHOTS_DIR.mkdir(parents=True, exist_ok=True)
+        qapp.processEvents()
+        path = SHOTS_DIR / f"u2_{name}.png"
+        assert widget.grab().save(str(path))
+        return path
+
+    return grab
