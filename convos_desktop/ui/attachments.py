@@ -1,0 +1,511 @@
+"""The attachments dialog: files from the computer or from the library of pre-uploaded files.
+
+Embedded by the main window through the composer's attach button. Local files are inspected
+off the GUI thread (``core.media``: kind, sticker rules) on a ``QThreadPool``; a file over the
+upload limit is refused at once, and an image that breaks a sticker rule names the rule.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QCoreApplication,
+    QLocale,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QThreadPool,
+    Signal,
+)
+from PySide6.QtGui import QFont, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from convos_desktop.core.media import (
+    FileKind,
+    StickerCheck,
+    StickerRule,
+    check_sticker,
+    detect_kind,
+)
+from convos_desktop.core.types import FileInfo
+
+log = logging.getLogger("convos.ui.attachments")
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+MAX_UPLOAD_BYTES = 25 * 1024 * 1024  # the server's default CONVOS_MAX_UPLOAD
+_KIND_GLYPHS = {
+    FileKind.DOCUMENT: "📄",
+    FileKind.AUDIO: "🎵",
+    FileKind.VIDEO: "🎬",
+    FileKind.IMAGE: "🖼️",
+    FileKind.STICKER: "🌟",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PendingAttachment:
+    """A file chosen for the next message: a local ``path`` to upload or a library ``file_id``."""
+
+    name: str
+    kind: FileKind
+    size: int
+    path: Path | None = None
+    file_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LocalFile:
+    """A local file in the dialog, with what the background inspection found."""
+
+    path: Path
+    size: int
+    kind: FileKind | None = None  # None while the inspection runs
+    sticker: StickerCheck | None = None  # for images: the sticker rules' verdict
+    error: str = ""  # why the file cannot be attached at all
+
+    @property
+    def is_image(self) -> bool:
+        return self.kind in (FileKind.IMAGE, FileKind.STICKER)
+
+
+def inspect_local_file(path: Path) -> tuple[FileKind, StickerCheck | None]:
+    """The kind of a local file and, for images, the sticker verdict (blocking)."""
+    kind = detect_kind(path)
+    if kind is FileKind.STICKER:
+        return kind, StickerCheck(None, "")
+    if kind is FileKind.IMAGE:
+        return kind, check_sticker(path.read_bytes())
+    return kind, None
+
+
+def format_size(size: int) -> str:
+    """A human size such as ``1.2 MB`` (1024-based, as the limits are stated) in the locale."""
+    return QLocale().formattedDataSize(size, 1, QLocale.DataSizeFormat.DataSizeTraditionalFormat)
+
+
+def kind_icon(kind: str) -> QIcon:
+    """A small icon for a file kind, drawn from an emoji glyph."""
+    try:
+        glyph = _KIND_GLYPHS[FileKind(kind)]
+    except ValueError:
+        glyph = _KIND_GLYPHS[FileKind.DOCUMENT]
+    pixmap = QPixmap(32, 32)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    font = QFont()
+    font.setPixelSize(24)
+    painter.setFont(font)
+    painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, glyph)
+    painter.end()
+    return QIcon(pixmap)
+
+
+class _IconCache:
+    """Kind icons drawn once per model."""
+
+    def __init__(self) -> None:
+        self._icons: dict[str, QIcon] = {}
+
+    def get(self, kind: str) -> QIcon:
+        if kind not in self._icons:
+            self._icons[kind] = kind_icon(kind)
+        return self._icons[kind]
+
+
+class FileListModel(QAbstractListModel):
+    """A list of uploaded files (``FileInfo``): name, kind icon, size."""
+
+    FILE_ROLE = Qt.ItemDataRole.UserRole + 1
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._files: list[FileInfo] = []
+        self._icons = _IconCache()
+
+    def set_files(self, files: Sequence[FileInfo]) -> None:
+        """Replace the list."""
+        self.beginResetModel()
+        self._files = list(files)
+        self.endResetModel()
+
+    def file_at(self, row: int) -> FileInfo:
+        return self._files[row]
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._files)
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._files):
+            return None
+        info = self._files[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{info.name}  ·  {format_size(info.size)}"
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._icons.get(info.kind)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{info.name}\n{info.mime}"
+        if role == self.FILE_ROLE:
+            return info
+        return None
+
+    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )
+
+
+class LocalFilesModel(QAbstractListModel):
+    """The local files picked in the dialog, with their inspection state and problems."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._files: list[LocalFile] = []
+        self._icons = _IconCache()
+        self._as_sticker = False
+
+    def files(self) -> list[LocalFile]:
+        return list(self._files)
+
+    def add(self, file: LocalFile) -> None:
+        row = len(self._files)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._files.append(file)
+        self.endInsertRows()
+
+    def update(self, path: Path, **changes: Any) -> None:
+        """Record what the inspection found for ``path``."""
+        for row, file in enumerate(self._files):
+            if file.path == path:
+                self._files[row] = replace(file, **changes)
+                index = self.index(row)
+                self.dataChanged.emit(index, index)
+
+    def set_as_sticker(self, as_sticker: bool) -> None:
+        """Show images' sticker verdicts (the "send as sticker" option)."""
+        self._as_sticker = as_sticker
+        if self._files:
+            self.dataChanged.emit(self.index(0), self.index(len(self._files) - 1))
+
+    def remove_rows(self, rows: Sequence[int]) -> None:
+        """Drop the files at ``rows``."""
+        for row in sorted(set(rows), reverse=True):
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self._files[row]
+            self.endRemoveRows()
+
+    def problem(self, file: LocalFile) -> str:
+        """Why ``file`` cannot be sent as chosen, or ``""``."""
+        if file.error:
+            return file.error
+        if self._as_sticker and file.is_image and file.sticker is not None:
+            return sticker_problem(file.sticker)
+        return ""
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._files)
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._files):
+            return None
+        file = self._files[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._line(file)
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._icons.get(file.kind or FileKind.DOCUMENT)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return str(file.path)
+        if role == Qt.ItemDataRole.ForegroundRole and self.problem(file):
+            return Qt.GlobalColor.darkRed
+        return None
+
+    def _line(self, file: LocalFile) -> str:
+        line = f"{file.path.name}  ·  {format_size(file.size)}"
+        if file.kind is None and not file.error:
+            return line + "  ·  " + self.tr("checking…")
+        problem = self.problem(file)
+        return f"{line}  ·  {problem}" if problem else line
+
+    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )
+
+
+def sticker_problem(check: StickerCheck) -> str:
+    """The translated sentence naming the sticker rule ``check`` failed ("" when none)."""
+    texts = {
+        StickerRule.FORMAT: "Not a sticker: it must be a PNG or WebP image",
+        StickerRule.DIMENSIONS: "Not a sticker: it must be exactly 512x512 pixels",
+        StickerRule.TRANSPARENCY: "Not a sticker: it needs a transparent background",
+        StickerRule.WEIGHT: "Not a sticker: it must weigh under 100 KB",
+    }
+    if check.rule is None:
+        return ""
+    return QCoreApplication.translate("AttachmentsDialog", texts[check.rule])
+
+
+class _InspectionBridge(QObject):
+    """Carries inspection results from pool threads back to the GUI thread (queued)."""
+
+    inspected = Signal(object, object, object)  # path, kind, sticker check
+    failed = Signal(object, str)  # path, error
+
+
+class AttachmentsDialog(QDialog):
+    """Pick files from the computer (kinds detected, stickers checked) or from the library.
+
+    Emits ``attachmentsChosen(list[PendingAttachment])`` when the agent presses Attach.
+    """
+
+    attachmentsChosen = Signal(list)  # noqa: N815 (Qt signal naming)
+
+    def __init__(
+        self,
+        library_files: Sequence[FileInfo] = (),
+        parent: QWidget | None = None,
+        thread_pool: QThreadPool | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Attachments"))
+        self._pool = thread_pool or QThreadPool.globalInstance()
+        self._bridge = _InspectionBridge(self)
+        self._bridge.inspected.connect(self._on_inspected)
+        self._bridge.failed.connect(self._on_failed)
+
+        self.local_model = LocalFilesModel(self)
+        self.local_model.dataChanged.connect(self._refresh_state)
+        self.local_model.rowsInserted.connect(self._refresh_state)
+        self.library_model = FileListModel(self)
+        self.library_model.set_files(library_files)
+
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self._build_local_tab(), self.tr("From computer"))
+        self.tabs.addTab(self._build_library_tab(), self.tr("Library"))
+        self.tabs.currentChanged.connect(self._refresh_state)
+
+        self.error_label = QLabel(self)
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.error_label.setStyleSheet("color: #a11;")
+        self.error_label.hide()
+
+        self.buttons = QDialogButtonBox(self)
+        self.attach_button = self.buttons.addButton(
+            self.tr("Attach"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self._on_attach)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+        self.resize(520, 380)
+        self._refresh_state()
+
+    def _build_local_tab(self) -> QWidget:
+        page = QWidget(self)
+        self.choose_button = QPushButton(self.tr("Choose files…"), page)
+        self.choose_button.clicked.connect(self._open_file_dialog)
+        self.sticker_check = QCheckBox(self.tr("Send images as stickers"), page)
+        self.sticker_check.setToolTip(
+            self.tr(
+                "A sticker must be exactly 512x512 pixels, have a transparent background "
+                "and weigh under 100 KB"
+            )
+        )
+        self.sticker_check.toggled.connect(self.local_model.set_as_sticker)
+        self.remove_button = QPushButton(self.tr("Remove"), page)
+        self.remove_button.clicked.connect(self._remove_selected)
+        self.local_view = QListView(page)
+        self.local_view.setModel(self.local_model)
+        self.local_view.setUniformItemSizes(True)
+        self.local_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.local_view.selectionModel().selectionChanged.connect(self._refresh_state)
+        row = QHBoxLayout()
+        row.addWidget(self.choose_button)
+        row.addWidget(self.remove_button)
+        row.addStretch(1)
+        row.addWidget(self.sticker_check)
+        layout = QVBoxLayout(page)
+        layout.addLayout(row)
+        layout.addWidget(self.local_view)
+        return page
+
+    def _build_library_tab(self) -> QWidget:
+        page = QWidget(self)
+        self.library_view = QListView(page)
+        self.library_view.setModel(self.library_model)
+        self.library_view.setUniformItemSizes(True)
+        self.library_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.library_view.selectionModel().selectionChanged.connect(self._refresh_state)
+        self.library_view.doubleClicked.connect(self._on_attach)
+        empty = QLabel(self.tr("The library is empty."), page)
+        empty.setVisible(self.library_model.rowCount() == 0)
+        layout = QVBoxLayout(page)
+        layout.addWidget(self.library_view)
+        layout.addWidget(empty)
+        return page
+
+    def set_library_files(self, files: Sequence[FileInfo]) -> None:
+        """Replace the library list."""
+        self.library_model.set_files(files)
+
+    def _open_file_dialog(self) -> None:
+        dialog = QFileDialog(self, self.tr("Attach files"))
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        dialog.filesSelected.connect(lambda paths: self.add_local_files(Path(p) for p in paths))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def add_local_files(self, paths: Any) -> None:
+        """Add local files: too large ones are refused at once, the rest inspected off-thread."""
+        known = {f.path for f in self.local_model.files()}
+        for path in paths:
+            path = Path(path)
+            if path in known:
+                continue
+            known.add(path)
+            try:
+                size = path.stat().st_size
+            except OSError as exc:
+                self.local_model.add(LocalFile(path, 0, error=self.tr("Cannot read: %s") % exc))
+                continue
+            if size > MAX_UPLOAD_BYTES:
+                limit = format_size(MAX_UPLOAD_BYTES)
+                error = self.tr("Too large: files can be at most %s") % limit
+                self.local_model.add(LocalFile(path, size, error=error))
+                continue
+            self.local_model.add(LocalFile(path, size))
+            self._pool.start(lambda p=path: self._inspect(p))
+
+    def _remove_selected(self) -> None:
+        self.local_model.remove_rows(
+            [i.row() for i in self.local_view.selectionModel().selectedRows()]
+        )
+        self._refresh_state()
+
+    def _inspect(self, path: Path) -> None:
+        """Runs on a pool thread."""
+        try:
+            kind, sticker = inspect_local_file(path)
+        except OSError as exc:
+            self._emit_safely(self._bridge.failed, path, str(exc))
+            return
+        self._emit_safely(self._bridge.inspected, path, kind, sticker)
+
+    @staticmethod
+    def _emit_safely(signal: Any, *args: object) -> None:
+        try:
+            signal.emit(*args)
+        except RuntimeError:  # the dialog was closed and deleted meanwhile
+            log.debug("inspection result dropped: dialog gone")
+
+    def _on_inspected(self, path: Path, kind: FileKind, sticker: StickerCheck | None) -> None:
+        self.local_model.update(path, kind=kind, sticker=sticker)
+
+    def _on_failed(self, path: Path, error: str) -> None:
+        self.local_model.update(path, error=self.tr("Cannot read: %s") % error)
+
+    def is_checking(self) -> bool:
+        """Whether some local file is still being inspected."""
+        return any(f.kind is None and not f.error for f in self.local_model.files())
+
+    def problems(self) -> list[str]:
+        """One line per local file that cannot be attached as chosen (refused files too)."""
+        return [
+            f"{f.path.name}: {problem}"
+            for f in self.local_model.files()
+            if (problem := self.local_model.problem(f))
+        ]
+
+    def _refresh_state(self, *_: object) -> None:
+        problems = self.problems()
+        self.error_label.setText("\n".join(problems))
+        self.error_label.setVisible(bool(problems))
+        self.remove_button.setEnabled(self.local_view.selectionModel().hasSelection())
+        self.attach_button.setEnabled(
+            not self.is_checking() and not self._blocking() and bool(self.chosen())
+        )
+
+    def _blocking(self) -> bool:
+        """Whether an image breaks the sticker rules while "send as sticker" is on.
+
+        Refused files (too large, unreadable) do not block: they are listed and left out.
+        """
+        return any(not f.error and self.local_model.problem(f) for f in self.local_model.files())
+
+    def chosen(self) -> list[PendingAttachment]:
+        """The attachments Attach would emit: inspected local files and selected library files."""
+        as_sticker = self.sticker_check.isChecked()
+        chosen = [
+            PendingAttachment(
+                name=f.path.name,
+                kind=FileKind.STICKER if as_sticker and f.is_image else _plain_kind(f.kind),
+                size=f.size,
+                path=f.path,
+            )
+            for f in self.local_model.files()
+            if f.kind is not None and not f.error
+        ]
+        for index in sorted(self.library_view.selectionModel().selectedRows(), key=_row):
+            info = self.library_model.file_at(index.row())
+            chosen.append(PendingAttachment(info.name, _kind_of(info), info.size, file_id=info.id))
+        return chosen
+
+    def _on_attach(self, *_: object) -> None:
+        if self.is_checking() or self._blocking():
+            return
+        chosen = self.chosen()
+        if chosen:
+            self.attachmentsChosen.emit(chosen)
+            self.accept()
+
+
+def _plain_kind(kind: FileKind | None) -> FileKind:
+    """A sticker-shaped image is sent as an image unless "send as sticker" is on."""
+    if kind is None or kind is FileKind.STICKER:
+        return FileKind.IMAGE
+    return kind
+
+
+def _kind_of(info: FileInfo) -> FileKind:
+    try:
+        return FileKind(info.kind)
+    except ValueError:
+        return FileKind.DOCUMENT
+
+
+def _row(index: QModelIndex) -> int:
+    return index.row()
