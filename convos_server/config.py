@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -69,5 +69,5 @@ class Settings:
                     values[field_name] = convert(raw)
                 except ValueError:
                     raise ValueError(f"{variable} must be a number, got {raw!r}") from None
-        settings = cls(**values)
-        return replace(settings, **given) if given else settings
+        values.update(given)
+        return cls(**values)

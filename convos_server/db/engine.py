@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry
 
 log = logging.getLogger("convos.db")
@@ -72,7 +73,14 @@ class Database:
         self.engine = create_engine(database_url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self.is_postgres = self.engine.dialect.name == "postgresql"
-        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # A Session class of this database's own, so session events (the event bus writes
+        # its pending events in ``before_commit``) do not leak into other databases.
+        self.session_class: type[Session] = type(
+            "ConvosSession", (Session,), {"__doc__": "A session of one Convos database."}
+        )
+        self.sessionmaker = async_sessionmaker(
+            self.engine, expire_on_commit=False, sync_session_class=self.session_class
+        )
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
 
     @contextlib.asynccontextmanager

@@ -1,11 +1,15 @@
 """The event bus: events are rows written in the business transaction, then fanned out.
 
 Writers call ``await bus.publish(session, type, data, inbox_id=..., agent_id=...)`` inside
-their transaction and ``bus.wake()`` after the commit. One reader task per process loads new
-rows once per wake-up (or poll tick) and hands them to the subscriber queues of the SSE
-streams, filtered by visibility. On PostgreSQL each event-writing transaction takes an
-advisory lock before inserting, so sequence order equals commit order, and sends
+their transaction and ``bus.wake()`` after the commit. The data is serialised at once; the
+rows are inserted just before the commit (a ``before_commit`` hook on the database's session
+class), so a rolled back transaction publishes nothing. On PostgreSQL that hook first takes
+an advisory lock, so sequence order equals commit order while the lock is held only for the
+last moment of the transaction, after every row lock (no lock-order deadlock), and sends
 ``NOTIFY convos_events`` so the readers of every server process wake up (DESIGN §5).
+
+One reader task per process loads new rows once per wake-up (or poll tick) and hands them to
+the subscriber queues of the SSE streams, filtered by visibility.
 
 Visibility of an event row: ``inbox_id`` visible to the agent, or ``agent_id`` equal to the
 agent, or both null (everyone).
@@ -23,8 +27,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from convos_server.db import models as m
 from convos_server.db.engine import Database
@@ -38,7 +44,7 @@ ADVISORY_LOCK_KEY = 7_436_001
 READ_BATCH = 500
 # Event types after which subscribers' visible inbox sets are read again.
 VISIBILITY_TYPES = frozenset({"inbox.changed", "agent.changed"})
-_LOCKED_TRANSACTION = "convos_events_locked_transaction"
+_PENDING = "convos_pending_events"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +93,32 @@ class EventBus:
         self._wakeup = asyncio.Event()
         self._head = 0
         self._tasks: list[asyncio.Task[None]] = []
+        sa_event.listen(db.session_class, "before_commit", self._insert_pending)
+        sa_event.listen(db.session_class, "after_rollback", self._drop_pending)
 
     # -- writing -------------------------------------------------------------------------
+
+    def publish_later(
+        self,
+        session: AsyncSession | Session,
+        type_: str,
+        data: dict[str, Any],
+        *,
+        inbox_id: int | None = None,
+        agent_id: int | None = None,
+    ) -> None:
+        """Queue an event for the commit of ``session``'s transaction (see module docs)."""
+        text_data = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        pending: list[dict[str, Any]] = session.info.setdefault(_PENDING, [])
+        pending.append(
+            {
+                "type": type_,
+                "data": text_data,
+                "inbox_id": inbox_id,
+                "agent_id": agent_id,
+                "created_at": m.utcnow(),
+            }
+        )
 
     async def publish(
         self,
@@ -98,35 +128,26 @@ class EventBus:
         *,
         inbox_id: int | None = None,
         agent_id: int | None = None,
-    ) -> int:
-        """Add an event to the transaction of ``session``; returns its sequence number."""
-        first_in_transaction = await self._lock_sequence(session)
-        event = m.Event(
-            type=type_,
-            data=json.dumps(data, separators=(",", ":"), ensure_ascii=False),
-            inbox_id=inbox_id,
-            agent_id=agent_id,
-        )
-        session.add(event)
-        await session.flush()
-        if first_in_transaction and self._db.is_postgres:
-            await session.execute(
-                text("SELECT pg_notify(:channel, :seq)"),
-                {"channel": NOTIFY_CHANNEL, "seq": str(event.id)},
-            )
-        return event.id
+    ) -> None:
+        """Add an event to the transaction of ``session`` (async spelling of publish_later)."""
+        self.publish_later(session, type_, data, inbox_id=inbox_id, agent_id=agent_id)
 
-    async def _lock_sequence(self, session: AsyncSession) -> bool:
-        """Take the PostgreSQL sequence lock once per transaction; True the first time."""
-        transaction = session.sync_session.get_transaction()
-        if session.info.get(_LOCKED_TRANSACTION) is transaction:
-            return False
+    def _insert_pending(self, session: Session) -> None:
+        pending = session.info.pop(_PENDING, None)
+        if not pending:
+            return
         if self._db.is_postgres:
-            await session.execute(
-                text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+        ids = session.scalars(insert(m.Event).returning(m.Event.id), pending).all()
+        if self._db.is_postgres:
+            session.execute(
+                text("SELECT pg_notify(:channel, :seq)"),
+                {"channel": NOTIFY_CHANNEL, "seq": str(max(ids))},
             )
-        session.info[_LOCKED_TRANSACTION] = transaction
-        return True
+
+    @staticmethod
+    def _drop_pending(session: Session, *_args: Any) -> None:
+        session.info.pop(_PENDING, None)
 
     def wake(self) -> None:
         """Tell the reader that events were committed."""

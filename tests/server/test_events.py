@@ -107,3 +107,51 @@ async def test_expired_or_future_cursor_gets_one_reset(live_ws, settings):
 async def test_events_need_a_token(live_ws):
     response = await live_ws.http.get("/api/v1/events")
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize("backend", [BACKENDS[1]])
+async def test_notify_wakes_the_event_reader_of_another_server_process(settings):
+    """Two buses on one PostgreSQL database stand for two server processes."""
+    listener_db, writer_db = Database(settings.database_url), Database(settings.database_url)
+    listener = EventBus(listener_db, poll_s=600)  # only NOTIFY can wake it in time
+    writer = EventBus(writer_db, poll_s=600)
+    await listener.start()
+    try:
+        subscription = await listener.subscribe(m.Agent(id=1, role="admin"))
+        await asyncio.sleep(0.3)  # let the LISTEN connection settle
+        for index in range(3):
+            async with writer_db.transaction() as session:
+                await writer.publish(session, "canned.changed", {"deleted_id": index})
+        received = [await asyncio.wait_for(subscription.queue.get(), 10) for _ in range(3)]
+        assert [e.data for e in received] == [f'{{"deleted_id":{i}}}' for i in range(3)]
+        assert [e.seq for e in received] == sorted(e.seq for e in received)
+    finally:
+        await listener.stop()
+        await listener_db.dispose()
+        await writer_db.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_rolled_back_transaction_publishes_nothing(settings):
+    db = Database(settings.database_url)
+    bus = EventBus(db)
+    try:
+
+        async def failing_change():
+            async with db.transaction() as session:
+                await bus.publish(session, "canned.changed", {"deleted_id": 1})
+                raise RuntimeError("business rule broken")
+
+        with pytest.raises(RuntimeError, match="business rule"):
+            await failing_change()
+        async with db.transaction() as session:
+            await bus.publish(session, "canned.changed", {"deleted_id": 2})
+            await bus.publish(session, "canned.changed", {"deleted_id": 3}, agent_id=7)
+        events = await stored_events(settings)
+        assert [(e.data, e.agent_id) for e in events] == [
+            ('{"deleted_id":2}', None),
+            ('{"deleted_id":3}', 7),
+        ]
+        assert events[1].id == events[0].id + 1
+    finally:
+        await db.dispose()
