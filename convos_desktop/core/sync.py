@@ -11,6 +11,7 @@ QtCore signals carrying Python objects.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -76,6 +77,7 @@ class Sync(QObject):
         self._pending: list[ServerEvent] = []
         self._flush_scheduled = False
         self._flush_task: asyncio.Task[None] | None = None
+        self._reset_task: asyncio.Task[None] | None = None
         self._history_loads: dict[tuple[int, int | None], asyncio.Task[bool]] = {}
         self._counts: Counts | None = None
         self.stream = EventStream(
@@ -119,6 +121,10 @@ class Sync(QObject):
 
     async def stop(self) -> None:
         """Disconnect and write what was received."""
+        if self._reset_task is not None and not self._reset_task.done():
+            self._reset_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reset_task
         await self.stream.stop()
         await self.flush()
 
@@ -156,19 +162,22 @@ class Sync(QObject):
 
     def receive(self, event: ServerEvent) -> None:
         """Take one event of the stream (duplicates and already applied ones are ignored)."""
+        if event.type == "reset":  # its id is the server's head, maybe below our cursor
+            self._on_reset(int(event.data.get("event_seq", event.seq)))
+            return
         if self._received_seq is not None and event.seq <= self._received_seq:
             return  # already received: the same event twice changes nothing
         self._received_seq = event.seq
-        if event.type == "reset":
-            log.warning("server asked for a reset at event %d", event.seq)
-            self._pending.clear()
-            self._needs_bootstrap = True
-            self._reset_pending = True
-            self._received_seq = int(event.data.get("event_seq", event.seq))
-            asyncio.get_running_loop().create_task(self._bootstrap_after_reset())
-            return
         self._pending.append(event)
         self._schedule_flush()
+
+    def _on_reset(self, event_seq: int) -> None:
+        log.warning("server asked for a reset; the stream goes on from %d", event_seq)
+        self._pending.clear()
+        self._needs_bootstrap = True
+        self._reset_pending = True
+        self._received_seq = event_seq
+        self._reset_task = asyncio.get_running_loop().create_task(self._bootstrap_after_reset())
 
     async def _bootstrap_after_reset(self) -> None:
         try:

@@ -570,17 +570,3 @@ class WindowState(StrEnum):
     VISIBLE = "visible"
     MINIMIZED = "minimized"
     CLOSED_TO_TRAY = "closed_to_tray"
-
-
-@dataclass(frozen=True, slots=True)
-class CountsChanged:
-    """The per-view counts changed (derived from the store)."""
-
-    counts: Counts
-
-
-@dataclass(frozen=True, slots=True)
-class MessagesReloaded:
-    """A conversation's cached history was replaced (bootstrap after ``reset``): reload it."""
-
-    conversation_id: int

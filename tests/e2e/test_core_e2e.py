@@ -9,10 +9,12 @@ from convos_desktop.core import session as sessions
 from convos_desktop.core.api import ApiClient, AuthError
 from convos_desktop.core.presence import PresenceDriver
 from convos_desktop.core.session import Profile
-from convos_desktop.core.store import OutboxItem
+from convos_desktop.core.store import OutboxItem, Store
+from convos_desktop.core.sync import Sync
 from convos_desktop.core.types import Delivery, MessagesChanged, Screen, Status, View
 from tests.e2e.conftest import (
     AGENT_EMAIL,
+    FAST_BACKOFF,
     PASSWORD,
     Client,
     Workspace,
@@ -227,3 +229,41 @@ async def test_login_keeps_the_token_in_the_keyring_and_logout_revokes_it(
     with pytest.raises(AuthError):
         await sessions.login(profile, "wrong password")
     assert await sessions.resume(profile) is None
+
+
+async def test_a_silent_connection_is_dropped_and_resumed(workspace, tmp_path):
+    _, conversation_id = await open_ticket(workspace)
+    api = await workspace.agent_api()
+    assert api.token is not None
+    store = Store(tmp_path / "cache.sqlite3")
+    # The server pings every 15 s; a 0.2 s keep-alive makes 0.5 s of quiet look dead.
+    sync = Sync(store, api, keepalive=0.2, backoff=FAST_BACKOFF)
+    sync.start()
+    await wait_until(lambda: sync.stream.connections >= 3, what="silence reconnections")
+    await workspace.customer_says("ancora qui")
+    await wait_until(
+        lambda: any(m.body == "ancora qui" for m in store.messages_page(conversation_id))
+    )
+    await sync.stop()
+    await api.aclose()
+    store.close()
+
+
+async def test_a_stale_cursor_gets_reset_and_bootstraps_again(workspace, tmp_path):
+    ticket_id, _ = await open_ticket(workspace)
+    api = await workspace.agent_api()
+    assert api.token is not None
+    store = Store(tmp_path / "cache.sqlite3")
+    await store.kv_set("event_seq", 10**9)  # newer than the server's newest event
+    sync = Sync(store, api, backoff=FAST_BACKOFF)
+    resets: list[bool] = []
+    sync.history_reset.connect(lambda: resets.append(True))
+    sync.start()
+    await wait_until(lambda: resets == [True], what="reset handled")
+    assert [t.id for t in store.tickets()] == [ticket_id]
+    seq = store.event_seq()
+    assert seq is not None
+    assert seq < 10**9
+    await sync.stop()
+    await api.aclose()
+    store.close()
