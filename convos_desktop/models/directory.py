@@ -1,0 +1,109 @@
+"""Name lookups the views need: agents, inboxes and contacts by id, and who is signed in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from PySide6.QtCore import QObject, Signal
+
+from convos_desktop.core.types import Agent, Canned, Contact, Inbox, PresenceChanged
+
+
+class Directory(QObject):
+    """The small, slowly changing lists (agents, inboxes, contacts, quick replies) by id.
+
+    Fed by the wiring code from the store on bootstrap and on ``DirectoryChanged`` /
+    ``ContactsChanged``; views and delegates read it to turn ids into names. ``changed`` tells
+    them to repaint; ``contact_changed`` names the one contact that changed.
+    """
+
+    changed = Signal()
+    contact_changed = Signal(int)
+    me_changed = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._me: Agent | None = None
+        self._agents: dict[int, Agent] = {}
+        self._inboxes: dict[int, Inbox] = {}
+        self._contacts: dict[int, Contact] = {}
+        self._canned: tuple[Canned, ...] = ()
+
+    # --- who is signed in -------------------------------------------------------------------
+
+    @property
+    def me(self) -> Agent | None:
+        return self._me
+
+    @property
+    def me_id(self) -> int | None:
+        return self._me.id if self._me else None
+
+    def set_me(self, agent: Agent) -> None:
+        self._me = agent
+        self._agents[agent.id] = agent
+        self.me_changed.emit()
+
+    def apply_presence(self, change: PresenceChanged) -> None:
+        """Record an agent's new status (mine included)."""
+        agent = self._agents.get(change.agent_id)
+        if agent is None:
+            return
+        updated = replace(agent, status=change.status, chosen_status=change.chosen_status)
+        self._agents[agent.id] = updated
+        if self._me is not None and self._me.id == agent.id:
+            self._me = updated
+            self.me_changed.emit()
+        self.changed.emit()
+
+    # --- lookups ----------------------------------------------------------------------------
+
+    def agent(self, agent_id: int | None) -> Agent | None:
+        return None if agent_id is None else self._agents.get(agent_id)
+
+    def agent_name(self, agent_id: int | None) -> str:
+        agent = self.agent(agent_id)
+        return agent.name if agent else ""
+
+    def inbox(self, inbox_id: int | None) -> Inbox | None:
+        return None if inbox_id is None else self._inboxes.get(inbox_id)
+
+    def inbox_name(self, inbox_id: int | None) -> str:
+        inbox = self.inbox(inbox_id)
+        return inbox.name if inbox else ""
+
+    def inboxes(self) -> list[Inbox]:
+        return sorted(self._inboxes.values(), key=lambda inbox: inbox.name.casefold())
+
+    def contact(self, contact_id: int | None) -> Contact | None:
+        return None if contact_id is None else self._contacts.get(contact_id)
+
+    def contact_name(self, contact_id: int | None) -> str:
+        contact = self.contact(contact_id)
+        return contact.name if contact else ""
+
+    def canned(self) -> tuple[Canned, ...]:
+        return self._canned
+
+    # --- updates ----------------------------------------------------------------------------
+
+    def set_agents(self, agents: Iterable[Agent]) -> None:
+        self._agents = {agent.id: agent for agent in agents}
+        if self._me is not None:
+            self._me = self._agents.get(self._me.id, self._me)
+            self._agents[self._me.id] = self._me
+        self.changed.emit()
+
+    def set_inboxes(self, inboxes: Iterable[Inbox]) -> None:
+        self._inboxes = {inbox.id: inbox for inbox in inboxes}
+        self.changed.emit()
+
+    def set_canned(self, canned: Iterable[Canned]) -> None:
+        self._canned = tuple(sorted(canned, key=lambda c: c.shortcut.casefold()))
+        self.changed.emit()
+
+    def upsert_contacts(self, contacts: Iterable[Contact]) -> None:
+        for contact in contacts:
+            self._contacts[contact.id] = contact
+            self.contact_changed.emit(contact.id)

@@ -1,0 +1,296 @@
+"""The messages of one conversation as a list model: live updates, local echoes, older pages."""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any, Protocol
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+
+from convos_desktop.core.types import Direction, Message, MessagesChanged
+
+log = logging.getLogger("convos.models")
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+PAGE_SIZE = 50
+GROUP_GAP = dt.timedelta(minutes=5)
+
+
+class MessageRole(IntEnum):
+    """Data roles of :class:`ThreadModel` (``DisplayRole`` is the body)."""
+
+    MESSAGE = Qt.ItemDataRole.UserRole + 1
+    DAY_HEADER = Qt.ItemDataRole.UserRole + 2  # the local date when this row starts a day
+    SHOW_SENDER = Qt.ItemDataRole.UserRole + 3  # first of a run from the same sender
+    REVISION = Qt.ItemDataRole.UserRole + 4  # changes whenever the row's content does
+    ROW_KEY = Qt.ItemDataRole.UserRole + 5  # stable identity across echo -> confirmed
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPage:
+    """Older messages of a conversation, oldest first, and whether even older ones exist."""
+
+    messages: tuple[Message, ...]
+    has_more: bool
+
+
+class HistorySource(Protocol):
+    """Where older messages come from (the store, then the server)."""
+
+    async def older_messages(
+        self, conversation_id: int, before_id: int | None, limit: int
+    ) -> HistoryPage: ...
+
+
+def _sort_key(message: Message) -> tuple[float, int, int]:
+    """Time order; local echoes (negative ids) after confirmed messages of the same instant."""
+    pending = 1 if message.id < 0 else 0
+    return (message.created_at.timestamp(), pending, abs(message.id))
+
+
+def row_key(message: Message) -> str:
+    """A stable identity: the client_id when there is one (it survives the echo), else the id."""
+    return f"c:{message.client_id}" if message.client_id else f"m:{message.id}"
+
+
+def local_day(message: Message) -> dt.date:
+    return message.created_at.astimezone().date()
+
+
+class ThreadModel(QAbstractListModel):
+    """One conversation's messages, oldest first, updated in place.
+
+    ``apply`` takes ``MessagesChanged`` records of this conversation: a new message is inserted
+    at its time, a known one (same id, or same client_id for a local echo being confirmed) is
+    updated in place. ``fetch_older`` pages backwards through a :class:`HistorySource`, one
+    request at a time (a second call while one runs does nothing).
+    """
+
+    older_loaded = Signal(int)  # rows prepended
+    older_failed = Signal(str)
+
+    def __init__(self, history: HistorySource, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._history = history
+        self._conversation_id: int | None = None
+        self._rows: list[Message] = []
+        self._keys: list[tuple[float, int, int]] = []
+        self._revisions: dict[str, int] = {}
+        self._revision_counter = 0
+        self._has_older = False
+        self._loading: asyncio.Task[None] | None = None
+
+    # --- Qt model API ------------------------------------------------------------------------
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = index.row()
+        message = self._rows[row]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return message.body
+        if role == MessageRole.MESSAGE:
+            return message
+        if role == MessageRole.DAY_HEADER:
+            return self._day_header(row)
+        if role == MessageRole.SHOW_SENDER:
+            return self._starts_run(row)
+        if role == MessageRole.REVISION:
+            return self._revisions.get(row_key(message), 0)
+        if role == MessageRole.ROW_KEY:
+            return row_key(message)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{message.sender_name}: {message.body}"
+        return None
+
+    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    # --- state ---------------------------------------------------------------------------------
+
+    @property
+    def conversation_id(self) -> int | None:
+        return self._conversation_id
+
+    @property
+    def has_older(self) -> bool:
+        return self._has_older
+
+    @property
+    def is_loading(self) -> bool:
+        return self._loading is not None
+
+    def message_at(self, row: int) -> Message | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of_id(self, message_id: int) -> int:
+        for row in range(len(self._rows) - 1, -1, -1):
+            if self._rows[row].id == message_id:
+                return row
+        return -1
+
+    # --- changes -------------------------------------------------------------------------------
+
+    def open(self, conversation_id: int | None, latest: Iterable[Message], has_older: bool) -> None:
+        """Show another conversation, starting from its newest messages (a reset)."""
+        if self._loading is not None:
+            self._loading.cancel()
+            self._loading = None
+        self.beginResetModel()
+        self._conversation_id = conversation_id
+        self._rows = sorted(latest, key=_sort_key)
+        self._keys = [_sort_key(m) for m in self._rows]
+        self._revisions.clear()
+        self._has_older = has_older
+        self.endResetModel()
+
+    def apply(self, change: MessagesChanged) -> None:
+        if change.conversation_id != self._conversation_id:
+            return
+        for client_id in change.removed_client_ids:
+            row = self._find(None, client_id)
+            if row >= 0:
+                self._remove_at(row)
+        for message in change.upserted:
+            self._upsert(message)
+
+    def can_fetch_older(self) -> bool:
+        return self._has_older and self._loading is None and self._conversation_id is not None
+
+    def fetch_older(self) -> bool:
+        """Start loading the page before the oldest row; False when nothing was started."""
+        if not self.can_fetch_older():
+            return False
+        assert self._conversation_id is not None
+        oldest = next((m.id for m in self._rows if m.id > 0), None)
+        self._loading = asyncio.ensure_future(self._load_older(self._conversation_id, oldest))
+        return True
+
+    async def _load_older(self, conversation_id: int, before_id: int | None) -> None:
+        try:
+            page = await self._history.older_messages(conversation_id, before_id, PAGE_SIZE)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # any failure of the source becomes a visible message
+            log.warning("loading older messages of %s failed: %s", conversation_id, exc)
+            self._loading = None
+            self.older_failed.emit(str(exc))
+            return
+        self._loading = None
+        if conversation_id != self._conversation_id:
+            return
+        self._prepend(page)
+
+    def _prepend(self, page: HistoryPage) -> None:
+        known = {m.id for m in self._rows}
+        first_key = self._keys[0] if self._keys else None
+        older = [
+            m
+            for m in sorted(page.messages, key=_sort_key)
+            if m.id not in known and (first_key is None or _sort_key(m) < first_key)
+        ]
+        self._has_older = page.has_more and bool(older)
+        if older:
+            self.beginInsertRows(QModelIndex(), 0, len(older) - 1)
+            self._rows[0:0] = older
+            self._keys[0:0] = [_sort_key(m) for m in older]
+            self.endInsertRows()
+        self._emit_neighbour_changed(len(older))
+        self.older_loaded.emit(len(older))
+
+    # --- internals -----------------------------------------------------------------------------
+
+    def _find(self, message_id: int | None, client_id: str | None) -> int:
+        for row in range(len(self._rows) - 1, -1, -1):
+            candidate = self._rows[row]
+            if message_id is not None and message_id > 0 and candidate.id == message_id:
+                return row
+            if client_id and candidate.client_id == client_id:
+                return row
+        return -1
+
+    def _upsert(self, message: Message) -> None:
+        row = self._find(message.id, message.client_id)
+        if row < 0:
+            self._insert(message)
+            return
+        key = row_key(self._rows[row])
+        self._revision_counter += 1
+        self._revisions[key] = self._revision_counter
+        if row_key(message) != key:  # keep the identity stable for views and caches
+            self._revisions[row_key(message)] = self._revision_counter
+        new_key = _sort_key(message)
+        self._rows[row] = message
+        self._keys[row] = new_key
+        in_order = (row == 0 or self._keys[row - 1] <= new_key) and (
+            row == len(self._keys) - 1 or new_key <= self._keys[row + 1]
+        )
+        if not in_order:
+            self._remove_at(row)
+            self._insert(message)
+            return
+        index = self.index(row)
+        self.dataChanged.emit(index, index)
+
+    def _insert(self, message: Message) -> None:
+        key = _sort_key(message)
+        if self._has_older and self._keys and key < self._keys[0]:
+            return  # older than what is shown: it arrives with its page
+        row = bisect.bisect_right(self._keys, key)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._rows.insert(row, message)
+        self._keys.insert(row, key)
+        self.endInsertRows()
+        self._emit_neighbour_changed(row + 1)
+
+    def _remove_at(self, row: int) -> None:
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._rows[row]
+        del self._keys[row]
+        self.endRemoveRows()
+        self._emit_neighbour_changed(row)
+
+    def _emit_neighbour_changed(self, row: int) -> None:
+        """The row after an insert or removal may gain or lose its day header / sender line."""
+        if 0 <= row < len(self._rows):
+            index = self.index(row)
+            self.dataChanged.emit(index, index, [MessageRole.DAY_HEADER, MessageRole.SHOW_SENDER])
+
+    def _day_header(self, row: int) -> dt.date | None:
+        day = local_day(self._rows[row])
+        if row == 0:
+            return None if self._has_older else day
+        return day if local_day(self._rows[row - 1]) != day else None
+
+    def _starts_run(self, row: int) -> bool:
+        message = self._rows[row]
+        if message.direction is Direction.SYSTEM:
+            return False
+        if row == 0:
+            return True
+        previous = self._rows[row - 1]
+        return (
+            previous.direction is not message.direction
+            or previous.sender_name != message.sender_name
+            or message.created_at - previous.created_at > GROUP_GAP
+            or local_day(previous) != local_day(message)
+        )

@@ -1,0 +1,295 @@
+"""The ticket list of one view (Mine, Unassigned, All): a flat, live, sorted list model."""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+
+from convos_desktop.core.types import Direction, Ticket, TicketsChanged, View
+from convos_desktop.models.directory import Directory
+
+log = logging.getLogger("convos.models")
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+
+class TicketRole(IntEnum):
+    """Data roles of :class:`TicketListModel` (``DisplayRole`` is the contact name)."""
+
+    TICKET = Qt.ItemDataRole.UserRole + 1
+    TICKET_ID = Qt.ItemDataRole.UserRole + 2
+    CONTACT_NAME = Qt.ItemDataRole.UserRole + 3
+    PREVIEW = Qt.ItemDataRole.UserRole + 4
+    TIME = Qt.ItemDataRole.UserRole + 5
+    INBOX_NAME = Qt.ItemDataRole.UserRole + 6
+    UNREAD = Qt.ItemDataRole.UserRole + 7
+    HAS_DRAFT = Qt.ItemDataRole.UserRole + 8
+    ASSIGNEE_NAME = Qt.ItemDataRole.UserRole + 9
+
+
+def ticket_in_view(ticket: Ticket, view: View, me_id: int | None) -> bool:
+    """Whether ``ticket`` belongs in ``view`` for the agent ``me_id``."""
+    if not ticket.is_open:
+        return False
+    if view is View.MINE:
+        return me_id is not None and ticket.assignee_id == me_id
+    if view is View.UNASSIGNED:
+        return ticket.assignee_id is None
+    return True
+
+
+def _sort_key(ticket: Ticket) -> tuple[float, int]:
+    """Newest activity first, then newest ticket first: ascending on the negated values."""
+    return (-ticket.last_message_at.timestamp(), -ticket.id)
+
+
+def preview_text(ticket: Ticket) -> str:
+    """One line for the list: the last message's text, or its first file's name."""
+    message = ticket.last_message
+    if message is None:
+        return ""
+    text = " ".join(message.body.split())
+    if not text and message.files:
+        text = message.files[0].name
+    return text
+
+
+class TicketListModel(QAbstractListModel):
+    """Open tickets of one view, newest activity first, updated in place from sync.
+
+    ``apply`` takes the ``TicketsChanged`` records of ``core.sync``: a ticket that enters the
+    view is inserted at its place, one that changes gets ``dataChanged`` (and a row move when its
+    place changes, so selections follow it), one that leaves is removed. Only ``set_view`` and
+    ``set_tickets`` (a bootstrap) reset the model. ``counts_changed`` follows every change that
+    may move the per-view counts.
+    """
+
+    counts_changed = Signal()
+
+    def __init__(self, directory: Directory, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._directory = directory
+        self._view = View.MINE
+        self._known: dict[int, Ticket] = {}
+        self._rows: list[Ticket] = []
+        self._keys: list[tuple[float, int]] = []
+        self._read_at: dict[int, dt.datetime] = {}
+        self._draft_conversations: set[int] = set()
+        directory.changed.connect(self._refresh_all_rows)
+        directory.contact_changed.connect(self._refresh_contact)
+        directory.me_changed.connect(self._on_me_changed)
+        self._me_id = directory.me_id
+
+    # --- Qt model API ------------------------------------------------------------------------
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        ticket = self._rows[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, TicketRole.CONTACT_NAME):
+            return self._directory.contact_name(ticket.contact_id) or f"#{ticket.contact_id}"
+        if role == TicketRole.TICKET:
+            return ticket
+        if role == TicketRole.TICKET_ID:
+            return ticket.id
+        if role == TicketRole.PREVIEW:
+            return preview_text(ticket)
+        if role == TicketRole.TIME:
+            return ticket.last_message_at
+        if role == TicketRole.INBOX_NAME:
+            return self._directory.inbox_name(ticket.inbox_id)
+        if role == TicketRole.UNREAD:
+            return self.is_unread(ticket)
+        if role == TicketRole.HAS_DRAFT:
+            return ticket.conversation_id in self._draft_conversations
+        if role == TicketRole.ASSIGNEE_NAME:
+            return self._directory.agent_name(ticket.assignee_id)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{self.data(index)}: {preview_text(ticket)}"
+        return None
+
+    # --- state ---------------------------------------------------------------------------------
+
+    @property
+    def view(self) -> View:
+        return self._view
+
+    def ticket_at(self, row: int) -> Ticket | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, ticket_id: int) -> int:
+        """The row of a ticket, or -1 when it is not in this view."""
+        ticket = self._known.get(ticket_id)
+        if ticket is None or not ticket_in_view(ticket, self._view, self._directory.me_id):
+            return -1
+        row = bisect.bisect_left(self._keys, _sort_key(ticket))
+        if row < len(self._rows) and self._rows[row].id == ticket_id:
+            return row
+        return -1
+
+    def known_ticket(self, ticket_id: int) -> Ticket | None:
+        """Any open ticket sync told us about, in this view or not."""
+        return self._known.get(ticket_id)
+
+    def count_in(self, view: View) -> int:
+        me_id = self._directory.me_id
+        return sum(1 for ticket in self._known.values() if ticket_in_view(ticket, view, me_id))
+
+    def is_unread(self, ticket: Ticket) -> bool:
+        message = ticket.last_message
+        if message is None or message.direction is not Direction.IN:
+            return False
+        read_at = self._read_at.get(ticket.id)
+        return read_at is None or message.created_at > read_at
+
+    # --- changes -------------------------------------------------------------------------------
+
+    def set_view(self, view: View) -> None:
+        if view is self._view:
+            return
+        self.beginResetModel()
+        self._view = view
+        self._rebuild_rows()
+        self.endResetModel()
+
+    def set_tickets(self, tickets: Iterable[Ticket]) -> None:
+        """Replace everything (a bootstrap or a cache load)."""
+        self.beginResetModel()
+        self._known = {ticket.id: ticket for ticket in tickets if ticket.is_open}
+        self._rebuild_rows()
+        self.endResetModel()
+        self.counts_changed.emit()
+
+    def apply(self, change: TicketsChanged) -> None:
+        for ticket_id in change.removed_ids:
+            self._known.pop(ticket_id, None)
+            self._remove_row(ticket_id)
+        for ticket in change.upserted:
+            self._upsert(ticket)
+        self.counts_changed.emit()
+
+    def mark_read(self, ticket_id: int) -> None:
+        ticket = self._known.get(ticket_id)
+        if ticket is None:
+            return
+        self._read_at[ticket_id] = ticket.last_message_at
+        self._emit_row_changed(ticket_id, [TicketRole.UNREAD])
+
+    def set_draft_marker(self, conversation_id: int, has_draft: bool) -> None:
+        if has_draft == (conversation_id in self._draft_conversations):
+            return
+        if has_draft:
+            self._draft_conversations.add(conversation_id)
+        else:
+            self._draft_conversations.discard(conversation_id)
+        for ticket in self._known.values():
+            if ticket.conversation_id == conversation_id:
+                self._emit_row_changed(ticket.id, [TicketRole.HAS_DRAFT])
+
+    def set_draft_conversations(self, conversation_ids: Iterable[int]) -> None:
+        for conversation_id in set(conversation_ids) | set(self._draft_conversations):
+            self.set_draft_marker(conversation_id, conversation_id in set(conversation_ids))
+
+    # --- internals -----------------------------------------------------------------------------
+
+    def _rebuild_rows(self) -> None:
+        me_id = self._directory.me_id
+        self._rows = sorted(
+            (t for t in self._known.values() if ticket_in_view(t, self._view, me_id)),
+            key=_sort_key,
+        )
+        self._keys = [_sort_key(t) for t in self._rows]
+
+    def _upsert(self, ticket: Ticket) -> None:
+        old_row = self.row_of(ticket.id)
+        if ticket.is_open:
+            self._known[ticket.id] = ticket
+        else:
+            self._known.pop(ticket.id, None)
+        belongs = ticket.is_open and ticket_in_view(ticket, self._view, self._directory.me_id)
+        if old_row < 0 and belongs:
+            self._insert_row(ticket)
+        elif old_row >= 0 and not belongs:
+            self._remove_at(old_row)
+        elif old_row >= 0:
+            self._update_row(old_row, ticket)
+
+    def _insert_row(self, ticket: Ticket) -> None:
+        key = _sort_key(ticket)
+        row = bisect.bisect_left(self._keys, key)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._rows.insert(row, ticket)
+        self._keys.insert(row, key)
+        self.endInsertRows()
+
+    def _remove_row(self, ticket_id: int) -> None:
+        for row, ticket in enumerate(self._rows):
+            if ticket.id == ticket_id:
+                self._remove_at(row)
+                return
+
+    def _remove_at(self, row: int) -> None:
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._rows[row]
+        del self._keys[row]
+        self.endRemoveRows()
+
+    def _update_row(self, old_row: int, ticket: Ticket) -> None:
+        key = _sort_key(ticket)
+        del self._rows[old_row]
+        del self._keys[old_row]
+        new_row = bisect.bisect_left(self._keys, key)
+        self._rows.insert(old_row, ticket)
+        self._keys.insert(old_row, key)
+        if new_row != old_row:
+            # Qt's destination is the row *before which* the moved row lands, counted
+            # before the removal: moving down needs one more.
+            destination = new_row + 1 if new_row > old_row else new_row
+            self.beginMoveRows(QModelIndex(), old_row, old_row, QModelIndex(), destination)
+            moved, moved_key = self._rows.pop(old_row), self._keys.pop(old_row)
+            self._rows.insert(new_row, moved)
+            self._keys.insert(new_row, moved_key)
+            self.endMoveRows()
+        index = self.index(new_row)
+        self.dataChanged.emit(index, index)
+
+    def _emit_row_changed(self, ticket_id: int, roles: list[int]) -> None:
+        row = self.row_of(ticket_id)
+        if row >= 0:
+            index = self.index(row)
+            self.dataChanged.emit(index, index, roles)
+
+    def _on_me_changed(self) -> None:
+        if self._directory.me_id == self._me_id:
+            return
+        self._me_id = self._directory.me_id
+        self.beginResetModel()
+        self._rebuild_rows()
+        self.endResetModel()
+        self.counts_changed.emit()
+
+    def _refresh_all_rows(self) -> None:
+        if self._rows:
+            self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1))
+
+    def _refresh_contact(self, contact_id: int) -> None:
+        for row, ticket in enumerate(self._rows):
+            if ticket.contact_id == contact_id:
+                index = self.index(row)
+                self.dataChanged.emit(index, index)

@@ -1,0 +1,130 @@
+"""ThreadModel: ordered inserts, echo confirmation in place, day headers, guarded paging."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+from convos_desktop.core.types import Delivery, Direction, MessagesChanged, Reaction
+from convos_desktop.models.thread import MessageRole, ThreadModel
+from tests.desktop.ui.conftest import ListHistory, make_message, next_emission
+
+
+def bodies(model: ThreadModel) -> list[str]:
+    return [model.data(model.index(row)) for row in range(model.rowCount())]
+
+
+def test_inserts_keep_time_order_and_echo_is_confirmed_in_place(qtmodeltester, qtbot) -> None:
+    model = ThreadModel(ListHistory([]))
+    qtmodeltester.check(model)
+    model.open(1, [make_message(body="a", minutes=0), make_message(body="c", minutes=2)], False)
+    model.apply(MessagesChanged(1, upserted=(make_message(body="b", minutes=1),)))
+    assert bodies(model) == ["a", "b", "c"]
+
+    echo = make_message(
+        id=-1,
+        body="d",
+        minutes=3,
+        direction=Direction.OUT,
+        client_id="u-1",
+        delivery=Delivery.PENDING,
+    )
+    model.apply(MessagesChanged(1, upserted=(echo,)))
+    key_before = model.data(model.index(3), MessageRole.ROW_KEY)
+    revision_before = model.data(model.index(3), MessageRole.REVISION)
+    confirmed = replace(echo, id=77, delivery=Delivery.SENT)
+    inserted: list[int] = []
+    model.rowsInserted.connect(lambda *_: inserted.append(1))
+    with qtbot.waitSignal(model.dataChanged):
+        model.apply(MessagesChanged(1, upserted=(confirmed,)))
+    assert not inserted
+    assert model.rowCount() == 4
+    assert model.message_at(3).id == 77
+    assert model.data(model.index(3), MessageRole.ROW_KEY) == key_before
+    assert model.data(model.index(3), MessageRole.REVISION) != revision_before
+
+    model.apply(MessagesChanged(2, upserted=(make_message(2, body="elsewhere"),)))
+    assert model.rowCount() == 4
+
+
+def test_reaction_update_and_failed_send_then_discard(qtmodeltester) -> None:
+    model = ThreadModel(ListHistory([]))
+    qtmodeltester.check(model)
+    first = make_message(body="hello", minutes=0)
+    model.open(1, [first], False)
+    model.apply(MessagesChanged(1, upserted=(replace(first, reactions=(Reaction("👍", (1,)),)),)))
+    assert model.message_at(0).reactions[0].emoji == "👍"
+
+    failed = make_message(
+        id=-2,
+        body="x",
+        minutes=1,
+        direction=Direction.OUT,
+        client_id="u-2",
+        delivery=Delivery.FAILED,
+        error="ticket_closed",
+    )
+    model.apply(MessagesChanged(1, upserted=(failed,)))
+    assert model.message_at(1).delivery is Delivery.FAILED
+    model.apply(MessagesChanged(1, removed_client_ids=("u-2",)))
+    assert bodies(model) == ["hello"]
+
+
+def test_day_headers_and_sender_runs(qtmodeltester) -> None:
+    model = ThreadModel(ListHistory([]))
+    qtmodeltester.check(model)
+    model.open(
+        1,
+        [
+            make_message(body="a", minutes=0),
+            make_message(body="b", minutes=1),
+            make_message(body="c", minutes=2, direction=Direction.OUT, sender_name="Anna"),
+            make_message(body="d", minutes=60 * 24),
+        ],
+        False,
+    )
+    headers = [model.data(model.index(r), MessageRole.DAY_HEADER) for r in range(4)]
+    assert headers[0] is not None
+    assert headers[1:3] == [None, None]
+    assert headers[3] is not None
+    assert headers[3] > headers[0]
+    runs = [model.data(model.index(r), MessageRole.SHOW_SENDER) for r in range(4)]
+    assert runs == [True, False, True, True]
+
+
+async def test_fetch_older_prepends_pages_once_at_a_time(qtmodeltester, qtbot) -> None:
+    history = ListHistory([make_message(body=f"m{i}", minutes=i) for i in range(120)], delay=0.05)
+    model = ThreadModel(history)
+    qtmodeltester.check(model)
+    latest, has_more = history.latest()
+    model.open(1, latest, has_more)
+    assert bodies(model)[0] == "m70"
+
+    loaded = asyncio.ensure_future(next_emission(model.older_loaded))
+    assert model.fetch_older() is True
+    assert model.fetch_older() is False  # a second scroll event while loading
+    assert await loaded == (50,)
+    assert bodies(model)[0] == "m20"
+    assert model.can_fetch_older()
+
+    loaded = asyncio.ensure_future(next_emission(model.older_loaded))
+    assert model.fetch_older()
+    await loaded
+    assert bodies(model) == [f"m{i}" for i in range(120)]
+    assert not model.can_fetch_older()
+    assert model.data(model.index(0), MessageRole.DAY_HEADER) is not None
+    assert len(history.calls) == 2
+
+
+async def test_failed_page_is_reported_and_can_be_retried(qtmodeltester, qtbot) -> None:
+    class Broken(ListHistory):
+        async def older_messages(self, conversation_id, before_id, limit):
+            raise ConnectionError("server unreachable")
+
+    model = ThreadModel(Broken([]))
+    qtmodeltester.check(model)
+    model.open(1, [make_message(body="x")], True)
+    failed = asyncio.ensure_future(next_emission(model.older_failed))
+    model.fetch_older()
+    assert "unreachable" in (await failed)[0]
+    assert model.can_fetch_older()

@@ -1,0 +1,120 @@
+"""TicketListModel: precise inserts, moves and removals; selection follows moved rows."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import QItemSelectionModel
+
+from convos_desktop.core.types import TicketsChanged, View
+from convos_desktop.models.directory import Directory
+from convos_desktop.models.ticket_list import TicketListModel, TicketRole
+from tests.desktop.ui.conftest import ME, make_ticket
+
+
+def ids(model: TicketListModel) -> list[int]:
+    return [model.data(model.index(row), TicketRole.TICKET_ID) for row in range(model.rowCount())]
+
+
+def test_views_filter_and_sort_newest_first(qtmodeltester, directory: Directory) -> None:
+    model = TicketListModel(directory)
+    qtmodeltester.check(model)
+    model.set_tickets(
+        [
+            make_ticket(1, minutes=1),
+            make_ticket(2, minutes=5, assignee_id=ME.id),
+            make_ticket(3, minutes=3),
+            make_ticket(4, minutes=9, assignee_id=2),
+            make_ticket(5, minutes=2, status="closed"),
+        ]
+    )
+    assert ids(model) == [2]
+    model.set_view(View.UNASSIGNED)
+    assert ids(model) == [3, 1]
+    model.set_view(View.ALL)
+    assert ids(model) == [4, 2, 3, 1]
+    assert (model.count_in(View.MINE), model.count_in(View.UNASSIGNED)) == (1, 2)
+    index = model.index(0)
+    assert model.data(index) == "Cliente 4"
+    assert model.data(index, TicketRole.INBOX_NAME) == "WhatsApp Vendite"
+    assert model.data(index, TicketRole.ASSIGNEE_NAME) == "Marco Bianchi"
+
+
+def test_events_insert_move_and_remove_without_reset(qtmodeltester, qtbot, directory) -> None:
+    model = TicketListModel(directory)
+    model.set_view(View.UNASSIGNED)
+    model.set_tickets([make_ticket(i, minutes=i) for i in range(1, 6)])
+    qtmodeltester.check(model)
+    resets: list[bool] = []
+    model.modelReset.connect(lambda: resets.append(True))
+
+    with qtbot.waitSignal(model.rowsInserted):
+        model.apply(TicketsChanged(upserted=(make_ticket(9, minutes=3.5),)))
+    assert ids(model) == [5, 4, 9, 3, 2, 1]
+
+    with qtbot.waitSignal(model.rowsMoved):
+        model.apply(TicketsChanged(upserted=(make_ticket(1, minutes=20),)))
+    assert ids(model) == [1, 5, 4, 9, 3, 2]
+
+    with qtbot.waitSignal(model.rowsMoved):
+        model.apply(TicketsChanged(upserted=(make_ticket(5, minutes=0.5),)))
+    assert ids(model) == [1, 4, 9, 3, 2, 5]
+
+    with qtbot.waitSignal(model.rowsRemoved):  # taken by me: leaves Unassigned
+        model.apply(TicketsChanged(upserted=(make_ticket(4, minutes=4, assignee_id=ME.id),)))
+    assert ids(model) == [1, 9, 3, 2, 5]
+
+    with qtbot.waitSignal(model.rowsRemoved):
+        model.apply(TicketsChanged(removed_ids=(9,)))
+    assert ids(model) == [1, 3, 2, 5]
+    assert model.count_in(View.MINE) == 1
+    assert not resets
+
+
+def test_selection_follows_a_moved_row(qtmodeltester, directory) -> None:
+    model = TicketListModel(directory)
+    model.set_view(View.ALL)
+    model.set_tickets([make_ticket(i, minutes=i) for i in range(1, 6)])
+    qtmodeltester.check(model)
+    selection = QItemSelectionModel(model)
+    selection.setCurrentIndex(model.index(3), QItemSelectionModel.SelectionFlag.ClearAndSelect)
+    assert selection.currentIndex().data(TicketRole.TICKET_ID) == 2
+
+    model.apply(TicketsChanged(upserted=(make_ticket(2, minutes=30),)))
+
+    assert selection.currentIndex().row() == 0
+    assert selection.currentIndex().data(TicketRole.TICKET_ID) == 2
+    assert [i.data(TicketRole.TICKET_ID) for i in selection.selectedIndexes()] == [2]
+
+
+def test_unread_and_draft_markers(qtmodeltester, qtbot, directory) -> None:
+    model = TicketListModel(directory)
+    model.set_view(View.ALL)
+    model.set_tickets([make_ticket(1, minutes=1), make_ticket(2, minutes=2)])
+    qtmodeltester.check(model)
+    row = model.row_of(1)
+    assert model.data(model.index(row), TicketRole.UNREAD) is True
+    with qtbot.waitSignal(model.dataChanged):
+        model.mark_read(1)
+    assert model.data(model.index(row), TicketRole.UNREAD) is False
+
+    newer = make_ticket(1, minutes=10)
+    model.apply(TicketsChanged(upserted=(newer,)))
+    assert model.data(model.index(model.row_of(1)), TicketRole.UNREAD) is True
+
+    with qtbot.waitSignal(model.dataChanged):
+        model.set_draft_marker(2, True)
+    assert model.data(model.index(model.row_of(2)), TicketRole.HAS_DRAFT) is True
+    assert model.data(model.index(model.row_of(1)), TicketRole.HAS_DRAFT) is False
+
+
+def test_contact_rename_repaints_only_its_rows(qtmodeltester, qtbot, directory) -> None:
+    model = TicketListModel(directory)
+    model.set_view(View.ALL)
+    model.set_tickets([make_ticket(1, minutes=1), make_ticket(2, minutes=2)])
+    qtmodeltester.check(model)
+    renamed = replace(directory.contact(1), name="Giulia Verdi")  # type: ignore[type-var]
+    with qtbot.waitSignal(model.dataChanged) as blocker:
+        directory.upsert_contacts([renamed])
+    assert blocker.args[0].row() == model.row_of(1)
+    assert model.data(model.index(model.row_of(1))) == "Giulia Verdi"
