@@ -1,0 +1,1 @@
+"""Widgets of Convos Desktop: main window, views, delegates, dialogs, docks."""

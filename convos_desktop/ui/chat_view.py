@@ -1,0 +1,226 @@
+"""The conversation view: one QListView over the thread model, painted by MessageDelegate.
+
+Never a widget per message. It stays pinned to the bottom when new messages arrive while the
+agent is at the bottom, asks for older history when scrolled near the top and keeps the
+visible messages still while they are prepended, and turns clicks and the context menu into
+signals (reply, react, open or save a file, retry or discard a failed send).
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QContextMenuEvent,
+    QDesktopServices,
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QResizeEvent,
+)
+from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QStyleOptionViewItem, QWidget
+
+from convos_desktop.core.types import Delivery, Direction, FileInfo, Message
+from convos_desktop.models.thread import ThreadModel
+from convos_desktop.ui.message_delegate import Hit, MessageDelegate
+from convos_desktop.ui.theme import CHAT
+
+log = logging.getLogger("convos.ui")
+
+FREQUENT_EMOJI = ("👍", "❤️", "😂", "😮", "🙏", "✅")
+FETCH_THRESHOLD_PX = 120
+BOTTOM_SLACK_PX = 24
+
+
+class ChatView(QListView):
+    """Shows a :class:`ThreadModel`; see the module docstring."""
+
+    replyRequested = Signal(object)  # noqa: N815 (Message)
+    reactionToggled = Signal(object, str)  # noqa: N815 (Message, emoji)
+    moreReactionsRequested = Signal(object)  # noqa: N815 (Message)
+    openFileRequested = Signal(object)  # noqa: N815 (FileInfo)
+    saveFileRequested = Signal(object)  # noqa: N815 (FileInfo)
+    retryRequested = Signal(object)  # noqa: N815 (Message)
+    discardRequested = Signal(object)  # noqa: N815 (Message)
+
+    def __init__(
+        self, model: ThreadModel, delegate: MessageDelegate, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("chatView")
+        self._thread = model
+        self._delegate = delegate
+        self.setModel(model)
+        self.setItemDelegate(delegate)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setUniformItemSizes(False)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setMouseTracking(True)
+        self.setFrameShape(QListView.Shape.NoFrame)
+        self.verticalScrollBar().setSingleStep(24)
+        self.setStyleSheet(f"#chatView {{ background: {CHAT.background.name()}; }}")
+        self._pinned = True
+        self._prepend_distance: int | None = None
+        model.rowsAboutToBeInserted.connect(self._before_insert)
+        model.rowsInserted.connect(self._after_insert)
+        model.modelReset.connect(self._after_reset)
+        model.dataChanged.connect(self._after_data_changed)
+        model.older_loaded.connect(lambda _n: self._maybe_fetch_older())
+        self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
+        self.verticalScrollBar().rangeChanged.connect(self._on_range_changed)
+
+    # --- scrolling ------------------------------------------------------------------------------
+
+    def is_at_bottom(self) -> bool:
+        bar = self.verticalScrollBar()
+        return bar.value() >= bar.maximum() - BOTTOM_SLACK_PX
+
+    def _before_insert(self, _parent: QModelIndex, first: int, _last: int) -> None:
+        if first == 0 and self._thread.rowCount() > 0:
+            bar = self.verticalScrollBar()
+            self._prepend_distance = bar.maximum() - bar.value()
+        else:
+            self._pinned = self.is_at_bottom()
+
+    def _after_insert(self, _parent: QModelIndex, _first: int, _last: int) -> None:
+        self.executeDelayedItemsLayout()
+        bar = self.verticalScrollBar()
+        if self._prepend_distance is not None:
+            bar.setValue(bar.maximum() - self._prepend_distance)
+            self._prepend_distance = None
+        elif self._pinned:
+            bar.setValue(bar.maximum())
+
+    def _after_reset(self) -> None:
+        self._pinned = True
+        self._prepend_distance = None
+        QTimer.singleShot(0, self._settle_at_bottom)
+
+    def _settle_at_bottom(self) -> None:
+        self.executeDelayedItemsLayout()
+        self.scrollToBottom()
+        self._maybe_fetch_older()
+
+    def _after_data_changed(self, top_left: QModelIndex, *_args: object) -> None:
+        # Reactions, delivery marks and day headers change row heights: relayout, stay pinned.
+        pinned = self.is_at_bottom()
+        self._delegate.sizeHintChanged.emit(top_left)
+        if pinned:
+            self.executeDelayedItemsLayout()
+            self.scrollToBottom()
+
+    def _on_scrolled(self, value: int) -> None:
+        self._pinned = self.is_at_bottom()
+        if value <= FETCH_THRESHOLD_PX:
+            self._maybe_fetch_older()
+
+    def _on_range_changed(self, _minimum: int, maximum: int) -> None:
+        if maximum == 0:
+            self._maybe_fetch_older()  # not enough history to fill the view yet
+
+    def _maybe_fetch_older(self) -> None:
+        bar = self.verticalScrollBar()
+        if bar.value() <= FETCH_THRESHOLD_PX and self._thread.can_fetch_older():
+            self._thread.fetch_older()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        pinned = self.is_at_bottom()
+        super().resizeEvent(event)
+        if pinned:
+            self.executeDelayedItemsLayout()
+            self.scrollToBottom()
+
+    # --- hits -----------------------------------------------------------------------------------
+
+    def _hit(self, pos: QPoint) -> tuple[QModelIndex, Hit | None]:
+        index = self.indexAt(pos)
+        if not index.isValid():
+            return index, None
+        option = QStyleOptionViewItem()
+        self.initViewItemOption(option)
+        option.rect = self.visualRect(index)
+        return index, self._delegate.hit_at(option, index, pos)
+
+    def message_at(self, index: QModelIndex | QPersistentModelIndex) -> Message | None:
+        return self._thread.message_at(index.row()) if index.isValid() else None
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        _index, hit = self._hit(event.position().toPoint())
+        self.viewport().setCursor(
+            Qt.CursorShape.PointingHandCursor if hit else Qt.CursorShape.ArrowCursor
+        )
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            index, hit = self._hit(event.position().toPoint())
+            message = self.message_at(index)
+            if hit is not None and message is not None:
+                self._activate(message, hit)
+        super().mouseReleaseEvent(event)
+
+    def _activate(self, message: Message, hit: Hit) -> None:
+        if hit.kind == "link" and hit.url is not None:
+            QDesktopServices.openUrl(hit.url)  # http(s) only: find_links refuses the rest
+        elif hit.kind == "file" and hit.file is not None:
+            self.openFileRequested.emit(hit.file)
+        elif hit.kind == "reaction" and hit.reaction is not None and message.id > 0:
+            self.reactionToggled.emit(message, hit.reaction.emoji)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Copy):
+            message = self.message_at(self.currentIndex())
+            if message is not None:
+                QGuiApplication.clipboard().setText(message.body)
+                return
+        super().keyPressEvent(event)
+
+    # --- context menu ---------------------------------------------------------------------------
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        index, hit = self._hit(event.pos())
+        message = self.message_at(index)
+        if message is None:
+            return
+        self.setCurrentIndex(index)
+        menu = self.build_context_menu(message, hit.file if hit else None)
+        menu.popup(event.globalPos())
+
+    def build_context_menu(self, message: Message, file: FileInfo | None = None) -> QMenu:
+        """The actions offered for ``message`` (``file``: the attachment under the mouse)."""
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        confirmed = message.id > 0 and message.direction is not Direction.SYSTEM
+        if confirmed:
+            menu.addAction(self.tr("Reply"), lambda: self.replyRequested.emit(message))
+            react = menu.addMenu(self.tr("React"))
+            for emoji in FREQUENT_EMOJI:
+                react.addAction(emoji, partial(self.reactionToggled.emit, message, emoji))
+            react.addSeparator()
+            react.addAction(self.tr("More…"), lambda: self.moreReactionsRequested.emit(message))
+        if message.body:
+            menu.addAction(
+                self.tr("Copy text"), lambda: QGuiApplication.clipboard().setText(message.body)
+            )
+        files = [file] if file is not None else list(message.files)
+        for attachment in files:
+            suffix = f" “{attachment.name}”" if len(files) > 1 else ""
+            menu.addAction(
+                self.tr("Open attachment") + suffix,
+                partial(self.openFileRequested.emit, attachment),
+            )
+            menu.addAction(
+                self.tr("Save attachment…") + suffix,
+                partial(self.saveFileRequested.emit, attachment),
+            )
+        if message.delivery is Delivery.FAILED:
+            menu.addSeparator()
+            menu.addAction(self.tr("Retry sending"), lambda: self.retryRequested.emit(message))
+            menu.addAction(self.tr("Discard"), lambda: self.discardRequested.emit(message))
+        return menu

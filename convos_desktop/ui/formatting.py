@@ -1,0 +1,46 @@
+"""Short human forms of times, dates and sizes, in the UI language."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QCoreApplication, QDate, QLocale, QTime
+
+
+def _local(value: dt.datetime) -> dt.datetime:
+    return value.astimezone()
+
+
+def short_time(value: dt.datetime, now: dt.datetime | None = None) -> str:
+    """``14:05`` today, ``yesterday``-free ``12/03`` otherwise (the ticket list)."""
+    local = _local(value)
+    today = _local(now or dt.datetime.now(dt.UTC)).date()
+    locale = QLocale()
+    if local.date() == today:
+        return locale.toString(QTime(local.hour, local.minute), QLocale.FormatType.ShortFormat)
+    if local.year == today.year:
+        return locale.toString(QDate(local.year, local.month, local.day), "d MMM")
+    return locale.toString(
+        QDate(local.year, local.month, local.day), QLocale.FormatType.ShortFormat
+    )
+
+
+def clock_time(value: dt.datetime) -> str:
+    """``14:05`` in local time (inside a message bubble)."""
+    local = _local(value)
+    return QLocale().toString(QTime(local.hour, local.minute), QLocale.FormatType.ShortFormat)
+
+
+def day_label(day: dt.date, today: dt.date | None = None) -> str:
+    """``Today``, ``Yesterday`` or the long date (the chat's day separators)."""
+    today = today or dt.date.today()
+    if day == today:
+        return QCoreApplication.translate("Formatting", "Today")
+    if day == today - dt.timedelta(days=1):
+        return QCoreApplication.translate("Formatting", "Yesterday")
+    return QLocale().toString(QDate(day.year, day.month, day.day), QLocale.FormatType.LongFormat)
+
+
+def file_size(size: int) -> str:
+    """``12.3 KB`` in the UI locale."""
+    return QLocale().formattedDataSize(size, 1, QLocale.DataSizeFormat.DataSizeSIFormat)

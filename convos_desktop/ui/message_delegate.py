@@ -1,0 +1,578 @@
+"""Paints chat messages: bubbles, notes, system lines, day separators, quotes, files, reactions.
+
+One :class:`MessageLayout` per row and width holds every rectangle; ``sizeHint``, ``paint``
+and the view's hit tests (links, files, reactions) share it, so what is clicked is what is
+drawn. Row heights are cached per (row identity, revision, width). Message text is plain text
+laid out with ``QTextLayout`` (never parsed as HTML); links are found by a pattern and only
+``http``/``https`` ones are offered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import (
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QPointF,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    QUrl,
+)
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QPainter,
+    QPen,
+    QTextCharFormat,
+    QTextLayout,
+    QTextOption,
+)
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+
+from convos_desktop.core.types import Delivery, Direction, FileInfo, Message, Reaction
+from convos_desktop.models.thread import MessageRole
+from convos_desktop.ui.formatting import clock_time, day_label, file_size
+from convos_desktop.ui.theme import CHAT
+from convos_desktop.ui.thumbnails import ThumbnailCache
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+SIDE_MARGIN = 16
+BUBBLE_PAD_X = 11
+BUBBLE_PAD_Y = 7
+BUBBLE_RADIUS = 10
+MAX_BUBBLE_FRACTION = 0.72
+MAX_BUBBLE_WIDTH = 620
+DAY_BAND = 36
+FILE_ROW_HEIGHT = 42
+FILE_ROW_WIDTH = 280
+IMAGE_MAX = QSize(260, 220)
+STICKER_EDGE = 140
+CHIP_HEIGHT = 24
+GAP = 4
+
+URL_PATTERN = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
+TRAILING_PUNCTUATION = ".,;:!?)]}'\""
+KIND_GLYPHS = {"document": "📄", "audio": "🎵", "video": "🎬", "image": "🖼", "sticker": "🌟"}
+
+
+def find_links(text: str) -> list[tuple[int, int, QUrl]]:
+    """``(start, length, url)`` of every http(s) link in plain text."""
+    links = []
+    for match in URL_PATTERN.finditer(text):
+        raw = match.group(0).rstrip(TRAILING_PUNCTUATION)
+        url = QUrl(raw if "://" in raw else f"https://{raw}", QUrl.ParsingMode.StrictMode)
+        if url.isValid() and url.scheme().lower() in ("http", "https") and url.host():
+            links.append((match.start(), len(raw), url))
+    return links
+
+
+@dataclass(slots=True)
+class Hit:
+    """What is under the mouse in a message row."""
+
+    kind: str  # "link", "file", "reaction"
+    url: QUrl | None = None
+    file: FileInfo | None = None
+    reaction: Reaction | None = None
+
+
+@dataclass(slots=True)
+class MessageLayout:
+    """Every rectangle of one message row, relative to the row's top-left corner."""
+
+    height: int = 0
+    day_rect: QRect | None = None
+    day_text: str = ""
+    sender_rect: QRect | None = None
+    sender_text: str = ""
+    bubble: QRect = field(default_factory=QRect)
+    quote_rect: QRect | None = None
+    text_layout: QTextLayout | None = None
+    text_origin: QPointF = field(default_factory=QPointF)
+    links: list[tuple[int, int, QUrl]] = field(default_factory=list)
+    files: list[tuple[QRect, FileInfo]] = field(default_factory=list)
+    reactions: list[tuple[QRect, Reaction, str]] = field(default_factory=list)
+    meta_rect: QRect = field(default_factory=QRect)
+    meta_text: str = ""
+    failed_rect: QRect | None = None
+    failed_text: str = ""
+
+
+class Fonts:
+    """The fonts of a chat row, derived from the view's font."""
+
+    def __init__(self, base: QFont) -> None:
+        self.body = QFont(base)
+        self.small = QFont(base)
+        self.small.setPointSizeF(max(7.5, base.pointSizeF() - 1.5))
+        self.bold_small = QFont(self.small)
+        self.bold_small.setWeight(QFont.Weight.DemiBold)
+        self.body_metrics = QFontMetrics(self.body)
+        self.small_metrics = QFontMetrics(self.small)
+        self.bold_small_metrics = QFontMetrics(self.bold_small)
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("MessageDelegate", text)
+
+
+def _text_layout(
+    text: str, font: QFont, width: int, links: list[tuple[int, int, QUrl]]
+) -> QTextLayout:
+    layout = QTextLayout(text, font)
+    option = QTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+    layout.setTextOption(option)
+    if links:
+        ranges = []
+        for start, length, _url in links:
+            fmt = QTextCharFormat()
+            fmt.setForeground(CHAT.link)
+            fmt.setFontUnderline(True)
+            link_range = QTextLayout.FormatRange()
+            link_range.start, link_range.length, link_range.format = start, length, fmt
+            ranges.append(link_range)
+        layout.setFormats(ranges)
+    layout.beginLayout()
+    y = 0.0
+    while True:
+        line = layout.createLine()
+        if not line.isValid():
+            break
+        line.setLineWidth(width)
+        line.setPosition(QPointF(0, y))
+        y += line.height()
+    layout.endLayout()
+    return layout
+
+
+def _layout_size(layout: QTextLayout) -> QSize:
+    width = 0.0
+    height = 0.0
+    for i in range(layout.lineCount()):
+        line = layout.lineAt(i)
+        width = max(width, line.naturalTextWidth())
+        height = line.y() + line.height()
+    return QSize(int(width + 0.999), int(height + 0.999))
+
+
+def _image_size(file: FileInfo) -> QSize:
+    if file.kind == "sticker":
+        return QSize(STICKER_EDGE, STICKER_EDGE)
+    if not file.width or not file.height:
+        return QSize(200, 150)
+    size = QSize(file.width, file.height)
+    return size.scaled(IMAGE_MAX, Qt.AspectRatioMode.KeepAspectRatio).boundedTo(size)
+
+
+def sender_label(message: Message) -> str:
+    if message.direction is Direction.NOTE:
+        return tr("Internal note · {name}").format(name=message.sender_name)
+    return message.sender_name
+
+
+def delivery_mark(message: Message) -> str:
+    if message.direction is Direction.IN:
+        return ""
+    return {Delivery.PENDING: " ◷", Delivery.SENT: " ✓", Delivery.FAILED: " ⚠"}[message.delivery]
+
+
+def layout_message(
+    message: Message,
+    day: dt.date | None,
+    show_sender: bool,
+    width: int,
+    fonts: Fonts,
+) -> MessageLayout:
+    """Lay out one row for a view ``width`` pixels wide."""
+    result = MessageLayout()
+    y = 2
+    if day is not None:
+        result.day_text = day_label(day)
+        text_width = fonts.bold_small_metrics.horizontalAdvance(result.day_text) + 24
+        result.day_rect = QRect((width - text_width) // 2, y + 7, text_width, DAY_BAND - 14)
+        y += DAY_BAND
+    if message.direction is Direction.SYSTEM:
+        return _layout_system(result, message, y, width, fonts)
+
+    max_bubble = max(120, min(MAX_BUBBLE_WIDTH, int(width * MAX_BUBBLE_FRACTION)))
+    max_content = max_bubble - 2 * BUBBLE_PAD_X
+    if show_sender:
+        result.sender_text = sender_label(message)
+        y += 6
+        sender_height = fonts.bold_small_metrics.height()
+        result.sender_rect = QRect(0, y, max_bubble, sender_height)
+        y += sender_height + 2
+
+    content_width = 0
+    parts_height = 0
+    quote_height = 0
+    if message.reply_preview is not None:
+        quote_height = fonts.bold_small_metrics.height() + fonts.small_metrics.height() + 10
+        content_width = min(max_content, 220)
+        parts_height += quote_height + GAP
+
+    file_sizes: list[QSize] = []
+    for file in message.files:
+        if file.kind in ("image", "sticker"):
+            size = _image_size(file).boundedTo(QSize(max_content, 10_000))
+        else:
+            size = QSize(min(FILE_ROW_WIDTH, max_content), FILE_ROW_HEIGHT)
+        file_sizes.append(size)
+        content_width = max(content_width, size.width())
+        parts_height += size.height() + GAP
+
+    if message.body:
+        result.links = find_links(message.body)
+        result.text_layout = _text_layout(message.body, fonts.body, max_content, result.links)
+        text_size = _layout_size(result.text_layout)
+        content_width = max(content_width, text_size.width())
+        parts_height += text_size.height() + GAP
+
+    result.meta_text = clock_time(message.created_at) + delivery_mark(message)
+    meta_width = fonts.small_metrics.horizontalAdvance(result.meta_text)
+    content_width = min(max_content, max(content_width, meta_width))
+    meta_height = fonts.small_metrics.height()
+    bubble_height = 2 * BUBBLE_PAD_Y + parts_height + meta_height
+    bubble_width = content_width + 2 * BUBBLE_PAD_X
+    on_right = message.direction in (Direction.OUT, Direction.NOTE)
+    x = width - SIDE_MARGIN - bubble_width if on_right else SIDE_MARGIN
+    result.bubble = QRect(x, y, bubble_width, bubble_height)
+    if result.sender_rect is not None:
+        sender_width = min(
+            max_bubble, fonts.bold_small_metrics.horizontalAdvance(result.sender_text) + 4
+        )
+        sender_x = width - SIDE_MARGIN - sender_width if on_right else SIDE_MARGIN
+        result.sender_rect = QRect(
+            sender_x + (0 if on_right else 4),
+            result.sender_rect.y(),
+            sender_width,
+            result.sender_rect.height(),
+        )
+
+    inner_x = x + BUBBLE_PAD_X
+    inner_y = y + BUBBLE_PAD_Y
+    if quote_height:
+        result.quote_rect = QRect(inner_x, inner_y, content_width, quote_height)
+        inner_y += quote_height + GAP
+    for file, size in zip(message.files, file_sizes, strict=True):
+        result.files.append(
+            (QRect(inner_x, inner_y, min(size.width(), content_width), size.height()), file)
+        )
+        inner_y += size.height() + GAP
+    if result.text_layout is not None:
+        result.text_origin = QPointF(inner_x, inner_y)
+        inner_y += _layout_size(result.text_layout).height() + GAP
+    result.meta_rect = QRect(inner_x, inner_y, content_width, meta_height)
+    y += bubble_height
+
+    if message.reactions:
+        y += GAP
+        chips = []
+        for reaction in message.reactions:
+            label = f"{reaction.emoji} {len(reaction.agent_ids)}"
+            chip_width = fonts.body_metrics.horizontalAdvance(label) + 16
+            chips.append((chip_width, reaction, label))
+        total = sum(w for w, _r, _l in chips) + GAP * (len(chips) - 1)
+        chip_x = x if not on_right else x + bubble_width - total
+        for chip_width, reaction, label in chips:
+            result.reactions.append((QRect(chip_x, y, chip_width, CHIP_HEIGHT), reaction, label))
+            chip_x += chip_width + GAP
+        y += CHIP_HEIGHT
+
+    if message.delivery is Delivery.FAILED:
+        reason = message.error or tr("refused by the server")
+        result.failed_text = tr("Not sent: {reason}. Right-click to retry or discard.").format(
+            reason=reason
+        )
+        y += GAP
+        text_width = min(
+            width - 2 * SIDE_MARGIN, fonts.small_metrics.horizontalAdvance(result.failed_text) + 2
+        )
+        result.failed_rect = QRect(
+            width - SIDE_MARGIN - text_width, y, text_width, fonts.small_metrics.height()
+        )
+        y += fonts.small_metrics.height()
+    result.height = y + 4
+    return result
+
+
+def _layout_system(
+    result: MessageLayout, message: Message, y: int, width: int, fonts: Fonts
+) -> MessageLayout:
+    y += 6
+    max_text = max(80, int(width * 0.8) - 24)
+    result.text_layout = _text_layout(message.body, fonts.small, max_text, [])
+    size = _layout_size(result.text_layout)
+    pill = QRect((width - size.width() - 24) // 2, y, size.width() + 24, size.height() + 8)
+    result.bubble = pill
+    result.text_origin = QPointF(pill.x() + 12, pill.y() + 4)
+    result.height = pill.bottom() + 8
+    return result
+
+
+class MessageDelegate(QStyledItemDelegate):
+    """Paints :class:`~convos_desktop.models.thread.ThreadModel` rows; see the module doc."""
+
+    HEIGHT_CACHE_LIMIT = 50_000
+
+    def __init__(
+        self, thumbnails: ThumbnailCache | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._thumbnails = thumbnails
+        self._heights: dict[tuple[str, int, int, bool, bool], int] = {}
+        self.layouts_computed = 0  # how many row layouts were built (tests, benchmarks)
+
+    # --- geometry -------------------------------------------------------------------------------
+
+    def row_layout(self, option: QStyleOptionViewItem, index: ModelIndex) -> MessageLayout | None:
+        message: Message | None = index.data(MessageRole.MESSAGE)
+        if message is None:
+            return None
+        self.layouts_computed += 1
+        return layout_message(
+            message,
+            index.data(MessageRole.DAY_HEADER),
+            bool(index.data(MessageRole.SHOW_SENDER)),
+            option.rect.width(),
+            Fonts(option.font),
+        )
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
+        width = option.rect.width()
+        if width <= 0 and option.widget is not None:
+            width = option.widget.width()
+        key = (
+            str(index.data(MessageRole.ROW_KEY)),
+            int(index.data(MessageRole.REVISION) or 0),
+            width,
+            index.data(MessageRole.DAY_HEADER) is not None,
+            bool(index.data(MessageRole.SHOW_SENDER)),
+        )
+        height = self._heights.get(key)
+        if height is None:
+            sized = QStyleOptionViewItem(option)
+            sized.rect = QRect(0, 0, width, 0)
+            layout = self.row_layout(sized, index)
+            height = layout.height if layout else 0
+            if len(self._heights) >= self.HEIGHT_CACHE_LIMIT:
+                self._heights.clear()
+            self._heights[key] = height
+        return QSize(width, height)
+
+    def hit_at(self, option: QStyleOptionViewItem, index: ModelIndex, pos: QPoint) -> Hit | None:
+        """What lies under ``pos`` (view coordinates) in the row drawn in ``option.rect``."""
+        layout = self.row_layout(option, index)
+        if layout is None:
+            return None
+        local = pos - option.rect.topLeft()
+        for rect, file in layout.files:
+            if rect.contains(local):
+                return Hit("file", file=file)
+        for rect, reaction, _label in layout.reactions:
+            if rect.contains(local):
+                return Hit("reaction", reaction=reaction)
+        if layout.text_layout is not None and layout.links:
+            point = QPointF(local) - layout.text_origin
+            for i in range(layout.text_layout.lineCount()):
+                line = layout.text_layout.lineAt(i)
+                if line.rect().contains(point):
+                    cursor = line.xToCursor(point.x())
+                    for start, length, url in layout.links:
+                        if start <= cursor < start + length:
+                            return Hit("link", url=url)
+        return None
+
+    # --- painting -------------------------------------------------------------------------------
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
+        layout = self.row_layout(option, index)
+        message: Message | None = index.data(MessageRole.MESSAGE)
+        if layout is None or message is None:
+            return
+        fonts = Fonts(option.font)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.translate(option.rect.topLeft())
+        if layout.day_rect is not None:
+            self._paint_pill(painter, layout.day_rect, layout.day_text, fonts, CHAT.day_pill)
+        if message.direction is Direction.SYSTEM:
+            self._paint_system(painter, layout)
+        else:
+            self._paint_bubble(painter, message, layout, fonts, option)
+        painter.restore()
+
+    def _paint_pill(
+        self, painter: QPainter, rect: QRect, text: str, fonts: Fonts, color: QColor
+    ) -> None:
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(color)
+        painter.drawRoundedRect(rect, rect.height() / 2, rect.height() / 2)
+        painter.setPen(CHAT.system_text)
+        painter.setFont(fonts.bold_small)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+
+    def _paint_system(self, painter: QPainter, layout: MessageLayout) -> None:
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(CHAT.system_pill)
+        painter.drawRoundedRect(layout.bubble, 8, 8)
+        if layout.text_layout is not None:
+            painter.setPen(CHAT.system_text)
+            width = layout.bubble.width() - 24
+            for i in range(layout.text_layout.lineCount()):
+                line = layout.text_layout.lineAt(i)
+                offset = (width - line.naturalTextWidth()) / 2
+                line.draw(painter, layout.text_origin + QPointF(offset, 0))
+
+    def _paint_bubble(
+        self,
+        painter: QPainter,
+        message: Message,
+        layout: MessageLayout,
+        fonts: Fonts,
+        option: QStyleOptionViewItem,
+    ) -> None:
+        fill, border = {
+            Direction.IN: (CHAT.incoming, CHAT.incoming_border),
+            Direction.OUT: (CHAT.outgoing, CHAT.outgoing_border),
+            Direction.NOTE: (CHAT.note, CHAT.note_border),
+        }[message.direction]
+        if layout.sender_rect is not None:
+            painter.setFont(fonts.bold_small)
+            painter.setPen(CHAT.note_label if message.direction is Direction.NOTE else CHAT.muted)
+            painter.drawText(
+                layout.sender_rect,
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                fonts.bold_small_metrics.elidedText(
+                    layout.sender_text, Qt.TextElideMode.ElideRight, layout.sender_rect.width()
+                ),
+            )
+        pen = QPen(border, 1.0)
+        if message.direction is Direction.NOTE:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        if message.delivery is Delivery.FAILED:
+            pen = QPen(CHAT.failed, 1.5)
+        painter.setPen(pen)
+        painter.setBrush(fill)
+        painter.drawRoundedRect(
+            QRectF(layout.bubble).adjusted(0.5, 0.5, -0.5, -0.5), BUBBLE_RADIUS, BUBBLE_RADIUS
+        )
+        if option.state & QStyle.StateFlag.State_Selected:
+            painter.setPen(QPen(option.palette.highlight().color(), 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(
+                QRectF(layout.bubble).adjusted(1, 1, -1, -1), BUBBLE_RADIUS, BUBBLE_RADIUS
+            )
+
+        if layout.quote_rect is not None and message.reply_preview is not None:
+            self._paint_quote(painter, layout.quote_rect, message, fonts)
+        for rect, file in layout.files:
+            self._paint_file(painter, rect, file, fonts)
+        if layout.text_layout is not None:
+            painter.setPen(option.palette.text().color())
+            layout.text_layout.draw(painter, layout.text_origin)
+        painter.setFont(fonts.small)
+        painter.setPen(CHAT.failed if message.delivery is Delivery.FAILED else CHAT.muted)
+        painter.drawText(
+            layout.meta_rect,
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+            layout.meta_text,
+        )
+        for rect, _reaction, label in layout.reactions:
+            painter.setPen(QPen(CHAT.chip_border, 1))
+            painter.setBrush(CHAT.chip)
+            painter.drawRoundedRect(
+                QRectF(rect).adjusted(0.5, 0.5, -0.5, -0.5), rect.height() / 2, rect.height() / 2
+            )
+            painter.setPen(option.palette.text().color())
+            painter.setFont(fonts.body)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, label)
+        if layout.failed_rect is not None:
+            painter.setFont(fonts.small)
+            painter.setPen(CHAT.failed)
+            painter.drawText(
+                layout.failed_rect,
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                fonts.small_metrics.elidedText(
+                    layout.failed_text, Qt.TextElideMode.ElideRight, layout.failed_rect.width()
+                ),
+            )
+
+    def _paint_quote(self, painter: QPainter, rect: QRect, message: Message, fonts: Fonts) -> None:
+        preview = message.reply_preview
+        assert preview is not None
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(CHAT.quote_background)
+        painter.drawRoundedRect(rect, 4, 4)
+        painter.setBrush(CHAT.quote_bar)
+        painter.drawRect(QRect(rect.x(), rect.y(), 3, rect.height()))
+        inner = rect.adjusted(9, 4, -6, -4)
+        painter.setFont(fonts.bold_small)
+        painter.setPen(CHAT.quote_bar)
+        name_height = fonts.bold_small_metrics.height()
+        painter.drawText(
+            QRect(inner.x(), inner.y(), inner.width(), name_height),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            fonts.bold_small_metrics.elidedText(
+                preview.sender_name, Qt.TextElideMode.ElideRight, inner.width()
+            ),
+        )
+        painter.setFont(fonts.small)
+        painter.setPen(CHAT.muted)
+        body = " ".join(preview.body.split())
+        painter.drawText(
+            QRect(inner.x(), inner.y() + name_height, inner.width(), fonts.small_metrics.height()),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            fonts.small_metrics.elidedText(body, Qt.TextElideMode.ElideRight, inner.width()),
+        )
+
+    def _paint_file(self, painter: QPainter, rect: QRect, file: FileInfo, fonts: Fonts) -> None:
+        if file.kind in ("image", "sticker"):
+            image = self._thumbnails.image(file) if self._thumbnails else None
+            if image is not None:
+                scaled = image.size().scaled(rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
+                target = QRect(rect.topLeft(), scaled)
+                painter.drawImage(target, image)
+                return
+            if self._thumbnails is None or not self._thumbnails.has_failed(file.id):
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(QColor(0, 0, 0, 18))
+                painter.drawRoundedRect(rect, 6, 6)
+                painter.setPen(CHAT.muted)
+                painter.setFont(fonts.body)
+                painter.drawText(
+                    rect, Qt.AlignmentFlag.AlignCenter, KIND_GLYPHS.get(file.kind, "📄")
+                )
+                return
+        painter.setPen(QPen(QColor(0, 0, 0, 30), 1))
+        painter.setBrush(QColor(255, 255, 255, 150))
+        painter.drawRoundedRect(QRectF(rect).adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
+        icon_rect = QRect(rect.x() + 6, rect.y(), 28, rect.height())
+        painter.setFont(fonts.body)
+        painter.drawText(icon_rect, Qt.AlignmentFlag.AlignCenter, KIND_GLYPHS.get(file.kind, "📄"))
+        text_x = icon_rect.right() + 6
+        text_width = rect.right() - text_x - 6
+        half = rect.height() // 2
+        painter.setPen(CHAT.link)
+        painter.drawText(
+            QRect(text_x, rect.y() + 3, text_width, half - 2),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            fonts.body_metrics.elidedText(file.name, Qt.TextElideMode.ElideMiddle, text_width),
+        )
+        painter.setFont(fonts.small)
+        painter.setPen(CHAT.muted)
+        painter.drawText(
+            QRect(text_x, rect.y() + half, text_width, half - 3),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            file_size(file.size),
+        )

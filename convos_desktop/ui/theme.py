@@ -1,0 +1,84 @@
+"""The look: Fusion style, a calm light palette, and the colours the delegates paint with."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtWidgets import QApplication
+
+from convos_desktop.core.types import ConnectionState, Status
+
+
+class ChatColors:
+    """Bubble and chip colours of the chat view (a namespace of constants)."""
+
+    incoming = QColor("#ffffff")
+    incoming_border = QColor("#dde1e6")
+    outgoing = QColor("#dcecff")
+    outgoing_border = QColor("#b9d6f7")
+    note = QColor("#fff4d6")
+    note_border = QColor("#f0c24b")
+    note_label = QColor("#7a5200")
+    system_text = QColor("#5f6b7a")
+    system_pill = QColor("#eceff3")
+    quote_bar = QColor("#3d7bd9")
+    quote_background = QColor(0, 0, 0, 14)
+    link = QColor("#1a5fb4")
+    muted = QColor("#6b7785")
+    failed = QColor("#c01c28")
+    chip = QColor("#eef2f7")
+    chip_border = QColor("#d3dae3")
+    chip_mine = QColor("#dbe9ff")
+    background = QColor("#f5f7fa")
+    day_pill = QColor("#e3e8ee")
+
+
+CHAT = ChatColors()
+
+STATUS_COLORS = {
+    Status.ONLINE: QColor("#2ea043"),
+    Status.BUSY: QColor("#d29922"),
+    Status.UNAVAILABLE: QColor("#8b949e"),
+}
+
+CONNECTION_COLORS = {
+    ConnectionState.CONNECTED: QColor("#2ea043"),
+    ConnectionState.CONNECTING: QColor("#d29922"),
+    ConnectionState.RECONNECTING: QColor("#d29922"),
+    ConnectionState.OFFLINE: QColor("#c01c28"),
+}
+
+ACCENT = QColor("#2f6fdb")
+UNREAD = QColor("#2f6fdb")
+DRAFT = QColor("#b5540b")
+
+
+def apply_theme(app: QApplication) -> None:
+    """Fusion with a restrained light palette and a readable base font."""
+    app.setStyle("Fusion")
+    palette = QPalette()
+    window, base, text = QColor("#f3f5f8"), QColor("#ffffff"), QColor("#1f2328")
+    palette.setColor(QPalette.ColorRole.Window, window)
+    palette.setColor(QPalette.ColorRole.WindowText, text)
+    palette.setColor(QPalette.ColorRole.Base, base)
+    palette.setColor(QPalette.ColorRole.AlternateBase, QColor("#f0f3f7"))
+    palette.setColor(QPalette.ColorRole.Text, text)
+    palette.setColor(QPalette.ColorRole.Button, QColor("#f7f8fa"))
+    palette.setColor(QPalette.ColorRole.ButtonText, text)
+    palette.setColor(QPalette.ColorRole.Highlight, ACCENT)
+    palette.setColor(QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
+    palette.setColor(QPalette.ColorRole.ToolTipBase, QColor("#fffff0"))
+    palette.setColor(QPalette.ColorRole.ToolTipText, text)
+    palette.setColor(QPalette.ColorRole.PlaceholderText, QColor("#8b949e"))
+    palette.setColor(QPalette.ColorRole.Link, CHAT.link)
+    disabled = QColor("#9aa3ad")
+    for role in (
+        QPalette.ColorRole.WindowText,
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.ButtonText,
+    ):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, disabled)
+    app.setPalette(palette)
+    font = QFont(app.font())
+    if font.pointSizeF() < 10:
+        font.setPointSizeF(10)
+    app.setFont(font)

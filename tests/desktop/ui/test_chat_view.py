@@ -1,0 +1,224 @@
+"""Chat view and delegates: no widget per message, paging without jumps, pinned bottom, no
+overflow for long names and messages."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import replace
+
+import pytest
+from PySide6.QtCore import QRect, QSize
+from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtWidgets import QStyleOptionViewItem, QWidget
+
+from convos_desktop.core.types import (
+    Delivery,
+    Direction,
+    FileInfo,
+    MessagesChanged,
+    Reaction,
+    ReplyPreview,
+    View,
+)
+from convos_desktop.models.thread import ThreadModel
+from convos_desktop.models.ticket_list import TicketListModel
+from convos_desktop.ui.chat_view import ChatView
+from convos_desktop.ui.message_delegate import Fonts, MessageDelegate, find_links, layout_message
+from convos_desktop.ui.ticket_delegate import TicketDelegate
+from tests.desktop.ui.conftest import (
+    ListHistory,
+    make_contact,
+    make_message,
+    make_ticket,
+    next_emission,
+)
+
+LONG_NAME = "Maria Giuseppina Antonietta " * 8
+LONG_WORD = "Supercalifragilistichespiralidoso" * 40
+
+
+def make_view(qtbot, history: ListHistory, size=QSize(900, 700)) -> tuple[ChatView, ThreadModel]:
+    model = ThreadModel(history)
+    view = ChatView(model, MessageDelegate())
+    qtbot.addWidget(view)
+    view.resize(size)
+    view.show()
+    return view, model
+
+
+def test_ten_thousand_messages_without_a_widget_each(qtbot) -> None:
+    messages = [
+        make_message(body=f"messaggio {i} " * (1 + i % 7), minutes=i) for i in range(10_000)
+    ]
+    view, model = make_view(qtbot, ListHistory(messages))
+    widgets_before = len(view.findChildren(QWidget))
+    started = time.perf_counter()
+    model.open(1, messages, has_older=False)
+    qtbot.waitUntil(lambda: view.verticalScrollBar().maximum() > 0)
+    bar = view.verticalScrollBar()
+    for fraction in (0.0, 0.5, 0.25, 1.0):
+        bar.setValue(int(bar.maximum() * fraction))
+        qtbot.wait(1)
+    elapsed = time.perf_counter() - started
+    assert model.rowCount() == 10_000
+    assert len(view.findChildren(QWidget)) == widgets_before
+    assert elapsed < 20
+    assert view.indexAt(view.viewport().rect().center()).isValid()
+
+
+async def test_scrolling_up_loads_older_pages_without_jumping(qtbot) -> None:
+    history = ListHistory([make_message(body=f"m{i}", minutes=i) for i in range(200)])
+    view, model = make_view(qtbot, history, QSize(700, 500))
+    latest, has_more = history.latest()
+    model.open(1, latest, has_more)
+    await asyncio.sleep(0.05)
+    assert view.is_at_bottom()
+    anchor = model.index(0)
+    loaded = asyncio.ensure_future(next_emission(model.older_loaded))
+    view.verticalScrollBar().setValue(0)
+    bottom_before = view.visualRect(anchor).bottom()  # the sender line above may go
+    await loaded
+    await asyncio.sleep(0.02)
+    assert model.rowCount() == 100
+    moved_anchor = model.index(50)
+    assert moved_anchor.data() == "m150"
+    assert abs(view.visualRect(moved_anchor).bottom() - bottom_before) <= 1
+    assert len(history.calls) == 1
+
+
+async def test_new_message_keeps_bottom_pinned_only_when_at_bottom(qtbot) -> None:
+    messages = [make_message(body=f"m{i}", minutes=i) for i in range(80)]
+    view, model = make_view(qtbot, ListHistory(messages), QSize(600, 400))
+    model.open(1, messages, has_older=False)
+    await asyncio.sleep(0.05)
+    assert view.is_at_bottom()
+    model.apply(MessagesChanged(1, upserted=(make_message(body="new one", minutes=100),)))
+    assert view.is_at_bottom()
+
+    view.verticalScrollBar().setValue(view.verticalScrollBar().maximum() // 2)
+    value = view.verticalScrollBar().value()
+    model.apply(MessagesChanged(1, upserted=(make_message(body="another", minutes=101),)))
+    assert view.verticalScrollBar().value() == value
+
+
+def test_context_menu_offers_the_right_actions(qtbot) -> None:
+    view, _model = make_view(qtbot, ListHistory([]))
+    file = FileInfo(
+        5, "fattura.pdf", "document", "application/pdf", 12345, "", None, None, False, "/f/5"
+    )
+    failed = make_message(
+        id=-1,
+        body="x",
+        direction=Direction.OUT,
+        client_id="c",
+        delivery=Delivery.FAILED,
+        error="ticket_closed",
+    )
+    normal = make_message(body="hello", files=(file,))
+    texts = lambda menu: [a.text() for a in menu.actions() if a.text()]  # noqa: E731
+    assert texts(view.build_context_menu(normal)) == [
+        "Reply",
+        "React",
+        "Copy text",
+        "Open attachment",
+        "Save attachment…",
+    ]
+    assert texts(view.build_context_menu(failed)) == ["Copy text", "Retry sending", "Discard"]
+
+
+def paint_row(delegate, model_index, width: int, height: int, margin: int = 40) -> QImage:
+    image = QImage(width + 2 * margin, height + 2 * margin, QImage.Format.Format_ARGB32)
+    image.fill(QColor(0, 0, 0, 0))
+    painter = QPainter(image)
+    option = QStyleOptionViewItem()
+    option.rect = QRect(margin, margin, width, height)
+    option.font = QWidget().font()
+    delegate.paint(painter, option, model_index)
+    painter.end()
+    return image
+
+
+def painted_outside(image: QImage, margin: int) -> bool:
+    width, height = image.width(), image.height()
+    for x in range(width):
+        for y in range(height):
+            inside = margin <= x < width - margin and margin <= y < height - margin
+            if not inside and image.pixelColor(x, y).alpha() != 0:
+                return True
+    return False
+
+
+def test_ticket_delegate_elides_long_names_and_previews(qtbot, directory) -> None:
+    directory.upsert_contacts([replace(make_contact(1), name=LONG_NAME)])
+    model = TicketListModel(directory)
+    model.set_view(View.ALL)
+    model.set_tickets([make_ticket(1, body=LONG_WORD)])
+    model.set_draft_marker(1, True)
+    delegate = TicketDelegate()
+    option = QStyleOptionViewItem()
+    option.font = QWidget().font()
+    height = delegate.sizeHint(option, model.index(0)).height()
+    image = paint_row(delegate, model.index(0), 280, height, margin=30)
+    assert not painted_outside(image, 30)
+
+
+@pytest.mark.parametrize(
+    "direction", [Direction.IN, Direction.OUT, Direction.NOTE, Direction.SYSTEM]
+)
+def test_message_delegate_keeps_long_content_inside_the_row(qtbot, direction) -> None:
+    file = FileInfo(
+        5, LONG_NAME + ".pdf", "document", "application/pdf", 10**6, "", None, None, False, "/f/5"
+    )
+    message = make_message(
+        body=LONG_WORD + " https://example.com/" + "a" * 300,
+        direction=direction,
+        sender_name=LONG_NAME,
+        reply_preview=ReplyPreview(1, LONG_WORD, LONG_NAME, Direction.IN),
+        reactions=(Reaction("👍", (1, 2)), Reaction("❤️", (1,))),
+        files=(file,),
+    )
+    model = ThreadModel(ListHistory([]))
+    model.open(1, [message], has_older=False)
+    delegate = MessageDelegate()
+    option = QStyleOptionViewItem()
+    option.font = QWidget().font()
+    option.rect = QRect(0, 0, 360, 0)
+    height = delegate.sizeHint(option, model.index(0)).height()
+    assert height > 100
+    image = paint_row(delegate, model.index(0), 360, height, margin=30)
+    assert not painted_outside(image, 30)
+
+
+def test_row_heights_are_cached_per_message_and_width(qtbot) -> None:
+    model = ThreadModel(ListHistory([]))
+    first = make_message(body="ciao " * 40)
+    model.open(1, [first], has_older=False)
+    delegate = MessageDelegate()
+    option = QStyleOptionViewItem()
+    option.font = QWidget().font()
+    option.rect = QRect(0, 0, 500, 0)
+    narrow = delegate.sizeHint(option, model.index(0)).height()
+    delegate.sizeHint(option, model.index(0))
+    assert delegate.layouts_computed == 1
+    option.rect = QRect(0, 0, 250, 0)
+    assert delegate.sizeHint(option, model.index(0)).height() > narrow
+    model.apply(MessagesChanged(1, upserted=(replace(first, reactions=(Reaction("👍", (1,)),)),)))
+    option.rect = QRect(0, 0, 500, 0)
+    assert delegate.sizeHint(option, model.index(0)).height() > narrow
+    assert delegate.layouts_computed == 3
+
+
+def test_only_http_links_are_clickable() -> None:
+    text = "vedi https://convos.test/ordine?id=1. oppure www.example.com, non javascript:alert(1)"
+    urls = [url.toString() for _s, _l, url in find_links(text)]
+    assert urls == ["https://convos.test/ordine?id=1", "https://www.example.com"]
+
+
+def test_layout_puts_incoming_left_and_outgoing_right(qtbot) -> None:
+    fonts = Fonts(QWidget().font())
+    incoming = layout_message(make_message(body="hi"), None, True, 800, fonts)
+    outgoing = layout_message(
+        make_message(body="hi", direction=Direction.OUT), None, True, 800, fonts
+    )
+    assert incoming.bubble.left() < 100 < 700 < outgoing.bubble.right()
