@@ -48,6 +48,7 @@ from convos_desktop.core.media import (
     detect_kind,
 )
 from convos_desktop.core.types import FileInfo
+from convos_desktop.models.records import RecordListModel
 
 log = logging.getLogger("convos.ui.attachments")
 
@@ -133,50 +134,30 @@ class _IconCache:
         return self._icons[kind]
 
 
-class FileListModel(QAbstractListModel):
+class FileListModel(RecordListModel[FileInfo]):
     """A list of uploaded files (``FileInfo``): name, kind icon, size."""
 
-    FILE_ROLE = Qt.ItemDataRole.UserRole + 1
+    FILE_ROLE = RecordListModel.RECORD_ROLE
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._files: list[FileInfo] = []
         self._icons = _IconCache()
 
     def set_files(self, files: Sequence[FileInfo]) -> None:
         """Replace the list."""
-        self.beginResetModel()
-        self._files = list(files)
-        self.endResetModel()
+        self.set_records(files)
 
     def file_at(self, row: int) -> FileInfo:
-        return self._files[row]
+        return self.record_at(row)
 
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._files)
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._files):
-            return None
-        info = self._files[index.row()]
+    def record_data(self, record: FileInfo, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{info.name}  ·  {format_size(info.size)}"
+            return f"{record.name}  ·  {format_size(record.size)}"
         if role == Qt.ItemDataRole.DecorationRole:
-            return self._icons.get(info.kind)
+            return self._icons.get(record.kind)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{info.name}\n{info.mime}"
-        if role == self.FILE_ROLE:
-            return info
+            return f"{record.name}\n{record.mime}"
         return None
-
-    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
 
 
 class LocalFilesModel(QAbstractListModel):

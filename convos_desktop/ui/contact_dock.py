@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractListModel,
     QCoreApplication,
     QModelIndex,
     QObject,
@@ -36,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from convos_desktop.core.types import Activity, Contact, FileInfo
+from convos_desktop.models.records import RecordListModel
 from convos_desktop.ui.attachments import FileListModel
 
 log = logging.getLogger("convos.ui.contact_dock")
@@ -87,10 +87,10 @@ def relative_time(when: dt.datetime, now: dt.datetime) -> str:
     return when.astimezone(now.tzinfo).strftime("%d/%m/%Y")
 
 
-class ActivityModel(QAbstractListModel):
+class ActivityModel(RecordListModel[Activity]):
     """A contact's activity feed, newest first, with relative times."""
 
-    ACTIVITY_ROLE = Qt.ItemDataRole.UserRole + 1
+    ACTIVITY_ROLE = RecordListModel.RECORD_ROLE
 
     def __init__(
         self,
@@ -99,37 +99,17 @@ class ActivityModel(QAbstractListModel):
     ) -> None:
         super().__init__(parent)
         self._now = now
-        self._items: list[Activity] = []
 
     def set_activities(self, activities: Sequence[Activity]) -> None:
         """Replace the feed (any order in; newest first out)."""
-        self.beginResetModel()
-        self._items = sorted(activities, key=lambda a: (a.created_at, a.id), reverse=True)
-        self.endResetModel()
+        self.set_records(sorted(activities, key=lambda a: (a.created_at, a.id), reverse=True))
 
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._items)
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._items):
-            return None
-        activity = self._items[index.row()]
+    def record_data(self, record: Activity, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{activity.text}\n{relative_time(activity.created_at, self._now())}"
+            return f"{record.text}\n{relative_time(record.created_at, self._now())}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return activity.created_at.astimezone().strftime("%d/%m/%Y %H:%M")
-        if role == self.ACTIVITY_ROLE:
-            return activity
+            return record.created_at.astimezone().strftime("%d/%m/%Y %H:%M")
         return None
-
-    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
 
 
 def _plain_label(parent: QWidget) -> QLabel:

@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractListModel,
     QEvent,
     QModelIndex,
     QObject,
@@ -34,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from convos_desktop.core.types import Canned
+from convos_desktop.models.records import RecordListModel
 
 log = logging.getLogger("convos.ui.quick_replies")
 
@@ -82,62 +82,39 @@ def _rank(reply: Canned, language: str) -> int:
     return 1 if reply.language is None else 2
 
 
-class CannedModel(QAbstractListModel):
+class CannedModel(RecordListModel[Canned]):
     """The canned replies on offer, already resolved for the UI language."""
 
-    CANNED_ROLE = Qt.ItemDataRole.UserRole + 1
-    SHORTCUT_ROLE = Qt.ItemDataRole.UserRole + 2
+    CANNED_ROLE = RecordListModel.RECORD_ROLE
+    SHORTCUT_ROLE = RecordListModel.RECORD_ROLE + 1
 
     def __init__(self, language: str = "en", parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._language = language
         self._all: list[Canned] = []
-        self._rows: list[Canned] = []
 
     def set_canned(self, replies: Iterable[Canned]) -> None:
         """Replace the replies (the directory's ``canned`` list changed)."""
         self._all = list(replies)
-        self._resolve()
+        self.set_records(resolve_language(self._all, self._language))
 
     def set_language(self, language: str) -> None:
         """Prefer replies in ``language`` (``"it"`` or ``"en"``)."""
         self._language = language
-        self._resolve()
-
-    def _resolve(self) -> None:
-        self.beginResetModel()
-        self._rows = resolve_language(self._all, self._language)
-        self.endResetModel()
+        self.set_records(resolve_language(self._all, self._language))
 
     def replies(self) -> list[Canned]:
         """The replies on offer, in display order."""
-        return list(self._rows)
+        return self.records()
 
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        reply = self._rows[index.row()]
+    def record_data(self, record: Canned, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"/{reply.shortcut}  —  {first_line(reply.text)}"
+            return f"/{record.shortcut}  —  {first_line(record.text)}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return reply.text
-        if role == self.CANNED_ROLE:
-            return reply
+            return record.text
         if role == self.SHORTCUT_ROLE:
-            return reply.shortcut
+            return record.shortcut
         return None
-
-    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
 
 
 class ShortcutFilterModel(QSortFilterProxyModel):
