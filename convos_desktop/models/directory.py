@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal
@@ -22,8 +22,13 @@ class Directory(QObject):
     contact_changed = Signal(int)
     me_changed = Signal()
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        load_contact: Callable[[int], Contact | None] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
+        self._load_contact = load_contact
         self._me: Agent | None = None
         self._agents: dict[int, Agent] = {}
         self._inboxes: dict[int, Inbox] = {}
@@ -77,7 +82,15 @@ class Directory(QObject):
         return sorted(self._inboxes.values(), key=lambda inbox: inbox.name.casefold())
 
     def contact(self, contact_id: int | None) -> Contact | None:
-        return None if contact_id is None else self._contacts.get(contact_id)
+        """A contact by id; a miss asks ``load_contact`` (the cache) once."""
+        if contact_id is None:
+            return None
+        contact = self._contacts.get(contact_id)
+        if contact is None and self._load_contact is not None:
+            contact = self._load_contact(contact_id)
+            if contact is not None:
+                self._contacts[contact_id] = contact
+        return contact
 
     def contact_name(self, contact_id: int | None) -> str:
         contact = self.contact(contact_id)

@@ -173,6 +173,12 @@ class ThreadModel(QAbstractListModel):
         for message in change.upserted:
             self._upsert(message)
 
+    def set_has_older(self, has_older: bool) -> None:
+        """What the history source says once the newest page is in."""
+        if has_older != self._has_older:
+            self._has_older = has_older
+            self._emit_neighbour_changed(0)
+
     def can_fetch_older(self) -> bool:
         return self._has_older and self._loading is None and self._conversation_id is not None
 

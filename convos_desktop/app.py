@@ -1,0 +1,291 @@
+"""Convos Desktop entry point: QApplication + one qasync loop, command line, wiring only.
+
+``convos-desktop`` signs in with the saved profile (or shows the login dialog);
+``convos-desktop --demo`` starts the embedded demo server on a free loopback port, signs in
+as its demo agent and opens the workspace; ``--server URL`` pre-fills the login.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import re
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import qasync
+from PySide6.QtCore import (
+    QLibraryInfo,
+    QLocale,
+    QObject,
+    QProcess,
+    QSettings,
+    QTranslator,
+)
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from convos_desktop.core.drafts import Drafts
+from convos_desktop.core.outbox import Outbox
+from convos_desktop.core.presence import PresenceDriver
+from convos_desktop.core.session import (
+    Profile,
+    ProfileList,
+    Session,
+    delete_token,
+    login,
+    resume,
+)
+from convos_desktop.core.store import Store
+from convos_desktop.core.sync import Sync
+from convos_desktop.core.types import Screen
+from convos_desktop.models.directory import Directory
+from convos_desktop.ui.context import ClientContext
+from convos_desktop.ui.login_dialog import LoginDialog
+from convos_desktop.ui.main_window import MainWindow
+from convos_desktop.ui.theme import apply_theme
+from convos_desktop.ui.thumbnails import ThumbnailCache
+
+log = logging.getLogger("convos.app")
+
+TRANSLATIONS = Path(__file__).parent / "resources" / "translations"
+DEMO_EMAIL = "demo@convos.test"
+DEMO_PASSWORD = "demo"
+DEMO_URL_LINE = re.compile(r"listening on (http://\S+)")
+DEMO_START_SECONDS = 60.0
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="convos-desktop", description=__doc__)
+    parser.add_argument("--demo", action="store_true", help="start and use the demo server")
+    parser.add_argument("--server", help="server address to sign in to")
+    parser.add_argument("--lang", choices=("it", "en"), help="UI language (default: system)")
+    parser.add_argument("--verbose", "-v", action="store_true", help="debug logging")
+    return parser.parse_args(list(argv))
+
+
+def install_translators(app: QApplication, lang: str | None) -> str:
+    """Load the Italian (or system language) translations; return the language in use."""
+    language = lang or QLocale.system().name().split("_")[0]
+    if language != "it":
+        QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom))
+        return "en"
+    QLocale.setDefault(QLocale(QLocale.Language.Italian, QLocale.Country.Italy))
+    qt_path = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    for name, folder in (("qtbase_it", qt_path), ("convos_it", str(TRANSLATIONS))):
+        translator = QTranslator(app)
+        if translator.load(name, folder):
+            app.installTranslator(translator)
+        else:
+            log.info("no %s translation in %s", name, folder)
+    return "it"
+
+
+class DemoServer(QObject):
+    """``python -m convos_server demo --port 0`` as a child process (QProcess: no blocking)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__()
+        self._data_dir = data_dir
+        self._process = QProcess(self)
+        self._process.setProcessChannelMode(QProcess.ProcessChannelMode.SeparateChannels)
+        self._output = ""
+
+    async def start(self) -> str:
+        """Start it and return its URL (from its first stdout line)."""
+        loop = asyncio.get_running_loop()
+        found: asyncio.Future[str] = loop.create_future()
+
+        def read() -> None:
+            self._output += bytes(self._process.readAllStandardOutput().data()).decode()
+            match = DEMO_URL_LINE.search(self._output)
+            if match and not found.done():
+                found.set_result(match.group(1))
+
+        def finished(code: int, _status: QProcess.ExitStatus) -> None:
+            if not found.done():
+                errors = bytes(self._process.readAllStandardError().data()).decode()[-800:]
+                found.set_exception(RuntimeError(f"demo server exited ({code}): {errors}"))
+
+        self._process.readyReadStandardOutput.connect(read)
+        self._process.finished.connect(finished)
+        arguments = ["-m", "convos_server", "demo", "--port", "0"]
+        self._process.start(sys.executable, [*arguments, "--data-dir", str(self._data_dir)])
+        async with asyncio.timeout(DEMO_START_SECONDS):
+            return await found
+
+    def stop(self) -> None:
+        if self._process.state() != QProcess.ProcessState.NotRunning:
+            self._process.terminate()
+            if not self._process.waitForFinished(3000):
+                self._process.kill()
+                self._process.waitForFinished(3000)
+
+
+class Application:
+    """One run of the app: sign in, build the core and the window, tear down on close."""
+
+    def __init__(self, args: argparse.Namespace, settings: QSettings, language: str) -> None:
+        self._args = args
+        self._settings = settings
+        self._language = language
+        self._demo: DemoServer | None = None
+        self._temp: tempfile.TemporaryDirectory[str] | None = None
+        self.window: MainWindow | None = None
+
+    async def run(self) -> int:
+        try:
+            return await self._run()
+        finally:
+            self._stop_demo()
+
+    async def _run(self) -> int:
+        try:
+            signed_in = await self._sign_in()
+        except Exception as exc:  # a demo that cannot start: say it and stop
+            log.exception("could not start")
+            QMessageBox.critical(None, "Convos", str(exc))
+            return 1
+        if signed_in is None:
+            return 0
+        session, remember = signed_in
+        code = await self._run_session(session)
+        if not remember:
+            await delete_token(session.profile)
+        return code
+
+    async def _sign_in(self) -> tuple[Session, bool] | None:
+        if self._args.demo:
+            self._temp = tempfile.TemporaryDirectory(prefix="convos-demo-")
+            self._demo = DemoServer(Path(self._temp.name) / "server")
+            url = await self._demo.start()
+            demo = Profile("Demo", url, DEMO_EMAIL)
+            return await login(demo, DEMO_PASSWORD, device="Convos Desktop demo"), False
+        profiles = ProfileList().load()
+        wanted = self._args.server
+        profile = next(
+            (p for p in reversed(profiles) if not wanted or p.server_url == wanted.rstrip("/")),
+            None,
+        )
+        if profile is not None:
+            session = await resume(profile)
+            if session is not None:
+                return session, True
+        return await self._ask_login(profile, wanted)
+
+    async def _ask_login(
+        self, profile: Profile | None, server: str | None
+    ) -> tuple[Session, bool] | None:
+        result: asyncio.Future[tuple[Session, bool] | None] = (
+            asyncio.get_running_loop().create_future()
+        )
+        dialog = LoginDialog(profile)
+        if server and profile is None:
+            dialog.server.setText(server)
+
+        def logged_in(session: Session, remember: bool) -> None:
+            if remember:
+                ProfileList().add(session.profile)
+            if not result.done():
+                result.set_result((session, remember))
+
+        dialog.loggedIn.connect(logged_in)
+
+        def cancelled() -> None:
+            if not result.done():
+                result.set_result(None)
+
+        dialog.rejected.connect(cancelled)
+        dialog.open()
+        return await result
+
+    async def _run_session(self, session: Session) -> int:
+        api = session.api
+        cache = (
+            Path(self._temp.name) / "cache.sqlite3"
+            if self._temp is not None
+            else session.profile.cache_path()
+        )
+        store = Store(cache)
+        sync = Sync(store, api)
+        outbox = Outbox(store, api, sync)
+        drafts = Drafts(store)
+        presence = PresenceDriver(api.put_presence)
+        directory = Directory(load_contact=store.contact)
+        me = session.me or store.me()
+        if me is not None:
+            directory.set_me(me)
+        context = ClientContext(
+            api=api,
+            store=store,
+            sync=sync,
+            outbox=outbox,
+            drafts=drafts,
+            presence=presence,
+            directory=directory,
+            thumbnails=ThumbnailCache(api.file_bytes),
+            settings=self._settings,
+        )
+        window = MainWindow(context)
+        window.workspace.composer.set_language(self._language)
+        self.window = window
+        closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def on_closed() -> None:
+            if not closed.done():
+                closed.set_result(None)
+
+        window.closed.connect(on_closed)
+        sync.auth_failed.connect(window.close)
+        window.show()
+        sync.start()
+        outbox.start()
+        presence.start()
+        await closed
+        await self._shutdown(context, window)
+        await session.close()
+        return 0
+
+    async def _shutdown(self, context: ClientContext, window: MainWindow) -> None:
+        await window.workspace.shutdown()
+        context.presence.stop()
+        try:
+            async with asyncio.timeout(2):
+                await context.api.put_presence(context.presence.machine.inputs.chosen, Screen.OTHER)
+        except Exception as exc:  # best effort: the server's TTL covers a failure
+            log.info("could not report leaving: %s", exc)
+        await context.drafts.flush()
+        await context.outbox.stop()
+        await context.sync.stop()
+        context.store.close()
+
+    def _stop_demo(self) -> None:
+        if self._demo is not None:
+            self._demo.stop()
+            self._demo = None
+        if self._temp is not None:
+            self._temp.cleanup()
+            self._temp = None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setOrganizationName("Convos")
+    app.setApplicationName("Convos Desktop")
+    app.setQuitOnLastWindowClosed(False)
+    language = install_translators(app, args.lang)
+    apply_theme(app)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    application = Application(args, QSettings(), language)
+    with loop:
+        code: int = loop.run_until_complete(application.run())
+    return code

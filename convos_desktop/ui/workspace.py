@@ -1,0 +1,512 @@
+"""The conversation screen: the ticket list, and the open conversation with its header,
+chat view and composer; it also drives the contact dock.
+
+Wiring only: state comes from ``core.sync`` signals into the models; actions go to
+``core.api`` / ``core.outbox`` and come back as events (the local echo of a send excepted).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QListView,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from convos_desktop.core.types import (
+    Draft,
+    FileInfo,
+    Message,
+    MessagesChanged,
+    ReplyPreview,
+    Status,
+    Ticket,
+    TicketsChanged,
+    View,
+)
+from convos_desktop.models.thread import HistoryPage, ThreadModel
+from convos_desktop.models.ticket_list import TicketListModel, TicketRole
+from convos_desktop.ui.attachments import PendingAttachment
+from convos_desktop.ui.chat_header import ChatHeader, TicketAction
+from convos_desktop.ui.chat_view import ChatView
+from convos_desktop.ui.composer import Composer
+from convos_desktop.ui.contact_dock import ContactDock
+from convos_desktop.ui.context import ClientContext
+from convos_desktop.ui.emoji_picker import EmojiPicker
+from convos_desktop.ui.message_delegate import MessageDelegate
+from convos_desktop.ui.tasks import TaskRunner
+from convos_desktop.ui.ticket_delegate import TicketDelegate
+
+log = logging.getLogger("convos.ui")
+
+
+class SyncHistory:
+    """The thread model's history source: ``Sync.load_older`` fills the cache, then the page
+    is read back from the store."""
+
+    def __init__(self, context: ClientContext) -> None:
+        self._context = context
+
+    async def older_messages(
+        self, conversation_id: int, before_id: int | None, limit: int
+    ) -> HistoryPage:
+        has_more = await self._context.sync.load_older(conversation_id, before_id)
+        page = self._context.store.messages_page(conversation_id, before_id, limit)
+        return HistoryPage(tuple(m for m in page if m.id > 0), has_more)
+
+
+class Workspace(QWidget):
+    """See the module docstring. ``ticketOpened(ticket_id)`` follows the selection."""
+
+    ticketOpened = Signal(int)  # noqa: N815
+
+    def __init__(
+        self,
+        context: ClientContext,
+        tickets: TicketListModel,
+        contact_dock: ContactDock,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._context = context
+        self._tasks = TaskRunner()
+        self._ticket: Ticket | None = None
+        self._effective = Status.UNAVAILABLE
+        self._emoji_for: Message | None = None
+        self._dock = contact_dock
+        self.tickets = tickets
+        self.messages = ThreadModel(SyncHistory(context), self)
+
+        self.list_title = QLabel(self)
+        self.list_title.setStyleSheet("font-weight: 600; padding: 10px 14px 6px 14px;")
+        self.ticket_view = QListView(self)
+        self.ticket_view.setObjectName("ticketList")
+        self.ticket_view.setModel(tickets)
+        self.ticket_view.setItemDelegate(TicketDelegate(self.ticket_view))
+        self.ticket_view.setUniformItemSizes(True)
+        self.ticket_view.setFrameShape(QListView.Shape.NoFrame)
+        self.ticket_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.ticket_view.selectionModel().currentChanged.connect(self._on_current_changed)
+        self.empty_list = QLabel(self.tr("No open tickets here."), self)
+        self.empty_list.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_list.setStyleSheet("color: #6b7785; padding: 24px;")
+        list_panel = QWidget(self)
+        list_layout = QVBoxLayout(list_panel)
+        list_layout.setContentsMargins(0, 0, 0, 0)
+        list_layout.setSpacing(0)
+        list_layout.addWidget(self.list_title)
+        list_layout.addWidget(self.empty_list)
+        list_layout.addWidget(self.ticket_view, 1)
+
+        self.header = ChatHeader(self)
+        self.header.actionRequested.connect(self._on_action)
+        self.delegate = MessageDelegate(context.thumbnails, self)
+        self.chat = ChatView(self.messages, self.delegate, self)
+        context.thumbnails.ready.connect(lambda _id: self.chat.viewport().update())
+        self.composer = Composer(context.settings, self)
+        self.composer.sendRequested.connect(self._on_send)
+        self.composer.draftChanged.connect(self._on_draft_changed)
+        self.chat.replyRequested.connect(self._on_reply)
+        self.chat.reactionToggled.connect(self._toggle_reaction)
+        self.chat.moreReactionsRequested.connect(self._pick_reaction)
+        self.chat.openFileRequested.connect(self.open_file)
+        self.chat.saveFileRequested.connect(self.save_file)
+        self.chat.retryRequested.connect(self._retry)
+        self.chat.discardRequested.connect(self._discard)
+        self.no_selection = QLabel(
+            self.tr("Select a ticket on the left to see the conversation."), self
+        )
+        self.no_selection.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.no_selection.setStyleSheet("color: #6b7785;")
+        conversation = QWidget(self)
+        conversation_layout = QVBoxLayout(conversation)
+        conversation_layout.setContentsMargins(0, 0, 0, 0)
+        conversation_layout.setSpacing(0)
+        conversation_layout.addWidget(self.header)
+        conversation_layout.addWidget(self.chat, 1)
+        conversation_layout.addWidget(self.composer)
+        self.right = QStackedWidget(self)
+        self.right.addWidget(self.no_selection)
+        self.right.addWidget(conversation)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("workspaceSplitter")
+        self.splitter.addWidget(list_panel)
+        self.splitter.addWidget(self.right)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([340, 800])
+        self.splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+
+        sync = context.sync
+        sync.tickets_changed.connect(self._on_tickets_changed)
+        sync.messages_changed.connect(self._on_messages_changed)
+        context.drafts.changed.connect(self._on_draft_saved)
+        context.directory.changed.connect(self._on_directory_changed)
+        context.directory.contact_changed.connect(self._on_contact_changed)
+        contact_dock.editRequested.connect(self._on_contact_edit)
+        contact_dock.openFileRequested.connect(self.open_file)
+        contact_dock.saveFileRequested.connect(self.save_file)
+        tickets.rowsInserted.connect(self._refresh_list_state)
+        tickets.rowsRemoved.connect(self._refresh_list_state)
+        tickets.modelReset.connect(self._refresh_list_state)
+        tickets.set_draft_conversations(context.drafts.conversation_ids())
+        self._on_directory_changed()
+        self._refresh_list_state()
+        self._refresh_permissions()
+
+    # --- the list ---------------------------------------------------------------------------
+
+    def set_view(self, view: View, title: str) -> None:
+        self.list_title.setText(title)
+        current = self._ticket.id if self._ticket else None
+        self.tickets.set_view(view)
+        if current is not None:
+            row = self.tickets.row_of(current)
+            if row >= 0:
+                self.ticket_view.selectionModel().setCurrentIndex(
+                    self.tickets.index(row), QItemSelectionModel.SelectionFlag.ClearAndSelect
+                )
+        self._refresh_list_state()
+
+    def select_ticket(self, ticket_id: int) -> bool:
+        row = self.tickets.row_of(ticket_id)
+        if row < 0:
+            return False
+        self.ticket_view.selectionModel().setCurrentIndex(
+            self.tickets.index(row), QItemSelectionModel.SelectionFlag.ClearAndSelect
+        )
+        return True
+
+    def _refresh_list_state(self, *_args: object) -> None:
+        empty = self.tickets.rowCount() == 0
+        self.empty_list.setVisible(empty)
+        self.ticket_view.setVisible(not empty)
+
+    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        ticket = current.data(TicketRole.TICKET) if current.isValid() else None
+        if ticket is not None and (self._ticket is None or ticket.id != self._ticket.id):
+            self.open_ticket(ticket)
+
+    def _on_tickets_changed(self, change: TicketsChanged) -> None:
+        self.tickets.apply(change)
+        if self._ticket is None:
+            return
+        for ticket in change.upserted:
+            if ticket.id == self._ticket.id:
+                self._ticket = ticket
+                self._refresh_header()
+                self._refresh_permissions()
+
+    # --- the open conversation --------------------------------------------------------------
+
+    @property
+    def current_ticket(self) -> Ticket | None:
+        return self._ticket
+
+    def open_ticket(self, ticket: Ticket) -> None:
+        """Show a ticket's conversation from the cache, then bring its history up to date."""
+        self._save_current_draft()
+        self._ticket = ticket
+        conversation_id = ticket.conversation_id
+        store = self._context.store
+        synced, has_more = store.history_state(conversation_id)
+        self.messages.open(conversation_id, store.messages_page(conversation_id), has_more)
+        if not synced:
+            self._tasks.run(self._load_newest(conversation_id), on_error=self.header.show_error)
+        draft = self._context.drafts.get(conversation_id) or Draft(conversation_id, "", None)
+        self.composer.set_draft(draft, self._reply_preview(draft.reply_to))
+        self.right.setCurrentIndex(1)
+        self._refresh_header()
+        self._refresh_permissions()
+        self._mark_read()
+        self._load_contact_panel(ticket.contact_id)
+        self.ticketOpened.emit(ticket.id)
+
+    async def _load_newest(self, conversation_id: int) -> None:
+        has_more = await self._context.sync.ensure_history(conversation_id)
+        if self.messages.conversation_id == conversation_id:
+            self.messages.set_has_older(has_more)
+            self._mark_read()
+
+    def _reply_preview(self, message_id: int | None) -> ReplyPreview | None:
+        if message_id is None:
+            return None
+        row = self.messages.row_of_id(message_id)
+        message = self.messages.message_at(row)
+        if message is None:
+            return None
+        return ReplyPreview(message.id, message.body, message.sender_name, message.direction)
+
+    def _mark_read(self) -> None:
+        ticket = self._ticket
+        if ticket is None:
+            return
+        self.tickets.mark_read(ticket.id)
+        last = self.messages.message_at(self.messages.rowCount() - 1)
+        if last is not None and last.id > 0:
+            self._tasks.run(self._context.sync.mark_read(ticket.conversation_id, last.id))
+
+    def _on_messages_changed(self, change: MessagesChanged) -> None:
+        self.messages.apply(change)
+        if (
+            self._ticket is not None
+            and change.conversation_id == self._ticket.conversation_id
+            and self.window().isActiveWindow()
+        ):
+            self._mark_read()
+
+    def _refresh_header(self) -> None:
+        ticket = self._ticket
+        directory = self._context.directory
+        if ticket is None:
+            self.header.set_ticket(None, "", "", directory.me_id)
+            return
+        contact = directory.contact_name(ticket.contact_id)
+        assignee = directory.agent_name(ticket.assignee_id) or self.tr("Unassigned")
+        state = self.tr("Open") if ticket.is_open else self.tr("Closed")
+        details = f"{directory.inbox_name(ticket.inbox_id)}  ·  #{ticket.id}  ·  {state}  ·  "
+        details += assignee
+        self.header.set_ticket(ticket, contact, details, directory.me_id)
+        me = directory.me
+        self.composer.set_placeholder_values(contact_name=contact, agent_name=me.name if me else "")
+
+    # --- permissions ------------------------------------------------------------------------
+
+    def set_effective_status(self, status: Status) -> None:
+        self._effective = status
+        self._refresh_permissions()
+
+    def _refresh_permissions(self) -> None:
+        online = self._effective in (Status.ONLINE, Status.BUSY)
+        blocked = (
+            ""
+            if online
+            else self.tr(
+                "You are Unavailable: set your status to Online to assign, reply, "
+                "finalize or reactivate."
+            )
+        )
+        self.header.set_blocked_reason(blocked)
+        ticket = self._ticket
+        me = self._context.directory.me
+        if ticket is None:
+            reply_reason = self.tr("Select a ticket first.")
+        elif not ticket.is_open:
+            reply_reason = self.tr("The ticket is closed: reactivate it to reply.")
+        elif blocked:
+            reply_reason = blocked
+        elif me is None or (ticket.assignee_id != me.id and me.role != "admin"):
+            reply_reason = self.tr("Assign the ticket to yourself to reply.")
+        else:
+            reply_reason = ""
+        self.composer.set_can_reply(not reply_reason, reply_reason)
+        self.composer.set_can_note(ticket is not None, "" if ticket else reply_reason)
+
+    # --- ticket actions ---------------------------------------------------------------------
+
+    def _on_action(self, action: str) -> None:
+        ticket = self._ticket
+        if ticket is None:
+            return
+        self.header.show_error("")
+        self._tasks.run(self._run_action(action, ticket.id), on_error=self.header.show_error)
+
+    async def _run_action(self, action: str, ticket_id: int) -> None:
+        api = self._context.api
+        calls = {
+            TicketAction.ASSIGN: api.assign,
+            TicketAction.UNASSIGN: api.unassign,
+            TicketAction.CLOSE: api.close_ticket,
+            TicketAction.REOPEN: api.reopen_ticket,
+        }
+        await calls[action](ticket_id)
+
+    # --- sending ----------------------------------------------------------------------------
+
+    def _on_send(
+        self, text: str, is_note: bool, reply_to: int | None, attachments: list[PendingAttachment]
+    ) -> None:
+        if self._ticket is None:
+            return
+        conversation_id = self._ticket.conversation_id
+        self._context.drafts.clear(conversation_id)
+        self._tasks.run(
+            self._send(conversation_id, text, is_note, reply_to, attachments),
+            on_error=lambda error: self._send_failed(conversation_id, text, is_note, error),
+        )
+
+    async def _send(
+        self,
+        conversation_id: int,
+        text: str,
+        is_note: bool,
+        reply_to: int | None,
+        attachments: list[PendingAttachment],
+    ) -> None:
+        api = self._context.api
+        file_ids: list[int] = []
+        for attachment in attachments:
+            if attachment.file_id is not None:
+                file_ids.append(attachment.file_id)
+            elif attachment.path is not None:
+                data = await asyncio.get_running_loop().run_in_executor(
+                    None, attachment.path.read_bytes
+                )
+                uploaded = await api.upload_file(
+                    attachment.name, data, sticker=attachment.kind == "sticker"
+                )
+                file_ids.append(uploaded.id)
+        await self._context.outbox.send(
+            conversation_id,
+            text,
+            kind="note" if is_note else "text",
+            reply_to=reply_to,
+            file_ids=file_ids,
+        )
+
+    def _send_failed(self, conversation_id: int, text: str, is_note: bool, error: str) -> None:
+        """Nothing reached the outbox (an upload failed): give the text back, say why."""
+        showing = self._ticket is not None and self._ticket.conversation_id == conversation_id
+        if showing and not self.composer.edit.toPlainText():
+            self.composer.set_draft(Draft(conversation_id, text, None, is_note))
+        self.header.show_error(self.tr("Not sent: {error}").format(error=error))
+
+    def _retry(self, message: Message) -> None:
+        if message.client_id:
+            self._tasks.run(self._context.outbox.retry(message.client_id))
+
+    def _discard(self, message: Message) -> None:
+        if message.client_id:
+            self._tasks.run(self._context.outbox.discard(message.client_id))
+
+    def _on_reply(self, message: Message) -> None:
+        self.composer.set_reply_to(
+            ReplyPreview(message.id, message.body, message.sender_name, message.direction)
+        )
+
+    # --- reactions --------------------------------------------------------------------------
+
+    def _toggle_reaction(self, message: Message, emoji: str) -> None:
+        me_id = self._context.directory.me_id
+        mine = any(r.emoji == emoji and me_id in r.agent_ids for r in message.reactions)
+        api = self._context.api
+        call = api.remove_reaction if mine else api.add_reaction
+        self._tasks.run(call(message.id, emoji), on_error=self.header.show_error)
+
+    def _pick_reaction(self, message: Message) -> None:
+        self._emoji_for = message
+        picker = EmojiPicker(self._context.settings, self)
+        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        picker.emojiChosen.connect(self._on_reaction_picked)
+        picker.show()
+
+    def _on_reaction_picked(self, emoji: str) -> None:
+        if self._emoji_for is not None:
+            self._toggle_reaction(self._emoji_for, emoji)
+
+    # --- files ------------------------------------------------------------------------------
+
+    def open_file(self, file: FileInfo) -> None:
+        """Download to the temp folder (off the GUI thread) and open with the system app."""
+        self._tasks.run(self._open_file(file), on_error=self.header.show_error)
+
+    async def _open_file(self, file: FileInfo) -> None:
+        data = await self._context.api.file_bytes(file.id)
+        folder = Path(tempfile.gettempdir()) / "convos-desktop" / str(file.id)
+        target = folder / Path(file.name).name
+        await asyncio.get_running_loop().run_in_executor(None, _write_file, target, data)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(target)))
+
+    def save_file(self, file: FileInfo) -> None:
+        dialog = QFileDialog(self, self.tr("Save attachment"), Path(file.name).name)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.fileSelected.connect(
+            lambda path: self._tasks.run(
+                self._save_file(file, Path(path)), on_error=self.header.show_error
+            )
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    async def _save_file(self, file: FileInfo, target: Path) -> None:
+        data = await self._context.api.file_bytes(file.id)
+        await asyncio.get_running_loop().run_in_executor(None, _write_file, target, data)
+
+    # --- drafts -----------------------------------------------------------------------------
+
+    def _on_draft_changed(self, draft: Draft) -> None:
+        self._context.drafts.set(draft)
+        self.tickets.set_draft_marker(
+            draft.conversation_id, bool(draft.text.strip()) or draft.reply_to is not None
+        )
+
+    def _on_draft_saved(self, conversation_id: int) -> None:
+        self.tickets.set_draft_marker(
+            conversation_id, conversation_id in self._context.drafts.conversation_ids()
+        )
+
+    def _save_current_draft(self) -> None:
+        draft = self.composer.draft()
+        if draft is not None:
+            self._context.drafts.set(draft)
+
+    # --- contact dock -----------------------------------------------------------------------
+
+    def _load_contact_panel(self, contact_id: int) -> None:
+        contact = self._context.directory.contact(contact_id)
+        self._dock.set_contact(contact)
+        self._tasks.run(self._fill_contact_panel(contact_id))
+
+    async def _fill_contact_panel(self, contact_id: int) -> None:
+        api = self._context.api
+        files, activities = await asyncio.gather(
+            api.contact_files(contact_id), api.contact_activities(contact_id)
+        )
+        if self._ticket is not None and self._ticket.contact_id == contact_id:
+            self._dock.set_contact(self._context.directory.contact(contact_id), files, activities)
+
+    def _on_contact_changed(self, contact_id: int) -> None:
+        if self._ticket is not None and self._ticket.contact_id == contact_id:
+            self._refresh_header()
+            self._tasks.run(self._fill_contact_panel(contact_id))
+
+    def _on_contact_edit(self, contact_id: int, changes: dict[str, object]) -> None:
+        self._tasks.run(self._save_contact(contact_id, changes), on_error=self._dock.save_finished)
+
+    async def _save_contact(self, contact_id: int, changes: dict[str, object]) -> None:
+        contact = await self._context.api.update_contact(contact_id, changes)
+        self._context.directory.upsert_contacts([contact])
+        self._dock.save_finished(None)
+
+    # --- directory --------------------------------------------------------------------------
+
+    def _on_directory_changed(self) -> None:
+        self.composer.set_canned(self._context.directory.canned())
+        self._refresh_header()
+        self._refresh_permissions()
+
+    async def shutdown(self) -> None:
+        """Save the draft being typed and stop background work."""
+        self._save_current_draft()
+        self._tasks.cancel_all()
+        await self._tasks.wait_idle()
+        await self._context.thumbnails.wait_idle()
+
+
+def _write_file(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
