@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,15 @@ def pytest_asyncio_loop_factories(config: Any, item: pytest.Item) -> Mapping[str
     if HERE not in Path(item.path).parents:
         return None
     return {"qasync": _qasync_loop}
+
+
+@pytest.fixture(autouse=True)
+def keep_app_running(qapp: QApplication) -> Iterator[None]:
+    """Closing the only window (a dialog) must not quit the app and stop the qasync loop."""
+    previous = qapp.quitOnLastWindowClosed()
+    qapp.setQuitOnLastWindowClosed(False)
+    yield
+    qapp.setQuitOnLastWindowClosed(previous)
 
 
 @pytest.fixture
