@@ -12,7 +12,7 @@ SYSTEM_PACKAGES=(
   libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
   libxcb-shape0 libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xinerama0
   libxcb-xkb1 libx11-xcb1 fonts-dejavu-core fonts-noto-color-emoji xvfb xauth
-  postgresql
+  postgresql wrk
 )
 
 log() { printf '\033[1m[convos]\033[0m %s\n' "$*" >&2; }

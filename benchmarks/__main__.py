@@ -1,0 +1,48 @@
+"""``python -m benchmarks``: every benchmark in turn with the shared options.
+
+``BENCHMARKS`` lists the modules in the order they run; a new benchmark (the client ones
+too) is one more module name here. Options specific to one benchmark are given by running
+that module alone.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+
+from benchmarks._common import option_parser
+
+BENCHMARKS = [
+    "benchmarks.server_requests",
+    "benchmarks.server_intake",
+    "benchmarks.server_fanout",
+]
+
+
+def shared_arguments(argv: Sequence[str] | None) -> list[str]:
+    """The shared options as given, checked, ready to pass to each benchmark."""
+    options = option_parser("benchmarks", __doc__ or "").parse_args(argv)
+    if options.profile is not None:
+        raise SystemExit("--profile records one benchmark: run that module alone")
+    arguments = ["--smoke"] if options.smoke else []
+    if options.runs is not None:
+        arguments += ["--runs", str(options.runs)]
+    if options.database_url:
+        arguments += ["--database-url", options.database_url]
+    if options.json is not None:
+        arguments += ["--json", str(options.json)]
+    return arguments
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run every benchmark; the exit status is the first non-zero one (0 when all ran)."""
+    arguments = shared_arguments(argv)
+    status = 0
+    for name in BENCHMARKS:
+        module = importlib.import_module(name)
+        status = status or module.main(arguments)
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,242 @@
+"""Event fan-out of one server process: many agents on ``/api/v1/events``, broadcast latency.
+
+``--agents`` agents of the inbox's team each hold one ``GET /api/v1/events`` stream (opened
+50 at a time). Then, per run, ``--messages`` customer messages are posted to the inbox's
+ingress one every ``--interval`` seconds (open loop); each one becomes a ``message.created``
+event for every agent. The broadcast latency of a message is from its intended send time
+to the moment the *last* agent's stream delivered it; per-delivery latencies are reported
+too. Memory per connection is (server VmRSS with the streams - VmRSS before) / agents.
+Run: ``python -m benchmarks.server_fanout [--smoke]``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from benchmarks._common import (
+    Report,
+    ServerProcess,
+    Target,
+    Workspace,
+    create_workspace,
+    machine_context,
+    option_parser,
+    percentile,
+    positive_runs,
+    profiling,
+    raise_open_file_limit,
+    running_server,
+)
+from benchmarks._loadgen import (
+    ConnectionPool,
+    EventRecorder,
+    build_request,
+    host_and_port,
+    open_event_streams,
+    open_loop,
+)
+
+log = logging.getLogger("convos.bench.fanout")
+
+TARGET_AGENTS = 1_000
+TARGET_P99_MS = 50.0
+TARGET_KB_PER_CONNECTION = 50.0
+SETTLE_S = 2.0
+_MARKER = re.compile(rb'"body":"fanout-(\d+)-(\d+)"')
+
+
+@dataclass(frozen=True)
+class FanoutRun:
+    """The figures of one run."""
+
+    broadcast_p50_ms: float
+    broadcast_p99_ms: float
+    delivery_p50_ms: float
+    delivery_p99_ms: float
+    missed_deliveries: int
+    post_p99_ms: float
+
+
+class Broadcaster:
+    """Posts the customer messages that every agent receives."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self._host, self._port = host_and_port(workspace.url)
+        self._path = f"/api/v1/channels/{workspace.inbox_id}/messages"
+        self._headers = {"X-Api-Key": workspace.inbox_key}
+        self.pool = ConnectionPool(self._host, self._port, limit=4)
+
+    async def send(self, body: str) -> int:
+        """Post ``body`` from the benchmark's customer; the HTTP status."""
+        payload = {"contact": {"external_id": "bench-fanout-customer"}, "text": body}
+        request = build_request(
+            "POST",
+            self._path,
+            f"{self._host}:{self._port}",
+            json.dumps(payload).encode(),
+            self._headers,
+        )
+        status, _body = await self.pool.request(request)
+        return status
+
+
+async def wait_until_all_receive(
+    streams: list[EventRecorder], broadcaster: Broadcaster, timeout_s: float
+) -> None:
+    """Send one message and wait until every stream delivered it (subscriptions are live)."""
+    status = await broadcaster.send("fanout-warm-up")
+    if status != 201:
+        raise RuntimeError(f"warm-up ingress answered {status}")
+    waiting = set(range(len(streams)))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while waiting and loop.time() < deadline:
+        await asyncio.sleep(0.1)
+        for index in list(waiting):
+            if any(b"fanout-warm-up" in event.data for event in streams[index].take_events()):
+                waiting.discard(index)
+    if waiting:
+        raise RuntimeError(f"{len(waiting)} streams did not receive the warm-up message")
+
+
+def run_latencies(
+    streams: list[EventRecorder], run: int, due: dict[int, float]
+) -> tuple[list[float], list[float], int]:
+    """Per-message broadcast latencies, per-delivery latencies (s), missed deliveries."""
+    arrivals: dict[int, list[float]] = {index: [] for index in due}
+    for stream in streams:
+        for event in stream.take_events():
+            match = _MARKER.search(event.data)
+            if event.type == "message.created" and match and int(match.group(1)) == run:
+                index = int(match.group(2))
+                arrivals[index].append(event.arrived - due[index])
+    deliveries = [latency for latencies in arrivals.values() for latency in latencies]
+    complete = [max(lat) for lat in arrivals.values() if len(lat) == len(streams)]
+    missed = len(due) * len(streams) - len(deliveries)
+    return complete, deliveries, missed
+
+
+async def measure_run(
+    streams: list[EventRecorder], broadcaster: Broadcaster, run: int, count: int, interval: float
+) -> FanoutRun:
+    """``count`` broadcasts ``interval`` seconds apart, then the latencies."""
+    for stream in streams:
+        stream.take_events()
+    due: dict[int, float] = {}
+
+    async def send(index: int) -> int:
+        return await broadcaster.send(f"fanout-{run}-{index}")
+
+    result = await open_loop(1 / interval, count, send, SETTLE_S, on_due=due.__setitem__)
+    await asyncio.sleep(SETTLE_S)
+    complete, deliveries, missed = run_latencies(streams, run, due)
+    missed += count - len(result.ok)
+    return FanoutRun(
+        broadcast_p50_ms=percentile(complete, 50) * 1000,
+        broadcast_p99_ms=percentile(complete, 99) * 1000,
+        delivery_p50_ms=percentile(deliveries, 50) * 1000,
+        delivery_p99_ms=percentile(deliveries, 99) * 1000,
+        missed_deliveries=missed,
+        post_p99_ms=percentile([sample.latency for sample in result.ok], 99) * 1000,
+    )
+
+
+@dataclass(frozen=True)
+class FanoutResult:
+    """All runs, plus the memory and connection figures measured once."""
+
+    runs: list[FanoutRun]
+    connected: int
+    rss_before_kib: int
+    rss_connected_kib: int
+    streams_closed: int
+
+
+async def measure(
+    server: ServerProcess, workspace: Workspace, runs: int, count: int, interval: float
+) -> FanoutResult:
+    """Baseline memory, connect every agent, memory again, then the runs."""
+    host, port = host_and_port(workspace.url)
+    broadcaster = Broadcaster(workspace)
+    await broadcaster.send("fanout-before-streams")  # the customer's conversation exists
+    await asyncio.sleep(1.0)
+    rss_before = server.rss_kib()
+    streams = await open_event_streams(
+        host, port, list(workspace.agent_tokens), concurrency=50, timeout_s=60
+    )
+    try:
+        await wait_until_all_receive(streams, broadcaster, timeout_s=60)
+        await asyncio.sleep(1.0)
+        rss_connected = server.rss_kib()
+        results = [
+            await measure_run(streams, broadcaster, run, count, interval) for run in range(runs)
+        ]
+        closed = sum(stream.closed.done() for stream in streams)
+        return FanoutResult(results, len(streams), rss_before, rss_connected, closed)
+    finally:
+        for stream in streams:
+            stream.close()
+        broadcaster.pool.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Measure and print; exit status 0 (a MISS is a result, not a failure)."""
+    parser = option_parser("benchmarks.server_fanout", __doc__ or "")
+    parser.add_argument("--agents", type=int, help="agents on the event stream (1,000, smoke 20)")
+    parser.add_argument("--messages", type=int, help="broadcasts per run (100, smoke 10)")
+    parser.add_argument(
+        "--interval", type=float, help="seconds between broadcasts (0.1, smoke 0.05)"
+    )
+    options = parser.parse_args(argv)
+    runs = positive_runs(options.runs, 1 if options.smoke else 3)
+    agents = options.agents or (20 if options.smoke else TARGET_AGENTS)
+    count = options.messages or (10 if options.smoke else 100)
+    interval = options.interval or (0.05 if options.smoke else 0.1)
+    if agents < 1 or count < 1 or interval <= 0:
+        raise SystemExit("--agents, --messages and --interval must be positive")
+    raise_open_file_limit(agents * 2 + 1024)
+    with running_server(options.database_url) as server:
+        workspace = asyncio.run(create_workspace(server, agents))
+        with profiling(server, options.profile):
+            result = asyncio.run(measure(server, workspace, runs, count, interval))
+        context = machine_context(server.database_version)
+    context.update(runs=runs, agents=agents, messages_per_run=count, interval_s=interval)
+    per_connection_kb = (result.rss_connected_kib - result.rss_before_kib) * 1.024 / agents
+    report = Report("server_fanout", context)
+    report.add("agents connected", "streams", [result.connected], Target(">=", TARGET_AGENTS))
+    report.add("streams closed by the server", "streams", [result.streams_closed], Target("<=", 0))
+    report.add(
+        "broadcast to all p99",
+        "ms",
+        [run.broadcast_p99_ms for run in result.runs],
+        Target("<=", TARGET_P99_MS),
+    )
+    report.add("broadcast to all p50", "ms", [run.broadcast_p50_ms for run in result.runs])
+    report.add("single delivery p50", "ms", [run.delivery_p50_ms for run in result.runs])
+    report.add("single delivery p99", "ms", [run.delivery_p99_ms for run in result.runs])
+    report.add("ingress POST round trip p99", "ms", [run.post_p99_ms for run in result.runs])
+    report.add(
+        "missed deliveries",
+        "events",
+        [run.missed_deliveries for run in result.runs],
+        Target("<=", 0),
+    )
+    report.add(
+        "server memory per connection",
+        "KB",
+        [per_connection_kb],
+        Target("<=", TARGET_KB_PER_CONNECTION),
+    )
+    report.add("server RSS before streams", "MiB", [result.rss_before_kib / 1024])
+    report.add("server RSS with streams", "MiB", [result.rss_connected_kib / 1024])
+    report.publish(options.json)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

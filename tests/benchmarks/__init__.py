@@ -1,0 +1,1 @@
+"""Smoke tests of the benchmarks (tiny sizes) and unit tests of their helpers."""

@@ -1,0 +1,81 @@
+"""The statistics, targets, wrk parsing and SSE decoding the benchmarks rely on."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from benchmarks._common import Figure, Target, percentile
+from benchmarks._loadgen import EventRecorder
+from benchmarks.server_requests import parse_wrk
+
+WRK_OUTPUT = """Running 1s test @ http://127.0.0.1:4000/api/v1/health
+  1 threads and 64 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   187.83ms   95.08ms 827.35ms   79.33%
+  Latency Distribution
+     50%  160.07ms
+     75%  215.49ms
+     90%  294.29ms
+     99%    1.20s
+  1695 requests in 5.03s, 332.71KB read
+  Socket errors: connect 0, read 2, write 0, timeout 1
+  Non-2xx or 3xx responses: 4
+Requests/sec:    337.24
+Transfer/sec:     66.20KB
+"""
+
+
+def test_percentile_interpolates_between_closest_ranks() -> None:
+    assert percentile([1, 2, 3, 4], 50) == 2.5
+    assert percentile([10], 99) == 10
+    assert percentile([0, 100], 99) == pytest.approx(99)
+    assert math.isnan(percentile([], 50))
+
+
+def test_figure_status_follows_its_target_on_the_median_of_runs() -> None:
+    assert Figure("rate", "req/s", (10, 30, 20), Target(">=", 20)).status == "PASS"
+    assert Figure("rate", "req/s", (10, 30, 19), Target(">=", 20)).status == "MISS"
+    assert Figure("p99", "ms", (14, 16, 15), Target("<=", 15)).status == "PASS"
+    assert Figure("p99", "ms", (math.nan,), Target("<=", 15)).status == "MISS"
+    assert Figure("info", "ms", (1,)).status == "INFO"
+
+
+def test_parse_wrk_reads_rate_percentiles_and_every_kind_of_error() -> None:
+    result = parse_wrk(WRK_OUTPUT)
+    assert result.requests_per_s == 337.24
+    assert result.p50_s == pytest.approx(0.16007)
+    assert result.p99_s == pytest.approx(1.2)
+    assert result.requests == 1695
+    assert result.errors == 7
+
+
+def test_parse_wrk_refuses_output_without_figures() -> None:
+    with pytest.raises(ValueError, match="Requests/sec"):
+        parse_wrk("unable to connect to 127.0.0.1:1 Connection refused")
+
+
+async def test_event_recorder_decodes_chunked_sse_split_anywhere() -> None:
+    head = (
+        b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
+    )
+    events = [
+        b'id: 7\r\nevent: message.created\r\ndata: {"body":"a"}\r\n\r\n',
+        b": ping\r\n\r\n",
+        b'id: 8\r\nevent: ticket.updated\r\ndata: {"x":1}\r\n\r\n',
+    ]
+    wire = head + b"".join(b"%x\r\n%s\r\n" % (len(event), event) for event in events)
+    recorder = EventRecorder()
+    for position, byte in enumerate(wire):
+        recorder.reads.append((float(position), bytes([byte])))
+    assert recorder.status() == 200
+    first = recorder.take_events()
+    recorder.reads.append((9999.0, b"0\r\n\r\n"))
+    assert recorder.take_events() == []
+    assert [(event.type, event.data) for event in first] == [
+        ("message.created", b'{"body":"a"}'),
+        ("ticket.updated", b'{"x":1}'),
+    ]
+    # An event counts as arrived with the last byte of its blank line.
+    assert first[0].arrived == wire.index(events[0]) + len(events[0]) - 1

@@ -1,0 +1,58 @@
+"""Each benchmark runs with ``--smoke`` in under 30 s and reports real figures.
+
+The sizes are tiny, so targets may be missed here; what must hold is that the benchmark runs
+end to end against a real server process and that nothing was lost on the way (no failed
+request, no missed event delivery).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from benchmarks.__main__ import BENCHMARKS
+
+SMOKE_LIMIT_S = 30.0
+# Figures that measure correctness rather than speed: zero even at smoke size.
+MUST_BE_ZERO = {
+    "GET /health failed requests",
+    "GET /me failed requests",
+    "failed or unfinished sends",
+    "missed deliveries",
+    "streams closed by the server",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("module", BENCHMARKS)
+def test_benchmark_smoke_run_reports_figures(module: str, tmp_path: Path) -> None:
+    output = tmp_path / "report.jsonl"
+    started = time.monotonic()
+    completed = subprocess.run(
+        [sys.executable, "-m", module, "--smoke", "--json", str(output)],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    elapsed = time.monotonic() - started
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert elapsed < SMOKE_LIMIT_S, f"{module} --smoke took {elapsed:.1f} s"
+    (line,) = output.read_text().splitlines()
+    report = json.loads(line)
+    assert report["benchmark"] == module.rsplit(".", 1)[1]
+    figures = {figure["name"]: figure for figure in report["figures"]}
+    assert any(figure["target"] is not None for figure in figures.values())
+    for name, figure in figures.items():
+        assert figure["value"] is not None, name
+        assert math.isfinite(figure["value"]), name
+        assert figure["status"] in {"PASS", "MISS", "INFO"}
+        assert name in completed.stdout
+    for name in MUST_BE_ZERO & figures.keys():
+        assert figures[name]["value"] == 0, f"{name}: {figures[name]['runs']}"
