@@ -202,34 +202,13 @@ class Application:
         return await result
 
     async def _run_session(self, session: Session) -> int:
-        api = session.api
         cache = (
             Path(self._temp.name) / "cache.sqlite3"
             if self._temp is not None
             else session.profile.cache_path()
         )
-        store = Store(cache)
-        sync = Sync(store, api)
-        outbox = Outbox(store, api, sync)
-        drafts = Drafts(store)
-        presence = PresenceDriver(api.put_presence)
-        directory = Directory(load_contact=store.contact)
-        me = session.me or store.me()
-        if me is not None:
-            directory.set_me(me)
-        context = ClientContext(
-            api=api,
-            store=store,
-            sync=sync,
-            outbox=outbox,
-            drafts=drafts,
-            presence=presence,
-            directory=directory,
-            thumbnails=ThumbnailCache(api.file_bytes),
-            settings=self._settings,
-        )
-        window = MainWindow(context)
-        window.workspace.composer.set_language(self._language)
+        context = build_context(session, cache, self._settings)
+        window = open_window(context, self._language)
         self.window = window
         closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
@@ -238,28 +217,10 @@ class Application:
                 closed.set_result(None)
 
         window.closed.connect(on_closed)
-        sync.auth_failed.connect(window.close)
-        window.show()
-        sync.start()
-        outbox.start()
-        presence.start()
         await closed
-        await self._shutdown(context, window)
+        await shut_down(context, window)
         await session.close()
         return 0
-
-    async def _shutdown(self, context: ClientContext, window: MainWindow) -> None:
-        await window.workspace.shutdown()
-        context.presence.stop()
-        try:
-            async with asyncio.timeout(2):
-                await context.api.put_presence(context.presence.machine.inputs.chosen, Screen.OTHER)
-        except Exception as exc:  # best effort: the server's TTL covers a failure
-            log.info("could not report leaving: %s", exc)
-        await context.drafts.flush()
-        await context.outbox.stop()
-        await context.sync.stop()
-        context.store.close()
 
     def _stop_demo(self) -> None:
         if self._demo is not None:
@@ -268,6 +229,55 @@ class Application:
         if self._temp is not None:
             self._temp.cleanup()
             self._temp = None
+
+
+def build_context(session: Session, cache: Path, settings: QSettings) -> ClientContext:
+    """The core services of one signed-in session, over the cache file ``cache``."""
+    api = session.api
+    store = Store(cache)
+    sync = Sync(store, api)
+    directory = Directory(load_contact=store.contact)
+    me = session.me or store.me()
+    if me is not None:
+        directory.set_me(me)
+    return ClientContext(
+        api=api,
+        store=store,
+        sync=sync,
+        outbox=Outbox(store, api, sync),
+        drafts=Drafts(store),
+        presence=PresenceDriver(api.put_presence),
+        directory=directory,
+        thumbnails=ThumbnailCache(api.file_bytes),
+        settings=settings,
+    )
+
+
+def open_window(context: ClientContext, language: str) -> MainWindow:
+    """Show the main window over the cache, then connect: stream, outbox, presence."""
+    window = MainWindow(context)
+    window.workspace.composer.set_language(language)
+    context.sync.auth_failed.connect(window.close)
+    window.show()
+    context.sync.start()
+    context.outbox.start()
+    context.presence.start()
+    return window
+
+
+async def shut_down(context: ClientContext, window: MainWindow) -> None:
+    """Save drafts, tell the server the agent left, stop the core and close the cache."""
+    await window.workspace.shutdown()
+    context.presence.stop()
+    try:
+        async with asyncio.timeout(2):
+            await context.api.put_presence(context.presence.machine.inputs.chosen, Screen.OTHER)
+    except Exception as exc:  # best effort: the server's TTL covers a failure
+        log.info("could not report leaving: %s", exc)
+    await context.drafts.flush()
+    await context.outbox.stop()
+    await context.sync.stop()
+    context.store.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,12 +6,18 @@ import asyncio
 import datetime as dt
 import itertools
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 import qasync
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
+from convos_desktop.app import build_context, open_window, shut_down
+from convos_desktop.core.api import ApiClient
+from convos_desktop.core.session import Profile, Session
 from convos_desktop.core.types import (
     Agent,
     Contact,
@@ -26,6 +32,9 @@ from convos_desktop.core.types import (
 )
 from convos_desktop.models.directory import Directory
 from convos_desktop.models.thread import HistoryPage
+from convos_desktop.ui.context import ClientContext
+from convos_desktop.ui.main_window import MainWindow
+from tests.e2e.conftest import AGENT_EMAIL, server, workspace  # noqa: F401 (fixtures)
 
 BASE_TIME = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 ME = Agent(1, "Anna Rossi", "anna@convos.test", "agent", (1,), Status.ONLINE, Status.ONLINE)
@@ -34,6 +43,8 @@ OTHER = Agent(2, "Marco Bianchi", "marco@convos.test", "agent", (1,), Status.ONL
 
 def _qasync_loop() -> asyncio.AbstractEventLoop:
     app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    app.setQuitOnLastWindowClosed(False)  # as app.main does: closing is not quitting
     return qasync.QEventLoop(app, already_running=False)
 
 
@@ -178,3 +189,28 @@ async def next_emission(signal: Any, seconds: float = 10.0) -> tuple[Any, ...]:
             return await future
     finally:
         signal.disconnect(on_emit)
+
+
+# --- the real app against a real server (tests/e2e's server subprocess fixtures) ------------
+
+
+@dataclass
+class RunningUi:
+    """The app's window and core over one cache file, as ``convos_desktop.app`` wires them."""
+
+    context: ClientContext
+    window: MainWindow
+
+    async def close(self) -> None:
+        self.window.close()
+        await shut_down(self.context, self.window)
+        await self.context.api.aclose()
+
+
+async def open_ui(folder: Path, server_url: str, token: str) -> RunningUi:
+    """Sign in with ``token`` and open the main window (cache and settings in ``folder``)."""
+    api = ApiClient(server_url, token)
+    session = Session(Profile("test", server_url, AGENT_EMAIL), api, await api.me())
+    settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
+    context = build_context(session, folder / "cache.sqlite3", settings)
+    return RunningUi(context, open_window(context, "en"))

@@ -1,0 +1,192 @@
+"""The workspace against a real server subprocess: take, reply, quote, react, note, attach,
+sticker rules, live customer messages, finalize/reactivate, Unavailable, drafts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from convos_desktop.core.media import FileKind
+from convos_desktop.core.types import Direction, Status
+from convos_desktop.models.navigation import NavRole, NavTarget
+from convos_desktop.models.ticket_list import TicketRole
+from convos_desktop.ui.attachments import PendingAttachment
+from convos_desktop.ui.chat_header import TicketAction
+from tests.desktop.ui.conftest import RunningUi, open_ui
+from tests.e2e.conftest import Workspace, wait_until
+
+pytestmark = [
+    pytest.mark.e2e,
+    # the offscreen platform cannot size top-level windows and says so: harmless
+    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
+]
+
+
+def sticker_file(folder: Path, name: str, size: tuple[int, int] = (512, 512)) -> Path:
+    image = Image.new("RGBA", size, (255, 0, 0, 0))
+    path = folder / name
+    image.save(path, format="PNG")
+    return path
+
+
+async def server_messages(workspace: Workspace, conversation_id: int) -> list[dict]:
+    page = await workspace.admin.messages_json(conversation_id, limit=100)
+    return page["items"]
+
+
+async def start(workspace: Workspace, folder: Path) -> RunningUi:
+    api = await workspace.agent_api()
+    token = api.token
+    await api.aclose()
+    assert token is not None
+    return await open_ui(folder, workspace.server.url, token)
+
+
+async def test_take_reply_react_note_attach_and_close(workspace: Workspace, tmp_path) -> None:
+    ui = await start(workspace, tmp_path)
+    window = ui.window
+    try:
+        sent = await workspace.customer_says("Buongiorno, il mio ordine?", handoff=True)
+        window.navigate(NavTarget.UNASSIGNED)
+        await wait_until(lambda: window.tickets.rowCount() == 1, what="ticket in Unassigned")
+        unassigned = window.navigation.index_of(NavTarget.UNASSIGNED)
+        await wait_until(lambda: unassigned.data(NavRole.COUNT) == 1, what="live count")
+
+        space = window.workspace
+        space.ticket_view.setCurrentIndex(window.tickets.index(0))
+        ticket = space.current_ticket
+        assert ticket is not None
+        assert ticket.id == sent["ticket_id"]
+        await wait_until(lambda: space.messages.rowCount() >= 1, what="history")
+        await wait_until(lambda: space.header.buttons[TicketAction.ASSIGN].isEnabled())
+
+        space.header.buttons[TicketAction.ASSIGN].click()
+        await wait_until(lambda: window.tickets.rowCount() == 0, what="left Unassigned")
+        window.navigate(NavTarget.MINE)
+        assert window.tickets.row_of(ticket.id) == 0
+
+        conversation = ticket.conversation_id
+        composer = space.composer
+        composer.edit.setPlainText("Controllo subito, un attimo")
+        composer.send()
+        customer = space.messages.message_at(0)
+        assert customer is not None
+        assert customer.direction is Direction.IN
+        space._on_reply(customer)
+        composer.edit.setPlainText("Ecco la risposta al suo messaggio")
+        composer.send()
+        composer.set_note_mode(True)
+        composer.edit.setPlainText("Nota: cliente VIP")
+        composer.send()
+        composer.set_note_mode(False)
+        document = tmp_path / "fattura.txt"
+        document.write_text("Fattura n. 1\n")
+        composer.add_attachments(
+            [PendingAttachment("fattura.txt", FileKind.DOCUMENT, 13, path=document)]
+        )
+        composer.edit.setPlainText("In allegato la fattura")
+        composer.send()
+        good = sticker_file(tmp_path, "ok.png")
+        composer.add_attachments(
+            [PendingAttachment("ok.png", FileKind.STICKER, good.stat().st_size, path=good)]
+        )
+        composer.send()
+        space._toggle_reaction(customer, "👍")
+
+        async def all_there() -> bool:
+            items = await server_messages(workspace, conversation)
+            bodies = {m["body"]: m for m in items}
+            reacted = any(r["emoji"] == "👍" for m in items for r in m["reactions"])
+            return (
+                reacted
+                and {
+                    "Controllo subito, un attimo",
+                    "Ecco la risposta al suo messaggio",
+                    "Nota: cliente VIP",
+                    "In allegato la fattura",
+                }
+                <= set(bodies)
+                and any(f["kind"] == "sticker" for m in items for f in m["files"])
+            )
+
+        await wait_until(all_there, what="every send on the server")
+        items = {m["body"]: m for m in await server_messages(workspace, conversation)}
+        assert items["Ecco la risposta al suo messaggio"]["reply_to"] == customer.id
+        assert items["Nota: cliente VIP"]["direction"] == "note"
+        assert items["In allegato la fattura"]["files"][0]["name"] == "fattura.txt"
+
+        bad = sticker_file(tmp_path, "big.png", size=(300, 300))
+        composer.add_attachments(
+            [PendingAttachment("big.png", FileKind.STICKER, bad.stat().st_size, path=bad)]
+        )
+        composer.send()
+        await wait_until(
+            lambda: "sticker" in space.header.reason.text().lower(), what="sticker refusal"
+        )
+
+        await workspace.customer_says("Grazie mille!")
+        await wait_until(
+            lambda: any(
+                (m := space.messages.message_at(r)) is not None and m.body == "Grazie mille!"
+                for r in range(space.messages.rowCount())
+            ),
+            what="customer message in the open thread",
+        )
+
+        space.header.buttons[TicketAction.CLOSE].click()
+        await wait_until(
+            lambda: space.header.visible_actions() == [TicketAction.REOPEN], what="finalized"
+        )
+        assert window.tickets.row_of(ticket.id) == -1
+        space.header.buttons[TicketAction.REOPEN].click()
+        await wait_until(lambda: window.tickets.row_of(ticket.id) == 0, what="reactivated")
+        assert TicketAction.CLOSE in space.header.visible_actions()
+    finally:
+        await ui.close()
+
+
+async def test_unavailable_disables_actions_and_drafts_survive(
+    workspace: Workspace, tmp_path
+) -> None:
+    first = await workspace.customer_says("Primo cliente", "wa-1", handoff=True)
+    second = await workspace.customer_says("Secondo cliente", "wa-2", handoff=True)
+    ui = await start(workspace, tmp_path)
+    window, space = ui.window, ui.window.workspace
+    try:
+        window.navigate(NavTarget.UNASSIGNED)
+        await wait_until(lambda: window.tickets.rowCount() == 2, what="two tickets")
+        assert space.select_ticket(first["ticket_id"])
+        window.header.status_combo.setCurrentIndex(2)
+        window.header.statusChosen.emit(Status.UNAVAILABLE)
+        assert not space.header.buttons[TicketAction.ASSIGN].isEnabled()
+        assert "Unavailable" in space.header.reason.text()
+        assert "Unavailable" in space.header.buttons[TicketAction.ASSIGN].toolTip()
+        assert not space.composer.send_button.isEnabled()
+
+        window.navigate(NavTarget.SHORTCUTS)  # another screen: Unavailable whatever was chosen
+        window.header.statusChosen.emit(Status.ONLINE)
+        assert window.workspace.header.buttons[TicketAction.ASSIGN].isEnabled() is False
+        window.navigate(NavTarget.UNASSIGNED)
+        assert space.header.buttons[TicketAction.ASSIGN].isEnabled()
+
+        space.composer.edit.setPlainText("Bozza per il primo")
+        assert space.select_ticket(second["ticket_id"])
+        assert space.composer.edit.toPlainText() == ""
+        assert space.select_ticket(first["ticket_id"])
+        assert space.composer.edit.toPlainText() == "Bozza per il primo"
+        row = window.tickets.row_of(first["ticket_id"])
+        assert window.tickets.index(row).data(TicketRole.HAS_DRAFT) is True
+    finally:
+        await ui.close()
+
+    ui = await start(workspace, tmp_path)
+    try:
+        window, space = ui.window, ui.window.workspace
+        window.navigate(NavTarget.UNASSIGNED)
+        await wait_until(lambda: window.tickets.row_of(first["ticket_id"]) >= 0)
+        assert space.select_ticket(first["ticket_id"])
+        assert space.composer.edit.toPlainText() == "Bozza per il primo"
+    finally:
+        await ui.close()
