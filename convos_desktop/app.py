@@ -10,21 +10,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import re
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import qasync
-from PySide6.QtCore import (
-    QLibraryInfo,
-    QLocale,
-    QObject,
-    QProcess,
-    QSettings,
-    QTranslator,
-)
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from convos_desktop.core.drafts import Drafts
@@ -41,20 +33,16 @@ from convos_desktop.core.session import (
 from convos_desktop.core.store import Store
 from convos_desktop.core.sync import Sync
 from convos_desktop.core.types import Screen
+from convos_desktop.embedded_demo import DemoServer, start_demo_server
 from convos_desktop.models.directory import Directory
 from convos_desktop.ui.context import ClientContext
+from convos_desktop.ui.i18n import install_translators
 from convos_desktop.ui.login_dialog import LoginDialog
 from convos_desktop.ui.main_window import MainWindow
 from convos_desktop.ui.theme import apply_theme
 from convos_desktop.ui.thumbnails import ThumbnailCache
 
 log = logging.getLogger("convos.app")
-
-TRANSLATIONS = Path(__file__).parent / "resources" / "translations"
-DEMO_EMAIL = "demo@convos.test"
-DEMO_PASSWORD = "demo"
-DEMO_URL_LINE = re.compile(r"listening on (http://\S+)")
-DEMO_START_SECONDS = 60.0
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -66,62 +54,18 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return parser.parse_args(list(argv))
 
 
-def install_translators(app: QApplication, lang: str | None) -> str:
-    """Load the Italian (or system language) translations; return the language in use."""
-    language = lang or QLocale.system().name().split("_")[0]
-    if language != "it":
-        QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom))
-        return "en"
-    QLocale.setDefault(QLocale(QLocale.Language.Italian, QLocale.Country.Italy))
-    qt_path = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-    for name, folder in (("qtbase_it", qt_path), ("convos_it", str(TRANSLATIONS))):
-        translator = QTranslator(app)
-        if translator.load(name, folder):
-            app.installTranslator(translator)
-        else:
-            log.info("no %s translation in %s", name, folder)
-    return "it"
+async def show_error(text: str) -> None:
+    """A modeless error box awaited on the loop (never ``exec()`` inside a coroutine)."""
+    box = QMessageBox(QMessageBox.Icon.Critical, "Convos", text)
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
+    def finished(_code: int) -> None:
+        if not done.done():
+            done.set_result(None)
 
-class DemoServer(QObject):
-    """``python -m convos_server demo --port 0`` as a child process (QProcess: no blocking)."""
-
-    def __init__(self, data_dir: Path) -> None:
-        super().__init__()
-        self._data_dir = data_dir
-        self._process = QProcess(self)
-        self._process.setProcessChannelMode(QProcess.ProcessChannelMode.SeparateChannels)
-        self._output = ""
-
-    async def start(self) -> str:
-        """Start it and return its URL (from its first stdout line)."""
-        loop = asyncio.get_running_loop()
-        found: asyncio.Future[str] = loop.create_future()
-
-        def read() -> None:
-            self._output += bytes(self._process.readAllStandardOutput().data()).decode()
-            match = DEMO_URL_LINE.search(self._output)
-            if match and not found.done():
-                found.set_result(match.group(1))
-
-        def finished(code: int, _status: QProcess.ExitStatus) -> None:
-            if not found.done():
-                errors = bytes(self._process.readAllStandardError().data()).decode()[-800:]
-                found.set_exception(RuntimeError(f"demo server exited ({code}): {errors}"))
-
-        self._process.readyReadStandardOutput.connect(read)
-        self._process.finished.connect(finished)
-        arguments = ["-m", "convos_server", "demo", "--port", "0"]
-        self._process.start(sys.executable, [*arguments, "--data-dir", str(self._data_dir)])
-        async with asyncio.timeout(DEMO_START_SECONDS):
-            return await found
-
-    def stop(self) -> None:
-        if self._process.state() != QProcess.ProcessState.NotRunning:
-            self._process.terminate()
-            if not self._process.waitForFinished(3000):
-                self._process.kill()
-                self._process.waitForFinished(3000)
+    box.finished.connect(finished)
+    box.open()
+    await done
 
 
 class Application:
@@ -139,14 +83,14 @@ class Application:
         try:
             return await self._run()
         finally:
-            self._stop_demo()
+            await self._stop_demo()
 
     async def _run(self) -> int:
         try:
             signed_in = await self._sign_in()
         except Exception as exc:  # a demo that cannot start: say it and stop
             log.exception("could not start")
-            QMessageBox.critical(None, "Convos", str(exc))
+            await show_error(str(exc))
             return 1
         if signed_in is None:
             return 0
@@ -159,10 +103,10 @@ class Application:
     async def _sign_in(self) -> tuple[Session, bool] | None:
         if self._args.demo:
             self._temp = tempfile.TemporaryDirectory(prefix="convos-demo-")
-            self._demo = DemoServer(Path(self._temp.name) / "server")
-            url = await self._demo.start()
-            demo = Profile("Demo", url, DEMO_EMAIL)
-            return await login(demo, DEMO_PASSWORD, device="Convos Desktop demo"), False
+            self._demo = await start_demo_server(Path(self._temp.name) / "server")
+            credentials = self._demo.credentials
+            demo = Profile("Demo", self._demo.url, credentials.email)
+            return await login(demo, credentials.password, device="Convos Desktop demo"), False
         profiles = ProfileList().load()
         wanted = self._args.server
         profile = next(
@@ -222,9 +166,9 @@ class Application:
         await session.close()
         return 0
 
-    def _stop_demo(self) -> None:
+    async def _stop_demo(self) -> None:
         if self._demo is not None:
-            self._demo.stop()
+            await self._demo.stop()
             self._demo = None
         if self._temp is not None:
             self._temp.cleanup()
