@@ -57,6 +57,33 @@
     </message>
 </context>
 <context>
+    <name>TicketActions</name>
+    <message>
+        <source>You are Unavailable: set yourself Online to act on tickets</source>
+        <translation>Sei Non disponibile: imposta il tuo stato su Online per gestire i ticket</translation>
+    </message>
+    <message>
+        <source>someone else</source>
+        <translation>un altro operatore</translation>
+    </message>
+    <message>
+        <source>Take the ticket over from %1</source>
+        <translation>Prendi in carico il ticket al posto di %1</translation>
+    </message>
+    <message>
+        <source>Assigned to %1: only an admin can take it over</source>
+        <translation>Assegnato a %1: solo un amministratore può prenderlo in carico</translation>
+    </message>
+    <message>
+        <source>Only the assignee or an admin can unassign this ticket</source>
+        <translation>Solo l'assegnatario o un amministratore può rimuovere l'assegnazione</translation>
+    </message>
+    <message>
+        <source>Only the assignee or an admin can finalize this ticket</source>
+        <translation>Solo l'assegnatario o un amministratore può finalizzare questo ticket</translation>
+    </message>
+</context>
+<context>
     <name>HeaderBar</name>
     <message>
         <source>Status</source>

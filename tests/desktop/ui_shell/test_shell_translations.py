@@ -22,6 +22,7 @@ SHELL_MODULES = (
     "ui/login_dialog.py",
     "ui/header_bar.py",
     "ui/chat_header.py",
+    "ui/ticket_actions.py",
     "ui/main_window.py",
     "ui/new_ticket.py",
     "ui/workspace.py",
@@ -71,7 +72,7 @@ def source_strings(module: str) -> set[tuple[str, str]]:
                 texts = [_literal(a) for a in child.args[:2]]
                 if name in TRANSLATE_NAMES and len(texts) == 2 and all(texts):
                     found.add((texts[0] or "", texts[1] or ""))
-                elif name == "tr" and len(texts) == 1 and texts[0]:
+                elif name in ("tr", "_tr") and len(texts) == 1 and texts[0]:
                     is_method = isinstance(child.func, ast.Attribute)
                     owner = context if is_method else helper
                     assert owner, f"{module}: no context for {texts[0]!r}"
