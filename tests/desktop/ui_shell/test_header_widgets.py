@@ -1,0 +1,119 @@
+"""The header's presence selector and connection line, and the chat header's ticket actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
+
+from convos_desktop.core.types import ConnectionState, Status, Ticket
+from convos_desktop.ui.chat_header import ChatHeader, TicketAction
+from convos_desktop.ui.header_bar import HeaderBar
+
+OPENED = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+ME_ID = 1
+LONG_NAME = "Maria Antonietta Bartolomei-Castiglioni della Gherardesca di Montalcino"
+
+
+def ticket(status: str = "open", assignee_id: int | None = None) -> Ticket:
+    return Ticket(7, 3, 1, 5, status, assignee_id, OPENED, None, None, None, None, 0, OPENED)
+
+
+@pytest.fixture
+def header(qtbot, tmp_path: Path) -> HeaderBar:
+    widget = HeaderBar(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(widget)
+    widget.set_agent_name("Giulia Demo")
+    widget.resize(1280, widget.sizeHint().height())
+    widget.show()
+    return widget
+
+
+def test_choosing_a_status_emits_it(qtbot, header):
+    header.set_chosen(Status.ONLINE)
+    with qtbot.waitSignal(header.statusChosen) as chosen:
+        QTest.keyClick(header.status_combo, Qt.Key.Key_Down)  # the agent picks "Busy"
+    assert chosen.args == [Status.BUSY]
+    assert header.chosen_status() is Status.BUSY
+
+
+def test_setting_the_chosen_status_from_the_server_does_not_echo(qtbot, header):
+    with qtbot.assertNotEmitted(header.statusChosen):
+        header.set_chosen(Status.UNAVAILABLE)
+    assert header.status_combo.currentText() == "Unavailable"
+
+
+def test_effective_status_differing_from_the_choice_is_shown_and_explained(header, shoot):
+    header.set_chosen(Status.ONLINE)
+    header.set_effective(Status.UNAVAILABLE)
+    assert "Unavailable" in header.effective_label.text()
+    assert "conversation screens" in header.effective_label.toolTip()
+    shoot(header, "header_effective_unavailable")
+    header.set_effective(Status.ONLINE)
+    assert header.effective_label.text() == ""
+    assert header.effective_label.toolTip() == ""
+
+
+@pytest.mark.parametrize(
+    ("state", "text"),
+    [
+        (ConnectionState.CONNECTED, "Connected"),
+        (ConnectionState.CONNECTING, "Connecting…"),
+        (ConnectionState.RECONNECTING, "Reconnecting…"),
+        (ConnectionState.OFFLINE, "Offline: showing cached data"),
+    ],
+)
+def test_connection_states_are_named(header, state, text):
+    header.set_connection(state)
+    assert header.connection.text() == text
+
+
+@pytest.fixture
+def chat_header(qtbot) -> ChatHeader:
+    widget = ChatHeader()
+    qtbot.addWidget(widget)
+    widget.resize(900, widget.sizeHint().height())
+    widget.show()
+    return widget
+
+
+def test_actions_follow_the_ticket_and_emit(qtbot, chat_header, shoot):
+    chat_header.set_ticket(ticket(), LONG_NAME, "WhatsApp · Unassigned", ME_ID)
+    assert set(chat_header.visible_actions()) == {TicketAction.ASSIGN, TicketAction.CLOSE}
+    with qtbot.waitSignal(chat_header.actionRequested) as requested:
+        chat_header.buttons[TicketAction.ASSIGN].click()
+    assert requested.args == [TicketAction.ASSIGN]
+    chat_header.set_ticket(ticket(assignee_id=ME_ID), LONG_NAME, "WhatsApp · Mine", ME_ID)
+    assert set(chat_header.visible_actions()) == {TicketAction.UNASSIGN, TicketAction.CLOSE}
+    chat_header.set_ticket(ticket("closed", ME_ID), LONG_NAME, "WhatsApp · Closed", ME_ID)
+    assert chat_header.visible_actions() == [TicketAction.REOPEN]
+    shoot(chat_header, "chat_header_closed")
+
+
+def test_shortcuts_trigger_and_are_shown_in_tooltips(qtbot, chat_header):
+    chat_header.set_ticket(ticket(assignee_id=ME_ID), "Anna", "WhatsApp", ME_ID)
+    chat_header.activateWindow()
+    chat_header.buttons[TicketAction.CLOSE].setFocus()
+    assert "Ctrl+Shift+F" in chat_header.buttons[TicketAction.CLOSE].toolTip()
+    with qtbot.waitSignal(chat_header.actionRequested) as requested:
+        QTest.keyClick(
+            chat_header.buttons[TicketAction.CLOSE],
+            Qt.Key.Key_F,
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+        )
+    assert requested.args == [TicketAction.CLOSE]
+
+
+def test_unavailable_disables_with_the_reason_visible(chat_header, shoot):
+    reason = "You are Unavailable: set your status to Online to act on tickets."
+    chat_header.set_ticket(ticket(), LONG_NAME, "WhatsApp · Unassigned", ME_ID)
+    chat_header.set_blocked_reason(reason)
+    for action in chat_header.visible_actions():
+        assert not chat_header.buttons[action].isEnabled()
+        assert chat_header.buttons[action].toolTip() == reason
+    assert chat_header.reason.text() == reason
+    assert chat_header.reason.isVisibleTo(chat_header)
+    shoot(chat_header, "chat_header_unavailable")
