@@ -42,7 +42,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
 def bind_socket(host: str, port: int) -> socket.socket:
     """A listening socket, bound before uvicorn starts so ``--port 0`` can report its port."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted sockets of a
+    # listener that says so, and without it keep-alive responses wait ~40 ms (Nagle).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(2048)

@@ -32,7 +32,7 @@ from httpx_sse import aconnect_sse
 from sqlalchemy.engine import make_url
 
 from convos_server.app import create_app
-from convos_server.cli import create_admin
+from convos_server.cli import bind_socket, create_admin
 from convos_server.config import Settings
 from convos_server.db.migrate import upgrade_to_head
 from convos_server.services import auth
@@ -128,11 +128,7 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def _free_socket() -> socket.socket:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
-    sock.setblocking(False)
-    return sock
+    return bind_socket("127.0.0.1", 0)
 
 
 @pytest.fixture
