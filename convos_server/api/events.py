@@ -89,4 +89,5 @@ async def events(
 ) -> EventSourceResponse:
     """The agent's event stream (see docs/protocol.md "Events")."""
     cursor = _cursor(last_event_id, after)
-    return EventSourceResponse(event_stream(bus, agent, cursor), ping=int(settings.keepalive_s))
+    ping_s = max(1, round(settings.keepalive_s))  # sse-starlette takes whole seconds
+    return EventSourceResponse(event_stream(bus, agent, cursor), ping=ping_s)

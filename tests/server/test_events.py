@@ -155,3 +155,14 @@ async def test_a_rolled_back_transaction_publishes_nothing(settings):
         assert events[1].id == events[0].id + 1
     finally:
         await db.dispose()
+
+
+@pytest.mark.parametrize("settings_overrides", [{"keepalive_s": 1.0}])
+async def test_idle_stream_gets_keepalive_comments(live_ws):
+    ws = live_ws
+    headers = ws.auth(ws.admin_id)
+    async with ws.http.stream("GET", "/api/v1/events", headers=headers) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        lines = response.aiter_lines()
+        line = await asyncio.wait_for(anext(lines), 5)
+        assert line.startswith(": ping")
