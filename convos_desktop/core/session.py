@@ -116,20 +116,36 @@ async def _in_executor(call: Callable[[], R]) -> R:
 
 
 async def load_token(profile: Profile) -> str | None:
-    """The saved token of a profile, if any."""
-    return await _in_executor(lambda: keyring.get_password(KEYRING_SERVICE, profile.keyring_user))
+    """The saved token of a profile, if any (``None`` too when the system has no keyring)."""
+    try:
+        return await _in_executor(
+            lambda: keyring.get_password(KEYRING_SERVICE, profile.keyring_user)
+        )
+    except keyring.errors.KeyringError as exc:
+        log.warning("no usable keyring, no saved login: %s", exc)
+        return None
 
 
-async def save_token(profile: Profile, token: str) -> None:
-    """Save a profile's token in the keyring."""
-    await _in_executor(lambda: keyring.set_password(KEYRING_SERVICE, profile.keyring_user, token))
+async def save_token(profile: Profile, token: str) -> bool:
+    """Save a profile's token in the keyring; ``False`` when the system has no usable keyring.
+
+    Without a keyring the token lives only in memory: never in a file or QSettings.
+    """
+    try:
+        await _in_executor(
+            lambda: keyring.set_password(KEYRING_SERVICE, profile.keyring_user, token)
+        )
+    except keyring.errors.KeyringError as exc:
+        log.warning("no usable keyring, the login is not remembered: %s", exc)
+        return False
+    return True
 
 
 async def delete_token(profile: Profile) -> None:
-    """Forget a profile's token (no error if there is none)."""
+    """Forget a profile's token (no error if there is none, or no keyring)."""
 
     def delete() -> None:
-        with contextlib.suppress(keyring.errors.PasswordDeleteError):
+        with contextlib.suppress(keyring.errors.KeyringError):
             keyring.delete_password(KEYRING_SERVICE, profile.keyring_user)
 
     await _in_executor(delete)
@@ -142,25 +158,32 @@ class Session:
     profile: Profile
     api: ApiClient
     me: Agent | None
+    remembered: bool = False  # the token is in the keyring for the next start
 
     async def close(self) -> None:
         """Close the connection pool (the token stays saved)."""
         await self.api.aclose()
 
 
-async def login(profile: Profile, password: str, device: str | None = None) -> Session:
-    """Log in with a password; save the token in the keyring. Raises ApiError subclasses."""
+async def login(
+    profile: Profile, password: str, device: str | None = None, *, remember: bool = True
+) -> Session:
+    """Log in with a password; with ``remember``, save the token in the keyring.
+
+    Raises ApiError subclasses. ``Session.remembered`` tells whether the token was saved (a
+    system without a usable keyring still logs in, for this run only).
+    """
     profile = validate_profile(profile)
     api = ApiClient(profile.server_url)
     try:
         me = await api.login(profile.email, password, device)
         assert api.token is not None
-        await save_token(profile, api.token)
+        remembered = remember and await save_token(profile, api.token)
     except BaseException:
         await api.aclose()
         raise
     log.info("logged in to %s as %s", profile.server_url, profile.email)
-    return Session(profile, api, me)
+    return Session(profile, api, me, remembered)
 
 
 async def resume(profile: Profile) -> Session | None:
@@ -181,8 +204,8 @@ async def resume(profile: Profile) -> Session | None:
         await api.aclose()
         return None
     except ServerUnreachableError:
-        return Session(profile, api, None)
-    return Session(profile, api, me)
+        return Session(profile, api, None, remembered=True)
+    return Session(profile, api, me, remembered=True)
 
 
 async def logout(session: Session) -> None:

@@ -3,6 +3,8 @@
 import asyncio
 from typing import Any
 
+import keyring
+import keyring.backends.fail
 import pytest
 
 from convos_desktop.core import session as sessions
@@ -214,6 +216,7 @@ async def test_login_keeps_the_token_in_the_keyring_and_logout_revokes_it(
     profile = Profile("Lavoro", workspace.server.url, AGENT_EMAIL)
     session = await sessions.login(profile, PASSWORD)
     token = session.api.token
+    assert session.remembered is True
     assert memory_keyring.passwords == {("convos-desktop", profile.keyring_user): token}
     await session.close()
     resumed = await sessions.resume(profile)
@@ -229,6 +232,28 @@ async def test_login_keeps_the_token_in_the_keyring_and_logout_revokes_it(
     with pytest.raises(AuthError):
         await sessions.login(profile, "wrong password")
     assert await sessions.resume(profile) is None
+
+
+async def test_login_works_without_a_keyring_and_remembers_nothing(workspace):
+    keyring.set_keyring(keyring.backends.fail.Keyring())  # a machine with no secret service
+    profile = Profile("Lavoro", workspace.server.url, AGENT_EMAIL)
+    session = await sessions.login(profile, PASSWORD)
+    assert session.me is not None
+    assert session.remembered is False
+    assert await sessions.resume(profile) is None
+    await sessions.logout(session)  # revokes on the server, nothing to delete locally
+    stale = ApiClient(workspace.server.url, session.api.token)
+    with pytest.raises(AuthError):
+        await stale.me()
+    await stale.aclose()
+
+
+async def test_login_without_remember_keeps_the_token_in_memory_only(workspace, memory_keyring):
+    profile = Profile("Lavoro", workspace.server.url, AGENT_EMAIL)
+    session = await sessions.login(profile, PASSWORD, remember=False)
+    assert session.remembered is False
+    assert memory_keyring.passwords == {}
+    await session.close()
 
 
 async def test_a_silent_connection_is_dropped_and_resumed(workspace, tmp_path):
