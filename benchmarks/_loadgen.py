@@ -92,11 +92,30 @@ class ConnectionPool:
         self._slots = asyncio.Semaphore(limit)
 
     async def request(self, raw_request: bytes) -> tuple[int, bytes]:
-        """Send one request on an idle (or new) connection; a broken one is dropped."""
+        """Send one request on an idle (or new) connection; a broken one is dropped.
+
+        An idle connection the server closed meanwhile (its keep-alive timeout) fails before
+        any byte of an answer: the request is sent again on the next connection.
+        """
         async with self._slots:
-            connection = self._idle.pop() if self._idle else None
-            if connection is None:
-                connection = await HttpConnection.open(self._host, self._port)
+            while self._idle:
+                connection = self._idle.pop()
+                try:
+                    answer = await connection.request(raw_request)
+                except (ConnectionResetError, BrokenPipeError):
+                    connection.close()
+                    continue
+                except asyncio.IncompleteReadError as error:
+                    connection.close()
+                    if error.partial:
+                        raise
+                    continue
+                except BaseException:
+                    connection.close()
+                    raise
+                self._idle.append(connection)
+                return answer
+            connection = await HttpConnection.open(self._host, self._port)
             try:
                 answer = await connection.request(raw_request)
             except BaseException:

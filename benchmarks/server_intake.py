@@ -108,7 +108,11 @@ async def warm_up(load: IntakeLoad, contacts: int) -> None:
 def delivery_latencies(
     streams: list[EventRecorder], run: int, due: dict[int, float]
 ) -> tuple[list[float], int]:
-    """Per (stream, message) seconds from intended send to arrival; missed deliveries."""
+    """Per (stream, message) seconds from intended send to arrival; missed deliveries.
+
+    ``due`` holds the accepted messages only: one the server refused or never answered is a
+    failed send, not a missed delivery.
+    """
     latencies: list[float] = []
     missed = 0
     for stream in streams:
@@ -120,8 +124,9 @@ def delivery_latencies(
             if match is None or int(match.group(1)) != run:
                 continue
             index = int(match.group(2))
-            seen.add(index)
-            latencies.append(event.arrived - due[index])
+            if index in due:
+                seen.add(index)
+                latencies.append(event.arrived - due[index])
         missed += len(due.keys() - seen)
     return latencies, missed
 
@@ -140,7 +145,8 @@ async def measure_run(
     result = await open_loop(rate, count, send, DRAIN_S, on_due=due.__setitem__)
     await asyncio.sleep(1.0)  # let the last events reach the subscribers
     latencies = [sample.latency * 1000 for sample in result.ok]
-    delivered, missed = delivery_latencies(streams, run, due)
+    accepted = {sample.index: due[sample.index] for sample in result.ok}
+    delivered, missed = delivery_latencies(streams, run, accepted)
     failed = count - len(result.ok)
     return IntakeRun(
         throughput=result.throughput(),
