@@ -239,15 +239,19 @@ def machine_context(database: str) -> dict[str, Any]:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
     return {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "nproc": os.cpu_count(),
         "cpu": cpu,
         "python": platform.python_version(),
         "database": database,
-        "load_before": load,
+        "load_before": load_average(),
     }
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages (other work on the machine skews figures)."""
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 # -- the server process -----------------------------------------------------------------

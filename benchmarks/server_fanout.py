@@ -26,6 +26,7 @@ from benchmarks._common import (
     Target,
     Workspace,
     create_workspace,
+    load_average,
     machine_context,
     option_parser,
     percentile,
@@ -210,11 +211,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise SystemExit("--agents, --messages and --interval must be positive")
     raise_open_file_limit(agents * 2 + 1024)
     with running_server(options.database_url) as server:
+        context = machine_context(server.database_version)
         workspace = asyncio.run(create_workspace(server, agents))
         with profiling(server, options.profile):
             result = asyncio.run(measure(server, workspace, runs, count, interval))
-        context = machine_context(server.database_version)
-    context.update(runs=runs, agents=agents, messages_per_run=count, interval_s=interval)
+    context.update(
+        load_after=load_average(),
+        runs=runs,
+        agents=agents,
+        messages_per_run=count,
+        interval_s=interval,
+    )
     per_connection_kb = (result.rss_connected_kib - result.rss_before_kib) * 1.024 / agents
     report = Report("server_fanout", context)
     report.add("agents connected", "streams", [result.connected], Target(">=", TARGET_AGENTS))

@@ -24,6 +24,7 @@ from benchmarks._common import (
     Target,
     Workspace,
     create_workspace,
+    load_average,
     machine_context,
     option_parser,
     percentile,
@@ -199,12 +200,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise SystemExit("--rate, --duration and --contacts must be positive")
     raise_open_file_limit(4096)
     with running_server(options.database_url) as server:
+        context = machine_context(server.database_version)
         workspace = asyncio.run(create_workspace(server, subscribers))
         with profiling(server, options.profile):
             results = asyncio.run(measure(workspace, runs, rate, duration, contacts))
-        context = machine_context(server.database_version)
     context.update(
-        runs=runs, rate=rate, duration_s=duration, subscribers=subscribers, contacts=contacts
+        load_after=load_average(),
+        runs=runs,
+        rate=rate,
+        duration_s=duration,
+        subscribers=subscribers,
+        contacts=contacts,
     )
     report = Report("server_intake", context)
     report.add(

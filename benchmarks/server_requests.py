@@ -20,6 +20,7 @@ from benchmarks._common import (
     Report,
     Target,
     create_workspace,
+    load_average,
     machine_context,
     option_parser,
     positive_runs,
@@ -99,6 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs = positive_runs(options.runs, 1 if options.smoke else 3)
     duration = options.duration or (1 if options.smoke else 10)
     with running_server(options.database_url) as server:
+        context = machine_context(server.database_version)
         workspace = asyncio.run(create_workspace(server, agents=0))
         health_url = f"{server.url}/api/v1/health"
         me_url = f"{server.url}/api/v1/me"
@@ -107,8 +109,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         with profiling(server, options.profile):
             health = [run_wrk(health_url, duration) for _ in range(runs)]
             me = [run_wrk(me_url, duration, auth) for _ in range(runs)]
-        context = machine_context(server.database_version)
-    context.update(runs=runs, duration_s=duration, connections=CONNECTIONS, load_generator="wrk")
+    context.update(
+        load_after=load_average(),
+        runs=runs,
+        duration_s=duration,
+        connections=CONNECTIONS,
+        load_generator="wrk",
+    )
     report = Report("server_requests", context)
     report.add(
         "GET /health requests/s",
