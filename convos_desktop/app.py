@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import qasync
+from keyring.errors import KeyringError
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -26,8 +27,6 @@ from convos_desktop.core.session import (
     Profile,
     ProfileList,
     Session,
-    delete_token,
-    login,
     resume,
 )
 from convos_desktop.core.store import Store
@@ -37,7 +36,7 @@ from convos_desktop.embedded_demo import DemoServer, start_demo_server
 from convos_desktop.models.directory import Directory
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.i18n import install_translators
-from convos_desktop.ui.login_dialog import LoginDialog
+from convos_desktop.ui.login_dialog import LoginDialog, sign_in
 from convos_desktop.ui.main_window import MainWindow
 from convos_desktop.ui.theme import apply_theme
 from convos_desktop.ui.thumbnails import ThumbnailCache
@@ -94,19 +93,15 @@ class Application:
             return 1
         if signed_in is None:
             return 0
-        session, remember = signed_in
-        code = await self._run_session(session)
-        if not remember:
-            await delete_token(session.profile)
-        return code
+        return await self._run_session(signed_in)
 
-    async def _sign_in(self) -> tuple[Session, bool] | None:
+    async def _sign_in(self) -> Session | None:
         if self._args.demo:
             self._temp = tempfile.TemporaryDirectory(prefix="convos-demo-")
             self._demo = await start_demo_server(Path(self._temp.name) / "server")
             credentials = self._demo.credentials
             demo = Profile("Demo", self._demo.url, credentials.email)
-            return await login(demo, credentials.password, device="Convos Desktop demo"), False
+            return await sign_in(demo, credentials.password, remember=False)
         profiles = ProfileList().load()
         wanted = self._args.server
         profile = next(
@@ -114,17 +109,17 @@ class Application:
             None,
         )
         if profile is not None:
-            session = await resume(profile)
+            try:
+                session = await resume(profile)
+            except KeyringError as exc:  # no keyring on this machine: sign in by password
+                log.info("cannot read the saved sign-in: %s", exc)
+                session = None
             if session is not None:
-                return session, True
+                return session
         return await self._ask_login(profile, wanted)
 
-    async def _ask_login(
-        self, profile: Profile | None, server: str | None
-    ) -> tuple[Session, bool] | None:
-        result: asyncio.Future[tuple[Session, bool] | None] = (
-            asyncio.get_running_loop().create_future()
-        )
+    async def _ask_login(self, profile: Profile | None, server: str | None) -> Session | None:
+        result: asyncio.Future[Session | None] = asyncio.get_running_loop().create_future()
         dialog = LoginDialog(profile)
         if server and profile is None:
             dialog.server.setText(server)
@@ -133,7 +128,7 @@ class Application:
             if remember:
                 ProfileList().add(session.profile)
             if not result.done():
-                result.set_result((session, remember))
+                result.set_result(session)
 
         dialog.loggedIn.connect(logged_in)
 
