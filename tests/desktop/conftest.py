@@ -36,3 +36,18 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+@pytest.fixture(autouse=True)
+def restore_language() -> Iterator[None]:
+    """Undo what a test did to the default locale and the installed translators."""
+    from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+
+    locale = QLocale()
+    yield
+    QLocale.setDefault(locale)
+    app = QCoreApplication.instance()
+    if app is not None:
+        for translator in app.findChildren(QTranslator):
+            QCoreApplication.removeTranslator(translator)
+            translator.setParent(None)

@@ -15,6 +15,7 @@ from convos_desktop.ui.attachments import (
     FileListModel,
     LocalFile,
     LocalFilesModel,
+    format_size,
 )
 
 LIBRARY = [
@@ -111,7 +112,7 @@ def test_oversize_file_refused_with_a_clear_message(qtbot, dialog, tmp_path):
     inspected(qtbot, dialog)
     [problem] = dialog.problems()
     assert problem.startswith("video.mp4: Too large")
-    assert "25.0 MB" in problem
+    assert format_size(MAX_UPLOAD_BYTES) in problem
     assert dialog.error_label.isVisibleTo(dialog)
     with qtbot.waitSignal(dialog.attachmentsChosen) as chosen:
         dialog.attach_button.click()
