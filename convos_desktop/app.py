@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import qasync
-from keyring.errors import KeyringError
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -27,6 +26,7 @@ from convos_desktop.core.session import (
     Profile,
     ProfileList,
     Session,
+    login,
     resume,
 )
 from convos_desktop.core.store import Store
@@ -36,12 +36,14 @@ from convos_desktop.embedded_demo import DemoServer, start_demo_server
 from convos_desktop.models.directory import Directory
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.i18n import install_translators
-from convos_desktop.ui.login_dialog import LoginDialog, sign_in
+from convos_desktop.ui.login_dialog import LoginDialog
 from convos_desktop.ui.main_window import MainWindow
 from convos_desktop.ui.theme import apply_theme
 from convos_desktop.ui.thumbnails import ThumbnailCache
 
 log = logging.getLogger("convos.app")
+
+DEMO_DEVICE = "Convos Desktop demo"
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -101,7 +103,7 @@ class Application:
             self._demo = await start_demo_server(Path(self._temp.name) / "server")
             credentials = self._demo.credentials
             demo = Profile("Demo", self._demo.url, credentials.email)
-            return await sign_in(demo, credentials.password, remember=False)
+            return await login(demo, credentials.password, DEMO_DEVICE, remember=False)
         profiles = ProfileList().load()
         wanted = self._args.server
         profile = next(
@@ -109,11 +111,7 @@ class Application:
             None,
         )
         if profile is not None:
-            try:
-                session = await resume(profile)
-            except KeyringError as exc:  # no keyring on this machine: sign in by password
-                log.info("cannot read the saved sign-in: %s", exc)
-                session = None
+            session = await resume(profile)
             if session is not None:
                 return session
         return await self._ask_login(profile, wanted)

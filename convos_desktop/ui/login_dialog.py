@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 
-from keyring.errors import KeyringError
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -22,11 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from convos_desktop.core.api import ApiClient, ApiError, AuthError, ServerUnreachableError
+from convos_desktop.core.api import ApiError, AuthError, ServerUnreachableError
 from convos_desktop.core.session import (
     Profile,
     ProfileError,
-    Session,
     login,
     validate_profile,
 )
@@ -35,23 +33,6 @@ from convos_desktop.ui.tasks import TaskRunner, describe_error
 log = logging.getLogger("convos.ui")
 
 DEVICE_NAME = "Convos Desktop"
-
-
-async def sign_in(profile: Profile, password: str, *, remember: bool) -> Session:
-    """Log in; keep the token in the OS keyring only when ``remember`` is set.
-
-    Without "remember me" the keyring is not touched at all, so signing in works on machines
-    without a keyring backend (a headless demo); the token lives only in memory.
-    """
-    if remember:
-        return await login(profile, password, device=DEVICE_NAME)
-    api = ApiClient(profile.server_url)
-    try:
-        me = await api.login(profile.email, password, DEVICE_NAME)
-    except BaseException:
-        await api.aclose()
-        raise
-    return Session(profile, api, me)
 
 
 class LoginDialog(QDialog):
@@ -118,15 +99,7 @@ class LoginDialog(QDialog):
 
     async def _login(self, profile: Profile, password: str, remember: bool) -> None:
         try:
-            session = await sign_in(profile, password, remember=remember)
-        except KeyringError:
-            self.show_error(
-                self.tr(
-                    "Signed in, but this computer has no keyring to remember you in. "
-                    "Untick 'Remember me' and sign in again."
-                )
-            )
-            return
+            session = await login(profile, password, DEVICE_NAME, remember=remember)
         except AuthError:
             self.show_error(self.tr("Wrong e-mail or password."))
             self.password.selectAll()

@@ -3,6 +3,7 @@ sticker rules, live customer messages, finalize/reactivate, Unavailable, drafts.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -178,6 +179,9 @@ async def test_unavailable_disables_actions_and_drafts_survive(
         assert space.composer.edit.toPlainText() == "Bozza per il primo"
         row = window.tickets.row_of(first["ticket_id"])
         assert window.tickets.index(row).data(TicketRole.HAS_DRAFT) is True
+        space.splitter.setSizes([190, 800])  # small: the offscreen screen is small
+        await asyncio.sleep(0.1)  # let the layout settle before reading what will be saved
+        saved_list_width = space.splitter.sizes()[0]
     finally:
         await ui.close()
 
@@ -188,5 +192,7 @@ async def test_unavailable_disables_actions_and_drafts_survive(
         await wait_until(lambda: window.tickets.row_of(first["ticket_id"]) >= 0)
         assert space.select_ticket(first["ticket_id"])
         assert space.composer.edit.toPlainText() == "Bozza per il primo"
+        assert space.splitter.sizes()[0] == saved_list_width
+        assert window.current_target is NavTarget.UNASSIGNED
     finally:
         await ui.close()
