@@ -90,11 +90,14 @@ class ChatHeader(QFrame):
         text.setSpacing(1)
         text.addWidget(self.title)
         text.addWidget(self.subtitle)
-        text.addWidget(self.reason)
-        layout = QHBoxLayout(self)
+        top = QHBoxLayout()
+        top.addLayout(text, 1)
+        top.addLayout(actions)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 10, 16, 10)
-        layout.addLayout(text, 1)
-        layout.addLayout(actions)
+        layout.setSpacing(4)
+        layout.addLayout(top)
+        layout.addWidget(self.reason)
         self._ticket: Ticket | None = None
         self._me_id: int | None = None
         self._blocked_reason = ""

@@ -54,6 +54,8 @@ WORKSPACE_SPLITTER_KEY = "window/workspaceSplitter"
 NAV_KEY = "window/navigation"
 CHOSEN_STATUS_KEY = "presence/chosen"
 RING_WINDOW = dt.timedelta(minutes=2)
+DOCK_WIDTH = 290
+DOCK_MAX_WIDTH = 340
 
 
 class NavigationDelegate(QStyledItemDelegate):
@@ -133,7 +135,9 @@ class MainWindow(QMainWindow):
 
         self.contact_dock = ContactDock(self)
         self.contact_dock.setObjectName("contactDock")
+        self.contact_dock.setMaximumWidth(DOCK_MAX_WIDTH)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.contact_dock)
+        self.resizeDocks([self.contact_dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
         self.tickets = TicketListModel(context.directory, self)
         self.workspace = Workspace(context, self.tickets, self.contact_dock, self)
         self.new_ticket = NewTicketScreen(context, self)

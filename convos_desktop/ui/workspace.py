@@ -145,7 +145,7 @@ class Workspace(QWidget):
         self.splitter.addWidget(list_panel)
         self.splitter.addWidget(self.right)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([340, 800])
+        self.splitter.setSizes([300, 800])
         self.splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -308,7 +308,7 @@ class Workspace(QWidget):
         elif not ticket.is_open:
             reply_reason = self.tr("The ticket is closed: reactivate it to reply.")
         elif blocked:
-            reply_reason = blocked
+            reply_reason = self.tr("Set your status to Online to reply.")
         elif me is None or (ticket.assignee_id != me.id and me.role != "admin"):
             reply_reason = self.tr("Assign the ticket to yourself to reply.")
         else:
