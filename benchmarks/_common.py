@@ -381,7 +381,8 @@ class ServerProcess:
         if self._postgres_url is not None and self._database_name is not None:
             asyncio.run(
                 _postgres_admin(
-                    self._postgres_url, f'DROP DATABASE IF EXISTS "{self._database_name}"'
+                    self._postgres_url,
+                    f'DROP DATABASE IF EXISTS "{self._database_name}" WITH (FORCE)',
                 )
             )
             self._database_name = None

@@ -2,13 +2,15 @@
 
 The sizes are tiny, so targets may be missed here; what must hold is that the benchmark runs
 end to end against a real server process and that nothing was lost on the way (no failed
-request, no missed event delivery).
+request, no missed event delivery). The PostgreSQL variant uses the server ``./run test``
+starts (``CONVOS_TEST_PG_URL``); each benchmark makes and drops its own database there.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 import time
@@ -19,6 +21,7 @@ import pytest
 from benchmarks.__main__ import BENCHMARKS
 
 SMOKE_LIMIT_S = 30.0
+PG_ENV = "CONVOS_TEST_PG_URL"
 # Figures that measure correctness rather than speed: zero even at smoke size.
 MUST_BE_ZERO = {
     "GET /health failed requests",
@@ -29,13 +32,29 @@ MUST_BE_ZERO = {
 }
 
 
+def database_arguments(backend: str) -> list[str]:
+    """No option for SQLite; ``--database-url`` of the test PostgreSQL server otherwise."""
+    if backend == "sqlite":
+        return []
+    url = os.environ.get(PG_ENV)
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{PG_ENV} is not set on CI: the PostgreSQL smoke runs cannot run")
+        pytest.skip(f"{PG_ENV} not set")
+    return ["--database-url", url]
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    "backend", [pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 @pytest.mark.parametrize("module", BENCHMARKS)
-def test_benchmark_smoke_run_reports_figures(module: str, tmp_path: Path) -> None:
+def test_benchmark_smoke_run_reports_figures(module: str, backend: str, tmp_path: Path) -> None:
     output = tmp_path / "report.jsonl"
     started = time.monotonic()
+    command = [sys.executable, "-m", module, "--smoke", "--json", str(output)]
     completed = subprocess.run(
-        [sys.executable, "-m", module, "--smoke", "--json", str(output)],
+        [*command, *database_arguments(backend)],
         capture_output=True,
         text=True,
         timeout=90,
@@ -47,6 +66,9 @@ def test_benchmark_smoke_run_reports_figures(module: str, tmp_path: Path) -> Non
     (line,) = output.read_text().splitlines()
     report = json.loads(line)
     assert report["benchmark"] == module.rsplit(".", 1)[1]
+    assert report["context"]["database"].startswith(
+        "SQLite" if backend == "sqlite" else "PostgreSQL"
+    )
     figures = {figure["name"]: figure for figure in report["figures"]}
     assert any(figure["target"] is not None for figure in figures.values())
     for name, figure in figures.items():
