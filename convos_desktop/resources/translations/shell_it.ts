@@ -301,6 +301,10 @@
 <context>
     <name>Workspace</name>
     <message>
+        <source>Set your status to Online to reply.</source>
+        <translation>Imposta il tuo stato su Online per rispondere.</translation>
+    </message>
+    <message>
         <source>No open tickets here.</source>
         <translation>Nessun ticket aperto qui.</translation>
     </message>
