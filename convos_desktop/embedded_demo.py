@@ -4,6 +4,10 @@
 asyncio (the GUI thread never blocks), waits for its first stdout line
 (``Convos demo listening on http://HOST:PORT``), reads the credentials banner that follows and
 keeps both pipes drained for the life of the process so they never fill. No widgets here.
+
+The server never outlives the app: it runs with ``--exit-on-stdin-eof`` and its stdin is a
+pipe this process keeps open until :meth:`DemoServer.stop`. When the app ends in any way
+(quit, crash, SIGKILL) the OS closes the pipe and the server shuts itself down.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ log = logging.getLogger("convos.demo")
 START_TIMEOUT_SECONDS = 30.0
 BANNER_TIMEOUT_SECONDS = 5.0
 STOP_TIMEOUT_SECONDS = 10.0
+EOF_GRACE_SECONDS = 3.0
 STDERR_TAIL_LINES = 20
 
 URL_LINE = re.compile(r"^Convos demo listening on (https?://\S+)\s*$")
@@ -76,6 +81,11 @@ class DemoServer:
         self._owned_dir = owned_dir
 
     @property
+    def pid(self) -> int:
+        """The server process's id."""
+        return self._process.pid
+
+    @property
     def running(self) -> bool:
         """Whether the child process is still alive."""
         return self._process.returncode is None
@@ -92,6 +102,11 @@ class DemoServer:
 
 
 async def _terminate(process: asyncio.subprocess.Process) -> None:
+    """Close the server's stdin (it shuts down), then SIGTERM, then SIGKILL if it lingers."""
+    if process.stdin is not None and not process.stdin.is_closing():
+        process.stdin.close()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(process.wait(), EOF_GRACE_SECONDS)
     if process.returncode is None:
         with contextlib.suppress(ProcessLookupError):
             process.terminate()
@@ -136,6 +151,7 @@ def demo_command(data_dir: Path) -> list[str]:
         "0",
         "--data-dir",
         str(data_dir),
+        "--exit-on-stdin-eof",
     ]
 
 
@@ -154,7 +170,7 @@ async def start_demo_server(
     log.info("starting the demo server: %s", " ".join(command))
     process = await asyncio.create_subprocess_exec(
         *command,
-        stdin=asyncio.subprocess.DEVNULL,
+        stdin=asyncio.subprocess.PIPE,  # kept open until stop(): see the docstring
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         env=dict(os.environ, PYTHONUNBUFFERED="1"),

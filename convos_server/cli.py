@@ -126,6 +126,11 @@ def add_demo_command(commands: argparse._SubParsersAction[argparse.ArgumentParse
     parser.add_argument("--data-dir", type=Path, help="default: a new temporary folder")
     parser.add_argument("--speed", type=float, default=1.0, help="simulator speed factor")
     parser.add_argument("--no-simulator", action="store_true", help="no simulated customers")
+    parser.add_argument(
+        "--exit-on-stdin-eof",
+        action="store_true",
+        help="shut down when stdin is closed (a parent process holding the pipe went away)",
+    )
 
     def run(args: argparse.Namespace) -> None:
         # Imported here: the demo runner itself imports this module (bind_socket).
@@ -134,7 +139,12 @@ def add_demo_command(commands: argparse._SubParsersAction[argparse.ArgumentParse
         if args.speed <= 0:
             sys.exit("demo: --speed must be positive")
         options = DemoOptions(
-            args.host, args.port, args.data_dir, args.speed, simulator=not args.no_simulator
+            args.host,
+            args.port,
+            args.data_dir,
+            args.speed,
+            simulator=not args.no_simulator,
+            exit_on_stdin_eof=args.exit_on_stdin_eof,
         )
         try:
             asyncio.run(run_demo(options))

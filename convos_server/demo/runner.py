@@ -3,7 +3,9 @@
 The first stdout line is ``Convos demo listening on http://HOST:PORT`` (flushed): the desktop
 client starts ``python -m convos_server demo --port 0 --data-dir X`` and reads it. The
 credentials follow. The simulator runs inside the app's lifespan, so it stops before the
-database is closed.
+database is closed. With ``exit_on_stdin_eof`` the server shuts down when its stdin reaches
+end of file: a parent that holds the write end of a pipe (the desktop app) takes the server
+down with it however it ends, even when killed, on every OS.
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ import contextlib
 import datetime as dt
 import logging
 import shutil
+import sys
 import tempfile
+import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import uvicorn
 from fastapi import FastAPI
@@ -51,6 +56,7 @@ class DemoOptions:
     speed: float = 1.0
     simulator: bool = True
     seed: int = 7
+    exit_on_stdin_eof: bool = False
 
 
 def prepare_data_dir(data_dir: Path) -> None:
@@ -109,6 +115,32 @@ def with_simulator(app: FastAPI, make_simulator: Callable[[FastAPI], CustomerSim
     app.router.lifespan_context = lifespan
 
 
+def exit_on_eof(stream: BinaryIO, server: uvicorn.Server) -> threading.Thread:
+    """Ask ``server`` to shut down once ``stream`` reaches end of file (or fails).
+
+    A daemon thread blocks on the reads: portable (a pipe cannot be polled by asyncio on
+    Windows) and never in the way of the event loop. Whatever the parent writes is ignored.
+    """
+    loop = asyncio.get_running_loop()
+
+    def request_exit() -> None:
+        server.should_exit = True
+
+    def watch() -> None:
+        try:
+            while stream.read(4096):
+                pass
+        except (OSError, ValueError) as exc:
+            log.info("stdin unreadable (%s): shutting down", exc)
+        else:
+            log.info("stdin closed: the parent went away, shutting down")
+        loop.call_soon_threadsafe(request_exit)
+
+    thread = threading.Thread(target=watch, name="convos-stdin-eof", daemon=True)
+    thread.start()
+    return thread
+
+
 async def serve_demo(options: DemoOptions, data_dir: Path) -> None:
     """Seed ``data_dir``, print the banner and serve until interrupted."""
     prepare_data_dir(data_dir)
@@ -131,7 +163,10 @@ async def serve_demo(options: DemoOptions, data_dir: Path) -> None:
             ),
         )
     config = uvicorn.Config(app, log_level="info", access_log=False, timeout_graceful_shutdown=3)
-    await uvicorn.Server(config).serve(sockets=[sock])
+    server = uvicorn.Server(config)
+    if options.exit_on_stdin_eof:
+        exit_on_eof(sys.stdin.buffer, server)
+    await server.serve(sockets=[sock])
 
 
 async def run_demo(options: DemoOptions) -> None:
