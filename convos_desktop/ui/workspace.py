@@ -38,7 +38,7 @@ from convos_desktop.core.types import (
 from convos_desktop.models.thread import HistoryPage, ThreadModel
 from convos_desktop.models.ticket_list import TicketListModel, TicketRole
 from convos_desktop.ui.attachments import PendingAttachment
-from convos_desktop.ui.chat_header import ChatHeader, TicketAction
+from convos_desktop.ui.chat_header import ChatHeader
 from convos_desktop.ui.chat_view import ChatView
 from convos_desktop.ui.composer import Composer
 from convos_desktop.ui.contact_dock import ContactDock
@@ -46,6 +46,7 @@ from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.emoji_picker import EmojiPicker
 from convos_desktop.ui.message_delegate import MessageDelegate
 from convos_desktop.ui.tasks import TaskRunner
+from convos_desktop.ui.ticket_actions import WORKING_STATUSES, TicketAction
 from convos_desktop.ui.ticket_delegate import TicketDelegate
 
 log = logging.getLogger("convos.ui")
@@ -272,16 +273,16 @@ class Workspace(QWidget):
     def _refresh_header(self) -> None:
         ticket = self._ticket
         directory = self._context.directory
+        me = directory.me
         if ticket is None:
-            self.header.set_ticket(None, "", "", directory.me_id)
+            self.header.set_ticket(None, "", "", me)
             return
         contact = directory.contact_name(ticket.contact_id)
-        assignee = directory.agent_name(ticket.assignee_id) or self.tr("Unassigned")
+        assignee_name = directory.agent_name(ticket.assignee_id)
         state = self.tr("Open") if ticket.is_open else self.tr("Closed")
         details = f"{directory.inbox_name(ticket.inbox_id)}  ·  #{ticket.id}  ·  {state}  ·  "
-        details += assignee
-        self.header.set_ticket(ticket, contact, details, directory.me_id)
-        me = directory.me
+        details += assignee_name or self.tr("Unassigned")
+        self.header.set_ticket(ticket, contact, details, me, assignee_name)
         self.composer.set_placeholder_values(contact_name=contact, agent_name=me.name if me else "")
 
     # --- permissions ------------------------------------------------------------------------
@@ -291,23 +292,15 @@ class Workspace(QWidget):
         self._refresh_permissions()
 
     def _refresh_permissions(self) -> None:
-        online = self._effective in (Status.ONLINE, Status.BUSY)
-        blocked = (
-            ""
-            if online
-            else self.tr(
-                "You are Unavailable: set your status to Online to assign, reply, "
-                "finalize or reactivate."
-            )
-        )
-        self.header.set_blocked_reason(blocked)
+        online = self._effective in WORKING_STATUSES
+        self.header.set_status(self._effective)
         ticket = self._ticket
         me = self._context.directory.me
         if ticket is None:
             reply_reason = self.tr("Select a ticket first.")
         elif not ticket.is_open:
             reply_reason = self.tr("The ticket is closed: reactivate it to reply.")
-        elif blocked:
+        elif not online:
             reply_reason = self.tr("Set your status to Online to reply.")
         elif me is None or (ticket.assignee_id != me.id and me.role != "admin"):
             reply_reason = self.tr("Assign the ticket to yourself to reply.")
@@ -318,22 +311,27 @@ class Workspace(QWidget):
 
     # --- ticket actions ---------------------------------------------------------------------
 
-    def _on_action(self, action: str) -> None:
+    def _on_action(self, action: str, force: bool) -> None:
         ticket = self._ticket
         if ticket is None:
             return
         self.header.show_error("")
-        self._tasks.run(self._run_action(action, ticket.id), on_error=self.header.show_error)
+        self._tasks.run(
+            self._run_action(TicketAction(action), ticket.id, force),
+            on_error=self.header.show_error,
+        )
 
-    async def _run_action(self, action: str, ticket_id: int) -> None:
+    async def _run_action(self, action: TicketAction, ticket_id: int, force: bool) -> None:
+        """One ticket action; ``force`` only for an admin's take-over (assign)."""
         api = self._context.api
-        calls = {
-            TicketAction.ASSIGN: api.assign,
-            TicketAction.UNASSIGN: api.unassign,
-            TicketAction.CLOSE: api.close_ticket,
-            TicketAction.REOPEN: api.reopen_ticket,
-        }
-        await calls[action](ticket_id)
+        if action is TicketAction.ASSIGN:
+            await api.assign(ticket_id, force=force)
+        elif action is TicketAction.UNASSIGN:
+            await api.unassign(ticket_id)
+        elif action is TicketAction.CLOSE:
+            await api.close_ticket(ticket_id)
+        else:
+            await api.reopen_ticket(ticket_id)
 
     # --- sending ----------------------------------------------------------------------------
 

@@ -14,9 +14,9 @@ from convos_desktop.core.types import Direction, Status
 from convos_desktop.models.navigation import NavRole, NavTarget
 from convos_desktop.models.ticket_list import TicketRole
 from convos_desktop.ui.attachments import PendingAttachment
-from convos_desktop.ui.chat_header import TicketAction
+from convos_desktop.ui.ticket_actions import TicketAction
 from tests.desktop.ui.conftest import RunningUi, open_ui
-from tests.e2e.conftest import Workspace, wait_until
+from tests.e2e.conftest import Workspace, take_ticket, wait_until
 
 pytestmark = [
     pytest.mark.e2e,
@@ -194,5 +194,34 @@ async def test_unavailable_disables_actions_and_drafts_survive(
         assert space.composer.edit.toPlainText() == "Bozza per il primo"
         assert space.splitter.sizes()[0] == saved_list_width
         assert window.current_target is NavTarget.UNASSIGNED
+    finally:
+        await ui.close()
+
+
+async def test_an_admin_takes_over_a_ticket_an_agent_holds(workspace: Workspace, tmp_path) -> None:
+    sent = await workspace.customer_says("Mi serve aiuto", handoff=True)
+    ticket_id = sent["ticket_id"]
+    agent_api = await workspace.agent_api()
+    await take_ticket(agent_api, ticket_id)
+    await agent_api.aclose()
+    assert workspace.admin.token is not None
+    ui = await open_ui(tmp_path, workspace.server.url, workspace.admin.token)
+    window, space = ui.window, ui.window.workspace
+    try:
+        window.navigate(NavTarget.ALL)
+        await wait_until(lambda: window.tickets.row_of(ticket_id) >= 0, what="ticket in All")
+        assert space.select_ticket(ticket_id)
+        take_over = space.header.buttons[TicketAction.ASSIGN]
+        await wait_until(take_over.isEnabled, what="take-over offered")
+        assert "Take the ticket over from Anna" in take_over.toolTip()
+        take_over.click()
+        admin_id = ui.context.directory.me_id
+        await wait_until(
+            lambda: (
+                space.current_ticket is not None and space.current_ticket.assignee_id == admin_id
+            ),
+            what="assigned to the admin",
+        )
+        assert (await workspace.admin.ticket(ticket_id)).ticket.assignee_id == admin_id
     finally:
         await ui.close()

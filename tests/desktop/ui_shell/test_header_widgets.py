@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -9,12 +10,16 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 
-from convos_desktop.core.types import ConnectionState, Status, Ticket
-from convos_desktop.ui.chat_header import ChatHeader, TicketAction
+from convos_desktop.core.types import Agent, ConnectionState, Status, Ticket
+from convos_desktop.ui.chat_header import ChatHeader
 from convos_desktop.ui.header_bar import HeaderBar
+from convos_desktop.ui.ticket_actions import TicketAction
 
 OPENED = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 ME_ID = 1
+ME = Agent(ME_ID, "Anna Rossi", "anna@convos.test", "agent", (1,), Status.ONLINE, Status.ONLINE)
+ADMIN = dataclasses.replace(ME, role="admin")
+OTHER_ID = 2
 LONG_NAME = "Maria Antonietta Bartolomei-Castiglioni della Gherardesca di Montalcino"
 
 
@@ -75,26 +80,49 @@ def test_connection_states_are_named(header, state, text):
 def chat_header(qtbot) -> ChatHeader:
     widget = ChatHeader()
     qtbot.addWidget(widget)
+    widget.set_status(Status.ONLINE)
     widget.resize(900, widget.sizeHint().height())
     widget.show()
     return widget
 
 
 def test_actions_follow_the_ticket_and_emit(qtbot, chat_header, shoot):
-    chat_header.set_ticket(ticket(), LONG_NAME, "WhatsApp · Unassigned", ME_ID)
+    chat_header.set_ticket(ticket(), LONG_NAME, "WhatsApp · Unassigned", ME)
     assert set(chat_header.visible_actions()) == {TicketAction.ASSIGN, TicketAction.CLOSE}
     with qtbot.waitSignal(chat_header.actionRequested) as requested:
         chat_header.buttons[TicketAction.ASSIGN].click()
-    assert requested.args == [TicketAction.ASSIGN]
-    chat_header.set_ticket(ticket(assignee_id=ME_ID), LONG_NAME, "WhatsApp · Mine", ME_ID)
+    assert requested.args == [TicketAction.ASSIGN, False]
+    chat_header.set_ticket(ticket(assignee_id=ME_ID), LONG_NAME, "WhatsApp · Mine", ME)
     assert set(chat_header.visible_actions()) == {TicketAction.UNASSIGN, TicketAction.CLOSE}
-    chat_header.set_ticket(ticket("closed", ME_ID), LONG_NAME, "WhatsApp · Closed", ME_ID)
+    chat_header.set_ticket(ticket("closed", ME_ID), LONG_NAME, "WhatsApp · Closed", ME)
     assert chat_header.visible_actions() == [TicketAction.REOPEN]
     shoot(chat_header, "chat_header_closed")
 
 
+def test_someone_elses_ticket_is_explained_to_an_agent(qtbot, chat_header):
+    chat_header.set_ticket(ticket(assignee_id=OTHER_ID), "Anna", "WhatsApp", ME, "Marco")
+    shown = chat_header.visible_actions()
+    assert set(shown) == {TicketAction.ASSIGN, TicketAction.UNASSIGN, TicketAction.CLOSE}
+    assert not any(chat_header.buttons[action].isEnabled() for action in shown)
+    assert "Marco" in chat_header.buttons[TicketAction.ASSIGN].toolTip()
+    assert "only an admin" in chat_header.reason.text()
+    with qtbot.assertNotEmitted(chat_header.actionRequested):
+        chat_header.buttons[TicketAction.ASSIGN].click()
+
+
+def test_an_admin_takes_over_with_force(qtbot, chat_header):
+    chat_header.set_ticket(ticket(assignee_id=OTHER_ID), "Anna", "WhatsApp", ADMIN, "Marco")
+    button = chat_header.buttons[TicketAction.ASSIGN]
+    assert button.isEnabled()
+    assert "Take the ticket over from Marco" in button.toolTip()
+    assert not chat_header.reason.isVisibleTo(chat_header)
+    with qtbot.waitSignal(chat_header.actionRequested) as requested:
+        button.click()
+    assert requested.args == [TicketAction.ASSIGN, True]
+
+
 def test_shortcuts_trigger_and_are_shown_in_tooltips(qtbot, chat_header):
-    chat_header.set_ticket(ticket(assignee_id=ME_ID), "Anna", "WhatsApp", ME_ID)
+    chat_header.set_ticket(ticket(assignee_id=ME_ID), "Anna", "WhatsApp", ME)
     chat_header.activateWindow()
     chat_header.buttons[TicketAction.CLOSE].setFocus()
     assert "Ctrl+Shift+F" in chat_header.buttons[TicketAction.CLOSE].toolTip()
@@ -104,16 +132,28 @@ def test_shortcuts_trigger_and_are_shown_in_tooltips(qtbot, chat_header):
             Qt.Key.Key_F,
             Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
         )
-    assert requested.args == [TicketAction.CLOSE]
+    assert requested.args == [TicketAction.CLOSE, False]
 
 
 def test_unavailable_disables_with_the_reason_visible(chat_header, shoot):
-    reason = "You are Unavailable: set your status to Online to act on tickets."
-    chat_header.set_ticket(ticket(), LONG_NAME, "WhatsApp · Unassigned", ME_ID)
-    chat_header.set_blocked_reason(reason)
+    chat_header.set_ticket(ticket(), LONG_NAME, "WhatsApp · Unassigned", ME)
+    chat_header.set_status(Status.UNAVAILABLE)
+    assert chat_header.visible_actions()
     for action in chat_header.visible_actions():
         assert not chat_header.buttons[action].isEnabled()
-        assert chat_header.buttons[action].toolTip() == reason
-    assert chat_header.reason.text() == reason
+        assert "Unavailable" in chat_header.buttons[action].toolTip()
+    assert "Unavailable" in chat_header.reason.text()
     assert chat_header.reason.isVisibleTo(chat_header)
     shoot(chat_header, "chat_header_unavailable")
+
+
+def test_long_names_are_elided_with_the_full_text_in_a_tooltip(chat_header):
+    details = "WhatsApp  ·  #7  ·  Open  ·  " + LONG_NAME
+    chat_header.set_ticket(ticket(), LONG_NAME, details, ME)
+    chat_header.resize(500, chat_header.sizeHint().height())
+    assert chat_header.title.is_elided()
+    assert chat_header.title.toolTip() == LONG_NAME
+    assert chat_header.subtitle.toolTip() == details
+    assert chat_header.title.width() <= chat_header.width()
+    chat_header.set_ticket(ticket(), "Anna", "WhatsApp", ME)
+    assert chat_header.title.toolTip() == ""
