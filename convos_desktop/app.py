@@ -3,6 +3,10 @@
 ``convos-desktop`` signs in with the saved profile (or shows the login dialog);
 ``convos-desktop --demo`` starts the embedded demo server on a free loopback port, signs in
 as its demo agent and opens the workspace; ``--server URL`` pre-fills the login.
+
+Quitting (the tray's Quit, closing the window without a tray, SIGINT or SIGTERM) always goes
+the same way: drafts flushed, ``unavailable`` reported when the server answers, the core
+stopped, the demo server stopped.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import qasync
 from PySide6.QtCore import QSettings
@@ -34,6 +39,7 @@ from convos_desktop.core.sync import Sync
 from convos_desktop.core.types import Screen
 from convos_desktop.embedded_demo import DemoServer, start_demo_server
 from convos_desktop.models.directory import Directory
+from convos_desktop.platform.quit_signals import QuitSignals
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.i18n import install_translators
 from convos_desktop.ui.login_dialog import LoginDialog
@@ -78,13 +84,32 @@ class Application:
         self._language = language
         self._demo: DemoServer | None = None
         self._temp: tempfile.TemporaryDirectory[str] | None = None
+        self._task: asyncio.Task[Any] | None = None
+        self._quit_requested = False
         self.window: MainWindow | None = None
 
     async def run(self) -> int:
+        self._task = asyncio.current_task()
         try:
             return await self._run()
+        except asyncio.CancelledError:
+            if not self._quit_requested or self._task is None:
+                raise
+            self._task.uncancel()
+            log.info("quit before the workspace opened")
+            return 0
         finally:
             await self._stop_demo()
+
+    def request_quit(self) -> None:
+        """Quit for real (a signal, the tray's Quit): through the window when there is one."""
+        if self._quit_requested:
+            return
+        self._quit_requested = True
+        if self.window is not None:
+            self.window.quit()
+        elif self._task is not None:
+            self._task.cancel()
 
     async def _run(self) -> int:
         try:
@@ -154,6 +179,7 @@ class Application:
                 closed.set_result(None)
 
         window.closed.connect(on_closed)
+        log.info("workspace open on %s", session.profile.server_url)
         await closed
         await shut_down(context, window)
         await session.close()
@@ -194,7 +220,7 @@ def open_window(context: ClientContext, language: str) -> MainWindow:
     """Show the main window over the cache, then connect: stream, outbox, presence."""
     window = MainWindow(context)
     window.workspace.composer.set_language(language)
-    context.sync.auth_failed.connect(window.close)
+    context.sync.auth_failed.connect(window.quit)
     window.show()
     context.sync.start()
     context.outbox.start()
@@ -209,6 +235,7 @@ async def shut_down(context: ClientContext, window: MainWindow) -> None:
     try:
         async with asyncio.timeout(2):
             await context.api.put_presence(context.presence.machine.inputs.chosen, Screen.OTHER)
+        log.info("reported leaving (unavailable)")
     except Exception as exc:  # best effort: the server's TTL covers a failure
         log.info("could not report leaving: %s", exc)
     await context.drafts.flush()
@@ -233,6 +260,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     application = Application(args, QSettings(), language)
-    with loop:
-        code: int = loop.run_until_complete(application.run())
+    quit_signals = QuitSignals()
+    quit_signals.received.connect(lambda _number: application.request_quit())
+    try:
+        with loop:
+            code: int = loop.run_until_complete(application.run())
+    finally:
+        quit_signals.close()
     return code

@@ -208,6 +208,7 @@ class MainWindow(QMainWindow):
         self.nav_view.selectionModel().currentChanged.connect(self._on_navigated)
 
         self._current_target = NavTarget.MINE
+        self._quitting = False
         self._rung: set[int] = set()
         self._restore_state()
         self._on_directory(DirectoryChanged(frozenset({"agents", "inboxes", "canned"})))
@@ -343,6 +344,11 @@ class MainWindow(QMainWindow):
                 WindowState.MINIMIZED if minimized else WindowState.VISIBLE
             )
         super().changeEvent(event)
+
+    def quit(self) -> None:
+        """Close for real (never to the tray): ``closed`` follows."""
+        self._quitting = True
+        self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()

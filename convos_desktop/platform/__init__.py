@@ -1,0 +1,1 @@
+"""Operating-system edges of the desktop app: quit signals, sleep/resume and lock/unlock."""
