@@ -22,7 +22,7 @@ from typing import Any
 
 import qasync
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from convos_desktop.core.drafts import Drafts
 from convos_desktop.core.outbox import Outbox
@@ -46,6 +46,7 @@ from convos_desktop.ui.login_dialog import LoginDialog
 from convos_desktop.ui.main_window import MainWindow
 from convos_desktop.ui.theme import apply_theme
 from convos_desktop.ui.thumbnails import ThumbnailCache
+from convos_desktop.ui.tray import Tray
 
 log = logging.getLogger("convos.app")
 
@@ -217,8 +218,13 @@ def build_context(session: Session, cache: Path, settings: QSettings) -> ClientC
 
 
 def open_window(context: ClientContext, language: str) -> MainWindow:
-    """Show the main window over the cache, then connect: stream, outbox, presence."""
+    """Show the main window over the cache (with a tray icon when the system has a tray),
+    then connect: stream, outbox, presence."""
     window = MainWindow(context)
+    if QSystemTrayIcon.isSystemTrayAvailable():
+        window.attach_tray(Tray(QSystemTrayIcon(window), window))
+    else:
+        log.info("no system tray: closing the window quits")
     window.workspace.composer.set_language(language)
     context.sync.auth_failed.connect(window.quit)
     window.show()

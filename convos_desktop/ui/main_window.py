@@ -3,6 +3,11 @@
 Wiring of presence: the chosen status goes to ``core.presence``; moving between the
 conversation screens and any other screen is reported as the screen change; minimising is
 not closing. Geometry, splitter and dock state are restored from QSettings.
+
+With a tray (:meth:`MainWindow.attach_tray`) closing the window hides it to the tray and tells
+presence (the 2-minute grace starts; showing it again ends it); the first time, a tray
+message says Convos keeps running. Without a tray closing quits. :meth:`MainWindow.quit`
+always quits; ``closed`` is emitted only then.
 """
 
 from __future__ import annotations
@@ -10,8 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QFont, QPainter
+from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QFont, QPainter, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QMainWindow,
@@ -43,6 +48,7 @@ from convos_desktop.ui.header_bar import HeaderBar
 from convos_desktop.ui.new_ticket import NewTicketScreen
 from convos_desktop.ui.placeholder_screen import PlaceholderScreen
 from convos_desktop.ui.theme import ACCENT
+from convos_desktop.ui.tray import Tray
 from convos_desktop.ui.workspace import Workspace
 
 log = logging.getLogger("convos.ui")
@@ -56,6 +62,7 @@ CHOSEN_STATUS_KEY = "presence/chosen"
 RING_WINDOW = dt.timedelta(minutes=2)
 DOCK_WIDTH = 290
 DOCK_MAX_WIDTH = 340
+UNREAD_REFRESH_MS = 300
 
 
 class NavigationDelegate(QStyledItemDelegate):
@@ -209,6 +216,12 @@ class MainWindow(QMainWindow):
 
         self._current_target = NavTarget.MINE
         self._quitting = False
+        self._tray: Tray | None = None
+        self._told_keeps_running = False
+        self._unread_timer = QTimer(self)
+        self._unread_timer.setSingleShot(True)
+        self._unread_timer.setInterval(UNREAD_REFRESH_MS)
+        self._unread_timer.timeout.connect(self._refresh_unread)
         self._rung: set[int] = set()
         self._restore_state()
         self._on_directory(DirectoryChanged(frozenset({"agents", "inboxes", "canned"})))
@@ -282,6 +295,12 @@ class MainWindow(QMainWindow):
     def _on_status_chosen(self, status: Status) -> None:
         self._context.settings.setValue(CHOSEN_STATUS_KEY, status.value)
         self._context.presence.choose(status)
+        if self._tray is not None:
+            self._tray.set_chosen(status)
+
+    def _on_tray_status(self, status: Status) -> None:
+        self.header.set_chosen(status)
+        self._on_status_chosen(status)
 
     def _on_effective(self, status: Status) -> None:
         self.header.set_effective(status)
@@ -299,6 +318,43 @@ class MainWindow(QMainWindow):
             ring = ring or ticket.opened_at >= fresh_since
         if ring and self.header.sound_enabled:
             QApplication.beep()
+
+    # --- tray ---------------------------------------------------------------------------------
+
+    @property
+    def tray(self) -> Tray | None:
+        """The tray icon, when the system has a tray."""
+        return self._tray
+
+    def attach_tray(self, tray: Tray) -> None:
+        """Show ``tray``; from now on closing hides to it, and its badge counts unread."""
+        self._tray = tray
+        tray.openRequested.connect(self.bring_back)
+        tray.quitRequested.connect(self.quit)
+        tray.statusChosen.connect(self._on_tray_status)
+        tray.set_chosen(self.header.chosen_status())
+        sync = self._context.sync
+        sync.tickets_changed.connect(self._schedule_unread)
+        sync.messages_changed.connect(self._schedule_unread)
+        self.tickets.dataChanged.connect(self._schedule_unread)
+        self._refresh_unread()
+        tray.show()
+
+    def bring_back(self) -> None:
+        """Show the window again (from the tray or minimised) and give it the focus."""
+        if self.isMinimized():
+            self.showNormal()
+        else:
+            self.show()
+        self.raise_()
+        self.activateWindow()
+
+    def _schedule_unread(self, *_args: object) -> None:
+        self._unread_timer.start()
+
+    def _refresh_unread(self) -> None:
+        if self._tray is not None:
+            self._tray.set_unread(len(self._context.store.unread_conversation_ids()))
 
     # --- window state -------------------------------------------------------------------------
 
@@ -350,7 +406,28 @@ class MainWindow(QMainWindow):
         self._quitting = True
         self.close()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        if self._context.presence.machine.inputs.window is WindowState.CLOSED_TO_TRAY:
+            self._context.presence.set_window(WindowState.VISIBLE)
+        super().showEvent(event)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
+        if self._tray is not None and not self._quitting:
+            event.ignore()
+            self.hide()
+            self._context.presence.set_window(WindowState.CLOSED_TO_TRAY)
+            if not self._told_keeps_running:
+                self._told_keeps_running = True
+                self._tray.show_message(
+                    self.tr("Convos keeps running"),
+                    self.tr(
+                        "Convos is still running in the tray. After 2 minutes with the window "
+                        "closed you are shown as Unavailable. Use Quit in the tray menu to exit."
+                    ),
+                )
+            return
         super().closeEvent(event)
+        if self._tray is not None:
+            self._tray.hide()
         self.closed.emit()

@@ -1,0 +1,135 @@
+"""The system tray icon: unread badge, menu (Open Convos, Status, Quit) and tray messages.
+
+The window decides what closing means (see ``MainWindow.attach_tray``); this module only
+shows the icon and reports the agent's choices as signals. The icon is drawn (no image
+files): the app's blue tile with a "C", and a red badge with the number of conversations
+with unread customer messages. The :class:`QSystemTrayIcon` is passed in so tests can use
+one that records instead of talking to a tray host (the offscreen platform has none).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, QRect, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from convos_desktop.core.types import Status
+from convos_desktop.ui.header_bar import dot_icon
+from convos_desktop.ui.theme import ACCENT, STATUS_COLORS
+
+log = logging.getLogger("convos.tray")
+
+ICON_SIZE = 64
+BADGE_COLOR = QColor("#d93025")
+BADGE_MAX = 99
+
+
+def badge_text(count: int) -> str:
+    """What the badge says: nothing for 0, the number, ``99+`` past 99."""
+    if count <= 0:
+        return ""
+    return f"{BADGE_MAX}+" if count > BADGE_MAX else str(count)
+
+
+def tray_icon_image(count: int, size: int = ICON_SIZE) -> QPixmap:
+    """The app tile with the unread badge (none for 0) drawn in its top-right corner."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(ACCENT)
+    painter.drawRoundedRect(2, 2, size - 4, size - 4, size / 5, size / 5)
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(int(size * 0.6))
+    painter.setFont(font)
+    painter.setPen(Qt.GlobalColor.white)
+    painter.drawText(QRect(0, 0, size, size), Qt.AlignmentFlag.AlignCenter, "C")
+    text = badge_text(count)
+    if text:
+        badge = QRect(size // 2 - 4, 0, size // 2 + 4, int(size * 0.5))
+        painter.setBrush(BADGE_COLOR)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.drawRoundedRect(badge, badge.height() / 2, badge.height() / 2)
+        font.setPixelSize(int(badge.height() * (0.7 if len(text) == 1 else 0.55)))
+        painter.setFont(font)
+        painter.setPen(Qt.GlobalColor.white)
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
+    painter.end()
+    return pixmap
+
+
+class Tray(QObject):
+    """The tray icon and its menu; emits what the agent picks.
+
+    ``openRequested``: show the window (menu entry or a click on the icon);
+    ``statusChosen(Status)``; ``quitRequested``: quit for real.
+    """
+
+    openRequested = Signal()  # noqa: N815
+    statusChosen = Signal(object)  # noqa: N815
+    quitRequested = Signal()  # noqa: N815
+
+    def __init__(self, icon: QSystemTrayIcon, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.icon = icon
+        self.unread = 0
+        self.menu = QMenu()
+        self.open_action = self.menu.addAction(self.tr("Open Convos"))
+        self.open_action.triggered.connect(self.openRequested)
+        self.status_menu = self.menu.addMenu(self.tr("Status"))
+        self._status_group = QActionGroup(self)
+        self.status_actions: dict[Status, QAction] = {}
+        labels = {
+            Status.ONLINE: self.tr("Online"),
+            Status.BUSY: self.tr("Busy"),
+            Status.UNAVAILABLE: self.tr("Unavailable"),
+        }
+        for status, label in labels.items():
+            action = self.status_menu.addAction(dot_icon(STATUS_COLORS[status]), label)
+            action.setCheckable(True)
+            action.triggered.connect(lambda _checked=False, s=status: self.statusChosen.emit(s))
+            self._status_group.addAction(action)
+            self.status_actions[status] = action
+        self.menu.addSeparator()
+        self.quit_action = self.menu.addAction(self.tr("Quit"))
+        self.quit_action.triggered.connect(self.quitRequested)
+        icon.setContextMenu(self.menu)
+        icon.activated.connect(self._on_activated)
+        self.set_unread(0)
+
+    def show(self) -> None:
+        """Put the icon in the tray."""
+        self.icon.show()
+
+    def hide(self) -> None:
+        """Take the icon out of the tray (at quit)."""
+        self.icon.hide()
+
+    def set_unread(self, count: int) -> None:
+        """Redraw the badge and the tooltip for ``count`` unread conversations."""
+        self.unread = max(0, count)
+        self.icon.setIcon(QIcon(tray_icon_image(self.unread)))
+        if self.unread:
+            tip = self.tr("Convos: %n conversation(s) with unread messages", "", self.unread)
+        else:
+            tip = self.tr("Convos")
+        self.icon.setToolTip(tip)
+
+    def set_chosen(self, status: Status) -> None:
+        """Tick the agent's chosen status in the Status submenu."""
+        self.status_actions[status].setChecked(True)
+
+    def show_message(self, title: str, text: str) -> None:
+        """A tray notification balloon."""
+        self.icon.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 5000)
+
+    def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (
+            QSystemTrayIcon.ActivationReason.Trigger,
+            QSystemTrayIcon.ActivationReason.DoubleClick,
+        ):
+            self.openRequested.emit()
