@@ -16,7 +16,6 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractListModel,
     QCoreApplication,
-    QLocale,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -49,6 +48,7 @@ from convos_desktop.core.media import (
 )
 from convos_desktop.core.types import FileInfo
 from convos_desktop.models.records import RecordListModel
+from convos_desktop.ui.formatting import format_size
 
 log = logging.getLogger("convos.ui.attachments")
 
@@ -98,11 +98,6 @@ def inspect_local_file(path: Path) -> tuple[FileKind, StickerCheck | None]:
     if kind is FileKind.IMAGE:
         return kind, check_sticker(path.read_bytes())
     return kind, None
-
-
-def format_size(size: int) -> str:
-    """A human size such as ``1.2 MB`` (1024-based, as the limits are stated) in the locale."""
-    return QLocale().formattedDataSize(size, 1, QLocale.DataSizeFormat.DataSizeTraditionalFormat)
 
 
 def kind_icon(kind: str) -> QIcon:

@@ -26,8 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from convos_desktop.core.types import Canned, Draft, FileInfo, ReplyPreview
-from convos_desktop.ui.attachments import AttachmentsDialog, PendingAttachment, format_size
+from convos_desktop.ui.attachments import AttachmentsDialog, PendingAttachment
 from convos_desktop.ui.emoji_picker import EmojiCatalog, EmojiPicker
+from convos_desktop.ui.formatting import format_size
 from convos_desktop.ui.quick_replies import (
     CannedModel,
     QuickRepliesButton,

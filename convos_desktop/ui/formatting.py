@@ -41,6 +41,11 @@ def day_label(day: dt.date, today: dt.date | None = None) -> str:
     return QLocale().toString(QDate(day.year, day.month, day.day), QLocale.FormatType.LongFormat)
 
 
-def file_size(size: int) -> str:
-    """``12.3 KB`` in the UI locale."""
-    return QLocale().formattedDataSize(size, 1, QLocale.DataSizeFormat.DataSizeSIFormat)
+def format_size(size: int) -> str:
+    """A size such as ``1.3 MB`` in the UI locale, 1024-based as the limits are stated
+    (100 KB = 102,400 bytes, 25 MiB); a whole number of units has no decimals (``25 MB``)."""
+    unit = 1024 ** max(0, (max(size, 1).bit_length() - 1) // 10)
+    decimals = 0 if size % unit == 0 else 1
+    return QLocale().formattedDataSize(
+        size, decimals, QLocale.DataSizeFormat.DataSizeTraditionalFormat
+    )

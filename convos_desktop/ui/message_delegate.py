@@ -39,7 +39,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 
 from convos_desktop.core.types import Delivery, Direction, FileInfo, Message, Reaction
 from convos_desktop.models.thread import MessageRole
-from convos_desktop.ui.formatting import clock_time, day_label, file_size
+from convos_desktop.ui.formatting import clock_time, day_label, format_size
 from convos_desktop.ui.theme import CHAT
 from convos_desktop.ui.thumbnails import ThumbnailCache
 
@@ -574,5 +574,5 @@ class MessageDelegate(QStyledItemDelegate):
         painter.drawText(
             QRect(text_x, rect.y() + half, text_width, half - 3),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            file_size(file.size),
+            format_size(file.size),
         )

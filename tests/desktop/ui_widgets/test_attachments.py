@@ -15,8 +15,8 @@ from convos_desktop.ui.attachments import (
     FileListModel,
     LocalFile,
     LocalFilesModel,
-    format_size,
 )
+from convos_desktop.ui.formatting import format_size
 
 LIBRARY = [
     FileInfo(
