@@ -36,16 +36,16 @@ from convos_desktop.core.types import (
     DirectoryChanged,
     Screen,
     Status,
-    TicketsChanged,
     View,
     WindowState,
 )
 from convos_desktop.models.navigation import NavigationModel, NavRole, NavTarget, target_label
-from convos_desktop.models.ticket_list import TicketListModel, ticket_in_view
+from convos_desktop.models.ticket_list import TicketListModel
 from convos_desktop.ui.contact_dock import ContactDock
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.header_bar import HeaderBar
 from convos_desktop.ui.new_ticket import NewTicketScreen
+from convos_desktop.ui.notifications import Notifier
 from convos_desktop.ui.placeholder_screen import PlaceholderScreen
 from convos_desktop.ui.theme import ACCENT
 from convos_desktop.ui.tray import Tray
@@ -59,7 +59,6 @@ SPLITTER_KEY = "window/splitter"
 WORKSPACE_SPLITTER_KEY = "window/workspaceSplitter"
 NAV_KEY = "window/navigation"
 CHOSEN_STATUS_KEY = "presence/chosen"
-RING_WINDOW = dt.timedelta(minutes=2)
 DOCK_WIDTH = 290
 DOCK_MAX_WIDTH = 340
 UNREAD_REFRESH_MS = 300
@@ -209,7 +208,18 @@ class MainWindow(QMainWindow):
         sync.directory_changed.connect(self._on_directory)
         sync.contacts_changed.connect(lambda c: context.directory.upsert_contacts(c.contacts))
         sync.presence_changed.connect(context.directory.apply_presence)
-        sync.tickets_changed.connect(self._maybe_ring)
+        self.notifier = Notifier(
+            me_id=lambda: context.directory.me_id,
+            ticket=context.store.ticket,
+            contact=context.directory.contact,
+            sound_enabled=lambda: self.header.sound_enabled,
+            window_active=self.isActiveWindow,
+            beep=QApplication.beep,
+            started_at=dt.datetime.now(dt.UTC),
+            parent=self,
+        )
+        sync.tickets_changed.connect(self.notifier.on_tickets_changed)
+        sync.messages_changed.connect(self.notifier.on_messages_changed)
         context.presence.effective_changed.connect(self._on_effective)
         context.directory.me_changed.connect(self._on_me_changed)
         self.nav_view.selectionModel().currentChanged.connect(self._on_navigated)
@@ -222,7 +232,6 @@ class MainWindow(QMainWindow):
         self._unread_timer.setSingleShot(True)
         self._unread_timer.setInterval(UNREAD_REFRESH_MS)
         self._unread_timer.timeout.connect(self._refresh_unread)
-        self._rung: set[int] = set()
         self._restore_state()
         self._on_directory(DirectoryChanged(frozenset({"agents", "inboxes", "canned"})))
         self._on_counts(sync.counts)
@@ -306,19 +315,6 @@ class MainWindow(QMainWindow):
         self.header.set_effective(status)
         self.workspace.set_effective_status(status)
 
-    def _maybe_ring(self, change: TicketsChanged) -> None:
-        """A sound for a ticket that just arrived in Unassigned (not for cached ones)."""
-        fresh_since = dt.datetime.now(dt.UTC) - RING_WINDOW
-        me_id = self._context.directory.me_id
-        ring = False
-        for ticket in change.upserted:
-            if ticket.id in self._rung or not ticket_in_view(ticket, View.UNASSIGNED, me_id):
-                continue
-            self._rung.add(ticket.id)
-            ring = ring or ticket.opened_at >= fresh_since
-        if ring and self.header.sound_enabled:
-            QApplication.beep()
-
     # --- tray ---------------------------------------------------------------------------------
 
     @property
@@ -329,6 +325,7 @@ class MainWindow(QMainWindow):
     def attach_tray(self, tray: Tray) -> None:
         """Show ``tray``; from now on closing hides to it, and its badge counts unread."""
         self._tray = tray
+        self.notifier.tray = tray
         tray.openRequested.connect(self.bring_back)
         tray.quitRequested.connect(self.quit)
         tray.statusChosen.connect(self._on_tray_status)

@@ -1,0 +1,119 @@
+"""Notifications: a sound and a tray message for new work, decided from sync's changes.
+
+- A ticket that arrives in **Unassigned**: a sound (when the header's toggle is on) and a
+  tray message.
+- A new customer message in a ticket of **Mine** while the window is not active: a tray
+  message.
+
+"New" means not seen before by this run *and* opened (or written) after the app started, so
+the cached inbox and the first bootstrap never ring. The sound is ``QApplication.beep()``:
+non-blocking and available everywhere (QtMultimedia is not part of PySide6-Essentials).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject
+
+from convos_desktop.core.types import (
+    Contact,
+    Direction,
+    MessagesChanged,
+    Ticket,
+    TicketsChanged,
+    View,
+)
+from convos_desktop.models.ticket_list import ticket_in_view
+from convos_desktop.ui.tray import Tray
+
+log = logging.getLogger("convos.notifications")
+
+PREVIEW_CHARS = 120
+
+
+def preview(text: str, limit: int = PREVIEW_CHARS) -> str:
+    """``text`` on one line, cut to ``limit`` characters with an ellipsis."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+class Notifier(QObject):
+    """Feed it sync's ``tickets_changed`` and ``messages_changed``; it rings and shows.
+
+    Collaborators are passed in: ``me_id`` and ``contact`` look-ups, ``sound_enabled`` and
+    ``window_active`` questions, the ``beep`` and the start time. ``tray`` is set when the
+    system has one (no tray: only the sound).
+    """
+
+    def __init__(
+        self,
+        *,
+        me_id: Callable[[], int | None],
+        ticket: Callable[[int], Ticket | None],
+        contact: Callable[[int], Contact | None],
+        sound_enabled: Callable[[], bool],
+        window_active: Callable[[], bool],
+        beep: Callable[[], None],
+        started_at: dt.datetime,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._me_id = me_id
+        self._ticket = ticket
+        self._contact = contact
+        self._sound_enabled = sound_enabled
+        self._window_active = window_active
+        self._beep = beep
+        self._started_at = started_at
+        self._seen_unassigned: set[int] = set()
+        self._seen_messages: set[int] = set()
+        self.tray: Tray | None = None
+
+    def _contact_name(self, ticket: Ticket) -> str:
+        contact = self._contact(ticket.contact_id)
+        return contact.name if contact is not None else self.tr("a customer")
+
+    def on_tickets_changed(self, change: TicketsChanged) -> None:
+        """Ring and tell for tickets that just arrived in Unassigned."""
+        fresh = []
+        for ticket in change.upserted:
+            if ticket.id in self._seen_unassigned:
+                continue
+            if not ticket_in_view(ticket, View.UNASSIGNED, self._me_id()):
+                continue
+            self._seen_unassigned.add(ticket.id)
+            if ticket.opened_at >= self._started_at:
+                fresh.append(ticket)
+        if not fresh:
+            return
+        log.info("new unassigned tickets: %s", [t.id for t in fresh])
+        if self._sound_enabled():
+            self._beep()
+        if self.tray is not None:
+            if len(fresh) == 1:
+                text = self.tr("%1 is waiting in Unassigned.").replace(
+                    "%1", self._contact_name(fresh[0])
+                )
+            else:
+                text = self.tr("%n new tickets are waiting in Unassigned.", "", len(fresh))
+            self.tray.show_message(self.tr("New ticket"), text)
+
+    def on_messages_changed(self, change: MessagesChanged) -> None:
+        """Tell about new customer messages in Mine while the window is not active."""
+        for message in change.upserted:
+            if message.id <= 0 or message.id in self._seen_messages:
+                continue
+            self._seen_messages.add(message.id)
+            if message.direction is not Direction.IN or message.created_at < self._started_at:
+                continue
+            if self.tray is None or self._window_active():
+                continue
+            ticket = self._ticket(message.ticket_id) if message.ticket_id is not None else None
+            if ticket is None or not ticket_in_view(ticket, View.MINE, self._me_id()):
+                continue
+            body = preview(message.body) or self.tr("(attachment)")
+            title = self.tr("Message from %1").replace("%1", self._contact_name(ticket))
+            self.tray.show_message(title, body)
