@@ -40,6 +40,7 @@ from convos_desktop.core.types import Screen
 from convos_desktop.embedded_demo import DemoServer, start_demo_server
 from convos_desktop.models.directory import Directory
 from convos_desktop.platform.quit_signals import QuitSignals
+from convos_desktop.platform.session_watcher import SessionWatcher
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.i18n import install_translators
 from convos_desktop.ui.login_dialog import LoginDialog
@@ -231,6 +232,7 @@ def open_window(context: ClientContext, language: str) -> MainWindow:
     context.sync.start()
     context.outbox.start()
     context.presence.start()
+    SessionWatcher(context.presence, window).start()
     return window
 
 
