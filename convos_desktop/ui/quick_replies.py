@@ -201,7 +201,7 @@ class ShortcutCompleter(QObject):
         self.filter_model = ShortcutFilterModel(self)
         self.filter_model.setSourceModel(model)
         self.filter_model.sort(0)
-        self.popup = QListView()
+        self.popup = QListView(edit)  # a tool-tip window owned (and deleted) by the edit
         self.popup.setWindowFlags(Qt.WindowType.ToolTip | Qt.WindowType.FramelessWindowHint)
         self.popup.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
         self.popup.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -209,7 +209,6 @@ class ShortcutCompleter(QObject):
         self.popup.setUniformItemSizes(True)
         self.popup.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.popup.clicked.connect(self._insert)
-        edit.destroyed.connect(self.popup.deleteLater)
         edit.textChanged.connect(self._update)
         edit.cursorPositionChanged.connect(self._update)
         edit.installEventFilter(self)
