@@ -416,13 +416,7 @@ class MainWindow(QMainWindow):
             self._context.presence.set_window(WindowState.CLOSED_TO_TRAY)
             if not self._told_keeps_running:
                 self._told_keeps_running = True
-                self._tray.show_message(
-                    self.tr("Convos keeps running"),
-                    self.tr(
-                        "Convos is still running in the tray. After 2 minutes with the window "
-                        "closed you are shown as Unavailable. Use Quit in the tray menu to exit."
-                    ),
-                )
+                self._tray.tell_keeps_running()
             return
         super().closeEvent(event)
         if self._tray is not None:

@@ -127,6 +127,16 @@ class Tray(QObject):
         """A tray notification balloon."""
         self.icon.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 5000)
 
+    def tell_keeps_running(self) -> None:
+        """The message shown the first time the window is closed to the tray."""
+        self.show_message(
+            self.tr("Convos keeps running"),
+            self.tr(
+                "Convos is still running in the tray. After 2 minutes with the window "
+                "closed you are shown as Unavailable. Use Quit in the tray menu to exit."
+            ),
+        )
+
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason in (
             QSystemTrayIcon.ActivationReason.Trigger,

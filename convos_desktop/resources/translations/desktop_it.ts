@@ -40,9 +40,6 @@
         <source>Convos</source>
         <translation>Convos</translation>
     </message>
-</context>
-<context>
-    <name>MainWindow</name>
     <message>
         <source>Convos keeps running</source>
         <translation>Convos resta attivo</translation>

@@ -21,4 +21,4 @@ def test_tray_menu_and_badge_tooltip_in_italian(qapp) -> None:
     tray.set_unread(1)
     assert tray.icon.toolTip() == "Convos: 1 conversazione con messaggi non letti"
     assert translator.translate("Notifier", "Message from %1") == "Messaggio da %1"
-    assert translator.translate("MainWindow", "Convos keeps running") == "Convos resta attivo"
+    assert translator.translate("Tray", "Convos keeps running") == "Convos resta attivo"
