@@ -149,6 +149,9 @@ class Composer(QFrame):
         self.edit = MessageEdit(self)
         self.edit.sendPressed.connect(self.send)
         self.edit.textChanged.connect(self._on_text_changed)
+        key_hints = self.tr("Enter sends, Shift+Enter starts a new line, / opens quick replies")
+        self.edit.setToolTip(key_hints)
+        self.edit.setStatusTip(key_hints)
         self.completer = ShortcutCompleter(self.edit, self.canned_model)
         self.edit.completer = self.completer
         self.reason_label = QLabel(self)
@@ -416,9 +419,7 @@ class Composer(QFrame):
             self.tr("Back to a message for the customer") if note else self.tr("Internal note")
         )
         self.edit.setPlaceholderText(
-            self.tr("Internal note (never sent to the customer)…")
-            if note
-            else self.tr("Write a message… (Enter sends, Shift+Enter new line, / quick replies)")
+            self.tr("Write an internal note…") if note else self.tr("Write a message…")
         )
         background = f"background: {NOTE_COLOR};" if note else ""
         border = f"border-top: 3px solid {NOTE_BORDER};" if note else ""

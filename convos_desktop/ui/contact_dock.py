@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from convos_desktop.core.types import Activity, Contact, FileInfo
 from convos_desktop.models.records import RecordListModel
 from convos_desktop.ui.attachments import FileListModel
+from convos_desktop.ui.elided_label import ElidedLabel
 
 log = logging.getLogger("convos.ui.contact_dock")
 
@@ -113,9 +114,17 @@ class ActivityModel(RecordListModel[Activity]):
 
 
 def _plain_label(parent: QWidget) -> QLabel:
+    """A wrapping plain-text line (messages such as a validation error)."""
     label = QLabel(parent)
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def _field_label(parent: QWidget) -> ElidedLabel:
+    """A contact field: one selectable line, elided with the full value in the tooltip."""
+    label = ElidedLabel(parent)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
 
@@ -182,10 +191,10 @@ class ContactDock(QDockWidget):
 
     def _build_summary(self) -> QWidget:
         page = QWidget(self)
-        self.name_label = _plain_label(page)
+        self.name_label = _field_label(page)
         self.name_label.setStyleSheet("font-size: 15px; font-weight: bold;")
-        self.phone_label = _plain_label(page)
-        self.email_label = _plain_label(page)
+        self.phone_label = _field_label(page)
+        self.email_label = _field_label(page)
         self.edit_button = QPushButton(self.tr("Edit"), page)
         self.edit_button.clicked.connect(self.start_editing)
         self.summary_form = QFormLayout()
@@ -271,7 +280,7 @@ class ContactDock(QDockWidget):
         while self.summary_form.rowCount() > _FIXED_SUMMARY_ROWS:
             self.summary_form.removeRow(_FIXED_SUMMARY_ROWS)
         for key, value in sorted(contact.custom.items()):
-            label = _plain_label(self)
+            label = _field_label(self)
             label.setText(value)
             self.summary_form.addRow(key.replace("_", " ").capitalize(), label)
 

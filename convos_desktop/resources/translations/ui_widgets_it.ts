@@ -189,12 +189,16 @@
         <translation>Torna a un messaggio per il cliente</translation>
     </message>
     <message>
-        <source>Internal note (never sent to the customer)…</source>
-        <translation>Nota interna (mai inviata al cliente)…</translation>
+        <source>Write an internal note…</source>
+        <translation>Scrivi una nota interna…</translation>
     </message>
     <message>
-        <source>Write a message… (Enter sends, Shift+Enter new line, / quick replies)</source>
-        <translation>Scrivi un messaggio… (Invio invia, Maiusc+Invio va a capo, / risposte rapide)</translation>
+        <source>Write a message…</source>
+        <translation>Scrivi un messaggio…</translation>
+    </message>
+    <message>
+        <source>Enter sends, Shift+Enter starts a new line, / opens quick replies</source>
+        <translation>Invio invia, Maiusc+Invio va a capo, / apre le risposte rapide</translation>
     </message>
     <message>
         <source>a message</source>

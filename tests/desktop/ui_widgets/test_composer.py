@@ -65,6 +65,17 @@ def test_enter_sends_and_shift_enter_makes_a_new_line(qtbot, composer):
     assert composer.edit.toPlainText() == ""
 
 
+def test_placeholder_fits_one_line_and_the_keys_are_in_the_tooltip(composer):
+    composer.resize(360, 160)
+    for note in (False, True):
+        composer.note_button.setChecked(note)
+        placeholder = composer.edit.placeholderText()
+        width = composer.edit.fontMetrics().horizontalAdvance(placeholder)
+        assert width < composer.edit.viewport().width(), placeholder
+    assert "Shift+Enter" in composer.edit.toolTip()
+    assert "/" in composer.edit.statusTip()
+
+
 def test_empty_text_is_not_sent(qtbot, composer):
     with qtbot.assertNotEmitted(composer.sendRequested):
         qtbot.keyClicks(composer.edit, "   ")

@@ -79,6 +79,20 @@ def test_summary_shows_the_contact_as_plain_text(qtbot, dock):
     assert not dock.card.isVisibleTo(dock)
 
 
+def test_long_values_are_elided_with_the_full_text_in_a_tooltip(qtbot, dock):
+    name = "Maria Antonietta Esposito-Bianchi della Rovere di Montalcino"
+    email = "maria.antonietta.esposito.bianchi@example-company.com"
+    dock.set_contact(GIULIA.__class__(**{**_fields(GIULIA), "name": name, "email": email}))
+    qtbot.waitUntil(lambda: dock.email_label.is_elided())
+    assert dock.width() == 320  # the long values did not widen the dock
+    for label, full in ((dock.name_label, name), (dock.email_label, email)):
+        assert label.full_text() == full
+        assert label.text().endswith("…")
+        assert label.toolTip() == full
+        assert label.geometry().right() < dock.width()
+    assert dock.phone_label.toolTip() == ""  # fits: no tooltip
+
+
 def _fields(contact):
     return {name: getattr(contact, name) for name in contact.__slots__}
 
