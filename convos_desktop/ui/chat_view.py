@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QStyleOptionV
 
 from convos_desktop.core.types import Delivery, Direction, FileInfo, Message
 from convos_desktop.models.thread import ThreadModel
+from convos_desktop.ui.errors import failed_send_sentence
 from convos_desktop.ui.message_delegate import Hit, MessageDelegate
 from convos_desktop.ui.theme import CHAT
 
@@ -220,7 +221,9 @@ class ChatView(QListView):
                 partial(self.saveFileRequested.emit, attachment),
             )
         if message.delivery is Delivery.FAILED:
-            menu.addSeparator()
+            if not menu.isEmpty():
+                menu.addSeparator()
+            menu.addAction(failed_send_sentence(message.error)).setEnabled(False)
             menu.addAction(self.tr("Retry sending"), lambda: self.retryRequested.emit(message))
             menu.addAction(self.tr("Discard"), lambda: self.discardRequested.emit(message))
         return menu

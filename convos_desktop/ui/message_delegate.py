@@ -39,6 +39,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 
 from convos_desktop.core.types import Delivery, Direction, FileInfo, Message, Reaction
 from convos_desktop.models.thread import MessageRole
+from convos_desktop.ui.errors import failed_send_sentence
 from convos_desktop.ui.formatting import clock_time, day_label, format_size
 from convos_desktop.ui.theme import CHAT
 from convos_desktop.ui.thumbnails import ThumbnailCache
@@ -290,9 +291,8 @@ def layout_message(
         y += CHIP_HEIGHT
 
     if message.delivery is Delivery.FAILED:
-        reason = message.error or tr("refused by the server")
-        result.failed_text = tr("Not sent: {reason}. Right-click to retry or discard.").format(
-            reason=reason
+        result.failed_text = tr("{reason}. Right-click to retry or discard.").format(
+            reason=failed_send_sentence(message.error)
         )
         y += GAP
         text_width = min(

@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication
 
 from convos_desktop.core.api import ApiError, ServerUnreachableError
+from convos_desktop.ui.errors import error_sentence
 
 log = logging.getLogger("convos.ui")
 
@@ -20,19 +21,7 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, ServerUnreachableError):
         return tr("Errors", "The server cannot be reached. Check the connection and try again.")
     if isinstance(exc, ApiError):
-        known = {
-            "agent_not_online": tr("Errors", "You are not Online: set your status to Online."),
-            "ticket_closed": tr("Errors", "The ticket is closed: reactivate it first."),
-            "already_assigned": tr("Errors", "Another agent has already taken this ticket."),
-            "at_capacity": tr("Errors", "You have reached the maximum of open tickets."),
-            "open_ticket_exists": tr("Errors", "This contact already has an open ticket."),
-            "bad_credentials": tr("Errors", "Wrong e-mail or password."),
-            "too_large": tr("Errors", "The file is too large for the server."),
-            "sticker_invalid": tr("Errors", "The server refused the sticker: {message}"),
-            "forbidden": tr("Errors", "You are not allowed to do this."),
-        }
-        text = known.get(exc.code)
-        return text.format(message=exc.message) if text else exc.message
+        return error_sentence(exc.code, exc.message)
     return str(exc) or type(exc).__name__
 
 

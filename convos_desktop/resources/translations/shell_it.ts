@@ -391,6 +391,46 @@
         <source>You are not allowed to do this.</source>
         <translation>Non hai il permesso di farlo.</translation>
     </message>
+    <message>
+        <source>Not sent: the ticket is closed</source>
+        <translation>Non inviato: il ticket è chiuso</translation>
+    </message>
+    <message>
+        <source>Not sent: you are not Online</source>
+        <translation>Non inviato: non sei Online</translation>
+    </message>
+    <message>
+        <source>Not sent: the ticket is assigned to another agent</source>
+        <translation>Non inviato: il ticket è assegnato a un altro operatore</translation>
+    </message>
+    <message>
+        <source>Not sent: the conversation is no longer visible to you</source>
+        <translation>Non inviato: la conversazione non ti è più visibile</translation>
+    </message>
+    <message>
+        <source>Not sent: an attachment is too large</source>
+        <translation>Non inviato: un allegato è troppo grande</translation>
+    </message>
+    <message>
+        <source>Not sent: an attachment&apos;s type is not allowed</source>
+        <translation>Non inviato: il tipo di un allegato non è consentito</translation>
+    </message>
+    <message>
+        <source>Not sent: the sticker breaks the sticker rules</source>
+        <translation>Non inviato: lo sticker non rispetta le regole degli sticker</translation>
+    </message>
+    <message>
+        <source>Not sent: the server found the message invalid</source>
+        <translation>Non inviato: il server ritiene il messaggio non valido</translation>
+    </message>
+    <message>
+        <source>Not sent: {message}</source>
+        <translation>Non inviato: {message}</translation>
+    </message>
+    <message>
+        <source>Not sent: the server refused it</source>
+        <translation>Non inviato: il server lo ha rifiutato</translation>
+    </message>
 </context>
 <context>
     <name>ChatView</name>
@@ -434,12 +474,8 @@
         <translation>Nota interna · {name}</translation>
     </message>
     <message>
-        <source>refused by the server</source>
-        <translation>rifiutato dal server</translation>
-    </message>
-    <message>
-        <source>Not sent: {reason}. Right-click to retry or discard.</source>
-        <translation>Non inviato: {reason}. Clic destro per riprovare o scartare.</translation>
+        <source>{reason}. Right-click to retry or discard.</source>
+        <translation>{reason}. Clic destro per riprovare o scartare.</translation>
     </message>
 </context>
 <context>

@@ -4,6 +4,7 @@ overflow for long names and messages."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from dataclasses import replace
 
@@ -24,6 +25,7 @@ from convos_desktop.core.types import (
 from convos_desktop.models.thread import ThreadModel
 from convos_desktop.models.ticket_list import TicketListModel
 from convos_desktop.ui.chat_view import ChatView
+from convos_desktop.ui.errors import failed_send_sentence
 from convos_desktop.ui.message_delegate import Fonts, MessageDelegate, find_links, layout_message
 from convos_desktop.ui.ticket_delegate import TicketDelegate
 from tests.desktop.ui.conftest import (
@@ -124,7 +126,33 @@ def test_context_menu_offers_the_right_actions(qtbot) -> None:
         "Open attachment",
         "Save attachment…",
     ]
-    assert texts(view.build_context_menu(failed)) == ["Copy text", "Retry sending", "Discard"]
+    menu = view.build_context_menu(failed)
+    assert texts(menu) == [
+        "Copy text",
+        "Not sent: the ticket is closed",
+        "Retry sending",
+        "Discard",
+    ]
+    assert not next(a for a in menu.actions() if a.text().startswith("Not sent")).isEnabled()
+
+
+@pytest.mark.parametrize(
+    ("error", "sentence"),
+    [
+        ("ticket_closed", "Not sent: the ticket is closed"),
+        ("agent_not_online: Set your status to Online to do this", "Not sent: you are not Online"),
+        ("The inbox is paused", "Not sent: The inbox is paused"),
+        (None, "Not sent: the server refused it"),
+    ],
+)
+def test_a_failed_send_says_why_in_a_sentence(qtbot, error, sentence) -> None:
+    failed = make_message(
+        id=-1, body="x", direction=Direction.OUT, client_id="c", delivery=Delivery.FAILED
+    )
+    failed = dataclasses.replace(failed, error=error)
+    assert failed_send_sentence(error) == sentence
+    layout = layout_message(failed, None, True, 800, Fonts(QWidget().font()))
+    assert layout.failed_text.startswith(sentence + ".")
 
 
 def paint_row(delegate, model_index, width: int, height: int, margin: int = 40) -> QImage:

@@ -12,6 +12,7 @@ from PySide6.QtCore import QCoreApplication, QSettings, QTranslator
 import convos_desktop
 from convos_desktop.core.types import Status
 from convos_desktop.ui.chat_header import ChatHeader
+from convos_desktop.ui.errors import failed_send_sentence
 from convos_desktop.ui.header_bar import HeaderBar
 from convos_desktop.ui.i18n import TRANSLATIONS_DIR, install_translators
 from convos_desktop.ui.login_dialog import LoginDialog
@@ -27,6 +28,7 @@ SHELL_MODULES = (
     "ui/new_ticket.py",
     "ui/workspace.py",
     "ui/tasks.py",
+    "ui/errors.py",
     "ui/chat_view.py",
     "ui/message_delegate.py",
     "ui/ticket_delegate.py",
@@ -114,5 +116,6 @@ def test_the_shell_speaks_italian(qtbot, tmp_path, italian):
     qtbot.addWidget(dialog)
     assert dialog.windowTitle() == "Accedi a Convos"
     assert QCoreApplication.translate("Navigation", "Mine") == "La tua posta"
+    assert failed_send_sentence("ticket_closed") == "Non inviato: il ticket è chiuso"
     header.set_chosen(Status.BUSY)
     assert header.status_combo.currentText() == "Occupato"
