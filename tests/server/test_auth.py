@@ -66,3 +66,10 @@ async def test_health_answers_without_auth(client):
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
     assert response.json()["server_time"].endswith("Z")
+
+
+async def test_health_names_the_database_and_gives_its_connection_back(client, app):
+    for _ in range(3):
+        response = await client.get("/api/v1/health")
+        assert response.json()["database"] == "sqlite"
+    assert app.state.db.engine.pool.checkedout() == 0
