@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import bisect
-import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from enum import IntEnum
 from typing import Any
 
@@ -86,7 +85,8 @@ class TicketListModel(QAbstractListModel):
         self._known: dict[int, Ticket] = {}
         self._rows: list[Ticket] = []
         self._keys: list[tuple[float, int]] = []
-        self._read_at: dict[int, dt.datetime] = {}
+        self._read_upto: dict[int, int | None] = {}  # conversation -> last message id seen
+        self._read_marker_source: Callable[[int], int | None] | None = None
         self._draft_conversations: set[int] = set()
         directory.changed.connect(self._refresh_all_rows)
         directory.contact_changed.connect(self._refresh_contact)
@@ -152,11 +152,18 @@ class TicketListModel(QAbstractListModel):
         return sum(1 for ticket in self._known.values() if ticket_in_view(ticket, view, me_id))
 
     def is_unread(self, ticket: Ticket) -> bool:
+        """A customer message newer than the last message the agent has seen."""
         message = ticket.last_message
         if message is None or message.direction is not Direction.IN:
             return False
-        read_at = self._read_at.get(ticket.id)
-        return read_at is None or message.created_at > read_at
+        seen = self._read_marker(ticket.conversation_id)
+        return seen is None or message.id > seen
+
+    def _read_marker(self, conversation_id: int) -> int | None:
+        if conversation_id not in self._read_upto:
+            source = self._read_marker_source
+            self._read_upto[conversation_id] = source(conversation_id) if source else None
+        return self._read_upto[conversation_id]
 
     # --- changes -------------------------------------------------------------------------------
 
@@ -184,11 +191,23 @@ class TicketListModel(QAbstractListModel):
             self._upsert(ticket)
         self.counts_changed.emit()
 
+    def set_read_markers(self, source: Callable[[int], int | None]) -> None:
+        """Where the saved read markers come from (``Store.read_marker``: they survive a
+        restart); the unread state of every row is read again from it."""
+        self._read_marker_source = source
+        self._read_upto.clear()
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0), self.index(len(self._rows) - 1), [TicketRole.UNREAD]
+            )
+
     def mark_read(self, ticket_id: int) -> None:
+        """The agent has seen the ticket's last message (the caller saves the marker)."""
         ticket = self._known.get(ticket_id)
-        if ticket is None:
+        if ticket is None or ticket.last_message is None:
             return
-        self._read_at[ticket_id] = ticket.last_message_at
+        seen = self._read_marker(ticket.conversation_id)
+        self._read_upto[ticket.conversation_id] = max(seen or 0, ticket.last_message.id)
         self._emit_row_changed(ticket_id, [TicketRole.UNREAD])
 
     def set_draft_marker(self, conversation_id: int, has_draft: bool) -> None:

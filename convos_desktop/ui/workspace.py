@@ -165,6 +165,7 @@ class Workspace(QWidget):
         tickets.rowsRemoved.connect(self._refresh_list_state)
         tickets.modelReset.connect(self._refresh_list_state)
         tickets.set_draft_conversations(context.drafts.conversation_ids())
+        tickets.set_read_markers(context.store.read_marker)
         self._on_directory_changed()
         self._refresh_list_state()
         self._refresh_permissions()
@@ -258,8 +259,9 @@ class Workspace(QWidget):
             return
         self.tickets.mark_read(ticket.id)
         last = self.messages.message_at(self.messages.rowCount() - 1)
-        if last is not None and last.id > 0:
-            self._tasks.run(self._context.sync.mark_read(ticket.conversation_id, last.id))
+        seen = [m.id for m in (last, ticket.last_message) if m is not None and m.id > 0]
+        if seen:
+            self._tasks.run(self._context.sync.mark_read(ticket.conversation_id, max(seen)))
 
     def _on_messages_changed(self, change: MessagesChanged) -> None:
         self.messages.apply(change)

@@ -108,6 +108,24 @@ def test_unread_and_draft_markers(qtmodeltester, qtbot, directory) -> None:
     assert model.data(model.index(model.row_of(1)), TicketRole.HAS_DRAFT) is False
 
 
+def test_unread_state_is_seeded_from_the_saved_read_markers(qtbot, directory) -> None:
+    tickets = [make_ticket(1, minutes=1), make_ticket(2, minutes=2)]
+    last = tickets[0].last_message
+    assert last is not None
+    saved = {1: last.id}  # the store's read markers (conversation -> last message seen)
+    model = TicketListModel(directory)
+    model.set_view(View.ALL)
+    model.set_tickets(tickets)
+    assert model.is_unread(tickets[0])
+    with qtbot.waitSignal(model.dataChanged):
+        model.set_read_markers(saved.get)
+    assert not model.is_unread(tickets[0])
+    assert model.is_unread(tickets[1])
+    newer = make_ticket(1, minutes=10)
+    model.apply(TicketsChanged(upserted=(newer,)))
+    assert model.is_unread(newer)
+
+
 def test_contact_rename_repaints_only_its_rows(qtmodeltester, qtbot, directory) -> None:
     model = TicketListModel(directory)
     model.set_view(View.ALL)

@@ -184,12 +184,19 @@ async def test_unavailable_disables_actions_and_drafts_survive(
         saved_list_width = space.splitter.sizes()[0]
     finally:
         await ui.close()
+    await workspace.customer_says("Ci sono novità?", "wa-2")  # while the app is closed
 
     ui = await start(workspace, tmp_path)
     try:
         window, space = ui.window, ui.window.workspace
         window.navigate(NavTarget.UNASSIGNED)
         await wait_until(lambda: window.tickets.row_of(first["ticket_id"]) >= 0)
+        await wait_until(lambda: window.tickets.row_of(second["ticket_id"]) >= 0)
+        unread = lambda ticket_id: window.tickets.index(  # noqa: E731
+            window.tickets.row_of(ticket_id)
+        ).data(TicketRole.UNREAD)
+        assert unread(first["ticket_id"]) is False  # read before the restart
+        await wait_until(lambda: unread(second["ticket_id"]) is True, what="new message unread")
         assert space.select_ticket(first["ticket_id"])
         assert space.composer.edit.toPlainText() == "Bozza per il primo"
         assert space.splitter.sizes()[0] == saved_list_width
