@@ -282,6 +282,26 @@ async def load_message(session: AsyncSession, message: m.Message) -> Json:
     return (await load_messages(session, [message]))[0]
 
 
+async def load_new_message(
+    session: AsyncSession, message: m.Message, file_ids: Sequence[int] = ()
+) -> Json:
+    """A message just inserted with ``file_ids`` as JSON, without the queries it cannot need.
+
+    It has no reactions yet and its files are exactly ``file_ids``; the quoted message is
+    usually in the session already. Same shape as ``load_message``.
+    """
+    files: list[Json] = []
+    if file_ids:
+        rows = await session.scalars(select(m.File).where(m.File.id.in_(file_ids)))
+        by_id = {file.id: file for file in rows}
+        files = [file_json(by_id[file_id]) for file_id in file_ids]
+    preview = None
+    if message.reply_to is not None:
+        quoted = await session.get(m.Message, message.reply_to)
+        preview = reply_preview_json(quoted) if quoted is not None else None
+    return message_json(message, (), files, preview)
+
+
 async def _last_messages(
     session: AsyncSession, message_ids: Iterable[int | None]
 ) -> dict[int, Json]:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Query
 from pydantic import BaseModel, Field
 
 from convos_server.api.deps import AdminDep, BusDep, DbDep
-from convos_server.serialize import load_message, load_messages
+from convos_server.serialize import load_messages
 from convos_server.services import auth, campaigns, ingress
 
 router = APIRouter(tags=["channels"])
@@ -52,7 +52,7 @@ async def receive(
         )
         data = {
             "conversation_id": result.conversation_id,
-            "message": await load_message(session, result.message),
+            "message": result.message_json,
             "ticket_id": result.ticket_id,
         }
     bus.wake()

@@ -88,7 +88,7 @@ async def send_message(
     """Send a text or note: 201 Message, or 200 with the first one for a used ``client_id``."""
     async with db.transaction() as session:
         visibility = await visibility_for(session, agent)
-        message, created = await messages.send_agent_message(
+        data, created = await messages.send_agent_message(
             session,
             bus,
             agent,
@@ -100,7 +100,6 @@ async def send_message(
             reply_to=body.reply_to,
             file_ids=body.file_ids,
         )
-        data = await load_message(session, message)
     if created:
         bus.wake()
     else:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from convos_server.db import models as m
 from convos_server.errors import invalid
 from convos_server.services.events import EventBus
-from convos_server.services.messages import agent_author, append_message, publish_message
+from convos_server.services.messages import agent_author, append_message, publish_new_message
 
 KINDS = {"mass": "campaign_mass", "transactional": "campaign_transactional"}
 MAX_CONTACTS = 10_000
@@ -46,6 +46,6 @@ async def send_campaign(
         session.add(conversation)
         await session.flush()
         message = await append_message(session, conversation, agent_author(sender), "out", text)
-        await publish_message(session, bus, message, inbox_id)
+        await publish_new_message(session, bus, message, inbox_id)
         conversation_ids.append(conversation.id)
     return conversation_ids

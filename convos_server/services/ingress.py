@@ -19,8 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import models as m
 from convos_server.errors import invalid
+from convos_server.serialize import Json
 from convos_server.services.events import EventBus
-from convos_server.services.messages import Author, append_message, check_files, publish_message
+from convos_server.services.messages import (
+    Author,
+    append_message,
+    check_files,
+    publish_new_message,
+)
 from convos_server.services.tickets import latest_conversation, open_ticket, open_ticket_of_contact
 
 
@@ -40,6 +46,7 @@ class IngressResult:
 
     conversation_id: int
     message: m.Message
+    message_json: Json
     ticket_id: int | None
 
 
@@ -89,8 +96,8 @@ async def receive_customer_message(
         ticket = await open_ticket(session, bus, conversation)
         message.ticket_id = ticket.id
         await session.flush()
-    await publish_message(session, bus, message, inbox.id)
-    return IngressResult(conversation.id, message, conversation.open_ticket_id)
+    data = await publish_new_message(session, bus, message, inbox.id, file_ids)
+    return IngressResult(conversation.id, message, data, conversation.open_ticket_id)
 
 
 async def outbound_messages(

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import models as m
 from convos_server.errors import ApiError, forbidden, invalid, not_found
-from convos_server.serialize import load_message
+from convos_server.serialize import Json, load_message, load_new_message
 from convos_server.services.events import EventBus
 from convos_server.services.presence import require_working
 from convos_server.services.ticket_events import publish_ticket
@@ -120,12 +120,25 @@ async def publish_message(
     )
 
 
+async def publish_new_message(
+    session: AsyncSession,
+    bus: EventBus,
+    message: m.Message,
+    inbox_id: int,
+    file_ids: Sequence[int] = (),
+) -> Json:
+    """Emit ``message.created`` for a message just appended; returns its JSON for the answer."""
+    data = await load_new_message(session, message, file_ids)
+    await bus.publish(session, "message.created", {"message": data}, inbox_id=inbox_id)
+    return data
+
+
 async def add_system_message(
     session: AsyncSession, bus: EventBus, conversation: m.Conversation, text: str
 ) -> m.Message:
     """A ``system`` line such as "Ticket assigned to Anna", published."""
     message = await append_message(session, conversation, SYSTEM, "system", text)
-    await publish_message(session, bus, message, conversation.inbox_id)
+    await publish_new_message(session, bus, message, conversation.inbox_id)
     return message
 
 
@@ -165,14 +178,14 @@ async def send_agent_message(
     body: str,
     reply_to: int | None = None,
     file_ids: Sequence[int] = (),
-) -> tuple[m.Message, bool]:
-    """Send a text or note as ``agent``: ``(message, created)``.
+) -> tuple[Json, bool]:
+    """Send a text or note as ``agent``: ``(message as JSON, created)``.
 
     The same ``client_id`` again returns the first message with ``created`` False.
     """
     existing = await find_by_client_id(session, agent.id, client_id)
     if existing is not None:
-        return existing, False
+        return await load_message(session, existing), False
     conversation = await visible_conversation(session, visibility, conversation_id)
     if not body.strip() and not file_ids:
         raise invalid("A message needs text or a file", "body")
@@ -200,12 +213,12 @@ async def send_agent_message(
         client_id=client_id,
         file_ids=file_ids,
     )
-    await publish_message(session, bus, message, conversation.inbox_id)
+    data = await publish_new_message(session, bus, message, conversation.inbox_id, file_ids)
     if ticket is not None and ticket.first_response_at is None:
         ticket.first_response_at = message.created_at
         await session.flush()
         await publish_ticket(session, bus, ticket, "ticket.updated", ["first_response_at"])
-    return message, True
+    return data, True
 
 
 async def set_reaction(

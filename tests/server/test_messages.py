@@ -6,6 +6,10 @@ import uuid
 
 import pytest
 
+from convos_server.db import models as m
+from convos_server.db.engine import Database
+from tests.server.conftest import read_events
+
 
 @pytest.fixture
 async def thread(ws):
@@ -77,3 +81,72 @@ async def test_unknown_files_are_refused(ws, thread):
     response = await send(ws, anna, conversation_id, body="see file", file_ids=[999])
     assert response.status_code == 422
     assert response.json()["field"] == "file_ids"
+
+
+async def store_files(settings, count: int) -> list[int]:
+    """``count`` file rows straight in the database (their content is not needed here)."""
+    db = Database(settings.database_url)
+    async with db.transaction() as session:
+        rows = [
+            m.File(
+                name=f"f{i}.txt",
+                kind="document",
+                mime="text/plain",
+                size=i + 1,
+                sha256="0" * 64,
+                storage_key=f"key-{uuid.uuid4().hex}",
+            )
+            for i in range(count)
+        ]
+        session.add_all(rows)
+        await session.flush()
+        ids = [row.id for row in rows]
+    await db.dispose()
+    return ids
+
+
+async def created_event(ws, agent_id, message_id):
+    events = await read_events(
+        ws,
+        agent_id,
+        after=0,
+        until=lambda got: any(
+            t == "message.created" and d["message"]["id"] == message_id for _, t, d in got
+        ),
+    )
+    return next(
+        d["message"]
+        for _, t, d in events
+        if t == "message.created" and d["message"]["id"] == message_id
+    )
+
+
+async def test_new_messages_answer_event_and_history_agree(live_ws, settings):
+    ws = live_ws
+    anna = await ws.agent("Anna", online=True)
+    inbox = await ws.inbox("Sales", await ws.team("A", [anna]))
+    handoff = await ws.handoff(inbox, "wa:1", "First customer line")
+    await ws.call("POST", f"/tickets/{handoff['ticket_id']}/assign", anna)
+    conversation_id = handoff["conversation_id"]
+    customer = handoff["message"]
+    first, second, third = await store_files(settings, 3)
+    sent = await send(
+        ws, anna, conversation_id, body="See", reply_to=customer["id"], file_ids=[second, first]
+    )
+    assert sent.status_code == 201
+    answer = sent.json()
+    assert [f["id"] for f in answer["files"]] == [second, first]
+    assert answer["reply_preview"]["id"] == customer["id"]
+    ingress = await ws.http.post(
+        f"/api/v1/channels/{inbox['id']}/messages",
+        headers={"X-Api-Key": inbox["api_key"]},
+        json={"contact": {"external_id": "wa:1"}, "text": "", "file_ids": [third]},
+    )
+    assert ingress.status_code == 201
+    received = ingress.json()["message"]
+    assert [f["id"] for f in received["files"]] == [third]
+    history = await ws.call("GET", f"/conversations/{conversation_id}/messages", anna)
+    stored = {item["id"]: item for item in history["items"]}
+    for message in (customer, answer, received):
+        assert await created_event(ws, anna, message["id"]) == message
+        assert stored[message["id"]] == message
