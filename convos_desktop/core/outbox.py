@@ -196,8 +196,12 @@ class Outbox(QObject):
 
     async def _refused(self, item: OutboxItem, exc: ApiError) -> None:
         log.info("send %s refused: %s", item.client_id, exc.code)
+        # "code: message": the UI words the known codes in the agent's language.
         failed = await self._store.outbox_update(
-            item.client_id, state=Delivery.FAILED, error=exc.message, count_attempt=True
+            item.client_id,
+            state=Delivery.FAILED,
+            error=f"{exc.code}: {exc.message}",
+            count_attempt=True,
         )
         if failed is not None:
             self._sync.publish_local(self._store.echo_message(failed))

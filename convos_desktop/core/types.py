@@ -224,7 +224,7 @@ class Message:
     files: tuple[FileInfo, ...]
     created_at: dt.datetime
     delivery: Delivery = Delivery.SENT
-    error: str | None = None  # why a failed send was refused
+    error: str | None = None  # a refused send: "<protocol code>: <server message>"
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Message:

@@ -150,7 +150,8 @@ async def test_a_send_refused_for_a_closed_ticket_fails_with_the_reason(workspac
     assert item is not None
     assert item.state is Delivery.FAILED
     assert item.body == "Testo da non perdere"
-    assert item.error
+    assert item.error is not None
+    assert item.error.startswith("ticket_closed: ")
     assert [f.client_id for f in failures] == [echo.client_id]
     shown = [m for m in client.store.messages_page(conversation_id) if m.id < 0]
     assert [(m.delivery, m.error) for m in shown] == [(Delivery.FAILED, item.error)]
