@@ -13,21 +13,15 @@ from sse_starlette import EventSourceResponse
 from convos_server.api.deps import AgentDep, BusDep, SettingsDep
 from convos_server.db import models as m
 from convos_server.errors import invalid
-from convos_server.services.events import EventBus, StoredEvent, is_visible
+from convos_server.services.events import EventBus, is_visible, sse_frame
 
 log = logging.getLogger("convos.events")
 
 router = APIRouter(tags=["sync"])
 
-SseMessage = dict[str, str]
 
-
-def _sse(event: StoredEvent) -> SseMessage:
-    return {"id": str(event.seq), "event": event.type, "data": event.data}
-
-
-def _reset(seq: int) -> SseMessage:
-    return {"id": str(seq), "event": "reset", "data": json.dumps({"event_seq": seq})}
+def _reset(seq: int) -> bytes:
+    return sse_frame(seq, "reset", json.dumps({"event_seq": seq}))
 
 
 async def _is_stale(bus: EventBus, cursor: int) -> tuple[bool, int]:
@@ -38,10 +32,11 @@ async def _is_stale(bus: EventBus, cursor: int) -> tuple[bool, int]:
     return cursor > head or expired, head
 
 
-async def event_stream(
-    bus: EventBus, agent: m.Agent, cursor: int | None
-) -> AsyncIterator[SseMessage]:
-    """Catch-up from the table after ``cursor``, then live events; no gap, no duplicate."""
+async def event_stream(bus: EventBus, agent: m.Agent, cursor: int | None) -> AsyncIterator[bytes]:
+    """Catch-up from the table after ``cursor``, then live events; no gap, no duplicate.
+
+    Yields each event's pre-built frame, which sse-starlette writes unchanged.
+    """
     subscription = await bus.subscribe(agent)
     try:
         last = subscription.start_seq
@@ -55,7 +50,7 @@ async def event_stream(
                 async for batch in bus.read(cursor, subscription.start_seq):
                     for event in batch:
                         if is_visible(event, subscription.visibility):
-                            yield _sse(event)
+                            yield event.frame
                         last = event.seq
         while True:
             event = await subscription.queue.get()
@@ -65,7 +60,7 @@ async def event_stream(
             if event.seq <= last:
                 continue
             last = event.seq
-            yield _sse(event)
+            yield event.frame
     finally:
         bus.unsubscribe(subscription)
 

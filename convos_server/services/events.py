@@ -31,6 +31,7 @@ from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
+from sse_starlette import ServerSentEvent
 
 from convos_server.db import models as m
 from convos_server.db.engine import Database
@@ -47,15 +48,31 @@ VISIBILITY_TYPES = frozenset({"inbox.changed", "agent.changed"})
 _PENDING = "convos_pending_events"
 
 
+def sse_frame(seq: int, type_: str, data: str) -> bytes:
+    """The Server-Sent Events frame of one event, as the streams write it."""
+    return ServerSentEvent(data=data, event=type_, id=str(seq)).encode()
+
+
 @dataclass(frozen=True, slots=True)
 class StoredEvent:
-    """One event row as the streams need it; ``data`` is the JSON text sent as is."""
+    """One event row as the streams need it; ``data`` is the JSON text sent as is.
+
+    ``frame`` is its SSE frame, encoded once and written unchanged to every stream.
+    """
 
     seq: int
     type: str
     data: str
     inbox_id: int | None
     agent_id: int | None
+    frame: bytes
+
+    @classmethod
+    def from_row(
+        cls, seq: int, type_: str, data: str, inbox_id: int | None, agent_id: int | None
+    ) -> StoredEvent:
+        """The event of one table row, with its frame."""
+        return cls(seq, type_, data, inbox_id, agent_id, sse_frame(seq, type_, data))
 
 
 def is_visible(event: StoredEvent, visibility: Visibility) -> bool:
@@ -183,7 +200,7 @@ class EventBus:
             query = query.where(m.Event.id <= until)
         async with self._db.sessionmaker() as session:
             rows = await session.execute(query.order_by(m.Event.id).limit(READ_BATCH))
-            return [StoredEvent(*row) for row in rows]
+            return [StoredEvent.from_row(*row) for row in rows]
 
     # -- subscribers ---------------------------------------------------------------------
 

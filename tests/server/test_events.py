@@ -166,3 +166,34 @@ async def test_idle_stream_gets_keepalive_comments(live_ws):
         lines = response.aiter_lines()
         line = await asyncio.wait_for(anext(lines), 5)
         assert line.startswith(": ping")
+
+
+async def raw_frames(ws, agent_id, after: int, count: int) -> list[bytes]:
+    """The first ``count`` event frames of a stream, exactly as they come over the wire."""
+    buffer = b""
+    headers = ws.auth(agent_id)
+    async with ws.http.stream(
+        "GET", "/api/v1/events", headers=headers, params={"after": after}
+    ) as response:
+        async for chunk in response.aiter_raw():
+            buffer += chunk
+            frames = [f for f in buffer.split(b"\r\n\r\n")[:-1] if not f.startswith(b":")]
+            if len(frames) >= count:
+                return [frame + b"\r\n\r\n" for frame in frames[:count]]
+    raise AssertionError("the stream ended early")
+
+
+async def test_frames_on_the_wire_are_the_stored_events_unchanged(live_ws, settings):
+    ws = live_ws
+    anna = await ws.agent("Anna", online=True)
+    inbox = await ws.inbox("Sales", await ws.team("A", [anna]))
+    start = (await ws.call("GET", "/bootstrap", anna))["event_seq"]
+    await ws.handoff(inbox, "wa:1", "Two\nlines è")
+    stored = [event for event in await stored_events(settings) if event.id > start]
+    frames = await raw_frames(ws, anna, start, len(stored))
+    expected = [f"id: {e.id}\r\nevent: {e.type}\r\ndata: {e.data}\r\n\r\n".encode() for e in stored]
+    assert frames == expected
+    assert any("Two\\nlines è" in e.data for e in stored)
+    future = await raw_frames(ws, anna, 10**6, 1)
+    reset = f'id: {stored[-1].id}\r\nevent: reset\r\ndata: {{"event_seq": {stored[-1].id}}}\r\n\r\n'
+    assert future == [reset.encode()]
