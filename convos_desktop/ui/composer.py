@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from convos_desktop.core.types import Canned, Draft, FileInfo, ReplyPreview
 from convos_desktop.ui.attachments import AttachmentsDialog, PendingAttachment
+from convos_desktop.ui.elided_label import ElidedLabel
 from convos_desktop.ui.emoji_picker import EmojiCatalog, EmojiPicker
 from convos_desktop.ui.formatting import format_size
 from convos_desktop.ui.quick_replies import (
@@ -143,7 +144,8 @@ class Composer(QFrame):
         self.chips_row = QHBoxLayout()
         self.chips_row.setContentsMargins(0, 0, 0, 0)
         self.chips_row.addStretch(1)
-        self.mode_label = QLabel(self.tr("Internal note: only agents will see it"), self)
+        self.mode_label = ElidedLabel(self)  # shrinks: it must not widen the chat pane
+        self.mode_label.setText(self.tr("Internal note: only agents will see it"))
         self.mode_label.setObjectName("noteLabel")
         self.mode_label.setStyleSheet("color: #7a5200; font-weight: bold;")
         self.edit = MessageEdit(self)

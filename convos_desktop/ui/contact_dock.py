@@ -156,6 +156,8 @@ class ContactDock(QDockWidget):
         self.card.addWidget(self._build_summary())
         self.card.addWidget(self._build_editor())
         self.files_label = QLabel(self.tr("Files exchanged"), body)
+        self.no_files_label = QLabel(self.tr("No files exchanged yet."), body)
+        self.no_files_label.setStyleSheet("color: palette(placeholder-text);")
         self.files_view = QListView(body)
         self.files_view.setModel(self.files_model)
         self.files_view.setUniformItemSizes(True)
@@ -182,6 +184,7 @@ class ContactDock(QDockWidget):
         layout.addWidget(self.empty_label)
         layout.addWidget(self.card)
         layout.addWidget(self.files_label)
+        layout.addWidget(self.no_files_label)
         layout.addWidget(self.files_view, 1)
         layout.addLayout(file_buttons)
         layout.addWidget(self.activity_label)
@@ -264,11 +267,18 @@ class ContactDock(QDockWidget):
         self.activity_model.set_activities(activities)
         has_contact = contact is not None
         self.empty_label.setVisible(not has_contact)
-        for widget in (self.card, self.files_label, self.files_view, self.activity_label):
+        shown: tuple[QWidget, ...] = (
+            self.card,
+            self.files_label,
+            self.activity_label,
+            self.activity_view,
+        )
+        for widget in shown:
             widget.setVisible(has_contact)
-        self.activity_view.setVisible(has_contact)
-        self.open_file_button.setVisible(has_contact)
-        self.save_file_button.setVisible(has_contact)
+        has_files = has_contact and bool(files)
+        self.no_files_label.setVisible(has_contact and not has_files)
+        for file_widget in (self.files_view, self.open_file_button, self.save_file_button):
+            file_widget.setVisible(has_files)
         self._refresh_file_buttons()
         if contact is not None:
             self._show_summary(contact)

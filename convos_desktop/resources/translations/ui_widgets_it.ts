@@ -208,6 +208,10 @@
 <context>
     <name>ContactDock</name>
     <message>
+        <source>No files exchanged yet.</source>
+        <translation>Nessun file scambiato finora.</translation>
+    </message>
+    <message>
         <source>Contact</source>
         <translation>Scheda di contatto</translation>
     </message>

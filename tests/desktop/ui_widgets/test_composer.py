@@ -88,7 +88,7 @@ def test_note_mode_changes_signal_label_and_button(qtbot, composer):
     assert composer.send_button.text() == "Send"
     composer.note_button.click()
     assert composer.mode_label.isVisibleTo(composer)
-    assert "Internal note" in composer.mode_label.text()
+    assert "Internal note" in composer.mode_label.full_text()
     assert composer.send_button.text() == "Add note"
     assert "#fff1c2" in composer.styleSheet()
     qtbot.keyClicks(composer.edit, "Cliente rimborsato ieri")

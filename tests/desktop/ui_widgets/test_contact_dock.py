@@ -170,6 +170,17 @@ def test_files_open_and_save_signals(qtbot, dock):
     assert saved.args[0].name == "foto-pacco.jpg"
 
 
+def test_no_files_says_so_instead_of_an_empty_list(dock):
+    assert dock.files_view.isVisibleTo(dock)
+    assert not dock.no_files_label.isVisibleTo(dock)
+    dock.set_contact(GIULIA, (), ACTIVITIES)
+    assert dock.no_files_label.isVisibleTo(dock)
+    assert not dock.files_view.isVisibleTo(dock)
+    assert not dock.open_file_button.isVisibleTo(dock)
+    dock.set_contact(None)
+    assert not dock.no_files_label.isVisibleTo(dock)
+
+
 def test_activity_newest_first_with_relative_times(dock):
     model = dock.activity_model
     lines = [model.index(r).data() for r in range(model.rowCount())]

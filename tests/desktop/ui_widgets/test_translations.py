@@ -72,7 +72,7 @@ def test_widgets_speak_italian(qtbot, settings, italian):
     assert composer.send_button.text() == "Invia"
     composer.set_note_mode(True)
     assert composer.send_button.text() == "Aggiungi nota"
-    assert composer.mode_label.text().startswith("Nota interna")
+    assert composer.mode_label.full_text().startswith("Nota interna")
     dock = ContactDock()
     qtbot.addWidget(dock)
     assert dock.windowTitle() == "Scheda di contatto"
