@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import heapq
-import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +21,7 @@ from convos_desktop.models.directory import Directory
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.main_window import MainWindow
 from convos_desktop.ui.thumbnails import ThumbnailCache
+from tests.fakes import FakeClock
 
 HERE = Path(__file__).parent
 
@@ -32,42 +31,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if HERE in Path(item.path).parents:
             item.add_marker(pytest.mark.qt_log_ignore("This plugin does not support"))
-
-
-class FakeTimer:
-    """A timer handle of :class:`FakeClock`."""
-
-    def __init__(self) -> None:
-        self.cancelled = False
-
-    def cancel(self) -> None:
-        self.cancelled = True
-
-
-class FakeClock:
-    """A presence clock whose time only moves when the test says so."""
-
-    def __init__(self) -> None:
-        self.time = 1000.0
-        self._timers: list[tuple[float, int, FakeTimer, Callable[[], None]]] = []
-        self._order = itertools.count()
-
-    def now(self) -> float:
-        return self.time
-
-    def call_later(self, delay: float, callback: Callable[[], None]) -> FakeTimer:
-        timer = FakeTimer()
-        heapq.heappush(self._timers, (self.time + delay, next(self._order), timer, callback))
-        return timer
-
-    def advance(self, seconds: float) -> None:
-        end = self.time + seconds
-        while self._timers and self._timers[0][0] <= end:
-            when, _, timer, callback = heapq.heappop(self._timers)
-            self.time = when
-            if not timer.cancelled:
-                callback()
-        self.time = end
 
 
 class RecordingTrayIcon(QSystemTrayIcon):

@@ -1,48 +1,12 @@
 """Presence rules, one test each, on a fake clock (no real waiting)."""
 
 import asyncio
-import heapq
-import itertools
-from collections.abc import Callable
 
 import pytest
 
 from convos_desktop.core.presence import Heartbeat, PresenceDriver, PresenceMachine
 from convos_desktop.core.types import ConnectionState, Screen, Status, WindowState
-
-
-class FakeTimer:
-    def __init__(self) -> None:
-        self.cancelled = False
-
-    def cancel(self) -> None:
-        self.cancelled = True
-
-
-class FakeClock:
-    """A clock whose time only moves when the test says so; fires due timers in order."""
-
-    def __init__(self) -> None:
-        self.time = 1000.0
-        self._timers: list[tuple[float, int, FakeTimer, Callable[[], None]]] = []
-        self._order = itertools.count()
-
-    def now(self) -> float:
-        return self.time
-
-    def call_later(self, delay: float, callback: Callable[[], None]) -> FakeTimer:
-        timer = FakeTimer()
-        heapq.heappush(self._timers, (self.time + delay, next(self._order), timer, callback))
-        return timer
-
-    def advance(self, seconds: float) -> None:
-        end = self.time + seconds
-        while self._timers and self._timers[0][0] <= end:
-            when, _, timer, callback = heapq.heappop(self._timers)
-            self.time = when
-            if not timer.cancelled:
-                callback()
-        self.time = end
+from tests.fakes import FakeClock
 
 
 class Server:
