@@ -1,0 +1,264 @@
+"""What the client benchmarks share: a filled cache file, the real window over it, paint waits.
+
+The cache is written through ``core.store.Store`` (the same calls a bootstrap and a history
+fetch make): ``tickets`` open tickets, each with its contact and last message, and two cached
+conversations, the first with ``thread_messages`` messages. The window is the app's own
+``MainWindow`` built by ``convos_desktop.app.build_context`` at 1280x800, offscreen.
+
+Measurements run as plain callbacks on the qasync loop (``outside_task``), not inside a task,
+so ``QApplication.processEvents`` may step the app's own tasks while waiting for a paint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import os
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QEvent, QObject, QSettings
+from PySide6.QtWidgets import QApplication, QWidget
+
+from convos_desktop.app import build_context
+from convos_desktop.core.api import ApiClient
+from convos_desktop.core.session import Profile, Session
+from convos_desktop.core.store import Store
+from convos_desktop.models.navigation import NavTarget
+from convos_desktop.ui.context import ClientContext
+from convos_desktop.ui.main_window import NAV_KEY
+
+log = logging.getLogger("convos.bench")
+
+R = TypeVar("R")
+BASE_TIME = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+BIG_CONVERSATION = 1
+SMALL_CONVERSATION = 2
+SMALL_THREAD_MESSAGES = 200
+LAST_MESSAGE_IDS = 10_000_000  # ids of the tickets' last messages, above every thread id
+PAINT_TIMEOUT_S = 10.0
+# Where an offline cache benchmark points its API client: nothing listens on the discard port.
+UNREACHABLE_SERVER = "http://127.0.0.1:9"
+
+
+def iso(moment: dt.datetime) -> str:
+    """A protocol timestamp (UTC, milliseconds, ``Z``)."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def agent_json(agent_id: int, name: str, email: str) -> dict[str, Any]:
+    """An agent as the protocol sends it."""
+    return {
+        "id": agent_id,
+        "name": name,
+        "email": email,
+        "role": "agent",
+        "team_ids": [1],
+        "status": "online",
+        "chosen_status": "online",
+    }
+
+
+def message_json(message_id: int, conversation_id: int, minute: int, body: str) -> dict[str, Any]:
+    """A customer message; every seventh one is an agent's reply."""
+    inbound = message_id % 7 != 0
+    return {
+        "id": message_id,
+        "conversation_id": conversation_id,
+        "ticket_id": conversation_id,
+        "client_id": None,
+        "direction": "in" if inbound else "out",
+        "sender_type": "contact" if inbound else "agent",
+        "sender_id": conversation_id if inbound else 1,
+        "sender_name": f"Cliente {conversation_id}" if inbound else "Bench Agent",
+        "body": body,
+        "reply_to": None,
+        "reply_preview": None,
+        "reactions": [],
+        "files": [],
+        "created_at": iso(BASE_TIME + dt.timedelta(minutes=minute)),
+    }
+
+
+def ticket_json(ticket_id: int, last_message: dict[str, Any]) -> dict[str, Any]:
+    """An open unassigned ticket whose conversation and contact share its id."""
+    return {
+        "id": ticket_id,
+        "conversation_id": ticket_id,
+        "inbox_id": 1,
+        "contact_id": ticket_id,
+        "status": "open",
+        "assignee_id": None,
+        "opened_at": iso(BASE_TIME),
+        "assigned_at": None,
+        "first_response_at": None,
+        "closed_at": None,
+        "closed_by": None,
+        "reopen_count": 0,
+        "last_message": last_message,
+        "last_message_at": last_message["created_at"],
+    }
+
+
+def contact_json(contact_id: int) -> dict[str, Any]:
+    """A WhatsApp contact."""
+    return {
+        "id": contact_id,
+        "name": f"Cliente {contact_id}",
+        "phone": f"+39 333 {contact_id:07d}",
+        "email": None,
+        "external_id": f"wa-{contact_id}",
+        "custom": {},
+        "created_at": iso(BASE_TIME),
+        "updated_at": iso(BASE_TIME),
+    }
+
+
+BODY_WORDS = (
+    *("buongiorno", "ho", "un", "problema", "con", "l'ordine", "numero"),
+    *("che", "non", "è", "ancora", "arrivato"),
+)
+
+
+def message_body(index: int) -> str:
+    """Bodies of varied length, so rows have varied heights as in a real thread."""
+    words = BODY_WORDS
+    length = 3 + (index * 7) % 40
+    return " ".join(words[(index + step) % len(words)] for step in range(length))
+
+
+def snapshot_json(tickets: int) -> dict[str, Any]:
+    """A bootstrap answer with ``tickets`` open tickets (newest last message first)."""
+    ticket_list = []
+    for ticket_id in range(1, tickets + 1):
+        minute = 100_000 - ticket_id
+        last = message_json(
+            LAST_MESSAGE_IDS + ticket_id, ticket_id, minute, message_body(ticket_id)
+        )
+        ticket_list.append(ticket_json(ticket_id, last))
+    return {
+        "me": agent_json(1, "Bench Agent", "bench@convos.test"),
+        "agents": [agent_json(1, "Bench Agent", "bench@convos.test")],
+        "teams": [{"id": 1, "name": "Support", "agent_ids": [1]}],
+        "inboxes": [
+            {
+                "id": 1,
+                "name": "WhatsApp",
+                "channel": "whatsapp",
+                "team_id": 1,
+                "assignment": "manual",
+                "max_open_per_agent": None,
+            }
+        ],
+        "canned": [],
+        "tickets": ticket_list,
+        "contacts": [contact_json(ticket_id) for ticket_id in range(1, tickets + 1)],
+        "counts": {"mine": 0, "unassigned": tickets, "all": tickets},
+        "event_seq": 0,
+        "server_time": iso(BASE_TIME),
+    }
+
+
+def thread_json(conversation_id: int, count: int, first_id: int) -> list[dict[str, Any]]:
+    """``count`` messages of one conversation, one a minute, ids from ``first_id``."""
+    return [
+        message_json(first_id + index, conversation_id, index, message_body(index))
+        for index in range(count)
+    ]
+
+
+async def fill_cache(path: Path, tickets: int, thread_messages: int) -> None:
+    """Write the benchmark cache at ``path`` through the store (histories marked synced)."""
+    store = Store(path)
+    try:
+        await store.replace_snapshot(snapshot_json(tickets), reset=True)
+        big = thread_json(BIG_CONVERSATION, thread_messages, 1)
+        await store.store_history(BIG_CONVERSATION, big, newest=True, has_more=False)
+        small = thread_json(SMALL_CONVERSATION, SMALL_THREAD_MESSAGES, thread_messages + 1)
+        await store.store_history(SMALL_CONVERSATION, small, newest=True, has_more=False)
+    finally:
+        store.close()
+
+
+def offline_context(
+    folder: Path, cache: Path, server_url: str = UNREACHABLE_SERVER
+) -> ClientContext:
+    """The app's services over ``cache`` (settings in ``folder``), signed in from the cache."""
+    api = ApiClient(server_url, "bench-token")
+    session = Session(Profile("bench", server_url, "bench@convos.test"), api, None)
+    settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue(NAV_KEY, NavTarget.UNASSIGNED.value)  # the list the tickets are in
+    return build_context(session, cache, settings)
+
+
+class PaintWatch(QObject):
+    """Counts the paint events a widget receives (an event filter: the app is not changed)."""
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__(widget)
+        self.paints = 0
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.paints += 1
+        return False
+
+    def wait_for_paint(self, app: QApplication, after: int) -> None:
+        """Process events until a paint beyond the ``after``-th was handled."""
+        deadline = time.perf_counter() + PAINT_TIMEOUT_S
+        while self.paints <= after:
+            app.processEvents()
+            if time.perf_counter() > deadline:
+                raise TimeoutError("the widget was not painted within 10 s")
+
+
+def qt_application() -> QApplication:
+    """The process's QApplication, offscreen unless a platform was chosen."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    app.setQuitOnLastWindowClosed(False)
+    return app
+
+
+async def outside_task(work: Callable[[], R]) -> R:
+    """Run ``work()`` as a plain loop callback (no task is current) and return its result.
+
+    So ``QApplication.processEvents`` inside ``work`` may step the app's own tasks. Every
+    measurement runs inside one ``run_until_complete``: qasync processes events once more
+    after the loop stops, when tasks could not find their loop.
+    """
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[R] = loop.create_future()
+
+    def call() -> None:
+        try:
+            done.set_result(work())
+        except BaseException as exc:  # handed to the awaiting caller
+            done.set_exception(exc)
+
+    loop.call_soon(call)
+    return await done
+
+
+def resident_mib() -> float:
+    """This process's resident memory (VmRSS) in MiB."""
+    status = Path("/proc/self/status").read_text()
+    match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+    if match is None:
+        raise RuntimeError("no VmRSS line in /proc/self/status")
+    return int(match.group(1)) / 1024
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How big the cache is."""
+
+    tickets: int
+    thread_messages: int
