@@ -1,8 +1,9 @@
 """``python -m benchmarks``: every benchmark in turn with the shared options.
 
 ``BENCHMARKS`` lists the modules in the order they run; a new benchmark (the client ones
-too) is one more module name here. Options specific to one benchmark are given by running
-that module alone.
+too) is one more module name here. ``CACHE_BENCHMARKS`` follow them: they start no server,
+so ``--database-url`` is not passed to them. Options specific to one benchmark are given by
+running that module alone.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ BENCHMARKS = [
     "benchmarks.server_requests",
     "benchmarks.server_intake",
     "benchmarks.server_fanout",
+    "benchmarks.client_live",
 ]
+CACHE_BENCHMARKS = ["benchmarks.client_cache"]
 
 
 def shared_arguments(argv: Sequence[str] | None) -> list[str]:
@@ -41,7 +44,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in BENCHMARKS:
         module = importlib.import_module(name)
         status = status or module.main(arguments)
+    without_database = without_database_url(arguments)
+    for name in CACHE_BENCHMARKS:
+        module = importlib.import_module(name)
+        status = status or module.main(without_database)
     return status
+
+
+def without_database_url(arguments: list[str]) -> list[str]:
+    """``arguments`` without ``--database-url`` and its value."""
+    if "--database-url" not in arguments:
+        return arguments
+    at = arguments.index("--database-url")
+    return arguments[:at] + arguments[at + 2 :]
 
 
 if __name__ == "__main__":
