@@ -11,20 +11,20 @@ paint-event filter on the views' viewports:
 * switch: alternating between the big and a 200-message conversation in one window;
 * scroll: one wheel step (120 px) up through the whole thread loaded in the model, to the
   end of the synchronous ``viewport().repaint()``;
-* resident memory at the end, with the tickets listed and the whole thread in the model.
+* resident memory with the tickets listed and the whole thread in the model, taken in a
+  child process that imports only the client (``benchmarks.client_memory``).
 """
 
 from __future__ import annotations
 
-import gc
+import asyncio
+import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import qasync
-from PySide6.QtWidgets import QApplication
 
 from benchmarks._common import (
     Report,
@@ -37,17 +37,12 @@ from benchmarks._common import (
 from benchmarks.client_harness import (
     BIG_CONVERSATION,
     SMALL_CONVERSATION,
-    PaintWatch,
+    CacheBench,
     Sizes,
     fill_cache,
-    offline_context,
-    outside_task,
     qt_application,
-    resident_mib,
 )
-from convos_desktop.ui.main_window import MainWindow
 
-SCROLL_STEP_PX = 120
 SWITCHES = 100
 SCROLL_STEPS = 300
 
@@ -56,85 +51,18 @@ def _ms(seconds: float) -> float:
     return seconds * 1000
 
 
-class CacheBench:
-    """One filled cache and the windows built over it, measured on the qasync loop."""
-
-    def __init__(self, folder: Path, sizes: Sizes, app: QApplication) -> None:
-        self.folder = folder
-        self.cache = folder / "cache.sqlite3"
-        self.sizes = sizes
-        self.app = app
-
-    async def launch(self) -> tuple[float, float, MainWindow]:
-        """One launch: seconds to the painted inbox, then to the painted big conversation."""
-        started = time.perf_counter()
-
-        def to_inbox() -> tuple[float, MainWindow]:
-            context = offline_context(self.folder, self.cache)
-            window = MainWindow(context)
-            watch = PaintWatch(window.workspace.ticket_view.viewport())
-            window.show()
-            context.sync.emit_cached()
-            watch.wait_for_paint(self.app, 0)
-            return time.perf_counter() - started, window
-
-        inbox_s, window = await outside_task(to_inbox)
-        return inbox_s, await self.open_conversation(window, BIG_CONVERSATION), window
-
-    async def open_conversation(self, window: MainWindow, ticket_id: int) -> float:
-        """Seconds from selecting ``ticket_id`` in the list to its painted thread."""
-        workspace = window.workspace
-
-        def select() -> float:
-            watch = PaintWatch(workspace.chat.viewport())
-            started = time.perf_counter()
-            if not workspace.select_ticket(ticket_id):
-                raise RuntimeError(f"ticket {ticket_id} is not in the list")
-            watch.wait_for_paint(self.app, 0)
-            elapsed = time.perf_counter() - started
-            watch.deleteLater()
-            return elapsed
-
-        return await outside_task(select)
-
-    async def scroll_repaints(self, window: MainWindow, steps: int) -> list[float]:
-        """Seconds per wheel step up the whole thread (loaded into the model first)."""
-        workspace = window.workspace
-        store = workspace._context.store
-        everything = store.messages_page(BIG_CONVERSATION, limit=self.sizes.thread_messages)
-
-        def scroll() -> list[float]:
-            watch = PaintWatch(workspace.chat.viewport())
-            workspace.messages.open(BIG_CONVERSATION, everything, False)
-            watch.wait_for_paint(self.app, watch.paints)
-            bar = workspace.chat.verticalScrollBar()
-            bar.setValue(bar.maximum())
-            self.app.processEvents()
-            samples = []
-            for _ in range(steps):
-                started = time.perf_counter()
-                bar.setValue(max(bar.minimum(), bar.value() - SCROLL_STEP_PX))
-                workspace.chat.viewport().repaint()
-                samples.append(time.perf_counter() - started)
-                if bar.value() == bar.minimum():
-                    bar.setValue(bar.maximum())
-                    self.app.processEvents()
-            return samples
-
-        return await outside_task(scroll)
-
-    async def close(self, window: MainWindow) -> None:
-        """Close a window and its services (no network: nothing was started)."""
-        context = window.workspace._context
-        window.hide()
-        await window.workspace.shutdown()
-        await context.drafts.flush()
-        await context.sync.flush()
-        window.deleteLater()
-        await outside_task(self.app.processEvents)
-        context.store.close()
-        await context.api.aclose()
-        gc.collect()
+def client_resident_mib(cache: Path, thread_messages: int) -> float:
+    """The app's resident memory over ``cache``, measured in a child importing only the app."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "benchmarks.client_memory", str(cache), str(thread_messages)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"benchmarks.client_memory failed: {completed.stderr[-2000:]}")
+    return float(completed.stdout.split()[-1])
 
 
 async def measure(report: Report, bench: CacheBench, runs: int, switches: int, steps: int) -> None:
@@ -156,8 +84,8 @@ async def measure(report: Report, bench: CacheBench, runs: int, switches: int, s
         for ticket in (SMALL_CONVERSATION, BIG_CONVERSATION)
     ]
     scroll_ms = [_ms(s) for s in await bench.scroll_repaints(window, steps)]
-    rss = resident_mib()
     await bench.close(window)
+    rss = await asyncio.to_thread(client_resident_mib, bench.cache, sizes.thread_messages)
     report.add("launch to painted inbox (warm)", "ms", launches, Target("<=", 250))
     report.add("open cached conversation p95", "ms", [percentile(opens, 95)], Target("<=", 50))
     report.add("open cached conversation median", "ms", opens)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import logging
 import os
 import re
@@ -31,7 +32,7 @@ from convos_desktop.core.session import Profile, Session
 from convos_desktop.core.store import Store
 from convos_desktop.models.navigation import NavTarget
 from convos_desktop.ui.context import ClientContext
-from convos_desktop.ui.main_window import NAV_KEY
+from convos_desktop.ui.main_window import NAV_KEY, MainWindow
 
 log = logging.getLogger("convos.bench")
 
@@ -42,6 +43,7 @@ SMALL_CONVERSATION = 2
 SMALL_THREAD_MESSAGES = 200
 LAST_MESSAGE_IDS = 10_000_000  # ids of the tickets' last messages, above every thread id
 PAINT_TIMEOUT_S = 10.0
+SCROLL_STEP_PX = 120  # one wheel notch
 # Where an offline cache benchmark points its API client: nothing listens on the discard port.
 UNREACHABLE_SERVER = "http://127.0.0.1:9"
 
@@ -262,3 +264,84 @@ class Sizes:
 
     tickets: int
     thread_messages: int
+
+
+class CacheBench:
+    """One filled cache and the windows built over it, measured on the qasync loop."""
+
+    def __init__(self, folder: Path, sizes: Sizes, app: QApplication) -> None:
+        self.folder = folder
+        self.cache = folder / "cache.sqlite3"
+        self.sizes = sizes
+        self.app = app
+
+    async def launch(self) -> tuple[float, float, MainWindow]:
+        """One launch: seconds to the painted inbox, then to the painted big conversation."""
+        started = time.perf_counter()
+
+        def to_inbox() -> tuple[float, MainWindow]:
+            context = offline_context(self.folder, self.cache)
+            window = MainWindow(context)
+            watch = PaintWatch(window.workspace.ticket_view.viewport())
+            window.show()
+            context.sync.emit_cached()
+            watch.wait_for_paint(self.app, 0)
+            return time.perf_counter() - started, window
+
+        inbox_s, window = await outside_task(to_inbox)
+        return inbox_s, await self.open_conversation(window, BIG_CONVERSATION), window
+
+    async def open_conversation(self, window: MainWindow, ticket_id: int) -> float:
+        """Seconds from selecting ``ticket_id`` in the list to its painted thread."""
+        workspace = window.workspace
+
+        def select() -> float:
+            watch = PaintWatch(workspace.chat.viewport())
+            started = time.perf_counter()
+            if not workspace.select_ticket(ticket_id):
+                raise RuntimeError(f"ticket {ticket_id} is not in the list")
+            watch.wait_for_paint(self.app, 0)
+            elapsed = time.perf_counter() - started
+            watch.deleteLater()
+            return elapsed
+
+        return await outside_task(select)
+
+    async def scroll_repaints(self, window: MainWindow, steps: int) -> list[float]:
+        """Seconds per wheel step up the whole thread (loaded into the model first)."""
+        workspace = window.workspace
+        store = workspace._context.store
+        everything = store.messages_page(BIG_CONVERSATION, limit=self.sizes.thread_messages)
+
+        def scroll() -> list[float]:
+            watch = PaintWatch(workspace.chat.viewport())
+            workspace.messages.open(BIG_CONVERSATION, everything, False)
+            watch.wait_for_paint(self.app, watch.paints)
+            bar = workspace.chat.verticalScrollBar()
+            bar.setValue(bar.maximum())
+            self.app.processEvents()
+            samples = []
+            for _ in range(steps):
+                started = time.perf_counter()
+                bar.setValue(max(bar.minimum(), bar.value() - SCROLL_STEP_PX))
+                workspace.chat.viewport().repaint()
+                samples.append(time.perf_counter() - started)
+                if bar.value() == bar.minimum():
+                    bar.setValue(bar.maximum())
+                    self.app.processEvents()
+            return samples
+
+        return await outside_task(scroll)
+
+    async def close(self, window: MainWindow) -> None:
+        """Close a window and its services (no network: nothing was started)."""
+        context = window.workspace._context
+        window.hide()
+        await window.workspace.shutdown()
+        await context.drafts.flush()
+        await context.sync.flush()
+        window.deleteLater()
+        await outside_task(self.app.processEvents)
+        context.store.close()
+        await context.api.aclose()
+        gc.collect()
