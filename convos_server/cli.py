@@ -7,7 +7,7 @@ import asyncio
 import logging
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 
 import uvicorn
@@ -21,6 +21,21 @@ from convos_server.db.migrate import upgrade_to_head
 from convos_server.services.auth import hash_password
 
 log = logging.getLogger("convos.cli")
+
+
+def fastest_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop where it is installed (Linux, macOS: ``uvicorn[standard]``), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
+def run_server(main: Coroutine[object, object, None]) -> None:
+    """Run a server coroutine on the fastest event loop this platform has."""
+    with asyncio.Runner(loop_factory=fastest_loop_factory()) as runner:
+        runner.run(main)
 
 
 def add_database_options(parser: argparse.ArgumentParser) -> None:
@@ -73,7 +88,7 @@ def add_serve_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
     parser.add_argument("--presence-ttl", type=float, help="seconds without heartbeat")
     add_database_options(parser)
     parser.set_defaults(
-        run=lambda args: asyncio.run(serve(settings_from(args), args.host, args.port))
+        run=lambda args: run_server(serve(settings_from(args), args.host, args.port))
     )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from convos_server.cli import fastest_loop_factory
 from convos_server.config import Settings
 
 
@@ -83,3 +84,14 @@ def test_settings_from_env_and_overrides(monkeypatch, tmp_path):
     monkeypatch.setenv("CONVOS_KEEPALIVE", "soon")
     with pytest.raises(ValueError, match="CONVOS_KEEPALIVE"):
         Settings.from_env()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="uvloop does not exist on Windows")
+def test_serve_runs_on_uvloop_where_it_is_installed():
+    factory = fastest_loop_factory()
+    assert factory is not None, "uvicorn[standard] should bring uvloop"
+    loop = factory()
+    try:
+        assert type(loop).__module__.startswith("uvloop")
+    finally:
+        loop.close()
