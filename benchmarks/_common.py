@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import contextlib
 import datetime as dt
 import json
@@ -257,8 +258,7 @@ def load_average() -> str:
 # -- the server process -----------------------------------------------------------------
 
 
-async def _postgres_admin(url: str, statement: str) -> str:
-    """Run ``statement`` on the ``postgres`` database of the server at ``url``; its version."""
+async def _postgres_admin_async(url: str, statement: str) -> str:
     dsn = make_url(url).set(drivername="postgresql", database="postgres")
     connection = await asyncpg.connect(dsn.render_as_string(hide_password=False))
     try:
@@ -266,6 +266,20 @@ async def _postgres_admin(url: str, statement: str) -> str:
         return str(await connection.fetchval("SHOW server_version"))
     finally:
         await connection.close()
+
+
+def _postgres_admin(url: str, statement: str) -> str:
+    """Run ``statement`` on the ``postgres`` database of the server at ``url``; its version.
+
+    Blocking, and callable from inside a running event loop too (the client benchmarks run
+    on qasync's): the statement then runs on its own loop in a worker thread.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(_postgres_admin_async(url, statement))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as worker:
+        return worker.submit(asyncio.run, _postgres_admin_async(url, statement)).result()
 
 
 class ServerProcess:
@@ -310,9 +324,7 @@ class ServerProcess:
             return
         ServerProcess._created += 1
         self._database_name = f"convos_bench_{os.getpid()}_{ServerProcess._created}"
-        version = asyncio.run(
-            _postgres_admin(self._postgres_url, f'CREATE DATABASE "{self._database_name}"')
-        )
+        version = _postgres_admin(self._postgres_url, f'CREATE DATABASE "{self._database_name}"')
         self.database_url = (
             make_url(self._postgres_url)
             .set(database=self._database_name)
@@ -379,11 +391,9 @@ class ServerProcess:
                 self._process.stdout.close()
             self._process = None
         if self._postgres_url is not None and self._database_name is not None:
-            asyncio.run(
-                _postgres_admin(
-                    self._postgres_url,
-                    f'DROP DATABASE IF EXISTS "{self._database_name}" WITH (FORCE)',
-                )
+            _postgres_admin(
+                self._postgres_url,
+                f'DROP DATABASE IF EXISTS "{self._database_name}" WITH (FORCE)',
             )
             self._database_name = None
 
