@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractListModel,
     QCoreApplication,
     QModelIndex,
     QObject,
@@ -155,43 +154,42 @@ class FileListModel(RecordListModel[FileInfo]):
         return None
 
 
-class LocalFilesModel(QAbstractListModel):
+class LocalFilesModel(RecordListModel[LocalFile]):
     """The local files picked in the dialog, with their inspection state and problems."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._files: list[LocalFile] = []
         self._icons = _IconCache()
         self._as_sticker = False
 
     def files(self) -> list[LocalFile]:
-        return list(self._files)
+        return self.records()
 
     def add(self, file: LocalFile) -> None:
-        row = len(self._files)
+        row = len(self._records)
         self.beginInsertRows(QModelIndex(), row, row)
-        self._files.append(file)
+        self._records.append(file)
         self.endInsertRows()
 
     def update(self, path: Path, **changes: Any) -> None:
         """Record what the inspection found for ``path``."""
-        for row, file in enumerate(self._files):
+        for row, file in enumerate(self._records):
             if file.path == path:
-                self._files[row] = replace(file, **changes)
+                self._records[row] = replace(file, **changes)
                 index = self.index(row)
                 self.dataChanged.emit(index, index)
 
     def set_as_sticker(self, as_sticker: bool) -> None:
         """Show images' sticker verdicts (the "send as sticker" option)."""
         self._as_sticker = as_sticker
-        if self._files:
-            self.dataChanged.emit(self.index(0), self.index(len(self._files) - 1))
+        if self._records:
+            self.dataChanged.emit(self.index(0), self.index(len(self._records) - 1))
 
     def remove_rows(self, rows: Sequence[int]) -> None:
         """Drop the files at ``rows``."""
         for row in sorted(set(rows), reverse=True):
             self.beginRemoveRows(QModelIndex(), row, row)
-            del self._files[row]
+            del self._records[row]
             self.endRemoveRows()
 
     def problem(self, file: LocalFile) -> str:
@@ -202,20 +200,14 @@ class LocalFilesModel(QAbstractListModel):
             return sticker_problem(file.sticker)
         return ""
 
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._files)
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._files):
-            return None
-        file = self._files[index.row()]
+    def record_data(self, record: LocalFile, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._line(file)
+            return self._line(record)
         if role == Qt.ItemDataRole.DecorationRole:
-            return self._icons.get(file.kind or FileKind.DOCUMENT)
+            return self._icons.get(record.kind or FileKind.DOCUMENT)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return str(file.path)
-        if role == Qt.ItemDataRole.ForegroundRole and self.problem(file):
+            return str(record.path)
+        if role == Qt.ItemDataRole.ForegroundRole and self.problem(record):
             return Qt.GlobalColor.darkRed
         return None
 
@@ -225,15 +217,6 @@ class LocalFilesModel(QAbstractListModel):
             return line + "  ·  " + self.tr("checking…")
         problem = self.problem(file)
         return f"{line}  ·  {problem}" if problem else line
-
-    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
 
 
 def sticker_problem(check: StickerCheck) -> str:

@@ -14,7 +14,6 @@ from typing import Any
 
 import emoji
 from PySide6.QtCore import (
-    QAbstractListModel,
     QCoreApplication,
     QEvent,
     QModelIndex,
@@ -38,6 +37,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from convos_desktop.models.records import RecordListModel
 
 log = logging.getLogger("convos.ui.emoji")
 
@@ -253,47 +254,19 @@ class EmojiCatalog:
         return -1
 
 
-class EmojiListModel(QAbstractListModel):
+class EmojiListModel(RecordListModel[EmojiEntry]):
     """A flat list of emoji (the grid, the search results or the recent row)."""
 
-    CHAR_ROLE = Qt.ItemDataRole.UserRole + 1
+    CHAR_ROLE = RecordListModel.RECORD_ROLE + 1
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._entries: list[EmojiEntry] = []
-
-    def set_entries(self, entries: list[EmojiEntry]) -> None:
-        """Replace the whole list (a new search or a new recent row)."""
-        self.beginResetModel()
-        self._entries = list(entries)
-        self.endResetModel()
-
-    def entry_at(self, row: int) -> EmojiEntry:
-        return self._entries[row]
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._entries)
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._entries):
-            return None
-        entry = self._entries[index.row()]
+    def record_data(self, record: EmojiEntry, role: int) -> Any:
         if role in (Qt.ItemDataRole.DisplayRole, self.CHAR_ROLE):
-            return entry.char
+            return record.char
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{entry.name} / {entry.italian}" if entry.italian else entry.name
+            return f"{record.name} / {record.italian}" if record.italian else record.name
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return Qt.AlignmentFlag.AlignCenter
         return None
-
-    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
 
 
 def _emoji_grid(model: EmojiListModel, parent: QWidget) -> QListView:
@@ -397,7 +370,7 @@ class EmojiPicker(QDialog):
     def showEvent(self, event: QShowEvent) -> None:
         catalog = self.catalog
         if self.grid_model.rowCount() == 0 and not self.search_edit.text():
-            self.grid_model.set_entries(list(catalog.grid_entries))
+            self.grid_model.set_records(list(catalog.grid_entries))
         self._load_recent()
         self.search_edit.setFocus()
         super().showEvent(event)
@@ -425,7 +398,7 @@ class EmojiPicker(QDialog):
 
     def _load_recent(self) -> None:
         entries = [e for c in self.recent() if (e := self.catalog.entry(c)) is not None]
-        self.recent_model.set_entries(entries)
+        self.recent_model.set_records(entries)
         has_recent = bool(entries)
         self.recent_label.setVisible(has_recent)
         self.recent_view.setVisible(has_recent)
@@ -437,7 +410,7 @@ class EmojiPicker(QDialog):
 
     def _on_search(self, text: str) -> None:
         results = self.catalog.search(text)
-        self.grid_model.set_entries(results)
+        self.grid_model.set_records(results)
         self.empty_label.setVisible(not results)
         self.grid.setVisible(bool(results))
         if results:

@@ -18,7 +18,7 @@ from convos_desktop.ui.emoji_picker import (
 
 
 def chars(model: EmojiListModel) -> list[str]:
-    return [model.entry_at(row).char for row in range(model.rowCount())]
+    return [model.record_at(row).char for row in range(model.rowCount())]
 
 
 def test_search_finds_by_english_and_italian_name(qtbot, settings):
@@ -70,8 +70,8 @@ def test_categories_group_by_unicode_block_and_scroll(qtbot, settings):
     picker.show()
     picker.show_category(Category.FLAGS)
     current = picker.grid.currentIndex()
-    assert picker.grid_model.entry_at(current.row()).category is Category.FLAGS
-    assert picker.grid_model.entry_at(current.row() - 1).category is not Category.FLAGS
+    assert picker.grid_model.record_at(current.row()).category is Category.FLAGS
+    assert picker.grid_model.record_at(current.row() - 1).category is not Category.FLAGS
 
 
 def test_choosing_emits_and_recent_row_persists(qtbot, settings, tmp_path):
@@ -123,7 +123,7 @@ def test_reopening_is_fast_once_the_catalog_exists(qtbot, settings):
 
 def test_models_pass_the_model_tester(qtmodeltester, settings):
     model = EmojiListModel()
-    model.set_entries(list(EmojiCatalog().grid_entries[:50]))
+    model.set_records(list(EmojiCatalog().grid_entries[:50]))
     qtmodeltester.check(model)
 
 
