@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.api.deps import AgentDep, BusDep, DbDep
 from convos_server.db import models as m
+from convos_server.db.engine import Database
 from convos_server.serialize import (
     contact_json,
     load_conversations,
@@ -18,9 +21,20 @@ from convos_server.serialize import (
     load_tickets,
 )
 from convos_server.services import tickets
+from convos_server.services.events import EventBus
 from convos_server.services.visibility import visibility_for
 
 router = APIRouter(tags=["tickets"])
+
+
+async def _transition(
+    db: Database, bus: EventBus, change: Callable[[AsyncSession], Awaitable[m.Ticket]]
+) -> dict[str, Any]:
+    """Run one ticket transition in a transaction; the Ticket once committed and announced."""
+    async with db.transaction() as session:
+        data = await load_ticket(session, await change(session))
+    bus.wake()
+    return data
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -114,37 +128,32 @@ async def assign(
 ) -> dict[str, Any]:
     """Assign the ticket; returns the Ticket."""
     options = body or AssignBody()
-    async with db.transaction() as session:
-        ticket = await tickets.assign(
+    return await _transition(
+        db,
+        bus,
+        lambda session: tickets.assign(
             session, bus, agent, ticket_id, agent_id=options.agent_id, force=options.force
-        )
-        data = await load_ticket(session, ticket)
-    bus.wake()
-    return data
+        ),
+    )
 
 
 @router.post("/tickets/{ticket_id}/unassign")
 async def unassign(ticket_id: int, agent: AgentDep, db: DbDep, bus: BusDep) -> dict[str, Any]:
     """Back to Unassigned; returns the Ticket."""
-    async with db.transaction() as session:
-        data = await load_ticket(session, await tickets.unassign(session, bus, agent, ticket_id))
-    bus.wake()
-    return data
+    return await _transition(
+        db, bus, lambda session: tickets.unassign(session, bus, agent, ticket_id)
+    )
 
 
 @router.post("/tickets/{ticket_id}/close")
 async def close(ticket_id: int, agent: AgentDep, db: DbDep, bus: BusDep) -> dict[str, Any]:
     """Finalize; returns the Ticket."""
-    async with db.transaction() as session:
-        data = await load_ticket(session, await tickets.close(session, bus, agent, ticket_id))
-    bus.wake()
-    return data
+    return await _transition(db, bus, lambda session: tickets.close(session, bus, agent, ticket_id))
 
 
 @router.post("/tickets/{ticket_id}/reopen")
 async def reopen(ticket_id: int, agent: AgentDep, db: DbDep, bus: BusDep) -> dict[str, Any]:
     """Reactivate, assigned to the caller; returns the Ticket."""
-    async with db.transaction() as session:
-        data = await load_ticket(session, await tickets.reopen(session, bus, agent, ticket_id))
-    bus.wake()
-    return data
+    return await _transition(
+        db, bus, lambda session: tickets.reopen(session, bus, agent, ticket_id)
+    )
