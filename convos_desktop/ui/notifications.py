@@ -32,12 +32,41 @@ from convos_desktop.ui.tray import Tray
 log = logging.getLogger("convos.notifications")
 
 PREVIEW_CHARS = 120
+SEEN_IDS_LIMIT = 4096  # ids remembered one by one; older ones are covered by the floor
 
 
 def preview(text: str, limit: int = PREVIEW_CHARS) -> str:
     """``text`` on one line, cut to ``limit`` characters with an ellipsis."""
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+class SeenIds:
+    """Ids already handled, in bounded memory (a run lasts a working day or more).
+
+    Server ids grow with time, so past ``limit`` ids the older half is forgotten one by one
+    and covered by a floor instead: every id up to it counts as seen.
+    """
+
+    def __init__(self, limit: int = SEEN_IDS_LIMIT) -> None:
+        self._limit = limit
+        self._ids: set[int] = set()
+        self._floor = 0
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def add(self, item_id: int) -> bool:
+        """Remember ``item_id``; whether it was not seen before."""
+        if item_id <= self._floor or item_id in self._ids:
+            return False
+        self._ids.add(item_id)
+        if len(self._ids) > self._limit:
+            ordered = sorted(self._ids)
+            kept = len(ordered) // 2
+            self._floor = ordered[-kept - 1]
+            self._ids = set(ordered[-kept:])
+        return True
 
 
 class Notifier(QObject):
@@ -68,8 +97,8 @@ class Notifier(QObject):
         self._window_active = window_active
         self._beep = beep
         self._started_at = started_at
-        self._seen_unassigned: set[int] = set()
-        self._seen_messages: set[int] = set()
+        self._seen_unassigned = SeenIds()
+        self._seen_messages = SeenIds()
         self.tray: Tray | None = None
 
     def _contact_name(self, ticket: Ticket) -> str:
@@ -80,11 +109,10 @@ class Notifier(QObject):
         """Ring and tell for tickets that just arrived in Unassigned."""
         fresh = []
         for ticket in change.upserted:
-            if ticket.id in self._seen_unassigned:
-                continue
             if not ticket_in_view(ticket, View.UNASSIGNED, self._me_id()):
                 continue
-            self._seen_unassigned.add(ticket.id)
+            if not self._seen_unassigned.add(ticket.id):
+                continue
             if ticket.opened_at >= self._started_at:
                 fresh.append(ticket)
         if not fresh:
@@ -104,9 +132,8 @@ class Notifier(QObject):
     def on_messages_changed(self, change: MessagesChanged) -> None:
         """Tell about new customer messages in Mine while the window is not active."""
         for message in change.upserted:
-            if message.id <= 0 or message.id in self._seen_messages:
+            if message.id <= 0 or not self._seen_messages.add(message.id):
                 continue
-            self._seen_messages.add(message.id)
             if message.direction is not Direction.IN or message.created_at < self._started_at:
                 continue
             if self.tray is None or self._window_active():

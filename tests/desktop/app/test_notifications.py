@@ -14,7 +14,7 @@ from convos_desktop.core.types import (
     Ticket,
     TicketsChanged,
 )
-from convos_desktop.ui.notifications import Notifier, preview
+from convos_desktop.ui.notifications import SEEN_IDS_LIMIT, Notifier, SeenIds, preview
 from convos_desktop.ui.tray import Tray
 from tests.desktop.app.conftest import RecordingTrayIcon
 
@@ -143,3 +143,27 @@ def test_old_outgoing_or_other_agents_messages_do_not_tell(harness: Harness) -> 
 def test_preview_is_one_short_line() -> None:
     assert preview("a\n  b") == "a b"
     assert len(preview("x" * 500)) == 120
+
+
+def test_seen_ids_forget_the_older_half_behind_a_floor() -> None:
+    seen = SeenIds(limit=100)
+    assert all(seen.add(item_id) for item_id in range(1, 1001))
+    assert len(seen) <= 100
+    assert not seen.add(5)  # below the floor: counts as seen
+    assert not seen.add(1000)
+    assert seen.add(1001)
+
+
+def test_a_long_run_of_messages_is_remembered_in_bounded_memory(harness: Harness) -> None:
+    harness.tickets[5] = ticket(5, BEFORE, ME)
+    harness.active = True
+    for message_id in range(1, 3 * SEEN_IDS_LIMIT):
+        harness.notifier.on_messages_changed(MessagesChanged(5, (message(message_id, 5, AFTER),)))
+    assert len(harness.notifier._seen_messages) <= SEEN_IDS_LIMIT
+    harness.active = False
+    harness.notifier.on_messages_changed(MessagesChanged(5, (message(7, 5, AFTER),)))  # a reaction
+    assert harness.icon.messages == []
+    harness.notifier.on_messages_changed(
+        MessagesChanged(5, (message(3 * SEEN_IDS_LIMIT, 5, AFTER),))
+    )
+    assert len(harness.icon.messages) == 1
