@@ -7,7 +7,10 @@ event for every agent. The broadcast latency of a message is from its intended s
 to the moment the *last* agent's stream delivered it; per-delivery latencies are reported
 too. The default interval (1 s) keeps broadcasts from overlapping, so each one is measured
 alone; a shorter ``--interval`` measures sustained fan-out instead. Memory per connection
-is (server VmRSS with the streams - VmRSS before) / agents.
+is (server VmRSS with the streams - VmRSS before) / agents. Server CPU per delivery is the
+server process's user + system CPU time over a run (from ``/proc``) divided by the events
+delivered: unlike the latencies it hardly moves with other load on the machine.
+``--profile`` records the server during the runs only, not while the streams connect.
 Run: ``python -m benchmarks.server_fanout [--smoke]``.
 """
 
@@ -16,9 +19,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from benchmarks._common import (
     Report,
@@ -64,6 +69,15 @@ class FanoutRun:
     missed_deliveries: int
     failed_sends: int
     post_p99_ms: float
+    cpu_us_per_delivery: float
+
+
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds used so far by process ``pid`` (Linux ``/proc``)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    # After the command name: state is field 3, utime and stime are fields 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Broadcaster:
@@ -131,18 +145,25 @@ def run_latencies(
 
 
 async def measure_run(
-    streams: list[EventRecorder], broadcaster: Broadcaster, run: int, count: int, interval: float
+    server: ServerProcess,
+    streams: list[EventRecorder],
+    broadcaster: Broadcaster,
+    run: int,
+    count: int,
+    interval: float,
 ) -> FanoutRun:
     """``count`` broadcasts ``interval`` seconds apart, then the latencies."""
     for stream in streams:
         stream.take_events()
     due: dict[int, float] = {}
+    cpu_before = process_cpu_s(server.pid)
 
     async def send(index: int) -> int:
         return await broadcaster.send(f"fanout-{run}-{index}")
 
     result = await open_loop(1 / interval, count, send, SETTLE_S, on_due=due.__setitem__)
     await asyncio.sleep(SETTLE_S)
+    cpu_s = process_cpu_s(server.pid) - cpu_before
     accepted = {sample.index: due[sample.index] for sample in result.ok}
     complete, deliveries, missed = run_latencies(streams, run, accepted)
     return FanoutRun(
@@ -153,6 +174,7 @@ async def measure_run(
         missed_deliveries=missed,
         failed_sends=count - len(result.ok),
         post_p99_ms=percentile([sample.latency for sample in result.ok], 99) * 1000,
+        cpu_us_per_delivery=cpu_s / max(1, len(deliveries)) * 1e6,
     )
 
 
@@ -168,9 +190,14 @@ class FanoutResult:
 
 
 async def measure(
-    server: ServerProcess, workspace: Workspace, runs: int, count: int, interval: float
+    server: ServerProcess,
+    workspace: Workspace,
+    runs: int,
+    count: int,
+    interval: float,
+    profile: Path | None,
 ) -> FanoutResult:
-    """Baseline memory, connect every agent, memory again, then the runs."""
+    """Baseline memory, connect every agent, memory again, then the runs (profiled)."""
     host, port = host_and_port(workspace.url)
     broadcaster = Broadcaster(workspace)
     await broadcaster.send("fanout-before-streams")  # the customer's conversation exists
@@ -183,9 +210,11 @@ async def measure(
         await wait_until_all_receive(streams, broadcaster, timeout_s=60)
         await asyncio.sleep(1.0)
         rss_connected = server.rss_kib()
-        results = [
-            await measure_run(streams, broadcaster, run, count, interval) for run in range(runs)
-        ]
+        with profiling(server, profile):
+            results = [
+                await measure_run(server, streams, broadcaster, run, count, interval)
+                for run in range(runs)
+            ]
         closed = sum(stream.closed.done() for stream in streams)
         return FanoutResult(results, len(streams), rss_before, rss_connected, closed)
     finally:
@@ -213,8 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with running_server(options.database_url) as server:
         context = machine_context(server.database_version)
         workspace = asyncio.run(create_workspace(server, agents))
-        with profiling(server, options.profile):
-            result = asyncio.run(measure(server, workspace, runs, count, interval))
+        result = asyncio.run(measure(server, workspace, runs, count, interval, options.profile))
     context.update(
         load_after=load_average(),
         runs=runs,
@@ -235,6 +263,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     report.add("broadcast to all p50", "ms", [run.broadcast_p50_ms for run in result.runs])
     report.add("single delivery p50", "ms", [run.delivery_p50_ms for run in result.runs])
     report.add("single delivery p99", "ms", [run.delivery_p99_ms for run in result.runs])
+    report.add(
+        "server CPU per delivery (whole run)",
+        "us",
+        [run.cpu_us_per_delivery for run in result.runs],
+    )
     report.add("ingress POST round trip p99", "ms", [run.post_p99_ms for run in result.runs])
     report.add(
         "failed or unfinished sends",

@@ -19,6 +19,7 @@ from convos_server.db import models as m
 from convos_server.db.engine import Database
 from convos_server.db.migrate import upgrade_to_head
 from convos_server.services.auth import hash_password
+from convos_server.services.events import EventBus
 
 log = logging.getLogger("convos.cli")
 
@@ -36,6 +37,24 @@ def run_server(main: Coroutine[object, object, None]) -> None:
     """Run a server coroutine on the fastest event loop this platform has."""
     with asyncio.Runner(loop_factory=fastest_loop_factory()) as runner:
         runner.run(main)
+
+
+class ConvosServer(uvicorn.Server):
+    """uvicorn's server that ends the app's event streams as soon as it starts shutting down.
+
+    uvicorn lets open responses finish (up to ``timeout_graceful_shutdown``) before the app's
+    lifespan ends, and an event stream never finishes by itself: without this every open
+    stream would hold the shutdown for the whole timeout and then be cancelled.
+    """
+
+    def __init__(self, config: uvicorn.Config, bus: EventBus) -> None:
+        super().__init__(config)
+        self._bus = bus
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        """End the event streams, then uvicorn's graceful shutdown."""
+        self._bus.close_subscriptions()
+        await super().shutdown(sockets)
 
 
 def add_database_options(parser: argparse.ArgumentParser) -> None:
@@ -74,10 +93,9 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     bound_port = sock.getsockname()[1]
     url_host = f"[{host}]" if ":" in host else host
     print(f"Convos server listening on http://{url_host}:{bound_port}", flush=True)
-    config = uvicorn.Config(
-        create_app(settings), log_level="info", access_log=False, timeout_graceful_shutdown=3
-    )
-    await uvicorn.Server(config).serve(sockets=[sock])
+    app = create_app(settings)
+    config = uvicorn.Config(app, log_level="info", access_log=False, timeout_graceful_shutdown=3)
+    await ConvosServer(config, app.state.bus).serve(sockets=[sock])
 
 
 def add_serve_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

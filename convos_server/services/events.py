@@ -9,7 +9,7 @@ last moment of the transaction, after every row lock (no lock-order deadlock), a
 ``NOTIFY convos_events`` so the readers of every server process wake up (DESIGN §5).
 
 One reader task per process loads new rows once per wake-up (or poll tick) and hands them to
-the subscriber queues of the SSE streams, filtered by visibility.
+the subscriptions of the SSE streams, filtered by visibility.
 
 Visibility of an event row: ``inbox_id`` visible to the agent, or ``agent_id`` equal to the
 agent, or both null (everyone).
@@ -22,6 +22,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +32,6 @@ from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
-from sse_starlette import ServerSentEvent
 
 from convos_server.db import models as m
 from convos_server.db.engine import Database
@@ -46,11 +46,17 @@ READ_BATCH = 500
 # Event types after which subscribers' visible inbox sets are read again.
 VISIBILITY_TYPES = frozenset({"inbox.changed", "agent.changed"})
 _PENDING = "convos_pending_events"
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def sse_frame(seq: int, type_: str, data: str) -> bytes:
-    """The Server-Sent Events frame of one event, as the streams write it."""
-    return ServerSentEvent(data=data, event=type_, id=str(seq)).encode()
+    """The Server-Sent Events frame of one event, as the streams write it.
+
+    ``id``, ``event``, then one ``data:`` line per line of ``data``, CRLF line ends, a blank
+    line at the end. JSON text has no line breaks, so this is normally a single data line.
+    """
+    lines = "".join(f"data: {line}\r\n" for line in _LINE_BREAK.split(data))
+    return f"id: {seq}\r\nevent: {type_}\r\n{lines}\r\n".encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,28 +91,77 @@ def is_visible(event: StoredEvent, visibility: Visibility) -> bool:
 
 
 class Subscription:
-    """The live side of one event stream: a bounded queue fed by the bus reader.
+    """The live side of one event stream: the events the bus handed over, not yet written.
 
-    ``start_seq`` is the reader position when it subscribed: the queue gets every event after
-    it, the stream reads older ones from the table. ``overflowed`` is set when the queue was
-    full: the bus drops the subscription and the client resumes with ``Last-Event-ID``.
+    ``start_seq`` is the reader position when it subscribed: the bus hands over every event
+    after it, the stream reads older ones from the table. The stream waits with ``wait()``
+    and takes everything that came meanwhile with ``take()``, so a burst of events costs it
+    one wake-up and one write. ``overflowed`` is set when more than ``limit`` events were
+    waiting: the bus drops the subscription and the stream ends after writing what it has;
+    the client resumes with ``Last-Event-ID``. ``closed`` is set when the server shuts down
+    or the client went away.
     """
 
-    def __init__(self, visibility: Visibility, start_seq: int, queue_size: int) -> None:
+    __slots__ = ("_limit", "_pending", "_waiter", "closed", "overflowed", "start_seq", "visibility")
+
+    def __init__(self, visibility: Visibility, start_seq: int, limit: int) -> None:
         self.visibility = visibility
         self.start_seq = start_seq
-        self.queue: asyncio.Queue[StoredEvent] = asyncio.Queue(queue_size)
         self.overflowed = False
+        self.closed = False
+        self._limit = limit
+        self._pending: list[StoredEvent] = []
+        self._waiter: asyncio.Future[None] | None = None
+
+    def push(self, event: StoredEvent) -> bool:
+        """Hand ``event`` to the stream; ``False`` (``overflowed``) when it is too far behind."""
+        if len(self._pending) >= self._limit:
+            self.overflowed = True
+            self.wake()
+            return False
+        self._pending.append(event)
+        self.wake()
+        return True
+
+    def close(self) -> None:
+        """End the stream after what it has already taken."""
+        self.closed = True
+        self.wake()
+
+    def wake(self) -> None:
+        """Resume the stream's ``wait()`` (at most one wake-up until it waits again)."""
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def wait(self) -> None:
+        """Until events are pending, the subscription ended, or ``wake()`` was called."""
+        if self._pending or self.overflowed or self.closed:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiter = waiter
+        try:
+            await waiter
+        finally:
+            self._waiter = None
+
+    def take(self) -> list[StoredEvent]:
+        """The pending events, oldest first; the subscription keeps none of them."""
+        pending, self._pending = self._pending, []
+        return pending
 
 
 class EventBus:
     """Publishes events in transactions and fans them out to subscribers."""
 
-    def __init__(self, db: Database, *, queue_size: int = 2000, poll_s: float = 1.0) -> None:
+    def __init__(self, db: Database, *, backlog_limit: int = 2000, poll_s: float = 1.0) -> None:
         self._db = db
-        self._queue_size = queue_size
+        self._backlog_limit = backlog_limit
         self._poll_s = poll_s
         self._subscriptions: set[Subscription] = set()
+        self._closing = False
         self._wakeup = asyncio.Event()
         self._head = 0
         self._tasks: list[asyncio.Task[None]] = []
@@ -208,8 +263,11 @@ class EventBus:
         """Start receiving live events visible to ``agent``."""
         async with self._db.sessionmaker() as session:
             visibility = await visibility_for(session, agent)
-        subscription = Subscription(visibility, self._head, self._queue_size)
-        self._subscriptions.add(subscription)
+        subscription = Subscription(visibility, self._head, self._backlog_limit)
+        if self._closing:
+            subscription.close()
+        else:
+            self._subscriptions.add(subscription)
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
@@ -222,17 +280,26 @@ class EventBus:
         return len(self._subscriptions)
 
     def _dispatch(self, event: StoredEvent) -> None:
-        for subscription in list(self._subscriptions):
-            if not is_visible(event, subscription.visibility):
-                continue
-            try:
-                subscription.queue.put_nowait(event)
-            except asyncio.QueueFull:
-                log.warning(
-                    "dropping a slow event subscriber of agent %s", subscription.visibility.agent_id
-                )
-                subscription.overflowed = True
-                self._subscriptions.discard(subscription)
+        """Hand ``event`` to every subscriber who may see it: one list append each."""
+        everyone = event.inbox_id is None and event.agent_id is None
+        slow: list[Subscription] = []
+        for subscription in self._subscriptions:
+            if (everyone or is_visible(event, subscription.visibility)) and not subscription.push(
+                event
+            ):
+                slow.append(subscription)
+        for subscription in slow:
+            log.warning(
+                "dropping a slow event subscriber of agent %s", subscription.visibility.agent_id
+            )
+            self._subscriptions.discard(subscription)
+
+    def close_subscriptions(self) -> None:
+        """End every stream of this process, and any opened later (server shutdown)."""
+        self._closing = True
+        for subscription in self._subscriptions:
+            subscription.close()
+        self._subscriptions.clear()
 
     async def _refresh_visibility(self) -> None:
         subscriptions = list(self._subscriptions)
@@ -301,7 +368,8 @@ class EventBus:
             self._tasks.append(asyncio.create_task(self._listen_loop(), name="convos-listen"))
 
     async def stop(self) -> None:
-        """Stop the background tasks."""
+        """End the streams and stop the background tasks."""
+        self.close_subscriptions()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

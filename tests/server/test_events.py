@@ -4,14 +4,21 @@ duplicates after a dropped connection, and ``reset`` for a cursor out of range."
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
+import httpx
 import pytest
+import uvicorn
 from sqlalchemy import select
 
+from convos_server.app import create_app
+from convos_server.cli import ConvosServer, bind_socket
 from convos_server.db import models as m
 from convos_server.db.engine import Database
-from convos_server.services.events import EventBus
-from tests.server.conftest import BACKENDS, read_events
+from convos_server.services.events import EventBus, StoredEvent
+from tests.server.conftest import BACKENDS, make_admin, read_events
 
 
 async def stored_events(settings) -> list[m.Event]:
@@ -122,7 +129,10 @@ async def test_notify_wakes_the_event_reader_of_another_server_process(settings)
         for index in range(3):
             async with writer_db.transaction() as session:
                 await writer.publish(session, "canned.changed", {"deleted_id": index})
-        received = [await asyncio.wait_for(subscription.queue.get(), 10) for _ in range(3)]
+        received: list[StoredEvent] = []
+        while len(received) < 3:
+            await asyncio.wait_for(subscription.wait(), 10)
+            received += subscription.take()
         assert [e.data for e in received] == [f'{{"deleted_id":{i}}}' for i in range(3)]
         assert [e.seq for e in received] == sorted(e.seq for e in received)
     finally:
@@ -197,3 +207,111 @@ async def test_frames_on_the_wire_are_the_stored_events_unchanged(live_ws, setti
     future = await raw_frames(ws, anna, 10**6, 1)
     reset = f'id: {stored[-1].id}\r\nevent: reset\r\ndata: {{"event_seq": {stored[-1].id}}}\r\n\r\n'
     assert future == [reset.encode()]
+
+
+@dataclass
+class RunningServer:
+    """A ``ConvosServer`` on a loopback port with the app it serves and one admin's token."""
+
+    server: ConvosServer
+    task: asyncio.Task[None]
+    bus: EventBus
+    url: str
+    headers: dict[str, str]
+
+
+@pytest.fixture
+async def convos_server(settings) -> AsyncIterator[RunningServer]:
+    """The server ``convos-server serve`` runs, with a long graceful shutdown timeout."""
+    await make_admin(settings)
+    sock = bind_socket("127.0.0.1", 0)
+    app = create_app(settings)
+    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=30)
+    server = ConvosServer(config, app.state.bus)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    async with httpx.AsyncClient(base_url=url) as http:
+        login = {"email": "admin@convos.test", "password": "admin"}
+        token = (await http.post("/api/v1/auth/login", json=login)).json()["token"]
+    try:
+        yield RunningServer(server, task, app.state.bus, url, {"Authorization": f"Bearer {token}"})
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 40)
+        sock.close()
+
+
+async def wait_for_subscribers(bus: EventBus, count: int, timeout_s: float) -> None:
+    """Until ``bus`` has ``count`` subscribers; AssertionError after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while bus.subscriber_count != count:
+        assert time.monotonic() < deadline, f"{bus.subscriber_count} subscribers, not {count}"
+        await asyncio.sleep(0.02)
+
+
+@pytest.mark.parametrize("settings_overrides", [{"keepalive_s": 60.0}])
+async def test_a_client_leaving_ends_its_subscription_at_once(convos_server):
+    """Not at the next keep-alive: the server notices the disconnect itself."""
+    async with (
+        httpx.AsyncClient(base_url=convos_server.url) as http,
+        http.stream("GET", "/api/v1/events", headers=convos_server.headers) as response,
+    ):
+        assert response.status_code == 200
+        await wait_for_subscribers(convos_server.bus, 1, 5)
+    await wait_for_subscribers(convos_server.bus, 0, 5)
+
+
+async def test_server_shutdown_ends_open_streams_without_waiting_for_the_timeout(
+    convos_server,
+):
+    async with (
+        httpx.AsyncClient(base_url=convos_server.url) as http,
+        http.stream("GET", "/api/v1/events", headers=convos_server.headers) as response,
+    ):
+        await wait_for_subscribers(convos_server.bus, 1, 5)
+        started = time.monotonic()
+        convos_server.server.should_exit = True
+        async with asyncio.timeout(5):  # the graceful shutdown timeout is 30 s
+            async for _chunk in response.aiter_raw():
+                pass
+        await asyncio.wait_for(convos_server.task, 5)
+    assert time.monotonic() - started < 5
+
+
+async def test_several_events_waiting_are_written_in_order_in_one_wake_up(settings):
+    """The bus hands events over while the stream is busy; it takes them all at once."""
+    db = Database(settings.database_url)
+    bus = EventBus(db)
+    try:
+        subscription = await bus.subscribe(m.Agent(id=1, role="admin"))
+        for index in range(3):
+            async with db.transaction() as session:
+                await bus.publish(session, "canned.changed", {"deleted_id": index})
+        await bus._drain()
+        await asyncio.wait_for(subscription.wait(), 1)
+        taken = subscription.take()
+        assert [e.data for e in taken] == [f'{{"deleted_id":{i}}}' for i in range(3)]
+        assert [e.seq for e in taken] == sorted(e.seq for e in taken)
+        assert subscription.take() == []
+    finally:
+        await db.dispose()
+
+
+async def test_a_subscriber_too_far_behind_is_dropped_and_its_stream_ends(settings):
+    db = Database(settings.database_url)
+    bus = EventBus(db, backlog_limit=2)
+    try:
+        subscription = await bus.subscribe(m.Agent(id=1, role="admin"))
+        async with db.transaction() as session:
+            for index in range(3):
+                await bus.publish(session, "canned.changed", {"deleted_id": index})
+        await bus._drain()
+        assert subscription.overflowed
+        assert bus.subscriber_count == 0
+        assert [e.data for e in subscription.take()] == ['{"deleted_id":0}', '{"deleted_id":1}']
+    finally:
+        await db.dispose()
