@@ -69,8 +69,9 @@ def preview_text(ticket: Ticket) -> str:
 class TicketListModel(QAbstractListModel):
     """Open tickets of one view, newest activity first, updated in place from sync.
 
-    ``apply`` takes the ``TicketsChanged`` records of ``core.sync``: a ticket that enters the
-    view is inserted at its place, one that changes gets ``dataChanged`` (and a row move when its
+    ``apply`` takes the ``TicketsChanged`` records of ``core.sync``: tickets that enter the
+    view are inserted at their places (one insert per run of adjacent rows: the whole cached
+    inbox at start is one), one that changes gets ``dataChanged`` (and a row move when its
     place changes, so selections follow it), one that leaves is removed. Only ``set_view`` and
     ``set_tickets`` (a bootstrap) reset the model. ``counts_changed`` follows every change that
     may move the per-view counts.
@@ -184,11 +185,25 @@ class TicketListModel(QAbstractListModel):
         self.counts_changed.emit()
 
     def apply(self, change: TicketsChanged) -> None:
+        """Apply one batch of sync: rows already listed change in place (or move, or leave);
+        rows that enter are inserted in sorted blocks, so a whole cached inbox arriving in an
+        empty list is one insert, not one per ticket."""
         for ticket_id in change.removed_ids:
-            self._known.pop(ticket_id, None)
             self._remove_row(ticket_id)
-        for ticket in change.upserted:
-            self._upsert(ticket)
+            self._known.pop(ticket_id, None)
+        latest = {ticket.id: ticket for ticket in change.upserted}  # a later copy wins
+        entering: list[Ticket] = []
+        for ticket in latest.values():
+            if self.row_of(ticket.id) >= 0:
+                self._upsert(ticket)
+                continue
+            if ticket.is_open:
+                self._known[ticket.id] = ticket
+            else:
+                self._known.pop(ticket.id, None)
+            if ticket_in_view(ticket, self._view, self._directory.me_id):
+                entering.append(ticket)
+        self._insert_rows(entering)
         self.counts_changed.emit()
 
     def set_read_markers(self, source: Callable[[int], int | None]) -> None:
@@ -236,32 +251,37 @@ class TicketListModel(QAbstractListModel):
         self._keys = [_sort_key(t) for t in self._rows]
 
     def _upsert(self, ticket: Ticket) -> None:
+        """A ticket listed in this view changed: update its row, move it, or remove it."""
         old_row = self.row_of(ticket.id)
         if ticket.is_open:
             self._known[ticket.id] = ticket
         else:
             self._known.pop(ticket.id, None)
-        belongs = ticket.is_open and ticket_in_view(ticket, self._view, self._directory.me_id)
-        if old_row < 0 and belongs:
-            self._insert_row(ticket)
-        elif old_row >= 0 and not belongs:
+        if not ticket_in_view(ticket, self._view, self._directory.me_id):
             self._remove_at(old_row)
-        elif old_row >= 0:
+        else:
             self._update_row(old_row, ticket)
 
-    def _insert_row(self, ticket: Ticket) -> None:
-        key = _sort_key(ticket)
-        row = bisect.bisect_left(self._keys, key)
-        self.beginInsertRows(QModelIndex(), row, row)
-        self._rows.insert(row, ticket)
-        self._keys.insert(row, key)
-        self.endInsertRows()
+    def _insert_rows(self, tickets: list[Ticket]) -> None:
+        """Insert tickets not listed yet, one ``beginInsertRows`` per run of adjacent rows."""
+        ordered = sorted(tickets, key=_sort_key)
+        keys = [_sort_key(ticket) for ticket in ordered]
+        start = 0
+        while start < len(ordered):
+            row = bisect.bisect_left(self._keys, keys[start])
+            end = len(ordered)
+            if row < len(self._keys):  # the run ends where the row now at ``row`` sorts
+                end = bisect.bisect_left(keys, self._keys[row], start + 1)
+            self.beginInsertRows(QModelIndex(), row, row + end - start - 1)
+            self._rows[row:row] = ordered[start:end]
+            self._keys[row:row] = keys[start:end]
+            self.endInsertRows()
+            start = end
 
     def _remove_row(self, ticket_id: int) -> None:
-        for row, ticket in enumerate(self._rows):
-            if ticket.id == ticket_id:
-                self._remove_at(row)
-                return
+        row = self.row_of(ticket_id)
+        if row >= 0:
+            self._remove_at(row)
 
     def _remove_at(self, row: int) -> None:
         self.beginRemoveRows(QModelIndex(), row, row)

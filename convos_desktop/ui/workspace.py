@@ -48,6 +48,7 @@ from convos_desktop.ui.message_delegate import MessageDelegate
 from convos_desktop.ui.tasks import TaskRunner
 from convos_desktop.ui.ticket_actions import WORKING_STATUSES, TicketAction
 from convos_desktop.ui.ticket_delegate import TicketDelegate
+from convos_desktop.ui.ticket_view import TicketListView
 
 log = logging.getLogger("convos.ui")
 
@@ -91,11 +92,10 @@ class Workspace(QWidget):
 
         self.list_title = QLabel(self)
         self.list_title.setStyleSheet("font-weight: 600; padding: 10px 14px 6px 14px;")
-        self.ticket_view = QListView(self)
+        self.ticket_view = TicketListView(self)
         self.ticket_view.setObjectName("ticketList")
         self.ticket_view.setModel(tickets)
         self.ticket_view.setItemDelegate(TicketDelegate(self.ticket_view))
-        self.ticket_view.setUniformItemSizes(True)
         self.ticket_view.setFrameShape(QListView.Shape.NoFrame)
         self.ticket_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.ticket_view.selectionModel().currentChanged.connect(self._on_current_changed)

@@ -1,5 +1,7 @@
 """Store: schema migrations, cache reads, local echo rows and snapshot replacement."""
 
+import datetime as dt
+import json
 import sqlite3
 import statistics
 import time
@@ -14,7 +16,7 @@ from convos_desktop.core.store import (
     migrate,
     ticket_in_view,
 )
-from convos_desktop.core.types import Counts, Delivery, Ticket, View
+from convos_desktop.core.types import Counts, Delivery, Direction, Message, Ticket, View
 from tests.desktop.core import protocol_json as pj
 
 
@@ -179,3 +181,69 @@ async def test_read_markers_never_move_back_and_drive_unread(store):
     await store.set_read_marker(10, 3)
     assert store.read_marker(10) == 5
     assert store.unread_conversation_ids() == set()
+
+
+def _rich_message(message_id: int) -> dict:
+    """A message using every nested shape: quote, reactions, a file."""
+    data = pj.message(message_id, body="Ecco la foto", created_at="2026-03-02T09:30:00.000Z")
+    data["reply_preview"] = {
+        "id": 1,
+        "body": "Mi manda una foto?",
+        "sender_name": "Anna",
+        "direction": "out",
+    }
+    data["reactions"] = [{"emoji": "👍", "agent_ids": [1, 2]}]
+    data["files"] = [
+        {
+            "id": 9,
+            "name": "foto.jpg",
+            "kind": "image",
+            "mime": "image/jpeg",
+            "size": 2048,
+            "sha256": "ab" * 32,
+            "width": 640,
+            "height": 480,
+            "library": False,
+            "created_at": pj.T0,
+            "url": "/api/v1/files/9",
+        }
+    ]
+    return data
+
+
+async def test_cached_tickets_and_messages_read_back_as_from_json_builds_them(store):
+    rich = _rich_message(5)
+    await store.replace_snapshot(pj.snapshot([pj.ticket(100, 10, last_message=rich)]), reset=False)
+    expected = Ticket.from_json(pj.ticket(100, 10, last_message=rich))
+    assert store.ticket(100) == expected
+    assert store.tickets() == [expected]
+    assert store.ticket_for_conversation(10) == expected
+    (message,) = store.messages_page(10)
+    assert message == Message.from_json(rich)
+    assert message.files[0].width == 640
+    assert message.direction is Direction.IN
+    assert message.created_at.tzinfo is dt.UTC
+
+
+async def test_cached_json_missing_what_from_json_defaults_still_reads(store):
+    """Fields the typed decoder requires but ``from_json`` defaults: the slow path reads them."""
+    sparse_message = pj.message(5)
+    del sparse_message["sender_name"], sparse_message["reactions"]
+    sparse = pj.ticket(100, 10, last_message=sparse_message)
+    del sparse["reopen_count"]
+    sparse["last_message_at"] = None
+    await store.replace_snapshot(pj.snapshot([pj.ticket(200, 20)]), reset=False)
+    await store.write(
+        lambda c: c.execute(
+            "INSERT INTO tickets (id, conversation_id, status, assignee_id, last_message_at, "
+            "json) VALUES (100, 10, 'open', NULL, ?, ?)",
+            (pj.T0, json.dumps(sparse)),
+        )
+    )
+    ticket = store.ticket(100)
+    assert ticket == Ticket.from_json(sparse)
+    assert ticket is not None
+    assert ticket.last_message is not None
+    assert (ticket.reopen_count, ticket.last_message.sender_name) == (0, "")
+    assert ticket.last_message_at == ticket.opened_at
+    assert [t.id for t in store.tickets()] == [200, 100]

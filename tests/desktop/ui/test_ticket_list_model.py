@@ -136,3 +136,48 @@ def test_contact_rename_repaints_only_its_rows(qtmodeltester, qtbot, directory) 
         directory.upsert_contacts([renamed])
     assert blocker.args[0].row() == model.row_of(1)
     assert model.data(model.index(model.row_of(1))) == "Giulia Verdi"
+
+
+def test_a_whole_cached_inbox_arrives_as_one_insert(qtmodeltester, directory) -> None:
+    model = TicketListModel(directory)
+    model.set_view(View.ALL)
+    qtmodeltester.check(model)
+    inserts: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _parent, first, last: inserts.append((first, last)))
+    tickets = [make_ticket(i, minutes=(i * 37) % 500) for i in range(1, 1001)]
+
+    model.apply(TicketsChanged(upserted=tuple(tickets)))
+
+    assert inserts == [(0, 999)]
+    expected = sorted(tickets, key=lambda t: (t.last_message_at, t.id), reverse=True)
+    assert ids(model) == [t.id for t in expected]
+
+
+def test_new_tickets_go_in_as_runs_and_the_selection_stays(qtmodeltester, directory) -> None:
+    model = TicketListModel(directory)
+    model.set_view(View.ALL)
+    model.set_tickets([make_ticket(i, minutes=i * 10) for i in range(1, 4)])  # 30, 20, 10
+    qtmodeltester.check(model)
+    selection = QItemSelectionModel(model)
+    selection.setCurrentIndex(model.index(1), QItemSelectionModel.SelectionFlag.ClearAndSelect)
+    inserts: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _parent, first, last: inserts.append((first, last)))
+    entering = (8, 41), (5, 25), (9, 40), (6, 24), (7, 1), (2, 15)  # (id, minute); 2 moves
+
+    model.apply(TicketsChanged(upserted=tuple(make_ticket(i, minutes=m) for i, m in entering)))
+
+    assert ids(model) == [8, 9, 3, 5, 6, 2, 1, 7]
+    assert inserts == [(0, 1), (3, 4), (7, 7)]
+    assert selection.currentIndex().data(TicketRole.TICKET_ID) == 2
+    assert [i.data(TicketRole.TICKET_ID) for i in selection.selectedIndexes()] == [2]
+
+
+def test_a_ticket_twice_in_one_batch_is_listed_once_as_its_last_copy(directory) -> None:
+    model = TicketListModel(directory)
+    model.set_view(View.UNASSIGNED)
+    first, taken = make_ticket(4, minutes=1), make_ticket(4, minutes=2, assignee_id=ME.id)
+    model.apply(TicketsChanged(upserted=(first, make_ticket(5, minutes=3), taken)))
+    assert ids(model) == [5]
+    assert model.known_ticket(4) == taken
+    model.apply(TicketsChanged(upserted=(make_ticket(6, minutes=4), make_ticket(6, minutes=0))))
+    assert ids(model) == [5, 6]
