@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
 from PySide6.QtCore import QObject, Signal
@@ -16,6 +17,10 @@ log = logging.getLogger("convos.ui")
 
 FetchBytes = Callable[[int], Awaitable[bytes]]
 THUMBNAIL_EDGE = 480
+# What the images may take: 9 to 13 thumbnails of 480 px, several screens of photos (a chat
+# view shows three at most). The least recently painted go first; one scrolled back into
+# view is fetched and scaled again (tens of milliseconds, off the GUI thread).
+THUMBNAIL_BUDGET_BYTES = 8 * 1024 * 1024
 
 
 class ThumbnailCache(QObject):
@@ -24,22 +29,34 @@ class ThumbnailCache(QObject):
     The bytes come from ``fetch`` (the API), Pillow scales them in the default executor
     (``core.media.thumbnail_async``); only the small PNG result is turned into a ``QImage``
     here. ``ready(file_id)`` tells the views to repaint. A file that fails is not retried
-    until :meth:`forget` is called.
+    until :meth:`forget` is called. The images stay within ``budget_bytes`` (the least
+    recently asked for are dropped), so a day of customers' photos does not pile up.
     """
 
     ready = Signal(int)
 
-    def __init__(self, fetch: FetchBytes, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        fetch: FetchBytes,
+        parent: QObject | None = None,
+        *,
+        budget_bytes: int = THUMBNAIL_BUDGET_BYTES,
+    ) -> None:
         super().__init__(parent)
         self._fetch = fetch
-        self._images: dict[int, QImage] = {}
+        self._budget_bytes = budget_bytes
+        self._held_bytes = 0
+        self._images: OrderedDict[int, QImage] = OrderedDict()
         self._loading: dict[int, asyncio.Task[None]] = {}
         self._failed: set[int] = set()
 
     def image(self, file: FileInfo) -> QImage | None:
         image = self._images.get(file.id)
-        if image is not None or file.id in self._loading or file.id in self._failed:
+        if image is not None:
+            self._images.move_to_end(file.id)
             return image
+        if file.id in self._loading or file.id in self._failed:
+            return None
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # painting outside the app's loop (a screenshot): no loading
@@ -49,11 +66,23 @@ class ThumbnailCache(QObject):
         task.add_done_callback(lambda _t: self._loading.pop(file.id, None))
         return None
 
+    @property
+    def cached_count(self) -> int:
+        """How many thumbnails are held."""
+        return len(self._images)
+
+    @property
+    def held_bytes(self) -> int:
+        """What the held thumbnails take."""
+        return self._held_bytes
+
     def has_failed(self, file_id: int) -> bool:
         return file_id in self._failed
 
     def forget(self, file_id: int) -> None:
-        self._images.pop(file_id, None)
+        image = self._images.pop(file_id, None)
+        if image is not None:
+            self._held_bytes -= image.sizeInBytes()
         self._failed.discard(file_id)
 
     async def wait_idle(self) -> None:
@@ -76,5 +105,15 @@ class ThumbnailCache(QObject):
         if image.isNull():
             self._failed.add(file.id)
         else:
-            self._images[file.id] = image
+            self._keep(file.id, image)
         self.ready.emit(file.id)
+
+    def _keep(self, file_id: int, image: QImage) -> None:
+        """Hold ``image``, dropping the least recently asked for beyond the budget (the
+        newest is always kept)."""
+        self.forget(file_id)
+        self._images[file_id] = image
+        self._held_bytes += image.sizeInBytes()
+        while self._held_bytes > self._budget_bytes and len(self._images) > 1:
+            _oldest_id, oldest = self._images.popitem(last=False)
+            self._held_bytes -= oldest.sizeInBytes()
