@@ -1,4 +1,11 @@
-"""The messages of one conversation as a list model: live updates, local echoes, older pages."""
+"""The messages of one conversation as a list model: live updates, local echoes, older pages.
+
+The cost of a live message does not depend on the thread's length: new messages found in one
+change are inserted with one ``beginInsertRows`` when they follow the newest row, identity
+look-ups go through sets before any scan, and while the view is pinned to the bottom it can
+ask for a bounded tail (:meth:`ThreadModel.set_tail_window`): older rows are dropped and paged
+back in through the :class:`HistorySource` when the agent scrolls up (as Nheko does).
+"""
 
 from __future__ import annotations
 
@@ -38,6 +45,7 @@ class MessageRole(IntEnum):
     SHOW_SENDER = Qt.ItemDataRole.UserRole + 3  # first of a run from the same sender
     REVISION = Qt.ItemDataRole.UserRole + 4  # changes whenever the row's content does
     ROW_KEY = Qt.ItemDataRole.UserRole + 5  # stable identity across echo -> confirmed
+    LAYOUT_KEY = Qt.ItemDataRole.UserRole + 6  # (ROW_KEY, REVISION, DAY_HEADER, SHOW_SENDER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +76,7 @@ def row_key(message: Message) -> str:
 
 
 def local_day(message: Message) -> dt.date:
+    """The agent's local date of a message."""
     return message.created_at.astimezone().date()
 
 
@@ -77,7 +86,8 @@ class ThreadModel(QAbstractListModel):
     ``apply`` takes ``MessagesChanged`` records of this conversation: a new message is inserted
     at its time, a known one (same id, or same client_id for a local echo being confirmed) is
     updated in place. ``fetch_older`` pages backwards through a :class:`HistorySource`, one
-    request at a time (a second call while one runs does nothing).
+    request at a time (a second call while one runs does nothing). With a tail window set,
+    rows beyond it are dropped from the top once enough new ones arrived (see the module doc).
     """
 
     older_loaded = Signal(int)  # rows prepended
@@ -89,6 +99,10 @@ class ThreadModel(QAbstractListModel):
         self._conversation_id: int | None = None
         self._rows: list[Message] = []
         self._keys: list[tuple[float, int, int]] = []
+        self._days: list[dt.date] = []  # local_day of each row, for headers and sender runs
+        self._ids: set[int] = set()
+        self._client_ids: set[str] = set()
+        self._tail_window: int | None = None
         self._revisions: dict[str, int] = {}
         self._revision_counter = 0
         self._has_older = False
@@ -104,6 +118,10 @@ class ThreadModel(QAbstractListModel):
             return None
         row = index.row()
         message = self._rows[row]
+        if role == MessageRole.LAYOUT_KEY:  # first: asked for every row on each view layout
+            key = row_key(message)
+            revision = self._revisions.get(key, 0)
+            return (key, revision, self._day_header(row), self._starts_run(row))
         if role == Qt.ItemDataRole.DisplayRole:
             return message.body
         if role == MessageRole.MESSAGE:
@@ -143,10 +161,7 @@ class ThreadModel(QAbstractListModel):
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def row_of_id(self, message_id: int) -> int:
-        for row in range(len(self._rows) - 1, -1, -1):
-            if self._rows[row].id == message_id:
-                return row
-        return -1
+        return self._find(message_id, None)
 
     # --- changes -------------------------------------------------------------------------------
 
@@ -159,6 +174,9 @@ class ThreadModel(QAbstractListModel):
         self._conversation_id = conversation_id
         self._rows = sorted(latest, key=_sort_key)
         self._keys = [_sort_key(m) for m in self._rows]
+        self._days = [local_day(m) for m in self._rows]
+        self._ids = {m.id for m in self._rows}
+        self._client_ids = {m.client_id for m in self._rows if m.client_id}
         self._revisions.clear()
         self._has_older = has_older
         self.endResetModel()
@@ -170,8 +188,23 @@ class ThreadModel(QAbstractListModel):
             row = self._find(None, client_id)
             if row >= 0:
                 self._remove_at(row)
+        fresh: dict[str, Message] = {}
         for message in change.upserted:
-            self._upsert(message)
+            if self._find(message.id, message.client_id) >= 0:
+                self._update(message)
+            else:  # the last record of one message in a change wins
+                fresh[row_key(message)] = message
+        self._insert_many(sorted(fresh.values(), key=_sort_key))
+        self._trim_to_tail_window()
+
+    def set_tail_window(self, rows: int | None) -> None:
+        """Keep only about the newest ``rows`` rows from now on (``None``: keep everything).
+
+        The view sets it while pinned to the bottom. Rows are dropped from the top once half
+        as many again are shown, so it happens once every ``rows / 2`` new messages, and
+        they come back through ``fetch_older``.
+        """
+        self._tail_window = rows
 
     def set_has_older(self, has_older: bool) -> None:
         """What the history source says once the newest page is in."""
@@ -219,6 +252,8 @@ class ThreadModel(QAbstractListModel):
             self.beginInsertRows(QModelIndex(), 0, len(older) - 1)
             self._rows[0:0] = older
             self._keys[0:0] = [_sort_key(m) for m in older]
+            self._days[0:0] = [local_day(m) for m in older]
+            self._remember(older)
             self.endInsertRows()
         self._emit_neighbour_changed(len(older))
         self.older_loaded.emit(len(older))
@@ -226,54 +261,105 @@ class ThreadModel(QAbstractListModel):
     # --- internals -----------------------------------------------------------------------------
 
     def _find(self, message_id: int | None, client_id: str | None) -> int:
-        for row in range(len(self._rows) - 1, -1, -1):
+        by_id = message_id is not None and message_id > 0 and message_id in self._ids
+        by_client_id = bool(client_id) and client_id in self._client_ids
+        if not (by_id or by_client_id):
+            return -1
+        for row in range(len(self._rows) - 1, -1, -1):  # live changes touch the newest rows
             candidate = self._rows[row]
-            if message_id is not None and message_id > 0 and candidate.id == message_id:
+            if by_id and candidate.id == message_id:
                 return row
-            if client_id and candidate.client_id == client_id:
+            if by_client_id and candidate.client_id == client_id:
                 return row
         return -1
 
-    def _upsert(self, message: Message) -> None:
+    def _remember(self, messages: Iterable[Message]) -> None:
+        for message in messages:
+            self._ids.add(message.id)
+            if message.client_id:
+                self._client_ids.add(message.client_id)
+
+    def _forget(self, messages: Iterable[Message]) -> None:
+        for message in messages:
+            self._ids.discard(message.id)
+            if message.client_id:
+                self._client_ids.discard(message.client_id)
+
+    def _update(self, message: Message) -> None:
         row = self._find(message.id, message.client_id)
-        if row < 0:
-            self._insert(message)
-            return
         key = row_key(self._rows[row])
         self._revision_counter += 1
         self._revisions[key] = self._revision_counter
         if row_key(message) != key:  # keep the identity stable for views and caches
             self._revisions[row_key(message)] = self._revision_counter
         new_key = _sort_key(message)
+        self._forget((self._rows[row],))
         self._rows[row] = message
         self._keys[row] = new_key
+        self._days[row] = local_day(message)
+        self._remember((message,))
         in_order = (row == 0 or self._keys[row - 1] <= new_key) and (
             row == len(self._keys) - 1 or new_key <= self._keys[row + 1]
         )
         if not in_order:
             self._remove_at(row)
-            self._insert(message)
+            self._insert_many([message])
             return
         index = self.index(row)
         self.dataChanged.emit(index, index)
 
-    def _insert(self, message: Message) -> None:
-        key = _sort_key(message)
-        if self._has_older and self._keys and key < self._keys[0]:
-            return  # older than what is shown: it arrives with its page
-        row = bisect.bisect_right(self._keys, key)
-        self.beginInsertRows(QModelIndex(), row, row)
-        self._rows.insert(row, message)
-        self._keys.insert(row, key)
-        self.endInsertRows()
-        self._emit_neighbour_changed(row + 1)
+    def _insert_many(self, messages: list[Message]) -> None:
+        """Insert new messages (in time order): one insertion when all follow the newest row."""
+        if self._has_older and self._keys:
+            first = self._keys[0]  # older than what is shown: they arrive with their page
+            messages = [m for m in messages if _sort_key(m) >= first]
+        if not messages:
+            return
+        if not self._keys or _sort_key(messages[0]) >= self._keys[-1]:
+            end = len(self._rows)
+            self.beginInsertRows(QModelIndex(), end, end + len(messages) - 1)
+            self._rows.extend(messages)
+            self._keys.extend(_sort_key(m) for m in messages)
+            self._days.extend(local_day(m) for m in messages)
+            self._remember(messages)
+            self.endInsertRows()
+            return
+        for message in messages:
+            key = _sort_key(message)
+            row = bisect.bisect_right(self._keys, key)
+            self.beginInsertRows(QModelIndex(), row, row)
+            self._rows.insert(row, message)
+            self._keys.insert(row, key)
+            self._days.insert(row, local_day(message))
+            self._remember((message,))
+            self.endInsertRows()
+            self._emit_neighbour_changed(row + 1)
 
     def _remove_at(self, row: int) -> None:
         self.beginRemoveRows(QModelIndex(), row, row)
+        self._forget((self._rows[row],))
         del self._rows[row]
         del self._keys[row]
+        del self._days[row]
         self.endRemoveRows()
         self._emit_neighbour_changed(row)
+
+    def _trim_to_tail_window(self) -> None:
+        window = self._tail_window
+        if window is None or len(self._rows) <= window + window // 2:
+            return
+        if self._loading is not None:  # its page would leave a gap above the kept rows
+            self._loading.cancel()
+            self._loading = None
+        dropped = len(self._rows) - window
+        self.beginRemoveRows(QModelIndex(), 0, dropped - 1)
+        self._forget(self._rows[:dropped])
+        del self._rows[:dropped]
+        del self._keys[:dropped]
+        del self._days[:dropped]
+        self._has_older = True
+        self.endRemoveRows()
+        self._emit_neighbour_changed(0)  # the new first row shows no day header now
 
     def _emit_neighbour_changed(self, row: int) -> None:
         """The row after an insert or removal may gain or lose its day header / sender line."""
@@ -282,10 +368,10 @@ class ThreadModel(QAbstractListModel):
             self.dataChanged.emit(index, index, [MessageRole.DAY_HEADER, MessageRole.SHOW_SENDER])
 
     def _day_header(self, row: int) -> dt.date | None:
-        day = local_day(self._rows[row])
+        day = self._days[row]
         if row == 0:
             return None if self._has_older else day
-        return day if local_day(self._rows[row - 1]) != day else None
+        return day if self._days[row - 1] != day else None
 
     def _starts_run(self, row: int) -> bool:
         message = self._rows[row]
@@ -298,5 +384,5 @@ class ThreadModel(QAbstractListModel):
             previous.direction is not message.direction
             or previous.sender_name != message.sender_name
             or message.created_at - previous.created_at > GROUP_GAP
-            or local_day(previous) != local_day(message)
+            or self._days[row - 1] != self._days[row]
         )

@@ -4,6 +4,10 @@ Never a widget per message. It stays pinned to the bottom when new messages arri
 agent is at the bottom, asks for older history when scrolled near the top and keeps the
 visible messages still while they are prepended, and turns clicks and the context menu into
 signals (reply, react, open or save a file, retry or discard a failed send).
+
+QListView measures every row again whenever rows are inserted or removed, so while the view
+is pinned to the bottom it asks the model for a bounded tail of ``TAIL_ROWS`` rows: the cost
+of a new message does not grow with the thread (older rows come back by scrolling up).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from PySide6.QtGui import (
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
+    QPaintEvent,
+    QPalette,
     QResizeEvent,
 )
 from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QStyleOptionViewItem, QWidget
@@ -34,6 +40,7 @@ log = logging.getLogger("convos.ui")
 FREQUENT_EMOJI = ("👍", "❤️", "😂", "😮", "🙏", "✅")
 FETCH_THRESHOLD_PX = 120
 BOTTOM_SLACK_PX = 24
+TAIL_ROWS = 60  # rows kept while pinned to the bottom: a few screens
 
 
 class ChatView(QListView):
@@ -46,6 +53,7 @@ class ChatView(QListView):
     saveFileRequested = Signal(object)  # noqa: N815 (FileInfo)
     retryRequested = Signal(object)  # noqa: N815 (Message)
     discardRequested = Signal(object)  # noqa: N815 (Message)
+    painted = Signal()  # after each paint of the messages (measuring, tests)
 
     def __init__(
         self, model: ThreadModel, delegate: MessageDelegate, parent: QWidget | None = None
@@ -65,8 +73,11 @@ class ChatView(QListView):
         self.setMouseTracking(True)
         self.setFrameShape(QListView.Shape.NoFrame)
         self.verticalScrollBar().setSingleStep(24)
-        self.setStyleSheet(f"#chatView {{ background: {CHAT.background.name()}; }}")
+        palette = self.palette()  # not a style sheet: it would style every row's painting
+        palette.setColor(QPalette.ColorRole.Base, CHAT.background)
+        self.setPalette(palette)
         self._pinned = True
+        model.set_tail_window(TAIL_ROWS)
         self._prepend_distance: int | None = None
         model.rowsAboutToBeInserted.connect(self._before_insert)
         model.rowsInserted.connect(self._after_insert)
@@ -82,12 +93,17 @@ class ChatView(QListView):
         bar = self.verticalScrollBar()
         return bar.value() >= bar.maximum() - BOTTOM_SLACK_PX
 
+    def _set_pinned(self, pinned: bool) -> None:
+        if pinned != self._pinned:
+            self._pinned = pinned
+            self._thread.set_tail_window(TAIL_ROWS if pinned else None)
+
     def _before_insert(self, _parent: QModelIndex, first: int, _last: int) -> None:
         if first == 0 and self._thread.rowCount() > 0:
             bar = self.verticalScrollBar()
             self._prepend_distance = bar.maximum() - bar.value()
         else:
-            self._pinned = self.is_at_bottom()
+            self._set_pinned(self.is_at_bottom())
 
     def _after_insert(self, _parent: QModelIndex, _first: int, _last: int) -> None:
         self.executeDelayedItemsLayout()
@@ -99,7 +115,7 @@ class ChatView(QListView):
             bar.setValue(bar.maximum())
 
     def _after_reset(self) -> None:
-        self._pinned = True
+        self._set_pinned(True)
         self._prepend_distance = None
         QTimer.singleShot(0, self._settle_at_bottom)
 
@@ -117,7 +133,7 @@ class ChatView(QListView):
             self.scrollToBottom()
 
     def _on_scrolled(self, value: int) -> None:
-        self._pinned = self.is_at_bottom()
+        self._set_pinned(self.is_at_bottom())
         if value <= FETCH_THRESHOLD_PX:
             self._maybe_fetch_older()
 
@@ -136,6 +152,10 @@ class ChatView(QListView):
         if pinned:
             self.executeDelayedItemsLayout()
             self.scrollToBottom()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        self.painted.emit()
 
     # --- hits -----------------------------------------------------------------------------------
 

@@ -2,7 +2,13 @@
 
 One :class:`MessageLayout` per row and width holds every rectangle; ``sizeHint``, ``paint``
 and the view's hit tests (links, files, reactions) share it, so what is clicked is what is
-drawn. Row heights are cached per (row identity, revision, width). Message text is plain text
+drawn. Layouts are cached per (row identity, revision, day header, sender line, width): the
+recently used ones whole (a repaint or a scroll back builds no text layout again), every
+row's height in a bigger table (a relayout of the view measures only rows it has not seen).
+The painted rows themselves are kept as pixmaps within a byte budget (rows with pictures,
+whose thumbnails arrive later, are always painted), so a repaint after a new message or a
+scroll step draws only the rows it has not drawn before.
+Message text is plain text
 laid out with ``QTextLayout`` (never parsed as HTML); links are found by a pattern and only
 ``http``/``https`` ones are offered.
 """
@@ -11,7 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Any
 
 from PySide6.QtCore import (
     QCoreApplication,
@@ -30,12 +38,20 @@ from PySide6.QtGui import (
     QFont,
     QFontMetrics,
     QPainter,
+    QPainterPath,
     QPen,
+    QPixmap,
     QTextCharFormat,
     QTextLayout,
     QTextOption,
 )
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
 
 from convos_desktop.core.types import Delivery, Direction, FileInfo, Message, Reaction
 from convos_desktop.models.thread import MessageRole
@@ -164,6 +180,31 @@ def _layout_size(layout: QTextLayout) -> QSize:
         width = max(width, line.naturalTextWidth())
         height = line.y() + line.height()
     return QSize(int(width + 0.999), int(height + 0.999))
+
+
+def fill_outlined_rounded_rect(
+    painter: QPainter, rect: QRect, radius: float, fill: QColor, border: QColor, width: float
+) -> None:
+    """A rounded rectangle with a ``width`` pixels border inside ``rect``, as two fills.
+
+    Looks like a stroke with a thin pen, but Qt's antialiased stroker takes ~20 times as long
+    as a fill for those, and a chat repaint draws one per bubble, chip and file.
+    """
+    outer = QRectF(rect)
+    inner = outer.adjusted(width, width, -width, -width)
+    inner_radius = max(0.0, radius - width / 2)
+    body = QPainterPath()
+    body.addRoundedRect(inner, inner_radius, inner_radius)
+    ring = QPainterPath()
+    ring.setFillRule(Qt.FillRule.OddEvenFill)
+    ring.addRoundedRect(outer, radius + width / 2, radius + width / 2)
+    ring.addPath(body)
+    painter.fillPath(ring, border)
+    painter.fillPath(body, fill)
+
+
+def _pixmap_bytes(pixmap: QPixmap) -> int:
+    return pixmap.width() * pixmap.height() * max(1, pixmap.depth() // 8)
 
 
 def _image_size(file: FileInfo) -> QSize:
@@ -320,54 +361,86 @@ def _layout_system(
     return result
 
 
+LayoutKey = tuple[Any, ...]  # (row key, revision, day header, sender line, width)
+
+
 class MessageDelegate(QStyledItemDelegate):
     """Paints :class:`~convos_desktop.models.thread.ThreadModel` rows; see the module doc."""
 
     HEIGHT_CACHE_LIMIT = 50_000
+    LAYOUT_CACHE_LIMIT = 400  # whole layouts: several screens of rows, a few MB at most
+    PICTURE_CACHE_BYTES = 8 * 1024 * 1024  # painted rows: about two full-screen views
 
     def __init__(
         self, thumbnails: ThumbnailCache | None = None, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self._thumbnails = thumbnails
-        self._heights: dict[tuple[str, int, int, bool, bool], int] = {}
+        self._heights: dict[LayoutKey, int] = {}
+        self._layouts: OrderedDict[LayoutKey, MessageLayout] = OrderedDict()
+        self._pictures: OrderedDict[tuple[Any, ...], QPixmap] = OrderedDict()
+        self._picture_bytes = 0
+        self._fonts: Fonts | None = None
+        self._today = dt.date.today()
         self.layouts_computed = 0  # how many row layouts were built (tests, benchmarks)
 
     # --- geometry -------------------------------------------------------------------------------
 
+    def _fonts_for(self, font: QFont) -> Fonts:
+        """The row fonts of ``font``; another font makes every cached layout stale."""
+        if self._fonts is None or self._fonts.body != font:
+            self._fonts = Fonts(font)
+            self._heights.clear()
+            self._layouts.clear()
+            self._forget_pictures()
+        return self._fonts
+
     def row_layout(self, option: QStyleOptionViewItem, index: ModelIndex) -> MessageLayout | None:
-        message: Message | None = index.data(MessageRole.MESSAGE)
-        if message is None:
+        """The layout of ``index`` for ``option.rect``'s width, from the cache when it has it."""
+        return self._layout(option, index, option.rect.width())
+
+    def _layout(
+        self, option: QStyleOptionViewItem, index: ModelIndex, width: int
+    ) -> MessageLayout | None:
+        fonts = self._fonts_for(option.font)
+        parts = index.data(MessageRole.LAYOUT_KEY)
+        if parts is None:
             return None
+        key = (*parts, width)
+        layout = self._layouts.get(key)
+        if layout is not None:
+            self._layouts.move_to_end(key)
+            return layout
+        message: Message = index.data(MessageRole.MESSAGE)
+        _row_key, _revision, day, show_sender = parts
         self.layouts_computed += 1
-        return layout_message(
-            message,
-            index.data(MessageRole.DAY_HEADER),
-            bool(index.data(MessageRole.SHOW_SENDER)),
-            option.rect.width(),
-            Fonts(option.font),
-        )
+        layout = layout_message(message, day, show_sender, width, fonts)
+        self._layouts[key] = layout
+        if len(self._layouts) > self.LAYOUT_CACHE_LIMIT:
+            self._layouts.popitem(last=False)
+        self._remember_height(key, layout.height)
+        return layout
+
+    def _remember_height(self, key: LayoutKey, height: int) -> None:
+        if len(self._heights) >= self.HEIGHT_CACHE_LIMIT:
+            self._heights.clear()
+        self._heights[key] = height
 
     def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
         width = option.rect.width()
-        if width <= 0 and option.widget is not None:
-            width = option.widget.width()
-        key = (
-            str(index.data(MessageRole.ROW_KEY)),
-            int(index.data(MessageRole.REVISION) or 0),
-            width,
-            index.data(MessageRole.DAY_HEADER) is not None,
-            bool(index.data(MessageRole.SHOW_SENDER)),
-        )
-        height = self._heights.get(key)
+        if width <= 0 and option.widget is not None:  # rows are as wide as the viewport
+            widget = option.widget
+            if isinstance(widget, QAbstractScrollArea):
+                widget = widget.viewport()
+            width = widget.width()
+        parts = index.data(MessageRole.LAYOUT_KEY)
+        if parts is None:
+            return QSize(width, 0)
+        self._fonts_for(option.font)
+        height = self._heights.get((*parts, width))
         if height is None:
-            sized = QStyleOptionViewItem(option)
-            sized.rect = QRect(0, 0, width, 0)
-            layout = self.row_layout(sized, index)
+            layout = self._layout(option, index, width)
             height = layout.height if layout else 0
-            if len(self._heights) >= self.HEIGHT_CACHE_LIMIT:
-                self._heights.clear()
-            self._heights[key] = height
         return QSize(width, height)
 
     def hit_at(self, option: QStyleOptionViewItem, index: ModelIndex, pos: QPoint) -> Hit | None:
@@ -396,21 +469,81 @@ class MessageDelegate(QStyledItemDelegate):
     # --- painting -------------------------------------------------------------------------------
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
+        today = dt.date.today()
+        if today != self._today:  # "Today" / "Yesterday" in the day separators moved on
+            self._today = today
+            self._layouts.clear()
+            self._forget_pictures()
         layout = self.row_layout(option, index)
         message: Message | None = index.data(MessageRole.MESSAGE)
         if layout is None or message is None:
             return
-        fonts = Fonts(option.font)
-        painter.save()
+        if any(file.kind in ("image", "sticker") for file in message.files):
+            painter.save()
+            painter.translate(option.rect.topLeft())
+            self._paint_row(painter, message, layout, option)
+            painter.restore()
+            return
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        key = (
+            index.data(MessageRole.LAYOUT_KEY),
+            option.rect.size().toTuple(),
+            selected,
+            option.palette.cacheKey(),
+        )
+        picture = self._pictures.get(key)
+        if picture is None:
+            picture = self._picture(painter, message, layout, option)
+            self._remember_picture(key, picture)
+        else:
+            self._pictures.move_to_end(key)
+        painter.drawPixmap(option.rect.topLeft(), picture)
+
+    def _picture(
+        self,
+        painter: QPainter,
+        message: Message,
+        layout: MessageLayout,
+        option: QStyleOptionViewItem,
+    ) -> QPixmap:
+        """The row painted on the view's background colour (opaque: text keeps its hinting)."""
+        ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
+        size = option.rect.size()
+        picture = QPixmap(size * ratio)
+        picture.setDevicePixelRatio(ratio)
+        picture.fill(option.palette.base().color())
+        row_painter = QPainter(picture)
+        self._paint_row(row_painter, message, layout, option)
+        row_painter.end()
+        return picture
+
+    def _remember_picture(self, key: tuple[Any, ...], picture: QPixmap) -> None:
+        self._pictures[key] = picture
+        self._picture_bytes += _pixmap_bytes(picture)
+        while self._picture_bytes > self.PICTURE_CACHE_BYTES and len(self._pictures) > 1:
+            _key, oldest = self._pictures.popitem(last=False)
+            self._picture_bytes -= _pixmap_bytes(oldest)
+
+    def _forget_pictures(self) -> None:
+        self._pictures.clear()
+        self._picture_bytes = 0
+
+    def _paint_row(
+        self,
+        painter: QPainter,
+        message: Message,
+        layout: MessageLayout,
+        option: QStyleOptionViewItem,
+    ) -> None:
+        """Paint one row with its top-left corner at the painter's origin."""
+        fonts = self._fonts_for(option.font)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.translate(option.rect.topLeft())
         if layout.day_rect is not None:
             self._paint_pill(painter, layout.day_rect, layout.day_text, fonts, CHAT.day_pill)
         if message.direction is Direction.SYSTEM:
             self._paint_system(painter, layout)
         else:
             self._paint_bubble(painter, message, layout, fonts, option)
-        painter.restore()
 
     def _paint_pill(
         self, painter: QPainter, rect: QRect, text: str, fonts: Fonts, color: QColor
@@ -457,16 +590,20 @@ class MessageDelegate(QStyledItemDelegate):
                     layout.sender_text, Qt.TextElideMode.ElideRight, layout.sender_rect.width()
                 ),
             )
-        pen = QPen(border, 1.0)
-        if message.direction is Direction.NOTE:
-            pen.setStyle(Qt.PenStyle.DashLine)
         if message.delivery is Delivery.FAILED:
-            pen = QPen(CHAT.failed, 1.5)
-        painter.setPen(pen)
-        painter.setBrush(fill)
-        painter.drawRoundedRect(
-            QRectF(layout.bubble).adjusted(0.5, 0.5, -0.5, -0.5), BUBBLE_RADIUS, BUBBLE_RADIUS
-        )
+            fill_outlined_rounded_rect(
+                painter, layout.bubble, BUBBLE_RADIUS, fill, CHAT.failed, 1.5
+            )
+        elif message.direction is Direction.NOTE:  # dashed: the stroker is needed here
+            pen = QPen(border, 1.0)
+            pen.setStyle(Qt.PenStyle.DashLine)
+            painter.setPen(pen)
+            painter.setBrush(fill)
+            painter.drawRoundedRect(
+                QRectF(layout.bubble).adjusted(0.5, 0.5, -0.5, -0.5), BUBBLE_RADIUS, BUBBLE_RADIUS
+            )
+        else:
+            fill_outlined_rounded_rect(painter, layout.bubble, BUBBLE_RADIUS, fill, border, 1.0)
         if option.state & QStyle.StateFlag.State_Selected:
             painter.setPen(QPen(option.palette.highlight().color(), 2))
             painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -489,10 +626,8 @@ class MessageDelegate(QStyledItemDelegate):
             layout.meta_text,
         )
         for rect, _reaction, label in layout.reactions:
-            painter.setPen(QPen(CHAT.chip_border, 1))
-            painter.setBrush(CHAT.chip)
-            painter.drawRoundedRect(
-                QRectF(rect).adjusted(0.5, 0.5, -0.5, -0.5), rect.height() / 2, rect.height() / 2
+            fill_outlined_rounded_rect(
+                painter, rect, rect.height() / 2, CHAT.chip, CHAT.chip_border, 1.0
             )
             painter.setPen(option.palette.text().color())
             painter.setFont(fonts.body)
@@ -554,9 +689,9 @@ class MessageDelegate(QStyledItemDelegate):
                     rect, Qt.AlignmentFlag.AlignCenter, KIND_GLYPHS.get(file.kind, "📄")
                 )
                 return
-        painter.setPen(QPen(QColor(0, 0, 0, 30), 1))
-        painter.setBrush(QColor(255, 255, 255, 150))
-        painter.drawRoundedRect(QRectF(rect).adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
+        fill_outlined_rounded_rect(
+            painter, rect, 6, QColor(255, 255, 255, 150), QColor(0, 0, 0, 30), 1.0
+        )
         icon_rect = QRect(rect.x() + 6, rect.y(), 28, rect.height())
         painter.setFont(fonts.body)
         painter.drawText(icon_rect, Qt.AlignmentFlag.AlignCenter, KIND_GLYPHS.get(file.kind, "📄"))
