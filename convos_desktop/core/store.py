@@ -482,6 +482,9 @@ class Store:
 
     async def set_read_marker(self, conversation_id: int, message_id: int) -> None:
         """Remember the last message seen in a conversation (never moves backwards)."""
+        saved = self.read_marker(conversation_id)
+        if saved is not None and saved >= message_id:
+            return  # seen already (reopening a read conversation): no write transaction
         await self.write(
             lambda c: c.execute(
                 "INSERT INTO read_markers (conversation_id, message_id) VALUES (?, ?) "

@@ -264,8 +264,9 @@ class TicketListModel(QAbstractListModel):
 
     def _insert_rows(self, tickets: list[Ticket]) -> None:
         """Insert tickets not listed yet, one ``beginInsertRows`` per run of adjacent rows."""
-        ordered = sorted(tickets, key=_sort_key)
-        keys = [_sort_key(ticket) for ticket in ordered]
+        keyed = sorted((_sort_key(ticket), ticket) for ticket in tickets)
+        keys = [key for key, _ticket in keyed]
+        ordered = [ticket for _key, ticket in keyed]
         start = 0
         while start < len(ordered):
             row = bisect.bisect_left(self._keys, keys[start])

@@ -86,6 +86,8 @@ class Workspace(QWidget):
         self._ticket: Ticket | None = None
         self._effective = Status.UNAVAILABLE
         self._emoji_for: Message | None = None
+        # what the composer was last told: (why a reply is refused, whether a note is allowed)
+        self._composer_permissions: tuple[str, bool] | None = None
         self._dock = contact_dock
         self.tickets = tickets
         self.messages = ThreadModel(SyncHistory(context), self)
@@ -308,8 +310,12 @@ class Workspace(QWidget):
             reply_reason = self.tr("Assign the ticket to yourself to reply.")
         else:
             reply_reason = ""
+        note_allowed = ticket is not None
+        if (reply_reason, note_allowed) == self._composer_permissions:
+            return  # unchanged: the composer restyles itself on each call (~3 ms a switch)
+        self._composer_permissions = (reply_reason, note_allowed)
         self.composer.set_can_reply(not reply_reason, reply_reason)
-        self.composer.set_can_note(ticket is not None, "" if ticket else reply_reason)
+        self.composer.set_can_note(note_allowed, "" if note_allowed else reply_reason)
 
     # --- ticket actions ---------------------------------------------------------------------
 

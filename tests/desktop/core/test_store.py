@@ -247,3 +247,18 @@ async def test_cached_json_missing_what_from_json_defaults_still_reads(store):
     assert (ticket.reopen_count, ticket.last_message.sender_name) == (0, "")
     assert ticket.last_message_at == ticket.opened_at
     assert [t.id for t in store.tickets()] == [200, 100]
+
+
+async def test_a_read_marker_already_passed_writes_nothing(store):
+    await store.set_read_marker(10, 5)
+    statements: list[str] = []
+    conn = store._writer_conn
+    assert conn is not None
+    store._writer.submit(conn.set_trace_callback, statements.append).result()
+
+    await store.set_read_marker(10, 5)
+    await store.set_read_marker(10, 3)
+    assert statements == []
+    await store.set_read_marker(10, 6)
+    assert "BEGIN IMMEDIATE" in statements
+    assert store.read_marker(10) == 6
