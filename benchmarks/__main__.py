@@ -18,6 +18,7 @@ BENCHMARKS = [
     "benchmarks.server_intake",
     "benchmarks.server_fanout",
     "benchmarks.client_live",
+    "benchmarks.client_shift",
 ]
 CACHE_BENCHMARKS = ["benchmarks.client_cache"]
 

@@ -1,0 +1,127 @@
+"""What ``client_shift`` measures in the app's process: memory, and what could hold it.
+
+``Probe.take(label)`` collects garbage, then records the resident memory (VmRSS), the
+Python heap as tracemalloc sees it, the live Python objects by type and the Qt objects that
+leak silently (children of the main window, live ``QTimer``s, top-level widgets, cached
+thumbnails, asyncio tasks). From the second probe on it adds the growth since the first one:
+tracemalloc's snapshot diff by file:line and the object types that grew most.
+
+The first probe counts, then writes its snapshot to a file and drops it, then reads the
+resident memory; the last one reads the memory, then takes its snapshot, then counts. So the
+probes' own allocations (and the Python wrappers ``findChildren`` makes) are in the baseline,
+not in the growth.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import tempfile
+import tracemalloc
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QApplication
+
+from benchmarks.client_harness import resident_mib
+from convos_desktop.ui.context import ClientContext
+from convos_desktop.ui.main_window import MainWindow
+
+MIB = 1024 * 1024
+TOP = 12
+TRACE_FRAMES = 1
+UNTRACED = (tracemalloc.__file__, "<frozen importlib._bootstrap>", "<unknown>")
+
+
+def live_types() -> Counter[str]:
+    """How many objects the garbage collector tracks, by type."""
+    return Counter(type(item).__qualname__ for item in gc.get_objects())
+
+
+class Probe:
+    """Memory and leak suspects of the running app, compared with the first probe."""
+
+    def __init__(self, window: MainWindow, context: ClientContext) -> None:
+        self._window = window
+        self._context = context
+        self._folder = tempfile.TemporaryDirectory(prefix="convos-shift-probe-")
+        self._baseline: Path | None = None
+        self._baseline_types: Counter[str] = Counter()
+        self.results: list[dict[str, Any]] = []
+
+    @staticmethod
+    def start_tracing() -> None:
+        """Trace Python allocations from now on (before the app is built)."""
+        tracemalloc.start(TRACE_FRAMES)
+
+    async def take(self, label: str) -> None:
+        """Settle, collect, measure; the growth since the first probe from the second on."""
+        await self._context.outbox.wait_idle()
+        await asyncio.sleep(0.2)  # events in flight are applied and painted
+        gc.collect()
+        if self._baseline is None:
+            qt = self._qt_counts()
+            self._take_baseline()
+            self.results.append({"label": label, **self._heap_figures(), "qt": qt})
+            return
+        record: dict[str, Any] = {"label": label, **self._heap_figures()}
+        record["growth_by_line"] = self._growth_by_line()
+        record["qt"] = self._qt_counts()
+        types = live_types()
+        types.subtract(self._baseline_types)
+        record["growth_by_type"] = [
+            [name, count] for name, count in types.most_common(TOP) if count > 0
+        ]
+        self.results.append(record)
+        if label == "end":
+            self._folder.cleanup()
+
+    def _take_baseline(self) -> None:
+        self._baseline = Path(self._folder.name) / "baseline.trace"
+        tracemalloc.take_snapshot().dump(str(self._baseline))
+        self._baseline_types = live_types()
+        gc.collect()
+
+    def _heap_figures(self) -> dict[str, float]:
+        traced, _peak = tracemalloc.get_traced_memory()
+        return {
+            "rss_mib": resident_mib(),
+            "traced_mib": traced / MIB,
+            "tracemalloc_own_mib": tracemalloc.get_tracemalloc_memory() / MIB,
+        }
+
+    def _qt_counts(self) -> dict[str, int]:
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        context = self._context
+        core: list[QObject] = [context.sync, context.outbox, context.presence, context.drafts]
+        core += [context.thumbnails, context.directory]
+        roots: list[QObject] = [app, *app.topLevelWidgets()]
+        roots += [item for item in core if item.parent() is None]
+        workspace = self._window.workspace
+        return {
+            "window_qobjects": len(self._window.findChildren(QObject)),
+            "live_qtimers": sum(len(root.findChildren(QTimer)) for root in roots),
+            "top_level_widgets": len(app.topLevelWidgets()),
+            "thumbnails_cached": context.thumbnails.cached_count,
+            "thumbnail_kib": context.thumbnails.held_bytes // 1024,
+            "asyncio_tasks": len(asyncio.all_tasks()),
+            "python_objects": len(gc.get_objects()),
+            "thread_rows": workspace.messages.rowCount(),
+            "ticket_rows": workspace.tickets.rowCount(),
+        }
+
+    def _growth_by_line(self) -> list[list[Any]]:
+        assert self._baseline is not None
+        before = tracemalloc.Snapshot.load(str(self._baseline))
+        after = tracemalloc.take_snapshot()
+        rows = []
+        for stat in sorted(after.compare_to(before, "lineno"), key=lambda s: -s.size_diff):
+            frame = stat.traceback[0]
+            if frame.filename not in UNTRACED:
+                rows.append([f"{frame.filename}:{frame.lineno}", stat.size_diff, stat.count_diff])
+            if len(rows) == TOP:
+                break
+        return rows
