@@ -274,6 +274,9 @@ class Store:
         self._writer_thread: threading.Thread | None = None
         self._writer.submit(self._open_writer).result()
         self._conn = _connect(self.path)
+        # The GUI's reads are small indexed queries plus the inbox once at start: a 512 KiB
+        # page cache serves them as fast as SQLite's default 2 MiB, in 1.5 MiB less memory.
+        self._conn.execute("PRAGMA cache_size = -512")
 
     def _open_writer(self) -> None:
         self._writer_conn = _connect(self.path)

@@ -85,7 +85,6 @@ class TicketListModel(QAbstractListModel):
         self._view = View.MINE
         self._known: dict[int, Ticket] = {}
         self._rows: list[Ticket] = []
-        self._keys: list[tuple[float, int]] = []
         self._read_upto: dict[int, int | None] = {}  # conversation -> last message id seen
         self._read_marker_source: Callable[[int], int | None] | None = None
         self._draft_conversations: set[int] = set()
@@ -139,7 +138,7 @@ class TicketListModel(QAbstractListModel):
         ticket = self._known.get(ticket_id)
         if ticket is None or not ticket_in_view(ticket, self._view, self._directory.me_id):
             return -1
-        row = bisect.bisect_left(self._keys, _sort_key(ticket))
+        row = self._place_of(_sort_key(ticket))
         if row < len(self._rows) and self._rows[row].id == ticket_id:
             return row
         return -1
@@ -248,7 +247,6 @@ class TicketListModel(QAbstractListModel):
             (t for t in self._known.values() if ticket_in_view(t, self._view, me_id)),
             key=_sort_key,
         )
-        self._keys = [_sort_key(t) for t in self._rows]
 
     def _upsert(self, ticket: Ticket) -> None:
         """A ticket listed in this view changed: update its row, move it, or remove it."""
@@ -269,15 +267,21 @@ class TicketListModel(QAbstractListModel):
         ordered = [ticket for _key, ticket in keyed]
         start = 0
         while start < len(ordered):
-            row = bisect.bisect_left(self._keys, keys[start])
+            row = self._place_of(keys[start])
             end = len(ordered)
-            if row < len(self._keys):  # the run ends where the row now at ``row`` sorts
-                end = bisect.bisect_left(keys, self._keys[row], start + 1)
+            if row < len(self._rows):  # the run ends where the row now at ``row`` sorts
+                end = bisect.bisect_left(keys, _sort_key(self._rows[row]), start + 1)
             self.beginInsertRows(QModelIndex(), row, row + end - start - 1)
             self._rows[row:row] = ordered[start:end]
-            self._keys[row:row] = keys[start:end]
             self.endInsertRows()
             start = end
+
+    def _place_of(self, key: tuple[float, int]) -> int:
+        """The row a ticket with sort key ``key`` has, or would have, in ``_rows``.
+
+        Keys are computed on the way (about 14 for 10,000 rows) rather than kept in a list
+        beside the rows: 1 MiB less for 10,000 tickets."""
+        return bisect.bisect_left(self._rows, key, key=_sort_key)
 
     def _remove_row(self, ticket_id: int) -> None:
         row = self.row_of(ticket_id)
@@ -287,24 +291,18 @@ class TicketListModel(QAbstractListModel):
     def _remove_at(self, row: int) -> None:
         self.beginRemoveRows(QModelIndex(), row, row)
         del self._rows[row]
-        del self._keys[row]
         self.endRemoveRows()
 
     def _update_row(self, old_row: int, ticket: Ticket) -> None:
-        key = _sort_key(ticket)
         del self._rows[old_row]
-        del self._keys[old_row]
-        new_row = bisect.bisect_left(self._keys, key)
+        new_row = self._place_of(_sort_key(ticket))
         self._rows.insert(old_row, ticket)
-        self._keys.insert(old_row, key)
         if new_row != old_row:
             # Qt's destination is the row *before which* the moved row lands, counted
             # before the removal: moving down needs one more.
             destination = new_row + 1 if new_row > old_row else new_row
             self.beginMoveRows(QModelIndex(), old_row, old_row, QModelIndex(), destination)
-            moved, moved_key = self._rows.pop(old_row), self._keys.pop(old_row)
-            self._rows.insert(new_row, moved)
-            self._keys.insert(new_row, moved_key)
+            self._rows.insert(new_row, self._rows.pop(old_row))
             self.endMoveRows()
         index = self.index(new_row)
         self.dataChanged.emit(index, index)
