@@ -62,6 +62,8 @@ class ChatView(QListView):
         self.setObjectName("chatView")
         self._thread = model
         self._delegate = delegate
+        # Before setModel: QListView's own handler moves the scroll bar while rows go.
+        model.rowsAboutToBeRemoved.connect(self._before_remove)
         self.setModel(model)
         self.setItemDelegate(delegate)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
@@ -79,8 +81,10 @@ class ChatView(QListView):
         self._pinned = True
         model.set_tail_window(TAIL_ROWS)
         self._prepend_distance: int | None = None
+        self._removing = False  # the scroll bar moves while rows go: not the agent scrolling
         model.rowsAboutToBeInserted.connect(self._before_insert)
         model.rowsInserted.connect(self._after_insert)
+        model.rowsRemoved.connect(self._after_remove)
         model.modelReset.connect(self._after_reset)
         model.dataChanged.connect(self._after_data_changed)
         model.older_loaded.connect(lambda _n: self._maybe_fetch_older())
@@ -114,6 +118,16 @@ class ChatView(QListView):
         elif self._pinned:
             bar.setValue(bar.maximum())
 
+    def _before_remove(self, _parent: QModelIndex, _first: int, _last: int) -> None:
+        self._removing = True
+
+    def _after_remove(self, _parent: QModelIndex, _first: int, _last: int) -> None:
+        self._removing = False
+        if self._pinned:  # e.g. the oldest rows dropped by the tail window
+            self.scheduleDelayedItemsLayout()
+            self.executeDelayedItemsLayout()
+            self.scrollToBottom()
+
     def _after_reset(self) -> None:
         self._set_pinned(True)
         self._prepend_distance = None
@@ -133,6 +147,8 @@ class ChatView(QListView):
             self.scrollToBottom()
 
     def _on_scrolled(self, value: int) -> None:
+        if self._removing:
+            return
         self._set_pinned(self.is_at_bottom())
         if value <= FETCH_THRESHOLD_PX:
             self._maybe_fetch_older()
@@ -149,6 +165,10 @@ class ChatView(QListView):
     def resizeEvent(self, event: QResizeEvent) -> None:
         pinned = self.is_at_bottom()
         super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            # QListView measures rows again only when the height changes (top-to-bottom
+            # flow); text wraps at the width, e.g. when the scroll bar comes or goes.
+            self.scheduleDelayedItemsLayout()
         if pinned:
             self.executeDelayedItemsLayout()
             self.scrollToBottom()

@@ -383,6 +383,7 @@ class MessageDelegate(QStyledItemDelegate):
         self._fonts: Fonts | None = None
         self._today = dt.date.today()
         self.layouts_computed = 0  # how many row layouts were built (tests, benchmarks)
+        self.rows_painted = 0  # how many rows were painted, not copied from a picture
 
     # --- geometry -------------------------------------------------------------------------------
 
@@ -536,6 +537,7 @@ class MessageDelegate(QStyledItemDelegate):
         option: QStyleOptionViewItem,
     ) -> None:
         """Paint one row with its top-left corner at the painter's origin."""
+        self.rows_painted += 1
         fonts = self._fonts_for(option.font)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         if layout.day_rect is not None:

@@ -24,7 +24,7 @@ from convos_desktop.core.types import (
 )
 from convos_desktop.models.thread import ThreadModel
 from convos_desktop.models.ticket_list import TicketListModel
-from convos_desktop.ui.chat_view import ChatView
+from convos_desktop.ui.chat_view import TAIL_ROWS, ChatView
 from convos_desktop.ui.errors import failed_send_sentence
 from convos_desktop.ui.message_delegate import Fonts, MessageDelegate, find_links, layout_message
 from convos_desktop.ui.ticket_delegate import TicketDelegate
@@ -250,3 +250,109 @@ def test_layout_puts_incoming_left_and_outgoing_right(qtbot) -> None:
         make_message(body="hi", direction=Direction.OUT), None, True, 800, fonts
     )
     assert incoming.bubble.left() < 100 < 700 < outgoing.bubble.right()
+
+
+class CountingDelegate(MessageDelegate):
+    """Counts the view's row measurements."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.size_hints = 0
+
+    def sizeHint(self, option, index) -> QSize:
+        self.size_hints += 1
+        return super().sizeHint(option, index)
+
+
+async def settled_view(qtbot, rows: int) -> tuple[ChatView, ThreadModel, CountingDelegate]:
+    messages = [make_message(body=f"messaggio {i} " * (1 + i % 5), minutes=i) for i in range(rows)]
+    model = ThreadModel(ListHistory(messages))
+    delegate = CountingDelegate()
+    view = ChatView(model, delegate)
+    qtbot.addWidget(view)
+    view.resize(QSize(800, 600))
+    view.show()
+    model.open(1, messages, has_older=False)
+    await asyncio.sleep(0.05)
+    view.viewport().repaint()
+    assert view.is_at_bottom()
+    return view, model, delegate
+
+
+@pytest.mark.parametrize("rows", [200, 3000])
+async def test_one_more_message_in_a_long_thread_measures_only_a_bounded_tail(qtbot, rows) -> None:
+    view, model, delegate = await settled_view(qtbot, rows)
+    for minute in range(3):  # the first drops the rows beyond the tail window
+        model.apply(MessagesChanged(1, upserted=(make_message(body="x", minutes=rows + minute),)))
+    layouts, hints = delegate.layouts_computed, delegate.size_hints
+    model.apply(MessagesChanged(1, upserted=(make_message(body="new one", minutes=rows + 9),)))
+    assert delegate.layouts_computed - layouts == 1  # the new row only
+    assert delegate.size_hints - hints <= TAIL_ROWS * 3 // 2 + 5  # not one per thread row
+    assert view.is_at_bottom()
+    assert model.rowCount() <= TAIL_ROWS * 3 // 2
+    assert model.message_at(model.rowCount() - 1).body == "new one"
+    assert model.has_older  # the dropped rows page back in when scrolling up
+
+
+async def test_pinned_view_stays_at_the_bottom_of_a_bounded_tail(qtbot) -> None:
+    view, model, _delegate = await settled_view(qtbot, 50)
+    for minute in range(200):
+        model.apply(MessagesChanged(1, upserted=(make_message(body="m", minutes=100 + minute),)))
+        assert view.is_at_bottom()
+    assert model.rowCount() <= TAIL_ROWS * 3 // 2
+
+
+async def test_a_scrolled_up_view_keeps_every_row(qtbot) -> None:
+    view, model, _delegate = await settled_view(qtbot, 100)
+    view.verticalScrollBar().setValue(view.verticalScrollBar().maximum() // 2)
+    value = view.verticalScrollBar().value()
+    for minute in range(TAIL_ROWS):
+        model.apply(MessagesChanged(1, upserted=(make_message(body="m", minutes=200 + minute),)))
+    assert model.rowCount() == 100 + TAIL_ROWS
+    assert view.verticalScrollBar().value() == value
+
+
+async def test_a_repaint_reuses_layouts_and_painted_rows(qtbot) -> None:
+    view, model, delegate = await settled_view(qtbot, 50)
+    layouts, painted = delegate.layouts_computed, delegate.rows_painted
+    view.viewport().repaint()
+    assert delegate.layouts_computed == layouts
+    assert delegate.rows_painted == painted
+
+    model.apply(MessagesChanged(1, upserted=(make_message(body="new one", minutes=500),)))
+    view.viewport().repaint()
+    assert delegate.layouts_computed == layouts + 1
+    assert delegate.rows_painted == painted + 1  # the rows above moved up, copied as they were
+
+
+def test_a_row_picture_looks_like_the_row_painted_directly(qtbot) -> None:
+    message = make_message(
+        body="Salve https://convos.test/x",
+        direction=Direction.OUT,
+        reactions=(Reaction("👍", (1,)),),
+        reply_preview=ReplyPreview(1, "prima", "Giulia", Direction.IN),
+    )
+    model = ThreadModel(ListHistory([]))
+    model.open(1, [message], has_older=False)
+    delegate = MessageDelegate()
+    option = QStyleOptionViewItem()
+    option.font = QWidget().font()
+    option.rect = QRect(0, 0, 500, 0)
+    height = delegate.sizeHint(option, model.index(0)).height()
+    option.rect = QRect(0, 0, 500, height)
+
+    def painted(through_picture: bool) -> QImage:
+        image = QImage(500, height, QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(option.palette.base().color())
+        painter = QPainter(image)
+        if through_picture:
+            delegate.paint(painter, option, model.index(0))
+        else:
+            delegate._paint_row(
+                painter, message, delegate.row_layout(option, model.index(0)), option
+            )
+        painter.end()
+        return image
+
+    assert painted(through_picture=True) == painted(through_picture=False)
+    assert painted(through_picture=True) == painted(through_picture=False)  # from the cache

@@ -128,3 +128,83 @@ async def test_failed_page_is_reported_and_can_be_retried(qtmodeltester, qtbot) 
     model.fetch_older()
     assert "unreachable" in (await failed)[0]
     assert model.can_fetch_older()
+
+
+def test_new_messages_of_one_change_are_appended_in_one_insertion(qtmodeltester) -> None:
+    model = ThreadModel(ListHistory([]))
+    qtmodeltester.check(model)
+    model.open(1, [make_message(body=f"m{i}", minutes=i) for i in range(3)], False)
+    inserted: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
+    late = [make_message(body=f"m{i}", minutes=i) for i in (7, 4, 6, 3, 5)]
+    model.apply(MessagesChanged(1, upserted=tuple(late)))
+    assert inserted == [(3, 7)]
+    assert bodies(model) == [f"m{i}" for i in range(8)]
+
+    inserted.clear()  # one of them belongs between older rows: inserted each at its place
+    model.apply(
+        MessagesChanged(
+            1,
+            upserted=(
+                make_message(body="m2.5", minutes=2.5),
+                make_message(body="m9", minutes=9),
+            ),
+        )
+    )
+    assert inserted == [(3, 3), (9, 9)]
+    assert bodies(model)[2:4] == ["m2", "m2.5"]
+    assert bodies(model)[-1] == "m9"
+
+
+def test_tail_window_drops_the_oldest_rows_and_pages_them_back(qtmodeltester) -> None:
+    history = ListHistory([make_message(body=f"m{i}", minutes=i) for i in range(100)])
+    model = ThreadModel(history)
+    qtmodeltester.check(model)
+    latest, has_more = history.latest()
+    model.open(1, latest, has_more)
+    model.set_tail_window(40)
+    newer = [make_message(body=f"n{i}", minutes=200 + i) for i in range(11)]
+    model.apply(MessagesChanged(1, upserted=tuple(newer[:10])))
+    assert model.rowCount() == 60  # up to half a window more: nothing dropped yet
+    model.apply(MessagesChanged(1, upserted=tuple(newer[10:])))
+    assert model.rowCount() == 40
+    assert bodies(model)[0] == "m71"
+    assert bodies(model)[-1] == "n10"
+    assert model.has_older
+    assert model.can_fetch_older()
+    assert model.data(model.index(0), MessageRole.DAY_HEADER) is None  # older rows exist
+    assert model.row_of_id(latest[0].id) == -1
+
+    model.set_tail_window(None)  # scrolled up: the view keeps what it loads
+    model.apply(MessagesChanged(1, upserted=(make_message(body="n11", minutes=300),)))
+    assert model.rowCount() == 41
+
+
+async def test_rows_dropped_by_the_tail_window_come_back_without_a_gap(qtmodeltester) -> None:
+    history = ListHistory([make_message(body=f"m{i}", minutes=i) for i in range(100)])
+    model = ThreadModel(history)
+    qtmodeltester.check(model)
+    latest, has_more = history.latest()
+    model.open(1, latest, has_more)
+    model.set_tail_window(20)
+    model.apply(MessagesChanged(1, upserted=(make_message(body="n0", minutes=200),)))
+    assert bodies(model)[0] == "m81"
+    loaded = asyncio.ensure_future(next_emission(model.older_loaded))
+    assert model.fetch_older()
+    await loaded
+    assert bodies(model) == [f"m{i}" for i in range(31, 100)] + ["n0"]
+
+
+async def test_the_tail_window_cancels_a_page_that_would_leave_a_gap(qtmodeltester) -> None:
+    history = ListHistory([make_message(body=f"m{i}", minutes=i) for i in range(100)], 0.05)
+    model = ThreadModel(history)
+    qtmodeltester.check(model)
+    latest, has_more = history.latest()
+    model.open(1, latest, has_more)
+    model.set_tail_window(20)
+    assert model.fetch_older()  # loading m0..m49 when the newest page drops its oldest rows
+    model.apply(MessagesChanged(1, upserted=(make_message(body="n0", minutes=200),)))
+    await asyncio.sleep(0.15)
+    assert bodies(model)[0] == "m81"
+    assert not model.is_loading
+    assert model.can_fetch_older()
