@@ -1,7 +1,7 @@
 """The FastAPI application factory.
 
 Everything the handlers need lives on ``app.state`` (``settings``, ``db``, ``engine``,
-``sessionmaker``, ``bus``); nothing is a module global, so several apps can live in one
+``sessionmaker``, ``bus``, ``tokens``); nothing is a module global, so several apps can live in one
 process (the tests do that). The lifespan starts the event reader, the presence sweeper and
 the event retention pruning, and stops them cleanly.
 """
@@ -37,6 +37,7 @@ from convos_server.db.engine import Database
 from convos_server.errors import install_error_handlers
 from convos_server.services.events import EventBus
 from convos_server.services.presence import run_sweeper
+from convos_server.services.token_cache import TokenCache
 
 log = logging.getLogger("convos.server")
 
@@ -115,6 +116,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = db.engine
     app.state.sessionmaker = db.sessionmaker
     app.state.bus = EventBus(db)
+    app.state.tokens = TokenCache()
+    app.state.tokens.watch(db.session_class)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)

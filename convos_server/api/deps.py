@@ -13,6 +13,7 @@ from convos_server.db.engine import Database
 from convos_server.errors import ApiError, forbidden
 from convos_server.services import auth
 from convos_server.services.events import EventBus
+from convos_server.services.token_cache import TokenCache
 
 _bearer = HTTPBearer(auto_error=False, description="The token from POST /auth/login")
 
@@ -35,6 +36,12 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+def get_token_cache(request: Request) -> TokenCache:
+    """The server's cache of recently seen bearer tokens."""
+    tokens: TokenCache = request.app.state.tokens
+    return tokens
+
+
 def bearer_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
@@ -45,13 +52,24 @@ def bearer_token(
 
 
 async def current_agent(
-    token: Annotated[str, Depends(bearer_token)], db: Annotated[Database, Depends(get_db)]
+    token: Annotated[str, Depends(bearer_token)],
+    db: Annotated[Database, Depends(get_db)],
+    tokens: Annotated[TokenCache, Depends(get_token_cache)],
 ) -> m.Agent:
-    """The agent the bearer token belongs to; 401 ``unauthorized`` for a bad or revoked one."""
+    """The agent the bearer token belongs to; 401 ``unauthorized`` for a bad or revoked one.
+
+    A token seen in the last few seconds is answered from ``tokens`` without a session.
+    """
+    token_hash = auth.secret_hash(token)
+    agent = tokens.get(token_hash)
+    if agent is not None:
+        return agent
+    generation = tokens.generation
     async with db.sessionmaker() as session:
-        agent = await auth.agent_for_token(session, token)
+        agent = await auth.agent_for_token_hash(session, token_hash)
     if agent is None:
         raise ApiError(401, "unauthorized", "Your session has ended; log in again")
+    tokens.put(token_hash, agent, generation)
     return agent
 
 

@@ -22,7 +22,7 @@ def _cursor(last_event_id: str | None, after: int | None) -> int | None:
     return after
 
 
-@router.get("/events", response_class=EventStreamResponse)
+@router.get("/events", response_class=EventStreamResponse, status_code=200)
 async def events(
     agent: AgentDep,
     bus: BusDep,

@@ -67,13 +67,13 @@ async def login(
     return token, agent
 
 
-async def agent_for_token(session: AsyncSession, token: str) -> m.Agent | None:
-    """The active agent a live (not revoked) token belongs to, or ``None``."""
+async def agent_for_token_hash(session: AsyncSession, token_hash: str) -> m.Agent | None:
+    """The active agent a live (not revoked) token (by ``secret_hash``) belongs to, or ``None``."""
     return await session.scalar(
         select(m.Agent)
         .join(m.AuthToken, m.AuthToken.agent_id == m.Agent.id)
         .where(
-            m.AuthToken.token_hash == secret_hash(token),
+            m.AuthToken.token_hash == token_hash,
             m.AuthToken.revoked_at.is_(None),
             m.Agent.active.is_(True),
         )

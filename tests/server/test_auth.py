@@ -1,6 +1,13 @@
-"""Login, bad credentials, logout revoking the token, ``/me`` and the error shapes."""
+"""Login, bad credentials, logout revoking the token, ``/me``, the error shapes, and the
+token cache: revocation, deactivation and role changes apply at once in this process."""
 
 from __future__ import annotations
+
+import httpx
+
+from convos_server.app import create_app
+from convos_server.db import models as m
+from convos_server.services.token_cache import TokenCache
 
 
 async def test_login_returns_a_token_that_authenticates(ws):
@@ -73,3 +80,105 @@ async def test_health_names_the_database_and_gives_its_connection_back(client, a
         response = await client.get("/api/v1/health")
         assert response.json()["database"] == "sqlite"
     assert app.state.db.engine.pool.checkedout() == 0
+
+
+async def test_a_token_once_looked_up_is_cached_and_logout_drops_it(ws, app):
+    assert (await ws.http.get("/api/v1/me", headers=ws.auth(ws.admin_id))).status_code == 200
+    assert len(app.state.tokens) == 1
+    await ws.call("POST", "/auth/logout")
+    assert len(app.state.tokens) == 0
+    revoked = await ws.http.get("/api/v1/me", headers=ws.auth(ws.admin_id))
+    assert revoked.status_code == 401
+
+
+async def test_deactivating_an_agent_ends_its_cached_session_at_once(ws):
+    anna = await ws.agent("Anna")
+    assert (await ws.call("GET", "/me", anna))["active"] is True
+    await ws.call("PATCH", f"/agents/{anna}", json={"active": False})
+    response = await ws.http.get("/api/v1/me", headers=ws.auth(anna))
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthorized"
+
+
+async def test_role_changes_apply_to_the_next_request(ws):
+    anna = await ws.agent("Anna")
+    team = {"name": "A", "agent_ids": []}
+    denied = await ws.http.post("/api/v1/teams", json=team, headers=ws.auth(anna))
+    assert denied.status_code == 403
+    await ws.call("PATCH", f"/agents/{anna}", json={"role": "admin"})
+    assert (await ws.call("POST", "/teams", anna, json=team))["name"] == "A"
+    await ws.call("PATCH", f"/agents/{anna}", json={"role": "agent"})
+    again = await ws.http.post("/api/v1/teams", json=team, headers=ws.auth(anna))
+    assert again.status_code == 403
+
+
+async def test_presence_seen_by_the_next_request_is_the_stored_one(ws):
+    """The cached agent is never older than the last commit of this process."""
+    anna = await ws.agent("Anna")
+    assert (await ws.call("GET", "/me", anna))["status"] == "unavailable"
+    await ws.presence(anna, "busy")
+    assert (await ws.call("GET", "/me", anna))["status"] == "busy"
+    await ws.presence(anna, "online")
+    assert (await ws.call("GET", "/me", anna))["status"] == "online"
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_another_process_sees_a_revocation_within_the_ttl(ws, app, settings):
+    """Two apps on one database stand for two server processes."""
+    clock = FakeClock()
+    other = create_app(settings)
+    other.state.tokens = TokenCache(ttl_s=5.0, clock=clock)
+    other.state.tokens.watch(other.state.db.session_class)
+    anna = await ws.agent("Anna")
+    async with (
+        other.router.lifespan_context(other),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=other), base_url="http://o") as http,
+    ):
+        assert (await http.get("/api/v1/me", headers=ws.auth(anna))).status_code == 200
+        await ws.call("POST", "/auth/logout", anna)  # through the first app
+        clock.now += 4.9
+        assert (await http.get("/api/v1/me", headers=ws.auth(anna))).status_code == 200
+        clock.now += 0.2
+        assert (await http.get("/api/v1/me", headers=ws.auth(anna))).status_code == 401
+
+
+def cached_agent(agent_id: int, name: str = "Anna") -> m.Agent:
+    return m.Agent(id=agent_id, name=name, email=f"{agent_id}@x", password_hash="-", role="agent")
+
+
+def test_token_cache_hands_out_copies_and_forgets_the_least_recently_used():
+    cache = TokenCache(max_size=2)
+    for index in range(3):
+        cache.put(f"hash-{index}", cached_agent(index), cache.generation)
+    assert cache.get("hash-0") is None
+    first = cache.get("hash-1")
+    assert first is not None
+    assert (first.id, first.name) == (1, "Anna")
+    first.name = "Changed"
+    second = cache.get("hash-1")
+    assert second is not None
+    assert second.name == "Anna"
+    assert second is not first
+
+
+def test_token_cache_does_not_store_an_answer_that_raced_with_a_change():
+    cache = TokenCache()
+    generation = cache.generation
+    cache.drop_agents({7})  # a commit changed agent 7 while the lookup ran
+    cache.put("hash", cached_agent(7), generation)
+    assert cache.get("hash") is None
+    cache.put("hash", cached_agent(7), cache.generation)
+    assert cache.get("hash") is not None
+    cache.drop_agents({8})
+    assert cache.get("hash") is not None
+    cache.drop_agents({7})
+    assert cache.get("hash") is None

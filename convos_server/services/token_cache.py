@@ -1,0 +1,146 @@
+"""Bearer token -> agent, kept in process for a few seconds so a request needs no session.
+
+Every authenticated request used to open a session just to look its token up. The cache keeps
+a snapshot of the agent's row per token hash for ``ttl_s`` seconds (bounded, least recently
+used first out) and hands each request its own detached copy, so no request sees another's
+changes to it.
+
+In this process the cache is never stale: ``watch()`` hooks the database's session class, and
+a commit that changed an agent row or a token through the ORM (logout's revocation,
+deactivation, role change, presence heartbeat, the presence sweeper...) drops the entries of
+those agents, or all entries for a bulk UPDATE/DELETE of agents or tokens. A lookup that
+raced with such a commit does not store its (possibly older) answer. Another server process
+on the same database sees those changes when its entry expires: at most ``ttl_s`` late.
+"""
+
+from __future__ import annotations
+
+import collections
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event as sa_event
+from sqlalchemy import inspect
+from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached
+
+from convos_server.db import models as m
+
+_CHANGED = "convos_changed_agents"
+_EVERYONE = -1  # in the changed set: a bulk statement touched agents or tokens
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    agent_id: int
+    columns: dict[str, Any]
+    expires_at: float
+
+
+class TokenCache:
+    """Recently seen bearer tokens (by hash) and a snapshot of their agent's row."""
+
+    def __init__(
+        self,
+        *,
+        ttl_s: float = 5.0,
+        max_size: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._ttl_s = ttl_s
+        self._max_size = max_size
+        self._clock = clock
+        self._entries: collections.OrderedDict[str, _Entry] = collections.OrderedDict()
+        self._tokens_of_agent: dict[int, set[str]] = collections.defaultdict(set)
+        self._generation = 0
+        self._columns = [attr.key for attr in inspect(m.Agent).column_attrs]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def generation(self) -> int:
+        """Changes with every invalidation; take it before a lookup, give it to ``put``."""
+        return self._generation
+
+    def get(self, token_hash: str) -> m.Agent | None:
+        """A detached copy of the token's agent, or ``None`` when not cached or expired."""
+        entry = self._entries.get(token_hash)
+        if entry is None:
+            return None
+        if entry.expires_at <= self._clock():
+            self._forget(token_hash)
+            return None
+        self._entries.move_to_end(token_hash)
+        agent = m.Agent(**entry.columns)
+        make_transient_to_detached(agent)
+        return agent
+
+    def put(self, token_hash: str, agent: m.Agent, generation: int) -> None:
+        """Remember ``agent`` for the token, unless something changed since ``generation``."""
+        if generation != self._generation:
+            return
+        columns = {key: getattr(agent, key) for key in self._columns}
+        self._forget(token_hash)
+        self._entries[token_hash] = _Entry(agent.id, columns, self._clock() + self._ttl_s)
+        self._tokens_of_agent[agent.id].add(token_hash)
+        while len(self._entries) > self._max_size:
+            self._forget(next(iter(self._entries)))
+
+    def drop_agents(self, agent_ids: set[int]) -> None:
+        """Forget the tokens of ``agent_ids`` (every token when it holds ``_EVERYONE``)."""
+        self._generation += 1
+        if _EVERYONE in agent_ids:
+            self._entries.clear()
+            self._tokens_of_agent.clear()
+            return
+        for agent_id in agent_ids:
+            for token_hash in self._tokens_of_agent.pop(agent_id, ()):
+                del self._entries[token_hash]
+
+    def _forget(self, token_hash: str) -> None:
+        entry = self._entries.pop(token_hash, None)
+        if entry is None:
+            return
+        tokens = self._tokens_of_agent[entry.agent_id]
+        tokens.discard(token_hash)
+        if not tokens:
+            del self._tokens_of_agent[entry.agent_id]
+
+    def watch(self, session_class: type[Session]) -> None:
+        """Drop entries when sessions of ``session_class`` commit agent or token changes."""
+        sa_event.listen(session_class, "after_flush", _note_flushed_changes)
+        sa_event.listen(session_class, "do_orm_execute", _note_bulk_changes)
+        sa_event.listen(session_class, "after_commit", self._after_commit)
+        sa_event.listen(session_class, "after_rollback", _forget_changes)
+
+    def _after_commit(self, session: Session) -> None:
+        changed: set[int] | None = session.info.pop(_CHANGED, None)
+        if changed:
+            self.drop_agents(changed)
+
+
+def _changed(session: Session) -> set[int]:
+    changed: set[int] = session.info.setdefault(_CHANGED, set())
+    return changed
+
+
+def _note_flushed_changes(session: Session, _context: Any) -> None:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, m.Agent) and obj.id is not None:
+            _changed(session).add(obj.id)
+        elif isinstance(obj, m.AuthToken):
+            _changed(session).add(obj.agent_id)
+
+
+def _note_bulk_changes(state: ORMExecuteState) -> None:
+    if not (state.is_update or state.is_delete):
+        return
+    mapper = state.bind_mapper
+    if mapper is not None and mapper.class_ in (m.Agent, m.AuthToken):
+        _changed(state.session).add(_EVERYONE)
+
+
+def _forget_changes(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
