@@ -193,7 +193,7 @@ class TicketListModel(QAbstractListModel):
         latest = {ticket.id: ticket for ticket in change.upserted}  # a later copy wins
         entering: list[Ticket] = []
         for ticket in latest.values():
-            if self.row_of(ticket.id) >= 0:
+            if ticket.id in self._known and self.row_of(ticket.id) >= 0:
                 self._upsert(ticket)
                 continue
             if ticket.is_open:
