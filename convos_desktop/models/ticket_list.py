@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 from enum import IntEnum
@@ -50,9 +51,16 @@ def ticket_in_view(ticket: Ticket, view: View, me_id: int | None) -> bool:
     return True
 
 
-def _sort_key(ticket: Ticket) -> tuple[float, int]:
-    """Newest activity first, then newest ticket first: ascending on the negated values."""
-    return (-ticket.last_message_at.timestamp(), -ticket.id)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROSECOND = dt.timedelta(microseconds=1)
+
+
+def _sort_key(ticket: Ticket) -> int:
+    """Newest activity first, then newest ticket first, as one ascending integer: the negated
+    microseconds of the last activity with the ticket id below them (exact, a small int to
+    keep for every row and a C comparison in a bisection)."""
+    micros = (ticket.last_message_at - _EPOCH) // _MICROSECOND
+    return -((micros << 64) | ticket.id)
 
 
 def preview_text(ticket: Ticket) -> str:
@@ -85,6 +93,7 @@ class TicketListModel(QAbstractListModel):
         self._view = View.MINE
         self._known: dict[int, Ticket] = {}
         self._rows: list[Ticket] = []
+        self._keys: list[int] = []  # _sort_key of each row
         self._read_upto: dict[int, int | None] = {}  # conversation -> last message id seen
         self._read_marker_source: Callable[[int], int | None] | None = None
         self._draft_conversations: set[int] = set()
@@ -138,7 +147,7 @@ class TicketListModel(QAbstractListModel):
         ticket = self._known.get(ticket_id)
         if ticket is None or not ticket_in_view(ticket, self._view, self._directory.me_id):
             return -1
-        row = self._place_of(_sort_key(ticket))
+        row = bisect.bisect_left(self._keys, _sort_key(ticket))
         if row < len(self._rows) and self._rows[row].id == ticket_id:
             return row
         return -1
@@ -247,6 +256,7 @@ class TicketListModel(QAbstractListModel):
             (t for t in self._known.values() if ticket_in_view(t, self._view, me_id)),
             key=_sort_key,
         )
+        self._keys = [_sort_key(t) for t in self._rows]
 
     def _upsert(self, ticket: Ticket) -> None:
         """A ticket listed in this view changed: update its row, move it, or remove it."""
@@ -267,21 +277,15 @@ class TicketListModel(QAbstractListModel):
         ordered = [ticket for _key, ticket in keyed]
         start = 0
         while start < len(ordered):
-            row = self._place_of(keys[start])
+            row = bisect.bisect_left(self._keys, keys[start])
             end = len(ordered)
-            if row < len(self._rows):  # the run ends where the row now at ``row`` sorts
-                end = bisect.bisect_left(keys, _sort_key(self._rows[row]), start + 1)
+            if row < len(self._keys):  # the run ends where the row now at ``row`` sorts
+                end = bisect.bisect_left(keys, self._keys[row], start + 1)
             self.beginInsertRows(QModelIndex(), row, row + end - start - 1)
             self._rows[row:row] = ordered[start:end]
+            self._keys[row:row] = keys[start:end]
             self.endInsertRows()
             start = end
-
-    def _place_of(self, key: tuple[float, int]) -> int:
-        """The row a ticket with sort key ``key`` has, or would have, in ``_rows``.
-
-        Keys are computed on the way (about 14 for 10,000 rows) rather than kept in a list
-        beside the rows: 1 MiB less for 10,000 tickets."""
-        return bisect.bisect_left(self._rows, key, key=_sort_key)
 
     def _remove_row(self, ticket_id: int) -> None:
         row = self.row_of(ticket_id)
@@ -291,21 +295,33 @@ class TicketListModel(QAbstractListModel):
     def _remove_at(self, row: int) -> None:
         self.beginRemoveRows(QModelIndex(), row, row)
         del self._rows[row]
+        del self._keys[row]
         self.endRemoveRows()
 
-    def _update_row(self, old_row: int, ticket: Ticket) -> None:
-        del self._rows[old_row]
-        new_row = self._place_of(_sort_key(ticket))
-        self._rows.insert(old_row, ticket)
+    def _update_row(self, row: int, ticket: Ticket) -> None:
+        if ticket == self._rows[row]:
+            return  # the same ticket again (a bootstrap re-sends every one): nothing to show
+        key = _sort_key(ticket)
+        self._rows[row] = ticket
+        if key != self._keys[row]:
+            row = self._move_row(row, key)
+        index = self.index(row)
+        self.dataChanged.emit(index, index)
+
+    def _move_row(self, old_row: int, key: int) -> int:
+        """Give the row at ``old_row`` its new sort key and move it where that sorts."""
+        del self._keys[old_row]
+        new_row = bisect.bisect_left(self._keys, key)
+        self._keys.insert(old_row, key)
         if new_row != old_row:
             # Qt's destination is the row *before which* the moved row lands, counted
             # before the removal: moving down needs one more.
             destination = new_row + 1 if new_row > old_row else new_row
             self.beginMoveRows(QModelIndex(), old_row, old_row, QModelIndex(), destination)
             self._rows.insert(new_row, self._rows.pop(old_row))
+            self._keys.insert(new_row, self._keys.pop(old_row))
             self.endMoveRows()
-        index = self.index(new_row)
-        self.dataChanged.emit(index, index)
+        return new_row
 
     def _emit_row_changed(self, ticket_id: int, roles: list[int]) -> None:
         row = self.row_of(ticket_id)

@@ -181,3 +181,22 @@ def test_a_ticket_twice_in_one_batch_is_listed_once_as_its_last_copy(directory) 
     assert model.known_ticket(4) == taken
     model.apply(TicketsChanged(upserted=(make_ticket(6, minutes=4), make_ticket(6, minutes=0))))
     assert ids(model) == [5, 6]
+
+
+def test_tickets_sent_again_unchanged_change_nothing(qtmodeltester, directory) -> None:
+    model = TicketListModel(directory)
+    model.set_view(View.ALL)
+    tickets = [make_ticket(i, minutes=i % 3) for i in range(1, 7)]  # equal times: id decides
+    model.apply(TicketsChanged(upserted=tuple(tickets)))
+    qtmodeltester.check(model)
+    assert ids(model) == [5, 2, 4, 1, 6, 3]
+    signals: list[str] = []
+    for name in ("dataChanged", "rowsMoved", "rowsInserted", "rowsRemoved", "modelReset"):
+        getattr(model, name).connect(lambda *_args, name=name: signals.append(name))
+
+    model.apply(TicketsChanged(upserted=tuple(replace(t) for t in tickets)))  # a bootstrap
+    assert signals == []
+
+    model.apply(TicketsChanged(upserted=(make_ticket(4, minutes=1, body="Nuovo testo"),)))
+    assert signals == ["dataChanged"]
+    assert ids(model) == [5, 2, 4, 1, 6, 3]
