@@ -138,6 +138,7 @@ class Composer(QFrame):
         self._can_reply, self._reply_reason = True, ""
         self._can_note, self._note_reason = True, ""
         self._loading = False
+        self._styled_as_note: bool | None = None  # the mode the look was last set for
         self.canned_model = CannedModel(parent=self)
 
         self.reply_banner = self._build_reply_banner()
@@ -415,6 +416,19 @@ class Composer(QFrame):
 
     def _refresh_mode(self) -> None:
         note = self.is_note()
+        if note != self._styled_as_note:
+            self._style_mode(note)
+        reason = "" if self._send_allowed() else (self._note_reason if note else self._reply_reason)
+        self.reason_label.setText(reason)
+        self.reason_label.setVisible(bool(reason))
+        has_content = bool(self.edit.toPlainText().strip() or self._attachments)
+        self.send_button.setEnabled(self._send_allowed() and has_content)
+        self.note_button.setEnabled(self._can_note or note)
+
+    def _style_mode(self, note: bool) -> None:
+        """Look like a message or like a note. Only when the mode changes: setting a style
+        sheet re-polishes every child, too slow for each keystroke."""
+        self._styled_as_note = note
         self.mode_label.setVisible(note)
         self.send_button.setText(self.tr("Add note") if note else self.tr("Send"))
         self.note_button.setToolTip(
@@ -427,9 +441,3 @@ class Composer(QFrame):
         border = f"border-top: 3px solid {NOTE_BORDER};" if note else ""
         edit_rule = f"#composer QPlainTextEdit {{ background: {NOTE_COLOR}; }}" if note else ""
         self.setStyleSheet(f"#composer {{ {background} {border} }} {edit_rule}")
-        reason = "" if self._send_allowed() else (self._note_reason if note else self._reply_reason)
-        self.reason_label.setText(reason)
-        self.reason_label.setVisible(bool(reason))
-        has_content = bool(self.edit.toPlainText().strip() or self._attachments)
-        self.send_button.setEnabled(self._send_allowed() and has_content)
-        self.note_button.setEnabled(self._can_note or note)

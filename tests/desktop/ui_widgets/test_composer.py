@@ -254,3 +254,18 @@ def test_screenshots(qtbot, composer, shoot):
         qtbot.keyClick(composer.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
     shoot(composer, "composer_disabled_tall")
     assert composer.edit.height() < 6 * composer.edit.fontMetrics().lineSpacing() + 40
+
+
+def test_typing_does_not_set_the_style_sheet_again(qtbot, composer, monkeypatch) -> None:
+    style_sheets: list[str] = []
+    monkeypatch.setattr(composer, "setStyleSheet", style_sheets.append)
+    for char in "Buongiorno":
+        qtbot.keyClick(composer.edit, char)
+    composer.set_can_reply(False, "Set your status to Online to reply.")
+    composer.set_draft(Draft(6, "Altro testo", None))
+    assert style_sheets == []  # each would re-polish the whole composer
+    composer.set_note_mode(True)
+    assert len(style_sheets) == 1
+    assert "background" in style_sheets[0]
+    qtbot.keyClick(composer.edit, "x")
+    assert len(style_sheets) == 1
