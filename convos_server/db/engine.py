@@ -3,19 +3,27 @@
 ``Database`` bundles the engine, the session factory and write transactions. On SQLite every
 write transaction starts with ``BEGIN IMMEDIATE`` behind an in-process lock, so writers queue
 instead of failing with "database is locked" and events get their sequence in commit order.
+
+SQLite write transactions run on a second engine of one connection whose driver calls run
+inline on the event-loop thread (``inline_sqlite``): the lock already serialises them, and a
+WAL commit does not wait for the disk, so a transaction costs no thread hop per statement.
+Reads keep aiosqlite's worker threads, so a slow query never blocks the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -25,24 +33,31 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from convos_server.db import inline_sqlite
+
 log = logging.getLogger("convos.db")
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 IMMEDIATE_OPTION = "convos_sqlite_immediate"
+# Back-off while another process holds the SQLite write lock (the inline writer never waits
+# inside SQLite: that would block the event loop).
+BUSY_RETRY_FIRST_S = 0.001
+BUSY_RETRY_MAX_S = 0.05
 
 
-def _install_sqlite_hooks(engine: AsyncEngine) -> None:
+def _install_sqlite_hooks(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     """Pragmas on every new connection and explicit BEGIN (deferred or immediate)."""
 
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
         # Let SQLAlchemy's "begin" hook below issue BEGIN itself.
-        dbapi_connection.isolation_level = None
+        if dbapi_connection.isolation_level is not None:
+            dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         for pragma in (
             "PRAGMA journal_mode=WAL",
             "PRAGMA foreign_keys=ON",
-            f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+            f"PRAGMA busy_timeout={busy_timeout_ms}",
             "PRAGMA synchronous=NORMAL",
         ):
             cursor.execute(pragma)
@@ -54,16 +69,44 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def _sqlite_file(url: URL) -> str | None:
+    """The database file of a SQLite URL, ``None`` for an in-memory database."""
+    if not url.database or url.database == ":memory:" or url.query.get("mode") == "memory":
+        return None
+    return url.database
+
+
 def create_engine(database_url: str) -> AsyncEngine:
     """An async engine for ``database_url`` with the project's connection set-up."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        path = _sqlite_file(url)
+        if path is not None:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, pool_size=8, max_overflow=16)
-        _install_sqlite_hooks(engine)
+        _install_sqlite_hooks(engine, SQLITE_BUSY_TIMEOUT_MS)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=30, pool_pre_ping=True)
+
+
+def create_sqlite_write_engine(database_url: str) -> AsyncEngine | None:
+    """The inline write engine of a SQLite file database (one connection), else ``None``."""
+    url = make_url(database_url)
+    path = _sqlite_file(url) if url.get_backend_name() == "sqlite" else None
+    if path is None or url.query.get("uri"):
+        return None
+    engine = create_async_engine(
+        url,
+        async_creator=functools.partial(inline_sqlite.connect, path),
+        pool_size=1,
+        max_overflow=0,
+    )
+    _install_sqlite_hooks(engine, busy_timeout_ms=0)
+    return engine
+
+
+def _is_busy(error: OperationalError) -> bool:
+    return getattr(error.orig, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
 
 
 class Database:
@@ -81,6 +124,14 @@ class Database:
         self.sessionmaker = async_sessionmaker(
             self.engine, expire_on_commit=False, sync_session_class=self.session_class
         )
+        self.write_engine = create_sqlite_write_engine(database_url)
+        self._write_sessionmaker = (
+            self.sessionmaker
+            if self.write_engine is None
+            else async_sessionmaker(
+                self.write_engine, expire_on_commit=False, sync_session_class=self.session_class
+            )
+        )
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
 
     @contextlib.asynccontextmanager
@@ -89,9 +140,7 @@ class Database:
         async with contextlib.AsyncExitStack() as stack:
             if self._write_lock is not None:
                 await stack.enter_async_context(self._write_lock)
-            session = await stack.enter_async_context(self.sessionmaker())
-            if self.is_sqlite:
-                await session.connection(execution_options={IMMEDIATE_OPTION: True})
+            session = await stack.enter_async_context(await self._begin_write())
             try:
                 yield session
             except BaseException:
@@ -99,6 +148,34 @@ class Database:
                 raise
             await session.commit()
 
+    async def _begin_write(self) -> AsyncSession:
+        """A new write session; on SQLite its transaction already holds the write lock.
+
+        While another process holds the lock, ``BEGIN IMMEDIATE`` is retried with a growing
+        pause for up to ``SQLITE_BUSY_TIMEOUT_MS`` (the inline connection does not wait).
+        """
+        session = self._write_sessionmaker()
+        if not self.is_sqlite:
+            return session
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SQLITE_BUSY_TIMEOUT_MS / 1000
+        pause = BUSY_RETRY_FIRST_S
+        while True:
+            try:
+                await session.connection(execution_options={IMMEDIATE_OPTION: True})
+            except OperationalError as error:
+                await session.close()
+                if not _is_busy(error) or loop.time() + pause > deadline:
+                    raise
+                log.debug("SQLite write lock held elsewhere; retrying in %.3f s", pause)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, BUSY_RETRY_MAX_S)
+                session = self._write_sessionmaker()
+            else:
+                return session
+
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+        if self.write_engine is not None:
+            await self.write_engine.dispose()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import models as m
@@ -53,28 +53,48 @@ async def check_capacity(session: AsyncSession, inbox: m.Inbox, agent_id: int) -
         )
 
 
-async def _online_team_agents(session: AsyncSession, team_id: int) -> list[int]:
-    rows = await session.scalars(
-        select(m.Agent.id)
+def _open_count(inbox_id: int) -> ScalarSelect[int]:
+    """The agent's open tickets in the inbox, correlated to ``agents``."""
+    return (
+        select(func.count())
+        .select_from(m.Ticket)
+        .where(
+            m.Ticket.inbox_id == inbox_id,
+            m.Ticket.status == "open",
+            m.Ticket.assignee_id == m.Agent.id,
+        )
+        .correlate(m.Agent)
+        .scalar_subquery()
+    )
+
+
+async def _online_team_agents(
+    session: AsyncSession, team_id: int, inbox_id: int
+) -> list[tuple[m.Agent, int]]:
+    """The online, active agents of the team in id order, each with its open ticket count."""
+    rows = await session.execute(
+        select(m.Agent, _open_count(inbox_id))
         .join(m.TeamMember, m.TeamMember.agent_id == m.Agent.id)
         .where(m.TeamMember.team_id == team_id, m.Agent.status == "online", m.Agent.active)
         .order_by(m.Agent.id)
     )
-    return list(rows)
+    return [(agent, int(count)) for agent, count in rows]
 
 
-async def pick_assignee(session: AsyncSession, inbox: m.Inbox) -> int | None:
-    """The agent a new ticket of ``inbox`` goes to, or ``None`` for Unassigned."""
+async def pick_assignee(session: AsyncSession, inbox: m.Inbox) -> m.Agent | None:
+    """The agent a new ticket of ``inbox`` goes to, or ``None`` for Unassigned (one query)."""
     if inbox.assignment not in ("round_robin", "least_busy") or inbox.team_id is None:
         return None
-    candidates = await _online_team_agents(session, inbox.team_id)
-    counts = await open_counts(session, inbox.id, candidates)
     cap = inbox.max_open_per_agent
-    available = [a for a in candidates if cap is None or counts[a] < cap]
+    available = [
+        (agent, count)
+        for agent, count in await _online_team_agents(session, inbox.team_id, inbox.id)
+        if cap is None or count < cap
+    ]
     if not available:
         return None
     if inbox.assignment == "least_busy":
-        return min(available, key=lambda agent_id: (counts[agent_id], agent_id))
+        return min(available, key=lambda pair: (pair[1], pair[0].id))[0]
     last = inbox.last_assigned_agent_id or 0
-    after = [agent_id for agent_id in available if agent_id > last]
-    return (after or available)[0]
+    after = [agent for agent, _count in available if agent.id > last]
+    return (after or [agent for agent, _count in available])[0]

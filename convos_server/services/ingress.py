@@ -3,10 +3,10 @@
 ``receive_customer_message(session, bus, inbox, contact_ref, text, file_ids, handoff)``
 -> ``IngressResult(conversation_id, message, ticket_id)`` is a plain service function (no
 HTTP): the API calls it, and so can the demo simulator, inside ``db.transaction()``, followed
-by ``bus.wake()`` after the commit. The contact is found or created by ``external_id``; the
-message goes into the contact's latest conversation of the inbox (a new ``chatbot`` one if
-there is none); ``handoff`` opens a ticket unless the contact has one open, assigned by the
-inbox's mode.
+by ``bus.wake()`` after the commit. The contact is found or created by ``external_id`` (and
+its latest conversation of the inbox found in the same query); the message goes into that
+conversation (a new ``chatbot`` one if there is none); ``handoff`` opens a ticket unless the
+contact has one open, assigned by the inbox's mode.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import models as m
@@ -27,7 +27,7 @@ from convos_server.services.messages import (
     check_files,
     publish_new_message,
 )
-from convos_server.services.tickets import latest_conversation, open_ticket, open_ticket_of_contact
+from convos_server.services.tickets import open_ticket, open_ticket_of_contact
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,23 +50,41 @@ class IngressResult:
     ticket_id: int | None
 
 
-async def find_or_create_contact(session: AsyncSession, ref: ContactRef) -> m.Contact:
-    """The contact with ``ref.external_id``, created from ``ref`` when new."""
-    if not ref.external_id.strip():
-        raise invalid("The contact needs an external_id", "contact.external_id")
-    contact = await session.scalar(
-        select(m.Contact).where(m.Contact.external_id == ref.external_id)
+def _latest_conversation_id(inbox_id: int) -> ScalarSelect[int]:
+    """The id of the contact's latest conversation in the inbox, correlated to ``contacts``."""
+    return (
+        select(m.Conversation.id)
+        .where(m.Conversation.contact_id == m.Contact.id, m.Conversation.inbox_id == inbox_id)
+        .order_by(m.Conversation.last_message_at.desc(), m.Conversation.id.desc())
+        .limit(1)
+        .correlate(m.Contact)
+        .scalar_subquery()
     )
-    if contact is None:
-        contact = m.Contact(
-            name=ref.name or ref.phone or ref.external_id,
-            phone=ref.phone,
-            email=ref.email,
-            external_id=ref.external_id,
-            custom={},
+
+
+async def find_contact_and_conversation(
+    session: AsyncSession, ref: ContactRef, inbox_id: int
+) -> tuple[m.Contact | None, m.Conversation | None]:
+    """The contact with ``ref.external_id`` and its latest conversation of the inbox: one query."""
+    row = (
+        await session.execute(
+            select(m.Contact, m.Conversation)
+            .outerjoin(m.Conversation, m.Conversation.id == _latest_conversation_id(inbox_id))
+            .where(m.Contact.external_id == ref.external_id)
         )
-        session.add(contact)
-        await session.flush()
+    ).first()
+    return (None, None) if row is None else (row[0], row[1])
+
+
+def _new_contact(session: AsyncSession, ref: ContactRef) -> m.Contact:
+    contact = m.Contact(
+        name=ref.name or ref.phone or ref.external_id,
+        phone=ref.phone,
+        email=ref.email,
+        external_id=ref.external_id,
+        custom={},
+    )
+    session.add(contact)
     return contact
 
 
@@ -82,9 +100,13 @@ async def receive_customer_message(
     """Store a message from a customer; with ``handoff`` open a ticket (see module docs)."""
     if not text.strip() and not file_ids:
         raise invalid("A message needs text or a file", "text")
+    if not contact_ref.external_id.strip():
+        raise invalid("The contact needs an external_id", "contact.external_id")
     await check_files(session, file_ids)
-    contact = await find_or_create_contact(session, contact_ref)
-    conversation = await latest_conversation(session, contact.id, inbox.id)
+    contact, conversation = await find_contact_and_conversation(session, contact_ref, inbox.id)
+    if contact is None:
+        contact = _new_contact(session, contact_ref)
+        await session.flush()
     if conversation is None:
         conversation = m.Conversation(contact_id=contact.id, inbox_id=inbox.id, origin="chatbot")
         session.add(conversation)

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import models as m
@@ -99,10 +99,14 @@ async def append_message(
     if direction in CONVERSATION_DIRECTIONS:
         conversation.last_message_at = now
         conversation.last_message_id = message.id
-    if conversation.open_ticket_id is not None and direction in CONVERSATION_DIRECTIONS:
-        ticket = await session.get(m.Ticket, conversation.open_ticket_id)
-        if ticket is not None:
-            ticket.last_message_at = now
+        if conversation.open_ticket_id is not None:
+            # An UPDATE without loading the ticket; a ticket already in the session gets the
+            # new value too (ORM update, synchronize_session "auto").
+            await session.execute(
+                update(m.Ticket)
+                .where(m.Ticket.id == conversation.open_ticket_id)
+                .values(last_message_at=now)
+            )
     await session.flush()
     return message
 

@@ -123,8 +123,7 @@ async def open_ticket(
     )
     assignee = opened_by
     if assignee is None:
-        assignee_id = await pick_assignee(session, inbox)
-        assignee = await session.get(m.Agent, assignee_id) if assignee_id is not None else None
+        assignee = await pick_assignee(session, inbox)
         if assignee is not None:
             inbox.last_assigned_agent_id = assignee.id
     if assignee is not None:

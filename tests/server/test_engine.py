@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import threading
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.exc import OperationalError
 
+from convos_server.db import engine as engine_module
 from convos_server.db.engine import Database
 
 
@@ -39,3 +43,95 @@ async def test_write_transactions_take_the_write_lock_at_begin_and_reads_do_not(
             other.execute("ROLLBACK")
     finally:
         other.close()
+
+
+def _add_thread_function(engine):
+    """``thread_id()`` in SQL: the thread that runs the statement inside SQLite."""
+    event.listen(
+        engine.sync_engine,
+        "connect",
+        lambda dbapi_connection, _record: dbapi_connection.create_function(
+            "thread_id", 0, threading.get_ident
+        ),
+    )
+
+
+async def test_writes_run_on_the_loop_thread_and_reads_on_worker_threads(sqlite_db):
+    db, _ = sqlite_db
+    assert db.write_engine is not None
+    _add_thread_function(db.write_engine)
+    _add_thread_function(db.engine)
+    async with db.transaction() as session:
+        await session.execute(text("CREATE TABLE notes (body TEXT, thread INTEGER)"))
+        await session.execute(text("INSERT INTO notes VALUES ('kept', thread_id())"))
+        writer_thread = (await session.execute(text("SELECT thread_id()"))).scalar()
+    async with db.sessionmaker() as session:
+        row = (await session.execute(text("SELECT body, thread, thread_id() FROM notes"))).one()
+    assert row[0] == "kept"
+    assert row[1] == writer_thread == threading.get_ident()
+    assert row[2] != threading.get_ident()
+
+
+async def test_a_failed_write_transaction_keeps_nothing(sqlite_db):
+    db, _ = sqlite_db
+    async with db.transaction() as session:
+        await session.execute(text("CREATE TABLE notes (body TEXT)"))
+
+    async def fail_after_insert() -> None:
+        async with db.transaction() as session:
+            await session.execute(text("INSERT INTO notes VALUES ('lost')"))
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        await fail_after_insert()
+    async with db.transaction() as session:
+        assert (await session.execute(text("SELECT count(*) FROM notes"))).scalar() == 0
+
+
+async def test_a_write_waits_for_another_process_without_blocking_the_loop(sqlite_db):
+    db, path = sqlite_db
+    async with db.transaction() as session:
+        await session.execute(text("CREATE TABLE notes (body TEXT)"))
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    async def write() -> None:
+        async with db.transaction() as session:
+            await session.execute(text("INSERT INTO notes VALUES ('after')"))
+
+    ticker = asyncio.create_task(tick())
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        writer = asyncio.create_task(write())
+        await asyncio.sleep(0.3)
+        assert not writer.done()
+        assert ticks >= 10
+        other.execute("ROLLBACK")
+        await asyncio.wait_for(writer, 5)
+    finally:
+        ticker.cancel()
+        other.close()
+    async with db.sessionmaker() as session:
+        assert (await session.execute(text("SELECT body FROM notes"))).scalar() == "after"
+
+
+async def test_a_write_gives_up_when_the_lock_stays_taken(sqlite_db, monkeypatch):
+    db, path = sqlite_db
+    monkeypatch.setattr(engine_module, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(OperationalError, match="locked"):
+            async with db.transaction():
+                pass
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    async with db.transaction() as session:
+        assert (await session.execute(text("SELECT 1"))).scalar() == 1

@@ -98,3 +98,25 @@ async def test_campaign_creates_conversations_without_tickets(ws):
     )
     assert bad.status_code == 422
     assert bad.json()["field"] == "contact_ids"
+
+
+async def test_messages_join_the_latest_conversation_of_their_inbox_and_move_the_ticket(ws):
+    anna = await ws.agent("Anna", online=True)
+    team = await ws.team("A", [anna])
+    sales = await ws.inbox("Sales", team)
+    billing = await ws.inbox("Billing", team)
+    first = await ws.handoff(sales, "wa:7", "I want a human")
+    elsewhere = await ws.http.post(
+        f"/api/v1/channels/{billing['id']}/messages",
+        headers={"X-Api-Key": billing["api_key"]},
+        json={"contact": {"external_id": "wa:7"}, "text": "Invoice?"},
+    )
+    assert elsewhere.status_code == 201
+    assert elsewhere.json()["conversation_id"] != first["conversation_id"]
+    assert elsewhere.json()["ticket_id"] is None
+    later = await ws.handoff(sales, "wa:7", "Still there?")
+    assert later["conversation_id"] == first["conversation_id"]
+    assert later["ticket_id"] == first["ticket_id"]
+    ticket = (await ws.call("GET", f"/tickets/{first['ticket_id']}", anna))["ticket"]
+    assert ticket["last_message_at"] == later["message"]["created_at"]
+    assert ticket["last_message"]["id"] == later["message"]["id"]
