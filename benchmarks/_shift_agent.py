@@ -1,4 +1,4 @@
-"""``python -m benchmarks._shift_agent URL TOKEN SIZES_JSON``: the agent under test of a shift.
+"""``python -m benchmarks._shift_agent URL TOKEN SIZES_JSON [--no-trace]``: a shift's agent.
 
 Run by ``client_shift`` in a child process that imports only the client, so its resident
 memory is the app's. The app is built as ``convos_desktop.app`` builds it (``build_context``
@@ -8,7 +8,8 @@ waits for a line on stdin (the customers start then), and plays the agent's hour
 window: takes tickets from Unassigned with the header's "Assign to me", types replies in the
 composer and sends them (the outbox path), switches between its conversations and looks at
 others' in All, and finalizes tickets. At a quarter of the shift (after the warm-up) and at
-the end it measures (``_shift_probe``); the last stdout line is ``RESULT`` and the JSON.
+the end it measures (``_shift_probe``; tracemalloc on unless ``--no-trace``); the last stdout
+line is ``RESULT`` and the JSON.
 """
 
 from __future__ import annotations
@@ -262,12 +263,17 @@ async def run_shift(folder: Path, url: str, token: str, sizes: ShiftSizes) -> di
 def main(argv: Sequence[str] | None = None) -> int:
     """Play one shift; a usage error for wrong arguments."""
     arguments = sys.argv[1:] if argv is None else list(argv)
+    traced = "--no-trace" not in arguments
+    arguments = [argument for argument in arguments if argument != "--no-trace"]
     if len(arguments) != 3:
-        raise SystemExit("usage: python -m benchmarks._shift_agent URL TOKEN SIZES_JSON")
+        raise SystemExit(
+            "usage: python -m benchmarks._shift_agent URL TOKEN SIZES_JSON [--no-trace]"
+        )
     url, token, sizes_json = arguments
     sizes = ShiftSizes(**json.loads(sizes_json))
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    Probe.start_tracing()
+    if traced:
+        Probe.start_tracing()
     app = qt_application()
     loop = qasync.QEventLoop(app, already_running=False)
     with tempfile.TemporaryDirectory(prefix="convos-client-shift-") as folder:

@@ -53,7 +53,8 @@ class Probe:
 
     @staticmethod
     def start_tracing() -> None:
-        """Trace Python allocations from now on (before the app is built)."""
+        """Trace Python allocations from now on (before the app is built); without it the
+        probes leave out the growth by file:line."""
         tracemalloc.start(TRACE_FRAMES)
 
     async def take(self, label: str) -> None:
@@ -80,7 +81,8 @@ class Probe:
 
     def _take_baseline(self) -> None:
         self._baseline = Path(self._folder.name) / "baseline.trace"
-        tracemalloc.take_snapshot().dump(str(self._baseline))
+        if tracemalloc.is_tracing():
+            tracemalloc.take_snapshot().dump(str(self._baseline))
         self._baseline_types = live_types()
         gc.collect()
 
@@ -115,6 +117,8 @@ class Probe:
 
     def _growth_by_line(self) -> list[list[Any]]:
         assert self._baseline is not None
+        if not tracemalloc.is_tracing():
+            return []
         before = tracemalloc.Snapshot.load(str(self._baseline))
         after = tracemalloc.take_snapshot()
         rows = []

@@ -12,6 +12,7 @@ switches) is played in ``--seconds`` (180 by default; ``--smoke``: a tiny shift 
 The app's resident memory is read after the warm-up quarter and at the end: the growth
 between them (tracemalloc's own bookkeeping taken out) is the figure with the 20 MB target.
 Below the report, what grew: tracemalloc's top lines, object types, and Qt-side counts.
+``--no-trace`` runs the app without tracemalloc: its memory as shipped, no file:line.
 """
 
 from __future__ import annotations
@@ -155,12 +156,14 @@ class AgentProcess:
         self._log = folder / "agent.log"
         self._process: asyncio.subprocess.Process | None = None
 
-    async def start(self, workspace: Workspace, sizes: ShiftSizes) -> None:
-        """Start the app and wait until it is connected and online."""
+    async def start(self, workspace: Workspace, sizes: ShiftSizes, traced: bool) -> None:
+        """Start the app (tracing its allocations when ``traced``) and wait until it is
+        connected and online."""
         with self._log.open("w") as log_file:
             self._process = await asyncio.create_subprocess_exec(
                 *(sys.executable, "-m", "benchmarks._shift_agent"),
                 *(workspace.url, workspace.agent_tokens[0], json.dumps(sizes.as_json())),
+                *(() if traced else ("--no-trace",)),
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=log_file,
@@ -199,7 +202,7 @@ class AgentProcess:
             await self._process.wait()
 
 
-async def one_shift(database_url: str | None, sizes: ShiftSizes) -> dict[str, Any]:
+async def one_shift(database_url: str | None, sizes: ShiftSizes, traced: bool) -> dict[str, Any]:
     """Server, workspace, photos, the app and the customers; the agent's result."""
     with (
         running_server(database_url) as server,
@@ -209,7 +212,7 @@ async def one_shift(database_url: str | None, sizes: ShiftSizes) -> dict[str, An
         photo_ids = await upload_photos(workspace, sizes.photos)
         agent = AgentProcess(Path(folder))
         try:
-            await agent.start(workspace, sizes)
+            await agent.start(workspace, sizes, traced)
             agent.go()
             posted, refused = await play_customers(workspace, sizes, photo_ids, time.monotonic())
             result = await agent.result(sizes.seconds + RESULT_GRACE_S)
@@ -261,6 +264,8 @@ def attribution(result: dict[str, Any]) -> str:
     """What grew between the probes of one shift, by file:line and by object type."""
     end = result["probes"][-1]
     lines = ["   growth by file:line (tracemalloc, warm-up quarter to end):"]
+    if not end["growth_by_line"]:
+        lines.append("     not traced (--no-trace)")
     lines += [
         f"     {size / 1024:+10.1f} KiB {count:+8d}  {where}"
         for where, size, count in end["growth_by_line"]
@@ -279,6 +284,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--seconds", type=float, default=180.0, help="how long the compressed hour lasts"
     )
+    parser.add_argument(
+        "--no-trace",
+        action="store_true",
+        help="no tracemalloc in the app (its memory as shipped; no growth by file:line)",
+    )
     options = parser.parse_args(argv)
     if options.profile is not None:
         raise SystemExit("--profile records the server; profile the client with pyinstrument")
@@ -287,9 +297,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs = positive_runs(options.runs, 1)
     sizes = ShiftSizes.smoke() if options.smoke else ShiftSizes.hour(options.seconds)
     context = machine_context("")
-    context.update(runs=runs, **sizes.as_json())
+    context.update(runs=runs, traced=not options.no_trace, **sizes.as_json())
     report = Report("client_shift", context)
-    results = [asyncio.run(one_shift(options.database_url, sizes)) for _ in range(runs)]
+    traced = not options.no_trace
+    results = [asyncio.run(one_shift(options.database_url, sizes, traced)) for _ in range(runs)]
     report.context["database"] = results[0]["database"]
     add_figures(report, results)
     report.publish(options.json)
