@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from benchmarks._common import (
     raise_open_file_limit,
     running_server,
 )
+from benchmarks._cpu import process_cpu_s
 from benchmarks._loadgen import (
     ConnectionPool,
     EventRecorder,
@@ -70,14 +70,6 @@ class FanoutRun:
     failed_sends: int
     post_p99_ms: float
     cpu_us_per_delivery: float
-
-
-def process_cpu_s(pid: int) -> float:
-    """User + system CPU seconds used so far by process ``pid`` (Linux ``/proc``)."""
-    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    # After the command name: state is field 3, utime and stime are fields 14 and 15.
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Broadcaster:

@@ -1,9 +1,11 @@
 """Plain requests per second of one server process, measured with wrk from another process.
 
 ``GET /api/v1/health`` (no authentication, one database round trip) is the "simple request"
-of the target; ``GET /api/v1/me`` (bearer token looked up in the database) is reported
+of the target; ``GET /api/v1/me`` (bearer token checked, the agent and its teams read) is reported
 beside it. wrk runs one thread with 64 keep-alive connections; each run is ``--duration``
-seconds after a short warm-up. Run: ``python -m benchmarks.server_requests [--smoke]``.
+seconds after a short warm-up. The server's CPU time per request (user + system, from
+``/proc``) is reported beside the rates: it hardly moves with other load on the machine.
+Run: ``python -m benchmarks.server_requests [--smoke]``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 
 from benchmarks._common import (
     Report,
+    ServerProcess,
     Target,
     create_workspace,
     load_average,
@@ -27,6 +30,7 @@ from benchmarks._common import (
     profiling,
     running_server,
 )
+from benchmarks._cpu import process_cpu_s
 
 log = logging.getLogger("convos.bench.requests")
 
@@ -44,6 +48,19 @@ class WrkResult:
     p99_s: float
     requests: int
     errors: int
+
+
+@dataclass(frozen=True)
+class MeasuredRun:
+    """One wrk run and the server CPU time it cost."""
+
+    wrk: WrkResult
+    server_cpu_s: float
+
+    @property
+    def cpu_us_per_request(self) -> float:
+        """Server CPU microseconds per completed request."""
+        return self.server_cpu_s / max(1, self.wrk.requests) * 1e6
 
 
 def _seconds(text: str) -> float:
@@ -92,6 +109,15 @@ def run_wrk(url: str, duration_s: int, headers: Sequence[str] = ()) -> WrkResult
     return parse_wrk(completed.stdout)
 
 
+def measure_run(
+    server: ServerProcess, url: str, duration: int, headers: Sequence[str] = ()
+) -> MeasuredRun:
+    """One wrk run against ``url`` and the server's CPU time during it."""
+    before = process_cpu_s(server.pid)
+    result = run_wrk(url, duration, list(headers))
+    return MeasuredRun(result, process_cpu_s(server.pid) - before)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Measure and print; exit status 0 (a MISS is a result, not a failure)."""
     parser = option_parser("benchmarks.server_requests", __doc__ or "")
@@ -107,8 +133,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         auth = [f"Authorization: Bearer {workspace.admin_token}"]
         run_wrk(health_url, 1)  # warm-up: connections, caches, the pool
         with profiling(server, options.profile):
-            health = [run_wrk(health_url, duration) for _ in range(runs)]
-            me = [run_wrk(me_url, duration, auth) for _ in range(runs)]
+            health_runs = [measure_run(server, health_url, duration) for _ in range(runs)]
+            me_runs = [measure_run(server, me_url, duration, auth) for _ in range(runs)]
+    health = [run.wrk for run in health_runs]
+    me = [run.wrk for run in me_runs]
     context.update(
         load_after=load_average(),
         runs=runs,
@@ -125,9 +153,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     report.add("GET /health latency p50", "ms", [r.p50_s * 1000 for r in health])
     report.add("GET /health latency p99", "ms", [r.p99_s * 1000 for r in health])
+    report.add(
+        "GET /health server CPU per request", "us", [r.cpu_us_per_request for r in health_runs]
+    )
     report.add("GET /health failed requests", "", [r.errors for r in health], Target("<=", 0))
     report.add("GET /me requests/s", "req/s", [r.requests_per_s for r in me])
     report.add("GET /me latency p99", "ms", [r.p99_s * 1000 for r in me])
+    report.add("GET /me server CPU per request", "us", [r.cpu_us_per_request for r in me_runs])
     report.add("GET /me failed requests", "", [r.errors for r in me], Target("<=", 0))
     report.publish(options.json)
     return 0

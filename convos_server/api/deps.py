@@ -1,4 +1,8 @@
-"""FastAPI dependencies: the collaborators on ``app.state`` and the authenticated agent."""
+"""FastAPI dependencies: the collaborators on ``app.state`` and the authenticated agent.
+
+All of them are ``async def`` although none awaits: FastAPI runs a plain ``def`` dependency
+in its thread pool, a thread round trip per dependency per request.
+"""
 
 from __future__ import annotations
 
@@ -18,31 +22,31 @@ from convos_server.services.token_cache import TokenCache
 _bearer = HTTPBearer(auto_error=False, description="The token from POST /auth/login")
 
 
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:
     """The server's database."""
     db: Database = request.app.state.db
     return db
 
 
-def get_bus(request: Request) -> EventBus:
+async def get_bus(request: Request) -> EventBus:
     """The server's event bus."""
     bus: EventBus = request.app.state.bus
     return bus
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The server's settings."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_token_cache(request: Request) -> TokenCache:
+async def get_token_cache(request: Request) -> TokenCache:
     """The server's cache of recently seen bearer tokens."""
     tokens: TokenCache = request.app.state.tokens
     return tokens
 
 
-def bearer_token(
+async def bearer_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
     """The bearer token of the request; 401 ``unauthorized`` when there is none."""
