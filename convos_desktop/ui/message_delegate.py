@@ -398,15 +398,15 @@ class MessageDelegate(QStyledItemDelegate):
 
     def row_layout(self, option: QStyleOptionViewItem, index: ModelIndex) -> MessageLayout | None:
         """The layout of ``index`` for ``option.rect``'s width, from the cache when it has it."""
-        return self._layout(option, index, option.rect.width())
-
-    def _layout(
-        self, option: QStyleOptionViewItem, index: ModelIndex, width: int
-    ) -> MessageLayout | None:
-        fonts = self._fonts_for(option.font)
         parts = index.data(MessageRole.LAYOUT_KEY)
         if parts is None:
             return None
+        return self._layout(option, index, parts, option.rect.width())
+
+    def _layout(
+        self, option: QStyleOptionViewItem, index: ModelIndex, parts: LayoutKey, width: int
+    ) -> MessageLayout:
+        fonts = self._fonts_for(option.font)
         key = (*parts, width)
         layout = self._layouts.get(key)
         if layout is not None:
@@ -440,8 +440,7 @@ class MessageDelegate(QStyledItemDelegate):
         self._fonts_for(option.font)
         height = self._heights.get((*parts, width))
         if height is None:
-            layout = self._layout(option, index, width)
-            height = layout.height if layout else 0
+            height = self._layout(option, index, parts, width).height
         return QSize(width, height)
 
     def hit_at(self, option: QStyleOptionViewItem, index: ModelIndex, pos: QPoint) -> Hit | None:
@@ -475,25 +474,22 @@ class MessageDelegate(QStyledItemDelegate):
             self._today = today
             self._layouts.clear()
             self._forget_pictures()
-        layout = self.row_layout(option, index)
+        parts = index.data(MessageRole.LAYOUT_KEY)
         message: Message | None = index.data(MessageRole.MESSAGE)
-        if layout is None or message is None:
+        if parts is None or message is None:
             return
         if any(file.kind in ("image", "sticker") for file in message.files):
+            layout = self._layout(option, index, parts, option.rect.width())
             painter.save()
             painter.translate(option.rect.topLeft())
             self._paint_row(painter, message, layout, option)
             painter.restore()
             return
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        key = (
-            index.data(MessageRole.LAYOUT_KEY),
-            option.rect.size().toTuple(),
-            selected,
-            option.palette.cacheKey(),
-        )
+        key = (parts, option.rect.size().toTuple(), selected, option.palette.cacheKey())
         picture = self._pictures.get(key)
         if picture is None:
+            layout = self._layout(option, index, parts, option.rect.width())
             picture = self._picture(painter, message, layout, option)
             self._remember_picture(key, picture)
         else:
