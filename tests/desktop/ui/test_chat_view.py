@@ -356,3 +356,17 @@ def test_a_row_picture_looks_like_the_row_painted_directly(qtbot) -> None:
 
     assert painted(through_picture=True) == painted(through_picture=False)
     assert painted(through_picture=True) == painted(through_picture=False)  # from the cache
+
+
+async def test_rows_are_measured_again_when_the_view_gets_narrower(qtbot) -> None:
+    messages = [make_message(body="parola " * 120, minutes=i) for i in range(2)]
+    view, model = make_view(qtbot, ListHistory(messages), QSize(900, 700))
+    model.open(1, messages, has_older=False)
+    await asyncio.sleep(0.05)
+    wide = view.visualRect(model.index(0)).height()
+    view.resize(QSize(450, 700))
+    await asyncio.sleep(0.05)
+    first, second = view.visualRect(model.index(0)), view.visualRect(model.index(1))
+    assert first.height() > wide
+    assert second.top() == first.bottom() + 1  # laid out again: no overlap
+    assert first.width() == view.viewport().width()
