@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-import emoji
 from PySide6.QtCore import (
     QCoreApplication,
     QEvent,
@@ -205,6 +204,8 @@ class EmojiCatalog:
     """Every fully-qualified emoji, grouped and searchable; build once and share."""
 
     def __init__(self) -> None:
+        import emoji  # 6.6 MiB: loaded when the picker first opens, not at launch
+
         emoji.config.load_language("it")
         entries: list[EmojiEntry] = []
         fully_qualified = emoji.STATUS["fully_qualified"]

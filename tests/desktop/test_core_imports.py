@@ -33,3 +33,17 @@ def test_core_module_imports_no_widgets(module):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "", f"{module} pulls in {result.stdout.strip()}"
+
+
+def test_main_window_leaves_the_emoji_tables_until_the_picker_opens():
+    # The emoji package's tables are 6.6 MiB of resident memory the inbox does not need.
+    code = (
+        "import sys\n"
+        "import convos_desktop.app, convos_desktop.ui.main_window\n"
+        "print('emoji' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
