@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ScalarSelect, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import models as m
@@ -50,29 +50,41 @@ class IngressResult:
     ticket_id: int | None
 
 
-def _latest_conversation_id(inbox_id: int) -> ScalarSelect[int]:
-    """The id of the contact's latest conversation in the inbox, correlated to ``contacts``."""
-    return (
+def _contact_and_latest_conversation() -> Select[m.Contact, m.Conversation]:
+    """The contact by ``external_id``, outer-joined to its latest conversation of ``inbox_id``.
+
+    Built once with bound parameters: SQLAlchemy then reuses the statement's cache key and
+    compiled form instead of constructing both again for every message.
+    """
+    latest = (
         select(m.Conversation.id)
-        .where(m.Conversation.contact_id == m.Contact.id, m.Conversation.inbox_id == inbox_id)
+        .where(
+            m.Conversation.contact_id == m.Contact.id,
+            m.Conversation.inbox_id == bindparam("inbox_id"),
+        )
         .order_by(m.Conversation.last_message_at.desc(), m.Conversation.id.desc())
         .limit(1)
         .correlate(m.Contact)
         .scalar_subquery()
     )
+    return (
+        select(m.Contact, m.Conversation)
+        .outerjoin(m.Conversation, m.Conversation.id == latest)
+        .where(m.Contact.external_id == bindparam("external_id"))
+    )
+
+
+CONTACT_AND_LATEST_CONVERSATION = _contact_and_latest_conversation()
 
 
 async def find_contact_and_conversation(
     session: AsyncSession, ref: ContactRef, inbox_id: int
 ) -> tuple[m.Contact | None, m.Conversation | None]:
     """The contact with ``ref.external_id`` and its latest conversation of the inbox: one query."""
-    row = (
-        await session.execute(
-            select(m.Contact, m.Conversation)
-            .outerjoin(m.Conversation, m.Conversation.id == _latest_conversation_id(inbox_id))
-            .where(m.Contact.external_id == ref.external_id)
-        )
-    ).first()
+    result = await session.execute(
+        CONTACT_AND_LATEST_CONVERSATION, {"external_id": ref.external_id, "inbox_id": inbox_id}
+    )
+    row = result.first()
     return (None, None) if row is None else (row[0], row[1])
 
 
