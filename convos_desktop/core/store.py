@@ -231,6 +231,7 @@ class AppliedBatch:
 
     tickets: list[Ticket] = field(default_factory=list)
     ticket_fields: set[str] = field(default_factory=set)
+    removed_ticket_ids: list[int] = field(default_factory=list)
     contacts: list[Contact] = field(default_factory=list)
     messages: dict[int, list[Message]] = field(default_factory=dict)
     confirmed_client_ids: set[str] = field(default_factory=set)
@@ -912,6 +913,7 @@ def _replace_snapshot(
         if r[0] not in fresh_ids
     ]
     conn.executemany("DELETE FROM tickets WHERE id = ?", [(i,) for i in stale])
+    result.removed_ticket_ids = stale
     for data in snapshot.get("tickets", ()):
         _upsert_ticket(conn, data)
         if data.get("last_message"):

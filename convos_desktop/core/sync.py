@@ -229,10 +229,14 @@ class Sync(QObject):
     def _emit_applied(self, applied: AppliedBatch) -> None:
         if applied.contacts:
             self.contacts_changed.emit(ContactsChanged(tuple(applied.contacts)))
-        if applied.tickets:
+        if applied.tickets or applied.removed_ticket_ids:
             fields = frozenset(applied.ticket_fields) or frozenset({ALL_FIELDS})
             self.tickets_changed.emit(
-                TicketsChanged(upserted=tuple(applied.tickets), fields=fields)
+                TicketsChanged(
+                    upserted=tuple(applied.tickets),
+                    fields=fields,
+                    removed_ids=tuple(applied.removed_ticket_ids),
+                )
             )
         for conversation_id, messages in applied.messages.items():
             self.messages_changed.emit(MessagesChanged(conversation_id, tuple(messages)))

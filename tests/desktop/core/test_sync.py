@@ -137,3 +137,28 @@ async def test_presence_and_directory_events_reach_store_and_signals(sync, store
     contact = store.contact(1)
     assert contact is not None
     assert contact.name == "Maria Rossi"
+
+
+async def test_a_bootstrap_removes_tickets_closed_while_offline(sync, store, monkeypatch):
+    seen = Recorder(sync)
+    fresh = pj.snapshot([pj.ticket(101, 11)], event_seq=20)  # ticket 100 closed meanwhile
+
+    async def bootstrap_json() -> dict[str, object]:
+        return fresh
+
+    monkeypatch.setattr(sync.api, "bootstrap_json", bootstrap_json)
+    await sync.bootstrap()
+    assert [t.id for t in seen.tickets[-1].upserted] == [101]
+    assert seen.tickets[-1].removed_ids == (100,)
+    assert [t.id for t in store.tickets()] == [101]
+
+
+async def test_a_bootstrap_with_no_open_tickets_still_empties_the_list(sync, monkeypatch):
+    seen = Recorder(sync)
+
+    async def bootstrap_json() -> dict[str, object]:
+        return pj.snapshot([], event_seq=20)
+
+    monkeypatch.setattr(sync.api, "bootstrap_json", bootstrap_json)
+    await sync.bootstrap()
+    assert seen.tickets[-1].removed_ids == (100,)
