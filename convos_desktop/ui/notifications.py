@@ -107,14 +107,14 @@ class Notifier(QObject):
 
     def on_tickets_changed(self, change: TicketsChanged) -> None:
         """Ring and tell for tickets that just arrived in Unassigned."""
-        fresh = []
-        for ticket in change.upserted:
-            if not ticket_in_view(ticket, View.UNASSIGNED, self._me_id()):
-                continue
-            if not self._seen_unassigned.add(ticket.id):
-                continue
-            if ticket.opened_at >= self._started_at:
-                fresh.append(ticket)
+        me_id = self._me_id()
+        fresh = [
+            ticket
+            for ticket in change.upserted
+            if ticket.opened_at >= self._started_at  # the cached inbox stops here, cheaply
+            and ticket_in_view(ticket, View.UNASSIGNED, me_id)
+            and self._seen_unassigned.add(ticket.id)
+        ]
         if not fresh:
             return
         log.info("new unassigned tickets: %s", [t.id for t in fresh])
