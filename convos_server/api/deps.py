@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from convos_server.api.shallow import in_child_task
 from convos_server.config import Settings
 from convos_server.db import models as m
 from convos_server.db.engine import Database
@@ -69,12 +70,17 @@ async def current_agent(
     if agent is not None:
         return agent
     generation = tokens.generation
-    async with db.sessionmaker() as session:
-        agent = await auth.agent_for_token_hash(session, token_hash)
+    # In a child task: the request may be an event stream that lives for hours.
+    agent = await in_child_task(_lookup(db, token_hash))
     if agent is None:
         raise ApiError(401, "unauthorized", "Your session has ended; log in again")
     tokens.put(token_hash, agent, generation)
     return agent
+
+
+async def _lookup(db: Database, token_hash: str) -> m.Agent | None:
+    async with db.sessionmaker() as session:
+        return await auth.agent_for_token_hash(session, token_hash)
 
 
 async def require_admin(agent: Annotated[m.Agent, Depends(current_agent)]) -> m.Agent:

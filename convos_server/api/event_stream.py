@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from convos_server.api.shallow import in_child_task
 from convos_server.db import models as m
 from convos_server.services.events import EventBus, StoredEvent, Subscription, is_visible, sse_frame
 
@@ -69,13 +70,13 @@ class EventStreamResponse(Response):
             await send({"type": "http.response.body", "body": b"", "more_body": False})
             return
         assert self._agent is not None, "an EventStreamResponse streams once"
-        subscription = await self._bus.subscribe(self._agent)
+        subscription = await in_child_task(self._bus.subscribe(self._agent))
         self._agent = None  # the stream only needs the subscription's visibility
         watcher = asyncio.create_task(_close_on_disconnect(receive, subscription))
         self._arm_ping(subscription)
         try:
             await send(start)
-            last = await self._catch_up(send, subscription)
+            last = await in_child_task(self._catch_up(send, subscription))
             await self._live(send, subscription, last)
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         except OSError:
