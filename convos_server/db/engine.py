@@ -135,12 +135,16 @@ class Database:
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
 
     @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A write transaction, committed when the block ends, rolled back on an exception."""
+    async def transaction(self, *, threaded: bool = False) -> AsyncIterator[AsyncSession]:
+        """A write transaction, committed when the block ends, rolled back on an exception.
+
+        ``threaded``: on SQLite, run it on a worker thread instead of inline, for a statement
+        that may take long inside SQLite (a bulk DELETE) and must not stall the event loop.
+        """
         async with contextlib.AsyncExitStack() as stack:
             if self._write_lock is not None:
                 await stack.enter_async_context(self._write_lock)
-            session = await stack.enter_async_context(await self._begin_write())
+            session = await stack.enter_async_context(await self._begin_write(threaded))
             try:
                 yield session
             except BaseException:
@@ -148,13 +152,14 @@ class Database:
                 raise
             await session.commit()
 
-    async def _begin_write(self) -> AsyncSession:
+    async def _begin_write(self, threaded: bool) -> AsyncSession:
         """A new write session; on SQLite its transaction already holds the write lock.
 
         While another process holds the lock, ``BEGIN IMMEDIATE`` is retried with a growing
         pause for up to ``SQLITE_BUSY_TIMEOUT_MS`` (the inline connection does not wait).
         """
-        session = self._write_sessionmaker()
+        sessionmaker = self.sessionmaker if threaded else self._write_sessionmaker
+        session = sessionmaker()
         if not self.is_sqlite:
             return session
         loop = asyncio.get_running_loop()
@@ -170,7 +175,7 @@ class Database:
                 log.debug("SQLite write lock held elsewhere; retrying in %.3f s", pause)
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, BUSY_RETRY_MAX_S)
-                session = self._write_sessionmaker()
+                session = sessionmaker()
             else:
                 return session
 

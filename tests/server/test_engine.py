@@ -70,6 +70,10 @@ async def test_writes_run_on_the_loop_thread_and_reads_on_worker_threads(sqlite_
     assert row[0] == "kept"
     assert row[1] == writer_thread == threading.get_ident()
     assert row[2] != threading.get_ident()
+    async with db.transaction(threaded=True) as session:
+        await session.execute(text("DELETE FROM notes WHERE thread = thread_id()"))
+        assert (await session.execute(text("SELECT count(*) FROM notes"))).scalar() == 1
+        assert (await session.execute(text("SELECT thread_id()"))).scalar() != writer_thread
 
 
 async def test_a_failed_write_transaction_keeps_nothing(sqlite_db):
