@@ -39,6 +39,7 @@ from convos_desktop.core.sync import Sync
 from convos_desktop.core.types import Screen
 from convos_desktop.embedded_demo import DemoServer, start_demo_server
 from convos_desktop.models.directory import Directory
+from convos_desktop.platform.memory_trim import MemoryTrimmer, glibc_malloc_trim
 from convos_desktop.platform.quit_signals import QuitSignals
 from convos_desktop.platform.session_watcher import SessionWatcher
 from convos_desktop.ui.context import ClientContext
@@ -220,7 +221,7 @@ def build_context(session: Session, cache: Path, settings: QSettings) -> ClientC
 
 def open_window(context: ClientContext, language: str) -> MainWindow:
     """Show the main window over the cache (with a tray icon when the system has a tray),
-    then connect: stream, outbox, presence."""
+    then connect: stream, outbox, presence; freed C heap goes back to the system each minute."""
     window = MainWindow(context)
     if QSystemTrayIcon.isSystemTrayAvailable():
         window.attach_tray(Tray(QSystemTrayIcon(window), window))
@@ -233,6 +234,7 @@ def open_window(context: ClientContext, language: str) -> MainWindow:
     context.outbox.start()
     context.presence.start()
     SessionWatcher(context.presence, window).start()
+    MemoryTrimmer(window, trim=glibc_malloc_trim()).start()
     return window
 
 

@@ -1,0 +1,47 @@
+"""The memory trimmer hands glibc's freed but kept heap back to the system, on its timer."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from convos_desktop.platform.memory_trim import MemoryTrimmer, glibc_malloc_trim
+
+
+def resident_mib() -> float:
+    status = Path("/proc/self/status").read_text()
+    match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+    assert match is not None
+    return int(match.group(1)) / 1024
+
+
+@pytest.mark.skipif(glibc_malloc_trim() is None, reason="glibc only")
+def test_freed_heap_behind_a_live_block_goes_back_to_the_system(qapp) -> None:
+    blocks = [bytes(1000) + bytes([index % 256]) for index in range(80_000)]  # C heap
+    keepers = blocks[::100]  # the heap's top stays in use: glibc cannot shrink it alone
+    del blocks
+    before = resident_mib()
+    MemoryTrimmer(trim=glibc_malloc_trim()).trim_now()
+    assert before - resident_mib() > 30
+    assert len(keepers) == 800
+
+
+def test_trims_on_its_timer_until_stopped(qtbot) -> None:
+    trims: list[None] = []
+    trimmer = MemoryTrimmer(trim=lambda: trims.append(None), interval_ms=10)
+    trimmer.start()
+    qtbot.waitUntil(lambda: len(trims) >= 2, timeout=2000)
+    trimmer.stop()
+    stopped_at = len(trims)
+    qtbot.wait(50)
+    assert len(trims) == stopped_at
+
+
+def test_without_malloc_trim_it_does_nothing(qtbot, caplog) -> None:
+    trimmer = MemoryTrimmer(trim=None, interval_ms=10)
+    with caplog.at_level("INFO", logger="convos.platform"):
+        trimmer.start()
+    trimmer.trim_now()
+    assert "no malloc_trim" in caplog.text
