@@ -12,7 +12,8 @@ thread), open loop with the benchmarks' load generator (several POSTs in flight,
 its time whatever the server's pace); each one's latency runs from its due time to the end of
 the first paint of the chat view (its ``painted`` signal) after the message entered the
 thread model, while the view shows the newest rows. A message never painted within the grace
-period means the client did not keep up.
+period means the client did not keep up. Two parts are reported beside it: due time to the
+server's answer to the POST (the server's share) and thread model to painted (the view's).
 """
 
 from __future__ import annotations
@@ -110,10 +111,10 @@ class PaintedBodies(QObject):
 
 def send_customer_messages(
     workspace: Workspace, bodies: list[str], rate: float
-) -> list[float | None]:
-    """POST ``bodies`` at ``rate`` per second (open loop, several in flight); the time each
-    was due (``perf_counter``), whatever the server's pace; ``None`` for a message the server
-    did not take (an error, or no answer within the grace period).
+) -> list[tuple[float, float] | None]:
+    """POST ``bodies`` at ``rate`` per second (open loop, several in flight); for each, when
+    it was due and when the server answered (``perf_counter``), whatever the server's pace;
+    ``None`` for a message the server did not take (an error, or no answer in time).
 
     Runs its own asyncio loop in a thread, so the sender does not wait on the GUI thread's
     loop.
@@ -123,7 +124,7 @@ def send_customer_messages(
 
 async def _send_open_loop(
     workspace: Workspace, bodies: list[str], rate: float
-) -> list[float | None]:
+) -> list[tuple[float, float] | None]:
     host, port = host_and_port(workspace.url)
     pool = ConnectionPool(host, port, SENDER_CONNECTIONS)
     path = f"/api/v1/channels/{workspace.inbox_id}/messages"
@@ -145,8 +146,10 @@ async def _send_open_loop(
         result = await open_loop(rate, len(bodies), send, DELIVERY_GRACE_S, on_due)
     finally:
         pool.close()
-    taken = {sample.index for sample in result.ok}
-    return [due if index in taken else None for index, due in enumerate(due_at)]
+    answered: list[tuple[float, float] | None] = [None] * len(bodies)
+    for sample in result.ok:
+        answered[sample.index] = (due_at[sample.index], sample.finished + clock_offset)
+    return answered
 
 
 def open_ticket(workspace: Workspace) -> int:
@@ -167,10 +170,12 @@ def open_ticket(workspace: Workspace) -> int:
 
 @dataclass(frozen=True)
 class RateResult:
-    """What one rate gave: seconds from due time to painted and from the thread model to
-    painted (messages painted), messages taken but never painted, messages not taken."""
+    """What one rate gave, in seconds: due time to painted (messages painted), due time to the
+    server's answer (messages taken), thread model to painted; messages taken but never
+    painted, messages not taken."""
 
     latencies: list[float]
+    server_answers: list[float]
     model_to_paint: list[float]
     missed: int
     refused: int
@@ -211,8 +216,8 @@ class LiveBench:
         bodies = [f"Messaggio di prova {index} ({stamp})" for index in range(count)]
         workspace = window.workspace
         painted = PaintedBodies(workspace.chat, workspace.messages, set(bodies))
-        due_at = await asyncio.to_thread(send_customer_messages, self.workspace, bodies, rate)
-        sent = {body: due for body, due in zip(bodies, due_at, strict=True) if due is not None}
+        times = await asyncio.to_thread(send_customer_messages, self.workspace, bodies, rate)
+        sent = {body: pair for body, pair in zip(bodies, times, strict=True) if pair is not None}
         painted.expect_only(set(sent))
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(DELIVERY_GRACE_S):
@@ -220,7 +225,8 @@ class LiveBench:
         painted.detach()
         shown = [body for body in sent if body in painted.painted_at]
         return RateResult(
-            [painted.painted_at[body] - sent[body] for body in shown],
+            [painted.painted_at[body] - sent[body][0] for body in shown],
+            [sent[body][1] - sent[body][0] for body in sent],
             [painted.painted_at[body] - painted.inserted_at[body] for body in shown],
             len(sent) - len(shown),
             count - len(sent),
@@ -260,9 +266,16 @@ async def measure(
         p99 = percentile(latencies_ms, 99) if latencies_ms else float("nan")
         report.add(f"message to painted p99 at {rate:g}/s", "ms", [p99], target)
         report.add(f"message to painted median at {rate:g}/s", "ms", latencies_ms)
+        answers_ms = [latency * 1000 for latency in result.server_answers]
+        if answers_ms:
+            report.add(
+                f"  POST answered by the server p99 at {rate:g}/s",
+                "ms",
+                [percentile(answers_ms, 99)],
+            )
         if model_ms:
             report.add(
-                f"  of which in model to painted p99 at {rate:g}/s",
+                f"  in the thread model to painted p99 at {rate:g}/s",
                 "ms",
                 [percentile(model_ms, 99)],
             )
