@@ -103,6 +103,7 @@ class ThreadModel(QAbstractListModel):
         self._ids: set[int] = set()
         self._client_ids: set[str] = set()
         self._tail_window: int | None = None
+        self._dropped_rows = False  # the tail window dropped rows since the last open
         self._revisions: dict[str, int] = {}
         self._revision_counter = 0
         self._has_older = False
@@ -179,6 +180,7 @@ class ThreadModel(QAbstractListModel):
         self._client_ids = {m.client_id for m in self._rows if m.client_id}
         self._revisions.clear()
         self._has_older = has_older
+        self._dropped_rows = False
         self.endResetModel()
 
     def apply(self, change: MessagesChanged) -> None:
@@ -207,7 +209,9 @@ class ThreadModel(QAbstractListModel):
         self._tail_window = rows
 
     def set_has_older(self, has_older: bool) -> None:
-        """What the history source says once the newest page is in."""
+        """What the history source says once the newest page is in (rows the tail window
+        dropped are older messages too)."""
+        has_older = has_older or self._dropped_rows
         if has_older != self._has_older:
             self._has_older = has_older
             self._emit_neighbour_changed(0)
@@ -358,6 +362,7 @@ class ThreadModel(QAbstractListModel):
         del self._keys[:dropped]
         del self._days[:dropped]
         self._has_older = True
+        self._dropped_rows = True
         self.endRemoveRows()
         self._emit_neighbour_changed(0)  # the new first row shows no day header now
 

@@ -208,3 +208,18 @@ async def test_the_tail_window_cancels_a_page_that_would_leave_a_gap(qtmodeltest
     assert bodies(model)[0] == "m81"
     assert not model.is_loading
     assert model.can_fetch_older()
+
+
+def test_rows_dropped_by_the_tail_window_stay_reachable_whatever_the_server_says(
+    qtmodeltester,
+) -> None:
+    messages = [make_message(body=f"m{i}", minutes=i) for i in range(10)]
+    model = ThreadModel(ListHistory(messages))
+    qtmodeltester.check(model)
+    model.open(1, messages, has_older=False)
+    model.set_tail_window(4)
+    model.apply(MessagesChanged(1, upserted=(make_message(body="n", minutes=100),)))
+    assert model.rowCount() == 4
+    model.set_has_older(False)  # the newest page arrived late: the server has no older page
+    assert model.has_older
+    assert model.can_fetch_older()
