@@ -28,7 +28,7 @@ from typing import Any
 
 import qasync
 
-from benchmarks._shift_plan import SEED, ShiftSizes
+from benchmarks._shift_plan import RSS_SAMPLE_EVERY, SEED, ShiftSizes
 from benchmarks._shift_probe import Probe
 from benchmarks.client_harness import offline_context, qt_application
 from convos_desktop.app import open_window, shut_down
@@ -43,6 +43,7 @@ log = logging.getLogger("convos.bench.shift")
 CONNECT_TIMEOUT_S = 30.0
 OPEN_AT_ONCE = 3  # tickets the agent works on at the same time before taking another
 LOOK_ELSEWHERE = 0.2  # share of switches that look at a ticket in All instead of Mine
+REPLY_SETTLE_S = 1.0  # the agent sees the last reply delivered before finalizing
 QUOTE_EVERY = 5  # every fifth reply quotes the customer's last message
 REPLIES = (
     "Buongiorno, controllo subito il suo ordine.",
@@ -63,7 +64,7 @@ class ShiftAgent:
         self.probe = probe
         self.rng = random.Random(SEED)
         self.done = {"take": 0, "reply": 0, "switch": 0, "close": 0}
-        self.replied_to: set[int] = set()
+        self.replied_at: dict[int, float] = {}  # ticket id: when the agent last replied
         self.finalized: set[int] = set()  # pressed Finalize: the agent is done with them
         self.taken: set[int] = set()  # pressed Assign to me: not to be taken twice
         self.lag_s = 0.0  # how late the last step ran: the app did not keep up when large
@@ -82,11 +83,13 @@ class ShiftAgent:
                 probe_started = time.monotonic()
                 await self.probe.take("warm")
                 started += time.monotonic() - probe_started
+            elif step > warm_up_step and step % RSS_SAMPLE_EVERY == 0:
+                self.probe.sample_rss()
             await asyncio.sleep(max(0.0, started + step * interval - time.monotonic()))
             self.act()
         self.lag_s = time.monotonic() - (started + (steps - 1) * interval)
         await asyncio.sleep(max(0.0, started + self.sizes.seconds - time.monotonic()))
-        self.finish_open_tickets()
+        await self.finish_open_tickets()
         self.cpu_s = time.process_time() - cpu_started
         await self.probe.take("end")
 
@@ -155,8 +158,9 @@ class ShiftAgent:
         current = self.workspace.current_ticket
         if current is None or current.id not in {ticket.id for ticket in mine}:
             current = self.rng.choice(mine)
-            self.show(NavTarget.MINE, current.id)
             self.done["switch"] += 1
+            if not self.show(NavTarget.MINE, current.id):
+                return  # not in the list yet: the agent only looked
         composer = self.workspace.composer
         if self.done["reply"] % QUOTE_EVERY == 0:
             thread = self.workspace.messages
@@ -165,7 +169,7 @@ class ShiftAgent:
                 self.workspace.chat.replyRequested.emit(last)  # the bubble's "Reply"
         composer.edit.insertPlainText(self.rng.choice(REPLIES))
         composer.send()
-        self.replied_to.add(current.id)
+        self.replied_at[current.id] = time.monotonic()
         self.done["reply"] += 1
 
     def switch(self, mine: list[Ticket]) -> None:
@@ -184,15 +188,30 @@ class ShiftAgent:
         self.done["switch"] += 1
 
     def close(self, mine: list[Ticket]) -> None:
-        """Finalize my oldest ticket, one that had a reply when there is one."""
-        answered = [ticket for ticket in mine if ticket.id in self.replied_to] or mine
-        self.show(NavTarget.MINE, answered[0].id)
+        """Finalize my oldest ticket, one that had a reply when there is one; not one whose
+        last reply is under a second old or still pending (a close overtaking a send gets
+        it refused as ``ticket_closed``), so then the agent switches instead."""
+        outbox = self.workspace._context.outbox
+        settled = [
+            ticket
+            for ticket in mine
+            if time.monotonic() - self.replied_at.get(ticket.id, 0.0) > REPLY_SETTLE_S
+            and all(i.state is not Delivery.PENDING for i in outbox.items(ticket.conversation_id))
+        ]
+        if not settled:
+            self.switch(mine)
+            return
+        answered = [ticket for ticket in settled if ticket.id in self.replied_at] or settled
+        if not self.show(NavTarget.MINE, answered[0].id):
+            self.done["switch"] += 1  # not in the list yet: the agent only looked
+            return
         self.press(TicketAction.CLOSE)
         self.finalized.add(answered[0].id)
         self.done["close"] += 1
 
-    def finish_open_tickets(self) -> None:
-        """The shift ends: finalize what is still mine."""
+    async def finish_open_tickets(self) -> None:
+        """The shift ends: the last replies go out, then what is still mine is finalized."""
+        await self.workspace._context.outbox.wait_idle()
         for ticket in self.my_tickets():
             if self.show(NavTarget.MINE, ticket.id):
                 self.press(TicketAction.CLOSE)
@@ -257,6 +276,7 @@ async def run_shift(folder: Path, url: str, token: str, sizes: ShiftSizes) -> di
         "cpu_s": agent.cpu_s,
         "failed_sends": dict(failed),
         "probes": probe.results,
+        "rss_samples": probe.rss_samples,
     }
 
 

@@ -17,6 +17,7 @@ from typing import Any
 SEED = 20260302
 PHOTO_EVERY = 30
 CUSTOMER_MESSAGES_ALIVE_S = 0.15  # of the shift: how long a customer keeps writing
+RSS_SAMPLE_EVERY = 50  # agent steps between two resident memory samples after the warm-up
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """What ``client_shift`` measures in the app's process: memory, and what could hold it.
 
-``Probe.take(label)`` collects garbage, then records the resident memory (VmRSS), the
+``Probe.take(label)`` collects garbage, then records the resident memory (VmRSS) as found
+and after glibc's ``malloc_trim`` (what the app holds: its own trimmer does the same each
+minute, so the untrimmed figure depends on when the last one ran), the
 Python heap as tracemalloc sees it, the live Python objects by type and the Qt objects that
 leak silently (children of the main window, live ``QTimer``s, top-level widgets, cached
 thumbnails, asyncio tasks). From the second probe on it adds the growth since the first one:
@@ -15,6 +17,7 @@ not in the growth.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import gc
 import tempfile
 import tracemalloc
@@ -23,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QPixmapCache
 from PySide6.QtWidgets import QApplication
 
 from benchmarks.client_harness import resident_mib
@@ -33,6 +37,52 @@ MIB = 1024 * 1024
 TOP = 12
 TRACE_FRAMES = 1
 UNTRACED = (tracemalloc.__file__, "<frozen importlib._bootstrap>", "<unknown>")
+
+
+class MallInfo2(ctypes.Structure):
+    """glibc's ``struct mallinfo2`` (every arena summed)."""
+
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            *("arena", "ordblks", "smblks", "hblks", "hblkhd"),
+            *("usmblks", "fsmblks", "uordblks", "fordblks", "keepcost"),
+        )
+    ]
+
+
+def _libc() -> ctypes.CDLL | None:
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallinfo2.restype = MallInfo2
+    except (OSError, AttributeError):  # not glibc 2.33+: no C heap figures
+        return None
+    return libc
+
+
+LIBC = _libc()
+
+
+def c_heap() -> dict[str, float]:
+    """The C heap (Qt, SQLite, Pillow...): in use, and freed but kept by malloc, in MiB."""
+    if LIBC is None:
+        return {}
+    info = LIBC.mallinfo2()
+    return {
+        "c_in_use_mib": (info.uordblks + info.hblkhd) / MIB,
+        "c_free_kept_mib": info.fordblks / MIB,
+    }
+
+
+def release_experiment() -> dict[str, float]:
+    """How much resident memory emptying Qt's pixmap cache gives back (after a trim): what
+    of the growth is a cache filling up to its limit, not a leak."""
+    if LIBC is None:
+        return {}
+    before = resident_mib()
+    QPixmapCache.clear()
+    LIBC.malloc_trim(0)
+    return {"released_by_pixmap_cache_clear_mib": before - resident_mib()}
 
 
 def live_types() -> Counter[str]:
@@ -50,6 +100,7 @@ class Probe:
         self._baseline: Path | None = None
         self._baseline_types: Counter[str] = Counter()
         self.results: list[dict[str, Any]] = []
+        self.rss_samples: list[float] = []
 
     @staticmethod
     def start_tracing() -> None:
@@ -75,9 +126,15 @@ class Probe:
         record["growth_by_type"] = [
             [name, count] for name, count in types.most_common(TOP) if count > 0
         ]
-        self.results.append(record)
         if label == "end":
+            record["release"] = release_experiment()
             self._folder.cleanup()
+        self.results.append(record)
+
+    def sample_rss(self) -> None:
+        """The resident memory now, without settling (between probes: the growth's shape)."""
+        gc.collect()
+        self.rss_samples.append(resident_mib())
 
     def _take_baseline(self) -> None:
         self._baseline = Path(self._folder.name) / "baseline.trace"
@@ -88,10 +145,15 @@ class Probe:
 
     def _heap_figures(self) -> dict[str, float]:
         traced, _peak = tracemalloc.get_traced_memory()
+        untrimmed, heap = resident_mib(), c_heap()
+        if LIBC is not None:
+            LIBC.malloc_trim(0)  # what the app holds, as after its own trimmer's minute
         return {
+            "rss_untrimmed_mib": untrimmed,
             "rss_mib": resident_mib(),
             "traced_mib": traced / MIB,
             "tracemalloc_own_mib": tracemalloc.get_tracemalloc_memory() / MIB,
+            **heap,
         }
 
     def _qt_counts(self) -> dict[str, int]:
