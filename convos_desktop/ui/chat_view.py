@@ -41,6 +41,7 @@ FREQUENT_EMOJI = ("👍", "❤️", "😂", "😮", "🙏", "✅")
 FETCH_THRESHOLD_PX = 120
 BOTTOM_SLACK_PX = 24
 TAIL_ROWS = 60  # rows kept while pinned to the bottom: a few screens
+TAIL_ROW_PX = 16  # and at least one per this many pixels of height: tall views stay filled
 
 
 class ChatView(QListView):
@@ -82,7 +83,7 @@ class ChatView(QListView):
         palette.setColor(QPalette.ColorRole.Base, CHAT.background)
         self.setPalette(palette)
         self._pinned = True
-        model.set_tail_window(TAIL_ROWS)
+        model.set_tail_window(self._tail_rows())
         self._prepend_distance: int | None = None
         self._removing = False  # the scroll bar moves while rows go: not the agent scrolling
         model.rowsAboutToBeInserted.connect(self._before_insert)
@@ -100,10 +101,15 @@ class ChatView(QListView):
         bar = self.verticalScrollBar()
         return bar.value() >= bar.maximum() - BOTTOM_SLACK_PX
 
+    def _tail_rows(self) -> int:
+        """Rows kept while pinned: more than two views full even of the shortest rows, so
+        the view never runs out of rows and asks for older ones while it drops them."""
+        return max(TAIL_ROWS, self.viewport().height() // TAIL_ROW_PX)
+
     def _set_pinned(self, pinned: bool) -> None:
         if pinned != self._pinned:
             self._pinned = pinned
-            self._thread.set_tail_window(TAIL_ROWS if pinned else None)
+            self._thread.set_tail_window(self._tail_rows() if pinned else None)
 
     def _before_insert(self, _parent: QModelIndex, first: int, _last: int) -> None:
         if first == 0 and self._thread.rowCount() > 0:
@@ -168,9 +174,11 @@ class ChatView(QListView):
     def resizeEvent(self, event: QResizeEvent) -> None:
         pinned = self.is_at_bottom()
         super().resizeEvent(event)
+        if self._pinned:
+            self._thread.set_tail_window(self._tail_rows())
         if event.size().width() != event.oldSize().width():
             # QListView measures rows again only when the height changes (top-to-bottom
-            # flow); text wraps at the width, e.g. when the scroll bar comes or goes.
+            # flow), but the text wraps at the width.
             self.scheduleDelayedItemsLayout()
         if pinned:
             self.executeDelayedItemsLayout()

@@ -24,7 +24,7 @@ from convos_desktop.core.types import (
 )
 from convos_desktop.models.thread import ThreadModel
 from convos_desktop.models.ticket_list import TicketListModel
-from convos_desktop.ui.chat_view import TAIL_ROWS, ChatView
+from convos_desktop.ui.chat_view import TAIL_ROW_PX, TAIL_ROWS, ChatView
 from convos_desktop.ui.errors import failed_send_sentence
 from convos_desktop.ui.message_delegate import Fonts, MessageDelegate, find_links, layout_message
 from convos_desktop.ui.ticket_delegate import TicketDelegate
@@ -370,3 +370,15 @@ async def test_rows_are_measured_again_when_the_view_gets_narrower(qtbot) -> Non
     assert first.height() > wide
     assert second.top() == first.bottom() + 1  # laid out again: no overlap
     assert first.width() == view.viewport().width()
+
+
+async def test_a_tall_view_keeps_enough_rows_to_stay_filled(qtbot) -> None:
+    messages = [make_message(body="ok", minutes=i) for i in range(400)]
+    view, model = make_view(qtbot, ListHistory(messages), QSize(700, 2400))
+    model.open(1, messages, has_older=False)
+    await asyncio.sleep(0.05)
+    for minute in range(5):
+        model.apply(MessagesChanged(1, upserted=(make_message(body="ok", minutes=500 + minute),)))
+    assert model.rowCount() >= view.viewport().height() // TAIL_ROW_PX > TAIL_ROWS
+    assert view.verticalScrollBar().maximum() > 0  # more rows than fit: nothing to fetch
+    assert view.is_at_bottom()
