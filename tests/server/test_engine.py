@@ -6,12 +6,15 @@ import asyncio
 import sqlite3
 import threading
 
+import asyncpg
 import pytest
 from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from convos_server.db import engine as engine_module
 from convos_server.db.engine import Database
+from tests.server.conftest import fresh_postgres_database
 
 
 @pytest.fixture
@@ -139,3 +142,24 @@ async def test_a_write_gives_up_when_the_lock_stays_taken(sqlite_db, monkeypatch
         other.close()
     async with db.transaction() as session:
         assert (await session.execute(text("SELECT 1"))).scalar() == 1
+
+
+@pytest.mark.postgres
+async def test_a_postgres_connection_lost_while_idle_is_replaced_before_use(monkeypatch):
+    async with fresh_postgres_database() as url:
+        db = Database(url)
+        try:
+            async with db.sessionmaker() as session:
+                lost = (await session.execute(text("SELECT pg_backend_pid()"))).scalar()
+            admin_dsn = make_url(url).set(drivername="postgresql")
+            admin = await asyncpg.connect(admin_dsn.render_as_string(hide_password=False))
+            try:
+                await admin.execute("SELECT pg_terminate_backend($1)", lost)
+            finally:
+                await admin.close()
+            monkeypatch.setattr(engine_module, "IDLE_PING_S", 0.0)
+            async with db.sessionmaker() as session:
+                fresh = (await session.execute(text("SELECT pg_backend_pid()"))).scalar()
+            assert fresh != lost
+        finally:
+            await db.dispose()
