@@ -324,22 +324,21 @@ async def load_conversations(
 
 
 async def load_tickets(session: AsyncSession, tickets: Sequence[m.Ticket]) -> list[Json]:
-    """Tickets as JSON, each with the last message of its conversation."""
+    """Tickets as JSON, each with the last message of its conversation (one query for those)."""
     conversation_ids = {ticket.conversation_id for ticket in tickets}
-    last_ids: dict[int, int | None] = {}
+    last: dict[int, Json] = {}
     if conversation_ids:
-        rows = await session.execute(
-            select(m.Conversation.id, m.Conversation.last_message_id).where(
-                m.Conversation.id.in_(conversation_ids)
+        rows = (
+            await session.execute(
+                select(m.Conversation.id, m.Message)
+                .join(m.Message, m.Message.id == m.Conversation.last_message_id)
+                .where(m.Conversation.id.in_(conversation_ids))
             )
-        )
-        last_ids = dict(rows.all())
-    last = await _last_messages(session, last_ids.values())
-    result = []
-    for ticket in tickets:
-        message_id = last_ids.get(ticket.conversation_id)
-        result.append(ticket_json(ticket, last.get(message_id) if message_id else None))
-    return result
+        ).all()
+        loaded = await load_messages(session, [message for _id, message in rows])
+        conversation_ids_in_order = [conversation_id for conversation_id, _message in rows]
+        last = dict(zip(conversation_ids_in_order, loaded, strict=True))
+    return [ticket_json(ticket, last.get(ticket.conversation_id)) for ticket in tickets]
 
 
 async def load_ticket(session: AsyncSession, ticket: m.Ticket) -> Json:
