@@ -36,6 +36,7 @@ log = logging.getLogger("convos.sync")
 
 ALL_FIELDS = "*"  # in TicketsChanged.fields: new tickets or a whole snapshot
 DIRECTORY = frozenset({"agents", "teams", "inboxes", "canned"})
+COUNTED_FIELDS = frozenset({ALL_FIELDS, "status", "assignee_id"})  # what Counts depend on
 
 
 class Sync(QObject):
@@ -229,8 +230,8 @@ class Sync(QObject):
     def _emit_applied(self, applied: AppliedBatch) -> None:
         if applied.contacts:
             self.contacts_changed.emit(ContactsChanged(tuple(applied.contacts)))
+        fields = frozenset(applied.ticket_fields) or frozenset({ALL_FIELDS})
         if applied.tickets or applied.removed_ticket_ids:
-            fields = frozenset(applied.ticket_fields) or frozenset({ALL_FIELDS})
             self.tickets_changed.emit(
                 TicketsChanged(
                     upserted=tuple(applied.tickets),
@@ -242,7 +243,10 @@ class Sync(QObject):
             self.messages_changed.emit(MessagesChanged(conversation_id, tuple(messages)))
         if applied.directory:
             self.directory_changed.emit(DirectoryChanged(frozenset(applied.directory)))
-        self._emit_counts()
+        # Counting scans every cached ticket (~13 ms for 10k): only when they may differ, not
+        # for each burst of messages (their tickets change last_message only).
+        if applied.removed_ticket_ids or (applied.tickets and fields & COUNTED_FIELDS):
+            self._emit_counts()
 
     def _emit_counts(self, *, force: bool = False) -> None:
         counts = self.store.counts(self.me_id)

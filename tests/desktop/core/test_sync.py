@@ -162,3 +162,25 @@ async def test_a_bootstrap_with_no_open_tickets_still_empties_the_list(sync, mon
     monkeypatch.setattr(sync.api, "bootstrap_json", bootstrap_json)
     await sync.bootstrap()
     assert seen.tickets[-1].removed_ids == (100,)
+
+
+async def test_counts_are_read_again_only_when_tickets_may_move(sync, store):
+    seen = Recorder(sync)
+    reads: list[int | None] = []
+    count_from_store = store.counts
+
+    def counting(me_id):
+        reads.append(me_id)
+        return count_from_store(me_id)
+
+    store.counts = counting
+    for seq in range(11, 21):
+        sync.receive(message_event(seq, seq))
+    await sync.flush()
+    sync.receive(ticket_event(21, None, changed=("last_message",)))
+    await sync.flush()
+    assert reads == []
+    sync.receive(ticket_event(22, 1))  # assigned to me: the views' counts move
+    await sync.flush()
+    assert len(reads) == 1
+    assert seen.counts[-1] == Counts(mine=1, unassigned=0, all=1)
