@@ -124,6 +124,19 @@ class Outbox(QObject):
         self._wake.set()
         self._wake = asyncio.Event()
 
+    async def wait_delivered(self, conversation_id: int) -> bool:
+        """Wait while the conversation's sends are being delivered; True when none is pending.
+
+        A send that cannot go out now keeps its worker waiting (offline: bound the wait with
+        ``asyncio.timeout``) or has none (waiting for a new login): then the answer is False.
+        """
+        while self._next_pending(conversation_id) is not None:
+            worker = self._workers.get(conversation_id)
+            if worker is None or worker.done():
+                return False
+            await asyncio.wait({worker})
+        return True
+
     async def wait_idle(self) -> None:
         """Wait until no worker is running (every entry confirmed or failed)."""
         while pending := [t for t in self._workers.values() if not t.done()]:

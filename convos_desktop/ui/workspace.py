@@ -11,6 +11,7 @@ import asyncio
 import logging
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -52,6 +53,8 @@ from convos_desktop.ui.ticket_view import TicketListView
 
 log = logging.getLogger("convos.ui")
 
+DELIVERY_WAIT_S = 10.0  # how long Finalize / Unassign wait for replies still being sent
+
 
 class SyncHistory:
     """The thread model's history source: ``Sync.load_older`` fills the cache, then the page
@@ -83,6 +86,8 @@ class Workspace(QWidget):
         super().__init__(parent)
         self._context = context
         self._tasks = TaskRunner()
+        # Sends still uploading their files, per conversation (not yet in the outbox).
+        self._preparing: dict[int, set[asyncio.Task[Any]]] = {}
         self._ticket: Ticket | None = None
         self._effective = Status.UNAVAILABLE
         self._emoji_for: Message | None = None
@@ -330,8 +335,26 @@ class Workspace(QWidget):
         )
 
     async def _run_action(self, action: TicketAction, ticket_id: int, force: bool) -> None:
-        """One ticket action; ``force`` only for an admin's take-over (assign)."""
+        """One ticket action; ``force`` only for an admin's take-over (assign).
+
+        Finalize and unassign wait for the replies still on their way first: closing the
+        ticket under them would make the server refuse them.
+        """
         api = self._context.api
+        ticket = self._ticket
+        if (
+            action in (TicketAction.CLOSE, TicketAction.UNASSIGN)
+            and ticket is not None
+            and ticket.id == ticket_id
+            and not await self._replies_delivered(ticket.conversation_id)
+        ):
+            self.header.show_error(
+                self.tr(
+                    "A reply of this conversation is still being sent: "
+                    "try again once it is delivered."
+                )
+            )
+            return
         if action is TicketAction.ASSIGN:
             await api.assign(ticket_id, force=force)
         elif action is TicketAction.UNASSIGN:
@@ -340,6 +363,17 @@ class Workspace(QWidget):
             await api.close_ticket(ticket_id)
         else:
             await api.reopen_ticket(ticket_id)
+
+    async def _replies_delivered(self, conversation_id: int) -> bool:
+        """Whether every send of the conversation reached the server (waits a little)."""
+        try:
+            async with asyncio.timeout(DELIVERY_WAIT_S):
+                preparing = set(self._preparing.get(conversation_id, ()))
+                if preparing:  # uploads still running: the outbox does not have them yet
+                    await asyncio.wait(preparing)
+                return await self._context.outbox.wait_delivered(conversation_id)
+        except TimeoutError:
+            return False
 
     # --- sending ----------------------------------------------------------------------------
 
@@ -350,10 +384,20 @@ class Workspace(QWidget):
             return
         conversation_id = self._ticket.conversation_id
         self._context.drafts.clear(conversation_id)
-        self._tasks.run(
+        task = self._tasks.run(
             self._send(conversation_id, text, is_note, reply_to, attachments),
             on_error=lambda error: self._send_failed(conversation_id, text, is_note, error),
         )
+        preparing = self._preparing.setdefault(conversation_id, set())
+        preparing.add(task)
+        task.add_done_callback(lambda done: self._forget_preparing(conversation_id, done))
+
+    def _forget_preparing(self, conversation_id: int, task: asyncio.Task[Any]) -> None:
+        preparing = self._preparing.get(conversation_id)
+        if preparing is not None:
+            preparing.discard(task)
+            if not preparing:
+                del self._preparing[conversation_id]
 
     async def _send(
         self,

@@ -341,6 +341,10 @@
         <translation>Assegnati il ticket per rispondere.</translation>
     </message>
     <message>
+        <source>A reply of this conversation is still being sent: try again once it is delivered.</source>
+        <translation>Una risposta di questa conversazione è ancora in invio: riprova quando sarà consegnata.</translation>
+    </message>
+    <message>
         <source>Not sent: {error}</source>
         <translation>Non inviato: {error}</translation>
     </message>

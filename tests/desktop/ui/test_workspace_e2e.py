@@ -232,3 +232,32 @@ async def test_an_admin_takes_over_a_ticket_an_agent_holds(workspace: Workspace,
         assert (await workspace.admin.ticket(ticket_id)).ticket.assignee_id == admin_id
     finally:
         await ui.close()
+
+
+async def test_finalize_right_after_a_reply_waits_for_it(workspace: Workspace, tmp_path) -> None:
+    sent = await workspace.customer_says("Posso cambiare taglia?", handoff=True)
+    ticket_id = sent["ticket_id"]
+    agent_api = await workspace.agent_api()
+    await take_ticket(agent_api, ticket_id)
+    await agent_api.aclose()
+    ui = await start(workspace, tmp_path)
+    window, space = ui.window, ui.window.workspace
+    reply = "Certo, gliela cambio subito. Buona giornata!"
+    try:
+        window.navigate(NavTarget.MINE)
+        await wait_until(lambda: window.tickets.row_of(ticket_id) >= 0, what="ticket in Mine")
+        assert space.select_ticket(ticket_id)
+        space.composer.edit.setPlainText(reply)
+        await wait_until(space.composer.send_button.isEnabled, what="reply allowed")
+        await wait_until(space.header.buttons[TicketAction.CLOSE].isEnabled, what="finalize")
+        space.composer.send()
+        space.header.buttons[TicketAction.CLOSE].click()  # before the reply has gone out
+
+        await wait_until(
+            lambda: space.header.visible_actions() == [TicketAction.REOPEN], what="finalized"
+        )
+        bodies = [m["body"] for m in await server_messages(workspace, sent["conversation_id"])]
+        assert reply in bodies
+        assert ui.context.outbox.items() == []  # delivered, not kept as a failed send
+    finally:
+        await ui.close()
