@@ -27,7 +27,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from convos_server.app import create_app
-from convos_server.cli import bind_socket
+from convos_server.cli import ConvosServer, bind_socket
 from convos_server.config import Settings, sqlite_url
 from convos_server.db.engine import Database
 from convos_server.db.migrate import upgrade_to_head
@@ -163,7 +163,7 @@ async def serve_demo(options: DemoOptions, data_dir: Path) -> None:
             ),
         )
     config = uvicorn.Config(app, log_level="info", access_log=False, timeout_graceful_shutdown=3)
-    server = uvicorn.Server(config)
+    server = ConvosServer(config, app.state.bus)
     if options.exit_on_stdin_eof:
         exit_on_eof(sys.stdin.buffer, server)
     await server.serve(sockets=[sock])

@@ -32,7 +32,7 @@ from httpx_sse import aconnect_sse
 from sqlalchemy.engine import make_url
 
 from convos_server.app import create_app
-from convos_server.cli import bind_socket, create_admin
+from convos_server.cli import ConvosServer, bind_socket, create_admin
 from convos_server.config import Settings
 from convos_server.db.migrate import upgrade_to_head
 from convos_server.services import auth
@@ -136,10 +136,9 @@ async def live_server(settings: Settings) -> AsyncIterator[str]:
     """A real uvicorn server on a loopback port, in this event loop; yields its base URL."""
     sock = _free_socket()
     port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(settings), log_level="warning", lifespan="on", timeout_graceful_shutdown=1
-    )
-    server = uvicorn.Server(config)
+    app = create_app(settings)
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=1)
+    server = ConvosServer(config, app.state.bus)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
         if task.done():
