@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import time
 from dataclasses import replace
 
@@ -38,6 +39,15 @@ from tests.desktop.ui.conftest import (
 
 LONG_NAME = "Maria Giuseppina Antonietta " * 8
 LONG_WORD = "Supercalifragilistichespiralidoso" * 40
+
+
+@pytest.fixture(autouse=True)
+def views_freed_on_the_gui_thread():
+    """Views live in reference cycles (their signal connections): collect them here, on the
+    GUI thread, not in whatever thread the next test's garbage collection happens to run
+    (a store's writer thread), where Qt refuses to stop their timers."""
+    yield
+    gc.collect()
 
 
 def make_view(qtbot, history: ListHistory, size=QSize(900, 700)) -> tuple[ChatView, ThreadModel]:
