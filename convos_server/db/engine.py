@@ -46,10 +46,16 @@ BUSY_RETRY_FIRST_S = 0.001
 BUSY_RETRY_MAX_S = 0.05
 # A pooled PostgreSQL connection idle this long is pinged before use.
 IDLE_PING_S = 10.0
+# The inline SQLite writer does not checkpoint the WAL when it commits (a checkpoint syncs
+# the file: tens of ms on the event loop here); every this many commits a passive
+# checkpoint runs on a worker thread instead.
+CHECKPOINT_EVERY_COMMITS = 100
 _IDLE_SINCE = "convos_idle_since"
 
 
-def _install_sqlite_hooks(engine: AsyncEngine, busy_timeout_ms: int) -> None:
+def _install_sqlite_hooks(
+    engine: AsyncEngine, busy_timeout_ms: int, extra_pragmas: tuple[str, ...] = ()
+) -> None:
     """Pragmas on every new connection and explicit BEGIN (deferred or immediate)."""
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -63,6 +69,7 @@ def _install_sqlite_hooks(engine: AsyncEngine, busy_timeout_ms: int) -> None:
             "PRAGMA foreign_keys=ON",
             f"PRAGMA busy_timeout={busy_timeout_ms}",
             "PRAGMA synchronous=NORMAL",
+            *extra_pragmas,
         ):
             cursor.execute(pragma)
         cursor.close()
@@ -133,7 +140,8 @@ def create_sqlite_write_engine(database_url: str) -> AsyncEngine | None:
         pool_size=1,
         max_overflow=0,
     )
-    _install_sqlite_hooks(engine, busy_timeout_ms=0)
+    # No checkpoint inside a commit (its fsync would stall the loop): see Database.
+    _install_sqlite_hooks(engine, busy_timeout_ms=0, extra_pragmas=("PRAGMA wal_autocheckpoint=0",))
     return engine
 
 
@@ -165,6 +173,8 @@ class Database:
             )
         )
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self._commits_since_checkpoint = 0
+        self._checkpoint_task: asyncio.Task[None] | None = None
 
     @contextlib.asynccontextmanager
     async def transaction(self, *, threaded: bool = False) -> AsyncIterator[AsyncSession]:
@@ -183,6 +193,32 @@ class Database:
                 await session.rollback()
                 raise
             await session.commit()
+        if self.write_engine is not None and not threaded:
+            self._count_inline_commit()
+
+    def _count_inline_commit(self) -> None:
+        self._commits_since_checkpoint += 1
+        running = self._checkpoint_task is not None and not self._checkpoint_task.done()
+        if self._commits_since_checkpoint < CHECKPOINT_EVERY_COMMITS or running:
+            return
+        self._commits_since_checkpoint = 0
+        self._checkpoint_task = asyncio.create_task(
+            self._checkpoint(), name="convos-sqlite-checkpoint"
+        )
+
+    async def _checkpoint(self) -> None:
+        """Copy the WAL into the database file, on a worker thread, between two writes.
+
+        Writers wait meanwhile (as they did for SQLite's own checkpoint inside a commit), so
+        the checkpoint completes and the next write starts the WAL file over instead of
+        growing it; reads and the event loop go on.
+        """
+        assert self._write_lock is not None
+        try:
+            async with self._write_lock, self.engine.connect() as connection:
+                await connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+        except Exception:
+            log.warning("SQLite WAL checkpoint failed; the next one retries", exc_info=True)
 
     async def _begin_write(self, threaded: bool) -> AsyncSession:
         """A new write session; on SQLite its transaction already holds the write lock.
@@ -212,7 +248,9 @@ class Database:
                 return session
 
     async def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection (after a running checkpoint)."""
+        if self._checkpoint_task is not None:
+            await self._checkpoint_task
         await self.engine.dispose()
         if self.write_engine is not None:
             await self.write_engine.dispose()

@@ -163,3 +163,17 @@ async def test_a_postgres_connection_lost_while_idle_is_replaced_before_use(monk
             assert fresh != lost
         finally:
             await db.dispose()
+
+
+async def test_the_wal_is_checkpointed_off_the_loop_and_stays_small(sqlite_db, monkeypatch):
+    db, path = sqlite_db
+    monkeypatch.setattr(engine_module, "CHECKPOINT_EVERY_COMMITS", 10)
+    async with db.transaction() as session:
+        await session.execute(text("CREATE TABLE blobs (data BLOB)"))
+        assert (await session.execute(text("PRAGMA wal_autocheckpoint"))).scalar() == 0
+    for _ in range(300):
+        async with db.transaction() as session:
+            await session.execute(text("INSERT INTO blobs VALUES (randomblob(4000))"))
+        await asyncio.sleep(0.001)  # the server's requests yield like this between writes
+    written = 300 * 4000
+    assert path.with_name(path.name + "-wal").stat().st_size < written / 4
