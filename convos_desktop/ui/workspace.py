@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from convos_desktop.core.store import Store
+from convos_desktop.core.sync import Sync
 from convos_desktop.core.types import (
     Draft,
     FileInfo,
@@ -57,17 +59,30 @@ DELIVERY_WAIT_S = 10.0  # how long Finalize / Unassign wait for replies still be
 
 
 class SyncHistory:
-    """The thread model's history source: ``Sync.load_older`` fills the cache, then the page
-    is read back from the store."""
+    """The thread model's history source: the cache first, then the server.
 
-    def __init__(self, context: ClientContext) -> None:
-        self._context = context
+    Once a conversation's newest page was fetched (``synced``), its cached messages are
+    contiguous back to the oldest one cached (the event stream resumes without gaps and a
+    ``reset`` empties the cache): a page found there whole, or one that reaches the start of
+    the conversation, needs no request. Otherwise ``Sync.load_older`` fills the cache and the
+    page is read back from the store.
+    """
+
+    def __init__(self, store: Store, sync: Sync) -> None:
+        self._store = store
+        self._sync = sync
 
     async def older_messages(
         self, conversation_id: int, before_id: int | None, limit: int
     ) -> HistoryPage:
-        has_more = await self._context.sync.load_older(conversation_id, before_id)
-        page = self._context.store.messages_page(conversation_id, before_id, limit)
+        if before_id is not None:
+            synced, has_more = self._store.history_state(conversation_id)
+            if synced:
+                cached = self._store.messages_page(conversation_id, before_id, limit)
+                if len(cached) >= limit or not has_more:
+                    return HistoryPage(tuple(cached), has_more or len(cached) >= limit)
+        has_more = await self._sync.load_older(conversation_id, before_id)
+        page = self._store.messages_page(conversation_id, before_id, limit)
         return HistoryPage(tuple(m for m in page if m.id > 0), has_more)
 
 
@@ -95,7 +110,7 @@ class Workspace(QWidget):
         self._composer_permissions: tuple[str, bool] | None = None
         self._dock = contact_dock
         self.tickets = tickets
-        self.messages = ThreadModel(SyncHistory(context), self)
+        self.messages = ThreadModel(SyncHistory(context.store, context.sync), self)
 
         self.list_title = QLabel(self)
         self.list_title.setStyleSheet("font-weight: 600; padding: 10px 14px 6px 14px;")
