@@ -367,7 +367,7 @@ LayoutKey = tuple[Any, ...]  # (row key, revision, day header, sender line, widt
 class MessageDelegate(QStyledItemDelegate):
     """Paints :class:`~convos_desktop.models.thread.ThreadModel` rows; see the module doc."""
 
-    HEIGHT_CACHE_LIMIT = 50_000
+    HEIGHT_CACHE_LIMIT = 20_000  # row heights: a 10k-message thread twice over, ~5 MB at most
     LAYOUT_CACHE_LIMIT = 400  # whole layouts: several screens of rows, a few MB at most
     PICTURE_CACHE_BYTES = 8 * 1024 * 1024  # painted rows: about two full-screen views
 
