@@ -6,8 +6,11 @@ offscreen, API pointed at a closed port: nothing comes from the network) and tim
 paint-event filter on the views' viewports:
 
 * launch: ``build_context`` (opens the cache) + ``MainWindow`` + show + the cached state
-  emitted, to the first paint of the ticket list (modules already imported: warm);
-* open: selecting the big conversation in that fresh window, to the chat view's paint;
+  emitted, to the first paint of the ticket list (modules already imported: warm); then
+  to every cached ticket listed (the newest of each view come first, the rest follow from
+  a read off the GUI thread);
+* open: selecting the big conversation in that window once the cache is listed, to the
+  chat view's paint;
 * switch: alternating between the big and a 200-message conversation in one window;
 * scroll: one wheel step (120 px) up through the whole thread loaded in the model, to the
   end of the synchronous ``viewport().repaint()``;
@@ -70,12 +73,15 @@ async def measure(report: Report, bench: CacheBench, runs: int, switches: int, s
     sizes = bench.sizes
     await fill_cache(bench.cache, sizes.tickets, sizes.thread_messages)
     launches: list[float] = []
+    listed: list[float] = []
     opens: list[float] = []
     for run in range(runs + 1):  # the first launch warms caches and is not counted
-        inbox_s, open_s, window = await bench.launch()
+        launch = await bench.launch()
+        window = launch.window
         if run > 0:
-            launches.append(_ms(inbox_s))
-            opens.append(_ms(open_s))
+            launches.append(_ms(launch.inbox_s))
+            listed.append(_ms(launch.listed_s))
+            opens.append(_ms(launch.open_s))
         if run < runs:
             await bench.close(window)
     switch_ms = [
@@ -87,6 +93,7 @@ async def measure(report: Report, bench: CacheBench, runs: int, switches: int, s
     await bench.close(window)
     rss = await asyncio.to_thread(client_resident_mib, bench.cache, sizes.thread_messages)
     report.add("launch to painted inbox (warm)", "ms", launches, Target("<=", 250))
+    report.add("launch to the whole cache listed", "ms", listed)
     report.add("open cached conversation p95", "ms", [percentile(opens, 95)], Target("<=", 50))
     report.add("open cached conversation median", "ms", opens)
     report.add("switch conversations p95", "ms", [percentile(switch_ms, 95)], Target("<=", 16.7))

@@ -259,6 +259,16 @@ def resident_mib() -> float:
 
 
 @dataclass(frozen=True)
+class Launch:
+    """Seconds of one launch: painted inbox, whole cache listed, big thread opened after."""
+
+    inbox_s: float
+    listed_s: float
+    open_s: float
+    window: MainWindow
+
+
+@dataclass(frozen=True)
 class Sizes:
     """How big the cache is."""
 
@@ -275,8 +285,8 @@ class CacheBench:
         self.sizes = sizes
         self.app = app
 
-    async def launch(self) -> tuple[float, float, MainWindow]:
-        """One launch: seconds to the painted inbox, then to the painted big conversation."""
+    async def launch(self) -> Launch:
+        """One launch: to the painted inbox, to the whole cache listed, to the big thread."""
         started = time.perf_counter()
 
         def to_inbox() -> tuple[float, MainWindow]:
@@ -289,7 +299,10 @@ class CacheBench:
             return time.perf_counter() - started, window
 
         inbox_s, window = await outside_task(to_inbox)
-        return inbox_s, await self.open_conversation(window, BIG_CONVERSATION), window
+        await window.workspace._context.sync.flush()  # the rest of the cache, off the GUI thread
+        listed_s = time.perf_counter() - started
+        open_s = await self.open_conversation(window, BIG_CONVERSATION)
+        return Launch(inbox_s, listed_s, open_s, window)
 
     async def open_conversation(self, window: MainWindow, ticket_id: int) -> float:
         """Seconds from selecting ``ticket_id`` in the list to its painted thread."""

@@ -21,7 +21,7 @@ from benchmarks.client_harness import CacheBench, Sizes, qt_application, residen
 
 async def measure(bench: CacheBench) -> float:
     """The resident memory with the window open, the tickets listed and the thread loaded."""
-    _inbox_s, _open_s, window = await bench.launch()
+    window = (await bench.launch()).window
     await bench.scroll_repaints(window, 0)
     rss = resident_mib()
     await bench.close(window)

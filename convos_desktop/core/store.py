@@ -349,9 +349,15 @@ class Store:
 
     # --- reads for the GUI ----------------------------------------------------------------
 
-    def tickets(self, view: View = View.ALL, me_id: int | None = None) -> list[Ticket]:
-        """Open tickets of ``view``, newest activity first."""
-        return _read_tickets(self._conn, view, me_id)
+    def tickets(
+        self, view: View = View.ALL, me_id: int | None = None, *, limit: int | None = None
+    ) -> list[Ticket]:
+        """Open tickets of ``view``, newest activity first (the first ``limit`` of them)."""
+        return _read_tickets(self._conn, view, me_id, limit)
+
+    async def read_tickets(self) -> list[Ticket]:
+        """Every open ticket, newest activity first, read and decoded off the GUI thread."""
+        return await self.read(lambda conn: _read_tickets(conn, View.ALL, None))
 
     def ticket(self, ticket_id: int) -> Ticket | None:
         """One cached ticket (open or closed)."""
@@ -633,7 +639,9 @@ def _all_json(conn: sqlite3.Connection, table: str) -> list[dict[str, Any]]:
     return [json.loads(r[0]) for r in conn.execute(f"SELECT json FROM {table}")]
 
 
-def _read_tickets(conn: sqlite3.Connection, view: View, me_id: int | None) -> list[Ticket]:
+def _read_tickets(
+    conn: sqlite3.Connection, view: View, me_id: int | None, limit: int | None = None
+) -> list[Ticket]:
     sql = "SELECT json FROM tickets WHERE status = 'open'"
     args: tuple[Any, ...] = ()
     if view is View.MINE:
@@ -641,7 +649,8 @@ def _read_tickets(conn: sqlite3.Connection, view: View, me_id: int | None) -> li
         args = (me_id if me_id is not None else -1,)
     elif view is View.UNASSIGNED:
         sql += " AND assignee_id IS NULL"
-    sql += " ORDER BY last_message_at DESC, id DESC"
+    sql += " ORDER BY last_message_at DESC, id DESC LIMIT ?"
+    args += (-1 if limit is None else limit,)
     return [_decode_ticket(r[0]) for r in conn.execute(sql, args)]
 
 

@@ -29,7 +29,9 @@ from convos_desktop.core.types import (
     MessagesChanged,
     PresenceChanged,
     Status,
+    Ticket,
     TicketsChanged,
+    View,
 )
 
 log = logging.getLogger("convos.sync")
@@ -37,6 +39,8 @@ log = logging.getLogger("convos.sync")
 ALL_FIELDS = "*"  # in TicketsChanged.fields: new tickets or a whole snapshot
 DIRECTORY = frozenset({"agents", "teams", "inboxes", "canned"})
 COUNTED_FIELDS = frozenset({ALL_FIELDS, "status", "assignee_id"})  # what Counts depend on
+FIRST_SCREEN_TICKETS = 200  # emitted at once from the cache: more than any list shows
+CACHED_SLICE_TICKETS = 2_000  # the rest of the cache, per loop pass (~20 ms of list work)
 
 
 class Sync(QObject):
@@ -81,6 +85,7 @@ class Sync(QObject):
         self._reset_task: asyncio.Task[None] | None = None
         self._history_loads: dict[tuple[int, int | None], asyncio.Task[bool]] = {}
         self._counts: Counts | None = None
+        self._cached_rest: asyncio.Task[None] | None = None
         self.stream = EventStream(
             api,
             cursor=lambda: self._received_seq,
@@ -106,14 +111,51 @@ class Sync(QObject):
         return me.id if me else None
 
     def emit_cached(self) -> None:
-        """Emit the cached state (tickets, counts, directory) without touching the network."""
-        tickets = self.store.tickets()
+        """Emit the cached state (tickets, counts, directory) without touching the network.
+
+        The newest ``FIRST_SCREEN_TICKETS`` of every view come at once, enough for the first
+        paint of any list; when there are more, all of them are read and decoded off the GUI
+        thread and follow in slices, one per loop pass. Nothing the server sends is emitted
+        before they are all out (:meth:`_cache_emitted`): a cached copy never hides news.
+        """
+        me_id = self.me_id
+        first = {
+            ticket.id: ticket
+            for view in View
+            for ticket in self.store.tickets(view, me_id, limit=FIRST_SCREEN_TICKETS)
+        }
+        self._emit_cached_tickets(list(first.values()))
+        self.directory_changed.emit(DirectoryChanged(DIRECTORY))
+        self._emit_counts(force=True)
+        if self._counts is None or self._counts.all <= len(first):
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop yet: read the rest here
+            self._emit_cached_tickets(self.store.tickets())
+            return
+        self._cached_rest = loop.create_task(self._emit_cached_rest())
+
+    async def _emit_cached_rest(self) -> None:
+        try:
+            tickets = await self.store.read_tickets()
+        except Exception:  # a broken cache file: the bootstrap will list the tickets anew
+            log.exception("reading the cached tickets failed")
+            return
+        for start in range(0, len(tickets), CACHED_SLICE_TICKETS):
+            await asyncio.sleep(0)  # let the loop paint and handle input between slices
+            self._emit_cached_tickets(tickets[start : start + CACHED_SLICE_TICKETS])
+
+    def _emit_cached_tickets(self, tickets: list[Ticket]) -> None:
         if tickets:
             self.tickets_changed.emit(
                 TicketsChanged(upserted=tuple(tickets), fields=frozenset({ALL_FIELDS}))
             )
-        self.directory_changed.emit(DirectoryChanged(DIRECTORY))
-        self._emit_counts(force=True)
+
+    async def _cache_emitted(self) -> None:
+        """Wait until the cached tickets are all emitted (before emitting anything newer)."""
+        if self._cached_rest is not None and not self._cached_rest.done():
+            await asyncio.wait({self._cached_rest})  # its failure is its own (logged there)
 
     def start(self) -> None:
         """Emit the cache, then connect (bootstrapping first if there is no cursor)."""
@@ -122,15 +164,17 @@ class Sync(QObject):
 
     async def stop(self) -> None:
         """Disconnect and write what was received."""
-        if self._reset_task is not None and not self._reset_task.done():
-            self._reset_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reset_task
+        for task in (self._reset_task, self._cached_rest):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self.stream.stop()
         await self.flush()
 
     async def flush(self) -> None:
         """Apply every event received so far (tests and quit)."""
+        await self._cache_emitted()
         while self._pending or (self._flush_task is not None and not self._flush_task.done()):
             if self._flush_task is not None and not self._flush_task.done():
                 await self._flush_task
@@ -142,6 +186,7 @@ class Sync(QObject):
     async def bootstrap(self, *, reset: bool = False) -> None:
         """Fetch a snapshot and replace the cached one; stream from its ``event_seq``."""
         snapshot = await self.api.bootstrap_json()
+        await self._cache_emitted()
         applied = await self.store.replace_snapshot(snapshot, reset=reset)
         seq = int(snapshot["event_seq"])
         self._applied_seq = seq
@@ -200,6 +245,7 @@ class Sync(QObject):
         self._flush_task = asyncio.get_running_loop().create_task(self._flush_pending())
 
     async def _flush_pending(self) -> None:
+        await self._cache_emitted()
         while self._pending and not self._needs_bootstrap:
             events, self._pending = self._pending, []
             batch, fields, presence = self._build_batch(events)
@@ -310,6 +356,7 @@ class Sync(QObject):
         """Store the server's answer to a send; it replaces the echo with the same client_id."""
         batch = StoreBatch()
         batch.messages[message["id"]] = message
+        await self._cache_emitted()
         applied = await self.store.apply(batch)
         self._emit_applied(applied)
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from convos_desktop.core import sync as sync_module
 from convos_desktop.core.api import ApiClient
 from convos_desktop.core.events import ServerEvent
 from convos_desktop.core.store import Store
@@ -184,3 +185,42 @@ async def test_counts_are_read_again_only_when_tickets_may_move(sync, store):
     await sync.flush()
     assert len(reads) == 1
     assert seen.counts[-1] == Counts(mine=1, unassigned=0, all=1)
+
+
+@pytest.fixture
+async def big_cache(tmp_path):
+    """500 open tickets, newest id first; the ten oldest are the agent's own (Mine)."""
+    store = Store(tmp_path / "big.sqlite3")
+    tickets = [pj.ticket(i, 1000 + i, assignee_id=1 if i <= 10 else None) for i in range(1, 501)]
+    await store.replace_snapshot(pj.snapshot(tickets, event_seq=5), reset=False)
+    api = ApiClient(UNREACHABLE, "token")
+    sync = Sync(store, api)
+    yield sync
+    await sync.stop()
+    await api.aclose()
+    store.close()
+
+
+async def test_a_big_cache_paints_every_view_first_and_the_rest_follows(big_cache):
+    seen = Recorder(big_cache)
+    big_cache.emit_cached()
+    first = {t.id for t in seen.tickets[0].upserted}
+    assert set(range(301, 501)) <= first  # the top of All and Unassigned
+    assert set(range(1, 11)) <= first  # the whole of Mine, oldest of all
+    assert len(first) < 500
+    assert seen.counts == [Counts(mine=10, unassigned=490, all=500)]
+    await big_cache.flush()
+    assert {t.id for change in seen.tickets for t in change.upserted} == set(range(1, 501))
+
+
+async def test_news_is_emitted_after_the_cached_copies(big_cache, monkeypatch):
+    monkeypatch.setattr(sync_module, "CACHED_SLICE_TICKETS", 100)  # several loop passes
+    seen = Recorder(big_cache)
+    big_cache.emit_cached()
+    taken = pj.ticket(50, 1050, assignee_id=2)  # in the part of the cache read later
+    big_cache.receive(
+        ServerEvent(6, "ticket.updated", {"ticket": taken, "contact": pj.contact(), "changed": []})
+    )
+    await big_cache.flush()
+    copies = [t for change in seen.tickets for t in change.upserted if t.id == 50]
+    assert copies[-1].assignee_id == 2
