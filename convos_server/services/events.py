@@ -380,7 +380,8 @@ class EventBus:
     async def prune(self, retention_days: float) -> int:
         """Delete events older than the retention, always keeping the newest one."""
         cutoff = m.utcnow() - dt.timedelta(days=retention_days)
-        async with self._db.transaction() as session:
+        # A bulk DELETE may take long inside SQLite: on a worker thread, not the loop's.
+        async with self._db.transaction(threaded=True) as session:
             newest = select(func.max(m.Event.id)).scalar_subquery()
             result = await session.execute(
                 delete(m.Event).where(m.Event.created_at < cutoff, m.Event.id < newest)

@@ -17,6 +17,7 @@ import json
 import os
 import secrets
 import socket
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ from convos_server.cli import ConvosServer, bind_socket, create_admin
 from convos_server.config import Settings
 from convos_server.db.migrate import upgrade_to_head
 from convos_server.services import auth
+from convos_server.services.events import EventBus
 
 PG_ENV = "CONVOS_TEST_PG_URL"
 BACKENDS = [
@@ -132,11 +134,17 @@ def _free_socket() -> socket.socket:
 
 
 @pytest.fixture
-async def live_server(settings: Settings) -> AsyncIterator[str]:
+def live_app(settings: Settings) -> FastAPI:
+    """The app ``live_server`` runs (its ``state.bus`` tells who is subscribed)."""
+    return create_app(settings)
+
+
+@pytest.fixture
+async def live_server(live_app: FastAPI) -> AsyncIterator[str]:
     """A real uvicorn server on a loopback port, in this event loop; yields its base URL."""
     sock = _free_socket()
     port = sock.getsockname()[1]
-    app = create_app(settings)
+    app = live_app
     config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=1)
     server = ConvosServer(config, app.state.bus)
     task = asyncio.create_task(server.serve(sockets=[sock]))
@@ -271,3 +279,11 @@ async def read_events(ws, agent_id, *, after=None, last_event_id=None, until=Non
             if until is not None and until(received):
                 break
     return received
+
+
+async def wait_for_subscribers(bus: EventBus, count: int, timeout_s: float) -> None:
+    """Until ``bus`` has ``count`` subscribers; AssertionError after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while bus.subscriber_count != count:
+        assert time.monotonic() < deadline, f"{bus.subscriber_count} subscribers, not {count}"
+        await asyncio.sleep(0.02)

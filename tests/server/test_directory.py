@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.server.conftest import read_events
+from tests.server.conftest import read_events, wait_for_subscribers
 
 
 async def test_only_admins_write_the_directory(ws):
@@ -127,7 +127,7 @@ async def test_ticket_list_pages_and_searches(ws):
     assert bad.json()["field"] == "cursor"
 
 
-async def test_joining_a_team_opens_its_events_on_a_live_stream(live_ws):
+async def test_joining_a_team_opens_its_events_on_a_live_stream(live_ws, live_app):
     ws = live_ws
     anna = await ws.agent("Anna", online=True)
     team_b = await ws.team("B", [])
@@ -138,6 +138,7 @@ async def test_joining_a_team_opens_its_events_on_a_live_stream(live_ws):
         return any(e[2].get("message", {}).get("body") == "second" for e in events)
 
     reader = asyncio.create_task(read_events(ws, anna, after=start, until=saw_second))
+    await wait_for_subscribers(live_app.state.bus, 1, 10)  # "first" must come after it
     await ws.handoff(inbox_b, "tg:1", "first")
     await ws.call("PATCH", f"/teams/{team_b}", json={"agent_ids": [anna]})
     await ws.handoff(inbox_b, "tg:2", "second")

@@ -18,7 +18,7 @@ from convos_server.cli import ConvosServer, bind_socket
 from convos_server.db import models as m
 from convos_server.db.engine import Database
 from convos_server.services.events import EventBus, StoredEvent
-from tests.server.conftest import BACKENDS, make_admin, read_events
+from tests.server.conftest import BACKENDS, make_admin, read_events, wait_for_subscribers
 
 
 async def stored_events(settings) -> list[m.Event]:
@@ -243,14 +243,6 @@ async def convos_server(settings) -> AsyncIterator[RunningServer]:
         server.should_exit = True
         await asyncio.wait_for(task, 40)
         sock.close()
-
-
-async def wait_for_subscribers(bus: EventBus, count: int, timeout_s: float) -> None:
-    """Until ``bus`` has ``count`` subscribers; AssertionError after ``timeout_s``."""
-    deadline = time.monotonic() + timeout_s
-    while bus.subscriber_count != count:
-        assert time.monotonic() < deadline, f"{bus.subscriber_count} subscribers, not {count}"
-        await asyncio.sleep(0.02)
 
 
 @pytest.mark.parametrize("settings_overrides", [{"keepalive_s": 60.0}])
