@@ -26,6 +26,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -175,6 +176,7 @@ class Database:
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._commits_since_checkpoint = 0
         self._checkpoint_task: asyncio.Task[None] | None = None
+        self._writers = 0  # write transactions running or waiting for the lock
 
     @contextlib.asynccontextmanager
     async def transaction(self, *, threaded: bool = False) -> AsyncIterator[AsyncSession]:
@@ -184,6 +186,8 @@ class Database:
         that may take long inside SQLite (a bulk DELETE) and must not stall the event loop.
         """
         async with contextlib.AsyncExitStack() as stack:
+            self._writers += 1
+            stack.callback(self._writer_done)
             if self._write_lock is not None:
                 await stack.enter_async_context(self._write_lock)
             session = await stack.enter_async_context(await self._begin_write(threaded))
@@ -195,6 +199,9 @@ class Database:
             await session.commit()
         if self.write_engine is not None and not threaded:
             self._count_inline_commit()
+
+    def _writer_done(self) -> None:
+        self._writers -= 1
 
     def _count_inline_commit(self) -> None:
         self._commits_since_checkpoint += 1
@@ -219,6 +226,24 @@ class Database:
                 await connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
         except Exception:
             log.warning("SQLite WAL checkpoint failed; the next one retries", exc_info=True)
+
+    @contextlib.asynccontextmanager
+    async def quick_read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for a short read (a few rows by primary key, ``SELECT 1``).
+
+        On a SQLite file it is the inline write connection when no write is running or
+        waiting (other quick reads take microseconds): no worker-thread hand-off, where an
+        aiosqlite read costs several. Behind writers it would wait for all of them (the
+        event reader would fall behind the commits), so then it is a pooled connection, as
+        everywhere but on SQLite. Long reads (reports) must not use it: they would stall
+        the event loop.
+        """
+        if self.write_engine is None or self._write_lock is None or self._writers:
+            async with self.engine.connect() as connection:
+                yield connection
+            return
+        async with self._write_lock, self.write_engine.connect() as connection:
+            yield connection
 
     async def _begin_write(self, threaded: bool) -> AsyncSession:
         """A new write session; on SQLite its transaction already holds the write lock.

@@ -229,13 +229,14 @@ class EventBus:
 
     async def stored_head(self) -> int:
         """The newest sequence number in the table (0 when empty)."""
-        async with self._db.sessionmaker() as session:
-            return int(await session.scalar(select(func.coalesce(func.max(m.Event.id), 0))) or 0)
+        async with self._db.quick_read() as connection:
+            head = await connection.scalar(select(func.coalesce(func.max(m.Event.id), 0)))
+        return int(head or 0)
 
     async def oldest_seq(self) -> int | None:
         """The oldest sequence number still kept, ``None`` when the table is empty."""
-        async with self._db.sessionmaker() as session:
-            value = await session.scalar(select(func.min(m.Event.id)))
+        async with self._db.quick_read() as connection:
+            value = await connection.scalar(select(func.min(m.Event.id)))
         return None if value is None else int(value)
 
     async def read(self, after: int, until: int) -> AsyncIterator[list[StoredEvent]]:
@@ -253,8 +254,8 @@ class EventBus:
         ).where(m.Event.id > after)
         if until is not None:
             query = query.where(m.Event.id <= until)
-        async with self._db.sessionmaker() as session:
-            rows = await session.execute(query.order_by(m.Event.id).limit(READ_BATCH))
+        async with self._db.quick_read() as connection:  # a primary-key range: short
+            rows = await connection.execute(query.order_by(m.Event.id).limit(READ_BATCH))
             return [StoredEvent.from_row(*row) for row in rows]
 
     # -- subscribers ---------------------------------------------------------------------
