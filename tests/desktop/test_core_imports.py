@@ -19,6 +19,15 @@ def test_core_has_the_designed_modules():
     assert {m.rsplit(".", 1)[1] for m in CORE_MODULES} >= expected
 
 
+def python_says(code: str) -> str:
+    """What ``code`` prints in a fresh interpreter (which starts with no module imported)."""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
 @pytest.mark.parametrize("module", CORE_MODULES)
 def test_core_module_imports_no_widgets(module):
     code = (
@@ -28,11 +37,8 @@ def test_core_module_imports_no_widgets(module):
         "bad = sorted(m for m in sys.modules if m.startswith(gui))\n"
         "print(','.join(bad))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "", f"{module} pulls in {result.stdout.strip()}"
+    bad = python_says(code)
+    assert bad == "", f"{module} pulls in {bad}"
 
 
 def test_main_window_leaves_the_emoji_tables_until_the_picker_opens():
@@ -42,8 +48,4 @@ def test_main_window_leaves_the_emoji_tables_until_the_picker_opens():
         "import convos_desktop.app, convos_desktop.ui.main_window\n"
         "print('emoji' in sys.modules)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "False"
+    assert python_says(code) == "False"
