@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
@@ -25,6 +25,15 @@ def dot_icon(color: QColor, size: int = 12) -> QIcon:
     return QIcon(pixmap)
 
 
+def status_names() -> dict[Status, str]:
+    """The agent statuses as the header and the tray name them, in the UI language."""
+    return {
+        Status.ONLINE: QCoreApplication.translate("HeaderBar", "Online"),
+        Status.BUSY: QCoreApplication.translate("HeaderBar", "Busy"),
+        Status.UNAVAILABLE: QCoreApplication.translate("HeaderBar", "Unavailable"),
+    }
+
+
 class HeaderBar(QFrame):
     """Emits ``statusChosen(Status)``; shows the effective status and the connection."""
 
@@ -42,12 +51,7 @@ class HeaderBar(QFrame):
         self.status_label = QLabel(self.tr("Status"), self)
         self.status_combo = QComboBox(self)
         self.status_combo.setAccessibleName(self.tr("Agent status"))
-        labels = {
-            Status.ONLINE: self.tr("Online"),
-            Status.BUSY: self.tr("Busy"),
-            Status.UNAVAILABLE: self.tr("Unavailable"),
-        }
-        for status, label in labels.items():
+        for status, label in status_names().items():
             self.status_combo.addItem(dot_icon(STATUS_COLORS[status]), label, status.value)
         self.status_combo.activated.connect(self._on_activated)
         self.effective_label = QLabel(self)

@@ -16,7 +16,7 @@ from PySide6.QtGui import QAction, QActionGroup, QColor, QFont, QIcon, QPainter,
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from convos_desktop.core.types import Status
-from convos_desktop.ui.header_bar import dot_icon
+from convos_desktop.ui.header_bar import dot_icon, status_names
 from convos_desktop.ui.theme import ACCENT, STATUS_COLORS
 
 log = logging.getLogger("convos.tray")
@@ -83,12 +83,7 @@ class Tray(QObject):
         self.status_menu = self.menu.addMenu(self.tr("Status"))
         self._status_group = QActionGroup(self)
         self.status_actions: dict[Status, QAction] = {}
-        labels = {
-            Status.ONLINE: self.tr("Online"),
-            Status.BUSY: self.tr("Busy"),
-            Status.UNAVAILABLE: self.tr("Unavailable"),
-        }
-        for status, label in labels.items():
+        for status, label in status_names().items():
             action = self.status_menu.addAction(dot_icon(STATUS_COLORS[status]), label)
             action.setCheckable(True)
             action.triggered.connect(lambda _checked=False, s=status: self.statusChosen.emit(s))

@@ -14,18 +14,6 @@
         <translation>Stato</translation>
     </message>
     <message>
-        <source>Online</source>
-        <translation>Online</translation>
-    </message>
-    <message>
-        <source>Busy</source>
-        <translation>Occupato</translation>
-    </message>
-    <message>
-        <source>Unavailable</source>
-        <translation>Non disponibile</translation>
-    </message>
-    <message>
         <source>Quit</source>
         <translation>Esci</translation>
     </message>
