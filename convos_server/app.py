@@ -115,9 +115,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.db = db
     app.state.engine = db.engine
     app.state.sessionmaker = db.sessionmaker
-    app.state.bus = EventBus(db)
-    app.state.tokens = TokenCache()
-    app.state.tokens.watch(db.session_class)
+    tokens = TokenCache()
+    tokens.watch(db.session_class)
+    app.state.tokens = tokens
+    # Revocations committed by other processes reach this one's cache through the bus.
+    app.state.bus = EventBus(db, on_revoked=tokens.drop_agents)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from convos_server.api.deps import AgentDep, DbDep, TokenDep
+from convos_server.api.deps import AgentDep, BusDep, DbDep, TokenDep
 from convos_server.serialize import load_agent
 from convos_server.services import auth
 
@@ -32,10 +32,11 @@ async def login(body: LoginBody, db: DbDep) -> dict[str, Any]:
 
 
 @router.post("/auth/logout", status_code=204)
-async def logout(_agent: AgentDep, token: TokenDep, db: DbDep) -> Response:
-    """Revoke the token used for this call."""
+async def logout(_agent: AgentDep, token: TokenDep, db: DbDep, bus: BusDep) -> Response:
+    """Revoke the token used for this call (its event streams end)."""
     async with db.transaction() as session:
-        await auth.revoke_token(session, token)
+        await auth.revoke_token(session, bus, token)
+    bus.wake()
     return Response(status_code=204)
 
 
