@@ -16,6 +16,9 @@ from httpx_sse import aconnect_sse
 
 from convos_server.app import create_app
 from convos_server.cli import ConvosServer, bind_socket
+from convos_server.db import models as m
+from convos_server.db.engine import Database
+from convos_server.services.events import TOKENS_REVOKED, EventBus, is_visible
 from tests.server.conftest import BACKENDS, Workspace
 
 # A stream must end within this many seconds of its token's revocation.
@@ -208,3 +211,39 @@ async def test_a_revocation_in_one_process_ends_streams_and_sessions_in_another(
             await stream.close()
             if deactivated_stream is not None:
                 await deactivated_stream.close()
+
+
+async def test_the_bus_ends_revoked_subscriptions_and_tells_the_token_cache(settings):
+    db = Database(settings.database_url)
+    dropped: list[set[int]] = []
+    bus = EventBus(db, on_revoked=dropped.append)
+    try:
+        async with db.transaction() as session:
+            agent = m.Agent(name="Anna", email="anna@x", password_hash="-", role="agent")
+            session.add(agent)
+            await session.flush()
+            session.add_all(
+                m.AuthToken(agent_id=agent.id, token_hash=h, revoked_at=revoked)
+                for h, revoked in (("live", None), ("other", None), ("dead", m.utcnow()))
+            )
+        # A token revoked before the stream subscribed: the stream ends at once.
+        assert (await bus.subscribe(agent, "dead")).closed
+        kept, ended = await bus.subscribe(agent, "other"), await bus.subscribe(agent, "live")
+        assert bus.subscriber_count == 2
+        async with db.transaction() as session:
+            bus.publish_revocation(session, agent.id, ["live"])
+            await bus.publish(session, "canned.changed", {"deleted_id": 1}, agent_id=agent.id)
+        await bus._drain()
+        assert ended.closed
+        assert not kept.closed
+        assert bus.subscriber_count == 1
+        assert dropped == [{agent.id}]
+        # The internal event reaches no stream, live or catching up.
+        assert [e.type for e in kept.take()] == ["canned.changed"]
+        head = await bus.stored_head()
+        stored = [e async for batch in bus.read(0, head) for e in batch]
+        internal = [e for e in stored if e.type == TOKENS_REVOKED]
+        assert internal
+        assert not any(is_visible(e, kept.visibility) for e in internal)
+    finally:
+        await db.dispose()
