@@ -79,7 +79,7 @@ class EventStreamResponse(Response):
         assert self._agent is not None, "an EventStreamResponse streams once"
         subscription = await in_child_task(self._bus.subscribe(self._agent, self._token_hash))
         self._agent = None  # the stream only needs the subscription's visibility
-        if subscription.closed and self._token_hash is not None:
+        if subscription.revoked:
             await _refuse_revoked(send)
             return
         watcher = asyncio.create_task(_close_on_disconnect(receive, subscription))

@@ -111,8 +111,8 @@ class Subscription:
     one wake-up and one write. ``overflowed`` is set when more than ``limit`` events were
     waiting: the bus drops the subscription and the stream ends after writing what it has;
     the client resumes with ``Last-Event-ID``. ``closed`` is set when the server shuts down
-    or the client went away, and when the token the stream was opened with (``token_hash``)
-    is revoked.
+    or the client went away, and (with ``revoked``) when the token the stream was opened with
+    (``token_hash``) is revoked.
     """
 
     __slots__ = (
@@ -121,6 +121,7 @@ class Subscription:
         "_waiter",
         "closed",
         "overflowed",
+        "revoked",
         "start_seq",
         "token_hash",
         "visibility",
@@ -132,6 +133,7 @@ class Subscription:
         self.visibility = visibility
         self.start_seq = start_seq
         self.token_hash = token_hash
+        self.revoked = False
         self.overflowed = False
         self.closed = False
         self._limit = limit
@@ -316,6 +318,7 @@ class EventBus:
             return subscription
         self._subscriptions.add(subscription)
         if token_hash is not None and not await self._token_is_live(token_hash):
+            subscription.revoked = True
             subscription.close()
             self._subscriptions.discard(subscription)
         return subscription
@@ -383,6 +386,7 @@ class EventBus:
         revoked = set(data["token_hashes"])
         ended = [s for s in self._subscriptions if s.token_hash in revoked]
         for subscription in ended:
+            subscription.revoked = True
             subscription.close()
             self._subscriptions.discard(subscription)
         if ended:

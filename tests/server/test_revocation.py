@@ -13,6 +13,7 @@ import httpx
 import pytest
 import uvicorn
 from httpx_sse import aconnect_sse
+from sqlalchemy import update
 
 from convos_server.app import create_app
 from convos_server.cli import ConvosServer, bind_socket
@@ -227,7 +228,9 @@ async def test_the_bus_ends_revoked_subscriptions_and_tells_the_token_cache(sett
                 for h, revoked in (("live", None), ("other", None), ("dead", m.utcnow()))
             )
         # A token revoked before the stream subscribed: the stream ends at once.
-        assert (await bus.subscribe(agent, "dead")).closed
+        late = await bus.subscribe(agent, "dead")
+        assert late.closed
+        assert late.revoked
         kept, ended = await bus.subscribe(agent, "other"), await bus.subscribe(agent, "live")
         assert bus.subscriber_count == 2
         async with db.transaction() as session:
@@ -235,6 +238,7 @@ async def test_the_bus_ends_revoked_subscriptions_and_tells_the_token_cache(sett
             await bus.publish(session, "canned.changed", {"deleted_id": 1}, agent_id=agent.id)
         await bus._drain()
         assert ended.closed
+        assert ended.revoked
         assert not kept.closed
         assert bus.subscriber_count == 1
         assert dropped == [{agent.id}]
@@ -247,3 +251,21 @@ async def test_the_bus_ends_revoked_subscriptions_and_tells_the_token_cache(sett
         assert not any(is_visible(e, kept.visibility) for e in internal)
     finally:
         await db.dispose()
+
+
+async def test_a_stream_opened_with_a_cached_but_revoked_token_is_refused(live_ws, settings):
+    """The token cache may still hold a token revoked a moment ago: the stream checks it."""
+    ws = live_ws
+    anna, _ = await anna_with_inbox(ws)
+    assert await me_status(ws.http, ws.tokens[anna]) == 200  # cached now
+    db = Database(settings.database_url)
+    try:
+        async with db.sessionmaker() as session:  # a bulk UPDATE this process never sees
+            await session.execute(update(m.AuthToken).values(revoked_at=m.utcnow()))
+            await session.commit()
+    finally:
+        await db.dispose()
+    assert await me_status(ws.http, ws.tokens[anna]) == 200  # still answered from the cache
+    response = await ws.http.get("/api/v1/events", headers=ws.auth(anna))
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthorized"
