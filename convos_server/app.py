@@ -126,6 +126,7 @@ def create_app(settings: Settings) -> FastAPI:
             account_free=settings.login_account_free,
             address_free=settings.login_address_free,
             window_s=settings.login_window_s,
+            base_s=settings.login_first_lock_s,
             max_s=settings.login_max_lock_s,
         )
     )

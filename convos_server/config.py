@@ -41,6 +41,7 @@ class Settings:
     login_account_free: int = 5
     login_address_free: int = 20
     login_window_s: float = 900.0
+    login_first_lock_s: float = 1.0
     login_max_lock_s: float = 300.0
 
     def __post_init__(self) -> None:
@@ -69,6 +70,7 @@ class Settings:
             "login_account_free": ("CONVOS_LOGIN_ACCOUNT_FREE", int),
             "login_address_free": ("CONVOS_LOGIN_ADDRESS_FREE", int),
             "login_window_s": ("CONVOS_LOGIN_WINDOW", float),
+            "login_first_lock_s": ("CONVOS_LOGIN_FIRST_LOCK", float),
             "login_max_lock_s": ("CONVOS_LOGIN_MAX_LOCK", float),
         }
         for field_name, (variable, convert) in numeric.items():
