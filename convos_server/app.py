@@ -1,9 +1,9 @@
 """The FastAPI application factory.
 
 Everything the handlers need lives on ``app.state`` (``settings``, ``db``, ``engine``,
-``sessionmaker``, ``bus``, ``tokens``); nothing is a module global, so several apps can live in one
-process (the tests do that). The lifespan starts the event reader, the presence sweeper and
-the event retention pruning, and stops them cleanly.
+``sessionmaker``, ``bus``, ``tokens``, ``login_throttle``); nothing is a module global, so
+several apps can live in one process (the tests do that). The lifespan starts the event reader,
+the presence sweeper and the event retention pruning, and stops them cleanly.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from convos_server.config import Settings
 from convos_server.db.engine import Database
 from convos_server.errors import install_error_handlers
 from convos_server.services.events import EventBus
+from convos_server.services.login_throttle import LoginThrottle, ThrottlePolicy
 from convos_server.services.presence import run_sweeper
 from convos_server.services.token_cache import TokenCache
 
@@ -115,9 +116,20 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.db = db
     app.state.engine = db.engine
     app.state.sessionmaker = db.sessionmaker
-    app.state.bus = EventBus(db)
-    app.state.tokens = TokenCache()
-    app.state.tokens.watch(db.session_class)
+    tokens = TokenCache()
+    tokens.watch(db.session_class)
+    app.state.tokens = tokens
+    # Revocations committed by other processes reach this one's cache through the bus.
+    app.state.bus = EventBus(db, on_revoked=tokens.drop_agents)
+    app.state.login_throttle = LoginThrottle(
+        ThrottlePolicy(
+            account_free=settings.login_account_free,
+            address_free=settings.login_address_free,
+            window_s=settings.login_window_s,
+            base_s=settings.login_first_lock_s,
+            max_s=settings.login_max_lock_s,
+        )
+    )
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)

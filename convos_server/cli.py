@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import socket
 import sys
 from collections.abc import Callable, Coroutine, Sequence
@@ -167,7 +168,13 @@ def add_demo_command(commands: argparse._SubParsersAction[argparse.ArgumentParse
 
     def run(args: argparse.Namespace) -> None:
         # Imported here: the demo runner itself imports this module (bind_socket).
-        from convos_server.demo.runner import DataDirInUse, DemoOptions, run_demo
+        from convos_server.demo.runner import (
+            DataDirInUse,
+            DemoOptions,
+            Terminated,
+            run_demo,
+            sigterm_unwinds,
+        )
 
         if args.speed <= 0:
             sys.exit("demo: --speed must be positive")
@@ -180,9 +187,14 @@ def add_demo_command(commands: argparse._SubParsersAction[argparse.ArgumentParse
             exit_on_stdin_eof=args.exit_on_stdin_eof,
         )
         try:
-            asyncio.run(run_demo(options))
+            with sigterm_unwinds():
+                asyncio.run(run_demo(options))
         except DataDirInUse as exc:
             sys.exit(f"demo: {exc}")
+        except Terminated:
+            # Cleaned up; now end as SIGTERM would have, so the parent sees the signal.
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.raise_signal(signal.SIGTERM)
 
     parser.set_defaults(run=run)
 

@@ -37,6 +37,12 @@ class Settings:
     event_retention_days: float = 7.0
     keepalive_s: float = 15.0
     max_upload_bytes: int = 25 * MIB
+    # Login throttling (services/login_throttle.py); 0 free failures turns a kind off.
+    login_account_free: int = 5
+    login_address_free: int = 20
+    login_window_s: float = 900.0
+    login_first_lock_s: float = 1.0
+    login_max_lock_s: float = 300.0
 
     def __post_init__(self) -> None:
         if self.presence_ttl_s <= 0:
@@ -61,6 +67,11 @@ class Settings:
             "event_retention_days": ("CONVOS_EVENT_RETENTION_DAYS", float),
             "keepalive_s": ("CONVOS_KEEPALIVE", float),
             "max_upload_bytes": ("CONVOS_MAX_UPLOAD", int),
+            "login_account_free": ("CONVOS_LOGIN_ACCOUNT_FREE", int),
+            "login_address_free": ("CONVOS_LOGIN_ADDRESS_FREE", int),
+            "login_window_s": ("CONVOS_LOGIN_WINDOW", float),
+            "login_first_lock_s": ("CONVOS_LOGIN_FIRST_LOCK", float),
+            "login_max_lock_s": ("CONVOS_LOGIN_MAX_LOCK", float),
         }
         for field_name, (variable, convert) in numeric.items():
             raw = env.get(variable)

@@ -21,6 +21,7 @@ _CODES_BY_STATUS = {
     409: "conflict",
     413: "too_large",
     422: "invalid",
+    429: "too_many_attempts",
 }
 # Location prefixes FastAPI puts before the name of the field to blame.
 _LOCATION_KINDS = {"body", "query", "path", "header", "cookie", "form"}
@@ -35,6 +36,7 @@ class ApiError(Exception):
         self.code = code
         self.message = message
         self.extra = extra
+        self.headers: dict[str, str] | None = None  # extra response headers (Retry-After)
 
     def body(self) -> dict[str, Any]:
         """The JSON body of the response."""
@@ -66,7 +68,7 @@ def _field_name(location: tuple[Any, ...] | list[Any]) -> str | None:
 
 async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return JSONResponse(exc.body(), status_code=exc.status)
+    return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:

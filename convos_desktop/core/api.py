@@ -114,6 +114,19 @@ class StickerInvalidError(InvalidError):
         return str(value) if value is not None else None
 
 
+class TooManyAttemptsError(ApiError):
+    """429 ``too_many_attempts``: logins throttled; wait ``retry_after_s`` seconds."""
+
+    @property
+    def retry_after_s(self) -> int | None:
+        """How long the server asks to wait, in seconds."""
+        value = self.extra.get("retry_after")
+        try:
+            return max(1, int(value)) if value is not None else None
+        except (TypeError, ValueError):
+            return None
+
+
 class ServerUnreachableError(ApiError):
     """The server could not be reached or did not answer in time (no HTTP answer at all)."""
 
@@ -137,6 +150,7 @@ _BY_STATUS: dict[int, type[ApiError]] = {
     409: ConflictError,
     413: TooLargeError,
     422: InvalidError,
+    429: TooManyAttemptsError,
 }
 
 
@@ -152,6 +166,8 @@ def error_from_response(response: httpx.Response) -> ApiError:
     code = str(body["code"])
     message = str(body.get("message", code))
     extra = {k: v for k, v in body.items() if k not in ("code", "message")}
+    if "retry_after" not in extra and response.headers.get("Retry-After", "").isdecimal():
+        extra["retry_after"] = int(response.headers["Retry-After"])
     cls = _BY_CODE.get(code) or _BY_STATUS.get(response.status_code) or ServerError
     return cls(response.status_code, code, message, extra)
 

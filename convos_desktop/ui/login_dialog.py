@@ -21,7 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from convos_desktop.core.api import ApiError, AuthError, ServerUnreachableError
+from convos_desktop.core.api import (
+    ApiError,
+    AuthError,
+    ServerUnreachableError,
+    TooManyAttemptsError,
+)
 from convos_desktop.core.session import (
     Profile,
     ProfileError,
@@ -100,6 +105,9 @@ class LoginDialog(QDialog):
     async def _login(self, profile: Profile, password: str, remember: bool) -> None:
         try:
             session = await login(profile, password, DEVICE_NAME, remember=remember)
+        except TooManyAttemptsError as exc:
+            self.show_error(self._throttled_sentence(exc.retry_after_s or 1))
+            return
         except AuthError:
             self.show_error(self.tr("Wrong e-mail or password."))
             self.password.selectAll()
@@ -119,6 +127,18 @@ class LoginDialog(QDialog):
             self._set_busy(False)
         self.loggedIn.emit(session, remember)
         self.accept()
+
+    def _throttled_sentence(self, seconds: int) -> str:
+        """What to say when the server refuses logins for ``seconds`` (429)."""
+        if seconds <= 1:
+            return self.tr("Too many failed sign-ins. Try again in a second.")
+        if seconds < 120:
+            return self.tr("Too many failed sign-ins. Try again in {seconds} seconds.").format(
+                seconds=seconds
+            )
+        return self.tr("Too many failed sign-ins. Try again in {minutes} minutes.").format(
+            minutes=-(-seconds // 60)
+        )
 
     def show_error(self, message: str) -> None:
         self.error.setText(message)

@@ -8,10 +8,11 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from convos_server.api.deps import AdminDep, AgentDep, BusDep, DbDep
+from convos_server.api.deps import AdminDep, AgentDep, BusDep, DbDep, TokenDep
 from convos_server.db import models as m
 from convos_server.serialize import load_agent, load_agents
 from convos_server.services import agents
+from convos_server.services.auth import secret_hash
 
 router = APIRouter(tags=["agents"])
 
@@ -61,11 +62,13 @@ class AgentPatch(BaseModel):
 
 @router.patch("/agents/{agent_id}")
 async def update_agent(
-    agent_id: int, body: AgentPatch, _admin: AdminDep, db: DbDep, bus: BusDep
+    agent_id: int, body: AgentPatch, _admin: AdminDep, token: TokenDep, db: DbDep, bus: BusDep
 ) -> dict[str, Any]:
-    """Change an Agent."""
+    """Change an Agent; deactivation and a new password revoke tokens (not the caller's)."""
     async with db.transaction() as session:
-        agent = await agents.update_agent(session, bus, agent_id, **body.model_dump())
+        agent = await agents.update_agent(
+            session, bus, agent_id, **body.model_dump(), keep_token_hash=secret_hash(token)
+        )
         data = await load_agent(session, agent)
     bus.wake()
     return data

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from convos_server.api.deps import AgentDep, DbDep, TokenDep
+from convos_server.api.deps import AgentDep, BusDep, DbDep, TokenDep
+from convos_server.errors import ApiError
 from convos_server.serialize import load_agent
 from convos_server.services import auth
+from convos_server.services.login_throttle import LoginThrottle
 
 router = APIRouter(tags=["auth"])
 
@@ -23,19 +25,30 @@ class LoginBody(BaseModel):
 
 
 @router.post("/auth/login")
-async def login(body: LoginBody, db: DbDep) -> dict[str, Any]:
-    """``{token, agent}``; 401 ``bad_credentials``."""
-    async with db.transaction() as session:
-        token, agent = await auth.login(session, body.email, body.password, body.device)
-        agent_data = await load_agent(session, agent)
+async def login(body: LoginBody, request: Request, db: DbDep) -> dict[str, Any]:
+    """``{token, agent}``; 401 ``bad_credentials``; 429 ``too_many_attempts`` (throttled)."""
+    throttle: LoginThrottle = request.app.state.login_throttle
+    address = request.client.host if request.client is not None else None
+    throttle.check(body.email, address)
+    throttle.failed(body.email, None)  # up front (parallel guesses); cleared if it succeeds
+    try:
+        async with db.transaction() as session:
+            token, agent = await auth.login(session, body.email, body.password, body.device)
+            agent_data = await load_agent(session, agent)
+    except ApiError as error:
+        if error.code == "bad_credentials":
+            throttle.failed(None, address)
+        raise
+    throttle.succeeded(body.email)
     return {"token": token, "agent": agent_data}
 
 
 @router.post("/auth/logout", status_code=204)
-async def logout(_agent: AgentDep, token: TokenDep, db: DbDep) -> Response:
-    """Revoke the token used for this call."""
+async def logout(_agent: AgentDep, token: TokenDep, db: DbDep, bus: BusDep) -> Response:
+    """Revoke the token used for this call (its event streams end)."""
     async with db.transaction() as session:
-        await auth.revoke_token(session, token)
+        await auth.revoke_token(session, bus, token)
+    bus.wake()
     return Response(status_code=204)
 
 

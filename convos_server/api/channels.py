@@ -8,8 +8,9 @@ from fastapi import APIRouter, Header, Query
 from pydantic import BaseModel, Field
 
 from convos_server.api.deps import AdminDep, BusDep, DbDep
+from convos_server.db import models as m
 from convos_server.serialize import load_messages
-from convos_server.services import auth, campaigns, ingress
+from convos_server.services import auth, campaigns, files, ingress
 
 router = APIRouter(tags=["channels"])
 
@@ -41,6 +42,14 @@ async def receive(
     """A customer message; ``handoff`` opens a ticket. ``{conversation_id, message, ticket_id}``."""
     async with db.transaction() as session:
         inbox = await auth.inbox_for_key(session, inbox_id, x_api_key)
+        # A channel attaches library files, files of its own inbox, and unattached files that no
+        # agent or an admin uploaded (the demo's simulator is trusted and skips this).
+        await files.require_attachable(
+            session,
+            body.file_ids,
+            owners=await files.channel_file_owners(session),
+            already_in=m.Conversation.inbox_id == inbox.id,
+        )
         result = await ingress.receive_customer_message(
             session,
             bus,

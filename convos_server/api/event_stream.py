@@ -6,7 +6,8 @@ all of it in one ``send`` of the frames the bus encoded once per event. Keep-ali
 come from a timer callback that wakes the same task, so no task sleeps for them. uvicorn
 drops writes to a closed connection without an error, so a small watcher waits on
 ``receive()`` for ``http.disconnect`` and ends the stream; a failed send ends it too. Server
-shutdown (``EventBus.close_subscriptions``) ends every stream with the end of the response.
+shutdown (``EventBus.close_subscriptions``) ends every stream with the end of the response,
+and so does the revocation of the stream's token (``tokens.revoked``, in every process).
 """
 
 from __future__ import annotations
@@ -49,7 +50,12 @@ class EventStreamResponse(Response):
     media_type = "text/event-stream"
 
     def __init__(
-        self, bus: EventBus, agent: m.Agent, cursor: int | None, keepalive_s: float
+        self,
+        bus: EventBus,
+        agent: m.Agent,
+        cursor: int | None,
+        keepalive_s: float,
+        token_hash: str | None = None,
     ) -> None:
         # Not Response.__init__: that would announce an empty body (content-length: 0).
         self.status_code = 200
@@ -57,6 +63,7 @@ class EventStreamResponse(Response):
         self.init_headers(_HEADERS)
         self._bus = bus
         self._agent: m.Agent | None = agent
+        self._token_hash = token_hash
         self._cursor = cursor
         self._keepalive_s = keepalive_s
         self._ping_due = False
@@ -70,8 +77,11 @@ class EventStreamResponse(Response):
             await send({"type": "http.response.body", "body": b"", "more_body": False})
             return
         assert self._agent is not None, "an EventStreamResponse streams once"
-        subscription = await in_child_task(self._bus.subscribe(self._agent))
+        subscription = await in_child_task(self._bus.subscribe(self._agent, self._token_hash))
         self._agent = None  # the stream only needs the subscription's visibility
+        if subscription.revoked:
+            await _refuse_revoked(send)
+            return
         watcher = asyncio.create_task(_close_on_disconnect(receive, subscription))
         self._arm_ping(subscription)
         try:
@@ -133,6 +143,16 @@ class EventStreamResponse(Response):
                 return
             if subscription.closed:
                 return
+
+
+async def _refuse_revoked(send: Send) -> None:
+    """401 ``unauthorized``: the token was revoked between the check and the subscription."""
+    body = json.dumps(
+        {"code": "unauthorized", "message": "Your session has ended; log in again"}
+    ).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 401, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 def _frames_after(events: Iterable[StoredEvent], last: int) -> tuple[bytes, int]:

@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
 
-from convos_server.api.deps import AgentDep, BusDep, SettingsDep
+from convos_server.api.deps import AgentDep, BusDep, SettingsDep, TokenDep
 from convos_server.api.event_stream import EventStreamResponse
 from convos_server.errors import invalid
+from convos_server.services.auth import secret_hash
 
 router = APIRouter(tags=["sync"])
 
@@ -25,10 +26,13 @@ def _cursor(last_event_id: str | None, after: int | None) -> int | None:
 @router.get("/events", response_class=EventStreamResponse, status_code=200)
 async def events(
     agent: AgentDep,
+    token: TokenDep,
     bus: BusDep,
     settings: SettingsDep,
     last_event_id: Annotated[str | None, Header()] = None,
     after: Annotated[int | None, Query(ge=0)] = None,
 ) -> EventStreamResponse:
     """The agent's event stream (see docs/protocol.md "Events")."""
-    return EventStreamResponse(bus, agent, _cursor(last_event_id, after), settings.keepalive_s)
+    return EventStreamResponse(
+        bus, agent, _cursor(last_event_id, after), settings.keepalive_s, secret_hash(token)
+    )

@@ -56,6 +56,7 @@ class _UploadForm:
         self._part_name = ""
         self._part_is_file = False
         self._field_value = bytearray()
+        self._complete = False
 
     async def read(self, request: Request, boundary: bytes) -> None:
         """Consume the request body; ``ApiError`` for malformed forms or too much data."""
@@ -69,6 +70,7 @@ class _UploadForm:
                 "on_headers_finished": self._on_headers_finished,
                 "on_part_data": self._on_part_data,
                 "on_part_end": self._on_part_end,
+                "on_end": self._on_end,
             },
         )
         try:
@@ -80,8 +82,14 @@ class _UploadForm:
             parser.finalize()
         except MultipartParseError as exc:
             raise invalid(f"Malformed multipart form: {exc}", field="file") from exc
+        if not self._complete:
+            raise invalid("The upload was cut short: the form never ended", field="file")
         if self.filename is None:
             raise invalid("The form has no file part", field="file")
+
+    def _on_end(self) -> None:
+        """The closing boundary: the form is complete (a cut-off upload never gets here)."""
+        self._complete = True
 
     def _on_part_begin(self) -> None:
         self._disposition = b""

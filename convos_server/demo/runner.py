@@ -15,12 +15,14 @@ import contextlib
 import datetime as dt
 import logging
 import shutil
+import signal
 import sys
 import tempfile
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import BinaryIO
 
 import uvicorn
@@ -169,8 +171,34 @@ async def serve_demo(options: DemoOptions, data_dir: Path) -> None:
     await server.serve(sockets=[sock])
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: unwinds the stack like ``KeyboardInterrupt`` so cleanups run."""
+
+
+@contextlib.contextmanager
+def sigterm_unwinds() -> Iterator[None]:
+    """SIGTERM raises ``Terminated`` instead of ending the process on the spot.
+
+    uvicorn handles SIGTERM while it serves and raises it again once it has shut down; the
+    default action would then end the process before the temporary data dir is removed.
+    """
+
+    def unwind(_signum: int, _frame: FrameType | None) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, unwind)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 async def run_demo(options: DemoOptions) -> None:
-    """``convos-server demo``: in ``options.data_dir``, or a temporary dir removed at the end."""
+    """``convos-server demo``: in ``options.data_dir``, or a temporary dir removed at the end.
+
+    The temporary dir is removed however the server ends (stdin EOF, SIGINT, SIGTERM) when the
+    caller runs this inside ``sigterm_unwinds()``.
+    """
     if options.data_dir is not None:
         await serve_demo(options, options.data_dir)
         return

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from convos_server.db import models as m
 from convos_server.errors import ApiError, invalid, not_found
 from convos_server.serialize import load_agent
-from convos_server.services.auth import hash_password
+from convos_server.services.auth import hash_password, revoke_agent_tokens
 from convos_server.services.events import EventBus
 
 ROLES = ("admin", "agent")
@@ -90,8 +90,14 @@ async def update_agent(
     role: str | None = None,
     active: bool | None = None,
     team_ids: Sequence[int] | None = None,
+    keep_token_hash: str | None = None,
 ) -> m.Agent:
-    """Change an agent; a deactivated agent can no longer log in or use its tokens."""
+    """Change an agent; a deactivated agent can no longer log in or use its tokens.
+
+    Deactivation revokes all the agent's tokens (reactivation brings none back); a password
+    change revokes all but ``keep_token_hash`` (the caller's own token, when the caller
+    changes its own password).
+    """
     agent = await session.get(m.Agent, agent_id)
     if agent is None:
         raise not_found("agent")
@@ -104,6 +110,7 @@ async def update_agent(
         agent.email = email
     if password is not None:
         agent.password_hash = await asyncio.to_thread(hash_password, password)
+        await revoke_agent_tokens(session, bus, agent.id, keep=keep_token_hash)
     if role is not None:
         agent.role = role
     if active is not None:
@@ -111,6 +118,7 @@ async def update_agent(
         if not active:
             agent.status = "unavailable"
             agent.chosen_status = "unavailable"
+            await revoke_agent_tokens(session, bus, agent.id)
     if team_ids is not None:
         await set_teams(session, agent.id, team_ids)
     await session.flush()

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import models as m
 from convos_server.errors import ApiError
+from convos_server.services.events import EventBus
 
 log = logging.getLogger("convos.auth")
 
@@ -80,13 +81,45 @@ async def agent_for_token_hash(session: AsyncSession, token_hash: str) -> m.Agen
     )
 
 
-async def revoke_token(session: AsyncSession, token: str) -> None:
-    """Revoke a token; later requests with it get 401."""
+async def revoke_token(session: AsyncSession, bus: EventBus, token: str) -> None:
+    """Revoke a token; later requests with it get 401, its event streams end."""
+    token_hash = secret_hash(token)
+    agent_id = await session.scalar(
+        select(m.AuthToken.agent_id).where(
+            m.AuthToken.token_hash == token_hash, m.AuthToken.revoked_at.is_(None)
+        )
+    )
+    if agent_id is None:
+        return
+    await _revoke(session, bus, agent_id, [token_hash])
+
+
+async def revoke_agent_tokens(
+    session: AsyncSession, bus: EventBus, agent_id: int, *, keep: str | None = None
+) -> int:
+    """Revoke every live token of the agent except the one whose hash is ``keep``; how many."""
+    query = select(m.AuthToken.token_hash).where(
+        m.AuthToken.agent_id == agent_id, m.AuthToken.revoked_at.is_(None)
+    )
+    if keep is not None:
+        query = query.where(m.AuthToken.token_hash != keep)
+    token_hashes = list(await session.scalars(query))
+    await _revoke(session, bus, agent_id, token_hashes)
+    return len(token_hashes)
+
+
+async def _revoke(
+    session: AsyncSession, bus: EventBus, agent_id: int, token_hashes: list[str]
+) -> None:
+    if not token_hashes:
+        return
     await session.execute(
         update(m.AuthToken)
-        .where(m.AuthToken.token_hash == secret_hash(token), m.AuthToken.revoked_at.is_(None))
+        .where(m.AuthToken.token_hash.in_(token_hashes), m.AuthToken.revoked_at.is_(None))
         .values(revoked_at=m.utcnow())
     )
+    bus.publish_revocation(session, agent_id, token_hashes)
+    log.info("revoked %d tokens of agent %s", len(token_hashes), agent_id)
 
 
 async def inbox_for_key(session: AsyncSession, inbox_id: int, api_key: str | None) -> m.Inbox:

@@ -13,6 +13,13 @@ the subscriptions of the SSE streams, filtered by visibility.
 
 Visibility of an event row: ``inbox_id`` visible to the agent, or ``agent_id`` equal to the
 agent, or both null (everyone).
+
+Internal events travel the same table but are never sent to a client. ``tokens.revoked``
+(written in the transaction that revokes tokens: logout, deactivation, password change) tells
+the reader of every process to end the streams opened with those tokens and to drop the
+agent's tokens from the process's token cache (``on_revoked``). Riding the event table keeps
+it in commit order with everything else and makes it reach a process whose LISTEN connection
+was lost (the reader polls); it costs nothing per stream.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ import datetime as dt
 import json
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +52,9 @@ ADVISORY_LOCK_KEY = 7_436_001
 READ_BATCH = 500
 # Event types after which subscribers' visible inbox sets are read again.
 VISIBILITY_TYPES = frozenset({"inbox.changed", "agent.changed"})
+# Internal: ``{"agent_id": int, "token_hashes": [str]}``; never sent to a client.
+TOKENS_REVOKED = "tokens.revoked"
+INTERNAL_TYPES = frozenset({TOKENS_REVOKED})
 _PENDING = "convos_pending_events"
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -82,7 +92,9 @@ class StoredEvent:
 
 
 def is_visible(event: StoredEvent, visibility: Visibility) -> bool:
-    """Whether the agent with ``visibility`` may receive ``event``."""
+    """Whether the agent with ``visibility`` may receive ``event`` (internal events: never)."""
+    if event.type in INTERNAL_TYPES:
+        return False
     if event.inbox_id is None and event.agent_id is None:
         return True
     if event.agent_id is not None and event.agent_id == visibility.agent_id:
@@ -99,14 +111,29 @@ class Subscription:
     one wake-up and one write. ``overflowed`` is set when more than ``limit`` events were
     waiting: the bus drops the subscription and the stream ends after writing what it has;
     the client resumes with ``Last-Event-ID``. ``closed`` is set when the server shuts down
-    or the client went away.
+    or the client went away, and (with ``revoked``) when the token the stream was opened with
+    (``token_hash``) is revoked.
     """
 
-    __slots__ = ("_limit", "_pending", "_waiter", "closed", "overflowed", "start_seq", "visibility")
+    __slots__ = (
+        "_limit",
+        "_pending",
+        "_waiter",
+        "closed",
+        "overflowed",
+        "revoked",
+        "start_seq",
+        "token_hash",
+        "visibility",
+    )
 
-    def __init__(self, visibility: Visibility, start_seq: int, limit: int) -> None:
+    def __init__(
+        self, visibility: Visibility, start_seq: int, limit: int, token_hash: str | None = None
+    ) -> None:
         self.visibility = visibility
         self.start_seq = start_seq
+        self.token_hash = token_hash
+        self.revoked = False
         self.overflowed = False
         self.closed = False
         self._limit = limit
@@ -156,8 +183,16 @@ class Subscription:
 class EventBus:
     """Publishes events in transactions and fans them out to subscribers."""
 
-    def __init__(self, db: Database, *, backlog_limit: int = 2000, poll_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        backlog_limit: int = 2000,
+        poll_s: float = 1.0,
+        on_revoked: Callable[[set[int]], None] | None = None,
+    ) -> None:
         self._db = db
+        self._on_revoked = on_revoked
         self._backlog_limit = backlog_limit
         self._poll_s = poll_s
         self._subscriptions: set[Subscription] = set()
@@ -203,6 +238,14 @@ class EventBus:
     ) -> None:
         """Add an event to the transaction of ``session`` (async spelling of publish_later)."""
         self.publish_later(session, type_, data, inbox_id=inbox_id, agent_id=agent_id)
+
+    def publish_revocation(
+        self, session: AsyncSession | Session, agent_id: int, token_hashes: Collection[str]
+    ) -> None:
+        """Queue the internal ``tokens.revoked`` event: every process ends those streams."""
+        if token_hashes:
+            data = {"agent_id": agent_id, "token_hashes": sorted(token_hashes)}
+            self.publish_later(session, TOKENS_REVOKED, data, agent_id=agent_id)
 
     def _insert_pending(self, session: Session) -> None:
         pending = session.info.pop(_PENDING, None)
@@ -260,16 +303,38 @@ class EventBus:
 
     # -- subscribers ---------------------------------------------------------------------
 
-    async def subscribe(self, agent: m.Agent) -> Subscription:
-        """Start receiving live events visible to ``agent``."""
+    async def subscribe(self, agent: m.Agent, token_hash: str | None = None) -> Subscription:
+        """Start receiving live events visible to ``agent``.
+
+        With ``token_hash`` (the stream's token) the subscription ends when that token is
+        revoked. The token is checked again once registered: a revocation the reader had
+        already passed is seen in the table, a later one reaches the subscription.
+        """
         async with self._db.sessionmaker() as session:
             visibility = await visibility_for(session, agent)
-        subscription = Subscription(visibility, self._head, self._backlog_limit)
+        subscription = Subscription(visibility, self._head, self._backlog_limit, token_hash)
         if self._closing:
             subscription.close()
-        else:
-            self._subscriptions.add(subscription)
+            return subscription
+        self._subscriptions.add(subscription)
+        if token_hash is not None and not await self._token_is_live(token_hash):
+            subscription.revoked = True
+            subscription.close()
+            self._subscriptions.discard(subscription)
         return subscription
+
+    async def _token_is_live(self, token_hash: str) -> bool:
+        query = (
+            select(m.AuthToken.id)
+            .join(m.Agent, m.Agent.id == m.AuthToken.agent_id)
+            .where(
+                m.AuthToken.token_hash == token_hash,
+                m.AuthToken.revoked_at.is_(None),
+                m.Agent.active.is_(True),
+            )
+        )
+        async with self._db.quick_read() as connection:
+            return await connection.scalar(query) is not None
 
     def unsubscribe(self, subscription: Subscription) -> None:
         """Stop feeding ``subscription``."""
@@ -315,10 +380,28 @@ class EventBus:
         for subscription in subscriptions:
             subscription.visibility = fresh[subscription.visibility.agent_id]
 
+    def _revoke(self, event: StoredEvent) -> None:
+        """End the streams of the revoked tokens and forget the agent's cached tokens."""
+        data = json.loads(event.data)
+        revoked = set(data["token_hashes"])
+        ended = [s for s in self._subscriptions if s.token_hash in revoked]
+        for subscription in ended:
+            subscription.revoked = True
+            subscription.close()
+            self._subscriptions.discard(subscription)
+        if ended:
+            log.info("ended %d event streams of revoked tokens", len(ended))
+        if self._on_revoked is not None:
+            self._on_revoked({int(data["agent_id"])})
+
     async def _drain(self) -> None:
         while True:
             batch = await self._load(self._head)
             for event in batch:
+                if event.type == TOKENS_REVOKED:
+                    self._revoke(event)
+                    self._head = event.seq
+                    continue
                 if event.type in VISIBILITY_TYPES and self._subscriptions:
                     await self._refresh_visibility()
                 self._dispatch(event)

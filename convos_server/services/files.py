@@ -19,7 +19,7 @@ import unicodedata
 import urllib.parse
 import warnings
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -27,11 +27,11 @@ from typing import IO
 import anyio
 import puremagic
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import models as m
-from convos_server.errors import ApiError, not_found
+from convos_server.errors import ApiError, invalid, not_found
 from convos_server.services.visibility import Visibility
 
 log = logging.getLogger("convos.files")
@@ -525,6 +525,71 @@ async def visible_file(session: AsyncSession, visibility: Visibility, file_id: i
     if in_visible_conversation is None:
         raise not_found("file")
     return file
+
+
+# One answer for a missing file and a file the sender may not attach: ids reveal nothing.
+NOT_ATTACHABLE = "No such file, or not a file you may attach"
+
+
+async def _attached_ids(session: AsyncSession, file_ids: Sequence[int]) -> set[int]:
+    """Which of ``file_ids`` are attached to some message."""
+    rows = await session.scalars(
+        select(m.MessageFile.file_id).where(m.MessageFile.file_id.in_(file_ids)).distinct()
+    )
+    return set(rows)
+
+
+async def _ids_in_conversations(
+    session: AsyncSession, file_ids: Sequence[int], where: ColumnElement[bool]
+) -> set[int]:
+    """Which of ``file_ids`` are attached in a conversation matching ``where``."""
+    rows = await session.scalars(
+        select(m.MessageFile.file_id)
+        .join(m.Message, m.Message.id == m.MessageFile.message_id)
+        .join(m.Conversation, m.Conversation.id == m.Message.conversation_id)
+        .where(m.MessageFile.file_id.in_(file_ids), where)
+        .distinct()
+    )
+    return set(rows)
+
+
+async def require_attachable(
+    session: AsyncSession,
+    file_ids: Sequence[int],
+    *,
+    owners: Collection[int | None],
+    already_in: ColumnElement[bool],
+) -> None:
+    """422 ``invalid`` (field ``file_ids``) unless every file may go into the message.
+
+    Allowed: library files; files already attached in a conversation matching
+    ``already_in``; files not attached anywhere yet whose uploader is in ``owners`` (``None``:
+    uploaded by no agent). Anything else, like a missing id, gets ``NOT_ATTACHABLE``:
+    attaching would show the file to whoever sees the conversation.
+    """
+    if not file_ids:
+        return
+    rows = await session.execute(
+        select(m.File.id, m.File.library, m.File.uploaded_by).where(m.File.id.in_(file_ids))
+    )
+    found = {file_id: (library, uploaded_by) for file_id, library, uploaded_by in rows}
+    pending = [i for i in file_ids if i in found and not found[i][0]]
+    if pending:
+        in_place = await _ids_in_conversations(session, pending, already_in)
+        pending = [i for i in pending if i not in in_place]
+    if pending:
+        attached = await _attached_ids(session, pending)
+        pending = [i for i in pending if i in attached or found[i][1] not in owners]
+    if pending or len(found) != len(set(file_ids)):
+        log.info("refused to attach files %s", sorted(file_ids))
+        raise invalid(NOT_ATTACHABLE, "file_ids")
+
+
+async def channel_file_owners(session: AsyncSession) -> set[int | None]:
+    """Whose unattached uploads a channel may attach: nobody's, and the admins' (a gateway
+    uploads its customers' files with an admin's token: only admins configure channels)."""
+    admins = await session.scalars(select(m.Agent.id).where(m.Agent.role == "admin"))
+    return {None, *admins}
 
 
 async def list_library_files(session: AsyncSession) -> Sequence[m.File]:

@@ -13,6 +13,7 @@ from convos_server.db import models as m
 from convos_server.errors import ApiError, forbidden, invalid, not_found
 from convos_server.serialize import Json, load_message, load_new_message
 from convos_server.services.events import EventBus
+from convos_server.services.files import NOT_ATTACHABLE, require_attachable
 from convos_server.services.presence import require_working
 from convos_server.services.ticket_events import publish_ticket
 from convos_server.services.visibility import Visibility, require_inbox
@@ -54,7 +55,7 @@ async def check_files(session: AsyncSession, file_ids: Sequence[int]) -> None:
             select(func.count()).select_from(m.File).where(m.File.id.in_(file_ids))
         )
         if found != len(file_ids):
-            raise invalid("No such file", "file_ids")
+            raise invalid(NOT_ATTACHABLE, "file_ids")
 
 
 async def _check_reply_target(
@@ -206,6 +207,12 @@ async def send_agent_message(
             raise forbidden("Only the agent the ticket is assigned to may reply")
     await _check_reply_target(session, conversation.id, reply_to)
     await check_files(session, file_ids)
+    await require_attachable(
+        session,
+        file_ids,
+        owners={agent.id},
+        already_in=m.Conversation.id == conversation.id,
+    )
     direction = "out" if kind == "text" else "note"
     message = await append_message(
         session,

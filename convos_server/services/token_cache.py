@@ -10,7 +10,9 @@ a commit that changed an agent row or a token through the ORM (logout's revocati
 deactivation, role change, presence heartbeat, the presence sweeper...) drops the entries of
 those agents, or all entries for a bulk UPDATE/DELETE of agents or tokens. A lookup that
 raced with such a commit does not store its (possibly older) answer. Another server process
-on the same database sees those changes when its entry expires: at most ``ttl_s`` late.
+on the same database drops the agent's entries when its event reader meets the internal
+``tokens.revoked`` event of a revocation (``EventBus(on_revoked=...)``, within about a second);
+other changes it sees when its entry expires: at most ``ttl_s`` late.
 """
 
 from __future__ import annotations

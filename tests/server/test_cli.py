@@ -86,6 +86,22 @@ def test_settings_from_env_and_overrides(monkeypatch, tmp_path):
         Settings.from_env()
 
 
+def test_login_throttling_settings_from_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("CONVOS_DATA_DIR", str(tmp_path))
+    for variable, value in (
+        ("CONVOS_LOGIN_ACCOUNT_FREE", "0"),
+        ("CONVOS_LOGIN_ADDRESS_FREE", "50"),
+        ("CONVOS_LOGIN_WINDOW", "60"),
+        ("CONVOS_LOGIN_FIRST_LOCK", "2"),
+        ("CONVOS_LOGIN_MAX_LOCK", "30"),
+    ):
+        monkeypatch.setenv(variable, value)
+    settings = Settings.from_env()
+    assert (settings.login_account_free, settings.login_address_free) == (0, 50)
+    assert (settings.login_window_s, settings.login_first_lock_s) == (60.0, 2.0)
+    assert settings.login_max_lock_s == 30.0
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="uvloop does not exist on Windows")
 def test_serve_runs_on_uvloop_where_it_is_installed():
     factory = fastest_loop_factory()

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 import httpx
 import pytest
@@ -305,3 +306,40 @@ async def test_simulator_is_deterministic_under_a_seed(tmp_path):
             await db.dispose()
     assert names[0] == names[1]
     assert len(names[0][0]) == 3
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])
+def test_a_stopped_demo_removes_its_temporary_data_dir(stop):
+    env = os.environ | {"PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "convos_server", "demo", "--port", "0", "--no-simulator"]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip().removeprefix("Convos demo listening on ")
+        data_dir = None
+        while data_dir is None:
+            line = process.stdout.readline()
+            assert line, "the demo ended before printing its data dir"
+            if "data dir:" in line:
+                data_dir = Path(line.split("data dir:", 1)[1].strip())
+        assert (data_dir / runner.MARKER).is_file()
+        deadline = time.monotonic() + 30
+        while True:  # serving: uvicorn has its signal handlers in place
+            try:
+                httpx.get(f"{url}/api/v1/health", timeout=5)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the demo server never answered"
+                time.sleep(0.1)
+        process.send_signal(stop)
+        assert process.wait(timeout=20) in (0, -stop, 1)
+        assert not data_dir.exists()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        assert process.stdout is not None
+        process.stdout.close()

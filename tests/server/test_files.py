@@ -559,3 +559,28 @@ async def test_contact_files_follow_visibility(http, people, settings):
                 assert [file.id for file in found] == expected
     finally:
         await db.dispose()
+
+
+@pytest.mark.parametrize("cut", ["no closing boundary", "mid file", "mid closing boundary"])
+async def test_a_truncated_upload_is_refused_and_nothing_is_kept(http, people, settings, cut):
+    boundary = "convos-test-boundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="bill.pdf"\r\nContent-Type: application/pdf\r\n\r\n'
+    ).encode()
+    content = b"%PDF-1.4\n" + b"x" * 5000 + b"\n%%EOF\n"
+    body = {
+        "no closing boundary": head + content,
+        "mid file": head + content[:2000],
+        "mid closing boundary": head + content + f"\r\n--{boundary[:6]}".encode(),
+    }[cut]
+    headers = people.headers["ag1"] | {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    response = await http.post("/api/v1/files", headers=headers, content=body)
+    assert response.status_code == 422, response.text
+    assert response.json() == {
+        "code": "invalid",
+        "message": "The upload was cut short: the form never ended",
+        "field": "file",
+    }
+    assert stored_files(settings) == []
+    assert not any((settings.data_dir / "files" / "incoming").iterdir())

@@ -83,7 +83,7 @@ async def test_unknown_files_are_refused(ws, thread):
     assert response.json()["field"] == "file_ids"
 
 
-async def store_files(settings, count: int) -> list[int]:
+async def store_files(settings, count: int, uploader_id: int | None = None) -> list[int]:
     """``count`` file rows straight in the database (their content is not needed here)."""
     db = Database(settings.database_url)
     async with db.transaction() as session:
@@ -95,6 +95,7 @@ async def store_files(settings, count: int) -> list[int]:
                 size=i + 1,
                 sha256="0" * 64,
                 storage_key=f"key-{uuid.uuid4().hex}",
+                uploaded_by=uploader_id,
             )
             for i in range(count)
         ]
@@ -129,7 +130,8 @@ async def test_new_messages_answer_event_and_history_agree(live_ws, settings):
     await ws.call("POST", f"/tickets/{handoff['ticket_id']}/assign", anna)
     conversation_id = handoff["conversation_id"]
     customer = handoff["message"]
-    first, second, third = await store_files(settings, 3)
+    first, second = await store_files(settings, 2, uploader_id=anna)
+    (third,) = await store_files(settings, 1)
     sent = await send(
         ws, anna, conversation_id, body="See", reply_to=customer["id"], file_ids=[second, first]
     )

@@ -6,12 +6,14 @@ import asyncio
 import socket
 from collections.abc import Callable
 
+import httpx
 import keyring
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from convos_desktop.core.session import KEYRING_SERVICE, Profile, Session
+from convos_desktop.embedded_demo import start_demo_server
 from convos_desktop.ui.login_dialog import LoginDialog
 
 
@@ -69,6 +71,29 @@ async def test_wrong_password_says_so_and_keeps_the_form(qtbot, demo_server, sho
     assert dialog.email.text() == email
     assert dialog.result() != LoginDialog.DialogCode.Accepted
     shoot(dialog, "login_wrong_password")
+
+
+async def test_throttled_login_says_how_long_to_wait(qtbot, tmp_path, monkeypatch, shoot):
+    # One free failure, then a first lock of a minute: no test timing can outlast it.
+    monkeypatch.setenv("CONVOS_LOGIN_ACCOUNT_FREE", "1")
+    monkeypatch.setenv("CONVOS_LOGIN_FIRST_LOCK", "60")
+    server = await start_demo_server(tmp_path / "demo")
+    try:
+        email = server.credentials.email
+        async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+            for _ in range(2):
+                wrong = {"email": email, "password": "guess"}
+                assert (await http.post("/api/v1/auth/login", json=wrong)).status_code == 401
+        dialog = make_dialog(qtbot, server.url, email, server.credentials.password)
+        dialog.submit()
+        await wait_until(lambda: dialog.login_button.isEnabled())
+        assert dialog.error.text() in {
+            f"Too many failed sign-ins. Try again in {seconds} seconds." for seconds in range(2, 61)
+        }
+        assert dialog.result() != LoginDialog.DialogCode.Accepted
+        shoot(dialog, "login_throttled")
+    finally:
+        await server.stop()
 
 
 async def test_unused_port_is_reported_unreachable(qtbot, shoot):
