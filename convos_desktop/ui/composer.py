@@ -44,6 +44,12 @@ MIN_LINES = 1
 MAX_LINES = 6
 NOTE_COLOR = "#fff1c2"
 NOTE_BORDER = "#e0a100"
+# In note mode the send button ("Add note") is amber too: the mode shows where the eye goes.
+NOTE_BUTTON_RULE = (
+    f"#sendButton {{ background: {NOTE_BORDER}; color: #2b1d00; font-weight: bold;"
+    " border: 1px solid #b07d00; border-radius: 4px; padding: 4px 14px; }"
+    " #sendButton:disabled { background: #f0d68a; color: #7a6a40; }"
+)
 
 
 class MessageEdit(QPlainTextEdit):
@@ -174,6 +180,7 @@ class Composer(QFrame):
         self.note_button.setCheckable(True)
         self.note_button.toggled.connect(self._on_note_toggled)
         self.send_button = QPushButton(self)
+        self.send_button.setObjectName("sendButton")
         self.send_button.clicked.connect(self.send)
 
         tools = QHBoxLayout()
@@ -344,8 +351,11 @@ class Composer(QFrame):
             self._clear_attachments()
             self._reply_to = None
             self.reply_banner.hide()
+            # A note is a one-off: the next message goes to the customer unless asked again.
+            self.note_button.setChecked(False)
         finally:
             self._loading = False
+        self._refresh_mode()  # nothing left to send: the send button must say so
         self._emit_draft()
 
     def show_emoji_picker(self) -> EmojiPicker:
@@ -440,4 +450,5 @@ class Composer(QFrame):
         background = f"background: {NOTE_COLOR};" if note else ""
         border = f"border-top: 3px solid {NOTE_BORDER};" if note else ""
         edit_rule = f"#composer QPlainTextEdit {{ background: {NOTE_COLOR}; }}" if note else ""
-        self.setStyleSheet(f"#composer {{ {background} {border} }} {edit_rule}")
+        button_rule = NOTE_BUTTON_RULE if note else ""
+        self.setStyleSheet(f"#composer {{ {background} {border} }} {edit_rule} {button_rule}")

@@ -1,0 +1,68 @@
+"""Issue 10 (items 5 and 8): a note is a one-off, and Send is enabled only when it sends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from pytestqt.qtbot import QtBot
+
+from convos_desktop.core.media import FileKind
+from convos_desktop.core.types import Draft
+from convos_desktop.ui.attachments import PendingAttachment
+from convos_desktop.ui.composer import Composer
+
+
+@pytest.fixture
+def composer(qtbot: QtBot, settings: QSettings) -> Composer:
+    composer = Composer(settings)
+    qtbot.addWidget(composer)
+    composer.set_draft(Draft(5, "", None))
+    composer.resize(640, 160)
+    composer.show()
+    qtbot.waitExposed(composer)
+    composer.edit.setFocus()
+    return composer
+
+
+def test_after_a_note_the_composer_is_back_to_replying(qtbot: QtBot, composer: Composer) -> None:
+    drafts: list[Draft] = []
+    composer.draftChanged.connect(drafts.append)
+    composer.note_button.click()
+    qtbot.keyClicks(composer.edit, "Cliente richiamato")
+    with qtbot.waitSignal(composer.sendRequested) as sent:
+        qtbot.keyClick(composer.edit, Qt.Key.Key_Return)
+    assert sent.args[:2] == ["Cliente richiamato", True]
+    assert not composer.is_note()
+    assert not composer.mode_label.isVisibleTo(composer)
+    assert composer.send_button.text() == "Send"
+    assert drafts[-1] == Draft(5, "", None, False)  # the saved draft is back to reply too
+    qtbot.keyClicks(composer.edit, "Buongiorno")
+    with qtbot.waitSignal(composer.sendRequested) as sent:
+        qtbot.keyClick(composer.edit, Qt.Key.Key_Return)
+    assert sent.args[:2] == ["Buongiorno", False]
+
+
+def test_note_mode_shows_on_the_send_button_while_typing(qtbot: QtBot, composer: Composer) -> None:
+    composer.note_button.click()
+    qtbot.keyClicks(composer.edit, "nota interna")
+    assert composer.mode_label.isVisibleTo(composer)
+    assert composer.send_button.text() == "Add note"
+    assert "#sendButton" in composer.styleSheet()
+    composer.note_button.click()
+    assert "#sendButton" not in composer.styleSheet()
+
+
+def test_send_is_disabled_once_a_sticker_alone_was_sent(
+    qtbot: QtBot, composer: Composer, tmp_path: Path
+) -> None:
+    sticker = PendingAttachment("ok.webp", FileKind.STICKER, 9000, path=tmp_path / "ok.webp")
+    composer.add_attachments([sticker])
+    assert composer.send_button.isEnabled()  # a sticker alone is a valid message
+    with qtbot.waitSignal(composer.sendRequested) as sent:
+        composer.send_button.click()
+    assert sent.args == ["", False, None, [sticker]]
+    assert not composer.send_button.isEnabled()  # nothing left: nothing to send
+    with qtbot.assertNotEmitted(composer.sendRequested):
+        composer.send_button.click()
