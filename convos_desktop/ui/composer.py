@@ -369,6 +369,10 @@ class Composer(QFrame):
         picker.move(anchor.x(), max(0, anchor.y() - picker.height()))
         picker.show()
         picker.raise_()
+        # Typing goes to the search, never into the message behind the popup.
+        picker.activateWindow()
+        picker.search_edit.setFocus(Qt.FocusReason.PopupFocusReason)
+        picker.search_edit.selectAll()
         return picker
 
     def show_attachments_dialog(self) -> AttachmentsDialog:
