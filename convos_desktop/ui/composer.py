@@ -219,12 +219,11 @@ class Composer(QFrame):
             "#replyBanner { border-left: 3px solid palette(highlight);"
             " background: palette(alternate-base); }"
         )
-        self.reply_sender = QLabel(banner)
-        self.reply_sender.setTextFormat(Qt.TextFormat.PlainText)
+        # Elided labels: a long name or quote must not widen the chat pane (and squeeze the
+        # ticket list); the full text is in the tooltip.
+        self.reply_sender = ElidedLabel(banner)
         self.reply_sender.setStyleSheet("font-weight: bold;")
-        self.reply_text = QLabel(banner)
-        self.reply_text.setTextFormat(Qt.TextFormat.PlainText)
-        self.reply_text.setMinimumWidth(40)
+        self.reply_text = ElidedLabel(banner)
         cancel = QToolButton(banner)
         cancel.setText("✕")
         cancel.setAutoRaise(True)
@@ -282,11 +281,7 @@ class Composer(QFrame):
     def _show_reply(self, message_id: int, sender: str, body: str) -> None:
         self._reply_to = message_id
         self.reply_sender.setText(self.tr("Replying to %s") % sender)
-        line = first_line(body, 200)
-        metrics = self.reply_text.fontMetrics()
-        width = max(self.width() - 80, 200)
-        self.reply_text.setText(metrics.elidedText(line, Qt.TextElideMode.ElideRight, width))
-        self.reply_text.setToolTip(body)
+        self.reply_text.setText(first_line(body, 200))
         self.reply_banner.show()
 
     def clear_reply(self) -> None:

@@ -56,6 +56,7 @@ from convos_desktop.ui.ticket_view import TicketListView
 log = logging.getLogger("convos.ui")
 
 DELIVERY_WAIT_S = 10.0  # how long Finalize / Unassign wait for replies still being sent
+LIST_MIN_WIDTH = 250  # a ticket row stays readable: name, time, preview
 
 
 class SyncHistory:
@@ -125,6 +126,7 @@ class Workspace(QWidget):
         self.empty_list.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_list.setStyleSheet("color: #6b7785; padding: 24px;")
         list_panel = QWidget(self)
+        list_panel.setMinimumWidth(LIST_MIN_WIDTH)  # the chat pane cannot squeeze it away
         list_layout = QVBoxLayout(list_panel)
         list_layout.setContentsMargins(0, 0, 0, 0)
         list_layout.setSpacing(0)
@@ -304,8 +306,9 @@ class Workspace(QWidget):
         contact = directory.contact_name(ticket.contact_id)
         assignee_name = directory.agent_name(ticket.assignee_id)
         state = self.tr("Open") if ticket.is_open else self.tr("Closed")
-        details = f"{directory.inbox_name(ticket.inbox_id)}  ·  #{ticket.id}  ·  {state}  ·  "
-        details += assignee_name or self.tr("Unassigned")
+        # who holds it first: the line is elided at the end on a narrow pane
+        details = f"{state}  ·  {assignee_name or self.tr('Unassigned')}  ·  #{ticket.id}  ·  "
+        details += directory.inbox_name(ticket.inbox_id)
         self.header.set_ticket(ticket, contact, details, me, assignee_name)
         self.composer.set_placeholder_values(contact_name=contact, agent_name=me.name if me else "")
 
