@@ -9,8 +9,9 @@ from PySide6.QtCore import QSettings, Qt
 from pytestqt.qtbot import QtBot
 
 from convos_desktop.core.media import FileKind
-from convos_desktop.core.types import Draft
+from convos_desktop.core.types import Canned, Draft
 from convos_desktop.ui.attachments import PendingAttachment
+from convos_desktop.ui.canned_delegate import CannedDelegate
 from convos_desktop.ui.composer import Composer
 
 
@@ -66,3 +67,33 @@ def test_send_is_disabled_once_a_sticker_alone_was_sent(
     assert not composer.send_button.isEnabled()  # nothing left: nothing to send
     with qtbot.assertNotEmitted(composer.sendRequested):
         composer.send_button.click()
+
+
+LONG_REPLY = Canned(
+    7,
+    "spedizione-internazionale-express",
+    "Gentile {contact_name}, la spedizione internazionale express parte entro 48 ore lavorative "
+    "dal nostro magazzino di Bologna e arriva in 3-5 giorni.\nTracking via email.",
+    "it",
+    None,
+)
+
+
+def test_the_slash_popup_shows_code_and_preview_without_scrolling_sideways(
+    qtbot: QtBot, composer: Composer, tmp_path: Path
+) -> None:
+    composer.set_canned([LONG_REPLY, Canned(8, "saluto", "Buongiorno!", None, None)])
+    composer.set_placeholder_values(contact_name="Giulia Verdi", agent_name="Anna")
+    qtbot.keyClicks(composer.edit, "/sp")
+    popup = composer.completer.popup
+    qtbot.waitUntil(popup.isVisible)
+    assert popup.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+    assert not popup.horizontalScrollBar().isVisible()
+    delegate = popup.itemDelegate()
+    assert isinstance(delegate, CannedDelegate)
+    line = popup.fontMetrics().height()
+    assert popup.sizeHintForRow(0) >= 2 * line  # code, then a preview line
+    assert delegate.preview(LONG_REPLY).startswith("Gentile Giulia Verdi, la spedizione")
+    assert "Tracking" not in delegate.preview(LONG_REPLY)  # the first line only
+    assert popup.width() <= composer.edit.width()
+    assert popup.grab().save(str(tmp_path / "quick_replies.png"))
