@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QUrl, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -236,6 +236,7 @@ class Workspace(QWidget):
                 self._ticket = ticket
                 self._refresh_header()
                 self._refresh_permissions()
+                self.tickets.mark_read(ticket.id)  # the open ticket is in view: never a dot
 
     # --- the open conversation --------------------------------------------------------------
 
@@ -286,6 +287,11 @@ class Workspace(QWidget):
         seen = [m.id for m in (last, ticket.last_message) if m is not None and m.id > 0]
         if seen:
             self._tasks.run(self._context.sync.mark_read(ticket.conversation_id, max(seen)))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ActivationChange and self.window().isActiveWindow():
+            self._mark_read()  # what arrived while the window was in the background is seen
 
     def _on_messages_changed(self, change: MessagesChanged) -> None:
         self.messages.apply(change)

@@ -15,6 +15,7 @@ from tests.desktop.ui.workday import (
     LONG_QUOTE,
     close_window,
     populate,
+    quiet,
     window_context,
 )
 from tests.fakes import FakeClock
@@ -26,9 +27,9 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 async def window(qtbot: QtBot, tmp_path: Path) -> AsyncIterator[MainWindow]:
     context = window_context(tmp_path, FakeClock())
     main = MainWindow(context)
-    qtbot.addWidget(main)
     main.show()
     populate(context, main)
+    await quiet()
     yield main
     await close_window(context, main)
 

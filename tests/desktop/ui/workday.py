@@ -105,14 +105,21 @@ def window_context(folder: Path, clock: FakeClock) -> ClientContext:
 
 
 async def close_window(context: ClientContext, window: MainWindow) -> None:
-    """Close as the app does: drafts saved, the requests still running finished, cache closed."""
-    window.close()
+    """Close as the app does once the requests still running (to a closed port) finished:
+    drafts saved, cache closed."""
+    await quiet()
     await window.workspace.shutdown()
     await context.drafts.flush()
-    for _ in range(50):
-        pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        if not pending:
-            break
-        await asyncio.sleep(0.02)
+    await quiet()
+    window.close()
+    window.deleteLater()
     await context.api.aclose()
     context.store.close()
+
+
+async def quiet() -> None:
+    """Wait until no task runs (the requests to the closed port have failed)."""
+    for _ in range(100):
+        if not [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]:
+            return
+        await asyncio.sleep(0.02)
