@@ -13,8 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
@@ -48,6 +47,7 @@ from convos_desktop.ui.contact_dock import ContactDock
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.emoji_picker import EmojiPicker
 from convos_desktop.ui.message_delegate import MessageDelegate
+from convos_desktop.ui.open_failed import open_local_file
 from convos_desktop.ui.tasks import TaskRunner
 from convos_desktop.ui.ticket_actions import WORKING_STATUSES, TicketAction
 from convos_desktop.ui.ticket_delegate import TicketDelegate
@@ -503,7 +503,7 @@ class Workspace(QWidget):
         folder = Path(tempfile.gettempdir()) / "convos-desktop" / str(file.id)
         target = folder / Path(file.name).name
         await asyncio.get_running_loop().run_in_executor(None, _write_file, target, data)
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(target)))
+        open_local_file(target, file.name, lambda: self.save_file(file), self)
 
     def save_file(self, file: FileInfo) -> None:
         dialog = QFileDialog(self, self.tr("Save attachment"), Path(file.name).name)
