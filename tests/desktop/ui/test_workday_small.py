@@ -7,9 +7,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QToolButton
 from pytestqt.qtbot import QtBot
 
 from convos_desktop.core.types import TicketsChanged
+from convos_desktop.models.navigation import NavTarget
 from convos_desktop.models.ticket_list import TicketRole
 from convos_desktop.ui.main_window import MainWindow
 from tests.desktop.ui.conftest import make_message
@@ -45,3 +47,28 @@ async def test_the_open_ticket_never_shows_the_unread_dot(window: MainWindow) ->
     assert not window.tickets.index(row).data(TicketRole.UNREAD)
     other = window.tickets.index(window.tickets.row_of(2))
     assert other.data(TicketRole.UNREAD)  # the others keep theirs
+
+
+async def test_a_closed_contact_card_comes_back_from_the_header(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    dock, toggle = window.contact_dock, window.contact_toggle
+    assert dock.isVisible()
+    assert toggle.isChecked()
+    assert toggle.shortcut().toString() == "Ctrl+Shift+I"
+    dock.close()  # the dock's own close button
+    assert not toggle.isChecked()
+    window.navigate(NavTarget.CONVERSATIONS)
+    window.navigate(NavTarget.ALL)
+    assert not dock.isVisible()  # the agent's choice holds across screens
+    toggle.trigger()  # the header button (or Ctrl+Shift+I)
+    assert dock.isVisible()
+    window.navigate(NavTarget.CONVERSATIONS)
+    assert not dock.isVisible()
+    assert not toggle.isEnabled()  # no card on a screen without a conversation
+    window.navigate(NavTarget.MINE)
+    assert dock.isVisible()
+    buttons = [w for w in window.findChildren(QToolButton) if w.defaultAction() is toggle]
+    assert buttons
+    assert buttons[0].isVisible()
+    assert window.grab().save(str(tmp_path / "toggle.png"))
