@@ -70,7 +70,8 @@ class CannedDelegate(QStyledItemDelegate):
         painter.setFont(bold_font)
         painter.setPen(text_color.color())
         code = bold.elidedText(f"/{reply.shortcut}", Qt.TextElideMode.ElideRight, code_rect.width())
-        painter.drawText(code_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, code)
+        left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        painter.drawText(code_rect, left, code)
 
         preview_top = inner.top() + bold.height() + LINE_GAP
         preview_rect = QRect(inner.left(), preview_top, inner.width(), metrics.height())
@@ -79,9 +80,7 @@ class CannedDelegate(QStyledItemDelegate):
         preview = metrics.elidedText(
             self.preview(reply), Qt.TextElideMode.ElideRight, preview_rect.width()
         )
-        painter.drawText(
-            preview_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, preview
-        )
+        painter.drawText(preview_rect, left, preview)
         painter.restore()
 
 

@@ -42,8 +42,8 @@ from convos_desktop.core.types import (
 from convos_desktop.models.navigation import NavigationModel, NavRole, NavTarget, target_label
 from convos_desktop.models.ticket_list import TicketListModel
 from convos_desktop.ui.contact_dock import ContactDock
-from convos_desktop.ui.dock_toggle import DockToggle
 from convos_desktop.ui.context import ClientContext
+from convos_desktop.ui.dock_toggle import DockToggle
 from convos_desktop.ui.header_bar import HeaderBar
 from convos_desktop.ui.new_ticket import NewTicketScreen
 from convos_desktop.ui.notifications import Notifier
