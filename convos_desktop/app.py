@@ -31,6 +31,7 @@ from convos_desktop.core.session import (
     Profile,
     ProfileList,
     Session,
+    has_keyring,
     login,
     resume,
 )
@@ -157,6 +158,7 @@ class Application:
         dialog = LoginDialog(profile)
         if server and profile is None:
             dialog.server.setText(server)
+        dialog.set_keyring_available(await has_keyring())
 
         def logged_in(session: Session, remember: bool) -> None:
             if remember:
