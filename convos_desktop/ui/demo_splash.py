@@ -31,7 +31,7 @@ def demo_window_title(title: str) -> str:
 
 
 class DemoStartingWindow(QWidget):
-    """"Starting the demo…": an indeterminate bar, the seconds elapsed and the notice."""
+    """ "Starting the demo…": an indeterminate bar, the seconds elapsed and the notice."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

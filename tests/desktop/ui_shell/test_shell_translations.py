@@ -18,7 +18,6 @@ from convos_desktop.ui.i18n import TRANSLATIONS_DIR, install_translators
 from convos_desktop.ui.login_dialog import LoginDialog
 
 PACKAGE = Path(convos_desktop.__file__).parent
-TS_FILE = TRANSLATIONS_DIR / "shell_it.ts"
 SHELL_MODULES = (
     "ui/login_dialog.py",
     "ui/header_bar.py",
@@ -39,10 +38,11 @@ TRANSLATE_NAMES = {"tr", "translate", "_tr"}
 
 
 def catalogue() -> set[tuple[str, str]]:
-    root = ET.parse(TS_FILE).getroot()
+    """Every (context, source) of the Italian catalogues: Qt searches all installed ones."""
     return {
         (context.findtext("name") or "", message.findtext("source") or "")
-        for context in root.iter("context")
+        for ts_file in sorted(TRANSLATIONS_DIR.glob("*_it.ts"))
+        for context in ET.parse(ts_file).getroot().iter("context")
         for message in context.iter("message")
     }
 
