@@ -187,7 +187,6 @@ class Composer(QFrame):
         for button in (self.emoji_button, self.quick_button, self.attach_button):
             tools.addWidget(button)
         tools.addWidget(self.note_button)
-        tools.addWidget(self.mode_label)
         tools.addStretch(1)
         tools.addWidget(self.reason_label, 3)
         tools.addWidget(self.send_button)
@@ -196,6 +195,7 @@ class Composer(QFrame):
         layout.setSpacing(4)
         layout.addWidget(self.reply_banner)
         layout.addLayout(self.chips_row)
+        layout.addWidget(self.mode_label)  # a row of its own: never squeezed out of sight
         layout.addWidget(self.edit)
         layout.addLayout(tools)
         self._refresh_mode()

@@ -97,3 +97,17 @@ def test_the_slash_popup_shows_code_and_preview_without_scrolling_sideways(
     assert "Tracking" not in delegate.preview(LONG_REPLY)  # the first line only
     assert popup.width() <= composer.edit.width()
     assert popup.grab().save(str(tmp_path / "quick_replies.png"))
+
+
+@pytest.mark.parametrize("width", [360, 460, 900])
+def test_the_note_label_is_readable_at_any_width(
+    qtbot: QtBot, composer: Composer, width: int
+) -> None:
+    composer.resize(width, 160)
+    composer.note_button.click()
+    qtbot.keyClicks(composer.edit, "nota")
+    qtbot.waitUntil(lambda: composer.mode_label.width() > 0)
+    label = composer.mode_label
+    assert label.isVisible()
+    assert label.width() >= min(label.sizeHint().width(), width - 40)
+    assert label.text().startswith("Internal note")
