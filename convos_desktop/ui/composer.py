@@ -260,6 +260,7 @@ class Composer(QFrame):
                 self.clear_reply()
         finally:
             self._loading = False
+        self._refresh_mode()  # the pending files went with the previous conversation
 
     def draft(self) -> Draft | None:
         """The current draft, or ``None`` before any conversation was set."""

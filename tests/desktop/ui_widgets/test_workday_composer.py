@@ -69,6 +69,16 @@ def test_send_is_disabled_once_a_sticker_alone_was_sent(
         composer.send_button.click()
 
 
+def test_send_is_disabled_when_a_pending_sticker_stays_behind(
+    composer: Composer, tmp_path: Path
+) -> None:
+    sticker = PendingAttachment("ok.webp", FileKind.STICKER, 9000, path=tmp_path / "ok.webp")
+    composer.add_attachments([sticker])
+    composer.set_draft(Draft(6, "", None))  # another conversation: the chip is dropped
+    assert composer.attachments() == []
+    assert not composer.send_button.isEnabled()
+
+
 LONG_REPLY = Canned(
     7,
     "spedizione-internazionale-express",
