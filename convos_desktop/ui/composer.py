@@ -136,6 +136,7 @@ class Composer(QFrame):
         self._settings = settings
         self._emoji_catalog = emoji_catalog
         self._emoji_picker: EmojiPicker | None = None
+        self._language = "en"
         self._conversation_id: int | None = None
         self._reply_to: int | None = None
         self._attachments: list[PendingAttachment] = []
@@ -311,8 +312,11 @@ class Composer(QFrame):
         self.canned_model.set_canned(replies)
 
     def set_language(self, language: str) -> None:
-        """The UI language: quick replies in it come first."""
+        """The UI language: quick replies in it come first, emoji names in it first."""
+        self._language = language
         self.canned_model.set_language(language)
+        if self._emoji_picker is not None:
+            self._emoji_picker.set_language(language)
 
     def set_placeholder_values(self, *, contact_name: str, agent_name: str) -> None:
         """What ``{contact_name}`` and ``{agent_name}`` become in quick replies."""
@@ -358,6 +362,7 @@ class Composer(QFrame):
         """Open (or raise) the emoji popup above the emoji button."""
         if self._emoji_picker is None:
             self._emoji_picker = EmojiPicker(self._settings, self, self._emoji_catalog)
+            self._emoji_picker.set_language(self._language)
             self._emoji_picker.setWindowFlag(Qt.WindowType.Tool)
             self._emoji_picker.emojiChosen.connect(self._insert_emoji)
         picker = self._emoji_picker

@@ -282,12 +282,16 @@ class EmojiListModel(RecordListModel[EmojiEntry]):
     """A flat list of emoji (the grid, the search results or the recent row)."""
 
     CHAR_ROLE = RecordListModel.RECORD_ROLE + 1
+    language = "en"  # the UI language: its name comes first in the tooltip
 
     def record_data(self, record: EmojiEntry, role: int) -> Any:
         if role in (Qt.ItemDataRole.DisplayRole, self.CHAR_ROLE):
             return record.char
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{record.name} / {record.italian}" if record.italian else record.name
+            if not record.italian:
+                return record.name
+            names = (record.italian, record.name)
+            return " / ".join(names if self.language == "it" else reversed(names))
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return Qt.AlignmentFlag.AlignCenter
         return None
@@ -398,6 +402,11 @@ class EmojiPicker(QDialog):
         self._load_recent()
         self.search_edit.setFocus()
         super().showEvent(event)
+
+    def set_language(self, language: str) -> None:
+        """The UI language (``it`` or ``en``): its emoji names are shown first."""
+        for model in (self.grid_model, self.recent_model):
+            model.language = language
 
     def search(self, query: str) -> None:
         """Show the emoji matching ``query`` (every emoji when it is empty)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -62,3 +62,19 @@ def test_keyword_hits_come_first_then_names(catalog: EmojiCatalog) -> None:
     assert found[0] == "😢"
     names = [entry.char for entry in catalog.search("pizza")]
     assert "🍕" in names
+
+
+def test_names_in_the_ui_language_come_first(
+    qtbot: QtBot, settings: QSettings, catalog: EmojiCatalog
+) -> None:
+    composer = Composer(settings, emoji_catalog=catalog)
+    qtbot.addWidget(composer)
+    composer.set_language("it")
+    picker = composer.show_emoji_picker()
+    qtbot.addWidget(picker)
+    picker.search("triste")
+    tooltip = picker.grid_model.index(0).data(Qt.ItemDataRole.ToolTipRole)
+    assert tooltip == "faccina che piange / crying face"
+    composer.set_language("en")
+    tooltip = picker.grid_model.index(0).data(Qt.ItemDataRole.ToolTipRole)
+    assert tooltip == "crying face / faccina che piange"
