@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QTranslator
-from PySide6.QtWidgets import QApplication, QFileDialog, QLabel
+from PySide6.QtCore import QCoreApplication, QFileInfo, QTranslator
+from PySide6.QtWidgets import QApplication, QFileDialog, QFileIconProvider, QLabel
 from pytestqt.qtbot import QtBot
 
 from convos_desktop.ui.i18n import install_translators
@@ -39,3 +40,9 @@ def test_the_file_dialog_speaks_italian(qtbot: QtBot, italian: None) -> None:
     labels = {label.text() for label in dialog.findChildren(QLabel)}
     # qtbase_it still has "Look in:" without the accelerator Qt 6 added: ours fills the gap
     assert labels == {"&Cerca in:", "&Nome del file:", "File di &tipo:"}
+
+
+def test_the_file_dialog_calls_a_folder_a_folder(
+    qtbot: QtBot, italian: None, tmp_path: Path
+) -> None:
+    assert QFileIconProvider().type(QFileInfo(str(tmp_path))) == "Cartella"
