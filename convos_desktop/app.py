@@ -31,6 +31,7 @@ from convos_desktop.core.session import (
     Profile,
     ProfileList,
     Session,
+    has_keyring,
     login,
     resume,
 )
@@ -43,6 +44,7 @@ from convos_desktop.platform.memory_trim import MemoryTrimmer, glibc_malloc_trim
 from convos_desktop.platform.quit_signals import QuitSignals
 from convos_desktop.platform.session_watcher import SessionWatcher
 from convos_desktop.ui.context import ClientContext
+from convos_desktop.ui.demo_splash import DemoStartingWindow, demo_window_title
 from convos_desktop.ui.i18n import install_translators
 from convos_desktop.ui.login_dialog import LoginDialog
 from convos_desktop.ui.main_window import MainWindow
@@ -127,11 +129,18 @@ class Application:
 
     async def _sign_in(self) -> Session | None:
         if self._args.demo:
-            self._temp = tempfile.TemporaryDirectory(prefix="convos-demo-")
-            self._demo = await start_demo_server(Path(self._temp.name) / "server")
-            credentials = self._demo.credentials
-            demo = Profile("Demo", self._demo.url, credentials.email)
-            return await login(demo, credentials.password, DEMO_DEVICE, remember=False)
+            starting = DemoStartingWindow()  # at once: the server takes seconds to start
+            starting.show()
+            log.info("demo: starting window shown")
+            try:
+                self._temp = tempfile.TemporaryDirectory(prefix="convos-demo-")
+                self._demo = await start_demo_server(Path(self._temp.name) / "server")
+                credentials = self._demo.credentials
+                demo = Profile("Demo", self._demo.url, credentials.email)
+                return await login(demo, credentials.password, DEMO_DEVICE, remember=False)
+            finally:
+                starting.close()
+                starting.deleteLater()
         profiles = ProfileList().load()
         wanted = self._args.server
         profile = next(
@@ -149,6 +158,7 @@ class Application:
         dialog = LoginDialog(profile)
         if server and profile is None:
             dialog.server.setText(server)
+        dialog.set_keyring_available(await has_keyring())
 
         def logged_in(session: Session, remember: bool) -> None:
             if remember:
@@ -174,6 +184,8 @@ class Application:
         )
         context = build_context(session, cache, self._settings)
         window = open_window(context, self._language)
+        if self._demo is not None:
+            window.setWindowTitle(demo_window_title(window.windowTitle()))
         self.window = window
         closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 

@@ -115,6 +115,25 @@ async def _in_executor(call: Callable[[], R]) -> R:
     return await asyncio.get_running_loop().run_in_executor(None, call)
 
 
+def keyring_available() -> bool:
+    """Whether the system has a keyring to keep the token in (blocking: it may ask D-Bus).
+
+    ``keyring`` falls back to a backend of priority 0 or less ("fail", "null") when there
+    is none: a login then cannot be remembered.
+    """
+    try:
+        backend = keyring.get_keyring()
+    except keyring.errors.KeyringError as exc:
+        log.info("no keyring: %s", exc)
+        return False
+    return float(getattr(backend, "priority", 0)) > 0
+
+
+async def has_keyring() -> bool:
+    """:func:`keyring_available`, off the GUI thread."""
+    return await _in_executor(keyring_available)
+
+
 async def load_token(profile: Profile) -> str | None:
     """The saved token of a profile, if any (``None`` too when the system has no keyring)."""
     try:

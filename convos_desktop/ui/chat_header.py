@@ -9,14 +9,14 @@ with the full text in a tooltip.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QFont, QKeySequence
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -28,6 +28,8 @@ from convos_desktop.ui.ticket_actions import (
     TicketAction,
     available_actions,
 )
+
+TITLE_ROOM = 220  # pixels of contact name worth keeping beside the buttons
 
 
 class ChatHeader(QFrame):
@@ -74,18 +76,17 @@ class ChatHeader(QFrame):
             actions.addWidget(button)
             self.buttons[action] = button
 
-        text = QVBoxLayout()
-        text.setSpacing(1)
-        text.addWidget(self.title)
-        text.addWidget(self.subtitle)
-        top = QHBoxLayout()
-        top.addLayout(text, 1)
-        top.addLayout(actions)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 10, 16, 10)
-        layout.setSpacing(4)
-        layout.addLayout(top)
-        layout.addWidget(self.reason)
+        # The details (state, assignee, number, inbox) and the reason line run the full
+        # width. The title shares its row with the buttons while there is room for both; on a
+        # narrow pane the buttons get a row of their own rather than cut the name.
+        self._actions = actions
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(16, 8, 16, 8)
+        self._grid.setHorizontalSpacing(10)
+        self._grid.setVerticalSpacing(2)
+        self._grid.setColumnStretch(0, 1)
+        self._buttons_beside_title: bool | None = None
+        self._arrange(beside_title=True)
         self._ticket: Ticket | None = None
         self._me: Agent | None = None
         self._assignee_name = ""
@@ -93,6 +94,38 @@ class ChatHeader(QFrame):
         self._states: dict[TicketAction, ActionState] = {}
         self._error = ""
         self.set_ticket(None, "", "", None)
+
+    def buttons_beside_title(self) -> bool:
+        """Whether the action buttons share the title's row (else they have their own)."""
+        return bool(self._buttons_beside_title)
+
+    def _arrange(self, beside_title: bool) -> None:
+        if beside_title == self._buttons_beside_title:
+            return
+        self._buttons_beside_title = beside_title
+        grid = self._grid
+        for item in (self.title, self.subtitle, self.reason):
+            grid.removeWidget(item)
+        grid.removeItem(self._actions)
+        grid.addWidget(self.title, 0, 0, 1, 1 if beside_title else 2)
+        if beside_title:
+            grid.addLayout(self._actions, 0, 1)
+        grid.addWidget(self.subtitle, 1, 0, 1, 2)
+        if not beside_title:
+            grid.addLayout(self._actions, 2, 0, 1, 2, Qt.AlignmentFlag.AlignLeft)
+        grid.addWidget(self.reason, 3, 0, 1, 2)
+
+    def _fit(self) -> None:
+        """Buttons beside the title when the title keeps at least ``TITLE_ROOM`` pixels (or
+        all of it, when shorter)."""
+        margins = self._grid.contentsMargins()
+        room = self.width() - margins.left() - margins.right() - self._grid.horizontalSpacing()
+        title = min(TITLE_ROOM, self.title.sizeHint().width())
+        self._arrange(beside_title=room - self._actions.sizeHint().width() >= title)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
 
     def set_ticket(
         self,
@@ -150,3 +183,4 @@ class ChatHeader(QFrame):
         line = self._error or (blocked[0] if blocked else "")
         self.reason.setText(line)
         self.reason.setVisible(bool(line))
+        self._fit()

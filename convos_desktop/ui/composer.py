@@ -44,6 +44,12 @@ MIN_LINES = 1
 MAX_LINES = 6
 NOTE_COLOR = "#fff1c2"
 NOTE_BORDER = "#e0a100"
+# In note mode the send button ("Add note") is amber too: the mode shows where the eye goes.
+NOTE_BUTTON_RULE = (
+    f"#sendButton {{ background: {NOTE_BORDER}; color: #2b1d00; font-weight: bold;"
+    " border: 1px solid #b07d00; border-radius: 4px; padding: 4px 14px; }"
+    " #sendButton:disabled { background: #f0d68a; color: #7a6a40; }"
+)
 
 
 class MessageEdit(QPlainTextEdit):
@@ -130,6 +136,7 @@ class Composer(QFrame):
         self._settings = settings
         self._emoji_catalog = emoji_catalog
         self._emoji_picker: EmojiPicker | None = None
+        self._language = "en"
         self._conversation_id: int | None = None
         self._reply_to: int | None = None
         self._attachments: list[PendingAttachment] = []
@@ -174,13 +181,13 @@ class Composer(QFrame):
         self.note_button.setCheckable(True)
         self.note_button.toggled.connect(self._on_note_toggled)
         self.send_button = QPushButton(self)
+        self.send_button.setObjectName("sendButton")
         self.send_button.clicked.connect(self.send)
 
         tools = QHBoxLayout()
         for button in (self.emoji_button, self.quick_button, self.attach_button):
             tools.addWidget(button)
         tools.addWidget(self.note_button)
-        tools.addWidget(self.mode_label)
         tools.addStretch(1)
         tools.addWidget(self.reason_label, 3)
         tools.addWidget(self.send_button)
@@ -189,6 +196,7 @@ class Composer(QFrame):
         layout.setSpacing(4)
         layout.addWidget(self.reply_banner)
         layout.addLayout(self.chips_row)
+        layout.addWidget(self.mode_label)  # a row of its own: never squeezed out of sight
         layout.addWidget(self.edit)
         layout.addLayout(tools)
         self._refresh_mode()
@@ -212,12 +220,11 @@ class Composer(QFrame):
             "#replyBanner { border-left: 3px solid palette(highlight);"
             " background: palette(alternate-base); }"
         )
-        self.reply_sender = QLabel(banner)
-        self.reply_sender.setTextFormat(Qt.TextFormat.PlainText)
+        # Elided labels: a long name or quote must not widen the chat pane (and squeeze the
+        # ticket list); the full text is in the tooltip.
+        self.reply_sender = ElidedLabel(banner)
         self.reply_sender.setStyleSheet("font-weight: bold;")
-        self.reply_text = QLabel(banner)
-        self.reply_text.setTextFormat(Qt.TextFormat.PlainText)
-        self.reply_text.setMinimumWidth(40)
+        self.reply_text = ElidedLabel(banner)
         cancel = QToolButton(banner)
         cancel.setText("✕")
         cancel.setAutoRaise(True)
@@ -254,6 +261,7 @@ class Composer(QFrame):
                 self.clear_reply()
         finally:
             self._loading = False
+        self._refresh_mode()  # the pending files went with the previous conversation
 
     def draft(self) -> Draft | None:
         """The current draft, or ``None`` before any conversation was set."""
@@ -275,11 +283,7 @@ class Composer(QFrame):
     def _show_reply(self, message_id: int, sender: str, body: str) -> None:
         self._reply_to = message_id
         self.reply_sender.setText(self.tr("Replying to %s") % sender)
-        line = first_line(body, 200)
-        metrics = self.reply_text.fontMetrics()
-        width = max(self.width() - 80, 200)
-        self.reply_text.setText(metrics.elidedText(line, Qt.TextElideMode.ElideRight, width))
-        self.reply_text.setToolTip(body)
+        self.reply_text.setText(first_line(body, 200))
         self.reply_banner.show()
 
     def clear_reply(self) -> None:
@@ -308,8 +312,11 @@ class Composer(QFrame):
         self.canned_model.set_canned(replies)
 
     def set_language(self, language: str) -> None:
-        """The UI language: quick replies in it come first."""
+        """The UI language: quick replies in it come first, emoji names in it first."""
+        self._language = language
         self.canned_model.set_language(language)
+        if self._emoji_picker is not None:
+            self._emoji_picker.set_language(language)
 
     def set_placeholder_values(self, *, contact_name: str, agent_name: str) -> None:
         """What ``{contact_name}`` and ``{agent_name}`` become in quick replies."""
@@ -344,14 +351,18 @@ class Composer(QFrame):
             self._clear_attachments()
             self._reply_to = None
             self.reply_banner.hide()
+            # A note is a one-off: the next message goes to the customer unless asked again.
+            self.note_button.setChecked(False)
         finally:
             self._loading = False
+        self._refresh_mode()  # nothing left to send: the send button must say so
         self._emit_draft()
 
     def show_emoji_picker(self) -> EmojiPicker:
         """Open (or raise) the emoji popup above the emoji button."""
         if self._emoji_picker is None:
             self._emoji_picker = EmojiPicker(self._settings, self, self._emoji_catalog)
+            self._emoji_picker.set_language(self._language)
             self._emoji_picker.setWindowFlag(Qt.WindowType.Tool)
             self._emoji_picker.emojiChosen.connect(self._insert_emoji)
         picker = self._emoji_picker
@@ -359,6 +370,10 @@ class Composer(QFrame):
         picker.move(anchor.x(), max(0, anchor.y() - picker.height()))
         picker.show()
         picker.raise_()
+        # Typing goes to the search, never into the message behind the popup.
+        picker.activateWindow()
+        picker.search_edit.setFocus(Qt.FocusReason.PopupFocusReason)
+        picker.search_edit.selectAll()
         return picker
 
     def show_attachments_dialog(self) -> AttachmentsDialog:
@@ -440,4 +455,5 @@ class Composer(QFrame):
         background = f"background: {NOTE_COLOR};" if note else ""
         border = f"border-top: 3px solid {NOTE_BORDER};" if note else ""
         edit_rule = f"#composer QPlainTextEdit {{ background: {NOTE_COLOR}; }}" if note else ""
-        self.setStyleSheet(f"#composer {{ {background} {border} }} {edit_rule}")
+        button_rule = NOTE_BUTTON_RULE if note else ""
+        self.setStyleSheet(f"#composer {{ {background} {border} }} {edit_rule} {button_rule}")

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from convos_desktop.models.records import RecordListModel
+from convos_desktop.ui.emoji_keywords import keyword_hits
 
 log = logging.getLogger("convos.ui.emoji")
 
@@ -239,12 +240,34 @@ class EmojiCatalog:
         return self._by_char.get(char)
 
     def search(self, query: str) -> list[EmojiEntry]:
-        """Entries whose names contain every word of ``query``: base emoji and prefixes first."""
+        """Entries whose names contain every word of ``query``, or that an everyday word of
+        :mod:`emoji_keywords` names ("triste", "sad"): keyword hits, base emoji and prefixes
+        first."""
         words = query.casefold().replace("_", " ").split()
         if not words:
             return list(self.grid_entries)
-        found = [e for e in self.all_entries if e.matches(words)]
-        found.sort(key=lambda e: (e.is_variant, not e.starts_with(words[0])))
+        phrase = keyword_hits(" ".join(words))
+        if phrase:
+            words_hits = [phrase]
+            words = [" ".join(words)]
+        else:
+            words_hits = [keyword_hits(word) for word in words]
+        ranked = {char: rank for rank, char in enumerate(words_hits[0])}
+        found = [
+            e
+            for e in self.all_entries
+            if all(
+                e.char in hits or e.matches([word])
+                for word, hits in zip(words, words_hits, strict=True)
+            )
+        ]
+        found.sort(
+            key=lambda e: (
+                e.is_variant,
+                ranked.get(e.char, len(ranked)),
+                not e.starts_with(words[0]),
+            )
+        )
         return found
 
     def first_row_of(self, category: Category) -> int:
@@ -259,12 +282,16 @@ class EmojiListModel(RecordListModel[EmojiEntry]):
     """A flat list of emoji (the grid, the search results or the recent row)."""
 
     CHAR_ROLE = RecordListModel.RECORD_ROLE + 1
+    language = "en"  # the UI language: its name comes first in the tooltip
 
     def record_data(self, record: EmojiEntry, role: int) -> Any:
         if role in (Qt.ItemDataRole.DisplayRole, self.CHAR_ROLE):
             return record.char
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{record.name} / {record.italian}" if record.italian else record.name
+            if not record.italian:
+                return record.name
+            names = (record.italian, record.name)
+            return " / ".join(names if self.language == "it" else reversed(names))
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return Qt.AlignmentFlag.AlignCenter
         return None
@@ -375,6 +402,11 @@ class EmojiPicker(QDialog):
         self._load_recent()
         self.search_edit.setFocus()
         super().showEvent(event)
+
+    def set_language(self, language: str) -> None:
+        """The UI language (``it`` or ``en``): its emoji names are shown first."""
+        for model in (self.grid_model, self.recent_model):
+            model.language = language
 
     def search(self, query: str) -> None:
         """Show the emoji matching ``query`` (every emoji when it is empty)."""

@@ -60,6 +60,18 @@ class LoginDialog(QDialog):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.remember = QCheckBox(self.tr("Remember me on this computer"), self)
         self.remember.setChecked(True)
+        self.no_keyring = QLabel(
+            self.tr(
+                "This computer has no password keyring (such as GNOME Keyring or KWallet), "
+                "so Convos cannot remember your sign-in: you will be asked for your password "
+                "at every start."
+            ),
+            self,
+        )
+        self.no_keyring.setObjectName("noKeyring")
+        self.no_keyring.setWordWrap(True)
+        self.no_keyring.setStyleSheet("color: #8a5a00;")
+        self.no_keyring.hide()
         self.error = QLabel(self)
         self.error.setObjectName("loginError")
         self.error.setTextFormat(Qt.TextFormat.PlainText)
@@ -78,6 +90,7 @@ class LoginDialog(QDialog):
         form.addRow(self.tr("E-mail"), self.email)
         form.addRow(self.tr("Password"), self.password)
         form.addRow("", self.remember)
+        form.addRow("", self.no_keyring)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(12)
@@ -86,6 +99,14 @@ class LoginDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         (self.password if profile else self.server).setFocus()
+
+    def set_keyring_available(self, available: bool) -> None:
+        """Say, when the system has no keyring, that "Remember me" cannot work (it is
+        unticked and disabled rather than silently ignored)."""
+        self.no_keyring.setVisible(not available)
+        self.remember.setEnabled(available)
+        if not available:
+            self.remember.setChecked(False)
 
     def submit(self) -> None:
         """Validate what was typed and start the login."""

@@ -43,6 +43,7 @@ from convos_desktop.models.navigation import NavigationModel, NavRole, NavTarget
 from convos_desktop.models.ticket_list import TicketListModel
 from convos_desktop.ui.contact_dock import ContactDock
 from convos_desktop.ui.context import ClientContext
+from convos_desktop.ui.dock_toggle import DockToggle
 from convos_desktop.ui.header_bar import HeaderBar
 from convos_desktop.ui.new_ticket import NewTicketScreen
 from convos_desktop.ui.notifications import Notifier
@@ -200,6 +201,8 @@ class MainWindow(QMainWindow):
         header_bar.toggleViewAction().setEnabled(False)
         header_bar.setStyleSheet("QToolBar { border: none; padding: 0; spacing: 0; }")
         header_bar.addWidget(self.header)
+        self.contact_toggle = DockToggle(self.contact_dock, self)
+        header_bar.addAction(self.contact_toggle)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, header_bar)
 
         sync = context.sync
@@ -258,10 +261,9 @@ class MainWindow(QMainWindow):
         if view is not None:
             self.workspace.set_view(view, target_label(target))
             self.stack.setCurrentWidget(self.workspace)
-            self.contact_dock.show()
         else:
             self.stack.setCurrentWidget(self._screens[target])
-            self.contact_dock.setVisible(False)
+        self.contact_toggle.set_available(view is not None)
         screen = Screen.CONVERSATIONS if target.is_conversation_screen else Screen.OTHER
         self._context.presence.set_screen(screen)
 

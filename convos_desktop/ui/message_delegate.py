@@ -55,6 +55,13 @@ from PySide6.QtWidgets import (
 
 from convos_desktop.core.types import Delivery, Direction, FileInfo, Message, Reaction
 from convos_desktop.models.thread import MessageRole
+from convos_desktop.ui.emoji_text import (
+    BIG_EMOJI_MAX,
+    emoji_only_count,
+    emoji_spans,
+    to_utf16,
+    utf16_length,
+)
 from convos_desktop.ui.errors import failed_send_sentence
 from convos_desktop.ui.formatting import clock_time, day_label, format_size
 from convos_desktop.ui.theme import CHAT
@@ -78,6 +85,8 @@ GAP = 4
 
 URL_PATTERN = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
 TRAILING_PUNCTUATION = ".,;:!?)]}'\""
+EMOJI_IN_TEXT_SCALE = 1.3
+BIG_EMOJI_SCALE = 2.6
 KIND_GLYPHS = {"document": "📄", "audio": "🎵", "video": "🎬", "image": "🖼", "sticker": "🌟"}
 
 
@@ -90,6 +99,14 @@ def find_links(text: str) -> list[tuple[int, int, QUrl]]:
         if url.isValid() and url.scheme().lower() in ("http", "https") and url.host():
             links.append((match.start(), len(raw), url))
     return links
+
+
+def _utf16_links(text: str) -> list[tuple[int, int, QUrl]]:
+    """:func:`find_links` in the UTF-16 positions of a text layout (emoji take two)."""
+    return [
+        (to_utf16(text, start), utf16_length(text[start : start + length]), url)
+        for start, length, url in find_links(text)
+    ]
 
 
 @dataclass(slots=True)
@@ -136,6 +153,12 @@ class Fonts:
         self.body_metrics = QFontMetrics(self.body)
         self.small_metrics = QFontMetrics(self.small)
         self.bold_small_metrics = QFontMetrics(self.bold_small)
+        # Colour emoji come out smaller than the letters at the same size: scale them up a
+        # little in text, and a lot in a message of a few emoji alone.
+        point_size = base.pointSizeF() if base.pointSizeF() > 0 else 10.0
+        self.emoji_point_size = point_size * EMOJI_IN_TEXT_SCALE
+        self.big_emoji = QFont(base)
+        self.big_emoji.setPointSizeF(point_size * BIG_EMOJI_SCALE)
 
 
 def tr(text: str) -> str:
@@ -143,14 +166,26 @@ def tr(text: str) -> str:
 
 
 def _text_layout(
-    text: str, font: QFont, width: int, links: list[tuple[int, int, QUrl]]
+    text: str,
+    font: QFont,
+    width: int,
+    links: list[tuple[int, int, QUrl]],
+    emoji: tuple[list[tuple[int, int]], float] = ([], 0.0),
 ) -> QTextLayout:
+    """Lay ``text`` out; ``links`` and ``emoji`` (spans, point size) in UTF-16 positions."""
     layout = QTextLayout(text, font)
     option = QTextOption()
     option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
     layout.setTextOption(option)
-    if links:
+    if links or emoji[0]:
         ranges = []
+        spans, point_size = emoji
+        for start, length in spans:
+            fmt = QTextCharFormat()
+            fmt.setFontPointSize(point_size)
+            emoji_range = QTextLayout.FormatRange()
+            emoji_range.start, emoji_range.length, emoji_range.format = start, length, fmt
+            ranges.append(emoji_range)
         for start, length, _url in links:
             fmt = QTextCharFormat()
             fmt.setForeground(CHAT.link)
@@ -274,8 +309,14 @@ def layout_message(
         parts_height += size.height() + GAP
 
     if message.body:
-        result.links = find_links(message.body)
-        result.text_layout = _text_layout(message.body, fonts.body, max_content, result.links)
+        result.links = _utf16_links(message.body)
+        if 0 < emoji_only_count(message.body) <= BIG_EMOJI_MAX:
+            result.text_layout = _text_layout(message.body, fonts.big_emoji, max_content, [])
+        else:
+            emoji = (emoji_spans(message.body), fonts.emoji_point_size)
+            result.text_layout = _text_layout(
+                message.body, fonts.body, max_content, result.links, emoji
+            )
         text_size = _layout_size(result.text_layout)
         content_width = max(content_width, text_size.width())
         parts_height += text_size.height() + GAP

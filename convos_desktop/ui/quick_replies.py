@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from convos_desktop.core.types import Canned
 from convos_desktop.models.records import RecordListModel
+from convos_desktop.ui.canned_delegate import CannedDelegate
 
 log = logging.getLogger("convos.ui.quick_replies")
 
@@ -207,6 +208,10 @@ class ShortcutCompleter(QObject):
         self.popup.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.popup.setModel(self.filter_model)
         self.popup.setUniformItemSizes(True)
+        self.delegate = CannedDelegate(lambda text: fill_placeholders(text, self._values), edit)
+        self.popup.setItemDelegate(self.delegate)
+        self.popup.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.popup.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.popup.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.popup.clicked.connect(self._insert)
         edit.textChanged.connect(self._update)
@@ -240,10 +245,11 @@ class ShortcutCompleter(QObject):
         rows = min(self.filter_model.rowCount(), 8)
         row_height = max(self.popup.sizeHintForRow(0), 18)
         height = rows * row_height + 2 * self.popup.frameWidth()
-        width = max(self._edit.width() // 2, 360)
+        width = min(max(self._edit.width() * 2 // 3, 360), max(self._edit.width(), 240))
         self.popup.resize(width, height)
         rect = self._edit.cursorRect()
-        top_left = self._edit.viewport().mapToGlobal(QPoint(rect.left(), rect.top() - height))
+        left = max(0, min(rect.left(), self._edit.viewport().width() - width))  # stay on the edit
+        top_left = self._edit.viewport().mapToGlobal(QPoint(left, rect.top() - height))
         self.popup.move(top_left)
         self.popup.show()
 

@@ -133,12 +133,26 @@ class TicketDelegate(QStyledItemDelegate):
 
         assignee = str(index.data(TicketRole.ASSIGNEE_NAME) or "") or self.tr("Unassigned")
         inbox = str(index.data(TicketRole.INBOX_NAME) or "")
-        meta = f"{inbox}  ·  {assignee}" if inbox else assignee
         painter.setFont(small_font)
         painter.setPen(muted)
         painter.drawText(
             QRect(left, y, right - left, small_metrics.height()),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            small_metrics.elidedText(meta, Qt.TextElideMode.ElideMiddle, right - left),
+            meta_line(small_metrics, inbox, assignee, right - left),
         )
         painter.restore()
+
+
+def meta_line(metrics: QFontMetrics, inbox: str, assignee: str, width: int) -> str:
+    """``inbox  ·  assignee`` in ``width`` pixels: the inbox is elided first, so who holds
+    the ticket stays readable (each part elided at its end, never in the middle of a name)."""
+    if not inbox:
+        return metrics.elidedText(assignee, Qt.TextElideMode.ElideRight, width)
+    separator = "  ·  "
+    who = separator + assignee
+    if metrics.horizontalAdvance(inbox + who) <= width:
+        return inbox + who
+    who_width = min(metrics.horizontalAdvance(who) + 1, width * 3 // 4)
+    who = metrics.elidedText(who, Qt.TextElideMode.ElideRight, who_width)
+    room = width - metrics.horizontalAdvance(who)
+    return metrics.elidedText(inbox, Qt.TextElideMode.ElideRight, room) + who

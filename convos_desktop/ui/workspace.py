@@ -13,8 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
@@ -48,6 +47,7 @@ from convos_desktop.ui.contact_dock import ContactDock
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.emoji_picker import EmojiPicker
 from convos_desktop.ui.message_delegate import MessageDelegate
+from convos_desktop.ui.open_failed import open_local_file
 from convos_desktop.ui.tasks import TaskRunner
 from convos_desktop.ui.ticket_actions import WORKING_STATUSES, TicketAction
 from convos_desktop.ui.ticket_delegate import TicketDelegate
@@ -56,6 +56,7 @@ from convos_desktop.ui.ticket_view import TicketListView
 log = logging.getLogger("convos.ui")
 
 DELIVERY_WAIT_S = 10.0  # how long Finalize / Unassign wait for replies still being sent
+LIST_MIN_WIDTH = 250  # a ticket row stays readable: name, time, preview
 
 
 class SyncHistory:
@@ -125,6 +126,7 @@ class Workspace(QWidget):
         self.empty_list.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_list.setStyleSheet("color: #6b7785; padding: 24px;")
         list_panel = QWidget(self)
+        list_panel.setMinimumWidth(LIST_MIN_WIDTH)  # the chat pane cannot squeeze it away
         list_layout = QVBoxLayout(list_panel)
         list_layout.setContentsMargins(0, 0, 0, 0)
         list_layout.setSpacing(0)
@@ -234,6 +236,7 @@ class Workspace(QWidget):
                 self._ticket = ticket
                 self._refresh_header()
                 self._refresh_permissions()
+                self.tickets.mark_read(ticket.id)  # the open ticket is in view: never a dot
 
     # --- the open conversation --------------------------------------------------------------
 
@@ -285,6 +288,11 @@ class Workspace(QWidget):
         if seen:
             self._tasks.run(self._context.sync.mark_read(ticket.conversation_id, max(seen)))
 
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ActivationChange and self.window().isActiveWindow():
+            self._mark_read()  # what arrived while the window was in the background is seen
+
     def _on_messages_changed(self, change: MessagesChanged) -> None:
         self.messages.apply(change)
         if (
@@ -304,8 +312,9 @@ class Workspace(QWidget):
         contact = directory.contact_name(ticket.contact_id)
         assignee_name = directory.agent_name(ticket.assignee_id)
         state = self.tr("Open") if ticket.is_open else self.tr("Closed")
-        details = f"{directory.inbox_name(ticket.inbox_id)}  ·  #{ticket.id}  ·  {state}  ·  "
-        details += assignee_name or self.tr("Unassigned")
+        # who holds it first: the line is elided at the end on a narrow pane
+        details = f"{state}  ·  {assignee_name or self.tr('Unassigned')}  ·  #{ticket.id}  ·  "
+        details += directory.inbox_name(ticket.inbox_id)
         self.header.set_ticket(ticket, contact, details, me, assignee_name)
         self.composer.set_placeholder_values(contact_name=contact, agent_name=me.name if me else "")
 
@@ -494,7 +503,7 @@ class Workspace(QWidget):
         folder = Path(tempfile.gettempdir()) / "convos-desktop" / str(file.id)
         target = folder / Path(file.name).name
         await asyncio.get_running_loop().run_in_executor(None, _write_file, target, data)
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(target)))
+        open_local_file(target, file.name, lambda: self.save_file(file), self)
 
     def save_file(self, file: FileInfo) -> None:
         dialog = QFileDialog(self, self.tr("Save attachment"), Path(file.name).name)

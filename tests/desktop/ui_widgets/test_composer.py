@@ -95,8 +95,7 @@ def test_note_mode_changes_signal_label_and_button(qtbot, composer):
     with qtbot.waitSignal(composer.sendRequested) as sent:
         qtbot.keyClick(composer.edit, Qt.Key.Key_Return)
     assert sent.args[:2] == ["Cliente rimborsato ieri", True]
-    composer.note_button.click()
-    assert composer.send_button.text() == "Send"
+    assert composer.send_button.text() == "Send"  # a note is a one-off
     assert composer.styleSheet().count("#fff1c2") == 0
 
 
@@ -145,6 +144,9 @@ def test_disabled_reply_shows_reason_but_notes_stay_possible(qtbot, composer):
     with qtbot.waitSignal(composer.sendRequested) as sent:
         qtbot.keyClick(composer.edit, Qt.Key.Key_Return)
     assert sent.args[1] is True
+    assert not composer.is_note()  # back to replying, still refused: the reason shows again
+    assert composer.reason_label.text().startswith("You are Unavailable")
+    composer.note_button.click()
     composer.set_can_note(False, "Ticket closed")
     assert composer.reason_label.text() == "Ticket closed"
 

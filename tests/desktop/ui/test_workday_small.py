@@ -1,0 +1,74 @@
+"""Issue 10 (item 8): the small things an agent sees during a shift."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QToolButton
+from pytestqt.qtbot import QtBot
+
+from convos_desktop.core.types import TicketsChanged
+from convos_desktop.models.navigation import NavTarget
+from convos_desktop.models.ticket_list import TicketRole
+from convos_desktop.ui.main_window import MainWindow
+from tests.desktop.ui.conftest import make_message
+from tests.desktop.ui.workday import close_window, populate, quiet, window_context
+from tests.fakes import FakeClock
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+
+
+@pytest.fixture
+async def window(qtbot: QtBot, tmp_path: Path) -> AsyncIterator[MainWindow]:
+    context = window_context(tmp_path, FakeClock())
+    main = MainWindow(context)
+    main.show()
+    populate(context, main)
+    await quiet()
+    yield main
+    await close_window(context, main)
+
+
+async def test_the_open_ticket_never_shows_the_unread_dot(window: MainWindow) -> None:
+    space = window.workspace
+    ticket = space.current_ticket
+    assert ticket is not None
+    row = window.tickets.row_of(ticket.id)
+    assert not window.tickets.index(row).data(TicketRole.UNREAD)
+    newer = dataclasses.replace(
+        ticket, last_message=make_message(ticket.conversation_id, id=99_999, body="Ci siete?")
+    )
+    space.ticket_view.parentWidget()  # the list is on screen
+    window._context.sync.tickets_changed.emit(TicketsChanged(upserted=(newer,)))
+    row = window.tickets.row_of(ticket.id)
+    assert not window.tickets.index(row).data(TicketRole.UNREAD)
+    other = window.tickets.index(window.tickets.row_of(2))
+    assert other.data(TicketRole.UNREAD)  # the others keep theirs
+
+
+async def test_a_closed_contact_card_comes_back_from_the_header(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    dock, toggle = window.contact_dock, window.contact_toggle
+    assert dock.isVisible()
+    assert toggle.isChecked()
+    assert toggle.shortcut().toString() == "Ctrl+Shift+I"
+    dock.close()  # the dock's own close button
+    assert not toggle.isChecked()
+    window.navigate(NavTarget.CONVERSATIONS)
+    window.navigate(NavTarget.ALL)
+    assert not dock.isVisible()  # the agent's choice holds across screens
+    toggle.trigger()  # the header button (or Ctrl+Shift+I)
+    assert dock.isVisible()
+    window.navigate(NavTarget.CONVERSATIONS)
+    assert not dock.isVisible()
+    assert not toggle.isEnabled()  # no card on a screen without a conversation
+    window.navigate(NavTarget.MINE)
+    assert dock.isVisible()
+    buttons = [w for w in window.findChildren(QToolButton) if w.defaultAction() is toggle]
+    assert buttons
+    assert buttons[0].isVisible()
+    assert window.grab().save(str(tmp_path / "toggle.png"))
