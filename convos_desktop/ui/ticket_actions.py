@@ -10,6 +10,9 @@ offers a button the server would refuse:
 - a ticket held by someone else: only an admin may take it over (assign with ``force``),
   unassign it or finalize it.
 
+Reacting to a message follows the same online rule (:func:`reaction_block_reason`); the chat
+view's context menu disables React with that reason.
+
 The chat header shows the offered actions, disables those with a reason and puts the reason in
 the tooltip and in a visible line.
 """
@@ -74,6 +77,13 @@ def available_actions(
         unavailable = _tr("You are Unavailable: set yourself Online to act on tickets")
         return {action: ActionState(False, unavailable) for action in offered}
     return offered
+
+
+def reaction_block_reason(my_status: Status) -> str:
+    """Why the agent may not react to messages now (``""``: it may): the server's online rule."""
+    if my_status in WORKING_STATUSES:
+        return ""
+    return _tr("You are Unavailable: set yourself Online to react")
 
 
 def _open_ticket_actions(

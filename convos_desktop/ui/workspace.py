@@ -49,7 +49,11 @@ from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.emoji_picker import EmojiPicker
 from convos_desktop.ui.message_delegate import MessageDelegate
 from convos_desktop.ui.tasks import TaskRunner
-from convos_desktop.ui.ticket_actions import WORKING_STATUSES, TicketAction
+from convos_desktop.ui.ticket_actions import (
+    WORKING_STATUSES,
+    TicketAction,
+    reaction_block_reason,
+)
 from convos_desktop.ui.ticket_delegate import TicketDelegate
 from convos_desktop.ui.ticket_view import TicketListView
 
@@ -142,6 +146,7 @@ class Workspace(QWidget):
         self.composer.draftChanged.connect(self._on_draft_changed)
         self.chat.replyRequested.connect(self._on_reply)
         self.chat.reactionToggled.connect(self._toggle_reaction)
+        self.chat.reactionRefused.connect(self.header.show_error)
         self.chat.moreReactionsRequested.connect(self._pick_reaction)
         self.chat.openFileRequested.connect(self.open_file)
         self.chat.saveFileRequested.connect(self.save_file)
@@ -318,6 +323,7 @@ class Workspace(QWidget):
     def _refresh_permissions(self) -> None:
         online = self._effective in WORKING_STATUSES
         self.header.set_status(self._effective)
+        self.chat.set_reaction_block(reaction_block_reason(self._effective))
         ticket = self._ticket
         me = self._context.directory.me
         if ticket is None:
@@ -466,6 +472,10 @@ class Workspace(QWidget):
     # --- reactions --------------------------------------------------------------------------
 
     def _toggle_reaction(self, message: Message, emoji: str) -> None:
+        blocked = reaction_block_reason(self._effective)
+        if blocked:
+            self.header.show_error(blocked)
+            return
         me_id = self._context.directory.me_id
         mine = any(r.emoji == emoji and me_id in r.agent_ids for r in message.reactions)
         api = self._context.api
