@@ -18,7 +18,6 @@ from convos_desktop.ui.i18n import TRANSLATIONS_DIR, install_translators
 from convos_desktop.ui.login_dialog import LoginDialog
 
 PACKAGE = Path(convos_desktop.__file__).parent
-TS_FILE = TRANSLATIONS_DIR / "shell_it.ts"
 SHELL_MODULES = (
     "ui/login_dialog.py",
     "ui/header_bar.py",
@@ -34,15 +33,18 @@ SHELL_MODULES = (
     "ui/ticket_delegate.py",
     "ui/formatting.py",
     "models/navigation.py",
+    "ui/undo_toast.py",
+    "ui/contact_tickets.py",
 )
 TRANSLATE_NAMES = {"tr", "translate", "_tr"}
 
 
 def catalogue() -> set[tuple[str, str]]:
-    root = ET.parse(TS_FILE).getroot()
+    """Every Italian entry of every catalogue (Qt searches all installed ones)."""
     return {
         (context.findtext("name") or "", message.findtext("source") or "")
-        for context in root.iter("context")
+        for path in sorted(TRANSLATIONS_DIR.glob("*_it.ts"))
+        for context in ET.parse(path).getroot().iter("context")
         for message in context.iter("message")
     }
 

@@ -24,10 +24,11 @@ MODULES = ("emoji_picker", "quick_replies", "attachments", "composer", "contact_
 
 
 def catalogue() -> set[tuple[str, str]]:
-    root = ET.parse(TS_FILE).getroot()
+    """Every Italian entry of every catalogue (Qt searches all installed ones)."""
     return {
         (context.findtext("name"), message.findtext("source"))
-        for context in root.iter("context")
+        for path in sorted(TS_FILE.parent.glob("*_it.ts"))
+        for context in ET.parse(path).getroot().iter("context")
         for message in context.iter("message")
     }
 
