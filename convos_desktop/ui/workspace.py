@@ -18,6 +18,7 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QFileDialog,
+    QHBoxLayout,
     QLabel,
     QListView,
     QSplitter,
@@ -62,7 +63,8 @@ from convos_desktop.ui.undo_toast import UndoToast
 log = logging.getLogger("convos.ui")
 
 CONTACT_TICKETS = 20  # the contact's latest tickets listed in the contact dock
-DELIVERY_WAIT_S = 10.0  # how long Finalize / Unassign wait for replies still being sent
+DELIVERY_WAIT_S = 10.0
+TOAST_NAME_CHARS = 28  # how long Finalize / Unassign wait for replies still being sent
 
 
 class SyncHistory:
@@ -174,7 +176,10 @@ class Workspace(QWidget):
         self.undo_toast = UndoToast(list_panel)
         self.undo_toast.undoRequested.connect(self._undo_close)
         self.undo_toast.expired.connect(self._forget_closed)
-        list_layout.addWidget(self.undo_toast)
+        toast_row = QHBoxLayout()
+        toast_row.setContentsMargins(8, 4, 8, 8)
+        toast_row.addWidget(self.undo_toast)
+        list_layout.addLayout(toast_row)
 
         self.header = ChatHeader(self)
         self.header.actionRequested.connect(self._on_action)
@@ -340,13 +345,13 @@ class Workspace(QWidget):
 
     def _announce_closed(self, closed: Ticket) -> None:
         directory = self._context.directory
-        name = directory.contact_name(closed.contact_id) or f"#{closed.contact_id}"
-        text = self.tr("Ticket #%1 finalized (%2).").replace("%1", str(closed.id))
+        name = _short(directory.contact_name(closed.contact_id) or f"#{closed.contact_id}")
+        text = self.tr("Ticket #%1 finalized (%2)").replace("%1", str(closed.id))
         text = text.replace("%2", name)
         shown = self._ticket
         if shown is not None and shown.id != closed.id:
-            now = directory.contact_name(shown.contact_id) or f"#{shown.contact_id}"
-            text += " " + self.tr("Now showing %1.").replace("%1", now)
+            now = _short(directory.contact_name(shown.contact_id) or f"#{shown.contact_id}")
+            text += " · " + self.tr("Now showing %1").replace("%1", now)
         self.undo_toast.show_message(text)
         self._refresh_reactivate_key()
 
@@ -736,6 +741,11 @@ class Workspace(QWidget):
         self._tasks.cancel_all()
         await self._tasks.wait_idle()
         await self._context.thumbnails.wait_idle()
+
+
+def _short(name: str, limit: int = TOAST_NAME_CHARS) -> str:
+    """A name cut to ``limit`` characters with an ellipsis (the undo bar stays two lines)."""
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
 
 
 def _write_file(target: Path, data: bytes) -> None:

@@ -14,12 +14,12 @@
 <context>
     <name>Workspace</name>
     <message>
-        <source>Ticket #%1 finalized (%2).</source>
-        <translation>Ticket #%1 finalizzato (%2).</translation>
+        <source>Ticket #%1 finalized (%2)</source>
+        <translation>Ticket #%1 finalizzato (%2)</translation>
     </message>
     <message>
-        <source>Now showing %1.</source>
-        <translation>Ora aperto: %1.</translation>
+        <source>Now showing %1</source>
+        <translation>Ora aperto: %1</translation>
     </message>
 </context>
 <context>

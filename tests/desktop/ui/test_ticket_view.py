@@ -107,7 +107,7 @@ def test_new_tickets_at_the_top_leave_the_rows_under_the_mouse_still(qtbot, dire
     assert _ticket_under(view, 2) == first_visible
     assert view.new_above == 6
     assert view.new_pill.isVisible()
-    assert view.new_pill.text() == "6 new"
+    assert view.new_pill.text() == "↑ 6 new"
 
     view.new_pill.click()
     qtbot.wait(20)
@@ -137,6 +137,6 @@ def test_scrolled_down_the_visible_rows_stay_when_rows_come_and_go_above(
     model.apply(TicketsChanged(removed_ids=(200, 199)))  # rows above the viewport go
     qtbot.wait(20)
     assert _ticket_under(view, y) == under_mouse
-    assert view.new_pill.text() == "1 new"
+    assert view.new_pill.text() == "↑ 1 new"
     view.verticalScrollBar().setValue(0)  # the agent scrolls up: seen
     assert not view.new_pill.isVisible()

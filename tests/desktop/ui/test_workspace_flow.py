@@ -7,11 +7,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 
 from convos_desktop.models.navigation import NavTarget
 from convos_desktop.ui.ticket_actions import TicketAction
 from tests.desktop.ui.conftest import RunningUi, open_ui
 from tests.e2e.conftest import Workspace, take_ticket, wait_until
+
+CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 
 pytestmark = [
     pytest.mark.e2e,
@@ -130,7 +134,10 @@ async def test_undo_of_an_unassigned_ticket_puts_it_back_unassigned(
         await wait_until(lambda: window.tickets.row_of(newest) < 0, what="finalized")
         assert space.current_ticket is not None
         assert space.current_ticket.id == middle
-        space.undo_toast.undo()
+        assert space.undo_toast.isVisible()
+        window.activateWindow()
+        await wait_until(window.isActiveWindow, what="the window active")
+        QTest.keyClick(window, Qt.Key.Key_R, CTRL_SHIFT)  # Ctrl+Shift+R while the bar shows
         await wait_until(lambda: window.tickets.row_of(newest) >= 0, what="back in Unassigned")
         await wait_until(
             lambda: (
@@ -189,7 +196,9 @@ async def test_a_closed_ticket_is_reachable_from_the_contact_dock(
             lambda: panel.model.open_ticket() is None, what="the dock sees the other closed"
         )
         await wait_until(lambda: space.header.buttons[TicketAction.REOPEN].isEnabled())
-        space.header.buttons[TicketAction.REOPEN].animateClick()
+        window.activateWindow()
+        await wait_until(window.isActiveWindow, what="the window active")
+        QTest.keyClick(window, Qt.Key.Key_R, CTRL_SHIFT)  # Reactivate from the keyboard
         await wait_until(
             lambda: space.current_ticket is not None and space.current_ticket.is_open,
             what="reactivated",
