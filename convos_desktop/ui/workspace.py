@@ -318,7 +318,18 @@ class Workspace(QWidget):
         if left_row is not None:
             self._shown_ticket_left(left_row)
         elif not self.ticket_view.currentIndex().isValid():
-            self.select_ticket(self._ticket.id)  # it came (back) into this list: select it
+            self._select_shown_ticket(self._ticket)
+
+    def _select_shown_ticket(self, ticket: Ticket) -> None:
+        """The shown ticket is not selected: select it once it is (back) in this list; if this
+        agent reactivated it and it is listed elsewhere, follow it to La tua posta."""
+        if self.select_ticket(ticket.id):
+            return
+        if self._intent != (ticket.id, TicketAction.REOPEN) or not ticket.is_open:
+            return
+        self._intent = None
+        if ticket.assignee_id == self._context.directory.me_id:
+            self.viewRequested.emit(View.MINE)
 
     def _shown_ticket_left(self, row: int) -> None:
         """The shown ticket left the list at ``row``: follow it, move on, or keep it shown."""

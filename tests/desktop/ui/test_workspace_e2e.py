@@ -167,6 +167,12 @@ async def test_unavailable_disables_actions_and_drafts_survive(
         assert "Unavailable" in space.header.reason.text()
         assert "Unavailable" in space.header.buttons[TicketAction.ASSIGN].toolTip()
         assert not space.composer.send_button.isEnabled()
+        await wait_until(lambda: space.messages.rowCount() >= 1, what="history")
+        customer = space.messages.message_at(0)
+        assert customer is not None
+        menu = space.chat.build_context_menu(customer)
+        react = next(a for a in menu.actions() if a.text() == "React")
+        assert not react.isEnabled()  # reacting follows the online rule too
 
         window.navigate(NavTarget.SHORTCUTS)  # another screen: Unavailable whatever was chosen
         window.header.statusChosen.emit(Status.ONLINE)

@@ -203,8 +203,9 @@ async def test_a_closed_ticket_is_reachable_from_the_contact_dock(
             lambda: space.current_ticket is not None and space.current_ticket.is_open,
             what="reactivated",
         )
-        window.navigate(NavTarget.MINE)
-        await wait_until(lambda: window.tickets.row_of(first["ticket_id"]) == 0, what="in Mine")
+        # reactivated while Non assegnato is listed: the window follows it to La tua posta
+        await wait_until(lambda: window.current_target is NavTarget.MINE, what="in Mine")
+        await wait_until(lambda: window.tickets.row_of(first["ticket_id"]) == 0, what="listed")
         assert space.ticket_view.currentIndex().row() == 0
     finally:
         await ui.close()
