@@ -92,6 +92,7 @@ class ChatHeader(QFrame):
         self._status = Status.UNAVAILABLE
         self._states: dict[TicketAction, ActionState] = {}
         self._error = ""
+        self._open_sibling: int | None = None
         self.set_ticket(None, "", "", None)
 
     def set_ticket(
@@ -112,6 +113,11 @@ class ChatHeader(QFrame):
     def set_status(self, status: Status) -> None:
         """The agent's effective status (actions need ``online`` or ``busy``)."""
         self._status = status
+        self._refresh()
+
+    def set_open_sibling(self, ticket_id: int | None) -> None:
+        """Another open ticket of the shown contact (blocks Reactivate), if one is known."""
+        self._open_sibling = ticket_id
         self._refresh()
 
     def show_error(self, message: str) -> None:
@@ -135,7 +141,7 @@ class ChatHeader(QFrame):
             self._states = {}
         else:
             self._states = available_actions(
-                self._ticket, self._me, self._status, self._assignee_name
+                self._ticket, self._me, self._status, self._assignee_name, self._open_sibling
             )
         for action, button in self.buttons.items():
             state = self._states.get(action)

@@ -60,16 +60,26 @@ def _tr(text: str) -> str:
 
 
 def available_actions(
-    ticket: Ticket | None, me: Agent, my_status: Status, assignee_name: str = ""
+    ticket: Ticket | None,
+    me: Agent,
+    my_status: Status,
+    assignee_name: str = "",
+    open_sibling_id: int | None = None,
 ) -> dict[TicketAction, ActionState]:
     """The actions to show for ``ticket`` (absent: hidden), each enabled or with its reason.
 
     ``my_status`` is the agent's effective status; ``assignee_name`` names the current
-    assignee in the reasons (``""``: "someone else").
+    assignee in the reasons (``""``: "someone else"); ``open_sibling_id`` is another open
+    ticket of the same contact, if one is known (a closed ticket cannot be reactivated then).
     """
     if ticket is None:
         return {}
-    if not ticket.is_open:
+    if not ticket.is_open and open_sibling_id not in (None, ticket.id):
+        reason = _tr("Ticket #%1 of this contact is open: only one may be open at a time")
+        offered = {
+            TicketAction.REOPEN: ActionState(False, reason.replace("%1", str(open_sibling_id)))
+        }
+    elif not ticket.is_open:
         offered = {TicketAction.REOPEN: ActionState(True)}
     else:
         offered = _open_ticket_actions(ticket, me, assignee_name)

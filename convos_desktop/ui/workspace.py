@@ -235,6 +235,7 @@ class Workspace(QWidget):
         contact_dock.saveFileRequested.connect(self.save_file)
         contact_dock.tickets_panel.openRequested.connect(self.show_ticket)
         contact_dock.tickets_panel.reactivateRequested.connect(self._reactivate_from_dock)
+        contact_dock.tickets_panel.model.modelReset.connect(self._refresh_open_sibling)
         tickets.rowsInserted.connect(self._refresh_list_state)
         tickets.rowsRemoved.connect(self._refresh_list_state)
         tickets.modelReset.connect(self._refresh_list_state)
@@ -720,6 +721,11 @@ class Workspace(QWidget):
         if shown is not None and shown.contact_id == contact_id:
             self._dock.set_contact(self._context.directory.contact(contact_id), files, activities)
             self._dock.tickets_panel.set_tickets(tickets.items, shown.id)
+
+    def _refresh_open_sibling(self) -> None:
+        """Tell the header about another open ticket of the shown contact (no Reactivate)."""
+        sibling = self._dock.tickets_panel.model.open_ticket()  # the shown contact's tickets
+        self.header.set_open_sibling(sibling.id if sibling is not None else None)
 
     def _reactivate_from_dock(self, ticket: Ticket) -> None:
         """Show the closed ticket and reactivate it (it comes back in La tua posta)."""

@@ -10,6 +10,10 @@
         <source>You are Unavailable: set yourself Online to react</source>
         <translation>Sei Non disponibile: imposta il tuo stato su Online per reagire</translation>
     </message>
+    <message>
+        <source>Ticket #%1 of this contact is open: only one may be open at a time</source>
+        <translation>Il ticket #%1 di questo contatto è aperto: se ne può aprire uno alla volta</translation>
+    </message>
 </context>
 <context>
     <name>Workspace</name>

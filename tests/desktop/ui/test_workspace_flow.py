@@ -184,6 +184,10 @@ async def test_a_closed_ticket_is_reachable_from_the_contact_dock(
         assert shown is not None
         assert shown.id == first["ticket_id"]
         assert space.header.visible_actions() == [TicketAction.REOPEN]
+        reopen = space.header.action_state(TicketAction.REOPEN)
+        assert reopen is not None
+        assert not reopen.enabled  # the header agrees with the dock: #second is open
+        assert f"#{second['ticket_id']}" in reopen.reason
         assert not space.ticket_view.currentIndex().isValid()  # not in this list
 
         # Finalize the open one elsewhere: the closed one can be reactivated from the header
