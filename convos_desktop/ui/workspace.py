@@ -63,8 +63,8 @@ from convos_desktop.ui.undo_toast import UndoToast
 log = logging.getLogger("convos.ui")
 
 CONTACT_TICKETS = 20  # the contact's latest tickets listed in the contact dock
-DELIVERY_WAIT_S = 10.0
-TOAST_NAME_CHARS = 28  # how long Finalize / Unassign wait for replies still being sent
+DELIVERY_WAIT_S = 10.0  # how long Finalize / Unassign wait for replies still being sent
+TOAST_NAME_CHARS = 28  # names in the undo bar are cut to this many characters
 
 
 class SyncHistory:
@@ -347,10 +347,10 @@ class Workspace(QWidget):
         if intent != (ticket.id, TicketAction.CLOSE) or ticket.is_open:
             return
         next_row = row if row < self.tickets.rowCount() else row - 1
-        before = self._closed
-        same = before is not None and before.ticket.id == ticket.id
-        held_by = before.assignee_id if before is not None and same else ticket.assignee_id
-        self._closed = ClosedByMe(ticket, held_by)
+        before = self._closed  # set when Finalize was asked: who held the ticket then
+        if before is None or before.ticket.id != ticket.id:
+            before = ClosedByMe(ticket, ticket.assignee_id)
+        self._closed = ClosedByMe(ticket, before.assignee_id)  # the closed copy, to show again
         if next_row >= 0:
             self.select_ticket(self.tickets.index(next_row).data(TicketRole.TICKET_ID))
         self._announce_closed(ticket)
@@ -515,9 +515,15 @@ class Workspace(QWidget):
         )
 
     def _action_failed(self, ticket_id: int, error: str) -> None:
+        self._forget_intent(ticket_id)
+        self.header.show_error(error)
+
+    def _forget_intent(self, ticket_id: int) -> None:
+        """The action asked on ``ticket_id`` did not happen: nothing to follow or undo."""
         if self._intent is not None and self._intent[0] == ticket_id:
             self._intent = None
-        self.header.show_error(error)
+        if self._closed is not None and self._closed.ticket.id == ticket_id:
+            self._closed = None
 
     async def _run_action(self, action: TicketAction, ticket_id: int, force: bool) -> None:
         """One ticket action; ``force`` only for an admin's take-over (assign).
@@ -539,6 +545,7 @@ class Workspace(QWidget):
                     "try again once it is delivered."
                 )
             )
+            self._forget_intent(ticket_id)
             return
         if action is TicketAction.ASSIGN:
             await api.assign(ticket_id, force=force)
