@@ -304,6 +304,7 @@ class ApiClient:
         date_to: str | None = None,
         cursor: str | None = None,
         limit: int | None = None,
+        contact_id: int | None = None,
     ) -> Page[Ticket]:
         """A page of tickets, newest activity first."""
         body = await self.request(
@@ -315,6 +316,7 @@ class ApiClient:
                 "inbox": inbox_id,
                 "q": query,
                 "assignee": assignee_id,
+                "contact": contact_id,
                 "from": date_from,
                 "to": date_to,
                 "cursor": cursor,

@@ -93,6 +93,7 @@ class ChatHeader(QFrame):
         self._status = Status.UNAVAILABLE
         self._states: dict[TicketAction, ActionState] = {}
         self._error = ""
+        self._open_sibling: int | None = None
         self.set_ticket(None, "", "", None)
 
     def buttons_beside_title(self) -> bool:
@@ -147,6 +148,11 @@ class ChatHeader(QFrame):
         self._status = status
         self._refresh()
 
+    def set_open_sibling(self, ticket_id: int | None) -> None:
+        """Another open ticket of the shown contact (blocks Reactivate), if one is known."""
+        self._open_sibling = ticket_id
+        self._refresh()
+
     def show_error(self, message: str) -> None:
         self._error = message
         self._refresh()
@@ -168,7 +174,7 @@ class ChatHeader(QFrame):
             self._states = {}
         else:
             self._states = available_actions(
-                self._ticket, self._me, self._status, self._assignee_name
+                self._ticket, self._me, self._status, self._assignee_name, self._open_sibling
             )
         for action, button in self.buttons.items():
             state = self._states.get(action)

@@ -50,6 +50,7 @@ class ChatView(QListView):
     replyRequested = Signal(object)  # noqa: N815 (Message)
     reactionToggled = Signal(object, str)  # noqa: N815 (Message, emoji)
     moreReactionsRequested = Signal(object)  # noqa: N815 (Message)
+    reactionRefused = Signal(str)  # noqa: N815 (why: a reaction chip clicked while blocked)
     openFileRequested = Signal(object)  # noqa: N815 (FileInfo)
     saveFileRequested = Signal(object)  # noqa: N815 (FileInfo)
     retryRequested = Signal(object)  # noqa: N815 (Message)
@@ -83,6 +84,7 @@ class ChatView(QListView):
         palette.setColor(QPalette.ColorRole.Base, CHAT.background)
         self.setPalette(palette)
         self._pinned = True
+        self._reaction_block = ""  # why reacting is refused now ("": allowed)
         model.set_tail_window(self._tail_rows())
         self._prepend_distance: int | None = None
         self._removing = False  # the scroll bar moves while rows go: not the agent scrolling
@@ -223,7 +225,14 @@ class ChatView(QListView):
         elif hit.kind == "file" and hit.file is not None:
             self.openFileRequested.emit(hit.file)
         elif hit.kind == "reaction" and hit.reaction is not None and message.id > 0:
-            self.reactionToggled.emit(message, hit.reaction.emoji)
+            if self._reaction_block:
+                self.reactionRefused.emit(self._reaction_block)
+            else:
+                self.reactionToggled.emit(message, hit.reaction.emoji)
+
+    def set_reaction_block(self, reason: str) -> None:
+        """Refuse reactions with ``reason`` (``""``: allow them again); see ``ticket_actions``."""
+        self._reaction_block = reason
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.matches(QKeySequence.StandardKey.Copy):
@@ -252,6 +261,9 @@ class ChatView(QListView):
         if confirmed:
             menu.addAction(self.tr("Reply"), lambda: self.replyRequested.emit(message))
             react = menu.addMenu(self.tr("React"))
+            if self._reaction_block:
+                react.setEnabled(False)
+                menu.addAction(self._reaction_block).setEnabled(False)
             for emoji in FREQUENT_EMOJI:
                 react.addAction(emoji, partial(self.reactionToggled.emit, message, emoji))
             react.addSeparator()

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from convos_desktop.core.types import Activity, Contact, FileInfo
 from convos_desktop.models.records import RecordListModel
 from convos_desktop.ui.attachments import FileListModel
+from convos_desktop.ui.contact_tickets import ContactTicketsPanel
 from convos_desktop.ui.elided_label import ElidedLabel
 
 log = logging.getLogger("convos.ui.contact_dock")
@@ -140,6 +141,7 @@ class ContactDock(QDockWidget):
         self,
         parent: QWidget | None = None,
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        inbox_name: Callable[[int], str] = lambda _id: "",
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Contact"))
@@ -155,6 +157,7 @@ class ContactDock(QDockWidget):
         self.card = QStackedWidget(body)
         self.card.addWidget(self._build_summary())
         self.card.addWidget(self._build_editor())
+        self.tickets_panel = ContactTicketsPanel(inbox_name, body)
         self.files_label = QLabel(self.tr("Files exchanged"), body)
         self.no_files_label = QLabel(self.tr("No files exchanged yet."), body)
         self.no_files_label.setStyleSheet("color: palette(placeholder-text);")
@@ -183,6 +186,7 @@ class ContactDock(QDockWidget):
         layout = QVBoxLayout(body)
         layout.addWidget(self.empty_label)
         layout.addWidget(self.card)
+        layout.addWidget(self.tickets_panel)
         layout.addWidget(self.files_label)
         layout.addWidget(self.no_files_label)
         layout.addWidget(self.files_view, 1)
@@ -267,8 +271,11 @@ class ContactDock(QDockWidget):
         self.activity_model.set_activities(activities)
         has_contact = contact is not None
         self.empty_label.setVisible(not has_contact)
+        if not same:
+            self.tickets_panel.set_tickets(())
         shown: tuple[QWidget, ...] = (
             self.card,
+            self.tickets_panel,
             self.files_label,
             self.activity_label,
             self.activity_view,

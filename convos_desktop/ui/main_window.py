@@ -140,7 +140,7 @@ class MainWindow(QMainWindow):
             "#navigation::item:hover:!selected { background: #e3e8ef; }"
         )
 
-        self.contact_dock = ContactDock(self)
+        self.contact_dock = ContactDock(self, inbox_name=context.directory.inbox_name)
         self.contact_dock.setObjectName("contactDock")
         self.contact_dock.setMaximumWidth(DOCK_MAX_WIDTH)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.contact_dock)
@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
         self.workspace = Workspace(context, self.tickets, self.contact_dock, self)
         self.new_ticket = NewTicketScreen(context, self)
         self.new_ticket.ticketStarted.connect(self._open_started_ticket)
+        self.workspace.viewRequested.connect(lambda view: self.navigate(NavTarget(view.value)))
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.workspace)
         self.stack.addWidget(self.new_ticket)

@@ -10,6 +10,9 @@ offers a button the server would refuse:
 - a ticket held by someone else: only an admin may take it over (assign with ``force``),
   unassign it or finalize it.
 
+Reacting to a message follows the same online rule (:func:`reaction_block_reason`); the chat
+view's context menu disables React with that reason.
+
 The chat header shows the offered actions, disables those with a reason and puts the reason in
 the tooltip and in a visible line.
 """
@@ -57,16 +60,26 @@ def _tr(text: str) -> str:
 
 
 def available_actions(
-    ticket: Ticket | None, me: Agent, my_status: Status, assignee_name: str = ""
+    ticket: Ticket | None,
+    me: Agent,
+    my_status: Status,
+    assignee_name: str = "",
+    open_sibling_id: int | None = None,
 ) -> dict[TicketAction, ActionState]:
     """The actions to show for ``ticket`` (absent: hidden), each enabled or with its reason.
 
     ``my_status`` is the agent's effective status; ``assignee_name`` names the current
-    assignee in the reasons (``""``: "someone else").
+    assignee in the reasons (``""``: "someone else"); ``open_sibling_id`` is another open
+    ticket of the same contact, if one is known (a closed ticket cannot be reactivated then).
     """
     if ticket is None:
         return {}
-    if not ticket.is_open:
+    if not ticket.is_open and open_sibling_id not in (None, ticket.id):
+        reason = _tr("Ticket #%1 of this contact is open: only one may be open at a time")
+        offered = {
+            TicketAction.REOPEN: ActionState(False, reason.replace("%1", str(open_sibling_id)))
+        }
+    elif not ticket.is_open:
         offered = {TicketAction.REOPEN: ActionState(True)}
     else:
         offered = _open_ticket_actions(ticket, me, assignee_name)
@@ -74,6 +87,13 @@ def available_actions(
         unavailable = _tr("You are Unavailable: set yourself Online to act on tickets")
         return {action: ActionState(False, unavailable) for action in offered}
     return offered
+
+
+def reaction_block_reason(my_status: Status) -> str:
+    """Why the agent may not react to messages now (``""``: it may): the server's online rule."""
+    if my_status in WORKING_STATUSES:
+        return ""
+    return _tr("You are Unavailable: set yourself Online to react")
 
 
 def _open_ticket_actions(

@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
+    QHBoxLayout,
     QLabel,
     QListView,
     QSplitter,
@@ -49,14 +51,21 @@ from convos_desktop.ui.emoji_picker import EmojiPicker
 from convos_desktop.ui.message_delegate import MessageDelegate
 from convos_desktop.ui.open_failed import open_local_file
 from convos_desktop.ui.tasks import TaskRunner
-from convos_desktop.ui.ticket_actions import WORKING_STATUSES, TicketAction
+from convos_desktop.ui.ticket_actions import (
+    WORKING_STATUSES,
+    TicketAction,
+    reaction_block_reason,
+)
 from convos_desktop.ui.ticket_delegate import TicketDelegate
 from convos_desktop.ui.ticket_view import TicketListView
+from convos_desktop.ui.undo_toast import UndoToast
 
 log = logging.getLogger("convos.ui")
 
+CONTACT_TICKETS = 20  # the contact's latest tickets listed in the contact dock
 DELIVERY_WAIT_S = 10.0  # how long Finalize / Unassign wait for replies still being sent
 LIST_MIN_WIDTH = 250  # a ticket row stays readable: name, time, preview
+TOAST_NAME_CHARS = 28  # names in the undo bar are cut to this many characters
 
 
 class SyncHistory:
@@ -87,10 +96,37 @@ class SyncHistory:
         return HistoryPage(tuple(m for m in page if m.id > 0), has_more)
 
 
+@dataclass(frozen=True, slots=True)
+class ClosedByMe:
+    """A ticket this agent just finalized, as it was before: what Undo puts back."""
+
+    ticket: Ticket
+    assignee_id: int | None
+
+
 class Workspace(QWidget):
-    """See the module docstring. ``ticketOpened(ticket_id)`` follows the selection."""
+    """See the module docstring. ``ticketOpened(ticket_id)`` follows the selection.
+
+    The shown ticket never changes under the agent. When it leaves the list (taken, closed,
+    by this agent or anyone else) the selection Qt would move to a neighbour is held back and:
+
+    - after this agent's Assign to me it follows the ticket: ``viewRequested(View.MINE)``
+      asks the window for La tua posta, where the same ticket is selected;
+    - after this agent's Finalize the row below it opens (else the one above; a list left
+      empty keeps the closed ticket shown), and the undo bar says which ticket was finalized
+      and which one is shown now;
+    - otherwise the ticket stays shown, out of the list, in its new state.
+
+    Undo of Finalize reactivates the ticket at once (``reopen``) and gives it back to whoever
+    held it (unassigned again, or its previous holder through an admin's ``force``). The close
+    itself is performed at once, not delayed until the undo window passes: if the app quits or
+    the connection drops during the window, the ticket is closed as the agent asked, and
+    nothing the agent did is lost. The price is a "closed" then "reopened" line in the
+    conversation when the agent does undo.
+    """
 
     ticketOpened = Signal(int)  # noqa: N815
+    viewRequested = Signal(object)  # noqa: N815 (View: show that list, the same ticket selected)
 
     def __init__(
         self,
@@ -109,6 +145,10 @@ class Workspace(QWidget):
         self._emoji_for: Message | None = None
         # what the composer was last told: (why a reply is refused, whether a note is allowed)
         self._composer_permissions: tuple[str, bool] | None = None
+        # (ticket id, action) this agent asked for last: how to follow the ticket if it leaves
+        self._intent: tuple[int, TicketAction] | None = None
+        self._left_row: int | None = None  # the shown ticket's row while sync removes it
+        self._closed: ClosedByMe | None = None
         self._dock = contact_dock
         self.tickets = tickets
         self.messages = ThreadModel(SyncHistory(context.store, context.sync), self)
@@ -117,6 +157,8 @@ class Workspace(QWidget):
         self.list_title.setStyleSheet("font-weight: 600; padding: 10px 14px 6px 14px;")
         self.ticket_view = TicketListView(self)
         self.ticket_view.setObjectName("ticketList")
+        # Before setModel: the selection model moves the current row off a removed one first.
+        tickets.rowsAboutToBeRemoved.connect(self._before_rows_removed)
         self.ticket_view.setModel(tickets)
         self.ticket_view.setItemDelegate(TicketDelegate(self.ticket_view))
         self.ticket_view.setFrameShape(QListView.Shape.NoFrame)
@@ -133,6 +175,13 @@ class Workspace(QWidget):
         list_layout.addWidget(self.list_title)
         list_layout.addWidget(self.empty_list)
         list_layout.addWidget(self.ticket_view, 1)
+        self.undo_toast = UndoToast(list_panel)
+        self.undo_toast.undoRequested.connect(self._undo_close)
+        self.undo_toast.expired.connect(self._forget_closed)
+        toast_row = QHBoxLayout()
+        toast_row.setContentsMargins(8, 4, 8, 8)
+        toast_row.addWidget(self.undo_toast)
+        list_layout.addLayout(toast_row)
 
         self.header = ChatHeader(self)
         self.header.actionRequested.connect(self._on_action)
@@ -144,6 +193,7 @@ class Workspace(QWidget):
         self.composer.draftChanged.connect(self._on_draft_changed)
         self.chat.replyRequested.connect(self._on_reply)
         self.chat.reactionToggled.connect(self._toggle_reaction)
+        self.chat.reactionRefused.connect(self.header.show_error)
         self.chat.moreReactionsRequested.connect(self._pick_reaction)
         self.chat.openFileRequested.connect(self.open_file)
         self.chat.saveFileRequested.connect(self.save_file)
@@ -185,6 +235,9 @@ class Workspace(QWidget):
         contact_dock.editRequested.connect(self._on_contact_edit)
         contact_dock.openFileRequested.connect(self.open_file)
         contact_dock.saveFileRequested.connect(self.save_file)
+        contact_dock.tickets_panel.openRequested.connect(self.show_ticket)
+        contact_dock.tickets_panel.reactivateRequested.connect(self._reactivate_from_dock)
+        contact_dock.tickets_panel.model.modelReset.connect(self._refresh_open_sibling)
         tickets.rowsInserted.connect(self._refresh_list_state)
         tickets.rowsRemoved.connect(self._refresh_list_state)
         tickets.modelReset.connect(self._refresh_list_state)
@@ -222,21 +275,124 @@ class Workspace(QWidget):
         self.empty_list.setVisible(empty)
         self.ticket_view.setVisible(not empty)
 
+    def show_ticket(self, ticket: Ticket) -> None:
+        """Show ``ticket`` (open or closed): selected when listed here, else on its own."""
+        if self.select_ticket(ticket.id):
+            return
+        self.ticket_view.selectionModel().setCurrentIndex(
+            QModelIndex(), QItemSelectionModel.SelectionFlag.Clear
+        )
+        self.open_ticket(ticket)
+
+    def _before_rows_removed(self, _parent: QModelIndex, first: int, last: int) -> None:
+        """Sync takes rows away: hold the selection if the shown ticket is among them."""
+        shown = self._ticket
+        if shown is None:
+            return
+        for row in range(first, last + 1):
+            ticket = self.tickets.ticket_at(row)
+            if ticket is not None and ticket.id == shown.id:
+                self._left_row = row
+                return
+
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self._left_row is not None:
+            return  # Qt moves the selection off a removed row: the workspace decides instead
         ticket = current.data(TicketRole.TICKET) if current.isValid() else None
         if ticket is not None and (self._ticket is None or ticket.id != self._ticket.id):
             self.open_ticket(ticket)
 
     def _on_tickets_changed(self, change: TicketsChanged) -> None:
-        self.tickets.apply(change)
+        self._left_row = None
+        try:
+            self.tickets.apply(change)
+        finally:
+            left_row, self._left_row = self._left_row, None
         if self._ticket is None:
             return
         for ticket in change.upserted:
+            if ticket.contact_id == self._ticket.contact_id:
+                self._dock.tickets_panel.upsert(ticket)
             if ticket.id == self._ticket.id:
                 self._ticket = ticket
                 self._refresh_header()
                 self._refresh_permissions()
                 self.tickets.mark_read(ticket.id)  # the open ticket is in view: never a dot
+                self._refresh_reactivate_key()
+        if left_row is not None:
+            self._shown_ticket_left(left_row)
+        elif not self.ticket_view.currentIndex().isValid():
+            self._select_shown_ticket(self._ticket)
+
+    def _select_shown_ticket(self, ticket: Ticket) -> None:
+        """The shown ticket is not selected: select it once it is (back) in this list; if this
+        agent reactivated it and it is listed elsewhere, follow it to La tua posta."""
+        if self.select_ticket(ticket.id):
+            return
+        if self._intent != (ticket.id, TicketAction.REOPEN) or not ticket.is_open:
+            return
+        self._intent = None
+        if ticket.assignee_id == self._context.directory.me_id:
+            self.viewRequested.emit(View.MINE)
+
+    def _shown_ticket_left(self, row: int) -> None:
+        """The shown ticket left the list at ``row``: follow it, move on, or keep it shown."""
+        ticket = self._ticket
+        assert ticket is not None
+        intent, self._intent = self._intent, None
+        me_id = self._context.directory.me_id
+        selection = self.ticket_view.selectionModel()
+        selection.setCurrentIndex(QModelIndex(), QItemSelectionModel.SelectionFlag.Clear)
+        if intent == (ticket.id, TicketAction.ASSIGN) and ticket.is_open:
+            if ticket.assignee_id == me_id:
+                self.viewRequested.emit(View.MINE)
+            return
+        if intent != (ticket.id, TicketAction.CLOSE) or ticket.is_open:
+            return
+        next_row = row if row < self.tickets.rowCount() else row - 1
+        before = self._closed  # set when Finalize was asked: who held the ticket then
+        if before is None or before.ticket.id != ticket.id:
+            before = ClosedByMe(ticket, ticket.assignee_id)
+        self._closed = ClosedByMe(ticket, before.assignee_id)  # the closed copy, to show again
+        if next_row >= 0:
+            self.select_ticket(self.tickets.index(next_row).data(TicketRole.TICKET_ID))
+        self._announce_closed(ticket)
+
+    def _announce_closed(self, closed: Ticket) -> None:
+        directory = self._context.directory
+        name = _short(directory.contact_name(closed.contact_id) or f"#{closed.contact_id}")
+        text = self.tr("Ticket #%1 finalized (%2)").replace("%1", str(closed.id))
+        text = text.replace("%2", name)
+        shown = self._ticket
+        if shown is not None and shown.id != closed.id:
+            now = _short(directory.contact_name(shown.contact_id) or f"#{shown.contact_id}")
+            text += " · " + self.tr("Now showing %1").replace("%1", now)
+        self.undo_toast.show_message(text)
+        self._refresh_reactivate_key()
+
+    def _undo_close(self) -> None:
+        closed, self._closed = self._closed, None
+        if closed is None:
+            return
+        self.show_ticket(closed.ticket)
+        self._tasks.run(self._reopen_as_before(closed), on_error=self.header.show_error)
+
+    async def _reopen_as_before(self, closed: ClosedByMe) -> None:
+        api = self._context.api
+        ticket_id = closed.ticket.id
+        await api.reopen_ticket(ticket_id)  # assigns it to me
+        me_id = self._context.directory.me_id
+        if closed.assignee_id is None:
+            await api.unassign(ticket_id)
+        elif closed.assignee_id != me_id:
+            await api.assign(ticket_id, closed.assignee_id, force=True)
+
+    def _forget_closed(self) -> None:
+        self._closed = None
+
+    def _refresh_reactivate_key(self) -> None:
+        shown_closed = self._ticket is not None and not self._ticket.is_open
+        self.undo_toast.set_reactivate_key(not shown_closed)
 
     # --- the open conversation --------------------------------------------------------------
 
@@ -259,8 +415,10 @@ class Workspace(QWidget):
         self.right.setCurrentIndex(1)
         self._refresh_header()
         self._refresh_permissions()
+        self._refresh_reactivate_key()
         self._mark_read()
         self._load_contact_panel(ticket.contact_id)
+        self._dock.tickets_panel.set_shown(ticket.id)
         self.ticketOpened.emit(ticket.id)
 
     async def _load_newest(self, conversation_id: int) -> None:
@@ -327,6 +485,8 @@ class Workspace(QWidget):
     def _refresh_permissions(self) -> None:
         online = self._effective in WORKING_STATUSES
         self.header.set_status(self._effective)
+        self._dock.tickets_panel.set_status(self._effective)
+        self.chat.set_reaction_block(reaction_block_reason(self._effective))
         ticket = self._ticket
         me = self._context.directory.me
         if ticket is None:
@@ -353,10 +513,26 @@ class Workspace(QWidget):
         if ticket is None:
             return
         self.header.show_error("")
+        chosen = TicketAction(action)
+        self._intent = (ticket.id, chosen)
+        if chosen is TicketAction.CLOSE:
+            self.undo_toast.dismiss()
+            self._closed = ClosedByMe(ticket, ticket.assignee_id)
         self._tasks.run(
-            self._run_action(TicketAction(action), ticket.id, force),
-            on_error=self.header.show_error,
+            self._run_action(chosen, ticket.id, force),
+            on_error=lambda error: self._action_failed(ticket.id, error),
         )
+
+    def _action_failed(self, ticket_id: int, error: str) -> None:
+        self._forget_intent(ticket_id)
+        self.header.show_error(error)
+
+    def _forget_intent(self, ticket_id: int) -> None:
+        """The action asked on ``ticket_id`` did not happen: nothing to follow or undo."""
+        if self._intent is not None and self._intent[0] == ticket_id:
+            self._intent = None
+        if self._closed is not None and self._closed.ticket.id == ticket_id:
+            self._closed = None
 
     async def _run_action(self, action: TicketAction, ticket_id: int, force: bool) -> None:
         """One ticket action; ``force`` only for an admin's take-over (assign).
@@ -378,6 +554,7 @@ class Workspace(QWidget):
                     "try again once it is delivered."
                 )
             )
+            self._forget_intent(ticket_id)
             return
         if action is TicketAction.ASSIGN:
             await api.assign(ticket_id, force=force)
@@ -475,6 +652,10 @@ class Workspace(QWidget):
     # --- reactions --------------------------------------------------------------------------
 
     def _toggle_reaction(self, message: Message, emoji: str) -> None:
+        blocked = reaction_block_reason(self._effective)
+        if blocked:
+            self.header.show_error(blocked)
+            return
         me_id = self._context.directory.me_id
         mine = any(r.emoji == emoji and me_id in r.agent_ids for r in message.reactions)
         api = self._context.api
@@ -547,11 +728,25 @@ class Workspace(QWidget):
 
     async def _fill_contact_panel(self, contact_id: int) -> None:
         api = self._context.api
-        files, activities = await asyncio.gather(
-            api.contact_files(contact_id), api.contact_activities(contact_id)
+        files, activities, tickets = await asyncio.gather(
+            api.contact_files(contact_id),
+            api.contact_activities(contact_id),
+            api.tickets(contact_id=contact_id, limit=CONTACT_TICKETS),
         )
-        if self._ticket is not None and self._ticket.contact_id == contact_id:
+        shown = self._ticket
+        if shown is not None and shown.contact_id == contact_id:
             self._dock.set_contact(self._context.directory.contact(contact_id), files, activities)
+            self._dock.tickets_panel.set_tickets(tickets.items, shown.id)
+
+    def _refresh_open_sibling(self) -> None:
+        """Tell the header about another open ticket of the shown contact (no Reactivate)."""
+        sibling = self._dock.tickets_panel.model.open_ticket()  # the shown contact's tickets
+        self.header.set_open_sibling(sibling.id if sibling is not None else None)
+
+    def _reactivate_from_dock(self, ticket: Ticket) -> None:
+        """Show the closed ticket and reactivate it (it comes back in La tua posta)."""
+        self.show_ticket(ticket)
+        self._on_action(TicketAction.REOPEN.value, False)
 
     def _on_contact_changed(self, contact_id: int) -> None:
         if self._ticket is not None and self._ticket.contact_id == contact_id:
@@ -579,6 +774,11 @@ class Workspace(QWidget):
         self._tasks.cancel_all()
         await self._tasks.wait_idle()
         await self._context.thumbnails.wait_idle()
+
+
+def _short(name: str, limit: int = TOAST_NAME_CHARS) -> str:
+    """A name cut to ``limit`` characters with an ellipsis (the undo bar stays two lines)."""
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
 
 
 def _write_file(target: Path, data: bytes) -> None:

@@ -242,7 +242,12 @@ async def set_reaction(
     *,
     present: bool,
 ) -> m.Message:
-    """Add (``present``) or remove this agent's ``emoji`` on a message; idempotent."""
+    """Add (``present``) or remove this agent's ``emoji`` on a message; idempotent.
+
+    Reacting is an agent action like a reply: the online rule applies (409
+    ``agent_not_online`` while Unavailable), even when nothing would change.
+    """
+    require_working(agent)
     if not emoji or len(emoji) > 64:
         raise invalid("Bad emoji", "emoji")
     message = await session.get(m.Message, message_id)

@@ -324,6 +324,7 @@ class TicketFilter:
     status: str | None = None
     inbox_id: int | None = None
     assignee_id: int | None = None
+    contact_id: int | None = None
     q: str | None = None
     opened_from: dt.datetime | None = None
     opened_to: dt.datetime | None = None
@@ -357,6 +358,8 @@ def ticket_query(agent: m.Agent, visibility: Visibility, flt: TicketFilter) -> S
         query = query.where(m.Ticket.inbox_id == flt.inbox_id)
     if flt.assignee_id is not None:
         query = query.where(m.Ticket.assignee_id == flt.assignee_id)
+    if flt.contact_id is not None:
+        query = query.where(m.Ticket.contact_id == flt.contact_id)
     if flt.opened_from is not None:
         query = query.where(m.Ticket.opened_at >= flt.opened_from)
     if flt.opened_to is not None:

@@ -152,3 +152,22 @@ async def test_new_messages_answer_event_and_history_agree(live_ws, settings):
     for message in (customer, answer, received):
         assert await created_event(ws, anna, message["id"]) == message
         assert stored[message["id"]] == message
+
+
+async def test_reactions_need_the_agent_online(ws, thread):
+    """An Unavailable agent can neither add nor remove a reaction (the online rule)."""
+    anna, conversation_id, _ = thread
+    page = await ws.call("GET", f"/conversations/{conversation_id}/messages", anna)
+    customer = next(m for m in page["items"] if m["direction"] == "in")
+    url = f"/api/v1/messages/{customer['id']}/reactions/%F0%9F%91%8D"
+    await ws.call("PUT", url.removeprefix("/api/v1"), anna)
+    await ws.presence(anna, "unavailable")
+    for method in ("PUT", "DELETE"):
+        refused = await ws.http.request(method, url, headers=ws.auth(anna))
+        assert refused.status_code == 409, (method, refused.text)
+        assert refused.json()["code"] == "agent_not_online"
+    await ws.presence(anna, "busy")
+    kept = await ws.call("GET", f"/conversations/{conversation_id}/messages", anna)
+    reacted = next(m for m in kept["items"] if m["id"] == customer["id"])
+    assert reacted["reactions"] == [{"emoji": "👍", "agent_ids": [anna]}]
+    assert (await ws.call("DELETE", url.removeprefix("/api/v1"), anna))["reactions"] == []

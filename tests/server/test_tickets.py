@@ -175,6 +175,27 @@ async def test_agents_do_not_see_or_touch_other_teams_tickets(ws, world):
     assert {t["id"] for t in admin_view["items"]} == {ticket_a, ticket_b}
 
 
+async def test_tickets_of_one_contact_open_and_closed(ws, world):
+    """``contact=`` lists one contact's tickets, closed ones included, newest first."""
+    first = await ws.handoff(world.inbox_a, "wa:7", "Primo problema")
+    await post(ws, world.anna, f"/tickets/{first['ticket_id']}/close")
+    second = await ws.handoff(world.inbox_a, "wa:7", "Secondo problema")
+    other = await ws.handoff(world.inbox_a, "wa:8", "Altro cliente")
+    contact_id = (await ws.call("GET", f"/tickets/{second['ticket_id']}", world.anna))["contact"][
+        "id"
+    ]
+    listed = await ws.call("GET", f"/tickets?contact={contact_id}", world.anna)
+    assert [(t["id"], t["status"]) for t in listed["items"]] == [
+        (second["ticket_id"], "open"),
+        (first["ticket_id"], "closed"),
+    ]
+    closed = await ws.call("GET", f"/tickets?contact={contact_id}&status=closed", world.anna)
+    assert [t["id"] for t in closed["items"]] == [first["ticket_id"]]
+    assert other["ticket_id"] not in {t["id"] for t in listed["items"]}
+    hidden = await ws.call("GET", f"/tickets?contact={contact_id}", world.carla)
+    assert hidden["items"] == []  # another team's agent sees none of them
+
+
 async def test_an_agent_may_not_take_a_ticket_someone_holds_but_an_admin_may_force(ws, world):
     ticket_id = (await ws.handoff(world.inbox_a, "wa:4"))["ticket_id"]
     await ws.call("POST", f"/tickets/{ticket_id}/assign", world.anna)

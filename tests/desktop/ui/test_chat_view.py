@@ -21,13 +21,21 @@ from convos_desktop.core.types import (
     MessagesChanged,
     Reaction,
     ReplyPreview,
+    Status,
     View,
 )
 from convos_desktop.models.thread import ThreadModel
 from convos_desktop.models.ticket_list import TicketListModel
 from convos_desktop.ui.chat_view import TAIL_ROW_PX, TAIL_ROWS, ChatView
 from convos_desktop.ui.errors import failed_send_sentence
-from convos_desktop.ui.message_delegate import Fonts, MessageDelegate, find_links, layout_message
+from convos_desktop.ui.message_delegate import (
+    Fonts,
+    Hit,
+    MessageDelegate,
+    find_links,
+    layout_message,
+)
+from convos_desktop.ui.ticket_actions import reaction_block_reason
 from convos_desktop.ui.ticket_delegate import TicketDelegate
 from tests.desktop.ui.conftest import (
     ListHistory,
@@ -144,6 +152,33 @@ def test_context_menu_offers_the_right_actions(qtbot) -> None:
         "Discard",
     ]
     assert not next(a for a in menu.actions() if a.text().startswith("Not sent")).isEnabled()
+
+
+def test_reacting_is_disabled_with_the_reason_while_unavailable(qtbot) -> None:
+    """Unavailable: React is disabled in the menu, the reason is shown, chips do nothing."""
+    view, _model = make_view(qtbot, ListHistory([]))
+    message = make_message(body="hello", reactions=(Reaction("👍", (2,)),))
+    reason = reaction_block_reason(Status.UNAVAILABLE)
+    assert reason
+    assert reaction_block_reason(Status.BUSY) == ""
+    view.set_reaction_block(reason)
+    menu = view.build_context_menu(message)
+    react = next(a for a in menu.actions() if a.text() == "React")
+    assert not react.isEnabled()
+    line = next(a for a in menu.actions() if a.text() == reason)
+    assert not line.isEnabled()
+    toggled: list[str] = []
+    refused: list[str] = []
+    view.reactionToggled.connect(lambda _m, emoji: toggled.append(emoji))
+    view.reactionRefused.connect(refused.append)
+    view._activate(message, Hit("reaction", reaction=message.reactions[0]))
+    assert (toggled, refused) == ([], [reason])
+    view.set_reaction_block("")
+    menu = view.build_context_menu(message)
+    assert next(a for a in menu.actions() if a.text() == "React").isEnabled()
+    assert all(a.text() != reason for a in menu.actions())
+    view._activate(message, Hit("reaction", reaction=message.reactions[0]))
+    assert toggled == ["👍"]
 
 
 @pytest.mark.parametrize(

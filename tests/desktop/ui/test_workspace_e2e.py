@@ -64,9 +64,11 @@ async def test_take_reply_react_note_attach_and_close(workspace: Workspace, tmp_
         await wait_until(lambda: space.header.buttons[TicketAction.ASSIGN].isEnabled())
 
         space.header.buttons[TicketAction.ASSIGN].click()
-        await wait_until(lambda: window.tickets.rowCount() == 0, what="left Unassigned")
-        window.navigate(NavTarget.MINE)
+        # taken: the window follows it to La tua posta, the same ticket selected
+        await wait_until(lambda: window.current_target is NavTarget.MINE, what="in Mine")
         assert window.tickets.row_of(ticket.id) == 0
+        assert space.current_ticket is not None
+        assert space.current_ticket.id == ticket.id
 
         conversation = ticket.conversation_id
         composer = space.composer
@@ -165,6 +167,12 @@ async def test_unavailable_disables_actions_and_drafts_survive(
         assert "Unavailable" in space.header.reason.text()
         assert "Unavailable" in space.header.buttons[TicketAction.ASSIGN].toolTip()
         assert not space.composer.send_button.isEnabled()
+        await wait_until(lambda: space.messages.rowCount() >= 1, what="history")
+        customer = space.messages.message_at(0)
+        assert customer is not None
+        menu = space.chat.build_context_menu(customer)
+        react = next(a for a in menu.actions() if a.text() == "React")
+        assert not react.isEnabled()  # reacting follows the online rule too
 
         window.navigate(NavTarget.SHORTCUTS)  # another screen: Unavailable whatever was chosen
         window.header.statusChosen.emit(Status.ONLINE)

@@ -74,3 +74,11 @@ def test_reasons_name_the_holder_and_take_over_is_forced():
 
 def test_no_ticket_offers_nothing():
     assert available_actions(None, ME, Status.ONLINE) == {}
+
+
+def test_a_closed_ticket_is_not_reactivated_while_its_contact_has_another_open():
+    closed = ticket("closed", ME.id)
+    blocked = available_actions(closed, ME, Status.ONLINE, open_sibling_id=9)
+    assert blocked[R].enabled is False
+    assert "#9" in blocked[R].reason
+    assert available_actions(closed, ME, Status.ONLINE, open_sibling_id=None)[R].enabled
