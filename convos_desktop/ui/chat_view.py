@@ -67,6 +67,7 @@ class ChatView(QListView):
         model.rowsAboutToBeRemoved.connect(self._before_remove)
         self.setModel(model)
         self.setItemDelegate(delegate)
+        delegate.system_texts_changed.connect(self._relayout)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         # Always there: rows are laid out at the viewport's width, and a scroll bar coming
@@ -225,11 +226,16 @@ class ChatView(QListView):
         elif hit.kind == "reaction" and hit.reaction is not None and message.id > 0:
             self.reactionToggled.emit(message, hit.reaction.emoji)
 
+    def _relayout(self) -> None:
+        """Measure the rows again (a system line's agent name changed)."""
+        self.doItemsLayout()
+        self.viewport().update()
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.matches(QKeySequence.StandardKey.Copy):
             message = self.message_at(self.currentIndex())
             if message is not None:
-                QGuiApplication.clipboard().setText(message.body)
+                QGuiApplication.clipboard().setText(self._delegate.display_text(message))
                 return
         super().keyPressEvent(event)
 
@@ -256,10 +262,9 @@ class ChatView(QListView):
                 react.addAction(emoji, partial(self.reactionToggled.emit, message, emoji))
             react.addSeparator()
             react.addAction(self.tr("More…"), lambda: self.moreReactionsRequested.emit(message))
-        if message.body:
-            menu.addAction(
-                self.tr("Copy text"), lambda: QGuiApplication.clipboard().setText(message.body)
-            )
+        text = self._delegate.display_text(message)
+        if text:
+            menu.addAction(self.tr("Copy text"), lambda: QGuiApplication.clipboard().setText(text))
         files = [file] if file is not None else list(message.files)
         for attachment in files:
             suffix = f" “{attachment.name}”" if len(files) > 1 else ""

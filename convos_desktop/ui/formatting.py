@@ -49,3 +49,22 @@ def format_size(size: int) -> str:
     return QLocale().formattedDataSize(
         size, decimals, QLocale.DataSizeFormat.DataSizeTraditionalFormat
     )
+
+
+def local_date(value: dt.datetime) -> str:
+    """The local date in the UI locale's short form (``04/12/26``, ``12/4/26``)."""
+    local = _local(value)
+    return QLocale().toString(
+        QDate(local.year, local.month, local.day), QLocale.FormatType.ShortFormat
+    )
+
+
+def local_date_time(value: dt.datetime) -> str:
+    """The local date and time in the UI locale's short form (``04/12/26 14:05``)."""
+    local = _local(value)
+    return f"{local_date(value)} {clock_time(local)}"
+
+
+def whole_number(value: int) -> str:
+    """An integer with the UI locale's digit grouping (``12.345``, ``12,345``)."""
+    return QLocale().toString(value)

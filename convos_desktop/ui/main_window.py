@@ -47,6 +47,7 @@ from convos_desktop.ui.header_bar import HeaderBar
 from convos_desktop.ui.new_ticket import NewTicketScreen
 from convos_desktop.ui.notifications import Notifier
 from convos_desktop.ui.placeholder_screen import PlaceholderScreen
+from convos_desktop.ui.system_text import SystemWording
 from convos_desktop.ui.theme import ACCENT
 from convos_desktop.ui.tray import Tray
 from convos_desktop.ui.workspace import Workspace
@@ -139,7 +140,7 @@ class MainWindow(QMainWindow):
             "#navigation::item:hover:!selected { background: #e3e8ef; }"
         )
 
-        self.contact_dock = ContactDock(self)
+        self.contact_dock = ContactDock(self, wording=SystemWording(context.directory, self))
         self.contact_dock.setObjectName("contactDock")
         self.contact_dock.setMaximumWidth(DOCK_MAX_WIDTH)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.contact_dock)

@@ -48,6 +48,7 @@ from convos_desktop.ui.contact_dock import ContactDock
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.emoji_picker import EmojiPicker
 from convos_desktop.ui.message_delegate import MessageDelegate
+from convos_desktop.ui.system_text import SystemWording
 from convos_desktop.ui.tasks import TaskRunner
 from convos_desktop.ui.ticket_actions import WORKING_STATUSES, TicketAction
 from convos_desktop.ui.ticket_delegate import TicketDelegate
@@ -110,7 +111,10 @@ class Workspace(QWidget):
         self._composer_permissions: tuple[str, bool] | None = None
         self._dock = contact_dock
         self.tickets = tickets
-        self.messages = ThreadModel(SyncHistory(context.store, context.sync), self)
+        self.wording = SystemWording(context.directory, self)
+        self.messages = ThreadModel(
+            SyncHistory(context.store, context.sync), self, shown_text=self.wording.message_text
+        )
 
         self.list_title = QLabel(self)
         self.list_title.setStyleSheet("font-weight: 600; padding: 10px 14px 6px 14px;")
@@ -134,7 +138,7 @@ class Workspace(QWidget):
 
         self.header = ChatHeader(self)
         self.header.actionRequested.connect(self._on_action)
-        self.delegate = MessageDelegate(context.thumbnails, self)
+        self.delegate = MessageDelegate(context.thumbnails, self, self.wording)
         self.chat = ChatView(self.messages, self.delegate, self)
         context.thumbnails.ready.connect(lambda _id: self.chat.viewport().update())
         self.composer = Composer(context.settings, self)
