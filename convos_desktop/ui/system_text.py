@@ -23,12 +23,11 @@ from PySide6.QtCore import QCoreApplication, QLocale, QObject, Signal
 from convos_desktop.core.types import Activity, Direction, Message
 from convos_desktop.models.directory import Directory
 
-_CONTEXT = "SystemText"
 _PLACEHOLDER = re.compile(r"%(\d)")
 
 
 def _tr(text: str) -> str:
-    return QCoreApplication.translate(_CONTEXT, text)
+    return QCoreApplication.translate("SystemText", text)
 
 
 def fill(template: str, *values: str) -> str:
