@@ -301,10 +301,14 @@ class ContactDock(QDockWidget):
         self.email_label.setText(contact.email or "—")
         while self.summary_form.rowCount() > _FIXED_SUMMARY_ROWS:
             self.summary_form.removeRow(_FIXED_SUMMARY_ROWS)
-        for key, value in sorted(contact.custom.items()):
+        labelled = sorted(
+            (field_label(key).casefold(), field_label(key), value)
+            for key, value in contact.custom.items()
+        )
+        for _order, name, value in labelled:
             label = _field_label(self)
             label.setText(value)
-            self.summary_form.addRow(field_label(key), label)
+            self.summary_form.addRow(name, label)
 
     def is_editing(self) -> bool:
         return self.card.currentIndex() == 1

@@ -7,17 +7,19 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+from PySide6.QtWidgets import QFormLayout
 
 from convos_desktop.core.types import (
     Activity,
     Agent,
+    Contact,
     Direction,
     PresenceChanged,
     Status,
     SystemLine,
 )
 from convos_desktop.models.directory import Directory
-from convos_desktop.ui.contact_dock import relative_time
+from convos_desktop.ui.contact_dock import ContactDock, relative_time
 from convos_desktop.ui.formatting import local_date, local_date_time, whole_number
 from convos_desktop.ui.i18n import TRANSLATIONS_DIR
 from convos_desktop.ui.system_text import SystemWording, field_label, fill
@@ -182,3 +184,25 @@ def test_dates_and_numbers_in_english(english):
     day = WHEN.astimezone().date()
     assert local_date(WHEN) == f"{day.month}/{day.day}/{day.year % 100:02d}"
     assert whole_number(12345) == "12,345"
+
+
+def test_the_contact_card_words_known_keys_and_sorts_by_label(qtbot, italian):
+    contact = Contact(
+        7,
+        "Giulia",
+        None,
+        None,
+        None,
+        {"tier": "gold", "customer_since": "2019", "loyalty_card": "LC-1"},
+        WHEN,
+        WHEN,
+    )
+    dock = ContactDock()
+    qtbot.addWidget(dock)
+    dock.set_contact(contact)
+    form = dock.summary_form
+    labels = [
+        form.itemAt(row, QFormLayout.ItemRole.LabelRole).widget().text()
+        for row in range(2, form.rowCount())
+    ]
+    assert labels == ["Cliente dal", "Livello", "loyalty_card"]
