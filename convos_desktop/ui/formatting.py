@@ -19,10 +19,16 @@ def short_time(value: dt.datetime, now: dt.datetime | None = None) -> str:
     if local.date() == today:
         return locale.toString(QTime(local.hour, local.minute), QLocale.FormatType.ShortFormat)
     if local.year == today.year:
-        return locale.toString(QDate(local.year, local.month, local.day), "d MMM")
+        return locale.toString(QDate(local.year, local.month, local.day), day_month_format(locale))
     return locale.toString(
         QDate(local.year, local.month, local.day), QLocale.FormatType.ShortFormat
     )
+
+
+def day_month_format(locale: QLocale) -> str:
+    """``d MMM`` (4 dic) or, where the locale puts the month first, ``MMM d`` (Dec 4)."""
+    short = locale.dateFormat(QLocale.FormatType.ShortFormat)
+    return "MMM d" if short.find("M") < short.find("d") else "d MMM"
 
 
 def clock_time(value: dt.datetime) -> str:

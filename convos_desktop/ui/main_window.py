@@ -43,6 +43,7 @@ from convos_desktop.models.navigation import NavigationModel, NavRole, NavTarget
 from convos_desktop.models.ticket_list import TicketListModel
 from convos_desktop.ui.contact_dock import ContactDock
 from convos_desktop.ui.context import ClientContext
+from convos_desktop.ui.formatting import whole_number
 from convos_desktop.ui.header_bar import HeaderBar
 from convos_desktop.ui.new_ticket import NewTicketScreen
 from convos_desktop.ui.notifications import Notifier
@@ -93,7 +94,7 @@ class NavigationDelegate(QStyledItemDelegate):
             return
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        text = str(count)
+        text = whole_number(count)  # 1.234 in Italian, 1,234 in English
         metrics = option.fontMetrics
         width = max(22, metrics.horizontalAdvance(text) + 12)
         height = metrics.height() + 2

@@ -20,7 +20,7 @@ from convos_desktop.core.types import (
 )
 from convos_desktop.models.directory import Directory
 from convos_desktop.ui.contact_dock import ContactDock, relative_time
-from convos_desktop.ui.formatting import local_date, local_date_time, whole_number
+from convos_desktop.ui.formatting import local_date, local_date_time, short_time, whole_number
 from convos_desktop.ui.i18n import TRANSLATIONS_DIR
 from convos_desktop.ui.system_text import SystemWording, field_label, fill
 from tests.desktop.ui.conftest import make_message
@@ -206,3 +206,17 @@ def test_the_contact_card_words_known_keys_and_sorts_by_label(qtbot, italian):
         for row in range(2, form.rowCount())
     ]
     assert labels == ["Cliente dal", "Livello", "loyalty_card"]
+
+
+def test_ticket_list_dates_follow_the_locale(qapp):
+    earlier = dt.datetime(2026, 3, 4, 12, 0, tzinfo=dt.UTC)
+    now = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
+    last_year = dt.datetime(2025, 3, 4, 12, 0, tzinfo=dt.UTC)
+    QLocale.setDefault(QLocale(QLocale.Language.Italian, QLocale.Country.Italy))
+    assert short_time(earlier, now) == "4 mar"
+    assert short_time(last_year, now) == "04/03/25"
+    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+    assert short_time(earlier, now) == "Mar 4"
+    assert short_time(last_year, now) == "3/4/25"
+    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom))
+    assert short_time(earlier, now) == "4 Mar"
