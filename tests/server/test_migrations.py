@@ -46,11 +46,16 @@ async def _upgrade(database_url: str, target: str) -> None:
         await engine.dispose()
 
 
+def _json(value: object) -> object:
+    """A JSON column read with plain SQL: text on SQLite, already decoded on PostgreSQL."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
 OLD_ROWS = """
 INSERT INTO agents (id, name, email, password_hash, role, active, chosen_status, screen, status,
     created_at) VALUES
-    (1, 'Anna Neri', 'anna@x.it', '-', 'agent', 1, 'online', 'other', 'online', '2026-01-01'),
-    (2, 'Bruno', 'bruno@x.it', '-', 'agent', 1, 'online', 'other', 'online', '2026-01-01');
+    (1, 'Anna Neri', 'anna@x.it', '-', 'agent', TRUE, 'online', 'other', 'online', '2026-01-01'),
+    (2, 'Bruno', 'bruno@x.it', '-', 'agent', TRUE, 'online', 'other', 'online', '2026-01-01');
 INSERT INTO contacts (id, name, custom, created_at, updated_at)
     VALUES (1, 'Ugo', '{}', '2026-01-01', '2026-01-01');
 INSERT INTO inboxes (id, name, channel, assignment, api_key_hash, created_at)
@@ -71,8 +76,8 @@ INSERT INTO activities (id, contact_id, kind, text, agent_id, created_at) VALUES
 """
 
 
-async def test_upgrade_from_0001_gives_old_lines_and_activities_kinds_and_params(tmp_path):
-    database_url = f"sqlite+aiosqlite:///{tmp_path / 'old.sqlite3'}"
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_upgrade_from_0001_gives_old_lines_and_activities_kinds_and_params(database_url):
     await _upgrade(database_url, "0001")
     engine = create_engine(database_url)
     try:
@@ -96,13 +101,13 @@ async def test_upgrade_from_0001_gives_old_lines_and_activities_kinds_and_params
             ).all()
     finally:
         await engine.dispose()
-    assert [(i, k, json.loads(p) if p else None) for i, k, p in lines] == [
+    assert [(i, k, _json(p)) for i, k, p in lines] == [
         (1, "ticket.assigned", {"agent_id": 1, "by_agent_id": None}),
         (2, "ticket.closed", {"by_agent_id": 2}),
         (3, None, None),  # the agent is not found by name: shown as written
         (4, None, None),  # not a system line
     ]
-    assert [(k, json.loads(p)) for k, p in feed] == [
+    assert [(k, _json(p)) for k, p in feed] == [
         ("ticket.opened", {"by_agent_id": None}),
         ("ticket.assigned", {"agent_id": 1, "by_agent_id": None}),
         ("ticket.reopened", {"by_agent_id": 2}),
