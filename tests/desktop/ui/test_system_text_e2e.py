@@ -170,4 +170,3 @@ async def test_italian_screens_show_no_english_sentence_of_the_server(
     chat = shown_chat_texts(view, model, delegate)
     assert "Ticket finalizzato da Bruno Russo" in chat
     assert not [text for text in chat if "Bruno Esposito" in text]
-
