@@ -125,6 +125,11 @@ def message_json(
         "reactions": list(reactions),
         "files": list(files),
         "created_at": iso(message.created_at),
+        "system": (
+            {"kind": message.system_kind, "params": dict(message.system_params or {})}
+            if message.system_kind is not None
+            else None
+        ),
     }
 
 
@@ -180,6 +185,7 @@ def activity_json(activity: m.Activity) -> Json:
         "id": activity.id,
         "contact_id": activity.contact_id,
         "kind": activity.kind,
+        "params": dict(activity.params or {}),
         "text": activity.text,
         "agent_id": activity.agent_id,
         "ticket_id": activity.ticket_id,

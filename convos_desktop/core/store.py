@@ -137,10 +137,24 @@ def _migrate_v1(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
+def _migrate_v2(conn: sqlite3.Connection) -> None:
+    """System lines cached before they carried a ``system`` kind: forget the history of their
+    conversations (messages and paging state) so it is fetched again with the kinds."""
+    stale = (
+        "SELECT DISTINCT conversation_id FROM messages WHERE json_extract(json, '$.direction') "
+        "= 'system' AND json_type(json, '$.system') IS NOT 'object'"
+    )
+    conversation_ids = [row[0] for row in conn.execute(stale)]
+    for table in ("messages", "history"):
+        conn.executemany(
+            f"DELETE FROM {table} WHERE conversation_id = ?", [(i,) for i in conversation_ids]
+        )
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 #: Ordered migrations: entry ``i`` brings the schema from version ``i`` to ``i + 1``.
-MIGRATIONS: tuple[Migration, ...] = (_migrate_v1,)
+MIGRATIONS: tuple[Migration, ...] = (_migrate_v1, _migrate_v2)
 
 
 class StoreVersionError(RuntimeError):

@@ -206,6 +206,24 @@ class ReplyPreview:
 
 
 @dataclass(frozen=True, slots=True)
+class SystemLine:
+    """What a system line or an activity says: a protocol ``kind`` and its ``params`` (ids).
+
+    The UI words known kinds in the agent's language (``ui.system_text``); the English text
+    the server wrote next to it is only the fallback for kinds it does not know.
+    """
+
+    kind: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any] | None) -> SystemLine | None:
+        if not d or not d.get("kind"):
+            return None
+        return cls(kind=d["kind"], params=dict(d.get("params") or {}))
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     """A message of a conversation, confirmed (``id`` > 0) or a local echo (``id`` < 0)."""
 
@@ -225,6 +243,7 @@ class Message:
     created_at: dt.datetime
     delivery: Delivery = Delivery.SENT
     error: str | None = None  # a refused send: "<protocol code>: <server message>"
+    system: SystemLine | None = None  # system lines: what happened (``body`` is English)
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Message:
@@ -252,6 +271,7 @@ class Message:
             ),
             files=tuple(FileInfo.from_json(f) for f in d.get("files", ())),
             created_at=created,
+            system=SystemLine.from_json(d.get("system")),
         )
 
 
@@ -329,10 +349,11 @@ class Activity:
     id: int
     contact_id: int
     kind: str
-    text: str
+    text: str  # English: shown only when the UI does not know ``kind``
     agent_id: int | None
     ticket_id: int | None
     created_at: dt.datetime
+    params: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Activity:
@@ -346,6 +367,7 @@ class Activity:
             agent_id=d.get("agent_id"),
             ticket_id=d.get("ticket_id"),
             created_at=created,
+            params=dict(d.get("params") or {}),
         )
 
 

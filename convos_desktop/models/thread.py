@@ -13,7 +13,7 @@ import asyncio
 import bisect
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any, Protocol
@@ -93,9 +93,17 @@ class ThreadModel(QAbstractListModel):
     older_loaded = Signal(int)  # rows prepended
     older_failed = Signal(str)
 
-    def __init__(self, history: HistorySource, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        history: HistorySource,
+        parent: QObject | None = None,
+        *,
+        shown_text: Callable[[Message], str] | None = None,
+    ) -> None:
         super().__init__(parent)
         self._history = history
+        # A row's text as the view shows it (system lines worded in the UI language).
+        self._shown_text = shown_text or (lambda message: message.body)
         self._conversation_id: int | None = None
         self._rows: list[Message] = []
         self._keys: list[tuple[float, int, int]] = []
@@ -124,7 +132,7 @@ class ThreadModel(QAbstractListModel):
             revision = self._revisions.get(key, 0)
             return (key, revision, self._day_header(row), self._starts_run(row))
         if role == Qt.ItemDataRole.DisplayRole:
-            return message.body
+            return self._shown_text(message)
         if role == MessageRole.MESSAGE:
             return message
         if role == MessageRole.DAY_HEADER:
@@ -136,7 +144,9 @@ class ThreadModel(QAbstractListModel):
         if role == MessageRole.ROW_KEY:
             return row_key(message)
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{message.sender_name}: {message.body}"
+            if message.direction is Direction.SYSTEM:
+                return self._shown_text(message)
+            return f"{message.sender_name}: {self._shown_text(message)}"
         return None
 
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:

@@ -68,6 +68,7 @@ class ChatView(QListView):
         model.rowsAboutToBeRemoved.connect(self._before_remove)
         self.setModel(model)
         self.setItemDelegate(delegate)
+        delegate.system_texts_changed.connect(self._relayout)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         # Always there: rows are laid out at the viewport's width, and a scroll bar coming
@@ -234,11 +235,16 @@ class ChatView(QListView):
         """Refuse reactions with ``reason`` (``""``: allow them again); see ``ticket_actions``."""
         self._reaction_block = reason
 
+    def _relayout(self) -> None:
+        """Measure the rows again (a system line's agent name changed)."""
+        self.doItemsLayout()
+        self.viewport().update()
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.matches(QKeySequence.StandardKey.Copy):
             message = self.message_at(self.currentIndex())
             if message is not None:
-                QGuiApplication.clipboard().setText(message.body)
+                QGuiApplication.clipboard().setText(self._delegate.display_text(message))
                 return
         super().keyPressEvent(event)
 
@@ -268,10 +274,9 @@ class ChatView(QListView):
                 react.addAction(emoji, partial(self.reactionToggled.emit, message, emoji))
             react.addSeparator()
             react.addAction(self.tr("More…"), lambda: self.moreReactionsRequested.emit(message))
-        if message.body:
-            menu.addAction(
-                self.tr("Copy text"), lambda: QGuiApplication.clipboard().setText(message.body)
-            )
+        text = self._delegate.display_text(message)
+        if text:
+            menu.addAction(self.tr("Copy text"), lambda: QGuiApplication.clipboard().setText(text))
         files = [file] if file is not None else list(message.files)
         for attachment in files:
             suffix = f" “{attachment.name}”" if len(files) > 1 else ""

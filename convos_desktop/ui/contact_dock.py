@@ -39,6 +39,8 @@ from convos_desktop.models.records import RecordListModel
 from convos_desktop.ui.attachments import FileListModel
 from convos_desktop.ui.contact_tickets import ContactTicketsPanel
 from convos_desktop.ui.elided_label import ElidedLabel
+from convos_desktop.ui.formatting import local_date, local_date_time, whole_number
+from convos_desktop.ui.system_text import SystemWording, field_label
 
 log = logging.getLogger("convos.ui.contact_dock")
 
@@ -78,19 +80,19 @@ def relative_time(when: dt.datetime, now: dt.datetime) -> str:
     if seconds < 60:
         return _tr("just now")
     if seconds < 3600:
-        return _tr("%d min ago") % (seconds // 60)
+        return _tr("%d min ago").replace("%d", whole_number(int(seconds // 60)))
     if seconds < 86_400:
-        return _tr("%d h ago") % (seconds // 3600)
+        return _tr("%d h ago").replace("%d", whole_number(int(seconds // 3600)))
     days = (now.date() - when.astimezone(now.tzinfo).date()).days
     if days <= 1:
         return _tr("yesterday")
     if days < 7:
-        return _tr("%d days ago") % days
-    return when.astimezone(now.tzinfo).strftime("%d/%m/%Y")
+        return _tr("%d days ago").replace("%d", whole_number(days))
+    return local_date(when)
 
 
 class ActivityModel(RecordListModel[Activity]):
-    """A contact's activity feed, newest first, with relative times."""
+    """A contact's activity feed, newest first, worded in the UI language, relative times."""
 
     ACTIVITY_ROLE = RecordListModel.RECORD_ROLE
 
@@ -98,9 +100,17 @@ class ActivityModel(RecordListModel[Activity]):
         self,
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         parent: QObject | None = None,
+        wording: SystemWording | None = None,
     ) -> None:
         super().__init__(parent)
         self._now = now
+        self._wording = wording or SystemWording(parent=self)
+        self._wording.names_changed.connect(self._refresh_texts)
+
+    def _refresh_texts(self) -> None:
+        """An agent was renamed: every row's text may change."""
+        if self.rowCount():
+            self.dataChanged.emit(self.index(0), self.index(self.rowCount() - 1))
 
     def set_activities(self, activities: Sequence[Activity]) -> None:
         """Replace the feed (any order in; newest first out)."""
@@ -108,9 +118,10 @@ class ActivityModel(RecordListModel[Activity]):
 
     def record_data(self, record: Activity, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{record.text}\n{relative_time(record.created_at, self._now())}"
+            text = self._wording.activity_text(record)
+            return f"{text}\n{relative_time(record.created_at, self._now())}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return record.created_at.astimezone().strftime("%d/%m/%Y %H:%M")
+            return local_date_time(record.created_at)
         return None
 
 
@@ -142,6 +153,7 @@ class ContactDock(QDockWidget):
         parent: QWidget | None = None,
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         inbox_name: Callable[[int], str] = lambda _id: "",
+        wording: SystemWording | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Contact"))
@@ -149,7 +161,7 @@ class ContactDock(QDockWidget):
         self._contact: Contact | None = None
         self._saving = False
         self.files_model = FileListModel(self)
-        self.activity_model = ActivityModel(now, self)
+        self.activity_model = ActivityModel(now, self, wording)
 
         body = QWidget(self)
         self.empty_label = QLabel(self.tr("No contact selected"), body)
@@ -296,10 +308,14 @@ class ContactDock(QDockWidget):
         self.email_label.setText(contact.email or "—")
         while self.summary_form.rowCount() > _FIXED_SUMMARY_ROWS:
             self.summary_form.removeRow(_FIXED_SUMMARY_ROWS)
-        for key, value in sorted(contact.custom.items()):
+        labelled = sorted(
+            (field_label(key).casefold(), field_label(key), value)
+            for key, value in contact.custom.items()
+        )
+        for _order, name, value in labelled:
             label = _field_label(self)
             label.setText(value)
-            self.summary_form.addRow(key.replace("_", " ").capitalize(), label)
+            self.summary_form.addRow(name, label)
 
     def is_editing(self) -> bool:
         return self.card.currentIndex() == 1

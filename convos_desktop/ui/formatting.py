@@ -19,10 +19,16 @@ def short_time(value: dt.datetime, now: dt.datetime | None = None) -> str:
     if local.date() == today:
         return locale.toString(QTime(local.hour, local.minute), QLocale.FormatType.ShortFormat)
     if local.year == today.year:
-        return locale.toString(QDate(local.year, local.month, local.day), "d MMM")
+        return locale.toString(QDate(local.year, local.month, local.day), day_month_format(locale))
     return locale.toString(
         QDate(local.year, local.month, local.day), QLocale.FormatType.ShortFormat
     )
+
+
+def day_month_format(locale: QLocale) -> str:
+    """``d MMM`` (4 dic) or, where the locale puts the month first, ``MMM d`` (Dec 4)."""
+    short = locale.dateFormat(QLocale.FormatType.ShortFormat)
+    return "MMM d" if short.find("M") < short.find("d") else "d MMM"
 
 
 def clock_time(value: dt.datetime) -> str:
@@ -49,3 +55,22 @@ def format_size(size: int) -> str:
     return QLocale().formattedDataSize(
         size, decimals, QLocale.DataSizeFormat.DataSizeTraditionalFormat
     )
+
+
+def local_date(value: dt.datetime) -> str:
+    """The local date in the UI locale's short form (``04/12/26``, ``12/4/26``)."""
+    local = _local(value)
+    return QLocale().toString(
+        QDate(local.year, local.month, local.day), QLocale.FormatType.ShortFormat
+    )
+
+
+def local_date_time(value: dt.datetime) -> str:
+    """The local date and time in the UI locale's short form (``04/12/26 14:05``)."""
+    local = _local(value)
+    return f"{local_date(value)} {clock_time(local)}"
+
+
+def whole_number(value: int) -> str:
+    """An integer with the UI locale's digit grouping (``12.345``, ``12,345``)."""
+    return QLocale().toString(value)

@@ -44,10 +44,12 @@ from convos_desktop.models.ticket_list import TicketListModel
 from convos_desktop.ui.contact_dock import ContactDock
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.dock_toggle import DockToggle
+from convos_desktop.ui.formatting import whole_number
 from convos_desktop.ui.header_bar import HeaderBar
 from convos_desktop.ui.new_ticket import NewTicketScreen
 from convos_desktop.ui.notifications import Notifier
 from convos_desktop.ui.placeholder_screen import PlaceholderScreen
+from convos_desktop.ui.system_text import SystemWording
 from convos_desktop.ui.theme import ACCENT
 from convos_desktop.ui.tray import Tray
 from convos_desktop.ui.workspace import Workspace
@@ -93,7 +95,7 @@ class NavigationDelegate(QStyledItemDelegate):
             return
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        text = str(count)
+        text = whole_number(count)  # 1.234 in Italian, 1,234 in English
         metrics = option.fontMetrics
         width = max(22, metrics.horizontalAdvance(text) + 12)
         height = metrics.height() + 2
@@ -140,7 +142,11 @@ class MainWindow(QMainWindow):
             "#navigation::item:hover:!selected { background: #e3e8ef; }"
         )
 
-        self.contact_dock = ContactDock(self, inbox_name=context.directory.inbox_name)
+        self.contact_dock = ContactDock(
+            self,
+            inbox_name=context.directory.inbox_name,
+            wording=SystemWording(context.directory, self),
+        )
         self.contact_dock.setObjectName("contactDock")
         self.contact_dock.setMaximumWidth(DOCK_MAX_WIDTH)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.contact_dock)

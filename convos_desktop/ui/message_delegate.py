@@ -32,6 +32,7 @@ from PySide6.QtCore import (
     QSize,
     Qt,
     QUrl,
+    Signal,
 )
 from PySide6.QtGui import (
     QColor,
@@ -64,6 +65,7 @@ from convos_desktop.ui.emoji_text import (
 )
 from convos_desktop.ui.errors import failed_send_sentence
 from convos_desktop.ui.formatting import clock_time, day_label, format_size
+from convos_desktop.ui.system_text import SystemWording
 from convos_desktop.ui.theme import CHAT
 from convos_desktop.ui.thumbnails import ThumbnailCache
 
@@ -269,8 +271,10 @@ def layout_message(
     show_sender: bool,
     width: int,
     fonts: Fonts,
+    system_text: str | None = None,
 ) -> MessageLayout:
-    """Lay out one row for a view ``width`` pixels wide."""
+    """Lay out one row for a view ``width`` pixels wide (``system_text``: a system line's
+    words in the UI language, instead of the server's English ``body``)."""
     result = MessageLayout()
     y = 2
     if day is not None:
@@ -279,7 +283,8 @@ def layout_message(
         result.day_rect = QRect((width - text_width) // 2, y + 7, text_width, DAY_BAND - 14)
         y += DAY_BAND
     if message.direction is Direction.SYSTEM:
-        return _layout_system(result, message, y, width, fonts)
+        text = message.body if system_text is None else system_text
+        return _layout_system(result, text, y, width, fonts)
 
     max_bubble = max(120, min(MAX_BUBBLE_WIDTH, int(width * MAX_BUBBLE_FRACTION)))
     max_content = max_bubble - 2 * BUBBLE_PAD_X
@@ -389,11 +394,11 @@ def layout_message(
 
 
 def _layout_system(
-    result: MessageLayout, message: Message, y: int, width: int, fonts: Fonts
+    result: MessageLayout, text: str, y: int, width: int, fonts: Fonts
 ) -> MessageLayout:
     y += 6
     max_text = max(80, int(width * 0.8) - 24)
-    result.text_layout = _text_layout(message.body, fonts.small, max_text, [])
+    result.text_layout = _text_layout(text, fonts.small, max_text, [])
     size = _layout_size(result.text_layout)
     pill = QRect((width - size.width() - 24) // 2, y, size.width() + 24, size.height() + 8)
     result.bubble = pill
@@ -402,21 +407,28 @@ def _layout_system(
     return result
 
 
-LayoutKey = tuple[Any, ...]  # (row key, revision, day header, sender line, width)
+LayoutKey = tuple[Any, ...]  # (row key, revision, day header, sender line, width, system text)
 
 
 class MessageDelegate(QStyledItemDelegate):
     """Paints :class:`~convos_desktop.models.thread.ThreadModel` rows; see the module doc."""
+
+    system_texts_changed = Signal()  # an agent was renamed: system rows need a new layout
 
     HEIGHT_CACHE_LIMIT = 20_000  # row heights: a 10k-message thread twice over, ~5 MB at most
     LAYOUT_CACHE_LIMIT = 400  # whole layouts: several screens of rows, a few MB at most
     PICTURE_CACHE_BYTES = 8 * 1024 * 1024  # painted rows: about two full-screen views
 
     def __init__(
-        self, thumbnails: ThumbnailCache | None = None, parent: QWidget | None = None
+        self,
+        thumbnails: ThumbnailCache | None = None,
+        parent: QWidget | None = None,
+        wording: SystemWording | None = None,
     ) -> None:
         super().__init__(parent)
         self._thumbnails = thumbnails
+        self._wording = wording or SystemWording(parent=self)
+        self._wording.names_changed.connect(self.system_texts_changed)
         self._heights: dict[LayoutKey, int] = {}
         self._layouts: OrderedDict[LayoutKey, MessageLayout] = OrderedDict()
         self._pictures: OrderedDict[tuple[Any, ...], QPixmap] = OrderedDict()
@@ -427,6 +439,17 @@ class MessageDelegate(QStyledItemDelegate):
         self.rows_painted = 0  # how many rows were painted, not copied from a picture
 
     # --- geometry -------------------------------------------------------------------------------
+
+    def display_text(self, message: Message) -> str:
+        """The row's text as shown: a system line worded in the UI language, else the body."""
+        return self._wording.message_text(message)
+
+    def _system_key(self, index: ModelIndex) -> str:
+        """A system row's shown text: part of its cache keys, so a rename lays it out again."""
+        message: Message | None = index.data(MessageRole.MESSAGE)
+        if message is None or message.direction is not Direction.SYSTEM:
+            return ""
+        return self._wording.message_text(message)
 
     def _fonts_for(self, font: QFont) -> Fonts:
         """The row fonts of ``font``; another font makes every cached layout stale."""
@@ -448,7 +471,8 @@ class MessageDelegate(QStyledItemDelegate):
         self, option: QStyleOptionViewItem, index: ModelIndex, parts: LayoutKey, width: int
     ) -> MessageLayout:
         fonts = self._fonts_for(option.font)
-        key = (*parts, width)
+        system_text = self._system_key(index)
+        key = (*parts, width, system_text)
         layout = self._layouts.get(key)
         if layout is not None:
             self._layouts.move_to_end(key)
@@ -456,7 +480,7 @@ class MessageDelegate(QStyledItemDelegate):
         message: Message = index.data(MessageRole.MESSAGE)
         _row_key, _revision, day, show_sender = parts
         self.layouts_computed += 1
-        layout = layout_message(message, day, show_sender, width, fonts)
+        layout = layout_message(message, day, show_sender, width, fonts, system_text or None)
         self._layouts[key] = layout
         if len(self._layouts) > self.LAYOUT_CACHE_LIMIT:
             self._layouts.popitem(last=False)
@@ -479,7 +503,7 @@ class MessageDelegate(QStyledItemDelegate):
         if parts is None:
             return QSize(width, 0)
         self._fonts_for(option.font)
-        height = self._heights.get((*parts, width))
+        height = self._heights.get((*parts, width, self._system_key(index)))
         if height is None:
             height = self._layout(option, index, parts, width).height
         return QSize(width, height)
@@ -527,7 +551,8 @@ class MessageDelegate(QStyledItemDelegate):
             painter.restore()
             return
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        key = (parts, option.rect.size().toTuple(), selected, option.palette.cacheKey())
+        size = option.rect.size().toTuple()
+        key = (parts, size, selected, option.palette.cacheKey(), self._system_key(index))
         picture = self._pictures.get(key)
         if picture is None:
             layout = self._layout(option, index, parts, option.rect.width())

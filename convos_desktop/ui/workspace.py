@@ -50,6 +50,7 @@ from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.emoji_picker import EmojiPicker
 from convos_desktop.ui.message_delegate import MessageDelegate
 from convos_desktop.ui.open_failed import open_local_file
+from convos_desktop.ui.system_text import SystemWording
 from convos_desktop.ui.tasks import TaskRunner
 from convos_desktop.ui.ticket_actions import (
     WORKING_STATUSES,
@@ -151,7 +152,10 @@ class Workspace(QWidget):
         self._closed: ClosedByMe | None = None
         self._dock = contact_dock
         self.tickets = tickets
-        self.messages = ThreadModel(SyncHistory(context.store, context.sync), self)
+        self.wording = SystemWording(context.directory, self)
+        self.messages = ThreadModel(
+            SyncHistory(context.store, context.sync), self, shown_text=self.wording.message_text
+        )
 
         self.list_title = QLabel(self)
         self.list_title.setStyleSheet("font-weight: 600; padding: 10px 14px 6px 14px;")
@@ -185,7 +189,7 @@ class Workspace(QWidget):
 
         self.header = ChatHeader(self)
         self.header.actionRequested.connect(self._on_action)
-        self.delegate = MessageDelegate(context.thumbnails, self)
+        self.delegate = MessageDelegate(context.thumbnails, self, self.wording)
         self.chat = ChatView(self.messages, self.delegate, self)
         context.thumbnails.ready.connect(lambda _id: self.chat.viewport().update())
         self.composer = Composer(context.settings, self)

@@ -220,6 +220,9 @@ class Message(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     reply_to: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     client_id: Mapped[str | None] = mapped_column(String(64))
+    # System lines only: what happened (services.system_kinds), ``body`` is its English text.
+    system_kind: Mapped[str | None] = mapped_column(String(32))
+    system_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     __table_args__ = (
         Index("ix_messages_conversation_id", "conversation_id", "id"),
@@ -269,7 +272,8 @@ class Activity(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
     kind: Mapped[str] = mapped_column(String(32))
-    text: Mapped[str] = mapped_column(Text)
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # see services.system_kinds
+    text: Mapped[str] = mapped_column(Text)  # English, for clients that do not know ``kind``
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -20,9 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from convos_server.db import models as m
 from convos_server.db.engine import Database
 from convos_server.demo import content, library
+from convos_server.services import system_kinds as kinds
 from convos_server.services.auth import hash_password, new_secret, secret_hash
 from convos_server.services.files import FileStorage
 from convos_server.services.messages import CONVERSATION_DIRECTIONS
+from convos_server.services.system_kinds import SystemText
 
 log = logging.getLogger("convos.demo")
 
@@ -71,13 +73,13 @@ class _Message:
     reply_to: _Message | None = None
     reactions: list[tuple[int, str]] = field(default_factory=list)
     id: int = 0
+    system: SystemText | None = None
 
 
 @dataclass(slots=True)
 class _Activity:
     contact_id: int
-    kind: str
-    text: str
+    what: SystemText
     agent_id: int | None
     ticket: m.Ticket
     created_at: dt.datetime
@@ -230,16 +232,16 @@ class _Planner:
         await self.session.flush()
         opening.ticket = ticket
         self.add(conversation, ticket, "out", "bot", content.BOT_HANDOFF[language], opened_at)
-        self.activity(contact, "ticket_opened", "Ticket opened", None, ticket, opened_at)
+        self.activity(contact, kinds.ticket_opened(), None, ticket, opened_at)
         clock = opened_at
         if assignee is not None:
             response_s = self.seconds(180, 0.9, 20, 3 * 3600)
             ticket.assigned_at = opened_at + dt.timedelta(
                 seconds=min(response_s - 5, self.rng.uniform(2, 60))
             )
-            text = f"Ticket assigned to {assignee.name}"
-            self.add(conversation, ticket, "system", "system", text, ticket.assigned_at)
-            self.activity(contact, "ticket_assigned", text, assignee.id, ticket, ticket.assigned_at)
+            what = kinds.ticket_assigned(assignee.id, assignee.name, None)
+            self.system_line(conversation, ticket, what, ticket.assigned_at)
+            self.activity(contact, what, assignee.id, ticket, ticket.assigned_at)
             clock = ticket.assigned_at
             if answered:
                 clock = opened_at + dt.timedelta(seconds=response_s)
@@ -267,9 +269,9 @@ class _Planner:
             ticket.status = "closed"
             ticket.closed_at = closed_at
             ticket.closed_by = assignee.id
-            text = f"Ticket closed by {assignee.name}"
-            self.add(conversation, ticket, "system", "system", text, closed_at)
-            self.activity(contact, "ticket_closed", text, assignee.id, ticket, closed_at)
+            what = kinds.ticket_closed(assignee.id, assignee.name)
+            self.system_line(conversation, ticket, what, closed_at)
+            self.activity(contact, what, assignee.id, ticket, closed_at)
             clock = closed_at
         else:
             conversation.open_ticket_id = ticket.id
@@ -324,13 +326,18 @@ class _Planner:
     def activity(
         self,
         contact: _Contact,
-        kind: str,
-        text: str,
+        what: SystemText,
         agent_id: int | None,
         ticket: m.Ticket,
         at: dt.datetime,
     ) -> None:
-        self.activities.append(_Activity(contact.row.id, kind, text, agent_id, ticket, at))
+        self.activities.append(_Activity(contact.row.id, what, agent_id, ticket, at))
+
+    def system_line(
+        self, conversation: m.Conversation, ticket: m.Ticket, what: SystemText, at: dt.datetime
+    ) -> None:
+        """A system message with its kind and params (the English text as its body)."""
+        self.add(conversation, ticket, "system", "system", what.text, at).system = what
 
     def worker(self, inbox: m.Inbox) -> m.Agent:
         """A random non-admin member of the inbox's team."""
@@ -451,6 +458,8 @@ class _Planner:
                     "sender_name": message.sender_name,
                     "body": message.body,
                     "created_at": message.created_at,
+                    "system_kind": message.system.kind if message.system else None,
+                    "system_params": message.system.params if message.system else None,
                 }
             )
         await self.session.execute(insert(m.Base.metadata.tables[m.Message.__tablename__]), rows)
@@ -461,8 +470,9 @@ class _Planner:
             [
                 {
                     "contact_id": activity.contact_id,
-                    "kind": activity.kind,
-                    "text": activity.text,
+                    "kind": activity.what.kind,
+                    "params": activity.what.params,
+                    "text": activity.what.text,
                     "agent_id": activity.agent_id,
                     "ticket_id": activity.ticket.id,
                     "created_at": activity.created_at,

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from convos_server.db import models as m
 from convos_server.errors import invalid, not_found
 from convos_server.serialize import contact_json
+from convos_server.services import system_kinds as kinds
 from convos_server.services.events import EventBus
 from convos_server.services.paging import clamp_limit
 from convos_server.services.ticket_events import add_activity
@@ -78,7 +79,7 @@ async def create_contact(
 async def update_contact(
     session: AsyncSession, bus: EventBus, agent: m.Agent, contact_id: int, changes: ContactChanges
 ) -> m.Contact:
-    """Edit a contact's profile; writes a ``profile_edited`` activity and ``contact.updated``."""
+    """Edit a contact's profile; writes a ``contact.edited`` activity and ``contact.updated``."""
     contact = await get_contact(session, contact_id)
     changed = []
     if changes.name is not None:
@@ -99,11 +100,7 @@ async def update_contact(
         return contact
     contact.updated_at = m.utcnow()
     add_activity(
-        session,
-        contact.id,
-        "profile_edited",
-        f"Profile edited by {agent.name}: {', '.join(changed)}",
-        agent_id=agent.id,
+        session, contact.id, kinds.contact_edited(agent.id, agent.name, changed), agent_id=agent.id
     )
     await session.flush()
     await bus.publish(session, "contact.updated", {"contact": contact_json(contact)})

@@ -15,6 +15,7 @@ from convos_server.serialize import Json, load_message, load_new_message
 from convos_server.services.events import EventBus
 from convos_server.services.files import NOT_ATTACHABLE, require_attachable
 from convos_server.services.presence import require_working
+from convos_server.services.system_kinds import SystemText
 from convos_server.services.ticket_events import publish_ticket
 from convos_server.services.visibility import Visibility, require_inbox
 
@@ -139,10 +140,13 @@ async def publish_new_message(
 
 
 async def add_system_message(
-    session: AsyncSession, bus: EventBus, conversation: m.Conversation, text: str
+    session: AsyncSession, bus: EventBus, conversation: m.Conversation, what: SystemText
 ) -> m.Message:
-    """A ``system`` line such as "Ticket assigned to Anna", published."""
-    message = await append_message(session, conversation, SYSTEM, "system", text)
+    """A ``system`` line (kind, params, English body such as "Ticket assigned to Anna"),
+    published."""
+    message = await append_message(session, conversation, SYSTEM, "system", what.text)
+    message.system_kind = what.kind
+    message.system_params = what.params
     await publish_new_message(session, bus, message, conversation.inbox_id)
     return message
 

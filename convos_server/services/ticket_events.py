@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from convos_server.db import models as m
 from convos_server.serialize import contact_json, load_ticket
 from convos_server.services.events import EventBus
+from convos_server.services.system_kinds import SystemText
 
 
 async def publish_ticket(
@@ -28,15 +29,19 @@ async def publish_ticket(
 def add_activity(
     session: AsyncSession,
     contact_id: int,
-    kind: str,
-    text: str,
+    what: SystemText,
     *,
     agent_id: int | None = None,
     ticket_id: int | None = None,
 ) -> None:
-    """Append an entry to a contact's activity feed."""
+    """Append an entry to a contact's activity feed: ``what``'s kind, params and English text."""
     session.add(
         m.Activity(
-            contact_id=contact_id, kind=kind, text=text, agent_id=agent_id, ticket_id=ticket_id
+            contact_id=contact_id,
+            kind=what.kind,
+            params=what.params,
+            text=what.text,
+            agent_id=agent_id,
+            ticket_id=ticket_id,
         )
     )

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import models as m
 from convos_server.errors import ApiError, forbidden, invalid, not_found
+from convos_server.services import system_kinds as kinds
 from convos_server.services.assignment import check_capacity, pick_assignee
 from convos_server.services.events import EventBus
 from convos_server.services.messages import (
@@ -74,18 +75,14 @@ async def _assign_to(
     ticket: m.Ticket,
     conversation: m.Conversation,
     assignee: m.Agent,
+    by: m.Agent | None,
 ) -> None:
+    """Assign to ``assignee``; ``by`` is the agent who did it (``None``: the inbox's mode)."""
     ticket.assignee_id = assignee.id
     ticket.assigned_at = m.utcnow()
-    add_activity(
-        session,
-        ticket.contact_id,
-        "ticket_assigned",
-        f"Ticket assigned to {assignee.name}",
-        agent_id=assignee.id,
-        ticket_id=ticket.id,
-    )
-    await add_system_message(session, bus, conversation, f"Ticket assigned to {assignee.name}")
+    what = kinds.ticket_assigned(assignee.id, assignee.name, by.id if by else None)
+    add_activity(session, ticket.contact_id, what, agent_id=assignee.id, ticket_id=ticket.id)
+    await add_system_message(session, bus, conversation, what)
 
 
 async def open_ticket(
@@ -116,8 +113,7 @@ async def open_ticket(
     add_activity(
         session,
         ticket.contact_id,
-        "ticket_opened",
-        f"Ticket opened by {opened_by.name}" if opened_by else "Ticket opened",
+        kinds.ticket_opened(opened_by.id, opened_by.name) if opened_by else kinds.ticket_opened(),
         agent_id=opened_by.id if opened_by else None,
         ticket_id=ticket.id,
     )
@@ -127,7 +123,7 @@ async def open_ticket(
         if assignee is not None:
             inbox.last_assigned_agent_id = assignee.id
     if assignee is not None:
-        await _assign_to(session, bus, ticket, conversation, assignee)
+        await _assign_to(session, bus, ticket, conversation, assignee, opened_by)
     await session.flush()
     await publish_ticket(session, bus, ticket, "ticket.created", [])
     log.info("ticket %s opened in inbox %s (assignee %s)", ticket.id, inbox.id, ticket.assignee_id)
@@ -175,7 +171,8 @@ async def assign(
     inbox = await session.get(m.Inbox, ticket.inbox_id)
     assert inbox is not None
     await check_capacity(session, inbox, target.id)
-    await _assign_to(session, bus, ticket, await _conversation_of(session, ticket), target)
+    conversation = await _conversation_of(session, ticket)
+    await _assign_to(session, bus, ticket, conversation, target, actor)
     await session.flush()
     await publish_ticket(session, bus, ticket, "ticket.updated", ["assignee_id", "assigned_at"])
     return ticket
@@ -196,16 +193,9 @@ async def unassign(
         raise forbidden("Only the assignee or an admin may unassign this ticket")
     ticket.assignee_id = None
     ticket.assigned_at = None
-    text = f"Ticket unassigned by {actor.name}"
-    add_activity(
-        session,
-        ticket.contact_id,
-        "ticket_unassigned",
-        text,
-        agent_id=actor.id,
-        ticket_id=ticket.id,
-    )
-    await add_system_message(session, bus, await _conversation_of(session, ticket), text)
+    what = kinds.ticket_unassigned(actor.id, actor.name)
+    add_activity(session, ticket.contact_id, what, agent_id=actor.id, ticket_id=ticket.id)
+    await add_system_message(session, bus, await _conversation_of(session, ticket), what)
     await session.flush()
     await publish_ticket(session, bus, ticket, "ticket.updated", ["assignee_id", "assigned_at"])
     return ticket
@@ -224,11 +214,9 @@ async def close(session: AsyncSession, bus: EventBus, actor: m.Agent, ticket_id:
     ticket.status = "closed"
     ticket.closed_at = m.utcnow()
     ticket.closed_by = actor.id
-    text = f"Ticket closed by {actor.name}"
-    add_activity(
-        session, ticket.contact_id, "ticket_closed", text, agent_id=actor.id, ticket_id=ticket.id
-    )
-    await add_system_message(session, bus, conversation, text)
+    what = kinds.ticket_closed(actor.id, actor.name)
+    add_activity(session, ticket.contact_id, what, agent_id=actor.id, ticket_id=ticket.id)
+    await add_system_message(session, bus, conversation, what)
     conversation.open_ticket_id = None
     await session.flush()
     await publish_ticket(
@@ -254,12 +242,10 @@ async def reopen(session: AsyncSession, bus: EventBus, actor: m.Agent, ticket_id
     ticket.closed_by = None
     ticket.reopen_count += 1
     conversation.open_ticket_id = ticket.id
-    text = f"Ticket reopened by {actor.name}"
-    add_activity(
-        session, ticket.contact_id, "ticket_reopened", text, agent_id=actor.id, ticket_id=ticket.id
-    )
-    await add_system_message(session, bus, conversation, text)
-    await _assign_to(session, bus, ticket, conversation, actor)
+    what = kinds.ticket_reopened(actor.id, actor.name)
+    add_activity(session, ticket.contact_id, what, agent_id=actor.id, ticket_id=ticket.id)
+    await add_system_message(session, bus, conversation, what)
+    await _assign_to(session, bus, ticket, conversation, actor, actor)
     await session.flush()
     changed = ["status", "closed_at", "closed_by", "reopen_count", "assignee_id", "assigned_at"]
     await publish_ticket(session, bus, ticket, "ticket.updated", changed)

@@ -99,7 +99,7 @@ async def test_contact_edit_writes_an_activity(ws):
         "+39 1",
     )
     activities = await ws.call("GET", f"/contacts/{contact['id']}/activities", anna)
-    assert activities[0]["kind"] == "profile_edited"
+    assert activities[0]["kind"] == "contact.edited"
     assert activities[0]["agent_id"] == anna
     assert await ws.call("GET", f"/contacts/{contact['id']}/files", anna) == []
     missing = await ws.http.get("/api/v1/contacts/999", headers=ws.auth(anna))

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 
 from convos_server.db.engine import create_engine
-from convos_server.db.migrate import upgrade_to_head
+from convos_server.db.migrate import alembic_config, upgrade_to_head
 from convos_server.db.models import Base
 from tests.server.conftest import BACKENDS
 
@@ -31,3 +35,81 @@ async def test_fresh_database_at_head_has_no_diff_to_models(database_url):
     assert diff == []
     assert "alembic_version" in tables
     assert set(Base.metadata.tables) <= set(tables)
+
+
+async def _upgrade(database_url: str, target: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), target))
+    finally:
+        await engine.dispose()
+
+
+def _json(value: object) -> object:
+    """A JSON column read with plain SQL: text on SQLite, already decoded on PostgreSQL."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+OLD_ROWS = """
+INSERT INTO agents (id, name, email, password_hash, role, active, chosen_status, screen, status,
+    created_at) VALUES
+    (1, 'Anna Neri', 'anna@x.it', '-', 'agent', TRUE, 'online', 'other', 'online', '2026-01-01'),
+    (2, 'Bruno', 'bruno@x.it', '-', 'agent', TRUE, 'online', 'other', 'online', '2026-01-01');
+INSERT INTO contacts (id, name, custom, created_at, updated_at)
+    VALUES (1, 'Ugo', '{}', '2026-01-01', '2026-01-01');
+INSERT INTO inboxes (id, name, channel, assignment, api_key_hash, created_at)
+    VALUES (1, 'Sales', 'web', 'manual', '-', '2026-01-01');
+INSERT INTO conversations (id, contact_id, inbox_id, origin, created_at, last_message_at)
+    VALUES (1, 1, 1, 'chatbot', '2026-01-01', '2026-01-01');
+INSERT INTO messages (id, conversation_id, direction, sender_type, sender_name, body, created_at)
+    VALUES
+    (1, 1, 'system', 'system', 'System', 'Ticket assigned to Anna Neri', '2026-01-01'),
+    (2, 1, 'system', 'system', 'System', 'Ticket closed by Bruno', '2026-01-01'),
+    (3, 1, 'system', 'system', 'System', 'Ticket closed by Someone Renamed', '2026-01-01'),
+    (4, 1, 'in', 'contact', 'Ugo', 'Ticket closed by Bruno', '2026-01-01');
+INSERT INTO activities (id, contact_id, kind, text, agent_id, created_at) VALUES
+    (1, 1, 'ticket_opened', 'Ticket opened', NULL, '2026-01-01'),
+    (2, 1, 'ticket_assigned', 'Ticket assigned to Anna Neri', 1, '2026-01-01'),
+    (3, 1, 'ticket_reopened', 'Ticket reopened by Bruno', 2, '2026-01-01'),
+    (4, 1, 'profile_edited', 'Profile edited by Bruno: email, custom', 2, '2026-01-01');
+"""
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_upgrade_from_0001_gives_old_lines_and_activities_kinds_and_params(database_url):
+    await _upgrade(database_url, "0001")
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            for statement in OLD_ROWS.split(";"):
+                if statement.strip():
+                    await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+    await upgrade_to_head(database_url)
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            lines = (
+                await connection.execute(
+                    text("SELECT id, system_kind, system_params FROM messages ORDER BY id")
+                )
+            ).all()
+            feed = (
+                await connection.execute(text("SELECT kind, params FROM activities ORDER BY id"))
+            ).all()
+    finally:
+        await engine.dispose()
+    assert [(i, k, _json(p)) for i, k, p in lines] == [
+        (1, "ticket.assigned", {"agent_id": 1, "by_agent_id": None}),
+        (2, "ticket.closed", {"by_agent_id": 2}),
+        (3, None, None),  # the agent is not found by name: shown as written
+        (4, None, None),  # not a system line
+    ]
+    assert [(k, _json(p)) for k, p in feed] == [
+        ("ticket.opened", {"by_agent_id": None}),
+        ("ticket.assigned", {"agent_id": 1, "by_agent_id": None}),
+        ("ticket.reopened", {"by_agent_id": 2}),
+        ("contact.edited", {"by_agent_id": 2, "fields": ["email", "custom"]}),
+    ]

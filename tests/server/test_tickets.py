@@ -107,8 +107,8 @@ async def test_ticket_life_cycle_with_events_and_system_messages(ws, world):
 
     activities = await ws.call("GET", f"/contacts/{ticket['contact_id']}/activities", world.anna)
     kinds = [a["kind"] for a in activities]
-    assert kinds[-1] == "ticket_opened"
-    assert {"ticket_assigned", "ticket_unassigned", "ticket_closed", "ticket_reopened"} <= set(
+    assert kinds[-1] == "ticket.opened"
+    assert {"ticket.assigned", "ticket.unassigned", "ticket.closed", "ticket.reopened"} <= set(
         kinds
     )
 

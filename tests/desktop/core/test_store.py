@@ -16,7 +16,15 @@ from convos_desktop.core.store import (
     migrate,
     ticket_in_view,
 )
-from convos_desktop.core.types import Counts, Delivery, Direction, Message, Ticket, View
+from convos_desktop.core.types import (
+    Counts,
+    Delivery,
+    Direction,
+    Message,
+    SystemLine,
+    Ticket,
+    View,
+)
 from tests.desktop.core import protocol_json as pj
 
 
@@ -262,3 +270,29 @@ async def test_a_read_marker_already_passed_writes_nothing(store):
     await store.set_read_marker(10, 6)
     assert "BEGIN IMMEDIATE" in statements
     assert store.read_marker(10) == 6
+
+
+def test_v2_forgets_the_history_of_conversations_with_system_lines_without_a_kind(tmp_path):
+    path = tmp_path / "cache.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, MIGRATIONS[:1])
+    old_line = pj.message(1, 10, direction="system", body="Ticket closed by Anna")
+    new_line = {**pj.message(2, 20, direction="system", body="Ticket closed by Anna")}
+    new_line["system"] = {"kind": "ticket.closed", "params": {"by_agent_id": 1}}
+    rows = [old_line, pj.message(3, 10), new_line, pj.message(4, 30)]
+    for row in rows:
+        conn.execute(
+            "INSERT INTO messages (id, conversation_id, json) VALUES (?, ?, ?)",
+            (row["id"], row["conversation_id"], json.dumps(row)),
+        )
+    conn.executemany("INSERT INTO history (conversation_id, synced) VALUES (?, 1)", [(10,), (20,)])
+    assert migrate(conn, MIGRATIONS) == 2
+    assert [r[0] for r in conn.execute("SELECT id FROM messages ORDER BY id")] == [2, 4]
+    assert [r[0] for r in conn.execute("SELECT conversation_id FROM history")] == [20]
+    conn.close()
+    store = Store(path)
+    try:
+        [line] = store.messages_page(20)  # the typed decoder reads the kind
+    finally:
+        store.close()
+    assert line.system == SystemLine("ticket.closed", {"by_agent_id": 1})

@@ -6,8 +6,11 @@ import datetime as dt
 
 import pytest
 
-from convos_desktop.core.types import Activity, Contact, FileInfo
+from convos_desktop.core.types import Activity, Agent, Contact, FileInfo, Status
+from convos_desktop.models.directory import Directory
 from convos_desktop.ui.contact_dock import ActivityModel, ContactDock, relative_time
+from convos_desktop.ui.formatting import local_date
+from convos_desktop.ui.system_text import SystemWording
 
 NOW = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
 GIULIA = Contact(
@@ -47,19 +50,39 @@ FILES = [
     ),
 ]
 ACTIVITIES = [
-    Activity(1, 7, "ticket.opened", "Ticket #31 opened", None, 31, NOW - dt.timedelta(days=3)),
     Activity(
-        2, 7, "contact.updated", "Email changed by Anna", 1, None, NOW - dt.timedelta(minutes=5)
+        1,
+        7,
+        "ticket.opened",
+        "Ticket opened",
+        None,
+        31,
+        NOW - dt.timedelta(days=3),
+        {"by_agent_id": None},
+    ),
+    # a kind this client does not know: the server's English text
+    Activity(
+        2, 7, "contact.merged", "Merged with Anna's copy", 1, None, NOW - dt.timedelta(minutes=5)
     ),
     Activity(
-        3, 7, "ticket.closed", "Ticket #31 closed by Anna", 1, 31, NOW - dt.timedelta(hours=2)
+        3,
+        7,
+        "ticket.closed",
+        "Ticket closed by Anna",
+        1,
+        31,
+        NOW - dt.timedelta(hours=2),
+        {"by_agent_id": 1},
     ),
 ]
+ANNA = Agent(1, "Anna Neri", "anna@convos.test", "agent", (1,), Status.ONLINE, Status.ONLINE)
 
 
 @pytest.fixture
 def dock(qtbot):
-    dock = ContactDock(now=lambda: NOW)
+    directory = Directory()
+    directory.set_agents([ANNA])
+    dock = ContactDock(now=lambda: NOW, wording=SystemWording(directory))
     qtbot.addWidget(dock)
     dock.set_contact(GIULIA, FILES, ACTIVITIES)
     dock.resize(320, 640)
@@ -185,13 +208,15 @@ def test_activity_newest_first_with_relative_times(dock):
     model = dock.activity_model
     lines = [model.index(r).data() for r in range(model.rowCount())]
     assert lines == [
-        "Email changed by Anna\n5 min ago",
-        "Ticket #31 closed by Anna\n2 h ago",
-        "Ticket #31 opened\n3 days ago",
+        "Merged with Anna's copy\n5 min ago",
+        "Ticket finalized by Anna Neri\n2 h ago",
+        "Ticket opened: handed over by the bot\n3 days ago",
     ]
     assert relative_time(NOW - dt.timedelta(seconds=10), NOW) == "just now"
     assert relative_time(NOW - dt.timedelta(hours=30), NOW) == "yesterday"
-    assert relative_time(NOW - dt.timedelta(days=40), NOW) == "21/01/2026"
+    assert relative_time(NOW - dt.timedelta(days=40), NOW) == local_date(
+        NOW - dt.timedelta(days=40)
+    )
 
 
 def test_models_pass_the_model_tester(qtmodeltester):
