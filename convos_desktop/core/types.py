@@ -539,12 +539,36 @@ class ReportRow:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportDay:
+    """One day of a report's trend (the total's figures of that UTC day)."""
+
+    day: dt.date
+    opened: int
+    closed: int
+    backlog: int
+    first_response_median_s: float | None
+    resolution_median_s: float | None
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> ReportDay:
+        return cls(
+            day=dt.date.fromisoformat(d["day"]),
+            opened=d.get("opened", 0),
+            closed=d.get("closed", 0),
+            backlog=d.get("backlog", 0),
+            first_response_median_s=d.get("first_response_median_s"),
+            resolution_median_s=d.get("resolution_median_s"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
-    """``GET /reports``: rows per inbox or per agent plus the total."""
+    """``GET /reports``: rows per inbox or per agent, the total and its trend per day."""
 
     by: str
     rows: tuple[ReportRow, ...]
     total: ReportRow
+    days: tuple[ReportDay, ...] = ()
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Report:
@@ -552,6 +576,7 @@ class Report:
             by=d.get("by", "inbox"),
             rows=tuple(ReportRow.from_json(r) for r in d.get("rows", ())),
             total=ReportRow.from_json(d.get("total") or {}),
+            days=tuple(ReportDay.from_json(x) for x in d.get("days", ())),
         )
 
 

@@ -49,3 +49,28 @@ def format_size(size: int) -> str:
     return QLocale().formattedDataSize(
         size, decimals, QLocale.DataSizeFormat.DataSizeTraditionalFormat
     )
+
+
+def format_number(value: int) -> str:
+    """A count with the locale's digit grouping (``12.345`` in Italian)."""
+    return QLocale().toString(value)
+
+
+def format_duration(seconds: float) -> str:
+    """A duration in its two largest units: ``45 s``, ``3 min``, ``2 h 5 min``, ``3 d 4 h``."""
+    tr = QCoreApplication.translate
+    total = round(seconds)
+    if total < 60:
+        return tr("Formatting", "{n} s").format(n=total)
+    minutes, _ = divmod(total, 60)
+    if minutes < 60:
+        return tr("Formatting", "{n} min").format(n=minutes)
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        if not minutes:
+            return tr("Formatting", "{h} h").format(h=hours)
+        return tr("Formatting", "{h} h {m} min").format(h=hours, m=minutes)
+    days, hours = divmod(hours, 24)
+    if not hours:
+        return tr("Formatting", "{d} d").format(d=days)
+    return tr("Formatting", "{d} d {h} h").format(d=days, h=hours)

@@ -46,6 +46,7 @@ from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.header_bar import HeaderBar
 from convos_desktop.ui.new_ticket import NewTicketScreen
 from convos_desktop.ui.notifications import Notifier
+from convos_desktop.ui.performance_screen import PerformanceScreen
 from convos_desktop.ui.placeholder_screen import PlaceholderScreen
 from convos_desktop.ui.theme import ACCENT
 from convos_desktop.ui.tray import Tray
@@ -167,9 +168,6 @@ class MainWindow(QMainWindow):
             NavTarget.TICKETS: self.tr(
                 "The history of resolved tickets, with search by contact, agent and date."
             ),
-            NavTarget.PERFORMANCE: self.tr(
-                "How inboxes and agents perform: opened, closed, backlog, response times."
-            ),
         }
         for target, description in descriptions.items():
             screen = PlaceholderScreen(
@@ -179,6 +177,9 @@ class MainWindow(QMainWindow):
             )
             self.stack.addWidget(screen)
             self._screens[target] = screen
+        self.performance = PerformanceScreen(context, self)
+        self.stack.addWidget(self.performance)
+        self._screens[NavTarget.PERFORMANCE] = self.performance
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")
