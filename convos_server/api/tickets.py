@@ -6,8 +6,10 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.api.deps import AgentDep, BusDep, DbDep
@@ -20,7 +22,7 @@ from convos_server.serialize import (
     load_ticket,
     load_tickets,
 )
-from convos_server.services import tickets
+from convos_server.services import ticket_csv, tickets
 from convos_server.services.events import EventBus
 from convos_server.services.visibility import visibility_for
 
@@ -41,10 +43,7 @@ def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 
 
-@router.get("/tickets")
-async def list_tickets(
-    agent: AgentDep,
-    db: DbDep,
+def ticket_filter(
     view: Literal["mine", "unassigned", "all"] = "all",
     status: Literal["open", "closed"] | None = None,
     inbox: int | None = None,
@@ -52,11 +51,10 @@ async def list_tickets(
     assignee: int | None = None,
     from_: Annotated[dt.date | None, Query(alias="from")] = None,
     to: dt.date | None = None,
-    cursor: str | None = None,
-    limit: Annotated[int | None, Query(ge=1, le=200)] = None,
-) -> dict[str, Any]:
-    """``Page<Ticket>``, newest activity first; ``from``/``to`` filter opening days (UTC)."""
-    flt = tickets.TicketFilter(
+    contact: int | None = None,
+) -> tickets.TicketFilter:
+    """The filters of ``GET /tickets`` and of its CSV export."""
+    return tickets.TicketFilter(
         view=view,
         status=status,
         inbox_id=inbox,
@@ -64,13 +62,75 @@ async def list_tickets(
         q=q,
         opened_from=_day_start(from_) if from_ else None,
         opened_to=_day_start(to + dt.timedelta(days=1)) if to else None,
+        contact_id=contact,
     )
+
+
+FilterDep = Annotated[tickets.TicketFilter, Depends(ticket_filter)]
+
+
+@router.get("/tickets")
+async def list_tickets(
+    agent: AgentDep,
+    db: DbDep,
+    flt: FilterDep,
+    cursor: str | None = None,
+    limit: Annotated[int | None, Query(ge=1, le=200)] = None,
+    sort: tickets.TicketSort = tickets.TicketSort.ACTIVITY,
+    order: Literal["desc", "asc"] = "desc",
+    count: bool = False,
+    include: Literal["contacts"] | None = None,
+) -> dict[str, Any]:
+    """``Page<Ticket>`` in the chosen order; ``from``/``to`` filter opening days (UTC).
+
+    ``count`` adds ``total`` (how many match); ``include=contacts`` adds the page's contacts.
+    """
     async with db.sessionmaker() as session:
         visibility = await visibility_for(session, agent)
         rows, next_cursor = await tickets.list_tickets(
-            session, agent, visibility, flt, cursor, limit
+            session, agent, visibility, flt, cursor, limit, sort, order == "desc"
         )
-        return {"items": await load_tickets(session, rows), "next_cursor": next_cursor}
+        page: dict[str, Any] = {
+            "items": await load_tickets(session, rows),
+            "next_cursor": next_cursor,
+        }
+        if count:
+            page["total"] = await tickets.count_tickets(session, agent, visibility, flt)
+        if include == "contacts":
+            page["contacts"] = await _contacts_of(session, rows)
+        return page
+
+
+@router.get(
+    "/tickets/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "The matching tickets as CSV"}},
+)
+async def export_tickets(
+    agent: AgentDep,
+    db: DbDep,
+    flt: FilterDep,
+    sort: tickets.TicketSort = tickets.TicketSort.OPENED,
+    order: Literal["desc", "asc"] = "desc",
+) -> StreamingResponse:
+    """Every matching ticket as CSV, streamed in batches (constant memory at any size)."""
+    async with db.sessionmaker() as session:
+        visibility = await visibility_for(session, agent)
+    rows = ticket_csv.export(db, agent, visibility, flt, sort, order == "desc")
+    return StreamingResponse(
+        rows,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="tickets.csv"'},
+    )
+
+
+async def _contacts_of(session: AsyncSession, rows: list[m.Ticket]) -> list[dict[str, Any]]:
+    """The contacts of a page of tickets, once each."""
+    contact_ids = {ticket.contact_id for ticket in rows}
+    if not contact_ids:
+        return []
+    found = await session.scalars(select(m.Contact).where(m.Contact.id.in_(contact_ids)))
+    return [contact_json(contact) for contact in found]
 
 
 @router.get("/tickets/{ticket_id}")
