@@ -346,6 +346,10 @@ class TicketSort(StrEnum):
     CLOSED = "closed"
     FIRST_RESPONSE = "first_response"
     RESOLUTION = "resolution"
+    STATUS = "status"
+    CONTACT = "contact"
+    INBOX = "inbox"
+    AGENT = "agent"
 
 
 def text_match(q: str) -> tuple[Select[int], Select[int]]:
@@ -406,7 +410,17 @@ def sort_key(sort: TicketSort, dialect: str) -> ColumnElement[Any]:
         return ticket.closed_at.expression
     if sort == TicketSort.FIRST_RESPONSE:
         return seconds_between(ticket.first_response_at, ticket.opened_at, dialect)
-    return seconds_between(ticket.closed_at, ticket.opened_at, dialect)
+    if sort == TicketSort.RESOLUTION:
+        return seconds_between(ticket.closed_at, ticket.opened_at, dialect)
+    if sort == TicketSort.STATUS:
+        return ticket.status.expression
+    names: dict[TicketSort, tuple[Any, Any, Any]] = {
+        TicketSort.CONTACT: (m.Contact.name, m.Contact.id, ticket.contact_id),
+        TicketSort.INBOX: (m.Inbox.name, m.Inbox.id, ticket.inbox_id),
+        TicketSort.AGENT: (m.Agent.name, m.Agent.id, ticket.assignee_id),
+    }
+    name, key, reference = names[sort]
+    return func.lower(select(name).where(key == reference).scalar_subquery())
 
 
 def history_order(

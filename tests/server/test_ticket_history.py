@@ -178,3 +178,24 @@ async def add_ticket_of_new_contact(settings, name: str) -> int:
     finally:
         await db.dispose()
     return contact_id
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_sorting_by_name_columns(client, settings):
+    ids = await seed_tickets(settings)
+    headers = await login(client, "admin")
+
+    async def order(sort: str, direction: str) -> list[Any]:
+        response = await client.get(
+            "/api/v1/tickets",
+            params={"sort": sort, "order": direction, "limit": 50},
+            headers=headers,
+        )
+        return response.json()["items"]
+
+    by_agent = [t["assignee_id"] for t in await order("agent", "asc")]
+    assert by_agent == [ids["ag1"]] * 4 + [ids["ag2"]] * 4 + [None]
+    by_inbox = [t["inbox_id"] for t in await order("inbox", "desc")]
+    assert by_inbox == [ids["inbox B"]] * 2 + [ids["inbox A"]] * 7
+    by_status = [t["status"] for t in await order("status", "asc")]
+    assert by_status == ["closed"] * 7 + ["open"] * 2
