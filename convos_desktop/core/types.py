@@ -447,6 +447,45 @@ class Page(Generic[T]):
 
 
 @dataclass(frozen=True, slots=True)
+class TicketQuery:
+    """The filters and order of the ticket history (``GET /tickets`` and its CSV export)."""
+
+    text: str = ""
+    status: str | None = None
+    inbox_id: int | None = None
+    assignee_id: int | None = None
+    contact_id: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    sort: str = "opened"
+    descending: bool = True
+
+    def params(self) -> dict[str, Any]:
+        """The query parameters (``None`` values are left out by the client)."""
+        return {
+            "q": self.text.strip() or None,
+            "status": self.status,
+            "inbox": self.inbox_id,
+            "assignee": self.assignee_id,
+            "contact": self.contact_id,
+            "from": self.date_from.isoformat() if self.date_from else None,
+            "to": self.date_to.isoformat() if self.date_to else None,
+            "sort": self.sort,
+            "order": "desc" if self.descending else "asc",
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPage:
+    """One page of the ticket history with its contacts; ``total`` on the first page only."""
+
+    items: tuple[Ticket, ...]
+    contacts: tuple[Contact, ...]
+    next_cursor: str | None
+    total: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class MessagePage:
     """A page of a conversation's history, oldest first; ``has_more`` means older exist."""
 

@@ -36,6 +36,7 @@ from convos_desktop.core.types import (
     DirectoryChanged,
     Screen,
     Status,
+    Ticket,
     View,
     WindowState,
 )
@@ -49,6 +50,7 @@ from convos_desktop.ui.notifications import Notifier
 from convos_desktop.ui.performance_screen import PerformanceScreen
 from convos_desktop.ui.placeholder_screen import PlaceholderScreen
 from convos_desktop.ui.theme import ACCENT
+from convos_desktop.ui.ticket_history_screen import TicketHistoryScreen
 from convos_desktop.ui.tray import Tray
 from convos_desktop.ui.workspace import Workspace
 
@@ -165,9 +167,6 @@ class MainWindow(QMainWindow):
                 "Inboxes classify conversations and name the team responsible, with the "
                 "assignment settings of each."
             ),
-            NavTarget.TICKETS: self.tr(
-                "The history of resolved tickets, with search by contact, agent and date."
-            ),
         }
         for target, description in descriptions.items():
             screen = PlaceholderScreen(
@@ -177,6 +176,10 @@ class MainWindow(QMainWindow):
             )
             self.stack.addWidget(screen)
             self._screens[target] = screen
+        self.ticket_history = TicketHistoryScreen(context, self)
+        self.ticket_history.open_requested.connect(self.show_ticket)
+        self.stack.addWidget(self.ticket_history)
+        self._screens[NavTarget.TICKETS] = self.ticket_history
         self.performance = PerformanceScreen(context, self)
         self.stack.addWidget(self.performance)
         self._screens[NavTarget.PERFORMANCE] = self.performance
@@ -265,6 +268,12 @@ class MainWindow(QMainWindow):
             self.contact_dock.setVisible(False)
         screen = Screen.CONVERSATIONS if target.is_conversation_screen else Screen.OTHER
         self._context.presence.set_screen(screen)
+
+    def show_ticket(self, ticket: Ticket) -> None:
+        """Show ``ticket`` in the conversations (Tutto), selected when the list holds it."""
+        self.navigate(NavTarget.ALL)
+        if not self.workspace.select_ticket(ticket.id):
+            self.workspace.open_ticket(ticket)
 
     def _open_started_ticket(self, ticket_id: int) -> None:
         self.navigate(NavTarget.MINE)
