@@ -9,7 +9,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.api.deps import AgentDep, BusDep, DbDep
@@ -17,6 +16,7 @@ from convos_server.db import models as m
 from convos_server.db.engine import Database
 from convos_server.serialize import (
     contact_json,
+    contacts_of,
     load_conversations,
     load_message,
     load_ticket,
@@ -97,7 +97,7 @@ async def list_tickets(
         if count:
             page["total"] = await tickets.count_tickets(session, agent, visibility, flt)
         if include == "contacts":
-            page["contacts"] = await _contacts_of(session, rows)
+            page["contacts"] = await contacts_of(session, {t.contact_id for t in rows})
         return page
 
 
@@ -122,15 +122,6 @@ async def export_tickets(
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="tickets.csv"'},
     )
-
-
-async def _contacts_of(session: AsyncSession, rows: list[m.Ticket]) -> list[dict[str, Any]]:
-    """The contacts of a page of tickets, once each."""
-    contact_ids = {ticket.contact_id for ticket in rows}
-    if not contact_ids:
-        return []
-    found = await session.scalars(select(m.Contact).where(m.Contact.id.in_(contact_ids)))
-    return [contact_json(contact) for contact in found]
 
 
 @router.get("/tickets/{ticket_id}")
