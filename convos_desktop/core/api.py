@@ -20,8 +20,9 @@ from convos_desktop.core.types import (
     Canned,
     Contact,
     Conversation,
+    ConversationHistoryPage,
+    ConversationQuery,
     FileInfo,
-    HistoryPage,
     Inbox,
     Message,
     MessagePage,
@@ -32,6 +33,7 @@ from convos_desktop.core.types import (
     Team,
     Ticket,
     TicketDetail,
+    TicketHistoryPage,
     TicketQuery,
     View,
 )
@@ -311,7 +313,7 @@ class ApiClient:
 
     async def ticket_history(
         self, query: TicketQuery, cursor: str | None = None, limit: int = 100
-    ) -> HistoryPage:
+    ) -> TicketHistoryPage:
         """A page of the ticket history; the first page (no cursor) also counts the matches."""
         params = {
             **query.params(),
@@ -322,7 +324,7 @@ class ApiClient:
             "include": "contacts",
         }
         body = await self.request("GET", "/tickets", params=params)
-        return HistoryPage(
+        return TicketHistoryPage(
             tuple(Ticket.from_json(t) for t in body["items"]),
             tuple(Contact.from_json(c) for c in body.get("contacts", ())),
             body.get("next_cursor"),
@@ -420,6 +422,25 @@ class ApiClient:
         )
         return Page(
             tuple(Conversation.from_json(c) for c in body["items"]), body.get("next_cursor")
+        )
+
+    async def conversation_history(
+        self, query: ConversationQuery, cursor: str | None = None, limit: int = 100
+    ) -> ConversationHistoryPage:
+        """A page of the conversation history; the first page also counts the matches."""
+        params = {
+            **query.params(),
+            "cursor": cursor,
+            "limit": limit,
+            "count": "true" if cursor is None else None,
+            "include": "contacts",
+        }
+        body = await self.request("GET", "/conversations", params=params)
+        return ConversationHistoryPage(
+            tuple(Conversation.from_json(c) for c in body["items"]),
+            tuple(Contact.from_json(c) for c in body.get("contacts", ())),
+            body.get("next_cursor"),
+            body.get("total"),
         )
 
     async def conversation(self, conversation_id: int) -> Conversation:

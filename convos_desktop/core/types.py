@@ -419,6 +419,7 @@ class Conversation:
     created_at: dt.datetime
     last_message_at: dt.datetime
     open_ticket_id: int | None
+    campaign: str | None = None
     last_message: Message | None = None
 
     @classmethod
@@ -434,6 +435,7 @@ class Conversation:
             created_at=created,
             last_message_at=parse_time(d.get("last_message_at")) or created,
             open_ticket_id=d.get("open_ticket_id"),
+            campaign=d.get("campaign"),
             last_message=Message.from_json(lm) if lm else None,
         )
 
@@ -476,10 +478,49 @@ class TicketQuery:
 
 
 @dataclass(frozen=True, slots=True)
-class HistoryPage:
+class TicketHistoryPage:
     """One page of the ticket history with its contacts; ``total`` on the first page only."""
 
     items: tuple[Ticket, ...]
+    contacts: tuple[Contact, ...]
+    next_cursor: str | None
+    total: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationQuery:
+    """The filters and order of the conversation history (``GET /conversations``)."""
+
+    text: str = ""
+    origin: str | None = None
+    inbox_id: int | None = None
+    assignee_id: int | None = None
+    contact_id: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    sort: str = "activity"
+    descending: bool = True
+
+    def params(self) -> dict[str, Any]:
+        """The query parameters (``None`` values are left out by the client)."""
+        return {
+            "q": self.text.strip() or None,
+            "origin": self.origin,
+            "inbox": self.inbox_id,
+            "assignee": self.assignee_id,
+            "contact": self.contact_id,
+            "from": self.date_from.isoformat() if self.date_from else None,
+            "to": self.date_to.isoformat() if self.date_to else None,
+            "sort": self.sort,
+            "order": "desc" if self.descending else "asc",
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationHistoryPage:
+    """One page of the conversation history with its contacts; ``total`` on the first page."""
+
+    items: tuple[Conversation, ...]
     contacts: tuple[Contact, ...]
     next_cursor: str | None
     total: int | None

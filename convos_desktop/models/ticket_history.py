@@ -1,45 +1,34 @@
-"""The ticket history as a table model: server-side filters and order, pages fetched on scroll.
-
-Nothing here holds a whole history: rows arrive a page at a time as the view asks for more
-(``canFetchMore``/``fetchMore``, guarded against double loads), each row is a small tuple of
-ids and numbers (names are looked up when a cell is painted), and a new filter or order starts
-again from the first page. Answers to an older query are dropped by generation.
-"""
+"""The ticket history as a table: compact rows over ``PagedTableModel`` (server-side
+filters, order and paging)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import replace
 from enum import IntEnum
 from typing import Any, NamedTuple
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QCoreApplication,
-    QDateTime,
-    QLocale,
-    QModelIndex,
     QObject,
-    QPersistentModelIndex,
     Qt,
-    QTimeZone,
-    Signal,
 )
 from PySide6.QtGui import QColor
 
-from convos_desktop.core.types import HistoryPage, Ticket, TicketQuery
+from convos_desktop.core.types import Ticket, TicketQuery
 from convos_desktop.models.directory import Directory
+from convos_desktop.models.paged_table import (
+    ROW_ID_ROLE,
+    PagedTableModel,
+    PageFetcher,
+    Runner,
+    moment_text,
+)
 from convos_desktop.ui.formatting import format_duration
 
 log = logging.getLogger("convos.models.history")
 
-ModelIndex = QModelIndex | QPersistentModelIndex
-PageFetcher = Callable[[TicketQuery, str | None, int], Awaitable[HistoryPage]]
-Runner = Callable[[Coroutine[Any, Any, None]], object]
-
-TICKET_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+TICKET_ID_ROLE = ROW_ID_ROLE
 IS_OPEN_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
@@ -117,18 +106,8 @@ def column_titles() -> dict[HistoryColumn, str]:
     }
 
 
-def moment_text(epoch_seconds: float) -> str:
-    """A date and time in the UI locale, local time."""
-    moment = QDateTime.fromSecsSinceEpoch(int(epoch_seconds), QTimeZone.systemTimeZone())
-    return QLocale().toString(moment, QLocale.FormatType.ShortFormat)
-
-
-class TicketHistoryModel(QAbstractTableModel):
-    """See the module docstring. ``run`` starts a coroutine on the app's loop."""
-
-    loading_changed = Signal(bool)
-    total_changed = Signal(int)
-    failed = Signal(object)  # the exception of a page that could not be loaded
+class TicketHistoryModel(PagedTableModel):
+    """The ticket history (see ``paged_table``): one compact row per ticket."""
 
     def __init__(
         self,
@@ -138,135 +117,30 @@ class TicketHistoryModel(QAbstractTableModel):
         page_size: int = 100,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        self._fetch = fetch
-        self._run = run
+        titles = column_titles()
+        super().__init__(
+            fetch,
+            run,
+            TicketQuery(),
+            [titles[c] for c in HistoryColumn],
+            {int(c): key for c, key in SORT_KEYS.items()},
+            page_size,
+            parent,
+        )
         self._directory = directory
-        self.page_size = page_size
-        self._titles = column_titles()
-        self._rows: list[HistoryRow] = []
-        self._contacts: dict[int, str] = {}
-        self._query = TicketQuery()
-        self._cursor: str | None = None
-        self._more = False
-        self._loading = False
-        self._generation = 0
-        self.total: int | None = None
 
-    # --- the query ------------------------------------------------------------------------
-
-    @property
-    def query(self) -> TicketQuery:
-        return self._query
-
-    @property
-    def loading(self) -> bool:
-        return self._loading
-
-    def set_query(self, query: TicketQuery) -> None:
-        """Show the history for ``query`` from its first page."""
-        self._generation += 1
-        self.beginResetModel()
-        self._query = query
-        self._rows = []
-        self._cursor = None
-        self._more = False
-        self.total = None
-        self.endResetModel()
-        self._load(first=True)
-
-    def reload(self) -> None:
-        self.set_query(self._query)
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Order on the server by ``column`` (every column sorts)."""
-        key = SORT_KEYS.get(HistoryColumn(column)) if 0 <= column < len(HistoryColumn) else None
-        if key is None:
-            return
-        descending = order == Qt.SortOrder.DescendingOrder
-        if key == self._query.sort and descending == self._query.descending and self._rows:
-            return
-        self.set_query(replace(self._query, sort=key, descending=descending))
-
-    # --- paging ---------------------------------------------------------------------------
-
-    def canFetchMore(self, parent: ModelIndex = QModelIndex()) -> bool:
-        return not parent.isValid() and self._more and not self._loading
-
-    def fetchMore(self, parent: ModelIndex = QModelIndex()) -> None:
-        if self.canFetchMore(parent):
-            self._load(first=False)
-
-    def _load(self, first: bool) -> None:
-        self._set_loading(True)
-        self._run(self._load_page(self._generation, None if first else self._cursor))
-
-    async def _load_page(self, generation: int, cursor: str | None) -> None:
-        try:
-            page = await self._fetch(self._query, cursor, self.page_size)
-        except Exception as exc:
-            log.info("history page not loaded: %r", exc)
-            if generation == self._generation:
-                self._set_loading(False)
-                self.failed.emit(exc)
-            return
-        if generation != self._generation:
-            return
-        self._add_page(page)
-
-    def _add_page(self, page: HistoryPage) -> None:
-        for contact in page.contacts:
-            self._contacts[contact.id] = contact.name
-        rows = [HistoryRow.of(ticket) for ticket in page.items]
-        if rows:
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
-            self._rows.extend(rows)
-            self.endInsertRows()
-        self._cursor = page.next_cursor
-        self._more = page.next_cursor is not None
-        if page.total is not None:
-            self.total = page.total
-            self.total_changed.emit(page.total)
-        self._set_loading(False)
-
-    def _set_loading(self, loading: bool) -> None:
-        if loading != self._loading:
-            self._loading = loading
-            self.loading_changed.emit(loading)
-
-    # --- reading --------------------------------------------------------------------------
-
-    def row_at(self, row: int) -> HistoryRow | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+    def make_row(self, item: Any) -> HistoryRow:
+        assert isinstance(item, Ticket)
+        return HistoryRow.of(item)
 
     def contact_name(self, contact_id: int) -> str:
-        return self._contacts.get(contact_id) or self._directory.contact_name(contact_id)
+        return self.page_contact_name(contact_id) or self._directory.contact_name(contact_id)
 
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(HistoryColumn)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> object:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(HistoryColumn):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._titles[HistoryColumn(section)]
-        return None
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        if role == TICKET_ID_ROLE:
-            return row.id
+    def cell(self, row: Any, column: int, role: int) -> object:
+        assert isinstance(row, HistoryRow)
         if role == IS_OPEN_ROLE:
             return row.is_open
-        column = HistoryColumn(index.column())
+        column = HistoryColumn(column)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return self._text(row, column)
         if role == Qt.ItemDataRole.ForegroundRole and column == HistoryColumn.STATUS:

@@ -83,6 +83,7 @@ class ChatView(QListView):
         palette.setColor(QPalette.ColorRole.Base, CHAT.background)
         self.setPalette(palette)
         self._pinned = True
+        self.read_only = False  # a history thread: no reply, reaction or resend offered
         model.set_tail_window(self._tail_rows())
         self._prepend_distance: int | None = None
         self._removing = False  # the scroll bar moves while rows go: not the agent scrolling
@@ -222,7 +223,12 @@ class ChatView(QListView):
             QDesktopServices.openUrl(hit.url)  # http(s) only: find_links refuses the rest
         elif hit.kind == "file" and hit.file is not None:
             self.openFileRequested.emit(hit.file)
-        elif hit.kind == "reaction" and hit.reaction is not None and message.id > 0:
+        elif (
+            hit.kind == "reaction"
+            and hit.reaction is not None
+            and message.id > 0
+            and not self.read_only
+        ):
             self.reactionToggled.emit(message, hit.reaction.emoji)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -248,7 +254,9 @@ class ChatView(QListView):
         """The actions offered for ``message`` (``file``: the attachment under the mouse)."""
         menu = QMenu(self)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        confirmed = message.id > 0 and message.direction is not Direction.SYSTEM
+        confirmed = (
+            message.id > 0 and message.direction is not Direction.SYSTEM and not self.read_only
+        )
         if confirmed:
             menu.addAction(self.tr("Reply"), lambda: self.replyRequested.emit(message))
             react = menu.addMenu(self.tr("React"))

@@ -44,6 +44,7 @@ from convos_desktop.models.navigation import NavigationModel, NavRole, NavTarget
 from convos_desktop.models.ticket_list import TicketListModel
 from convos_desktop.ui.contact_dock import ContactDock
 from convos_desktop.ui.context import ClientContext
+from convos_desktop.ui.conversations_screen import ConversationsScreen
 from convos_desktop.ui.header_bar import HeaderBar
 from convos_desktop.ui.new_ticket import NewTicketScreen
 from convos_desktop.ui.notifications import Notifier
@@ -156,10 +157,6 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.new_ticket)
         self._screens: dict[NavTarget, QWidget] = {NavTarget.NEW_TICKET: self.new_ticket}
         descriptions = {
-            NavTarget.CONVERSATIONS: self.tr(
-                "The full history of every conversation with your customers, whatever started "
-                "it: chatbot, agents, mass or transactional campaigns."
-            ),
             NavTarget.SHORTCUTS: self.tr(
                 "Quick replies: prepared texts agents insert while chatting (also with /)."
             ),
@@ -176,6 +173,12 @@ class MainWindow(QMainWindow):
             )
             self.stack.addWidget(screen)
             self._screens[target] = screen
+        self.conversations = ConversationsScreen(context, self)
+        self.conversations.open_requested.connect(self.show_ticket)
+        self.conversations.chat.openFileRequested.connect(self.workspace.open_file)
+        self.conversations.chat.saveFileRequested.connect(self.workspace.save_file)
+        self.stack.addWidget(self.conversations)
+        self._screens[NavTarget.CONVERSATIONS] = self.conversations
         self.ticket_history = TicketHistoryScreen(context, self)
         self.ticket_history.open_requested.connect(self.show_ticket)
         self.stack.addWidget(self.ticket_history)

@@ -249,8 +249,10 @@ class TicketHistoryScreen(QWidget):
     def query(self) -> TicketQuery:
         """The query the filters describe, in the table's current order."""
         date_from, date_to = self._dates()
+        current = self.model.query
+        assert isinstance(current, TicketQuery)
         return replace(
-            self.model.query,
+            current,
             text=self.search.text().strip(),
             status=self.status_combo.currentData(),
             inbox_id=self.inbox_combo.currentData(),

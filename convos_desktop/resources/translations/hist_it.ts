@@ -415,4 +415,154 @@
             <translation>{n} ticket</translation>
         </message>
     </context>
+    <context>
+        <name>ConversationHistory</name>
+        <message>
+            <source>Agent</source>
+            <translation>Agente</translation>
+        </message>
+        <message>
+            <source>Chatbot</source>
+            <translation>Chatbot</translation>
+        </message>
+        <message>
+            <source>Contact</source>
+            <translation>Contatto</translation>
+        </message>
+        <message>
+            <source>Inbox</source>
+            <translation>Casella di posta</translation>
+        </message>
+        <message>
+            <source>Last activity</source>
+            <translation>Ultima attività</translation>
+        </message>
+        <message>
+            <source>Last message</source>
+            <translation>Ultimo messaggio</translation>
+        </message>
+        <message>
+            <source>Mass campaign</source>
+            <translation>Campagna massiva</translation>
+        </message>
+        <message>
+            <source>Started</source>
+            <translation>Iniziata il</translation>
+        </message>
+        <message>
+            <source>Started by</source>
+            <translation>Avviata da</translation>
+        </message>
+        <message>
+            <source>Transactional campaign</source>
+            <translation>Campagna transazionale</translation>
+        </message>
+    </context>
+    <context>
+        <name>ConversationsScreen</name>
+        <message>
+            <source>1 conversation</source>
+            <translation>1 conversazione</translation>
+        </message>
+        <message>
+            <source>Agent</source>
+            <translation>Agente</translation>
+        </message>
+        <message>
+            <source>All agents</source>
+            <translation>Tutti gli agenti</translation>
+        </message>
+        <message>
+            <source>All inboxes</source>
+            <translation>Tutte le caselle</translation>
+        </message>
+        <message>
+            <source>Any origin</source>
+            <translation>Qualsiasi origine</translation>
+        </message>
+        <message>
+            <source>Any time</source>
+            <translation>Sempre</translation>
+        </message>
+        <message>
+            <source>Conversations</source>
+            <translation>Conversazioni</translation>
+        </message>
+        <message>
+            <source>Custom…</source>
+            <translation>Personalizzato…</translation>
+        </message>
+        <message>
+            <source>From</source>
+            <translation>Dal</translation>
+        </message>
+        <message>
+            <source>Inbox</source>
+            <translation>Casella di posta</translation>
+        </message>
+        <message>
+            <source>Last 30 days</source>
+            <translation>Ultimi 30 giorni</translation>
+        </message>
+        <message>
+            <source>Last 7 days</source>
+            <translation>Ultimi 7 giorni</translation>
+        </message>
+        <message>
+            <source>Last 90 days</source>
+            <translation>Ultimi 90 giorni</translation>
+        </message>
+        <message>
+            <source>Loading…</source>
+            <translation>Caricamento…</translation>
+        </message>
+        <message>
+            <source>Open its ticket in the conversations</source>
+            <translation>Apri il suo ticket nelle conversazioni</translation>
+        </message>
+        <message>
+            <source>Open ticket</source>
+            <translation>Apri ticket</translation>
+        </message>
+        <message>
+            <source>Read only: no open ticket</source>
+            <translation>Sola lettura: nessun ticket aperto</translation>
+        </message>
+        <message>
+            <source>Search</source>
+            <translation>Cerca</translation>
+        </message>
+        <message>
+            <source>Search text, contact name, phone or email</source>
+            <translation>Cerca testo, nome del contatto, telefono o email</translation>
+        </message>
+        <message>
+            <source>Select a conversation to read it.</source>
+            <translation>Seleziona una conversazione per leggerla.</translation>
+        </message>
+        <message>
+            <source>Started</source>
+            <translation>Iniziata</translation>
+        </message>
+        <message>
+            <source>Started by</source>
+            <translation>Avviata da</translation>
+        </message>
+        <message>
+            <source>To</source>
+            <translation>Al</translation>
+        </message>
+        <message>
+            <source>Today</source>
+            <translation>Oggi</translation>
+        </message>
+        <message>
+            <source>{inbox} · {origin} · started {when}</source>
+            <translation>{inbox} · {origin} · iniziata il {when}</translation>
+        </message>
+        <message>
+            <source>{n} conversations</source>
+            <translation>{n} conversazioni</translation>
+        </message>
+    </context>
 </TS>

@@ -9,7 +9,7 @@ import io
 import pytest
 from PySide6.QtCore import Qt
 
-from convos_desktop.core.types import HistoryPage, TicketQuery
+from convos_desktop.core.types import TicketHistoryPage, TicketQuery
 from convos_desktop.models.navigation import NavTarget
 from convos_desktop.models.ticket_history import (
     TICKET_ID_ROLE,
@@ -30,7 +30,7 @@ class PagedServer:
         self.delay = delay
         self.asked: list[tuple[TicketQuery, str | None, int]] = []
 
-    async def fetch(self, query: TicketQuery, cursor: str | None, limit: int) -> HistoryPage:
+    async def fetch(self, query: TicketQuery, cursor: str | None, limit: int) -> TicketHistoryPage:
         self.asked.append((query, cursor, limit))
         await asyncio.sleep(self.delay)
         start = int(cursor or 0)
@@ -38,7 +38,9 @@ class PagedServer:
         following = start + limit
         next_cursor = str(following) if following < len(self.tickets) else None
         contacts = tuple(make_contact(t.contact_id, f"Cliente {t.contact_id}") for t in items)
-        return HistoryPage(items, contacts, next_cursor, len(self.tickets) if not cursor else None)
+        return TicketHistoryPage(
+            items, contacts, next_cursor, len(self.tickets) if not cursor else None
+        )
 
 
 @pytest.fixture
