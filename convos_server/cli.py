@@ -161,6 +161,9 @@ def add_demo_command(commands: argparse._SubParsersAction[argparse.ArgumentParse
     parser.add_argument("--speed", type=float, default=1.0, help="simulator speed factor")
     parser.add_argument("--no-simulator", action="store_true", help="no simulated customers")
     parser.add_argument(
+        "--no-archive", action="store_true", help="no 90-day history behind the live demo"
+    )
+    parser.add_argument(
         "--exit-on-stdin-eof",
         action="store_true",
         help="shut down when stdin is closed (a parent process holding the pipe went away)",
@@ -184,6 +187,7 @@ def add_demo_command(commands: argparse._SubParsersAction[argparse.ArgumentParse
             args.data_dir,
             args.speed,
             simulator=not args.no_simulator,
+            archive=not args.no_archive,
             exit_on_stdin_eof=args.exit_on_stdin_eof,
         )
         try:

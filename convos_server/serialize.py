@@ -163,6 +163,7 @@ def conversation_json(conversation: m.Conversation, last_message: Json | None) -
         "created_at": iso(conversation.created_at),
         "last_message_at": iso(conversation.last_message_at),
         "open_ticket_id": conversation.open_ticket_id,
+        "campaign": conversation.campaign,
         "last_message": last_message,
     }
 
@@ -350,3 +351,11 @@ async def load_tickets(session: AsyncSession, tickets: Sequence[m.Ticket]) -> li
 async def load_ticket(session: AsyncSession, ticket: m.Ticket) -> Json:
     """One Ticket as JSON."""
     return (await load_tickets(session, [ticket]))[0]
+
+
+async def contacts_of(session: AsyncSession, contact_ids: set[int]) -> list[Json]:
+    """The contacts with these ids as JSON (a page's side-loaded contacts)."""
+    if not contact_ids:
+        return []
+    found = await session.scalars(select(m.Contact).where(m.Contact.id.in_(contact_ids)))
+    return [contact_json(contact) for contact in found]

@@ -8,7 +8,7 @@ fields), and a network failure becomes :class:`ServerUnreachableError`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -20,6 +20,8 @@ from convos_desktop.core.types import (
     Canned,
     Contact,
     Conversation,
+    ConversationHistoryPage,
+    ConversationQuery,
     FileInfo,
     Inbox,
     Message,
@@ -31,6 +33,8 @@ from convos_desktop.core.types import (
     Team,
     Ticket,
     TicketDetail,
+    TicketHistoryPage,
+    TicketQuery,
     View,
 )
 
@@ -325,6 +329,49 @@ class ApiClient:
         )
         return Page(tuple(Ticket.from_json(t) for t in body["items"]), body.get("next_cursor"))
 
+    async def ticket_history(
+        self, query: TicketQuery, cursor: str | None = None, limit: int = 100
+    ) -> TicketHistoryPage:
+        """A page of the ticket history; the first page (no cursor) also counts the matches."""
+        params = {
+            **query.params(),
+            "view": "all",
+            "cursor": cursor,
+            "limit": limit,
+            "count": "true" if cursor is None else None,
+            "include": "contacts",
+        }
+        body = await self.request("GET", "/tickets", params=params)
+        return TicketHistoryPage(
+            tuple(Ticket.from_json(t) for t in body["items"]),
+            tuple(Contact.from_json(c) for c in body.get("contacts", ())),
+            body.get("next_cursor"),
+            body.get("total"),
+        )
+
+    async def export_tickets(
+        self, query: TicketQuery, write: Callable[[bytes], Awaitable[None]]
+    ) -> int:
+        """Stream the history's CSV export into ``write`` chunk by chunk; the bytes written."""
+        written = 0
+        try:
+            async with self.http.stream(
+                "GET",
+                "/tickets/export",
+                params=_drop_none(query.params()),
+                headers=self.auth_headers(),
+                timeout=UPLOAD_TIMEOUT,
+            ) as response:
+                if response.status_code >= 400:
+                    await response.aread()
+                    raise error_from_response(response)
+                async for chunk in response.aiter_bytes():
+                    await write(chunk)
+                    written += len(chunk)
+        except (httpx.TransportError, httpx.TimeoutException) as exc:
+            raise ServerUnreachableError(str(exc) or type(exc).__name__) from exc
+        return written
+
     async def ticket(self, ticket_id: int) -> TicketDetail:
         """A ticket with its contact and conversation."""
         body = await self.request("GET", f"/tickets/{ticket_id}")
@@ -393,6 +440,25 @@ class ApiClient:
         )
         return Page(
             tuple(Conversation.from_json(c) for c in body["items"]), body.get("next_cursor")
+        )
+
+    async def conversation_history(
+        self, query: ConversationQuery, cursor: str | None = None, limit: int = 100
+    ) -> ConversationHistoryPage:
+        """A page of the conversation history; the first page also counts the matches."""
+        params = {
+            **query.params(),
+            "cursor": cursor,
+            "limit": limit,
+            "count": "true" if cursor is None else None,
+            "include": "contacts",
+        }
+        body = await self.request("GET", "/conversations", params=params)
+        return ConversationHistoryPage(
+            tuple(Conversation.from_json(c) for c in body["items"]),
+            tuple(Contact.from_json(c) for c in body.get("contacts", ())),
+            body.get("next_cursor"),
+            body.get("total"),
         )
 
     async def conversation(self, conversation_id: int) -> Conversation:

@@ -441,6 +441,7 @@ class Conversation:
     created_at: dt.datetime
     last_message_at: dt.datetime
     open_ticket_id: int | None
+    campaign: str | None = None
     last_message: Message | None = None
 
     @classmethod
@@ -456,6 +457,7 @@ class Conversation:
             created_at=created,
             last_message_at=parse_time(d.get("last_message_at")) or created,
             open_ticket_id=d.get("open_ticket_id"),
+            campaign=d.get("campaign"),
             last_message=Message.from_json(lm) if lm else None,
         )
 
@@ -466,6 +468,84 @@ class Page(Generic[T]):
 
     items: tuple[T, ...]
     next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketQuery:
+    """The filters and order of the ticket history (``GET /tickets`` and its CSV export)."""
+
+    text: str = ""
+    status: str | None = None
+    inbox_id: int | None = None
+    assignee_id: int | None = None
+    contact_id: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    sort: str = "opened"
+    descending: bool = True
+
+    def params(self) -> dict[str, Any]:
+        """The query parameters (``None`` values are left out by the client)."""
+        return {
+            "q": self.text.strip() or None,
+            "status": self.status,
+            "inbox": self.inbox_id,
+            "assignee": self.assignee_id,
+            "contact": self.contact_id,
+            "from": self.date_from.isoformat() if self.date_from else None,
+            "to": self.date_to.isoformat() if self.date_to else None,
+            "sort": self.sort,
+            "order": "desc" if self.descending else "asc",
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TicketHistoryPage:
+    """One page of the ticket history with its contacts; ``total`` on the first page only."""
+
+    items: tuple[Ticket, ...]
+    contacts: tuple[Contact, ...]
+    next_cursor: str | None
+    total: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationQuery:
+    """The filters and order of the conversation history (``GET /conversations``)."""
+
+    text: str = ""
+    origin: str | None = None
+    inbox_id: int | None = None
+    assignee_id: int | None = None
+    contact_id: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    sort: str = "activity"
+    descending: bool = True
+
+    def params(self) -> dict[str, Any]:
+        """The query parameters (``None`` values are left out by the client)."""
+        return {
+            "q": self.text.strip() or None,
+            "origin": self.origin,
+            "inbox": self.inbox_id,
+            "assignee": self.assignee_id,
+            "contact": self.contact_id,
+            "from": self.date_from.isoformat() if self.date_from else None,
+            "to": self.date_to.isoformat() if self.date_to else None,
+            "sort": self.sort,
+            "order": "desc" if self.descending else "asc",
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationHistoryPage:
+    """One page of the conversation history with its contacts; ``total`` on the first page."""
+
+    items: tuple[Conversation, ...]
+    contacts: tuple[Contact, ...]
+    next_cursor: str | None
+    total: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -561,12 +641,36 @@ class ReportRow:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportDay:
+    """One day of a report's trend (the total's figures of that UTC day)."""
+
+    day: dt.date
+    opened: int
+    closed: int
+    backlog: int
+    first_response_median_s: float | None
+    resolution_median_s: float | None
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> ReportDay:
+        return cls(
+            day=dt.date.fromisoformat(d["day"]),
+            opened=d.get("opened", 0),
+            closed=d.get("closed", 0),
+            backlog=d.get("backlog", 0),
+            first_response_median_s=d.get("first_response_median_s"),
+            resolution_median_s=d.get("resolution_median_s"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
-    """``GET /reports``: rows per inbox or per agent plus the total."""
+    """``GET /reports``: rows per inbox or per agent, the total and its trend per day."""
 
     by: str
     rows: tuple[ReportRow, ...]
     total: ReportRow
+    days: tuple[ReportDay, ...] = ()
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Report:
@@ -574,6 +678,7 @@ class Report:
             by=d.get("by", "inbox"),
             rows=tuple(ReportRow.from_json(r) for r in d.get("rows", ())),
             total=ReportRow.from_json(d.get("total") or {}),
+            days=tuple(ReportDay.from_json(x) for x in d.get("days", ())),
         )
 
 

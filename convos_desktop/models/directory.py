@@ -81,6 +81,9 @@ class Directory(QObject):
     def inboxes(self) -> list[Inbox]:
         return sorted(self._inboxes.values(), key=lambda inbox: inbox.name.casefold())
 
+    def agents(self) -> list[Agent]:
+        return sorted(self._agents.values(), key=lambda agent: agent.name.casefold())
+
     def contact(self, contact_id: int | None) -> Contact | None:
         """A contact by id; a miss asks ``load_contact`` (the cache) once."""
         if contact_id is None:

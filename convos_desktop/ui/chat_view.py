@@ -86,6 +86,7 @@ class ChatView(QListView):
         self.setPalette(palette)
         self._pinned = True
         self._reaction_block = ""  # why reacting is refused now ("": allowed)
+        self.read_only = False  # a history thread: no reply, reaction or resend offered
         model.set_tail_window(self._tail_rows())
         self._prepend_distance: int | None = None
         self._removing = False  # the scroll bar moves while rows go: not the agent scrolling
@@ -225,7 +226,12 @@ class ChatView(QListView):
             QDesktopServices.openUrl(hit.url)  # http(s) only: find_links refuses the rest
         elif hit.kind == "file" and hit.file is not None:
             self.openFileRequested.emit(hit.file)
-        elif hit.kind == "reaction" and hit.reaction is not None and message.id > 0:
+        elif (
+            hit.kind == "reaction"
+            and hit.reaction is not None
+            and message.id > 0
+            and not self.read_only
+        ):
             if self._reaction_block:
                 self.reactionRefused.emit(self._reaction_block)
             else:
@@ -263,7 +269,9 @@ class ChatView(QListView):
         """The actions offered for ``message`` (``file``: the attachment under the mouse)."""
         menu = QMenu(self)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        confirmed = message.id > 0 and message.direction is not Direction.SYSTEM
+        confirmed = (
+            message.id > 0 and message.direction is not Direction.SYSTEM and not self.read_only
+        )
         if confirmed:
             menu.addAction(self.tr("Reply"), lambda: self.replyRequested.emit(message))
             react = menu.addMenu(self.tr("React"))

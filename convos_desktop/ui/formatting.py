@@ -74,3 +74,23 @@ def local_date_time(value: dt.datetime) -> str:
 def whole_number(value: int) -> str:
     """An integer with the UI locale's digit grouping (``12.345``, ``12,345``)."""
     return QLocale().toString(value)
+
+
+def format_duration(seconds: float) -> str:
+    """A duration in its two largest units: ``45 s``, ``3 min``, ``2 h 5 min``, ``3 d 4 h``."""
+    tr = QCoreApplication.translate
+    total = round(seconds)
+    if total < 60:
+        return tr("Formatting", "{n} s").format(n=total)
+    minutes, _ = divmod(total, 60)
+    if minutes < 60:
+        return tr("Formatting", "{n} min").format(n=minutes)
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        if not minutes:
+            return tr("Formatting", "{h} h").format(h=hours)
+        return tr("Formatting", "{h} h {m} min").format(h=hours, m=minutes)
+    days, hours = divmod(hours, 24)
+    if not hours:
+        return tr("Formatting", "{d} d").format(d=days)
+    return tr("Formatting", "{d} d {h} h").format(d=days, h=hours)

@@ -36,6 +36,7 @@ from convos_desktop.core.types import (
     DirectoryChanged,
     Screen,
     Status,
+    Ticket,
     View,
     WindowState,
 )
@@ -43,14 +44,17 @@ from convos_desktop.models.navigation import NavigationModel, NavRole, NavTarget
 from convos_desktop.models.ticket_list import TicketListModel
 from convos_desktop.ui.contact_dock import ContactDock
 from convos_desktop.ui.context import ClientContext
+from convos_desktop.ui.conversations_screen import ConversationsScreen
 from convos_desktop.ui.dock_toggle import DockToggle
 from convos_desktop.ui.formatting import whole_number
 from convos_desktop.ui.header_bar import HeaderBar
 from convos_desktop.ui.new_ticket import NewTicketScreen
 from convos_desktop.ui.notifications import Notifier
+from convos_desktop.ui.performance_screen import PerformanceScreen
 from convos_desktop.ui.placeholder_screen import PlaceholderScreen
 from convos_desktop.ui.system_text import SystemWording
 from convos_desktop.ui.theme import ACCENT
+from convos_desktop.ui.ticket_history_screen import TicketHistoryScreen
 from convos_desktop.ui.tray import Tray
 from convos_desktop.ui.workspace import Workspace
 
@@ -161,22 +165,12 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.new_ticket)
         self._screens: dict[NavTarget, QWidget] = {NavTarget.NEW_TICKET: self.new_ticket}
         descriptions = {
-            NavTarget.CONVERSATIONS: self.tr(
-                "The full history of every conversation with your customers, whatever started "
-                "it: chatbot, agents, mass or transactional campaigns."
-            ),
             NavTarget.SHORTCUTS: self.tr(
                 "Quick replies: prepared texts agents insert while chatting (also with /)."
             ),
             NavTarget.INBOXES: self.tr(
                 "Inboxes classify conversations and name the team responsible, with the "
                 "assignment settings of each."
-            ),
-            NavTarget.TICKETS: self.tr(
-                "The history of resolved tickets, with search by contact, agent and date."
-            ),
-            NavTarget.PERFORMANCE: self.tr(
-                "How inboxes and agents perform: opened, closed, backlog, response times."
             ),
         }
         for target, description in descriptions.items():
@@ -187,6 +181,19 @@ class MainWindow(QMainWindow):
             )
             self.stack.addWidget(screen)
             self._screens[target] = screen
+        self.conversations = ConversationsScreen(context, self)
+        self.conversations.open_requested.connect(self.show_ticket)
+        self.conversations.chat.openFileRequested.connect(self.workspace.open_file)
+        self.conversations.chat.saveFileRequested.connect(self.workspace.save_file)
+        self.stack.addWidget(self.conversations)
+        self._screens[NavTarget.CONVERSATIONS] = self.conversations
+        self.ticket_history = TicketHistoryScreen(context, self)
+        self.ticket_history.open_requested.connect(self.show_ticket)
+        self.stack.addWidget(self.ticket_history)
+        self._screens[NavTarget.TICKETS] = self.ticket_history
+        self.performance = PerformanceScreen(context, self)
+        self.stack.addWidget(self.performance)
+        self._screens[NavTarget.PERFORMANCE] = self.performance
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")
@@ -273,6 +280,12 @@ class MainWindow(QMainWindow):
         self.contact_toggle.set_available(view is not None)
         screen = Screen.CONVERSATIONS if target.is_conversation_screen else Screen.OTHER
         self._context.presence.set_screen(screen)
+
+    def show_ticket(self, ticket: Ticket) -> None:
+        """Show ``ticket`` in the conversations (Tutto), selected when the list holds it."""
+        self.navigate(NavTarget.ALL)
+        if not self.workspace.select_ticket(ticket.id):
+            self.workspace.open_ticket(ticket)
 
     def _open_started_ticket(self, ticket_id: int) -> None:
         self.navigate(NavTarget.MINE)

@@ -88,6 +88,7 @@ class CampaignBody(BaseModel):
     inbox_id: int
     contact_ids: list[int] = Field(min_length=1, max_length=campaigns.MAX_CONTACTS)
     text: str = Field(min_length=1, max_length=10_000)
+    name: str | None = Field(default=None, max_length=120)
 
 
 @router.post("/campaigns", status_code=201)
@@ -97,7 +98,14 @@ async def create_campaign(
     """One conversation per contact with one ``out`` message and no ticket."""
     async with db.transaction() as session:
         ids = await campaigns.send_campaign(
-            session, bus, admin, body.kind, body.inbox_id, body.contact_ids, body.text
+            session,
+            bus,
+            admin,
+            body.kind,
+            body.inbox_id,
+            body.contact_ids,
+            body.text,
+            (body.name or "").strip() or None,
         )
     bus.wake()
     return {"conversation_ids": ids}

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from convos_server.api.deps import AgentDep, BusDep, DbDep
-from convos_server.serialize import load_conversations, load_message, load_messages
+from convos_server.serialize import (
+    contacts_of,
+    load_conversations,
+    load_message,
+    load_messages,
+)
 from convos_server.services import conversations, messages
 from convos_server.services.visibility import visibility_for
 
@@ -25,17 +31,44 @@ async def list_conversations(
     origin: Origin | None = None,
     inbox: int | None = None,
     contact: int | None = None,
+    assignee: int | None = None,
+    from_: Annotated[dt.date | None, Query(alias="from")] = None,
+    to: dt.date | None = None,
+    sort: conversations.ConversationSort = conversations.ConversationSort.ACTIVITY,
+    order: Literal["desc", "asc"] = "desc",
+    count: bool = False,
+    include: Literal["contacts"] | None = None,
     cursor: str | None = None,
     limit: Annotated[int | None, Query(ge=1, le=200)] = None,
 ) -> dict[str, Any]:
-    """``Page<Conversation>``, newest activity first."""
-    flt = conversations.ConversationFilter(q=q, origin=origin, inbox_id=inbox, contact_id=contact)
+    """``Page<Conversation>`` in the chosen order (newest activity first by default)."""
+    flt = conversations.ConversationFilter(
+        q=q,
+        origin=origin,
+        inbox_id=inbox,
+        contact_id=contact,
+        agent_id=assignee,
+        created_from=_day_start(from_) if from_ else None,
+        created_to=_day_start(to + dt.timedelta(days=1)) if to else None,
+    )
     async with db.sessionmaker() as session:
         visibility = await visibility_for(session, agent)
         rows, next_cursor = await conversations.list_conversations(
-            session, visibility, flt, cursor, limit
+            session, visibility, flt, cursor, limit, sort, order == "desc"
         )
-        return {"items": await load_conversations(session, rows), "next_cursor": next_cursor}
+        page: dict[str, Any] = {
+            "items": await load_conversations(session, rows),
+            "next_cursor": next_cursor,
+        }
+        if count:
+            page["total"] = await conversations.count_conversations(session, visibility, flt)
+        if include == "contacts":
+            page["contacts"] = await contacts_of(session, {c.contact_id for c in rows})
+        return page
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 
 
 @router.get("/conversations/{conversation_id}")

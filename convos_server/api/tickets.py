@@ -6,7 +6,8 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,12 +16,13 @@ from convos_server.db import models as m
 from convos_server.db.engine import Database
 from convos_server.serialize import (
     contact_json,
+    contacts_of,
     load_conversations,
     load_message,
     load_ticket,
     load_tickets,
 )
-from convos_server.services import tickets
+from convos_server.services import ticket_csv, tickets
 from convos_server.services.events import EventBus
 from convos_server.services.visibility import visibility_for
 
@@ -41,10 +43,7 @@ def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 
 
-@router.get("/tickets")
-async def list_tickets(
-    agent: AgentDep,
-    db: DbDep,
+def ticket_filter(
     view: Literal["mine", "unassigned", "all"] = "all",
     status: Literal["open", "closed"] | None = None,
     inbox: int | None = None,
@@ -53,11 +52,9 @@ async def list_tickets(
     contact: int | None = None,
     from_: Annotated[dt.date | None, Query(alias="from")] = None,
     to: dt.date | None = None,
-    cursor: str | None = None,
-    limit: Annotated[int | None, Query(ge=1, le=200)] = None,
-) -> dict[str, Any]:
-    """``Page<Ticket>``, newest activity first; ``from``/``to`` filter opening days (UTC)."""
-    flt = tickets.TicketFilter(
+) -> tickets.TicketFilter:
+    """The filters of ``GET /tickets`` and of its CSV export."""
+    return tickets.TicketFilter(
         view=view,
         status=status,
         inbox_id=inbox,
@@ -67,12 +64,64 @@ async def list_tickets(
         opened_from=_day_start(from_) if from_ else None,
         opened_to=_day_start(to + dt.timedelta(days=1)) if to else None,
     )
+
+
+FilterDep = Annotated[tickets.TicketFilter, Depends(ticket_filter)]
+
+
+@router.get("/tickets")
+async def list_tickets(
+    agent: AgentDep,
+    db: DbDep,
+    flt: FilterDep,
+    cursor: str | None = None,
+    limit: Annotated[int | None, Query(ge=1, le=200)] = None,
+    sort: tickets.TicketSort = tickets.TicketSort.ACTIVITY,
+    order: Literal["desc", "asc"] = "desc",
+    count: bool = False,
+    include: Literal["contacts"] | None = None,
+) -> dict[str, Any]:
+    """``Page<Ticket>`` in the chosen order; ``from``/``to`` filter opening days (UTC).
+
+    ``count`` adds ``total`` (how many match); ``include=contacts`` adds the page's contacts.
+    """
     async with db.sessionmaker() as session:
         visibility = await visibility_for(session, agent)
         rows, next_cursor = await tickets.list_tickets(
-            session, agent, visibility, flt, cursor, limit
+            session, agent, visibility, flt, cursor, limit, sort, order == "desc"
         )
-        return {"items": await load_tickets(session, rows), "next_cursor": next_cursor}
+        page: dict[str, Any] = {
+            "items": await load_tickets(session, rows),
+            "next_cursor": next_cursor,
+        }
+        if count:
+            page["total"] = await tickets.count_tickets(session, agent, visibility, flt)
+        if include == "contacts":
+            page["contacts"] = await contacts_of(session, {t.contact_id for t in rows})
+        return page
+
+
+@router.get(
+    "/tickets/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "The matching tickets as CSV"}},
+)
+async def export_tickets(
+    agent: AgentDep,
+    db: DbDep,
+    flt: FilterDep,
+    sort: tickets.TicketSort = tickets.TicketSort.OPENED,
+    order: Literal["desc", "asc"] = "desc",
+) -> StreamingResponse:
+    """Every matching ticket as CSV, streamed in batches (constant memory at any size)."""
+    async with db.sessionmaker() as session:
+        visibility = await visibility_for(session, agent)
+    rows = ticket_csv.export(db, agent, visibility, flt, sort, order == "desc")
+    return StreamingResponse(
+        rows,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="tickets.csv"'},
+    )
 
 
 @router.get("/tickets/{ticket_id}")

@@ -160,6 +160,7 @@ class Conversation(Base):
     last_message_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_message_id: Mapped[int | None] = mapped_column(Integer)
     open_ticket_id: Mapped[int | None] = mapped_column(Integer)
+    campaign: Mapped[str | None] = mapped_column(String(120))
     __table_args__ = (Index("ix_conversations_inbox_last", "inbox_id", "last_message_at"),)
 
 

@@ -34,6 +34,7 @@ from convos_server.config import Settings, sqlite_url
 from convos_server.db.engine import Database
 from convos_server.db.migrate import upgrade_to_head
 from convos_server.demo import content
+from convos_server.demo.archive import write_archive
 from convos_server.demo.seed import DemoWorkspace, seed_workspace
 from convos_server.demo.simulator import CustomerSimulator
 from convos_server.services.files import FileStorage
@@ -57,6 +58,7 @@ class DemoOptions:
     data_dir: Path | None = None
     speed: float = 1.0
     simulator: bool = True
+    archive: bool = True
     seed: int = 7
     exit_on_stdin_eof: bool = False
 
@@ -117,6 +119,31 @@ def with_simulator(app: FastAPI, make_simulator: Callable[[FastAPI], CustomerSim
     app.router.lifespan_context = lifespan
 
 
+def with_archive(app: FastAPI, seed: int) -> None:
+    """Write the demo's 90-day archive in the background once ``app`` serves.
+
+    The app is usable at once; the history screens fill as soon as the archive is in (a
+    second or two).
+    """
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(application: FastAPI) -> AsyncIterator[None]:
+        async with inner(application):
+            task = asyncio.create_task(
+                write_archive(application.state.db, now=dt.datetime.now(dt.UTC), seed=seed),
+                name="convos-demo-archive",
+            )
+            try:
+                yield
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    app.router.lifespan_context = lifespan
+
+
 def exit_on_eof(stream: BinaryIO, server: uvicorn.Server) -> threading.Thread:
     """Ask ``server`` to shut down once ``stream`` reaches end of file (or fails).
 
@@ -152,6 +179,8 @@ async def serve_demo(options: DemoOptions, data_dir: Path) -> None:
     url_host = f"[{options.host}]" if ":" in options.host else options.host
     print("\n".join(banner(f"http://{url_host}:{sock.getsockname()[1]}", data_dir)), flush=True)
     app = create_app(settings)
+    if options.archive:
+        with_archive(app, options.seed)
     if options.simulator:
         with_simulator(
             app,

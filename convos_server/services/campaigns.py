@@ -24,6 +24,7 @@ async def send_campaign(
     inbox_id: int,
     contact_ids: Sequence[int],
     text: str,
+    name: str | None = None,
 ) -> list[int]:
     """Start one campaign conversation per contact; their ids in ``contact_ids`` order."""
     origin = KINDS.get(kind)
@@ -42,7 +43,9 @@ async def send_campaign(
         raise invalid(f"No such contacts: {missing[:10]}", "contact_ids")
     conversation_ids = []
     for contact_id in unique_ids:
-        conversation = m.Conversation(contact_id=contact_id, inbox_id=inbox_id, origin=origin)
+        conversation = m.Conversation(
+            contact_id=contact_id, inbox_id=inbox_id, origin=origin, campaign=name
+        )
         session.add(conversation)
         await session.flush()
         message = await append_message(session, conversation, agent_author(sender), "out", text)

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import models as m
 from convos_server.errors import invalid
-from convos_server.services.paging import clamp_limit, decode_cursor, encode_cursor
+from convos_server.services.paging import (
+    clamp_limit,
+    decode_cursor,
+    decode_offset_cursor,
+    encode_cursor,
+    encode_offset_cursor,
+)
 from convos_server.services.tickets import text_match
 from convos_server.services.visibility import Visibility
 
@@ -24,6 +33,67 @@ class ConversationFilter:
     origin: str | None = None
     inbox_id: int | None = None
     contact_id: int | None = None
+    agent_id: int | None = None
+    created_from: dt.datetime | None = None
+    created_to: dt.datetime | None = None
+
+
+class ConversationSort(StrEnum):
+    """The orders of ``GET /conversations``."""
+
+    ACTIVITY = "activity"
+    CREATED = "created"
+    CONTACT = "contact"
+    INBOX = "inbox"
+    ORIGIN = "origin"
+
+
+def conversation_query(visibility: Visibility, flt: ConversationFilter) -> Select[m.Conversation]:
+    """The SELECT of ``GET /conversations`` (without ordering and paging)."""
+    conversation = m.Conversation
+    query = select(conversation).where(visibility.inbox_filter(conversation.inbox_id))
+    if flt.origin is not None:
+        if flt.origin not in ORIGINS:
+            raise invalid(f"origin must be one of {', '.join(ORIGINS)}", "origin")
+        query = query.where(conversation.origin == flt.origin)
+    if flt.inbox_id is not None:
+        query = query.where(conversation.inbox_id == flt.inbox_id)
+    if flt.contact_id is not None:
+        query = query.where(conversation.contact_id == flt.contact_id)
+    if flt.agent_id is not None:
+        handled = select(m.Ticket.conversation_id).where(m.Ticket.assignee_id == flt.agent_id)
+        query = query.where(conversation.id.in_(handled))
+    if flt.created_from is not None:
+        query = query.where(conversation.created_at >= flt.created_from)
+    if flt.created_to is not None:
+        query = query.where(conversation.created_at < flt.created_to)
+    if flt.q and flt.q.strip():
+        contacts, conversations = text_match(flt.q)
+        query = query.where(
+            or_(conversation.contact_id.in_(contacts), conversation.id.in_(conversations))
+        )
+    return query
+
+
+def _sort_key(sort: ConversationSort) -> ColumnElement[Any]:
+    conversation = m.Conversation
+    if sort == ConversationSort.CREATED:
+        return conversation.created_at.expression
+    if sort == ConversationSort.ORIGIN:
+        return conversation.origin.expression
+    if sort == ConversationSort.CONTACT:
+        name = select(m.Contact.name).where(m.Contact.id == conversation.contact_id)
+    else:
+        name = select(m.Inbox.name).where(m.Inbox.id == conversation.inbox_id)
+    return func.lower(name.scalar_subquery())
+
+
+async def count_conversations(
+    session: AsyncSession, visibility: Visibility, flt: ConversationFilter
+) -> int:
+    """How many conversations match ``flt``."""
+    matching = conversation_query(visibility, flt).with_only_columns(m.Conversation.id)
+    return int(await session.scalar(select(func.count()).select_from(matching.subquery())) or 0)
 
 
 async def list_conversations(
@@ -32,23 +102,28 @@ async def list_conversations(
     flt: ConversationFilter,
     cursor: str | None,
     limit: int | None,
+    sort: ConversationSort = ConversationSort.ACTIVITY,
+    descending: bool = True,
 ) -> tuple[list[m.Conversation], str | None]:
-    """One page of conversations, newest activity first, and the next cursor."""
+    """One page of conversations in the chosen order, and the next cursor.
+
+    Newest activity first pages by keyset; any other order by position (see tickets).
+    """
     size = clamp_limit(limit)
-    query = select(m.Conversation).where(visibility.inbox_filter(m.Conversation.inbox_id))
-    if flt.origin is not None:
-        if flt.origin not in ORIGINS:
-            raise invalid(f"origin must be one of {', '.join(ORIGINS)}", "origin")
-        query = query.where(m.Conversation.origin == flt.origin)
-    if flt.inbox_id is not None:
-        query = query.where(m.Conversation.inbox_id == flt.inbox_id)
-    if flt.contact_id is not None:
-        query = query.where(m.Conversation.contact_id == flt.contact_id)
-    if flt.q and flt.q.strip():
-        contacts, conversations = text_match(flt.q)
-        query = query.where(
-            or_(m.Conversation.contact_id.in_(contacts), m.Conversation.id.in_(conversations))
+    query = conversation_query(visibility, flt)
+    if sort != ConversationSort.ACTIVITY or not descending:
+        offset = decode_offset_cursor(cursor) if cursor else 0
+        key = (
+            m.Conversation.last_message_at.expression
+            if sort == ConversationSort.ACTIVITY
+            else _sort_key(sort)
         )
+        direction = key.desc() if descending else key.asc()
+        tie = m.Conversation.id.desc() if descending else m.Conversation.id.asc()
+        query = query.order_by(key.is_(None), direction, tie).offset(offset).limit(size + 1)
+        rows = list(await session.scalars(query))
+        more = len(rows) > size
+        return rows[:size], encode_offset_cursor(offset + size) if more else None
     if cursor:
         moment, row_id = decode_cursor(cursor)
         query = query.where(

@@ -30,6 +30,24 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
         raise invalid("Bad cursor", "cursor") from None
 
 
+def encode_offset_cursor(offset: int) -> str:
+    """The cursor of a list paged by position (orders whose values repeat)."""
+    return base64.urlsafe_b64encode(f"offset|{offset}".encode()).decode().rstrip("=")
+
+
+def decode_offset_cursor(cursor: str) -> int:
+    """The position an offset cursor continues at; 422 ``invalid`` (field ``cursor``) when bad."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        kind, offset_text = base64.urlsafe_b64decode(padded).decode().split("|")
+        offset = int(offset_text)
+        if kind != "offset" or not 0 <= offset < 2**31:
+            raise ValueError("not an offset cursor")
+        return offset
+    except ValueError:
+        raise invalid("Bad cursor", "cursor") from None
+
+
 def clamp_limit(limit: int | None) -> int:
     """A page size within 1..MAX_LIMIT."""
     if limit is None:

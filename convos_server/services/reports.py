@@ -100,10 +100,17 @@ async def build_report(
     start, end = day_range(first_day, last_day)
     key = m.Ticket.inbox_id if by == "inbox" else m.Ticket.assignee_id
     visible = visibility.inbox_filter(m.Ticket.inbox_id.expression)
+    own_only = by == "agent" and not visibility.everything
+    if own_only:
+        visible = and_(visible, m.Ticket.assignee_id == visibility.agent_id)
     figures: dict[int | None, _Figures] = defaultdict(_Figures)
+    days = _Days(first_day, last_day)
     await _count(session, figures, key, visible, start, end)
-    await _collect_durations(session, figures, key, visible, start, end)
-    names = await _row_names(session, visibility, by, {k for k in figures if k is not None})
+    await _collect_durations(session, figures, days, key, visible, start, end)
+    if own_only:
+        names = await _own_name(session, visibility.agent_id)
+    else:
+        names = await _row_names(session, visibility, by, {k for k in figures if k is not None})
     total = _Figures()
     for row_figures in figures.values():
         total.add(row_figures)
@@ -117,7 +124,52 @@ async def build_report(
         "by": by,
         "rows": rows,
         "total": total.to_json(),
+        "days": days.to_json(total.backlog),
     }
+
+
+@dataclass(slots=True)
+class _DayFigures:
+    """What happened on one day of the range, for the total."""
+
+    opened: int = 0
+    closed: int = 0
+    first_responses: list[float] = field(default_factory=list)
+    resolutions: list[float] = field(default_factory=list)
+
+
+class _Days:
+    """The total's figures per UTC day of the range: the report's trend."""
+
+    def __init__(self, first_day: dt.date, last_day: dt.date) -> None:
+        self.first_day = first_day
+        count = (last_day - first_day).days + 1
+        self.days = [_DayFigures() for _ in range(count)]
+
+    def on(self, instant: dt.datetime) -> _DayFigures | None:
+        """The figures of the day of ``instant``; ``None`` outside the range."""
+        index = (instant.astimezone(dt.UTC).date() - self.first_day).days
+        return self.days[index] if 0 <= index < len(self.days) else None
+
+    def to_json(self, backlog_at_end: int) -> list[Json]:
+        """One entry a day; backlog walked back from the range's end by each day's flow."""
+        backlog = backlog_at_end
+        backlogs: list[int] = []
+        for day in reversed(self.days):
+            backlogs.append(backlog)
+            backlog -= day.opened - day.closed
+        backlogs.reverse()
+        return [
+            {
+                "day": (self.first_day + dt.timedelta(days=index)).isoformat(),
+                "opened": day.opened,
+                "closed": day.closed,
+                "backlog": backlogs[index],
+                "first_response_median_s": _rounded(percentile(day.first_responses, 0.5)),
+                "resolution_median_s": _rounded(percentile(day.resolutions, 0.5)),
+            }
+            for index, day in enumerate(self.days)
+        ]
 
 
 async def _count(
@@ -159,26 +211,45 @@ async def _count(
 async def _collect_durations(
     session: AsyncSession,
     figures: dict[int | None, _Figures],
+    days: _Days,
     key: InstrumentedAttribute[int] | InstrumentedAttribute[int | None],
     visible: ColumnElement[bool],
     start: dt.datetime,
     end: dt.datetime,
 ) -> None:
-    """First-response and resolution durations (seconds) of the range, per key."""
+    """First-response and resolution durations (seconds) of the range, per key and per day.
+
+    The same scan counts each day's opened and closed tickets for the trend.
+    """
     ticket = m.Ticket
     opened = and_(ticket.opened_at >= start, ticket.opened_at < end)
     closed = and_(ticket.closed_at >= start, ticket.closed_at < end)
     rows = await session.execute(
         select(key, ticket.opened_at, ticket.first_response_at, ticket.closed_at).where(
-            visible, or_(and_(opened, ticket.first_response_at.is_not(None)), closed)
+            visible, or_(opened, closed)
         )
     )
     for row_key, opened_at, first_response_at, closed_at in rows:
         row = figures[row_key]
-        if first_response_at is not None and start <= opened_at < end:
-            row.first_responses.append((first_response_at - opened_at).total_seconds())
-        if closed_at is not None and start <= closed_at < end:
-            row.resolutions.append((closed_at - opened_at).total_seconds())
+        opened_on = days.on(opened_at)
+        if opened_on is not None:
+            opened_on.opened += 1
+            if first_response_at is not None:
+                response = (first_response_at - opened_at).total_seconds()
+                row.first_responses.append(response)
+                opened_on.first_responses.append(response)
+        closed_on = days.on(closed_at) if closed_at is not None else None
+        if closed_at is not None and closed_on is not None:
+            closed_on.closed += 1
+            resolution = (closed_at - opened_at).total_seconds()
+            row.resolutions.append(resolution)
+            closed_on.resolutions.append(resolution)
+
+
+async def _own_name(session: AsyncSession, agent_id: int) -> dict[int, str]:
+    """The one row an agent sees by agent: itself."""
+    name = await session.scalar(select(m.Agent.name).where(m.Agent.id == agent_id))
+    return {agent_id: name or ""}
 
 
 async def _row_names(

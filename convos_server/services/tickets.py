@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import models as m
@@ -24,7 +26,13 @@ from convos_server.services.messages import (
     append_message,
     publish_message,
 )
-from convos_server.services.paging import clamp_limit, decode_cursor, encode_cursor
+from convos_server.services.paging import (
+    clamp_limit,
+    decode_cursor,
+    decode_offset_cursor,
+    encode_cursor,
+    encode_offset_cursor,
+)
 from convos_server.services.presence import require_working
 from convos_server.services.ticket_events import add_activity, publish_ticket
 from convos_server.services.visibility import Visibility, require_inbox, visibility_for
@@ -316,6 +324,20 @@ class TicketFilter:
     opened_to: dt.datetime | None = None
 
 
+class TicketSort(StrEnum):
+    """The orders of ``GET /tickets``: newest activity (the views) or a history column."""
+
+    ACTIVITY = "activity"
+    OPENED = "opened"
+    CLOSED = "closed"
+    FIRST_RESPONSE = "first_response"
+    RESOLUTION = "resolution"
+    STATUS = "status"
+    CONTACT = "contact"
+    INBOX = "inbox"
+    AGENT = "agent"
+
+
 def text_match(q: str) -> tuple[Select[int], Select[int]]:
     """Sub-selects of contact ids and conversation ids whose text matches ``q``."""
     pattern = f"%{q.strip()}%"
@@ -358,6 +380,53 @@ def ticket_query(agent: m.Agent, visibility: Visibility, flt: TicketFilter) -> S
     return query
 
 
+def seconds_between(later: Any, earlier: Any, dialect: str) -> ColumnElement[Any]:
+    """``later - earlier`` in seconds, as SQL of ``dialect`` (NULL when either is NULL)."""
+    if dialect == "sqlite":
+        return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+    return func.extract("epoch", later - earlier)
+
+
+def sort_key(sort: TicketSort, dialect: str) -> ColumnElement[Any]:
+    """The SQL value a history column sorts by."""
+    ticket = m.Ticket
+    if sort == TicketSort.OPENED:
+        return ticket.opened_at.expression
+    if sort == TicketSort.CLOSED:
+        return ticket.closed_at.expression
+    if sort == TicketSort.FIRST_RESPONSE:
+        return seconds_between(ticket.first_response_at, ticket.opened_at, dialect)
+    if sort == TicketSort.RESOLUTION:
+        return seconds_between(ticket.closed_at, ticket.opened_at, dialect)
+    if sort == TicketSort.STATUS:
+        return ticket.status.expression
+    names: dict[TicketSort, tuple[Any, Any, Any]] = {
+        TicketSort.CONTACT: (m.Contact.name, m.Contact.id, ticket.contact_id),
+        TicketSort.INBOX: (m.Inbox.name, m.Inbox.id, ticket.inbox_id),
+        TicketSort.AGENT: (m.Agent.name, m.Agent.id, ticket.assignee_id),
+    }
+    name, key, reference = names[sort]
+    return func.lower(select(name).where(key == reference).scalar_subquery())
+
+
+def history_order(
+    query: Select[m.Ticket], sort: TicketSort, descending: bool, dialect: str
+) -> Select[m.Ticket]:
+    """``query`` ordered by a history column; tickets without a value (open, no reply) last."""
+    key = sort_key(sort, dialect)
+    direction = key.desc() if descending else key.asc()
+    tie = m.Ticket.id.desc() if descending else m.Ticket.id.asc()
+    return query.order_by(key.is_(None), direction, tie)
+
+
+async def count_tickets(
+    session: AsyncSession, agent: m.Agent, visibility: Visibility, flt: TicketFilter
+) -> int:
+    """How many tickets match ``flt`` (the history screen's count)."""
+    matching = ticket_query(agent, visibility, flt).with_only_columns(m.Ticket.id).subquery()
+    return int(await session.scalar(select(func.count()).select_from(matching)) or 0)
+
+
 async def list_tickets(
     session: AsyncSession,
     agent: m.Agent,
@@ -365,10 +434,27 @@ async def list_tickets(
     flt: TicketFilter,
     cursor: str | None,
     limit: int | None,
+    sort: TicketSort = TicketSort.ACTIVITY,
+    descending: bool = True,
+    max_limit: int | None = None,
 ) -> tuple[list[m.Ticket], str | None]:
-    """One page of tickets, newest activity first, and the cursor of the next page."""
-    size = clamp_limit(limit)
+    """One page of tickets in the chosen order, and the cursor of the next page.
+
+    Newest activity first (the views) pages by keyset; a history column pages by position
+    (``offset_cursor``), since its values are computed and repeat. ``max_limit`` lifts the
+    page size's bound for the server's own batches (the CSV export).
+    """
+    size = clamp_limit(limit) if max_limit is None else max(1, min(limit or max_limit, max_limit))
     query = ticket_query(agent, visibility, flt)
+    if sort != TicketSort.ACTIVITY or not descending:
+        offset = decode_offset_cursor(cursor) if cursor else 0
+        if sort == TicketSort.ACTIVITY:
+            query = query.order_by(m.Ticket.last_message_at.asc(), m.Ticket.id.asc())
+        else:
+            query = history_order(query, sort, descending, session.get_bind().dialect.name)
+        rows = list(await session.scalars(query.offset(offset).limit(size + 1)))
+        more = len(rows) > size
+        return rows[:size], encode_offset_cursor(offset + size) if more else None
     if cursor:
         moment, row_id = decode_cursor(cursor)
         query = query.where(

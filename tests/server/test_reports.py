@@ -208,3 +208,38 @@ async def test_bad_parameters_are_422_with_the_field(client, settings, params, f
 async def test_reports_need_a_login(client):
     response = await client.get("/api/v1/reports")
     assert response.status_code == 401
+
+
+def day(name, opened, closed, backlog, fr_median, res_median) -> dict[str, Any]:
+    return {
+        "day": name,
+        "opened": opened,
+        "closed": closed,
+        "backlog": backlog,
+        "first_response_median_s": fr_median,
+        "resolution_median_s": res_median,
+    }
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_the_trend_per_day_is_the_hand_computed_one(client, settings):
+    """Per UTC day: tickets opened/closed that day, open at its end, medians of that day."""
+    await seed_tickets(settings)
+    body = await report(client, "admin", by="inbox", **RANGE)
+    assert body["days"] == [
+        day("2026-03-10", 3, 3, 2, 20.0, 600.0),
+        day("2026-03-11", 2, 1, 3, 120.0, 86400.0),
+        day("2026-03-12", 1, 1, 3, 300.0, 86400.0),
+    ]
+    assert sum(d["opened"] for d in body["days"]) == body["total"]["opened"]
+    assert sum(d["closed"] for d in body["days"]) == body["total"]["closed"]
+    assert body["days"][-1]["backlog"] == body["total"]["backlog"]
+
+
+async def test_an_agent_sees_only_its_own_row_by_agent(client, settings):
+    ids = await seed_tickets(settings)
+    body = await report(client, "ag1", by="agent", **RANGE)
+    own = figures(2, 3, 1, 90.0, 114.0, 3600.0, 69840.0)
+    assert body["rows"] == [{"id": ids["ag1"], "name": "ag1", **own}]
+    assert body["total"] == own
+    assert sum(d["opened"] for d in body["days"]) == 2

@@ -1,0 +1,418 @@
+"""History screens at scale: Conversazioni, Ticket and Performance over a large history.
+
+The server (its own process, SQLite or ``--database-url``) holds ``--rows`` conversations,
+each with one closed ticket spread over 90 days (written in bulk straight into its database).
+Measured:
+
+- the first page of the Ticket and Conversazioni screens painted after a filter change, in
+  the app's own screens on the qasync loop against the server on loopback (p95);
+- a scroll step through the rows already fetched (p99): no step may wait on the network;
+- ``GET /reports`` over 90 days, by inbox and by agent, answered by the server (p95);
+- the CSV export of every closed ticket: rows, seconds, and how much the server's resident
+  memory grew while it streamed them (constant memory: the growth must not follow the rows).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import math
+import random
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+import qasync
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+from sqlalchemy import func, insert, select, text
+
+from benchmarks._common import (
+    Report,
+    ServerProcess,
+    Target,
+    Workspace,
+    create_workspace,
+    machine_context,
+    option_parser,
+    percentile,
+    positive_runs,
+    running_server,
+)
+from benchmarks.client_harness import PaintWatch, outside_task, qt_application
+from convos_desktop.app import build_context
+from convos_desktop.core.api import ApiClient
+from convos_desktop.core.session import Profile, Session
+from convos_desktop.ui.context import ClientContext
+from convos_desktop.ui.conversations_screen import ConversationsScreen
+from convos_desktop.ui.ticket_history_screen import TicketHistoryScreen
+from convos_server.db import models as m
+from convos_server.db.engine import Database
+
+FIRST_PAGE_P95_MS = 150.0
+SCROLL_P99_MS = 8.0
+REPORT_P95_MS = 300.0
+EXPORT_GROWTH_MIB = 30.0
+HISTORY_DAYS = 90
+BATCH = 5_000
+WAIT_S = 20.0
+
+
+# --- the history ---------------------------------------------------------------------------
+
+
+async def fill_history(server: ServerProcess, workspace: Workspace, rows: int) -> None:
+    """``rows`` conversations of ``rows // 20`` contacts, each with one closed ticket and two
+    messages, spread over the last 90 days, assigned to the workspace's agents."""
+    rng = random.Random(12)
+    now = dt.datetime.now(dt.UTC)
+    db = Database(server.database_url)
+    try:
+        async with db.transaction() as session:
+            agent_ids = list(
+                await session.scalars(
+                    select(m.TeamMember.agent_id).where(m.TeamMember.team_id == workspace.team_id)
+                )
+            )
+            starts = {
+                table.__tablename__: int(await session.scalar(select(func.max(table.id))) or 0)
+                for table in (m.Contact, m.Conversation, m.Ticket, m.Message)
+            }
+            contacts = max(1, rows // 20)
+            first_contact = starts["contacts"] + 1
+            await _insert(
+                session,
+                m.Contact,
+                [
+                    {
+                        "id": first_contact + n,
+                        "name": f"Cliente storico {n:06d}",
+                        "phone": f"+39 3{n:09d}",
+                        "custom": {},
+                    }
+                    for n in range(contacts)
+                ],
+            )
+            for offset in range(0, rows, BATCH):
+                await _insert_batch(
+                    session,
+                    rng,
+                    now,
+                    starts,
+                    first_contact,
+                    contacts,
+                    agent_ids,
+                    workspace.inbox_id,
+                    range(offset, min(rows, offset + BATCH)),
+                )
+            if session.get_bind().dialect.name == "postgresql":
+                for table in ("contacts", "conversations", "tickets", "messages"):
+                    await session.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                            f"(SELECT max(id) FROM {table}))"
+                        )
+                    )
+    finally:
+        await db.dispose()
+
+
+async def _insert_batch(
+    session: Any,
+    rng: random.Random,
+    now: dt.datetime,
+    starts: dict[str, int],
+    first_contact: int,
+    contacts: int,
+    agent_ids: list[int],
+    inbox_id: int,
+    numbers: range,
+) -> None:
+    conversations, tickets, messages = [], [], []
+    for n in numbers:
+        opened = now - dt.timedelta(seconds=rng.uniform(3600, HISTORY_DAYS * 86400))
+        responded = opened + dt.timedelta(seconds=rng.lognormvariate(math.log(180), 0.9))
+        closed = responded + dt.timedelta(seconds=rng.lognormvariate(math.log(3600), 1.0))
+        conversation_id = starts["conversations"] + 1 + n
+        ticket_id = starts["tickets"] + 1 + n
+        first_message = starts["messages"] + 1 + 2 * n
+        contact_id = first_contact + n % contacts
+        agent = agent_ids[n % len(agent_ids)] if agent_ids else None
+        conversations.append(
+            {
+                "id": conversation_id,
+                "contact_id": contact_id,
+                "inbox_id": inbox_id,
+                "origin": "chatbot" if n % 5 else "campaign_mass",
+                "campaign": None if n % 5 else "Saldi",
+                "created_at": opened,
+                "last_message_at": responded,
+                "last_message_id": first_message + 1,
+            }
+        )
+        tickets.append(
+            {
+                "id": ticket_id,
+                "conversation_id": conversation_id,
+                "inbox_id": inbox_id,
+                "contact_id": contact_id,
+                "status": "closed",
+                "assignee_id": agent,
+                "opened_at": opened,
+                "assigned_at": opened,
+                "first_response_at": responded,
+                "closed_at": closed,
+                "closed_by": agent,
+                "last_message_at": responded,
+            }
+        )
+        for index, (direction, sender, body, at) in enumerate(
+            (
+                ("in", "contact", f"Richiesta numero {n}", opened),
+                ("out", "agent", f"Risposta alla richiesta {n}", responded),
+            )
+        ):
+            messages.append(
+                {
+                    "id": first_message + index,
+                    "conversation_id": conversation_id,
+                    "ticket_id": ticket_id,
+                    "direction": direction,
+                    "sender_type": sender,
+                    "sender_id": contact_id if sender == "contact" else agent,
+                    "sender_name": "Cliente" if sender == "contact" else "Agente",
+                    "body": body,
+                    "created_at": at,
+                }
+            )
+    await _insert(session, m.Conversation, conversations)
+    await _insert(session, m.Ticket, tickets)
+    await _insert(session, m.Message, messages)
+
+
+async def _insert(session: Any, table: Any, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(m.Base.metadata.tables[table.__tablename__]), rows)
+
+
+# --- the server's side ---------------------------------------------------------------------
+
+
+def server_rss_mib(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+    return int(match.group(1)) / 1024 if match else math.nan
+
+
+async def report_times(workspace: Workspace, runs: int) -> dict[str, list[float]]:
+    """Milliseconds of ``GET /reports`` over 90 days, by inbox and by agent (admin)."""
+    today = dt.datetime.now(dt.UTC).date()
+    params = {"from": str(today - dt.timedelta(days=HISTORY_DAYS - 1)), "to": str(today)}
+    headers = {"Authorization": f"Bearer {workspace.admin_token}"}
+    times: dict[str, list[float]] = {"inbox": [], "agent": []}
+    async with httpx.AsyncClient(base_url=f"{workspace.url}/api/v1", timeout=60) as client:
+        for _ in range(runs):
+            for by in times:
+                started = time.perf_counter()
+                response = await client.get(
+                    "/reports", params={**params, "by": by}, headers=headers
+                )
+                response.raise_for_status()
+                times[by].append((time.perf_counter() - started) * 1000)
+    return times
+
+
+async def export_figures(server: ServerProcess, workspace: Workspace) -> tuple[int, float, float]:
+    """Rows, seconds and server RSS growth (MiB) of the CSV export of every closed ticket."""
+    headers = {"Authorization": f"Bearer {workspace.admin_token}"}
+    before = server_rss_mib(server.pid)
+    highest = before
+    lines = 0
+    started = time.perf_counter()
+    async with (
+        httpx.AsyncClient(base_url=f"{workspace.url}/api/v1", timeout=600) as client,
+        client.stream(
+            "GET", "/tickets/export", params={"status": "closed"}, headers=headers
+        ) as response,
+    ):
+        response.raise_for_status()
+        async for chunk in response.aiter_bytes():
+            lines += chunk.count(b"\n")
+            highest = max(highest, server_rss_mib(server.pid))
+    return lines - 1, time.perf_counter() - started, highest - before
+
+
+# --- the client's side ---------------------------------------------------------------------
+
+
+async def open_context(folder: Path, workspace: Workspace) -> ClientContext:
+    api = ApiClient(workspace.url, workspace.admin_token)
+    session = Session(Profile("bench", workspace.url, "bench@convos.test"), api, None)
+    session.me = await api.me()
+    settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
+    context = build_context(session, folder / "cache.sqlite3", settings)
+    context.directory.set_me(session.me)
+    context.directory.set_agents(await api.agents())
+    context.directory.set_inboxes(await api.inboxes())
+    return context
+
+
+async def first_page_times(
+    screen: TicketHistoryScreen | ConversationsScreen, changes: int
+) -> list[float]:
+    """Milliseconds from a filter change to the table painted with its first page."""
+    watch = PaintWatch(screen.table.viewport())
+    texts = ["Richiesta", "Cliente storico 0001", "Risposta alla", "Cliente storico 00"]
+    arrived: list[int] = []
+    screen.model.rowsInserted.connect(lambda *_: arrived.append(watch.paints))
+    failures: list[BaseException] = []
+    screen.model.failed.connect(failures.append)
+    times: list[float] = []
+    for index in range(changes):
+        # every other change clears the search: each one asks the server again
+        text = "" if index % 2 else texts[(index // 2) % len(texts)]
+        arrived.clear()
+        started = time.perf_counter()
+        screen.search.setText(text)
+        screen.apply_filters()
+        deadline = time.perf_counter() + WAIT_S
+        while not arrived or screen.model.loading or watch.paints <= arrived[0]:
+            await asyncio.sleep(0.0005)  # the qasync loop paints meanwhile
+            if time.perf_counter() > deadline:
+                raise TimeoutError(
+                    f"the first page was not painted: arrived={arrived} paints={watch.paints} "
+                    f"loading={screen.model.loading} rows={screen.model.rowCount()} "
+                    f"visible={screen.table.viewport().isVisible()} failures={failures!r}"
+                )
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+async def scroll_times(screen: TicketHistoryScreen, pages: int) -> tuple[list[float], int]:
+    """Milliseconds per scroll step through the fetched rows; the steps that waited."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    model = screen.model
+    for _ in range(pages):
+        if not model.canFetchMore():
+            break
+        model.fetchMore()
+        await screen.wait_idle()
+    bar = screen.table.verticalScrollBar()
+    bar.setValue(0)
+    watch = PaintWatch(screen.table.viewport())
+
+    def steps() -> tuple[list[float], int]:
+        times, waited = [], 0
+        rows_fetched = model.rowCount()
+        while bar.value() < bar.maximum():
+            painted = watch.paints
+            started = time.perf_counter()
+            bar.setValue(bar.value() + bar.pageStep() // 3)
+            watch.wait_for_paint(app, painted)
+            times.append((time.perf_counter() - started) * 1000)
+            if model.loading and model.rowCount() == rows_fetched:
+                waited += 1
+        return times, waited
+
+    return await outside_task(steps)
+
+
+async def measure(
+    report: Report, server: ServerProcess, rows: int, runs: int, changes: int, pages: int
+) -> None:
+    workspace = await create_workspace(server, agents=8)
+    started = time.perf_counter()
+    await fill_history(server, workspace, rows)
+    report.context["fill_s"] = round(time.perf_counter() - started, 1)
+    async with httpx.AsyncClient(base_url=f"{workspace.url}/api/v1", timeout=60) as client:
+        response = await client.get(
+            "/tickets",
+            params={"count": "true", "q": "Richiesta", "limit": 1},
+            headers={"Authorization": f"Bearer {workspace.admin_token}"},
+        )
+        print(response.status_code, response.text[:300])
+    reports = await report_times(workspace, runs)
+    for by, times in reports.items():
+        report.add(
+            f"GET /reports 90 days by {by} p95",
+            "ms",
+            [percentile(times, 95)],
+            Target("<=", REPORT_P95_MS),
+        )
+    with tempfile.TemporaryDirectory(prefix="convos-history-") as folder:
+        context = await open_context(Path(folder), workspace)
+        tickets = TicketHistoryScreen(context)
+        conversations = ConversationsScreen(context)
+        try:
+            for name, screen in (("Ticket", tickets), ("Conversazioni", conversations)):
+                screen.resize(1280, 800)
+                screen.show()
+                await screen.wait_idle()
+                times = await first_page_times(screen, changes)
+                report.add(
+                    f"{name}: filter change to first page painted p95",
+                    "ms",
+                    [percentile(times, 95)],
+                    Target("<=", FIRST_PAGE_P95_MS),
+                )
+                screen.hide()
+            tickets.search.setText("")
+            tickets.apply_filters()
+            await tickets.wait_idle()
+            tickets.show()
+            steps, waited = await scroll_times(tickets, pages)
+            report.add(
+                f"Ticket: scroll step through {tickets.model.rowCount():,} rows p99",
+                "ms",
+                [percentile(steps, 99)],
+                Target("<=", SCROLL_P99_MS),
+            )
+            report.add(
+                "scroll steps that waited on the network", "steps", [float(waited)], Target("<=", 0)
+            )
+        finally:
+            tickets.deleteLater()
+            conversations.deleteLater()
+            await context.api.aclose()
+            context.store.close()
+    lines, seconds, growth = await export_figures(server, workspace)
+    report.add("CSV export: rows", "rows", [float(lines)], Target(">=", float(rows)))
+    report.add("CSV export: time", "s", [seconds])
+    report.add("CSV export: server memory growth", "MiB", [growth], Target("<=", EXPORT_GROWTH_MIB))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark; exit status 0 when it ran (a missed target is reported, not fatal)."""
+    parser = option_parser("benchmarks.history_screens", __doc__ or "")
+    parser.add_argument("--rows", type=int, help="conversations with a closed ticket (100,000)")
+    options = parser.parse_args(argv)
+    if options.profile is not None:
+        raise SystemExit("--profile is not supported here: profile the server with py-spy")
+    rows = options.rows or (2_000 if options.smoke else 100_000)
+    runs = positive_runs(options.runs, 3 if options.smoke else 20)
+    changes = 5 if options.smoke else 30
+    pages = 3 if options.smoke else 50
+    context = machine_context(options.database_url or "")
+    context.update(rows=rows, runs=runs, filter_changes=changes)
+    report = Report("history_screens", context)
+    app = qt_application()
+    loop = qasync.QEventLoop(app, already_running=False)
+
+    async def run() -> None:
+        with running_server(options.database_url) as server:
+            await measure(report, server, rows, runs, changes, pages)
+
+    loop.run_until_complete(run())
+    loop.close()
+    report.publish(options.json)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

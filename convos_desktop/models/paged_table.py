@@ -1,0 +1,231 @@
+"""A table over a server-side list: filters and order on the server, pages fetched on scroll.
+
+The history screens (Ticket, Conversazioni) read lists that can hold hundreds of thousands of
+rows, so nothing here holds a whole history: rows arrive a page at a time as the view asks for
+more (``canFetchMore``/``fetchMore``, guarded against double loads), each row is a small tuple
+made by the subclass (names are looked up when a cell is painted), and a new query starts
+again from the first page. Answers to an older query are dropped by generation.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from dataclasses import replace
+from typing import Any, Protocol
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDateTime,
+    QLocale,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimeZone,
+    Signal,
+)
+
+from convos_desktop.core.types import Contact
+
+log = logging.getLogger("convos.models.paged")
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+Runner = Callable[[Coroutine[Any, Any, None]], object]
+
+ROW_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class ServerPage(Protocol):
+    """What a page of a server-side list carries."""
+
+    @property
+    def items(self) -> Sequence[Any]: ...
+    @property
+    def contacts(self) -> Sequence[Contact]: ...
+    @property
+    def next_cursor(self) -> str | None: ...
+    @property
+    def total(self) -> int | None: ...
+
+
+class ServerQuery(Protocol):
+    """What a query of a server-side list carries besides its filters."""
+
+    @property
+    def sort(self) -> str: ...
+    @property
+    def descending(self) -> bool: ...
+
+
+PageFetcher = Callable[[Any, str | None, int], Awaitable[ServerPage]]
+
+
+def moment_text(epoch_seconds: float) -> str:
+    """A date and time in the UI locale, local time."""
+    moment = QDateTime.fromSecsSinceEpoch(int(epoch_seconds), QTimeZone.systemTimeZone())
+    return QLocale().toString(moment, QLocale.FormatType.ShortFormat)
+
+
+class PagedTableModel(QAbstractTableModel):
+    """See the module docstring. Subclasses make rows and cells; ``run`` starts a coroutine.
+
+    ``sort_keys`` maps a column to the server's ``sort`` value of that column; ``titles``
+    names the columns (their count is the column count).
+    """
+
+    loading_changed = Signal(bool)
+    total_changed = Signal(int)
+    failed = Signal(object)  # the exception of a page that could not be loaded
+
+    def __init__(
+        self,
+        fetch: PageFetcher,
+        run: Runner,
+        query: ServerQuery,
+        titles: Sequence[str],
+        sort_keys: Mapping[int, str],
+        page_size: int = 100,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._fetch = fetch
+        self._run = run
+        self._titles = list(titles)
+        self._sort_keys = dict(sort_keys)
+        self.page_size = page_size
+        self._rows: list[Any] = []
+        self._contacts: dict[int, str] = {}
+        self._query: Any = query
+        self._cursor: str | None = None
+        self._more = False
+        self._loading = False
+        self._generation = 0
+        self.total: int | None = None
+
+    # --- to be provided by subclasses -----------------------------------------------------
+
+    def make_row(self, item: Any) -> Any:
+        """The compact row kept for one item of a page."""
+        raise NotImplementedError
+
+    def cell(self, row: Any, column: int, role: int) -> object:
+        """What ``role`` of one cell holds (``None`` for nothing)."""
+        raise NotImplementedError
+
+    # --- the query ------------------------------------------------------------------------
+
+    @property
+    def query(self) -> Any:
+        return self._query
+
+    @property
+    def loading(self) -> bool:
+        return self._loading
+
+    def sort_column(self) -> int | None:
+        """The column the current order is by."""
+        for column, key in self._sort_keys.items():
+            if key == self._query.sort:
+                return column
+        return None
+
+    def set_query(self, query: ServerQuery) -> None:
+        """Show the list for ``query`` from its first page."""
+        self._generation += 1
+        self.beginResetModel()
+        self._query = query
+        self._rows = []
+        self._cursor = None
+        self._more = False
+        self.total = None
+        self.endResetModel()
+        self._load(first=True)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Order on the server by ``column``."""
+        key = self._sort_keys.get(column)
+        if key is None:
+            return
+        descending = order == Qt.SortOrder.DescendingOrder
+        if key == self._query.sort and descending == self._query.descending and self._rows:
+            return
+        self.set_query(replace(self._query, sort=key, descending=descending))
+
+    # --- paging ---------------------------------------------------------------------------
+
+    def canFetchMore(self, parent: ModelIndex = QModelIndex()) -> bool:
+        return not parent.isValid() and self._more and not self._loading
+
+    def fetchMore(self, parent: ModelIndex = QModelIndex()) -> None:
+        if self.canFetchMore(parent):
+            self._load(first=False)
+
+    def _load(self, first: bool) -> None:
+        self._set_loading(True)
+        self._run(self._load_page(self._generation, None if first else self._cursor))
+
+    async def _load_page(self, generation: int, cursor: str | None) -> None:
+        try:
+            page = await self._fetch(self._query, cursor, self.page_size)
+        except Exception as exc:
+            log.info("page not loaded: %r", exc)
+            if generation == self._generation:
+                self._set_loading(False)
+                self.failed.emit(exc)
+            return
+        if generation == self._generation:
+            self._add_page(page)
+
+    def _add_page(self, page: ServerPage) -> None:
+        for contact in page.contacts:
+            self._contacts[contact.id] = contact.name
+        rows = [self.make_row(item) for item in page.items]
+        if rows:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+            self._rows.extend(rows)
+            self.endInsertRows()
+        self._cursor = page.next_cursor
+        self._more = page.next_cursor is not None
+        if page.total is not None:
+            self.total = page.total
+            self.total_changed.emit(page.total)
+        self._set_loading(False)
+
+    def _set_loading(self, loading: bool) -> None:
+        if loading != self._loading:
+            self._loading = loading
+            self.loading_changed.emit(loading)
+
+    # --- reading --------------------------------------------------------------------------
+
+    def row_at(self, row: int) -> Any:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def page_contact_name(self, contact_id: int) -> str | None:
+        """A contact's name as a page of this list brought it."""
+        return self._contacts.get(contact_id)
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._titles)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._titles):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._titles[section]
+        return None
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        if role == ROW_ID_ROLE:
+            return row.id
+        return self.cell(row, index.column(), role)

@@ -1,0 +1,405 @@
+"""Conversazioni: the full history of every conversation, with a read-only thread beside it.
+
+Whatever started a conversation (chatbot, agent, mass or transactional campaign) it is listed
+here; filters (text, origin, inbox, agent, start period), the order and the paging are the
+server's (``PagedTableModel``). Selecting one shows its thread in the same chat view as the
+workspace, read-only (attachments, reactions and notes as they are), paged back from the
+server as the agent scrolls up, and offers to open its ticket when one is open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from convos_desktop.core.api import ApiClient
+from convos_desktop.core.types import ConversationQuery
+from convos_desktop.models.conversation_history import (
+    ConversationColumn,
+    ConversationHistoryModel,
+    ConversationRow,
+    origin_names,
+    origin_text,
+)
+from convos_desktop.models.paged_table import moment_text
+from convos_desktop.models.thread import HistoryPage, ThreadModel
+from convos_desktop.models.ticket_history import days_ago
+from convos_desktop.ui.chat_view import ChatView
+from convos_desktop.ui.elided_label import ElidedLabel
+from convos_desktop.ui.formatting import whole_number
+from convos_desktop.ui.message_delegate import MessageDelegate
+from convos_desktop.ui.tasks import TaskRunner, describe_error
+
+if TYPE_CHECKING:
+    from convos_desktop.ui.context import ClientContext
+
+log = logging.getLogger("convos.ui.conversations")
+
+SEARCH_DELAY_MS = 300
+THREAD_PAGE = 50
+PERIODS: dict[str, int | None] = {"any": None, "today": 0, "7d": 6, "30d": 29, "90d": 89}
+MUTED = "#6b7785"
+BAD = "#c62828"
+
+
+class ServerHistory:
+    """A thread's history straight from the server (the history screen caches nothing)."""
+
+    def __init__(self, api: ApiClient) -> None:
+        self._api = api
+
+    async def older_messages(
+        self, conversation_id: int, before_id: int | None, limit: int
+    ) -> HistoryPage:
+        page = await self._api.messages(conversation_id, before=before_id, limit=limit)
+        return HistoryPage(page.items, page.has_more)
+
+
+class ConversationsScreen(QWidget):
+    """See the module docstring. ``open_requested`` carries the ticket to open."""
+
+    open_requested = Signal(object)  # Ticket
+
+    def __init__(self, context: ClientContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("conversationsScreen")
+        self._context = context
+        self._tasks = TaskRunner()
+        self._shown_once = False
+        self._open_ticket_id: int | None = None
+        self.model = ConversationHistoryModel(
+            context.api.conversation_history,
+            lambda coroutine: self._tasks.run(coroutine),
+            context.directory,
+            parent=self,
+        )
+        self.thread_model = ThreadModel(ServerHistory(context.api), self)
+        self.delegate = MessageDelegate(context.thumbnails, self)
+        self.chat = ChatView(self.thread_model, self.delegate, self)
+        self.chat.read_only = True
+        context.thumbnails.ready.connect(lambda _id: self.chat.viewport().update())
+        self._build_filters()
+        self._build_table()
+        self._build_thread_header()
+        self._lay_out()
+        self._connect()
+        self.fill_choices()
+
+    # --- building -------------------------------------------------------------------------
+
+    def _build_filters(self) -> None:
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText(self.tr("Search text, contact name, phone or email"))
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName(self.tr("Search"))
+        self.origin_combo = self._combo(self.tr("Started by"))
+        self.origin_combo.addItem(self.tr("Any origin"), None)
+        for origin, name in origin_names().items():
+            self.origin_combo.addItem(name, origin)
+        self.inbox_combo = self._combo(self.tr("Inbox"))
+        self.agent_combo = self._combo(self.tr("Agent"))
+        self.period_combo = self._combo(self.tr("Started"))
+        for key, label in (
+            ("any", self.tr("Any time")),
+            ("today", self.tr("Today")),
+            ("7d", self.tr("Last 7 days")),
+            ("30d", self.tr("Last 30 days")),
+            ("90d", self.tr("Last 90 days")),
+            ("custom", self.tr("Custom…")),
+        ):
+            self.period_combo.addItem(label, key)
+        today = QDate.currentDate()
+        self.from_edit = QDateEdit(today.addDays(-29), self)
+        self.to_edit = QDateEdit(today, self)
+        for edit, name in ((self.from_edit, self.tr("From")), (self.to_edit, self.tr("To"))):
+            edit.setCalendarPopup(True)
+            edit.setAccessibleName(name)
+            edit.setToolTip(name)
+            edit.setVisible(False)
+        self.count_label = QLabel("", self)
+        self.count_label.setStyleSheet(f"color: {MUTED};")
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+
+    def _combo(self, name: str) -> QComboBox:
+        combo = QComboBox(self)
+        combo.setAccessibleName(name)
+        combo.setToolTip(name)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        combo.setMaximumWidth(200)
+        return combo
+
+    def _build_table(self) -> None:
+        self.table = QTableView(self)
+        self.table.setObjectName("conversationHistoryTable")
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(
+            ConversationColumn.LAST_ACTIVITY, Qt.SortOrder.DescendingOrder
+        )
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in (
+            (ConversationColumn.STARTED, 130),
+            (ConversationColumn.CONTACT, 170),
+            (ConversationColumn.INBOX, 110),
+            (ConversationColumn.ORIGIN, 150),
+            (ConversationColumn.LAST_ACTIVITY, 130),
+            (ConversationColumn.LAST_MESSAGE, 260),
+        ):
+            self.table.setColumnWidth(column, width)
+        header.setStretchLastSection(True)
+
+    def _build_thread_header(self) -> None:
+        self.thread_title = ElidedLabel(self)
+        self.thread_title.setStyleSheet("font-weight: 600; font-size: 12pt;")
+        self.thread_subtitle = ElidedLabel(self)
+        self.thread_subtitle.setStyleSheet(f"color: {MUTED};")
+        self.open_ticket_button = QPushButton(self.tr("Open ticket"), self)
+        self.open_ticket_button.setToolTip(self.tr("Open its ticket in the conversations"))
+        self.open_ticket_button.setVisible(False)
+        self.no_ticket = QLabel(self.tr("Read only: no open ticket"), self)
+        self.no_ticket.setStyleSheet(f"color: {MUTED};")
+        self.no_selection = QLabel(self.tr("Select a conversation to read it."), self)
+        self.no_selection.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.no_selection.setStyleSheet(f"color: {MUTED};")
+
+    def _lay_out(self) -> None:
+        title = QLabel(self.tr("Conversations"), self)
+        title.setStyleSheet("font-size: 16pt; font-weight: 600;")
+        top = QHBoxLayout()
+        top.addWidget(title)
+        top.addSpacing(12)
+        top.addWidget(self.search, 1)
+        filters = QHBoxLayout()
+        for widget in (
+            self.origin_combo,
+            self.inbox_combo,
+            self.agent_combo,
+            self.period_combo,
+            self.from_edit,
+            self.to_edit,
+        ):
+            filters.addWidget(widget)
+        filters.addStretch(1)
+        filters.addWidget(self.count_label)
+        table_panel = QWidget(self)
+        table_layout = QVBoxLayout(table_panel)
+        table_layout.setContentsMargins(0, 0, 0, 0)
+        table_layout.addWidget(self.table, 1)
+        thread_panel = QWidget(self)
+        thread_layout = QVBoxLayout(thread_panel)
+        thread_layout.setContentsMargins(0, 0, 0, 0)
+        thread_layout.setSpacing(4)
+        header = QHBoxLayout()
+        names = QVBoxLayout()
+        names.addWidget(self.thread_title)
+        names.addWidget(self.thread_subtitle)
+        header.addLayout(names, 1)
+        header.addWidget(self.no_ticket)
+        header.addWidget(self.open_ticket_button)
+        self.thread_stack = QStackedWidget(self)
+        self.thread_stack.addWidget(self.no_selection)
+        chat_page = QWidget(self)
+        chat_layout = QVBoxLayout(chat_page)
+        chat_layout.setContentsMargins(0, 0, 0, 0)
+        chat_layout.addLayout(header)
+        chat_layout.addWidget(self.chat, 1)
+        self.thread_stack.addWidget(chat_page)
+        thread_layout.addWidget(self.thread_stack, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("conversationsSplitter")
+        self.splitter.addWidget(table_panel)
+        self.splitter.addWidget(thread_panel)
+        self.splitter.setChildrenCollapsible(False)
+        table_panel.setMinimumWidth(420)
+        thread_panel.setMinimumWidth(320)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 12)
+        layout.setSpacing(8)
+        layout.addLayout(top)
+        layout.addLayout(filters)
+        layout.addWidget(self.splitter, 1)
+
+    def _connect(self) -> None:
+        self.search.textChanged.connect(self._search_timer.start)
+        self.search.returnPressed.connect(self.apply_filters)
+        self._search_timer.timeout.connect(self.apply_filters)
+        for combo in (self.origin_combo, self.inbox_combo, self.agent_combo):
+            combo.currentIndexChanged.connect(self.apply_filters)
+        self.period_combo.currentIndexChanged.connect(self._on_period)
+        self.from_edit.dateChanged.connect(self.apply_filters)
+        self.to_edit.dateChanged.connect(self.apply_filters)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current)
+        self.open_ticket_button.clicked.connect(self.open_ticket)
+        self.model.total_changed.connect(self._show_count)
+        self.model.loading_changed.connect(self._on_loading)
+        self.model.failed.connect(lambda exc: self._show_error(describe_error(exc)))
+        self.model.modelReset.connect(self._clear_thread)
+        self.thread_model.older_failed.connect(self._show_error)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, self.search.setFocus)
+        self._context.directory.changed.connect(self.fill_choices)
+
+    def fill_choices(self) -> None:
+        """The inbox and agent filters list what the directory knows (selection kept)."""
+        directory = self._context.directory
+        for combo, everyone, items in (
+            (self.inbox_combo, self.tr("All inboxes"), directory.inboxes()),
+            (self.agent_combo, self.tr("All agents"), directory.agents()),
+        ):
+            current = combo.currentData()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem(everyone, None)
+            for item in items:
+                combo.addItem(item.name, item.id)
+            combo.setCurrentIndex(max(0, combo.findData(current)))
+            combo.blockSignals(False)
+        self.table.viewport().update()
+
+    # --- the query ------------------------------------------------------------------------
+
+    def query(self) -> ConversationQuery:
+        """The query the filters describe, in the table's current order."""
+        current = self.model.query
+        assert isinstance(current, ConversationQuery)
+        date_from, date_to = self._dates()
+        return replace(
+            current,
+            text=self.search.text().strip(),
+            origin=self.origin_combo.currentData(),
+            inbox_id=self.inbox_combo.currentData(),
+            assignee_id=self.agent_combo.currentData(),
+            date_from=date_from,
+            date_to=date_to,
+        )
+
+    def _dates(self) -> tuple[dt.date | None, dt.date | None]:
+        key = self.period_combo.currentData()
+        if key == "custom":
+            first = self.from_edit.date().toPython()
+            last = self.to_edit.date().toPython()
+            assert isinstance(first, dt.date)
+            assert isinstance(last, dt.date)
+            return min(first, last), max(first, last)
+        days = PERIODS.get(key)
+        return (None, None) if days is None else (days_ago(days), None)
+
+    def apply_filters(self) -> None:
+        """Ask the server for the first page of what the filters describe."""
+        self._search_timer.stop()
+        query = self.query()
+        if query != self.model.query or self.model.rowCount() == 0:
+            self.model.set_query(query)
+
+    def _on_period(self) -> None:
+        custom = self.period_combo.currentData() == "custom"
+        self.from_edit.setVisible(custom)
+        self.to_edit.setVisible(custom)
+        self.apply_filters()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            self.model.set_query(self.query())
+
+    # --- the thread -----------------------------------------------------------------------
+
+    def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        row = self.model.row_at(current.row()) if current.isValid() else None
+        if row is None:
+            self._clear_thread()
+            return
+        assert isinstance(row, ConversationRow)
+        self.show_thread(row)
+
+    def show_thread(self, row: ConversationRow) -> None:
+        """Show one conversation read-only, newest messages first fetched from the server."""
+        self.thread_title.setText(self.model.contact_name(row.contact_id))
+        inbox = self._context.directory.inbox_name(row.inbox_id)
+        started = moment_text(row.created_at)
+        self.thread_subtitle.setText(
+            self.tr("{inbox} · {origin} · started {when}").format(
+                inbox=inbox, origin=origin_text(row.origin, row.campaign), when=started
+            )
+        )
+        self._open_ticket_id = row.open_ticket_id
+        self.open_ticket_button.setVisible(row.open_ticket_id is not None)
+        self.no_ticket.setVisible(row.open_ticket_id is None)
+        self.thread_model.open(row.id, (), False)
+        self.thread_stack.setCurrentIndex(1)
+        self._tasks.run(self._load_newest(row.id), on_error=self._show_error)
+
+    async def _load_newest(self, conversation_id: int) -> None:
+        page = await self._context.api.messages(conversation_id, limit=THREAD_PAGE)
+        if self.thread_model.conversation_id == conversation_id:
+            self.thread_model.open(conversation_id, page.items, page.has_more)
+
+    def _clear_thread(self) -> None:
+        self._open_ticket_id = None
+        self.thread_model.open(None, (), False)
+        self.thread_stack.setCurrentIndex(0)
+
+    def open_ticket(self) -> None:
+        """Open the selected conversation's open ticket in the workspace."""
+        if self._open_ticket_id is not None:
+            self._tasks.run(self._open(self._open_ticket_id), on_error=self._show_error)
+
+    async def _open(self, ticket_id: int) -> None:
+        detail = await self._context.api.ticket(ticket_id)
+        self._context.directory.upsert_contacts([detail.contact])
+        self.open_requested.emit(detail.ticket)
+
+    # --- feedback -------------------------------------------------------------------------
+
+    def _show_count(self, total: int) -> None:
+        self.count_label.setStyleSheet(f"color: {MUTED};")
+        if total == 1:
+            self.count_label.setText(self.tr("1 conversation"))
+        else:
+            self.count_label.setText(self.tr("{n} conversations").format(n=whole_number(total)))
+
+    def _on_loading(self, loading: bool) -> None:
+        if loading and self.model.rowCount() == 0:
+            self.count_label.setStyleSheet(f"color: {MUTED};")
+            self.count_label.setText(self.tr("Loading…"))
+
+    def _show_error(self, sentence: str) -> None:
+        self.count_label.setStyleSheet(f"color: {BAD};")
+        self.count_label.setText(sentence)
+
+    async def wait_idle(self) -> None:
+        """Until the pages and threads asked for so far have arrived (for tests)."""
+        await self._tasks.wait_idle()

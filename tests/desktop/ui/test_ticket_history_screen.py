@@ -1,0 +1,186 @@
+"""Ticket history: the paged table model, and the screen against a real server."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+
+import pytest
+from PySide6.QtCore import Qt
+
+from convos_desktop.core.types import TicketHistoryPage, TicketQuery
+from convos_desktop.models.navigation import NavTarget
+from convos_desktop.models.ticket_history import (
+    TICKET_ID_ROLE,
+    HistoryColumn,
+    TicketHistoryModel,
+)
+from convos_desktop.ui.tasks import TaskRunner
+from convos_desktop.ui.ticket_actions import TicketAction
+from tests.desktop.ui.conftest import make_contact, make_ticket, open_ui
+from tests.e2e.conftest import Workspace, take_ticket, wait_until
+
+
+class PagedServer:
+    """Pages of ``count`` tickets, ``delay`` seconds each; records what was asked."""
+
+    def __init__(self, count: int, delay: float = 0.0) -> None:
+        self.tickets = [make_ticket(n, contact_id=n) for n in range(1, count + 1)]
+        self.delay = delay
+        self.asked: list[tuple[TicketQuery, str | None, int]] = []
+
+    async def fetch(self, query: TicketQuery, cursor: str | None, limit: int) -> TicketHistoryPage:
+        self.asked.append((query, cursor, limit))
+        await asyncio.sleep(self.delay)
+        start = int(cursor or 0)
+        items = tuple(self.tickets[start : start + limit])
+        following = start + limit
+        next_cursor = str(following) if following < len(self.tickets) else None
+        contacts = tuple(make_contact(t.contact_id, f"Cliente {t.contact_id}") for t in items)
+        return TicketHistoryPage(
+            items, contacts, next_cursor, len(self.tickets) if not cursor else None
+        )
+
+
+@pytest.fixture
+def runner():
+    tasks = TaskRunner()
+    yield tasks
+    tasks.cancel_all()
+
+
+async def test_pages_arrive_on_demand_and_a_second_fetch_waits(qtmodeltester, directory, runner):
+    server = PagedServer(5, delay=0.05)
+    model = TicketHistoryModel(server.fetch, runner.run, directory, page_size=2)
+    model.set_query(TicketQuery())
+    await runner.wait_idle()
+    assert model.rowCount() == 2
+    assert model.total == 5
+    model.fetchMore()
+    model.fetchMore()  # while the first is on its way: no second load
+    await runner.wait_idle()
+    assert [cursor for _q, cursor, _l in server.asked] == [None, "2"]
+    while model.canFetchMore():
+        model.fetchMore()
+        await runner.wait_idle()
+    assert [model.index(r, 0).data(TICKET_ID_ROLE) for r in range(model.rowCount())] == [
+        1, 2, 3, 4, 5
+    ]  # fmt: skip
+    assert model.index(0, HistoryColumn.CONTACT).data() == "Cliente 1"
+    assert model.index(0, HistoryColumn.CLOSED).data() == "–"
+    qtmodeltester.check(model)
+
+
+async def test_a_new_query_drops_the_answer_to_the_old_one(directory, runner):
+    server = PagedServer(3, delay=0.1)
+    model = TicketHistoryModel(server.fetch, runner.run, directory, page_size=50)
+    model.set_query(TicketQuery(text="vecchia"))
+    server.tickets = server.tickets[:1]
+    model.set_query(TicketQuery(text="nuova"))
+    await runner.wait_idle()
+    assert model.rowCount() == 1
+    assert model.query.text == "nuova"
+
+
+async def test_sorting_asks_the_server_again(directory, runner):
+    server = PagedServer(3)
+    model = TicketHistoryModel(server.fetch, runner.run, directory)
+    model.set_query(TicketQuery())
+    await runner.wait_idle()
+    model.sort(HistoryColumn.RESOLUTION, Qt.SortOrder.AscendingOrder)
+    await runner.wait_idle()
+    last_query = server.asked[-1][0]
+    assert (last_query.sort, last_query.descending) == ("resolution", False)
+
+
+# --- against the real server -----------------------------------------------------------------
+
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+async def seeded_ui(workspace: Workspace, folder):
+    """Four hand-offs of four customers; Anna closes the first two. The UI as Anna."""
+    api = await workspace.agent_api()
+    try:
+        ids = []
+        for n, name in enumerate(("Zeno", "Alba", "Marta", "Bruno")):
+            handed = await workspace.customer_says(f"aiuto {n}", f"wa-{n}", handoff=True)
+            ids.append(handed["ticket_id"])
+            await workspace.admin.update_contact(
+                (await workspace.admin.ticket(handed["ticket_id"])).contact.id, {"name": name}
+            )
+        for ticket_id in ids[:2]:
+            await take_ticket(api, ticket_id)
+            await api.close_ticket(ticket_id)
+        token = api.token
+        assert token is not None
+        ui = await open_ui(folder, workspace.server.url, token)
+    finally:
+        await api.aclose()
+    return ui, ids
+
+
+@pytest.mark.e2e
+async def test_history_filters_sorts_opens_and_exports(workspace: Workspace, tmp_path):
+    ui, ids = await seeded_ui(workspace, tmp_path)
+    window = ui.window
+    screen = window.ticket_history
+    try:
+        window.navigate(NavTarget.TICKETS)
+        await wait_until(lambda: screen.model.total == 4, what="count of every ticket")
+        assert screen.count_label.text() == "4 tickets"
+        screen.table.sortByColumn(HistoryColumn.CONTACT, Qt.SortOrder.AscendingOrder)
+        await wait_until(lambda: screen.model.query.sort == "contact" and screen.model.total == 4)
+        await screen.wait_idle()
+        names = [screen.model.index(r, HistoryColumn.CONTACT).data() for r in range(4)]
+        assert names == ["Alba", "Bruno", "Marta", "Zeno"]
+
+        screen.status_combo.setCurrentIndex(screen.status_combo.findData("closed"))
+        await wait_until(lambda: screen.model.total == 2, what="closed tickets only")
+        await screen.wait_idle()
+        shown = {screen.model.index(r, 0).data(TICKET_ID_ROLE) for r in range(2)}
+        assert shown == set(ids[:2])
+
+        screen.search.setText("Zeno")
+        await wait_until(lambda: screen.model.total == 1, what="search by contact name")
+        await screen.wait_idle()
+
+        csv_path = tmp_path / "tickets.csv"
+        await screen.save_csv(csv_path)
+        rows = list(csv.DictReader(io.StringIO(csv_path.read_text(encoding="utf-8-sig"))))
+        assert [(r["contact"], r["status"], r["assignee"]) for r in rows] == [
+            ("Zeno", "closed", "Anna")
+        ]
+
+        screen.table.setCurrentIndex(screen.model.index(0, 0))
+        screen.open_current()
+        await wait_until(lambda: window.current_target == NavTarget.ALL, what="conversations")
+        await wait_until(
+            lambda: (
+                window.workspace.current_ticket is not None
+                and window.workspace.current_ticket.id == ids[0]
+            ),
+            what="the closed ticket shown",
+        )
+        assert window.workspace.current_ticket.status == "closed"
+        assert window.workspace.header.visible_actions() == [TicketAction.REOPEN]
+    finally:
+        await ui.close()
+
+
+@pytest.mark.e2e
+async def test_history_tells_when_the_server_is_gone(workspace: Workspace, tmp_path):
+    ui, _ids = await seeded_ui(workspace, tmp_path)
+    screen = ui.window.ticket_history
+    try:
+        ui.window.navigate(NavTarget.TICKETS)
+        await wait_until(lambda: screen.model.total == 4)
+        workspace.server.stop()
+        screen.status_combo.setCurrentIndex(screen.status_combo.findData("open"))
+        await wait_until(lambda: "server cannot be reached" in screen.count_label.text())
+        assert screen.model.rowCount() == 0
+        assert not screen.model.loading
+    finally:
+        await ui.close()
