@@ -19,6 +19,7 @@ BENCHMARKS = [
     "benchmarks.server_fanout",
     "benchmarks.client_live",
     "benchmarks.client_shift",
+    "benchmarks.history_screens",
 ]
 CACHE_BENCHMARKS = ["benchmarks.client_cache"]
 

