@@ -399,6 +399,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     async def run() -> None:
         with running_server(options.database_url) as server:
+            report.context["database"] = server.database_version
             await measure(report, server, rows, runs, changes, pages)
 
     loop.run_until_complete(run())
