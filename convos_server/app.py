@@ -32,6 +32,8 @@ from convos_server.api import (
 )
 from convos_server.api import files as files_api
 from convos_server.api import reports as reports_api
+from convos_server.api.body_limit import BodyLimitMiddleware
+from convos_server.api.responses import declare_error_responses
 from convos_server.config import Settings
 from convos_server.db.engine import Database
 from convos_server.errors import install_error_handlers
@@ -115,10 +117,16 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.db = db
     app.state.engine = db.engine
     app.state.sessionmaker = db.sessionmaker
-    app.state.bus = EventBus(db)
+    app.state.bus = EventBus(db, max_streams_per_agent=settings.max_streams_per_agent)
     app.state.tokens = TokenCache()
     app.state.tokens.watch(db.session_class)
     install_error_handlers(app)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        exempt={("POST", f"{API_PREFIX}/files")},
+    )
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    declare_error_responses(app)
     return app

@@ -37,6 +37,8 @@ class Settings:
     event_retention_days: float = 7.0
     keepalive_s: float = 15.0
     max_upload_bytes: int = 25 * MIB
+    max_body_bytes: int = MIB
+    max_streams_per_agent: int = 10
 
     def __post_init__(self) -> None:
         if self.presence_ttl_s <= 0:
@@ -61,6 +63,8 @@ class Settings:
             "event_retention_days": ("CONVOS_EVENT_RETENTION_DAYS", float),
             "keepalive_s": ("CONVOS_KEEPALIVE", float),
             "max_upload_bytes": ("CONVOS_MAX_UPLOAD", int),
+            "max_body_bytes": ("CONVOS_MAX_BODY", int),
+            "max_streams_per_agent": ("CONVOS_MAX_STREAMS_PER_AGENT", int),
         }
         for field_name, (variable, convert) in numeric.items():
             raw = env.get(variable)

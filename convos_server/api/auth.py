@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from convos_server.api.deps import AgentDep, DbDep, TokenDep
+from convos_server.api.responses import errors
 from convos_server.serialize import load_agent
 from convos_server.services import auth
 
@@ -22,7 +23,7 @@ class LoginBody(BaseModel):
     device: str | None = Field(default=None, max_length=200)
 
 
-@router.post("/auth/login")
+@router.post("/auth/login", responses=errors(401, 429))
 async def login(body: LoginBody, db: DbDep) -> dict[str, Any]:
     """``{token, agent}``; 401 ``bad_credentials``."""
     async with db.transaction() as session:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Query
 
 from convos_server.api.deps import AgentDep, BusDep, SettingsDep
 from convos_server.api.event_stream import EventStreamResponse
+from convos_server.api.responses import errors
 from convos_server.errors import invalid
 
 router = APIRouter(tags=["sync"])
@@ -22,7 +23,15 @@ def _cursor(last_event_id: str | None, after: int | None) -> int | None:
     return after
 
 
-@router.get("/events", response_class=EventStreamResponse, status_code=200)
+@router.get(
+    "/events",
+    response_class=EventStreamResponse,
+    status_code=200,
+    responses={
+        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
+        **errors(429),
+    },
+)
 async def events(
     agent: AgentDep,
     bus: BusDep,
