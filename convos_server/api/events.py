@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Query
 
 from convos_server.api.deps import AgentDep, BusDep, SettingsDep
 from convos_server.api.event_stream import EventStreamResponse
+from convos_server.api.params import Position
 from convos_server.api.responses import errors
 from convos_server.errors import invalid
 
@@ -37,7 +38,7 @@ async def events(
     bus: BusDep,
     settings: SettingsDep,
     last_event_id: Annotated[str | None, Header()] = None,
-    after: Annotated[int | None, Query(ge=0)] = None,
+    after: Annotated[Position | None, Query()] = None,
 ) -> EventStreamResponse:
     """The agent's event stream (see docs/protocol.md "Events")."""
     return EventStreamResponse(bus, agent, _cursor(last_event_id, after), settings.keepalive_s)

@@ -95,7 +95,11 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("POST", "/tickets"): Row(
         (201, 201, 422, 401, 401),
         _fresh("contact_id", lambda t: t.fresh_contact()),
-        body=lambda t, p: {"contact_id": p["contact_id"], "inbox_id": t.inbox_b["id"], "body": "Hi"},
+        body=lambda t, p: {
+            "contact_id": p["contact_id"],
+            "inbox_id": t.inbox_b["id"],
+            "body": "Hi",
+        },
     ),
     ("POST", "/tickets/{ticket_id}/assign"): Row(
         _owned(200), _fresh("ticket_id", lambda t: t.fresh_ticket(assigned=False))
