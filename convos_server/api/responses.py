@@ -3,7 +3,7 @@
 Every error is ``ErrorBody`` (``{code, message}`` plus optional details). Most answers follow
 from what a route is, and ``declare_error_responses`` derives them from the route table:
 401 for routes behind a bearer token, 403 for admin-only ones, 404 for routes with a path id,
-413 for routes with a body, 422 for routes with any input (FastAPI's own 422 schema is
+413 for routes that take a body, 400 for a JSON body that is not UTF-8 text, 422 for routes with any input (FastAPI's own 422 schema is
 replaced: this server never answers with it). Answers only some routes give (409, 429,
 another 403) come from ``errors(...)`` in the route's ``responses``. Binary answers are
 declared with ``BINARY_RESPONSE``.
@@ -24,6 +24,7 @@ from convos_server.api.deps import current_agent, require_admin
 
 ERROR_SCHEMA_NAME = "ErrorBody"
 DESCRIPTIONS = {
+    400: "The body cannot be decoded as UTF-8 JSON (`invalid`)",
     401: "No bearer token, or a revoked one (`unauthorized`); wrong credentials",
     403: "Not allowed to the caller (`forbidden`)",
     404: "No such object, or one the caller may not see (`not_found`)",
@@ -93,6 +94,8 @@ def derived_statuses(route: RouteContext) -> set[int]:
         statuses.add(404)
     if (route.methods or set()) & {"POST", "PUT", "PATCH"}:
         statuses.add(413)
+    if route.dependant.body_params:
+        statuses.add(400)
     if _has_input(route.dependant):
         statuses.add(422)
     return statuses

@@ -266,7 +266,9 @@ async def _revoked_token(t: TwoTeams) -> str:
     return token
 
 
-@pytest.mark.parametrize(("method", "path"), sorted(EXPECTED), ids=" ".join)
+@pytest.mark.parametrize(
+    ("method", "path"), sorted(EXPECTED), ids=[f"{m} {p}" for m, p in sorted(EXPECTED)]
+)
 async def test_route_answers_each_role(live_ws, method, path):
     row = EXPECTED[(method, path)]
     t = await build_two_teams(live_ws)
