@@ -3,9 +3,10 @@
 Every error is ``ErrorBody`` (``{code, message}`` plus optional details). Most answers follow
 from what a route is, and ``declare_error_responses`` derives them from the route table:
 401 for routes behind a bearer token, 403 for admin-only ones, 404 for routes with a path id,
-413 for routes that take a body, 400 for a JSON body that is not UTF-8 text, 422 for routes with any input (FastAPI's own 422 schema is
-replaced: this server never answers with it). Answers only some routes give (409, 429,
-another 403) come from ``errors(...)`` in the route's ``responses``. Binary answers are
+413 for routes that take a body, 400 for a JSON body that is not UTF-8 text, 422 for routes
+with any input (FastAPI's own 422 schema is replaced: this server never answers with it).
+Answers only some routes give (409, 429, another 403) come from ``errors(...)`` in the
+route's ``responses``. Binary answers are
 declared with ``BINARY_RESPONSE``.
 """
 
