@@ -135,8 +135,26 @@ async def update_contact(
         agent_id=agent.id,
     )
     await session.flush()
-    await bus.publish(session, "contact.updated", {"contact": contact_json(contact)})
+    await publish_contact(session, bus, contact)
     return contact
+
+
+async def publish_contact(session: AsyncSession, bus: EventBus, contact: m.Contact) -> None:
+    """``contact.updated`` for the agents who see the contact: one event per inbox of its
+    conversations (an agent who sees several gets it more than once: applying it twice
+    changes nothing), or one for everyone when it has no conversation."""
+    inbox_ids = sorted(
+        set(
+            await session.scalars(
+                select(m.Conversation.inbox_id).where(m.Conversation.contact_id == contact.id)
+            )
+        )
+    )
+    data = {"contact": contact_json(contact)}
+    if not inbox_ids:
+        await bus.publish(session, "contact.updated", data)
+    for inbox_id in inbox_ids:
+        await bus.publish(session, "contact.updated", data, inbox_id=inbox_id)
 
 
 async def contact_files(

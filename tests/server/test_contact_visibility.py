@@ -7,6 +7,9 @@ the files and ticket activities of the inboxes that agent sees.
 
 from __future__ import annotations
 
+import asyncio
+
+from tests.server.conftest import read_events
 from tests.server.two_teams import build_two_teams, unique, upload
 
 
@@ -68,3 +71,31 @@ async def test_a_shared_contact_shows_only_what_each_team_sees(ws):
     activities = await ws.call("GET", f"/contacts/{t.contact_b}/activities", t.alice)
     ticket_ids = {a["ticket_id"] for a in activities if a.get("ticket_id") is not None}
     assert ticket_ids == {handoff["ticket_id"]}
+
+
+async def test_contact_updates_reach_only_the_agents_who_see_the_contact(live_ws):
+    t = await build_two_teams(live_ws)
+    seq = (await live_ws.call("GET", "/bootstrap", t.alice))["event_seq"]
+    walk_in = await live_ws.call("POST", "/contacts", json={"name": unique("Walk-in")})
+    await live_ws.call("PATCH", f"/contacts/{t.contact_b}", t.bob, json={"name": "Hidden"})
+    await live_ws.call("PATCH", f"/contacts/{walk_in['id']}", json={"name": "Seen by all"})
+
+    def done(events: list[tuple[int, str, dict]]) -> bool:
+        return any(
+            kind == "contact.updated" and data["contact"]["id"] == walk_in["id"]
+            for _, kind, data in events
+        )
+
+    events = await asyncio.wait_for(read_events(live_ws, t.alice, after=seq, until=done), 20)
+    updated = [data["contact"]["id"] for _, kind, data in events if kind == "contact.updated"]
+    assert updated == [walk_in["id"]]
+    seen_by_bob = await asyncio.wait_for(
+        read_events(
+            live_ws,
+            t.bob,
+            after=seq,
+            until=lambda evs: any(k == "contact.updated" for _, k, _d in evs),
+        ),
+        20,
+    )
+    assert seen_by_bob[-1][2]["contact"]["name"] == "Hidden"
