@@ -32,6 +32,8 @@ from convos_server.api import (
 )
 from convos_server.api import files as files_api
 from convos_server.api import reports as reports_api
+from convos_server.api.body_limit import BodyLimitMiddleware
+from convos_server.api.responses import declare_error_responses
 from convos_server.config import Settings
 from convos_server.db.engine import Database
 from convos_server.errors import install_error_handlers
@@ -120,7 +122,11 @@ def create_app(settings: Settings) -> FastAPI:
     tokens.watch(db.session_class)
     app.state.tokens = tokens
     # Revocations committed by other processes reach this one's cache through the bus.
-    app.state.bus = EventBus(db, on_revoked=tokens.drop_agents)
+    app.state.bus = EventBus(
+        db,
+        on_revoked=tokens.drop_agents,
+        max_streams_per_agent=settings.max_streams_per_agent,
+    )
     app.state.login_throttle = LoginThrottle(
         ThrottlePolicy(
             account_free=settings.login_account_free,
@@ -131,6 +137,12 @@ def create_app(settings: Settings) -> FastAPI:
         )
     )
     install_error_handlers(app)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        exempt={("POST", f"{API_PREFIX}/files")},
+    )
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    declare_error_responses(app)
     return app

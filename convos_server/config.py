@@ -43,6 +43,8 @@ class Settings:
     login_window_s: float = 900.0
     login_first_lock_s: float = 1.0
     login_max_lock_s: float = 300.0
+    max_body_bytes: int = MIB
+    max_streams_per_agent: int = 10
 
     def __post_init__(self) -> None:
         if self.presence_ttl_s <= 0:
@@ -72,6 +74,8 @@ class Settings:
             "login_window_s": ("CONVOS_LOGIN_WINDOW", float),
             "login_first_lock_s": ("CONVOS_LOGIN_FIRST_LOCK", float),
             "login_max_lock_s": ("CONVOS_LOGIN_MAX_LOCK", float),
+            "max_body_bytes": ("CONVOS_MAX_BODY", int),
+            "max_streams_per_agent": ("CONVOS_MAX_STREAMS_PER_AGENT", int),
         }
         for field_name, (variable, convert) in numeric.items():
             raw = env.get(variable)

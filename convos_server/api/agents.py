@@ -9,6 +9,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from convos_server.api.deps import AdminDep, AgentDep, BusDep, DbDep, TokenDep
+from convos_server.api.params import Id
+from convos_server.api.responses import errors
 from convos_server.db import models as m
 from convos_server.serialize import load_agent, load_agents
 from convos_server.services import agents
@@ -34,10 +36,10 @@ class NewAgentBody(BaseModel):
     email: str = Field(min_length=3, max_length=320)
     password: str = Field(min_length=1, max_length=1000)
     role: Role = "agent"
-    team_ids: list[int] = Field(default_factory=list)
+    team_ids: list[Id] = Field(default_factory=list)
 
 
-@router.post("/agents", status_code=201)
+@router.post("/agents", status_code=201, responses=errors(409))
 async def create_agent(
     body: NewAgentBody, _admin: AdminDep, db: DbDep, bus: BusDep
 ) -> dict[str, Any]:
@@ -57,12 +59,12 @@ class AgentPatch(BaseModel):
     password: str | None = Field(default=None, min_length=1, max_length=1000)
     role: Role | None = None
     active: bool | None = None
-    team_ids: list[int] | None = None
+    team_ids: list[Id] | None = None
 
 
-@router.patch("/agents/{agent_id}")
+@router.patch("/agents/{agent_id}", responses=errors(409))
 async def update_agent(
-    agent_id: int, body: AgentPatch, _admin: AdminDep, token: TokenDep, db: DbDep, bus: BusDep
+    agent_id: Id, body: AgentPatch, _admin: AdminDep, token: TokenDep, db: DbDep, bus: BusDep
 ) -> dict[str, Any]:
     """Change an Agent; deactivation and a new password revoke tokens (not the caller's)."""
     async with db.transaction() as session:

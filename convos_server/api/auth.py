@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from convos_server.api.deps import AgentDep, BusDep, DbDep, TokenDep
+from convos_server.api.responses import errors
 from convos_server.errors import ApiError
 from convos_server.serialize import load_agent
 from convos_server.services import auth
@@ -24,7 +25,7 @@ class LoginBody(BaseModel):
     device: str | None = Field(default=None, max_length=200)
 
 
-@router.post("/auth/login")
+@router.post("/auth/login", responses=errors(401, 429))
 async def login(body: LoginBody, request: Request, db: DbDep) -> dict[str, Any]:
     """``{token, agent}``; 401 ``bad_credentials``; 429 ``too_many_attempts`` (throttled)."""
     throttle: LoginThrottle = request.app.state.login_throttle

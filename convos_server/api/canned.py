@@ -8,6 +8,8 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from convos_server.api.deps import AgentDep, BusDep, DbDep
+from convos_server.api.params import Id
+from convos_server.api.responses import errors
 from convos_server.serialize import canned_json
 from convos_server.services import canned
 
@@ -32,7 +34,7 @@ class NewCannedBody(BaseModel):
     shared: bool = False
 
 
-@router.post("/canned", status_code=201)
+@router.post("/canned", status_code=201, responses=errors(403))
 async def create_canned(
     body: NewCannedBody, agent: AgentDep, db: DbDep, bus: BusDep
 ) -> dict[str, Any]:
@@ -54,9 +56,9 @@ class CannedPatch(BaseModel):
     language: Language | None = None
 
 
-@router.patch("/canned/{canned_id}")
+@router.patch("/canned/{canned_id}", responses=errors(403))
 async def update_canned(
-    canned_id: int, body: CannedPatch, agent: AgentDep, db: DbDep, bus: BusDep
+    canned_id: Id, body: CannedPatch, agent: AgentDep, db: DbDep, bus: BusDep
 ) -> dict[str, Any]:
     """Change a reply."""
     async with db.transaction() as session:
@@ -75,8 +77,8 @@ async def update_canned(
     return data
 
 
-@router.delete("/canned/{canned_id}", status_code=204)
-async def delete_canned(canned_id: int, agent: AgentDep, db: DbDep, bus: BusDep) -> Response:
+@router.delete("/canned/{canned_id}", status_code=204, responses=errors(403))
+async def delete_canned(canned_id: Id, agent: AgentDep, db: DbDep, bus: BusDep) -> Response:
     """Delete a reply."""
     async with db.transaction() as session:
         await canned.delete_canned(session, bus, agent, canned_id)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header
 from pydantic import BaseModel, Field
 
 from convos_server.api.deps import AdminDep, BusDep, DbDep
+from convos_server.api.params import Id, Position
+from convos_server.api.responses import errors
 from convos_server.db import models as m
 from convos_server.serialize import load_messages
 from convos_server.services import auth, campaigns, files, ingress
@@ -31,13 +33,13 @@ class IngressBody(BaseModel):
 
     contact: ContactRefBody
     text: str = Field(default="", max_length=10_000)
-    file_ids: list[int] = Field(default_factory=list, max_length=10)
+    file_ids: list[Id] = Field(default_factory=list, max_length=10)
     handoff: bool = False
 
 
-@router.post("/channels/{inbox_id}/messages", status_code=201)
+@router.post("/channels/{inbox_id}/messages", status_code=201, responses=errors(403))
 async def receive(
-    inbox_id: int, body: IngressBody, db: DbDep, bus: BusDep, x_api_key: ApiKey = None
+    inbox_id: Id, body: IngressBody, db: DbDep, bus: BusDep, x_api_key: ApiKey = None
 ) -> dict[str, Any]:
     """A customer message; ``handoff`` opens a ticket. ``{conversation_id, message, ticket_id}``."""
     async with db.transaction() as session:
@@ -68,12 +70,12 @@ async def receive(
     return data
 
 
-@router.get("/channels/{inbox_id}/outbound")
+@router.get("/channels/{inbox_id}/outbound", responses=errors(403))
 async def outbound(
-    inbox_id: int,
+    inbox_id: Id,
     db: DbDep,
     x_api_key: ApiKey = None,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Position = 0,
 ) -> list[dict[str, Any]]:
     """Agent ``out`` messages after ``after``, oldest first, for the gateway to deliver."""
     async with db.sessionmaker() as session:
@@ -85,8 +87,8 @@ class CampaignBody(BaseModel):
     """``POST /campaigns``."""
 
     kind: Literal["mass", "transactional"]
-    inbox_id: int
-    contact_ids: list[int] = Field(min_length=1, max_length=campaigns.MAX_CONTACTS)
+    inbox_id: Id
+    contact_ids: list[Id] = Field(min_length=1, max_length=campaigns.MAX_CONTACTS)
     text: str = Field(min_length=1, max_length=10_000)
     name: str | None = Field(default=None, max_length=120)
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from convos_server.api.deps import AgentDep, BusDep, DbDep
+from convos_server.api.params import Day, Emoji, Id, Position
+from convos_server.api.responses import errors
 from convos_server.serialize import (
     contacts_of,
     load_conversations,
@@ -29,16 +31,16 @@ async def list_conversations(
     db: DbDep,
     q: Annotated[str | None, Query(max_length=200)] = None,
     origin: Origin | None = None,
-    inbox: int | None = None,
-    contact: int | None = None,
-    assignee: int | None = None,
-    from_: Annotated[dt.date | None, Query(alias="from")] = None,
-    to: dt.date | None = None,
+    inbox: Id | None = None,
+    contact: Id | None = None,
+    assignee: Id | None = None,
+    from_: Annotated[Day | None, Query(alias="from")] = None,
+    to: Day | None = None,
     sort: conversations.ConversationSort = conversations.ConversationSort.ACTIVITY,
     order: Literal["desc", "asc"] = "desc",
     count: bool = False,
     include: Literal["contacts"] | None = None,
-    cursor: str | None = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int | None, Query(ge=1, le=200)] = None,
 ) -> dict[str, Any]:
     """``Page<Conversation>`` in the chosen order (newest activity first by default)."""
@@ -72,7 +74,7 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 
 @router.get("/conversations/{conversation_id}")
-async def get_conversation(conversation_id: int, agent: AgentDep, db: DbDep) -> dict[str, Any]:
+async def get_conversation(conversation_id: Id, agent: AgentDep, db: DbDep) -> dict[str, Any]:
     """One Conversation."""
     async with db.sessionmaker() as session:
         visibility = await visibility_for(session, agent)
@@ -82,11 +84,11 @@ async def get_conversation(conversation_id: int, agent: AgentDep, db: DbDep) -> 
 
 @router.get("/conversations/{conversation_id}/messages")
 async def list_messages(
-    conversation_id: int,
+    conversation_id: Id,
     agent: AgentDep,
     db: DbDep,
-    before: int | None = None,
-    after: int | None = None,
+    before: Position | None = None,
+    after: Position | None = None,
     limit: Annotated[int | None, Query(ge=1, le=200)] = None,
 ) -> dict[str, Any]:
     """``{items: [Message] oldest first, has_more}``."""
@@ -105,13 +107,15 @@ class SendBody(BaseModel):
     client_id: str = Field(min_length=1, max_length=64)
     kind: Literal["text", "note"] = "text"
     body: str = Field(default="", max_length=10_000)
-    reply_to: int | None = None
-    file_ids: list[int] = Field(default_factory=list, max_length=10)
+    reply_to: Id | None = None
+    file_ids: list[Id] = Field(default_factory=list, max_length=10)
 
 
-@router.post("/conversations/{conversation_id}/messages", status_code=201)
+@router.post(
+    "/conversations/{conversation_id}/messages", status_code=201, responses=errors(403, 409)
+)
 async def send_message(
-    conversation_id: int,
+    conversation_id: Id,
     body: SendBody,
     response: Response,
     agent: AgentDep,
@@ -140,11 +144,8 @@ async def send_message(
     return data
 
 
-Emoji = Annotated[str, Path(min_length=1, max_length=64)]
-
-
 async def _react(
-    message_id: int, emoji: str, agent: AgentDep, db: DbDep, bus: BusDep, *, present: bool
+    message_id: Id, emoji: str, agent: AgentDep, db: DbDep, bus: BusDep, *, present: bool
 ) -> dict[str, Any]:
     async with db.transaction() as session:
         visibility = await visibility_for(session, agent)
@@ -156,17 +157,17 @@ async def _react(
     return data
 
 
-@router.put("/messages/{message_id}/reactions/{emoji}")
+@router.put("/messages/{message_id}/reactions/{emoji}", responses=errors(409))
 async def add_reaction(
-    message_id: int, emoji: Emoji, agent: AgentDep, db: DbDep, bus: BusDep
+    message_id: Id, emoji: Emoji, agent: AgentDep, db: DbDep, bus: BusDep
 ) -> dict[str, Any]:
     """Add the caller's reaction; returns the Message."""
     return await _react(message_id, emoji, agent, db, bus, present=True)
 
 
-@router.delete("/messages/{message_id}/reactions/{emoji}")
+@router.delete("/messages/{message_id}/reactions/{emoji}", responses=errors(409))
 async def remove_reaction(
-    message_id: int, emoji: Emoji, agent: AgentDep, db: DbDep, bus: BusDep
+    message_id: Id, emoji: Emoji, agent: AgentDep, db: DbDep, bus: BusDep
 ) -> dict[str, Any]:
     """Remove the caller's reaction; returns the Message."""
     return await _react(message_id, emoji, agent, db, bus, present=False)

@@ -8,6 +8,8 @@ from fastapi import APIRouter, Header, Query
 
 from convos_server.api.deps import AgentDep, BusDep, SettingsDep, TokenDep
 from convos_server.api.event_stream import EventStreamResponse
+from convos_server.api.params import Position
+from convos_server.api.responses import errors
 from convos_server.errors import invalid
 from convos_server.services.auth import secret_hash
 
@@ -23,14 +25,22 @@ def _cursor(last_event_id: str | None, after: int | None) -> int | None:
     return after
 
 
-@router.get("/events", response_class=EventStreamResponse, status_code=200)
+@router.get(
+    "/events",
+    response_class=EventStreamResponse,
+    status_code=200,
+    responses={
+        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
+        **errors(429),
+    },
+)
 async def events(
     agent: AgentDep,
     token: TokenDep,
     bus: BusDep,
     settings: SettingsDep,
     last_event_id: Annotated[str | None, Header()] = None,
-    after: Annotated[int | None, Query(ge=0)] = None,
+    after: Annotated[Position | None, Query()] = None,
 ) -> EventStreamResponse:
     """The agent's event stream (see docs/protocol.md "Events")."""
     return EventStreamResponse(

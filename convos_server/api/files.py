@@ -17,6 +17,8 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from convos_server.api.deps import AgentDep, DbDep, SettingsDep
+from convos_server.api.params import Id
+from convos_server.api.responses import BINARY_RESPONSE, errors
 from convos_server.config import Settings
 from convos_server.errors import forbidden, invalid, not_found
 from convos_server.serialize import file_json
@@ -157,7 +159,7 @@ def _library_flag(fields: dict[str, str]) -> bool:
     raise invalid("library must be 1 or 0", field="library")
 
 
-@router.post("/files", status_code=201)
+@router.post("/files", status_code=201, responses=errors(403, 413, 422))
 async def upload_file(
     request: Request, agent: AgentDep, db: DbDep, settings: SettingsDep
 ) -> dict[str, Any]:
@@ -209,9 +211,9 @@ async def list_files(
     return [file_json(file) for file in library_files]
 
 
-@router.get("/files/{file_id}")
+@router.get("/files/{file_id}", response_class=FileResponse, responses=BINARY_RESPONSE)
 async def download_file(
-    file_id: int, agent: AgentDep, db: DbDep, settings: SettingsDep
+    file_id: Id, agent: AgentDep, db: DbDep, settings: SettingsDep
 ) -> FileResponse:
     """The bytes with the sniffed type; 404 when missing or not visible to the agent."""
     async with db.sessionmaker() as session:

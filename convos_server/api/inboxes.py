@@ -9,6 +9,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from convos_server.api.deps import AdminDep, AgentDep, BusDep, DbDep
+from convos_server.api.params import Id
+from convos_server.api.responses import errors
 from convos_server.db import models as m
 from convos_server.serialize import inbox_json
 from convos_server.services import inboxes
@@ -18,6 +20,7 @@ router = APIRouter(tags=["inboxes"])
 
 Channel = Literal["whatsapp", "web", "email", "telegram", "sms"]
 Mode = Literal["manual", "round_robin", "least_busy"]
+MAX_OPEN_PER_AGENT = 10_000
 
 
 @router.get("/inboxes")
@@ -36,9 +39,9 @@ class NewInboxBody(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     channel: Channel = "whatsapp"
-    team_id: int | None = None
+    team_id: Id | None = None
     assignment: Mode = "manual"
-    max_open_per_agent: int | None = Field(default=None, ge=1)
+    max_open_per_agent: int | None = Field(default=None, ge=1, le=MAX_OPEN_PER_AGENT)
 
 
 @router.post("/inboxes", status_code=201)
@@ -58,14 +61,14 @@ class InboxPatch(BaseModel):
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     channel: Channel | None = None
-    team_id: int | None = None
+    team_id: Id | None = None
     assignment: Mode | None = None
-    max_open_per_agent: int | None = Field(default=None, ge=1)
+    max_open_per_agent: int | None = Field(default=None, ge=1, le=MAX_OPEN_PER_AGENT)
 
 
 @router.patch("/inboxes/{inbox_id}")
 async def update_inbox(
-    inbox_id: int, body: InboxPatch, _admin: AdminDep, db: DbDep, bus: BusDep
+    inbox_id: Id, body: InboxPatch, _admin: AdminDep, db: DbDep, bus: BusDep
 ) -> dict[str, Any]:
     """Change an Inbox."""
     changes = inboxes.InboxChanges(given=frozenset(body.model_fields_set), **body.model_dump())
@@ -76,15 +79,15 @@ async def update_inbox(
 
 
 @router.post("/inboxes/{inbox_id}/rotate-key")
-async def rotate_key(inbox_id: int, _admin: AdminDep, db: DbDep) -> dict[str, Any]:
+async def rotate_key(inbox_id: Id, _admin: AdminDep, db: DbDep) -> dict[str, Any]:
     """A new API key; the old one stops working."""
     async with db.transaction() as session:
         inbox, api_key = await inboxes.rotate_key(session, inbox_id)
         return inbox_json(inbox, api_key)
 
 
-@router.delete("/inboxes/{inbox_id}", status_code=204)
-async def delete_inbox(inbox_id: int, _admin: AdminDep, db: DbDep, bus: BusDep) -> Response:
+@router.delete("/inboxes/{inbox_id}", status_code=204, responses=errors(409))
+async def delete_inbox(inbox_id: Id, _admin: AdminDep, db: DbDep, bus: BusDep) -> Response:
     """Delete an inbox without conversations."""
     async with db.transaction() as session:
         await inboxes.delete_inbox(session, bus, inbox_id)

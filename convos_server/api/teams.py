@@ -9,6 +9,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from convos_server.api.deps import AdminDep, AgentDep, BusDep, DbDep
+from convos_server.api.params import Id
+from convos_server.api.responses import errors
 from convos_server.db import models as m
 from convos_server.serialize import load_teams
 from convos_server.services import teams
@@ -28,10 +30,10 @@ class NewTeamBody(BaseModel):
     """``POST /teams``."""
 
     name: str = Field(min_length=1, max_length=200)
-    agent_ids: list[int] = Field(default_factory=list)
+    agent_ids: list[Id] = Field(default_factory=list)
 
 
-@router.post("/teams", status_code=201)
+@router.post("/teams", status_code=201, responses=errors(409))
 async def create_team(
     body: NewTeamBody, _admin: AdminDep, db: DbDep, bus: BusDep
 ) -> dict[str, Any]:
@@ -47,12 +49,12 @@ class TeamPatch(BaseModel):
     """``PATCH /teams/{id}``."""
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    agent_ids: list[int] | None = None
+    agent_ids: list[Id] | None = None
 
 
-@router.patch("/teams/{team_id}")
+@router.patch("/teams/{team_id}", responses=errors(409))
 async def update_team(
-    team_id: int, body: TeamPatch, _admin: AdminDep, db: DbDep, bus: BusDep
+    team_id: Id, body: TeamPatch, _admin: AdminDep, db: DbDep, bus: BusDep
 ) -> dict[str, Any]:
     """Rename a team or set its members."""
     async with db.transaction() as session:
@@ -63,7 +65,7 @@ async def update_team(
 
 
 @router.delete("/teams/{team_id}", status_code=204)
-async def delete_team(team_id: int, _admin: AdminDep, db: DbDep, bus: BusDep) -> Response:
+async def delete_team(team_id: Id, _admin: AdminDep, db: DbDep, bus: BusDep) -> Response:
     """Delete a team; its inboxes lose their team."""
     async with db.transaction() as session:
         await teams.delete_team(session, bus, team_id)

@@ -12,6 +12,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.api.deps import AgentDep, BusDep, DbDep
+from convos_server.api.params import Day, Id
+from convos_server.api.responses import errors
 from convos_server.db import models as m
 from convos_server.db.engine import Database
 from convos_server.serialize import (
@@ -46,12 +48,12 @@ def _day_start(day: dt.date) -> dt.datetime:
 def ticket_filter(
     view: Literal["mine", "unassigned", "all"] = "all",
     status: Literal["open", "closed"] | None = None,
-    inbox: int | None = None,
+    inbox: Id | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
-    assignee: int | None = None,
-    contact: int | None = None,
-    from_: Annotated[dt.date | None, Query(alias="from")] = None,
-    to: dt.date | None = None,
+    assignee: Id | None = None,
+    contact: Id | None = None,
+    from_: Annotated[Day | None, Query(alias="from")] = None,
+    to: Day | None = None,
 ) -> tickets.TicketFilter:
     """The filters of ``GET /tickets`` and of its CSV export."""
     return tickets.TicketFilter(
@@ -74,7 +76,7 @@ async def list_tickets(
     agent: AgentDep,
     db: DbDep,
     flt: FilterDep,
-    cursor: str | None = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int | None, Query(ge=1, le=200)] = None,
     sort: tickets.TicketSort = tickets.TicketSort.ACTIVITY,
     order: Literal["desc", "asc"] = "desc",
@@ -125,7 +127,7 @@ async def export_tickets(
 
 
 @router.get("/tickets/{ticket_id}")
-async def get_ticket(ticket_id: int, agent: AgentDep, db: DbDep) -> dict[str, Any]:
+async def get_ticket(ticket_id: Id, agent: AgentDep, db: DbDep) -> dict[str, Any]:
     """``{ticket, contact, conversation}``."""
     async with db.sessionmaker() as session:
         visibility = await visibility_for(session, agent)
@@ -144,12 +146,12 @@ async def get_ticket(ticket_id: int, agent: AgentDep, db: DbDep) -> dict[str, An
 class NewTicketBody(BaseModel):
     """``POST /tickets``."""
 
-    contact_id: int
-    inbox_id: int
+    contact_id: Id
+    inbox_id: Id
     body: str = Field(min_length=1, max_length=10_000)
 
 
-@router.post("/tickets", status_code=201)
+@router.post("/tickets", status_code=201, responses=errors(409))
 async def create_ticket(
     body: NewTicketBody, agent: AgentDep, db: DbDep, bus: BusDep
 ) -> dict[str, Any]:
@@ -169,13 +171,13 @@ async def create_ticket(
 class AssignBody(BaseModel):
     """``POST /tickets/{id}/assign``: default the caller; ``force`` lets admins take over."""
 
-    agent_id: int | None = None
+    agent_id: Id | None = None
     force: bool = False
 
 
-@router.post("/tickets/{ticket_id}/assign")
+@router.post("/tickets/{ticket_id}/assign", responses=errors(403, 409))
 async def assign(
-    ticket_id: int, agent: AgentDep, db: DbDep, bus: BusDep, body: AssignBody | None = None
+    ticket_id: Id, agent: AgentDep, db: DbDep, bus: BusDep, body: AssignBody | None = None
 ) -> dict[str, Any]:
     """Assign the ticket; returns the Ticket."""
     options = body or AssignBody()
@@ -188,22 +190,22 @@ async def assign(
     )
 
 
-@router.post("/tickets/{ticket_id}/unassign")
-async def unassign(ticket_id: int, agent: AgentDep, db: DbDep, bus: BusDep) -> dict[str, Any]:
+@router.post("/tickets/{ticket_id}/unassign", responses=errors(403, 409))
+async def unassign(ticket_id: Id, agent: AgentDep, db: DbDep, bus: BusDep) -> dict[str, Any]:
     """Back to Unassigned; returns the Ticket."""
     return await _transition(
         db, bus, lambda session: tickets.unassign(session, bus, agent, ticket_id)
     )
 
 
-@router.post("/tickets/{ticket_id}/close")
-async def close(ticket_id: int, agent: AgentDep, db: DbDep, bus: BusDep) -> dict[str, Any]:
+@router.post("/tickets/{ticket_id}/close", responses=errors(403, 409))
+async def close(ticket_id: Id, agent: AgentDep, db: DbDep, bus: BusDep) -> dict[str, Any]:
     """Finalize; returns the Ticket."""
     return await _transition(db, bus, lambda session: tickets.close(session, bus, agent, ticket_id))
 
 
-@router.post("/tickets/{ticket_id}/reopen")
-async def reopen(ticket_id: int, agent: AgentDep, db: DbDep, bus: BusDep) -> dict[str, Any]:
+@router.post("/tickets/{ticket_id}/reopen", responses=errors(403, 409))
+async def reopen(ticket_id: Id, agent: AgentDep, db: DbDep, bus: BusDep) -> dict[str, Any]:
     """Reactivate, assigned to the caller; returns the Ticket."""
     return await _transition(
         db, bus, lambda session: tickets.reopen(session, bus, agent, ticket_id)

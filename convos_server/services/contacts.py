@@ -1,10 +1,16 @@
-"""Contacts: search, create, edit (with an activity and an event), files and activities."""
+"""Contacts: search, create, edit (with an activity and an event), files and activities.
+
+Visibility follows the inbox rule: an agent sees a contact who has a conversation in an inbox
+the agent sees, or no conversation at all (a contact an agent just created); admins see every
+contact. A hidden contact answers 404 like a missing one. Files and activities of a visible
+contact are limited to the conversations and tickets of the inboxes the agent sees.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, exists, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import models as m
@@ -13,7 +19,9 @@ from convos_server.serialize import contact_json
 from convos_server.services import system_kinds as kinds
 from convos_server.services.events import EventBus
 from convos_server.services.paging import clamp_limit
+from convos_server.services.search import contains
 from convos_server.services.ticket_events import add_activity
+from convos_server.services.visibility import Visibility
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,28 +34,44 @@ class ContactChanges:
     custom: dict[str, str] | None = None
 
 
-async def get_contact(session: AsyncSession, contact_id: int) -> m.Contact:
-    """A contact; 404 when missing."""
-    contact = await session.get(m.Contact, contact_id)
+def visible_contact_filter(visibility: Visibility) -> ColumnElement[bool]:
+    """A WHERE clause on ``m.Contact`` keeping the contacts ``visibility`` may see."""
+    if visibility.everything:
+        return true()
+    of_contact = m.Conversation.contact_id == m.Contact.id
+    return or_(
+        ~exists().where(of_contact),
+        exists().where(of_contact, visibility.inbox_filter(m.Conversation.inbox_id)),
+    )
+
+
+async def get_contact(session: AsyncSession, visibility: Visibility, contact_id: int) -> m.Contact:
+    """A contact the agent may see; 404 when missing or hidden."""
+    contact = await session.scalar(
+        select(m.Contact).where(m.Contact.id == contact_id, visible_contact_filter(visibility))
+    )
     if contact is None:
         raise not_found("contact")
     return contact
 
 
 async def search_contacts(
-    session: AsyncSession, q: str | None, after_id: int | None, limit: int | None
+    session: AsyncSession,
+    visibility: Visibility,
+    q: str | None,
+    after_id: int | None,
+    limit: int | None,
 ) -> tuple[list[m.Contact], str | None]:
-    """Contacts matching ``q`` (name, phone, email), by id; the next cursor (an id)."""
+    """Visible contacts matching ``q`` (name, phone, email), by id; the next cursor (an id)."""
     size = clamp_limit(limit)
-    query = select(m.Contact)
+    query = select(m.Contact).where(visible_contact_filter(visibility))
     if q and q.strip():
-        pattern = f"%{q.strip()}%"
         query = query.where(
             or_(
-                m.Contact.name.ilike(pattern),
-                m.Contact.phone.ilike(pattern),
-                m.Contact.email.ilike(pattern),
-                m.Contact.external_id.ilike(pattern),
+                contains(m.Contact.name, q),
+                contains(m.Contact.phone, q),
+                contains(m.Contact.email, q),
+                contains(m.Contact.external_id, q),
             )
         )
     if after_id is not None:
@@ -77,10 +101,15 @@ async def create_contact(
 
 
 async def update_contact(
-    session: AsyncSession, bus: EventBus, agent: m.Agent, contact_id: int, changes: ContactChanges
+    session: AsyncSession,
+    bus: EventBus,
+    agent: m.Agent,
+    visibility: Visibility,
+    contact_id: int,
+    changes: ContactChanges,
 ) -> m.Contact:
     """Edit a contact's profile; writes a ``contact.edited`` activity and ``contact.updated``."""
-    contact = await get_contact(session, contact_id)
+    contact = await get_contact(session, visibility, contact_id)
     changed = []
     if changes.name is not None:
         if not changes.name.strip():
@@ -103,34 +132,60 @@ async def update_contact(
         session, contact.id, kinds.contact_edited(agent.id, agent.name, changed), agent_id=agent.id
     )
     await session.flush()
-    await bus.publish(session, "contact.updated", {"contact": contact_json(contact)})
+    await publish_contact(session, bus, contact)
     return contact
 
 
-async def contact_files(session: AsyncSession, contact_id: int) -> list[m.File]:
-    """Files exchanged in the contact's conversations, newest first."""
-    await get_contact(session, contact_id)
+async def publish_contact(session: AsyncSession, bus: EventBus, contact: m.Contact) -> None:
+    """``contact.updated`` for the agents who see the contact: one event per inbox of its
+    conversations (an agent who sees several gets it more than once: applying it twice
+    changes nothing), or one for everyone when it has no conversation."""
+    inbox_ids = sorted(
+        set(
+            await session.scalars(
+                select(m.Conversation.inbox_id).where(m.Conversation.contact_id == contact.id)
+            )
+        )
+    )
+    data = {"contact": contact_json(contact)}
+    if not inbox_ids:
+        await bus.publish(session, "contact.updated", data)
+    for inbox_id in inbox_ids:
+        await bus.publish(session, "contact.updated", data, inbox_id=inbox_id)
+
+
+async def contact_files(
+    session: AsyncSession, visibility: Visibility, contact_id: int
+) -> list[m.File]:
+    """Files exchanged in the contact's conversations the agent sees, newest first."""
+    await get_contact(session, visibility, contact_id)
     return list(
         await session.scalars(
             select(m.File)
             .join(m.MessageFile, m.MessageFile.file_id == m.File.id)
             .join(m.Message, m.Message.id == m.MessageFile.message_id)
             .join(m.Conversation, m.Conversation.id == m.Message.conversation_id)
-            .where(m.Conversation.contact_id == contact_id)
+            .where(
+                m.Conversation.contact_id == contact_id,
+                visibility.inbox_filter(m.Conversation.inbox_id),
+            )
             .order_by(m.Message.id.desc(), m.MessageFile.position)
         )
     )
 
 
 async def contact_activities(
-    session: AsyncSession, contact_id: int, limit: int | None
+    session: AsyncSession, visibility: Visibility, contact_id: int, limit: int | None
 ) -> list[m.Activity]:
-    """The contact's activity feed, newest first."""
-    await get_contact(session, contact_id)
+    """The contact's activity feed, newest first, without the tickets of hidden inboxes."""
+    await get_contact(session, visibility, contact_id)
+    hidden_ticket = exists().where(
+        m.Ticket.id == m.Activity.ticket_id, ~visibility.inbox_filter(m.Ticket.inbox_id)
+    )
     return list(
         await session.scalars(
             select(m.Activity)
-            .where(m.Activity.contact_id == contact_id)
+            .where(m.Activity.contact_id == contact_id, ~hidden_ticket)
             .order_by(m.Activity.id.desc())
             .limit(clamp_limit(limit))
         )

@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 
 from convos_server.db import models as m
 from convos_server.db.engine import Database
+from convos_server.errors import ApiError
 from convos_server.services.visibility import Visibility, visibility_for, visibility_map
 
 log = logging.getLogger("convos.events")
@@ -50,6 +51,7 @@ NOTIFY_CHANNEL = "convos_events"
 # Any constant works; it only has to be the same in every server process.
 ADVISORY_LOCK_KEY = 7_436_001
 READ_BATCH = 500
+DEFAULT_MAX_STREAMS_PER_AGENT = 10
 # Event types after which subscribers' visible inbox sets are read again.
 VISIBILITY_TYPES = frozenset({"inbox.changed", "agent.changed"})
 # Internal: ``{"agent_id": int, "token_hashes": [str]}``; never sent to a client.
@@ -190,10 +192,12 @@ class EventBus:
         backlog_limit: int = 2000,
         poll_s: float = 1.0,
         on_revoked: Callable[[set[int]], None] | None = None,
+        max_streams_per_agent: int = DEFAULT_MAX_STREAMS_PER_AGENT,
     ) -> None:
         self._db = db
         self._on_revoked = on_revoked
         self._backlog_limit = backlog_limit
+        self._max_streams_per_agent = max_streams_per_agent
         self._poll_s = poll_s
         self._subscriptions: set[Subscription] = set()
         self._closing = False
@@ -309,9 +313,17 @@ class EventBus:
         With ``token_hash`` (the stream's token) the subscription ends when that token is
         revoked. The token is checked again once registered: a revocation the reader had
         already passed is seen in the table, a later one reaches the subscription.
+        429 ``too_many_streams`` when the agent already holds ``max_streams_per_agent``
+        streams in this process (checked and counted without an await in between).
         """
         async with self._db.sessionmaker() as session:
             visibility = await visibility_for(session, agent)
+        if self.streams_of(agent.id) >= self._max_streams_per_agent:
+            raise ApiError(
+                429,
+                "too_many_streams",
+                f"At most {self._max_streams_per_agent} event streams per agent are open at once",
+            )
         subscription = Subscription(visibility, self._head, self._backlog_limit, token_hash)
         if self._closing:
             subscription.close()
@@ -339,6 +351,10 @@ class EventBus:
     def unsubscribe(self, subscription: Subscription) -> None:
         """Stop feeding ``subscription``."""
         self._subscriptions.discard(subscription)
+
+    def streams_of(self, agent_id: int) -> int:
+        """How many streams ``agent_id`` holds in this process."""
+        return sum(1 for s in self._subscriptions if s.visibility.agent_id == agent_id)
 
     @property
     def subscriber_count(self) -> int:

@@ -9,6 +9,7 @@ from convos_server.errors import invalid
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+MAX_ROW_ID = 2**63 - 1
 
 
 def encode_cursor(moment: dt.datetime, row_id: int) -> str:
@@ -25,7 +26,15 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
         moment = dt.datetime.fromisoformat(moment_text)
         if moment.tzinfo is None:
             raise ValueError("naive time")
-        return moment, int(id_text)
+        return moment.astimezone(dt.UTC), _row_id(id_text)
+    except (ValueError, OverflowError):
+        raise invalid("Bad cursor", "cursor") from None
+
+
+def decode_id_cursor(cursor: str) -> int:
+    """The row id of a by-id cursor (decimal ASCII digits); 422 ``invalid`` when bad."""
+    try:
+        return _row_id(cursor)
     except ValueError:
         raise invalid("Bad cursor", "cursor") from None
 
@@ -46,6 +55,16 @@ def decode_offset_cursor(cursor: str) -> int:
         return offset
     except ValueError:
         raise invalid("Bad cursor", "cursor") from None
+
+
+def _row_id(text: str) -> int:
+    """A row id in 1..MAX_ROW_ID from ASCII digits (``isdigit()`` also accepts ``²``)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ROW_ID)):
+        raise ValueError("not a row id")
+    row_id = int(text)
+    if not 1 <= row_id <= MAX_ROW_ID:
+        raise ValueError("row id out of range")
+    return row_id
 
 
 def clamp_limit(limit: int | None) -> int:

@@ -19,6 +19,7 @@ from convos_server.db import models as m
 from convos_server.errors import ApiError, forbidden, invalid, not_found
 from convos_server.services import system_kinds as kinds
 from convos_server.services.assignment import check_capacity, pick_assignee
+from convos_server.services.contacts import visible_contact_filter
 from convos_server.services.events import EventBus
 from convos_server.services.messages import (
     add_system_message,
@@ -34,6 +35,7 @@ from convos_server.services.paging import (
     encode_offset_cursor,
 )
 from convos_server.services.presence import require_working
+from convos_server.services.search import contains
 from convos_server.services.ticket_events import add_activity, publish_ticket
 from convos_server.services.visibility import Visibility, require_inbox, visibility_for
 
@@ -289,7 +291,9 @@ async def create_ticket(
     inbox = await session.get(m.Inbox, inbox_id)
     if inbox is None or not visibility.sees_inbox(inbox.id):
         raise invalid("No such inbox", "inbox_id")
-    contact = await session.get(m.Contact, contact_id)
+    contact = await session.scalar(
+        select(m.Contact).where(m.Contact.id == contact_id, visible_contact_filter(visibility))
+    )
     if contact is None:
         raise invalid("No such contact", "contact_id")
     if not body.strip():
@@ -340,15 +344,14 @@ class TicketSort(StrEnum):
 
 def text_match(q: str) -> tuple[Select[int], Select[int]]:
     """Sub-selects of contact ids and conversation ids whose text matches ``q``."""
-    pattern = f"%{q.strip()}%"
     contacts = select(m.Contact.id).where(
         or_(
-            m.Contact.name.ilike(pattern),
-            m.Contact.phone.ilike(pattern),
-            m.Contact.email.ilike(pattern),
+            contains(m.Contact.name, q),
+            contains(m.Contact.phone, q),
+            contains(m.Contact.email, q),
         )
     )
-    conversations = select(m.Message.conversation_id).where(m.Message.body.ilike(pattern))
+    conversations = select(m.Message.conversation_id).where(contains(m.Message.body, q))
     return contacts, conversations
 
 
