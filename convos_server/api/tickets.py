@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,6 +50,7 @@ async def list_tickets(
     inbox: int | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     assignee: int | None = None,
+    contact: int | None = None,
     from_: Annotated[dt.date | None, Query(alias="from")] = None,
     to: dt.date | None = None,
     cursor: str | None = None,
@@ -61,6 +62,7 @@ async def list_tickets(
         status=status,
         inbox_id=inbox,
         assignee_id=assignee,
+        contact_id=contact,
         q=q,
         opened_from=_day_start(from_) if from_ else None,
         opened_to=_day_start(to + dt.timedelta(days=1)) if to else None,
@@ -91,26 +93,32 @@ async def get_ticket(ticket_id: int, agent: AgentDep, db: DbDep) -> dict[str, An
 
 
 class NewTicketBody(BaseModel):
-    """``POST /tickets``."""
+    """``POST /tickets``: the first message is text and/or files."""
 
     contact_id: int
     inbox_id: int
-    body: str = Field(min_length=1, max_length=10_000)
+    body: str = Field(default="", max_length=10_000)
+    file_ids: list[int] = Field(default_factory=list)
+    client_id: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 @router.post("/tickets", status_code=201)
 async def create_ticket(
-    body: NewTicketBody, agent: AgentDep, db: DbDep, bus: BusDep
+    body: NewTicketBody, agent: AgentDep, db: DbDep, bus: BusDep, response: Response
 ) -> dict[str, Any]:
-    """An agent-started ticket assigned to its creator: ``{ticket, message}``."""
+    """An agent-started ticket assigned to its creator: ``{ticket, message}`` (200 with the
+    first answer when ``client_id`` was already used by this agent)."""
+    request = tickets.NewTicketRequest(
+        body.contact_id, body.inbox_id, body.body, tuple(body.file_ids), body.client_id
+    )
     async with db.transaction() as session:
-        made = await tickets.create_ticket(
-            session, bus, agent, body.contact_id, body.inbox_id, body.body
-        )
+        made = await tickets.create_ticket(session, bus, agent, request)
         data = {
             "ticket": await load_ticket(session, made.ticket),
             "message": await load_message(session, made.message),
         }
+    if not made.created:
+        response.status_code = 200
     bus.wake()
     return data
 
