@@ -72,9 +72,9 @@ def phone_digits(phone: str) -> str:
     return phone.translate({ord(c): None for c in PHONE_SEPARATORS})
 
 
-def _phone_column_digits() -> ColumnElement[str]:
+def _phone_column_digits() -> ColumnElement[str | None]:
     """``contacts.phone`` without separators, in SQL (SQLite and PostgreSQL alike)."""
-    column: ColumnElement[str] = m.Contact.phone
+    column: ColumnElement[str | None] = m.Contact.phone.expression
     for separator in PHONE_SEPARATORS:
         column = func.replace(column, separator, "")
     return column
