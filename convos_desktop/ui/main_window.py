@@ -158,6 +158,7 @@ class MainWindow(QMainWindow):
         self.workspace = Workspace(context, self.tickets, self.contact_dock, self)
         self.new_ticket = NewTicketScreen(context, self)
         self.new_ticket.ticketStarted.connect(self._open_started_ticket)
+        self.new_ticket.ticketOpenRequested.connect(self._open_existing_ticket)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.workspace)
         self.stack.addWidget(self.new_ticket)
@@ -237,6 +238,8 @@ class MainWindow(QMainWindow):
 
         self._current_target = NavTarget.MINE
         self._pending_location: NavLocation | None = None  # a saved inbox not listed yet
+        self._ticket_to_select: int | None = None  # started or asked for, not listed yet
+        self.tickets.rowsInserted.connect(self._select_pending_ticket)
         self._quitting = False
         self._tray: Tray | None = None
         self._told_keeps_running = False
@@ -251,6 +254,7 @@ class MainWindow(QMainWindow):
         self._on_connection(sync.connection_state)
         self._on_me_changed()
         self.workspace.set_effective_status(context.presence.effective)
+        self.new_ticket.set_effective_status(context.presence.effective)
 
     # --- navigation ---------------------------------------------------------------------------
 
@@ -295,11 +299,35 @@ class MainWindow(QMainWindow):
         self._context.presence.set_screen(screen)
 
     def _open_started_ticket(self, ticket_id: int) -> None:
-        self.navigate(NavTarget.MINE)
-        if not self.workspace.select_ticket(ticket_id):
-            ticket = self.tickets.known_ticket(ticket_id) or self._context.store.ticket(ticket_id)
-            if ticket is not None:
-                self.workspace.open_ticket(ticket)
+        """A ticket the agent started or reactivated: it is in Mine; open it there."""
+        self._show_ticket(NavTarget.MINE, ticket_id)
+
+    def _open_existing_ticket(self, ticket_id: int) -> None:
+        """An open ticket to show, in the view that holds it."""
+        ticket = self.tickets.known_ticket(ticket_id) or self._context.store.ticket(ticket_id)
+        target = NavTarget.ALL
+        if ticket is not None and ticket.assignee_id is None:
+            target = NavTarget.UNASSIGNED
+        elif ticket is not None and ticket.assignee_id == self._context.directory.me_id:
+            target = NavTarget.MINE
+        self._show_ticket(target, ticket_id)
+
+    def _show_ticket(self, target: NavTarget, ticket_id: int) -> None:
+        """Go to ``target`` and select the ticket, at once or as soon as its event lists it
+        (the answer of the request may come before the event)."""
+        self.navigate(target)
+        self._ticket_to_select = ticket_id
+        self._select_pending_ticket()
+
+    def _select_pending_ticket(self, *_args: object) -> None:
+        ticket_id = self._ticket_to_select
+        if ticket_id is None:
+            return
+        if self.current_target.ticket_view is None:
+            self._ticket_to_select = None  # the agent went elsewhere meanwhile
+        elif self.workspace.select_ticket(ticket_id):
+            self._ticket_to_select = None
+            self.workspace.ticket_view.setFocus()
 
     # --- sync and presence --------------------------------------------------------------------
 
@@ -346,6 +374,7 @@ class MainWindow(QMainWindow):
     def _on_effective(self, status: Status) -> None:
         self.header.set_effective(status)
         self.workspace.set_effective_status(status)
+        self.new_ticket.set_effective_status(status)
 
     # --- tray ---------------------------------------------------------------------------------
 
