@@ -228,6 +228,7 @@ def open_window(context: ClientContext, language: str) -> MainWindow:
     else:
         log.info("no system tray: closing the window quits")
     window.workspace.composer.set_language(language)
+    window.new_ticket.composer.set_language(language)
     context.sync.auth_failed.connect(window.quit)
     window.show()
     context.sync.start()

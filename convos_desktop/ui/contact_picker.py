@@ -363,5 +363,7 @@ class ContactPicker(QWidget):
         self.contactChosen.emit(contact)
 
     async def shutdown(self) -> None:
+        """Stop searching (a pending debounce included)."""
+        self._search_timer.stop()
         self._tasks.cancel_all()
         await self._tasks.wait_idle()

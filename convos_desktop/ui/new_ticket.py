@@ -45,6 +45,8 @@ from convos_desktop.ui.ticket_actions import WORKING_STATUSES
 
 log = logging.getLogger("convos.ui.new_ticket")
 
+MIN_WIDTH = 520
+
 BANNER_STYLES = {
     "open": "#ticketBanner { background: #fff4e5; border: 1px solid #f0b45a; border-radius: 8px; }",
     "closed": "#ticketBanner { background: #eef4ff; border: 1px solid #9db8ef;"
@@ -226,6 +228,7 @@ class NewTicketScreen(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll)
+        self.setMinimumWidth(MIN_WIDTH)  # narrower, the form stops being usable
 
         context.directory.changed.connect(self._on_directory_changed)
         self._on_directory_changed()

@@ -53,7 +53,8 @@ async def choose(screen: NewTicketScreen, query: str, name: str) -> None:
     )
     picker.results.setCurrentIndex(picker.model.index(row))
     picker.search.returnPressed.emit()
-    assert screen.contact is not None and screen.contact.name == name
+    assert screen.contact is not None
+    assert screen.contact.name == name
 
 
 async def open_new_ticket(window: MainWindow) -> NewTicketScreen:
@@ -202,7 +203,8 @@ async def test_new_contact_first_message_with_file_opens_in_mine(
             what="new ticket open in Mine",
         )
         ticket = window.workspace.current_ticket
-        assert ticket is not None and ticket.assignee_id == ui.context.directory.me_id
+        assert ticket is not None
+        assert ticket.assignee_id == ui.context.directory.me_id
         await wait_until(
             lambda: any(
                 (m := window.workspace.messages.message_at(r)) is not None
