@@ -36,6 +36,8 @@ class ContactRole(IntEnum):
 def contact_line(contact: Contact) -> str:
     """One line for a contact: its name, then its phone and e-mail when it has them."""
     details = [value for value in (contact.phone, contact.email) if value]
+    if not details and contact.external_id:  # a channel's contact: its id tells it apart
+        details = [contact.external_id]
     return "  ·  ".join([contact.name, *details])
 
 

@@ -94,7 +94,10 @@ class NewContactForm(QFrame):
         self.phone.setPlaceholderText(self.tr("+39 333 123 4567"))
         self.email = QLineEdit(self)
         self.email.setPlaceholderText(self.tr("name@example.com"))
-        self.errors = {field: self._error_label() for field in ("name", "phone", "email", "form")}
+        self.errors = {
+            field: self._error_label(wrap=field == "form")
+            for field in ("name", "phone", "email", "form")
+        }
         self.create_button = QPushButton(self.tr("Create contact"), self)
         self.create_button.setDefault(True)
         self.create_button.clicked.connect(self._on_create)
@@ -116,6 +119,7 @@ class NewContactForm(QFrame):
             edit.returnPressed.connect(self._on_create)
         buttons = QHBoxLayout()
         buttons.addWidget(self.errors["form"], 1)
+        buttons.addStretch(0)  # keeps the buttons right while there is no message
         buttons.addWidget(self.use_existing)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.create_button)
@@ -124,10 +128,10 @@ class NewContactForm(QFrame):
         layout.addLayout(form)
         layout.addLayout(buttons)
 
-    def _error_label(self) -> QLabel:
+    def _error_label(self, *, wrap: bool) -> QLabel:
         label = QLabel(self)
         label.setTextFormat(Qt.TextFormat.PlainText)
-        label.setWordWrap(True)
+        label.setWordWrap(wrap)  # the field messages are one short line each
         label.setStyleSheet(ERROR_STYLE)
         label.hide()
         return label
@@ -211,6 +215,8 @@ class ContactPicker(QWidget):
         self.results.setMaximumHeight(220)
         self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.results.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.results.setObjectName("contactResults")
+        self.results.setStyleSheet("#contactResults::item { padding: 5px 8px; }")
         self.results.activated.connect(self._on_activated)
         self.results.clicked.connect(self._on_activated)
         self.results.activatedByKey.connect(self._on_activated)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QSplitter,
     QStackedWidget,
+    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QToolBar,
@@ -70,6 +71,7 @@ CHOSEN_STATUS_KEY = "presence/chosen"
 DOCK_WIDTH = 290
 DOCK_MAX_WIDTH = 340
 UNREAD_REFRESH_MS = 300
+PILL_MARGIN = 10  # between a navigation row's count pill and its right edge
 
 
 class NavigationDelegate(QStyledItemDelegate):
@@ -94,18 +96,26 @@ class NavigationDelegate(QStyledItemDelegate):
             )
             painter.restore()
             return
-        super().paint(painter, option, index)
         count = index.data(NavRole.COUNT)
         if count is None:
+            super().paint(painter, option, index)
             return
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         text = str(count)
         metrics = option.fontMetrics
         width = max(22, metrics.horizontalAdvance(text) + 12)
+        label = QStyleOptionViewItem(option)
+        self.initStyleOption(label, index)
+        room = option.rect.width() - width - 2 * PILL_MARGIN - 2 * metrics.averageCharWidth()
+        label.text = metrics.elidedText(label.text, Qt.TextElideMode.ElideRight, max(room, 0))
+        style = option.widget.style() if option.widget else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, label, painter, option.widget)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         height = metrics.height() + 2
         rect = option.rect
-        pill = rect.adjusted(rect.width() - width - 10, (rect.height() - height) // 2, -10, 0)
+        pill = rect.adjusted(
+            rect.width() - width - PILL_MARGIN, (rect.height() - height) // 2, -PILL_MARGIN, 0
+        )
         pill.setHeight(height)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(ACCENT if count else option.palette.mid().color())
@@ -143,7 +153,8 @@ class MainWindow(QMainWindow):
         self.nav_view.expanded.connect(lambda _index: self._save_expanded())
         self.nav_view.setMinimumWidth(190)
         self.nav_view.setStyleSheet(
-            "#navigation { background: #eef1f5; border: none; padding-top: 4px; }"
+            "#navigation { background: #eef1f5; border: none; padding-top: 4px; outline: 0; }"
+            "#navigation::branch { background: #eef1f5; }"
             "#navigation::item { padding: 4px 6px; border-radius: 6px; color: #1f2328; }"
             "#navigation::item:selected { background: #d6e3fa; color: #0f3d91; }"
             "#navigation::item:hover:!selected { background: #e3e8ef; }"

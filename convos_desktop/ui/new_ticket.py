@@ -46,6 +46,7 @@ from convos_desktop.ui.ticket_actions import WORKING_STATUSES
 log = logging.getLogger("convos.ui.new_ticket")
 
 MIN_WIDTH = 520
+INBOX_KEY = "newTicket/inbox"  # the inbox of the last ticket started here
 
 BANNER_STYLES = {
     "open": "#ticketBanner { background: #fff4e5; border: 1px solid #f0b45a; border-radius: 8px; }",
@@ -244,6 +245,9 @@ class NewTicketScreen(QWidget):
     def set_inboxes(self, inboxes: Sequence[Inbox]) -> None:
         """The inboxes the agent may start tickets in (those it sees)."""
         current = self.inbox.currentData()
+        if current is None:
+            saved = str(self._context.settings.value(INBOX_KEY, "") or "")
+            current = int(saved) if saved.isdigit() else None
         self.inbox.blockSignals(True)
         self.inbox.clear()
         for inbox in inboxes:
@@ -423,6 +427,7 @@ class NewTicketScreen(QWidget):
             self._give_back(text, attachments)
             return
         self._set_busy(True, self.tr("Starting…"))
+        self._context.settings.setValue(INBOX_KEY, int(inbox_id))
         task = self._tasks.run(
             self._start(contact.id, int(inbox_id), text, attachments),
             on_error=lambda message: self._start_failed(text, attachments, message),

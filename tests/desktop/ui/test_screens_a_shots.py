@@ -4,14 +4,16 @@ folder named by ``CONVOS_SHOTS`` when set, to look at them)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QTranslator
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
+from convos_desktop.core.types import Screen, Status
 from convos_desktop.models.navigation import NavTarget
 from convos_desktop.ui.i18n import install_translators
 from tests.desktop.ui.conftest import open_ui
@@ -36,6 +38,12 @@ def save(widget, folder: Path, name: str) -> Path:
     return path
 
 
+async def resize(window: QWidget, width: int, height: int) -> None:
+    window.resize(width, height)
+    await wait_until(lambda: window.width() == width, what="resized")
+    await asyncio.sleep(0.3)  # let the posted layout requests run before the grab
+
+
 @pytest.mark.parametrize("language", ["it", "en"])
 async def test_tree_and_new_ticket_shots(
     workspace: Workspace, tmp_path: Path, language: str
@@ -54,8 +62,6 @@ async def test_tree_and_new_ticket_shots(
         await workspace.customer_says(f"Buongiorno, richiesta {n}", f"wa-{n}", handoff=True)
     closed = await workspace.customer_says("Grazie, tutto risolto", "wa-long", handoff=True)
     agent = await workspace.agent_api()
-    from convos_desktop.core.types import Screen, Status
-
     await agent.put_presence(Status.ONLINE, Screen.CONVERSATIONS)
     await agent.assign(closed["ticket_id"])
     await agent.close_ticket(closed["ticket_id"])
@@ -78,21 +84,20 @@ async def test_tree_and_new_ticket_shots(
         window.navigate(NavTarget.UNASSIGNED, workspace.inbox_id)
         await wait_until(lambda: window.tickets.rowCount() == 4, what="tickets")
         for width, height in ((1280, 800), (1920, 1080)):
-            window.resize(width, height)
-            await wait_until(lambda: window.width() == width, what="resized")
+            await resize(window, width, height)
             save(window, tmp_path, f"tree_{language}_{width}")
 
         window.navigate(NavTarget.NEW_TICKET)
         screen = window.new_ticket
         await wait_until(lambda: screen.picker.model.rowCount() > 0, what="contacts")
         for width, height in ((1280, 800), (1920, 1080)):
-            window.resize(width, height)
-            await wait_until(lambda: window.width() == width, what="resized")
+            await resize(window, width, height)
             save(window, tmp_path, f"new_ticket_search_{language}_{width}")
         screen.picker.search.setText("Maria")
         screen.picker.new_button.click()
         screen.picker.form.phone.setText("12")
         screen.picker.form.create_button.click()
+        await asyncio.sleep(0.3)
         save(window, tmp_path, f"new_ticket_form_{language}_{window.width()}")
         screen.picker.show_search()
         contact = await ui.context.api.contact(contact_id)
@@ -102,8 +107,7 @@ async def test_tree_and_new_ticket_shots(
             "Buongiorno, la contatto per il suo ordine n. 4711: " + "testo lungo " * 20
         )
         for width, height in ((1280, 800), (1920, 1080)):
-            window.resize(width, height)
-            await wait_until(lambda: window.width() == width, what="resized")
+            await resize(window, width, height)
             save(window, tmp_path, f"new_ticket_closed_{language}_{width}")
     finally:
         await ui.close()
