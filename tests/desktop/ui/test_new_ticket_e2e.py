@@ -223,3 +223,30 @@ async def test_new_contact_first_message_with_file_opens_in_mine(
         await asyncio.sleep(0)
     finally:
         await ui.close()
+
+
+async def test_started_ticket_opens_when_its_event_comes_after_the_answer(
+    workspace: Workspace, tmp_path
+) -> None:
+    contact = await workspace.admin.create_contact("Ugo Tardivo", email="ugo@example.com")
+    ui = await start(workspace, tmp_path)
+    window = ui.window
+    agent = await workspace.agent_api()
+    try:
+        await open_new_ticket(window)
+        await ui.context.sync.stream.stop()  # the ticket's events wait until it is back
+        await agent.put_presence(Status.ONLINE, Screen.CONVERSATIONS)
+        ticket, _message = await agent.create_ticket(contact.id, workspace.inbox_id, "Salve!")
+        window.new_ticket.ticketStarted.emit(ticket.id)
+        assert window.current_target is NavTarget.MINE
+        assert window.tickets.row_of(ticket.id) == -1  # not listed yet: nothing to select
+        ui.context.sync.stream.start()
+        await wait_until(
+            lambda: window.workspace.current_ticket is not None
+            and window.workspace.current_ticket.id == ticket.id,
+            what="the started ticket selected once listed",
+        )
+        assert window.workspace.right.currentIndex() == 1
+    finally:
+        await agent.aclose()
+        await ui.close()
