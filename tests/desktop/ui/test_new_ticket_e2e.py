@@ -242,8 +242,10 @@ async def test_started_ticket_opens_when_its_event_comes_after_the_answer(
         assert window.tickets.row_of(ticket.id) == -1  # not listed yet: nothing to select
         ui.context.sync.stream.start()
         await wait_until(
-            lambda: window.workspace.current_ticket is not None
-            and window.workspace.current_ticket.id == ticket.id,
+            lambda: (
+                window.workspace.current_ticket is not None
+                and window.workspace.current_ticket.id == ticket.id
+            ),
             what="the started ticket selected once listed",
         )
         assert window.workspace.right.currentIndex() == 1
