@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListView,
     QPushButton,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -240,12 +239,11 @@ class ContactPicker(QWidget):
         search_layout.addLayout(row)
         search_layout.addWidget(self.results)
         search_layout.addWidget(self.state)
-        self.pages = QStackedWidget(self)
-        self.pages.addWidget(search_page)
-        self.pages.addWidget(self.form)
+        self.form.hide()  # one of the two at a time, each at its own height
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.pages)
+        layout.addWidget(search_page)
+        layout.addWidget(self.form)
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -315,11 +313,13 @@ class ContactPicker(QWidget):
         self.form.reset(typed if looks_like_name else "")
         if typed and not looks_like_name:
             (self.form.email if "@" in typed else self.form.phone).setText(typed)
-        self.pages.setCurrentWidget(self.form)
+        self.search_page.hide()
+        self.form.show()
         self.form.name.setFocus()
 
     def show_search(self) -> None:
-        self.pages.setCurrentWidget(self.search_page)
+        self.form.hide()
+        self.search_page.show()
         self.search.setFocus()
 
     def _create(self, name: str, phone: str, email: str) -> None:

@@ -149,7 +149,8 @@ async def test_new_contact_first_message_with_file_opens_in_mine(
         picker.search.setText("Giulia")
         picker.new_button.click()
         form = picker.form
-        assert picker.pages.currentWidget() is form
+        assert form.isVisible()
+        assert not picker.search_page.isVisible()
         assert form.name.text() == "Giulia"
         form.name.setText("Giulia Verdi-Castelnuovo di Sopra")
         form.phone.setText("12")
