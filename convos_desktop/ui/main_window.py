@@ -153,8 +153,8 @@ class MainWindow(QMainWindow):
         self.nav_view.expanded.connect(lambda _index: self._save_expanded())
         self.nav_view.setMinimumWidth(190)
         self.nav_view.setStyleSheet(
-            "#navigation { background: #eef1f5; border: none; padding-top: 4px; outline: 0; }"
-            "#navigation::branch { background: #eef1f5; }"
+            "#navigation { background: #eef1f5; border: none; padding-top: 4px; outline: 0;"
+            " show-decoration-selected: 0; }"
             "#navigation::item { padding: 4px 6px; border-radius: 6px; color: #1f2328; }"
             "#navigation::item:selected { background: #d6e3fa; color: #0f3d91; }"
             "#navigation::item:hover:!selected { background: #e3e8ef; }"
