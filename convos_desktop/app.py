@@ -240,6 +240,7 @@ def open_window(context: ClientContext, language: str) -> MainWindow:
     else:
         log.info("no system tray: closing the window quits")
     window.workspace.composer.set_language(language)
+    window.new_ticket.composer.set_language(language)
     context.sync.auth_failed.connect(window.quit)
     window.show()
     context.sync.start()
@@ -253,6 +254,7 @@ def open_window(context: ClientContext, language: str) -> MainWindow:
 async def shut_down(context: ClientContext, window: MainWindow) -> None:
     """Save drafts, tell the server the agent left, stop the core and close the cache."""
     await window.workspace.shutdown()
+    await window.new_ticket.shutdown()
     context.presence.stop()
     try:
         async with asyncio.timeout(2):

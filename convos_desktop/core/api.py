@@ -79,6 +79,18 @@ class ConflictError(ApiError):
         value = self.extra.get("ticket_id")
         return int(value) if value is not None else None
 
+    @property
+    def assignee_id(self) -> int | None:
+        """Who holds that ticket (``open_ticket_exists``, ``already_assigned``)."""
+        value = self.extra.get("assignee_id")
+        return int(value) if value is not None else None
+
+    @property
+    def contact_id(self) -> int | None:
+        """The existing contact with the same phone or e-mail, for ``contact_exists``."""
+        value = self.extra.get("contact_id")
+        return int(value) if value is not None else None
+
 
 class NotOnlineError(ConflictError):
     """409 ``agent_not_online``: the action needs the agent to be online."""
@@ -304,11 +316,11 @@ class ApiClient:
         inbox_id: int | None = None,
         query: str | None = None,
         assignee_id: int | None = None,
+        contact_id: int | None = None,
         date_from: str | None = None,
         date_to: str | None = None,
         cursor: str | None = None,
         limit: int | None = None,
-        contact_id: int | None = None,
     ) -> Page[Ticket]:
         """A page of tickets, newest activity first."""
         body = await self.request(
@@ -382,12 +394,22 @@ class ApiClient:
         )
 
     async def create_ticket(
-        self, contact_id: int, inbox_id: int, body: str
+        self,
+        contact_id: int,
+        inbox_id: int,
+        body: str,
+        *,
+        file_ids: Sequence[int] = (),
+        client_id: str | None = None,
     ) -> tuple[Ticket, Message]:
-        """Start a ticket (assigned to me) with its first message."""
-        answer = await self.request(
-            "POST", "/tickets", json={"contact_id": contact_id, "inbox_id": inbox_id, "body": body}
-        )
+        """Start a ticket (assigned to me, in a new conversation of origin ``agent``) with its
+        first message; the same ``client_id`` again answers what the first call made."""
+        payload: dict[str, Any] = {"contact_id": contact_id, "inbox_id": inbox_id, "body": body}
+        if file_ids:
+            payload["file_ids"] = list(file_ids)
+        if client_id is not None:
+            payload["client_id"] = client_id
+        answer = await self.request("POST", "/tickets", json=payload)
         return Ticket.from_json(answer["ticket"]), Message.from_json(answer["message"])
 
     async def assign(

@@ -49,7 +49,8 @@ class Sync(QObject):
     Signals (each carries one Python object): ``tickets_changed(TicketsChanged)``,
     ``messages_changed(MessagesChanged)``, ``contacts_changed(ContactsChanged)``,
     ``presence_changed(PresenceChanged)``, ``directory_changed(DirectoryChanged)``,
-    ``counts_changed(Counts)``, ``connection_state_changed(ConnectionState)``;
+    ``counts_changed(Counts)``, ``inbox_counts_changed(dict[int, Counts])`` (per inbox,
+    inboxes without open tickets left out), ``connection_state_changed(ConnectionState)``;
     ``history_reset()`` after a ``reset`` dropped the cached histories (reload open threads);
     ``auth_failed()`` when the server refuses the token.
     """
@@ -60,6 +61,7 @@ class Sync(QObject):
     presence_changed = Signal(object)
     directory_changed = Signal(object)
     counts_changed = Signal(object)
+    inbox_counts_changed = Signal(object)
     connection_state_changed = Signal(object)
     history_reset = Signal()
     auth_failed = Signal()
@@ -85,6 +87,7 @@ class Sync(QObject):
         self._reset_task: asyncio.Task[None] | None = None
         self._history_loads: dict[tuple[int, int | None], asyncio.Task[bool]] = {}
         self._counts: Counts | None = None
+        self._inbox_counts: dict[int, Counts] | None = None
         self._cached_rest: asyncio.Task[None] | None = None
         self.stream = EventStream(
             api,
@@ -299,11 +302,21 @@ class Sync(QObject):
         if force or counts != self._counts:
             self._counts = counts
             self.counts_changed.emit(counts)
+        # A ticket leaving one inbox's view as another enters it keeps the totals: compared apart.
+        inbox_counts = self.store.inbox_counts(self.me_id)
+        if force or inbox_counts != self._inbox_counts:
+            self._inbox_counts = inbox_counts
+            self.inbox_counts_changed.emit(inbox_counts)
 
     @property
     def counts(self) -> Counts:
         """Open tickets per view, from the cache."""
         return self.store.counts(self.me_id)
+
+    @property
+    def inbox_counts(self) -> dict[int, Counts]:
+        """Open tickets per view of each inbox, from the cache."""
+        return self.store.inbox_counts(self.me_id)
 
     # --- history --------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ Times are timezone-aware UTC ``datetime`` objects. Views never see raw JSON.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
@@ -595,6 +596,7 @@ class Bootstrap:
     contacts: tuple[Contact, ...]
     counts: Counts
     event_seq: int
+    inbox_counts: Mapping[int, Counts] = field(default_factory=dict)  # inboxes with open tickets
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Bootstrap:
@@ -608,6 +610,9 @@ class Bootstrap:
             contacts=tuple(Contact.from_json(c) for c in d.get("contacts", ())),
             counts=Counts.from_json(d.get("counts") or {}),
             event_seq=int(d["event_seq"]),
+            inbox_counts={
+                int(k): Counts.from_json(v) for k, v in (d.get("inbox_counts") or {}).items()
+            },
         )
 
 

@@ -1,13 +1,20 @@
-"""The navigation tree: ticket views with live counts, then the other screens."""
+"""The navigation tree: ticket views with live counts, each expanding into the inboxes the
+agent sees (with that view's count per inbox), then the other screens.
+
+Changes are precise: inboxes that come, go or are renamed insert, remove or change their own
+rows under each view (never a reset), and a count changes only its row.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
 from PySide6.QtCore import QCoreApplication, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 
-from convos_desktop.core.types import View
+from convos_desktop.core.types import Counts, Inbox, View
 
 
 class NavTarget(StrEnum):
@@ -44,6 +51,15 @@ class NavRole(IntEnum):
     TARGET = Qt.ItemDataRole.UserRole + 1
     COUNT = Qt.ItemDataRole.UserRole + 2  # int, or None for targets without a count
     IS_GROUP = Qt.ItemDataRole.UserRole + 3
+    INBOX_ID = Qt.ItemDataRole.UserRole + 4  # int on the inbox rows under a view, else None
+
+
+@dataclass(frozen=True, slots=True)
+class NavLocation:
+    """Where the tree's selection is: a target, narrowed to one inbox under a ticket view."""
+
+    target: NavTarget
+    inbox_id: int | None = None
 
 
 def target_label(target: NavTarget) -> str:
@@ -78,6 +94,7 @@ class NavigationModel(QStandardItemModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._items: dict[NavTarget, QStandardItem] = {}
+        self._inbox_counts: Mapping[int, Counts] = {}
         tr = QCoreApplication.translate
         self._add_group(tr("Navigation", "Customer service"), self.SERVICE_TARGETS)
         self._add_group(tr("Navigation", "Manage"), self.MANAGEMENT_TARGETS)
@@ -96,15 +113,90 @@ class NavigationModel(QStandardItemModel):
             self._items[target] = item
         self.appendRow(group)
 
-    def index_of(self, target: NavTarget) -> QModelIndex:
-        return self._items[target].index()
+    def index_of(self, target: NavTarget, inbox_id: int | None = None) -> QModelIndex:
+        """The row of ``target``, or of ``inbox_id`` under it (invalid when not listed)."""
+        item = self._items[target]
+        if inbox_id is None:
+            return item.index()
+        child = self._inbox_item(item, inbox_id)
+        return child.index() if child is not None else QModelIndex()
 
     @staticmethod
     def target_of(index: QModelIndex | QPersistentModelIndex) -> NavTarget | None:
         value = index.data(NavRole.TARGET)
         return NavTarget(value) if value else None
 
+    @staticmethod
+    def location_of(index: QModelIndex | QPersistentModelIndex) -> NavLocation | None:
+        """The target and inbox of a row (``None`` for group titles)."""
+        target = NavigationModel.target_of(index)
+        if target is None:
+            return None
+        inbox_id = index.data(NavRole.INBOX_ID)
+        return NavLocation(target, int(inbox_id) if inbox_id is not None else None)
+
     def set_count(self, view: View, count: int) -> None:
         item = self._items[NavTarget(view.value)]
         if item.data(NavRole.COUNT) != count:
             item.setData(count, NavRole.COUNT)
+
+    # --- inboxes under the ticket views ---------------------------------------------------------
+
+    def set_inboxes(self, inboxes: Sequence[Inbox]) -> None:
+        """The inboxes the agent sees, in the order given, under each of the three views."""
+        wanted = [(inbox.id, inbox.name) for inbox in inboxes]
+        for view in View:
+            self._sync_children(self._items[NavTarget(view.value)], view, wanted)
+
+    def set_inbox_counts(self, counts: Mapping[int, Counts]) -> None:
+        """Open tickets per view of each inbox (an inbox left out has none)."""
+        self._inbox_counts = dict(counts)
+        for view in View:
+            parent = self._items[NavTarget(view.value)]
+            for row in range(parent.rowCount()):
+                child = parent.child(row)
+                self._set_child_count(child, view)
+
+    def inbox_ids(self, view: View) -> list[int]:
+        """The inboxes listed under ``view``, in order."""
+        parent = self._items[NavTarget(view.value)]
+        return [int(parent.child(row).data(NavRole.INBOX_ID)) for row in range(parent.rowCount())]
+
+    def _sync_children(
+        self, parent: QStandardItem, view: View, wanted: list[tuple[int, str]]
+    ) -> None:
+        wanted_ids = [inbox_id for inbox_id, _name in wanted]
+        for row in reversed(range(parent.rowCount())):
+            if parent.child(row).data(NavRole.INBOX_ID) not in wanted_ids:
+                parent.removeRow(row)
+        for position, (inbox_id, name) in enumerate(wanted):
+            child = self._inbox_item(parent, inbox_id)
+            if child is None:
+                child = QStandardItem(name)
+                child.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+                child.setData(parent.data(NavRole.TARGET), NavRole.TARGET)
+                child.setData(False, NavRole.IS_GROUP)
+                child.setData(inbox_id, NavRole.INBOX_ID)
+                child.setToolTip(name)
+                self._set_child_count(child, view)
+                parent.insertRow(position, [child])
+                continue
+            if child.text() != name:
+                child.setText(name)
+                child.setToolTip(name)
+            if child.row() != position:
+                parent.insertRow(position, parent.takeRow(child.row()))
+
+    def _set_child_count(self, child: QStandardItem, view: View) -> None:
+        counts = self._inbox_counts.get(int(child.data(NavRole.INBOX_ID)))
+        count = counts.for_view(view) if counts is not None else 0
+        if child.data(NavRole.COUNT) != count:
+            child.setData(count, NavRole.COUNT)
+
+    @staticmethod
+    def _inbox_item(parent: QStandardItem, inbox_id: int) -> QStandardItem | None:
+        for row in range(parent.rowCount()):
+            child = parent.child(row)
+            if child.data(NavRole.INBOX_ID) == inbox_id:
+                return child
+        return None

@@ -75,7 +75,8 @@ def preview_text(ticket: Ticket) -> str:
 
 
 class TicketListModel(QAbstractListModel):
-    """Open tickets of one view, newest activity first, updated in place from sync.
+    """Open tickets of one view (and optionally one inbox of it), newest activity first,
+    updated in place from sync.
 
     ``apply`` takes the ``TicketsChanged`` records of ``core.sync``: tickets that enter the
     view are inserted at their places (one insert per run of adjacent rows: the whole cached
@@ -91,6 +92,7 @@ class TicketListModel(QAbstractListModel):
         super().__init__(parent)
         self._directory = directory
         self._view = View.MINE
+        self._inbox_id: int | None = None  # None: every inbox of the view
         self._known: dict[int, Ticket] = {}
         self._rows: list[Ticket] = []
         self._keys: list[int] = []  # _sort_key of each row
@@ -139,13 +141,24 @@ class TicketListModel(QAbstractListModel):
     def view(self) -> View:
         return self._view
 
+    @property
+    def inbox_id(self) -> int | None:
+        """The inbox the list is narrowed to, or ``None`` for all of the view's inboxes."""
+        return self._inbox_id
+
+    def shows(self, ticket: Ticket) -> bool:
+        """Whether ``ticket`` belongs in this list (its view and, if narrowed, its inbox)."""
+        if self._inbox_id is not None and ticket.inbox_id != self._inbox_id:
+            return False
+        return ticket_in_view(ticket, self._view, self._directory.me_id)
+
     def ticket_at(self, row: int) -> Ticket | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def row_of(self, ticket_id: int) -> int:
         """The row of a ticket, or -1 when it is not in this view."""
         ticket = self._known.get(ticket_id)
-        if ticket is None or not ticket_in_view(ticket, self._view, self._directory.me_id):
+        if ticket is None or not self.shows(ticket):
             return -1
         row = bisect.bisect_left(self._keys, _sort_key(ticket))
         if row < len(self._rows) and self._rows[row].id == ticket_id:
@@ -176,11 +189,13 @@ class TicketListModel(QAbstractListModel):
 
     # --- changes -------------------------------------------------------------------------------
 
-    def set_view(self, view: View) -> None:
-        if view is self._view:
+    def set_view(self, view: View, inbox_id: int | None = None) -> None:
+        """Show ``view``, narrowed to ``inbox_id`` when given."""
+        if view is self._view and inbox_id == self._inbox_id:
             return
         self.beginResetModel()
         self._view = view
+        self._inbox_id = inbox_id
         self._rebuild_rows()
         self.endResetModel()
 
@@ -209,7 +224,7 @@ class TicketListModel(QAbstractListModel):
                 self._known[ticket.id] = ticket
             else:
                 self._known.pop(ticket.id, None)
-            if ticket_in_view(ticket, self._view, self._directory.me_id):
+            if self.shows(ticket):
                 entering.append(ticket)
         self._insert_rows(entering)
         self.counts_changed.emit()
@@ -251,11 +266,7 @@ class TicketListModel(QAbstractListModel):
     # --- internals -----------------------------------------------------------------------------
 
     def _rebuild_rows(self) -> None:
-        me_id = self._directory.me_id
-        self._rows = sorted(
-            (t for t in self._known.values() if ticket_in_view(t, self._view, me_id)),
-            key=_sort_key,
-        )
+        self._rows = sorted((t for t in self._known.values() if self.shows(t)), key=_sort_key)
         self._keys = [_sort_key(t) for t in self._rows]
 
     def _upsert(self, ticket: Ticket) -> None:
@@ -265,7 +276,7 @@ class TicketListModel(QAbstractListModel):
             self._known[ticket.id] = ticket
         else:
             self._known.pop(ticket.id, None)
-        if not ticket_in_view(ticket, self._view, self._directory.me_id):
+        if not self.shows(ticket):
             self._remove_at(old_row)
         else:
             self._update_row(old_row, ticket)

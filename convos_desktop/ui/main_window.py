@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QSplitter,
     QStackedWidget,
+    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QToolBar,
@@ -40,7 +41,13 @@ from convos_desktop.core.types import (
     View,
     WindowState,
 )
-from convos_desktop.models.navigation import NavigationModel, NavRole, NavTarget, target_label
+from convos_desktop.models.navigation import (
+    NavigationModel,
+    NavLocation,
+    NavRole,
+    NavTarget,
+    target_label,
+)
 from convos_desktop.models.ticket_list import TicketListModel
 from convos_desktop.ui.contact_dock import ContactDock
 from convos_desktop.ui.context import ClientContext
@@ -65,10 +72,13 @@ STATE_KEY = "window/state"
 SPLITTER_KEY = "window/splitter"
 WORKSPACE_SPLITTER_KEY = "window/workspaceSplitter"
 NAV_KEY = "window/navigation"
+NAV_INBOX_KEY = "window/navigationInbox"  # the inbox selected under a view, "" for none
+NAV_EXPANDED_KEY = "window/navigationExpanded"  # the views whose inboxes are shown
 CHOSEN_STATUS_KEY = "presence/chosen"
 DOCK_WIDTH = 290
 DOCK_MAX_WIDTH = 340
 UNREAD_REFRESH_MS = 300
+PILL_MARGIN = 10  # between a navigation row's count pill and its right edge
 
 
 class NavigationDelegate(QStyledItemDelegate):
@@ -93,18 +103,26 @@ class NavigationDelegate(QStyledItemDelegate):
             )
             painter.restore()
             return
-        super().paint(painter, option, index)
         count = index.data(NavRole.COUNT)
         if count is None:
+            super().paint(painter, option, index)
             return
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         text = whole_number(count)  # 1.234 in Italian, 1,234 in English
         metrics = option.fontMetrics
         width = max(22, metrics.horizontalAdvance(text) + 12)
+        label = QStyleOptionViewItem(option)
+        self.initStyleOption(label, index)
+        room = option.rect.width() - width - 2 * PILL_MARGIN - 2 * metrics.averageCharWidth()
+        label.text = metrics.elidedText(label.text, Qt.TextElideMode.ElideRight, max(room, 0))
+        style = option.widget.style() if option.widget else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, label, painter, option.widget)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         height = metrics.height() + 2
         rect = option.rect
-        pill = rect.adjusted(rect.width() - width - 10, (rect.height() - height) // 2, -10, 0)
+        pill = rect.adjusted(
+            rect.width() - width - PILL_MARGIN, (rect.height() - height) // 2, -PILL_MARGIN, 0
+        )
         pill.setHeight(height)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(ACCENT if count else option.palette.mid().color())
@@ -129,18 +147,21 @@ class MainWindow(QMainWindow):
         self.header = HeaderBar(settings, self)
         self.header.statusChosen.connect(self._on_status_chosen)
         self.navigation = NavigationModel(self)
+        self._restoring_expansion = False
         self.nav_view = QTreeView(self)
         self.nav_view.setObjectName("navigation")
         self.nav_view.setModel(self.navigation)
         self.nav_view.setHeaderHidden(True)
         self.nav_view.setRootIsDecorated(False)
-        self.nav_view.setItemsExpandable(False)
-        self.nav_view.setIndentation(10)
+        self.nav_view.setIndentation(14)
         self.nav_view.setItemDelegate(NavigationDelegate(self.nav_view))
-        self.nav_view.expandAll()
+        self._expand_groups()
+        self.nav_view.collapsed.connect(self._on_nav_collapsed)
+        self.nav_view.expanded.connect(lambda _index: self._save_expanded())
         self.nav_view.setMinimumWidth(190)
         self.nav_view.setStyleSheet(
-            "#navigation { background: #eef1f5; border: none; padding-top: 4px; }"
+            "#navigation { background: #eef1f5; border: none; padding-top: 4px; outline: 0;"
+            " show-decoration-selected: 0; }"
             "#navigation::item { padding: 4px 6px; border-radius: 6px; color: #1f2328; }"
             "#navigation::item:selected { background: #d6e3fa; color: #0f3d91; }"
             "#navigation::item:hover:!selected { background: #e3e8ef; }"
@@ -160,6 +181,7 @@ class MainWindow(QMainWindow):
         self.new_ticket = NewTicketScreen(context, self)
         self.new_ticket.ticketStarted.connect(self._open_started_ticket)
         self.workspace.viewRequested.connect(lambda view: self.navigate(NavTarget(view.value)))
+        self.new_ticket.ticketOpenRequested.connect(self._open_existing_ticket)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.workspace)
         self.stack.addWidget(self.new_ticket)
@@ -221,6 +243,7 @@ class MainWindow(QMainWindow):
 
         sync = context.sync
         sync.counts_changed.connect(self._on_counts)
+        sync.inbox_counts_changed.connect(self.navigation.set_inbox_counts)
         sync.connection_state_changed.connect(self._on_connection)
         sync.directory_changed.connect(self._on_directory)
         sync.contacts_changed.connect(lambda c: context.directory.upsert_contacts(c.contacts))
@@ -242,6 +265,9 @@ class MainWindow(QMainWindow):
         self.nav_view.selectionModel().currentChanged.connect(self._on_navigated)
 
         self._current_target = NavTarget.MINE
+        self._pending_location: NavLocation | None = None  # a saved inbox not listed yet
+        self._ticket_to_select: int | None = None  # started or asked for, not listed yet
+        self.tickets.rowsInserted.connect(self._select_pending_ticket)
         self._quitting = False
         self._tray: Tray | None = None
         self._told_keeps_running = False
@@ -249,31 +275,49 @@ class MainWindow(QMainWindow):
         self._unread_timer.setSingleShot(True)
         self._unread_timer.setInterval(UNREAD_REFRESH_MS)
         self._unread_timer.timeout.connect(self._refresh_unread)
-        self._restore_state()
         self._on_directory(DirectoryChanged(frozenset({"agents", "inboxes", "canned"})))
+        self.navigation.set_inbox_counts(sync.inbox_counts)
+        self._restore_state()
         self._on_counts(sync.counts)
         self._on_connection(sync.connection_state)
         self._on_me_changed()
         self.workspace.set_effective_status(context.presence.effective)
+        self.new_ticket.set_effective_status(context.presence.effective)
 
     # --- navigation ---------------------------------------------------------------------------
 
-    def navigate(self, target: NavTarget) -> None:
-        self.nav_view.setCurrentIndex(self.navigation.index_of(target))
+    def navigate(self, target: NavTarget, inbox_id: int | None = None) -> None:
+        """Select ``target`` (narrowed to ``inbox_id`` under a ticket view, when listed)."""
+        index = self.navigation.index_of(target, inbox_id)
+        if not index.isValid():
+            index = self.navigation.index_of(target)
+        self.nav_view.setCurrentIndex(index)
 
     @property
     def current_target(self) -> NavTarget:
         return self._current_target
 
+    @property
+    def current_location(self) -> NavLocation:
+        location = NavigationModel.location_of(self.nav_view.currentIndex())
+        return location or NavLocation(self._current_target)
+
     def _on_navigated(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        target = NavigationModel.target_of(current)
-        if target is None:
+        location = NavigationModel.location_of(current)
+        if location is None:
             return
+        target = location.target
         self._current_target = target
-        self._context.settings.setValue(NAV_KEY, target.value)
+        self._pending_location = None
+        settings = self._context.settings
+        settings.setValue(NAV_KEY, target.value)
+        settings.setValue(NAV_INBOX_KEY, "" if location.inbox_id is None else location.inbox_id)
         view = target.ticket_view
         if view is not None:
-            self.workspace.set_view(view, target_label(target))
+            title = target_label(target)
+            if location.inbox_id is not None:
+                title += "  ·  " + self._context.directory.inbox_name(location.inbox_id)
+            self.workspace.set_view(view, title, location.inbox_id)
             self.stack.setCurrentWidget(self.workspace)
         else:
             self.stack.setCurrentWidget(self._screens[target])
@@ -288,11 +332,35 @@ class MainWindow(QMainWindow):
             self.workspace.open_ticket(ticket)
 
     def _open_started_ticket(self, ticket_id: int) -> None:
-        self.navigate(NavTarget.MINE)
-        if not self.workspace.select_ticket(ticket_id):
-            ticket = self.tickets.known_ticket(ticket_id) or self._context.store.ticket(ticket_id)
-            if ticket is not None:
-                self.workspace.open_ticket(ticket)
+        """A ticket the agent started or reactivated: it is in Mine; open it there."""
+        self._show_ticket(NavTarget.MINE, ticket_id)
+
+    def _open_existing_ticket(self, ticket_id: int) -> None:
+        """An open ticket to show, in the view that holds it."""
+        ticket = self.tickets.known_ticket(ticket_id) or self._context.store.ticket(ticket_id)
+        target = NavTarget.ALL
+        if ticket is not None and ticket.assignee_id is None:
+            target = NavTarget.UNASSIGNED
+        elif ticket is not None and ticket.assignee_id == self._context.directory.me_id:
+            target = NavTarget.MINE
+        self._show_ticket(target, ticket_id)
+
+    def _show_ticket(self, target: NavTarget, ticket_id: int) -> None:
+        """Go to ``target`` and select the ticket, at once or as soon as its event lists it
+        (the answer of the request may come before the event)."""
+        self.navigate(target)
+        self._ticket_to_select = ticket_id
+        self._select_pending_ticket()
+
+    def _select_pending_ticket(self, *_args: object) -> None:
+        ticket_id = self._ticket_to_select
+        if ticket_id is None:
+            return
+        if self.current_target.ticket_view is None:
+            self._ticket_to_select = None  # the agent went elsewhere meanwhile
+        elif self.workspace.select_ticket(ticket_id):
+            self._ticket_to_select = None
+            self.workspace.ticket_view.setFocus()
 
     # --- sync and presence --------------------------------------------------------------------
 
@@ -315,6 +383,9 @@ class MainWindow(QMainWindow):
         if "inboxes" in change.what:
             directory.set_inboxes(store.inboxes())
             self.new_ticket.set_inboxes(directory.inboxes())
+            self.navigation.set_inboxes(directory.inboxes())
+            self._restore_expanded()
+            self._apply_pending_location()
         if "canned" in change.what:
             directory.set_canned(store.canned())
 
@@ -336,6 +407,7 @@ class MainWindow(QMainWindow):
     def _on_effective(self, status: Status) -> None:
         self.header.set_effective(status)
         self.workspace.set_effective_status(status)
+        self.new_ticket.set_effective_status(status)
 
     # --- tray ---------------------------------------------------------------------------------
 
@@ -402,7 +474,54 @@ class MainWindow(QMainWindow):
             if target_value in NavTarget._value2member_map_
             else NavTarget.MINE
         )
-        self.navigate(target)
+        inbox_value = str(settings.value(NAV_INBOX_KEY, "") or "")
+        inbox_id = int(inbox_value) if inbox_value.isdigit() else None
+        self._restore_expanded()
+        self.navigate(target, inbox_id)
+        if inbox_id is not None and self.current_location.inbox_id != inbox_id:
+            self._pending_location = NavLocation(target, inbox_id)  # its inbox comes later
+
+    # --- the tree's expansion -----------------------------------------------------------------
+
+    def _expand_groups(self) -> None:
+        root = self.navigation.invisibleRootItem()
+        for row in range(root.rowCount()):
+            self.nav_view.expand(self.navigation.index(row, 0))
+
+    def _on_nav_collapsed(self, index: QModelIndex) -> None:
+        if index.data(NavRole.IS_GROUP):
+            self.nav_view.expand(index)  # the two groups stay open
+            return
+        self._save_expanded()
+
+    def _expanded_views(self) -> list[str]:
+        return [
+            view.value
+            for view in View
+            if self.nav_view.isExpanded(self.navigation.index_of(NavTarget(view.value)))
+        ]
+
+    def _save_expanded(self) -> None:
+        if not self._restoring_expansion:
+            self._context.settings.setValue(NAV_EXPANDED_KEY, ",".join(self._expanded_views()))
+
+    def _restore_expanded(self) -> None:
+        saved = str(self._context.settings.value(NAV_EXPANDED_KEY, "") or "")
+        wanted = {value for value in saved.split(",") if value}
+        self._restoring_expansion = True
+        try:
+            for view in View:
+                index = self.navigation.index_of(NavTarget(view.value))
+                self.nav_view.setExpanded(index, view.value in wanted)
+        finally:
+            self._restoring_expansion = False
+
+    def _apply_pending_location(self) -> None:
+        pending = self._pending_location
+        if pending is None or self.current_target is not pending.target:
+            return
+        if self.navigation.index_of(pending.target, pending.inbox_id).isValid():
+            self.navigate(pending.target, pending.inbox_id)
 
     def save_state(self) -> None:
         settings = self._context.settings

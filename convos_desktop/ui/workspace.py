@@ -253,10 +253,11 @@ class Workspace(QWidget):
 
     # --- the list ---------------------------------------------------------------------------
 
-    def set_view(self, view: View, title: str) -> None:
+    def set_view(self, view: View, title: str, inbox_id: int | None = None) -> None:
+        """List ``view`` (narrowed to ``inbox_id`` when given) under ``title``."""
         self.list_title.setText(title)
         current = self._ticket.id if self._ticket else None
-        self.tickets.set_view(view)
+        self.tickets.set_view(view, inbox_id)
         if current is not None:
             row = self.tickets.row_of(current)
             if row >= 0:

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -144,26 +144,32 @@ async def get_ticket(ticket_id: Id, agent: AgentDep, db: DbDep) -> dict[str, Any
 
 
 class NewTicketBody(BaseModel):
-    """``POST /tickets``."""
+    """``POST /tickets``: the first message is text and/or files."""
 
     contact_id: Id
     inbox_id: Id
-    body: str = Field(min_length=1, max_length=10_000)
+    body: str = Field(default="", max_length=10_000)
+    file_ids: list[Id] = Field(default_factory=list, max_length=10)
+    client_id: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 @router.post("/tickets", status_code=201, responses=errors(409))
 async def create_ticket(
-    body: NewTicketBody, agent: AgentDep, db: DbDep, bus: BusDep
+    body: NewTicketBody, agent: AgentDep, db: DbDep, bus: BusDep, response: Response
 ) -> dict[str, Any]:
-    """An agent-started ticket assigned to its creator: ``{ticket, message}``."""
+    """An agent-started ticket assigned to its creator: ``{ticket, message}`` (200 with the
+    first answer when ``client_id`` was already used by this agent)."""
+    request = tickets.NewTicketRequest(
+        body.contact_id, body.inbox_id, body.body, tuple(body.file_ids), body.client_id
+    )
     async with db.transaction() as session:
-        made = await tickets.create_ticket(
-            session, bus, agent, body.contact_id, body.inbox_id, body.body
-        )
+        made = await tickets.create_ticket(session, bus, agent, request)
         data = {
             "ticket": await load_ticket(session, made.ticket),
             "message": await load_message(session, made.message),
         }
+    if not made.created:
+        response.status_code = 200
     bus.wake()
     return data
 

@@ -65,6 +65,20 @@ async def bootstrap(session: AsyncSession, agent: m.Agent) -> dict[str, Any]:
             "unassigned": sum(1 for t in tickets if t.assignee_id is None),
             "all": len(tickets),
         },
+        "inbox_counts": inbox_counts(tickets, agent.id),
         "event_seq": event_seq,
         "server_time": iso(m.utcnow()),
     }
+
+
+def inbox_counts(tickets: list[m.Ticket], agent_id: int) -> dict[str, dict[str, int]]:
+    """Open tickets per view of each inbox that has any, keyed by the inbox id as a string."""
+    counts: dict[str, dict[str, int]] = {}
+    for ticket in tickets:
+        row = counts.setdefault(str(ticket.inbox_id), {"mine": 0, "unassigned": 0, "all": 0})
+        row["all"] += 1
+        if ticket.assignee_id is None:
+            row["unassigned"] += 1
+        elif ticket.assignee_id == agent_id:
+            row["mine"] += 1
+    return counts

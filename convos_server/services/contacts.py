@@ -8,13 +8,14 @@ contact are limited to the conversations and tickets of the inboxes the agent se
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, exists, or_, select, true
+from sqlalchemy import ColumnElement, exists, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import models as m
-from convos_server.errors import invalid, not_found
+from convos_server.errors import ApiError, invalid, not_found
 from convos_server.serialize import contact_json
 from convos_server.services import system_kinds as kinds
 from convos_server.services.events import EventBus
@@ -86,15 +87,87 @@ def _clean(value: str | None) -> str | None:
     return value.strip() or None if value is not None else None
 
 
+PHONE_SEPARATORS = " -.()/"
+PHONE_PATTERN = re.compile(r"\+?[0-9]{6,15}")
+EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+
+
+def phone_digits(phone: str) -> str:
+    """A phone number without its separators (spaces, dashes, dots, parentheses, slashes)."""
+    return phone.translate({ord(c): None for c in PHONE_SEPARATORS})
+
+
+def _phone_column_digits() -> ColumnElement[str | None]:
+    """``contacts.phone`` without separators, in SQL (SQLite and PostgreSQL alike)."""
+    column: ColumnElement[str | None] = m.Contact.phone.expression
+    for separator in PHONE_SEPARATORS:
+        column = func.replace(column, separator, "")
+    return column
+
+
+def validate_phone(phone: str | None) -> str | None:
+    """The cleaned phone, or 422 ``invalid`` (field ``phone``)."""
+    phone = _clean(phone)
+    if phone is not None and not PHONE_PATTERN.fullmatch(phone_digits(phone)):
+        raise invalid("The phone number must have 6 to 15 digits, optionally after +", "phone")
+    return phone
+
+
+def validate_email(email: str | None) -> str | None:
+    """The cleaned e-mail address, or 422 ``invalid`` (field ``email``)."""
+    email = _clean(email)
+    if email is not None and not EMAIL_PATTERN.fullmatch(email):
+        raise invalid("The e-mail address is not valid", "email")
+    return email
+
+
+async def find_duplicate(
+    session: AsyncSession, phone: str | None, email: str | None
+) -> tuple[m.Contact, str] | None:
+    """An existing contact with the same phone (separators ignored) or e-mail (any case),
+    and the field that matched."""
+    if phone is not None:
+        same = await session.scalar(
+            select(m.Contact)
+            .where(_phone_column_digits() == phone_digits(phone))
+            .order_by(m.Contact.id)
+            .limit(1)
+        )
+        if same is not None:
+            return same, "phone"
+    if email is not None:
+        same = await session.scalar(
+            select(m.Contact)
+            .where(func.lower(m.Contact.email) == email.lower())
+            .order_by(m.Contact.id)
+            .limit(1)
+        )
+        if same is not None:
+            return same, "email"
+    return None
+
+
 async def create_contact(
     session: AsyncSession, name: str, phone: str | None, email: str | None, custom: dict[str, str]
 ) -> m.Contact:
-    """A new contact made by an agent."""
+    """A new contact made by an agent: a name and a valid phone and/or e-mail; 409
+    ``contact_exists`` (extra ``contact_id``, ``field``) when another contact has either."""
     if not name.strip():
         raise invalid("The name must not be empty", "name")
-    contact = m.Contact(
-        name=name.strip(), phone=_clean(phone), email=_clean(email), custom=dict(custom)
-    )
+    phone, email = validate_phone(phone), validate_email(email)
+    if phone is None and email is None:
+        raise invalid("Give a phone number or an e-mail address", "phone")
+    duplicate = await find_duplicate(session, phone, email)
+    if duplicate is not None:
+        existing, field = duplicate
+        raise ApiError(
+            409,
+            "contact_exists",
+            f"Another contact has this {field}",
+            contact_id=existing.id,
+            field=field,
+        )
+    contact = m.Contact(name=name.strip(), phone=phone, email=email, custom=dict(custom))
     session.add(contact)
     await session.flush()
     return contact

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import models as m
@@ -21,11 +21,14 @@ from convos_server.services import system_kinds as kinds
 from convos_server.services.assignment import check_capacity, pick_assignee
 from convos_server.services.contacts import visible_contact_filter
 from convos_server.services.events import EventBus
+from convos_server.services.files import require_attachable
 from convos_server.services.messages import (
     add_system_message,
     agent_author,
     append_message,
-    publish_message,
+    check_files,
+    find_by_client_id,
+    publish_new_message,
 )
 from convos_server.services.paging import (
     clamp_limit,
@@ -65,6 +68,8 @@ async def require_no_open_ticket(session: AsyncSession, contact_id: int) -> None
             "open_ticket_exists",
             "The contact already has an open ticket",
             ticket_id=existing.id,
+            assignee_id=existing.assignee_id,
+            inbox_id=existing.inbox_id,
         )
 
 
@@ -262,53 +267,79 @@ async def reopen(session: AsyncSession, bus: EventBus, actor: m.Agent, ticket_id
     return ticket
 
 
-async def latest_conversation(
-    session: AsyncSession, contact_id: int, inbox_id: int
-) -> m.Conversation | None:
-    """The contact's most recent conversation in the inbox."""
-    return await session.scalar(
-        select(m.Conversation)
-        .where(m.Conversation.contact_id == contact_id, m.Conversation.inbox_id == inbox_id)
-        .order_by(m.Conversation.last_message_at.desc(), m.Conversation.id.desc())
-        .limit(1)
-    )
+@dataclass(frozen=True, slots=True)
+class NewTicketRequest:
+    """``POST /tickets``: who, where, the first message and its idempotency key."""
+
+    contact_id: int
+    inbox_id: int
+    body: str
+    file_ids: tuple[int, ...] = ()
+    client_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class NewTicket:
-    """What ``create_ticket`` made: the ticket and its first message."""
+    """What ``create_ticket`` made (or found again for a repeated ``client_id``)."""
 
     ticket: m.Ticket
     message: m.Message
+    created: bool = True
 
 
 async def create_ticket(
-    session: AsyncSession, bus: EventBus, actor: m.Agent, contact_id: int, inbox_id: int, body: str
+    session: AsyncSession,
+    bus: EventBus,
+    actor: m.Agent,
+    request: NewTicketRequest,
 ) -> NewTicket:
-    """An agent-started ticket ("New ticket"): assigned to its creator, first message sent."""
+    """An agent-started ticket ("New ticket"): a new conversation with origin ``agent``, the
+    ticket assigned to its creator, the first message (text and/or files) sent.
+
+    The same ``client_id`` again returns what the first request made (``created`` False).
+    """
+    if request.client_id is not None:
+        existing = await find_by_client_id(session, actor.id, request.client_id)
+        if existing is not None and existing.ticket_id is not None:
+            ticket = await session.get(m.Ticket, existing.ticket_id)
+            assert ticket is not None
+            return NewTicket(ticket, existing, created=False)
     require_working(actor)
     visibility = await visibility_for(session, actor)
-    inbox = await session.get(m.Inbox, inbox_id)
+    inbox = await session.get(m.Inbox, request.inbox_id)
     if inbox is None or not visibility.sees_inbox(inbox.id):
         raise invalid("No such inbox", "inbox_id")
     contact = await session.scalar(
-        select(m.Contact).where(m.Contact.id == contact_id, visible_contact_filter(visibility))
+        select(m.Contact).where(
+            m.Contact.id == request.contact_id, visible_contact_filter(visibility)
+        )
     )
     if contact is None:
         raise invalid("No such contact", "contact_id")
-    if not body.strip():
-        raise invalid("The first message must not be empty", "body")
-    await require_no_open_ticket(session, contact_id)
+    if not request.body.strip() and not request.file_ids:
+        raise invalid("The first message needs text or a file", "body")
+    await check_files(session, request.file_ids)
+    # a new conversation: only the agent's own unattached uploads, or library files
+    await require_attachable(session, request.file_ids, owners={actor.id}, already_in=false())
+    await require_no_open_ticket(session, request.contact_id)
     await check_capacity(session, inbox, actor.id)
-    conversation = await latest_conversation(session, contact_id, inbox_id)
-    if conversation is None:
-        conversation = m.Conversation(contact_id=contact_id, inbox_id=inbox_id, origin="agent")
-        session.add(conversation)
-        await session.flush()
+    conversation = m.Conversation(
+        contact_id=request.contact_id, inbox_id=request.inbox_id, origin="agent"
+    )
+    session.add(conversation)
+    await session.flush()
     ticket = await open_ticket(session, bus, conversation, opened_by=actor)
-    message = await append_message(session, conversation, agent_author(actor), "out", body)
+    message = await append_message(
+        session,
+        conversation,
+        agent_author(actor),
+        "out",
+        request.body.strip(),
+        client_id=request.client_id,
+        file_ids=request.file_ids,
+    )
     ticket.first_response_at = message.created_at
-    await publish_message(session, bus, message, inbox_id)
+    await publish_new_message(session, bus, message, request.inbox_id, request.file_ids)
     await session.flush()
     await publish_ticket(session, bus, ticket, "ticket.updated", ["first_response_at"])
     return NewTicket(ticket, message)

@@ -86,7 +86,7 @@ async def test_canned_replies_shared_and_own(ws):
 
 async def test_contact_edit_writes_an_activity(ws):
     anna = await ws.agent("Anna")
-    contact = await ws.call("POST", "/contacts", anna, json={"name": "Ugo", "phone": "+39 1"})
+    contact = await ws.call("POST", "/contacts", anna, json={"name": "Ugo", "phone": "+39 333 100"})
     edited = await ws.call(
         "PATCH",
         f"/contacts/{contact['id']}",
@@ -96,7 +96,7 @@ async def test_contact_edit_writes_an_activity(ws):
     assert (edited["email"], edited["custom"], edited["phone"]) == (
         "ugo@x.it",
         {"vip": "yes"},
-        "+39 1",
+        "+39 333 100",
     )
     activities = await ws.call("GET", f"/contacts/{contact['id']}/activities", anna)
     assert activities[0]["kind"] == "contact.edited"

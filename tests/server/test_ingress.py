@@ -79,7 +79,9 @@ async def test_campaign_creates_conversations_without_tickets(ws):
     anna = await ws.agent("Anna", online=True)
     inbox = await ws.inbox("Sales", await ws.team("A", [anna]))
     contact_ids = [
-        (await ws.call("POST", "/contacts", anna, json={"name": name}))["id"]
+        (await ws.call("POST", "/contacts", anna, json={"name": name, "email": f"{name}@x.it"}))[
+            "id"
+        ]
         for name in ("Ugo", "Vera")
     ]
     body = {"kind": "mass", "inbox_id": inbox["id"], "contact_ids": contact_ids, "text": "Sale!"}

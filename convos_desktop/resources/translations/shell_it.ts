@@ -185,7 +185,7 @@
     </message>
     <message>
         <source>New ticket</source>
-        <translation>Nuovo ticket</translation>
+        <translation>Nuovo Ticket</translation>
     </message>
     <message>
         <source>Conversations</source>
@@ -247,7 +247,7 @@
     <name>NewTicketScreen</name>
     <message>
         <source>New ticket</source>
-        <translation>Nuovo ticket</translation>
+        <translation>Nuovo Ticket</translation>
     </message>
     <message>
         <source>Start a conversation from scratch when the contact has no open ticket.</source>
