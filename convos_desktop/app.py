@@ -42,6 +42,8 @@ from convos_desktop.models.directory import Directory
 from convos_desktop.platform.memory_trim import MemoryTrimmer, glibc_malloc_trim
 from convos_desktop.platform.quit_signals import QuitSignals
 from convos_desktop.platform.session_watcher import SessionWatcher
+from convos_desktop.product import add_product_arguments
+from convos_desktop.self_check import self_check
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.i18n import install_translators
 from convos_desktop.ui.login_dialog import LoginDialog
@@ -61,6 +63,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--server", help="server address to sign in to")
     parser.add_argument("--lang", choices=("it", "en"), help="UI language (default: system)")
     parser.add_argument("--verbose", "-v", action="store_true", help="debug logging")
+    add_product_arguments(parser)
     return parser.parse_args(list(argv))
 
 
@@ -256,6 +259,8 @@ async def shut_down(context: ClientContext, window: MainWindow) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.self_check:
+        return self_check()
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",

@@ -41,6 +41,7 @@ from convos_desktop.core.types import (
 )
 from convos_desktop.models.navigation import NavigationModel, NavRole, NavTarget, target_label
 from convos_desktop.models.ticket_list import TicketListModel
+from convos_desktop.resources import style_sheet
 from convos_desktop.ui.contact_dock import ContactDock
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.header_bar import HeaderBar
@@ -132,12 +133,7 @@ class MainWindow(QMainWindow):
         self.nav_view.setItemDelegate(NavigationDelegate(self.nav_view))
         self.nav_view.expandAll()
         self.nav_view.setMinimumWidth(190)
-        self.nav_view.setStyleSheet(
-            "#navigation { background: #eef1f5; border: none; padding-top: 4px; }"
-            "#navigation::item { padding: 4px 6px; border-radius: 6px; color: #1f2328; }"
-            "#navigation::item:selected { background: #d6e3fa; color: #0f3d91; }"
-            "#navigation::item:hover:!selected { background: #e3e8ef; }"
-        )
+        self.nav_view.setStyleSheet(style_sheet())  # resources/styles/app.qss
 
         self.contact_dock = ContactDock(self)
         self.contact_dock.setObjectName("contactDock")
