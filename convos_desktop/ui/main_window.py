@@ -18,7 +18,6 @@ import logging
 from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QFont, QPainter, QShowEvent
 from PySide6.QtWidgets import (
-    QApplication,
     QMainWindow,
     QSplitter,
     QStackedWidget,
@@ -48,6 +47,7 @@ from convos_desktop.ui.header_bar import HeaderBar
 from convos_desktop.ui.new_ticket import NewTicketScreen
 from convos_desktop.ui.notifications import Notifier
 from convos_desktop.ui.placeholder_screen import PlaceholderScreen
+from convos_desktop.ui.sound import NotificationSound
 from convos_desktop.ui.theme import ACCENT
 from convos_desktop.ui.tray import Tray
 from convos_desktop.ui.workspace import Workspace
@@ -204,13 +204,14 @@ class MainWindow(QMainWindow):
         sync.directory_changed.connect(self._on_directory)
         sync.contacts_changed.connect(lambda c: context.directory.upsert_contacts(c.contacts))
         sync.presence_changed.connect(context.directory.apply_presence)
+        self.sound = NotificationSound(settings, self)
         self.notifier = Notifier(
             me_id=lambda: context.directory.me_id,
             ticket=context.store.ticket,
             contact=context.directory.contact,
             sound_enabled=lambda: self.header.sound_enabled,
             window_active=self.isActiveWindow,
-            beep=QApplication.beep,
+            beep=self.sound.play,
             started_at=dt.datetime.now(dt.UTC),
             parent=self,
         )
