@@ -42,7 +42,12 @@ from convos_desktop.models.directory import Directory
 from convos_desktop.platform.memory_trim import MemoryTrimmer, glibc_malloc_trim
 from convos_desktop.platform.quit_signals import QuitSignals
 from convos_desktop.platform.session_watcher import SessionWatcher
-from convos_desktop.product import add_product_arguments
+from convos_desktop.product import (
+    add_product_arguments,
+    bring_forward,
+    claim_instance,
+    open_named_ticket,
+)
 from convos_desktop.self_check import self_check
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.i18n import install_translators
@@ -178,6 +183,7 @@ class Application:
         context = build_context(session, cache, self._settings)
         window = open_window(context, self._language)
         self.window = window
+        open_named_ticket(window, self._args)
         closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
         def on_closed() -> None:
@@ -274,7 +280,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     apply_theme(app)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    instance = claim_instance(args, app)
+    if instance is None:
+        return 0
     application = Application(args, QSettings(), language)
+    instance.activated.connect(lambda ticket: bring_forward(application.window, ticket))
     quit_signals = QuitSignals()
     quit_signals.received.connect(lambda _number: application.request_quit())
     try:

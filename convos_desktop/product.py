@@ -1,7 +1,9 @@
-"""The product side of the command line: ``--version`` and ``--self-check``.
+"""The product side of the command line: ``--version``, ``--self-check``, ``--profile`` and
+a ticket to open (``123`` or ``convos://ticket/123``), and the single-instance hand-over.
 
-Kept apart from ``app.py`` (which only wires): the arguments an installed product needs on
-top of the app's own.
+Kept apart from ``app.py`` (which only wires): what an installed product needs on top of the
+app's own arguments. A demo run (``--demo``) is never single-instance: each has its own
+throwaway server.
 """
 
 from __future__ import annotations
@@ -9,11 +11,16 @@ from __future__ import annotations
 import argparse
 import platform
 import sys
+from typing import TYPE_CHECKING
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import qVersion
+from PySide6.QtCore import QObject, qVersion
 
 from convos_desktop import __version__
+from convos_desktop.platform.single_instance import SingleInstance, claim, parse_ticket
+
+if TYPE_CHECKING:
+    from convos_desktop.ui.main_window import MainWindow
 
 APP_NAME = "Convos Desktop"
 
@@ -36,3 +43,32 @@ def add_product_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="load resources, translations, emoji data and a local cache, then exit (0 = ok)",
     )
+    parser.add_argument(
+        "--profile", default="default", help="profile name: one running app per profile"
+    )
+    parser.add_argument(
+        "ticket", nargs="?", help="a ticket to open: 123, #123 or convos://ticket/123"
+    )
+
+
+def claim_instance(args: argparse.Namespace, parent: QObject) -> SingleInstance | None:
+    """The listener of this launch, or ``None`` when a running app took it over (exit 0)."""
+    if args.demo:
+        return SingleInstance("", parent)  # never listens: demo runs are independent
+    return claim(args.profile, parse_ticket(args.ticket), parent)
+
+
+def open_named_ticket(window: MainWindow, args: argparse.Namespace) -> None:
+    """Open the ticket named on this launch's own command line, if any."""
+    ticket = parse_ticket(args.ticket)
+    if ticket is not None:
+        window.show_ticket(ticket)
+
+
+def bring_forward(window: MainWindow | None, ticket: int | None) -> None:
+    """What a second launch asks of the running app: the window in front, the ticket open."""
+    if window is None:
+        return
+    window.bring_back()
+    if ticket is not None:
+        window.show_ticket(ticket)

@@ -343,6 +343,10 @@ class MainWindow(QMainWindow):
         self.raise_()
         self.activateWindow()
 
+    def show_ticket(self, ticket_id: int) -> None:
+        """Open ticket ``ticket_id`` (a second launch or a ``convos://ticket/ID`` link)."""
+        self._open_started_ticket(ticket_id)
+
     def _schedule_unread(self, *_args: object) -> None:
         self._unread_timer.start()
 
