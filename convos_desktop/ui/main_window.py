@@ -278,6 +278,8 @@ class MainWindow(QMainWindow):
     def _on_connection(self, state: ConnectionState) -> None:
         self.header.set_connection(state)
         self._context.presence.set_connection(state)
+        if self._tray is not None:
+            self._tray.set_connected(state is ConnectionState.CONNECTED)
 
     def _on_directory(self, change: DirectoryChanged) -> None:
         store = self._context.store
@@ -328,6 +330,7 @@ class MainWindow(QMainWindow):
         tray.statusChosen.connect(self._on_tray_status)
         tray.set_chosen(self.header.chosen_status())
         sync = self._context.sync
+        tray.set_connected(sync.connection_state is ConnectionState.CONNECTED)
         sync.tickets_changed.connect(self._schedule_unread)
         sync.messages_changed.connect(self._schedule_unread)
         self.tickets.dataChanged.connect(self._schedule_unread)
