@@ -38,15 +38,18 @@ from convos_desktop.core.store import Store
 from convos_desktop.core.sync import Sync
 from convos_desktop.core.types import Screen
 from convos_desktop.embedded_demo import DemoServer, start_demo_server
+from convos_desktop.logs import ExceptionHook, setup_logging
 from convos_desktop.models.directory import Directory
 from convos_desktop.platform.memory_trim import MemoryTrimmer, glibc_malloc_trim
 from convos_desktop.platform.quit_signals import QuitSignals
 from convos_desktop.platform.session_watcher import SessionWatcher
 from convos_desktop.product import (
     add_product_arguments,
+    apply_saved_preferences,
     bring_forward,
     claim_instance,
     open_named_ticket,
+    show_uncaught,
 )
 from convos_desktop.self_check import self_check
 from convos_desktop.ui.context import ClientContext
@@ -267,15 +270,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.self_check:
         return self_check()
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(name)s %(levelname)s %(message)s",
-    )
+    log_file = setup_logging(args.verbose)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setOrganizationName("Convos")
     app.setApplicationName("Convos Desktop")
     app.setQuitOnLastWindowClosed(False)
+    ExceptionHook(show_uncaught, log_file).install()
+    apply_saved_preferences(args, QSettings())
     language = install_translators(app, args.lang)
     apply_theme(app)
     loop = qasync.QEventLoop(app)

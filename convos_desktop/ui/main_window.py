@@ -40,7 +40,9 @@ from convos_desktop.core.types import (
 )
 from convos_desktop.models.navigation import NavigationModel, NavRole, NavTarget, target_label
 from convos_desktop.models.ticket_list import TicketListModel
+from convos_desktop.preferences import SOUND_KEY, close_to_tray, read_bool
 from convos_desktop.resources import style_sheet
+from convos_desktop.ui.app_menu import AppMenu
 from convos_desktop.ui.contact_dock import ContactDock
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.header_bar import HeaderBar
@@ -196,6 +198,10 @@ class MainWindow(QMainWindow):
         header_bar.toggleViewAction().setEnabled(False)
         header_bar.setStyleSheet("QToolBar { border: none; padding: 0; spacing: 0; }")
         header_bar.addWidget(self.header)
+        self.app_menu = AppMenu(
+            self, settings, play_sound=lambda: self.sound.play(), on_saved=self._on_settings_saved
+        )
+        header_bar.addWidget(self.app_menu.button)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, header_bar)
 
         sync = context.sync
@@ -329,6 +335,7 @@ class MainWindow(QMainWindow):
         tray.quitRequested.connect(self.quit)
         tray.statusChosen.connect(self._on_tray_status)
         tray.set_chosen(self.header.chosen_status())
+        self.app_menu.add_to_tray(tray)
         sync = self._context.sync
         tray.set_connected(sync.connection_state is ConnectionState.CONNECTED)
         sync.tickets_changed.connect(self._schedule_unread)
@@ -345,6 +352,9 @@ class MainWindow(QMainWindow):
             self.show()
         self.raise_()
         self.activateWindow()
+
+    def _on_settings_saved(self) -> None:
+        self.header.sound_button.setChecked(read_bool(self._context.settings, SOUND_KEY, True))
 
     def show_ticket(self, ticket_id: int) -> None:
         """Open ticket ``ticket_id`` (a second launch or a ``convos://ticket/ID`` link)."""
@@ -414,7 +424,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
-        if self._tray is not None and not self._quitting:
+        keep_running = close_to_tray(self._context.settings)
+        if self._tray is not None and not self._quitting and keep_running:
             event.ignore()
             self.hide()
             self._context.presence.set_window(WindowState.CLOSED_TO_TRAY)

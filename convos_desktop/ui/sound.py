@@ -18,12 +18,10 @@ from typing import Protocol
 from PySide6.QtCore import QObject, QSettings, QUrl
 from PySide6.QtGui import QGuiApplication
 
+from convos_desktop.preferences import read_volume
 from convos_desktop.resources import sound_path
 
 log = logging.getLogger("convos.sound")
-
-VOLUME_KEY = "notifications/volume"
-DEFAULT_VOLUME = 70
 
 
 class Effect(Protocol):
@@ -62,14 +60,7 @@ def qt_sound_effect(parent: QObject) -> Effect:
     return QSoundEffect(parent)
 
 
-def volume_setting(settings: QSettings) -> int:
-    """The saved volume, 0-100 (70 when never set, clamped when edited by hand)."""
-    value = settings.value(VOLUME_KEY, DEFAULT_VOLUME)
-    try:
-        volume = int(str(value))
-    except ValueError:
-        volume = DEFAULT_VOLUME
-    return max(0, min(100, volume))
+volume_setting = read_volume  # the saved volume, 0-100
 
 
 class NotificationSound(QObject):

@@ -11,6 +11,7 @@ one that records instead of talking to a tray host (the offscreen platform has n
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QRect, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QColor, QFont, QIcon, QPainter, QPixmap
@@ -78,6 +79,7 @@ class Tray(QObject):
         self.icon = icon
         self.unread = 0
         self.connected = True
+        self.messages_enabled: Callable[[], bool] = lambda: True
         self.menu = QMenu()
         self.open_action = self.menu.addAction(self.tr("Open Convos"))
         self.open_action.triggered.connect(self.openRequested)
@@ -126,12 +128,16 @@ class Tray(QObject):
         self.status_actions[status].setChecked(True)
 
     def show_message(self, title: str, text: str) -> None:
-        """A tray notification balloon."""
+        """A tray notification balloon (unless the agent turned them off in the settings)."""
+        if self.messages_enabled():
+            self._balloon(title, text)
+
+    def _balloon(self, title: str, text: str) -> None:
         self.icon.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 5000)
 
     def tell_keeps_running(self) -> None:
         """The message shown the first time the window is closed to the tray."""
-        self.show_message(
+        self._balloon(
             self.tr("Convos keeps running"),
             self.tr(
                 "Convos is still running in the tray. After 2 minutes with the window "
