@@ -65,7 +65,7 @@ class AboutDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(top, 1)
         layout.addWidget(buttons)
-        self.setMinimumWidth(480)
+        self.setMinimumWidth(540)
 
     def details_text(self) -> str:
         """What Copy details puts on the clipboard (for a support ticket)."""

@@ -62,6 +62,10 @@ class AppMenu(QObject):
         self.button.setToolTip(self.tr("Settings and information"))
         self.button.setAccessibleName(self.tr("Settings and information"))
         self.button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.button.setStyleSheet(
+            "QToolButton { font-size: 17px; padding: 2px 10px; }"
+            "QToolButton::menu-indicator { image: none; width: 0; }"
+        )
         self.button.setMenu(self.menu)
 
     def add_to_tray(self, tray: Tray) -> None:

@@ -51,7 +51,7 @@ class SettingsDialog(QDialog):
         self._play_sound = play_sound
         self._apply_start_at_login = apply_start_at_login
         self.setWindowTitle(self.tr("Settings"))
-        self.setMinimumWidth(460)
+        self.setMinimumWidth(540)
         layout = QVBoxLayout(self)
         layout.addWidget(self._connection_group())
         layout.addWidget(self._language_group())
@@ -139,6 +139,7 @@ class SettingsDialog(QDialog):
         """Show the saved values."""
         s = self._settings
         self.server.setText(str(s.value(prefs.SERVER_KEY, "") or ""))
+        self.server.setCursorPosition(0)  # a long address shows its start
         self.profile.setText(str(s.value(prefs.PROFILE_KEY, "") or ""))
         index = self.language.findData(prefs.saved_language(s) or "")
         self.language.setCurrentIndex(max(0, index))
