@@ -41,6 +41,7 @@ from convos_desktop.embedded_demo import DemoServer, start_demo_server
 from convos_desktop.logs import ExceptionHook, setup_logging
 from convos_desktop.models.directory import Directory
 from convos_desktop.platform.memory_trim import MemoryTrimmer, glibc_malloc_trim
+from convos_desktop.platform.power_events import PowerWatcher
 from convos_desktop.platform.quit_signals import QuitSignals
 from convos_desktop.platform.session_watcher import SessionWatcher
 from convos_desktop.product import (
@@ -246,6 +247,7 @@ def open_window(context: ClientContext, language: str) -> MainWindow:
     context.outbox.start()
     context.presence.start()
     SessionWatcher(context.presence, window).start()
+    PowerWatcher(context.presence, window).start(window)
     MemoryTrimmer(window, trim=glibc_malloc_trim()).start()
     return window
 
