@@ -4,13 +4,16 @@ Loads every resource the app needs at run time, exits 0 when all are there and 1
 printing one line per check. No window, no network, no server: it runs offscreen in CI on the
 built bundle. Checks: the resources folder, the icons (SVG through Qt's SVG plugin, PNG), the
 style sheet, the notification sound (a valid WAV, QtMultimedia importable), the Italian
-catalogues (a known string comes out Italian), the emoji data (the picker's catalogue, with its
-Italian names) and the local cache (created and migrated in a temporary folder).
+catalogues (a known string comes out Italian), every module of the app, the emoji data (the
+picker's catalogue, with its Italian names) and the local cache (created and migrated in a
+temporary folder).
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
+import pkgutil
 import sys
 import tempfile
 import wave
@@ -86,6 +89,22 @@ def check_emoji() -> str:
     return f"{len(catalog.grid_entries)} emoji"
 
 
+def check_modules() -> str:
+    """Every module of the app imports (a lazy import the bundle missed shows up here)."""
+    import convos_desktop
+
+    names = [
+        info.name
+        for info in pkgutil.walk_packages(convos_desktop.__path__, "convos_desktop.")
+        if not info.name.endswith("__main__")
+    ]
+    for name in names:
+        importlib.import_module(name)
+    if len(names) < 40:
+        raise RuntimeError(f"only {len(names)} modules found: the package is incomplete")
+    return f"{len(names)} modules"
+
+
 def check_cache(folder: Path) -> str:
     """A local cache is created and migrated, then closed."""
     from convos_desktop.core.store import Store
@@ -124,6 +143,7 @@ def self_check() -> int:
                 "sound": check_sound,
                 "translations": lambda: check_translations(app),
                 "emoji": check_emoji,
+                "modules": check_modules,
                 "cache": lambda: check_cache(Path(folder)),
             }
         )
