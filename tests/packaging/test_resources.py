@@ -16,7 +16,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_source_checkout_finds_the_top_level_folder(monkeypatch):
     monkeypatch.delenv("CONVOS_RESOURCES", raising=False)
     assert resources.resources_root() == ROOT / "resources"
-    assert resources.translations_dir() == ROOT / "convos_desktop" / "resources" / "translations"
+    in_package = ROOT / "convos_desktop" / "resources" / "translations"
+    top_level = ROOT / "resources" / "translations"
+    expected = in_package if resources.TRANSLATIONS_IN_PACKAGE else top_level
+    assert resources.translations_dir() == expected
+    assert list(expected.glob("*_it.qm"))
 
 
 def test_a_pyinstaller_bundle_uses_meipass(monkeypatch, tmp_path):
