@@ -39,10 +39,21 @@ from convos_desktop.core.store import Store
 from convos_desktop.core.sync import Sync
 from convos_desktop.core.types import Screen
 from convos_desktop.embedded_demo import DemoServer, start_demo_server
+from convos_desktop.logs import ExceptionHook, setup_logging
 from convos_desktop.models.directory import Directory
 from convos_desktop.platform.memory_trim import MemoryTrimmer, glibc_malloc_trim
+from convos_desktop.platform.power_events import PowerWatcher
 from convos_desktop.platform.quit_signals import QuitSignals
 from convos_desktop.platform.session_watcher import SessionWatcher
+from convos_desktop.product import (
+    add_product_arguments,
+    apply_saved_preferences,
+    bring_forward,
+    claim_instance,
+    open_named_ticket,
+    show_uncaught,
+)
+from convos_desktop.self_check import self_check
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.demo_splash import DemoStartingWindow, demo_window_title
 from convos_desktop.ui.i18n import install_translators
@@ -63,6 +74,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--server", help="server address to sign in to")
     parser.add_argument("--lang", choices=("it", "en"), help="UI language (default: system)")
     parser.add_argument("--verbose", "-v", action="store_true", help="debug logging")
+    add_product_arguments(parser)
     return parser.parse_args(list(argv))
 
 
@@ -187,6 +199,7 @@ class Application:
         if self._demo is not None:
             window.setWindowTitle(demo_window_title(window.windowTitle()))
         self.window = window
+        open_named_ticket(window, self._args)
         closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
         def on_closed() -> None:
@@ -247,6 +260,7 @@ def open_window(context: ClientContext, language: str) -> MainWindow:
     context.outbox.start()
     context.presence.start()
     SessionWatcher(context.presence, window).start()
+    PowerWatcher(context.presence, window).start(window)
     MemoryTrimmer(window, trim=glibc_malloc_trim()).start()
     return window
 
@@ -270,20 +284,25 @@ async def shut_down(context: ClientContext, window: MainWindow) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(name)s %(levelname)s %(message)s",
-    )
+    if args.self_check:
+        return self_check()
+    log_file = setup_logging(args.verbose)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setOrganizationName("Convos")
     app.setApplicationName("Convos Desktop")
     app.setQuitOnLastWindowClosed(False)
+    ExceptionHook(show_uncaught, log_file).install()
+    apply_saved_preferences(args, QSettings())
     language = install_translators(app, args.lang)
     apply_theme(app)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    instance = claim_instance(args, app)
+    if instance is None:
+        return 0
     application = Application(args, QSettings(), language)
+    instance.activated.connect(lambda ticket: bring_forward(application.window, ticket))
     quit_signals = QuitSignals()
     quit_signals.received.connect(lambda _number: application.request_quit())
     try:

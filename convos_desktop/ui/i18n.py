@@ -18,9 +18,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
+from convos_desktop.resources import translations_dir
+
 log = logging.getLogger("convos.i18n")
 
-TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "resources" / "translations"
+TRANSLATIONS_DIR = translations_dir()  # one place: convos_desktop/resources.py
 SUPPORTED_LANGUAGES = ("en", "it")
 SOURCE_LANGUAGE = "en"
 

@@ -49,6 +49,9 @@ from convos_desktop.models.navigation import (
     target_label,
 )
 from convos_desktop.models.ticket_list import TicketListModel
+from convos_desktop.preferences import SOUND_KEY, close_to_tray, read_bool
+from convos_desktop.resources import style_sheet
+from convos_desktop.ui.app_menu import AppMenu
 from convos_desktop.ui.contact_dock import ContactDock
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.conversations_screen import ConversationsScreen
@@ -59,6 +62,7 @@ from convos_desktop.ui.new_ticket import NewTicketScreen
 from convos_desktop.ui.notifications import Notifier
 from convos_desktop.ui.performance_screen import PerformanceScreen
 from convos_desktop.ui.placeholder_screen import PlaceholderScreen
+from convos_desktop.ui.sound import NotificationSound
 from convos_desktop.ui.system_text import SystemWording
 from convos_desktop.ui.theme import ACCENT
 from convos_desktop.ui.ticket_history_screen import TicketHistoryScreen
@@ -159,13 +163,7 @@ class MainWindow(QMainWindow):
         self.nav_view.collapsed.connect(self._on_nav_collapsed)
         self.nav_view.expanded.connect(lambda _index: self._save_expanded())
         self.nav_view.setMinimumWidth(190)
-        self.nav_view.setStyleSheet(
-            "#navigation { background: #eef1f5; border: none; padding-top: 4px; outline: 0;"
-            " show-decoration-selected: 0; }"
-            "#navigation::item { padding: 4px 6px; border-radius: 6px; color: #1f2328; }"
-            "#navigation::item:selected { background: #d6e3fa; color: #0f3d91; }"
-            "#navigation::item:hover:!selected { background: #e3e8ef; }"
-        )
+        self.nav_view.setStyleSheet(style_sheet())  # resources/styles/app.qss
 
         self.contact_dock = ContactDock(
             self,
@@ -239,6 +237,10 @@ class MainWindow(QMainWindow):
         header_bar.addWidget(self.header)
         self.contact_toggle = DockToggle(self.contact_dock, self)
         header_bar.addAction(self.contact_toggle)
+        self.app_menu = AppMenu(
+            self, settings, play_sound=lambda: self.sound.play(), on_saved=self._on_settings_saved
+        )
+        header_bar.addWidget(self.app_menu.button)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, header_bar)
 
         sync = context.sync
@@ -248,13 +250,14 @@ class MainWindow(QMainWindow):
         sync.directory_changed.connect(self._on_directory)
         sync.contacts_changed.connect(lambda c: context.directory.upsert_contacts(c.contacts))
         sync.presence_changed.connect(context.directory.apply_presence)
+        self.sound = NotificationSound(settings, self)
         self.notifier = Notifier(
             me_id=lambda: context.directory.me_id,
             ticket=context.store.ticket,
             contact=context.directory.contact,
             sound_enabled=lambda: self.header.sound_enabled,
             window_active=self.isActiveWindow,
-            beep=QApplication.beep,
+            beep=self.sound.play,
             started_at=dt.datetime.now(dt.UTC),
             parent=self,
         )
@@ -371,6 +374,8 @@ class MainWindow(QMainWindow):
     def _on_connection(self, state: ConnectionState) -> None:
         self.header.set_connection(state)
         self._context.presence.set_connection(state)
+        if self._tray is not None:
+            self._tray.set_connected(state is ConnectionState.CONNECTED)
 
     def _on_directory(self, change: DirectoryChanged) -> None:
         store = self._context.store
@@ -424,7 +429,9 @@ class MainWindow(QMainWindow):
         tray.quitRequested.connect(self.quit)
         tray.statusChosen.connect(self._on_tray_status)
         tray.set_chosen(self.header.chosen_status())
+        self.app_menu.add_to_tray(tray)
         sync = self._context.sync
+        tray.set_connected(sync.connection_state is ConnectionState.CONNECTED)
         sync.tickets_changed.connect(self._schedule_unread)
         sync.messages_changed.connect(self._schedule_unread)
         self.tickets.dataChanged.connect(self._schedule_unread)
@@ -439,6 +446,13 @@ class MainWindow(QMainWindow):
             self.show()
         self.raise_()
         self.activateWindow()
+
+    def _on_settings_saved(self) -> None:
+        self.header.sound_button.setChecked(read_bool(self._context.settings, SOUND_KEY, True))
+
+    def open_ticket_by_id(self, ticket_id: int) -> None:
+        """Open ticket ``ticket_id`` (a second launch or a ``convos://ticket/ID`` link)."""
+        self._open_started_ticket(ticket_id)
 
     def _schedule_unread(self, *_args: object) -> None:
         self._unread_timer.start()
@@ -551,7 +565,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
-        if self._tray is not None and not self._quitting:
+        keep_running = close_to_tray(self._context.settings)
+        if self._tray is not None and not self._quitting and keep_running:
             event.ignore()
             self.hide()
             self._context.presence.set_window(WindowState.CLOSED_TO_TRAY)

@@ -6,8 +6,8 @@
   message.
 
 "New" means not seen before by this run *and* opened (or written) after the app started, so
-the cached inbox and the first bootstrap never ring. The sound is ``QApplication.beep()``:
-non-blocking and available everywhere (QtMultimedia is not part of PySide6-Essentials).
+the cached inbox and the first bootstrap never ring. The sound is the window's
+``NotificationSound.play`` (``ui/sound.py``: QSoundEffect, silent without an audio device).
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ class Notifier(QObject):
         contact: Callable[[int], Contact | None],
         sound_enabled: Callable[[], bool],
         window_active: Callable[[], bool],
-        beep: Callable[[], None],
+        beep: Callable[[], object],
         started_at: dt.datetime,
         parent: QObject | None = None,
     ) -> None:

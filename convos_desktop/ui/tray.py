@@ -1,23 +1,27 @@
 """The system tray icon: unread badge, menu (Open Convos, Status, Quit) and tray messages.
 
 The window decides what closing means (see ``MainWindow.attach_tray``); this module only
-shows the icon and reports the agent's choices as signals. The icon is drawn (no image
-files): the app's blue tile with a "C", and a red badge with the number of conversations
-with unread customer messages. The :class:`QSystemTrayIcon` is passed in so tests can use
+shows the icon and reports the agent's choices as signals. The icon is
+``resources/icons/tray-normal.svg`` (grey ``tray-disconnected.svg`` while the server is out
+of reach) with a red badge drawn over it with the number of conversations with unread
+customer messages. The :class:`QSystemTrayIcon` is passed in so tests can use
 one that records instead of talking to a tray host (the offscreen platform has none).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QRect, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from convos_desktop.core.types import Status
+from convos_desktop.resources import icon_path
 from convos_desktop.ui.header_bar import dot_icon, status_names
-from convos_desktop.ui.theme import ACCENT, STATUS_COLORS
+from convos_desktop.ui.theme import STATUS_COLORS
 
 log = logging.getLogger("convos.tray")
 
@@ -33,21 +37,18 @@ def badge_text(count: int) -> str:
     return f"{BADGE_MAX}+" if count > BADGE_MAX else str(count)
 
 
-def tray_icon_image(count: int, size: int = ICON_SIZE) -> QPixmap:
-    """The app tile with the unread badge (none for 0) drawn in its top-right corner."""
+def tray_icon_image(count: int, size: int = ICON_SIZE, *, connected: bool = True) -> QPixmap:
+    """The tray icon of the state (normal or disconnected) with the unread badge (none for 0)
+    drawn in its top-right corner."""
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(ACCENT)
-    painter.drawRoundedRect(2, 2, size - 4, size - 4, size / 5, size / 5)
+    QSvgRenderer(str(icon_path("tray-normal" if connected else "tray-disconnected"))).render(
+        painter
+    )
     font = QFont()
     font.setBold(True)
-    font.setPixelSize(int(size * 0.6))
-    painter.setFont(font)
-    painter.setPen(Qt.GlobalColor.white)
-    painter.drawText(QRect(0, 0, size, size), Qt.AlignmentFlag.AlignCenter, "C")
     text = badge_text(count)
     if text:
         badge = QRect(size // 2 - 4, 0, size // 2 + 4, int(size * 0.5))
@@ -77,6 +78,8 @@ class Tray(QObject):
         super().__init__(parent)
         self.icon = icon
         self.unread = 0
+        self.connected = True
+        self.messages_enabled: Callable[[], bool] = lambda: True
         self.menu = QMenu()
         self.open_action = self.menu.addAction(self.tr("Open Convos"))
         self.open_action.triggered.connect(self.openRequested)
@@ -107,24 +110,34 @@ class Tray(QObject):
     def set_unread(self, count: int) -> None:
         """Redraw the badge and the tooltip for ``count`` unread conversations."""
         self.unread = max(0, count)
-        self.icon.setIcon(QIcon(tray_icon_image(self.unread)))
+        self.icon.setIcon(QIcon(tray_icon_image(self.unread, connected=self.connected)))
         if self.unread:
             tip = self.tr("Convos: %n conversation(s) with unread messages", "", self.unread)
         else:
             tip = self.tr("Convos")
         self.icon.setToolTip(tip)
 
+    def set_connected(self, connected: bool) -> None:
+        """Grey icon while the server is out of reach, the blue one when connected."""
+        if connected != self.connected:
+            self.connected = connected
+            self.set_unread(self.unread)
+
     def set_chosen(self, status: Status) -> None:
         """Tick the agent's chosen status in the Status submenu."""
         self.status_actions[status].setChecked(True)
 
     def show_message(self, title: str, text: str) -> None:
-        """A tray notification balloon."""
+        """A tray notification balloon (unless the agent turned them off in the settings)."""
+        if self.messages_enabled():
+            self._balloon(title, text)
+
+    def _balloon(self, title: str, text: str) -> None:
         self.icon.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 5000)
 
     def tell_keeps_running(self) -> None:
         """The message shown the first time the window is closed to the tray."""
-        self.show_message(
+        self._balloon(
             self.tr("Convos keeps running"),
             self.tr(
                 "Convos is still running in the tray. After 2 minutes with the window "

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from convos_desktop.embedded_demo import DemoServer, start_demo_server
 
-SHOTS_DIR = Path(os.environ.get("CONVOS_SHOTS_DIR", "/tmp/shots"))
+SHOTS_ENV = "CONVOS_SHOTS_DIR"  # a folder to keep the screenshots in; else pytest's tmp_path
 HERE = Path(__file__).parent
 
 
@@ -55,13 +55,14 @@ async def demo_server(tmp_path: Path) -> AsyncIterator[DemoServer]:
 
 
 @pytest.fixture
-def shoot(qapp: QApplication) -> Callable[[QWidget, str], Path]:
-    """Grab a widget into ``/tmp/shots/u3_<name>.png`` (for a human to look at)."""
+def shoot(qapp: QApplication, tmp_path: Path) -> Callable[[QWidget, str], Path]:
+    """Grab a widget into ``<tmp_path or $CONVOS_SHOTS_DIR>/u3_<name>.png`` (for a human)."""
+    folder = Path(os.environ.get(SHOTS_ENV) or tmp_path / "shots")
 
     def grab(widget: QWidget, name: str) -> Path:
-        SHOTS_DIR.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         qapp.processEvents()
-        path = SHOTS_DIR / f"u3_{name}.png"
+        path = folder / f"u3_{name}.png"
         assert widget.grab().save(str(path))
         return path
 

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QWidget
 
-SHOTS_DIR = Path(os.environ.get("CONVOS_SHOTS_DIR", "/tmp/shots"))
+SHOTS_ENV = "CONVOS_SHOTS_DIR"  # a folder to keep the screenshots in; else pytest's tmp_path
 HERE = Path(__file__).parent
 
 
@@ -28,13 +28,14 @@ def settings(tmp_path: Path) -> QSettings:
 
 
 @pytest.fixture
-def shoot(qapp: QApplication) -> Callable[[QWidget, str], Path]:
-    """Grab a widget into ``/tmp/shots/u2_<name>.png`` (for a human to look at)."""
+def shoot(qapp: QApplication, tmp_path: Path) -> Callable[[QWidget, str], Path]:
+    """Grab a widget into ``<tmp_path or $CONVOS_SHOTS_DIR>/u2_<name>.png`` (for a human)."""
+    folder = Path(os.environ.get(SHOTS_ENV) or tmp_path / "shots")
 
     def grab(widget: QWidget, name: str) -> Path:
-        SHOTS_DIR.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         qapp.processEvents()
-        path = SHOTS_DIR / f"u2_{name}.png"
+        path = folder / f"u2_{name}.png"
         assert widget.grab().save(str(path))
         return path
 

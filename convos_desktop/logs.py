@@ -1,0 +1,100 @@
+"""Logging of the app: the console plus a rotating file in the platform's log folder, and
+uncaught exceptions logged (with their traceback) and shown to the agent once.
+
+The file is ``convos-desktop.log`` in ``platformdirs.user_log_dir("Convos Desktop",
+"Convos")`` (Linux ``~/.local/state/Convos Desktop/log``, Windows
+``%LOCALAPPDATA%\\Convos\\Convos Desktop\\Logs``, macOS ``~/Library/Logs/Convos Desktop``),
+1 MiB per file, 5 kept. A folder that cannot be written leaves the console alone working.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+from platformdirs import user_log_dir
+
+log = logging.getLogger("convos.crash")
+
+LOG_FILE_NAME = "convos-desktop.log"
+LOG_FILE_BYTES = 1024 * 1024
+LOG_FILES_KEPT = 5
+FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
+
+
+def log_folder() -> Path:
+    """The platform's log folder of the app."""
+    return Path(user_log_dir("Convos Desktop", "Convos"))
+
+
+def setup_logging(verbose: bool, folder: Path | None = None) -> Path | None:
+    """Console and rotating-file logging; the log file, or ``None`` when it cannot be opened."""
+    level = logging.DEBUG if verbose else logging.INFO
+    logging.basicConfig(level=level, format=FORMAT)
+    logging.getLogger().setLevel(level)
+    target = (folder or log_folder()) / LOG_FILE_NAME
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(
+            target, maxBytes=LOG_FILE_BYTES, backupCount=LOG_FILES_KEPT, encoding="utf-8"
+        )
+    except OSError as exc:
+        logging.getLogger("convos.app").warning("no log file (%s): console only", exc)
+        return None
+    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.setLevel(level)
+    logging.getLogger().addHandler(handler)
+    return target
+
+
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
+
+
+class ExceptionHook:
+    """``sys.excepthook`` (and threads'): log every uncaught exception, show the first one.
+
+    ``show(text)`` tells the agent (a modeless box in the app); only the first exception of a
+    run is shown, the rest are logged only, so a failing timer cannot bury the screen.
+    """
+
+    def __init__(self, show: Callable[[str], None], log_file: Path | None) -> None:
+        self._show = show
+        self._log_file = log_file
+        self.shown = False
+        self.count = 0
+
+    def install(self) -> None:
+        """Become the process's hook for the main thread and every other thread."""
+        sys.excepthook = self.handle
+        threading.excepthook = self._handle_thread
+
+    def handle(
+        self,
+        kind: type[BaseException],
+        value: BaseException,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Log, then show once."""
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, value, traceback)
+            return
+        self.count += 1
+        log.critical("uncaught exception", exc_info=(kind, value, traceback))
+        if self.shown:
+            return
+        self.shown = True
+        where = f"\n\n{self._log_file}" if self._log_file is not None else ""
+        try:
+            self._show(f"{kind.__name__}: {value}{where}")
+        except Exception:  # the hook must never raise
+            log.exception("could not show the error")
+
+    def _handle_thread(self, args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is None:
+            return
+        self.handle(args.exc_type, args.exc_value, args.exc_traceback)

@@ -1,0 +1,106 @@
+"""Operations: --version, a rotating log file, uncaught exceptions logged and shown once,
+the About box and the app menu."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from convos_desktop import __version__
+from convos_desktop.logs import LOG_FILES_KEPT, ExceptionHook, setup_logging
+from convos_desktop.ui.about_dialog import AboutDialog
+
+
+@pytest.fixture
+def clean_root_logger():
+    root = logging.getLogger()
+    handlers = list(root.handlers)
+    level = root.level
+    yield
+    root.setLevel(level)
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+            handler.close()
+
+
+def test_version_flag():
+    result = subprocess.run(
+        [sys.executable, "-m", "convos_desktop", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert result.stdout.startswith(f"Convos Desktop {__version__} (Qt 6.")
+
+
+def test_log_file_rotates(tmp_path, clean_root_logger):
+    path = setup_logging(False, tmp_path / "logs")
+    assert path is not None
+    handler = next(
+        h
+        for h in logging.getLogger().handlers
+        if isinstance(h, logging.handlers.RotatingFileHandler)
+    )
+    assert handler.maxBytes == 1024 * 1024
+    assert handler.backupCount == LOG_FILES_KEPT
+    logging.getLogger("convos.test").info("hello file")
+    handler.flush()
+    assert "hello file" in path.read_text(encoding="utf-8")
+
+
+def test_an_unwritable_log_folder_leaves_the_console(tmp_path, clean_root_logger):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert setup_logging(False, blocker / "logs") is None
+
+
+def test_uncaught_exceptions_are_logged_and_shown_once(tmp_path, caplog):
+    shown: list[str] = []
+    hook = ExceptionHook(shown.append, tmp_path / "convos-desktop.log")
+    with caplog.at_level(logging.CRITICAL, logger="convos.crash"):
+        for message in ("first", "second"):
+            try:
+                raise ValueError(message)
+            except ValueError as exc:
+                hook.handle(type(exc), exc, exc.__traceback__)
+    assert len(shown) == 1
+    assert shown[0].startswith("ValueError: first")
+    assert "convos-desktop.log" in shown[0]
+    assert hook.count == 2
+    records = [r for r in caplog.records if r.name == "convos.crash"]
+    assert len(records) == 2
+    assert records[0].exc_info is not None
+
+
+def test_thread_exceptions_reach_the_hook(tmp_path, monkeypatch):
+    shown: list[str] = []
+    hook = ExceptionHook(shown.append, None)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)
+    hook.install()
+
+    def fail() -> None:
+        raise RuntimeError("in a thread")
+
+    thread = threading.Thread(target=fail)
+    thread.start()
+    thread.join()
+    assert shown == ["RuntimeError: in a thread"]
+
+
+def test_about_shows_the_version_and_copies_details(qtbot, tmp_path):
+    dialog = AboutDialog(tmp_path / "logs")
+    qtbot.addWidget(dialog)
+    assert __version__ in dialog.details.text()
+    dialog.copy.click()
+    from PySide6.QtGui import QGuiApplication
+
+    assert str(tmp_path / "logs") in QGuiApplication.clipboard().text()
