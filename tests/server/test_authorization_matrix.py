@@ -95,6 +95,7 @@ EXPECTED: dict[tuple[str, str], Row] = {
         _all(200), body=lambda t, p: {"status": "online", "screen": "conversations"}
     ),
     ("GET", "/tickets"): Row(_all(200)),
+    ("GET", "/tickets/export"): Row(_all(200)),  # CSV of the caller's visible tickets only
     ("GET", "/tickets/{ticket_id}"): Row(_owned(200), _ids(ticket_id="ticket_b")),
     # Team A's agent cannot see inbox B: the inbox is named as missing (422 on the field).
     ("POST", "/tickets"): Row(
