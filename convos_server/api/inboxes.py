@@ -39,6 +39,8 @@ class NewInboxBody(BaseModel):
     team_id: int | None = None
     assignment: Mode = "manual"
     max_open_per_agent: int | None = Field(default=None, ge=1)
+    business_hours: str = Field(default="", max_length=500)
+    active: bool = True
 
 
 @router.post("/inboxes", status_code=201)
@@ -61,6 +63,8 @@ class InboxPatch(BaseModel):
     team_id: int | None = None
     assignment: Mode | None = None
     max_open_per_agent: int | None = Field(default=None, ge=1)
+    business_hours: str | None = Field(default=None, max_length=500)
+    active: bool | None = None
 
 
 @router.patch("/inboxes/{inbox_id}")
