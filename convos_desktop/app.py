@@ -241,6 +241,7 @@ def open_window(context: ClientContext, language: str) -> MainWindow:
 async def shut_down(context: ClientContext, window: MainWindow) -> None:
     """Save drafts, tell the server the agent left, stop the core and close the cache."""
     await window.workspace.shutdown()
+    window.library.stop()
     context.presence.stop()
     try:
         async with asyncio.timeout(2):

@@ -114,6 +114,8 @@ class Inbox:
     team_id: int | None
     assignment: str
     max_open_per_agent: int | None
+    business_hours: str = ""
+    active: bool = True
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Inbox:
@@ -124,6 +126,8 @@ class Inbox:
             team_id=d.get("team_id"),
             assignment=d["assignment"],
             max_open_per_agent=d.get("max_open_per_agent"),
+            business_hours=d.get("business_hours") or "",
+            active=bool(d.get("active", True)),
         )
 
 

@@ -44,9 +44,12 @@ from convos_desktop.models.ticket_list import TicketListModel
 from convos_desktop.ui.contact_dock import ContactDock
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.header_bar import HeaderBar
+from convos_desktop.ui.inboxes_screen import InboxesScreen
+from convos_desktop.ui.library import LibraryFiles
 from convos_desktop.ui.new_ticket import NewTicketScreen
 from convos_desktop.ui.notifications import Notifier
 from convos_desktop.ui.placeholder_screen import PlaceholderScreen
+from convos_desktop.ui.shortcuts_screen import ShortcutsScreen
 from convos_desktop.ui.theme import ACCENT
 from convos_desktop.ui.tray import Tray
 from convos_desktop.ui.workspace import Workspace
@@ -152,17 +155,24 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.workspace)
         self.stack.addWidget(self.new_ticket)
         self._screens: dict[NavTarget, QWidget] = {NavTarget.NEW_TICKET: self.new_ticket}
+        self.library = LibraryFiles(context.api, context.sync, self)
+        self.library.changed.connect(
+            lambda: self.workspace.composer.set_library_files(self.library.files())
+        )
+        self.workspace.composer.set_thumbnails(context.thumbnails)
+        self.library.refresh()
+        self.shortcuts = ShortcutsScreen(context, self)
+        self.inboxes = InboxesScreen(context, self.library, self)
+        for target, real_screen in (
+            (NavTarget.SHORTCUTS, self.shortcuts),
+            (NavTarget.INBOXES, self.inboxes),
+        ):
+            self.stack.addWidget(real_screen)
+            self._screens[target] = real_screen
         descriptions = {
             NavTarget.CONVERSATIONS: self.tr(
                 "The full history of every conversation with your customers, whatever started "
                 "it: chatbot, agents, mass or transactional campaigns."
-            ),
-            NavTarget.SHORTCUTS: self.tr(
-                "Quick replies: prepared texts agents insert while chatting (also with /)."
-            ),
-            NavTarget.INBOXES: self.tr(
-                "Inboxes classify conversations and name the team responsible, with the "
-                "assignment settings of each."
             ),
             NavTarget.TICKETS: self.tr(
                 "The history of resolved tickets, with search by contact, agent and date."

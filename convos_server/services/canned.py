@@ -42,9 +42,7 @@ async def _check_unique(
         else or_(m.CannedReply.owner_id.is_(None), m.CannedReply.owner_id == owner_id)
     )
     same_language = (
-        m.CannedReply.language.is_(None)
-        if language is None
-        else m.CannedReply.language == language
+        m.CannedReply.language.is_(None) if language is None else m.CannedReply.language == language
     )
     query = select(m.CannedReply.id).where(
         scope, same_language, func.lower(m.CannedReply.shortcut) == shortcut.lower()

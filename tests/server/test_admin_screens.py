@@ -103,9 +103,7 @@ async def test_library_add_and_remove_are_events_for_everyone(live_ws):
     assert not_admin.status_code == 403
     await ws.call("DELETE", f"/files/{file_id}/library")
     assert await ws.call("GET", "/files?library=1", anna) == []
-    missing = await ws.http.delete(
-        f"/api/v1/files/{file_id}/library", headers=ws.auth(ws.admin_id)
-    )
+    missing = await ws.http.delete(f"/api/v1/files/{file_id}/library", headers=ws.auth(ws.admin_id))
     assert missing.status_code == 404
     events = await read_events(
         ws, anna, after=start, until=lambda e: sum(t == "library.changed" for _, t, _ in e) == 2
