@@ -15,7 +15,7 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QModelIndex, Qt
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QColor, QGuiApplication, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -34,10 +34,12 @@ from PySide6.QtWidgets import (
 )
 
 from convos_desktop.core.api import ApiError, InvalidError
-from convos_desktop.core.types import Inbox, Status, Team
+from convos_desktop.core.types import Inbox, Team
+from convos_desktop.models.navigation import NavTarget, target_label
 from convos_desktop.models.records import RecordListModel
 from convos_desktop.ui.confirm import ask
 from convos_desktop.ui.context import ClientContext
+from convos_desktop.ui.header_bar import status_names
 from convos_desktop.ui.library import LibraryFiles, LibraryPanel
 from convos_desktop.ui.tasks import TaskRunner, describe_error
 
@@ -48,6 +50,7 @@ MODES = ("manual", "round_robin", "least_busy")
 NAME_MAX = 200
 HOURS_MAX = 500
 CAP_MAX = 999
+INACTIVE_GREY = "#8a94a0"
 
 
 def _tr(text: str) -> str:
@@ -72,15 +75,6 @@ def mode_name(mode: str) -> str:
         "least_busy": _tr("Least busy: the online agent with fewest open tickets"),
     }
     return names.get(mode, mode)
-
-
-def status_name(status: Status) -> str:
-    names = {
-        Status.ONLINE: _tr("Online"),
-        Status.BUSY: _tr("Busy"),
-        Status.UNAVAILABLE: _tr("Unavailable"),
-    }
-    return names.get(status, status.value)
 
 
 def delete_refusal(exc: ApiError) -> str:
@@ -115,7 +109,7 @@ class InboxListModel(RecordListModel[Inbox]):
         if role == Qt.ItemDataRole.ToolTipRole:
             return record.name
         if role == Qt.ItemDataRole.ForegroundRole and not record.active:
-            return Qt.GlobalColor.gray
+            return QColor(INACTIVE_GREY)
         return None
 
 
@@ -136,7 +130,7 @@ class InboxesScreen(QWidget):
         self._teams: list[Team] = context.store.teams()
         self.model = InboxListModel(self)
 
-        title = QLabel(self.tr("Caselle di posta"), self)
+        title = QLabel(target_label(NavTarget.INBOXES), self)
         title.setStyleSheet("font-size: 18pt; font-weight: 600;")
         intro = QLabel(
             self.tr(
@@ -376,7 +370,7 @@ class InboxesScreen(QWidget):
         for agent_id in team.agent_ids:
             agent = directory.agent(agent_id)
             if agent is not None:
-                lines.append(f"{agent.name} · {status_name(agent.status)}")
+                lines.append(f"{agent.name} · {status_names().get(agent.status, '')}")
         self.team_agents.setText("\n".join(lines) or self.tr("The team has no agents yet."))
 
     def reload(self) -> None:
@@ -400,6 +394,11 @@ class InboxesScreen(QWidget):
                     self._say(self.tr("This inbox was deleted meanwhile."))
                 self._show_form(None, open_form=False)
         self._known_ids = {inbox.id for inbox in records}
+        if self.isVisible():  # a team's members changed, maybe: inbox events say so
+            self.refresh_teams()
+        elif not self._teams:
+            self._teams = self._context.store.teams()
+            self._fill_teams()
         self._refresh_team_agents()
         self._refresh_permissions()
 

@@ -101,6 +101,11 @@ class LibraryFiles(QObject):
         self._tasks.cancel_all()
 
 
+def _tr(text: str) -> str:
+    """``tr`` for code that runs off the GUI thread (no widget at hand)."""
+    return QCoreApplication.translate("LibraryPanel", text)
+
+
 def _read_checked(path: Path, as_sticker: bool) -> tuple[bytes, FileKind]:
     """Read and sort a local file for the library (blocking: runs in the executor).
 
@@ -108,14 +113,11 @@ def _read_checked(path: Path, as_sticker: bool) -> tuple[bytes, FileKind]:
     """
     size = path.stat().st_size
     if size > MAX_UPLOAD_BYTES:
-        raise ValueError(
-            LibraryPanel.tr_static("Too large: files can be at most %s")
-            % format_size(MAX_UPLOAD_BYTES)
-        )
+        raise ValueError(_tr("Too large: files can be at most %s") % format_size(MAX_UPLOAD_BYTES))
     kind, sticker = inspect_local_file(path)
     if as_sticker:
         if kind not in (FileKind.IMAGE, FileKind.STICKER):
-            raise ValueError(LibraryPanel.tr_static("Not a sticker: it must be an image"))
+            raise ValueError(_tr("Not a sticker: it must be an image"))
         if sticker is not None and not sticker.ok:
             raise ValueError(sticker_problem(sticker))
     return path.read_bytes(), kind
@@ -170,11 +172,6 @@ class LibraryPanel(QWidget):
         layout.addWidget(self.status_label)
         library.changed.connect(lambda: self.browser.set_files(library.files()))
         self.set_admin(False)
-
-    @staticmethod
-    def tr_static(text: str) -> str:
-        """``tr`` for code that runs off the GUI thread (no widget at hand)."""
-        return QCoreApplication.translate("LibraryPanel", text)
 
     def set_admin(self, is_admin: bool) -> None:
         """Admins edit; the others only look."""

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from convos_desktop.core.api import ApiError, ConflictError, InvalidError
 from convos_desktop.core.types import Canned
+from convos_desktop.models.navigation import NavTarget, target_label
 from convos_desktop.models.records import RecordListModel
 from convos_desktop.ui.confirm import ask
 from convos_desktop.ui.context import ClientContext
@@ -130,7 +131,7 @@ class ShortcutsScreen(QWidget):
         self.proxy = CannedSearchModel(self)
         self.proxy.setSourceModel(self.model)
 
-        title = QLabel(self.tr("Scorciatoie"), self)
+        title = QLabel(target_label(NavTarget.SHORTCUTS), self)
         title.setStyleSheet("font-size: 18pt; font-weight: 600;")
         intro = QLabel(
             self.tr(

@@ -39,10 +39,11 @@ TRANSLATE_NAMES = {"tr", "translate", "_tr"}
 
 
 def catalogue() -> set[tuple[str, str]]:
-    root = ET.parse(TS_FILE).getroot()
+    """Every (context, source) of the Italian catalogues (Qt loads them all)."""
     return {
         (context.findtext("name") or "", message.findtext("source") or "")
-        for context in root.iter("context")
+        for ts_file in sorted(TS_FILE.parent.glob("*_it.ts"))
+        for context in ET.parse(ts_file).getroot().iter("context")
         for message in context.iter("message")
     }
 
