@@ -175,6 +175,7 @@ class InboxesScreen(QWidget):
         self.list_view.setObjectName("inboxList")
         self.list_view.setModel(self.model)
         self.list_view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.list_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list_view.setStyleSheet("QListView::item { padding: 6px 4px; }")
         self.list_view.selectionModel().currentChanged.connect(self._on_current)

@@ -52,6 +52,7 @@ log = logging.getLogger("convos.ui.shortcuts")
 ModelIndex = QModelIndex | QPersistentModelIndex
 SHORTCUT_MAX = 64
 SAMPLE_CONTACT = "Mario Rossi"
+TEXT_MAX_HEIGHT = 240
 
 
 def placeholder_label(name: str) -> str:
@@ -182,6 +183,7 @@ class ShortcutsScreen(QWidget):
         self.list_view.setModel(self.proxy)
         self.list_view.setWordWrap(False)
         self.list_view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.list_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list_view.setStyleSheet("QListView::item { padding: 6px 4px; }")
         self.list_view.selectionModel().currentChanged.connect(self._on_current)
@@ -238,6 +240,7 @@ class ShortcutsScreen(QWidget):
         self.text_edit = QPlainTextEdit(page)
         self.text_edit.setObjectName("shortcutText")
         self.text_edit.setTabChangesFocus(True)
+        self.text_edit.setMaximumHeight(TEXT_MAX_HEIGHT)
         self.text_edit.setPlaceholderText(
             self.tr("Good morning {contact_name}, this is {agent_name}. How can I help?")
         )
@@ -296,7 +299,8 @@ class ShortcutsScreen(QWidget):
         layout = QVBoxLayout(page)
         layout.setContentsMargins(16, 8, 0, 0)
         layout.addWidget(self.form_title)
-        layout.addLayout(form, 1)
+        layout.addLayout(form)
+        layout.addStretch(1)
         layout.addWidget(self.form_error)
         layout.addLayout(actions)
         return page
