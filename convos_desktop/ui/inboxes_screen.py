@@ -11,6 +11,7 @@ Keys: Ctrl+N new inbox, Ctrl+S save, Delete deletes the selected inbox, Esc canc
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -339,6 +340,10 @@ class InboxesScreen(QWidget):
 
     def refresh_teams(self) -> None:
         """Fetch the teams again (membership changes come as inbox and agent events)."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # a window built without the app's loop: the cached teams
+            return
         self._tasks.run(self._fetch_teams())
 
     async def _fetch_teams(self) -> None:

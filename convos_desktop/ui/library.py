@@ -72,6 +72,9 @@ class LibraryFiles(QObject):
         self._timer.start()
 
     def _start_fetch(self) -> None:
+        if not _loop_running():  # a window built without the app's loop (tests, tools)
+            log.debug("no event loop: the library is fetched at the next change")
+            return
         if self._fetching:
             self._again = True
             return
@@ -99,6 +102,14 @@ class LibraryFiles(QObject):
     def stop(self) -> None:
         self._timer.stop()
         self._tasks.cancel_all()
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _tr(text: str) -> str:
