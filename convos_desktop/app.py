@@ -269,6 +269,7 @@ async def shut_down(context: ClientContext, window: MainWindow) -> None:
     """Save drafts, tell the server the agent left, stop the core and close the cache."""
     await window.workspace.shutdown()
     await window.new_ticket.shutdown()
+    window.library.stop()
     context.presence.stop()
     try:
         async with asyncio.timeout(2):

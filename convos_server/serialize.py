@@ -56,6 +56,8 @@ def inbox_json(inbox: m.Inbox, api_key: str | None = None) -> Json:
         "team_id": inbox.team_id,
         "assignment": inbox.assignment,
         "max_open_per_agent": inbox.max_open_per_agent,
+        "business_hours": inbox.business_hours,
+        "active": inbox.active,
     }
     if api_key is not None:
         data["api_key"] = api_key

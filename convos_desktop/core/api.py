@@ -611,6 +611,10 @@ class ApiClient:
         body = await self.request("GET", "/files", params={"library": 1})
         return [FileInfo.from_json(f) for f in body]
 
+    async def remove_library_file(self, file_id: int) -> None:
+        """Take a file out of the library (admin); messages that carry it keep it."""
+        await self.request("DELETE", f"/files/{file_id}/library")
+
     # --- contacts ---------------------------------------------------------------------------
 
     async def contacts(
@@ -701,6 +705,11 @@ class ApiClient:
     async def delete_inbox(self, inbox_id: int) -> None:
         """Delete an inbox (admin)."""
         await self.request("DELETE", f"/inboxes/{inbox_id}")
+
+    async def rotate_inbox_key(self, inbox_id: int) -> str:
+        """A new ingress key for an inbox (admin); the old one stops working. The new key."""
+        body = await self.request("POST", f"/inboxes/{inbox_id}/rotate-key")
+        return str(body["api_key"])
 
     async def teams(self) -> list[Team]:
         """All teams."""

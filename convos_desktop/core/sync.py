@@ -38,6 +38,7 @@ log = logging.getLogger("convos.sync")
 
 ALL_FIELDS = "*"  # in TicketsChanged.fields: new tickets or a whole snapshot
 DIRECTORY = frozenset({"agents", "teams", "inboxes", "canned"})
+LIBRARY_EVENT = "library.changed"  # not cached: announced by ``Sync.library_changed``
 COUNTED_FIELDS = frozenset({ALL_FIELDS, "status", "assignee_id"})  # what Counts depend on
 FIRST_SCREEN_TICKETS = 200  # emitted at once from the cache: more than any list shows
 CACHED_SLICE_TICKETS = 2_000  # the rest of the cache, per loop pass (~20 ms of list work)
@@ -52,7 +53,9 @@ class Sync(QObject):
     ``counts_changed(Counts)``, ``inbox_counts_changed(dict[int, Counts])`` (per inbox,
     inboxes without open tickets left out), ``connection_state_changed(ConnectionState)``;
     ``history_reset()`` after a ``reset`` dropped the cached histories (reload open threads);
-    ``auth_failed()`` when the server refuses the token.
+    ``auth_failed()`` when the server refuses the token; ``library_changed()`` when the file
+    library may have changed (a ``library.changed`` event, or a bootstrap): it is not cached,
+    its readers fetch it again.
     """
 
     tickets_changed = Signal(object)
@@ -65,6 +68,7 @@ class Sync(QObject):
     connection_state_changed = Signal(object)
     history_reset = Signal()
     auth_failed = Signal()
+    library_changed = Signal()
 
     def __init__(
         self,
@@ -200,6 +204,7 @@ class Sync(QObject):
         self._emit_applied(applied)
         if reset:
             self.history_reset.emit()
+        self.library_changed.emit()
         self._schedule_flush()
 
     async def _before_connect(self) -> None:
@@ -217,6 +222,9 @@ class Sync(QObject):
         if self._received_seq is not None and event.seq <= self._received_seq:
             return  # already received: the same event twice changes nothing
         self._received_seq = event.seq
+        if event.type == LIBRARY_EVENT:
+            self.library_changed.emit()
+            return
         self._pending.append(event)
         self._schedule_flush()
 

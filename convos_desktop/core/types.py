@@ -115,6 +115,8 @@ class Inbox:
     team_id: int | None
     assignment: str
     max_open_per_agent: int | None
+    business_hours: str = ""
+    active: bool = True
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Inbox:
@@ -125,6 +127,8 @@ class Inbox:
             team_id=d.get("team_id"),
             assignment=d["assignment"],
             max_open_per_agent=d.get("max_open_per_agent"),
+            business_hours=d.get("business_hours") or "",
+            active=bool(d.get("active", True)),
         )
 
 

@@ -18,6 +18,8 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QSize,
+    QSortFilterProxyModel,
     Qt,
     QThreadPool,
     Signal,
@@ -26,11 +28,13 @@ from PySide6.QtGui import QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListView,
     QPushButton,
     QTabWidget,
@@ -48,12 +52,14 @@ from convos_desktop.core.media import (
 from convos_desktop.core.types import FileInfo
 from convos_desktop.models.records import RecordListModel
 from convos_desktop.ui.formatting import format_size
+from convos_desktop.ui.thumbnails import ThumbnailCache
 
 log = logging.getLogger("convos.ui.attachments")
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024  # the server's default CONVOS_MAX_UPLOAD
+THUMB_ICON_EDGE = 48
 _KIND_GLYPHS = {
     FileKind.DOCUMENT: "📄",
     FileKind.AUDIO: "🎵",
@@ -129,13 +135,25 @@ class _IconCache:
 
 
 class FileListModel(RecordListModel[FileInfo]):
-    """A list of uploaded files (``FileInfo``): name, kind icon, size."""
+    """A list of uploaded files (``FileInfo``): name, kind icon (or a thumbnail), size.
+
+    With ``thumbnails`` images and stickers show a thumbnail once the cache has one (fetched
+    and scaled off the GUI thread); the row repaints when it arrives.
+    """
 
     FILE_ROLE = RecordListModel.RECORD_ROLE
+    KIND_ROLE = RecordListModel.RECORD_ROLE + 1
+    SEARCH_ROLE = RecordListModel.RECORD_ROLE + 2
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(
+        self, parent: QObject | None = None, thumbnails: ThumbnailCache | None = None
+    ) -> None:
         super().__init__(parent)
         self._icons = _IconCache()
+        self._thumbnails = thumbnails
+        self._thumb_icons: dict[int, QIcon] = {}
+        if thumbnails is not None:
+            thumbnails.ready.connect(self._on_thumbnail)
 
     def set_files(self, files: Sequence[FileInfo]) -> None:
         """Replace the list."""
@@ -144,14 +162,146 @@ class FileListModel(RecordListModel[FileInfo]):
     def file_at(self, row: int) -> FileInfo:
         return self.record_at(row)
 
+    def _on_thumbnail(self, file_id: int) -> None:
+        for row, record in enumerate(self._records):
+            if record.id == file_id:
+                index = self.index(row)
+                self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+
+    def _decoration(self, record: FileInfo) -> QIcon:
+        icon = self._thumb_icons.get(record.id)
+        if icon is not None:
+            return icon
+        if self._thumbnails is not None and record.kind in (FileKind.IMAGE, FileKind.STICKER):
+            image = self._thumbnails.image(record)
+            if image is not None:
+                pixmap = QPixmap.fromImage(image).scaled(
+                    QSize(THUMB_ICON_EDGE, THUMB_ICON_EDGE),
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+                icon = self._thumb_icons[record.id] = QIcon(pixmap)
+                return icon
+        return self._icons.get(record.kind)
+
     def record_data(self, record: FileInfo, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{record.name}  ·  {format_size(record.size)}"
+        if role == self.KIND_ROLE:
+            return record.kind
+        if role == self.SEARCH_ROLE:
+            return record.name.casefold()
         if role == Qt.ItemDataRole.DecorationRole:
-            return self._icons.get(record.kind)
+            return self._decoration(record)
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{record.name}\n{record.mime}"
         return None
+
+
+class FileFilterModel(QSortFilterProxyModel):
+    """Files whose name holds the search text (any case) and, when set, of one kind."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._text = ""
+        self._kind = ""
+
+    def set_text(self, text: str) -> None:
+        self._text = text.strip().casefold()
+        self.invalidate()
+
+    def set_kind(self, kind: str) -> None:
+        """Only files of ``kind`` (``""``: every kind)."""
+        self._kind = kind
+        self.invalidate()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: ModelIndex) -> bool:
+        index = self.sourceModel().index(source_row, 0, source_parent)
+        if self._kind and index.data(FileListModel.KIND_ROLE) != self._kind:
+            return False
+        return self._text in str(index.data(FileListModel.SEARCH_ROLE) or "")
+
+
+def kind_names() -> list[tuple[str, str]]:
+    """``(kind, translated name)`` for the kind filter, "every kind" first."""
+    tr = QCoreApplication.translate
+    return [
+        ("", tr("LibraryBrowser", "All kinds")),
+        (FileKind.IMAGE.value, tr("LibraryBrowser", "Images")),
+        (FileKind.STICKER.value, tr("LibraryBrowser", "Stickers")),
+        (FileKind.DOCUMENT.value, tr("LibraryBrowser", "Documents")),
+        (FileKind.AUDIO.value, tr("LibraryBrowser", "Audio")),
+        (FileKind.VIDEO.value, tr("LibraryBrowser", "Video")),
+    ]
+
+
+class LibraryBrowser(QWidget):
+    """The file library as a list with a search field and a kind filter (no editing)."""
+
+    def __init__(
+        self,
+        files: Sequence[FileInfo] = (),
+        parent: QWidget | None = None,
+        thumbnails: ThumbnailCache | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.model = FileListModel(self, thumbnails)
+        self.proxy = FileFilterModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.search = QLineEdit(self)
+        self.search.setObjectName("librarySearch")
+        self.search.setPlaceholderText(self.tr("Search the library by name"))
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.proxy.set_text)
+        self.kind_filter = QComboBox(self)
+        for kind, name in kind_names():
+            self.kind_filter.addItem(name, kind)
+        self.kind_filter.currentIndexChanged.connect(
+            lambda _i: self.proxy.set_kind(str(self.kind_filter.currentData()))
+        )
+        self.view = QListView(self)
+        self.view.setModel(self.proxy)
+        self.view.setUniformItemSizes(True)
+        self.view.setIconSize(QSize(THUMB_ICON_EDGE, THUMB_ICON_EDGE))
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.empty_label = QLabel(self.tr("The library is empty."), self)
+        self.empty_label.setStyleSheet("color: #6b7785;")
+        for signal in (self.model.modelReset, self.proxy.layoutChanged):
+            signal.connect(self._refresh_empty)
+        self.proxy.rowsInserted.connect(self._refresh_empty)
+        self.proxy.rowsRemoved.connect(self._refresh_empty)
+        row = QHBoxLayout()
+        row.addWidget(self.search, 1)
+        row.addWidget(self.kind_filter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(row)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.empty_label)
+        self.set_files(files)
+
+    def set_files(self, files: Sequence[FileInfo]) -> None:
+        """Replace the list (selection by file id survives)."""
+        chosen = {f.id for f in self.selected_files()}
+        self.model.set_files(files)
+        selection = self.view.selectionModel()
+        for row in range(self.proxy.rowCount()):
+            index = self.proxy.index(row, 0)
+            if self.model.file_at(self.proxy.mapToSource(index).row()).id in chosen:
+                selection.select(index, selection.SelectionFlag.Select)
+        self._refresh_empty()
+
+    def selected_files(self) -> list[FileInfo]:
+        """The selected files, in list order."""
+        rows = sorted(self.proxy.mapToSource(i).row() for i in self.view.selectedIndexes())
+        return [self.model.file_at(row) for row in rows]
+
+    def _refresh_empty(self, *_: object) -> None:
+        if self.model.rowCount() == 0:
+            self.empty_label.setText(self.tr("The library is empty."))
+        else:
+            self.empty_label.setText(self.tr("No library file matches the search."))
+        self.empty_label.setVisible(self.proxy.rowCount() == 0)
 
 
 class LocalFilesModel(RecordListModel[LocalFile]):
@@ -252,9 +402,11 @@ class AttachmentsDialog(QDialog):
         library_files: Sequence[FileInfo] = (),
         parent: QWidget | None = None,
         thread_pool: QThreadPool | None = None,
+        thumbnails: ThumbnailCache | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Attachments"))
+        self._thumbnails = thumbnails
         self._pool = thread_pool or QThreadPool.globalInstance()
         self._bridge = _InspectionBridge(self)
         self._bridge.inspected.connect(self._on_inspected)
@@ -263,8 +415,8 @@ class AttachmentsDialog(QDialog):
         self.local_model = LocalFilesModel(self)
         self.local_model.dataChanged.connect(self._refresh_state)
         self.local_model.rowsInserted.connect(self._refresh_state)
-        self.library_model = FileListModel(self)
-        self.library_model.set_files(library_files)
+        self.library = LibraryBrowser(library_files, self, thumbnails)
+        self.library_model = self.library.model
 
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self._build_local_tab(), self.tr("From computer"))
@@ -322,23 +474,15 @@ class AttachmentsDialog(QDialog):
         return page
 
     def _build_library_tab(self) -> QWidget:
-        page = QWidget(self)
-        self.library_view = QListView(page)
-        self.library_view.setModel(self.library_model)
-        self.library_view.setUniformItemSizes(True)
-        self.library_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.library_view = self.library.view
         self.library_view.selectionModel().selectionChanged.connect(self._refresh_state)
         self.library_view.doubleClicked.connect(self._on_attach)
-        empty = QLabel(self.tr("The library is empty."), page)
-        empty.setVisible(self.library_model.rowCount() == 0)
-        layout = QVBoxLayout(page)
-        layout.addWidget(self.library_view)
-        layout.addWidget(empty)
-        return page
+        return self.library
 
     def set_library_files(self, files: Sequence[FileInfo]) -> None:
-        """Replace the library list."""
-        self.library_model.set_files(files)
+        """Replace the library list (it is live: the composer passes every change on)."""
+        self.library.set_files(files)
+        self._refresh_state()
 
     def _open_file_dialog(self) -> None:
         dialog = QFileDialog(self, self.tr("Attach files"))
@@ -438,8 +582,7 @@ class AttachmentsDialog(QDialog):
             for f in self.local_model.files()
             if f.kind is not None and not f.error
         ]
-        for index in sorted(self.library_view.selectionModel().selectedRows(), key=_row):
-            info = self.library_model.file_at(index.row())
+        for info in self.library.selected_files():
             chosen.append(PendingAttachment(info.name, _kind_of(info), info.size, file_id=info.id))
         return chosen
 
@@ -464,7 +607,3 @@ def _kind_of(info: FileInfo) -> FileKind:
         return FileKind(info.kind)
     except ValueError:
         return FileKind.DOCUMENT
-
-
-def _row(index: QModelIndex) -> int:
-    return index.row()

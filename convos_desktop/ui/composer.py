@@ -37,6 +37,7 @@ from convos_desktop.ui.quick_replies import (
     first_line,
     insert_reply,
 )
+from convos_desktop.ui.thumbnails import ThumbnailCache
 
 log = logging.getLogger("convos.ui.composer")
 
@@ -141,6 +142,8 @@ class Composer(QFrame):
         self._reply_to: int | None = None
         self._attachments: list[PendingAttachment] = []
         self._library: list[FileInfo] = []
+        self._thumbnails: ThumbnailCache | None = None
+        self._attachments_dialog: AttachmentsDialog | None = None
         self._values: dict[str, str] = {}
         self._can_reply, self._reply_reason = True, ""
         self._can_note, self._note_reason = True, ""
@@ -324,8 +327,14 @@ class Composer(QFrame):
         self.completer.set_values(self._values)
 
     def set_library_files(self, files: Sequence[FileInfo]) -> None:
-        """The library offered by the attachments dialog."""
+        """The library offered by the attachments dialog (an open dialog follows at once)."""
         self._library = list(files)
+        if self._attachments_dialog is not None:
+            self._attachments_dialog.set_library_files(self._library)
+
+    def set_thumbnails(self, thumbnails: ThumbnailCache) -> None:
+        """Where the attachments dialog gets the library's thumbnails from."""
+        self._thumbnails = thumbnails
 
     def is_note(self) -> bool:
         return self.note_button.isChecked()
@@ -378,11 +387,16 @@ class Composer(QFrame):
 
     def show_attachments_dialog(self) -> AttachmentsDialog:
         """Open the attachments dialog (non-blocking); chosen files become chips."""
-        dialog = AttachmentsDialog(self._library, self)
+        dialog = AttachmentsDialog(self._library, self, thumbnails=self._thumbnails)
         dialog.attachmentsChosen.connect(self.add_attachments)
+        dialog.finished.connect(self._forget_attachments_dialog)
         dialog.finished.connect(dialog.deleteLater)
+        self._attachments_dialog = dialog
         dialog.open()
         return dialog
+
+    def _forget_attachments_dialog(self) -> None:
+        self._attachments_dialog = None
 
     def add_attachments(self, attachments: Sequence[PendingAttachment]) -> None:
         """Add pending files (shown as chips until sent or removed)."""

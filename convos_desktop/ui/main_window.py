@@ -58,10 +58,12 @@ from convos_desktop.ui.conversations_screen import ConversationsScreen
 from convos_desktop.ui.dock_toggle import DockToggle
 from convos_desktop.ui.formatting import whole_number
 from convos_desktop.ui.header_bar import HeaderBar
+from convos_desktop.ui.inboxes_screen import InboxesScreen
+from convos_desktop.ui.library import LibraryFiles
 from convos_desktop.ui.new_ticket import NewTicketScreen
 from convos_desktop.ui.notifications import Notifier
 from convos_desktop.ui.performance_screen import PerformanceScreen
-from convos_desktop.ui.placeholder_screen import PlaceholderScreen
+from convos_desktop.ui.shortcuts_screen import ShortcutsScreen
 from convos_desktop.ui.sound import NotificationSound
 from convos_desktop.ui.system_text import SystemWording
 from convos_desktop.ui.theme import ACCENT
@@ -184,23 +186,20 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.workspace)
         self.stack.addWidget(self.new_ticket)
         self._screens: dict[NavTarget, QWidget] = {NavTarget.NEW_TICKET: self.new_ticket}
-        descriptions = {
-            NavTarget.SHORTCUTS: self.tr(
-                "Quick replies: prepared texts agents insert while chatting (also with /)."
-            ),
-            NavTarget.INBOXES: self.tr(
-                "Inboxes classify conversations and name the team responsible, with the "
-                "assignment settings of each."
-            ),
-        }
-        for target, description in descriptions.items():
-            screen = PlaceholderScreen(
-                target_label(target),
-                description + " " + self.tr("Coming in a later version."),
-                self,
-            )
-            self.stack.addWidget(screen)
-            self._screens[target] = screen
+        self.library = LibraryFiles(context.api, context.sync, self)
+        self.library.changed.connect(
+            lambda: self.workspace.composer.set_library_files(self.library.files())
+        )
+        self.workspace.composer.set_thumbnails(context.thumbnails)
+        self.library.refresh()
+        self.shortcuts = ShortcutsScreen(context, self)
+        self.inboxes = InboxesScreen(context, self.library, self)
+        for target, real_screen in (
+            (NavTarget.SHORTCUTS, self.shortcuts),
+            (NavTarget.INBOXES, self.inboxes),
+        ):
+            self.stack.addWidget(real_screen)
+            self._screens[target] = real_screen
         self.conversations = ConversationsScreen(context, self)
         self.conversations.open_requested.connect(self.show_ticket)
         self.conversations.chat.openFileRequested.connect(self.workspace.open_file)

@@ -11,12 +11,12 @@ import logging
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from convos_server.api.deps import AgentDep, DbDep, SettingsDep
+from convos_server.api.deps import AdminDep, AgentDep, BusDep, DbDep, SettingsDep
 from convos_server.api.params import Id
 from convos_server.api.responses import BINARY_RESPONSE, errors
 from convos_server.config import Settings
@@ -32,6 +32,7 @@ _FIELD_MAX_BYTES = 1024
 # Room for the multipart framing and the small fields around the file.
 _FORM_OVERHEAD_BYTES = 64 * 1024
 _TRUE = {"1", "true", "yes", "on"}
+LIBRARY_EVENT = "library.changed"
 _FALSE = {"0", "false", "no", "off", ""}
 
 
@@ -161,7 +162,7 @@ def _library_flag(fields: dict[str, str]) -> bool:
 
 @router.post("/files", status_code=201, responses=errors(403, 413, 422))
 async def upload_file(
-    request: Request, agent: AgentDep, db: DbDep, settings: SettingsDep
+    request: Request, agent: AgentDep, db: DbDep, settings: SettingsDep, bus: BusDep
 ) -> dict[str, Any]:
     """Store one uploaded file; 413 ``too_large``, 422 ``unsupported_type``/``sticker_invalid``."""
     limit = settings.max_upload_bytes
@@ -195,7 +196,12 @@ async def upload_file(
             library=library,
             uploader_id=agent.id,
         )
-    return file_json(file)
+        data = file_json(file)
+        if library:
+            await bus.publish(session, LIBRARY_EVENT, {"file": data})
+    if library:
+        bus.wake()
+    return data
 
 
 @router.get("/files")
@@ -209,6 +215,16 @@ async def list_files(
         library_files = await files.list_library_files(session)
     log.debug("agent %d listed %d library files", agent.id, len(library_files))
     return [file_json(file) for file in library_files]
+
+
+@router.delete("/files/{file_id}/library", status_code=204)
+async def remove_library_file(file_id: Id, _admin: AdminDep, db: DbDep, bus: BusDep) -> Response:
+    """Take a file out of the library (admins); messages that carry it keep it."""
+    async with db.transaction() as session:
+        await files.remove_from_library(session, file_id)
+        await bus.publish(session, LIBRARY_EVENT, {"deleted_id": file_id})
+    bus.wake()
+    return Response(status_code=204)
 
 
 @router.get("/files/{file_id}", response_class=FileResponse, responses=BINARY_RESPONSE)

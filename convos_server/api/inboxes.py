@@ -42,6 +42,8 @@ class NewInboxBody(BaseModel):
     team_id: Id | None = None
     assignment: Mode = "manual"
     max_open_per_agent: int | None = Field(default=None, ge=1, le=MAX_OPEN_PER_AGENT)
+    business_hours: str = Field(default="", max_length=500)
+    active: bool = True
 
 
 @router.post("/inboxes", status_code=201)
@@ -64,6 +66,8 @@ class InboxPatch(BaseModel):
     team_id: Id | None = None
     assignment: Mode | None = None
     max_open_per_agent: int | None = Field(default=None, ge=1, le=MAX_OPEN_PER_AGENT)
+    business_hours: str | None = Field(default=None, max_length=500)
+    active: bool | None = None
 
 
 @router.patch("/inboxes/{inbox_id}")

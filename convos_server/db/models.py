@@ -132,6 +132,9 @@ class Inbox(Base):
     # Round-robin pointer: the agent id that got the last automatic assignment.
     last_assigned_agent_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Free text shown to agents ("Mon-Fri 9-18"); an inactive inbox refuses new customer messages.
+    business_hours: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class Contact(Base):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import models as m
-from convos_server.errors import forbidden, invalid, not_found
+from convos_server.errors import ApiError, forbidden, invalid, not_found
 from convos_server.serialize import canned_json
 from convos_server.services.events import EventBus
 
@@ -25,6 +25,37 @@ def _check_text_language(text: str | None, language: str | None) -> None:
         raise invalid("The text must not be empty", "text")
     if language is not None and language not in LANGUAGES:
         raise invalid("language must be it, en or null", "language")
+
+
+async def _check_unique(
+    session: AsyncSession,
+    shortcut: str,
+    language: str | None,
+    owner_id: int | None,
+    except_id: int | None = None,
+) -> None:
+    """409 ``shortcut_taken`` when the owner (or, for shared ones, everyone) already sees a
+    reply with this shortcut in this language (case-insensitive)."""
+    scope = (
+        m.CannedReply.owner_id.is_(None)
+        if owner_id is None
+        else or_(m.CannedReply.owner_id.is_(None), m.CannedReply.owner_id == owner_id)
+    )
+    same_language = (
+        m.CannedReply.language.is_(None) if language is None else m.CannedReply.language == language
+    )
+    query = select(m.CannedReply.id).where(
+        scope, same_language, func.lower(m.CannedReply.shortcut) == shortcut.lower()
+    )
+    if except_id is not None:
+        query = query.where(m.CannedReply.id != except_id)
+    if await session.scalar(query.limit(1)) is not None:
+        raise ApiError(
+            409,
+            "shortcut_taken",
+            f"The shortcut /{shortcut} is already used by another quick reply",
+            field="shortcut",
+        )
 
 
 async def visible_canned(session: AsyncSession, agent: m.Agent) -> list[m.CannedReply]:
@@ -57,11 +88,13 @@ async def create_canned(
     if shared and agent.role != "admin":
         raise forbidden("Only admins may create shared replies")
     _check_text_language(text, language)
+    owner_id = None if shared else agent.id
+    await _check_unique(session, _shortcut(shortcut), language, owner_id)
     canned = m.CannedReply(
         shortcut=_shortcut(shortcut),
         text=text,
         language=language,
-        owner_id=None if shared else agent.id,
+        owner_id=owner_id,
     )
     session.add(canned)
     await session.flush()
@@ -92,6 +125,13 @@ async def update_canned(
     """Change a reply the agent may change."""
     canned = await _editable(session, agent, canned_id)
     _check_text_language(text, language)
+    await _check_unique(
+        session,
+        _shortcut(shortcut) if shortcut is not None else canned.shortcut,
+        language if language_given else canned.language,
+        canned.owner_id,
+        except_id=canned.id,
+    )
     if shortcut is not None:
         canned.shortcut = _shortcut(shortcut)
     if text is not None:

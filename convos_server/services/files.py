@@ -600,6 +600,16 @@ async def list_library_files(session: AsyncSession) -> Sequence[m.File]:
     return rows.all()
 
 
+async def remove_from_library(session: AsyncSession, file_id: int) -> m.File:
+    """Take a file out of the library; messages that carry it keep it (404 when not there)."""
+    file = await session.get(m.File, file_id)
+    if file is None or not file.library:
+        raise not_found("library file")
+    file.library = False
+    await session.flush()
+    return file
+
+
 async def list_contact_files(
     session: AsyncSession, contact_id: int, visibility: Visibility
 ) -> Sequence[m.File]:

@@ -19,6 +19,7 @@ from convos_server.services.auth import new_secret, secret_hash
 from convos_server.services.events import EventBus
 
 CHANNELS = ("whatsapp", "web", "email", "telegram", "sms")
+BUSINESS_HOURS_MAX = 500
 
 
 async def publish_inbox(session: AsyncSession, bus: EventBus, inbox: m.Inbox) -> None:
@@ -33,7 +34,12 @@ async def _check(
     team_id: int | None,
     assignment: str | None,
     max_open: int | None,
+    business_hours: str | None = None,
 ) -> None:
+    if business_hours is not None and len(business_hours) > BUSINESS_HOURS_MAX:
+        raise invalid(
+            f"Business hours are at most {BUSINESS_HOURS_MAX} characters", "business_hours"
+        )
     if name is not None and not name.strip():
         raise invalid("The name must not be empty", "name")
     if channel is not None and channel not in CHANNELS:
@@ -55,9 +61,11 @@ async def create_inbox(
     team_id: int | None = None,
     assignment: str = "manual",
     max_open_per_agent: int | None = None,
+    business_hours: str = "",
+    active: bool = True,
 ) -> tuple[m.Inbox, str]:
     """A new inbox and its API key (shown only now)."""
-    await _check(session, name, channel, team_id, assignment, max_open_per_agent)
+    await _check(session, name, channel, team_id, assignment, max_open_per_agent, business_hours)
     api_key = new_secret()
     inbox = m.Inbox(
         name=name.strip(),
@@ -65,6 +73,8 @@ async def create_inbox(
         team_id=team_id,
         assignment=assignment,
         max_open_per_agent=max_open_per_agent,
+        business_hours=business_hours.strip(),
+        active=active,
         api_key_hash=secret_hash(api_key),
     )
     session.add(inbox)
@@ -91,6 +101,8 @@ class InboxChanges:
     team_id: int | None = None
     assignment: str | None = None
     max_open_per_agent: int | None = None
+    business_hours: str | None = None
+    active: bool | None = None
 
 
 async def update_inbox(
@@ -105,14 +117,17 @@ async def update_inbox(
         changes.team_id,
         changes.assignment,
         changes.max_open_per_agent,
+        changes.business_hours,
     )
-    for field in ("name", "channel", "assignment"):
+    for field in ("name", "channel", "assignment", "business_hours"):
         value = getattr(changes, field)
         if field in changes.given and value is not None:
             setattr(inbox, field, value.strip())
     for field in ("team_id", "max_open_per_agent"):
         if field in changes.given:
             setattr(inbox, field, getattr(changes, field))
+    if "active" in changes.given and changes.active is not None:
+        inbox.active = changes.active
     await session.flush()
     await publish_inbox(session, bus, inbox)
     return inbox
@@ -128,13 +143,34 @@ async def rotate_key(session: AsyncSession, inbox_id: int) -> tuple[m.Inbox, str
 
 
 async def delete_inbox(session: AsyncSession, bus: EventBus, inbox_id: int) -> None:
-    """Delete an inbox that has no conversations (409 ``inbox_in_use`` otherwise)."""
+    """Delete an inbox that has no conversations.
+
+    409 ``inbox_has_open_tickets`` (with ``open_tickets``) while tickets are open in it, else
+    409 ``inbox_in_use`` while it keeps conversations: each message says what to do instead.
+    """
     inbox = await get_inbox(session, inbox_id)
+    open_tickets = await session.scalar(
+        select(func.count())
+        .select_from(m.Ticket)
+        .where(m.Ticket.inbox_id == inbox.id, m.Ticket.status == "open")
+    )
+    if open_tickets:
+        raise ApiError(
+            409,
+            "inbox_has_open_tickets",
+            f"The inbox has {open_tickets} open tickets: close them first, "
+            "or deactivate the inbox instead of deleting it",
+            open_tickets=open_tickets,
+        )
     used = await session.scalar(
         select(func.count()).select_from(m.Conversation).where(m.Conversation.inbox_id == inbox.id)
     )
     if used:
-        raise ApiError(409, "inbox_in_use", "The inbox has conversations; it cannot be deleted")
+        raise ApiError(
+            409,
+            "inbox_in_use",
+            "The inbox keeps the history of its conversations: deactivate it instead",
+        )
     await session.delete(inbox)
     await session.flush()
     await bus.publish(session, "inbox.changed", {"deleted_id": inbox_id})

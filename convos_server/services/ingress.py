@@ -18,7 +18,7 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import models as m
-from convos_server.errors import invalid
+from convos_server.errors import ApiError, invalid
 from convos_server.serialize import Json
 from convos_server.services.events import EventBus
 from convos_server.services.messages import (
@@ -110,6 +110,8 @@ async def receive_customer_message(
     handoff: bool = False,
 ) -> IngressResult:
     """Store a message from a customer; with ``handoff`` open a ticket (see module docs)."""
+    if not inbox.active:
+        raise ApiError(409, "inbox_inactive", "The inbox is deactivated: it takes no messages")
     if not text.strip() and not file_ids:
         raise invalid("A message needs text or a file", "text")
     if not contact_ref.external_id.strip():

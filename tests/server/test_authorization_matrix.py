@@ -203,6 +203,9 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("POST", "/files"): Row(_all(201), kind="upload"),
     ("GET", "/files"): Row(_all(200), query={"library": "1"}),
     ("GET", "/files/{file_id}"): Row(_owned(200), _ids(file_id="file_b")),
+    ("DELETE", "/files/{file_id}/library"): Row(
+        _admin(204), _fresh("file_id", lambda t: t.fresh_library_file())
+    ),
     ("GET", "/reports"): Row(_all(200)),
 }
 

@@ -62,6 +62,17 @@ class TwoTeams:
         """A new team without members."""
         return await self.ws.team(unique("Team"), [])
 
+    async def fresh_library_file(self) -> int:
+        """A new library file (uploaded by the admin)."""
+        response = await self.ws.http.post(
+            "/api/v1/files",
+            headers=self.ws.auth(self.ws.admin_id),
+            data={"library": "1"},
+            files={"file": (f"{unique('lib')}.txt", b"library file\n", "text/plain")},
+        )
+        assert response.status_code == 201, response.text
+        return int(response.json()["id"])
+
     async def fresh_canned(self) -> int:
         """A new private canned reply of bob."""
         body = await self.ws.call(

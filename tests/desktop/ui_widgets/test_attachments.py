@@ -153,10 +153,10 @@ def test_library_selection_emits_file_ids(qtbot, dialog):
     assert not dialog.attach_button.isEnabled()
     view = dialog.library_view
     view.selectionModel().select(
-        dialog.library_model.index(2), view.selectionModel().SelectionFlag.Select
+        view.model().index(2, 0), view.selectionModel().SelectionFlag.Select
     )
     view.selectionModel().select(
-        dialog.library_model.index(0), view.selectionModel().SelectionFlag.Select
+        view.model().index(0, 0), view.selectionModel().SelectionFlag.Select
     )
     assert dialog.attach_button.isEnabled()
     with qtbot.waitSignal(dialog.attachmentsChosen) as chosen:
