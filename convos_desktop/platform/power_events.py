@@ -19,6 +19,7 @@ Linux has logind (``session_watcher.py``). This module adds:
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import logging
 import sys
@@ -121,8 +122,12 @@ class ClockJumpDetector(QObject):
         threshold_s: float = JUMP_THRESHOLD_S,
         monotonic: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
+        count_late_ticks: bool = sys.platform == "win32",
     ) -> None:
         super().__init__(parent)
+        # Only where the monotonic clock counts sleep (Windows): elsewhere a late tick is a
+        # busy or frozen GUI thread, not a sleep, and the stopped monotonic clock tells sleep.
+        self._count_late_ticks = count_late_ticks
         self._presence = presence
         self._interval_s = interval_ms / 1000
         self._threshold_s = threshold_s
@@ -146,13 +151,27 @@ class ClockJumpDetector(QObject):
         self._last = (monotonic, wall)
         lost = (wall - last_wall) - (monotonic - last_monotonic)  # clock stopped in sleep
         late = (monotonic - last_monotonic) - self._interval_s  # timer starved in sleep
+        if not self._count_late_ticks:
+            late = 0.0
         if lost < self._threshold_s and late < self._threshold_s:
+            return False
+        if not _loop_running():
+            log.info("clock jump seen with no event loop running (shutting down): ignored")
             return False
         self.jumps += 1
         log.info("clock jump (%.0f s lost, %.0f s late): the machine slept", lost, late)
         self._presence.set_asleep(True)
         self._presence.set_asleep(False)
         return True
+
+
+def _loop_running() -> bool:
+    """Whether the app's asyncio loop runs (presence needs it to act)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 class PowerWatcher(QObject):

@@ -85,13 +85,17 @@ def clocks():
     return FakeClocks()
 
 
-def detector(presence, clocks) -> ClockJumpDetector:
+def detector(presence, clocks, *, count_late_ticks: bool = False) -> ClockJumpDetector:
     return ClockJumpDetector(
-        presence, interval_ms=5000, monotonic=lambda: clocks.monotonic, wall=lambda: clocks.wall
+        presence,
+        interval_ms=5000,
+        monotonic=lambda: clocks.monotonic,
+        wall=lambda: clocks.wall,
+        count_late_ticks=count_late_ticks,
     )
 
 
-def test_a_sleep_on_linux_or_macos_is_seen_from_the_stopped_monotonic_clock(qapp, clocks):
+async def test_a_sleep_on_linux_or_macos_is_seen_from_the_stopped_monotonic_clock(qapp, clocks):
     presence = RecordingPresence()
     watch = detector(presence, clocks)
     clocks.tick(5)
@@ -101,15 +105,34 @@ def test_a_sleep_on_linux_or_macos_is_seen_from_the_stopped_monotonic_clock(qapp
     assert presence.calls == [("asleep", True), ("asleep", False)]
 
 
-def test_a_sleep_on_windows_is_seen_from_the_late_tick(qapp, clocks):
+async def test_a_sleep_on_windows_is_seen_from_the_late_tick(qapp, clocks):
     presence = RecordingPresence()
-    watch = detector(presence, clocks)
+    watch = detector(presence, clocks, count_late_ticks=True)
     clocks.tick(5, slept=600, monotonic_counts_sleep=True)
     assert watch.check()
     assert watch.jumps == 1
 
 
-def test_small_delays_and_clock_adjustments_are_not_sleep(qapp, clocks):
+async def test_a_frozen_gui_thread_is_not_sleep_where_the_monotonic_clock_stops_in_sleep(
+    qapp, clocks
+):
+    presence = RecordingPresence()
+    watch = detector(presence, clocks)  # Linux, macOS
+    clocks.tick(95)  # a tick 90 s late, both clocks moved on together
+    assert not watch.check()
+    assert presence.calls == []
+
+
+def test_a_jump_seen_while_no_event_loop_runs_is_ignored(qapp, clocks):
+    """At shutdown (or between a test's loops) the timer may still tick: nothing to tell."""
+    presence = RecordingPresence()
+    watch = detector(presence, clocks)
+    clocks.tick(5, slept=3600)
+    assert not watch.check()
+    assert presence.calls == []
+
+
+async def test_small_delays_and_clock_adjustments_are_not_sleep(qapp, clocks):
     presence = RecordingPresence()
     watch = detector(presence, clocks)
     clocks.tick(7)  # a busy GUI thread
