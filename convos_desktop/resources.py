@@ -1,17 +1,14 @@
 """Where the app's resource files are: the one place every resource path resolves through.
 
 The files live in the repository's top-level ``resources/`` folder (icons, tray icons, the
-notification sound, the style sheet) and, for now, the compiled translations in
-``convos_desktop/resources/translations``. :func:`resources_root` finds the top-level folder
-in each way the app runs:
+notification sound, the style sheet, the translations). :func:`resources_root` finds it in
+each way the app runs:
 
 - a PyInstaller bundle: ``sys._MEIPASS/resources`` (``build_installer.spec`` puts it there);
 - a source checkout or an editable install: ``<repo>/resources`` next to the package;
 - an installed wheel: ``<prefix>/share/convos-desktop/resources`` (the wheel's data files);
 - ``CONVOS_RESOURCES`` in the environment overrides all of them.
 
-Moving the translations to ``resources/translations`` later takes ``git mv`` and flipping
-:data:`TRANSLATIONS_IN_PACKAGE` to ``False``.
 """
 
 from __future__ import annotations
@@ -21,7 +18,6 @@ import sys
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-TRANSLATIONS_IN_PACKAGE = True
 DISTRIBUTION = "convos-desktop"
 MARKER = "convos-resources.txt"
 
@@ -60,9 +56,6 @@ def resources_root() -> Path:
 
 def translations_dir() -> Path:
     """The folder of the compiled ``*.qm`` catalogues (and their ``.ts`` sources)."""
-    bundle = getattr(sys, "_MEIPASS", None)
-    if TRANSLATIONS_IN_PACKAGE and bundle is None:
-        return PACKAGE_DIR / "resources" / "translations"
     return resources_root() / "translations"
 
 

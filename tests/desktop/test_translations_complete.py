@@ -29,7 +29,10 @@ def all_catalogues() -> set[tuple[str, str]]:
             name = context.findtext("name") or ""
             for message in context.iter("message"):
                 translation = message.find("translation")
-                if translation is not None and (translation.text or "").strip():
+                if translation is None:
+                    continue
+                forms = [translation.text or ""] + [f.text or "" for f in translation]
+                if any(form.strip() for form in forms):  # plain, or plural forms (%n)
                     entries.add((name, message.findtext("source") or ""))
     return entries
 

@@ -16,9 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_source_checkout_finds_the_top_level_folder(monkeypatch):
     monkeypatch.delenv("CONVOS_RESOURCES", raising=False)
     assert resources.resources_root() == ROOT / "resources"
-    in_package = ROOT / "convos_desktop" / "resources" / "translations"
-    top_level = ROOT / "resources" / "translations"
-    expected = in_package if resources.TRANSLATIONS_IN_PACKAGE else top_level
+    expected = ROOT / "resources" / "translations"
     assert resources.translations_dir() == expected
     assert list(expected.glob("*_it.qm"))
 
