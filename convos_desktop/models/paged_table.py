@@ -150,7 +150,11 @@ class PagedTableModel(QAbstractTableModel):
         descending = order == Qt.SortOrder.DescendingOrder
         if key == self._query.sort and descending == self._query.descending and self._rows:
             return
-        self.set_query(replace(self._query, sort=key, descending=descending))
+        query = replace(self._query, sort=key, descending=descending)
+        if self._generation == 0:  # nothing asked yet (a view sets its order while built)
+            self._query = query
+            return
+        self.set_query(query)
 
     # --- paging ---------------------------------------------------------------------------
 

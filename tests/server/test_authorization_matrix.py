@@ -136,7 +136,10 @@ EXPECTED: dict[tuple[str, str], Row] = {
         _owned(200), _ids(message_id="message_b"), query={"emoji": "👍"}
     ),
     ("GET", "/contacts"): Row(_all(200)),
-    ("POST", "/contacts"): Row(_all(201), body=lambda t, p: {"name": unique("New contact")}),
+    ("POST", "/contacts"): Row(
+        _all(201),
+        body=lambda t, p: {"name": unique("New contact"), "email": f"{unique('nc')}@example.com"},
+    ),
     ("GET", "/contacts/{contact_id}"): Row(_owned(200), _ids(contact_id="contact_b")),
     ("PATCH", "/contacts/{contact_id}"): Row(
         _owned(200), _ids(contact_id="contact_b"), body=lambda t, p: {"name": unique("Renamed")}

@@ -46,7 +46,12 @@ async def test_a_new_ticket_cannot_name_a_hidden_contact(ws):
 
 async def test_contacts_without_conversations_are_visible_to_everyone(ws):
     t = await build_two_teams(ws)
-    contact = await ws.call("POST", "/contacts", t.bob, json={"name": unique("Walk-in")})
+    contact = await ws.call(
+        "POST",
+        "/contacts",
+        t.bob,
+        json={"name": unique("Walk-in"), "email": f"{unique('w')}@example.com"},
+    )
     seen = await ws.call("GET", f"/contacts/{contact['id']}", t.alice)
     assert seen["id"] == contact["id"]
 
@@ -76,7 +81,9 @@ async def test_a_shared_contact_shows_only_what_each_team_sees(ws):
 async def test_contact_updates_reach_only_the_agents_who_see_the_contact(live_ws):
     t = await build_two_teams(live_ws)
     seq = (await live_ws.call("GET", "/bootstrap", t.alice))["event_seq"]
-    walk_in = await live_ws.call("POST", "/contacts", json={"name": unique("Walk-in")})
+    walk_in = await live_ws.call(
+        "POST", "/contacts", json={"name": unique("Walk-in"), "email": f"{unique('w')}@example.com"}
+    )
     await live_ws.call("PATCH", f"/contacts/{t.contact_b}", t.bob, json={"name": "Hidden"})
     await live_ws.call("PATCH", f"/contacts/{walk_in['id']}", json={"name": "Seen by all"})
 

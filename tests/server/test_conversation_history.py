@@ -14,7 +14,14 @@ async def seed(ws):
     second = await ws.handoff(inbox, "wa:2", "Buongiorno", name="Aldo")
     await ws.call("POST", f"/tickets/{first['ticket_id']}/assign", anna)
     contacts = [
-        (await ws.call("POST", "/contacts", anna, json={"name": name}))["id"]
+        (
+            await ws.call(
+                "POST",
+                "/contacts",
+                anna,
+                json={"name": name, "email": f"{name.lower()}@example.com"},
+            )
+        )["id"]
         for name in ("Ugo", "Vera")
     ]
     campaign = await ws.call(

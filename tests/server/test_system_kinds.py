@@ -97,7 +97,9 @@ async def test_automatic_assignment_has_no_assigning_agent(ws):
 async def test_new_ticket_by_an_agent_is_opened_and_assigned_by_it(ws):
     anna = await ws.agent("Anna", online=True)
     inbox = await ws.inbox("Sales", await ws.team("Team", [anna]))
-    contact = await ws.call("POST", "/contacts", anna, json={"name": "Ugo", "phone": "+39 1"})
+    contact = await ws.call(
+        "POST", "/contacts", anna, json={"name": "Ugo", "phone": "+39 333 1000001"}
+    )
     created = await ws.call(
         "POST",
         "/tickets",
@@ -118,7 +120,9 @@ async def test_new_ticket_by_an_agent_is_opened_and_assigned_by_it(ws):
 
 async def test_contact_edit_activity_lists_the_fields(ws):
     anna = await ws.agent("Anna")
-    contact = await ws.call("POST", "/contacts", anna, json={"name": "Ugo", "phone": "+39 1"})
+    contact = await ws.call(
+        "POST", "/contacts", anna, json={"name": "Ugo", "phone": "+39 333 1000001"}
+    )
     await ws.call(
         "PATCH", f"/contacts/{contact['id']}", anna, json={"email": "u@x.it", "custom": {"a": "b"}}
     )

@@ -51,7 +51,11 @@ class TwoTeams:
 
     async def fresh_contact(self) -> int:
         """A new contact without conversations (everyone sees it)."""
-        body = await self.ws.call("POST", "/contacts", json={"name": unique("Contact")})
+        body = await self.ws.call(
+            "POST",
+            "/contacts",
+            json={"name": unique("Contact"), "email": f"{unique('c')}@example.com"},
+        )
         return int(body["id"])
 
     async def fresh_inbox(self) -> int:

@@ -286,7 +286,7 @@ def test_v2_forgets_the_history_of_conversations_with_system_lines_without_a_kin
             (row["id"], row["conversation_id"], json.dumps(row)),
         )
     conn.executemany("INSERT INTO history (conversation_id, synced) VALUES (?, 1)", [(10,), (20,)])
-    assert migrate(conn, MIGRATIONS) == 2
+    assert migrate(conn, MIGRATIONS[:2]) == 2
     assert [r[0] for r in conn.execute("SELECT id FROM messages ORDER BY id")] == [2, 4]
     assert [r[0] for r in conn.execute("SELECT conversation_id FROM history")] == [20]
     conn.close()

@@ -27,7 +27,12 @@ async def seeded_ui(workspace: Workspace, folder):
             first["conversation_id"], client_id="c-1", body="Controllo subito"
         )
         contacts = [
-            (await workspace.admin.create_contact(name)).id for name in ("Ugo Neri", "Vera Bassi")
+            (
+                await workspace.admin.create_contact(
+                    name, email=f"{name.split()[0].lower()}@example.com"
+                )
+            ).id
+            for name in ("Ugo Neri", "Vera Bassi")
         ]
         await workspace.admin.request(
             "POST",
