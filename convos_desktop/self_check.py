@@ -67,6 +67,15 @@ def check_sound() -> str:
     return f"{seconds:.2f} s"
 
 
+def check_charts() -> str:
+    """QtCharts loads (the Performance screen imports it when it is first shown)."""
+    from PySide6.QtCharts import QChart, QLineSeries
+
+    chart = QChart()
+    chart.addSeries(QLineSeries())
+    return f"{len(chart.series())} series"
+
+
 def check_translations(app: QCoreApplication) -> str:
     """The Italian catalogues install and translate a known string."""
     found = catalogues("it", resources.translations_dir())
@@ -141,6 +150,7 @@ def self_check() -> int:
                 "icons": check_icons,
                 "style": check_style,
                 "sound": check_sound,
+                "charts": check_charts,
                 "translations": lambda: check_translations(app),
                 "emoji": check_emoji,
                 "modules": check_modules,
