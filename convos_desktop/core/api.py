@@ -519,28 +519,6 @@ class ApiClient:
         )
         return body
 
-    async def send_message(
-        self,
-        conversation_id: int,
-        *,
-        client_id: str,
-        body: str,
-        kind: str = "text",
-        reply_to: int | None = None,
-        file_ids: Sequence[int] = (),
-    ) -> Message:
-        """Post a message; the same ``client_id`` twice returns the first message."""
-        return Message.from_json(
-            await self.send_message_json(
-                conversation_id,
-                client_id=client_id,
-                body=body,
-                kind=kind,
-                reply_to=reply_to,
-                file_ids=file_ids,
-            )
-        )
-
     async def send_message_json(
         self,
         conversation_id: int,
@@ -720,14 +698,6 @@ class ApiClient:
         return Team.from_json(
             await self.request("POST", "/teams", json={"name": name, "agent_ids": list(agent_ids)})
         )
-
-    async def update_team(self, team_id: int, changes: Mapping[str, Any]) -> Team:
-        """Edit a team; ``agent_ids`` sets the members (admin)."""
-        return Team.from_json(await self.request("PATCH", f"/teams/{team_id}", json=dict(changes)))
-
-    async def delete_team(self, team_id: int) -> None:
-        """Delete a team (admin)."""
-        await self.request("DELETE", f"/teams/{team_id}")
 
     async def agents(self) -> list[Agent]:
         """All agents."""
