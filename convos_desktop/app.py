@@ -66,6 +66,7 @@ from convos_desktop.ui.tray import Tray
 log = logging.getLogger("convos.app")
 
 DEMO_DEVICE = "Convos Desktop demo"
+SHUTDOWN_WAIT_S = 5.0  # how long quitting waits for the screens' requests in flight
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -270,6 +271,13 @@ async def shut_down(context: ClientContext, window: MainWindow) -> None:
     await window.workspace.shutdown()
     await window.new_ticket.shutdown()
     window.library.stop()
+    try:  # requests still in flight end (cancelled ones can hang anyio under qasync)
+        async with asyncio.timeout(SHUTDOWN_WAIT_S):
+            await window.library.wait_idle()
+            for screen in (window.performance, window.ticket_history, window.conversations):
+                await screen.shutdown()
+    except TimeoutError:
+        log.warning("requests of the screens still running at quit: left behind")
     context.presence.stop()
     try:
         async with asyncio.timeout(2):

@@ -400,6 +400,10 @@ class ConversationsScreen(QWidget):
         self.count_label.setStyleSheet(f"color: {BAD};")
         self.count_label.setText(sentence)
 
+    async def shutdown(self) -> None:
+        """Wait for what is still asked of the server (before the client closes)."""
+        await self._tasks.wait_idle()
+
     async def wait_idle(self) -> None:
         """Until the pages and threads asked for so far have arrived (for tests)."""
         await self._tasks.wait_idle()

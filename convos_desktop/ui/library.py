@@ -100,8 +100,10 @@ class LibraryFiles(QObject):
         await self._tasks.wait_idle()
 
     def stop(self) -> None:
+        """No more fetches; one in flight ends by itself (``wait_idle``): cancelling an httpx
+        request under qasync can leave anyio delivering the cancellation for ever."""
         self._timer.stop()
-        self._tasks.cancel_all()
+        self._again = False
 
 
 def _loop_running() -> bool:

@@ -328,6 +328,10 @@ class PerformanceScreen(QWidget):
         self.status.setStyleSheet(f"color: {BAD};")
         self.status.setText(sentence)
 
+    async def shutdown(self) -> None:
+        """Wait for what is still asked of the server (before the client closes)."""
+        await self._tasks.wait_idle()
+
     async def wait_idle(self) -> None:
         """Until the loads and writes started so far have finished (for tests)."""
         await self._tasks.wait_idle()

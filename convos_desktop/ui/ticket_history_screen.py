@@ -378,6 +378,10 @@ class TicketHistoryScreen(QWidget):
         self.count_label.setStyleSheet(f"color: {MUTED};")
         self.count_label.setText(self.tr("Saved {name}.").format(name=path.name))
 
+    async def shutdown(self) -> None:
+        """Wait for what is still asked of the server (before the client closes)."""
+        await self._tasks.wait_idle()
+
     async def wait_idle(self) -> None:
         """Until the pages, openings and exports started so far are done (for tests)."""
         await self._tasks.wait_idle()

@@ -4,6 +4,7 @@ ticket opens; screenshots at 1280x800 and 1920x1080 in English and Italian (tmp_
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -82,7 +83,7 @@ async def test_settings_and_about_from_the_window(workspace: Workspace, tmp_path
                 window.resize(width, height)
                 settings = window.app_menu.open_settings()
                 about = window.app_menu.open_about()
-                qapp.processEvents()
+                await asyncio.sleep(0.05)  # let the loop paint (no nested processEvents in a task)
                 picture = window.grab()
                 painter = QPainter(picture)
                 for dialog_widget, x in ((settings, 40), (about, width - about.width() - 40)):
@@ -91,7 +92,7 @@ async def test_settings_and_about_from_the_window(workspace: Workspace, tmp_path
                 assert picture.save(str(folder / f"product_{language}_{width}x{height}.png"))
                 settings.reject()
                 about.reject()
-                qapp.processEvents()
+                await asyncio.sleep(0.05)  # let the loop paint (no nested processEvents in a task)
             if language == "it":
                 assert QCoreApplication.translate("SettingsDialog", "Settings") == "Impostazioni"
             for translator in translators:
