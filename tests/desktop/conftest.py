@@ -1,5 +1,6 @@
 """Desktop test set-up: an in-memory keyring for every test (never the real OS keyring)."""
 
+import gc
 from collections.abc import Iterator
 
 import keyring
@@ -51,3 +52,15 @@ def restore_language() -> Iterator[None]:
         for translator in app.findChildren(QTranslator):
             QCoreApplication.removeTranslator(translator)
             translator.setParent(None)
+
+
+@pytest.fixture(autouse=True)
+def collect_qt_garbage() -> Iterator[None]:
+    """Destroy what a test left in reference cycles here, on the GUI thread.
+
+    Otherwise the cyclic collector runs whenever a later allocation triggers it, possibly in
+    a worker thread (the store's writer, an executor): a QTimer destroyed there warns
+    ("Timers cannot be stopped from another thread") and a widget destroyed there crashes.
+    """
+    yield
+    gc.collect()
