@@ -43,7 +43,10 @@ def test_the_built_program_passes_its_self_check(bundle):
     seconds, result = self_check(bundle)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    checks = {"resources", "icons", "style", "sound", "translations", "emoji", "modules", "cache"}
+    checks = {
+        "resources", "icons", "style", "sound", "charts", "translations", "emoji", "modules",
+        "cache",
+    }  # fmt: skip
     assert {line.split()[1].rstrip(":") for line in lines if line.startswith("ok ")} == checks
     assert "Quit -> Esci" in result.stdout
     assert seconds < 20

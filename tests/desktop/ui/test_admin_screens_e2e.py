@@ -134,7 +134,7 @@ async def test_inboxes_screen_round_robin_key_and_refusals(workspace: Workspace,
         name = "Assistenza clienti premium per ordini internazionali"
         screen.name_edit.setText(name)
         screen.team_combo.setCurrentIndex(screen.team_combo.findData(workspace.team_id))
-        assert "Anna" in screen.team_agents.text()
+        await wait_until(lambda: "Anna" in screen.team_agents.text(), what="the team's agents")
         screen.mode_combo.setCurrentIndex(screen.mode_combo.findData("round_robin"))
         screen.cap_spin.setValue(3)
         screen.hours_edit.setText("Lun-Ven 9-18")

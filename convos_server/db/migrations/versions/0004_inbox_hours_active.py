@@ -17,13 +17,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("inboxes", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("business_hours", sa.Text(), nullable=False, server_default="")
-        )
-        batch_op.add_column(
-            sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true())
-        )
+    # Plain ADD COLUMN (with a default) on both databases: a batch "move and copy" on SQLite
+    # would drop the inboxes table, which conversations and tickets reference.
+    op.add_column(
+        "inboxes", sa.Column("business_hours", sa.Text(), nullable=False, server_default="")
+    )
+    op.add_column(
+        "inboxes", sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true())
+    )
 
 
 def downgrade() -> None:
