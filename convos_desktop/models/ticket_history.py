@@ -3,7 +3,6 @@ filters, order and paging)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from enum import IntEnum
 from typing import Any, NamedTuple
@@ -172,8 +171,3 @@ class TicketHistoryModel(PagedTableModel):
         if column == HistoryColumn.CLOSED:
             return dash if row.closed_at is None else moment_text(row.closed_at)
         return dash if row.resolution_s is None else format_duration(row.resolution_s)
-
-
-def days_ago(days: int, today: dt.date | None = None) -> dt.date:
-    """The UTC day ``days`` before ``today`` (the period presets)."""
-    return (today or dt.datetime.now(dt.UTC).date()) - dt.timedelta(days=days)

@@ -9,17 +9,14 @@ server as the agent scrolls up, and offers to open its ticket when one is open.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
-    QDateEdit,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -43,10 +40,14 @@ from convos_desktop.models.conversation_history import (
 )
 from convos_desktop.models.paged_table import moment_text
 from convos_desktop.models.thread import HistoryPage, ThreadModel
-from convos_desktop.models.ticket_history import days_ago
 from convos_desktop.ui.chat_view import ChatView
 from convos_desktop.ui.elided_label import ElidedLabel
 from convos_desktop.ui.formatting import whole_number
+from convos_desktop.ui.history_filters import (
+    PeriodFilter,
+    fill_directory_choices,
+    labelled_combo,
+)
 from convos_desktop.ui.message_delegate import MessageDelegate
 from convos_desktop.ui.tasks import TaskRunner, describe_error
 
@@ -57,7 +58,6 @@ log = logging.getLogger("convos.ui.conversations")
 
 SEARCH_DELAY_MS = 300
 THREAD_PAGE = 50
-PERIODS: dict[str, int | None] = {"any": None, "today": 0, "7d": 6, "30d": 29, "90d": 89}
 MUTED = "#6b7785"
 BAD = "#c62828"
 
@@ -112,43 +112,19 @@ class ConversationsScreen(QWidget):
         self.search.setPlaceholderText(self.tr("Search text, contact name, phone or email"))
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName(self.tr("Search"))
-        self.origin_combo = self._combo(self.tr("Started by"))
+        self.origin_combo = labelled_combo(self, self.tr("Started by"), 200)
         self.origin_combo.addItem(self.tr("Any origin"), None)
         for origin, name in origin_names().items():
             self.origin_combo.addItem(name, origin)
-        self.inbox_combo = self._combo(self.tr("Inbox"))
-        self.agent_combo = self._combo(self.tr("Agent"))
-        self.period_combo = self._combo(self.tr("Started"))
-        for key, label in (
-            ("any", self.tr("Any time")),
-            ("today", self.tr("Today")),
-            ("7d", self.tr("Last 7 days")),
-            ("30d", self.tr("Last 30 days")),
-            ("90d", self.tr("Last 90 days")),
-            ("custom", self.tr("Custom…")),
-        ):
-            self.period_combo.addItem(label, key)
-        today = QDate.currentDate()
-        self.from_edit = QDateEdit(today.addDays(-29), self)
-        self.to_edit = QDateEdit(today, self)
-        for edit, name in ((self.from_edit, self.tr("From")), (self.to_edit, self.tr("To"))):
-            edit.setCalendarPopup(True)
-            edit.setAccessibleName(name)
-            edit.setToolTip(name)
-            edit.setVisible(False)
+        self.inbox_combo = labelled_combo(self, self.tr("Inbox"), 200)
+        self.agent_combo = labelled_combo(self, self.tr("Agent"), 200)
+        self.period = PeriodFilter(self, self.tr("Started"), 200)
+        self.period_combo, self.from_edit, self.to_edit = self.period.widgets()
         self.count_label = QLabel("", self)
         self.count_label.setStyleSheet(f"color: {MUTED};")
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
-
-    def _combo(self, name: str) -> QComboBox:
-        combo = QComboBox(self)
-        combo.setAccessibleName(name)
-        combo.setToolTip(name)
-        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        combo.setMaximumWidth(200)
-        return combo
 
     def _build_table(self) -> None:
         self.table = QTableView(self)
@@ -273,19 +249,7 @@ class ConversationsScreen(QWidget):
 
     def fill_choices(self) -> None:
         """The inbox and agent filters list what the directory knows (selection kept)."""
-        directory = self._context.directory
-        for combo, everyone, items in (
-            (self.inbox_combo, self.tr("All inboxes"), directory.inboxes()),
-            (self.agent_combo, self.tr("All agents"), directory.agents()),
-        ):
-            current = combo.currentData()
-            combo.blockSignals(True)
-            combo.clear()
-            combo.addItem(everyone, None)
-            for item in items:
-                combo.addItem(item.name, item.id)
-            combo.setCurrentIndex(max(0, combo.findData(current)))
-            combo.blockSignals(False)
+        fill_directory_choices(self.inbox_combo, self.agent_combo, self._context.directory)
         self.table.viewport().update()
 
     # --- the query ------------------------------------------------------------------------
@@ -294,7 +258,7 @@ class ConversationsScreen(QWidget):
         """The query the filters describe, in the table's current order."""
         current = self.model.query
         assert isinstance(current, ConversationQuery)
-        date_from, date_to = self._dates()
+        date_from, date_to = self.period.days()
         return replace(
             current,
             text=self.search.text().strip(),
@@ -305,17 +269,6 @@ class ConversationsScreen(QWidget):
             date_to=date_to,
         )
 
-    def _dates(self) -> tuple[dt.date | None, dt.date | None]:
-        key = self.period_combo.currentData()
-        if key == "custom":
-            first = self.from_edit.date().toPython()
-            last = self.to_edit.date().toPython()
-            assert isinstance(first, dt.date)
-            assert isinstance(last, dt.date)
-            return min(first, last), max(first, last)
-        days = PERIODS.get(key)
-        return (None, None) if days is None else (days_ago(days), None)
-
     def apply_filters(self) -> None:
         """Ask the server for the first page of what the filters describe."""
         self._search_timer.stop()
@@ -324,9 +277,7 @@ class ConversationsScreen(QWidget):
             self.model.set_query(query)
 
     def _on_period(self) -> None:
-        custom = self.period_combo.currentData() == "custom"
-        self.from_edit.setVisible(custom)
-        self.to_edit.setVisible(custom)
+        self.period.show_dates_if_custom()
         self.apply_filters()
 
     def showEvent(self, event: QShowEvent) -> None:

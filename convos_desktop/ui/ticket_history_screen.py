@@ -9,18 +9,15 @@ the current result exports to CSV streamed from the server straight to disk.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
-    QDateEdit,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -38,9 +35,13 @@ from convos_desktop.models.ticket_history import (
     TICKET_ID_ROLE,
     HistoryColumn,
     TicketHistoryModel,
-    days_ago,
 )
 from convos_desktop.ui.formatting import whole_number
+from convos_desktop.ui.history_filters import (
+    PeriodFilter,
+    fill_directory_choices,
+    labelled_combo,
+)
 from convos_desktop.ui.tasks import TaskRunner, describe_error
 
 if TYPE_CHECKING:
@@ -49,7 +50,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("convos.ui.history")
 
 SEARCH_DELAY_MS = 300
-PERIODS: dict[str, int | None] = {"any": None, "today": 0, "7d": 6, "30d": 29, "90d": 89}
 MUTED = "#6b7785"
 BAD = "#c62828"
 
@@ -85,33 +85,17 @@ class TicketHistoryScreen(QWidget):
         self.search.setPlaceholderText(self.tr("Search text, contact name, phone or email"))
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName(self.tr("Search"))
-        self.status_combo = self._combo(self.tr("Status"))
+        self.status_combo = labelled_combo(self, self.tr("Status"), 220)
         for label, value in (
             (self.tr("Any status"), None),
             (self.tr("Open"), "open"),
             (self.tr("Closed"), "closed"),
         ):
             self.status_combo.addItem(label, value)
-        self.inbox_combo = self._combo(self.tr("Inbox"))
-        self.agent_combo = self._combo(self.tr("Agent"))
-        self.period_combo = self._combo(self.tr("Opened"))
-        for key, label in (
-            ("any", self.tr("Any time")),
-            ("today", self.tr("Today")),
-            ("7d", self.tr("Last 7 days")),
-            ("30d", self.tr("Last 30 days")),
-            ("90d", self.tr("Last 90 days")),
-            ("custom", self.tr("Custom…")),
-        ):
-            self.period_combo.addItem(label, key)
-        today = QDate.currentDate()
-        self.from_edit = QDateEdit(today.addDays(-29), self)
-        self.to_edit = QDateEdit(today, self)
-        for edit, name in ((self.from_edit, self.tr("From")), (self.to_edit, self.tr("To"))):
-            edit.setCalendarPopup(True)
-            edit.setAccessibleName(name)
-            edit.setToolTip(name)
-            edit.setVisible(False)
+        self.inbox_combo = labelled_combo(self, self.tr("Inbox"), 220)
+        self.agent_combo = labelled_combo(self, self.tr("Agent"), 220)
+        self.period = PeriodFilter(self, self.tr("Opened"), 220)
+        self.period_combo, self.from_edit, self.to_edit = self.period.widgets()
         self.contact_chip = QPushButton(self)
         self.contact_chip.setObjectName("contactChip")
         self.contact_chip.setStyleSheet(
@@ -130,14 +114,6 @@ class TicketHistoryScreen(QWidget):
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
-
-    def _combo(self, name: str) -> QComboBox:
-        combo = QComboBox(self)
-        combo.setAccessibleName(name)
-        combo.setToolTip(name)
-        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        combo.setMaximumWidth(220)
-        return combo
 
     def _build_table(self) -> None:
         self.table = QTableView(self)
@@ -229,26 +205,14 @@ class TicketHistoryScreen(QWidget):
 
     def fill_choices(self) -> None:
         """The inbox and agent filters list what the directory knows (selection kept)."""
-        directory = self._context.directory
-        for combo, everyone, items in (
-            (self.inbox_combo, self.tr("All inboxes"), directory.inboxes()),
-            (self.agent_combo, self.tr("All agents"), directory.agents()),
-        ):
-            current = combo.currentData()
-            combo.blockSignals(True)
-            combo.clear()
-            combo.addItem(everyone, None)
-            for item in items:
-                combo.addItem(item.name, item.id)
-            combo.setCurrentIndex(max(0, combo.findData(current)))
-            combo.blockSignals(False)
+        fill_directory_choices(self.inbox_combo, self.agent_combo, self._context.directory)
         self.table.viewport().update()
 
     # --- the query ------------------------------------------------------------------------
 
     def query(self) -> TicketQuery:
         """The query the filters describe, in the table's current order."""
-        date_from, date_to = self._dates()
+        date_from, date_to = self.period.days()
         current = self.model.query
         assert isinstance(current, TicketQuery)
         return replace(
@@ -262,17 +226,6 @@ class TicketHistoryScreen(QWidget):
             date_to=date_to,
         )
 
-    def _dates(self) -> tuple[dt.date | None, dt.date | None]:
-        key = self.period_combo.currentData()
-        if key == "custom":
-            first = self.from_edit.date().toPython()
-            last = self.to_edit.date().toPython()
-            assert isinstance(first, dt.date)
-            assert isinstance(last, dt.date)
-            return min(first, last), max(first, last)
-        days = PERIODS.get(key)
-        return (None, None) if days is None else (days_ago(days), None)
-
     def apply_filters(self) -> None:
         """Ask the server for the first page of what the filters describe."""
         self._search_timer.stop()
@@ -284,9 +237,7 @@ class TicketHistoryScreen(QWidget):
         self.apply_filters()
 
     def _on_period(self) -> None:
-        custom = self.period_combo.currentData() == "custom"
-        self.from_edit.setVisible(custom)
-        self.to_edit.setVisible(custom)
+        self.period.show_dates_if_custom()
         self.apply_filters()
 
     def show_contact(self, contact_id: int, name: str) -> None:

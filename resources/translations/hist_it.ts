@@ -565,4 +565,47 @@
             <translation>{n} conversazioni</translation>
         </message>
     </context>
+    <context>
+        <name>HistoryFilters</name>
+        <message>
+            <source>All inboxes</source>
+            <translation>Tutte le caselle</translation>
+        </message>
+        <message>
+            <source>All agents</source>
+            <translation>Tutti gli agenti</translation>
+        </message>
+        <message>
+            <source>Any time</source>
+            <translation>Sempre</translation>
+        </message>
+        <message>
+            <source>Today</source>
+            <translation>Oggi</translation>
+        </message>
+        <message>
+            <source>Last 7 days</source>
+            <translation>Ultimi 7 giorni</translation>
+        </message>
+        <message>
+            <source>Last 30 days</source>
+            <translation>Ultimi 30 giorni</translation>
+        </message>
+        <message>
+            <source>Last 90 days</source>
+            <translation>Ultimi 90 giorni</translation>
+        </message>
+        <message>
+            <source>Custom…</source>
+            <translation>Personalizzato…</translation>
+        </message>
+        <message>
+            <source>From</source>
+            <translation>Dal</translation>
+        </message>
+        <message>
+            <source>To</source>
+            <translation>Al</translation>
+        </message>
+    </context>
 </TS>

@@ -1,0 +1,95 @@
+"""The filters the two history screens (Ticket, Conversazioni) share, built in one place.
+
+A labelled combo, the inbox and agent choices kept in step with the directory, and the period
+(any time, today, the last 7/30/90 days, or a custom range of two dates) as the UTC days the
+server filters on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QCoreApplication, QDate
+from PySide6.QtWidgets import QComboBox, QDateEdit, QWidget
+
+from convos_desktop.models.directory import Directory
+
+PERIODS: dict[str, int | None] = {"any": None, "today": 0, "7d": 6, "30d": 29, "90d": 89}
+CUSTOM = "custom"
+
+
+def labelled_combo(parent: QWidget, name: str, max_width: int) -> QComboBox:
+    """A combo box named for screen readers and its tooltip, as wide as its choices."""
+    combo = QComboBox(parent)
+    combo.setAccessibleName(name)
+    combo.setToolTip(name)
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+    combo.setMaximumWidth(max_width)
+    return combo
+
+
+def fill_directory_choices(inbox: QComboBox, agent: QComboBox, directory: Directory) -> None:
+    """Every inbox and agent the directory knows, after an "all" choice (selection kept)."""
+    tr = QCoreApplication.translate
+    for combo, everyone, items in (
+        (inbox, tr("HistoryFilters", "All inboxes"), directory.inboxes()),
+        (agent, tr("HistoryFilters", "All agents"), directory.agents()),
+    ):
+        current = combo.currentData()
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem(everyone, None)
+        for item in items:
+            combo.addItem(item.name, item.id)
+        combo.setCurrentIndex(max(0, combo.findData(current)))
+        combo.blockSignals(False)
+
+
+class PeriodFilter:
+    """The period combo and the two date edits a custom period shows."""
+
+    def __init__(self, parent: QWidget, name: str, max_width: int) -> None:
+        tr = QCoreApplication.translate
+        self.combo = labelled_combo(parent, name, max_width)
+        for key, label in (
+            ("any", tr("HistoryFilters", "Any time")),
+            ("today", tr("HistoryFilters", "Today")),
+            ("7d", tr("HistoryFilters", "Last 7 days")),
+            ("30d", tr("HistoryFilters", "Last 30 days")),
+            ("90d", tr("HistoryFilters", "Last 90 days")),
+            (CUSTOM, tr("HistoryFilters", "Custom…")),
+        ):
+            self.combo.addItem(label, key)
+        today = QDate.currentDate()
+        self.from_edit = QDateEdit(today.addDays(-29), parent)
+        self.to_edit = QDateEdit(today, parent)
+        for edit, label in (
+            (self.from_edit, tr("HistoryFilters", "From")),
+            (self.to_edit, tr("HistoryFilters", "To")),
+        ):
+            edit.setCalendarPopup(True)
+            edit.setAccessibleName(label)
+            edit.setToolTip(label)
+            edit.setVisible(False)
+
+    def widgets(self) -> tuple[QComboBox, QDateEdit, QDateEdit]:
+        return self.combo, self.from_edit, self.to_edit
+
+    def show_dates_if_custom(self) -> None:
+        custom = self.combo.currentData() == CUSTOM
+        self.from_edit.setVisible(custom)
+        self.to_edit.setVisible(custom)
+
+    def days(self, today: dt.date | None = None) -> tuple[dt.date | None, dt.date | None]:
+        """The first and last UTC day chosen (``None``: open-ended)."""
+        key = self.combo.currentData()
+        if key == CUSTOM:
+            first = self.from_edit.date().toPython()
+            last = self.to_edit.date().toPython()
+            assert isinstance(first, dt.date)
+            assert isinstance(last, dt.date)
+            return min(first, last), max(first, last)
+        back = PERIODS.get(key)
+        if back is None:
+            return None, None
+        return (today or dt.datetime.now(dt.UTC).date()) - dt.timedelta(days=back), None
