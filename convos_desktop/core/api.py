@@ -22,6 +22,7 @@ from convos_desktop.core.types import (
     Conversation,
     ConversationHistoryPage,
     ConversationQuery,
+    CountedPage,
     FileInfo,
     Inbox,
     Message,
@@ -354,7 +355,7 @@ class ApiClient:
             "include": "contacts",
         }
         body = await self.request("GET", "/tickets", params=params)
-        return TicketHistoryPage(
+        return CountedPage(
             tuple(Ticket.from_json(t) for t in body["items"]),
             tuple(Contact.from_json(c) for c in body.get("contacts", ())),
             body.get("next_cursor"),
@@ -476,7 +477,7 @@ class ApiClient:
             "include": "contacts",
         }
         body = await self.request("GET", "/conversations", params=params)
-        return ConversationHistoryPage(
+        return CountedPage(
             tuple(Conversation.from_json(c) for c in body["items"]),
             tuple(Contact.from_json(c) for c in body.get("contacts", ())),
             body.get("next_cursor"),

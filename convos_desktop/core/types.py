@@ -491,27 +491,22 @@ class TicketQuery:
 
     def params(self) -> dict[str, Any]:
         """The query parameters (``None`` values are left out by the client)."""
-        return {
-            "q": self.text.strip() or None,
-            "status": self.status,
-            "inbox": self.inbox_id,
-            "assignee": self.assignee_id,
-            "contact": self.contact_id,
-            "from": self.date_from.isoformat() if self.date_from else None,
-            "to": self.date_to.isoformat() if self.date_to else None,
-            "sort": self.sort,
-            "order": "desc" if self.descending else "asc",
-        }
+        return {**_history_params(self), "status": self.status}
 
 
 @dataclass(frozen=True, slots=True)
-class TicketHistoryPage:
-    """One page of the ticket history with its contacts; ``total`` on the first page only."""
+class CountedPage(Generic[T]):
+    """One page of a history list with its contacts; ``total`` (matches) on the first page."""
 
-    items: tuple[Ticket, ...]
+    items: tuple[T, ...]
     contacts: tuple[Contact, ...]
     next_cursor: str | None
     total: int | None
+
+
+# Aliases for annotations; instances are made as ``CountedPage(...)`` (a slotted generic
+# dataclass cannot be instantiated through its subscripted alias).
+TicketHistoryPage = CountedPage[Ticket]
 
 
 @dataclass(frozen=True, slots=True)
@@ -530,27 +525,24 @@ class ConversationQuery:
 
     def params(self) -> dict[str, Any]:
         """The query parameters (``None`` values are left out by the client)."""
-        return {
-            "q": self.text.strip() or None,
-            "origin": self.origin,
-            "inbox": self.inbox_id,
-            "assignee": self.assignee_id,
-            "contact": self.contact_id,
-            "from": self.date_from.isoformat() if self.date_from else None,
-            "to": self.date_to.isoformat() if self.date_to else None,
-            "sort": self.sort,
-            "order": "desc" if self.descending else "asc",
-        }
+        return {**_history_params(self), "origin": self.origin}
 
 
-@dataclass(frozen=True, slots=True)
-class ConversationHistoryPage:
-    """One page of the conversation history with its contacts; ``total`` on the first page."""
+def _history_params(query: TicketQuery | ConversationQuery) -> dict[str, Any]:
+    """The parameters both history lists take: text, inbox, agent, contact, days, order."""
+    return {
+        "q": query.text.strip() or None,
+        "inbox": query.inbox_id,
+        "assignee": query.assignee_id,
+        "contact": query.contact_id,
+        "from": query.date_from.isoformat() if query.date_from else None,
+        "to": query.date_to.isoformat() if query.date_to else None,
+        "sort": query.sort,
+        "order": "desc" if query.descending else "asc",
+    }
 
-    items: tuple[Conversation, ...]
-    contacts: tuple[Contact, ...]
-    next_cursor: str | None
-    total: int | None
+
+ConversationHistoryPage = CountedPage[Conversation]
 
 
 @dataclass(frozen=True, slots=True)

@@ -112,19 +112,16 @@ class ConversationHistoryModel(PagedTableModel):
             fetch,
             run,
             ConversationQuery(),
+            directory,
             column_titles(),
             {int(c): key for c, key in SORT_KEYS.items()},
             page_size,
             parent,
         )
-        self._directory = directory
 
     def make_row(self, item: Any) -> ConversationRow:
         assert isinstance(item, Conversation)
         return ConversationRow.of(item)
-
-    def contact_name(self, contact_id: int) -> str:
-        return self.page_contact_name(contact_id) or self._directory.contact_name(contact_id)
 
     def cell(self, row: Any, column: int, role: int) -> object:
         assert isinstance(row, ConversationRow)

@@ -27,6 +27,7 @@ from PySide6.QtCore import (
 )
 
 from convos_desktop.core.types import Contact
+from convos_desktop.models.directory import Directory
 
 log = logging.getLogger("convos.models.paged")
 
@@ -83,6 +84,7 @@ class PagedTableModel(QAbstractTableModel):
         fetch: PageFetcher,
         run: Runner,
         query: ServerQuery,
+        directory: Directory,
         titles: Sequence[str],
         sort_keys: Mapping[int, str],
         page_size: int = 100,
@@ -91,6 +93,7 @@ class PagedTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._fetch = fetch
         self._run = run
+        self._directory = directory
         self._titles = list(titles)
         self._sort_keys = dict(sort_keys)
         self.page_size = page_size
@@ -207,9 +210,9 @@ class PagedTableModel(QAbstractTableModel):
     def row_at(self, row: int) -> Any:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
-    def page_contact_name(self, contact_id: int) -> str | None:
-        """A contact's name as a page of this list brought it."""
-        return self._contacts.get(contact_id)
+    def contact_name(self, contact_id: int) -> str:
+        """A contact's name as a page of this list brought it, else as the directory knows it."""
+        return self._contacts.get(contact_id) or self._directory.contact_name(contact_id)
 
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)

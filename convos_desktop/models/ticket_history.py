@@ -121,19 +121,16 @@ class TicketHistoryModel(PagedTableModel):
             fetch,
             run,
             TicketQuery(),
+            directory,
             [titles[c] for c in HistoryColumn],
             {int(c): key for c, key in SORT_KEYS.items()},
             page_size,
             parent,
         )
-        self._directory = directory
 
     def make_row(self, item: Any) -> HistoryRow:
         assert isinstance(item, Ticket)
         return HistoryRow.of(item)
-
-    def contact_name(self, contact_id: int) -> str:
-        return self.page_contact_name(contact_id) or self._directory.contact_name(contact_id)
 
     def cell(self, row: Any, column: int, role: int) -> object:
         assert isinstance(row, HistoryRow)

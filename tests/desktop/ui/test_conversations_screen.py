@@ -103,8 +103,8 @@ async def test_every_origin_listed_filtered_and_read(workspace: Workspace, tmp_p
 async def test_the_conversation_model_pages_and_names(qtmodeltester, directory):
     from convos_desktop.core.types import (
         Conversation,
-        ConversationHistoryPage,
         ConversationQuery,
+        CountedPage,
     )
     from convos_desktop.models.conversation_history import ConversationHistoryModel
     from convos_desktop.ui.tasks import TaskRunner
@@ -121,7 +121,7 @@ async def test_the_conversation_model_pages_and_names(qtmodeltester, directory):
         items = tuple(conversations[start : start + limit])
         more = start + limit < len(conversations)
         contacts = tuple(make_contact(c.contact_id, f"Cliente {c.contact_id}") for c in items)
-        return ConversationHistoryPage(
+        return CountedPage(
             items, contacts, str(start + limit) if more else None, None if cursor else 3
         )
 

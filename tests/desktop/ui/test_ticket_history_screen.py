@@ -9,7 +9,7 @@ import io
 import pytest
 from PySide6.QtCore import Qt
 
-from convos_desktop.core.types import TicketHistoryPage, TicketQuery
+from convos_desktop.core.types import CountedPage, TicketHistoryPage, TicketQuery
 from convos_desktop.models.navigation import NavTarget
 from convos_desktop.models.ticket_history import (
     TICKET_ID_ROLE,
@@ -38,9 +38,7 @@ class PagedServer:
         following = start + limit
         next_cursor = str(following) if following < len(self.tickets) else None
         contacts = tuple(make_contact(t.contact_id, f"Cliente {t.contact_id}") for t in items)
-        return TicketHistoryPage(
-            items, contacts, next_cursor, len(self.tickets) if not cursor else None
-        )
+        return CountedPage(items, contacts, next_cursor, len(self.tickets) if not cursor else None)
 
 
 @pytest.fixture
