@@ -35,8 +35,8 @@ from convos_desktop.app import open_window, shut_down
 from convos_desktop.core.types import ConnectionState, Delivery, Status, Ticket, View
 from convos_desktop.models.navigation import NavTarget
 from convos_desktop.ui.context import ClientContext
-from convos_desktop.ui.main_window import MainWindow
-from convos_desktop.ui.ticket_actions import TicketAction
+from convos_desktop.ui.shell.main_window import MainWindow
+from convos_desktop.ui.workspace.ticket_actions import TicketAction
 
 log = logging.getLogger("convos.bench.shift")
 

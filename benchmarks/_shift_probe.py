@@ -31,7 +31,7 @@ from PySide6.QtWidgets import QApplication
 
 from benchmarks.client_harness import resident_mib
 from convos_desktop.ui.context import ClientContext
-from convos_desktop.ui.main_window import MainWindow
+from convos_desktop.ui.shell.main_window import MainWindow
 
 MIB = 1024 * 1024
 TOP = 12

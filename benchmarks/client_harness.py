@@ -32,7 +32,7 @@ from convos_desktop.core.session import Profile, Session
 from convos_desktop.core.store import Store
 from convos_desktop.models.navigation import NavTarget
 from convos_desktop.ui.context import ClientContext
-from convos_desktop.ui.main_window import NAV_KEY, MainWindow
+from convos_desktop.ui.shell.main_window import NAV_KEY, MainWindow
 
 log = logging.getLogger("convos.bench")
 

@@ -52,9 +52,9 @@ from convos_desktop.core.session import Profile, Session
 from convos_desktop.core.types import ConnectionState
 from convos_desktop.models.navigation import NavTarget
 from convos_desktop.models.thread import ThreadModel
-from convos_desktop.ui.chat_view import ChatView
+from convos_desktop.ui.chat.chat_view import ChatView
 from convos_desktop.ui.context import ClientContext
-from convos_desktop.ui.main_window import NAV_KEY, MainWindow
+from convos_desktop.ui.shell.main_window import NAV_KEY, MainWindow
 
 CUSTOMER = "bench-live-customer"
 CONNECT_TIMEOUT_S = 30.0

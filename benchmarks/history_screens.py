@@ -49,8 +49,8 @@ from convos_desktop.app import build_context
 from convos_desktop.core.api import ApiClient
 from convos_desktop.core.session import Profile, Session
 from convos_desktop.ui.context import ClientContext
-from convos_desktop.ui.conversations_screen import ConversationsScreen
-from convos_desktop.ui.ticket_history_screen import TicketHistoryScreen
+from convos_desktop.ui.screens.conversations_screen import ConversationsScreen
+from convos_desktop.ui.screens.ticket_history_screen import TicketHistoryScreen
 from convos_server.db import models as m
 from convos_server.db.engine import Database
 

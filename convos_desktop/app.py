@@ -54,14 +54,14 @@ from convos_desktop.product import (
     show_uncaught,
 )
 from convos_desktop.self_check import self_check
+from convos_desktop.ui.chat.thumbnails import ThumbnailCache
 from convos_desktop.ui.context import ClientContext
-from convos_desktop.ui.demo_splash import DemoStartingWindow, demo_window_title
 from convos_desktop.ui.i18n import install_translators
-from convos_desktop.ui.login_dialog import LoginDialog
-from convos_desktop.ui.main_window import MainWindow
+from convos_desktop.ui.shell.demo_splash import DemoStartingWindow, demo_window_title
+from convos_desktop.ui.shell.login_dialog import LoginDialog
+from convos_desktop.ui.shell.main_window import MainWindow
+from convos_desktop.ui.shell.tray import Tray
 from convos_desktop.ui.theme import apply_theme
-from convos_desktop.ui.thumbnails import ThumbnailCache
-from convos_desktop.ui.tray import Tray
 
 log = logging.getLogger("convos.app")
 
@@ -270,6 +270,7 @@ async def shut_down(context: ClientContext, window: MainWindow) -> None:
     """Save drafts, tell the server the agent left, stop the core and close the cache."""
     await window.workspace.shutdown()
     await window.new_ticket.shutdown()
+    await window.files.shutdown()
     window.library.stop()
     try:  # requests still in flight end (cancelled ones can hang anyio under qasync)
         async with asyncio.timeout(SHUTDOWN_WAIT_S):

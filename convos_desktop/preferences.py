@@ -1,6 +1,6 @@
 """The agent's preferences in QSettings: keys and typed readers (no widgets).
 
-Written by the settings dialog (``ui/settings_dialog.py``), read where they apply: the sound
+Written by the settings dialog (``ui/shell/settings_dialog.py``), read where they apply: the sound
 at each play, tray messages at each message, close-to-tray at each close (all at once), the
 language at the next start (Qt widgets here do not retranslate live), the server address and
 profile at the next sign-in, start-at-login by ``platform/autostart.py`` when saved.

@@ -21,7 +21,7 @@ from convos_desktop.platform.single_instance import SingleInstance, claim, parse
 from convos_desktop.preferences import PROFILE_KEY, SERVER_KEY, saved_language
 
 if TYPE_CHECKING:
-    from convos_desktop.ui.main_window import MainWindow
+    from convos_desktop.ui.shell.main_window import MainWindow
 
 APP_NAME = "Convos Desktop"
 DEFAULT_PROFILE = "default"

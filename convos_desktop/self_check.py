@@ -90,7 +90,7 @@ def check_translations(app: QCoreApplication) -> str:
 
 def check_emoji() -> str:
     """The emoji picker's catalogue builds (the package's data and its Italian names)."""
-    from convos_desktop.ui.emoji_picker import EmojiCatalog
+    from convos_desktop.ui.chat.emoji_picker import EmojiCatalog
 
     catalog = EmojiCatalog()
     if len(catalog.grid_entries) < 1000:

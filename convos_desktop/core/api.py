@@ -625,9 +625,16 @@ class ApiClient:
 
     async def update_contact(self, contact_id: int, changes: Mapping[str, Any]) -> Contact:
         """Edit any of ``name``, ``phone``, ``email``, ``custom``."""
-        return Contact.from_json(
-            await self.request("PATCH", f"/contacts/{contact_id}", json=dict(changes))
+        return Contact.from_json(await self.update_contact_json(contact_id, changes))
+
+    async def update_contact_json(
+        self, contact_id: int, changes: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """:meth:`update_contact`, the raw answer (what the cache stores)."""
+        body: dict[str, Any] = await self.request(
+            "PATCH", f"/contacts/{contact_id}", json=dict(changes)
         )
+        return body
 
     async def contact_files(self, contact_id: int) -> list[FileInfo]:
         """Files exchanged with a contact."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -380,6 +381,14 @@ class Sync(QObject):
         await self._cache_emitted()
         applied = await self.store.apply(batch)
         self._emit_applied(applied)
+
+    async def update_contact(self, contact_id: int, changes: Mapping[str, Any]) -> None:
+        """Edit a contact; the answer reaches the cache and the models as its event would."""
+        contact = await self.api.update_contact_json(contact_id, changes)
+        batch = StoreBatch()
+        batch.contacts[contact["id"]] = contact
+        await self._cache_emitted()
+        self._emit_applied(await self.store.apply(batch))
 
     async def mark_read(self, conversation_id: int, message_id: int) -> None:
         """Remember the last message the agent has seen in a conversation."""

@@ -2,7 +2,7 @@
 
 A report (``GET /reports``) is shown beside the one of the period just before it, so every
 figure carries its change. Nothing here touches widgets; the screen in
-``ui/performance_screen.py`` asks the core for both reports and hands them to the model.
+``ui/screens/performance_screen.py`` asks the core for both reports and hands them to the model.
 """
 
 from __future__ import annotations

@@ -348,6 +348,9 @@
         <source>Not sent: {error}</source>
         <translation>Non inviato: {error}</translation>
     </message>
+</context>
+<context>
+    <name>FileActions</name>
     <message>
         <source>Save attachment</source>
         <translation>Salva allegato</translation>

@@ -45,7 +45,7 @@ def test_main_window_leaves_the_emoji_tables_until_the_picker_opens():
     # The emoji package's tables are 6.6 MiB of resident memory the inbox does not need.
     code = (
         "import sys\n"
-        "import convos_desktop.app, convos_desktop.ui.main_window\n"
+        "import convos_desktop.app, convos_desktop.ui.shell.main_window\n"
         "print('emoji' in sys.modules)\n"
     )
     assert python_says(code) == "False"

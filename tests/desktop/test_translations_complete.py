@@ -87,6 +87,6 @@ def test_every_translated_string_has_an_italian_entry(module):
 
 def test_the_scan_finds_the_known_strings():
     """The scanner itself works: it sees a string every build has."""
-    found = translated_literals(PACKAGE / "ui" / "header_bar.py")
+    found = translated_literals(PACKAGE / "ui" / "shell" / "header_bar.py")
     assert {("HeaderBar", "Busy"), ("HeaderBar", "Online")} <= found
     assert ("HeaderBar", "Busy") in all_catalogues()

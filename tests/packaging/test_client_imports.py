@@ -31,7 +31,8 @@ SERVER_PACKAGES = (
 def test_the_client_imports_no_server_package():
     code = (
         "import sys\n"
-        "import convos_desktop.app, convos_desktop.ui.main_window, convos_desktop.self_check\n"
+        "import convos_desktop.app, convos_desktop.self_check\n"
+        "import convos_desktop.ui.shell.main_window\n"
         "import convos_desktop.bundle_entry\n"
         f"server = {SERVER_PACKAGES!r}\n"
         "print(','.join(sorted({m.split('.')[0] for m in sys.modules} & set(server))))\n"

@@ -58,5 +58,7 @@ def test_every_named_resource_exists():
 
 
 def test_main_window_has_no_inline_navigation_style():
-    source = (ROOT / "convos_desktop" / "ui" / "main_window.py").read_text(encoding="utf-8")
+    source = (ROOT / "convos_desktop" / "ui" / "shell" / "main_window.py").read_text(
+        encoding="utf-8"
+    )
     assert "#navigation::item" not in source

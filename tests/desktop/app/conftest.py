@@ -18,9 +18,9 @@ from convos_desktop.core.store import Store
 from convos_desktop.core.sync import Sync
 from convos_desktop.core.types import Screen, Status
 from convos_desktop.models.directory import Directory
+from convos_desktop.ui.chat.thumbnails import ThumbnailCache
 from convos_desktop.ui.context import ClientContext
-from convos_desktop.ui.main_window import MainWindow
-from convos_desktop.ui.thumbnails import ThumbnailCache
+from convos_desktop.ui.shell.main_window import MainWindow
 from tests.fakes import FakeClock
 
 HERE = Path(__file__).parent

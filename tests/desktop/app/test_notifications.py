@@ -14,8 +14,8 @@ from convos_desktop.core.types import (
     Ticket,
     TicketsChanged,
 )
-from convos_desktop.ui.notifications import SEEN_IDS_LIMIT, Notifier, SeenIds, preview
-from convos_desktop.ui.tray import Tray
+from convos_desktop.ui.shell.notifications import SEEN_IDS_LIMIT, Notifier, SeenIds, preview
+from convos_desktop.ui.shell.tray import Tray
 from tests.desktop.app.conftest import RecordingTrayIcon
 
 ME = 1

@@ -6,7 +6,7 @@ from PySide6.QtCore import QCoreApplication, QTranslator
 
 from convos_desktop.core.types import Status
 from convos_desktop.ui.i18n import TRANSLATIONS_DIR
-from convos_desktop.ui.tray import Tray
+from convos_desktop.ui.shell.tray import Tray
 from tests.desktop.app.conftest import RecordingTrayIcon
 
 

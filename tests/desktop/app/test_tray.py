@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtGui import QColor
 
 from convos_desktop.core.types import Status, WindowState
-from convos_desktop.ui.tray import Tray, badge_text, tray_icon_image
+from convos_desktop.ui.shell.tray import Tray, badge_text, tray_icon_image
 from tests.desktop.app.conftest import RecordingTrayIcon
 
 BADGE_PIXEL = (48, 4)  # inside the badge's top-right area

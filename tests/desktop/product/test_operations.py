@@ -13,7 +13,7 @@ import pytest
 
 from convos_desktop import __version__
 from convos_desktop.logs import LOG_FILES_KEPT, ExceptionHook, setup_logging
-from convos_desktop.ui.about_dialog import AboutDialog
+from convos_desktop.ui.shell.about_dialog import AboutDialog
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from PySide6.QtCore import QSettings
 from convos_desktop import preferences as prefs
 from convos_desktop.platform import autostart
 from convos_desktop.product import apply_saved_preferences
-from convos_desktop.ui.header_bar import SOUND_KEY as HEADER_SOUND_KEY
-from convos_desktop.ui.settings_dialog import SettingsDialog
-from convos_desktop.ui.sound import NotificationSound
+from convos_desktop.ui.shell.header_bar import SOUND_KEY as HEADER_SOUND_KEY
+from convos_desktop.ui.shell.settings_dialog import SettingsDialog
+from convos_desktop.ui.shell.sound import NotificationSound
 
 
 @pytest.fixture

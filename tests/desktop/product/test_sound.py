@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QSettings, QUrl
 
 from convos_desktop.resources import sound_path
-from convos_desktop.ui.sound import NotificationSound, probe_audio_outputs, volume_setting
+from convos_desktop.ui.shell.sound import NotificationSound, probe_audio_outputs, volume_setting
 
 
 class RecordingEffect:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor
 
-from convos_desktop.ui.tray import Tray, tray_icon_image
+from convos_desktop.ui.shell.tray import Tray, tray_icon_image
 from tests.desktop.app.conftest import RecordingTrayIcon
 
 CENTRE_TILE = (8, 32)  # left edge of the tile, beside the speech bubble

@@ -33,7 +33,7 @@ from convos_desktop.core.types import (
 from convos_desktop.models.directory import Directory
 from convos_desktop.models.thread import HistoryPage
 from convos_desktop.ui.context import ClientContext
-from convos_desktop.ui.main_window import MainWindow
+from convos_desktop.ui.shell.main_window import MainWindow
 from tests.e2e.conftest import AGENT_EMAIL, server, workspace  # noqa: F401 (fixtures)
 
 BASE_TIME = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)

@@ -15,10 +15,10 @@ from PySide6.QtCore import QCoreApplication, QTranslator
 
 from convos_desktop.core.types import Canned, FileInfo, Inbox
 from convos_desktop.models.navigation import NavTarget
-from convos_desktop.ui.attachments import FileFilterModel, FileListModel
+from convos_desktop.ui.chat.attachments import FileFilterModel, FileListModel
 from convos_desktop.ui.i18n import install_translators
-from convos_desktop.ui.inboxes_screen import InboxListModel, delete_refusal
-from convos_desktop.ui.shortcuts_screen import (
+from convos_desktop.ui.screens.inboxes_screen import InboxListModel, delete_refusal
+from convos_desktop.ui.screens.shortcuts_screen import (
     CannedListModel,
     CannedSearchModel,
     shortcut_problem,

@@ -26,17 +26,17 @@ from convos_desktop.core.types import (
 )
 from convos_desktop.models.thread import ThreadModel
 from convos_desktop.models.ticket_list import TicketListModel
-from convos_desktop.ui.chat_view import TAIL_ROW_PX, TAIL_ROWS, ChatView
-from convos_desktop.ui.errors import failed_send_sentence
-from convos_desktop.ui.message_delegate import (
+from convos_desktop.ui.chat.chat_view import TAIL_ROW_PX, TAIL_ROWS, ChatView
+from convos_desktop.ui.chat.message_delegate import (
     Fonts,
     Hit,
     MessageDelegate,
     find_links,
     layout_message,
 )
-from convos_desktop.ui.ticket_actions import reaction_block_reason
-from convos_desktop.ui.ticket_delegate import TicketDelegate
+from convos_desktop.ui.errors import failed_send_sentence
+from convos_desktop.ui.workspace.ticket_actions import reaction_block_reason
+from convos_desktop.ui.workspace.ticket_delegate import TicketDelegate
 from tests.desktop.ui.conftest import (
     ListHistory,
     make_contact,

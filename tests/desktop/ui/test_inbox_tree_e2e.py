@@ -14,7 +14,7 @@ from PySide6.QtTest import QTest
 
 from convos_desktop.core.types import Screen, Status, View
 from convos_desktop.models.navigation import NavLocation, NavRole, NavTarget
-from convos_desktop.ui.main_window import MainWindow
+from convos_desktop.ui.shell.main_window import MainWindow
 from tests.desktop.ui.conftest import RunningUi, open_ui
 from tests.e2e.conftest import Workspace, wait_until
 

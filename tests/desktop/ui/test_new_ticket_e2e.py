@@ -13,9 +13,9 @@ import pytest
 from convos_desktop.core.media import FileKind
 from convos_desktop.core.types import Screen, Status
 from convos_desktop.models.navigation import NavTarget
-from convos_desktop.ui.attachments import PendingAttachment
-from convos_desktop.ui.main_window import MainWindow
-from convos_desktop.ui.new_ticket import NewTicketScreen
+from convos_desktop.ui.chat.attachments import PendingAttachment
+from convos_desktop.ui.screens.new_ticket import NewTicketScreen
+from convos_desktop.ui.shell.main_window import MainWindow
 from tests.desktop.ui.conftest import RunningUi, open_ui
 from tests.e2e.conftest import Workspace, wait_until
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication
 from convos_desktop import preferences as prefs
 from convos_desktop.core.types import ConnectionState
 from convos_desktop.ui.i18n import TRANSLATIONS_DIR, catalogues
-from convos_desktop.ui.tray import Tray
+from convos_desktop.ui.shell.tray import Tray
 from tests.desktop.app.conftest import RecordingTrayIcon
 from tests.desktop.ui.conftest import open_ui
 from tests.e2e.conftest import Workspace, wait_until

@@ -16,10 +16,10 @@ from convos_desktop.core.api import ApiClient
 from convos_desktop.core.types import Activity, Contact, Direction, Message, Screen, Status
 from convos_desktop.models.directory import Directory
 from convos_desktop.models.thread import ThreadModel
-from convos_desktop.ui.chat_view import ChatView
-from convos_desktop.ui.contact_dock import ContactDock
+from convos_desktop.ui.chat.chat_view import ChatView
+from convos_desktop.ui.chat.message_delegate import MessageDelegate
+from convos_desktop.ui.contacts.contact_dock import ContactDock
 from convos_desktop.ui.i18n import install_translators
-from convos_desktop.ui.message_delegate import MessageDelegate
 from convos_desktop.ui.system_text import SystemWording
 from tests.desktop.ui.conftest import ListHistory
 from tests.e2e.conftest import PASSWORD

@@ -17,7 +17,7 @@ from convos_desktop.models.ticket_history import (
     TicketHistoryModel,
 )
 from convos_desktop.ui.tasks import TaskRunner
-from convos_desktop.ui.ticket_actions import TicketAction
+from convos_desktop.ui.workspace.ticket_actions import TicketAction
 from tests.desktop.ui.conftest import make_contact, make_ticket, open_ui
 from tests.e2e.conftest import Workspace, take_ticket, wait_until
 

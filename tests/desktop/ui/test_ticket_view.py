@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QStyleOptionViewItem
 from convos_desktop.core.types import TicketsChanged, View
 from convos_desktop.models.directory import Directory
 from convos_desktop.models.ticket_list import TicketListModel, TicketRole
-from convos_desktop.ui.ticket_delegate import TicketDelegate
-from convos_desktop.ui.ticket_view import TicketListView
+from convos_desktop.ui.workspace.ticket_delegate import TicketDelegate
+from convos_desktop.ui.workspace.ticket_view import TicketListView
 from tests.desktop.ui.conftest import make_ticket
 
 TICKETS = 2000

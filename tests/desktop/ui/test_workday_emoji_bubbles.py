@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QWidget
 
-from convos_desktop.ui.emoji_text import emoji_only_count, emoji_spans
-from convos_desktop.ui.message_delegate import Fonts, layout_message
+from convos_desktop.ui.chat.emoji_text import emoji_only_count, emoji_spans
+from convos_desktop.ui.chat.message_delegate import Fonts, layout_message
 from tests.desktop.ui.conftest import make_message
 
 

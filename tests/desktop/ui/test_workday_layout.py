@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from convos_desktop.ui.main_window import MainWindow
+from convos_desktop.ui.shell.main_window import MainWindow
 from tests.desktop.ui.workday import (
     LONG_CONTACT,
     LONG_QUOTE,

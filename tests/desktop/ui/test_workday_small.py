@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from convos_desktop.core.types import TicketsChanged
 from convos_desktop.models.navigation import NavTarget
 from convos_desktop.models.ticket_list import TicketRole
-from convos_desktop.ui.main_window import MainWindow
+from convos_desktop.ui.shell.main_window import MainWindow
 from tests.desktop.ui.conftest import make_message
 from tests.desktop.ui.workday import close_window, populate, quiet, window_context
 from tests.fakes import FakeClock

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QWidget
 
-from convos_desktop.ui.ticket_delegate import meta_line
+from convos_desktop.ui.workspace.ticket_delegate import meta_line
 
 INBOX = "WhatsApp Vendite Nord-Est"
 ASSIGNEE = "Bartolomeo Fontanarosa"

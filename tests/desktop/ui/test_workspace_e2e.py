@@ -13,8 +13,8 @@ from convos_desktop.core.media import FileKind
 from convos_desktop.core.types import Direction, Status
 from convos_desktop.models.navigation import NavRole, NavTarget
 from convos_desktop.models.ticket_list import TicketRole
-from convos_desktop.ui.attachments import PendingAttachment
-from convos_desktop.ui.ticket_actions import TicketAction
+from convos_desktop.ui.chat.attachments import PendingAttachment
+from convos_desktop.ui.workspace.ticket_actions import TicketAction
 from tests.desktop.ui.conftest import RunningUi, open_ui
 from tests.e2e.conftest import Workspace, take_ticket, wait_until
 
@@ -96,7 +96,7 @@ async def test_take_reply_react_note_attach_and_close(workspace: Workspace, tmp_
             [PendingAttachment("ok.png", FileKind.STICKER, good.stat().st_size, path=good)]
         )
         composer.send()
-        space._toggle_reaction(customer, "👍")
+        space.reactions.toggle(customer, "👍")
 
         async def all_there() -> bool:
             items = await server_messages(workspace, conversation)

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from convos_desktop.models.navigation import NavTarget
-from convos_desktop.ui.ticket_actions import TicketAction
+from convos_desktop.ui.workspace.ticket_actions import TicketAction
 from tests.desktop.ui.conftest import RunningUi, open_ui
 from tests.e2e.conftest import Workspace, take_ticket, wait_until
 

@@ -28,9 +28,9 @@ from convos_desktop.core.types import (
 )
 from convos_desktop.models.directory import Directory
 from convos_desktop.models.navigation import NavTarget
+from convos_desktop.ui.chat.thumbnails import ThumbnailCache
 from convos_desktop.ui.context import ClientContext
-from convos_desktop.ui.main_window import MainWindow
-from convos_desktop.ui.thumbnails import ThumbnailCache
+from convos_desktop.ui.shell.main_window import MainWindow
 from tests.desktop.ui.conftest import make_contact, make_message, make_ticket
 from tests.fakes import FakeClock
 

@@ -11,9 +11,9 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 
 from convos_desktop.core.types import Agent, ConnectionState, Status, Ticket
-from convos_desktop.ui.chat_header import ChatHeader
-from convos_desktop.ui.header_bar import HeaderBar
-from convos_desktop.ui.ticket_actions import TicketAction
+from convos_desktop.ui.chat.chat_header import ChatHeader
+from convos_desktop.ui.shell.header_bar import HeaderBar
+from convos_desktop.ui.workspace.ticket_actions import TicketAction
 
 OPENED = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 ME_ID = 1

@@ -14,7 +14,7 @@ from PySide6.QtTest import QTest
 
 from convos_desktop.core.session import KEYRING_SERVICE, Profile, Session
 from convos_desktop.embedded_demo import start_demo_server
-from convos_desktop.ui.login_dialog import LoginDialog
+from convos_desktop.ui.shell.login_dialog import LoginDialog
 
 
 async def wait_until(predicate: Callable[[], bool], seconds: float = 20) -> None:

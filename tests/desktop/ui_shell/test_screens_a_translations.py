@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QCoreApplication, QSettings, QTranslator
 
-from convos_desktop.ui.contact_picker import NewContactForm
+from convos_desktop.ui.contacts.contact_picker import NewContactForm
 from convos_desktop.ui.i18n import TRANSLATIONS_DIR, install_translators
 from tests.desktop.ui_shell.test_shell_translations import catalogue, source_strings
 
-MODULES = ("ui/new_ticket.py", "ui/contact_picker.py", "models/navigation.py")
+MODULES = ("ui/screens/new_ticket.py", "ui/contacts/contact_picker.py", "models/navigation.py")
 
 
 @pytest.mark.parametrize("module", MODULES)

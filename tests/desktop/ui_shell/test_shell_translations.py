@@ -11,26 +11,26 @@ from PySide6.QtCore import QCoreApplication, QSettings, QTranslator
 
 import convos_desktop
 from convos_desktop.core.types import Status
-from convos_desktop.ui.chat_header import ChatHeader
+from convos_desktop.ui.chat.chat_header import ChatHeader
 from convos_desktop.ui.errors import failed_send_sentence
-from convos_desktop.ui.header_bar import HeaderBar
 from convos_desktop.ui.i18n import TRANSLATIONS_DIR, install_translators
-from convos_desktop.ui.login_dialog import LoginDialog
+from convos_desktop.ui.shell.header_bar import HeaderBar
+from convos_desktop.ui.shell.login_dialog import LoginDialog
 
 PACKAGE = Path(convos_desktop.__file__).parent
 SHELL_MODULES = (
-    "ui/login_dialog.py",
-    "ui/header_bar.py",
-    "ui/chat_header.py",
-    "ui/ticket_actions.py",
-    "ui/main_window.py",
-    "ui/new_ticket.py",
-    "ui/workspace.py",
+    "ui/shell/login_dialog.py",
+    "ui/shell/header_bar.py",
+    "ui/chat/chat_header.py",
+    "ui/workspace/ticket_actions.py",
+    "ui/shell/main_window.py",
+    "ui/screens/new_ticket.py",
+    "ui/workspace/workspace.py",
     "ui/tasks.py",
     "ui/errors.py",
-    "ui/chat_view.py",
-    "ui/message_delegate.py",
-    "ui/ticket_delegate.py",
+    "ui/chat/chat_view.py",
+    "ui/chat/message_delegate.py",
+    "ui/workspace/ticket_delegate.py",
     "ui/formatting.py",
     "models/navigation.py",
 )

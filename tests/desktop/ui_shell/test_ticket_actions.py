@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from convos_desktop.core.types import Agent, Status, Ticket
-from convos_desktop.ui.ticket_actions import ActionState, TicketAction, available_actions
+from convos_desktop.ui.workspace.ticket_actions import ActionState, TicketAction, available_actions
 
 A, U, C, R = TicketAction.ASSIGN, TicketAction.UNASSIGN, TicketAction.CLOSE, TicketAction.REOPEN
 ME = Agent(1, "Anna Rossi", "anna@convos.test", "agent", (1,), Status.ONLINE, Status.ONLINE)

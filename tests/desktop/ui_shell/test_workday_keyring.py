@@ -11,7 +11,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from convos_desktop.core.session import Profile, has_keyring
-from convos_desktop.ui.login_dialog import LoginDialog
+from convos_desktop.ui.shell.login_dialog import LoginDialog
 
 
 @pytest.fixture

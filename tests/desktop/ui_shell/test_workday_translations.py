@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from convos_desktop.ui.i18n import install_translators
 from tests.desktop.ui_shell.test_shell_translations import catalogue, source_strings
 
-NEW_MODULES = ("ui/dock_toggle.py", "ui/open_failed.py", "ui/demo_splash.py")
+NEW_MODULES = ("ui/widgets/dock_toggle.py", "ui/chat/open_failed.py", "ui/shell/demo_splash.py")
 
 
 @pytest.fixture

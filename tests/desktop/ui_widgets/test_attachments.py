@@ -9,7 +9,7 @@ from PIL import Image
 
 from convos_desktop.core.media import FileKind
 from convos_desktop.core.types import FileInfo
-from convos_desktop.ui.attachments import (
+from convos_desktop.ui.chat.attachments import (
     MAX_UPLOAD_BYTES,
     AttachmentsDialog,
     FileListModel,

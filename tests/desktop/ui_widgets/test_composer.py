@@ -10,9 +10,9 @@ from PySide6.QtWidgets import QMenu
 
 from convos_desktop.core.media import FileKind
 from convos_desktop.core.types import Canned, Direction, Draft, ReplyPreview
-from convos_desktop.ui.attachments import PendingAttachment
-from convos_desktop.ui.composer import AttachmentChip, Composer
-from convos_desktop.ui.quick_replies import (
+from convos_desktop.ui.chat.attachments import PendingAttachment
+from convos_desktop.ui.chat.composer import AttachmentChip, Composer
+from convos_desktop.ui.chat.quick_replies import (
     CannedModel,
     ShortcutFilterModel,
     fill_placeholders,

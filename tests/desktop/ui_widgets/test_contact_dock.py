@@ -8,7 +8,7 @@ import pytest
 
 from convos_desktop.core.types import Activity, Agent, Contact, FileInfo, Status
 from convos_desktop.models.directory import Directory
-from convos_desktop.ui.contact_dock import ActivityModel, ContactDock, relative_time
+from convos_desktop.ui.contacts.contact_dock import ActivityModel, ContactDock, relative_time
 from convos_desktop.ui.formatting import local_date
 from convos_desktop.ui.system_text import SystemWording
 

@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from convos_desktop.core.types import Status, Ticket
-from convos_desktop.ui.contact_tickets import ContactTicketsModel, ContactTicketsPanel
-from convos_desktop.ui.undo_toast import UndoToast
+from convos_desktop.ui.contacts.contact_tickets import ContactTicketsModel, ContactTicketsPanel
+from convos_desktop.ui.workspace.undo_toast import UndoToast
 
 OPENED = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 

@@ -7,7 +7,7 @@ import time
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QWidget
 
-from convos_desktop.ui.emoji_picker import (
+from convos_desktop.ui.chat.emoji_picker import (
     RECENT_KEY,
     Category,
     EmojiCatalog,

@@ -19,7 +19,7 @@ from convos_desktop.core.types import (
     SystemLine,
 )
 from convos_desktop.models.directory import Directory
-from convos_desktop.ui.contact_dock import ContactDock, relative_time
+from convos_desktop.ui.contacts.contact_dock import ContactDock, relative_time
 from convos_desktop.ui.formatting import local_date, local_date_time, short_time, whole_number
 from convos_desktop.ui.i18n import TRANSLATIONS_DIR
 from convos_desktop.ui.system_text import SystemWording, field_label, fill

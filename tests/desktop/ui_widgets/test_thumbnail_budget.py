@@ -9,7 +9,7 @@ from PIL import Image
 from PySide6.QtWidgets import QApplication
 
 from convos_desktop.core.types import FileInfo
-from convos_desktop.ui.thumbnails import THUMBNAIL_EDGE, ThumbnailCache
+from convos_desktop.ui.chat.thumbnails import THUMBNAIL_EDGE, ThumbnailCache
 
 PHOTO_BYTES = THUMBNAIL_EDGE * THUMBNAIL_EDGE * 4  # one 480 px square thumbnail (32-bit)
 

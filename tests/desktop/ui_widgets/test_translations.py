@@ -14,14 +14,20 @@ from PySide6.QtCore import QCoreApplication, QTranslator
 
 import convos_desktop
 from convos_desktop.core.types import Draft
-from convos_desktop.ui.composer import Composer
-from convos_desktop.ui.contact_dock import ContactDock, relative_time
-from convos_desktop.ui.emoji_picker import Category, category_title
+from convos_desktop.ui.chat.composer import Composer
+from convos_desktop.ui.chat.emoji_picker import Category, category_title
+from convos_desktop.ui.contacts.contact_dock import ContactDock, relative_time
 from convos_desktop.ui.i18n import TRANSLATIONS_DIR
 
 PACKAGE = Path(convos_desktop.__file__).parent
 TS_FILE = TRANSLATIONS_DIR / "ui_widgets_it.ts"
-MODULES = ("emoji_picker", "quick_replies", "attachments", "composer", "contact_dock")
+MODULES = (
+    "chat/emoji_picker",
+    "chat/quick_replies",
+    "chat/attachments",
+    "chat/composer",
+    "contacts/contact_dock",
+)
 
 
 def catalogue() -> set[tuple[str, str]]:

@@ -10,9 +10,9 @@ from pytestqt.qtbot import QtBot
 
 from convos_desktop.core.media import FileKind
 from convos_desktop.core.types import Canned, Draft
-from convos_desktop.ui.attachments import PendingAttachment
-from convos_desktop.ui.canned_delegate import CannedDelegate
-from convos_desktop.ui.composer import Composer
+from convos_desktop.ui.chat.attachments import PendingAttachment
+from convos_desktop.ui.chat.canned_delegate import CannedDelegate
+from convos_desktop.ui.chat.composer import Composer
 
 
 @pytest.fixture

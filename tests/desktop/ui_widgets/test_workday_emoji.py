@@ -8,8 +8,8 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from convos_desktop.core.types import Draft
-from convos_desktop.ui.composer import Composer
-from convos_desktop.ui.emoji_picker import EmojiCatalog
+from convos_desktop.ui.chat.composer import Composer
+from convos_desktop.ui.chat.emoji_picker import EmojiCatalog
 
 
 @pytest.fixture(scope="module")

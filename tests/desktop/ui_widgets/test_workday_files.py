@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
-from convos_desktop.ui.open_failed import OpenFailedBox, open_local_file
+from convos_desktop.ui.chat.open_failed import OpenFailedBox, open_local_file
 
 
 def test_a_file_nothing_opens_is_said_and_can_be_saved(qtbot: QtBot, tmp_path: Path) -> None:

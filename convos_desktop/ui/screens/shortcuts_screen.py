@@ -42,10 +42,10 @@ from convos_desktop.core.api import ApiError, ConflictError, InvalidError
 from convos_desktop.core.types import Canned
 from convos_desktop.models.navigation import NavTarget, target_label
 from convos_desktop.models.records import RecordListModel
-from convos_desktop.ui.confirm import ask
+from convos_desktop.ui.chat.quick_replies import PLACEHOLDERS, fill_placeholders, first_line
 from convos_desktop.ui.context import ClientContext
-from convos_desktop.ui.quick_replies import PLACEHOLDERS, fill_placeholders, first_line
 from convos_desktop.ui.tasks import TaskRunner, describe_error
+from convos_desktop.ui.widgets.confirm import ask
 
 log = logging.getLogger("convos.ui.shortcuts")
 

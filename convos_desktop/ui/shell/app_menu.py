@@ -16,9 +16,9 @@ from PySide6.QtWidgets import QMenu, QToolButton, QWidget
 
 from convos_desktop import preferences as prefs
 from convos_desktop.logs import log_folder
-from convos_desktop.ui.about_dialog import AboutDialog
-from convos_desktop.ui.settings_dialog import SettingsDialog
-from convos_desktop.ui.tray import Tray
+from convos_desktop.ui.shell.about_dialog import AboutDialog
+from convos_desktop.ui.shell.settings_dialog import SettingsDialog
+from convos_desktop.ui.shell.tray import Tray
 
 
 class AppMenu(QObject):

@@ -36,11 +36,11 @@ from PySide6.QtWidgets import (
 
 from convos_desktop.core.types import Activity, Contact, FileInfo
 from convos_desktop.models.records import RecordListModel
-from convos_desktop.ui.attachments import FileListModel
-from convos_desktop.ui.contact_tickets import ContactTicketsPanel
-from convos_desktop.ui.elided_label import ElidedLabel
+from convos_desktop.ui.chat.attachments import FileListModel
+from convos_desktop.ui.contacts.contact_tickets import ContactTicketsPanel
 from convos_desktop.ui.formatting import local_date, local_date_time, whole_number
 from convos_desktop.ui.system_text import SystemWording, field_label
+from convos_desktop.ui.widgets.elided_label import ElidedLabel
 
 log = logging.getLogger("convos.ui.contact_dock")
 

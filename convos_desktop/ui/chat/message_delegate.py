@@ -56,18 +56,18 @@ from PySide6.QtWidgets import (
 
 from convos_desktop.core.types import Delivery, Direction, FileInfo, Message, Reaction
 from convos_desktop.models.thread import MessageRole
-from convos_desktop.ui.emoji_text import (
+from convos_desktop.ui.chat.emoji_text import (
     BIG_EMOJI_MAX,
     emoji_only_count,
     emoji_spans,
     to_utf16,
     utf16_length,
 )
+from convos_desktop.ui.chat.thumbnails import ThumbnailCache
 from convos_desktop.ui.errors import failed_send_sentence
 from convos_desktop.ui.formatting import clock_time, day_label, format_size
 from convos_desktop.ui.system_text import SystemWording
 from convos_desktop.ui.theme import CHAT
-from convos_desktop.ui.thumbnails import ThumbnailCache
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 

@@ -11,7 +11,7 @@ import pytest
 from convos_desktop.core.api import ApiClient, ServerUnreachableError
 from convos_desktop.core.store import Store
 from convos_desktop.core.sync import Sync
-from convos_desktop.ui.workspace import SyncHistory
+from convos_desktop.models.sync_history import SyncHistory
 from tests.desktop.core import protocol_json as pj
 
 UNREACHABLE = "http://127.0.0.1:9"  # discard port: any request fails at once

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from convos_desktop.models.records import RecordListModel
-from convos_desktop.ui.emoji_keywords import keyword_hits
+from convos_desktop.ui.chat.emoji_keywords import keyword_hits
 
 log = logging.getLogger("convos.ui.emoji")
 

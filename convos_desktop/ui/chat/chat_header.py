@@ -1,10 +1,11 @@
 """The bar above a conversation: who it is with, the ticket's state, and the ticket actions.
 
 Which of Assign to me, Unassign, Finalize (close) and Reactivate (reopen) are offered, and
-which are enabled, comes from :func:`convos_desktop.ui.ticket_actions.available_actions` (the
-server's rules). A disabled action keeps its reason as a tooltip and as a line under the
-title; errors of the last action are shown on that line too. Long names and details are elided
-with the full text in a tooltip.
+which are enabled, comes from
+:func:`convos_desktop.ui.workspace.ticket_actions.available_actions` (the server's rules).
+A disabled action keeps its reason as a tooltip and as a line under the title; errors of the
+last action are shown on that line too. Long names and details are elided with the full text
+in a tooltip.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from convos_desktop.core.types import Agent, Status, Ticket
-from convos_desktop.ui.elided_label import ElidedLabel
-from convos_desktop.ui.ticket_actions import (
+from convos_desktop.ui.widgets.elided_label import ElidedLabel
+from convos_desktop.ui.workspace.ticket_actions import (
     SHORTCUTS,
     ActionState,
     TicketAction,

@@ -40,16 +40,16 @@ from convos_desktop.models.conversation_history import (
 )
 from convos_desktop.models.paged_table import moment_text
 from convos_desktop.models.thread import HistoryPage, ThreadModel
-from convos_desktop.ui.chat_view import ChatView
-from convos_desktop.ui.elided_label import ElidedLabel
+from convos_desktop.ui.chat.chat_view import ChatView
+from convos_desktop.ui.chat.message_delegate import MessageDelegate
 from convos_desktop.ui.formatting import whole_number
-from convos_desktop.ui.history_filters import (
+from convos_desktop.ui.screens.history_filters import (
     PeriodFilter,
     fill_directory_choices,
     labelled_combo,
 )
-from convos_desktop.ui.message_delegate import MessageDelegate
 from convos_desktop.ui.tasks import TaskRunner, describe_error
+from convos_desktop.ui.widgets.elided_label import ElidedLabel
 
 if TYPE_CHECKING:
     from convos_desktop.ui.context import ClientContext
@@ -241,9 +241,9 @@ class ConversationsScreen(QWidget):
         self.open_ticket_button.clicked.connect(self.open_ticket)
         self.model.total_changed.connect(self._show_count)
         self.model.loading_changed.connect(self._on_loading)
-        self.model.failed.connect(lambda exc: self._show_error(describe_error(exc)))
+        self.model.failed.connect(lambda exc: self.show_error(describe_error(exc)))
         self.model.modelReset.connect(self._clear_thread)
-        self.thread_model.older_failed.connect(self._show_error)
+        self.thread_model.older_failed.connect(self.show_error)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, self.search.setFocus)
         self._context.directory.changed.connect(self.fill_choices)
 
@@ -311,7 +311,7 @@ class ConversationsScreen(QWidget):
         self.no_ticket.setVisible(row.open_ticket_id is None)
         self.thread_model.open(row.id, (), False)
         self.thread_stack.setCurrentIndex(1)
-        self._tasks.run(self._load_newest(row.id), on_error=self._show_error)
+        self._tasks.run(self._load_newest(row.id), on_error=self.show_error)
 
     async def _load_newest(self, conversation_id: int) -> None:
         page = await self._context.api.messages(conversation_id, limit=THREAD_PAGE)
@@ -326,7 +326,7 @@ class ConversationsScreen(QWidget):
     def open_ticket(self) -> None:
         """Open the selected conversation's open ticket in the workspace."""
         if self._open_ticket_id is not None:
-            self._tasks.run(self._open(self._open_ticket_id), on_error=self._show_error)
+            self._tasks.run(self._open(self._open_ticket_id), on_error=self.show_error)
 
     async def _open(self, ticket_id: int) -> None:
         detail = await self._context.api.ticket(ticket_id)
@@ -347,7 +347,7 @@ class ConversationsScreen(QWidget):
             self.count_label.setStyleSheet(f"color: {MUTED};")
             self.count_label.setText(self.tr("Loading…"))
 
-    def _show_error(self, sentence: str) -> None:
+    def show_error(self, sentence: str) -> None:
         self.count_label.setStyleSheet(f"color: {BAD};")
         self.count_label.setText(sentence)
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from convos_desktop.core.types import Status
 from convos_desktop.resources import icon_path
-from convos_desktop.ui.header_bar import dot_icon, status_names
+from convos_desktop.ui.shell.header_bar import dot_icon, status_names
 from convos_desktop.ui.theme import STATUS_COLORS
 
 log = logging.getLogger("convos.tray")

@@ -1,22 +1,20 @@
 """The conversation screen: the ticket list, and the open conversation with its header,
 chat view and composer; it also drives the contact dock.
 
-Wiring only: state comes from ``core.sync`` signals into the models; actions go to
-``core.api`` / ``core.outbox`` and come back as events (the local echo of a send excepted).
+Wiring and the selection flow only: state comes from ``core.sync`` signals into the models;
+actions go to the core and come back as events (the local echo of a send excepted). The
+duties around it have their owners: sending with files ``core.sending.Sender``, reactions
+``ui.chat.reactions``, downloads ``ui.chat.files``, the contact dock ``ui.contacts.panel``,
+older pages ``models.sync_history``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListView,
@@ -26,11 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from convos_desktop.core.store import Store
-from convos_desktop.core.sync import Sync
 from convos_desktop.core.types import (
     Draft,
-    FileInfo,
     Message,
     MessagesChanged,
     ReplyPreview,
@@ -39,62 +34,34 @@ from convos_desktop.core.types import (
     TicketsChanged,
     View,
 )
-from convos_desktop.models.thread import HistoryPage, ThreadModel
+from convos_desktop.models.sync_history import SyncHistory
+from convos_desktop.models.thread import ThreadModel
 from convos_desktop.models.ticket_list import TicketListModel, TicketRole
-from convos_desktop.ui.attachments import PendingAttachment
-from convos_desktop.ui.chat_header import ChatHeader
-from convos_desktop.ui.chat_view import ChatView
-from convos_desktop.ui.composer import Composer
-from convos_desktop.ui.contact_dock import ContactDock
+from convos_desktop.ui.chat.attachments import PendingAttachment
+from convos_desktop.ui.chat.chat_header import ChatHeader
+from convos_desktop.ui.chat.chat_view import ChatView
+from convos_desktop.ui.chat.composer import Composer
+from convos_desktop.ui.chat.files import FileActions
+from convos_desktop.ui.chat.message_delegate import MessageDelegate
+from convos_desktop.ui.chat.reactions import Reactions
+from convos_desktop.ui.contacts.contact_dock import ContactDock
+from convos_desktop.ui.contacts.panel import ContactPanel
 from convos_desktop.ui.context import ClientContext
-from convos_desktop.ui.emoji_picker import EmojiPicker
-from convos_desktop.ui.message_delegate import MessageDelegate
-from convos_desktop.ui.open_failed import open_local_file
 from convos_desktop.ui.system_text import SystemWording
 from convos_desktop.ui.tasks import TaskRunner
-from convos_desktop.ui.ticket_actions import (
+from convos_desktop.ui.workspace.ticket_actions import (
     WORKING_STATUSES,
     TicketAction,
     reaction_block_reason,
 )
-from convos_desktop.ui.ticket_delegate import TicketDelegate
-from convos_desktop.ui.ticket_view import TicketListView
-from convos_desktop.ui.undo_toast import UndoToast
+from convos_desktop.ui.workspace.ticket_delegate import TicketDelegate
+from convos_desktop.ui.workspace.ticket_view import TicketListView
+from convos_desktop.ui.workspace.undo_toast import UndoToast
 
 log = logging.getLogger("convos.ui")
 
-CONTACT_TICKETS = 20  # the contact's latest tickets listed in the contact dock
-DELIVERY_WAIT_S = 10.0  # how long Finalize / Unassign wait for replies still being sent
 LIST_MIN_WIDTH = 250  # a ticket row stays readable: name, time, preview
 TOAST_NAME_CHARS = 28  # names in the undo bar are cut to this many characters
-
-
-class SyncHistory:
-    """The thread model's history source: the cache first, then the server.
-
-    Once a conversation's newest page was fetched (``synced``), its cached messages are
-    contiguous back to the oldest one cached (the event stream resumes without gaps and a
-    ``reset`` empties the cache): a page found there whole, or one that reaches the start of
-    the conversation, needs no request. Otherwise ``Sync.load_older`` fills the cache and the
-    page is read back from the store.
-    """
-
-    def __init__(self, store: Store, sync: Sync) -> None:
-        self._store = store
-        self._sync = sync
-
-    async def older_messages(
-        self, conversation_id: int, before_id: int | None, limit: int
-    ) -> HistoryPage:
-        if before_id is not None:
-            synced, has_more = self._store.history_state(conversation_id)
-            if synced:
-                cached = self._store.messages_page(conversation_id, before_id, limit)
-                if len(cached) >= limit or not has_more:
-                    return HistoryPage(tuple(cached), has_more or len(cached) >= limit)
-        has_more = await self._sync.load_older(conversation_id, before_id)
-        page = self._store.messages_page(conversation_id, before_id, limit)
-        return HistoryPage(tuple(m for m in page if m.id > 0), has_more)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,16 +101,14 @@ class Workspace(QWidget):
         context: ClientContext,
         tickets: TicketListModel,
         contact_dock: ContactDock,
+        files: FileActions,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._context = context
         self._tasks = TaskRunner()
-        # Sends still uploading their files, per conversation (not yet in the outbox).
-        self._preparing: dict[int, set[asyncio.Task[Any]]] = {}
         self._ticket: Ticket | None = None
         self._effective = Status.UNAVAILABLE
-        self._emoji_for: Message | None = None
         # what the composer was last told: (why a reply is refused, whether a note is allowed)
         self._composer_permissions: tuple[str, bool] | None = None
         # (ticket id, action) this agent asked for last: how to follow the ticket if it leaves
@@ -151,6 +116,7 @@ class Workspace(QWidget):
         self._left_row: int | None = None  # the shown ticket's row while sync removes it
         self._closed: ClosedByMe | None = None
         self._dock = contact_dock
+        self.contact_panel = ContactPanel(context, contact_dock, self)
         self.tickets = tickets
         self.wording = SystemWording(context.directory, self)
         self.messages = ThreadModel(
@@ -189,6 +155,10 @@ class Workspace(QWidget):
 
         self.header = ChatHeader(self)
         self.header.actionRequested.connect(self._on_action)
+        self.reactions = Reactions(
+            context.api, context.settings, lambda: context.directory.me_id, self
+        )
+        self.reactions.failed.connect(self.header.show_error)
         self.delegate = MessageDelegate(context.thumbnails, self, self.wording)
         self.chat = ChatView(self.messages, self.delegate, self)
         context.thumbnails.ready.connect(lambda _id: self.chat.viewport().update())
@@ -196,11 +166,11 @@ class Workspace(QWidget):
         self.composer.sendRequested.connect(self._on_send)
         self.composer.draftChanged.connect(self._on_draft_changed)
         self.chat.replyRequested.connect(self._on_reply)
-        self.chat.reactionToggled.connect(self._toggle_reaction)
+        self.chat.reactionToggled.connect(self.reactions.toggle)
         self.chat.reactionRefused.connect(self.header.show_error)
-        self.chat.moreReactionsRequested.connect(self._pick_reaction)
-        self.chat.openFileRequested.connect(self.open_file)
-        self.chat.saveFileRequested.connect(self.save_file)
+        self.chat.moreReactionsRequested.connect(self.reactions.pick)
+        self.chat.openFileRequested.connect(lambda f: files.open_file(f, self.header.show_error))
+        self.chat.saveFileRequested.connect(lambda f: files.save_file(f, self.header.show_error))
         self.chat.retryRequested.connect(self._retry)
         self.chat.discardRequested.connect(self._discard)
         self.no_selection = QLabel(
@@ -236,9 +206,8 @@ class Workspace(QWidget):
         context.drafts.changed.connect(self._on_draft_saved)
         context.directory.changed.connect(self._on_directory_changed)
         context.directory.contact_changed.connect(self._on_contact_changed)
-        contact_dock.editRequested.connect(self._on_contact_edit)
-        contact_dock.openFileRequested.connect(self.open_file)
-        contact_dock.saveFileRequested.connect(self.save_file)
+        contact_dock.openFileRequested.connect(lambda f: files.open_file(f, self.header.show_error))
+        contact_dock.saveFileRequested.connect(lambda f: files.save_file(f, self.header.show_error))
         contact_dock.tickets_panel.openRequested.connect(self.show_ticket)
         contact_dock.tickets_panel.reactivateRequested.connect(self._reactivate_from_dock)
         contact_dock.tickets_panel.model.modelReset.connect(self._refresh_open_sibling)
@@ -316,8 +285,7 @@ class Workspace(QWidget):
         if self._ticket is None:
             return
         for ticket in change.upserted:
-            if ticket.contact_id == self._ticket.contact_id:
-                self._dock.tickets_panel.upsert(ticket)
+            self.contact_panel.ticket_changed(ticket)
             if ticket.id == self._ticket.id:
                 self._ticket = ticket
                 self._refresh_header()
@@ -422,8 +390,7 @@ class Workspace(QWidget):
         self._refresh_permissions()
         self._refresh_reactivate_key()
         self._mark_read()
-        self._load_contact_panel(ticket.contact_id)
-        self._dock.tickets_panel.set_shown(ticket.id)
+        self.contact_panel.show_for(ticket)
         self.ticketOpened.emit(ticket.id)
 
     async def _load_newest(self, conversation_id: int) -> None:
@@ -490,6 +457,7 @@ class Workspace(QWidget):
     def _refresh_permissions(self) -> None:
         online = self._effective in WORKING_STATUSES
         self.header.set_status(self._effective)
+        self.reactions.set_status(self._effective)
         self._dock.tickets_panel.set_status(self._effective)
         self.chat.set_reaction_block(reaction_block_reason(self._effective))
         ticket = self._ticket
@@ -551,7 +519,7 @@ class Workspace(QWidget):
             action in (TicketAction.CLOSE, TicketAction.UNASSIGN)
             and ticket is not None
             and ticket.id == ticket_id
-            and not await self._replies_delivered(ticket.conversation_id)
+            and not await self._context.sender.delivered(ticket.conversation_id)
         ):
             self.header.show_error(
                 self.tr(
@@ -570,17 +538,6 @@ class Workspace(QWidget):
         else:
             await api.reopen_ticket(ticket_id)
 
-    async def _replies_delivered(self, conversation_id: int) -> bool:
-        """Whether every send of the conversation reached the server (waits a little)."""
-        try:
-            async with asyncio.timeout(DELIVERY_WAIT_S):
-                preparing = set(self._preparing.get(conversation_id, ()))
-                if preparing:  # uploads still running: the outbox does not have them yet
-                    await asyncio.wait(preparing)
-                return await self._context.outbox.wait_delivered(conversation_id)
-        except TimeoutError:
-            return False
-
     # --- sending ----------------------------------------------------------------------------
 
     def _on_send(
@@ -590,48 +547,15 @@ class Workspace(QWidget):
             return
         conversation_id = self._ticket.conversation_id
         self._context.drafts.clear(conversation_id)
-        task = self._tasks.run(
-            self._send(conversation_id, text, is_note, reply_to, attachments),
+        self._tasks.run(
+            self._context.sender.send(
+                conversation_id,
+                text,
+                is_note=is_note,
+                reply_to=reply_to,
+                attachments=attachments,
+            ),
             on_error=lambda error: self._send_failed(conversation_id, text, is_note, error),
-        )
-        preparing = self._preparing.setdefault(conversation_id, set())
-        preparing.add(task)
-        task.add_done_callback(lambda done: self._forget_preparing(conversation_id, done))
-
-    def _forget_preparing(self, conversation_id: int, task: asyncio.Task[Any]) -> None:
-        preparing = self._preparing.get(conversation_id)
-        if preparing is not None:
-            preparing.discard(task)
-            if not preparing:
-                del self._preparing[conversation_id]
-
-    async def _send(
-        self,
-        conversation_id: int,
-        text: str,
-        is_note: bool,
-        reply_to: int | None,
-        attachments: list[PendingAttachment],
-    ) -> None:
-        api = self._context.api
-        file_ids: list[int] = []
-        for attachment in attachments:
-            if attachment.file_id is not None:
-                file_ids.append(attachment.file_id)
-            elif attachment.path is not None:
-                data = await asyncio.get_running_loop().run_in_executor(
-                    None, attachment.path.read_bytes
-                )
-                uploaded = await api.upload_file(
-                    attachment.name, data, sticker=attachment.kind == "sticker"
-                )
-                file_ids.append(uploaded.id)
-        await self._context.outbox.send(
-            conversation_id,
-            text,
-            kind="note" if is_note else "text",
-            reply_to=reply_to,
-            file_ids=file_ids,
         )
 
     def _send_failed(self, conversation_id: int, text: str, is_note: bool, error: str) -> None:
@@ -654,58 +578,6 @@ class Workspace(QWidget):
             ReplyPreview(message.id, message.body, message.sender_name, message.direction)
         )
 
-    # --- reactions --------------------------------------------------------------------------
-
-    def _toggle_reaction(self, message: Message, emoji: str) -> None:
-        blocked = reaction_block_reason(self._effective)
-        if blocked:
-            self.header.show_error(blocked)
-            return
-        me_id = self._context.directory.me_id
-        mine = any(r.emoji == emoji and me_id in r.agent_ids for r in message.reactions)
-        api = self._context.api
-        call = api.remove_reaction if mine else api.add_reaction
-        self._tasks.run(call(message.id, emoji), on_error=self.header.show_error)
-
-    def _pick_reaction(self, message: Message) -> None:
-        self._emoji_for = message
-        picker = EmojiPicker(self._context.settings, self)
-        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        picker.emojiChosen.connect(self._on_reaction_picked)
-        picker.show()
-
-    def _on_reaction_picked(self, emoji: str) -> None:
-        if self._emoji_for is not None:
-            self._toggle_reaction(self._emoji_for, emoji)
-
-    # --- files ------------------------------------------------------------------------------
-
-    def open_file(self, file: FileInfo) -> None:
-        """Download to the temp folder (off the GUI thread) and open with the system app."""
-        self._tasks.run(self._open_file(file), on_error=self.header.show_error)
-
-    async def _open_file(self, file: FileInfo) -> None:
-        data = await self._context.api.file_bytes(file.id)
-        folder = Path(tempfile.gettempdir()) / "convos-desktop" / str(file.id)
-        target = folder / Path(file.name).name
-        await asyncio.get_running_loop().run_in_executor(None, _write_file, target, data)
-        open_local_file(target, file.name, lambda: self.save_file(file), self)
-
-    def save_file(self, file: FileInfo) -> None:
-        dialog = QFileDialog(self, self.tr("Save attachment"), Path(file.name).name)
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.fileSelected.connect(
-            lambda path: self._tasks.run(
-                self._save_file(file, Path(path)), on_error=self.header.show_error
-            )
-        )
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-
-    async def _save_file(self, file: FileInfo, target: Path) -> None:
-        data = await self._context.api.file_bytes(file.id)
-        await asyncio.get_running_loop().run_in_executor(None, _write_file, target, data)
-
     # --- drafts -----------------------------------------------------------------------------
 
     def _on_draft_changed(self, draft: Draft) -> None:
@@ -726,23 +598,6 @@ class Workspace(QWidget):
 
     # --- contact dock -----------------------------------------------------------------------
 
-    def _load_contact_panel(self, contact_id: int) -> None:
-        contact = self._context.directory.contact(contact_id)
-        self._dock.set_contact(contact)
-        self._tasks.run(self._fill_contact_panel(contact_id))
-
-    async def _fill_contact_panel(self, contact_id: int) -> None:
-        api = self._context.api
-        files, activities, tickets = await asyncio.gather(
-            api.contact_files(contact_id),
-            api.contact_activities(contact_id),
-            api.tickets(contact_id=contact_id, limit=CONTACT_TICKETS),
-        )
-        shown = self._ticket
-        if shown is not None and shown.contact_id == contact_id:
-            self._dock.set_contact(self._context.directory.contact(contact_id), files, activities)
-            self._dock.tickets_panel.set_tickets(tickets.items, shown.id)
-
     def _refresh_open_sibling(self) -> None:
         """Tell the header about another open ticket of the shown contact (no Reactivate)."""
         sibling = self._dock.tickets_panel.model.open_ticket()  # the shown contact's tickets
@@ -756,15 +611,6 @@ class Workspace(QWidget):
     def _on_contact_changed(self, contact_id: int) -> None:
         if self._ticket is not None and self._ticket.contact_id == contact_id:
             self._refresh_header()
-            self._tasks.run(self._fill_contact_panel(contact_id))
-
-    def _on_contact_edit(self, contact_id: int, changes: dict[str, object]) -> None:
-        self._tasks.run(self._save_contact(contact_id, changes), on_error=self._dock.save_finished)
-
-    async def _save_contact(self, contact_id: int, changes: dict[str, object]) -> None:
-        contact = await self._context.api.update_contact(contact_id, changes)
-        self._context.directory.upsert_contacts([contact])
-        self._dock.save_finished(None)
 
     # --- directory --------------------------------------------------------------------------
 
@@ -778,14 +624,11 @@ class Workspace(QWidget):
         self._save_current_draft()
         self._tasks.cancel_all()
         await self._tasks.wait_idle()
+        await self.reactions.shutdown()
+        await self.contact_panel.shutdown()
         await self._context.thumbnails.wait_idle()
 
 
 def _short(name: str, limit: int = TOAST_NAME_CHARS) -> str:
     """A name cut to ``limit`` characters with an ellipsis (the undo bar stays two lines)."""
     return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
-
-
-def _write_file(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)

@@ -37,7 +37,7 @@ from convos_desktop.models.ticket_history import (
     TicketHistoryModel,
 )
 from convos_desktop.ui.formatting import whole_number
-from convos_desktop.ui.history_filters import (
+from convos_desktop.ui.screens.history_filters import (
     PeriodFilter,
     fill_directory_choices,
     labelled_combo,

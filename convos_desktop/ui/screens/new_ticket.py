@@ -35,13 +35,13 @@ from PySide6.QtWidgets import (
 
 from convos_desktop.core.api import ConflictError
 from convos_desktop.core.types import Canned, Contact, Inbox, Status, Ticket
-from convos_desktop.ui.attachments import PendingAttachment
-from convos_desktop.ui.composer import Composer
-from convos_desktop.ui.contact_picker import MUTED_STYLE, ContactPicker
+from convos_desktop.ui.chat.attachments import PendingAttachment
+from convos_desktop.ui.chat.composer import Composer
+from convos_desktop.ui.contacts.contact_picker import MUTED_STYLE, ContactPicker
 from convos_desktop.ui.context import ClientContext
-from convos_desktop.ui.elided_label import ElidedLabel
 from convos_desktop.ui.tasks import TaskRunner, describe_error
-from convos_desktop.ui.ticket_actions import WORKING_STATUSES
+from convos_desktop.ui.widgets.elided_label import ElidedLabel
+from convos_desktop.ui.workspace.ticket_actions import WORKING_STATUSES
 
 log = logging.getLogger("convos.ui.new_ticket")
 

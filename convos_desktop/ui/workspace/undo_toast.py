@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from convos_desktop.ui.ticket_actions import SHORTCUTS, TicketAction
+from convos_desktop.ui.workspace.ticket_actions import SHORTCUTS, TicketAction
 
 UNDO_SECONDS = 8
 TICK_MS = 1000

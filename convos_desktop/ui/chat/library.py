@@ -30,16 +30,16 @@ from convos_desktop.core.api import ApiClient
 from convos_desktop.core.media import FileKind
 from convos_desktop.core.sync import Sync
 from convos_desktop.core.types import FileInfo
-from convos_desktop.ui.attachments import (
+from convos_desktop.ui.chat.attachments import (
     MAX_UPLOAD_BYTES,
     LibraryBrowser,
     inspect_local_file,
     sticker_problem,
 )
-from convos_desktop.ui.confirm import ask
+from convos_desktop.ui.chat.thumbnails import ThumbnailCache
 from convos_desktop.ui.formatting import format_size
 from convos_desktop.ui.tasks import TaskRunner, describe_error
-from convos_desktop.ui.thumbnails import ThumbnailCache
+from convos_desktop.ui.widgets.confirm import ask
 
 log = logging.getLogger("convos.ui.library")
 

@@ -26,18 +26,18 @@ from PySide6.QtWidgets import (
 )
 
 from convos_desktop.core.types import Canned, Draft, FileInfo, ReplyPreview
-from convos_desktop.ui.attachments import AttachmentsDialog, PendingAttachment
-from convos_desktop.ui.elided_label import ElidedLabel
-from convos_desktop.ui.emoji_picker import EmojiCatalog, EmojiPicker
-from convos_desktop.ui.formatting import format_size
-from convos_desktop.ui.quick_replies import (
+from convos_desktop.ui.chat.attachments import AttachmentsDialog, PendingAttachment
+from convos_desktop.ui.chat.emoji_picker import EmojiCatalog, EmojiPicker
+from convos_desktop.ui.chat.quick_replies import (
     CannedModel,
     QuickRepliesButton,
     ShortcutCompleter,
     first_line,
     insert_reply,
 )
-from convos_desktop.ui.thumbnails import ThumbnailCache
+from convos_desktop.ui.chat.thumbnails import ThumbnailCache
+from convos_desktop.ui.formatting import format_size
+from convos_desktop.ui.widgets.elided_label import ElidedLabel
 
 log = logging.getLogger("convos.ui.composer")
 

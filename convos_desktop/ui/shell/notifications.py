@@ -7,7 +7,7 @@
 
 "New" means not seen before by this run *and* opened (or written) after the app started, so
 the cached inbox and the first bootstrap never ring. The sound is the window's
-``NotificationSound.play`` (``ui/sound.py``: QSoundEffect, silent without an audio device).
+``NotificationSound.play`` (``ui/shell/sound.py``: QSoundEffect, silent without an audio device).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from convos_desktop.core.types import (
     View,
 )
 from convos_desktop.models.ticket_list import ticket_in_view
-from convos_desktop.ui.tray import Tray
+from convos_desktop.ui.shell.tray import Tray
 
 log = logging.getLogger("convos.notifications")
 

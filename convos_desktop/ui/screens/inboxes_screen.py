@@ -38,11 +38,11 @@ from convos_desktop.core.api import ApiError, InvalidError
 from convos_desktop.core.types import Inbox, Team
 from convos_desktop.models.navigation import NavTarget, target_label
 from convos_desktop.models.records import RecordListModel
-from convos_desktop.ui.confirm import ask
+from convos_desktop.ui.chat.library import LibraryFiles, LibraryPanel
 from convos_desktop.ui.context import ClientContext
-from convos_desktop.ui.header_bar import status_names
-from convos_desktop.ui.library import LibraryFiles, LibraryPanel
+from convos_desktop.ui.shell.header_bar import status_names
 from convos_desktop.ui.tasks import TaskRunner, describe_error
+from convos_desktop.ui.widgets.confirm import ask
 
 log = logging.getLogger("convos.ui.inboxes")
 

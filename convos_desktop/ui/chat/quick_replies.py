@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from convos_desktop.core.types import Canned
 from convos_desktop.models.records import RecordListModel
-from convos_desktop.ui.canned_delegate import CannedDelegate
+from convos_desktop.ui.chat.canned_delegate import CannedDelegate
 
 log = logging.getLogger("convos.ui.quick_replies")
 

@@ -51,25 +51,26 @@ from convos_desktop.models.navigation import (
 from convos_desktop.models.ticket_list import TicketListModel
 from convos_desktop.preferences import SOUND_KEY, close_to_tray, read_bool
 from convos_desktop.resources import style_sheet
-from convos_desktop.ui.app_menu import AppMenu
-from convos_desktop.ui.contact_dock import ContactDock
+from convos_desktop.ui.chat.files import FileActions
+from convos_desktop.ui.chat.library import LibraryFiles
+from convos_desktop.ui.contacts.contact_dock import ContactDock
 from convos_desktop.ui.context import ClientContext
-from convos_desktop.ui.conversations_screen import ConversationsScreen
-from convos_desktop.ui.dock_toggle import DockToggle
 from convos_desktop.ui.formatting import whole_number
-from convos_desktop.ui.header_bar import HeaderBar
-from convos_desktop.ui.inboxes_screen import InboxesScreen
-from convos_desktop.ui.library import LibraryFiles
-from convos_desktop.ui.new_ticket import NewTicketScreen
-from convos_desktop.ui.notifications import Notifier
-from convos_desktop.ui.performance_screen import PerformanceScreen
-from convos_desktop.ui.shortcuts_screen import ShortcutsScreen
-from convos_desktop.ui.sound import NotificationSound
+from convos_desktop.ui.screens.conversations_screen import ConversationsScreen
+from convos_desktop.ui.screens.inboxes_screen import InboxesScreen
+from convos_desktop.ui.screens.new_ticket import NewTicketScreen
+from convos_desktop.ui.screens.performance_screen import PerformanceScreen
+from convos_desktop.ui.screens.shortcuts_screen import ShortcutsScreen
+from convos_desktop.ui.screens.ticket_history_screen import TicketHistoryScreen
+from convos_desktop.ui.shell.app_menu import AppMenu
+from convos_desktop.ui.shell.header_bar import HeaderBar
+from convos_desktop.ui.shell.notifications import Notifier
+from convos_desktop.ui.shell.sound import NotificationSound
+from convos_desktop.ui.shell.tray import Tray
 from convos_desktop.ui.system_text import SystemWording
 from convos_desktop.ui.theme import ACCENT
-from convos_desktop.ui.ticket_history_screen import TicketHistoryScreen
-from convos_desktop.ui.tray import Tray
-from convos_desktop.ui.workspace import Workspace
+from convos_desktop.ui.widgets.dock_toggle import DockToggle
+from convos_desktop.ui.workspace.workspace import Workspace
 
 log = logging.getLogger("convos.ui")
 
@@ -177,7 +178,8 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.contact_dock)
         self.resizeDocks([self.contact_dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
         self.tickets = TicketListModel(context.directory, self)
-        self.workspace = Workspace(context, self.tickets, self.contact_dock, self)
+        self.files = FileActions(context.api, self)
+        self.workspace = Workspace(context, self.tickets, self.contact_dock, self.files, self)
         self.new_ticket = NewTicketScreen(context, self)
         self.new_ticket.ticketStarted.connect(self._open_started_ticket)
         self.workspace.viewRequested.connect(lambda view: self.navigate(NavTarget(view.value)))
@@ -202,8 +204,9 @@ class MainWindow(QMainWindow):
             self._screens[target] = real_screen
         self.conversations = ConversationsScreen(context, self)
         self.conversations.open_requested.connect(self.show_ticket)
-        self.conversations.chat.openFileRequested.connect(self.workspace.open_file)
-        self.conversations.chat.saveFileRequested.connect(self.workspace.save_file)
+        report = self.conversations.show_error
+        self.conversations.chat.openFileRequested.connect(lambda f: self.files.open_file(f, report))
+        self.conversations.chat.saveFileRequested.connect(lambda f: self.files.save_file(f, report))
         self.stack.addWidget(self.conversations)
         self._screens[NavTarget.CONVERSATIONS] = self.conversations
         self.ticket_history = TicketHistoryScreen(context, self)

@@ -51,8 +51,8 @@ from convos_desktop.core.media import (
 )
 from convos_desktop.core.types import FileInfo
 from convos_desktop.models.records import RecordListModel
+from convos_desktop.ui.chat.thumbnails import ThumbnailCache
 from convos_desktop.ui.formatting import format_size
-from convos_desktop.ui.thumbnails import ThumbnailCache
 
 log = logging.getLogger("convos.ui.attachments")
 

@@ -31,8 +31,8 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QStyleOptionV
 
 from convos_desktop.core.types import Delivery, Direction, FileInfo, Message
 from convos_desktop.models.thread import ThreadModel
+from convos_desktop.ui.chat.message_delegate import Hit, MessageDelegate
 from convos_desktop.ui.errors import failed_send_sentence
-from convos_desktop.ui.message_delegate import Hit, MessageDelegate
 from convos_desktop.ui.theme import CHAT
 
 log = logging.getLogger("convos.ui")

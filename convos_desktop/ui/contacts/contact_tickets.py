@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from convos_desktop.core.types import Status, Ticket
 from convos_desktop.models.records import RecordListModel
-from convos_desktop.ui.ticket_actions import WORKING_STATUSES
+from convos_desktop.ui.workspace.ticket_actions import WORKING_STATUSES
 
 VISIBLE_ROWS = 4  # the list's height in rows before it scrolls
 CLOSED_COLOR = QColor("#6b7785")

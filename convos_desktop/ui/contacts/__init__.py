@@ -1,0 +1,1 @@
+"""Contacts: the contact dock, the contact's tickets, the contact picker."""
