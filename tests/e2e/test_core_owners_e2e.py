@@ -50,6 +50,7 @@ async def test_a_send_with_a_local_file_uploads_it_and_delivered_waits_for_it(wo
     )
     await asyncio.sleep(0)  # the upload has started: not in the outbox yet
     assert await sender.delivered(conversation_id)  # waits for the upload, then the outbox
+    assert send.done()  # "delivered" did not answer while the file was still uploading
     await send
 
     def sent() -> bool:
