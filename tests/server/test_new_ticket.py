@@ -143,3 +143,15 @@ async def test_bootstrap_counts_per_inbox(ws, anna_and_inboxes):
         str(support["id"]): {"mine": 0, "unassigned": 1, "all": 1},
     }
     assert boot["counts"] == {"mine": 1, "unassigned": 2, "all": 3}
+
+
+async def test_new_ticket_into_a_deactivated_inbox_is_409(ws, anna_and_inboxes):
+    anna, sales, support = anna_and_inboxes
+    contact = await ws.call("POST", "/contacts", anna, json={"name": "Ugo", "phone": "+39 333 1"})
+    await ws.call("PATCH", f"/inboxes/{sales['id']}", json={"active": False})
+    body = {"contact_id": contact["id"], "inbox_id": sales["id"], "body": "Buongiorno"}
+    refused = await post(ws, anna, "/tickets", json=body)
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "inbox_inactive"
+    made = await post(ws, anna, "/tickets", json={**body, "inbox_id": support["id"]})
+    assert made.status_code == 201, made.text

@@ -1,0 +1,18 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<!-- Italian strings of the issue-11 gaps (teams, inactive inboxes, duplicate contacts,
+     custom field values, shared admin list), written by hand; compiled with
+     python -m convos_desktop.ui.i18n. -->
+<TS version="2.1" language="it_IT" sourcelanguage="en_US">
+<context>
+    <name>Errors</name>
+    <message>
+        <source>Another contact already has this phone or e-mail.</source>
+        <translation>Un altro contatto ha già questo telefono o e-mail.</translation>
+    </message>
+    <message>
+        <source>This inbox is deactivated and takes no new tickets: choose another inbox, or ask an administrator to activate it in Caselle di posta.</source>
+        <translation>Questa casella è disattivata e non riceve nuovi ticket: scegli un'altra casella, oppure chiedi a un amministratore di attivarla in Caselle di posta.</translation>
+    </message>
+</context>
+</TS>
