@@ -5,6 +5,21 @@
      python -m convos_desktop.ui.i18n. -->
 <TS version="2.1" language="it_IT" sourcelanguage="en_US">
 <context>
+    <name>ContactDock</name>
+    <message>
+        <source>Contact #{id}</source>
+        <translation>Il contatto n. {id}</translation>
+    </message>
+    <message>
+        <source>Not saved: {name} already has this e-mail address. Keep this contact's own e-mail, or write the customer's other one.</source>
+        <translation>Non salvato: {name} ha già questo indirizzo e-mail. Lascia l'e-mail di questo contatto, oppure scrivi l'altra del cliente.</translation>
+    </message>
+    <message>
+        <source>Not saved: {name} already has this phone number. Keep this contact's own phone, or write the customer's other one.</source>
+        <translation>Non salvato: {name} ha già questo numero di telefono. Lascia il telefono di questo contatto, oppure scrivi l'altro del cliente.</translation>
+    </message>
+</context>
+<context>
     <name>Errors</name>
     <message>
         <source>Another contact already has this phone or e-mail.</source>

@@ -376,6 +376,27 @@ class ContactDock(QDockWidget):
         else:
             self._show_error(self.tr("Not saved: %s") % error)
 
+    def save_refused_duplicate(self, field: str, contact_id: int, name: str | None) -> None:
+        """The server refused the edit: contact ``contact_id`` (``name``, ``None`` when the
+        agent may not see it) already has this ``field`` (``phone`` or ``email``)."""
+        self._set_saving(False)
+        who = name if name is not None else self.tr("Contact #{id}").format(id=contact_id)
+        if field == "email":
+            text = self.tr(
+                "Not saved: {name} already has this e-mail address. Keep this contact's own "
+                "e-mail, or write the customer's other one."
+            )
+            edit = self.email_edit
+        else:
+            text = self.tr(
+                "Not saved: {name} already has this phone number. Keep this contact's own "
+                "phone, or write the customer's other one."
+            )
+            edit = self.phone_edit
+        self._show_error(text.format(name=who))
+        edit.setFocus()
+        edit.selectAll()
+
     def _show_error(self, text: str) -> None:
         self.error_label.setText(text)
         self.error_label.show()
