@@ -707,6 +707,14 @@ class ApiClient:
             await self.request("POST", "/teams", json={"name": name, "agent_ids": list(agent_ids)})
         )
 
+    async def update_team(self, team_id: int, changes: Mapping[str, Any]) -> Team:
+        """Rename a team and/or set its members (``agent_ids``) (admin)."""
+        return Team.from_json(await self.request("PATCH", f"/teams/{team_id}", json=dict(changes)))
+
+    async def delete_team(self, team_id: int) -> None:
+        """Delete a team (admin); its inboxes lose their team."""
+        await self.request("DELETE", f"/teams/{team_id}")
+
     async def agents(self) -> list[Agent]:
         """All agents."""
         return [Agent.from_json(a) for a in await self.request("GET", "/agents")]

@@ -30,4 +30,62 @@
         <translation>Questa casella è disattivata e non riceve nuovi ticket: scegli un'altra casella, oppure chiedi a un amministratore di attivarla in Caselle di posta.</translation>
     </message>
 </context>
+<context>
+    <name>InboxesScreen</name>
+    <message>
+        <source>Teams</source>
+        <translation>Team</translation>
+    </message>
+</context>
+<context>
+    <name>TeamsPanel</name>
+    <message>
+        <source>Agents</source>
+        <translation>Agenti</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Elimina</translation>
+    </message>
+    <message>
+        <source>Delete team</source>
+        <translation>Elimina team</translation>
+    </message>
+    <message>
+        <source>Delete the team {name}? Its inboxes keep their tickets but have no team: new tickets wait in Non assegnato.</source>
+        <translation>Eliminare il team {name}? Le sue caselle tengono i ticket ma restano senza team: i nuovi ticket attendono in Non assegnato.</translation>
+    </message>
+    <message>
+        <source>Give the team a name.</source>
+        <translation>Dai un nome al team.</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Nome</translation>
+    </message>
+    <message>
+        <source>New team</source>
+        <translation>Nuovo team</translation>
+    </message>
+    <message>
+        <source>Only administrators change teams; you can read them.</source>
+        <translation>Solo gli amministratori modificano i team; tu puoi leggerli.</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Salva</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>Salvato.</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>Salvataggio…</translation>
+    </message>
+    <message>
+        <source>Team deleted.</source>
+        <translation>Team eliminato.</translation>
+    </message>
+</context>
 </TS>

@@ -11,12 +11,11 @@ Keys: Ctrl+N new inbox, Ctrl+S save, Delete deletes the selected inbox, Esc canc
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QModelIndex, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QColor, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -40,6 +39,7 @@ from convos_desktop.models.navigation import NavTarget, target_label
 from convos_desktop.models.records import RecordListModel
 from convos_desktop.ui.chat.library import LibraryFiles, LibraryPanel
 from convos_desktop.ui.context import ClientContext
+from convos_desktop.ui.screens.teams_panel import TeamsPanel
 from convos_desktop.ui.shell.header_bar import status_names
 from convos_desktop.ui.tasks import TaskRunner, describe_error
 from convos_desktop.ui.widgets.confirm import ask
@@ -147,6 +147,8 @@ class InboxesScreen(QWidget):
         self.tabs.addTab(self.inboxes_tab, self.tr("Inboxes"))
         self.library_panel = LibraryPanel(context.api, library, context.thumbnails, self)
         self.tabs.addTab(self.library_panel, self.tr("File library"))
+        self.teams_panel = TeamsPanel(context, self)
+        self.tabs.insertTab(1, self.teams_panel, self.tr("Teams"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 18, 24, 18)
         layout.addWidget(title)
@@ -334,26 +336,6 @@ class InboxesScreen(QWidget):
         me = self._context.directory.me
         return me is not None and me.role == "admin"
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        self.refresh_teams()
-
-    def refresh_teams(self) -> None:
-        """Fetch the teams again (membership changes come as inbox and agent events)."""
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:  # a window built without the app's loop: the cached teams
-            return
-        self._tasks.run(self._fetch_teams())
-
-    async def _fetch_teams(self) -> None:
-        try:
-            self._teams = sorted(await self._context.api.teams(), key=lambda t: t.name)
-        except ApiError as exc:
-            log.info("teams not fetched: %s", exc)
-            return
-        self._fill_teams()
-
     def _fill_teams(self) -> None:
         chosen = self.team_combo.currentData()
         self.team_combo.blockSignals(True)
@@ -400,10 +382,9 @@ class InboxesScreen(QWidget):
                     self._say(self.tr("This inbox was deleted meanwhile."))
                 self._show_form(None, open_form=False)
         self._known_ids = {inbox.id for inbox in records}
-        if self.isVisible():  # a team's members changed, maybe: inbox events say so
-            self.refresh_teams()
-        elif not self._teams:
-            self._teams = self._context.store.teams()
+        teams = list(self._context.directory.teams()) or self._context.store.teams()
+        if teams != self._teams:  # team.changed events keep the directory's teams current
+            self._teams = teams
             self._fill_teams()
         self._refresh_team_agents()
         self._refresh_permissions()
