@@ -45,6 +45,9 @@ class TeamsPanel(QWidget):
 
         self.team_list = QListWidget(self)
         self.team_list.setObjectName("teamList")
+        self.team_list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.team_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.team_list.setStyleSheet("QListWidget::item { padding: 6px 4px; }")
         self.team_list.currentItemChanged.connect(lambda *_: self._show_current())
         self.new_button = QPushButton(self.tr("New team"), self)
         self.new_button.clicked.connect(self.new_team)
@@ -129,6 +132,7 @@ class TeamsPanel(QWidget):
         self.team_list.clear()
         for team in self.teams():
             item = QListWidgetItem(f"{team.name} ({len(team.agent_ids)})")
+            item.setToolTip(team.name)
             item.setData(_ID, team.id)
             self.team_list.addItem(item)
         self.team_list.blockSignals(False)
