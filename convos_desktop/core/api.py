@@ -719,19 +719,6 @@ class ApiClient:
         """All agents."""
         return [Agent.from_json(a) for a in await self.request("GET", "/agents")]
 
-    async def create_agent(
-        self, name: str, email: str, password: str, *, role: str = "agent"
-    ) -> Agent:
-        """Create an agent (admin)."""
-        payload = {"name": name, "email": email, "password": password, "role": role}
-        return Agent.from_json(await self.request("POST", "/agents", json=payload))
-
-    async def update_agent(self, agent_id: int, changes: Mapping[str, Any]) -> Agent:
-        """Edit an agent (admin)."""
-        return Agent.from_json(
-            await self.request("PATCH", f"/agents/{agent_id}", json=dict(changes))
-        )
-
     async def report(self, date_from: str, date_to: str, by: str = "inbox") -> Report:
         """Performance per inbox or per agent over inclusive UTC days ``YYYY-MM-DD``."""
         body = await self.request(

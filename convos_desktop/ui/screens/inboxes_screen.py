@@ -148,7 +148,7 @@ class InboxesScreen(QWidget):
         self.library_panel = LibraryPanel(context.api, library, context.thumbnails, self)
         self.tabs.addTab(self.library_panel, self.tr("File library"))
         self.teams_panel = TeamsPanel(context, self)
-        self.tabs.insertTab(1, self.teams_panel, self.tr("Teams"))
+        self.tabs.addTab(self.teams_panel, self.tr("Teams"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 18, 24, 18)
         layout.addWidget(title)

@@ -22,7 +22,7 @@ from convos_desktop.ui.contacts.contact_dock import ContactDock
 from convos_desktop.ui.i18n import install_translators
 from convos_desktop.ui.system_text import SystemWording
 from tests.desktop.ui.conftest import ListHistory
-from tests.e2e.conftest import PASSWORD
+from tests.e2e.conftest import PASSWORD, create_agent, update_agent
 
 BRUNO_EMAIL = "bruno@example.com"
 # The offscreen platform cannot size a floating dock's window (harmless).
@@ -50,8 +50,8 @@ async def every_kind(workspace) -> Story:
     """Hand-off, take, unassign, admin assigns to Bruno, Bruno closes, Anna reactivates, Anna
     edits the contact: every kind of system line and activity, written by the real server."""
     admin = workspace.admin
-    bruno = await admin.create_agent("Bruno Esposito", BRUNO_EMAIL, PASSWORD)
-    await admin.update_agent(bruno.id, {"team_ids": [workspace.team_id]})
+    bruno = await create_agent(admin, "Bruno Esposito", BRUNO_EMAIL, PASSWORD)
+    await update_agent(admin, bruno.id, {"team_ids": [workspace.team_id]})
     anna = await workspace.agent_api()
     bruno_api = ApiClient(workspace.server.url)
     await bruno_api.login(BRUNO_EMAIL, PASSWORD)
@@ -165,7 +165,7 @@ async def test_italian_screens_show_no_english_sentence_of_the_server(
     assert "x_code" in labels  # an unknown key, as it is
 
     # A renamed agent shows the new name at the next paint, in the chat and in the feed.
-    await story.admin.update_agent(story.bruno_id, {"name": "Bruno Russo"})
+    await update_agent(story.admin, story.bruno_id, {"name": "Bruno Russo"})
     directory.set_agents(await story.admin.agents())
     chat = shown_chat_texts(view, model, delegate)
     assert "Ticket finalizzato da Bruno Russo" in chat
