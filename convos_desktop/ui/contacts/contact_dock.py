@@ -39,7 +39,7 @@ from convos_desktop.models.records import RecordListModel
 from convos_desktop.ui.chat.attachments import FileListModel
 from convos_desktop.ui.contacts.contact_tickets import ContactTicketsPanel
 from convos_desktop.ui.formatting import local_date, local_date_time, whole_number
-from convos_desktop.ui.system_text import SystemWording, field_label
+from convos_desktop.ui.system_text import SystemWording, field_label, field_value
 from convos_desktop.ui.widgets.elided_label import ElidedLabel
 
 log = logging.getLogger("convos.ui.contact_dock")
@@ -314,7 +314,7 @@ class ContactDock(QDockWidget):
         )
         for _order, name, value in labelled:
             label = _field_label(self)
-            label.setText(value)
+            label.setText(field_value(value))
             self.summary_form.addRow(name, label)
 
     def is_editing(self) -> bool:
