@@ -15,7 +15,7 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QModelIndex, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -42,6 +42,7 @@ from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.screens.teams_panel import TeamsPanel
 from convos_desktop.ui.shell.header_bar import status_names
 from convos_desktop.ui.tasks import TaskRunner, describe_error
+from convos_desktop.ui.widgets.admin_list import editor_keys, error_label, list_buttons
 from convos_desktop.ui.widgets.confirm import ask
 
 log = logging.getLogger("convos.ui.inboxes")
@@ -190,10 +191,7 @@ class InboxesScreen(QWidget):
         self.delete_button.setObjectName("inboxDelete")
         self.delete_button.setToolTip(self.tr("Delete the selected inbox (Del)"))
         self.delete_button.clicked.connect(self.confirm_delete)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.new_button)
-        buttons.addWidget(self.delete_button)
-        buttons.addStretch(1)
+        buttons = list_buttons(self.new_button, self.delete_button)
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 8, 8, 0)
         layout.addWidget(self.list_view, 1)
@@ -210,7 +208,7 @@ class InboxesScreen(QWidget):
         self.name_edit.setMaxLength(NAME_MAX)
         self.name_edit.setPlaceholderText(self.tr("WhatsApp Sales"))
         self.name_edit.textEdited.connect(lambda _t: self._validate())
-        self.name_error = self._error_label(page)
+        self.name_error = error_label(page)
         self.channel_combo = QComboBox(page)
         for channel in CHANNELS:
             self.channel_combo.addItem(channel_name(channel), channel)
@@ -256,7 +254,7 @@ class InboxesScreen(QWidget):
         self.key_note = QLabel(page)
         self.key_note.setWordWrap(True)
         self.key_note.setStyleSheet("color: #7a5200;")
-        self.form_error = self._error_label(page)
+        self.form_error = error_label(page)
         self.read_only_label = QLabel(self.tr("Only admins change inboxes."), page)
         self.read_only_label.setStyleSheet("color: #6b7785;")
         self.save_button = QPushButton(self.tr("Save"), page)
@@ -307,27 +305,15 @@ class InboxesScreen(QWidget):
             self.setTabOrder(first, second)
         return page
 
-    @staticmethod
-    def _error_label(parent: QWidget) -> QLabel:
-        label = QLabel(parent)
-        label.setWordWrap(True)
-        label.setTextFormat(Qt.TextFormat.PlainText)
-        label.setStyleSheet("color: #a11;")
-        label.hide()
-        return label
-
     def _shortcuts(self) -> None:
-        for keys, slot in (
-            (QKeySequence.StandardKey.New, self.new_inbox),
-            (QKeySequence.StandardKey.Save, self.save),
-            (QKeySequence(Qt.Key.Key_Escape), self.cancel_edit),
-        ):
-            shortcut = QShortcut(QKeySequence(keys), self.inboxes_tab)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
-        delete = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.list_view)
-        delete.setContext(Qt.ShortcutContext.WidgetShortcut)
-        delete.activated.connect(self.confirm_delete)
+        editor_keys(
+            self.inboxes_tab,
+            self.list_view,
+            new=self.new_inbox,
+            save=self.save,
+            cancel=self.cancel_edit,
+            delete=self.confirm_delete,
+        )
 
     # --- state --------------------------------------------------------------------------------
 

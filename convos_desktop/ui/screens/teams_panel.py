@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from convos_desktop.core.types import Team
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.tasks import TaskRunner
+from convos_desktop.ui.widgets.admin_list import list_buttons
 from convos_desktop.ui.widgets.confirm import ask
 
 _ID = Qt.ItemDataRole.UserRole
@@ -53,10 +54,7 @@ class TeamsPanel(QWidget):
         self.new_button.clicked.connect(self.new_team)
         self.delete_button = QPushButton(self.tr("Delete"), self)
         self.delete_button.clicked.connect(self.confirm_delete)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.new_button)
-        buttons.addWidget(self.delete_button)
-        buttons.addStretch(1)
+        buttons = list_buttons(self.new_button, self.delete_button)
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 8, 8, 0)
