@@ -707,22 +707,17 @@ class ApiClient:
             await self.request("POST", "/teams", json={"name": name, "agent_ids": list(agent_ids)})
         )
 
+    async def update_team(self, team_id: int, changes: Mapping[str, Any]) -> Team:
+        """Rename a team and/or set its members (``agent_ids``) (admin)."""
+        return Team.from_json(await self.request("PATCH", f"/teams/{team_id}", json=dict(changes)))
+
+    async def delete_team(self, team_id: int) -> None:
+        """Delete a team (admin); its inboxes lose their team."""
+        await self.request("DELETE", f"/teams/{team_id}")
+
     async def agents(self) -> list[Agent]:
         """All agents."""
         return [Agent.from_json(a) for a in await self.request("GET", "/agents")]
-
-    async def create_agent(
-        self, name: str, email: str, password: str, *, role: str = "agent"
-    ) -> Agent:
-        """Create an agent (admin)."""
-        payload = {"name": name, "email": email, "password": password, "role": role}
-        return Agent.from_json(await self.request("POST", "/agents", json=payload))
-
-    async def update_agent(self, agent_id: int, changes: Mapping[str, Any]) -> Agent:
-        """Edit an agent (admin)."""
-        return Agent.from_json(
-            await self.request("PATCH", f"/agents/{agent_id}", json=dict(changes))
-        )
 
     async def report(self, date_from: str, date_to: str, by: str = "inbox") -> Report:
         """Performance per inbox or per agent over inclusive UTC days ``YYYY-MM-DD``."""

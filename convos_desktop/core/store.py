@@ -231,6 +231,8 @@ class StoreBatch:
     deleted_inbox_ids: set[int] = field(default_factory=set)
     canned: dict[int, dict[str, Any]] = field(default_factory=dict)
     deleted_canned_ids: set[int] = field(default_factory=set)
+    teams: dict[int, dict[str, Any]] = field(default_factory=dict)
+    deleted_team_ids: set[int] = field(default_factory=set)
     event_seq: int | None = None
 
     def is_empty(self) -> bool:
@@ -245,6 +247,8 @@ class StoreBatch:
             or self.deleted_inbox_ids
             or self.canned
             or self.deleted_canned_ids
+            or self.teams
+            or self.deleted_team_ids
         )
 
 
@@ -915,6 +919,7 @@ def _apply_directory(conn: sqlite3.Connection, batch: StoreBatch, result: Applie
     for table, upserts, deleted, name in (
         ("inboxes", batch.inboxes, batch.deleted_inbox_ids, "inboxes"),
         ("canned", batch.canned, batch.deleted_canned_ids, "canned"),
+        ("teams", batch.teams, batch.deleted_team_ids, "teams"),
     ):
         for data in upserts.values():
             conn.execute(

@@ -430,6 +430,8 @@ def _add_event(
         _add_upsert_or_delete(data, "canned", batch.canned, batch.deleted_canned_ids)
     elif kind == "inbox.changed":
         _add_upsert_or_delete(data, "inbox", batch.inboxes, batch.deleted_inbox_ids)
+    elif kind == "team.changed":
+        _add_upsert_or_delete(data, "team", batch.teams, batch.deleted_team_ids)
     else:
         log.debug("ignoring event type %s", kind)
 

@@ -7,11 +7,11 @@ from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal
 
-from convos_desktop.core.types import Agent, Canned, Contact, Inbox, PresenceChanged
+from convos_desktop.core.types import Agent, Canned, Contact, Inbox, PresenceChanged, Team
 
 
 class Directory(QObject):
-    """The small, slowly changing lists (agents, inboxes, contacts, quick replies) by id.
+    """The small, slowly changing lists (agents, teams, inboxes, contacts, quick replies) by id.
 
     Fed by the wiring code from the store on bootstrap and on ``DirectoryChanged`` /
     ``ContactsChanged``; views and delegates read it to turn ids into names. ``changed`` tells
@@ -34,6 +34,7 @@ class Directory(QObject):
         self._inboxes: dict[int, Inbox] = {}
         self._contacts: dict[int, Contact] = {}
         self._canned: tuple[Canned, ...] = ()
+        self._teams: tuple[Team, ...] = ()
 
     # --- who is signed in -------------------------------------------------------------------
 
@@ -113,6 +114,14 @@ class Directory(QObject):
 
     def set_inboxes(self, inboxes: Iterable[Inbox]) -> None:
         self._inboxes = {inbox.id: inbox for inbox in inboxes}
+        self.changed.emit()
+
+    def teams(self) -> tuple[Team, ...]:
+        """Every team, by name."""
+        return self._teams
+
+    def set_teams(self, teams: Iterable[Team]) -> None:
+        self._teams = tuple(sorted(teams, key=lambda t: t.name.casefold()))
         self.changed.emit()
 
     def set_canned(self, canned: Iterable[Canned]) -> None:

@@ -26,6 +26,11 @@ def error_sentence(code: str, server_message: str) -> str:
         "too_large": _tr("The file is too large for the server."),
         "sticker_invalid": _tr("The server refused the sticker: {message}"),
         "forbidden": _tr("You are not allowed to do this."),
+        "inbox_inactive": _tr(
+            "This inbox is deactivated and takes no new tickets: choose another inbox, "
+            "or ask an administrator to activate it in Caselle di posta."
+        ),
+        "contact_exists": _tr("Another contact already has this phone or e-mail."),
     }
     text = known.get(code)
     return text.format(message=server_message) if text else server_message

@@ -9,7 +9,8 @@ the new name; an agent the directory does not know is "an agent". The English te
 server is shown only for a kind this client does not know.
 
 Contact custom fields are free ``{key: value}`` pairs: :func:`field_label` words the keys the
-client knows and shows any other key as it is.
+client knows and shows any other key as it is; :func:`field_value` words values of known kinds
+(yes/no, dates) and shows any other value as it is.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QLocale, QObject, Signal
+from PySide6.QtCore import QCoreApplication, QDate, QLocale, QObject, Signal
 
 from convos_desktop.core.types import Activity, Direction, Message
 from convos_desktop.models.directory import Directory
@@ -62,6 +63,26 @@ def _field_labels() -> dict[str, str]:
 def field_label(key: str) -> str:
     """The label of a custom field: a known key in the UI language, any other key as is."""
     return _field_labels().get(key, key)
+
+
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def field_value(value: str) -> str:
+    """A custom field's value in the UI language where its kind is known: a yes/no
+    (``true``/``false``/``yes``/``no``) as *Sì*/*No*, an ISO date (``2021-03-15``) in the
+    locale's short form; any other value as it is."""
+    flag = value.strip().casefold()
+    if flag in ("true", "yes"):
+        return _tr("Yes")
+    if flag in ("false", "no"):
+        return _tr("No")
+    match = _ISO_DATE.fullmatch(value.strip())
+    if match:
+        date = QDate(*(int(part) for part in match.groups()))
+        if date.isValid():
+            return QLocale().toString(date, QLocale.FormatType.ShortFormat)
+    return value
 
 
 def _profile_fields() -> dict[str, str]:

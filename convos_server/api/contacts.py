@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from convos_server.api.deps import AgentDep, BusDep, DbDep
 from convos_server.api.params import CustomFields, Id
+from convos_server.api.responses import errors
 from convos_server.serialize import activity_json, contact_json, file_json
 from convos_server.services import contacts
 from convos_server.services.paging import decode_id_cursor
@@ -73,7 +74,7 @@ class ContactPatch(BaseModel):
     custom: CustomFields | None = None
 
 
-@router.patch("/contacts/{contact_id}")
+@router.patch("/contacts/{contact_id}", responses=errors(409))
 async def update_contact(
     contact_id: Id, body: ContactPatch, agent: AgentDep, db: DbDep, bus: BusDep
 ) -> dict[str, Any]:

@@ -218,12 +218,16 @@ async def list_files(
 
 
 @router.delete("/files/{file_id}/library", status_code=204)
-async def remove_library_file(file_id: Id, _admin: AdminDep, db: DbDep, bus: BusDep) -> Response:
-    """Take a file out of the library (admins); messages that carry it keep it."""
+async def remove_library_file(
+    file_id: Id, _admin: AdminDep, db: DbDep, bus: BusDep, settings: SettingsDep
+) -> Response:
+    """Take a file out of the library (admins); bytes deleted unless a message carries it."""
     async with db.transaction() as session:
-        await files.remove_from_library(session, file_id)
+        key = await files.remove_from_library(session, file_id)
         await bus.publish(session, LIBRARY_EVENT, {"deleted_id": file_id})
     bus.wake()
+    if key is not None:
+        await files.delete_stored_bytes(storage_for(settings), key)
     return Response(status_code=204)
 
 

@@ -122,14 +122,15 @@ def validate_email(email: str | None) -> str | None:
 
 
 async def find_duplicate(
-    session: AsyncSession, phone: str | None, email: str | None
+    session: AsyncSession, phone: str | None, email: str | None, exclude_id: int | None = None
 ) -> tuple[m.Contact, str] | None:
-    """An existing contact with the same phone (separators ignored) or e-mail (any case),
-    and the field that matched."""
+    """An existing contact (other than ``exclude_id``) with the same phone (separators
+    ignored) or e-mail (any case), and the field that matched."""
+    other = m.Contact.id != exclude_id if exclude_id is not None else true()
     if phone is not None:
         same = await session.scalar(
             select(m.Contact)
-            .where(_phone_column_digits() == phone_digits(phone))
+            .where(_phone_column_digits() == phone_digits(phone), other)
             .order_by(m.Contact.id)
             .limit(1)
         )
@@ -138,13 +139,30 @@ async def find_duplicate(
     if email is not None:
         same = await session.scalar(
             select(m.Contact)
-            .where(func.lower(m.Contact.email) == email.lower())
+            .where(func.lower(m.Contact.email) == email.lower(), other)
             .order_by(m.Contact.id)
             .limit(1)
         )
         if same is not None:
             return same, "email"
     return None
+
+
+async def refuse_duplicate(
+    session: AsyncSession, phone: str | None, email: str | None, exclude_id: int | None = None
+) -> None:
+    """409 ``contact_exists`` (extra ``contact_id``, ``field``) when another contact has the
+    phone or the e-mail."""
+    duplicate = await find_duplicate(session, phone, email, exclude_id)
+    if duplicate is not None:
+        existing, field = duplicate
+        raise ApiError(
+            409,
+            "contact_exists",
+            f"Another contact has this {field}",
+            contact_id=existing.id,
+            field=field,
+        )
 
 
 async def create_contact(
@@ -157,16 +175,7 @@ async def create_contact(
     phone, email = validate_phone(phone), validate_email(email)
     if phone is None and email is None:
         raise invalid("Give a phone number or an e-mail address", "phone")
-    duplicate = await find_duplicate(session, phone, email)
-    if duplicate is not None:
-        existing, field = duplicate
-        raise ApiError(
-            409,
-            "contact_exists",
-            f"Another contact has this {field}",
-            contact_id=existing.id,
-            field=field,
-        )
+    await refuse_duplicate(session, phone, email)
     contact = m.Contact(name=name.strip(), phone=phone, email=email, custom=dict(custom))
     session.add(contact)
     await session.flush()
@@ -181,8 +190,15 @@ async def update_contact(
     contact_id: int,
     changes: ContactChanges,
 ) -> m.Contact:
-    """Edit a contact's profile; writes a ``contact.edited`` activity and ``contact.updated``."""
+    """Edit a contact's profile; writes a ``contact.edited`` activity and ``contact.updated``.
+
+    A phone or e-mail that another contact has is 409 ``contact_exists`` (as on creation)."""
     contact = await get_contact(session, visibility, contact_id)
+    new_phone, new_email = (
+        _clean(value) if value is not None and _clean(value) != getattr(contact, field) else None
+        for field, value in (("phone", changes.phone), ("email", changes.email))
+    )
+    await refuse_duplicate(session, new_phone, new_email, exclude_id=contact.id)
     changed = []
     if changes.name is not None:
         if not changes.name.strip():

@@ -600,14 +600,33 @@ async def list_library_files(session: AsyncSession) -> Sequence[m.File]:
     return rows.all()
 
 
-async def remove_from_library(session: AsyncSession, file_id: int) -> m.File:
-    """Take a file out of the library; messages that carry it keep it (404 when not there)."""
+async def remove_from_library(session: AsyncSession, file_id: int) -> str | None:
+    """Take a file out of the library (404 when not there).
+
+    A file no message carries is deleted: its row goes and the storage key of its bytes is
+    returned, for the caller to delete once the transaction has committed. Messages that carry
+    the file keep it (the row stays, out of the library, and ``None`` is returned)."""
     file = await session.get(m.File, file_id)
     if file is None or not file.library:
         raise not_found("library file")
-    file.library = False
+    if await _attached_ids(session, [file.id]):
+        file.library = False
+        await session.flush()
+        return None
+    key = file.storage_key
+    await session.delete(file)
     await session.flush()
-    return file
+    return key
+
+
+async def delete_stored_bytes(storage: FileStorage, key: str) -> None:
+    """Delete the bytes under ``key`` (already gone or a malformed key: logged, not raised)."""
+    try:
+        path = storage.path_for(key)
+    except StorageKeyError:
+        log.error("a removed file had a storage key outside the store; bytes left alone")
+        return
+    await anyio.to_thread.run_sync(lambda: path.unlink(missing_ok=True))
 
 
 async def list_contact_files(

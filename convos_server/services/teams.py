@@ -1,6 +1,7 @@
 """Teams (admin only): members decide which inboxes an agent sees.
 
-Membership changes emit ``agent.changed`` for every agent who joined or left (event readers
+Every change emits ``team.changed`` (the team, or its ``deleted_id``) to everyone. Membership
+changes also emit ``agent.changed`` for every agent who joined or left (event readers
 recompute visibility on it) and ``inbox.changed`` for the team's inboxes.
 """
 
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import models as m
 from convos_server.errors import ApiError, invalid, not_found
+from convos_server.serialize import load_teams
 from convos_server.services.agents import publish_agent
 from convos_server.services.events import EventBus
 from convos_server.services.inboxes import publish_inbox
@@ -55,6 +57,14 @@ async def _set_members(
         await publish_inbox(session, bus, inbox)
 
 
+TEAM_EVENT = "team.changed"
+
+
+async def publish_team(session: AsyncSession, bus: EventBus, team: m.Team) -> None:
+    """``team.changed`` with the team and its members, to everyone."""
+    await bus.publish(session, TEAM_EVENT, {"team": (await load_teams(session, [team]))[0]})
+
+
 async def create_team(
     session: AsyncSession, bus: EventBus, name: str, agent_ids: Sequence[int]
 ) -> m.Team:
@@ -63,6 +73,7 @@ async def create_team(
     session.add(team)
     await session.flush()
     await _set_members(session, bus, team, agent_ids)
+    await publish_team(session, bus, team)
     return team
 
 
@@ -82,6 +93,7 @@ async def update_team(
     if agent_ids is not None:
         await _set_members(session, bus, team, agent_ids)
     await session.flush()
+    await publish_team(session, bus, team)
     return team
 
 
@@ -98,3 +110,4 @@ async def delete_team(session: AsyncSession, bus: EventBus, team_id: int) -> Non
     await session.flush()
     for inbox in inboxes:
         await publish_inbox(session, bus, inbox)
+    await bus.publish(session, TEAM_EVENT, {"deleted_id": team_id})

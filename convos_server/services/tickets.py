@@ -309,6 +309,8 @@ async def create_ticket(
     inbox = await session.get(m.Inbox, request.inbox_id)
     if inbox is None or not visibility.sees_inbox(inbox.id):
         raise invalid("No such inbox", "inbox_id")
+    if not inbox.active:
+        raise ApiError(409, "inbox_inactive", "The inbox is deactivated: it takes no new tickets")
     contact = await session.scalar(
         select(m.Contact).where(
             m.Contact.id == request.contact_id, visible_contact_filter(visibility)

@@ -28,7 +28,7 @@ from convos_desktop.core.events import Backoff
 from convos_desktop.core.outbox import Outbox
 from convos_desktop.core.store import Store
 from convos_desktop.core.sync import Sync
-from convos_desktop.core.types import ConnectionState, Screen, Status
+from convos_desktop.core.types import Agent, ConnectionState, Screen, Status
 from tests.desktop.conftest import memory_keyring
 
 __all__ = ["memory_keyring"]  # the in-memory keyring fixture, for the session tests
@@ -157,8 +157,8 @@ async def workspace(server: ServerProcess) -> AsyncIterator[Workspace]:
     admin = ApiClient(server.url)
     await admin.login(ADMIN_EMAIL, PASSWORD)
     team = await admin.create_team("Assistenza")
-    agent = await admin.create_agent("Anna", AGENT_EMAIL, PASSWORD)
-    await admin.update_agent(agent.id, {"team_ids": [team.id]})
+    agent = await create_agent(admin, "Anna", AGENT_EMAIL, PASSWORD)
+    await update_agent(admin, agent.id, {"team_ids": [team.id]})
     inbox = await admin.create_inbox(
         {"name": "WhatsApp", "channel": "whatsapp", "team_id": team.id, "assignment": "manual"}
     )
@@ -216,6 +216,17 @@ async def connected(client: Client) -> None:
     await wait_until(
         lambda: client.sync.connection_state is ConnectionState.CONNECTED, what="connected"
     )
+
+
+async def create_agent(admin: ApiClient, name: str, email: str, password: str) -> Agent:
+    """Create an agent through the admin's client (the app has no agents screen yet)."""
+    payload = {"name": name, "email": email, "password": password, "role": "agent"}
+    return Agent.from_json(await admin.request("POST", "/agents", json=payload))
+
+
+async def update_agent(admin: ApiClient, agent_id: int, changes: dict[str, Any]) -> Agent:
+    """Edit an agent through the admin's client."""
+    return Agent.from_json(await admin.request("PATCH", f"/agents/{agent_id}", json=changes))
 
 
 async def take_ticket(api: ApiClient, ticket_id: int) -> None:

@@ -147,3 +147,26 @@ async def test_joining_a_team_opens_its_events_on_a_live_stream(live_ws, live_ap
     assert "first" not in bodies
     assert "second" in bodies
     assert any(e[1] == "agent.changed" and e[2]["agent"]["team_ids"] == [team_b] for e in received)
+
+
+async def test_team_changes_reach_every_agent_as_team_changed(live_ws):
+    ws = live_ws
+    anna = await ws.agent("Anna")
+    bruno = await ws.agent("Bruno")
+    start = (await ws.call("GET", "/bootstrap", anna))["event_seq"]
+    team = await ws.call("POST", "/teams", json={"name": "Vendite", "agent_ids": [anna]})
+    await ws.call("PATCH", f"/teams/{team['id']}", json={"name": "Vendite Nord"})
+    await ws.call("PATCH", f"/teams/{team['id']}", json={"agent_ids": [anna, bruno]})
+    await ws.call("DELETE", f"/teams/{team['id']}")
+
+    def deleted(events):
+        return any(e[1] == "team.changed" and "deleted_id" in e[2] for e in events)
+
+    received = await asyncio.wait_for(read_events(ws, bruno, after=start, until=deleted), 20)
+    teams = [e[2] for e in received if e[1] == "team.changed"]
+    assert [(t["team"]["name"], t["team"]["agent_ids"]) for t in teams[:3]] == [
+        ("Vendite", [anna]),
+        ("Vendite Nord", [anna]),
+        ("Vendite Nord", [anna, bruno]),
+    ]
+    assert teams[3] == {"deleted_id": team["id"]}

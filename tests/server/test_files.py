@@ -505,6 +505,31 @@ async def test_library_is_for_admins_to_fill_and_for_everyone_to_use(http, peopl
     assert unlisted.json()["field"] == "library"
 
 
+async def test_removing_a_library_file_deletes_its_bytes_unless_a_message_carries_it(
+    http, people, settings
+):
+    admin = people.headers["admin"]
+    added = (await upload(http, admin, "menu.pdf", b"%PDF-1.4\nmenu", library="1")).json()
+    kept = (await upload(http, admin, "terms.pdf", b"%PDF-1.4\nterms", library="1")).json()
+    await attach(settings, people.conversation_b, kept["id"])
+    assert len(stored_files(settings)) == 2
+    url = f"/api/v1/files/{added['id']}/library"
+    refused = await http.delete(url, headers=people.headers["ag1"])
+    assert refused.status_code == 403
+    removed = await http.delete(f"/api/v1/files/{added['id']}/library", headers=admin)
+    assert removed.status_code == 204
+    assert [path.read_bytes() for path in stored_files(settings)] == [b"%PDF-1.4\nterms"]
+    assert (await http.get(added["url"], headers=admin)).status_code == 404
+    again = await http.delete(f"/api/v1/files/{added['id']}/library", headers=admin)
+    assert again.status_code == 404
+    out = await http.delete(f"/api/v1/files/{kept['id']}/library", headers=admin)
+    assert out.status_code == 204
+    assert len(stored_files(settings)) == 1
+    assert (await http.get(kept["url"], headers=people.headers["ag2"])).status_code == 200
+    listed = await http.get("/api/v1/files", params={"library": "1"}, headers=admin)
+    assert listed.json() == []
+
+
 async def test_bad_forms_are_422(http, people, settings):
     no_file = await http.post(
         "/api/v1/files",

@@ -143,3 +143,38 @@ async def test_bootstrap_counts_per_inbox(ws, anna_and_inboxes):
         str(support["id"]): {"mine": 0, "unassigned": 1, "all": 1},
     }
     assert boot["counts"] == {"mine": 1, "unassigned": 2, "all": 3}
+
+
+async def test_new_ticket_into_a_deactivated_inbox_is_409(ws, anna_and_inboxes):
+    anna, sales, support = anna_and_inboxes
+    contact = await ws.call("POST", "/contacts", anna, json={"name": "Ugo", "phone": "+39 333 1"})
+    await ws.call("PATCH", f"/inboxes/{sales['id']}", json={"active": False})
+    body = {"contact_id": contact["id"], "inbox_id": sales["id"], "body": "Buongiorno"}
+    refused = await post(ws, anna, "/tickets", json=body)
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "inbox_inactive"
+    made = await post(ws, anna, "/tickets", json={**body, "inbox_id": support["id"]})
+    assert made.status_code == 201, made.text
+
+
+async def test_editing_a_contact_onto_another_ones_phone_or_email_is_409(ws, anna_and_inboxes):
+    anna, _sales, _support = anna_and_inboxes
+    ugo = await ws.call("POST", "/contacts", anna, json={"name": "Ugo", "phone": "+39 333 7654321"})
+    vera = await ws.call("POST", "/contacts", anna, json={"name": "Vera", "email": "vera@x.it"})
+    url = f"/api/v1/contacts/{vera['id']}"
+    same_phone = await ws.http.patch(url, headers=ws.auth(anna), json={"phone": "+39-333-765-4321"})
+    assert same_phone.status_code == 409
+    assert (same_phone.json()["code"], same_phone.json()["contact_id"]) == (
+        "contact_exists",
+        ugo["id"],
+    )
+    assert same_phone.json()["field"] == "phone"
+    same_email = await ws.http.patch(
+        f"/api/v1/contacts/{ugo['id']}", headers=ws.auth(anna), json={"email": "VERA@x.it"}
+    )
+    assert (same_email.status_code, same_email.json()["field"]) == (409, "email")
+    # a contact's own phone and e-mail, rewritten, are no conflict
+    kept = await ws.call(
+        "PATCH", f"/contacts/{vera['id']}", anna, json={"email": "Vera@X.it", "name": "Vera B"}
+    )
+    assert (kept["name"], kept["phone"]) == ("Vera B", None)

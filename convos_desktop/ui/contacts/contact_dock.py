@@ -39,7 +39,7 @@ from convos_desktop.models.records import RecordListModel
 from convos_desktop.ui.chat.attachments import FileListModel
 from convos_desktop.ui.contacts.contact_tickets import ContactTicketsPanel
 from convos_desktop.ui.formatting import local_date, local_date_time, whole_number
-from convos_desktop.ui.system_text import SystemWording, field_label
+from convos_desktop.ui.system_text import SystemWording, field_label, field_value
 from convos_desktop.ui.widgets.elided_label import ElidedLabel
 
 log = logging.getLogger("convos.ui.contact_dock")
@@ -314,7 +314,7 @@ class ContactDock(QDockWidget):
         )
         for _order, name, value in labelled:
             label = _field_label(self)
-            label.setText(value)
+            label.setText(field_value(value))
             self.summary_form.addRow(name, label)
 
     def is_editing(self) -> bool:
@@ -375,6 +375,27 @@ class ContactDock(QDockWidget):
             self.card.setCurrentIndex(0)
         else:
             self._show_error(self.tr("Not saved: %s") % error)
+
+    def save_refused_duplicate(self, field: str, contact_id: int, name: str | None) -> None:
+        """The server refused the edit: contact ``contact_id`` (``name``, ``None`` when the
+        agent may not see it) already has this ``field`` (``phone`` or ``email``)."""
+        self._set_saving(False)
+        who = name if name is not None else self.tr("Contact #{id}").format(id=contact_id)
+        if field == "email":
+            text = self.tr(
+                "Not saved: {name} already has this e-mail address. Keep this contact's own "
+                "e-mail, or write the customer's other one."
+            )
+            edit = self.email_edit
+        else:
+            text = self.tr(
+                "Not saved: {name} already has this phone number. Keep this contact's own "
+                "phone, or write the customer's other one."
+            )
+            edit = self.phone_edit
+        self._show_error(text.format(name=who))
+        edit.setFocus()
+        edit.selectAll()
 
     def _show_error(self, text: str) -> None:
         self.error_label.setText(text)

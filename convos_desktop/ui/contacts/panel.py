@@ -6,6 +6,7 @@ import asyncio
 
 from PySide6.QtCore import QObject
 
+from convos_desktop.core.api import ConflictError, NotFoundError
 from convos_desktop.core.types import Ticket
 from convos_desktop.ui.contacts.contact_dock import ContactDock
 from convos_desktop.ui.context import ClientContext
@@ -69,7 +70,18 @@ class ContactPanel(QObject):
         self._tasks.run(self._save_changes(contact_id, changes), on_error=self._dock.save_finished)
 
     async def _save_changes(self, contact_id: int, changes: dict[str, object]) -> None:
-        await self._context.sync.update_contact(contact_id, changes)
+        try:
+            await self._context.sync.update_contact(contact_id, changes)
+        except ConflictError as exc:
+            if exc.code != "contact_exists" or exc.contact_id is None:
+                raise
+            field = "email" if exc.extra.get("field") == "email" else "phone"
+            try:
+                name = (await self._context.api.contact(exc.contact_id)).name
+            except NotFoundError:  # a contact of another team's inboxes: named by number
+                name = None
+            self._dock.save_refused_duplicate(field, exc.contact_id, name)
+            return
         self._dock.save_finished(None)
 
     async def shutdown(self) -> None:

@@ -13,18 +13,15 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QSplitter,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -44,9 +41,13 @@ from convos_desktop.ui.chat.chat_view import ChatView
 from convos_desktop.ui.chat.message_delegate import MessageDelegate
 from convos_desktop.ui.formatting import whole_number
 from convos_desktop.ui.screens.history_filters import (
+    MUTED,
     PeriodFilter,
+    count_label,
     fill_directory_choices,
+    history_table,
     labelled_combo,
+    search_timer,
 )
 from convos_desktop.ui.tasks import TaskRunner, describe_error
 from convos_desktop.ui.widgets.elided_label import ElidedLabel
@@ -56,9 +57,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("convos.ui.conversations")
 
-SEARCH_DELAY_MS = 300
 THREAD_PAGE = 50
-MUTED = "#6b7785"
 BAD = "#c62828"
 
 
@@ -120,40 +119,25 @@ class ConversationsScreen(QWidget):
         self.agent_combo = labelled_combo(self, self.tr("Agent"), 200)
         self.period = PeriodFilter(self, self.tr("Started"), 200)
         self.period_combo, self.from_edit, self.to_edit = self.period.widgets()
-        self.count_label = QLabel("", self)
-        self.count_label.setStyleSheet(f"color: {MUTED};")
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self.count_label = count_label(self)
+        self._search_timer = search_timer(self)
 
     def _build_table(self) -> None:
-        self.table = QTableView(self)
-        self.table.setObjectName("conversationHistoryTable")
-        self.table.setModel(self.model)
-        self.table.setSortingEnabled(True)
-        self.table.horizontalHeader().setSortIndicator(
-            ConversationColumn.LAST_ACTIVITY, Qt.SortOrder.DescendingOrder
+        self.table = history_table(
+            self,
+            self.model,
+            "conversationHistoryTable",
+            ConversationColumn.LAST_ACTIVITY,
+            {
+                ConversationColumn.STARTED: 130,
+                ConversationColumn.CONTACT: 170,
+                ConversationColumn.INBOX: 110,
+                ConversationColumn.ORIGIN: 150,
+                ConversationColumn.LAST_ACTIVITY: 130,
+                ConversationColumn.LAST_MESSAGE: 260,
+            },
         )
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(26)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in (
-            (ConversationColumn.STARTED, 130),
-            (ConversationColumn.CONTACT, 170),
-            (ConversationColumn.INBOX, 110),
-            (ConversationColumn.ORIGIN, 150),
-            (ConversationColumn.LAST_ACTIVITY, 130),
-            (ConversationColumn.LAST_MESSAGE, 260),
-        ):
-            self.table.setColumnWidth(column, width)
-        header.setStretchLastSection(True)
+        self.table.horizontalHeader().setStretchLastSection(True)
 
     def _build_thread_header(self) -> None:
         self.thread_title = ElidedLabel(self)

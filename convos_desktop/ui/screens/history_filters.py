@@ -1,6 +1,8 @@
-"""The filters the two history screens (Ticket, Conversazioni) share, built in one place.
+"""The filters and table the two history screens (Ticket, Conversazioni) share, built in one
+place.
 
-A labelled combo, the inbox and agent choices kept in step with the directory, and the period
+The read-only sortable table of a history, the count label and the search debounce timer; a
+labelled combo, the inbox and agent choices kept in step with the directory, and the period
 (any time, today, the last 7/30/90 days, or a custom range of two dates) as the UTC days the
 server filters on.
 """
@@ -8,14 +10,69 @@ server filters on.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
-from PySide6.QtCore import QCoreApplication, QDate
-from PySide6.QtWidgets import QComboBox, QDateEdit, QWidget
+from PySide6.QtCore import QAbstractItemModel, QCoreApplication, QDate, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QWidget,
+)
 
 from convos_desktop.models.directory import Directory
 
 PERIODS: dict[str, int | None] = {"any": None, "today": 0, "7d": 6, "30d": 29, "90d": 89}
 CUSTOM = "custom"
+SEARCH_DELAY_MS = 300  # typing pauses this long before a history searches
+MUTED = "#6b7785"
+
+
+def history_table(
+    parent: QWidget,
+    model: QAbstractItemModel,
+    name: str,
+    newest_first_by: int,
+    widths: Mapping[int, int],
+) -> QTableView:
+    """A read-only table of ``model``, one row selected at a time, sorted by the column
+    ``newest_first_by`` descending, with fixed row heights and the given column widths."""
+    table = QTableView(parent)
+    table.setObjectName(name)
+    table.setModel(model)
+    table.setSortingEnabled(True)
+    table.horizontalHeader().setSortIndicator(newest_first_by, Qt.SortOrder.DescendingOrder)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    table.setTextElideMode(Qt.TextElideMode.ElideRight)
+    table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(26)
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    for column, width in widths.items():
+        table.setColumnWidth(column, width)
+    return table
+
+
+def count_label(parent: QWidget) -> QLabel:
+    """The muted "N found" label of a history."""
+    label = QLabel("", parent)
+    label.setStyleSheet(f"color: {MUTED};")
+    return label
+
+
+def search_timer(parent: QWidget) -> QTimer:
+    """The single-shot timer that waits for a pause in typing before searching."""
+    timer = QTimer(parent)
+    timer.setSingleShot(True)
+    timer.setInterval(SEARCH_DELAY_MS)
+    return timer
 
 
 def labelled_combo(parent: QWidget, name: str, max_width: int) -> QComboBox:

@@ -11,12 +11,11 @@ Keys: Ctrl+N new inbox, Ctrl+S save, Delete deletes the selected inbox, Esc canc
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QModelIndex, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -40,8 +39,10 @@ from convos_desktop.models.navigation import NavTarget, target_label
 from convos_desktop.models.records import RecordListModel
 from convos_desktop.ui.chat.library import LibraryFiles, LibraryPanel
 from convos_desktop.ui.context import ClientContext
+from convos_desktop.ui.screens.teams_panel import TeamsPanel
 from convos_desktop.ui.shell.header_bar import status_names
 from convos_desktop.ui.tasks import TaskRunner, describe_error
+from convos_desktop.ui.widgets.admin_list import editor_keys, error_label, list_buttons
 from convos_desktop.ui.widgets.confirm import ask
 
 log = logging.getLogger("convos.ui.inboxes")
@@ -147,6 +148,8 @@ class InboxesScreen(QWidget):
         self.tabs.addTab(self.inboxes_tab, self.tr("Inboxes"))
         self.library_panel = LibraryPanel(context.api, library, context.thumbnails, self)
         self.tabs.addTab(self.library_panel, self.tr("File library"))
+        self.teams_panel = TeamsPanel(context, self)
+        self.tabs.addTab(self.teams_panel, self.tr("Teams"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 18, 24, 18)
         layout.addWidget(title)
@@ -188,10 +191,7 @@ class InboxesScreen(QWidget):
         self.delete_button.setObjectName("inboxDelete")
         self.delete_button.setToolTip(self.tr("Delete the selected inbox (Del)"))
         self.delete_button.clicked.connect(self.confirm_delete)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.new_button)
-        buttons.addWidget(self.delete_button)
-        buttons.addStretch(1)
+        buttons = list_buttons(self.new_button, self.delete_button)
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 8, 8, 0)
         layout.addWidget(self.list_view, 1)
@@ -208,7 +208,7 @@ class InboxesScreen(QWidget):
         self.name_edit.setMaxLength(NAME_MAX)
         self.name_edit.setPlaceholderText(self.tr("WhatsApp Sales"))
         self.name_edit.textEdited.connect(lambda _t: self._validate())
-        self.name_error = self._error_label(page)
+        self.name_error = error_label(page)
         self.channel_combo = QComboBox(page)
         for channel in CHANNELS:
             self.channel_combo.addItem(channel_name(channel), channel)
@@ -254,7 +254,7 @@ class InboxesScreen(QWidget):
         self.key_note = QLabel(page)
         self.key_note.setWordWrap(True)
         self.key_note.setStyleSheet("color: #7a5200;")
-        self.form_error = self._error_label(page)
+        self.form_error = error_label(page)
         self.read_only_label = QLabel(self.tr("Only admins change inboxes."), page)
         self.read_only_label.setStyleSheet("color: #6b7785;")
         self.save_button = QPushButton(self.tr("Save"), page)
@@ -305,27 +305,15 @@ class InboxesScreen(QWidget):
             self.setTabOrder(first, second)
         return page
 
-    @staticmethod
-    def _error_label(parent: QWidget) -> QLabel:
-        label = QLabel(parent)
-        label.setWordWrap(True)
-        label.setTextFormat(Qt.TextFormat.PlainText)
-        label.setStyleSheet("color: #a11;")
-        label.hide()
-        return label
-
     def _shortcuts(self) -> None:
-        for keys, slot in (
-            (QKeySequence.StandardKey.New, self.new_inbox),
-            (QKeySequence.StandardKey.Save, self.save),
-            (QKeySequence(Qt.Key.Key_Escape), self.cancel_edit),
-        ):
-            shortcut = QShortcut(QKeySequence(keys), self.inboxes_tab)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
-        delete = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.list_view)
-        delete.setContext(Qt.ShortcutContext.WidgetShortcut)
-        delete.activated.connect(self.confirm_delete)
+        editor_keys(
+            self.inboxes_tab,
+            self.list_view,
+            new=self.new_inbox,
+            save=self.save,
+            cancel=self.cancel_edit,
+            delete=self.confirm_delete,
+        )
 
     # --- state --------------------------------------------------------------------------------
 
@@ -333,26 +321,6 @@ class InboxesScreen(QWidget):
     def is_admin(self) -> bool:
         me = self._context.directory.me
         return me is not None and me.role == "admin"
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        self.refresh_teams()
-
-    def refresh_teams(self) -> None:
-        """Fetch the teams again (membership changes come as inbox and agent events)."""
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:  # a window built without the app's loop: the cached teams
-            return
-        self._tasks.run(self._fetch_teams())
-
-    async def _fetch_teams(self) -> None:
-        try:
-            self._teams = sorted(await self._context.api.teams(), key=lambda t: t.name)
-        except ApiError as exc:
-            log.info("teams not fetched: %s", exc)
-            return
-        self._fill_teams()
 
     def _fill_teams(self) -> None:
         chosen = self.team_combo.currentData()
@@ -400,10 +368,9 @@ class InboxesScreen(QWidget):
                     self._say(self.tr("This inbox was deleted meanwhile."))
                 self._show_form(None, open_form=False)
         self._known_ids = {inbox.id for inbox in records}
-        if self.isVisible():  # a team's members changed, maybe: inbox events say so
-            self.refresh_teams()
-        elif not self._teams:
-            self._teams = self._context.store.teams()
+        teams = list(self._context.directory.teams()) or self._context.store.teams()
+        if teams != self._teams:  # team.changed events keep the directory's teams current
+            self._teams = teams
             self._fill_teams()
         self._refresh_team_agents()
         self._refresh_permissions()

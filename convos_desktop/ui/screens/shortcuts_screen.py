@@ -20,7 +20,6 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -45,6 +44,7 @@ from convos_desktop.models.records import RecordListModel
 from convos_desktop.ui.chat.quick_replies import PLACEHOLDERS, fill_placeholders, first_line
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.tasks import TaskRunner, describe_error
+from convos_desktop.ui.widgets.admin_list import editor_keys, error_label, list_buttons
 from convos_desktop.ui.widgets.confirm import ask
 
 log = logging.getLogger("convos.ui.shortcuts")
@@ -198,10 +198,7 @@ class ShortcutsScreen(QWidget):
         self.delete_button.setObjectName("shortcutDelete")
         self.delete_button.setToolTip(self.tr("Delete the selected quick reply (Del)"))
         self.delete_button.clicked.connect(self.confirm_delete)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.new_button)
-        buttons.addWidget(self.delete_button)
-        buttons.addStretch(1)
+        buttons = list_buttons(self.new_button, self.delete_button)
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 8, 8, 0)
         layout.addWidget(self.search)
@@ -219,7 +216,7 @@ class ShortcutsScreen(QWidget):
         self.code_edit.setPlaceholderText(self.tr("greeting"))
         self.code_edit.setMaxLength(SHORTCUT_MAX + 1)
         self.code_edit.textEdited.connect(lambda _t: self._validate())
-        self.code_error = self._error_label(page)
+        self.code_error = error_label(page)
         self.language_combo = QComboBox(page)
         self.language_combo.addItem(self.tr("Any language"), None)
         self.language_combo.addItem(self.tr("Italian"), "it")
@@ -245,7 +242,7 @@ class ShortcutsScreen(QWidget):
             self.tr("Good morning {contact_name}, this is {agent_name}. How can I help?")
         )
         self.text_edit.textChanged.connect(self._on_text_changed)
-        self.text_error = self._error_label(page)
+        self.text_error = error_label(page)
         placeholders = QHBoxLayout()
         placeholders.addWidget(QLabel(self.tr("Insert:"), page))
         self.placeholder_buttons: list[QPushButton] = []
@@ -269,7 +266,7 @@ class ShortcutsScreen(QWidget):
         self.preview.setStyleSheet(
             "background: #dcf8c6; border-radius: 8px; padding: 8px; color: #1f2328;"
         )
-        self.form_error = self._error_label(page)
+        self.form_error = error_label(page)
         self.save_button = QPushButton(self.tr("Save"), page)
         self.save_button.setObjectName("shortcutSave")
         self.save_button.setToolTip(self.tr("Save (Ctrl+S)"))
@@ -305,27 +302,15 @@ class ShortcutsScreen(QWidget):
         layout.addLayout(actions)
         return page
 
-    @staticmethod
-    def _error_label(parent: QWidget) -> QLabel:
-        label = QLabel(parent)
-        label.setWordWrap(True)
-        label.setTextFormat(Qt.TextFormat.PlainText)
-        label.setStyleSheet("color: #a11;")
-        label.hide()
-        return label
-
     def _shortcuts(self) -> None:
-        for keys, slot in (
-            (QKeySequence.StandardKey.New, self.new_reply),
-            (QKeySequence.StandardKey.Save, self.save),
-            (QKeySequence(Qt.Key.Key_Escape), self.cancel_edit),
-        ):
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
-        delete = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.list_view)
-        delete.setContext(Qt.ShortcutContext.WidgetShortcut)
-        delete.activated.connect(self.confirm_delete)
+        editor_keys(
+            self,
+            self.list_view,
+            new=self.new_reply,
+            save=self.save,
+            cancel=self.cancel_edit,
+            delete=self.confirm_delete,
+        )
 
     # --- state --------------------------------------------------------------------------------
 

@@ -14,17 +14,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -38,9 +36,13 @@ from convos_desktop.models.ticket_history import (
 )
 from convos_desktop.ui.formatting import whole_number
 from convos_desktop.ui.screens.history_filters import (
+    MUTED,
     PeriodFilter,
+    count_label,
     fill_directory_choices,
+    history_table,
     labelled_combo,
+    search_timer,
 )
 from convos_desktop.ui.tasks import TaskRunner, describe_error
 
@@ -49,8 +51,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("convos.ui.history")
 
-SEARCH_DELAY_MS = 300
-MUTED = "#6b7785"
 BAD = "#c62828"
 
 
@@ -104,38 +104,16 @@ class TicketHistoryScreen(QWidget):
         )
         self.contact_chip.setToolTip(self.tr("Show every contact again"))
         self.contact_chip.setVisible(False)
-        self.count_label = QLabel("", self)
-        self.count_label.setStyleSheet(f"color: {MUTED};")
+        self.count_label = count_label(self)
         self.open_button = QPushButton(self.tr("Open ticket"), self)
         self.open_button.setToolTip(self.tr("Open the ticket in the conversations (Enter)"))
         self.open_button.setEnabled(False)
         self.csv_button = QPushButton(self.tr("Export CSV…"), self)
         self.csv_button.setToolTip(self.tr("Save every matching ticket as CSV (Ctrl+E)"))
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer = search_timer(self)
 
     def _build_table(self) -> None:
-        self.table = QTableView(self)
-        self.table.setObjectName("ticketHistoryTable")
-        self.table.setModel(self.model)
-        self.table.setSortingEnabled(True)
-        self.table.horizontalHeader().setSortIndicator(
-            HistoryColumn.OPENED, Qt.SortOrder.DescendingOrder
-        )
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(26)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(False)
-        widths = {
+        widths: dict[int, int] = {
             HistoryColumn.OPENED: 140,
             HistoryColumn.CONTACT: 220,
             HistoryColumn.INBOX: 130,
@@ -145,8 +123,11 @@ class TicketHistoryScreen(QWidget):
             HistoryColumn.CLOSED: 140,
             HistoryColumn.RESOLUTION: 130,
         }
-        for column, width in widths.items():
-            self.table.setColumnWidth(column, width)
+        self.table = history_table(
+            self, self.model, "ticketHistoryTable", HistoryColumn.OPENED, widths
+        )
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
         header.setSectionResizeMode(HistoryColumn.CONTACT, QHeaderView.ResizeMode.Stretch)
 
     def _lay_out(self) -> None:

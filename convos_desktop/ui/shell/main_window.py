@@ -395,6 +395,8 @@ class MainWindow(QMainWindow):
             self._apply_pending_location()
         if "canned" in change.what:
             directory.set_canned(store.canned())
+        if "teams" in change.what:
+            directory.set_teams(store.teams())
 
     def _on_me_changed(self) -> None:
         me = self._context.directory.me

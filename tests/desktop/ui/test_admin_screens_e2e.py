@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from PIL import Image
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMessageBox
 
@@ -200,6 +201,57 @@ async def test_agents_read_inboxes_only(workspace: Workspace, tmp_path) -> None:
         assert not screen.key_edit.isVisibleTo(screen)
         assert screen.read_only_label.isVisibleTo(screen)
         assert not screen.library_panel.add_button.isVisibleTo(screen.library_panel)
+        teams = screen.teams_panel
+        await wait_until(lambda: teams.team_list.count() >= 1, what="the teams")
+        teams.select(workspace.team_id)
+        assert teams.read_only_label.isVisibleTo(teams)
+        assert not teams.new_button.isVisibleTo(teams)
+        assert teams.name_edit.isReadOnly()
+        assert not teams.agent_list.item(0).flags() & Qt.ItemFlag.ItemIsUserCheckable
+    finally:
+        await ui.close()
+
+
+async def test_admins_edit_teams_and_every_client_follows(workspace: Workspace, tmp_path) -> None:
+    ui = await start_as(workspace, tmp_path, ADMIN_EMAIL)
+    try:
+        ui.window.navigate(NavTarget.INBOXES)
+        screen = ui.window.inboxes
+        teams = screen.teams_panel
+        screen.tabs.setCurrentWidget(teams)
+        await wait_until(lambda: teams.is_admin and teams.team_list.count() >= 1, what="teams")
+        teams.new_team()
+        teams.save()
+        assert "name" in teams.status.text()
+        teams.name_edit.setText("Vendite Nord e isole, clienti business")
+        anna = next(
+            row
+            for row in range(teams.agent_list.count())
+            if teams.agent_list.item(row).data(Qt.ItemDataRole.UserRole) == workspace.agent_id
+        )
+        teams.agent_list.item(anna).setCheckState(Qt.CheckState.Checked)
+        teams.save()
+        await wait_until(
+            lambda: (t := teams.current_team()) is not None and t.name.startswith("Vendite Nord"),
+            what="the new team listed and chosen",
+        )
+        made = teams.current_team()
+        assert made is not None
+        assert made.agent_ids == (workspace.agent_id,)
+        await wait_until(lambda: screen.team_combo.findData(made.id) >= 0, what="in the combo")
+
+        # another admin's change arrives as team.changed
+        await workspace.admin.update_team(made.id, {"name": "Vendite Sud", "agent_ids": []})
+        await wait_until(lambda: teams.name_edit.text() == "Vendite Sud", what="live rename")
+        assert teams.checked_agent_ids() == []
+
+        teams.confirm_delete()
+        assert teams.confirm_box is not None
+        click_yes(teams.confirm_box)
+        await wait_until(lambda: not teams.select(made.id), what="deleted")
+        assert screen.team_combo.findData(made.id) < 0
+        names = [team.name for team in await workspace.admin.teams()]
+        assert "Vendite Sud" not in names
     finally:
         await ui.close()
 

@@ -24,7 +24,7 @@ from convos_desktop.ui.screens.shortcuts_screen import (
     shortcut_problem,
 )
 from tests.desktop.ui.test_admin_screens_e2e import start_as
-from tests.e2e.conftest import ADMIN_EMAIL, Workspace, wait_until
+from tests.e2e.conftest import ADMIN_EMAIL, Workspace, create_agent, update_agent, wait_until
 
 REPLIES = [
     Canned(1, "saluto", "Buongiorno {contact_name}", "it", None),
@@ -100,8 +100,8 @@ async def _seed(workspace: Workspace, folder: Path) -> None:
     admin = workspace.admin
     team = await admin.create_team("Team supporto post-vendita Europa meridionale")
     for name in ("Maria Giovanna Lombardi-Santangelo", "Francesco Di Bartolomeo"):
-        agent = await admin.create_agent(name, f"{name.split()[0].lower()}@x.test", "pw123456")
-        await admin.update_agent(agent.id, {"team_ids": [team.id]})
+        agent = await create_agent(admin, name, f"{name.split()[0].lower()}@x.test", "pw123456")
+        await update_agent(admin, agent.id, {"team_ids": [team.id]})
     await admin.create_inbox(
         {
             "name": LONG,

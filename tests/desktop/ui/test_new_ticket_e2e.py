@@ -253,3 +253,23 @@ async def test_started_ticket_opens_when_its_event_comes_after_the_answer(
     finally:
         await agent.aclose()
         await ui.close()
+
+
+async def test_a_deactivated_inbox_is_said_in_words(workspace: Workspace, tmp_path) -> None:
+    await workspace.admin.create_contact("Ugo Fermo", email="ugo.fermo@example.com")
+    ui = await start(workspace, tmp_path)
+    window = ui.window
+    try:
+        screen = await open_new_ticket(window)
+        await choose(screen, "Fermo", "Ugo Fermo")
+        screen.inbox.setCurrentIndex(screen.inbox.findData(workspace.inbox_id))
+        await wait_until(lambda: screen.composer.reason_label.text() == "", what="may start")
+        await workspace.admin.update_inbox(workspace.inbox_id, {"active": False})
+        screen.composer.edit.setPlainText("Buongiorno")
+        screen.composer.send()
+        await wait_until(lambda: "deactivated" in screen.status.text(), what="refusal said")
+        assert "choose another inbox" in screen.status.text()
+        assert screen.composer.edit.toPlainText() == "Buongiorno"  # given back
+        assert screen.contact is not None
+    finally:
+        await ui.close()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QRect, QSize, Qt
+from PySide6.QtCore import QCoreApplication, QDate, QLocale, QRect, QSize, Qt
 from PySide6.QtWidgets import QApplication, QStyleOptionViewItem
 
 from convos_desktop.core.api import ApiClient
@@ -22,9 +22,10 @@ from convos_desktop.ui.contacts.contact_dock import ContactDock
 from convos_desktop.ui.i18n import install_translators
 from convos_desktop.ui.system_text import SystemWording
 from tests.desktop.ui.conftest import ListHistory
-from tests.e2e.conftest import PASSWORD
+from tests.e2e.conftest import PASSWORD, create_agent, update_agent
 
 BRUNO_EMAIL = "bruno@example.com"
+CUSTOM = {"tier": "gold", "x_code": "7", "vip": "true", "customer_since": "2021-03-15"}
 # The offscreen platform cannot size a floating dock's window (harmless).
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -50,8 +51,8 @@ async def every_kind(workspace) -> Story:
     """Hand-off, take, unassign, admin assigns to Bruno, Bruno closes, Anna reactivates, Anna
     edits the contact: every kind of system line and activity, written by the real server."""
     admin = workspace.admin
-    bruno = await admin.create_agent("Bruno Esposito", BRUNO_EMAIL, PASSWORD)
-    await admin.update_agent(bruno.id, {"team_ids": [workspace.team_id]})
+    bruno = await create_agent(admin, "Bruno Esposito", BRUNO_EMAIL, PASSWORD)
+    await update_agent(admin, bruno.id, {"team_ids": [workspace.team_id]})
     anna = await workspace.agent_api()
     bruno_api = ApiClient(workspace.server.url)
     await bruno_api.login(BRUNO_EMAIL, PASSWORD)
@@ -67,7 +68,7 @@ async def every_kind(workspace) -> Story:
         await anna.reopen_ticket(ticket_id)
         contact_id = sent["message"]["sender_id"]
         contact = await anna.update_contact(
-            contact_id, {"email": "mario@example.it", "custom": {"tier": "gold", "x_code": "7"}}
+            contact_id, {"email": "mario@example.it", "custom": CUSTOM}
         )
         page = await anna.messages(sent["conversation_id"], limit=100)
         activities = await anna.contact_activities(contact_id)
@@ -95,6 +96,18 @@ def shown_chat_texts(view: ChatView, model: ThreadModel, delegate: MessageDelega
         texts.append(index.data(Qt.ItemDataRole.DisplayRole))
         texts.append(index.data(Qt.ItemDataRole.AccessibleTextRole))
     return texts
+
+
+def shown_field_values(dock: ContactDock) -> dict[str, str]:
+    form = dock.summary_form
+    return {
+        form.itemAt(row, form.ItemRole.LabelRole).widget().text(): form.itemAt(
+            row, form.ItemRole.FieldRole
+        )
+        .widget()
+        .text()
+        for row in range(form.rowCount())
+    }
 
 
 def shown_feed_texts(dock: ContactDock) -> list[str]:
@@ -163,9 +176,14 @@ async def test_italian_screens_show_no_english_sentence_of_the_server(
     ]
     assert "Livello" in labels  # a known key, in Italian
     assert "x_code" in labels  # an unknown key, as it is
+    values = shown_field_values(dock)
+    assert values["vip"] == "Sì"  # a yes/no value in Italian
+    assert values["Cliente dal"] == QLocale().toString(QDate(2021, 3, 15), QLocale.ShortFormat)
+    assert values["Cliente dal"] != "2021-03-15"
+    assert (values["x_code"], values["Livello"]) == ("7", "gold")  # other values as they are
 
     # A renamed agent shows the new name at the next paint, in the chat and in the feed.
-    await story.admin.update_agent(story.bruno_id, {"name": "Bruno Russo"})
+    await update_agent(story.admin, story.bruno_id, {"name": "Bruno Russo"})
     directory.set_agents(await story.admin.agents())
     chat = shown_chat_texts(view, model, delegate)
     assert "Ticket finalizzato da Bruno Russo" in chat

@@ -213,3 +213,31 @@ async def test_a_closed_ticket_is_reachable_from_the_contact_dock(
         assert space.ticket_view.currentIndex().row() == 0
     finally:
         await ui.close()
+
+
+async def test_a_contact_edit_onto_another_contacts_phone_names_that_contact(
+    workspace: Workspace, tmp_path
+) -> None:
+    other = await workspace.admin.create_contact("Giulia Esistente", phone="+39 347 999 0001")
+    sent = await workspace.customer_says("Buongiorno", "wa-8", handoff=True)
+    ui = await start(workspace, tmp_path)
+    window, space = ui.window, ui.window.workspace
+    dock = window.contact_dock
+    try:
+        window.navigate(NavTarget.UNASSIGNED)
+        await wait_until(lambda: window.tickets.rowCount() == 1, what="the open ticket")
+        assert space.select_ticket(sent["ticket_id"])
+        await wait_until(lambda: dock.contact() is not None, what="the contact shown")
+        dock.start_editing()
+        dock.phone_edit.setText("+39 3479990001")
+        dock.save()
+        await wait_until(lambda: not dock.is_saving(), what="the answer")
+        assert dock.is_editing()
+        text = dock.error_label.text()
+        assert "Not saved: Giulia Esistente already has this phone number" in text, text
+        assert dock.phone_edit.hasFocus() or not window.isActiveWindow()
+        assert dock.phone_edit.selectedText() == "+39 3479990001"
+        contact = await workspace.admin.contact(sent["message"]["sender_id"])
+        assert contact.phone != other.phone  # nothing saved
+    finally:
+        await ui.close()
