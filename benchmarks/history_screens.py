@@ -53,6 +53,7 @@ from convos_desktop.ui.screens.conversations_screen import ConversationsScreen
 from convos_desktop.ui.screens.ticket_history_screen import TicketHistoryScreen
 from convos_server.db import models as m
 from convos_server.db.engine import Database
+from convos_server.services import report_rollup
 
 FIRST_PAGE_P95_MS = 150.0
 SCROLL_P99_MS = 8.0
@@ -110,6 +111,7 @@ async def fill_history(server: ServerProcess, workspace: Workspace, rows: int) -
                     workspace.inbox_id,
                     range(offset, min(rows, offset + BATCH)),
                 )
+            await report_rollup.rebuild(session)
             if session.get_bind().dialect.name == "postgresql":
                 for table in ("contacts", "conversations", "tickets", "messages"):
                     await session.execute(
