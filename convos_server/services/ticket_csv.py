@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, select, tuple_
+from sqlalchemy.orm import aliased
 
 from convos_server.db import models as m
 from convos_server.db.engine import Database
@@ -89,6 +90,8 @@ def _batch_query(
     after: tuple[Any, int] | None,
 ) -> Any:
     ticket = m.Ticket
+    # an alias: the name sorts' own sub-select of contacts must not correlate with this join
+    contact = aliased(m.Contact)
     query = (
         ticket_query(agent, visibility, flt)
         .with_only_columns(
@@ -100,12 +103,12 @@ def _batch_query(
             ticket.first_response_at,
             ticket.closed_at,
             ticket.reopen_count,
-            m.Contact.name,
-            m.Contact.phone,
-            m.Contact.email,
+            contact.name,
+            contact.phone,
+            contact.email,
             key.label("sort_value"),
         )
-        .outerjoin(m.Contact, m.Contact.id == ticket.contact_id)
+        .outerjoin(contact, contact.id == ticket.contact_id)
     )
     query = query.where(key.is_not(None) if with_value else key.is_(None))
     if after is not None:

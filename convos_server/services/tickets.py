@@ -46,6 +46,8 @@ from convos_server.services.visibility import Visibility, require_inbox, visibil
 log = logging.getLogger("convos.tickets")
 
 VIEWS = ("mine", "unassigned", "all")
+# the history screens' counts stop here: counting every match must not dominate the first page
+COUNT_CAP = 10_000
 
 
 def ticket_closed_error() -> ApiError:
@@ -473,12 +475,22 @@ def history_order(
     return query.order_by(key.is_(None), direction, tie)
 
 
+async def count_capped(session: AsyncSession, matching: Select[Any]) -> tuple[int, bool]:
+    """How many rows ``matching`` selects, counting no further than ``COUNT_CAP``: the count
+    and whether it stopped there (the history screens say "10,000+")."""
+    limited = matching.limit(COUNT_CAP + 1).subquery()
+    found = int(await session.scalar(select(func.count()).select_from(limited)) or 0)
+    return min(found, COUNT_CAP), found > COUNT_CAP
+
+
 async def count_tickets(
     session: AsyncSession, agent: m.Agent, visibility: Visibility, flt: TicketFilter
-) -> int:
-    """How many tickets match ``flt`` (the history screen's count)."""
-    matching = ticket_query(agent, visibility, flt).with_only_columns(m.Ticket.id).subquery()
-    return int(await session.scalar(select(func.count()).select_from(matching)) or 0)
+) -> tuple[int, bool]:
+    """How many tickets match ``flt`` up to ``COUNT_CAP`` (the history screen's count), and
+    whether there are more."""
+    return await count_capped(
+        session, ticket_query(agent, visibility, flt).with_only_columns(m.Ticket.id)
+    )
 
 
 async def list_tickets(
