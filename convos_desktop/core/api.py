@@ -360,6 +360,7 @@ class ApiClient:
             tuple(Contact.from_json(c) for c in body.get("contacts", ())),
             body.get("next_cursor"),
             body.get("total"),
+            bool(body.get("total_capped")),
         )
 
     async def export_tickets(
@@ -482,6 +483,7 @@ class ApiClient:
             tuple(Contact.from_json(c) for c in body.get("contacts", ())),
             body.get("next_cursor"),
             body.get("total"),
+            bool(body.get("total_capped")),
         )
 
     async def conversation(self, conversation_id: int) -> Conversation:

@@ -502,6 +502,8 @@ class CountedPage(Generic[T]):
     contacts: tuple[Contact, ...]
     next_cursor: str | None
     total: int | None
+    # the server stopped counting at ``total``: more match
+    total_capped: bool = False
 
 
 # Aliases for annotations; instances are made as ``CountedPage(...)`` (a slotted generic

@@ -48,6 +48,8 @@ class ServerPage(Protocol):
     def next_cursor(self) -> str | None: ...
     @property
     def total(self) -> int | None: ...
+    @property
+    def total_capped(self) -> bool: ...
 
 
 class ServerQuery(Protocol):
@@ -105,6 +107,8 @@ class PagedTableModel(QAbstractTableModel):
         self._loading = False
         self._generation = 0
         self.total: int | None = None
+        # the server stopped counting at ``total`` (shown as "10,000+")
+        self.total_capped = False
 
     # --- to be provided by subclasses -----------------------------------------------------
 
@@ -142,6 +146,7 @@ class PagedTableModel(QAbstractTableModel):
         self._cursor = None
         self._more = False
         self.total = None
+        self.total_capped = False
         self.endResetModel()
         self._load(first=True)
 
@@ -197,6 +202,7 @@ class PagedTableModel(QAbstractTableModel):
         self._more = page.next_cursor is not None
         if page.total is not None:
             self.total = page.total
+            self.total_capped = page.total_capped
             self.total_changed.emit(page.total)
         self._set_loading(False)
 

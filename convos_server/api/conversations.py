@@ -63,7 +63,8 @@ async def list_conversations(
             "next_cursor": next_cursor,
         }
         if count:
-            page["total"] = await conversations.count_conversations(session, visibility, flt)
+            total = await conversations.count_conversations(session, visibility, flt)
+            page["total"], page["total_capped"] = total
         if include == "contacts":
             page["contacts"] = await contacts_of(session, {c.contact_id for c in rows})
         return page

@@ -85,7 +85,8 @@ async def list_tickets(
 ) -> dict[str, Any]:
     """``Page<Ticket>`` in the chosen order; ``from``/``to`` filter opening days (UTC).
 
-    ``count`` adds ``total`` (how many match); ``include=contacts`` adds the page's contacts.
+    ``count`` adds ``total`` (how many match, at most ``COUNT_CAP``) and ``total_capped``
+    (more match than that); ``include=contacts`` adds the page's contacts.
     """
     async with db.sessionmaker() as session:
         visibility = await visibility_for(session, agent)
@@ -97,7 +98,8 @@ async def list_tickets(
             "next_cursor": next_cursor,
         }
         if count:
-            page["total"] = await tickets.count_tickets(session, agent, visibility, flt)
+            total = await tickets.count_tickets(session, agent, visibility, flt)
+            page["total"], page["total_capped"] = total
         if include == "contacts":
             page["contacts"] = await contacts_of(session, {t.contact_id for t in rows})
         return page

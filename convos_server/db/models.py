@@ -13,10 +13,12 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -189,7 +191,27 @@ class Ticket(Base):
         Index("ix_tickets_assignee_status", "assignee_id", "status"),
         Index("ix_tickets_opened", "opened_at"),
         Index("ix_tickets_closed", "closed_at"),
+        # the history's default orders within a status, without a sort of every ticket
+        Index("ix_tickets_status_opened", "status", "opened_at"),
+        Index("ix_tickets_status_closed", "status", "closed_at"),
     )
+
+
+class ReportDay(Base):
+    """Per UTC day, inbox and assignee (0: none): the tickets' flow and sorted durations.
+
+    Maintained by ``services.report_rollup`` with every ticket change; ``GET /reports`` reads it.
+    """
+
+    __tablename__ = "report_days"
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    inbox_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    opened: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+    # float64 seconds, sorted, little-endian (report_rollup.pack)
+    first_responses: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    resolutions: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
 
 
 class File(Base):

@@ -27,6 +27,7 @@ from convos_server.db import models as m
 from convos_server.db.engine import Database
 from convos_server.demo import content
 from convos_server.demo.seed import BOT_NAME
+from convos_server.services import report_rollup
 
 log = logging.getLogger("convos.demo")
 
@@ -383,6 +384,7 @@ async def write_archive(
         ):
             if batch:
                 await session.execute(insert(m.Base.metadata.tables[table.__tablename__]), batch)
+        await report_rollup.rebuild(session)
     counts = ArchiveCounts(
         len(rows.contacts),
         len(rows.conversations),

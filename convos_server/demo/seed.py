@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from convos_server.db import models as m
 from convos_server.db.engine import Database
 from convos_server.demo import content, library
+from convos_server.services import report_rollup
 from convos_server.services import system_kinds as kinds
 from convos_server.services.auth import hash_password, new_secret, secret_hash
 from convos_server.services.files import FileStorage
@@ -666,6 +667,7 @@ async def seed_workspace(
         await planner.campaigns(pool)
         await planner.open_tickets(pool)
         await planner.write()
+        await report_rollup.rebuild(session)
         workspace = DemoWorkspace(
             inbox_ids=tuple(inbox.id for inbox in inboxes.values()),
             photo_file_id=photo.id,

@@ -19,7 +19,7 @@ from convos_server.services.paging import (
     encode_cursor,
     encode_offset_cursor,
 )
-from convos_server.services.tickets import text_match
+from convos_server.services.tickets import count_capped, text_match
 from convos_server.services.visibility import Visibility
 
 ORIGINS = ("chatbot", "agent", "campaign_mass", "campaign_transactional")
@@ -90,10 +90,11 @@ def _sort_key(sort: ConversationSort) -> ColumnElement[Any]:
 
 async def count_conversations(
     session: AsyncSession, visibility: Visibility, flt: ConversationFilter
-) -> int:
-    """How many conversations match ``flt``."""
-    matching = conversation_query(visibility, flt).with_only_columns(m.Conversation.id)
-    return int(await session.scalar(select(func.count()).select_from(matching.subquery())) or 0)
+) -> tuple[int, bool]:
+    """How many conversations match ``flt`` up to ``COUNT_CAP``, and whether there are more."""
+    return await count_capped(
+        session, conversation_query(visibility, flt).with_only_columns(m.Conversation.id)
+    )
 
 
 async def list_conversations(

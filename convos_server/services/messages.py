@@ -15,6 +15,7 @@ from convos_server.serialize import Json, load_message, load_new_message
 from convos_server.services.events import EventBus
 from convos_server.services.files import NOT_ATTACHABLE, require_attachable
 from convos_server.services.presence import require_working
+from convos_server.services.report_rollup import Snapshot, update_rollup
 from convos_server.services.system_kinds import SystemText
 from convos_server.services.ticket_events import publish_ticket
 from convos_server.services.visibility import Visibility, require_inbox
@@ -230,8 +231,10 @@ async def send_agent_message(
     )
     data = await publish_new_message(session, bus, message, conversation.inbox_id, file_ids)
     if ticket is not None and ticket.first_response_at is None:
+        before = Snapshot.of(ticket)
         ticket.first_response_at = message.created_at
         await session.flush()
+        await update_rollup(session, before, ticket)
         await publish_ticket(session, bus, ticket, "ticket.updated", ["first_response_at"])
     return data, True
 

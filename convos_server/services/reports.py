@@ -1,8 +1,9 @@
 """Performance reports: tickets opened, closed, backlog and response/resolution times.
 
-Counts are aggregated in the database (one grouped query per figure); the medians and p90 are
-computed here over the durations of the selected range, with linear interpolation between
-closest ranks (the usual ``(n - 1) * q`` definition, numpy's default).
+Read from the per-day rollup (``services.report_rollup``): one grouped query for the backlog,
+one read of the range's rows with their counts and sorted durations; the medians and p90 are
+computed here over those durations, with linear interpolation between closest ranks (the
+usual ``(n - 1) * q`` definition, numpy's default).
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from convos_server.db import models as m
+from convos_server.services import report_rollup
 from convos_server.services.visibility import Visibility
 
 log = logging.getLogger("convos.reports")
@@ -29,11 +31,15 @@ Json = dict[str, Any]
 
 def percentile(samples: Sequence[float], quantile: float) -> float | None:
     """The ``quantile`` (0..1) of ``samples`` by linear interpolation; ``None`` if empty."""
+    return _of_sorted(sorted(samples), quantile)
+
+
+def _of_sorted(ordered: Sequence[float], quantile: float) -> float | None:
+    """``percentile`` of samples already in order."""
     if not 0.0 <= quantile <= 1.0:
         raise ValueError(f"quantile must be within 0 and 1, not {quantile}")
-    if not samples:
+    if not ordered:
         return None
-    ordered = sorted(samples)
     rank = (len(ordered) - 1) * quantile
     lower = math.floor(rank)
     upper = math.ceil(rank)
@@ -66,14 +72,16 @@ class _Figures:
         self.resolutions.extend(other.resolutions)
 
     def to_json(self) -> Json:
+        responses = sorted(self.first_responses)
+        resolutions = sorted(self.resolutions)
         return {
             "opened": self.opened,
             "closed": self.closed,
             "backlog": self.backlog,
-            "first_response_median_s": _rounded(percentile(self.first_responses, 0.5)),
-            "first_response_p90_s": _rounded(percentile(self.first_responses, 0.9)),
-            "resolution_median_s": _rounded(percentile(self.resolutions, 0.5)),
-            "resolution_p90_s": _rounded(percentile(self.resolutions, 0.9)),
+            "first_response_median_s": _rounded(_of_sorted(responses, 0.5)),
+            "first_response_p90_s": _rounded(_of_sorted(responses, 0.9)),
+            "resolution_median_s": _rounded(_of_sorted(resolutions, 0.5)),
+            "resolution_p90_s": _rounded(_of_sorted(resolutions, 0.9)),
         }
 
 
@@ -97,16 +105,16 @@ async def build_report(
     """
     if by not in ("inbox", "agent"):
         raise ValueError(f"unknown report grouping {by!r}")
-    start, end = day_range(first_day, last_day)
-    key = m.Ticket.inbox_id if by == "inbox" else m.Ticket.assignee_id
-    visible = visibility.inbox_filter(m.Ticket.inbox_id.expression)
+    rollup = m.ReportDay
+    key = rollup.inbox_id if by == "inbox" else rollup.agent_id
+    visible = visibility.inbox_filter(rollup.inbox_id.expression)
     own_only = by == "agent" and not visibility.everything
     if own_only:
-        visible = and_(visible, m.Ticket.assignee_id == visibility.agent_id)
+        visible = and_(visible, rollup.agent_id == visibility.agent_id)
     figures: dict[int | None, _Figures] = defaultdict(_Figures)
     days = _Days(first_day, last_day)
-    await _count(session, figures, key, visible, start, end)
-    await _collect_durations(session, figures, days, key, visible, start, end)
+    await _backlogs(session, figures, key, visible, last_day)
+    await _collect(session, figures, days, key, visible, first_day, last_day)
     if own_only:
         names = await _own_name(session, visibility.agent_id)
     else:
@@ -146,11 +154,6 @@ class _Days:
         count = (last_day - first_day).days + 1
         self.days = [_DayFigures() for _ in range(count)]
 
-    def on(self, instant: dt.datetime) -> _DayFigures | None:
-        """The figures of the day of ``instant``; ``None`` outside the range."""
-        index = (instant.astimezone(dt.UTC).date() - self.first_day).days
-        return self.days[index] if 0 <= index < len(self.days) else None
-
     def to_json(self, backlog_at_end: int) -> list[Json]:
         """One entry a day; backlog walked back from the range's end by each day's flow."""
         backlog = backlog_at_end
@@ -172,78 +175,66 @@ class _Days:
         ]
 
 
-async def _count(
+def _row_key(value: int, by_agent: bool) -> int | None:
+    """The report row of a rollup key: the unassigned tickets (agent 0) count in the total only."""
+    return None if by_agent and value == report_rollup.UNASSIGNED else value
+
+
+async def _backlogs(
     session: AsyncSession,
     figures: dict[int | None, _Figures],
-    key: InstrumentedAttribute[int] | InstrumentedAttribute[int | None],
+    key: InstrumentedAttribute[int],
     visible: ColumnElement[bool],
-    start: dt.datetime,
-    end: dt.datetime,
+    last_day: dt.date,
 ) -> None:
-    """Opened, closed and backlog per key, in one grouped scan of the relevant tickets."""
-    ticket = m.Ticket
-    opened = and_(ticket.opened_at >= start, ticket.opened_at < end)
-    closed = and_(ticket.closed_at >= start, ticket.closed_at < end)
-    open_at_end = and_(
-        ticket.opened_at < end, or_(ticket.closed_at.is_(None), ticket.closed_at >= end)
-    )
+    """Tickets open at the end of the range per key: opened minus closed up to its last day."""
+    rollup = m.ReportDay
     rows = await session.execute(
-        select(
-            key,
-            func.sum(case((opened, 1), else_=0)),
-            func.sum(case((closed, 1), else_=0)),
-            func.sum(case((open_at_end, 1), else_=0)),
-        )
-        .where(
-            visible,
-            ticket.opened_at < end,
-            or_(ticket.closed_at.is_(None), ticket.closed_at >= start),
-        )
+        select(key, func.sum(rollup.opened - rollup.closed))
+        .where(visible, rollup.day <= last_day)
         .group_by(key)
     )
-    for row_key, opened_count, closed_count, backlog_count in rows:
-        row = figures[row_key]
-        row.opened = int(opened_count or 0)
-        row.closed = int(closed_count or 0)
-        row.backlog = int(backlog_count or 0)
+    by_agent = key is rollup.agent_id
+    for row_key, backlog in rows:
+        if backlog:
+            figures[_row_key(row_key, by_agent)].backlog += int(backlog)
 
 
-async def _collect_durations(
+async def _collect(
     session: AsyncSession,
     figures: dict[int | None, _Figures],
     days: _Days,
-    key: InstrumentedAttribute[int] | InstrumentedAttribute[int | None],
+    key: InstrumentedAttribute[int],
     visible: ColumnElement[bool],
-    start: dt.datetime,
-    end: dt.datetime,
+    first_day: dt.date,
+    last_day: dt.date,
 ) -> None:
-    """First-response and resolution durations (seconds) of the range, per key and per day.
-
-    The same scan counts each day's opened and closed tickets for the trend.
-    """
-    ticket = m.Ticket
-    opened = and_(ticket.opened_at >= start, ticket.opened_at < end)
-    closed = and_(ticket.closed_at >= start, ticket.closed_at < end)
+    """Opened, closed and the durations of the range per key and per day, from the rollup."""
+    rollup = m.ReportDay
     rows = await session.execute(
-        select(key, ticket.opened_at, ticket.first_response_at, ticket.closed_at).where(
-            visible, or_(opened, closed)
-        )
+        select(
+            key,
+            rollup.day,
+            rollup.opened,
+            rollup.closed,
+            rollup.first_responses,
+            rollup.resolutions,
+        ).where(visible, rollup.day >= first_day, rollup.day <= last_day)
     )
-    for row_key, opened_at, first_response_at, closed_at in rows:
-        row = figures[row_key]
-        opened_on = days.on(opened_at)
-        if opened_on is not None:
-            opened_on.opened += 1
-            if first_response_at is not None:
-                response = (first_response_at - opened_at).total_seconds()
-                row.first_responses.append(response)
-                opened_on.first_responses.append(response)
-        closed_on = days.on(closed_at) if closed_at is not None else None
-        if closed_at is not None and closed_on is not None:
-            closed_on.closed += 1
-            resolution = (closed_at - opened_at).total_seconds()
-            row.resolutions.append(resolution)
-            closed_on.resolutions.append(resolution)
+    by_agent = key is rollup.agent_id
+    for row_key, day, opened, closed, first_responses, resolutions in rows:
+        row = figures[_row_key(row_key, by_agent)]
+        on = days.days[(day - days.first_day).days]
+        responses = report_rollup.unpack(first_responses)
+        durations = report_rollup.unpack(resolutions)
+        row.opened += opened
+        row.closed += closed
+        row.first_responses += responses
+        row.resolutions += durations
+        on.opened += opened
+        on.closed += closed
+        on.first_responses += responses
+        on.resolutions += durations
 
 
 async def _own_name(session: AsyncSession, agent_id: int) -> dict[int, str]:

@@ -38,6 +38,7 @@ from convos_server.services.paging import (
     encode_offset_cursor,
 )
 from convos_server.services.presence import require_working
+from convos_server.services.report_rollup import Snapshot, update_rollup
 from convos_server.services.search import contains
 from convos_server.services.ticket_events import add_activity, publish_ticket
 from convos_server.services.visibility import Visibility, require_inbox, visibility_for
@@ -45,6 +46,8 @@ from convos_server.services.visibility import Visibility, require_inbox, visibil
 log = logging.getLogger("convos.tickets")
 
 VIEWS = ("mine", "unassigned", "all")
+# the history screens' counts stop here: counting every match must not dominate the first page
+COUNT_CAP = 10_000
 
 
 def ticket_closed_error() -> ApiError:
@@ -140,6 +143,7 @@ async def open_ticket(
     if assignee is not None:
         await _assign_to(session, bus, ticket, conversation, assignee, opened_by)
     await session.flush()
+    await update_rollup(session, None, ticket)
     await publish_ticket(session, bus, ticket, "ticket.created", [])
     log.info("ticket %s opened in inbox %s (assignee %s)", ticket.id, inbox.id, ticket.assignee_id)
     return ticket
@@ -187,8 +191,10 @@ async def assign(
     assert inbox is not None
     await check_capacity(session, inbox, target.id)
     conversation = await _conversation_of(session, ticket)
+    before = Snapshot.of(ticket)
     await _assign_to(session, bus, ticket, conversation, target, actor)
     await session.flush()
+    await update_rollup(session, before, ticket)
     await publish_ticket(session, bus, ticket, "ticket.updated", ["assignee_id", "assigned_at"])
     return ticket
 
@@ -206,12 +212,14 @@ async def unassign(
         return ticket
     if ticket.assignee_id != actor.id and actor.role != "admin":
         raise forbidden("Only the assignee or an admin may unassign this ticket")
+    before = Snapshot.of(ticket)
     ticket.assignee_id = None
     ticket.assigned_at = None
     what = kinds.ticket_unassigned(actor.id, actor.name)
     add_activity(session, ticket.contact_id, what, agent_id=actor.id, ticket_id=ticket.id)
     await add_system_message(session, bus, await _conversation_of(session, ticket), what)
     await session.flush()
+    await update_rollup(session, before, ticket)
     await publish_ticket(session, bus, ticket, "ticket.updated", ["assignee_id", "assigned_at"])
     return ticket
 
@@ -226,6 +234,7 @@ async def close(session: AsyncSession, bus: EventBus, actor: m.Agent, ticket_id:
     if ticket.assignee_id not in (None, actor.id) and actor.role != "admin":
         raise forbidden("Only the assignee or an admin may close this ticket")
     conversation = await _conversation_of(session, ticket)
+    before = Snapshot.of(ticket)
     ticket.status = "closed"
     ticket.closed_at = m.utcnow()
     ticket.closed_by = actor.id
@@ -234,6 +243,7 @@ async def close(session: AsyncSession, bus: EventBus, actor: m.Agent, ticket_id:
     await add_system_message(session, bus, conversation, what)
     conversation.open_ticket_id = None
     await session.flush()
+    await update_rollup(session, before, ticket)
     await publish_ticket(
         session, bus, ticket, "ticket.updated", ["status", "closed_at", "closed_by"]
     )
@@ -252,6 +262,7 @@ async def reopen(session: AsyncSession, bus: EventBus, actor: m.Agent, ticket_id
     assert inbox is not None
     await check_capacity(session, inbox, actor.id)
     conversation = await _conversation_of(session, ticket)
+    before = Snapshot.of(ticket)
     ticket.status = "open"
     ticket.closed_at = None
     ticket.closed_by = None
@@ -262,6 +273,7 @@ async def reopen(session: AsyncSession, bus: EventBus, actor: m.Agent, ticket_id
     await add_system_message(session, bus, conversation, what)
     await _assign_to(session, bus, ticket, conversation, actor, actor)
     await session.flush()
+    await update_rollup(session, before, ticket)
     changed = ["status", "closed_at", "closed_by", "reopen_count", "assignee_id", "assigned_at"]
     await publish_ticket(session, bus, ticket, "ticket.updated", changed)
     return ticket
@@ -340,9 +352,11 @@ async def create_ticket(
         client_id=request.client_id,
         file_ids=request.file_ids,
     )
+    before = Snapshot.of(ticket)
     ticket.first_response_at = message.created_at
     await publish_new_message(session, bus, message, request.inbox_id, request.file_ids)
     await session.flush()
+    await update_rollup(session, before, ticket)
     await publish_ticket(session, bus, ticket, "ticket.updated", ["first_response_at"])
     return NewTicket(ticket, message)
 
@@ -448,19 +462,37 @@ def sort_key(sort: TicketSort, dialect: str) -> ColumnElement[Any]:
 def history_order(
     query: Select[m.Ticket], sort: TicketSort, descending: bool, dialect: str
 ) -> Select[m.Ticket]:
-    """``query`` ordered by a history column; tickets without a value (open, no reply) last."""
+    """``query`` ordered by a history column; tickets without a value (open, no reply) last.
+
+    The "no value last" term is left out where the database puts NULLs last by itself
+    (SQLite: smallest, PostgreSQL: largest) or the column has no NULLs, so an index on the
+    column gives the order without sorting every ticket.
+    """
     key = sort_key(sort, dialect)
     direction = key.desc() if descending else key.asc()
     tie = m.Ticket.id.desc() if descending else m.Ticket.id.asc()
+    nulls_last_natively = descending == (dialect == "sqlite")
+    if sort in (TicketSort.OPENED, TicketSort.STATUS) or nulls_last_natively:
+        return query.order_by(direction, tie)
     return query.order_by(key.is_(None), direction, tie)
+
+
+async def count_capped(session: AsyncSession, matching: Select[Any]) -> tuple[int, bool]:
+    """How many rows ``matching`` selects, counting no further than ``COUNT_CAP``: the count
+    and whether it stopped there (the history screens say "10,000+")."""
+    limited = matching.limit(COUNT_CAP + 1).subquery()
+    found = int(await session.scalar(select(func.count()).select_from(limited)) or 0)
+    return min(found, COUNT_CAP), found > COUNT_CAP
 
 
 async def count_tickets(
     session: AsyncSession, agent: m.Agent, visibility: Visibility, flt: TicketFilter
-) -> int:
-    """How many tickets match ``flt`` (the history screen's count)."""
-    matching = ticket_query(agent, visibility, flt).with_only_columns(m.Ticket.id).subquery()
-    return int(await session.scalar(select(func.count()).select_from(matching)) or 0)
+) -> tuple[int, bool]:
+    """How many tickets match ``flt`` up to ``COUNT_CAP`` (the history screen's count), and
+    whether there are more."""
+    return await count_capped(
+        session, ticket_query(agent, visibility, flt).with_only_columns(m.Ticket.id)
+    )
 
 
 async def list_tickets(

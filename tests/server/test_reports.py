@@ -9,6 +9,7 @@ import pytest
 
 from convos_server.db import models as m
 from convos_server.db.engine import Database
+from convos_server.services import report_rollup
 from convos_server.services.auth import hash_password
 from convos_server.services.reports import day_range, percentile
 from tests.server.conftest import BACKENDS
@@ -108,6 +109,8 @@ async def seed_tickets(settings) -> dict[str, int]:
                         closed_at=closed_at,
                     )
                 )
+            await session.flush()
+            await report_rollup.rebuild(session)
             ids = {name: agent.id for name, agent in agents.items()}
             ids |= {f"inbox {name}": inbox.id for name, inbox in inboxes.items()}
     finally:

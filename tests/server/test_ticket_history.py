@@ -199,3 +199,34 @@ async def test_sorting_by_name_columns(client, settings):
     assert by_inbox == [ids["inbox B"]] * 2 + [ids["inbox A"]] * 7
     by_status = [t["status"] for t in await order("status", "asc")]
     assert by_status == ["closed"] * 7 + ["open"] * 2
+
+
+async def test_counts_stop_at_the_cap_and_say_so(client, settings, monkeypatch):
+    from convos_server.services import tickets
+
+    monkeypatch.setattr(tickets, "COUNT_CAP", 3)
+    await seed_tickets(settings)
+    headers = await login(client, "admin")
+    for path in ("/api/v1/tickets", "/api/v1/conversations"):
+        page = (await client.get(path, params={"count": "true"}, headers=headers)).json()
+        assert (page["total"], page["total_capped"]) == (3, True), path
+        small = {"q": "nobody matches this"}
+        page = (await client.get(path, params={"count": "true", **small}, headers=headers)).json()
+        assert (page["total"], page["total_capped"]) == (0, False), path
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("order", ["asc", "desc"])
+async def test_export_in_every_order_has_every_ticket_once(client, settings, monkeypatch, order):
+    from convos_server.services import ticket_csv, tickets
+
+    monkeypatch.setattr(ticket_csv, "BATCH", 2)
+    await seed_tickets(settings)
+    headers = await login(client, "admin")
+    for sort in tickets.TicketSort:
+        response = await client.get(
+            "/api/v1/tickets/export", params={"sort": sort, "order": order}, headers=headers
+        )
+        assert response.status_code == 200, (sort, response.text)
+        rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+        assert len({row["ticket_id"] for row in rows}) == len(rows) == 9, sort

@@ -324,7 +324,10 @@ class ConversationsScreen(QWidget):
         if total == 1:
             self.count_label.setText(self.tr("1 conversation"))
         else:
-            self.count_label.setText(self.tr("{n} conversations").format(n=whole_number(total)))
+            more = "+" if self.model.total_capped else ""
+            self.count_label.setText(
+                self.tr("{n} conversations").format(n=whole_number(total) + more)
+            )
 
     def _on_loading(self, loading: bool) -> None:
         if loading and self.model.rowCount() == 0:

@@ -246,7 +246,8 @@ class TicketHistoryScreen(QWidget):
         if total == 1:
             self.count_label.setText(self.tr("1 ticket"))
         else:
-            self.count_label.setText(self.tr("{n} tickets").format(n=whole_number(total)))
+            more = "+" if self.model.total_capped else ""
+            self.count_label.setText(self.tr("{n} tickets").format(n=whole_number(total) + more))
 
     def _on_loading(self, loading: bool) -> None:
         if loading and self.model.rowCount() == 0:

@@ -182,3 +182,18 @@ async def test_history_tells_when_the_server_is_gone(workspace: Workspace, tmp_p
         assert not screen.model.loading
     finally:
         await ui.close()
+
+
+async def test_a_capped_count_is_kept_with_the_total(directory, runner):
+    server = PagedServer(3)
+
+    async def capped(query: TicketQuery, cursor: str | None, limit: int) -> TicketHistoryPage:
+        page = await server.fetch(query, cursor, limit)
+        return CountedPage(page.items, page.contacts, page.next_cursor, page.total, True)
+
+    model = TicketHistoryModel(capped, runner.run, directory)
+    model.set_query(TicketQuery())
+    await runner.wait_idle()
+    assert (model.total, model.total_capped) == (3, True)
+    model.set_query(TicketQuery(text="x"))
+    assert not model.total_capped
