@@ -1,0 +1,121 @@
+"""Several server processes on one PostgreSQL: start-up together and ``serve --workers``.
+
+The processes here are real ``convos-server`` processes sharing nothing but the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.server.conftest import fresh_postgres_database
+from tests.server.test_cli import run_cli, wait_for_health
+
+pytestmark = pytest.mark.postgres
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    """SIGTERM and wait (SIGKILL when it does not end)."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    for pipe in (process.stdout, process.stderr):
+        if pipe is not None:
+            pipe.close()
+
+
+def children(pid: int) -> list[int]:
+    """The worker processes of the pool ``pid`` (Linux /proc; not the resource tracker)."""
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    workers = []
+    for child in (int(part) for part in path.read_text().split()):
+        try:
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+        except FileNotFoundError:
+            continue
+        if b"spawn_main" in cmdline:
+            workers.append(child)
+    return workers
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    """Poll ``condition`` until it holds; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database, never migrated."""
+    manager = fresh_postgres_database()
+    loop = asyncio.new_event_loop()
+    try:
+        url = loop.run_until_complete(manager.__aenter__())
+        yield url
+        loop.run_until_complete(manager.__aexit__(None, None, None))
+    finally:
+        loop.close()
+
+
+def test_workers_need_postgresql(tmp_path):
+    result = run_cli("serve", "--workers", "2", data_dir=tmp_path)
+    assert result.returncode != 0
+    assert "--workers needs PostgreSQL" in result.stderr
+    assert "SQLite database is served by one process" in result.stderr
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_three_servers_starting_together_on_a_fresh_database_migrate_once(pg_url, tmp_path):
+    """Two single servers and a pool of two workers start at the same moment: all serve.
+
+    Without the migration lock, three upgrades of an empty database at once did not finish
+    (they block on each other's ``CREATE TABLE``). A worker killed with SIGKILL is replaced.
+    """
+    processes: list[subprocess.Popen[str]] = []
+    try:
+        for extra in ((), (), ("--workers", "2")):
+            command = [sys.executable, "-m", "convos_server", "serve", "--port", "0", *extra]
+            processes.append(
+                subprocess.Popen(
+                    [*command, "--database-url", pg_url, "--data-dir", str(tmp_path)],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+            )
+        urls = []
+        for process in processes:
+            assert process.stdout is not None
+            line = process.stdout.readline().strip()
+            if not line:
+                assert process.stderr is not None
+                pytest.fail(f"a server did not start: {process.stderr.read()[-2000:]}")
+            urls.append(line.rsplit(" ", 1)[1])
+        for url in urls:
+            assert wait_for_health(url).json()["status"] == "ok"
+        pool = processes[2]
+        wait_until(lambda: len(children(pool.pid)) == 2)
+        victim = children(pool.pid)[0]
+        os.kill(victim, signal.SIGKILL)
+        wait_until(lambda: victim not in children(pool.pid) and len(children(pool.pid)) == 2)
+        assert wait_for_health(urls[2]).json()["status"] == "ok"
+        workers = children(pool.pid)
+    finally:
+        for process in processes:
+            stop(process)
+    assert pool.returncode == 0
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
