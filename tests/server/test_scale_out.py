@@ -1,6 +1,9 @@
-"""Several server processes on one PostgreSQL: start-up together and ``serve --workers``.
+"""Several server processes on one PostgreSQL: start-up together, ``serve --workers``, and
+events written by several processes seen once and in order.
 
-The processes here are real ``convos-server`` processes sharing nothing but the database.
+The servers here are real ``convos-server`` processes sharing nothing but the database; the
+event writers are engines and buses of their own in this process (nothing shared but the
+database either).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from convos_server.db.engine import Database
+from convos_server.services.events import EventBus
 from tests.server.conftest import fresh_postgres_database
 from tests.server.test_cli import run_cli, wait_for_health
 
@@ -119,3 +124,57 @@ def test_three_servers_starting_together_on_a_fresh_database_migrate_once(pg_url
             stop(process)
     assert pool.returncode == 0
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+WRITERS = 3  # "processes": each its own engine, connection pool and bus
+TASKS_PER_WRITER = 8
+EVENTS_PER_TASK = 6
+
+
+async def _write(bus: EventBus, db: Database, writer: int, task: int) -> None:
+    for n in range(EVENTS_PER_TASK):
+        async with db.transaction() as session:
+            await bus.publish(session, "test.ordered", {"w": writer, "t": task, "n": n})
+        await asyncio.sleep(0)
+
+
+async def _read_everything(bus: EventBus, expected: int, seen: list[int]) -> None:
+    """A client's view: always ask for what comes after the newest id it has."""
+    while len(seen) < expected:
+        batch = await bus._load(seen[-1] if seen else 0)
+        seen.extend(event.seq for event in batch)
+        if not batch:
+            await asyncio.sleep(0.001)
+
+
+@pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)])
+async def test_events_written_by_several_processes_are_seen_once_in_order(settings):
+    """Readers that only ever ask for ids after the newest they have miss nothing.
+
+    A reader never sees event N+1 committed while N is still uncommitted (the advisory lock
+    around the insert and the commit): without it, such a reader skips N for good.
+    """
+    dbs = [Database(settings.database_url) for _ in range(WRITERS)]
+    buses = [EventBus(db) for db in dbs]
+    expected = WRITERS * TASKS_PER_WRITER * EVENTS_PER_TASK
+    views: list[list[int]] = [[] for _ in range(WRITERS)]
+    try:
+        readers = [
+            asyncio.create_task(_read_everything(bus, expected, view))
+            for bus, view in zip(buses, views, strict=True)
+        ]
+        await asyncio.gather(
+            *(
+                _write(bus, db, writer, task)
+                for writer, (bus, db) in enumerate(zip(buses, dbs, strict=True))
+                for task in range(TASKS_PER_WRITER)
+            )
+        )
+        await asyncio.wait_for(asyncio.gather(*readers), 20)
+        stored = [event.seq for event in await buses[0]._load(0)]
+    finally:
+        for db in dbs:
+            await db.dispose()
+    assert len(stored) == expected
+    for view in views:
+        assert view == stored  # every event once, in id order
