@@ -17,12 +17,14 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from convos_server.db.engine import Database
 from convos_server.services.events import EventBus
-from tests.server.conftest import fresh_postgres_database
+from tests.server.conftest import Workspace, fresh_postgres_database
 from tests.server.test_cli import run_cli, wait_for_health
+from tests.server.test_revocation import another_process
 
 pytestmark = pytest.mark.postgres
 
@@ -178,3 +180,23 @@ async def test_events_written_by_several_processes_are_seen_once_in_order(settin
     assert len(stored) == expected
     for view in views:
         assert view == stored  # every event once, in id order
+
+
+@pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)])
+async def test_the_cap_holds_for_hand_offs_at_the_same_moment_on_two_processes(live_ws, settings):
+    """Round robin, cap 1, one agent: simultaneous hand-offs through two processes give her
+    exactly one ticket (the count and the assignment run under the inbox's cap lock)."""
+    anna = await live_ws.agent("Anna", online=True)
+    team = await live_ws.team("Team", [anna])
+    inbox = await live_ws.inbox("Sales", team, assignment="round_robin", max_open_per_agent=1)
+    async with another_process(settings) as other, httpx.AsyncClient(base_url=other) as http:
+        there = Workspace(http, settings)
+        handoffs = await asyncio.gather(
+            *((live_ws if n % 2 else there).handoff(inbox, f"customer-{n}") for n in range(8))
+        )
+    assignees = []
+    for handoff in handoffs:
+        ticket = await live_ws.call("GET", f"/tickets/{handoff['ticket_id']}")
+        assignees.append(ticket["ticket"]["assignee_id"])
+    assert assignees.count(anna) == 1
+    assert assignees.count(None) == 7
