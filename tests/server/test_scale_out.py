@@ -200,3 +200,23 @@ async def test_the_cap_holds_for_hand_offs_at_the_same_moment_on_two_processes(l
         assignees.append(ticket["ticket"]["assignee_id"])
     assert assignees.count(anna) == 1
     assert assignees.count(None) == 7
+
+
+@pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)])
+async def test_concurrent_messages_of_a_new_contact_on_two_processes(live_ws, settings):
+    """The first messages of a new ``external_id`` at once through two processes: every one is
+    stored (no 500 from the unique constraint), all in one conversation with one ticket."""
+    anna = await live_ws.agent("Anna", online=True)
+    team = await live_ws.team("Team", [anna])
+    inbox = await live_ws.inbox("Sales", team, assignment="manual")
+    async with another_process(settings) as other, httpx.AsyncClient(base_url=other) as http:
+        there = Workspace(http, settings)
+        sent = await asyncio.gather(
+            *((live_ws if n % 2 else there).handoff(inbox, "same-customer") for n in range(6)),
+            return_exceptions=True,
+        )
+    assert not [s for s in sent if isinstance(s, BaseException)], sent
+    answers = [s for s in sent if isinstance(s, dict)]
+    assert len({answer["conversation_id"] for answer in answers}) == 1
+    assert len({answer["ticket_id"] for answer in answers}) == 1
+    assert answers[0]["ticket_id"] is not None
