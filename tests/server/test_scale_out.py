@@ -220,3 +220,28 @@ async def test_concurrent_messages_of_a_new_contact_on_two_processes(live_ws, se
     assert len({answer["conversation_id"] for answer in answers}) == 1
     assert len({answer["ticket_id"] for answer in answers}) == 1
     assert answers[0]["ticket_id"] is not None
+
+
+@pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)])
+async def test_one_client_id_sent_at_once_on_two_processes_is_one_message(live_ws, settings):
+    """A client's retry racing its first try on another process: one 201, the rest 200 with
+    the same message (never a 500 from the unique constraint)."""
+    anna = await live_ws.agent("Anna", online=True)
+    team = await live_ws.team("Team", [anna])
+    inbox = await live_ws.inbox("Sales", team, assignment="manual")
+    handoff = await live_ws.handoff(inbox, "customer")
+    await live_ws.call("POST", f"/tickets/{handoff['ticket_id']}/assign", anna)
+    conversation = handoff["conversation_id"]
+    path = f"/api/v1/conversations/{conversation}/messages"
+    body = {"client_id": "retry-1", "kind": "note", "body": "Hello"}
+    async with another_process(settings) as other, httpx.AsyncClient(base_url=other) as http:
+        answers = await asyncio.gather(
+            *(
+                (live_ws.http if n % 2 else http).post(
+                    path, json=body, headers=live_ws.auth(live_ws.admin_id)
+                )
+                for n in range(6)
+            )
+        )
+    assert sorted(answer.status_code for answer in answers) == [200] * 5 + [201], answers[0].text
+    assert len({answer.json()["id"] for answer in answers}) == 1
