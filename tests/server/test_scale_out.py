@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -245,3 +246,18 @@ async def test_one_client_id_sent_at_once_on_two_processes_is_one_message(live_w
         )
     assert sorted(answer.status_code for answer in answers) == [200] * 5 + [201], answers[0].text
     assert len({answer.json()["id"] for answer in answers}) == 1
+
+
+def test_the_shipped_haproxy_configuration_is_valid():
+    """deploy/haproxy.cfg parses and checks the servers' /health (``./run`` installs HAProxy)."""
+    haproxy = shutil.which("haproxy") or (
+        "/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None
+    )
+    if haproxy is None:
+        pytest.skip("HAProxy is not installed")
+    config = Path(__file__).parents[2] / "deploy" / "haproxy.cfg"
+    result = subprocess.run(
+        [haproxy, "-c", "-f", str(config)], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "httpchk GET /api/v1/health" in config.read_text()
