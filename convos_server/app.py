@@ -119,12 +119,14 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = db.engine
     app.state.sessionmaker = db.sessionmaker
     tokens = TokenCache()
-    tokens.watch(db.session_class)
+    tokens.watch(db.session_class, notify=db.is_postgres)
     app.state.tokens = tokens
-    # Revocations committed by other processes reach this one's cache through the bus.
+    # Revocations and agent changes committed by other processes reach this one's cache
+    # through the bus (the event table and its LISTEN connection).
     app.state.bus = EventBus(
         db,
         on_revoked=tokens.drop_agents,
+        on_agents_changed=tokens.drop_agents,
         max_streams_per_agent=settings.max_streams_per_agent,
     )
     app.state.login_throttle = LoginThrottle(

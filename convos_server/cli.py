@@ -5,14 +5,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import multiprocessing
+import multiprocessing.connection
 import signal
 import socket
 import sys
+import time
 from collections.abc import Callable, Coroutine, Sequence
+from multiprocessing.process import BaseProcess
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from convos_server.app import create_app
 from convos_server.config import Settings
@@ -87,16 +93,123 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-async def serve(settings: Settings, host: str, port: int) -> None:
-    """Upgrade the database, then serve the API until interrupted."""
-    await upgrade_to_head(settings.database_url)
-    sock = bind_socket(host, port)
+def announce(host: str, sock: socket.socket) -> None:
+    """The first line ``serve`` prints: the URL it listens on (with the port ``0`` picked)."""
     bound_port = sock.getsockname()[1]
     url_host = f"[{host}]" if ":" in host else host
     print(f"Convos server listening on http://{url_host}:{bound_port}", flush=True)
+
+
+async def serve_socket(settings: Settings, sock: socket.socket) -> None:
+    """Serve the API on an already bound socket until interrupted (the schema is at head)."""
     app = create_app(settings)
     config = uvicorn.Config(app, log_level="info", access_log=False, timeout_graceful_shutdown=3)
     await ConvosServer(config, app.state.bus).serve(sockets=[sock])
+
+
+async def serve(settings: Settings, host: str, port: int) -> None:
+    """Upgrade the database, then serve the API in this process until interrupted."""
+    await upgrade_to_head(settings.database_url)
+    sock = bind_socket(host, port)
+    announce(host, sock)
+    await serve_socket(settings, sock)
+
+
+# ``serve --workers N``: a worker that dies is started again, after this pause when it
+# lived less than ``WORKER_QUICK_DEATH_S`` (a worker that cannot start does not spin).
+WORKER_RESTART_PAUSE_S = 1.0
+WORKER_QUICK_DEATH_S = 5.0
+WORKER_STOP_TIMEOUT_S = 10.0
+
+
+def _worker_main(settings: Settings, sock: socket.socket) -> None:
+    """One worker process of ``serve --workers`` (started with ``spawn``)."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    run_server(serve_socket(settings, sock))
+
+
+class WorkerPool:
+    """``serve --workers N``: N processes serving one listening socket on one PostgreSQL.
+
+    The parent upgrades the schema and binds the socket once, starts the workers (the kernel
+    spreads connections over them), starts a worker again when one dies, and on SIGTERM or
+    SIGINT stops them all gracefully (SIGTERM, then SIGKILL after ``WORKER_STOP_TIMEOUT_S``).
+    Everything the processes share lives in the database: events reach every worker's
+    streams through NOTIFY (services/events.py).
+    """
+
+    def __init__(self, settings: Settings, sock: socket.socket, count: int) -> None:
+        self._settings = settings
+        self._sock = sock
+        self._context = multiprocessing.get_context("spawn")
+        self._workers: list[tuple[BaseProcess, float]] = []
+        self._count = count
+        self._stopping = False
+
+    def _start_one(self) -> tuple[BaseProcess, float]:
+        process = self._context.Process(
+            target=_worker_main, args=(self._settings, self._sock), daemon=False
+        )
+        process.start()
+        log.info("worker %s started", process.pid)
+        return process, time.monotonic()
+
+    def _stop(self, _signum: int, _frame: FrameType | None) -> None:
+        self._stopping = True
+
+    def run(self) -> None:
+        """Serve until SIGTERM or SIGINT, then stop every worker."""
+        previous = {sig: signal.signal(sig, self._stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            self._workers = [self._start_one() for _ in range(self._count)]
+            while not self._stopping:
+                sentinels = [process.sentinel for process, _started in self._workers]
+                multiprocessing.connection.wait(sentinels, timeout=0.5)
+                self._replace_dead()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            self._stop_all()
+
+    def _replace_dead(self) -> None:
+        for index, (process, started) in enumerate(self._workers):
+            if process.is_alive() or self._stopping:
+                continue
+            log.warning("worker %s ended with %s; starting another", process.pid, process.exitcode)
+            if time.monotonic() - started < WORKER_QUICK_DEATH_S:
+                time.sleep(WORKER_RESTART_PAUSE_S)
+            self._workers[index] = self._start_one()
+
+    def _stop_all(self) -> None:
+        for process, _started in self._workers:
+            if process.is_alive():
+                process.terminate()
+        deadline = time.monotonic() + WORKER_STOP_TIMEOUT_S
+        for process, _started in self._workers:
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+                process.join()
+
+
+def serve_workers(settings: Settings, host: str, port: int, workers: int) -> None:
+    """``serve``: this process alone (``workers`` 1), or a pool of worker processes."""
+    if workers == 1:
+        run_server(serve(settings, host, port))
+        return
+    if workers < 1:
+        sys.exit("serve: --workers must be at least 1")
+    if make_url(settings.database_url).get_backend_name() != "postgresql":
+        sys.exit(
+            "serve: --workers needs PostgreSQL (--database-url postgresql+asyncpg://...); "
+            "a SQLite database is served by one process"
+        )
+    run_server(upgrade_to_head(settings.database_url))
+    sock = bind_socket(host, port)
+    announce(host, sock)
+    WorkerPool(settings, sock, workers).run()
 
 
 def add_serve_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -105,9 +218,12 @@ def add_serve_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     parser.add_argument("--presence-ttl", type=float, help="seconds without heartbeat")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="server processes (more than 1: PostgreSQL only)"
+    )
     add_database_options(parser)
     parser.set_defaults(
-        run=lambda args: run_server(serve(settings_from(args), args.host, args.port))
+        run=lambda args: serve_workers(settings_from(args), args.host, args.port, args.workers)
     )
 
 

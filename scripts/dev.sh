@@ -6,13 +6,13 @@ cd "$ROOT"
 VENV="$ROOT/.venv"
 
 # Debian/Ubuntu packages Qt needs at run time (xcb platform, fonts, sound), Xvfb for
-# screenshots, PostgreSQL for the scale tests, binutils for PyInstaller (strip, objdump).
+# screenshots, PostgreSQL and HAProxy for the scale tests, binutils for PyInstaller (strip, objdump).
 SYSTEM_PACKAGES=(
   libegl1 libgl1 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3 libpulse0
   libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
   libxcb-shape0 libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xinerama0
   libxcb-xkb1 libx11-xcb1 fonts-dejavu-core fonts-noto-color-emoji xvfb xauth
-  postgresql wrk binutils
+  postgresql haproxy wrk binutils
 )
 
 log() { printf '\033[1m[convos]\033[0m %s\n' "$*" >&2; }

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
 
 from convos_server.api.deps import AdminDep, BusDep, DbDep
 from convos_server.api.params import Id, Position
@@ -37,11 +38,15 @@ class IngressBody(BaseModel):
     handoff: bool = False
 
 
-@router.post("/channels/{inbox_id}/messages", status_code=201, responses=errors(403))
-async def receive(
-    inbox_id: Id, body: IngressBody, db: DbDep, bus: BusDep, x_api_key: ApiKey = None
+# A customer's first messages can arrive at the same moment on two server processes: both
+# insert the new contact (or conversation, or ticket) and the later commit breaks a unique
+# constraint. Its transaction is run again and finds what the other one created.
+INGRESS_ATTEMPTS = 3
+
+
+async def _receive_once(
+    inbox_id: int, body: IngressBody, db: DbDep, bus: BusDep, x_api_key: str | None
 ) -> dict[str, Any]:
-    """A customer message; ``handoff`` opens a ticket. ``{conversation_id, message, ticket_id}``."""
     async with db.transaction() as session:
         inbox = await auth.inbox_for_key(session, inbox_id, x_api_key)
         # A channel attaches library files, files of its own inbox, and unattached files that no
@@ -61,11 +66,25 @@ async def receive(
             body.file_ids,
             body.handoff,
         )
-        data = {
+        return {
             "conversation_id": result.conversation_id,
             "message": result.message_json,
             "ticket_id": result.ticket_id,
         }
+
+
+@router.post("/channels/{inbox_id}/messages", status_code=201, responses=errors(403))
+async def receive(
+    inbox_id: Id, body: IngressBody, db: DbDep, bus: BusDep, x_api_key: ApiKey = None
+) -> dict[str, Any]:
+    """A customer message; ``handoff`` opens a ticket. ``{conversation_id, message, ticket_id}``."""
+    for attempt in range(1, INGRESS_ATTEMPTS + 1):
+        try:
+            data = await _receive_once(inbox_id, body, db, bus, x_api_key)
+            break
+        except IntegrityError:
+            if attempt == INGRESS_ATTEMPTS:
+                raise
     bus.wake()
     return data
 

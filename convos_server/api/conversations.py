@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
 
 from convos_server.api.deps import AgentDep, BusDep, DbDep
 from convos_server.api.params import Day, Emoji, Id, Position
@@ -123,21 +124,31 @@ async def send_message(
     db: DbDep,
     bus: BusDep,
 ) -> dict[str, Any]:
-    """Send a text or note: 201 Message, or 200 with the first one for a used ``client_id``."""
-    async with db.transaction() as session:
-        visibility = await visibility_for(session, agent)
-        data, created = await messages.send_agent_message(
-            session,
-            bus,
-            agent,
-            visibility,
-            conversation_id,
-            client_id=body.client_id,
-            kind=body.kind,
-            body=body.body,
-            reply_to=body.reply_to,
-            file_ids=body.file_ids,
-        )
+    """Send a text or note: 201 Message, or 200 with the first one for a used ``client_id``.
+
+    The same ``client_id`` at the same moment on two server processes: the later commit breaks
+    the unique constraint, and its transaction run again finds the first message (200).
+    """
+    for attempt in (1, 2):
+        try:
+            async with db.transaction() as session:
+                visibility = await visibility_for(session, agent)
+                data, created = await messages.send_agent_message(
+                    session,
+                    bus,
+                    agent,
+                    visibility,
+                    conversation_id,
+                    client_id=body.client_id,
+                    kind=body.kind,
+                    body=body.body,
+                    reply_to=body.reply_to,
+                    file_ids=body.file_ids,
+                )
+            break
+        except IntegrityError:
+            if attempt == 2:
+                raise
     if created:
         bus.wake()
     else:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from convos_server.db.engine import create_engine
@@ -14,6 +15,10 @@ from convos_server.db.engine import create_engine
 log = logging.getLogger("convos.db")
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+# PostgreSQL advisory lock held by the transaction that upgrades the schema: server processes
+# starting together (``serve --workers``, several machines) upgrade one after the other, and
+# the later ones find the schema at head. Any constant works, the same in every process.
+MIGRATION_LOCK_KEY = 7_436_002
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -29,6 +34,11 @@ async def upgrade_to_head(database_url: str) -> None:
     engine = create_engine(database_url)
     try:
         async with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # PostgreSQL DDL is transactional: the lock and the upgrade end at one commit.
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+                )
             await connection.run_sync(
                 lambda sync_connection: command.upgrade(alembic_config(sync_connection), "head")
             )

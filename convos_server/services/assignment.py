@@ -41,11 +41,27 @@ async def open_counts(
     return counts
 
 
+async def lock_capacity(session: AsyncSession, inbox_id: int) -> None:
+    """Hold the inbox's row lock until the transaction ends (PostgreSQL; SQLite needs none).
+
+    Counting an agent's open tickets and assigning one more must not interleave with another
+    process doing the same: two hand-offs at the same moment would both see the agent under
+    the cap. Every assignment in an inbox with a cap takes this lock first (``open_ticket``
+    takes the same one), so the later one counts after the earlier one committed (READ
+    COMMITTED). ``FOR NO KEY UPDATE``: it does not wait for transactions that only insert
+    rows referencing the inbox (their ``KEY SHARE`` lock), which would deadlock.
+    """
+    await session.execute(
+        select(m.Inbox.id).where(m.Inbox.id == inbox_id).with_for_update(key_share=True)
+    )
+
+
 async def check_capacity(session: AsyncSession, inbox: m.Inbox, agent_id: int) -> None:
     """409 ``at_capacity`` when one more open ticket would pass the inbox's cap."""
     cap = inbox.max_open_per_agent
     if cap is None:
         return
+    await lock_capacity(session, inbox.id)
     count = (await open_counts(session, inbox.id, [agent_id]))[agent_id]
     if count >= cap:
         raise ApiError(
@@ -82,7 +98,10 @@ async def _online_team_agents(
 
 
 async def pick_assignee(session: AsyncSession, inbox: m.Inbox) -> m.Agent | None:
-    """The agent a new ticket of ``inbox`` goes to, or ``None`` for Unassigned (one query)."""
+    """The agent a new ticket of ``inbox`` goes to, or ``None`` for Unassigned (one query).
+
+    The caller holds the inbox's row lock (``lock_capacity``'s), as ``open_ticket`` does.
+    """
     if inbox.assignment not in ("round_robin", "least_busy") or inbox.team_id is None:
         return None
     cap = inbox.max_open_per_agent

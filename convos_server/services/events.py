@@ -43,6 +43,8 @@ from sqlalchemy.orm import Session
 from convos_server.db import models as m
 from convos_server.db.engine import Database
 from convos_server.errors import ApiError
+from convos_server.services.token_cache import NOTIFY_CHANNEL as AGENTS_CHANNEL
+from convos_server.services.token_cache import agents_from_payload
 from convos_server.services.visibility import Visibility, visibility_for, visibility_map
 
 log = logging.getLogger("convos.events")
@@ -192,10 +194,12 @@ class EventBus:
         backlog_limit: int = 2000,
         poll_s: float = 1.0,
         on_revoked: Callable[[set[int]], None] | None = None,
+        on_agents_changed: Callable[[set[int]], None] | None = None,
         max_streams_per_agent: int = DEFAULT_MAX_STREAMS_PER_AGENT,
     ) -> None:
         self._db = db
         self._on_revoked = on_revoked
+        self._on_agents_changed = on_agents_changed
         self._backlog_limit = backlog_limit
         self._max_streams_per_agent = max_streams_per_agent
         self._poll_s = poll_s
@@ -453,10 +457,16 @@ class EventBus:
         connection.add_termination_listener(lambda _connection: lost.set())
         try:
             await connection.add_listener(NOTIFY_CHANNEL, lambda *_args: self.wake())
+            if self._on_agents_changed is not None:
+                await connection.add_listener(AGENTS_CHANNEL, self._agents_changed)
             self.wake()
             await lost.wait()
         finally:
             await connection.close()
+
+    def _agents_changed(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
+        if self._on_agents_changed is not None:
+            self._on_agents_changed(agents_from_payload(payload))
 
     # -- lifecycle -----------------------------------------------------------------------
 

@@ -114,7 +114,10 @@ async def open_ticket(
 
     The caller checked that the contact has no open ticket.
     """
-    inbox = await session.get(m.Inbox, conversation.inbox_id, with_for_update=True)
+    # The cap lock (assignment.lock_capacity): FOR NO KEY UPDATE of the inbox row. FOR UPDATE
+    # deadlocked two hand-offs at once: each waited for the other's KEY SHARE lock of its
+    # conversation insert.
+    inbox = await session.get(m.Inbox, conversation.inbox_id, with_for_update={"key_share": True})
     assert inbox is not None
     now = m.utcnow()
     ticket = m.Ticket(

@@ -11,8 +11,14 @@ deactivation, role change, presence heartbeat, the presence sweeper...) drops th
 those agents, or all entries for a bulk UPDATE/DELETE of agents or tokens. A lookup that
 raced with such a commit does not store its (possibly older) answer. Another server process
 on the same database drops the agent's entries when its event reader meets the internal
-``tokens.revoked`` event of a revocation (``EventBus(on_revoked=...)``, within about a second);
-other changes it sees when its entry expires: at most ``ttl_s`` late.
+``tokens.revoked`` event of a revocation (``EventBus(on_revoked=...)``, within about a second).
+On PostgreSQL every other change of an agent or token row (role, status, deactivation...)
+reaches every process at its commit: ``watch(..., notify=True)`` sends
+``NOTIFY convos_agents`` with the changed agent ids (``*``: all) inside the transaction, and
+each process's LISTEN connection (the event bus's) drops those entries
+(``EventBus(on_agents_changed=...)``). A lookup that read the row before that commit does not
+store its answer (the generation changed). Without the LISTEN connection (lost, SQLite
+across processes) a change is seen when the entry expires: at most ``ttl_s`` late.
 """
 
 from __future__ import annotations
@@ -24,13 +30,29 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached
 
 from convos_server.db import models as m
 
 _CHANGED = "convos_changed_agents"
 _EVERYONE = -1  # in the changed set: a bulk statement touched agents or tokens
+NOTIFY_CHANNEL = "convos_agents"
+_EVERYONE_PAYLOAD = "*"
+
+
+def agents_payload(agent_ids: set[int]) -> str:
+    """The NOTIFY payload naming ``agent_ids`` (``*`` for everyone)."""
+    if _EVERYONE in agent_ids:
+        return _EVERYONE_PAYLOAD
+    return ",".join(str(agent_id) for agent_id in sorted(agent_ids))
+
+
+def agents_from_payload(payload: str) -> set[int]:
+    """The agent ids of a NOTIFY payload (the everyone marker for ``*``)."""
+    if payload == _EVERYONE_PAYLOAD:
+        return {_EVERYONE}
+    return {int(part) for part in payload.split(",") if part}
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,12 +132,19 @@ class TokenCache:
         if not tokens:
             del self._tokens_of_agent[entry.agent_id]
 
-    def watch(self, session_class: type[Session]) -> None:
-        """Drop entries when sessions of ``session_class`` commit agent or token changes."""
+    def watch(self, session_class: type[Session], *, notify: bool = False) -> None:
+        """Drop entries when sessions of ``session_class`` commit agent or token changes.
+
+        With ``notify`` (PostgreSQL) the changes are also announced to every server process.
+        """
         sa_event.listen(session_class, "after_flush", _note_flushed_changes)
         sa_event.listen(session_class, "do_orm_execute", _note_bulk_changes)
         sa_event.listen(session_class, "after_commit", self._after_commit)
         sa_event.listen(session_class, "after_rollback", _forget_changes)
+        if notify:
+            # after_flush: the final flush of a commit runs after before_commit.
+            sa_event.listen(session_class, "after_flush", _notify_changes)
+            sa_event.listen(session_class, "before_commit", _notify_changes)
 
     def _after_commit(self, session: Session) -> None:
         changed: set[int] | None = session.info.pop(_CHANGED, None)
@@ -142,6 +171,17 @@ def _note_bulk_changes(state: ORMExecuteState) -> None:
     mapper = state.bind_mapper
     if mapper is not None and mapper.class_ in (m.Agent, m.AuthToken):
         _changed(state.session).add(_EVERYONE)
+
+
+def _notify_changes(session: Session, *_args: Any) -> None:
+    """Announce the changed agents to every process (delivered by PostgreSQL at commit)."""
+    changed: set[int] | None = session.info.get(_CHANGED)
+    if changed:
+        # PostgreSQL folds identical payloads of one transaction into one notification.
+        session.connection().execute(
+            text("SELECT pg_notify(:channel, :payload)"),
+            {"channel": NOTIFY_CHANNEL, "payload": agents_payload(changed)},
+        )
 
 
 def _forget_changes(session: Session) -> None:

@@ -268,3 +268,20 @@ async def test_a_stream_opened_with_a_cached_but_revoked_token_is_refused(live_w
     response = await ws.http.get("/api/v1/events", headers=ws.auth(anna))
     assert response.status_code == 401
     assert response.json()["code"] == "unauthorized"
+
+
+@pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)])
+async def test_an_agent_change_reaches_the_token_cache_of_another_process_at_once(
+    live_ws, settings
+):
+    """A role change in one process shows in another's cached session well before its TTL."""
+    anna = await live_ws.agent("Anna")
+    headers = live_ws.auth(anna)
+    async with another_process(settings) as other, httpx.AsyncClient(base_url=other) as http:
+        first = await http.get("/api/v1/me", headers=headers)  # cached there from now on
+        assert first.json()["role"] == "agent"
+        await live_ws.call("PATCH", f"/agents/{anna}", json={"role": "admin"})
+        started = time.monotonic()
+        while (await http.get("/api/v1/me", headers=headers)).json()["role"] != "admin":
+            assert time.monotonic() - started < 1.5, "the other process kept its cached row"
+            await asyncio.sleep(0.02)
