@@ -3,7 +3,8 @@
 The cache is written through ``core.store.Store`` (the same calls a bootstrap and a history
 fetch make): ``tickets`` open tickets, each with its contact and last message, and two cached
 conversations, the first with ``thread_messages`` messages. The window is the app's own
-``MainWindow`` built by ``convos_desktop.app.build_context`` at 1280x800, offscreen.
+``MainWindow`` built by ``convos_desktop.app.build_context`` at 1280x800, on the Qt platform
+chosen with ``--platform`` (``benchmarks._platforms``; offscreen by default).
 
 Measurements run as plain callbacks on the qasync loop (``outside_task``), not inside a task,
 so ``QApplication.processEvents`` may step the app's own tasks while waiting for a paint.
@@ -30,6 +31,7 @@ from convos_desktop.app import build_context
 from convos_desktop.core.api import ApiClient
 from convos_desktop.core.session import Profile, Session
 from convos_desktop.core.store import Store
+from convos_desktop.logs import install_qt_message_filter
 from convos_desktop.models.navigation import NavTarget
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.shell.main_window import NAV_KEY, MainWindow
@@ -223,6 +225,7 @@ class PaintWatch(QObject):
 def qt_application() -> QApplication:
     """The process's QApplication, offscreen unless a platform was chosen."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    install_qt_message_filter()
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
     app.setQuitOnLastWindowClosed(False)

@@ -39,7 +39,7 @@ from convos_desktop.core.store import Store
 from convos_desktop.core.sync import Sync
 from convos_desktop.core.types import Screen
 from convos_desktop.embedded_demo import DemoServer, start_demo_server
-from convos_desktop.logs import ExceptionHook, setup_logging
+from convos_desktop.logs import ExceptionHook, install_qt_message_filter, setup_logging
 from convos_desktop.models.directory import Directory
 from convos_desktop.platform.memory_trim import MemoryTrimmer, glibc_malloc_trim
 from convos_desktop.platform.power_events import PowerWatcher
@@ -297,6 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.self_check:
         return self_check()
     log_file = setup_logging(args.verbose)
+    install_qt_message_filter()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setOrganizationName("Convos")
