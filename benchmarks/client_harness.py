@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QEvent, QObject, QSettings
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QSettings, Qt
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from convos_desktop.app import build_context
@@ -345,6 +346,48 @@ class CacheBench:
                 if bar.value() == bar.minimum():
                     bar.setValue(bar.maximum())
                     self.app.processEvents()
+            return samples
+
+        return await outside_task(scroll)
+
+    async def wheel_scrolls(self, window: MainWindow, steps: int) -> list[float]:
+        """Seconds per real wheel notch up the thread, from the event to the exposed strip painted.
+
+        A ``QWheelEvent`` goes to the chat view's viewport the way a mouse delivers it; Qt
+        scrolls (blitting what stays visible) and paints the uncovered rows on the next pass
+        of the event loop. Older pages load from the cache as the top is reached; at the top
+        the view goes back to the bottom (not timed).
+        """
+        chat = window.workspace.chat
+
+        def scroll() -> list[float]:
+            viewport = chat.viewport()
+            watch = PaintWatch(viewport)
+            bar = chat.verticalScrollBar()
+            bar.setValue(bar.maximum())
+            self.app.processEvents()
+            where = QPointF(viewport.width() / 2, viewport.height() / 2)
+            samples = []
+            for _ in range(steps):
+                if bar.value() == bar.minimum():
+                    bar.setValue(bar.maximum())
+                    self.app.processEvents()
+                painted = watch.paints
+                started = time.perf_counter()
+                wheel = QWheelEvent(
+                    where,
+                    viewport.mapToGlobal(where),
+                    QPoint(0, 0),
+                    QPoint(0, SCROLL_STEP_PX),
+                    Qt.MouseButton.NoButton,
+                    Qt.KeyboardModifier.NoModifier,
+                    Qt.ScrollPhase.NoScrollPhase,
+                    False,
+                )
+                QApplication.sendEvent(viewport, wheel)
+                watch.wait_for_paint(self.app, painted)
+                samples.append(time.perf_counter() - started)
+            watch.deleteLater()
             return samples
 
         return await outside_task(scroll)
