@@ -38,6 +38,16 @@ def add_platform_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def parse_on_platform(
+    parser: argparse.ArgumentParser, module: str, argv: Sequence[str] | None
+) -> tuple[argparse.Namespace, int | None]:
+    """``argv`` parsed with ``--platform`` added, and the exit status of the child(ren) that
+    measured instead of this process (``None``: measure here)."""
+    add_platform_option(parser)
+    options = parser.parse_args(argv)
+    return options, delegate(module, options.platform, argv)
+
+
 def _without_platform(argv: Sequence[str]) -> list[str]:
     arguments: list[str] = []
     skip = False

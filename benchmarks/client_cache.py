@@ -40,7 +40,7 @@ from benchmarks._common import (
     percentile,
     positive_runs,
 )
-from benchmarks._platforms import add_platform_option, delegate
+from benchmarks._platforms import parse_on_platform
 from benchmarks.client_harness import (
     BIG_CONVERSATION,
     SMALL_CONVERSATION,
@@ -113,11 +113,9 @@ async def measure(report: Report, bench: CacheBench, runs: int, switches: int, s
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; exit status 0 when it ran (a missed target is reported, not fatal)."""
     parser = option_parser("benchmarks.client_cache", __doc__ or "")
-    add_platform_option(parser)
     parser.add_argument("--tickets", type=int, help="open tickets in the cache (10000)")
     parser.add_argument("--thread", type=int, help="messages in the big conversation (10000)")
-    options = parser.parse_args(argv)
-    delegated = delegate("benchmarks.client_cache", options.platform, argv)
+    options, delegated = parse_on_platform(parser, "benchmarks.client_cache", argv)
     if delegated is not None:
         return delegated
     if options.profile is not None:

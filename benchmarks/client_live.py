@@ -45,7 +45,7 @@ from benchmarks._common import (
     running_server,
 )
 from benchmarks._loadgen import ConnectionPool, build_request, host_and_port, open_loop
-from benchmarks._platforms import add_platform_option, delegate
+from benchmarks._platforms import parse_on_platform
 from benchmarks.client_harness import qt_application
 from convos_desktop.app import build_context, open_window, shut_down
 from convos_desktop.core.api import ApiClient
@@ -305,13 +305,11 @@ async def run_against_server(
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; exit status 0 when it ran (a missed target is reported, not fatal)."""
     parser = option_parser("benchmarks.client_live", __doc__ or "")
-    add_platform_option(parser)
     parser.add_argument(
         "--rate", type=float, help="customer messages per second (default: 100, then 1000)"
     )
     parser.add_argument("--messages", type=int, help="how many to send at each rate (1000)")
-    options = parser.parse_args(argv)
-    delegated = delegate("benchmarks.client_live", options.platform, argv)
+    options, delegated = parse_on_platform(parser, "benchmarks.client_live", argv)
     if delegated is not None:
         return delegated
     if options.profile is not None:

@@ -39,7 +39,7 @@ from benchmarks._common import (
     positive_runs,
     running_server,
 )
-from benchmarks._platforms import add_platform_option, delegate
+from benchmarks._platforms import parse_on_platform
 from benchmarks._shift_plan import (
     CUSTOMER_MESSAGES_ALIVE_S,
     RSS_SAMPLE_EVERY,
@@ -311,7 +311,6 @@ def attribution(result: dict[str, Any]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; exit status 0 when it ran (a missed target is reported, not fatal)."""
     parser = option_parser("benchmarks.client_shift", __doc__ or "")
-    add_platform_option(parser)
     parser.add_argument(
         "--seconds", type=float, default=180.0, help="how long the compressed hour lasts"
     )
@@ -320,8 +319,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="no tracemalloc in the app (its memory as shipped; no growth by file:line)",
     )
-    options = parser.parse_args(argv)
-    delegated = delegate("benchmarks.client_shift", options.platform, argv)
+    options, delegated = parse_on_platform(parser, "benchmarks.client_shift", argv)
     if delegated is not None:
         return delegated
     if options.profile is not None:

@@ -38,7 +38,7 @@ from benchmarks._common import (
     option_parser,
     positive_runs,
 )
-from benchmarks._platforms import add_platform_option, delegate
+from benchmarks._platforms import parse_on_platform
 
 PAINTED = "painted"
 START_TIMEOUT_S = 120
@@ -162,10 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments[:1] == ["--child"]:
         return child(Path(arguments[1]), Path(arguments[2]))
     parser = option_parser("benchmarks.client_start", __doc__ or "")
-    add_platform_option(parser)
     parser.add_argument("--tickets", type=int, help="open tickets in the cache (10000)")
-    options = parser.parse_args(arguments)
-    delegated = delegate("benchmarks.client_start", options.platform, argv)
+    options, delegated = parse_on_platform(parser, "benchmarks.client_start", arguments)
     if delegated is not None:
         return delegated
     runs = positive_runs(options.runs, 1 if options.smoke else 3)

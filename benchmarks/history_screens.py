@@ -44,7 +44,7 @@ from benchmarks._common import (
     positive_runs,
     running_server,
 )
-from benchmarks._platforms import add_platform_option, delegate
+from benchmarks._platforms import parse_on_platform
 from benchmarks.client_harness import PaintWatch, outside_task, qt_application
 from convos_desktop.app import build_context
 from convos_desktop.core.api import ApiClient
@@ -384,10 +384,8 @@ async def measure(
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; exit status 0 when it ran (a missed target is reported, not fatal)."""
     parser = option_parser("benchmarks.history_screens", __doc__ or "")
-    add_platform_option(parser)
     parser.add_argument("--rows", type=int, help="conversations with a closed ticket (100,000)")
-    options = parser.parse_args(argv)
-    delegated = delegate("benchmarks.history_screens", options.platform, argv)
+    options, delegated = parse_on_platform(parser, "benchmarks.history_screens", argv)
     if delegated is not None:
         return delegated
     if options.profile is not None:
