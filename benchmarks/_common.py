@@ -247,6 +247,7 @@ def machine_context(database: str) -> dict[str, Any]:
         "python": platform.python_version(),
         "database": database,
         "load_before": load_average(),
+        "qt_platform": os.environ.get("QT_QPA_PLATFORM", "default"),
     }
 
 

@@ -3,7 +3,8 @@
 The cache is written through ``core.store.Store`` (the same calls a bootstrap and a history
 fetch make): ``tickets`` open tickets, each with its contact and last message, and two cached
 conversations, the first with ``thread_messages`` messages. The window is the app's own
-``MainWindow`` built by ``convos_desktop.app.build_context`` at 1280x800, offscreen.
+``MainWindow`` built by ``convos_desktop.app.build_context`` at 1280x800, on the Qt platform
+chosen with ``--platform`` (``benchmarks._platforms``; offscreen by default).
 
 Measurements run as plain callbacks on the qasync loop (``outside_task``), not inside a task,
 so ``QApplication.processEvents`` may step the app's own tasks while waiting for a paint.
@@ -23,13 +24,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QEvent, QObject, QSettings
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QSettings, Qt
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from convos_desktop.app import build_context
 from convos_desktop.core.api import ApiClient
 from convos_desktop.core.session import Profile, Session
 from convos_desktop.core.store import Store
+from convos_desktop.logs import install_qt_message_filter
 from convos_desktop.models.navigation import NavTarget
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.shell.main_window import NAV_KEY, MainWindow
@@ -223,6 +226,7 @@ class PaintWatch(QObject):
 def qt_application() -> QApplication:
     """The process's QApplication, offscreen unless a platform was chosen."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    install_qt_message_filter()
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
     app.setQuitOnLastWindowClosed(False)
@@ -288,21 +292,26 @@ class CacheBench:
     async def launch(self) -> Launch:
         """One launch: to the painted inbox, to the whole cache listed, to the big thread."""
         started = time.perf_counter()
+        window = await self.launch_to_inbox()
+        inbox_s = time.perf_counter() - started
+        await window.workspace._context.sync.flush()  # the rest of the cache, off the GUI thread
+        listed_s = time.perf_counter() - started
+        open_s = await self.open_conversation(window, BIG_CONVERSATION)
+        return Launch(inbox_s, listed_s, open_s, window)
 
-        def to_inbox() -> tuple[float, MainWindow]:
+    async def launch_to_inbox(self) -> MainWindow:
+        """Open the cache, build and show the window, emit the cached state: to its paint."""
+
+        def to_inbox() -> MainWindow:
             context = offline_context(self.folder, self.cache)
             window = MainWindow(context)
             watch = PaintWatch(window.workspace.ticket_view.viewport())
             window.show()
             context.sync.emit_cached()
             watch.wait_for_paint(self.app, 0)
-            return time.perf_counter() - started, window
+            return window
 
-        inbox_s, window = await outside_task(to_inbox)
-        await window.workspace._context.sync.flush()  # the rest of the cache, off the GUI thread
-        listed_s = time.perf_counter() - started
-        open_s = await self.open_conversation(window, BIG_CONVERSATION)
-        return Launch(inbox_s, listed_s, open_s, window)
+        return await outside_task(to_inbox)
 
     async def open_conversation(self, window: MainWindow, ticket_id: int) -> float:
         """Seconds from selecting ``ticket_id`` in the list to its painted thread."""
@@ -342,6 +351,48 @@ class CacheBench:
                 if bar.value() == bar.minimum():
                     bar.setValue(bar.maximum())
                     self.app.processEvents()
+            return samples
+
+        return await outside_task(scroll)
+
+    async def wheel_scrolls(self, window: MainWindow, steps: int) -> list[float]:
+        """Seconds per real wheel notch up the thread, from the event to the exposed strip painted.
+
+        A ``QWheelEvent`` goes to the chat view's viewport the way a mouse delivers it; Qt
+        scrolls (blitting what stays visible) and paints the uncovered rows on the next pass
+        of the event loop. Older pages load from the cache as the top is reached; at the top
+        the view goes back to the bottom (not timed).
+        """
+        chat = window.workspace.chat
+
+        def scroll() -> list[float]:
+            viewport = chat.viewport()
+            watch = PaintWatch(viewport)
+            bar = chat.verticalScrollBar()
+            bar.setValue(bar.maximum())
+            self.app.processEvents()
+            where = QPointF(viewport.width() / 2, viewport.height() / 2)
+            samples = []
+            for _ in range(steps):
+                if bar.value() == bar.minimum():
+                    bar.setValue(bar.maximum())
+                    self.app.processEvents()
+                painted = watch.paints
+                started = time.perf_counter()
+                wheel = QWheelEvent(
+                    where,
+                    viewport.mapToGlobal(where),
+                    QPoint(0, 0),
+                    QPoint(0, SCROLL_STEP_PX),
+                    Qt.MouseButton.NoButton,
+                    Qt.KeyboardModifier.NoModifier,
+                    Qt.ScrollPhase.NoScrollPhase,
+                    False,
+                )
+                QApplication.sendEvent(viewport, wheel)
+                watch.wait_for_paint(self.app, painted)
+                samples.append(time.perf_counter() - started)
+            watch.deleteLater()
             return samples
 
         return await outside_task(scroll)

@@ -45,6 +45,7 @@ from benchmarks._common import (
     running_server,
 )
 from benchmarks._loadgen import ConnectionPool, build_request, host_and_port, open_loop
+from benchmarks._platforms import parse_on_platform
 from benchmarks.client_harness import qt_application
 from convos_desktop.app import build_context, open_window, shut_down
 from convos_desktop.core.api import ApiClient
@@ -308,7 +309,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--rate", type=float, help="customer messages per second (default: 100, then 1000)"
     )
     parser.add_argument("--messages", type=int, help="how many to send at each rate (1000)")
-    options = parser.parse_args(argv)
+    options, delegated = parse_on_platform(parser, "benchmarks.client_live", argv)
+    if delegated is not None:
+        return delegated
     if options.profile is not None:
         raise SystemExit("--profile records the server; profile the client with pyinstrument")
     runs = positive_runs(options.runs, 1 if options.smoke else 5)

@@ -39,6 +39,7 @@ from benchmarks._common import (
     positive_runs,
     running_server,
 )
+from benchmarks._platforms import parse_on_platform
 from benchmarks._shift_plan import (
     CUSTOMER_MESSAGES_ALIVE_S,
     RSS_SAMPLE_EVERY,
@@ -318,7 +319,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="no tracemalloc in the app (its memory as shipped; no growth by file:line)",
     )
-    options = parser.parse_args(argv)
+    options, delegated = parse_on_platform(parser, "benchmarks.client_shift", argv)
+    if delegated is not None:
+        return delegated
     if options.profile is not None:
         raise SystemExit("--profile records the server; profile the client with pyinstrument")
     if options.seconds < 10:

@@ -44,6 +44,7 @@ from benchmarks._common import (
     positive_runs,
     running_server,
 )
+from benchmarks._platforms import parse_on_platform
 from benchmarks.client_harness import PaintWatch, outside_task, qt_application
 from convos_desktop.app import build_context
 from convos_desktop.core.api import ApiClient
@@ -426,7 +427,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; exit status 0 when it ran (a missed target is reported, not fatal)."""
     parser = option_parser("benchmarks.history_screens", __doc__ or "")
     parser.add_argument("--rows", type=int, help="conversations with a closed ticket (100,000)")
-    options = parser.parse_args(argv)
+    options, delegated = parse_on_platform(parser, "benchmarks.history_screens", argv)
+    if delegated is not None:
+        return delegated
     if options.profile is not None:
         raise SystemExit("--profile is not supported here: profile the server with py-spy")
     rows = options.rows or (2_000 if options.smoke else 100_000)

@@ -39,9 +39,13 @@ from convos_desktop.core.store import Store
 from convos_desktop.core.sync import Sync
 from convos_desktop.core.types import Screen
 from convos_desktop.embedded_demo import DemoServer, start_demo_server
-from convos_desktop.logs import ExceptionHook, setup_logging
+from convos_desktop.logs import ExceptionHook, install_qt_message_filter, setup_logging
 from convos_desktop.models.directory import Directory
-from convos_desktop.platform.memory_trim import MemoryTrimmer, glibc_malloc_trim
+from convos_desktop.platform.memory_trim import (
+    MemoryTrimmer,
+    glibc_malloc_trim,
+    release_source_lines,
+)
 from convos_desktop.platform.power_events import PowerWatcher
 from convos_desktop.platform.quit_signals import QuitSignals
 from convos_desktop.platform.session_watcher import SessionWatcher
@@ -225,6 +229,7 @@ class Application:
 
 def build_context(session: Session, cache: Path, settings: QSettings) -> ClientContext:
     """The core services of one signed-in session, over the cache file ``cache``."""
+    release_source_lines()  # the app is imported: the sources its import read are not needed
     api = session.api
     store = Store(cache)
     sync = Sync(store, api)
@@ -297,6 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.self_check:
         return self_check()
     log_file = setup_logging(args.verbose)
+    install_qt_message_filter()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setOrganizationName("Convos")

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 
 from platformdirs import user_log_dir
+from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 
 log = logging.getLogger("convos.crash")
 
@@ -50,6 +51,31 @@ def setup_logging(verbose: bool, folder: Path | None = None) -> Path | None:
     handler.setLevel(level)
     logging.getLogger().addHandler(handler)
     return target
+
+
+# Qt messages that say nothing to an agent or a developer: the offscreen platform (tests,
+# benchmarks, the self-check) prints this once per top-level window.
+QUIET_QT_MESSAGES = frozenset({"This plugin does not support propagateSizeHints()"})
+QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+qt_log = logging.getLogger("convos.qt")
+
+
+def qt_message(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    """Qt's messages into the app's log (console and file), the known noise left out."""
+    if message in QUIET_QT_MESSAGES:
+        return
+    qt_log.log(QT_LEVELS.get(kind, logging.WARNING), "%s", message)
+
+
+def install_qt_message_filter() -> None:
+    """Route Qt's messages through ``qt_message`` (replaces Qt's default stderr printer)."""
+    qInstallMessageHandler(qt_message)
 
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]

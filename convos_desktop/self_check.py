@@ -16,7 +16,6 @@ import logging
 import pkgutil
 import sys
 import tempfile
-import wave
 from collections.abc import Callable
 from pathlib import Path
 
@@ -59,6 +58,8 @@ def check_style() -> str:
 
 def check_sound() -> str:
     """The notification sound is a readable WAV and QtMultimedia loads."""
+    import wave  # only the self-check reads the sound file: not imported with the app
+
     from PySide6.QtMultimedia import QSoundEffect
 
     with wave.open(str(resources.sound_path()), "rb") as sound:

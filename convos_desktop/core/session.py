@@ -3,7 +3,8 @@
 A :class:`Profile` is ``{name, server_url, email}``; the list is a small JSON file in the
 config dir (no secrets). The bearer token is stored with ``keyring`` (service
 ``convos-desktop``, user ``<server-url>|<email>``); keyring calls run in an executor because
-they can block (D-Bus, a locked wallet).
+they can block (D-Bus, a locked wallet); ``keyring`` itself (~4 MiB with its backends) is
+imported by those calls, on the executor thread, not with this module.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TypeVar
 
-import keyring
-import keyring.errors
 import platformdirs
 
 from convos_desktop.core.api import ApiClient, AuthError, ServerUnreachableError
@@ -121,6 +120,8 @@ def keyring_available() -> bool:
     ``keyring`` falls back to a backend of priority 0 or less ("fail", "null") when there
     is none: a login then cannot be remembered.
     """
+    import keyring.errors
+
     try:
         backend = keyring.get_keyring()
     except keyring.errors.KeyringError as exc:
@@ -136,13 +137,17 @@ async def has_keyring() -> bool:
 
 async def load_token(profile: Profile) -> str | None:
     """The saved token of a profile, if any (``None`` too when the system has no keyring)."""
-    try:
-        return await _in_executor(
-            lambda: keyring.get_password(KEYRING_SERVICE, profile.keyring_user)
-        )
-    except keyring.errors.KeyringError as exc:
-        log.warning("no usable keyring, no saved login: %s", exc)
-        return None
+
+    def load() -> str | None:
+        import keyring.errors
+
+        try:
+            return keyring.get_password(KEYRING_SERVICE, profile.keyring_user)
+        except keyring.errors.KeyringError as exc:
+            log.warning("no usable keyring, no saved login: %s", exc)
+            return None
+
+    return await _in_executor(load)
 
 
 async def save_token(profile: Profile, token: str) -> bool:
@@ -150,20 +155,26 @@ async def save_token(profile: Profile, token: str) -> bool:
 
     Without a keyring the token lives only in memory: never in a file or QSettings.
     """
-    try:
-        await _in_executor(
-            lambda: keyring.set_password(KEYRING_SERVICE, profile.keyring_user, token)
-        )
-    except keyring.errors.KeyringError as exc:
-        log.warning("no usable keyring, the login is not remembered: %s", exc)
-        return False
-    return True
+
+    def save() -> bool:
+        import keyring.errors
+
+        try:
+            keyring.set_password(KEYRING_SERVICE, profile.keyring_user, token)
+        except keyring.errors.KeyringError as exc:
+            log.warning("no usable keyring, the login is not remembered: %s", exc)
+            return False
+        return True
+
+    return await _in_executor(save)
 
 
 async def delete_token(profile: Profile) -> None:
     """Forget a profile's token (no error if there is none, or no keyring)."""
 
     def delete() -> None:
+        import keyring.errors
+
         with contextlib.suppress(keyring.errors.KeyringError):
             keyring.delete_password(KEYRING_SERVICE, profile.keyring_user)
 

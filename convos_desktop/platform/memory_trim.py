@@ -5,11 +5,18 @@ allocated) unless it sits at the very top of one. Over an agent's compressed hou
 (``benchmarks/client_shift``) that "freed but kept" memory grew by about 19 MiB while the
 memory in use grew by 5; ``malloc_trim(0)`` gives those pages back in a few milliseconds.
 Elsewhere (macOS, Windows, musl) the trimmer logs once and does nothing.
+
+Each trim also empties ``linecache`` (``release_source_lines``): PySide6's feature hook reads
+the whole source of every module imported after it (``shibokensupport.feature``'s
+``_mod_uses_pyside`` calls ``inspect.getsource``) and ``linecache`` keeps those lines for
+good: ~124,000 lines, ~10 MiB of Python strings once the app is imported (tracemalloc,
+issue 16). Tracebacks read the lines again when they need them.
 """
 
 from __future__ import annotations
 
 import ctypes
+import linecache
 import logging
 import sys
 from collections.abc import Callable
@@ -19,6 +26,11 @@ from PySide6.QtCore import QObject, QTimer
 log = logging.getLogger("convos.platform")
 
 TRIM_INTERVAL_MS = 60_000
+
+
+def release_source_lines() -> None:
+    """Drop the module sources ``linecache`` keeps (read at import by PySide6's feature hook)."""
+    linecache.clearcache()
 
 
 def glibc_malloc_trim() -> Callable[[], object] | None:
@@ -62,5 +74,6 @@ class MemoryTrimmer(QObject):
 
     def trim_now(self) -> None:
         """Hand the freed C heap back to the system now."""
+        release_source_lines()
         if self._trim is not None:
             self._trim()

@@ -43,7 +43,9 @@ async def test_filled_cache_holds_the_tickets_and_both_synced_threads(tmp_path: 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("module", ["benchmarks.client_cache", "benchmarks.client_live"])
+@pytest.mark.parametrize(
+    "module", ["benchmarks.client_cache", "benchmarks.client_live", "benchmarks.client_start"]
+)
 def test_client_benchmark_smoke_run_measures_every_figure(module: str, tmp_path: Path) -> None:
     output = tmp_path / "report.jsonl"
     completed = subprocess.run(

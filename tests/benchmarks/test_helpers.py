@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
@@ -79,3 +80,25 @@ async def test_event_recorder_decodes_chunked_sse_split_anywhere() -> None:
     ]
     # An event counts as arrived with the last byte of its blank line.
     assert first[0].arrived == wire.index(events[0]) + len(events[0]) - 1
+
+
+def test_platform_reports_side_by_side() -> None:
+    from benchmarks._platforms import _without_platform, side_by_side
+
+    assert _without_platform(
+        ["--smoke", "--platform", "both", "--platform=xcb", "--runs", "2"]
+    ) == [
+        "--smoke",
+        "--runs",
+        "2",
+    ]
+    figure: dict[str, Any] = {"name": "scroll", "unit": "ms", "value": 3.0, "status": "PASS"}
+    figure["target"] = {"op": "<=", "limit": 8}
+    reports = [
+        {"benchmark": "b", "context": {"platform": "offscreen"}, "figures": [figure]},
+        {"benchmark": "b", "context": {"platform": "xcb"}, "figures": []},
+    ]
+    table = side_by_side(reports)
+    assert "offscreen | xcb" in table
+    assert "3.00 ms PASS" in table
+    assert table.splitlines()[-1].split()[-1] == "ms"

@@ -49,3 +49,16 @@ def test_main_window_leaves_the_emoji_tables_until_the_picker_opens():
         "print('emoji' in sys.modules)\n"
     )
     assert python_says(code) == "False"
+
+
+def test_the_app_imports_no_heavy_package_before_it_is_used():
+    # Resident memory at import (benchmarks/RESULTS.md, issue 16): keyring ~4 MiB (imported on
+    # the executor by the first token call), Pillow ~3 MiB (by the first file handled),
+    # httpx's CLI (click, rich, pygments) ~9 MiB (never), the server only for --demo.
+    code = (
+        "import sys\n"
+        "import convos_desktop.app, convos_desktop.ui.shell.main_window\n"
+        "heavy = ('keyring', 'PIL', 'rich', 'click', 'pygments', 'convos_server', 'wave')\n"
+        "print(','.join(sorted(m for m in heavy if m in sys.modules)))\n"
+    )
+    assert python_says(code) == ""

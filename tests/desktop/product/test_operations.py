@@ -12,7 +12,7 @@ import threading
 import pytest
 
 from convos_desktop import __version__
-from convos_desktop.logs import LOG_FILES_KEPT, ExceptionHook, setup_logging
+from convos_desktop.logs import LOG_FILES_KEPT, ExceptionHook, qt_message, setup_logging
 from convos_desktop.ui.shell.about_dialog import AboutDialog
 
 
@@ -78,6 +78,20 @@ def test_uncaught_exceptions_are_logged_and_shown_once(tmp_path, caplog):
     records = [r for r in caplog.records if r.name == "convos.crash"]
     assert len(records) == 2
     assert records[0].exc_info is not None
+
+
+def test_qt_messages_are_logged_without_the_offscreen_noise(caplog):
+    from PySide6.QtCore import QMessageLogContext, QtMsgType
+
+    context = QMessageLogContext()
+    with caplog.at_level(logging.DEBUG, logger="convos.qt"):
+        qt_message(
+            QtMsgType.QtWarningMsg, context, "This plugin does not support propagateSizeHints()"
+        )
+        qt_message(QtMsgType.QtCriticalMsg, context, "something real")
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (logging.ERROR, "something real")
+    ]
 
 
 def test_thread_exceptions_reach_the_hook(tmp_path, monkeypatch):
