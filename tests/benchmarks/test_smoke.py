@@ -26,6 +26,7 @@ MUST_BE_ZERO = {
     "GET /me failed requests",
     "failed or unfinished sends",
     "missed deliveries",
+    "failed requests",
     "streams closed by the server",
 }
 
