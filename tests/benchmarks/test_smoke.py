@@ -26,7 +26,6 @@ MUST_BE_ZERO = {
     "GET /me failed requests",
     "failed or unfinished sends",
     "missed deliveries",
-    "failed requests",
     "streams closed by the server",
 }
 
