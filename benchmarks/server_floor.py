@@ -56,10 +56,11 @@ from benchmarks._common import (
     profiling,
     raise_open_file_limit,
     running_server,
+    stop_process,
 )
 from benchmarks._cpu import process_cpu_s
 from benchmarks._loadgen import EventRecorder, build_request, host_and_port
-from benchmarks.server_requests import WrkResult, parse_wrk
+from benchmarks.server_requests import MeasuredRun, WrkResult, parse_wrk
 from convos_server.config import sqlite_url
 from convos_server.services.events import sse_frame
 
@@ -108,14 +109,7 @@ class FloorProcess:
 
     def stop(self) -> None:
         """Stop the process."""
-        self._process.terminate()
-        try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait(timeout=10)
-        if self._process.stdout is not None:
-            self._process.stdout.close()
+        stop_process(self._process)
 
 
 @dataclass(frozen=True)
@@ -126,19 +120,6 @@ class Case:
     url: str
     headers: tuple[str, ...] = ()
     body: str | None = None
-
-
-@dataclass(frozen=True)
-class CaseRun:
-    """What one wrk run of a case did and what it cost the server."""
-
-    wrk: WrkResult
-    cpu_s: float
-
-    @property
-    def cpu_us(self) -> float:
-        """Server CPU microseconds per completed request."""
-        return self.cpu_s / max(1, self.wrk.requests) * 1e6
 
 
 def lua_script(case: Case, folder: Path) -> Path:
@@ -396,8 +377,8 @@ async def measure_run(
         result = await run_wrk(case, duration, connections, folder)
         if case.name == "ingress, fan-out":
             await asyncio.sleep(0.5)  # the last deliveries leave the server
-        run = CaseRun(result, process_cpu_s(pid) - before)
-        cpu_us[case.name] = run.cpu_us
+        run = MeasuredRun(result, process_cpu_s(pid) - before)
+        cpu_us[case.name] = run.cpu_us_per_request
         requests[case.name] = result.requests
         failed += result.errors
         if case.name == "ingress, fan-out":
