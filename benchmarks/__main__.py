@@ -17,6 +17,7 @@ BENCHMARKS = [
     "benchmarks.server_requests",
     "benchmarks.server_intake",
     "benchmarks.server_fanout",
+    "benchmarks.server_floor",
     "benchmarks.client_live",
     "benchmarks.client_shift",
     "benchmarks.history_screens",

@@ -382,14 +382,7 @@ class ServerProcess:
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL after 10 s) and drop a PostgreSQL database."""
         if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait(timeout=10)
-            if self._process.stdout is not None:
-                self._process.stdout.close()
+            stop_process(self._process)
             self._process = None
         if self._postgres_url is not None and self._database_name is not None:
             _postgres_admin(
@@ -397,6 +390,18 @@ class ServerProcess:
                 f'DROP DATABASE IF EXISTS "{self._database_name}" WITH (FORCE)',
             )
             self._database_name = None
+
+
+def stop_process(process: subprocess.Popen[str]) -> None:
+    """SIGTERM, then SIGKILL after 10 s; its stdout pipe closed."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+    if process.stdout is not None:
+        process.stdout.close()
 
 
 @contextlib.contextmanager
