@@ -451,6 +451,11 @@ class Store:
         row = self._conn.execute("SELECT json FROM contacts WHERE id = ?", (contact_id,)).fetchone()
         return Contact.from_json(json.loads(row[0])) if row else None
 
+    async def read_contacts(self) -> list[Contact]:
+        """Every cached contact, by name, read and decoded off the GUI thread."""
+        rows = await self.read(lambda conn: _all_json(conn, "contacts"))
+        return sorted((Contact.from_json(d) for d in rows), key=lambda c: c.name.casefold())
+
     def conversation(self, conversation_id: int) -> Conversation | None:
         """One cached conversation (known after it was listed or fetched)."""
         row = self._conn.execute(
