@@ -84,6 +84,7 @@ class CommandDelegate(QStyledItemDelegate):
         )
         muted = text_color if selected else MUTED
         painter.save()
+        painter.setFont(option.font)
         shortcut = str(index.data(CommandRole.SHORTCUT) or "")
         metrics = painter.fontMetrics()
         right = rect.right()
@@ -98,7 +99,7 @@ class CommandDelegate(QStyledItemDelegate):
         detail = str(index.data(CommandRole.DETAIL) or "")
         side = "  ·  ".join(part for part in (kind, detail) if part)
         title = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
-        title_width = min(metrics.horizontalAdvance(title), (right - rect.left()) * 2 // 3)
+        title_width = min(metrics.horizontalAdvance(title) + 4, (right - rect.left()) * 2 // 3)
         painter.setPen(text_color)
         title_rect = QRect(rect.left(), rect.top(), title_width, rect.height())
         painter.drawText(

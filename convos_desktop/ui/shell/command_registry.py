@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from PySide6.QtCore import QCoreApplication, QObject
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QAbstractButton, QToolButton, QWidget
 
@@ -86,11 +86,13 @@ class CommandRegistry(QObject):
                 CommandKind.ACTION,
                 title,
                 obj.trigger,
-                detail=clean_title(obj.toolTip()) if obj.toolTip() != obj.text() else "",
+                detail="" if clean_title(obj.toolTip()) == title else clean_title(obj.toolTip()),
                 shortcut=key_text(obj.shortcut()),
             )
         if isinstance(obj, QAbstractButton):
             if obj.shortcut().isEmpty() or not obj.isVisibleTo(obj.window()):
+                return None
+            if obj.window() not in self._roots:  # a dialog's own keys (mnemonics) stay there
                 return None
             if not obj.isEnabled() or (isinstance(obj, QToolButton) and obj.defaultAction()):
                 return None
@@ -111,13 +113,11 @@ class CommandRegistry(QObject):
 
     def screens(self) -> list[Command]:
         """Every screen of the navigation tree."""
-        tr = QCoreApplication.translate
         return [
             Command(
                 CommandKind.SCREEN,
                 target_label(target),
                 lambda t=target: self._navigate(t),  # type: ignore[misc]
-                detail=tr("CommandPalette", "Screen"),
             )
             for target in NavTarget
         ]
