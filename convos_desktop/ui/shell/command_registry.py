@@ -71,7 +71,11 @@ class CommandRegistry(QObject):
             command = self._command_of(obj)
             if command is not None:
                 commands.setdefault((command.title.casefold(), command.shortcut), command)
-        return sorted(commands.values(), key=lambda c: c.title.casefold())
+        # The same title with and without a key (a dock's own toggle and the header's): keep
+        # the one with the key.
+        keyed = {title for title, shortcut in commands if shortcut}
+        unique = [c for (t, k), c in commands.items() if k or t not in keyed]
+        return sorted(unique, key=lambda c: c.title.casefold())
 
     def _command_of(self, obj: QObject) -> Command | None:
         if _hidden(obj):

@@ -121,7 +121,9 @@ def test_the_registry_collects_actions_whenever_they_are_added(qtbot):
     button.setShortcut(QKeySequence("Ctrl+Shift+E"))
     described = QShortcut(QKeySequence("Ctrl+E"), window)
     described.setWhatsThis("Export CSV")
+    window.addAction(QAction("Finalize", window))  # same title without a key: left out
     window.show()
+    assert [c.title for c in registry.actions()].count("Finalize") == 1
     titles = {c.title: c for c in registry.actions()}
     assert set(titles) == {"Open", "Late feature", "Finalize", "Export CSV"}
     titles["Late feature"].run()
