@@ -282,6 +282,7 @@ async def shut_down(context: ClientContext, window: MainWindow) -> None:
             await window.library.wait_idle()
             for screen in (window.performance, window.ticket_history, window.conversations):
                 await screen.shutdown()
+            await window.commands.shutdown()
     except TimeoutError:
         log.warning("requests of the screens still running at quit: left behind")
     context.presence.stop()

@@ -32,6 +32,7 @@ from convos_server.api import (
 )
 from convos_server.api import files as files_api
 from convos_server.api import reports as reports_api
+from convos_server.api import search as search_api
 from convos_server.api.body_limit import BodyLimitMiddleware
 from convos_server.api.responses import declare_error_responses
 from convos_server.config import Settings
@@ -64,6 +65,7 @@ ROUTERS: list[APIRouter] = [
     channels.router,
     files_api.router,
     reports_api.router,
+    search_api.router,
 ]
 
 

@@ -27,6 +27,7 @@ from convos_desktop.core.types import (
     Inbox,
     Message,
     MessagePage,
+    MessageSearchPage,
     Page,
     Report,
     Screen,
@@ -521,6 +522,22 @@ class ApiClient:
             params={"before": before, "after": after, "limit": limit},
         )
         return body
+
+    async def search_messages(
+        self, text: str, cursor: str | None = None, limit: int = 50
+    ) -> MessageSearchPage:
+        """Messages of the workspace containing ``text`` (what the agent may see), newest first."""
+        body = await self.request(
+            "GET",
+            "/search/messages",
+            params={"q": text, "cursor": cursor, "limit": limit},
+        )
+        return MessageSearchPage(
+            tuple(Message.from_json(m) for m in body["items"]),
+            tuple(Conversation.from_json(c) for c in body["conversations"]),
+            tuple(Contact.from_json(c) for c in body["contacts"]),
+            body.get("next_cursor"),
+        )
 
     async def send_message_json(
         self,

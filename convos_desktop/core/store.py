@@ -24,6 +24,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -59,6 +60,8 @@ R = TypeVar("R")
 
 APP_NAME = "convos-desktop"
 PAGE_SIZE = 50
+SEARCH_LIMIT = 100  # offline search results shown at most
+_WORD = re.compile(r"\w+")
 
 
 def default_cache_path(profile_key: str) -> Path:
@@ -160,10 +163,40 @@ def _migrate_v3(conn: sqlite3.Connection) -> None:
     )
 
 
+def _migrate_v4(conn: sqlite3.Connection) -> None:
+    """Full-text index of the cached messages' text (FTS5), kept by triggers as messages are
+    stored, replaced or dropped; system lines are not indexed. Filled from the cache once."""
+    conn.execute(
+        "CREATE VIRTUAL TABLE message_text USING fts5(body, tokenize = 'unicode61 "
+        "remove_diacritics 2')"
+    )
+    indexed = "json_extract(new.json, '$.direction') != 'system'"
+    conn.execute(
+        "CREATE TRIGGER message_text_insert AFTER INSERT ON messages BEGIN "
+        "DELETE FROM message_text WHERE rowid = new.id; "
+        "INSERT INTO message_text (rowid, body) SELECT new.id, json_extract(new.json, '$.body') "
+        f"WHERE {indexed}; END"
+    )
+    conn.execute(
+        "CREATE TRIGGER message_text_update AFTER UPDATE ON messages BEGIN "
+        "DELETE FROM message_text WHERE rowid = old.id; "
+        "INSERT INTO message_text (rowid, body) SELECT new.id, json_extract(new.json, '$.body') "
+        f"WHERE {indexed}; END"
+    )
+    conn.execute(
+        "CREATE TRIGGER message_text_delete AFTER DELETE ON messages BEGIN "
+        "DELETE FROM message_text WHERE rowid = old.id; END"
+    )
+    conn.execute(
+        "INSERT INTO message_text (rowid, body) SELECT id, json_extract(json, '$.body') "
+        "FROM messages WHERE json_extract(json, '$.direction') != 'system'"
+    )
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 #: Ordered migrations: entry ``i`` brings the schema from version ``i`` to ``i + 1``.
-MIGRATIONS: tuple[Migration, ...] = (_migrate_v1, _migrate_v2, _migrate_v3)
+MIGRATIONS: tuple[Migration, ...] = (_migrate_v1, _migrate_v2, _migrate_v3, _migrate_v4)
 
 
 class StoreVersionError(RuntimeError):
@@ -422,6 +455,11 @@ class Store:
         row = self._conn.execute("SELECT json FROM contacts WHERE id = ?", (contact_id,)).fetchone()
         return Contact.from_json(json.loads(row[0])) if row else None
 
+    async def read_contacts(self) -> list[Contact]:
+        """Every cached contact, by name, read and decoded off the GUI thread."""
+        rows = await self.read(lambda conn: _all_json(conn, "contacts"))
+        return sorted((Contact.from_json(d) for d in rows), key=lambda c: c.name.casefold())
+
     def conversation(self, conversation_id: int) -> Conversation | None:
         """One cached conversation (known after it was listed or fetched)."""
         row = self._conn.execute(
@@ -463,6 +501,14 @@ class Store:
         and failed sends (local echo, negative ids).
         """
         return _read_page(self._conn, conversation_id, before_id, limit, self.me())
+
+    async def search_messages(self, text: str, limit: int = SEARCH_LIMIT) -> list[Message]:
+        """Cached messages (texts and notes) containing every word of ``text`` (a word may be
+        the start of a longer one), best match first; read off the GUI thread."""
+        query = fts_query(text)
+        if not query:
+            return []
+        return await self.read(lambda conn: _search_messages(conn, query, limit))
 
     def history_state(self, conversation_id: int) -> tuple[bool, bool]:
         """``(synced, has_more)``: newest page fetched since the last reset; older pages exist."""
@@ -799,6 +845,23 @@ def _read_page(
     if before_id is None:
         page.extend(_echo_message(conn, i, me) for i in _read_outbox(conn, conversation_id))
     return page
+
+
+def fts_query(text: str) -> str:
+    """An FTS5 query matching every word of ``text`` as a prefix; ``""`` for no words.
+
+    Each word is quoted, so FTS5 operators and punctuation typed by the agent are plain text.
+    """
+    return " ".join(f'"{word}"*' for word in _WORD.findall(text))
+
+
+def _search_messages(conn: sqlite3.Connection, query: str, limit: int) -> list[Message]:
+    rows = conn.execute(
+        "SELECT m.json FROM message_text JOIN messages m ON m.id = message_text.rowid "
+        "WHERE message_text MATCH ? ORDER BY message_text.rank, m.id DESC LIMIT ?",
+        (query, limit),
+    ).fetchall()
+    return [_decode_message(r[0]) for r in rows]
 
 
 def _save_draft(conn: sqlite3.Connection, draft: Draft) -> None:

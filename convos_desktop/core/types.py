@@ -556,6 +556,17 @@ class MessagePage:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageSearchPage:
+    """A page of workspace message search, newest first, with the conversations and contacts
+    of its messages (``GET /search/messages``)."""
+
+    items: tuple[Message, ...]
+    conversations: tuple[Conversation, ...]
+    contacts: tuple[Contact, ...]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Counts:
     """Open tickets per navigation view."""
 

@@ -210,6 +210,8 @@ EXPECTED: dict[tuple[str, str], Row] = {
         _admin(204), _fresh("file_id", lambda t: t.fresh_library_file())
     ),
     ("GET", "/reports"): Row(_all(200)),
+    # Everyone may search; what each finds is limited by visibility (tests/server/test_search).
+    ("GET", "/search/messages"): Row(_all(200), query={"q": "file"}),
 }
 
 

@@ -1,4 +1,6 @@
-"""The app menu: Settings… (Ctrl+,) and About (F1), from a header button and the tray menu.
+"""The app menu: Settings… (Ctrl+,) and About, from a header button and the tray menu.
+
+F1 opens the shortcut cheat sheet (ui/shell/commands.py); About has no key of its own.
 
 Opens the dialogs modeless, one of each at a time, and applies a saved settings change to
 the running window: the header's bell follows the sound setting (volume, tray messages and
@@ -48,7 +50,6 @@ class AppMenu(QObject):
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.settings_action.triggered.connect(self.open_settings)
         self.about_action = QAction(self.tr("About Convos Desktop"), window)
-        self.about_action.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.about_action.triggered.connect(self.open_about)
         window.addAction(self.settings_action)

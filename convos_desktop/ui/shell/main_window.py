@@ -63,6 +63,7 @@ from convos_desktop.ui.screens.performance_screen import PerformanceScreen
 from convos_desktop.ui.screens.shortcuts_screen import ShortcutsScreen
 from convos_desktop.ui.screens.ticket_history_screen import TicketHistoryScreen
 from convos_desktop.ui.shell.app_menu import AppMenu
+from convos_desktop.ui.shell.commands import CommandCenter
 from convos_desktop.ui.shell.header_bar import HeaderBar
 from convos_desktop.ui.shell.notifications import Notifier
 from convos_desktop.ui.shell.sound import NotificationSound
@@ -244,6 +245,7 @@ class MainWindow(QMainWindow):
         )
         header_bar.addWidget(self.app_menu.button)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, header_bar)
+        self.commands = CommandCenter(self)  # Ctrl+K palette, Ctrl+Shift+K search, F1 keys
 
         sync = context.sync
         sync.counts_changed.connect(self._on_counts)
