@@ -44,7 +44,7 @@ from convos_server.services.visibility import Visibility, require_inbox, visibil
 
 log = logging.getLogger("convos.tickets")
 
-VIEWS = ("mine", "unassigned", "all")
+VIEWS = ("mine", "unassigned", "all", "snoozed")
 
 
 def ticket_closed_error() -> ApiError:
@@ -357,6 +357,8 @@ class TicketFilter:
     q: str | None = None
     opened_from: dt.datetime | None = None
     opened_to: dt.datetime | None = None
+    label_id: int | None = None
+    snoozed: bool | None = None
 
 
 class TicketSort(StrEnum):
@@ -396,6 +398,18 @@ def ticket_query(agent: m.Agent, visibility: Visibility, flt: TicketFilter) -> S
         query = query.where(m.Ticket.assignee_id == agent.id)
     elif flt.view == "unassigned":
         query = query.where(m.Ticket.assignee_id.is_(None))
+    # Mine and Unassigned leave snoozed tickets out; the Snoozed view shows only them.
+    snoozed = {"mine": False, "unassigned": False, "snoozed": True}.get(flt.view, flt.snoozed)
+    if flt.view == "snoozed":
+        query = query.where(m.Ticket.status == "open")
+    if snoozed is not None:
+        query = query.where(m.Ticket.snoozed.is_(snoozed))
+    if flt.label_id is not None:
+        query = query.where(
+            m.Ticket.id.in_(
+                select(m.TicketLabel.ticket_id).where(m.TicketLabel.label_id == flt.label_id)
+            )
+        )
     if flt.inbox_id is not None:
         query = query.where(m.Ticket.inbox_id == flt.inbox_id)
     if flt.assignee_id is not None:

@@ -142,4 +142,4 @@ async def test_bootstrap_counts_per_inbox(ws, anna_and_inboxes):
         str(sales["id"]): {"mine": 1, "unassigned": 1, "all": 2},
         str(support["id"]): {"mine": 0, "unassigned": 1, "all": 1},
     }
-    assert boot["counts"] == {"mine": 1, "unassigned": 2, "all": 3}
+    assert boot["counts"] == {"mine": 1, "unassigned": 2, "all": 3, "snoozed": 0}
