@@ -18,6 +18,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from convos_desktop.core.store import ticket_in_view
 from convos_desktop.core.types import Direction, Ticket, TicketsChanged, View
 from convos_desktop.models.directory import Directory
 
@@ -38,17 +39,6 @@ class TicketRole(IntEnum):
     UNREAD = Qt.ItemDataRole.UserRole + 7
     HAS_DRAFT = Qt.ItemDataRole.UserRole + 8
     ASSIGNEE_NAME = Qt.ItemDataRole.UserRole + 9
-
-
-def ticket_in_view(ticket: Ticket, view: View, me_id: int | None) -> bool:
-    """Whether ``ticket`` belongs in ``view`` for the agent ``me_id``."""
-    if not ticket.is_open:
-        return False
-    if view is View.MINE:
-        return me_id is not None and ticket.assignee_id == me_id
-    if view is View.UNASSIGNED:
-        return ticket.assignee_id is None
-    return True
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from convos_desktop.core.types import Agent, Status, Ticket
 from convos_desktop.ui.widgets.elided_label import ElidedLabel
+from convos_desktop.ui.workspace.snooze_menu import SnoozeMenu
 from convos_desktop.ui.workspace.ticket_actions import (
     SHORTCUTS,
     ActionState,
@@ -40,6 +41,7 @@ class ChatHeader(QFrame):
     """
 
     actionRequested = Signal(str, bool)  # noqa: N815
+    snoozeRequested = Signal(object)  # noqa: N815  # aware datetime, or None: until a reply
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,7 +67,11 @@ class ChatHeader(QFrame):
             TicketAction.UNASSIGN: self.tr("Unassign"),
             TicketAction.CLOSE: self.tr("Finalize"),
             TicketAction.REOPEN: self.tr("Reactivate"),
+            TicketAction.SNOOZE: self.tr("Snooze…"),
+            TicketAction.UNSNOOZE: self.tr("Wake up"),
         }
+        self.snooze_menu = SnoozeMenu(self)
+        self.snooze_menu.chosen.connect(self.snoozeRequested)
         actions = QHBoxLayout()
         actions.setSpacing(6)
         for action, label in labels.items():
@@ -167,8 +173,13 @@ class ChatHeader(QFrame):
 
     def _request(self, action: TicketAction) -> None:
         state = self._states.get(action)
-        if state is not None and state.enabled:
-            self.actionRequested.emit(action.value, state.force)
+        if state is None or not state.enabled:
+            return
+        if action is TicketAction.SNOOZE:
+            button = self.buttons[action]
+            self.snooze_menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
+            return
+        self.actionRequested.emit(action.value, state.force)
 
     def _refresh(self) -> None:
         if self._me is None:

@@ -265,6 +265,7 @@ class MainWindow(QMainWindow):
         )
         sync.tickets_changed.connect(self.notifier.on_tickets_changed)
         sync.messages_changed.connect(self.notifier.on_messages_changed)
+        sync.ticket_woke.connect(self.notifier.on_ticket_woke)
         context.presence.effective_changed.connect(self._on_effective)
         context.directory.me_changed.connect(self._on_me_changed)
         self.nav_view.selectionModel().currentChanged.connect(self._on_navigated)

@@ -10,6 +10,7 @@ older pages ``models.sync_history``.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 
@@ -47,6 +48,7 @@ from convos_desktop.ui.chat.reactions import Reactions
 from convos_desktop.ui.contacts.contact_dock import ContactDock
 from convos_desktop.ui.contacts.panel import ContactPanel
 from convos_desktop.ui.context import ClientContext
+from convos_desktop.ui.formatting import local_date_time
 from convos_desktop.ui.system_text import SystemWording
 from convos_desktop.ui.tasks import TaskRunner
 from convos_desktop.ui.workspace.ticket_actions import (
@@ -155,6 +157,7 @@ class Workspace(QWidget):
 
         self.header = ChatHeader(self)
         self.header.actionRequested.connect(self._on_action)
+        self.header.snoozeRequested.connect(self._on_snooze)
         self.reactions = Reactions(
             context.api, context.settings, lambda: context.directory.me_id, self
         )
@@ -445,6 +448,12 @@ class Workspace(QWidget):
         # who holds it first: the line is elided at the end on a narrow pane
         details = f"{state}  ·  {assignee_name or self.tr('Unassigned')}  ·  #{ticket.id}  ·  "
         details += directory.inbox_name(ticket.inbox_id)
+        if ticket.snoozed and ticket.is_open:
+            details += "  ·  " + (
+                self.tr("Snoozed until %1").replace("%1", local_date_time(ticket.snoozed_until))
+                if ticket.snoozed_until is not None
+                else self.tr("Snoozed until the customer replies")
+            )
         self.header.set_ticket(ticket, contact, details, me, assignee_name)
         self.composer.set_placeholder_values(contact_name=contact, agent_name=me.name if me else "")
 
@@ -535,8 +544,21 @@ class Workspace(QWidget):
             await api.unassign(ticket_id)
         elif action is TicketAction.CLOSE:
             await api.close_ticket(ticket_id)
+        elif action is TicketAction.UNSNOOZE:
+            await api.unsnooze(ticket_id)
         else:
             await api.reopen_ticket(ticket_id)
+
+    def _on_snooze(self, until: dt.datetime | None) -> None:
+        """Snooze the shown ticket until ``until`` (``None``: until the customer replies)."""
+        ticket = self._ticket
+        if ticket is None:
+            return
+        self.header.show_error("")
+        self._tasks.run(
+            self._context.api.snooze(ticket.id, until),
+            on_error=lambda error: self._action_failed(ticket.id, error),
+        )
 
     # --- sending ----------------------------------------------------------------------------
 
