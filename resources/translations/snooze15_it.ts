@@ -6,12 +6,77 @@
 <context>
     <name>ChatHeader</name>
     <message>
+        <source>Labels</source>
+        <translation>Etichette</translation>
+    </message>
+    <message>
+        <source>Labels: %1</source>
+        <translation>Etichette: %1</translation>
+    </message>
+    <message>
         <source>Snooze…</source>
         <translation>Posticipa…</translation>
     </message>
     <message>
         <source>Wake up</source>
-        <translation>Riattiva ora</translation>
+        <translation>Riprendi ora</translation>
+    </message>
+</context>
+<context>
+    <name>LabelFilterCombo</name>
+    <message>
+        <source>Any label</source>
+        <translation>Qualsiasi etichetta</translation>
+    </message>
+    <message>
+        <source>Show only tickets with this label</source>
+        <translation>Mostra solo i ticket con questa etichetta</translation>
+    </message>
+</context>
+<context>
+    <name>LabelsDialog</name>
+    <message>
+        <source>Add</source>
+        <translation>Aggiungi</translation>
+    </message>
+    <message>
+        <source>Colour…</source>
+        <translation>Colore…</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Elimina</translation>
+    </message>
+    <message>
+        <source>Label colour</source>
+        <translation>Colore dell'etichetta</translation>
+    </message>
+    <message>
+        <source>Labels</source>
+        <translation>Etichette</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>Nome:</translation>
+    </message>
+    <message>
+        <source>New label name</source>
+        <translation>Nome della nuova etichetta</translation>
+    </message>
+    <message>
+        <source>Rename label</source>
+        <translation>Rinomina etichetta</translation>
+    </message>
+    <message>
+        <source>Rename…</source>
+        <translation>Rinomina…</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Labels…</source>
+        <translation>Etichette…</translation>
     </message>
 </context>
 <context>

@@ -17,12 +17,15 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
+    QToolButton,
     QWidget,
 )
 
-from convos_desktop.core.types import Agent, Status, Ticket
+from convos_desktop.core.types import Agent, Label, Status, Ticket
 from convos_desktop.ui.widgets.elided_label import ElidedLabel
+from convos_desktop.ui.widgets.label_widgets import label_icon
 from convos_desktop.ui.workspace.snooze_menu import SnoozeMenu
 from convos_desktop.ui.workspace.ticket_actions import (
     SHORTCUTS,
@@ -42,6 +45,7 @@ class ChatHeader(QFrame):
 
     actionRequested = Signal(str, bool)  # noqa: N815
     snoozeRequested = Signal(object)  # noqa: N815  # aware datetime, or None: until a reply
+    labelToggled = Signal(int, bool)  # noqa: N815  # label id, on
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -74,6 +78,14 @@ class ChatHeader(QFrame):
         self.snooze_menu.chosen.connect(self.snoozeRequested)
         actions = QHBoxLayout()
         actions.setSpacing(6)
+        self.labels_button = QToolButton(self)
+        self.labels_button.setObjectName("labelsButton")
+        self.labels_button.setText(self.tr("Labels"))
+        self.labels_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.labels_menu = QMenu(self.labels_button)
+        self.labels_button.setMenu(self.labels_menu)
+        self._labels: list[Label] = []
+        actions.addWidget(self.labels_button)
         for action, label in labels.items():
             button = QPushButton(label, self)
             button.setShortcut(QKeySequence(SHORTCUTS[action]))
@@ -148,7 +160,28 @@ class ChatHeader(QFrame):
         self._error = ""
         self.title.setText(contact_name if ticket else self.tr("No conversation selected"))
         self.subtitle.setText(details)
+        self._refresh_labels()
         self._refresh()
+
+    def set_labels(self, labels: list[Label]) -> None:
+        """The workspace's labels, offered in the Labels menu."""
+        self._labels = list(labels)
+        self._refresh_labels()
+
+    def _refresh_labels(self) -> None:
+        ticket = self._ticket
+        self.labels_menu.clear()
+        on = set(ticket.label_ids) if ticket is not None else set()
+        for label in self._labels:
+            action = self.labels_menu.addAction(label_icon(label.color), label.name)
+            action.setCheckable(True)
+            action.setChecked(label.id in on)
+            action.toggled.connect(lambda checked, i=label.id: self.labelToggled.emit(i, checked))
+        names = [label.name for label in self._labels if label.id in on]
+        self.labels_button.setText(
+            self.tr("Labels: %1").replace("%1", ", ".join(names)) if names else self.tr("Labels")
+        )
+        self.labels_button.setVisible(ticket is not None and bool(self._labels))
 
     def set_status(self, status: Status) -> None:
         """The agent's effective status (actions need ``online`` or ``busy``)."""

@@ -16,7 +16,7 @@ import datetime as dt
 import logging
 
 from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QFont, QPainter, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QPainter, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QMainWindow,
@@ -58,6 +58,7 @@ from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.formatting import whole_number
 from convos_desktop.ui.screens.conversations_screen import ConversationsScreen
 from convos_desktop.ui.screens.inboxes_screen import InboxesScreen
+from convos_desktop.ui.screens.labels_dialog import LabelsDialog
 from convos_desktop.ui.screens.new_ticket import NewTicketScreen
 from convos_desktop.ui.screens.performance_screen import PerformanceScreen
 from convos_desktop.ui.screens.shortcuts_screen import ShortcutsScreen
@@ -243,6 +244,12 @@ class MainWindow(QMainWindow):
             self, settings, play_sound=lambda: self.sound.play(), on_saved=self._on_settings_saved
         )
         header_bar.addWidget(self.app_menu.button)
+        self.labels_action = QAction(self.tr("Labels…"), self)
+        self.labels_action.setObjectName("manageLabels")
+        self.labels_action.triggered.connect(self.open_labels)
+        self.labels_action.setVisible(False)  # admins only (see _on_me_changed)
+        self.app_menu.menu.insertAction(self.app_menu.settings_action, self.labels_action)
+        self.labels_dialog: LabelsDialog | None = None
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, header_bar)
 
         sync = context.sync
@@ -396,11 +403,29 @@ class MainWindow(QMainWindow):
             self._apply_pending_location()
         if "canned" in change.what:
             directory.set_canned(store.canned())
+        if "labels" in change.what:
+            directory.set_labels(store.labels())
 
     def _on_me_changed(self) -> None:
         me = self._context.directory.me
         if me is not None:
             self.header.set_agent_name(me.name)
+        self.labels_action.setVisible(me is not None and me.role == "admin")
+
+    def open_labels(self) -> LabelsDialog:
+        """The admins' labels dialog (the open one is raised)."""
+        if self.labels_dialog is None:
+            dialog = LabelsDialog(self._context, self)
+            dialog.finished.connect(self._forget_labels)
+            self.labels_dialog = dialog
+            dialog.open()
+        self.labels_dialog.raise_()
+        return self.labels_dialog
+
+    def _forget_labels(self, _result: int) -> None:
+        if self.labels_dialog is not None:
+            self.labels_dialog.deleteLater()
+            self.labels_dialog = None
 
     def _on_status_chosen(self, status: Status) -> None:
         self._context.settings.setValue(CHOSEN_STATUS_KEY, status.value)
