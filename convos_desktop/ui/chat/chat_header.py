@@ -37,6 +37,9 @@ from convos_desktop.ui.workspace.ticket_actions import (
 TITLE_ROOM = 220  # pixels of contact name worth keeping beside the buttons
 
 
+NO_LABEL_COLOR = "#c4cad1"
+
+
 class ChatHeader(QFrame):
     """Shows one ticket; emits ``actionRequested(action, force)`` for the buttons and shortcuts.
 
@@ -80,7 +83,7 @@ class ChatHeader(QFrame):
         actions.setSpacing(6)
         self.labels_button = QToolButton(self)
         self.labels_button.setObjectName("labelsButton")
-        self.labels_button.setText(self.tr("Labels"))
+        self.labels_button.setAccessibleName(self.tr("Labels"))
         self.labels_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.labels_menu = QMenu(self.labels_button)
         self.labels_button.setMenu(self.labels_menu)
@@ -177,9 +180,19 @@ class ChatHeader(QFrame):
             action.setCheckable(True)
             action.setChecked(label.id in on)
             action.toggled.connect(lambda checked, i=label.id: self.labelToggled.emit(i, checked))
-        names = [label.name for label in self._labels if label.id in on]
-        self.labels_button.setText(
-            self.tr("Labels: %1").replace("%1", ", ".join(names)) if names else self.tr("Labels")
+        chosen = [label for label in self._labels if label.id in on]
+        # compact (a dot of the first label's colour and how many): the action row must fit
+        # an Italian 1280-pixel window next to the other buttons
+        self.labels_button.setIcon(label_icon(chosen[0].color if chosen else NO_LABEL_COLOR))
+        self.labels_button.setText(str(len(chosen)) if chosen else "")
+        self.labels_button.setToolButtonStyle(
+            Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+            if chosen
+            else Qt.ToolButtonStyle.ToolButtonIconOnly
+        )
+        names = ", ".join(label.name for label in chosen)
+        self.labels_button.setToolTip(
+            self.tr("Labels: %1").replace("%1", names) if names else self.tr("Labels")
         )
         self.labels_button.setVisible(ticket is not None and bool(self._labels))
 
