@@ -24,7 +24,7 @@ from convos_server.serialize import contact_json, load_ticket
 from convos_server.services.events import EventBus
 from convos_server.services.presence import require_working
 from convos_server.services.ticket_events import publish_ticket
-from convos_server.services.tickets import ticket_closed_error, visible_ticket
+from convos_server.services.tickets import held_open_ticket, visible_ticket
 from convos_server.services.visibility import visibility_for
 
 log = logging.getLogger("convos.snooze")
@@ -45,13 +45,7 @@ async def snooze(
 
     Who may: the assignee, an admin, or anyone who sees it while unassigned (as closing).
     """
-    require_working(actor)
-    visibility = await visibility_for(session, actor)
-    ticket = await visible_ticket(session, visibility, ticket_id, for_update=True)
-    if ticket.status != "open":
-        raise ticket_closed_error()
-    if ticket.assignee_id not in (None, actor.id) and actor.role != "admin":
-        raise forbidden("Only the assignee or an admin may snooze this ticket")
+    ticket = await held_open_ticket(session, actor, ticket_id, "snooze")
     if until is not None:
         if until.tzinfo is None:
             raise invalid("The time needs a time zone", "until")

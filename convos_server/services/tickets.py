@@ -216,15 +216,24 @@ async def unassign(
     return ticket
 
 
-async def close(session: AsyncSession, bus: EventBus, actor: m.Agent, ticket_id: int) -> m.Ticket:
-    """Finalize a ticket (its assignee, an admin, or anyone who sees it while unassigned)."""
+async def held_open_ticket(
+    session: AsyncSession, actor: m.Agent, ticket_id: int, verb: str
+) -> m.Ticket:
+    """The open ticket (row-locked) an online actor may ``verb``: its assignee, an admin, or
+    anyone who sees it while unassigned; 404, 409 or 403 otherwise."""
     require_working(actor)
     visibility = await visibility_for(session, actor)
     ticket = await visible_ticket(session, visibility, ticket_id, for_update=True)
     if ticket.status != "open":
         raise ticket_closed_error()
     if ticket.assignee_id not in (None, actor.id) and actor.role != "admin":
-        raise forbidden("Only the assignee or an admin may close this ticket")
+        raise forbidden(f"Only the assignee or an admin may {verb} this ticket")
+    return ticket
+
+
+async def close(session: AsyncSession, bus: EventBus, actor: m.Agent, ticket_id: int) -> m.Ticket:
+    """Finalize a ticket (its assignee, an admin, or anyone who sees it while unassigned)."""
+    ticket = await held_open_ticket(session, actor, ticket_id, "close")
     conversation = await _conversation_of(session, ticket)
     ticket.status = "closed"
     ticket.closed_at = m.utcnow()

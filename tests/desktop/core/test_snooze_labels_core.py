@@ -5,12 +5,13 @@ import datetime as dt
 
 import pytest
 
-from convos_desktop.core.api import ApiClient
 from convos_desktop.core.events import ServerEvent
 from convos_desktop.core.store import Store, ticket_in_view
-from convos_desktop.core.sync import Sync
 from convos_desktop.core.types import Counts, Ticket, TicketWoke, View
 from tests.desktop.core import protocol_json as pj
+from tests.desktop.core.test_sync import sync
+
+__all__ = ["sync"]  # the Sync fixture, over this module's store
 
 UNREACHABLE = "http://127.0.0.1:9"
 UNTIL = "2026-03-03T09:00:00.000Z"
@@ -28,15 +29,6 @@ async def store(tmp_path):
     await s.replace_snapshot(snapshot, reset=False)
     yield s
     s.close()
-
-
-@pytest.fixture
-async def sync(store):
-    api = ApiClient(UNREACHABLE, "token")
-    s = Sync(store, api)
-    yield s
-    await s.stop()
-    await api.aclose()
 
 
 def test_a_snoozed_ticket_is_only_in_snoozed(store):
