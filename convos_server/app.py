@@ -1,9 +1,10 @@
 """The FastAPI application factory.
 
 Everything the handlers need lives on ``app.state`` (``settings``, ``db``, ``engine``,
-``sessionmaker``, ``bus``, ``tokens``, ``login_throttle``); nothing is a module global, so
-several apps can live in one process (the tests do that). The lifespan starts the event reader,
-the presence sweeper and the event retention pruning, and stops them cleanly.
+``sessionmaker``, ``bus``, ``tokens``, ``login_throttle``, ``snooze_nudge``); nothing is a
+module global, so several apps can live in one process (the tests do that). The lifespan starts
+the event reader, the presence sweeper, the event retention pruning and the snooze waker, and
+stops them cleanly.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from convos_server.api import (
     events,
     health,
     inboxes,
+    labels,
     presence,
     teams,
     tickets,
@@ -41,6 +43,7 @@ from convos_server.errors import install_error_handlers
 from convos_server.services.events import EventBus
 from convos_server.services.login_throttle import LoginThrottle, ThrottlePolicy
 from convos_server.services.presence import run_sweeper
+from convos_server.services.snooze import run_waker
 from convos_server.services.token_cache import TokenCache
 
 log = logging.getLogger("convos.server")
@@ -56,6 +59,7 @@ ROUTERS: list[APIRouter] = [
     events.router,
     presence.router,
     tickets.router,
+    labels.router,
     conversations.router,
     contacts.router,
     canned.router,
@@ -92,6 +96,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         asyncio.create_task(
             _prune_forever(bus, settings.event_retention_days), name="convos-event-pruning"
         ),
+        asyncio.create_task(
+            run_waker(db, bus, settings.snooze_check_s, app.state.snooze_nudge),
+            name="convos-snooze-waker",
+        ),
     ]
     try:
         yield
@@ -123,6 +131,7 @@ def create_app(settings: Settings) -> FastAPI:
     tokens = TokenCache()
     tokens.watch(db.session_class, notify=db.is_postgres)
     app.state.tokens = tokens
+    app.state.snooze_nudge = asyncio.Event()  # a new snooze: the waker looks again
     # Revocations and agent changes committed by other processes reach this one's cache
     # through the bus (the event table and its LISTEN connection).
     app.state.bus = EventBus(

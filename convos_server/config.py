@@ -45,6 +45,8 @@ class Settings:
     login_max_lock_s: float = 300.0
     max_body_bytes: int = MIB
     max_streams_per_agent: int = 10
+    # How often the snooze waker looks for due tickets other processes snoozed (seconds).
+    snooze_check_s: float = 5.0
 
     def __post_init__(self) -> None:
         if self.presence_ttl_s <= 0:
@@ -76,6 +78,7 @@ class Settings:
             "login_max_lock_s": ("CONVOS_LOGIN_MAX_LOCK", float),
             "max_body_bytes": ("CONVOS_MAX_BODY", int),
             "max_streams_per_agent": ("CONVOS_MAX_STREAMS_PER_AGENT", int),
+            "snooze_check_s": ("CONVOS_SNOOZE_CHECK", float),
         }
         for field_name, (variable, convert) in numeric.items():
             raw = env.get(variable)

@@ -135,8 +135,8 @@ def message_json(
     }
 
 
-def ticket_json(ticket: m.Ticket, last_message: Json | None) -> Json:
-    """A Ticket with the last message of its conversation."""
+def ticket_json(ticket: m.Ticket, last_message: Json | None, label_ids: Sequence[int] = ()) -> Json:
+    """A Ticket with the last message of its conversation and its label ids."""
     return {
         "id": ticket.id,
         "conversation_id": ticket.conversation_id,
@@ -152,6 +152,10 @@ def ticket_json(ticket: m.Ticket, last_message: Json | None) -> Json:
         "reopen_count": ticket.reopen_count,
         "last_message": last_message,
         "last_message_at": iso(ticket.last_message_at),
+        "snoozed": bool(ticket.snoozed),
+        "snoozed_until": iso(ticket.snoozed_until),
+        "snoozed_by": ticket.snoozed_by,
+        "label_ids": sorted(label_ids),
     }
 
 
@@ -347,7 +351,19 @@ async def load_tickets(session: AsyncSession, tickets: Sequence[m.Ticket]) -> li
         loaded = await load_messages(session, [message for _id, message in rows])
         conversation_ids_in_order = [conversation_id for conversation_id, _message in rows]
         last = dict(zip(conversation_ids_in_order, loaded, strict=True))
-    return [ticket_json(ticket, last.get(ticket.conversation_id)) for ticket in tickets]
+    labels: dict[int, list[int]] = {}
+    if tickets:
+        pairs = await session.execute(
+            select(m.TicketLabel.ticket_id, m.TicketLabel.label_id).where(
+                m.TicketLabel.ticket_id.in_([ticket.id for ticket in tickets])
+            )
+        )
+        for ticket_id, label_id in pairs:
+            labels.setdefault(ticket_id, []).append(label_id)
+    return [
+        ticket_json(ticket, last.get(ticket.conversation_id), labels.get(ticket.id, ()))
+        for ticket in tickets
+    ]
 
 
 async def load_ticket(session: AsyncSession, ticket: m.Ticket) -> Json:

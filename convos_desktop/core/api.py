@@ -7,6 +7,7 @@ fields), and a network failure becomes :class:`ServerUnreachableError`.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
@@ -25,6 +26,7 @@ from convos_desktop.core.types import (
     CountedPage,
     FileInfo,
     Inbox,
+    Label,
     Message,
     MessagePage,
     MessageSearchPage,
@@ -425,6 +427,40 @@ class ApiClient:
         return Ticket.from_json(
             await self.request("POST", f"/tickets/{ticket_id}/assign", json=payload)
         )
+
+    async def snooze(self, ticket_id: int, until: dt.datetime | None) -> Ticket:
+        """Snooze a ticket until ``until`` (aware) or, with ``None``, the customer's reply."""
+        body = {"until": until.isoformat() if until is not None else None}
+        return Ticket.from_json(
+            await self.request("POST", f"/tickets/{ticket_id}/snooze", json=body)
+        )
+
+    async def unsnooze(self, ticket_id: int) -> Ticket:
+        """Wake a snoozed ticket now."""
+        return Ticket.from_json(await self.request("POST", f"/tickets/{ticket_id}/unsnooze"))
+
+    async def labels(self) -> list[Label]:
+        """The workspace's labels, by name."""
+        return [Label.from_json(d) for d in await self.request("GET", "/labels")]
+
+    async def create_label(self, name: str, color: str) -> Label:
+        """A new label (admins)."""
+        body = {"name": name, "color": color}
+        return Label.from_json(await self.request("POST", "/labels", json=body))
+
+    async def update_label(self, label_id: int, changes: dict[str, Any]) -> Label:
+        """Rename or recolour a label (admins)."""
+        return Label.from_json(await self.request("PATCH", f"/labels/{label_id}", json=changes))
+
+    async def delete_label(self, label_id: int) -> None:
+        """Delete a label (admins)."""
+        await self.request("DELETE", f"/labels/{label_id}")
+
+    async def set_ticket_label(self, ticket_id: int, label_id: int, on: bool) -> Ticket:
+        """Put a label on a ticket (``on``) or take it off."""
+        method = "PUT" if on else "DELETE"
+        path = f"/tickets/{ticket_id}/labels/{label_id}"
+        return Ticket.from_json(await self.request(method, path))
 
     async def unassign(self, ticket_id: int) -> Ticket:
         """Put a ticket back in Unassigned."""

@@ -46,6 +46,7 @@ from convos_desktop.core.types import (
     Direction,
     Draft,
     Inbox,
+    Label,
     Message,
     ReplyPreview,
     Team,
@@ -234,12 +235,18 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+LABELS_KEY = "labels"  # kv: the workspace's labels, {"<id>": Label}
+
+# Ticket rows of open tickets: ``snoozed`` is an open ticket out of the views (row_status).
+OPEN_STATES = "('open', 'snoozed')"
+
 # --- view rules -----------------------------------------------------------------------------
 
 
 def ticket_in_view(ticket: Ticket, view: View, me_id: int | None) -> bool:
-    """Whether ``ticket`` belongs in the ticket list of ``view`` for agent ``me_id``."""
-    if not ticket.is_open:
+    """Whether ``ticket`` belongs in the ticket list of ``view`` for agent ``me_id``
+    (a snoozed ticket only in Snoozed)."""
+    if not ticket.is_open or ticket.snoozed != (view is View.SNOOZED):
         return False
     if view is View.MINE:
         return ticket.assignee_id is not None and ticket.assignee_id == me_id
@@ -266,6 +273,8 @@ class StoreBatch:
     deleted_canned_ids: set[int] = field(default_factory=set)
     teams: dict[int, dict[str, Any]] = field(default_factory=dict)
     deleted_team_ids: set[int] = field(default_factory=set)
+    labels: dict[int, dict[str, Any]] = field(default_factory=dict)
+    deleted_label_ids: set[int] = field(default_factory=set)
     event_seq: int | None = None
 
     def is_empty(self) -> bool:
@@ -282,6 +291,8 @@ class StoreBatch:
             or self.deleted_canned_ids
             or self.teams
             or self.deleted_team_ids
+            or self.labels
+            or self.deleted_label_ids
         )
 
 
@@ -410,14 +421,15 @@ class Store:
     # --- reads for the GUI ----------------------------------------------------------------
 
     def tickets(
-        self, view: View = View.ALL, me_id: int | None = None, *, limit: int | None = None
+        self, view: View | None = None, me_id: int | None = None, *, limit: int | None = None
     ) -> list[Ticket]:
-        """Open tickets of ``view``, newest activity first (the first ``limit`` of them)."""
+        """Open tickets of ``view`` (``None``: every open one, snoozed too), newest activity
+        first (the first ``limit`` of them)."""
         return _read_tickets(self._conn, view, me_id, limit)
 
     async def read_tickets(self) -> list[Ticket]:
         """Every open ticket, newest activity first, read and decoded off the GUI thread."""
-        return await self.read(lambda conn: _read_tickets(conn, View.ALL, None))
+        return await self.read(lambda conn: _read_tickets(conn, None, None))
 
     def ticket(self, ticket_id: int) -> Ticket | None:
         """One cached ticket (open or closed)."""
@@ -439,13 +451,17 @@ class Store:
     def inbox_counts(self, me_id: int | None) -> dict[int, Counts]:
         """Open tickets per view of each inbox that has any, from the cache."""
         rows = self._conn.execute(
-            "SELECT json_extract(json, '$.inbox_id') AS inbox, count(*), "
-            "coalesce(sum(assignee_id IS NULL), 0), coalesce(sum(assignee_id = ?), 0) "
-            "FROM tickets WHERE status = 'open' GROUP BY inbox",
+            "SELECT json_extract(json, '$.inbox_id') AS inbox, coalesce(sum(status = 'open'), 0), "
+            "coalesce(sum(status = 'open' AND assignee_id IS NULL), 0), "
+            "coalesce(sum(status = 'open' AND assignee_id = ?), 0), "
+            "coalesce(sum(status = 'snoozed'), 0) "
+            f"FROM tickets WHERE status IN {OPEN_STATES} GROUP BY inbox",
             (me_id if me_id is not None else -1,),
         ).fetchall()
         return {
-            int(row[0]): Counts(mine=int(row[3]), unassigned=int(row[2]), all=int(row[1]))
+            int(row[0]): Counts(
+                mine=int(row[3]), unassigned=int(row[2]), all=int(row[1]), snoozed=int(row[4])
+            )
             for row in rows
             if row[0] is not None
         }
@@ -483,6 +499,13 @@ class Store:
         """All cached inboxes, by name."""
         return sorted(
             (Inbox.from_json(d) for d in _all_json(self._conn, "inboxes")), key=lambda i: i.name
+        )
+
+    def labels(self) -> list[Label]:
+        """The workspace's labels, by name (kept in ``kv``: no table of their own)."""
+        stored = self.kv_get(LABELS_KEY) or {}
+        return sorted(
+            (Label.from_json(d) for d in stored.values()), key=lambda label: label.name.casefold()
         )
 
     def canned(self) -> list[Canned]:
@@ -553,7 +576,7 @@ class Store:
             "SELECT t.conversation_id, json_extract(t.json, '$.last_message.id'), "
             "json_extract(t.json, '$.last_message.direction'), r.message_id FROM tickets t "
             "LEFT JOIN read_markers r ON r.conversation_id = t.conversation_id "
-            "WHERE t.status = 'open'"
+            f"WHERE t.status IN {OPEN_STATES}"
         ).fetchall()
         return {
             conv
@@ -726,14 +749,21 @@ def _all_json(conn: sqlite3.Connection, table: str) -> list[dict[str, Any]]:
     return [json.loads(r[0]) for r in conn.execute(f"SELECT json FROM {table}")]
 
 
+def _view_status(view: View) -> str:
+    return "snoozed" if view is View.SNOOZED else "open"
+
+
 def _read_tickets(
-    conn: sqlite3.Connection, view: View, me_id: int | None, limit: int | None = None
+    conn: sqlite3.Connection, view: View | None, me_id: int | None, limit: int | None = None
 ) -> list[Ticket]:
-    sql = "SELECT json FROM tickets WHERE status = 'open'"
-    args: tuple[Any, ...] = ()
+    if view is None:  # every open ticket, snoozed or not
+        sql = f"SELECT json FROM tickets WHERE status IN {OPEN_STATES}"
+    else:
+        sql = "SELECT json FROM tickets WHERE status = ?"
+    args: tuple[Any, ...] = () if view is None else (_view_status(view),)
     if view is View.MINE:
         sql += " AND assignee_id = ?"
-        args = (me_id if me_id is not None else -1,)
+        args += (me_id if me_id is not None else -1,)
     elif view is View.UNASSIGNED:
         sql += " AND assignee_id IS NULL"
     sql += " ORDER BY last_message_at DESC, id DESC LIMIT ?"
@@ -747,7 +777,10 @@ def _read_counts(conn: sqlite3.Connection, me_id: int | None) -> Counts:
         "coalesce(sum(assignee_id = ?), 0) FROM tickets WHERE status = 'open'",
         (me_id if me_id is not None else -1,),
     ).fetchone()
-    return Counts(mine=int(row[2]), unassigned=int(row[1]), all=int(row[0]))
+    snoozed = conn.execute("SELECT count(*) FROM tickets WHERE status = 'snoozed'").fetchone()
+    return Counts(
+        mine=int(row[2]), unassigned=int(row[1]), all=int(row[0]), snoozed=int(snoozed[0])
+    )
 
 
 _OUTBOX_COLUMNS = (
@@ -881,6 +914,13 @@ def _save_draft(conn: sqlite3.Connection, draft: Draft) -> None:
     )
 
 
+def row_status(data: dict[str, Any]) -> str:
+    """The ``status`` column of a ticket row: ``snoozed`` for an open snoozed ticket, so the
+    views' and counts' ``status = 'open'`` (indexed) leave it out without a schema change."""
+    status = str(data["status"])
+    return "snoozed" if status == "open" and data.get("snoozed") else status
+
+
 def _upsert_ticket(conn: sqlite3.Connection, data: dict[str, Any]) -> None:
     conn.execute(
         "INSERT OR REPLACE INTO tickets (id, conversation_id, status, assignee_id, "
@@ -888,7 +928,7 @@ def _upsert_ticket(conn: sqlite3.Connection, data: dict[str, Any]) -> None:
         (
             data["id"],
             data["conversation_id"],
-            data["status"],
+            row_status(data),
             data.get("assignee_id"),
             data.get("last_message_at") or data["opened_at"],
             _dumps(data),
@@ -923,7 +963,7 @@ def _bump_ticket_last_message(
 ) -> None:
     """Show a newer message as its conversation's open ticket's last message."""
     row = conn.execute(
-        "SELECT json FROM tickets WHERE conversation_id = ? AND status = 'open' "
+        f"SELECT json FROM tickets WHERE conversation_id = ? AND status IN {OPEN_STATES} "
         "ORDER BY id DESC LIMIT 1",
         (data["conversation_id"],),
     ).fetchone()
@@ -993,6 +1033,14 @@ def _apply_directory(conn: sqlite3.Connection, batch: StoreBatch, result: Applie
         for deleted_id in deleted:
             conn.execute(f"DELETE FROM {table} WHERE id = ?", (deleted_id,))
             result.directory.add(name)
+    if batch.labels or batch.deleted_label_ids:
+        row = conn.execute("SELECT value FROM kv WHERE key = ?", (LABELS_KEY,)).fetchone()
+        labels: dict[str, Any] = json.loads(row[0]) if row else {}
+        labels.update({str(label_id): data for label_id, data in batch.labels.items()})
+        for deleted_id in batch.deleted_label_ids:
+            labels.pop(str(deleted_id), None)
+        _kv_set(conn, LABELS_KEY, labels)
+        result.directory.add("labels")
 
 
 def _refresh_me(conn: sqlite3.Connection, agent: dict[str, Any]) -> None:
@@ -1009,7 +1057,8 @@ def _replace_snapshot(
         conn.execute(f"DELETE FROM {table}")
         rows = [(d["id"], _dumps(d)) for d in snapshot.get(table, ())]
         conn.executemany(f"INSERT INTO {table} (id, json) VALUES (?, ?)", rows)
-    result.directory.update(("agents", "teams", "inboxes", "canned"))
+    _kv_set(conn, LABELS_KEY, {str(d["id"]): d for d in snapshot.get("labels", ())})
+    result.directory.update(("agents", "teams", "inboxes", "canned", "labels"))
     result.agents = [Agent.from_json(d) for d in snapshot.get("agents", ())]
     _kv_set(conn, "me", snapshot["me"])
     conn.executemany(
@@ -1023,7 +1072,7 @@ def _replace_snapshot(
     fresh_ids = {t["id"] for t in snapshot.get("tickets", ())}
     stale = [
         r[0]
-        for r in conn.execute("SELECT id FROM tickets WHERE status = 'open'")
+        for r in conn.execute(f"SELECT id FROM tickets WHERE status IN {OPEN_STATES}")
         if r[0] not in fresh_ids
     ]
     conn.executemany("DELETE FROM tickets WHERE id = ?", [(i,) for i in stale])

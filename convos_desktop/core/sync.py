@@ -32,15 +32,18 @@ from convos_desktop.core.types import (
     Status,
     Ticket,
     TicketsChanged,
+    TicketWoke,
     View,
 )
 
 log = logging.getLogger("convos.sync")
 
 ALL_FIELDS = "*"  # in TicketsChanged.fields: new tickets or a whole snapshot
-DIRECTORY = frozenset({"agents", "teams", "inboxes", "canned"})
+DIRECTORY = frozenset({"agents", "teams", "inboxes", "canned", "labels"})
 LIBRARY_EVENT = "library.changed"  # not cached: announced by ``Sync.library_changed``
-COUNTED_FIELDS = frozenset({ALL_FIELDS, "status", "assignee_id"})  # what Counts depend on
+COUNTED_FIELDS = frozenset(
+    {ALL_FIELDS, "status", "assignee_id", "snoozed"}
+)  # what Counts depend on
 FIRST_SCREEN_TICKETS = 200  # emitted at once from the cache: more than any list shows
 CACHED_SLICE_TICKETS = 2_000  # the rest of the cache, per loop pass (~20 ms of list work)
 
@@ -56,7 +59,8 @@ class Sync(QObject):
     ``history_reset()`` after a ``reset`` dropped the cached histories (reload open threads);
     ``auth_failed()`` when the server refuses the token; ``library_changed()`` when the file
     library may have changed (a ``library.changed`` event, or a bootstrap): it is not cached,
-    its readers fetch it again.
+    its readers fetch it again; ``ticket_woke(TicketWoke)`` when a snoozed ticket came back
+    (after its change reached the store).
     """
 
     tickets_changed = Signal(object)
@@ -70,6 +74,7 @@ class Sync(QObject):
     history_reset = Signal()
     auth_failed = Signal()
     library_changed = Signal()
+    ticket_woke = Signal(object)
 
     def __init__(
         self,
@@ -260,21 +265,22 @@ class Sync(QObject):
         await self._cache_emitted()
         while self._pending and not self._needs_bootstrap:
             events, self._pending = self._pending, []
-            batch, fields, presence = self._build_batch(events)
+            batch, fields, notices = self._build_batch(events)
             if batch.event_seq is None:
                 continue
             applied = await self.store.apply(batch)
             self._applied_seq = batch.event_seq
             applied.ticket_fields.update(fields)
             self._emit_applied(applied)
-            for change in presence:
-                self.presence_changed.emit(change)
+            for notice in notices:
+                if isinstance(notice, TicketWoke):
+                    self.ticket_woke.emit(notice)
+                else:
+                    self.presence_changed.emit(notice)
 
-    def _build_batch(
-        self, events: list[ServerEvent]
-    ) -> tuple[StoreBatch, set[str], list[PresenceChanged]]:
+    def _build_batch(self, events: list[ServerEvent]) -> tuple[StoreBatch, set[str], list[Notice]]:
         batch = StoreBatch()
-        presence: list[PresenceChanged] = []
+        presence: list[Notice] = []
         fields: set[str] = set()
         for event in events:
             if self._applied_seq is not None and event.seq <= self._applied_seq:
@@ -395,15 +401,34 @@ class Sync(QObject):
         await self.store.set_read_marker(conversation_id, message_id)
 
 
+Notice = PresenceChanged | TicketWoke  # announced after their batch is applied
+
+
 def _add_event(
     batch: StoreBatch,
     event: ServerEvent,
     fields: set[str],
-    presence: list[PresenceChanged],
+    presence: list[Notice],
 ) -> None:
     """Fold one event into ``batch`` (later events of the same object win)."""
     data = event.data
     kind = event.type
+    if kind == "ticket.woke":
+        ticket = data["ticket"]
+        batch.tickets[ticket["id"]] = ticket
+        fields.update(("snoozed", "snoozed_until", "snoozed_by"))
+        woke = TicketWoke(Ticket.from_json(ticket), str(data["reason"]), data.get("snoozed_by"))
+        presence.append(woke)
+        return
+    if kind == "label.changed":
+        label = data["label"]
+        if data.get("deleted"):
+            batch.deleted_label_ids.add(int(label["id"]))
+            batch.labels.pop(int(label["id"]), None)
+        else:
+            batch.labels[int(label["id"])] = label
+            batch.deleted_label_ids.discard(int(label["id"]))
+        return
     if kind in ("ticket.created", "ticket.updated"):
         ticket = data["ticket"]
         batch.tickets[ticket["id"]] = ticket

@@ -48,6 +48,7 @@ class View(StrEnum):
     MINE = "mine"
     UNASSIGNED = "unassigned"
     ALL = "all"
+    SNOOZED = "snoozed"  # open tickets put aside until a time or the customer's reply
 
 
 class Direction(StrEnum):
@@ -298,6 +299,10 @@ class Ticket:
     reopen_count: int
     last_message_at: dt.datetime
     last_message: Message | None = None
+    snoozed: bool = False
+    snoozed_until: dt.datetime | None = None  # None while snoozed: until the customer replies
+    snoozed_by: int | None = None
+    label_ids: tuple[int, ...] = ()
 
     @property
     def is_open(self) -> bool:
@@ -323,6 +328,10 @@ class Ticket:
             reopen_count=d.get("reopen_count", 0),
             last_message_at=parse_time(d.get("last_message_at")) or opened,
             last_message=Message.from_json(lm) if lm else None,
+            snoozed=bool(d.get("snoozed", False)),
+            snoozed_until=parse_time(d.get("snoozed_until")),
+            snoozed_by=d.get("snoozed_by"),
+            label_ids=tuple(d.get("label_ids") or ()),
         )
 
 
@@ -488,10 +497,11 @@ class TicketQuery:
     date_to: dt.date | None = None
     sort: str = "opened"
     descending: bool = True
+    label_id: int | None = None
 
     def params(self) -> dict[str, Any]:
         """The query parameters (``None`` values are left out by the client)."""
-        return {**_history_params(self), "status": self.status}
+        return {**_history_params(self), "status": self.status, "label": self.label_id}
 
 
 @dataclass(frozen=True, slots=True)
@@ -573,14 +583,47 @@ class Counts:
     mine: int = 0
     unassigned: int = 0
     all: int = 0
+    snoozed: int = 0
 
     def for_view(self, view: View) -> int:
         """The count shown next to ``view``."""
-        return {View.MINE: self.mine, View.UNASSIGNED: self.unassigned, View.ALL: self.all}[view]
+        return {
+            View.MINE: self.mine,
+            View.UNASSIGNED: self.unassigned,
+            View.ALL: self.all,
+            View.SNOOZED: self.snoozed,
+        }[view]
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Counts:
-        return cls(mine=d.get("mine", 0), unassigned=d.get("unassigned", 0), all=d.get("all", 0))
+        return cls(
+            mine=d.get("mine", 0),
+            unassigned=d.get("unassigned", 0),
+            all=d.get("all", 0),
+            snoozed=d.get("snoozed", 0),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """A workspace label: a name and a ``#rrggbb`` colour."""
+
+    id: int
+    name: str
+    color: str
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Label:
+        return cls(id=d["id"], name=d["name"], color=d["color"])
+
+
+@dataclass(frozen=True, slots=True)
+class TicketWoke:
+    """A snoozed ticket came back (``reason``: ``time``, ``reply`` or ``agent``)."""
+
+    ticket: Ticket
+    reason: str
+    snoozed_by: int | None
 
 
 @dataclass(frozen=True, slots=True)

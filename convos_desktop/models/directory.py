@@ -7,11 +7,12 @@ from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal
 
-from convos_desktop.core.types import Agent, Canned, Contact, Inbox, PresenceChanged, Team
+from convos_desktop.core.types import Agent, Canned, Contact, Inbox, Label, PresenceChanged, Team
 
 
 class Directory(QObject):
-    """The small, slowly changing lists (agents, teams, inboxes, contacts, quick replies) by id.
+    """The small, slowly changing lists (agents, teams, inboxes, contacts, quick replies,
+    labels) by id.
 
     Fed by the wiring code from the store on bootstrap and on ``DirectoryChanged`` /
     ``ContactsChanged``; views and delegates read it to turn ids into names. ``changed`` tells
@@ -35,6 +36,7 @@ class Directory(QObject):
         self._contacts: dict[int, Contact] = {}
         self._canned: tuple[Canned, ...] = ()
         self._teams: tuple[Team, ...] = ()
+        self._labels: dict[int, Label] = {}
 
     # --- who is signed in -------------------------------------------------------------------
 
@@ -103,6 +105,15 @@ class Directory(QObject):
     def canned(self) -> tuple[Canned, ...]:
         return self._canned
 
+    def labels(self) -> list[Label]:
+        """The workspace's labels, by name."""
+        return sorted(self._labels.values(), key=lambda label: label.name.casefold())
+
+    def labels_of(self, label_ids: Iterable[int]) -> list[Label]:
+        """The known labels among ``label_ids``, by name (a deleted one is left out)."""
+        found = [self._labels[i] for i in label_ids if i in self._labels]
+        return sorted(found, key=lambda label: label.name.casefold())
+
     # --- updates ----------------------------------------------------------------------------
 
     def set_agents(self, agents: Iterable[Agent]) -> None:
@@ -122,6 +133,10 @@ class Directory(QObject):
 
     def set_teams(self, teams: Iterable[Team]) -> None:
         self._teams = tuple(sorted(teams, key=lambda t: t.name.casefold()))
+        self.changed.emit()
+
+    def set_labels(self, labels: Iterable[Label]) -> None:
+        self._labels = {label.id: label for label in labels}
         self.changed.emit()
 
     def set_canned(self, canned: Iterable[Canned]) -> None:

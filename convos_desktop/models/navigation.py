@@ -23,6 +23,7 @@ class NavTarget(StrEnum):
     MINE = "mine"
     UNASSIGNED = "unassigned"
     ALL = "all"
+    SNOOZED = "snoozed"
     NEW_TICKET = "new_ticket"
     CONVERSATIONS = "conversations"
     SHORTCUTS = "shortcuts"
@@ -32,17 +33,18 @@ class NavTarget(StrEnum):
 
     @property
     def ticket_view(self) -> View | None:
-        """The ticket view this target shows, for the three ticket views."""
+        """The ticket view this target shows, for the ticket views."""
         return {
             NavTarget.MINE: View.MINE,
             NavTarget.UNASSIGNED: View.UNASSIGNED,
             NavTarget.ALL: View.ALL,
+            NavTarget.SNOOZED: View.SNOOZED,
         }.get(self)
 
     @property
     def is_conversation_screen(self) -> bool:
         """Whether presence counts this target as a conversation screen."""
-        return self in (NavTarget.MINE, NavTarget.UNASSIGNED, NavTarget.ALL, NavTarget.NEW_TICKET)
+        return self.ticket_view is not None or self is NavTarget.NEW_TICKET
 
 
 class NavRole(IntEnum):
@@ -69,6 +71,7 @@ def target_label(target: NavTarget) -> str:
         NavTarget.MINE: tr("Navigation", "Mine"),
         NavTarget.UNASSIGNED: tr("Navigation", "Unassigned"),
         NavTarget.ALL: tr("Navigation", "All"),
+        NavTarget.SNOOZED: tr("Navigation", "Snoozed"),
         NavTarget.NEW_TICKET: tr("Navigation", "New ticket"),
         NavTarget.CONVERSATIONS: tr("Navigation", "Conversations"),
         NavTarget.SHORTCUTS: tr("Navigation", "Shortcuts"),
@@ -82,7 +85,13 @@ def target_label(target: NavTarget) -> str:
 class NavigationModel(QStandardItemModel):
     """Two groups: the customer-service views (with counts) and the management screens."""
 
-    SERVICE_TARGETS = (NavTarget.MINE, NavTarget.UNASSIGNED, NavTarget.ALL, NavTarget.NEW_TICKET)
+    SERVICE_TARGETS = (
+        NavTarget.MINE,
+        NavTarget.UNASSIGNED,
+        NavTarget.ALL,
+        NavTarget.SNOOZED,
+        NavTarget.NEW_TICKET,
+    )
     MANAGEMENT_TARGETS = (
         NavTarget.CONVERSATIONS,
         NavTarget.SHORTCUTS,
@@ -143,7 +152,7 @@ class NavigationModel(QStandardItemModel):
     # --- inboxes under the ticket views ---------------------------------------------------------
 
     def set_inboxes(self, inboxes: Sequence[Inbox]) -> None:
-        """The inboxes the agent sees, in the order given, under each of the three views."""
+        """The inboxes the agent sees, in the order given, under each ticket view."""
         wanted = [(inbox.id, inbox.name) for inbox in inboxes]
         for view in View:
             self._sync_children(self._items[NavTarget(view.value)], view, wanted)

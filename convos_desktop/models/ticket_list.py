@@ -18,6 +18,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from convos_desktop.core.store import ticket_in_view
 from convos_desktop.core.types import Direction, Ticket, TicketsChanged, View
 from convos_desktop.models.directory import Directory
 
@@ -38,17 +39,7 @@ class TicketRole(IntEnum):
     UNREAD = Qt.ItemDataRole.UserRole + 7
     HAS_DRAFT = Qt.ItemDataRole.UserRole + 8
     ASSIGNEE_NAME = Qt.ItemDataRole.UserRole + 9
-
-
-def ticket_in_view(ticket: Ticket, view: View, me_id: int | None) -> bool:
-    """Whether ``ticket`` belongs in ``view`` for the agent ``me_id``."""
-    if not ticket.is_open:
-        return False
-    if view is View.MINE:
-        return me_id is not None and ticket.assignee_id == me_id
-    if view is View.UNASSIGNED:
-        return ticket.assignee_id is None
-    return True
+    LABELS = Qt.ItemDataRole.UserRole + 10  # list[Label], by name
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -93,6 +84,7 @@ class TicketListModel(QAbstractListModel):
         self._directory = directory
         self._view = View.MINE
         self._inbox_id: int | None = None  # None: every inbox of the view
+        self._label_id: int | None = None  # None: any label
         self._known: dict[int, Ticket] = {}
         self._rows: list[Ticket] = []
         self._keys: list[int] = []  # _sort_key of each row
@@ -131,6 +123,8 @@ class TicketListModel(QAbstractListModel):
             return ticket.conversation_id in self._draft_conversations
         if role == TicketRole.ASSIGNEE_NAME:
             return self._directory.agent_name(ticket.assignee_id)
+        if role == TicketRole.LABELS:
+            return self._directory.labels_of(ticket.label_ids)
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{self.data(index)}: {preview_text(ticket)}"
         return None
@@ -146,9 +140,17 @@ class TicketListModel(QAbstractListModel):
         """The inbox the list is narrowed to, or ``None`` for all of the view's inboxes."""
         return self._inbox_id
 
+    @property
+    def label_id(self) -> int | None:
+        """The label the list is filtered by, or ``None``."""
+        return self._label_id
+
     def shows(self, ticket: Ticket) -> bool:
-        """Whether ``ticket`` belongs in this list (its view and, if narrowed, its inbox)."""
+        """Whether ``ticket`` belongs in this list (its view and, if narrowed, its inbox and
+        label)."""
         if self._inbox_id is not None and ticket.inbox_id != self._inbox_id:
+            return False
+        if self._label_id is not None and self._label_id not in ticket.label_ids:
             return False
         return ticket_in_view(ticket, self._view, self._directory.me_id)
 
@@ -196,6 +198,15 @@ class TicketListModel(QAbstractListModel):
         self.beginResetModel()
         self._view = view
         self._inbox_id = inbox_id
+        self._rebuild_rows()
+        self.endResetModel()
+
+    def set_label_filter(self, label_id: int | None) -> None:
+        """Keep only tickets with ``label_id`` (``None``: any)."""
+        if label_id == self._label_id:
+            return
+        self.beginResetModel()
+        self._label_id = label_id
         self._rebuild_rows()
         self.endResetModel()
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +25,7 @@ from convos_server.serialize import (
     load_ticket,
     load_tickets,
 )
+from convos_server.services import snooze as snoozing
 from convos_server.services import ticket_csv, tickets
 from convos_server.services.events import EventBus
 from convos_server.services.visibility import visibility_for
@@ -46,7 +48,7 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 
 def ticket_filter(
-    view: Literal["mine", "unassigned", "all"] = "all",
+    view: Literal["mine", "unassigned", "all", "snoozed"] = "all",
     status: Literal["open", "closed"] | None = None,
     inbox: Id | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
@@ -54,6 +56,8 @@ def ticket_filter(
     contact: Id | None = None,
     from_: Annotated[Day | None, Query(alias="from")] = None,
     to: Day | None = None,
+    label: Id | None = None,
+    snoozed: bool | None = None,
 ) -> tickets.TicketFilter:
     """The filters of ``GET /tickets`` and of its CSV export."""
     return tickets.TicketFilter(
@@ -65,6 +69,8 @@ def ticket_filter(
         q=q,
         opened_from=_day_start(from_) if from_ else None,
         opened_to=_day_start(to + dt.timedelta(days=1)) if to else None,
+        label_id=label,
+        snoozed=snoozed,
     )
 
 
@@ -217,4 +223,33 @@ async def reopen(ticket_id: Id, agent: AgentDep, db: DbDep, bus: BusDep) -> dict
     """Reactivate, assigned to the caller; returns the Ticket."""
     return await _transition(
         db, bus, lambda session: tickets.reopen(session, bus, agent, ticket_id)
+    )
+
+
+class SnoozeBody(BaseModel):
+    """``POST /tickets/{id}/snooze``: ``until`` (with a time zone) or null for "until the
+    customer replies"."""
+
+    until: dt.datetime | None = None
+
+
+@router.post("/tickets/{ticket_id}/snooze", responses=errors(403, 409))
+async def snooze(
+    ticket_id: Id, body: SnoozeBody, agent: AgentDep, db: DbDep, bus: BusDep, request: Request
+) -> dict[str, Any]:
+    """Snooze an open ticket (out of the views until it wakes); returns the Ticket."""
+    data = await _transition(
+        db, bus, lambda session: snoozing.snooze(session, bus, agent, ticket_id, body.until)
+    )
+    nudge: asyncio.Event | None = getattr(request.app.state, "snooze_nudge", None)
+    if nudge is not None:
+        nudge.set()
+    return data
+
+
+@router.post("/tickets/{ticket_id}/unsnooze", responses=errors(403, 409))
+async def unsnooze(ticket_id: Id, agent: AgentDep, db: DbDep, bus: BusDep) -> dict[str, Any]:
+    """Wake a snoozed ticket now; returns the Ticket."""
+    return await _transition(
+        db, bus, lambda session: snoozing.unsnooze(session, bus, agent, ticket_id)
     )

@@ -186,6 +186,10 @@ class Ticket(Base):
     closed_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     last_message_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Snoozed: out of the views until ``snoozed_until`` (null: until the customer replies).
+    snoozed: Mapped[bool] = mapped_column(Boolean, default=False)
+    snoozed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
+    snoozed_by: Mapped[int | None] = mapped_column(Integer)
     __table_args__ = (
         Index("ix_tickets_status_inbox", "status", "inbox_id", "last_message_at"),
         Index("ix_tickets_assignee_status", "assignee_id", "status"),
@@ -212,6 +216,27 @@ class ReportDay(Base):
     # float64 seconds, sorted, little-endian (report_rollup.pack)
     first_responses: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
     resolutions: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+
+
+class Label(Base):
+    """A workspace label: a name and a ``#rrggbb`` colour, put on tickets."""
+
+    __tablename__ = "labels"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    color: Mapped[str] = mapped_column(String(7))
+
+
+class TicketLabel(Base):
+    """A label on a ticket."""
+
+    __tablename__ = "ticket_labels"
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    label_id: Mapped[int] = mapped_column(
+        ForeignKey("labels.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class File(Base):

@@ -18,6 +18,7 @@ from convos_server.serialize import (
     load_tickets,
 )
 from convos_server.services.canned import visible_canned
+from convos_server.services.labels import all_labels, label_json
 from convos_server.services.visibility import visibility_for
 
 
@@ -52,20 +53,23 @@ async def bootstrap(session: AsyncSession, agent: m.Agent) -> dict[str, Any]:
         else []
     )
     agents_data = await load_agents(session, agents)
+    awake = [ticket for ticket in tickets if not ticket.snoozed]  # snoozed: out of the views
     return {
         "me": next(data for data in agents_data if data["id"] == me.id),
         "agents": agents_data,
         "teams": await load_teams(session, teams),
         "inboxes": [inbox_json(inbox) for inbox in inboxes],
+        "labels": [label_json(label) for label in await all_labels(session)],
         "canned": [canned_json(canned) for canned in await visible_canned(session, agent)],
         "tickets": await load_tickets(session, tickets),
         "contacts": [contact_json(contact) for contact in contacts],
         "counts": {
-            "mine": sum(1 for t in tickets if t.assignee_id == agent.id),
-            "unassigned": sum(1 for t in tickets if t.assignee_id is None),
-            "all": len(tickets),
+            "mine": sum(1 for t in awake if t.assignee_id == agent.id),
+            "unassigned": sum(1 for t in awake if t.assignee_id is None),
+            "all": len(awake),
+            "snoozed": len(tickets) - len(awake),
         },
-        "inbox_counts": inbox_counts(tickets, agent.id),
+        "inbox_counts": inbox_counts(awake, agent.id),
         "event_seq": event_seq,
         "server_time": iso(m.utcnow()),
     }

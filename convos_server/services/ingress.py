@@ -27,6 +27,7 @@ from convos_server.services.messages import (
     check_files,
     publish_new_message,
 )
+from convos_server.services.snooze import wake_on_reply
 from convos_server.services.tickets import open_ticket, open_ticket_of_contact
 
 
@@ -127,6 +128,7 @@ async def receive_customer_message(
         await session.flush()
     author = Author("contact", contact.id, contact.name)
     message = await append_message(session, conversation, author, "in", text, file_ids=file_ids)
+    await wake_on_reply(session, bus, conversation.open_ticket_id)
     wants_ticket = handoff and conversation.open_ticket_id is None
     if wants_ticket and await open_ticket_of_contact(session, contact.id) is None:
         ticket = await open_ticket(session, bus, conversation)

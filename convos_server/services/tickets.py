@@ -45,7 +45,7 @@ from convos_server.services.visibility import Visibility, require_inbox, visibil
 
 log = logging.getLogger("convos.tickets")
 
-VIEWS = ("mine", "unassigned", "all")
+VIEWS = ("mine", "unassigned", "all", "snoozed")
 # the history screens' counts stop here: counting every match must not dominate the first page
 COUNT_CAP = 10_000
 
@@ -227,15 +227,24 @@ async def unassign(
     return ticket
 
 
-async def close(session: AsyncSession, bus: EventBus, actor: m.Agent, ticket_id: int) -> m.Ticket:
-    """Finalize a ticket (its assignee, an admin, or anyone who sees it while unassigned)."""
+async def held_open_ticket(
+    session: AsyncSession, actor: m.Agent, ticket_id: int, verb: str
+) -> m.Ticket:
+    """The open ticket (row-locked) an online actor may ``verb``: its assignee, an admin, or
+    anyone who sees it while unassigned; 404, 409 or 403 otherwise."""
     require_working(actor)
     visibility = await visibility_for(session, actor)
     ticket = await visible_ticket(session, visibility, ticket_id, for_update=True)
     if ticket.status != "open":
         raise ticket_closed_error()
     if ticket.assignee_id not in (None, actor.id) and actor.role != "admin":
-        raise forbidden("Only the assignee or an admin may close this ticket")
+        raise forbidden(f"Only the assignee or an admin may {verb} this ticket")
+    return ticket
+
+
+async def close(session: AsyncSession, bus: EventBus, actor: m.Agent, ticket_id: int) -> m.Ticket:
+    """Finalize a ticket (its assignee, an admin, or anyone who sees it while unassigned)."""
+    ticket = await held_open_ticket(session, actor, ticket_id, "close")
     conversation = await _conversation_of(session, ticket)
     before = Snapshot.of(ticket)
     ticket.status = "closed"
@@ -376,6 +385,8 @@ class TicketFilter:
     q: str | None = None
     opened_from: dt.datetime | None = None
     opened_to: dt.datetime | None = None
+    label_id: int | None = None
+    snoozed: bool | None = None
 
 
 class TicketSort(StrEnum):
@@ -415,6 +426,18 @@ def ticket_query(agent: m.Agent, visibility: Visibility, flt: TicketFilter) -> S
         query = query.where(m.Ticket.assignee_id == agent.id)
     elif flt.view == "unassigned":
         query = query.where(m.Ticket.assignee_id.is_(None))
+    # Mine and Unassigned leave snoozed tickets out; the Snoozed view shows only them.
+    snoozed = {"mine": False, "unassigned": False, "snoozed": True}.get(flt.view, flt.snoozed)
+    if flt.view == "snoozed":
+        query = query.where(m.Ticket.status == "open")
+    if snoozed is not None:
+        query = query.where(m.Ticket.snoozed.is_(snoozed))
+    if flt.label_id is not None:
+        query = query.where(
+            m.Ticket.id.in_(
+                select(m.TicketLabel.ticket_id).where(m.TicketLabel.label_id == flt.label_id)
+            )
+        )
     if flt.inbox_id is not None:
         query = query.where(m.Ticket.inbox_id == flt.inbox_id)
     if flt.assignee_id is not None:

@@ -119,6 +119,28 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("POST", "/tickets/{ticket_id}/reopen"): Row(
         _owned(200), _fresh("ticket_id", lambda t: t.fresh_ticket(assigned=True, closed=True))
     ),
+    ("POST", "/tickets/{ticket_id}/snooze"): Row(
+        _owned(200),
+        _fresh("ticket_id", lambda t: t.fresh_ticket(assigned=True)),
+        body=lambda t, p: {"until": None},
+    ),
+    ("POST", "/tickets/{ticket_id}/unsnooze"): Row(
+        _owned(200), _fresh("ticket_id", lambda t: t.fresh_ticket(assigned=True))
+    ),
+    ("GET", "/labels"): Row(_all(200)),
+    ("POST", "/labels"): Row(
+        _admin(201), body=lambda t, p: {"name": unique("Label"), "color": "#336699"}
+    ),
+    ("PATCH", "/labels/{label_id}"): Row(
+        _admin(200), _fresh("label_id", lambda t: _new_label(t)), body=lambda t, p: {}
+    ),
+    ("DELETE", "/labels/{label_id}"): Row(_admin(204), _fresh("label_id", lambda t: _new_label(t))),
+    ("PUT", "/tickets/{ticket_id}/labels/{label_id}"): Row(
+        _owned(200), lambda t: _ticket_and_label(t)
+    ),
+    ("DELETE", "/tickets/{ticket_id}/labels/{label_id}"): Row(
+        _owned(200), lambda t: _ticket_and_label(t)
+    ),
     ("GET", "/conversations"): Row(_all(200)),
     ("GET", "/conversations/{conversation_id}"): Row(
         _owned(200), _ids(conversation_id="conversation_b")
@@ -213,6 +235,15 @@ EXPECTED: dict[tuple[str, str], Row] = {
     # Everyone may search; what each finds is limited by visibility (tests/server/test_search).
     ("GET", "/search/messages"): Row(_all(200), query={"q": "file"}),
 }
+
+
+async def _new_label(t: TwoTeams) -> int:
+    label = await t.ws.call("POST", "/labels", json={"name": unique("L"), "color": "#aa0000"})
+    return int(label["id"])
+
+
+async def _ticket_and_label(t: TwoTeams) -> Params:
+    return {"ticket_id": t.ticket_b, "label_id": await _new_label(t)}
 
 
 async def _inbox_b(t: TwoTeams) -> Params:

@@ -142,7 +142,7 @@ async def test_bootstrap_counts_per_inbox(ws, anna_and_inboxes):
         str(sales["id"]): {"mine": 1, "unassigned": 1, "all": 2},
         str(support["id"]): {"mine": 0, "unassigned": 1, "all": 1},
     }
-    assert boot["counts"] == {"mine": 1, "unassigned": 2, "all": 3}
+    assert boot["counts"] == {"mine": 1, "unassigned": 2, "all": 3, "snoozed": 0}
 
 
 async def test_new_ticket_into_a_deactivated_inbox_is_409(ws, anna_and_inboxes):

@@ -170,7 +170,7 @@ async def test_agents_do_not_see_or_touch_other_teams_tickets(ws, world):
     boot = await ws.call("GET", "/bootstrap", world.anna)
     assert [t["id"] for t in boot["tickets"]] == [ticket_a]
     assert [i["id"] for i in boot["inboxes"]] == [world.inbox_a["id"]]
-    assert boot["counts"] == {"mine": 0, "unassigned": 1, "all": 1}
+    assert boot["counts"] == {"mine": 0, "unassigned": 1, "all": 1, "snoozed": 0}
     admin_view = await ws.call("GET", "/tickets?view=unassigned")
     assert {t["id"] for t in admin_view["items"]} == {ticket_a, ticket_b}
 

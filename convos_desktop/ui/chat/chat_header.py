@@ -17,12 +17,16 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
+    QToolButton,
     QWidget,
 )
 
-from convos_desktop.core.types import Agent, Status, Ticket
+from convos_desktop.core.types import Agent, Label, Status, Ticket
 from convos_desktop.ui.widgets.elided_label import ElidedLabel
+from convos_desktop.ui.widgets.label_widgets import label_icon
+from convos_desktop.ui.workspace.snooze_menu import SnoozeMenu
 from convos_desktop.ui.workspace.ticket_actions import (
     SHORTCUTS,
     ActionState,
@@ -33,6 +37,9 @@ from convos_desktop.ui.workspace.ticket_actions import (
 TITLE_ROOM = 220  # pixels of contact name worth keeping beside the buttons
 
 
+NO_LABEL_COLOR = "#c4cad1"
+
+
 class ChatHeader(QFrame):
     """Shows one ticket; emits ``actionRequested(action, force)`` for the buttons and shortcuts.
 
@@ -40,6 +47,8 @@ class ChatHeader(QFrame):
     """
 
     actionRequested = Signal(str, bool)  # noqa: N815
+    snoozeRequested = Signal(object)  # noqa: N815  # aware datetime, or None: until a reply
+    labelToggled = Signal(int, bool)  # noqa: N815  # label id, on
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,9 +74,21 @@ class ChatHeader(QFrame):
             TicketAction.UNASSIGN: self.tr("Unassign"),
             TicketAction.CLOSE: self.tr("Finalize"),
             TicketAction.REOPEN: self.tr("Reactivate"),
+            TicketAction.SNOOZE: self.tr("Snooze…"),
+            TicketAction.UNSNOOZE: self.tr("Wake up"),
         }
+        self.snooze_menu = SnoozeMenu(self)
+        self.snooze_menu.chosen.connect(self.snoozeRequested)
         actions = QHBoxLayout()
         actions.setSpacing(6)
+        self.labels_button = QToolButton(self)
+        self.labels_button.setObjectName("labelsButton")
+        self.labels_button.setAccessibleName(self.tr("Labels"))
+        self.labels_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.labels_menu = QMenu(self.labels_button)
+        self.labels_button.setMenu(self.labels_menu)
+        self._labels: list[Label] = []
+        actions.addWidget(self.labels_button)
         for action, label in labels.items():
             button = QPushButton(label, self)
             button.setShortcut(QKeySequence(SHORTCUTS[action]))
@@ -142,7 +163,38 @@ class ChatHeader(QFrame):
         self._error = ""
         self.title.setText(contact_name if ticket else self.tr("No conversation selected"))
         self.subtitle.setText(details)
+        self._refresh_labels()
         self._refresh()
+
+    def set_labels(self, labels: list[Label]) -> None:
+        """The workspace's labels, offered in the Labels menu."""
+        self._labels = list(labels)
+        self._refresh_labels()
+
+    def _refresh_labels(self) -> None:
+        ticket = self._ticket
+        self.labels_menu.clear()
+        on = set(ticket.label_ids) if ticket is not None else set()
+        for label in self._labels:
+            action = self.labels_menu.addAction(label_icon(label.color), label.name)
+            action.setCheckable(True)
+            action.setChecked(label.id in on)
+            action.toggled.connect(lambda checked, i=label.id: self.labelToggled.emit(i, checked))
+        chosen = [label for label in self._labels if label.id in on]
+        # compact (a dot of the first label's colour and how many): the action row must fit
+        # an Italian 1280-pixel window next to the other buttons
+        self.labels_button.setIcon(label_icon(chosen[0].color if chosen else NO_LABEL_COLOR))
+        self.labels_button.setText(str(len(chosen)) if chosen else "")
+        self.labels_button.setToolButtonStyle(
+            Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+            if chosen
+            else Qt.ToolButtonStyle.ToolButtonIconOnly
+        )
+        names = ", ".join(label.name for label in chosen)
+        self.labels_button.setToolTip(
+            self.tr("Labels: %1").replace("%1", names) if names else self.tr("Labels")
+        )
+        self.labels_button.setVisible(ticket is not None and bool(self._labels))
 
     def set_status(self, status: Status) -> None:
         """The agent's effective status (actions need ``online`` or ``busy``)."""
@@ -167,8 +219,13 @@ class ChatHeader(QFrame):
 
     def _request(self, action: TicketAction) -> None:
         state = self._states.get(action)
-        if state is not None and state.enabled:
-            self.actionRequested.emit(action.value, state.force)
+        if state is None or not state.enabled:
+            return
+        if action is TicketAction.SNOOZE:
+            button = self.buttons[action]
+            self.snooze_menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
+            return
+        self.actionRequested.emit(action.value, state.force)
 
     def _refresh(self) -> None:
         if self._me is None:

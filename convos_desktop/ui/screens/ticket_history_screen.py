@@ -45,6 +45,7 @@ from convos_desktop.ui.screens.history_filters import (
     search_timer,
 )
 from convos_desktop.ui.tasks import TaskRunner, describe_error
+from convos_desktop.ui.widgets.label_widgets import LabelFilterCombo
 
 if TYPE_CHECKING:
     from convos_desktop.ui.context import ClientContext
@@ -94,6 +95,8 @@ class TicketHistoryScreen(QWidget):
             self.status_combo.addItem(label, value)
         self.inbox_combo = labelled_combo(self, self.tr("Inbox"), 220)
         self.agent_combo = labelled_combo(self, self.tr("Agent"), 220)
+        self.label_combo = LabelFilterCombo(self)
+        self.label_combo.setMaximumWidth(220)
         self.period = PeriodFilter(self, self.tr("Opened"), 220)
         self.period_combo, self.from_edit, self.to_edit = self.period.widgets()
         self.contact_chip = QPushButton(self)
@@ -144,6 +147,7 @@ class TicketHistoryScreen(QWidget):
             self.status_combo,
             self.inbox_combo,
             self.agent_combo,
+            self.label_combo,
             self.period_combo,
             self.from_edit,
             self.to_edit,
@@ -165,6 +169,7 @@ class TicketHistoryScreen(QWidget):
         self._search_timer.timeout.connect(self.apply_filters)
         for combo in (self.status_combo, self.inbox_combo, self.agent_combo):
             combo.currentIndexChanged.connect(self.apply_filters)
+        self.label_combo.labelChosen.connect(lambda _id: self.apply_filters())
         self.period_combo.currentIndexChanged.connect(self._on_period)
         self.from_edit.dateChanged.connect(self.apply_filters)
         self.to_edit.dateChanged.connect(self.apply_filters)
@@ -185,8 +190,11 @@ class TicketHistoryScreen(QWidget):
         self._context.directory.changed.connect(self.fill_choices)
 
     def fill_choices(self) -> None:
-        """The inbox and agent filters list what the directory knows (selection kept)."""
+        """The inbox, agent and label filters list what the directory knows (selection kept)."""
         fill_directory_choices(self.inbox_combo, self.agent_combo, self._context.directory)
+        labels = self._context.directory.labels()
+        self.label_combo.set_labels(labels)
+        self.label_combo.setVisible(bool(labels))
         self.table.viewport().update()
 
     # --- the query ------------------------------------------------------------------------
@@ -205,6 +213,7 @@ class TicketHistoryScreen(QWidget):
             contact_id=self._contact[0] if self._contact else None,
             date_from=date_from,
             date_to=date_to,
+            label_id=self.label_combo.label_id(),
         )
 
     def apply_filters(self) -> None:

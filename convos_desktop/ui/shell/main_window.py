@@ -16,7 +16,7 @@ import datetime as dt
 import logging
 
 from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QFont, QPainter, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QPainter, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QMainWindow,
@@ -58,6 +58,7 @@ from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.formatting import whole_number
 from convos_desktop.ui.screens.conversations_screen import ConversationsScreen
 from convos_desktop.ui.screens.inboxes_screen import InboxesScreen
+from convos_desktop.ui.screens.labels_dialog import LabelsDialog
 from convos_desktop.ui.screens.new_ticket import NewTicketScreen
 from convos_desktop.ui.screens.performance_screen import PerformanceScreen
 from convos_desktop.ui.screens.shortcuts_screen import ShortcutsScreen
@@ -244,6 +245,12 @@ class MainWindow(QMainWindow):
             self, settings, play_sound=lambda: self.sound.play(), on_saved=self._on_settings_saved
         )
         header_bar.addWidget(self.app_menu.button)
+        self.labels_action = QAction(self.tr("Labels…"), self)
+        self.labels_action.setObjectName("manageLabels")
+        self.labels_action.triggered.connect(self.open_labels)
+        self.labels_action.setVisible(False)  # admins only (see _on_me_changed)
+        self.app_menu.menu.insertAction(self.app_menu.settings_action, self.labels_action)
+        self.labels_dialog: LabelsDialog | None = None
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, header_bar)
         self.commands = CommandCenter(self)  # Ctrl+K palette, Ctrl+Shift+K search, F1 keys
 
@@ -267,6 +274,7 @@ class MainWindow(QMainWindow):
         )
         sync.tickets_changed.connect(self.notifier.on_tickets_changed)
         sync.messages_changed.connect(self.notifier.on_messages_changed)
+        sync.ticket_woke.connect(self.notifier.on_ticket_woke)
         context.presence.effective_changed.connect(self._on_effective)
         context.directory.me_changed.connect(self._on_me_changed)
         self.nav_view.selectionModel().currentChanged.connect(self._on_navigated)
@@ -399,11 +407,29 @@ class MainWindow(QMainWindow):
             directory.set_canned(store.canned())
         if "teams" in change.what:
             directory.set_teams(store.teams())
+        if "labels" in change.what:
+            directory.set_labels(store.labels())
 
     def _on_me_changed(self) -> None:
         me = self._context.directory.me
         if me is not None:
             self.header.set_agent_name(me.name)
+        self.labels_action.setVisible(me is not None and me.role == "admin")
+
+    def open_labels(self) -> LabelsDialog:
+        """The admins' labels dialog (the open one is raised)."""
+        if self.labels_dialog is None:
+            dialog = LabelsDialog(self._context, self)
+            dialog.finished.connect(self._forget_labels)
+            self.labels_dialog = dialog
+            dialog.open()
+        self.labels_dialog.raise_()
+        return self.labels_dialog
+
+    def _forget_labels(self, _result: int) -> None:
+        if self.labels_dialog is not None:
+            self.labels_dialog.deleteLater()
+            self.labels_dialog = None
 
     def _on_status_chosen(self, status: Status) -> None:
         self._context.settings.setValue(CHOSEN_STATUS_KEY, status.value)

@@ -4,6 +4,8 @@
   tray message.
 - A new customer message in a ticket of **Mine** while the window is not active: a tray
   message.
+- A snoozed ticket that comes back (its time, or the customer wrote), to the agent who snoozed
+  it or holds it: a sound and a tray message.
 
 "New" means not seen before by this run *and* opened (or written) after the app started, so
 the cached inbox and the first bootstrap never ring. The sound is the window's
@@ -18,15 +20,16 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject
 
+from convos_desktop.core.store import ticket_in_view
 from convos_desktop.core.types import (
     Contact,
     Direction,
     MessagesChanged,
     Ticket,
     TicketsChanged,
+    TicketWoke,
     View,
 )
-from convos_desktop.models.ticket_list import ticket_in_view
 from convos_desktop.ui.shell.tray import Tray
 
 log = logging.getLogger("convos.notifications")
@@ -128,6 +131,25 @@ class Notifier(QObject):
             else:
                 text = self.tr("%n new tickets are waiting in Unassigned.", "", len(fresh))
             self.tray.show_message(self.tr("New ticket"), text)
+
+    def on_ticket_woke(self, woke: TicketWoke) -> None:
+        """Tell the agent who snoozed a ticket (or holds it) that it is back."""
+        me_id = self._me_id()
+        ticket = woke.ticket
+        if me_id is None or me_id not in (woke.snoozed_by, ticket.assignee_id):
+            return
+        if woke.reason == "agent" and woke.snoozed_by == me_id:
+            return  # woken by hand: nothing to announce
+        log.info("ticket %s woke (%s)", ticket.id, woke.reason)
+        if self._sound_enabled():
+            self._beep()
+        if self.tray is not None:
+            name = self._contact_name(ticket)
+            if woke.reason == "reply":
+                text = self.tr("%1 replied: the snoozed ticket is back.").replace("%1", name)
+            else:
+                text = self.tr("The ticket of %1 is back from snooze.").replace("%1", name)
+            self.tray.show_message(self.tr("Ticket back"), text)
 
     def on_messages_changed(self, change: MessagesChanged) -> None:
         """Tell about new customer messages in Mine while the window is not active."""

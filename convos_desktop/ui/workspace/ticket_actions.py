@@ -8,7 +8,8 @@ offers a button the server would refuse:
 - an open ticket offers Finalize always, Unassign when someone holds it, and Assign to me when
   the agent does not hold it;
 - a ticket held by someone else: only an admin may take it over (assign with ``force``),
-  unassign it or finalize it.
+  unassign it or finalize it;
+- Snooze (Wake up, when snoozed) follows Finalize's rights.
 
 Reacting to a message follows the same online rule (:func:`reaction_block_reason`); the chat
 view's context menu disables React with that reason.
@@ -34,6 +35,8 @@ class TicketAction(StrEnum):
     UNASSIGN = "unassign"
     CLOSE = "close"
     REOPEN = "reopen"
+    SNOOZE = "snooze"  # opens the menu of times; the header asks with ``snoozeRequested``
+    UNSNOOZE = "unsnooze"
 
 
 SHORTCUTS = {
@@ -41,6 +44,8 @@ SHORTCUTS = {
     TicketAction.UNASSIGN: "Ctrl+Shift+U",
     TicketAction.CLOSE: "Ctrl+Shift+F",
     TicketAction.REOPEN: "Ctrl+Shift+R",
+    TicketAction.SNOOZE: "Ctrl+Shift+S",
+    TicketAction.UNSNOOZE: "Ctrl+Shift+S",  # only one of the two is offered at a time
 }
 
 WORKING_STATUSES = frozenset({Status.ONLINE, Status.BUSY})
@@ -119,9 +124,13 @@ def _open_ticket_actions(
             offered[TicketAction.UNASSIGN] = ActionState(False, reason)
         else:
             offered[TicketAction.UNASSIGN] = ActionState(True)
+    snooze = TicketAction.UNSNOOZE if ticket.snoozed else TicketAction.SNOOZE
     if held_by_other and not is_admin:
         reason = _tr("Only the assignee or an admin can finalize this ticket")
         offered[TicketAction.CLOSE] = ActionState(False, reason)
+        reason = _tr("Only the assignee or an admin can snooze this ticket")
+        offered[snooze] = ActionState(False, reason)
     else:
         offered[TicketAction.CLOSE] = ActionState(True)
+        offered[snooze] = ActionState(True)
     return offered

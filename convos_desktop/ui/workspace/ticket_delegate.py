@@ -1,13 +1,15 @@
-"""Paints one ticket row: contact, preview, time, inbox, assignee, unread and draft markers."""
+"""Paints one ticket row: contact, preview, time, inbox, assignee, unread and draft markers,
+and the ticket's labels as small coloured chips at the end of the last line."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
+from convos_desktop.core.types import Label
 from convos_desktop.models.ticket_list import TicketRole
 from convos_desktop.ui import theme
 from convos_desktop.ui.formatting import short_time
@@ -134,11 +136,13 @@ class TicketDelegate(QStyledItemDelegate):
         assignee = str(index.data(TicketRole.ASSIGNEE_NAME) or "") or self.tr("Unassigned")
         inbox = str(index.data(TicketRole.INBOX_NAME) or "")
         painter.setFont(small_font)
+        labels: list[Label] = index.data(TicketRole.LABELS) or []
+        chips_width = paint_chips(painter, small_metrics, labels, right, y, (right - left) // 2)
         painter.setPen(muted)
         painter.drawText(
-            QRect(left, y, right - left, small_metrics.height()),
+            QRect(left, y, right - left - chips_width, small_metrics.height()),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            meta_line(small_metrics, inbox, assignee, right - left),
+            meta_line(small_metrics, inbox, assignee, right - left - chips_width),
         )
         painter.restore()
 
@@ -156,3 +160,56 @@ def meta_line(metrics: QFontMetrics, inbox: str, assignee: str, width: int) -> s
     who = metrics.elidedText(who, Qt.TextElideMode.ElideRight, who_width)
     room = width - metrics.horizontalAdvance(who)
     return metrics.elidedText(inbox, Qt.TextElideMode.ElideRight, room) + who
+
+
+CHIP_PAD = 5
+CHIP_GAP = 4
+MAX_CHIPS = 2
+CHIP_TEXT_WIDTH = 70
+
+
+def chip_text_color(background: QColor) -> QColor:
+    """Black or white, whichever reads better on ``background``."""
+    return QColor("#000000") if background.lightnessF() > 0.6 else QColor("#ffffff")
+
+
+def paint_chips(
+    painter: QPainter, metrics: QFontMetrics, labels: list[Label], right: int, y: int, room: int
+) -> int:
+    """Paint up to ``MAX_CHIPS`` label chips (then ``+n``) ending at ``right``, in at most
+    ``room`` pixels; return the width used (with the gap before them)."""
+    if not labels:
+        return 0
+    height = metrics.height()
+    shown = labels[:MAX_CHIPS]
+    texts = [
+        metrics.elidedText(label.name, Qt.TextElideMode.ElideRight, CHIP_TEXT_WIDTH)
+        for label in shown
+    ]
+    more = f"+{len(labels) - len(shown)}" if len(labels) > len(shown) else ""
+    widths = [metrics.horizontalAdvance(text) + 2 * CHIP_PAD for text in texts]
+    total = sum(widths) + CHIP_GAP * (len(widths) - 1)
+    if more:
+        total += CHIP_GAP + metrics.horizontalAdvance(more)
+    if total > room:
+        return 0
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    x = right - total
+    for label, text, width in zip(shown, texts, widths, strict=True):
+        color = QColor(label.color)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(color)
+        painter.drawRoundedRect(QRect(x, y, width, height), height / 2, height / 2)
+        painter.setPen(chip_text_color(color))
+        painter.drawText(QRect(x, y, width, height), Qt.AlignmentFlag.AlignCenter, text)
+        x += width + CHIP_GAP
+    if more:
+        painter.setPen(theme.CHAT.muted)
+        painter.drawText(
+            QRect(x, y, right - x, height),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            more,
+        )
+    painter.restore()
+    return total + CHIP_GAP

@@ -10,6 +10,7 @@ older pages ``models.sync_history``.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 
@@ -47,8 +48,10 @@ from convos_desktop.ui.chat.reactions import Reactions
 from convos_desktop.ui.contacts.contact_dock import ContactDock
 from convos_desktop.ui.contacts.panel import ContactPanel
 from convos_desktop.ui.context import ClientContext
+from convos_desktop.ui.formatting import local_date_time
 from convos_desktop.ui.system_text import SystemWording
 from convos_desktop.ui.tasks import TaskRunner
+from convos_desktop.ui.widgets.label_widgets import LabelFilterCombo
 from convos_desktop.ui.workspace.ticket_actions import (
     WORKING_STATUSES,
     TicketAction,
@@ -142,7 +145,14 @@ class Workspace(QWidget):
         list_layout = QVBoxLayout(list_panel)
         list_layout.setContentsMargins(0, 0, 0, 0)
         list_layout.setSpacing(0)
-        list_layout.addWidget(self.list_title)
+        title_row = QHBoxLayout()
+        title_row.setContentsMargins(0, 0, 10, 0)
+        title_row.addWidget(self.list_title, 1)
+        self.label_filter = LabelFilterCombo(list_panel)
+        self.label_filter.labelChosen.connect(self.tickets.set_label_filter)
+        self.label_filter.hide()  # shown once the workspace has labels
+        title_row.addWidget(self.label_filter)
+        list_layout.addLayout(title_row)
         list_layout.addWidget(self.empty_list)
         list_layout.addWidget(self.ticket_view, 1)
         self.undo_toast = UndoToast(list_panel)
@@ -155,6 +165,8 @@ class Workspace(QWidget):
 
         self.header = ChatHeader(self)
         self.header.actionRequested.connect(self._on_action)
+        self.header.snoozeRequested.connect(self._on_snooze)
+        self.header.labelToggled.connect(self._on_label_toggled)
         self.reactions = Reactions(
             context.api, context.settings, lambda: context.directory.me_id, self
         )
@@ -445,6 +457,12 @@ class Workspace(QWidget):
         # who holds it first: the line is elided at the end on a narrow pane
         details = f"{state}  ·  {assignee_name or self.tr('Unassigned')}  ·  #{ticket.id}  ·  "
         details += directory.inbox_name(ticket.inbox_id)
+        if ticket.snoozed and ticket.is_open:
+            details += "  ·  " + (
+                self.tr("Snoozed until %1").replace("%1", local_date_time(ticket.snoozed_until))
+                if ticket.snoozed_until is not None
+                else self.tr("Snoozed until the customer replies")
+            )
         self.header.set_ticket(ticket, contact, details, me, assignee_name)
         self.composer.set_placeholder_values(contact_name=contact, agent_name=me.name if me else "")
 
@@ -535,8 +553,31 @@ class Workspace(QWidget):
             await api.unassign(ticket_id)
         elif action is TicketAction.CLOSE:
             await api.close_ticket(ticket_id)
+        elif action is TicketAction.UNSNOOZE:
+            await api.unsnooze(ticket_id)
         else:
             await api.reopen_ticket(ticket_id)
+
+    def _on_label_toggled(self, label_id: int, on: bool) -> None:
+        """Put the label on the shown ticket, or take it off."""
+        ticket = self._ticket
+        if ticket is None:
+            return
+        self._tasks.run(
+            self._context.api.set_ticket_label(ticket.id, label_id, on),
+            on_error=lambda error: self._action_failed(ticket.id, error),
+        )
+
+    def _on_snooze(self, until: dt.datetime | None) -> None:
+        """Snooze the shown ticket until ``until`` (``None``: until the customer replies)."""
+        ticket = self._ticket
+        if ticket is None:
+            return
+        self.header.show_error("")
+        self._tasks.run(
+            self._context.api.snooze(ticket.id, until),
+            on_error=lambda error: self._action_failed(ticket.id, error),
+        )
 
     # --- sending ----------------------------------------------------------------------------
 
@@ -615,6 +656,10 @@ class Workspace(QWidget):
     # --- directory --------------------------------------------------------------------------
 
     def _on_directory_changed(self) -> None:
+        labels = self._context.directory.labels()
+        self.label_filter.set_labels(labels)
+        self.label_filter.setVisible(bool(labels))
+        self.header.set_labels(labels)
         self.composer.set_canned(self._context.directory.canned())
         self._refresh_header()
         self._refresh_permissions()

@@ -88,12 +88,20 @@ def chat_header(qtbot) -> ChatHeader:
 
 def test_actions_follow_the_ticket_and_emit(qtbot, chat_header, shoot):
     chat_header.set_ticket(ticket(), LONG_NAME, "WhatsApp · Unassigned", ME)
-    assert set(chat_header.visible_actions()) == {TicketAction.ASSIGN, TicketAction.CLOSE}
+    assert set(chat_header.visible_actions()) == {
+        TicketAction.ASSIGN,
+        TicketAction.CLOSE,
+        TicketAction.SNOOZE,
+    }
     with qtbot.waitSignal(chat_header.actionRequested) as requested:
         chat_header.buttons[TicketAction.ASSIGN].click()
     assert requested.args == [TicketAction.ASSIGN, False]
     chat_header.set_ticket(ticket(assignee_id=ME_ID), LONG_NAME, "WhatsApp · Mine", ME)
-    assert set(chat_header.visible_actions()) == {TicketAction.UNASSIGN, TicketAction.CLOSE}
+    assert set(chat_header.visible_actions()) == {
+        TicketAction.UNASSIGN,
+        TicketAction.CLOSE,
+        TicketAction.SNOOZE,
+    }
     chat_header.set_ticket(ticket("closed", ME_ID), LONG_NAME, "WhatsApp · Closed", ME)
     assert chat_header.visible_actions() == [TicketAction.REOPEN]
     shoot(chat_header, "chat_header_closed")
@@ -102,7 +110,12 @@ def test_actions_follow_the_ticket_and_emit(qtbot, chat_header, shoot):
 def test_someone_elses_ticket_is_explained_to_an_agent(qtbot, chat_header):
     chat_header.set_ticket(ticket(assignee_id=OTHER_ID), "Anna", "WhatsApp", ME, "Marco")
     shown = chat_header.visible_actions()
-    assert set(shown) == {TicketAction.ASSIGN, TicketAction.UNASSIGN, TicketAction.CLOSE}
+    assert set(shown) == {
+        TicketAction.ASSIGN,
+        TicketAction.UNASSIGN,
+        TicketAction.CLOSE,
+        TicketAction.SNOOZE,
+    }
     assert not any(chat_header.buttons[action].isEnabled() for action in shown)
     assert "Marco" in chat_header.buttons[TicketAction.ASSIGN].toolTip()
     assert "only an admin" in chat_header.reason.text()

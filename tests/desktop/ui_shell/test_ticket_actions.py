@@ -11,6 +11,7 @@ from convos_desktop.core.types import Agent, Status, Ticket
 from convos_desktop.ui.workspace.ticket_actions import ActionState, TicketAction, available_actions
 
 A, U, C, R = TicketAction.ASSIGN, TicketAction.UNASSIGN, TicketAction.CLOSE, TicketAction.REOPEN
+S, W = TicketAction.SNOOZE, TicketAction.UNSNOOZE
 ME = Agent(1, "Anna Rossi", "anna@convos.test", "agent", (1,), Status.ONLINE, Status.ONLINE)
 ADMIN = dataclasses.replace(ME, role="admin")
 OTHER_ID = 2
@@ -30,13 +31,13 @@ def enabled(actions: dict[TicketAction, ActionState]) -> set[TicketAction]:
     ("me", "status", "assignee", "offered", "allowed"),
     [
         # unassigned: take it, or finalize it straight away
-        (ME, "open", None, {A, C}, {A, C}),
-        (ADMIN, "open", None, {A, C}, {A, C}),
-        # mine: give it back or finalize
-        (ME, "open", ME.id, {U, C}, {U, C}),
+        (ME, "open", None, {A, C, S}, {A, C, S}),
+        (ADMIN, "open", None, {A, C, S}, {A, C, S}),
+        # mine: give it back, finalize or snooze
+        (ME, "open", ME.id, {U, C, S}, {U, C, S}),
         # someone else's: an agent sees why not, an admin may take over
-        (ME, "open", OTHER_ID, {A, U, C}, set()),
-        (ADMIN, "open", OTHER_ID, {A, U, C}, {A, U, C}),
+        (ME, "open", OTHER_ID, {A, U, C, S}, set()),
+        (ADMIN, "open", OTHER_ID, {A, U, C, S}, {A, U, C, S}),
         # closed: only Reactivate, whoever held it
         (ME, "closed", None, {R}, {R}),
         (ME, "closed", OTHER_ID, {R}, {R}),
@@ -82,3 +83,11 @@ def test_a_closed_ticket_is_not_reactivated_while_its_contact_has_another_open()
     assert blocked[R].enabled is False
     assert "#9" in blocked[R].reason
     assert available_actions(closed, ME, Status.ONLINE, open_sibling_id=None)[R].enabled
+
+
+@pytest.mark.parametrize(("me", "assignee", "allowed"), [(ME, ME.id, True), (ME, OTHER_ID, False)])
+def test_a_snoozed_ticket_offers_wake_up_instead_of_snooze(me, assignee, allowed):
+    snoozed = dataclasses.replace(ticket("open", assignee), snoozed=True)
+    actions = available_actions(snoozed, me, Status.ONLINE)
+    assert S not in actions
+    assert actions[W].enabled is allowed
