@@ -66,6 +66,8 @@ async def test_every_id_route_refuses_ids_out_of_range(ws, app, value):
             "team_id",
             "agent_id",
             "file_id",
+            "label_id",
+            "mention_id",
         }, (
             method,
             template,
