@@ -26,6 +26,7 @@ from convos_server.api import (
     events,
     health,
     inboxes,
+    mentions,
     presence,
     teams,
     tickets,
@@ -38,6 +39,7 @@ from convos_server.config import Settings
 from convos_server.db.engine import Database
 from convos_server.errors import install_error_handlers
 from convos_server.services.events import EventBus
+from convos_server.services.live import LiveState
 from convos_server.services.login_throttle import LoginThrottle, ThrottlePolicy
 from convos_server.services.presence import run_sweeper
 from convos_server.services.token_cache import TokenCache
@@ -62,6 +64,7 @@ ROUTERS: list[APIRouter] = [
     teams.router,
     agents.router,
     channels.router,
+    mentions.router,
     files_api.router,
     reports_api.router,
 ]
@@ -90,6 +93,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         asyncio.create_task(
             _prune_forever(bus, settings.event_retention_days), name="convos-event-pruning"
         ),
+        asyncio.create_task(app.state.live.sweep_forever(), name="convos-live-sweeper"),
     ]
     try:
         yield
@@ -127,6 +131,7 @@ def create_app(settings: Settings) -> FastAPI:
         on_revoked=tokens.drop_agents,
         max_streams_per_agent=settings.max_streams_per_agent,
     )
+    app.state.live = LiveState(app.state.bus)
     app.state.login_throttle = LoginThrottle(
         ThrottlePolicy(
             account_free=settings.login_account_free,
