@@ -19,7 +19,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from convos_desktop.core.api import ApiClient, ApiError
-from convos_desktop.core.events import Backoff, EventStream, ServerEvent
+from convos_desktop.core.events import EPHEMERAL_TYPES, Backoff, EventStream, ServerEvent
 from convos_desktop.core.store import AppliedBatch, Store, StoreBatch
 from convos_desktop.core.types import (
     ConnectionState,
@@ -40,6 +40,7 @@ log = logging.getLogger("convos.sync")
 ALL_FIELDS = "*"  # in TicketsChanged.fields: new tickets or a whole snapshot
 DIRECTORY = frozenset({"agents", "teams", "inboxes", "canned"})
 LIBRARY_EVENT = "library.changed"  # not cached: announced by ``Sync.library_changed``
+MENTION_EVENTS = frozenset({"mention.created", "mention.updated"})  # ``Sync.mention_event``
 COUNTED_FIELDS = frozenset({ALL_FIELDS, "status", "assignee_id"})  # what Counts depend on
 FIRST_SCREEN_TICKETS = 200  # emitted at once from the cache: more than any list shows
 CACHED_SLICE_TICKETS = 2_000  # the rest of the cache, per loop pass (~20 ms of list work)
@@ -56,7 +57,9 @@ class Sync(QObject):
     ``history_reset()`` after a ``reset`` dropped the cached histories (reload open threads);
     ``auth_failed()`` when the server refuses the token; ``library_changed()`` when the file
     library may have changed (a ``library.changed`` event, or a bootstrap): it is not cached,
-    its readers fetch it again.
+    its readers fetch it again; ``ephemeral(ServerEvent)`` for a live-only event (who views
+    or types, ``core.live``: never cached, never moves the cursor); ``mention_event(dict)``
+    with the ``Mention`` of a ``mention.*`` event (not cached: ``core.mentions`` keeps them).
     """
 
     tickets_changed = Signal(object)
@@ -70,6 +73,8 @@ class Sync(QObject):
     history_reset = Signal()
     auth_failed = Signal()
     library_changed = Signal()
+    ephemeral = Signal(object)
+    mention_event = Signal(object)
 
     def __init__(
         self,
@@ -217,6 +222,9 @@ class Sync(QObject):
 
     def receive(self, event: ServerEvent) -> None:
         """Take one event of the stream (duplicates and already applied ones are ignored)."""
+        if event.type in EPHEMERAL_TYPES:
+            self.ephemeral.emit(event)
+            return
         if event.type == "reset":  # its id is the server's head, maybe below our cursor
             self._on_reset(int(event.data.get("event_seq", event.seq)))
             return
@@ -225,6 +233,9 @@ class Sync(QObject):
         self._received_seq = event.seq
         if event.type == LIBRARY_EVENT:
             self.library_changed.emit()
+            return
+        if event.type in MENTION_EVENTS:
+            self.mention_event.emit(event.data.get("mention") or {})
             return
         self._pending.append(event)
         self._schedule_flush()

@@ -24,6 +24,7 @@ class NavTarget(StrEnum):
     UNASSIGNED = "unassigned"
     ALL = "all"
     NEW_TICKET = "new_ticket"
+    MENTIONS = "mentions"
     CONVERSATIONS = "conversations"
     SHORTCUTS = "shortcuts"
     INBOXES = "inboxes"
@@ -42,7 +43,13 @@ class NavTarget(StrEnum):
     @property
     def is_conversation_screen(self) -> bool:
         """Whether presence counts this target as a conversation screen."""
-        return self in (NavTarget.MINE, NavTarget.UNASSIGNED, NavTarget.ALL, NavTarget.NEW_TICKET)
+        return self in (
+            NavTarget.MINE,
+            NavTarget.UNASSIGNED,
+            NavTarget.ALL,
+            NavTarget.NEW_TICKET,
+            NavTarget.MENTIONS,  # read to go back to the conversations
+        )
 
 
 class NavRole(IntEnum):
@@ -70,6 +77,7 @@ def target_label(target: NavTarget) -> str:
         NavTarget.UNASSIGNED: tr("Navigation", "Unassigned"),
         NavTarget.ALL: tr("Navigation", "All"),
         NavTarget.NEW_TICKET: tr("Navigation", "New ticket"),
+        NavTarget.MENTIONS: tr("Navigation", "Mentions"),
         NavTarget.CONVERSATIONS: tr("Navigation", "Conversations"),
         NavTarget.SHORTCUTS: tr("Navigation", "Shortcuts"),
         NavTarget.INBOXES: tr("Navigation", "Inboxes"),
@@ -82,7 +90,14 @@ def target_label(target: NavTarget) -> str:
 class NavigationModel(QStandardItemModel):
     """Two groups: the customer-service views (with counts) and the management screens."""
 
-    SERVICE_TARGETS = (NavTarget.MINE, NavTarget.UNASSIGNED, NavTarget.ALL, NavTarget.NEW_TICKET)
+    SERVICE_TARGETS = (
+        NavTarget.MINE,
+        NavTarget.UNASSIGNED,
+        NavTarget.ALL,
+        NavTarget.NEW_TICKET,
+        NavTarget.MENTIONS,
+    )
+    COUNTED = frozenset({NavTarget.MINE, NavTarget.UNASSIGNED, NavTarget.ALL, NavTarget.MENTIONS})
     MANAGEMENT_TARGETS = (
         NavTarget.CONVERSATIONS,
         NavTarget.SHORTCUTS,
@@ -108,7 +123,7 @@ class NavigationModel(QStandardItemModel):
             item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
             item.setData(target.value, NavRole.TARGET)
             item.setData(False, NavRole.IS_GROUP)
-            item.setData(0 if target.ticket_view else None, NavRole.COUNT)
+            item.setData(0 if target in self.COUNTED else None, NavRole.COUNT)
             group.appendRow(item)
             self._items[target] = item
         self.appendRow(group)
@@ -135,7 +150,8 @@ class NavigationModel(QStandardItemModel):
         inbox_id = index.data(NavRole.INBOX_ID)
         return NavLocation(target, int(inbox_id) if inbox_id is not None else None)
 
-    def set_count(self, view: View, count: int) -> None:
+    def set_count(self, view: View | NavTarget, count: int) -> None:
+        """A view's open tickets, or the unread count of ``NavTarget.MENTIONS``."""
         item = self._items[NavTarget(view.value)]
         if item.data(NavRole.COUNT) != count:
             item.setData(count, NavRole.COUNT)
