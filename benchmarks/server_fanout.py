@@ -140,8 +140,12 @@ class LiveLoad:
             json.dumps(payload).encode(),
             {"Authorization": f"Bearer {token}"},
         )
-        status, _body = await self.pool.request(request)
         self.requests += 1
+        try:
+            status, _body = await self.pool.request(request)
+        except (OSError, ConnectionError, asyncio.IncompleteReadError):
+            self.failures += 1
+            return
         if status >= 400:
             self.failures += 1
 
