@@ -181,8 +181,12 @@ async def set_viewing(
 async def set_typing(
     conversation_id: Id, body: TypingBody, agent: AgentDep, db: DbDep, live: LiveDep
 ) -> Response:
-    """The caller types a reply or a note in the conversation (repeat it), or stopped."""
-    inbox_id = await _visible_inbox(db, agent, conversation_id)
+    """The caller types a reply or a note in the conversation (repeat it), or stopped.
+
+    A viewer's call is answered from memory (checked at its last viewing heartbeat)."""
+    inbox_id = live.viewer_inbox(agent.id, conversation_id)
+    if inbox_id is None:
+        inbox_id = await _visible_inbox(db, agent, conversation_id)
     live.type(agent.id, conversation_id, inbox_id, body.kind)
     return Response(status_code=204)
 

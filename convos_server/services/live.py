@@ -82,6 +82,12 @@ class LiveState:
         if not typists:
             self._typing.pop(conversation_id, None)
 
+    def viewer_inbox(self, agent_id: int, conversation_id: int) -> int | None:
+        """The conversation's inbox when the agent views it now (its visibility was checked by
+        its last ``viewing`` heartbeat), else ``None``: a typing call then skips the database."""
+        entry = self._viewers.get(conversation_id, {}).get(agent_id)
+        return entry.inbox_id if entry is not None else None
+
     def viewers(self, conversation_id: int) -> list[dict[str, object]]:
         """``[{agent_id, typing: kind|null}]`` of the agents viewing the conversation now."""
         typists = self._typing.get(conversation_id, {})
