@@ -65,6 +65,8 @@ class HttpConnection:
         self._writer.write(raw_request)
         head = await self._reader.readuntil(_HEAD_END)
         status = int(head[9:12])
+        if status in (204, 304):  # never a body (and no Content-Length from uvicorn)
+            return status, b""
         length = _CONTENT_LENGTH.search(head)
         if length is not None:
             return status, await self._reader.readexactly(int(length.group(1)))

@@ -280,7 +280,12 @@ async def shut_down(context: ClientContext, window: MainWindow) -> None:
     try:  # requests still in flight end (cancelled ones can hang anyio under qasync)
         async with asyncio.timeout(SHUTDOWN_WAIT_S):
             await window.library.wait_idle()
-            for screen in (window.performance, window.ticket_history, window.conversations):
+            for screen in (
+                window.performance,
+                window.ticket_history,
+                window.conversations,
+                window.mentions,
+            ):
                 await screen.shutdown()
             await window.commands.shutdown()
     except TimeoutError:
@@ -293,6 +298,7 @@ async def shut_down(context: ClientContext, window: MainWindow) -> None:
     except Exception as exc:  # best effort: the server's TTL covers a failure
         log.info("could not report leaving: %s", exc)
     await context.drafts.flush()
+    await context.live.stop()
     await context.outbox.stop()
     await context.sync.stop()
     context.store.close()

@@ -28,6 +28,7 @@ from convos_server.api import (
     health,
     inboxes,
     labels,
+    mentions,
     presence,
     teams,
     tickets,
@@ -41,6 +42,7 @@ from convos_server.config import Settings
 from convos_server.db.engine import Database
 from convos_server.errors import install_error_handlers
 from convos_server.services.events import EventBus
+from convos_server.services.live import LiveState
 from convos_server.services.login_throttle import LoginThrottle, ThrottlePolicy
 from convos_server.services.presence import run_sweeper
 from convos_server.services.snooze import run_waker
@@ -67,6 +69,7 @@ ROUTERS: list[APIRouter] = [
     teams.router,
     agents.router,
     channels.router,
+    mentions.router,
     files_api.router,
     reports_api.router,
     search_api.router,
@@ -100,6 +103,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             run_waker(db, bus, settings.snooze_check_s, app.state.snooze_nudge),
             name="convos-snooze-waker",
         ),
+        asyncio.create_task(app.state.live.sweep_forever(), name="convos-live-sweeper"),
     ]
     try:
         yield
@@ -140,6 +144,7 @@ def create_app(settings: Settings) -> FastAPI:
         on_agents_changed=tokens.drop_agents,
         max_streams_per_agent=settings.max_streams_per_agent,
     )
+    app.state.live = LiveState(app.state.bus)
     app.state.login_throttle = LoginThrottle(
         ThrottlePolicy(
             account_free=settings.login_account_free,

@@ -584,9 +584,16 @@ class ApiClient:
         kind: str = "text",
         reply_to: int | None = None,
         file_ids: Sequence[int] = (),
+        seen_message_id: int | None = None,
+        force: bool = False,
     ) -> dict[str, Any]:
-        """Like :meth:`send_message`, returning the raw message (what the cache stores)."""
+        """Send a message; the raw message (what the cache stores). With ``seen_message_id``
+        a colleague's message since is 409 ``conversation.changed`` unless ``force``."""
         payload: dict[str, Any] = {"client_id": client_id, "kind": kind, "body": body}
+        if seen_message_id is not None:
+            payload["seen_message_id"] = seen_message_id
+        if force:
+            payload["force"] = True
         if reply_to is not None:
             payload["reply_to"] = reply_to
         if file_ids:
@@ -594,6 +601,17 @@ class ApiClient:
         answer: dict[str, Any] = await self.request(
             "POST", f"/conversations/{conversation_id}/messages", json=payload
         )
+        return answer
+
+    async def mentions(self, *, unread: bool = False, limit: int = 50) -> dict[str, Any]:
+        """``{items: [Mention json] newest first, unread, has_more}``."""
+        params = {"limit": limit, "unread": "true" if unread else None}
+        answer: dict[str, Any] = await self.request("GET", "/mentions", params=params)
+        return answer
+
+    async def read_mention(self, mention_id: int) -> dict[str, Any]:
+        """Mark a mention read; the Mention json."""
+        answer: dict[str, Any] = await self.request("POST", f"/mentions/{mention_id}/read")
         return answer
 
     async def add_reaction(self, message_id: int, emoji: str) -> Message:

@@ -29,12 +29,16 @@ from convos_desktop.core.types import ConnectionState
 log = logging.getLogger("convos.events")
 
 KEEPALIVE_SECONDS = 15.0
+# Live-only events (docs/protocol.md "Events"): no id, never stored, never move the cursor.
+EPHEMERAL_TYPES = frozenset({"conversation.viewing", "conversation.typing"})
+EPHEMERAL_SEQ = 0
 SILENCE_FACTOR = 2.5
 
 
 @dataclass(frozen=True, slots=True)
 class ServerEvent:
-    """One event of the stream: ``seq`` (the SSE id), ``type`` and decoded ``data``."""
+    """One event of the stream: ``seq`` (the SSE id; ``EPHEMERAL_SEQ`` for a live-only
+    event), ``type`` and decoded ``data``."""
 
     seq: int
     type: str
@@ -172,7 +176,10 @@ class EventStream(QObject):
             self.connections += 1
             self._set_state(ConnectionState.CONNECTED)
             async for sse in source.aiter_sse():
-                if not sse.id:  # every protocol event has an id; anything else is noise
+                if sse.event in EPHEMERAL_TYPES:  # sent without an id (SSE keeps the last)
+                    self._on_event(ServerEvent(EPHEMERAL_SEQ, sse.event, json.loads(sse.data)))
+                    continue
+                if not sse.id:  # every stored event has an id; anything else is noise
                     continue
                 event = ServerEvent(int(sse.id), sse.event, json.loads(sse.data or "{}"))
                 self._on_event(event)

@@ -4,7 +4,11 @@ A send is written to the store (pending, fresh uuid4 ``client_id``) before any r
 shown at once as a local echo. One worker per conversation posts its pending sends in order.
 A network failure (no answer, or a 5xx) keeps the send pending and retries with backoff, and
 at once when the event stream reconnects; a refusal (403/404/409/413/422) marks it failed with
-the server's reason, and it stays until the agent retries, edits or discards it. The server's
+the server's reason, and it stays until the agent retries, edits or discards it. A send made
+with the newest message the agent had seen (``seen_message_id``) is refused with
+``conversation.changed`` when a colleague wrote meanwhile: ``item_failed`` lets the UI ask, and
+``retry(client_id, force=True)`` sends it anyway (the check is kept in memory: a send resumed
+after a restart goes without it). The server's
 message replaces the echo by ``client_id`` (see :mod:`convos_desktop.core.store`), and the
 server answers a repeated ``client_id`` with the first message, so nothing is doubled.
 """
@@ -35,6 +39,7 @@ from convos_desktop.core.types import ConnectionState, Delivery, Message
 log = logging.getLogger("convos.outbox")
 
 RETRYABLE = (ServerUnreachableError, ServerError)
+CHANGED = "conversation.changed"  # a colleague wrote since the agent looked (collision)
 
 
 class Outbox(QObject):
@@ -58,6 +63,8 @@ class Outbox(QObject):
         self._backoff = backoff or Backoff(base=1.0, cap=60.0)
         self._rng = rng or random.Random()
         self._workers: dict[int, asyncio.Task[None]] = {}
+        # Collision check per client_id: (seen_message_id, force); not persisted.
+        self._checks: dict[str, tuple[int | None, bool]] = {}
         self._wake = asyncio.Event()
         sync.connection_state_changed.connect(self._on_connection_state)
 
@@ -71,8 +78,12 @@ class Outbox(QObject):
         kind: str = "text",
         reply_to: int | None = None,
         file_ids: Sequence[int] = (),
+        seen_message_id: int | None = None,
     ) -> Message:
-        """Queue a message (``kind`` text or note); return its local echo (pending)."""
+        """Queue a message (``kind`` text or note); return its local echo (pending).
+
+        ``seen_message_id``: the newest message on the agent's screen (collision check).
+        """
         if kind not in ("text", "note"):
             raise ValueError(f"kind must be 'text' or 'note', not {kind!r}")
         if not body.strip() and not file_ids:
@@ -85,16 +96,23 @@ class Outbox(QObject):
             reply_to=reply_to,
             file_ids=file_ids,
         )
+        if seen_message_id is not None:
+            self._checks[item.client_id] = (seen_message_id, False)
         echo = self._store.echo_message(item)
         self._sync.publish_local(echo)
         self._ensure_worker(conversation_id)
         return echo
 
-    async def retry(self, client_id: str, body: str | None = None) -> Message | None:
-        """Send a failed (or pending) entry again, with edited ``body`` if given."""
+    async def retry(
+        self, client_id: str, body: str | None = None, *, force: bool = False
+    ) -> Message | None:
+        """Send a failed (or pending) entry again, with edited ``body`` if given; ``force``
+        skips the collision check (the agent chose to send anyway)."""
         item = await self._store.outbox_update(client_id, state=Delivery.PENDING, body=body)
         if item is None:
             return None
+        if force:
+            self._checks[client_id] = (self._checks.get(client_id, (None, False))[0], True)
         echo = self._store.echo_message(item)
         self._sync.publish_local(echo)
         self._ensure_worker(item.conversation_id)
@@ -103,6 +121,7 @@ class Outbox(QObject):
 
     async def discard(self, client_id: str) -> OutboxItem | None:
         """Drop an entry (its text is returned, e.g. to put back in the composer)."""
+        self._checks.pop(client_id, None)
         item = await self._store.outbox_remove(client_id)
         if item is not None:
             self._sync.publish_removed(item.conversation_id, client_id)
@@ -181,6 +200,7 @@ class Outbox(QObject):
     async def _work(self, conversation_id: int) -> None:
         attempt = 0
         while (item := self._next_pending(conversation_id)) is not None:
+            seen, force = self._checks.get(item.client_id, (None, False))
             try:
                 answer = await self._api.send_message_json(
                     conversation_id,
@@ -189,6 +209,8 @@ class Outbox(QObject):
                     kind=item.kind,
                     reply_to=item.reply_to,
                     file_ids=item.file_ids,
+                    seen_message_id=seen,
+                    force=force,
                 )
             except RETRYABLE as exc:
                 log.info("send %s not delivered yet (%s); will retry", item.client_id, exc.code)
@@ -205,15 +227,18 @@ class Outbox(QObject):
                 await self._refused(item, exc)
                 continue
             attempt = 0
+            self._checks.pop(item.client_id, None)
             await self._sync.apply_sent(answer)
 
     async def _refused(self, item: OutboxItem, exc: ApiError) -> None:
         log.info("send %s refused: %s", item.client_id, exc.code)
-        # "code: message": the UI words the known codes in the agent's language.
+        # "code: message": the UI words the known codes in the agent's language; for a
+        # collision the colleague's name instead of the message (the UI asks with it).
+        detail = str(exc.extra.get("agent_name") or "") if exc.code == CHANGED else exc.message
         failed = await self._store.outbox_update(
             item.client_id,
             state=Delivery.FAILED,
-            error=f"{exc.code}: {exc.message}",
+            error=f"{exc.code}: {detail}",
             count_attempt=True,
         )
         if failed is not None:

@@ -55,6 +55,7 @@ class Sender:
         is_note: bool = False,
         reply_to: int | None = None,
         attachments: Sequence[Attachment] = (),
+        seen_message_id: int | None = None,
     ) -> None:
         """Upload the local files (read off the GUI thread), then queue the message.
 
@@ -73,6 +74,7 @@ class Sender:
                 kind="note" if is_note else "text",
                 reply_to=reply_to,
                 file_ids=file_ids,
+                seen_message_id=seen_message_id,
             )
         finally:
             preparing.discard(task)

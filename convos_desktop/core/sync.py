@@ -19,7 +19,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from convos_desktop.core.api import ApiClient, ApiError
-from convos_desktop.core.events import Backoff, EventStream, ServerEvent
+from convos_desktop.core.events import EPHEMERAL_TYPES, Backoff, EventStream, ServerEvent
 from convos_desktop.core.store import AppliedBatch, Store, StoreBatch
 from convos_desktop.core.types import (
     ConnectionState,
@@ -41,9 +41,9 @@ log = logging.getLogger("convos.sync")
 ALL_FIELDS = "*"  # in TicketsChanged.fields: new tickets or a whole snapshot
 DIRECTORY = frozenset({"agents", "teams", "inboxes", "canned", "labels"})
 LIBRARY_EVENT = "library.changed"  # not cached: announced by ``Sync.library_changed``
-COUNTED_FIELDS = frozenset(
-    {ALL_FIELDS, "status", "assignee_id", "snoozed"}
-)  # what Counts depend on
+MENTION_EVENTS = frozenset({"mention.created", "mention.updated"})  # ``Sync.mention_event``
+# what Counts depend on
+COUNTED_FIELDS = frozenset({ALL_FIELDS, "status", "assignee_id", "snoozed"})
 FIRST_SCREEN_TICKETS = 200  # emitted at once from the cache: more than any list shows
 CACHED_SLICE_TICKETS = 2_000  # the rest of the cache, per loop pass (~20 ms of list work)
 
@@ -60,7 +60,10 @@ class Sync(QObject):
     ``auth_failed()`` when the server refuses the token; ``library_changed()`` when the file
     library may have changed (a ``library.changed`` event, or a bootstrap): it is not cached,
     its readers fetch it again; ``ticket_woke(TicketWoke)`` when a snoozed ticket came back
-    (after its change reached the store).
+    (after its change reached the store); ``ephemeral(ServerEvent)`` for a live-only event
+    (who views or types, ``core.live``: never cached, never moves the cursor);
+    ``mention_event(dict)`` with the ``Mention`` of a ``mention.*`` event (not cached:
+    ``core.mentions`` keeps them).
     """
 
     tickets_changed = Signal(object)
@@ -75,6 +78,8 @@ class Sync(QObject):
     auth_failed = Signal()
     library_changed = Signal()
     ticket_woke = Signal(object)
+    ephemeral = Signal(object)
+    mention_event = Signal(object)
 
     def __init__(
         self,
@@ -222,6 +227,9 @@ class Sync(QObject):
 
     def receive(self, event: ServerEvent) -> None:
         """Take one event of the stream (duplicates and already applied ones are ignored)."""
+        if event.type in EPHEMERAL_TYPES:
+            self.ephemeral.emit(event)
+            return
         if event.type == "reset":  # its id is the server's head, maybe below our cursor
             self._on_reset(int(event.data.get("event_seq", event.seq)))
             return
@@ -230,6 +238,9 @@ class Sync(QObject):
         self._received_seq = event.seq
         if event.type == LIBRARY_EVENT:
             self.library_changed.emit()
+            return
+        if event.type in MENTION_EVENTS:
+            self.mention_event.emit(event.data.get("mention") or {})
             return
         self._pending.append(event)
         self._schedule_flush()

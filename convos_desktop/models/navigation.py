@@ -25,6 +25,7 @@ class NavTarget(StrEnum):
     ALL = "all"
     SNOOZED = "snoozed"
     NEW_TICKET = "new_ticket"
+    MENTIONS = "mentions"
     CONVERSATIONS = "conversations"
     SHORTCUTS = "shortcuts"
     INBOXES = "inboxes"
@@ -44,7 +45,8 @@ class NavTarget(StrEnum):
     @property
     def is_conversation_screen(self) -> bool:
         """Whether presence counts this target as a conversation screen."""
-        return self.ticket_view is not None or self is NavTarget.NEW_TICKET
+        # Mentions is read to go back to the conversations
+        return self.ticket_view is not None or self in (NavTarget.NEW_TICKET, NavTarget.MENTIONS)
 
 
 class NavRole(IntEnum):
@@ -73,6 +75,7 @@ def target_label(target: NavTarget) -> str:
         NavTarget.ALL: tr("Navigation", "All"),
         NavTarget.SNOOZED: tr("Navigation", "Snoozed"),
         NavTarget.NEW_TICKET: tr("Navigation", "New ticket"),
+        NavTarget.MENTIONS: tr("Navigation", "Mentions"),
         NavTarget.CONVERSATIONS: tr("Navigation", "Conversations"),
         NavTarget.SHORTCUTS: tr("Navigation", "Shortcuts"),
         NavTarget.INBOXES: tr("Navigation", "Inboxes"),
@@ -91,6 +94,10 @@ class NavigationModel(QStandardItemModel):
         NavTarget.ALL,
         NavTarget.SNOOZED,
         NavTarget.NEW_TICKET,
+        NavTarget.MENTIONS,
+    )
+    COUNTED = frozenset(
+        {NavTarget.MINE, NavTarget.UNASSIGNED, NavTarget.ALL, NavTarget.SNOOZED, NavTarget.MENTIONS}
     )
     MANAGEMENT_TARGETS = (
         NavTarget.CONVERSATIONS,
@@ -117,7 +124,7 @@ class NavigationModel(QStandardItemModel):
             item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
             item.setData(target.value, NavRole.TARGET)
             item.setData(False, NavRole.IS_GROUP)
-            item.setData(0 if target.ticket_view else None, NavRole.COUNT)
+            item.setData(0 if target in self.COUNTED else None, NavRole.COUNT)
             group.appendRow(item)
             self._items[target] = item
         self.appendRow(group)
@@ -144,7 +151,8 @@ class NavigationModel(QStandardItemModel):
         inbox_id = index.data(NavRole.INBOX_ID)
         return NavLocation(target, int(inbox_id) if inbox_id is not None else None)
 
-    def set_count(self, view: View, count: int) -> None:
+    def set_count(self, view: View | NavTarget, count: int) -> None:
+        """A view's open tickets, or the unread count of ``NavTarget.MENTIONS``."""
         item = self._items[NavTarget(view.value)]
         if item.data(NavRole.COUNT) != count:
             item.setData(count, NavRole.COUNT)

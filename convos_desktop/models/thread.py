@@ -171,6 +171,10 @@ class ThreadModel(QAbstractListModel):
     def message_at(self, row: int) -> Message | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
+    def newest_id(self) -> int | None:
+        """The id of the newest message the server has (local echoes left out)."""
+        return next((m.id for m in reversed(self._rows) if m.id > 0), None)
+
     def row_of_id(self, message_id: int) -> int:
         return self._find(message_id, None)
 

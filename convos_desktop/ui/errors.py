@@ -53,7 +53,9 @@ def failed_send_sentence(error: str | None) -> str:
         "invalid": _tr("Not sent: the server found the message invalid"),
     }
     text = (error or "").strip()
-    code = text.partition(": ")[0]
+    code, _sep, detail = text.partition(": ")
+    if code == "conversation.changed":
+        return _tr("Not sent: {name} wrote meanwhile").format(name=detail or _tr("a colleague"))
     if code in known:
         return known[code]
     if text:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 
-from convos_server.api.deps import AdminDep, BusDep, DbDep
+from convos_server.api.deps import AdminDep, BusDep, DbDep, LiveDep
 from convos_server.api.params import Id, Position
 from convos_server.api.responses import errors
 from convos_server.db import models as m
@@ -100,6 +100,37 @@ async def outbound(
     async with db.sessionmaker() as session:
         inbox = await auth.inbox_for_key(session, inbox_id, x_api_key)
         return await load_messages(session, await ingress.outbound_messages(session, inbox, after))
+
+
+class ChannelTypingBody(BaseModel):
+    """``POST /channels/{inbox_id}/typing``: the customer is typing."""
+
+    contact: ContactRefBody
+
+
+@router.post("/channels/{inbox_id}/typing", status_code=204, responses=errors(403))
+async def customer_typing(
+    inbox_id: Id, body: ChannelTypingBody, db: DbDep, live: LiveDep, x_api_key: ApiKey = None
+) -> Response:
+    """The customer types in its latest conversation of the inbox (nothing when it has none)."""
+    async with db.sessionmaker() as session:
+        inbox = await auth.inbox_for_key(session, inbox_id, x_api_key)
+        conversation_id = await ingress.latest_conversation_id(
+            session, inbox, body.contact.external_id
+        )
+    if conversation_id is not None:
+        live.contact_typing(conversation_id, inbox.id)
+    return Response(status_code=204)
+
+
+@router.get("/channels/{inbox_id}/typing", responses=errors(403))
+async def agents_typing(
+    inbox_id: Id, db: DbDep, live: LiveDep, x_api_key: ApiKey = None
+) -> list[dict[str, Any]]:
+    """``[{conversation_id, external_id}]`` where an agent types a reply now (never a note)."""
+    async with db.sessionmaker() as session:
+        inbox = await auth.inbox_for_key(session, inbox_id, x_api_key)
+        return await ingress.typing_targets(session, inbox, live.agents_typing_text())
 
 
 class CampaignBody(BaseModel):

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 
-from convos_server.api.deps import AgentDep, BusDep, DbDep
+from convos_server.api.deps import AgentDep, BusDep, DbDep, LiveDep
 from convos_server.api.params import Day, Emoji, Id, Position
 from convos_server.api.responses import errors
 from convos_server.serialize import (
@@ -111,6 +111,8 @@ class SendBody(BaseModel):
     body: str = Field(default="", max_length=10_000)
     reply_to: Id | None = None
     file_ids: list[Id] = Field(default_factory=list, max_length=10)
+    seen_message_id: Position | None = None
+    force: bool = False
 
 
 @router.post(
@@ -144,6 +146,8 @@ async def send_message(
                     body=body.body,
                     reply_to=body.reply_to,
                     file_ids=body.file_ids,
+                    seen_message_id=body.seen_message_id,
+                    force=body.force,
                 )
             break
         except IntegrityError:
@@ -154,6 +158,49 @@ async def send_message(
     else:
         response.status_code = 200
     return data
+
+
+class ViewingBody(BaseModel):
+    """``PUT /conversations/{id}/viewing``."""
+
+    viewing: bool = True
+
+
+class TypingBody(BaseModel):
+    """``PUT /conversations/{id}/typing``: ``kind`` null means stopped."""
+
+    kind: Literal["text", "note"] | None = None
+
+
+async def _visible_inbox(db: DbDep, agent: AgentDep, conversation_id: int) -> int:
+    async with db.sessionmaker() as session:
+        visibility = await visibility_for(session, agent)
+        conversation = await messages.visible_conversation(session, visibility, conversation_id)
+        return conversation.inbox_id
+
+
+@router.put("/conversations/{conversation_id}/viewing")
+async def set_viewing(
+    conversation_id: Id, body: ViewingBody, agent: AgentDep, db: DbDep, live: LiveDep
+) -> dict[str, Any]:
+    """The caller views the conversation (heartbeat) or left it: ``{viewers}`` of now."""
+    inbox_id = await _visible_inbox(db, agent, conversation_id)
+    live.view(agent.id, conversation_id, inbox_id, body.viewing)
+    return {"viewers": live.viewers(conversation_id)}
+
+
+@router.put("/conversations/{conversation_id}/typing", status_code=204)
+async def set_typing(
+    conversation_id: Id, body: TypingBody, agent: AgentDep, db: DbDep, live: LiveDep
+) -> Response:
+    """The caller types a reply or a note in the conversation (repeat it), or stopped.
+
+    A viewer's call is answered from memory (checked at its last viewing heartbeat)."""
+    inbox_id = live.viewer_inbox(agent.id, conversation_id)
+    if inbox_id is None:
+        inbox_id = await _visible_inbox(db, agent, conversation_id)
+    live.type(agent.id, conversation_id, inbox_id, body.kind)
+    return Response(status_code=204)
 
 
 async def _react(

@@ -18,6 +18,7 @@ from convos_server.db.engine import Database
 from convos_server.errors import ApiError, forbidden
 from convos_server.services import auth
 from convos_server.services.events import EventBus
+from convos_server.services.live import LiveState
 from convos_server.services.token_cache import TokenCache
 
 _bearer = HTTPBearer(auto_error=False, description="The token from POST /auth/login")
@@ -33,6 +34,12 @@ async def get_bus(request: Request) -> EventBus:
     """The server's event bus."""
     bus: EventBus = request.app.state.bus
     return bus
+
+
+async def get_live(request: Request) -> LiveState:
+    """Who views or types in which conversation (this process's clients)."""
+    live: LiveState = request.app.state.live
+    return live
 
 
 async def get_settings(request: Request) -> Settings:
@@ -92,6 +99,7 @@ async def require_admin(agent: Annotated[m.Agent, Depends(current_agent)]) -> m.
 
 DbDep = Annotated[Database, Depends(get_db)]
 BusDep = Annotated[EventBus, Depends(get_bus)]
+LiveDep = Annotated[LiveState, Depends(get_live)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 TokenDep = Annotated[str, Depends(bearer_token)]
 AgentDep = Annotated[m.Agent, Depends(current_agent)]

@@ -23,7 +23,14 @@ from starlette.types import Receive, Scope, Send
 
 from convos_server.api.shallow import in_child_task
 from convos_server.db import models as m
-from convos_server.services.events import EventBus, StoredEvent, Subscription, is_visible, sse_frame
+from convos_server.services.events import (
+    EPHEMERAL_SEQ,
+    EventBus,
+    StoredEvent,
+    Subscription,
+    is_visible,
+    sse_frame,
+)
 
 log = logging.getLogger("convos.events")
 
@@ -159,7 +166,9 @@ def _frames_after(events: Iterable[StoredEvent], last: int) -> tuple[bytes, int]
     """The frames of ``events`` newer than ``last``, joined; the new last seq."""
     frames = []
     for event in events:
-        if event.seq > last:
+        if event.seq == EPHEMERAL_SEQ:  # live only: no id, whatever the cursor
+            frames.append(event.frame)
+        elif event.seq > last:
             frames.append(event.frame)
             last = event.seq
     return b"".join(frames), last

@@ -347,3 +347,20 @@ class Event(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     # AUTOINCREMENT: SQLite must never reuse a sequence number, even after retention deletes.
     __table_args__ = ({"sqlite_autoincrement": True},)
+
+
+class Mention(Base):
+    """A colleague named with ``@name`` in a note; ``read_at`` set when that agent read it."""
+
+    __tablename__ = "mentions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    by_agent_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    __table_args__ = (
+        Index("ix_mentions_agent", "agent_id", "id"),
+        UniqueConstraint("agent_id", "message_id", name="uq_mentions_agent_message"),
+    )

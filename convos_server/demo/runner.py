@@ -191,6 +191,7 @@ async def serve_demo(options: DemoOptions, data_dir: Path) -> None:
                 workspace.photo_file_id,
                 speed=options.speed,
                 seed=options.seed,
+                live=application.state.live,
             ),
         )
     config = uvicorn.Config(app, log_level="info", access_log=False, timeout_graceful_shutdown=3)

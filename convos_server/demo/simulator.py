@@ -4,6 +4,11 @@ Runs as a task inside the demo server process and goes through the server's own 
 (``receive_customer_message`` with ``handoff=True``), so tickets appear in Unassigned or are
 assigned by the inbox's mode, with their events. ``speed`` divides every delay. Texts, names,
 inboxes and delays come from one seeded generator, so a run is reproducible.
+
+With the server's ``LiveState`` the customers type like a channel that carries typing: a
+customer "types" (``conversation.typing`` from the contact) for ``typing_lead`` seconds
+before each reply, and waits while an agent is typing a reply in its conversation (what a
+gateway reads from ``GET /channels/{id}/typing``).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from convos_server.demo import content
 from convos_server.demo.seed import BOT_NAME
 from convos_server.services.events import EventBus
 from convos_server.services.ingress import ContactRef, receive_customer_message
+from convos_server.services.live import LiveState
 from convos_server.services.messages import Author, append_message, publish_message
 
 log = logging.getLogger("convos.demo")
@@ -39,6 +45,9 @@ class SimulatorTiming:
     reply_delay: tuple[float, float] = (4.0, 15.0)
     reply_probability: float = 0.7
     image_probability: float = 0.15
+    typing_lead: float = 3.0
+    typing_repeat: float = 2.5
+    agent_typing_wait: float = 20.0
 
 
 class CustomerSimulator:
@@ -54,6 +63,7 @@ class CustomerSimulator:
         speed: float = 1.0,
         seed: int = 1,
         timing: SimulatorTiming | None = None,
+        live: LiveState | None = None,
     ) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
@@ -63,6 +73,7 @@ class CustomerSimulator:
         self.photo_file_id = photo_file_id
         self.speed = speed
         self.timing = timing or SimulatorTiming()
+        self.live = live
         self.rng = random.Random(seed)
         self.customers_created = 0
         self.replies_sent = 0
@@ -175,9 +186,26 @@ class CustomerSimulator:
     async def _reply_later(self, conversation_id: int, inbox_id: int, delay: float) -> None:
         await self._sleep(delay)
         try:
+            await self.type_before_reply(conversation_id, inbox_id)
             await self.reply(conversation_id, inbox_id)
         except Exception:
             log.exception("the simulator could not reply in conversation %d", conversation_id)
+
+    async def type_before_reply(self, conversation_id: int, inbox_id: int) -> None:
+        """Wait while an agent types a reply here, then show the customer typing a while."""
+        live = self.live
+        if live is None:
+            return
+        waited = 0.0
+        while waited < self.timing.agent_typing_wait and live.agents_typing_text({conversation_id}):
+            await self._sleep(1.0)
+            waited += 1.0
+        typed = 0.0
+        while typed < self.timing.typing_lead:
+            live.contact_typing(conversation_id, inbox_id)
+            step = min(self.timing.typing_repeat, self.timing.typing_lead - typed)
+            await self._sleep(step)
+            typed += step
 
     async def reply(self, conversation_id: int, inbox_id: int) -> None:
         """The customer of the conversation answers (now and then with a photo)."""

@@ -20,7 +20,13 @@ the reader of every process to end the streams opened with those tokens and to d
 agent's tokens from the process's token cache (``on_revoked``). Riding the event table keeps
 it in commit order with everything else and makes it reach a process whose LISTEN connection
 was lost (the reader polls); it costs nothing per stream.
-"""
+
+Ephemeral events (``conversation.viewing``, ``conversation.typing``: who looks at or types in a
+conversation now) are never stored: ``publish_ephemeral`` hands them straight to the named
+agents' subscriptions in this process (the conversation's viewers) as a frame without an ``id``
+line, so they never move a client's cursor and are not replayed on resume. It is the one place
+they go through: a relay between server processes (PostgreSQL NOTIFY with the payload, say) is
+added there, without touching the callers."""
 
 from __future__ import annotations
 
@@ -59,6 +65,9 @@ VISIBILITY_TYPES = frozenset({"inbox.changed", "agent.changed"})
 # Internal: ``{"agent_id": int, "token_hashes": [str]}``; never sent to a client.
 TOKENS_REVOKED = "tokens.revoked"
 INTERNAL_TYPES = frozenset({TOKENS_REVOKED})
+# Never stored, never replayed, sent without an id (see ``publish_ephemeral``).
+EPHEMERAL_TYPES = frozenset({"conversation.viewing", "conversation.typing"})
+EPHEMERAL_SEQ = 0
 _PENDING = "convos_pending_events"
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -71,6 +80,11 @@ def sse_frame(seq: int, type_: str, data: str) -> bytes:
     """
     lines = "".join(f"data: {line}\r\n" for line in _LINE_BREAK.split(data))
     return f"id: {seq}\r\nevent: {type_}\r\n{lines}\r\n".encode()
+
+
+def ephemeral_frame(type_: str, data: str) -> bytes:
+    """The SSE frame of an ephemeral event: no ``id`` line, so the client's cursor stays."""
+    return f"event: {type_}\r\ndata: {data}\r\n\r\n".encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,8 +159,14 @@ class Subscription:
         self._waiter: asyncio.Future[None] | None = None
 
     def push(self, event: StoredEvent) -> bool:
-        """Hand ``event`` to the stream; ``False`` (``overflowed``) when it is too far behind."""
+        """Hand ``event`` to the stream; ``False`` (``overflowed``) when it is too far behind.
+
+        An ephemeral event is simply left out when the stream is that far behind: it is
+        stale by the time the stream would write it, and nothing is lost by the resume.
+        """
         if len(self._pending) >= self._limit:
+            if event.seq == EPHEMERAL_SEQ:
+                return True
             self.overflowed = True
             self.wake()
             return False
@@ -195,11 +215,14 @@ class EventBus:
         poll_s: float = 1.0,
         on_revoked: Callable[[set[int]], None] | None = None,
         on_agents_changed: Callable[[set[int]], None] | None = None,
+        on_agent_gone: Callable[[int], None] | None = None,
         max_streams_per_agent: int = DEFAULT_MAX_STREAMS_PER_AGENT,
     ) -> None:
         self._db = db
         self._on_revoked = on_revoked
         self._on_agents_changed = on_agents_changed
+        # Called with an agent id when its last stream in this process ends (services.live).
+        self.on_agent_gone = on_agent_gone
         self._backlog_limit = backlog_limit
         self._max_streams_per_agent = max_streams_per_agent
         self._poll_s = poll_s
@@ -254,6 +277,29 @@ class EventBus:
         if token_hashes:
             data = {"agent_id": agent_id, "token_hashes": sorted(token_hashes)}
             self.publish_later(session, TOKENS_REVOKED, data, agent_id=agent_id)
+
+    def publish_ephemeral(
+        self, type_: str, data: dict[str, Any], *, inbox_id: int, agent_ids: Collection[int]
+    ) -> None:
+        """Send a live-only event now to the streams of ``agent_ids`` (those who see
+        ``inbox_id``) in this process; never stored.
+
+        The one function every ephemeral event goes through (see module docs): the place
+        for a relay to the other server processes when there are several. The audience is
+        named (the conversation's viewers), so an event costs a few writes, not one per
+        agent connected.
+        """
+        if not agent_ids:
+            return
+        text_data = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        event = StoredEvent(
+            EPHEMERAL_SEQ, type_, text_data, inbox_id, None, ephemeral_frame(type_, text_data)
+        )
+        audience = frozenset(agent_ids)
+        for subscription in self._subscriptions:
+            visibility = subscription.visibility
+            if visibility.agent_id in audience and visibility.sees_inbox(inbox_id):
+                subscription.push(event)
 
     def _insert_pending(self, session: Session) -> None:
         pending = session.info.pop(_PENDING, None)
@@ -353,8 +399,11 @@ class EventBus:
             return await connection.scalar(query) is not None
 
     def unsubscribe(self, subscription: Subscription) -> None:
-        """Stop feeding ``subscription``."""
+        """Stop feeding ``subscription``; the agent's last stream gone: ``on_agent_gone``."""
         self._subscriptions.discard(subscription)
+        agent_id = subscription.visibility.agent_id
+        if self.on_agent_gone is not None and not self._closing and not self.streams_of(agent_id):
+            self.on_agent_gone(agent_id)
 
     def streams_of(self, agent_id: int) -> int:
         """How many streams ``agent_id`` holds in this process."""

@@ -156,3 +156,31 @@ async def outbound_messages(
             .limit(limit)
         )
     )
+
+
+async def latest_conversation_id(
+    session: AsyncSession, inbox: m.Inbox, external_id: str
+) -> int | None:
+    """The latest conversation in ``inbox`` of the contact known there as ``external_id``."""
+    return await session.scalar(
+        select(m.Conversation.id)
+        .join(m.Contact, m.Contact.id == m.Conversation.contact_id)
+        .where(m.Conversation.inbox_id == inbox.id, m.Contact.external_id == external_id)
+        .order_by(m.Conversation.id.desc())
+        .limit(1)
+    )
+
+
+async def typing_targets(
+    session: AsyncSession, inbox: m.Inbox, conversation_ids: Sequence[int]
+) -> list[Json]:
+    """``[{conversation_id, external_id}]`` of those conversations that belong to ``inbox``."""
+    if not conversation_ids:
+        return []
+    rows = await session.execute(
+        select(m.Conversation.id, m.Contact.external_id)
+        .join(m.Contact, m.Contact.id == m.Conversation.contact_id)
+        .where(m.Conversation.inbox_id == inbox.id, m.Conversation.id.in_(conversation_ids))
+        .order_by(m.Conversation.id)
+    )
+    return [{"conversation_id": c, "external_id": e} for c, e in rows]

@@ -14,6 +14,7 @@ from convos_server.errors import ApiError, forbidden, invalid, not_found
 from convos_server.serialize import Json, load_message, load_new_message
 from convos_server.services.events import EventBus
 from convos_server.services.files import NOT_ATTACHABLE, require_attachable
+from convos_server.services.mentions import create_for_note
 from convos_server.services.presence import require_working
 from convos_server.services.report_rollup import Snapshot, update_rollup
 from convos_server.services.system_kinds import SystemText
@@ -188,10 +189,15 @@ async def send_agent_message(
     body: str,
     reply_to: int | None = None,
     file_ids: Sequence[int] = (),
+    seen_message_id: int | None = None,
+    force: bool = False,
 ) -> tuple[Json, bool]:
     """Send a text or note as ``agent``: ``(message as JSON, created)``.
 
-    The same ``client_id`` again returns the first message with ``created`` False.
+    The same ``client_id`` again returns the first message with ``created`` False. With
+    ``seen_message_id`` (the newest message the agent saw) and without ``force``, a reply
+    written since by another agent is 409 ``conversation.changed`` (see ``check_unchanged``).
+    A note names colleagues with ``@name`` (services.mentions).
     """
     existing = await find_by_client_id(session, agent.id, client_id)
     if existing is not None:
@@ -210,6 +216,8 @@ async def send_agent_message(
         assert ticket is not None
         if ticket.assignee_id != agent.id and agent.role != "admin":
             raise forbidden("Only the agent the ticket is assigned to may reply")
+    if seen_message_id is not None and not force:
+        await check_unchanged(session, conversation.id, agent.id, seen_message_id)
     await _check_reply_target(session, conversation.id, reply_to)
     await check_files(session, file_ids)
     await require_attachable(
@@ -230,6 +238,8 @@ async def send_agent_message(
         file_ids=file_ids,
     )
     data = await publish_new_message(session, bus, message, conversation.inbox_id, file_ids)
+    if direction == "note":
+        await create_for_note(session, bus, message, conversation.inbox_id, agent)
     if ticket is not None and ticket.first_response_at is None:
         before = Snapshot.of(ticket)
         ticket.first_response_at = message.created_at
@@ -237,6 +247,34 @@ async def send_agent_message(
         await update_rollup(session, before, ticket)
         await publish_ticket(session, bus, ticket, "ticket.updated", ["first_response_at"])
     return data, True
+
+
+async def check_unchanged(
+    session: AsyncSession, conversation_id: int, agent_id: int, seen_message_id: int
+) -> None:
+    """409 ``conversation.changed`` when another agent replied or wrote a note after
+    ``seen_message_id``; extra ``agent_id``, ``agent_name`` and ``message_id`` of the newest."""
+    newer = await session.scalar(
+        select(m.Message)
+        .where(
+            m.Message.conversation_id == conversation_id,
+            m.Message.id > seen_message_id,
+            m.Message.sender_type == "agent",
+            m.Message.sender_id != agent_id,
+            m.Message.direction.in_(("out", "note")),
+        )
+        .order_by(m.Message.id.desc())
+        .limit(1)
+    )
+    if newer is not None:
+        raise ApiError(
+            409,
+            "conversation.changed",
+            f"{newer.sender_name} wrote in this conversation meanwhile",
+            agent_id=newer.sender_id,
+            agent_name=newer.sender_name,
+            message_id=newer.id,
+        )
 
 
 async def set_reaction(

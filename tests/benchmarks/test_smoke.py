@@ -26,6 +26,9 @@ MUST_BE_ZERO = {
     "GET /me failed requests",
     "failed or unfinished sends",
     "missed deliveries",
+    "missed deliveries with live typing",
+    "failed live requests",
+    "failed or unfinished sends with live typing",
     "streams closed by the server",
 }
 

@@ -151,6 +151,17 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("POST", "/conversations/{conversation_id}/messages"): Row(
         _owned(201), _ids(conversation_id="conversation_b"), body=_note
     ),
+    ("PUT", "/conversations/{conversation_id}/viewing"): Row(
+        _owned(200), _ids(conversation_id="conversation_b"), body=lambda t, p: {"viewing": True}
+    ),
+    ("PUT", "/conversations/{conversation_id}/typing"): Row(
+        _owned(204), _ids(conversation_id="conversation_b"), body=lambda t, p: {"kind": "note"}
+    ),
+    ("GET", "/mentions"): Row(_all(200)),
+    # Bob's mention: only he may mark it read (admins too get 404, as for a missing one).
+    ("POST", "/mentions/{mention_id}/read"): Row(
+        (404, 200, 404, 401, 401), _fresh("mention_id", lambda t: t.fresh_mention())
+    ),
     ("PUT", "/messages/{message_id}/reactions/{emoji}"): Row(
         _owned(200), _ids(message_id="message_b"), query={"emoji": "👍"}
     ),
@@ -214,6 +225,15 @@ EXPECTED: dict[tuple[str, str], Row] = {
         kind="api_key",
     ),
     ("GET", "/channels/{inbox_id}/outbound"): Row(
+        (200, 200, 403, 403, 403), lambda t: _inbox_b(t), kind="api_key"
+    ),
+    ("POST", "/channels/{inbox_id}/typing"): Row(
+        (204, 204, 403, 403, 403),
+        lambda t: _inbox_b(t),
+        body=lambda t, p: {"contact": {"external_id": unique("ext")}},
+        kind="api_key",
+    ),
+    ("GET", "/channels/{inbox_id}/typing"): Row(
         (200, 200, 403, 403, 403), lambda t: _inbox_b(t), kind="api_key"
     ),
     ("POST", "/campaigns"): Row(

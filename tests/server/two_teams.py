@@ -77,6 +77,16 @@ class TwoTeams:
         assert response.status_code == 201, response.text
         return int(response.json()["id"])
 
+    async def fresh_mention(self) -> int:
+        """A new mention of bob: the admin's note naming him in team B's conversation."""
+        await self.ws.call(
+            "POST",
+            f"/conversations/{self.conversation_b}/messages",
+            json={"client_id": unique("m"), "kind": "note", "body": "@Bob have a look"},
+        )
+        mentions = await self.ws.call("GET", "/mentions?limit=1", self.bob)
+        return int(mentions["items"][0]["id"])
+
     async def fresh_canned(self) -> int:
         """A new private canned reply of bob."""
         body = await self.ws.call(

@@ -67,6 +67,11 @@ class ChatHeader(QFrame):
         self.reason.setStyleSheet("color: #a4400f;")
         self.reason.setWordWrap(True)
         self.reason.hide()
+        # Collision detection: who else views or types here now (core.live).
+        self.live = ElidedLabel(self)
+        self.live.setObjectName("liveLine")
+        self.live.setStyleSheet("color: #1b6e3a; font-style: italic;")
+        self.live.hide()
 
         self.buttons: dict[TicketAction, QPushButton] = {}
         labels = {
@@ -127,7 +132,7 @@ class ChatHeader(QFrame):
             return
         self._buttons_beside_title = beside_title
         grid = self._grid
-        for item in (self.title, self.subtitle, self.reason):
+        for item in (self.title, self.subtitle, self.reason, self.live):
             grid.removeWidget(item)
         grid.removeItem(self._actions)
         grid.addWidget(self.title, 0, 0, 1, 1 if beside_title else 2)
@@ -137,6 +142,7 @@ class ChatHeader(QFrame):
         if not beside_title:
             grid.addLayout(self._actions, 2, 0, 1, 2, Qt.AlignmentFlag.AlignLeft)
         grid.addWidget(self.reason, 3, 0, 1, 2)
+        grid.addWidget(self.live, 4, 0, 1, 2)
 
     def _fit(self) -> None:
         """Buttons beside the title when the title keeps at least ``TITLE_ROOM`` pixels (or
@@ -205,6 +211,11 @@ class ChatHeader(QFrame):
         """Another open ticket of the shown contact (blocks Reactivate), if one is known."""
         self._open_sibling = ticket_id
         self._refresh()
+
+    def set_live(self, text: str) -> None:
+        """Who else is here ("Anna is viewing · Bruno is typing a note…"); empty hides it."""
+        self.live.setText(text)
+        self.live.setVisible(bool(text))
 
     def show_error(self, message: str) -> None:
         self._error = message

@@ -25,11 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from convos_desktop.core.types import Canned, Draft, FileInfo, ReplyPreview
+from convos_desktop.core.types import Agent, Canned, Draft, FileInfo, ReplyPreview
 from convos_desktop.ui.chat.attachments import AttachmentsDialog, PendingAttachment
 from convos_desktop.ui.chat.emoji_picker import EmojiCatalog, EmojiPicker
+from convos_desktop.ui.chat.mention_completer import ColleagueModel, MentionCompleter
 from convos_desktop.ui.chat.quick_replies import (
     CannedModel,
+    PrefixCompleter,
     QuickRepliesButton,
     ShortcutCompleter,
     first_line,
@@ -60,7 +62,7 @@ class MessageEdit(QPlainTextEdit):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.completer: ShortcutCompleter | None = None
+        self.completers: list[PrefixCompleter] = []
         self.setTabChangesFocus(True)
         self.document().documentLayout().documentSizeChanged.connect(self._fit_height)
         self._fit_height()
@@ -68,7 +70,7 @@ class MessageEdit(QPlainTextEdit):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         is_enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
         shift = event.modifiers() & Qt.KeyboardModifier.ShiftModifier
-        if is_enter and not shift and not (self.completer and self.completer.is_active()):
+        if is_enter and not shift and not any(c.is_active() for c in self.completers):
             self.sendPressed.emit()
             return
         if is_enter and shift:
@@ -125,6 +127,7 @@ class Composer(QFrame):
 
     sendRequested = Signal(str, bool, object, list)  # noqa: N815 (Qt signal naming)
     draftChanged = Signal(object)  # noqa: N815 (Draft)
+    typing = Signal(str)  # "text" or "note": the agent typed (not a draft being shown)
 
     def __init__(
         self,
@@ -166,7 +169,9 @@ class Composer(QFrame):
         self.edit.setToolTip(key_hints)
         self.edit.setStatusTip(key_hints)
         self.completer = ShortcutCompleter(self.edit, self.canned_model)
-        self.edit.completer = self.completer
+        self.colleague_model = ColleagueModel(self)
+        self.mention_completer = MentionCompleter(self.edit, self.colleague_model)
+        self.edit.completers = [self.completer, self.mention_completer]
         self.reason_label = QLabel(self)
         self.reason_label.setWordWrap(True)
         self.reason_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -430,13 +435,20 @@ class Composer(QFrame):
     def _send_allowed(self) -> bool:
         return self._can_note if self.is_note() else self._can_reply
 
-    def _on_note_toggled(self, _checked: bool) -> None:
+    def _on_note_toggled(self, checked: bool) -> None:
+        self.mention_completer.enabled = checked
         self._refresh_mode()
         self._emit_draft()
 
     def _on_text_changed(self) -> None:
         self._refresh_mode()
         self._emit_draft()
+        if not self._loading and self.edit.toPlainText().strip():
+            self.typing.emit("note" if self.is_note() else "text")
+
+    def set_colleagues(self, agents: Sequence[Agent], me_id: int | None) -> None:
+        """The colleagues ``@name`` completes in note mode."""
+        self.colleague_model.set_agents(agents, me_id)
 
     def _emit_draft(self) -> None:
         draft = self.draft()

@@ -41,7 +41,6 @@ log = logging.getLogger("convos.ui.quick_replies")
 ModelIndex = QModelIndex | QPersistentModelIndex
 
 PLACEHOLDERS = ("contact_name", "agent_name")
-_SHORTCUT_BEFORE_CURSOR = re.compile(r"(?:^|\s)/(\S*)$")
 _MENU_TEXT_LIMIT = 60
 
 
@@ -119,11 +118,15 @@ class CannedModel(RecordListModel[Canned]):
 
 
 class ShortcutFilterModel(QSortFilterProxyModel):
-    """Replies whose shortcut starts with (or, failing that, contains) the typed prefix."""
+    """Rows whose key (``key_role``: a reply's shortcut, a colleague's name) starts with (or,
+    failing that, contains) the typed prefix."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(
+        self, parent: QObject | None = None, key_role: int = CannedModel.SHORTCUT_ROLE
+    ) -> None:
         super().__init__(parent)
         self._prefix = ""
+        self._key_role = key_role
 
     def set_prefix(self, prefix: str) -> None:
         """Filter on ``prefix`` (without the slash)."""
@@ -132,12 +135,12 @@ class ShortcutFilterModel(QSortFilterProxyModel):
 
     def filterAcceptsRow(self, source_row: int, source_parent: ModelIndex) -> bool:
         index = self.sourceModel().index(source_row, 0, source_parent)
-        shortcut = str(index.data(CannedModel.SHORTCUT_ROLE)).casefold()
+        shortcut = str(index.data(self._key_role)).casefold()
         return self._prefix in shortcut
 
     def lessThan(self, left: ModelIndex, right: ModelIndex) -> bool:
         def key(index: ModelIndex) -> tuple[bool, int]:
-            shortcut = str(index.data(CannedModel.SHORTCUT_ROLE)).casefold()
+            shortcut = str(index.data(self._key_role)).casefold()
             return (not shortcut.startswith(self._prefix), index.row())
 
         return key(left) < key(right)
@@ -185,21 +188,24 @@ class QuickRepliesButton(QToolButton):
             action.triggered.connect(lambda _=False, r=reply: self.replyChosen.emit(r))
 
 
-class ShortcutCompleter(QObject):
-    """Pops the matching quick replies when a word starting with ``/`` is typed in ``edit``.
+class PrefixCompleter(QObject):
+    """Pops the matching rows of ``model`` when a word starting with ``trigger`` is typed in
+    ``edit`` (``/`` quick replies, ``@`` colleagues in notes).
 
-    Up/Down choose, Enter or Tab insert (placeholders filled from :meth:`set_values`), Esc
-    closes. Works on any ``QPlainTextEdit``: it watches the edit's keys through an event filter.
+    Up/Down choose, Enter or Tab insert (``insert_record``), Esc closes. Works on any
+    ``QPlainTextEdit``: it watches the edit's keys through an event filter. ``key_role`` is
+    the role filtered on; ``enabled`` False keeps it closed.
     """
 
-    replyInserted = Signal(object)  # noqa: N815 (Qt signal naming)
-
-    def __init__(self, edit: QPlainTextEdit, model: CannedModel) -> None:
+    def __init__(
+        self, edit: QPlainTextEdit, model: RecordListModel[Any], trigger: str, key_role: int
+    ) -> None:
         super().__init__(edit)
         self._edit = edit
-        self._values: dict[str, str] = {}
-        self._typed = ""  # the shortcut typed so far, without the slash
-        self.filter_model = ShortcutFilterModel(self)
+        self._pattern = re.compile(rf"(?:^|\s){re.escape(trigger)}(\S*)$")
+        self._typed = ""  # typed so far, without the trigger
+        self.enabled = True
+        self.filter_model = ShortcutFilterModel(self, key_role)
         self.filter_model.setSourceModel(model)
         self.filter_model.sort(0)
         self.popup = QListView(edit)  # a tool-tip window owned (and deleted) by the edit
@@ -208,8 +214,6 @@ class ShortcutCompleter(QObject):
         self.popup.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.popup.setModel(self.filter_model)
         self.popup.setUniformItemSizes(True)
-        self.delegate = CannedDelegate(lambda text: fill_placeholders(text, self._values), edit)
-        self.popup.setItemDelegate(self.delegate)
         self.popup.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.popup.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.popup.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -218,19 +222,19 @@ class ShortcutCompleter(QObject):
         edit.cursorPositionChanged.connect(self._update)
         edit.installEventFilter(self)
 
-    def set_values(self, values: Mapping[str, str]) -> None:
-        """The placeholder values (``contact_name``, ``agent_name``)."""
-        self._values = dict(values)
-
     def is_active(self) -> bool:
         """Whether the list of matches is showing (Enter then inserts, it does not send)."""
         return self.popup.isVisible()
 
+    def insert_record(self, record: object, replace_chars: int) -> bool:
+        """Insert ``record`` over the ``replace_chars`` typed; False when it is not one."""
+        raise NotImplementedError
+
     def _update(self) -> None:
         cursor = self._edit.textCursor()
         before = cursor.block().text()[: cursor.positionInBlock()]
-        match = _SHORTCUT_BEFORE_CURSOR.search(before)
-        if match is None or cursor.hasSelection():
+        match = self._pattern.search(before)
+        if match is None or cursor.hasSelection() or not self.enabled:
             self.popup.hide()
             return
         self._typed = match.group(1)
@@ -254,12 +258,9 @@ class ShortcutCompleter(QObject):
         self.popup.show()
 
     def _insert(self, index: QModelIndex) -> None:
-        reply = index.data(CannedModel.CANNED_ROLE)
-        if not isinstance(reply, Canned):
-            return
-        self.popup.hide()
-        insert_reply(self._edit, reply, self._values, replace_chars=len(self._typed) + 1)
-        self.replyInserted.emit(reply)
+        record = index.data(RecordListModel.RECORD_ROLE)
+        if self.insert_record(record, len(self._typed) + 1):
+            self.popup.hide()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
@@ -288,3 +289,27 @@ class ShortcutCompleter(QObject):
             self.popup.hide()
             return True
         return False
+
+
+class ShortcutCompleter(PrefixCompleter):
+    """Quick replies by ``/shortcut``, placeholders filled from :meth:`set_values`."""
+
+    replyInserted = Signal(object)  # noqa: N815 (Qt signal naming)
+
+    def __init__(self, edit: QPlainTextEdit, model: CannedModel) -> None:
+        super().__init__(edit, model, "/", CannedModel.SHORTCUT_ROLE)
+        self._values: dict[str, str] = {}
+        self.delegate = CannedDelegate(lambda text: fill_placeholders(text, self._values), edit)
+        self.popup.setItemDelegate(self.delegate)
+
+    def set_values(self, values: Mapping[str, str]) -> None:
+        """The placeholder values (``contact_name``, ``agent_name``)."""
+        self._values = dict(values)
+
+    def insert_record(self, record: object, replace_chars: int) -> bool:
+        if not isinstance(record, Canned):
+            return False
+        self.popup.hide()
+        insert_reply(self._edit, record, self._values, replace_chars=replace_chars)
+        self.replyInserted.emit(record)
+        return True

@@ -59,6 +59,7 @@ from convos_desktop.ui.formatting import whole_number
 from convos_desktop.ui.screens.conversations_screen import ConversationsScreen
 from convos_desktop.ui.screens.inboxes_screen import InboxesScreen
 from convos_desktop.ui.screens.labels_dialog import LabelsDialog
+from convos_desktop.ui.screens.mentions_screen import MentionsScreen
 from convos_desktop.ui.screens.new_ticket import NewTicketScreen
 from convos_desktop.ui.screens.performance_screen import PerformanceScreen
 from convos_desktop.ui.screens.shortcuts_screen import ShortcutsScreen
@@ -70,6 +71,7 @@ from convos_desktop.ui.shell.notifications import Notifier
 from convos_desktop.ui.shell.sound import NotificationSound
 from convos_desktop.ui.shell.tray import Tray
 from convos_desktop.ui.system_text import SystemWording
+from convos_desktop.ui.tasks import TaskRunner
 from convos_desktop.ui.theme import ACCENT
 from convos_desktop.ui.widgets.dock_toggle import DockToggle
 from convos_desktop.ui.workspace.workspace import Workspace
@@ -218,6 +220,14 @@ class MainWindow(QMainWindow):
         self.performance = PerformanceScreen(context, self)
         self.stack.addWidget(self.performance)
         self._screens[NavTarget.PERFORMANCE] = self.performance
+        self.mentions = MentionsScreen(context, self)
+        self.mentions.open_requested.connect(self.show_ticket)
+        self.stack.addWidget(self.mentions)
+        self._screens[NavTarget.MENTIONS] = self.mentions
+        self._mention_loads = TaskRunner()
+        context.mentions.changed.connect(
+            lambda: self.navigation.set_count(NavTarget.MENTIONS, context.mentions.unread())
+        )
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")
@@ -270,11 +280,13 @@ class MainWindow(QMainWindow):
             window_active=self.isActiveWindow,
             beep=self.sound.play,
             started_at=dt.datetime.now(dt.UTC),
+            agent_name=context.directory.agent_name,
             parent=self,
         )
         sync.tickets_changed.connect(self.notifier.on_tickets_changed)
         sync.messages_changed.connect(self.notifier.on_messages_changed)
         sync.ticket_woke.connect(self.notifier.on_ticket_woke)
+        context.mentions.mentioned.connect(self.notifier.on_mentioned)
         context.presence.effective_changed.connect(self._on_effective)
         context.directory.me_changed.connect(self._on_me_changed)
         self.nav_view.selectionModel().currentChanged.connect(self._on_navigated)
@@ -385,6 +397,8 @@ class MainWindow(QMainWindow):
 
     def _on_connection(self, state: ConnectionState) -> None:
         self.header.set_connection(state)
+        if state is ConnectionState.CONNECTED:  # mentions are not cached: load them again
+            self._mention_loads.run(self._context.mentions.load())
         self._context.presence.set_connection(state)
         if self._tray is not None:
             self._tray.set_connected(state is ConnectionState.CONNECTED)

@@ -6,6 +6,7 @@
   message.
 - A snoozed ticket that comes back (its time, or the customer wrote), to the agent who snoozed
   it or holds it: a sound and a tray message.
+- A colleague's note that mentions the agent (``@name``): a sound and a tray message.
 
 "New" means not seen before by this run *and* opened (or written) after the app started, so
 the cached inbox and the first bootstrap never ring. The sound is the window's
@@ -20,6 +21,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject
 
+from convos_desktop.core.mentions import Mention
 from convos_desktop.core.store import ticket_in_view
 from convos_desktop.core.types import (
     Contact,
@@ -90,6 +92,7 @@ class Notifier(QObject):
         window_active: Callable[[], bool],
         beep: Callable[[], object],
         started_at: dt.datetime,
+        agent_name: Callable[[int], str] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -100,6 +103,7 @@ class Notifier(QObject):
         self._window_active = window_active
         self._beep = beep
         self._started_at = started_at
+        self._agent_name = agent_name or (lambda _agent_id: "")
         self._seen_unassigned = SeenIds()
         self._seen_messages = SeenIds()
         self.tray: Tray | None = None
@@ -166,3 +170,14 @@ class Notifier(QObject):
             body = preview(message.body) or self.tr("(attachment)")
             title = self.tr("Message from %1").replace("%1", self._contact_name(ticket))
             self.tray.show_message(title, body)
+
+    def on_mentioned(self, mention: Mention) -> None:
+        """A colleague named the agent in a note: a sound and a tray message."""
+        if mention.created_at < self._started_at:
+            return  # loaded at start: the Mentions view shows it, no ringing
+        if self._sound_enabled():
+            self._beep()
+        if self.tray is not None:
+            name = self._agent_name(mention.by_agent_id) or self.tr("A colleague")
+            title = self.tr("%1 mentioned you").replace("%1", name)
+            self.tray.show_message(title, preview(mention.message.body))

@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -25,6 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from convos_desktop.core.outbox import CHANGED
+from convos_desktop.core.store import OutboxItem
 from convos_desktop.core.types import (
     Draft,
     Message,
@@ -43,6 +46,7 @@ from convos_desktop.ui.chat.chat_header import ChatHeader
 from convos_desktop.ui.chat.chat_view import ChatView
 from convos_desktop.ui.chat.composer import Composer
 from convos_desktop.ui.chat.files import FileActions
+from convos_desktop.ui.chat.live_line import LiveLine
 from convos_desktop.ui.chat.message_delegate import MessageDelegate
 from convos_desktop.ui.chat.reactions import Reactions
 from convos_desktop.ui.contacts.contact_dock import ContactDock
@@ -51,6 +55,7 @@ from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.formatting import local_date_time
 from convos_desktop.ui.system_text import SystemWording
 from convos_desktop.ui.tasks import TaskRunner
+from convos_desktop.ui.widgets.confirm import ask
 from convos_desktop.ui.widgets.label_widgets import LabelFilterCombo
 from convos_desktop.ui.workspace.ticket_actions import (
     WORKING_STATUSES,
@@ -177,6 +182,15 @@ class Workspace(QWidget):
         self.composer = Composer(context.settings, self)
         self.composer.sendRequested.connect(self._on_send)
         self.composer.draftChanged.connect(self._on_draft_changed)
+        self.composer.typing.connect(context.live.typed)
+        self.live_line = LiveLine(
+            context.live,
+            lambda: self._ticket.conversation_id if self._ticket is not None else None,
+            lambda agent_id: context.directory.agent_name(agent_id) or self.tr("A colleague"),
+            self.header.set_live,
+            self,
+        )
+        context.outbox.item_failed.connect(self._on_send_refused)
         self.chat.replyRequested.connect(self._on_reply)
         self.chat.reactionToggled.connect(self.reactions.toggle)
         self.chat.reactionRefused.connect(self.header.show_error)
@@ -403,6 +417,9 @@ class Workspace(QWidget):
         self._refresh_reactivate_key()
         self._mark_read()
         self.contact_panel.show_for(ticket)
+        if self.isVisible():
+            self._context.live.view(conversation_id)
+        self.live_line.refresh()
         self.ticketOpened.emit(ticket.id)
 
     async def _load_newest(self, conversation_id: int) -> None:
@@ -429,6 +446,15 @@ class Workspace(QWidget):
         seen = [m.id for m in (last, ticket.last_message) if m is not None and m.id > 0]
         if seen:
             self._tasks.run(self._context.sync.mark_read(ticket.conversation_id, max(seen)))
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._ticket is not None:
+            self._context.live.view(self._ticket.conversation_id)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self._context.live.view(None)  # another screen, or the window closed to the tray
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -588,6 +614,7 @@ class Workspace(QWidget):
             return
         conversation_id = self._ticket.conversation_id
         self._context.drafts.clear(conversation_id)
+        self._context.live.sent()
         self._tasks.run(
             self._context.sender.send(
                 conversation_id,
@@ -595,6 +622,7 @@ class Workspace(QWidget):
                 is_note=is_note,
                 reply_to=reply_to,
                 attachments=attachments,
+                seen_message_id=self.messages.newest_id(),
             ),
             on_error=lambda error: self._send_failed(conversation_id, text, is_note, error),
         )
@@ -605,6 +633,23 @@ class Workspace(QWidget):
         if showing and not self.composer.edit.toPlainText():
             self.composer.set_draft(Draft(conversation_id, text, None, is_note))
         self.header.show_error(self.tr("Not sent: {error}").format(error=error))
+
+    def _on_send_refused(self, item: OutboxItem) -> None:
+        """A colleague wrote since the agent looked: ask before sending anyway."""
+        code, _sep, name = (item.error or "").partition(": ")
+        showing = self._ticket is not None and self._ticket.conversation_id == item.conversation_id
+        if code != CHANGED or not showing:
+            return
+        question = self.tr("{name} replied meanwhile: send anyway?").format(
+            name=name or self.tr("A colleague")
+        )
+        client_id = item.client_id
+        ask(
+            self,
+            self.tr("Conversation changed"),
+            question,
+            lambda: self._tasks.run(self._context.outbox.retry(client_id, force=True)),
+        )
 
     def _retry(self, message: Message) -> None:
         if message.client_id:
@@ -656,11 +701,13 @@ class Workspace(QWidget):
     # --- directory --------------------------------------------------------------------------
 
     def _on_directory_changed(self) -> None:
-        labels = self._context.directory.labels()
+        directory = self._context.directory
+        labels = directory.labels()
         self.label_filter.set_labels(labels)
         self.label_filter.setVisible(bool(labels))
         self.header.set_labels(labels)
-        self.composer.set_canned(self._context.directory.canned())
+        self.composer.set_canned(directory.canned())
+        self.composer.set_colleagues(directory.agents(), directory.me_id)
         self._refresh_header()
         self._refresh_permissions()
 
