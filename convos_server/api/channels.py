@@ -6,12 +6,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Response
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
 
 from convos_server.api.deps import AdminDep, BusDep, DbDep, LiveDep
 from convos_server.api.params import Id, Position
 from convos_server.api.responses import errors
 from convos_server.db import models as m
+from convos_server.db.retry import retried
 from convos_server.serialize import load_messages
 from convos_server.services import auth, campaigns, files, ingress
 
@@ -40,7 +40,8 @@ class IngressBody(BaseModel):
 
 # A customer's first messages can arrive at the same moment on two server processes: both
 # insert the new contact (or conversation, or ticket) and the later commit breaks a unique
-# constraint. Its transaction is run again and finds what the other one created.
+# constraint, or on PostgreSQL two of them deadlock. The transaction is run again
+# (``db.retry``) and finds what the other one created.
 INGRESS_ATTEMPTS = 3
 
 
@@ -78,13 +79,9 @@ async def receive(
     inbox_id: Id, body: IngressBody, db: DbDep, bus: BusDep, x_api_key: ApiKey = None
 ) -> dict[str, Any]:
     """A customer message; ``handoff`` opens a ticket. ``{conversation_id, message, ticket_id}``."""
-    for attempt in range(1, INGRESS_ATTEMPTS + 1):
-        try:
-            data = await _receive_once(inbox_id, body, db, bus, x_api_key)
-            break
-        except IntegrityError:
-            if attempt == INGRESS_ATTEMPTS:
-                raise
+    data = await retried(
+        lambda: _receive_once(inbox_id, body, db, bus, x_api_key), INGRESS_ATTEMPTS
+    )
     bus.wake()
     return data
 

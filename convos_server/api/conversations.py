@@ -7,11 +7,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
 
 from convos_server.api.deps import AgentDep, BusDep, DbDep, LiveDep
 from convos_server.api.params import Day, Emoji, Id, Position
 from convos_server.api.responses import errors
+from convos_server.db.retry import retried
 from convos_server.serialize import (
     contacts_of,
     load_conversations,
@@ -129,30 +129,29 @@ async def send_message(
     """Send a text or note: 201 Message, or 200 with the first one for a used ``client_id``.
 
     The same ``client_id`` at the same moment on two server processes: the later commit breaks
-    the unique constraint, and its transaction run again finds the first message (200).
+    the unique constraint, and its transaction run again finds the first message (200); a
+    PostgreSQL deadlock with another transaction is run again too (``db.retry``).
     """
-    for attempt in (1, 2):
-        try:
-            async with db.transaction() as session:
-                visibility = await visibility_for(session, agent)
-                data, created = await messages.send_agent_message(
-                    session,
-                    bus,
-                    agent,
-                    visibility,
-                    conversation_id,
-                    client_id=body.client_id,
-                    kind=body.kind,
-                    body=body.body,
-                    reply_to=body.reply_to,
-                    file_ids=body.file_ids,
-                    seen_message_id=body.seen_message_id,
-                    force=body.force,
-                )
-            break
-        except IntegrityError:
-            if attempt == 2:
-                raise
+
+    async def send() -> tuple[dict[str, Any], bool]:
+        async with db.transaction() as session:
+            visibility = await visibility_for(session, agent)
+            return await messages.send_agent_message(
+                session,
+                bus,
+                agent,
+                visibility,
+                conversation_id,
+                client_id=body.client_id,
+                kind=body.kind,
+                body=body.body,
+                reply_to=body.reply_to,
+                file_ids=body.file_ids,
+                seen_message_id=body.seen_message_id,
+                force=body.force,
+            )
+
+    data, created = await retried(send)
     if created:
         bus.wake()
     else:

@@ -89,6 +89,24 @@ async def find_contact_and_conversation(
     return (None, None) if row is None else (row[0], row[1])
 
 
+async def _locked(session: AsyncSession, conversation: m.Conversation) -> m.Conversation:
+    """On PostgreSQL, the conversation row locked and read again, first of all it is written.
+
+    Two messages of one customer at once then queue here instead of each holding a row the
+    other wants next (the conversation, its ticket, the report rollup): a deadlock.
+    SQLite serialises writers already.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return conversation
+    locked = await session.scalar(
+        select(m.Conversation)
+        .where(m.Conversation.id == conversation.id)
+        .with_for_update(key_share=True)  # FOR NO KEY UPDATE
+        .execution_options(populate_existing=True)
+    )
+    return locked if locked is not None else conversation
+
+
 def _new_contact(session: AsyncSession, ref: ContactRef) -> m.Contact:
     contact = m.Contact(
         name=ref.name or ref.phone or ref.external_id,
@@ -119,6 +137,8 @@ async def receive_customer_message(
         raise invalid("The contact needs an external_id", "contact.external_id")
     await check_files(session, file_ids)
     contact, conversation = await find_contact_and_conversation(session, contact_ref, inbox.id)
+    if conversation is not None:
+        conversation = await _locked(session, conversation)
     if contact is None:
         contact = _new_contact(session, contact_ref)
         await session.flush()

@@ -38,17 +38,6 @@
     </message>
 </context>
 <context>
-    <name>SystemText</name>
-    <message>
-        <source>No</source>
-        <translation>No</translation>
-    </message>
-    <message>
-        <source>Yes</source>
-        <translation>Sì</translation>
-    </message>
-</context>
-<context>
     <name>TeamsPanel</name>
     <message>
         <source>Agents</source>

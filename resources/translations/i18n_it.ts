@@ -99,5 +99,13 @@
         <source>Profile edited by %1: %2</source>
         <translation>Profilo modificato da %1: %2</translation>
     </message>
+    <message>
+        <source>No</source>
+        <translation>No</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>Sì</translation>
+    </message>
 </context>
 </TS>
