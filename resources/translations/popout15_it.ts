@@ -17,4 +17,30 @@
         <translation>Apri in una nuova finestra</translation>
     </message>
 </context>
+<context>
+    <name>PoppedOutNotice</name>
+    <message>
+        <source>Show its window</source>
+        <translation>Mostra la sua finestra</translation>
+    </message>
+    <message>
+        <source>Bring it back here</source>
+        <translation>Riportala qui</translation>
+    </message>
+    <message>
+        <source>The conversation with %1 (ticket #%2) is open in its own window.</source>
+        <translation>La conversazione con %1 (ticket #%2) è aperta in una finestra a parte.</translation>
+    </message>
+</context>
+<context>
+    <name>PopoutWindow</name>
+    <message>
+        <source>Close window</source>
+        <translation>Chiudi la finestra</translation>
+    </message>
+    <message>
+        <source>%1 · ticket #%2 — Convos</source>
+        <translation>%1 · ticket #%2 — Convos</translation>
+    </message>
+</context>
 </TS>
