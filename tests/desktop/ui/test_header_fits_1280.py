@@ -44,7 +44,7 @@ async def test_the_full_header_fits_a_1280_window(
         header = window.workspace.header
         assert header.visible_actions() == FULL
         assert not header.labels_button.isHidden()
-        # (the pop-out button comes with the pop-out windows)
+        assert not header.popout_button.isHidden()  # Open in a new window
         assert window.minimumSizeHint().width() <= 1280
         window.resize(1280, 800)
         await asyncio.sleep(0.1)
