@@ -106,7 +106,9 @@ class ConversationPane(QWidget):
         self.reactions.failed.connect(self.header.show_error)
         self.delegate = MessageDelegate(context.thumbnails, self, self.wording)
         self.chat = ChatView(self.messages, self.delegate, self)
-        context.thumbnails.ready.connect(lambda _id: self.chat.viewport().update())
+        # bound methods, never lambdas, on the login's signals: a pop-out's pane is deleted
+        # with its window and Qt then drops the connection
+        context.thumbnails.ready.connect(self._on_thumbnail_ready)
         self.composer = Composer(context.settings, self)
         self.composer.sendRequested.connect(self._on_send)
         self.composer.draftChanged.connect(self._on_draft_changed)
@@ -138,6 +140,9 @@ class ConversationPane(QWidget):
         context.directory.changed.connect(self._on_directory_changed)
         context.directory.contact_changed.connect(self._on_contact_changed)
         self._on_directory_changed()
+
+    def _on_thumbnail_ready(self, _file_id: object) -> None:
+        self.chat.viewport().update()
 
     # --- the conversation -------------------------------------------------------------------
 

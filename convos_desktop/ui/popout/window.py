@@ -61,7 +61,7 @@ class PopoutWindow(QWidget):
         self.resize(*DEFAULT_SIZE)
         context.sync.tickets_changed.connect(self._on_tickets_changed)
         context.directory.changed.connect(self._refresh_title)
-        context.directory.contact_changed.connect(lambda _id: self._refresh_title())
+        context.directory.contact_changed.connect(self._on_contact_changed)
         self.pane.open_ticket(ticket)
         self._refresh_title()
 
@@ -77,6 +77,9 @@ class PopoutWindow(QWidget):
             if ticket.id == self.ticket_id:
                 self.pane.ticket_changed(ticket)
                 self._refresh_title()
+
+    def _on_contact_changed(self, _contact_id: int) -> None:
+        self._refresh_title()
 
     def _refresh_title(self) -> None:
         ticket = self.pane.ticket

@@ -36,7 +36,7 @@ async def test_two_popouts_send_share_drafts_close_back_and_come_back(
     first = await customer(workspace, "wa-1", "Giulia Conti", "Il pacco è rotto")
     second = await customer(workspace, "wa-2", "Luca Ferri", "Fattura sbagliata")
     t1, t2 = int(first["ticket_id"]), int(second["ticket_id"])
-    c2 = int(second["conversation_id"])
+    c1, c2 = int(first["conversation_id"]), int(second["conversation_id"])
     api = await workspace.agent_api()
     await take_ticket(api, t1)
     await api.assign(t2)
@@ -69,7 +69,18 @@ async def test_two_popouts_send_share_drafts_close_back_and_come_back(
         # presence: another screen in the main window, the pop-outs keep the agent here
         window.navigate(NavTarget.PERFORMANCE)
         assert context.presence.machine.inputs.screen is Screen.CONVERSATIONS
-        assert {one.pane.conversation_id, c2} <= context.live.viewed()
+        assert {c1, c2} <= context.live.viewed()
+
+        async def anna_views(conversation_id: int) -> bool:  # asked as the admin: a colleague
+            answer = await workspace.admin.request(
+                "PUT", f"/conversations/{conversation_id}/viewing", json={"viewing": True}
+            )
+            return workspace.agent_id in {v["agent_id"] for v in answer["viewers"]}
+
+        await wait_until(lambda: anna_views(c1), what="the server: Anna views the first")
+        await wait_until(lambda: anna_views(c2), what="the server: and the second")
+        await wait_until(lambda: one.pane.header.live.isVisibleTo(one), what="collision line")
+        assert "viewing" in one.pane.header.live.text()
 
         # Esc does not close a pop-out; its Ctrl+W action does
         QTest.keyClick(one, Qt.Key.Key_Escape)
@@ -121,8 +132,18 @@ async def test_two_popouts_send_share_drafts_close_back_and_come_back(
         # a ticket finalized in its pop-out turns read-only there, as in the main window
         header = restored.pane.header
         await wait_until(lambda: header.buttons[TicketAction.CLOSE].isEnabled(), what="online")
+
+        async def online_on_server() -> bool:  # the new run's first heartbeat has arrived
+            agents = await workspace.admin.request("GET", "/agents")
+            items = agents["items"] if isinstance(agents, dict) else agents
+            return any(a["id"] == workspace.agent_id and a["status"] == "online" for a in items)
+
+        await wait_until(online_on_server, what="online on the server")
         header.buttons[TicketAction.CLOSE].click()
-        await wait_until(lambda: header.visible_actions() == [TicketAction.REOPEN], what="closed")
+        await wait_until(
+            lambda: header.visible_actions() == [TicketAction.REOPEN],
+            what=f"closed ({header.reason.text()})",
+        )
         assert "closed" in restored.pane.composer._reply_reason  # reactivate to reply
         restored.close_action.trigger()
         await wait_until(lambda: window.workspace.current_ticket is not None)

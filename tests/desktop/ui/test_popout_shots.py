@@ -79,6 +79,14 @@ async def test_popout_and_notice_shots(
         await asyncio.sleep(0.1)
         assert popout.pane.header.row.width() <= popout.pane.header.width()
         assert popout.grab().save(str(folder / f"popout_narrow_{language}.png"))
+        popout.close_action.trigger()  # Ctrl+W: back into the main window
+        assert window.workspace.right.currentWidget() is window.workspace.pane
+        await asyncio.sleep(0.2)  # the window is deleted
+        # the login's signals no longer reach the deleted window (no lambda left behind)
+        context.directory.contact_changed.emit(1)
+        context.directory.changed.emit()
+        context.thumbnails.ready.emit(1)
+        assert window.popouts.windows() == []
     finally:
         await window.popouts.shutdown()
         await quiet()
