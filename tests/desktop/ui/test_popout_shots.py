@@ -9,6 +9,8 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -79,7 +81,12 @@ async def test_popout_and_notice_shots(
         await asyncio.sleep(0.1)
         assert popout.pane.header.row.width() <= popout.pane.header.width()
         assert popout.grab().save(str(folder / f"popout_narrow_{language}.png"))
-        popout.close_action.trigger()  # Ctrl+W: back into the main window
+        popout.activateWindow()
+        await asyncio.sleep(0.05)
+        QTest.keyClick(popout.pane.composer.edit, Qt.Key.Key_Escape)  # Esc does not close it
+        assert popout.isVisible()
+        QTest.keyClick(popout.pane.composer.edit, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+        assert not popout.isVisible()  # Ctrl+W closed it: back into the main window
         assert window.workspace.right.currentWidget() is window.workspace.pane
         await asyncio.sleep(0.2)  # the window is deleted
         # the login's signals no longer reach the deleted window (no lambda left behind)
