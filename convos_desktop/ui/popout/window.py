@@ -11,7 +11,7 @@ or hidden (a visible pop-out counts as a conversation screen for presence).
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QHideEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -102,6 +102,11 @@ class PopoutWindow(QWidget):
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
         self.shownChanged.emit()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.WindowStateChange:
+            self.shownChanged.emit()  # minimised: no longer on screen
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.pane.save_draft()

@@ -283,7 +283,7 @@ class MainWindow(QMainWindow):
             ticket=context.store.ticket,
             contact=context.directory.contact,
             sound_enabled=lambda: self.header.sound_enabled,
-            window_active=self.isActiveWindow,
+            window_active=self._app_active,
             beep=self.sound.play,
             started_at=dt.datetime.now(dt.UTC),
             agent_name=context.directory.agent_name,
@@ -385,6 +385,10 @@ class MainWindow(QMainWindow):
         if self.current_target.ticket_view is None or not self.workspace.select_ticket(ticket_id):
             self.show_ticket(ticket)
         self.bring_back()
+
+    def _app_active(self) -> bool:
+        """Whether the agent is in Convos now: this window or a pop-out is active."""
+        return self.isActiveWindow() or any(w.isActiveWindow() for w in self.popouts.windows())
 
     def _on_library_changed(self) -> None:
         files = self.library.files()

@@ -14,7 +14,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from convos_desktop.core.types import Direction, MessagesChanged
+from convos_desktop.core.types import Direction, MessagesChanged, Screen
+from convos_desktop.models.navigation import NavTarget
 from convos_desktop.ui.shell.main_window import MainWindow
 from tests.desktop.ui.conftest import make_message
 from tests.desktop.ui.test_product_window import install_italian, shots_folder
@@ -81,6 +82,16 @@ async def test_popout_and_notice_shots(
         await asyncio.sleep(0.1)
         assert popout.pane.header.row.width() <= popout.pane.header.width()
         assert popout.grab().save(str(folder / f"popout_narrow_{language}.png"))
+        # presence: on another screen the pop-out keeps the agent on a conversation screen,
+        # unless it is minimised
+        window.navigate(NavTarget.PERFORMANCE)
+        inputs = context.presence.machine
+        assert inputs.inputs.screen is Screen.CONVERSATIONS
+        popout.showMinimized()
+        assert inputs.inputs.screen is Screen.OTHER
+        popout.showNormal()
+        assert inputs.inputs.screen is Screen.CONVERSATIONS
+        window.navigate(NavTarget.ALL)
         popout.activateWindow()
         await asyncio.sleep(0.05)
         QTest.keyClick(popout.pane.composer.edit, Qt.Key.Key_Escape)  # Esc does not close it
