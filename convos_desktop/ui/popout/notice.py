@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from convos_desktop.core.types import Ticket
 
 TEXT_MAX_WIDTH = 520
+MARGIN = 24
 
 
 class PoppedOutNotice(QWidget):
@@ -25,7 +26,6 @@ class PoppedOutNotice(QWidget):
         self.text.setWordWrap(True)
         self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.text.setStyleSheet("color: #5d6875;")
-        self.text.setMaximumWidth(TEXT_MAX_WIDTH)  # a readable line on a wide screen
         self.show_button = QPushButton(self.tr("Show its window"), self)
         self.show_button.setDefault(True)
         self.show_button.clicked.connect(self.raiseRequested)
@@ -36,10 +36,15 @@ class PoppedOutNotice(QWidget):
         buttons.addWidget(self.show_button)
         buttons.addWidget(self.back_button)
         buttons.addStretch(1)
+        self.text.setMaximumWidth(TEXT_MAX_WIDTH)  # a readable line on a wide screen
+        line = QHBoxLayout()
+        line.addStretch(1)
+        line.addWidget(self.text, 10)
+        line.addStretch(1)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 24, 24, 24)
+        layout.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
         layout.addStretch(1)
-        layout.addWidget(self.text, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(line)
         layout.addSpacing(8)
         layout.addLayout(buttons)
         layout.addStretch(2)

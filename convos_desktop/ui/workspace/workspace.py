@@ -97,7 +97,6 @@ class Workspace(QWidget):
         self._context = context
         self._tasks = TaskRunner()
         self._ticket: Ticket | None = None
-        self._effective = Status.UNAVAILABLE
         # (ticket id, action) this agent asked for last: how to follow the ticket if it leaves
         self._intent: tuple[int, TicketAction] | None = None
         self._left_row: int | None = None  # the shown ticket's row while sync removes it
@@ -395,7 +394,6 @@ class Workspace(QWidget):
     # --- permissions ------------------------------------------------------------------------
 
     def set_effective_status(self, status: Status) -> None:
-        self._effective = status
         self._dock.tickets_panel.set_status(status)
         self.pane.set_effective_status(status)
 
