@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from convos_desktop.core.types import Direction, MessagesChanged, Screen
 from convos_desktop.models.navigation import NavTarget
+from convos_desktop.ui.popout.manager import POPOUTS_KEY
 from convos_desktop.ui.shell.main_window import MainWindow
 from tests.desktop.ui.conftest import make_message
 from tests.desktop.ui.test_product_window import install_italian, shots_folder
@@ -105,6 +106,13 @@ async def test_popout_and_notice_shots(
         context.directory.changed.emit()
         context.thumbnails.ready.emit(1)
         assert window.popouts.windows() == []
+        # a damaged or stale list in the settings opens nothing
+        context.settings.setValue(POPOUTS_KEY, "{not json")
+        assert window.popouts.restore() == []
+        context.settings.setValue(POPOUTS_KEY, '[{"ticket": 999}, {"ticket": "x"}, 7]')
+        assert window.popouts.saved() == [(999, None)]
+        assert window.popouts.restore() == []  # not in the cache: forgotten
+        assert window.popouts.saved() == []
     finally:
         await window.popouts.shutdown()
         await quiet()
