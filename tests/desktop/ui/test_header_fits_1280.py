@@ -18,7 +18,7 @@ from convos_desktop.core.types import Label
 from convos_desktop.ui.shell.main_window import MainWindow
 from convos_desktop.ui.workspace.ticket_actions import SHORTCUTS, TicketAction
 from tests.desktop.ui.test_product_window import install_italian, shots_folder
-from tests.desktop.ui.workday import ME, OTHER, close_window, populate, quiet, window_context
+from tests.desktop.ui.workday import ME, OTHER, close_window, populate, window_context
 from tests.fakes import FakeClock
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
@@ -68,7 +68,7 @@ async def test_the_full_header_fits_a_1280_window(
         assert header.row.width() <= header.width()
         assert window.grab().save(str(folder / f"header_narrow_{language}_1280x800.png"))
     finally:
-        await quiet()
+        await context.live.stop()  # its heartbeat task would keep quiet() waiting
         await close_window(context, window)
         for translator in translators:
             qapp.removeTranslator(translator)

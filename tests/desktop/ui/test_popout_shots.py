@@ -26,7 +26,6 @@ from tests.desktop.ui.workday import (
     OTHER,
     close_window,
     populate,
-    quiet,
     window_context,
 )
 from tests.fakes import FakeClock
@@ -115,7 +114,7 @@ async def test_popout_and_notice_shots(
         assert window.popouts.saved() == []
     finally:
         await window.popouts.shutdown()
-        await quiet()
+        await context.live.stop()  # its heartbeat task would keep quiet() waiting
         await close_window(context, window)
         for translator in translators:
             qapp.removeTranslator(translator)
