@@ -260,8 +260,10 @@ def open_window(context: ClientContext, language: str) -> MainWindow:
         log.info("no system tray: closing the window quits")
     window.workspace.composer.set_language(language)
     window.new_ticket.composer.set_language(language)
+    window.popouts.set_language(language)
     context.sync.auth_failed.connect(window.quit)
     window.show()
+    window.popouts.restore()  # the conversations in their own windows at the last quit
     context.sync.start()
     context.outbox.start()
     context.presence.start()
@@ -273,6 +275,7 @@ def open_window(context: ClientContext, language: str) -> MainWindow:
 
 async def shut_down(context: ClientContext, window: MainWindow) -> None:
     """Save drafts, tell the server the agent left, stop the core and close the cache."""
+    await window.popouts.shutdown()  # remembered for the next start, closed now
     await window.workspace.shutdown()
     await window.new_ticket.shutdown()
     await window.files.shutdown()

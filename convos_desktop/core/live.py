@@ -1,11 +1,14 @@
 """Collision detection and typing on the client: who else is in the open conversation.
 
-:class:`Live` tells the server which conversation the agent has open (``PUT .../viewing``,
-after the agent stayed on it ``VIEW_DEBOUNCE_S``, repeated every ``VIEW_HEARTBEAT_S``, and
-``viewing: false`` on leaving) and that the agent is typing (``PUT .../typing``, at most
-every ``TYPING_REPEAT_S``, stopped after ``TYPING_IDLE_S`` without a key). It keeps what the
-ephemeral events (``conversation.viewing``, ``conversation.typing``, see
-docs/protocol.md) say about the open conversation and emits ``changed(conversation_id)``.
+:class:`Live` tells the server which conversations the agent has open (``PUT .../viewing``,
+after the agent stayed on one ``VIEW_DEBOUNCE_S``, repeated every ``VIEW_HEARTBEAT_S``, and
+``viewing: false`` on leaving). Each place that shows a conversation says so under its own
+``owner`` key: the main window (``MAIN``) and every pop-out window (``ui.popout``), so an
+agent with two windows open views two conversations; one is left once no owner shows it.
+It tells that the agent is typing (``PUT .../typing``, in one conversation at a time, at
+most every ``TYPING_REPEAT_S``, stopped after ``TYPING_IDLE_S`` without a key). It keeps what
+the ephemeral events (``conversation.viewing``, ``conversation.typing``, see
+docs/protocol.md) say about the open conversations and emits ``changed(conversation_id)``.
 A customer's typing shows for ``CONTACT_TYPING_S`` or until its message arrives. Nothing
 of this is cached: it is about now. A failed call is only logged (the state is advisory).
 """
@@ -31,6 +34,7 @@ VIEW_HEARTBEAT_S = 15.0
 TYPING_REPEAT_S = 3.0
 TYPING_IDLE_S = 4.0
 CONTACT_TYPING_S = 6.0
+MAIN = "main"  # the main window's owner key in :meth:`Live.view`
 
 
 @dataclass(slots=True)
@@ -47,7 +51,7 @@ class Presence:
 
 
 class Live(QObject):
-    """The open conversation's viewers and typists; emits ``changed(conversation_id)``."""
+    """The open conversations' viewers and typists; emits ``changed(conversation_id)``."""
 
     changed = Signal(int)
 
@@ -58,9 +62,10 @@ class Live(QObject):
         self._api = api
         self._me_id = me_id
         self._clock = clock
-        self._viewing: int | None = None
+        self._viewing: dict[object, int] = {}  # owner (a window) -> the conversation it shows
         self._presence: dict[int, Presence] = {}
-        self._heartbeat: asyncio.Task[None] | None = None
+        self._heartbeats: dict[int, asyncio.Task[None]] = {}
+        self._typing_in: int | None = None  # the conversation the agent types in
         self._typing_kind: str | None = None
         self._typing_sent_at = 0.0
         self._typing_stop: asyncio.TimerHandle | None = None
@@ -83,26 +88,38 @@ class Live(QObject):
             known.contact_typing_until,
         )
 
-    def view(self, conversation_id: int | None) -> None:
-        """The agent opened ``conversation_id`` (``None``: none): leave the last one."""
-        if conversation_id == self._viewing:
+    def viewed(self) -> set[int]:
+        """The conversations some window of the agent shows now."""
+        return set(self._viewing.values())
+
+    def view(self, conversation_id: int | None, owner: object = MAIN) -> None:
+        """``owner`` (a window) shows ``conversation_id`` now (``None``: none)."""
+        if self._viewing.get(owner) == conversation_id:
             return
-        left, self._viewing = self._viewing, conversation_id
-        self._stop_heartbeat()
-        if left is not None:
+        before = self.viewed()
+        if conversation_id is None:
+            self._viewing.pop(owner, None)
+        else:
+            self._viewing[owner] = conversation_id
+        after = self.viewed()
+        for left in before - after:
+            self._stop_heartbeat(left)
             self._stop_typing(left)
             self._call(self._put_viewing(left, False))
             self._presence.pop(left, None)
-        if conversation_id is not None:
-            self._heartbeat = asyncio.get_running_loop().create_task(
-                self._view_forever(conversation_id), name="convos-viewing"
-            )
+        for opened in after - before:
+            self._start_heartbeat(opened)
 
-    def typed(self, kind: str) -> None:
-        """The agent typed in the open conversation's composer (``text`` or ``note``)."""
-        conversation_id = self._viewing
+    def typed(self, kind: str, conversation_id: int | None = None) -> None:
+        """The agent typed in a conversation's composer (``text`` or ``note``); without
+        ``conversation_id`` the main window's."""
         if conversation_id is None:
+            conversation_id = self._viewing.get(MAIN)
+        if conversation_id is None or conversation_id not in self.viewed():
             return
+        if self._typing_in not in (None, conversation_id):
+            self._stop_typing(self._typing_in)  # one composer at a time has the keys
+        self._typing_in = conversation_id
         now = self._clock()
         if kind != self._typing_kind or now - self._typing_sent_at >= TYPING_REPEAT_S:
             self._typing_kind, self._typing_sent_at = kind, now
@@ -113,14 +130,17 @@ class Live(QObject):
             TYPING_IDLE_S, self._stop_typing, conversation_id
         )
 
-    def sent(self) -> None:
-        """The agent sent (or cleared) the composer: no longer typing."""
-        if self._viewing is not None:
-            self._stop_typing(self._viewing)
+    def sent(self, conversation_id: int | None = None) -> None:
+        """The agent sent (or cleared) a composer: no longer typing there."""
+        if conversation_id is None:
+            conversation_id = self._viewing.get(MAIN)
+        if conversation_id is not None:
+            self._stop_typing(conversation_id)
 
     async def stop(self) -> None:
-        """Leave the open conversation and wait for the calls in flight (logout, quit)."""
-        self.view(None)
+        """Leave the open conversations and wait for the calls in flight (logout, quit)."""
+        for owner in list(self._viewing):
+            self.view(None, owner)
         if self._calls:
             await asyncio.wait(set(self._calls), timeout=5.0)
 
@@ -130,7 +150,7 @@ class Live(QObject):
         """Apply an ephemeral event (``Sync.ephemeral``)."""
         data = event.data
         conversation_id = int(data.get("conversation_id") or 0)
-        if conversation_id != self._viewing:
+        if conversation_id not in self.viewed():
             return
         state = self._presence.setdefault(conversation_id, Presence())
         agent_id = data.get("agent_id")
@@ -165,10 +185,12 @@ class Live(QObject):
 
     def on_connection_state(self, state: ConnectionState) -> None:
         """The event stream is back: the server dropped us as a viewer, say it again."""
-        if state is ConnectionState.CONNECTED and self._viewing is not None:
-            conversation_id, self._viewing = self._viewing, None
+        if state is not ConnectionState.CONNECTED:
+            return
+        for conversation_id in self.viewed():
+            self._stop_heartbeat(conversation_id)
             self._presence.pop(conversation_id, None)
-            self.view(conversation_id)
+            self._start_heartbeat(conversation_id)
 
     # --- calls ----------------------------------------------------------------------------
 
@@ -186,7 +208,7 @@ class Live(QObject):
         except ApiError as exc:
             log.info("viewing %s not told: %s", conversation_id, exc.code)
             return
-        if viewing and conversation_id == self._viewing:
+        if viewing and conversation_id in self.viewed():
             state = self._presence.setdefault(conversation_id, Presence())
             state.viewers = {int(v["agent_id"]) for v in answer.get("viewers", [])}
             state.typing = {
@@ -205,6 +227,9 @@ class Live(QObject):
             log.info("typing in %s not told: %s", conversation_id, exc.code)
 
     def _stop_typing(self, conversation_id: int) -> None:
+        if self._typing_in != conversation_id:
+            return
+        self._typing_in = None
         if self._typing_stop is not None:
             self._typing_stop.cancel()
             self._typing_stop = None
@@ -212,10 +237,15 @@ class Live(QObject):
             self._typing_kind = None
             self._call(self._put_typing(conversation_id, None))
 
-    def _stop_heartbeat(self) -> None:
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
-            self._heartbeat = None
+    def _start_heartbeat(self, conversation_id: int) -> None:
+        self._heartbeats[conversation_id] = asyncio.get_running_loop().create_task(
+            self._view_forever(conversation_id), name="convos-viewing"
+        )
+
+    def _stop_heartbeat(self, conversation_id: int) -> None:
+        heartbeat = self._heartbeats.pop(conversation_id, None)
+        if heartbeat is not None:
+            heartbeat.cancel()
 
     def _call(self, call: object) -> None:
         assert asyncio.iscoroutine(call)

@@ -6,16 +6,20 @@ which are enabled, comes from
 A disabled action keeps its reason as a tooltip and as a line under the title; errors of the
 last action are shown on that line too. Long names and details are elided with the full text
 in a tooltip.
+
+The buttons sit in an :class:`~convos_desktop.ui.chat.action_row.ActionRow`: on a narrow pane
+the less-used (Unassign, Snooze, then Assign to me) go into its "⋯" menu, so an Italian
+1280-pixel window keeps everything; their keys belong to the header's actions and work
+wherever the button is. "Open in a new window" (Ctrl+Shift+O) asks for a pop-out window.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QKeySequence, QResizeEvent
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QAction, QFont, QIcon, QKeySequence, QPainter, QPen, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QMenu,
     QPushButton,
@@ -24,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from convos_desktop.core.types import Agent, Label, Status, Ticket
+from convos_desktop.ui.chat.action_row import ActionRow
 from convos_desktop.ui.widgets.elided_label import ElidedLabel
 from convos_desktop.ui.widgets.label_widgets import label_icon
 from convos_desktop.ui.workspace.snooze_menu import SnoozeMenu
@@ -38,6 +43,24 @@ TITLE_ROOM = 220  # pixels of contact name worth keeping beside the buttons
 
 
 NO_LABEL_COLOR = "#c4cad1"
+POPOUT_SHORTCUT = "Ctrl+Shift+O"
+ICON_PX = 16
+
+
+def popout_icon() -> QIcon:
+    """A window with an arrow leaving it: "open in a new window"."""
+    pixmap = QPixmap(ICON_PX, ICON_PX)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    pen = QPen(Qt.GlobalColor.darkGray, 1.5)
+    painter.setPen(pen)
+    painter.drawRoundedRect(QRectF(1.5, 4.5, 10, 10), 1.5, 1.5)
+    painter.drawLine(7, 9, 14, 2)
+    painter.drawLine(9, 2, 14, 2)
+    painter.drawLine(14, 2, 14, 7)
+    painter.end()
+    return QIcon(pixmap)
 
 
 class ChatHeader(QFrame):
@@ -49,6 +72,7 @@ class ChatHeader(QFrame):
     actionRequested = Signal(str, bool)  # noqa: N815
     snoozeRequested = Signal(object)  # noqa: N815  # aware datetime, or None: until a reply
     labelToggled = Signal(int, bool)  # noqa: N815  # label id, on
+    popOutRequested = Signal()  # noqa: N815
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -74,6 +98,9 @@ class ChatHeader(QFrame):
         self.live.hide()
 
         self.buttons: dict[TicketAction, QPushButton] = {}
+        # The keys belong to these actions (added to the header, so they work while a ticket
+        # is shown, whether its button is in the row or in the "⋯" menu).
+        self.actions_by_kind: dict[TicketAction, QAction] = {}
         labels = {
             TicketAction.ASSIGN: self.tr("Assign to me"),
             TicketAction.UNASSIGN: self.tr("Unassign"),
@@ -84,8 +111,7 @@ class ChatHeader(QFrame):
         }
         self.snooze_menu = SnoozeMenu(self)
         self.snooze_menu.chosen.connect(self.snoozeRequested)
-        actions = QHBoxLayout()
-        actions.setSpacing(6)
+        self.row = ActionRow(self)
         self.labels_button = QToolButton(self)
         self.labels_button.setObjectName("labelsButton")
         self.labels_button.setAccessibleName(self.tr("Labels"))
@@ -93,20 +119,46 @@ class ChatHeader(QFrame):
         self.labels_menu = QMenu(self.labels_button)
         self.labels_button.setMenu(self.labels_menu)
         self._labels: list[Label] = []
-        actions.addWidget(self.labels_button)
+        self.row.add(self.labels_button)
         for action, label in labels.items():
             button = QPushButton(label, self)
-            button.setShortcut(QKeySequence(SHORTCUTS[action]))
             button.clicked.connect(lambda _=False, a=action: self._request(a))
             if action == TicketAction.CLOSE:
                 button.setStyleSheet("QPushButton:enabled { font-weight: bold; }")
-            actions.addWidget(button)
+            key = QAction(label, self)
+            key.setShortcut(QKeySequence(SHORTCUTS[action]))
+            key.triggered.connect(lambda _=False, a=action: self._request(a))
+            self.addAction(key)
+            self.row.add(button, key)
             self.buttons[action] = button
+            self.actions_by_kind[action] = key
+        # Opening the conversation in its own window (ui.popout); hidden where it is one.
+        self.popout_action = QAction(self.tr("Open in a new window"), self)
+        self.popout_action.setObjectName("popOutAction")
+        self.popout_action.setShortcut(QKeySequence(POPOUT_SHORTCUT))
+        self.popout_action.setIcon(popout_icon())
+        self.popout_action.triggered.connect(self.popOutRequested)
+        self.addAction(self.popout_action)
+        self.popout_button = QToolButton(self)
+        self.popout_button.setObjectName("popOutButton")
+        self.popout_button.setDefaultAction(self.popout_action)
+        self.popout_button.setAutoRaise(True)
+        self.row.add(self.popout_button)
+        self._popout_available = False
+        self.set_popout_available(False)
+        # the less-used go into the "⋯" menu first when the row is short of room
+        self.row.set_overflow_order(
+            [
+                self.buttons[TicketAction.UNASSIGN],
+                self.buttons[TicketAction.SNOOZE],
+                self.buttons[TicketAction.UNSNOOZE],
+                self.buttons[TicketAction.ASSIGN],
+            ]
+        )
 
         # The details (state, assignee, number, inbox) and the reason line run the full
         # width. The title shares its row with the buttons while there is room for both; on a
         # narrow pane the buttons get a row of their own rather than cut the name.
-        self._actions = actions
         self._grid = QGridLayout(self)
         self._grid.setContentsMargins(16, 8, 16, 8)
         self._grid.setHorizontalSpacing(10)
@@ -134,13 +186,13 @@ class ChatHeader(QFrame):
         grid = self._grid
         for item in (self.title, self.subtitle, self.reason, self.live):
             grid.removeWidget(item)
-        grid.removeItem(self._actions)
+        grid.removeWidget(self.row)
         grid.addWidget(self.title, 0, 0, 1, 1 if beside_title else 2)
         if beside_title:
-            grid.addLayout(self._actions, 0, 1)
+            grid.addWidget(self.row, 0, 1)
         grid.addWidget(self.subtitle, 1, 0, 1, 2)
         if not beside_title:
-            grid.addLayout(self._actions, 2, 0, 1, 2, Qt.AlignmentFlag.AlignLeft)
+            grid.addWidget(self.row, 2, 0, 1, 2, Qt.AlignmentFlag.AlignLeft)
         grid.addWidget(self.reason, 3, 0, 1, 2)
         grid.addWidget(self.live, 4, 0, 1, 2)
 
@@ -150,7 +202,7 @@ class ChatHeader(QFrame):
         margins = self._grid.contentsMargins()
         room = self.width() - margins.left() - margins.right() - self._grid.horizontalSpacing()
         title = min(TITLE_ROOM, self.title.sizeHint().width())
-        self._arrange(beside_title=room - self._actions.sizeHint().width() >= title)
+        self._arrange(beside_title=room - self.row.sizeHint().width() >= title)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -200,7 +252,7 @@ class ChatHeader(QFrame):
         self.labels_button.setToolTip(
             self.tr("Labels: %1").replace("%1", names) if names else self.tr("Labels")
         )
-        self.labels_button.setVisible(ticket is not None and bool(self._labels))
+        self.row.set_offered(self.labels_button, ticket is not None and bool(self._labels))
 
     def set_status(self, status: Status) -> None:
         """The agent's effective status (actions need ``online`` or ``busy``)."""
@@ -222,7 +274,21 @@ class ChatHeader(QFrame):
         self._refresh()
 
     def visible_actions(self) -> list[TicketAction]:
-        return [a for a, b in self.buttons.items() if not b.isHidden()]
+        """The offered actions, in the row's order (a button or an entry of the "⋯" menu)."""
+        return [a for a in self.buttons if a in self._states]
+
+    def set_popout_available(self, available: bool) -> None:
+        """Offer "Open in a new window" (not in a pop-out window itself)."""
+        self._popout_available = available
+        self._refresh_popout()
+
+    def _refresh_popout(self) -> None:
+        shown = self._popout_available and getattr(self, "_ticket", None) is not None
+        self.popout_action.setVisible(shown)
+        self.popout_action.setEnabled(shown)
+        key = self.popout_action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        self.popout_action.setToolTip(f"{self.popout_action.text()} ({key})")
+        self.row.set_offered(self.popout_button, shown)
 
     def action_state(self, action: TicketAction) -> ActionState | None:
         """The state of an offered action (``None``: not offered)."""
@@ -234,7 +300,8 @@ class ChatHeader(QFrame):
             return
         if action is TicketAction.SNOOZE:
             button = self.buttons[action]
-            self.snooze_menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
+            anchor: QWidget = button if button.isVisible() else self.row.more  # "⋯" menu
+            self.snooze_menu.popup(anchor.mapToGlobal(anchor.rect().bottomLeft()))
             return
         self.actionRequested.emit(action.value, state.force)
 
@@ -247,13 +314,19 @@ class ChatHeader(QFrame):
             )
         for action, button in self.buttons.items():
             state = self._states.get(action)
-            button.setVisible(state is not None)
-            button.setEnabled(state is not None and state.enabled)
+            enabled = state is not None and state.enabled
+            self.row.set_offered(button, state is not None)
+            button.setEnabled(enabled)
+            key = self.actions_by_kind[action]
+            key.setVisible(state is not None)
+            key.setEnabled(enabled)
             shortcut = QKeySequence(SHORTCUTS[action]).toString(
                 QKeySequence.SequenceFormat.NativeText
             )
             reason = state.reason if state is not None else ""
             button.setToolTip(reason or f"{button.text()} ({shortcut})")
+            key.setToolTip(reason or button.text())
+        self._refresh_popout()
         blocked = [state.reason for state in self._states.values() if not state.enabled]
         line = self._error or (blocked[0] if blocked else "")
         self.reason.setText(line)

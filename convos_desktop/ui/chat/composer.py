@@ -271,6 +271,18 @@ class Composer(QFrame):
             self._loading = False
         self._refresh_mode()  # the pending files went with the previous conversation
 
+    def detach(self) -> None:
+        """Show no conversation (its draft stays in ``core.drafts``, nothing is saved from
+        here until :meth:`set_draft`): the conversation went to another window."""
+        self._loading = True
+        try:
+            self._conversation_id = None
+            self.edit.clear()
+            self._clear_attachments()
+            self.clear_reply()
+        finally:
+            self._loading = False
+
     def draft(self) -> Draft | None:
         """The current draft, or ``None`` before any conversation was set."""
         if self._conversation_id is None:

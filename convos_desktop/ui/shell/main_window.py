@@ -2,7 +2,8 @@
 
 Wiring of presence: the chosen status goes to ``core.presence``; moving between the
 conversation screens and any other screen is reported as the screen change; minimising is
-not closing. Geometry, splitter and dock state are restored from QSettings.
+not closing; a visible pop-out window counts as a conversation screen. Geometry, splitter
+and dock state are restored from QSettings (the pop-out windows by ``ui.popout``).
 
 With a tray (:meth:`MainWindow.attach_tray`) closing the window hides it to the tray and tells
 presence (the 2-minute grace starts; showing it again ends it); the first time, a tray
@@ -56,6 +57,7 @@ from convos_desktop.ui.chat.library import LibraryFiles
 from convos_desktop.ui.contacts.contact_dock import ContactDock
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.formatting import whole_number
+from convos_desktop.ui.popout.manager import PopoutManager
 from convos_desktop.ui.screens.conversations_screen import ConversationsScreen
 from convos_desktop.ui.screens.inboxes_screen import InboxesScreen
 from convos_desktop.ui.screens.labels_dialog import LabelsDialog
@@ -187,15 +189,19 @@ class MainWindow(QMainWindow):
         self.new_ticket = NewTicketScreen(context, self)
         self.new_ticket.ticketStarted.connect(self._open_started_ticket)
         self.workspace.viewRequested.connect(lambda view: self.navigate(NavTarget(view.value)))
+        self.popouts = PopoutManager(context, self.files, self.tickets, self)
+        self.workspace.set_popped_out(self.popouts.is_open)
+        self.workspace.popOutRequested.connect(self.pop_out)
+        self.workspace.bringBackRequested.connect(self.popouts.close)
+        self.popouts.closed.connect(self._on_popout_closed)
+        self.popouts.shownChanged.connect(self._refresh_screen)
         self.new_ticket.ticketOpenRequested.connect(self._open_existing_ticket)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.workspace)
         self.stack.addWidget(self.new_ticket)
         self._screens: dict[NavTarget, QWidget] = {NavTarget.NEW_TICKET: self.new_ticket}
         self.library = LibraryFiles(context.api, context.sync, self)
-        self.library.changed.connect(
-            lambda: self.workspace.composer.set_library_files(self.library.files())
-        )
+        self.library.changed.connect(self._on_library_changed)
         self.workspace.composer.set_thumbnails(context.thumbnails)
         self.library.refresh()
         self.shortcuts = ShortcutsScreen(context, self)
@@ -277,7 +283,7 @@ class MainWindow(QMainWindow):
             ticket=context.store.ticket,
             contact=context.directory.contact,
             sound_enabled=lambda: self.header.sound_enabled,
-            window_active=self.isActiveWindow,
+            window_active=self._app_active,
             beep=self.sound.play,
             started_at=dt.datetime.now(dt.UTC),
             agent_name=context.directory.agent_name,
@@ -310,6 +316,7 @@ class MainWindow(QMainWindow):
         self._on_me_changed()
         self.workspace.set_effective_status(context.presence.effective)
         self.new_ticket.set_effective_status(context.presence.effective)
+        self.popouts.set_effective_status(context.presence.effective)
 
     # --- navigation ---------------------------------------------------------------------------
 
@@ -349,8 +356,44 @@ class MainWindow(QMainWindow):
         else:
             self.stack.setCurrentWidget(self._screens[target])
         self.contact_toggle.set_available(view is not None)
-        screen = Screen.CONVERSATIONS if target.is_conversation_screen else Screen.OTHER
-        self._context.presence.set_screen(screen)
+        self._refresh_screen()
+
+    def _refresh_screen(self) -> None:
+        """Tell presence the screen: a conversation screen here, or a pop-out on screen."""
+        popout = self.popouts.any_shown()
+        conversation = popout or self._current_target.is_conversation_screen
+        self._context.presence.set_screen(Screen.CONVERSATIONS if conversation else Screen.OTHER)
+        if self._tray is not None and self.isHidden() and not self._quitting:
+            window = WindowState.VISIBLE if popout else WindowState.CLOSED_TO_TRAY
+            if self._context.presence.machine.inputs.window is not window:
+                self._context.presence.set_window(window)
+
+    # --- pop-out windows ----------------------------------------------------------------------
+
+    def pop_out(self, ticket: Ticket) -> None:
+        """Open ``ticket`` in its own window (raised if open); the main window shows a notice
+        in its place."""
+        self.popouts.open(ticket)
+        self.workspace.popped_out_changed(ticket.id)
+
+    def _on_popout_closed(self, ticket_id: int) -> None:
+        """The agent closed a pop-out: the conversation comes back here, selected."""
+        self.workspace.popped_out_changed(ticket_id)
+        ticket = self.tickets.known_ticket(ticket_id) or self._context.store.ticket(ticket_id)
+        if ticket is None:
+            return
+        if self.current_target.ticket_view is None or not self.workspace.select_ticket(ticket_id):
+            self.show_ticket(ticket)
+        self.bring_back()
+
+    def _app_active(self) -> bool:
+        """Whether the agent is in Convos now: this window or a pop-out is active."""
+        return self.isActiveWindow() or any(w.isActiveWindow() for w in self.popouts.windows())
+
+    def _on_library_changed(self) -> None:
+        files = self.library.files()
+        self.workspace.composer.set_library_files(files)
+        self.popouts.set_library_files(files)
 
     def show_ticket(self, ticket: Ticket) -> None:
         """Show ``ticket`` in the conversations (Tutto), selected when the list holds it."""
@@ -459,6 +502,7 @@ class MainWindow(QMainWindow):
         self.header.set_effective(status)
         self.workspace.set_effective_status(status)
         self.new_ticket.set_effective_status(status)
+        self.popouts.set_effective_status(status)
 
     # --- tray ---------------------------------------------------------------------------------
 
@@ -589,6 +633,7 @@ class MainWindow(QMainWindow):
         settings.setValue(STATE_KEY, self.saveState())
         settings.setValue(SPLITTER_KEY, self.splitter.saveState())
         settings.setValue(WORKSPACE_SPLITTER_KEY, self.workspace.splitter.saveState())
+        self.popouts.save()
         settings.sync()
 
     def changeEvent(self, event: QEvent) -> None:
@@ -615,7 +660,8 @@ class MainWindow(QMainWindow):
         if self._tray is not None and not self._quitting and keep_running:
             event.ignore()
             self.hide()
-            self._context.presence.set_window(WindowState.CLOSED_TO_TRAY)
+            if not self.popouts.any_shown():  # a pop-out on screen keeps the agent here
+                self._context.presence.set_window(WindowState.CLOSED_TO_TRAY)
             if not self._told_keeps_running:
                 self._told_keeps_running = True
                 self._tray.tell_keeps_running()

@@ -3,19 +3,22 @@ chat view and composer; it also drives the contact dock.
 
 Wiring and the selection flow only: state comes from ``core.sync`` signals into the models;
 actions go to the core and come back as events (the local echo of a send excepted). The
-duties around it have their owners: sending with files ``core.sending.Sender``, reactions
-``ui.chat.reactions``, downloads ``ui.chat.files``, the contact dock ``ui.contacts.panel``,
-older pages ``models.sync_history``.
+duties around it have their owners: the open conversation (sending, ticket actions, drafts,
+reactions, the collision line) ``ui.chat.conversation_pane``, the contact dock
+``ui.contacts.panel``, older pages ``models.sync_history``.
+
+A ticket open in a pop-out window (``ui.popout``; ``is_popped_out``) is not shown twice: when
+it is selected here, the right side says so, with buttons to raise that window or to bring
+the conversation back here.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QHideEvent, QShowEvent
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -26,42 +29,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from convos_desktop.core.outbox import CHANGED
-from convos_desktop.core.store import OutboxItem
-from convos_desktop.core.types import (
-    Draft,
-    Message,
-    MessagesChanged,
-    ReplyPreview,
-    Status,
-    Ticket,
-    TicketsChanged,
-    View,
-)
-from convos_desktop.models.sync_history import SyncHistory
-from convos_desktop.models.thread import ThreadModel
+from convos_desktop.core.live import MAIN
+from convos_desktop.core.types import Status, Ticket, TicketsChanged, View
 from convos_desktop.models.ticket_list import TicketListModel, TicketRole
-from convos_desktop.ui.chat.attachments import PendingAttachment
-from convos_desktop.ui.chat.chat_header import ChatHeader
-from convos_desktop.ui.chat.chat_view import ChatView
-from convos_desktop.ui.chat.composer import Composer
+from convos_desktop.ui.chat.conversation_pane import ConversationPane
 from convos_desktop.ui.chat.files import FileActions
-from convos_desktop.ui.chat.live_line import LiveLine
-from convos_desktop.ui.chat.message_delegate import MessageDelegate
-from convos_desktop.ui.chat.reactions import Reactions
 from convos_desktop.ui.contacts.contact_dock import ContactDock
 from convos_desktop.ui.contacts.panel import ContactPanel
 from convos_desktop.ui.context import ClientContext
-from convos_desktop.ui.formatting import local_date_time
-from convos_desktop.ui.system_text import SystemWording
+from convos_desktop.ui.popout.notice import PoppedOutNotice
 from convos_desktop.ui.tasks import TaskRunner
-from convos_desktop.ui.widgets.confirm import ask
 from convos_desktop.ui.widgets.label_widgets import LabelFilterCombo
-from convos_desktop.ui.workspace.ticket_actions import (
-    WORKING_STATUSES,
-    TicketAction,
-    reaction_block_reason,
-)
+from convos_desktop.ui.workspace.ticket_actions import TicketAction
 from convos_desktop.ui.workspace.ticket_delegate import TicketDelegate
 from convos_desktop.ui.workspace.ticket_view import TicketListView
 from convos_desktop.ui.workspace.undo_toast import UndoToast
@@ -103,6 +82,8 @@ class Workspace(QWidget):
 
     ticketOpened = Signal(int)  # noqa: N815
     viewRequested = Signal(object)  # noqa: N815 (View: show that list, the same ticket selected)
+    popOutRequested = Signal(object)  # noqa: N815 (Ticket: open it in its own window)
+    bringBackRequested = Signal(int)  # noqa: N815 (ticket id: close its window, show it here)
 
     def __init__(
         self,
@@ -116,20 +97,14 @@ class Workspace(QWidget):
         self._context = context
         self._tasks = TaskRunner()
         self._ticket: Ticket | None = None
-        self._effective = Status.UNAVAILABLE
-        # what the composer was last told: (why a reply is refused, whether a note is allowed)
-        self._composer_permissions: tuple[str, bool] | None = None
         # (ticket id, action) this agent asked for last: how to follow the ticket if it leaves
         self._intent: tuple[int, TicketAction] | None = None
         self._left_row: int | None = None  # the shown ticket's row while sync removes it
         self._closed: ClosedByMe | None = None
+        self._popped_out: Callable[[int], bool] = lambda _ticket_id: False
         self._dock = contact_dock
         self.contact_panel = ContactPanel(context, contact_dock, self)
         self.tickets = tickets
-        self.wording = SystemWording(context.directory, self)
-        self.messages = ThreadModel(
-            SyncHistory(context.store, context.sync), self, shown_text=self.wording.message_text
-        )
 
         self.list_title = QLabel(self)
         self.list_title.setStyleSheet("font-weight: 600; padding: 10px 14px 6px 14px;")
@@ -142,6 +117,7 @@ class Workspace(QWidget):
         self.ticket_view.setFrameShape(QListView.Shape.NoFrame)
         self.ticket_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.ticket_view.selectionModel().currentChanged.connect(self._on_current_changed)
+        self.ticket_view.doubleClicked.connect(self._on_double_clicked)
         self.empty_list = QLabel(self.tr("No open tickets here."), self)
         self.empty_list.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_list.setStyleSheet("color: #6b7785; padding: 24px;")
@@ -168,52 +144,33 @@ class Workspace(QWidget):
         toast_row.addWidget(self.undo_toast)
         list_layout.addLayout(toast_row)
 
-        self.header = ChatHeader(self)
-        self.header.actionRequested.connect(self._on_action)
-        self.header.snoozeRequested.connect(self._on_snooze)
-        self.header.labelToggled.connect(self._on_label_toggled)
-        self.reactions = Reactions(
-            context.api, context.settings, lambda: context.directory.me_id, self
-        )
-        self.reactions.failed.connect(self.header.show_error)
-        self.delegate = MessageDelegate(context.thumbnails, self, self.wording)
-        self.chat = ChatView(self.messages, self.delegate, self)
-        context.thumbnails.ready.connect(lambda _id: self.chat.viewport().update())
-        self.composer = Composer(context.settings, self)
-        self.composer.sendRequested.connect(self._on_send)
-        self.composer.draftChanged.connect(self._on_draft_changed)
-        self.composer.typing.connect(context.live.typed)
-        self.live_line = LiveLine(
-            context.live,
-            lambda: self._ticket.conversation_id if self._ticket is not None else None,
-            lambda agent_id: context.directory.agent_name(agent_id) or self.tr("A colleague"),
-            self.header.set_live,
-            self,
-        )
-        context.outbox.item_failed.connect(self._on_send_refused)
-        self.chat.replyRequested.connect(self._on_reply)
-        self.chat.reactionToggled.connect(self.reactions.toggle)
-        self.chat.reactionRefused.connect(self.header.show_error)
-        self.chat.moreReactionsRequested.connect(self.reactions.pick)
-        self.chat.openFileRequested.connect(lambda f: files.open_file(f, self.header.show_error))
-        self.chat.saveFileRequested.connect(lambda f: files.save_file(f, self.header.show_error))
-        self.chat.retryRequested.connect(self._retry)
-        self.chat.discardRequested.connect(self._discard)
+        self.pane = ConversationPane(context, files, MAIN, self)
+        self.pane.header.set_popout_available(True)
+        self.pane.actionStarted.connect(self._on_action_started)
+        self.pane.actionFailed.connect(self._forget_intent)
+        self.pane.seen.connect(tickets.mark_read)
+        self.pane.draftEdited.connect(tickets.set_draft_marker)
+        self.pane.popOutRequested.connect(self.popOutRequested)
+        # the pane's parts, as the window, the commands and the tests reach them
+        self.header = self.pane.header
+        self.composer = self.pane.composer
+        self.chat = self.pane.chat
+        self.messages = self.pane.messages
+        self.reactions = self.pane.reactions
+        self.wording = self.pane.wording
+        self.live_line = self.pane.live_line
         self.no_selection = QLabel(
             self.tr("Select a ticket on the left to see the conversation."), self
         )
         self.no_selection.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.no_selection.setStyleSheet("color: #6b7785;")
-        conversation = QWidget(self)
-        conversation_layout = QVBoxLayout(conversation)
-        conversation_layout.setContentsMargins(0, 0, 0, 0)
-        conversation_layout.setSpacing(0)
-        conversation_layout.addWidget(self.header)
-        conversation_layout.addWidget(self.chat, 1)
-        conversation_layout.addWidget(self.composer)
+        self.elsewhere = PoppedOutNotice(self)
+        self.elsewhere.raiseRequested.connect(self._raise_popped_out)
+        self.elsewhere.bringBackRequested.connect(self._bring_back_popped_out)
         self.right = QStackedWidget(self)
         self.right.addWidget(self.no_selection)
-        self.right.addWidget(conversation)
+        self.right.addWidget(self.pane)
+        self.right.addWidget(self.elsewhere)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("workspaceSplitter")
@@ -228,10 +185,8 @@ class Workspace(QWidget):
 
         sync = context.sync
         sync.tickets_changed.connect(self._on_tickets_changed)
-        sync.messages_changed.connect(self._on_messages_changed)
         context.drafts.changed.connect(self._on_draft_saved)
         context.directory.changed.connect(self._on_directory_changed)
-        context.directory.contact_changed.connect(self._on_contact_changed)
         contact_dock.openFileRequested.connect(lambda f: files.open_file(f, self.header.show_error))
         contact_dock.saveFileRequested.connect(lambda f: files.save_file(f, self.header.show_error))
         contact_dock.tickets_panel.openRequested.connect(self.show_ticket)
@@ -244,7 +199,6 @@ class Workspace(QWidget):
         tickets.set_read_markers(context.store.read_marker)
         self._on_directory_changed()
         self._refresh_list_state()
-        self._refresh_permissions()
 
     # --- the list ---------------------------------------------------------------------------
 
@@ -314,9 +268,7 @@ class Workspace(QWidget):
             self.contact_panel.ticket_changed(ticket)
             if ticket.id == self._ticket.id:
                 self._ticket = ticket
-                self._refresh_header()
-                self._refresh_permissions()
-                self.tickets.mark_read(ticket.id)  # the open ticket is in view: never a dot
+                self.pane.ticket_changed(ticket)  # the open ticket is in view: never a dot
                 self._refresh_reactivate_key()
         if left_row is not None:
             self._shown_ticket_left(left_row)
@@ -397,152 +349,61 @@ class Workspace(QWidget):
 
     @property
     def current_ticket(self) -> Ticket | None:
+        """The ticket selected (shown here, or in its own window)."""
         return self._ticket
 
+    def set_popped_out(self, popped_out: Callable[[int], bool]) -> None:
+        """How to tell a ticket open in a pop-out window (``ui.popout``)."""
+        self._popped_out = popped_out
+
     def open_ticket(self, ticket: Ticket) -> None:
-        """Show a ticket's conversation from the cache, then bring its history up to date."""
-        self._save_current_draft()
+        """Show a ticket's conversation from the cache, then bring its history up to date
+        (or, when it is open in its own window, say so)."""
         self._ticket = ticket
-        conversation_id = ticket.conversation_id
-        store = self._context.store
-        synced, has_more = store.history_state(conversation_id)
-        self.messages.open(conversation_id, store.messages_page(conversation_id), has_more)
-        if not synced:
-            self._tasks.run(self._load_newest(conversation_id), on_error=self.header.show_error)
-        draft = self._context.drafts.get(conversation_id) or Draft(conversation_id, "", None)
-        self.composer.set_draft(draft, self._reply_preview(draft.reply_to))
-        self.right.setCurrentIndex(1)
-        self._refresh_header()
-        self._refresh_permissions()
+        if self._popped_out(ticket.id):
+            self.pane.clear()
+            contact = self._context.directory.contact_name(ticket.contact_id)
+            self.elsewhere.set_ticket(ticket, contact)
+            self.right.setCurrentWidget(self.elsewhere)
+            self.tickets.mark_read(ticket.id)
+        else:
+            self.pane.open_ticket(ticket)
+            self.right.setCurrentWidget(self.pane)
         self._refresh_reactivate_key()
-        self._mark_read()
         self.contact_panel.show_for(ticket)
-        if self.isVisible():
-            self._context.live.view(conversation_id)
-        self.live_line.refresh()
         self.ticketOpened.emit(ticket.id)
 
-    async def _load_newest(self, conversation_id: int) -> None:
-        has_more = await self._context.sync.ensure_history(conversation_id)
-        if self.messages.conversation_id == conversation_id:
-            self.messages.set_has_older(has_more)
-            self._mark_read()
+    def popped_out_changed(self, ticket_id: int) -> None:
+        """Ticket ``ticket_id`` went into its own window or came back: show it accordingly."""
+        if self._ticket is not None and self._ticket.id == ticket_id:
+            self.open_ticket(self._ticket)
 
-    def _reply_preview(self, message_id: int | None) -> ReplyPreview | None:
-        if message_id is None:
-            return None
-        row = self.messages.row_of_id(message_id)
-        message = self.messages.message_at(row)
-        if message is None:
-            return None
-        return ReplyPreview(message.id, message.body, message.sender_name, message.direction)
+    def _on_double_clicked(self, index: QModelIndex) -> None:
+        ticket = index.data(TicketRole.TICKET)
+        if ticket is not None:
+            self.popOutRequested.emit(ticket)
 
-    def _mark_read(self) -> None:
-        ticket = self._ticket
-        if ticket is None:
-            return
-        self.tickets.mark_read(ticket.id)
-        last = self.messages.message_at(self.messages.rowCount() - 1)
-        seen = [m.id for m in (last, ticket.last_message) if m is not None and m.id > 0]
-        if seen:
-            self._tasks.run(self._context.sync.mark_read(ticket.conversation_id, max(seen)))
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
+    def _raise_popped_out(self) -> None:
         if self._ticket is not None:
-            self._context.live.view(self._ticket.conversation_id)
+            self.popOutRequested.emit(self._ticket)  # asking again raises the window
 
-    def hideEvent(self, event: QHideEvent) -> None:
-        super().hideEvent(event)
-        self._context.live.view(None)  # another screen, or the window closed to the tray
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.ActivationChange and self.window().isActiveWindow():
-            self._mark_read()  # what arrived while the window was in the background is seen
-
-    def _on_messages_changed(self, change: MessagesChanged) -> None:
-        self.messages.apply(change)
-        if (
-            self._ticket is not None
-            and change.conversation_id == self._ticket.conversation_id
-            and self.window().isActiveWindow()
-        ):
-            self._mark_read()
-
-    def _refresh_header(self) -> None:
-        ticket = self._ticket
-        directory = self._context.directory
-        me = directory.me
-        if ticket is None:
-            self.header.set_ticket(None, "", "", me)
-            return
-        contact = directory.contact_name(ticket.contact_id)
-        assignee_name = directory.agent_name(ticket.assignee_id)
-        state = self.tr("Open") if ticket.is_open else self.tr("Closed")
-        # who holds it first: the line is elided at the end on a narrow pane
-        details = f"{state}  ·  {assignee_name or self.tr('Unassigned')}  ·  #{ticket.id}  ·  "
-        details += directory.inbox_name(ticket.inbox_id)
-        if ticket.snoozed and ticket.is_open:
-            details += "  ·  " + (
-                self.tr("Snoozed until %1").replace("%1", local_date_time(ticket.snoozed_until))
-                if ticket.snoozed_until is not None
-                else self.tr("Snoozed until the customer replies")
-            )
-        self.header.set_ticket(ticket, contact, details, me, assignee_name)
-        self.composer.set_placeholder_values(contact_name=contact, agent_name=me.name if me else "")
+    def _bring_back_popped_out(self) -> None:
+        if self._ticket is not None:
+            self.bringBackRequested.emit(self._ticket.id)
 
     # --- permissions ------------------------------------------------------------------------
 
     def set_effective_status(self, status: Status) -> None:
-        self._effective = status
-        self._refresh_permissions()
-
-    def _refresh_permissions(self) -> None:
-        online = self._effective in WORKING_STATUSES
-        self.header.set_status(self._effective)
-        self.reactions.set_status(self._effective)
-        self._dock.tickets_panel.set_status(self._effective)
-        self.chat.set_reaction_block(reaction_block_reason(self._effective))
-        ticket = self._ticket
-        me = self._context.directory.me
-        if ticket is None:
-            reply_reason = self.tr("Select a ticket first.")
-        elif not ticket.is_open:
-            reply_reason = self.tr("The ticket is closed: reactivate it to reply.")
-        elif not online:
-            reply_reason = self.tr("Set your status to Online to reply.")
-        elif me is None or (ticket.assignee_id != me.id and me.role != "admin"):
-            reply_reason = self.tr("Assign the ticket to yourself to reply.")
-        else:
-            reply_reason = ""
-        note_allowed = ticket is not None
-        if (reply_reason, note_allowed) == self._composer_permissions:
-            return  # unchanged: the composer restyles itself on each call (~3 ms a switch)
-        self._composer_permissions = (reply_reason, note_allowed)
-        self.composer.set_can_reply(not reply_reason, reply_reason)
-        self.composer.set_can_note(note_allowed, "" if note_allowed else reply_reason)
+        self._dock.tickets_panel.set_status(status)
+        self.pane.set_effective_status(status)
 
     # --- ticket actions ---------------------------------------------------------------------
 
-    def _on_action(self, action: str, force: bool) -> None:
-        ticket = self._ticket
-        if ticket is None:
-            return
-        self.header.show_error("")
-        chosen = TicketAction(action)
-        self._intent = (ticket.id, chosen)
-        if chosen is TicketAction.CLOSE:
+    def _on_action_started(self, ticket: Ticket, action: TicketAction) -> None:
+        self._intent = (ticket.id, action)
+        if action is TicketAction.CLOSE:
             self.undo_toast.dismiss()
             self._closed = ClosedByMe(ticket, ticket.assignee_id)
-        self._tasks.run(
-            self._run_action(chosen, ticket.id, force),
-            on_error=lambda error: self._action_failed(ticket.id, error),
-        )
-
-    def _action_failed(self, ticket_id: int, error: str) -> None:
-        self._forget_intent(ticket_id)
-        self.header.show_error(error)
 
     def _forget_intent(self, ticket_id: int) -> None:
         """The action asked on ``ticket_id`` did not happen: nothing to follow or undo."""
@@ -551,172 +412,37 @@ class Workspace(QWidget):
         if self._closed is not None and self._closed.ticket.id == ticket_id:
             self._closed = None
 
-    async def _run_action(self, action: TicketAction, ticket_id: int, force: bool) -> None:
-        """One ticket action; ``force`` only for an admin's take-over (assign).
-
-        Finalize and unassign wait for the replies still on their way first: closing the
-        ticket under them would make the server refuse them.
-        """
-        api = self._context.api
-        ticket = self._ticket
-        if (
-            action in (TicketAction.CLOSE, TicketAction.UNASSIGN)
-            and ticket is not None
-            and ticket.id == ticket_id
-            and not await self._context.sender.delivered(ticket.conversation_id)
-        ):
-            self.header.show_error(
-                self.tr(
-                    "A reply of this conversation is still being sent: "
-                    "try again once it is delivered."
-                )
-            )
-            self._forget_intent(ticket_id)
-            return
-        if action is TicketAction.ASSIGN:
-            await api.assign(ticket_id, force=force)
-        elif action is TicketAction.UNASSIGN:
-            await api.unassign(ticket_id)
-        elif action is TicketAction.CLOSE:
-            await api.close_ticket(ticket_id)
-        elif action is TicketAction.UNSNOOZE:
-            await api.unsnooze(ticket_id)
-        else:
-            await api.reopen_ticket(ticket_id)
-
-    def _on_label_toggled(self, label_id: int, on: bool) -> None:
-        """Put the label on the shown ticket, or take it off."""
-        ticket = self._ticket
-        if ticket is None:
-            return
-        self._tasks.run(
-            self._context.api.set_ticket_label(ticket.id, label_id, on),
-            on_error=lambda error: self._action_failed(ticket.id, error),
-        )
-
-    def _on_snooze(self, until: dt.datetime | None) -> None:
-        """Snooze the shown ticket until ``until`` (``None``: until the customer replies)."""
-        ticket = self._ticket
-        if ticket is None:
-            return
-        self.header.show_error("")
-        self._tasks.run(
-            self._context.api.snooze(ticket.id, until),
-            on_error=lambda error: self._action_failed(ticket.id, error),
-        )
-
-    # --- sending ----------------------------------------------------------------------------
-
-    def _on_send(
-        self, text: str, is_note: bool, reply_to: int | None, attachments: list[PendingAttachment]
-    ) -> None:
-        if self._ticket is None:
-            return
-        conversation_id = self._ticket.conversation_id
-        self._context.drafts.clear(conversation_id)
-        self._context.live.sent()
-        self._tasks.run(
-            self._context.sender.send(
-                conversation_id,
-                text,
-                is_note=is_note,
-                reply_to=reply_to,
-                attachments=attachments,
-                seen_message_id=self.messages.newest_id(),
-            ),
-            on_error=lambda error: self._send_failed(conversation_id, text, is_note, error),
-        )
-
-    def _send_failed(self, conversation_id: int, text: str, is_note: bool, error: str) -> None:
-        """Nothing reached the outbox (an upload failed): give the text back, say why."""
-        showing = self._ticket is not None and self._ticket.conversation_id == conversation_id
-        if showing and not self.composer.edit.toPlainText():
-            self.composer.set_draft(Draft(conversation_id, text, None, is_note))
-        self.header.show_error(self.tr("Not sent: {error}").format(error=error))
-
-    def _on_send_refused(self, item: OutboxItem) -> None:
-        """A colleague wrote since the agent looked: ask before sending anyway."""
-        code, _sep, name = (item.error or "").partition(": ")
-        showing = self._ticket is not None and self._ticket.conversation_id == item.conversation_id
-        if code != CHANGED or not showing:
-            return
-        question = self.tr("{name} replied meanwhile: send anyway?").format(
-            name=name or self.tr("A colleague")
-        )
-        client_id = item.client_id
-        ask(
-            self,
-            self.tr("Conversation changed"),
-            question,
-            lambda: self._tasks.run(self._context.outbox.retry(client_id, force=True)),
-        )
-
-    def _retry(self, message: Message) -> None:
-        if message.client_id:
-            self._tasks.run(self._context.outbox.retry(message.client_id))
-
-    def _discard(self, message: Message) -> None:
-        if message.client_id:
-            self._tasks.run(self._context.outbox.discard(message.client_id))
-
-    def _on_reply(self, message: Message) -> None:
-        self.composer.set_reply_to(
-            ReplyPreview(message.id, message.body, message.sender_name, message.direction)
-        )
-
     # --- drafts -----------------------------------------------------------------------------
-
-    def _on_draft_changed(self, draft: Draft) -> None:
-        self._context.drafts.set(draft)
-        self.tickets.set_draft_marker(
-            draft.conversation_id, bool(draft.text.strip()) or draft.reply_to is not None
-        )
 
     def _on_draft_saved(self, conversation_id: int) -> None:
         self.tickets.set_draft_marker(
             conversation_id, conversation_id in self._context.drafts.conversation_ids()
         )
 
-    def _save_current_draft(self) -> None:
-        draft = self.composer.draft()
-        if draft is not None:
-            self._context.drafts.set(draft)
-
     # --- contact dock -----------------------------------------------------------------------
 
     def _refresh_open_sibling(self) -> None:
         """Tell the header about another open ticket of the shown contact (no Reactivate)."""
         sibling = self._dock.tickets_panel.model.open_ticket()  # the shown contact's tickets
-        self.header.set_open_sibling(sibling.id if sibling is not None else None)
+        self.pane.set_open_sibling(sibling.id if sibling is not None else None)
 
     def _reactivate_from_dock(self, ticket: Ticket) -> None:
         """Show the closed ticket and reactivate it (it comes back in La tua posta)."""
         self.show_ticket(ticket)
-        self._on_action(TicketAction.REOPEN.value, False)
-
-    def _on_contact_changed(self, contact_id: int) -> None:
-        if self._ticket is not None and self._ticket.contact_id == contact_id:
-            self._refresh_header()
+        self.pane.request_action(TicketAction.REOPEN)
 
     # --- directory --------------------------------------------------------------------------
 
     def _on_directory_changed(self) -> None:
-        directory = self._context.directory
-        labels = directory.labels()
+        labels = self._context.directory.labels()
         self.label_filter.set_labels(labels)
         self.label_filter.setVisible(bool(labels))
-        self.header.set_labels(labels)
-        self.composer.set_canned(directory.canned())
-        self.composer.set_colleagues(directory.agents(), directory.me_id)
-        self._refresh_header()
-        self._refresh_permissions()
 
     async def shutdown(self) -> None:
         """Save the draft being typed and stop background work."""
-        self._save_current_draft()
         self._tasks.cancel_all()
         await self._tasks.wait_idle()
-        await self.reactions.shutdown()
+        await self.pane.shutdown()
         await self.contact_panel.shutdown()
         await self._context.thumbnails.wait_idle()
 

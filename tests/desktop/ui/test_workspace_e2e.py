@@ -77,7 +77,7 @@ async def test_take_reply_react_note_attach_and_close(workspace: Workspace, tmp_
         customer = space.messages.message_at(0)
         assert customer is not None
         assert customer.direction is Direction.IN
-        space._on_reply(customer)
+        space.pane._on_reply(customer)
         composer.edit.setPlainText("Ecco la risposta al suo messaggio")
         composer.send()
         composer.set_note_mode(True)

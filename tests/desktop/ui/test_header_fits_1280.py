@@ -1,0 +1,74 @@
+"""Issue 15 (pop-out slice): the main window fits 1280 pixels in Italian and English with the
+chat header at its fullest (an admin on a colleague's ticket: take over, Unassign, Finalize,
+Snooze, Labels, Open in a new window); on a narrow chat pane the less-used actions go into
+the "⋯" menu and every action keeps its key. Screenshots at 1280x800 (``CONVOS_SHOTS_DIR``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from convos_desktop.core.types import Label
+from convos_desktop.ui.shell.main_window import MainWindow
+from convos_desktop.ui.workspace.ticket_actions import SHORTCUTS, TicketAction
+from tests.desktop.ui.test_product_window import install_italian, shots_folder
+from tests.desktop.ui.workday import ME, OTHER, close_window, populate, window_context
+from tests.fakes import FakeClock
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+
+FULL = [TicketAction.ASSIGN, TicketAction.UNASSIGN, TicketAction.CLOSE, TicketAction.SNOOZE]
+
+
+@pytest.mark.parametrize("language", ["en", "it"])
+async def test_the_full_header_fits_a_1280_window(
+    qtbot: QtBot, qapp: QApplication, tmp_path: Path, language: str
+) -> None:
+    translators = install_italian(qapp) if language == "it" else []
+    context = window_context(tmp_path, FakeClock())
+    window = MainWindow(context)
+    try:
+        window.show()
+        populate(context, window)  # ticket 1 is held by a colleague
+        admin = dataclasses.replace(ME, role="admin")
+        context.directory.set_me(admin)
+        context.directory.set_agents([admin, OTHER])
+        context.directory.set_labels([Label(1, "VIP", "#d9534f"), Label(2, "Rimborso", "#f0ad4e")])
+        window.workspace.select_ticket(1)
+        header = window.workspace.header
+        assert header.visible_actions() == FULL
+        assert not header.labels_button.isHidden()
+        assert not header.popout_button.isHidden()  # Open in a new window
+        assert window.minimumSizeHint().width() <= 1280
+        window.resize(1280, 800)
+        await asyncio.sleep(0.1)
+        assert window.width() == 1280
+        for action in FULL:  # a button, or an entry of the "⋯" menu; the key always
+            key = header.actions_by_kind[action]
+            assert key.isEnabled()
+            assert key.shortcut().toString() == SHORTCUTS[action]
+            assert header.buttons[action].isVisible() or key in header.row.overflowed()
+        folder = shots_folder(tmp_path)
+        assert window.grab().save(str(folder / f"header_full_{language}_1280x800.png"))
+        # the list widened: the chat pane is narrow, the less-used actions overflow
+        space = window.workspace
+        total = sum(space.splitter.sizes())
+        space.splitter.setSizes([total - 380, 380])
+        await asyncio.sleep(0.1)
+        overflowed = header.row.overflowed()
+        assert header.actions_by_kind[TicketAction.UNASSIGN] in overflowed
+        assert header.buttons[TicketAction.CLOSE].isVisible()
+        assert header.row.more.isVisible()
+        assert header.row.width() <= header.width()
+        assert window.grab().save(str(folder / f"header_narrow_{language}_1280x800.png"))
+    finally:
+        await context.live.stop()  # its heartbeat task would keep quiet() waiting
+        await close_window(context, window)
+        for translator in translators:
+            qapp.removeTranslator(translator)
