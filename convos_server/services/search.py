@@ -13,9 +13,10 @@ narrows the candidates: every row is still tested with the same ``ILIKE`` as bef
 matches is unchanged (on SQLite ASCII letters fold, accented ones do not; on PostgreSQL the
 database's locale folds them).
 
-:func:`text_match` first asks the index how many messages and contacts contain ``q``, up to
-``NARROW_CAP``. Few: the lists read those candidates through the index and sort them. Many
-(a common word): the lists walk their own order and test each row (``EXISTS`` over its
+:func:`text_match` first reads, through the index, the messages and the contacts that
+contain ``q``, stopping after ``NARROW_CAP``. Few: the lists take those ids as they are
+(``IN`` a list of ids, which neither database misjudges) and sort the few rows they select.
+Many (a common word): the lists walk their own order and test each row (``EXISTS`` over its
 conversation's messages), which stops as soon as the page, or the capped count, is full.
 Fewer than three characters give no trigram: those are always tested row by row in the
 list's order, which the page size bounds when the text is common and costs a scan of the
@@ -25,19 +26,9 @@ rows the other filters keep when it is rare (as before the index).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    column,
-    exists,
-    func,
-    literal_column,
-    or_,
-    select,
-    table,
-)
+from sqlalchemy import ColumnElement, Select, column, literal_column, or_, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -46,6 +37,7 @@ from convos_server.services.paging import clamp_limit, decode_id_cursor
 from convos_server.services.visibility import Visibility
 
 ESCAPE = "\\"
+Ts = TypeVarTuple("Ts")
 # a trigram index finds nothing shorter
 TRIGRAM = 3
 # more candidates than this (messages, or contacts) and the lists test row by row instead
@@ -76,58 +68,69 @@ def fts_phrase(q: str) -> str:
     return '"' + q.strip().replace('"', '""') + '"'
 
 
-def _fts_rowids(name: str, q: str) -> Select[Any]:
-    """The rowids (the indexed rows' ids) an FTS5 table finds for ``q``."""
-    fts = table(name, column("rowid"))
-    return select(fts.c.rowid).where(literal_column(name).op("MATCH")(fts_phrase(q)))
-
-
 def _contact_text(q: str) -> ColumnElement[bool]:
     return or_(
         contains(m.Contact.name, q), contains(m.Contact.phone, q), contains(m.Contact.email, q)
     )
 
 
+def _through_index(query: Select[*Ts], name: str, row_id: Any, q: str) -> Select[*Ts]:
+    """``query`` driven by an FTS5 table's matches (its rowid is ``row_id``): SQLite reads
+    them as they come, so a ``LIMIT`` stops the index too."""
+    fts = table(name, column("rowid"))
+    return (
+        query.select_from(fts)
+        .join(row_id.table, row_id == fts.c.rowid)
+        .where(literal_column(name).op("MATCH")(fts_phrase(q)))
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class TextMatch:
-    """How one ``q=`` is matched by the history lists (see the module docstring)."""
+    """How one ``q=`` is matched (see the module docstring): the candidates the index found
+    when they are few (``None``: too many, or no trigram), else a test of each row."""
 
     q: str
-    # the SQLite FTS5 tables can narrow the candidates (SQLite and q of 3+ characters)
-    fts: bool
-    # few candidates: read them through the index; else test each row in the list's order
-    narrow: bool
-
-    def contacts(self) -> Select[Any]:
-        """The ids of the contacts whose name, phone or email contains ``q``."""
-        query = select(m.Contact.id).where(_contact_text(self.q))
-        if self.fts:
-            query = query.where(m.Contact.id.in_(_fts_rowids(CONTACTS_TEXT, self.q)))
-        return query
+    contact_ids: tuple[int, ...] | None
+    message_ids: tuple[int, ...] | None
+    conversation_ids: tuple[int, ...] | None
+    # PostgreSQL: keep the per-row test per row (see ``condition``)
+    fenced: bool
 
     def messages(self) -> ColumnElement[bool]:
-        """A condition on ``messages``: its body contains ``q`` (narrowed by the index when
-        the candidates are few)."""
+        """A condition on ``messages``: its body contains ``q``."""
         match = contains(m.Message.body, self.q)
-        if self.fts and self.narrow:
-            return m.Message.id.in_(_fts_rowids(MESSAGES_TEXT, self.q)) & match
-        return match
+        if self.message_ids is None:
+            return match
+        return m.Message.id.in_(self.message_ids) & match
 
     def condition(self, contact_id: Any, conversation_id: Any) -> ColumnElement[bool]:
         """A row (of tickets or conversations) matches: its contact, or a message of its
         conversation, contains ``q``."""
-        if self.narrow:
-            found = conversation_id.in_(select(m.Message.conversation_id).where(self.messages()))
-        else:
-            found = exists().where(
-                m.Message.conversation_id == conversation_id, contains(m.Message.body, self.q)
+        if self.contact_ids is None:
+            contacts = self._per_row(
+                select(m.Contact.id).where(m.Contact.id == contact_id, _contact_text(self.q))
             )
-        return or_(contact_id.in_(self.contacts()), found)
+        else:
+            contacts = contact_id.in_(self.contact_ids)
+        if self.conversation_ids is None:
+            messages = self._per_row(
+                select(m.Message.id).where(
+                    m.Message.conversation_id == conversation_id, contains(m.Message.body, self.q)
+                )
+            )
+        else:
+            messages = conversation_id.in_(self.conversation_ids)
+        return or_(contacts, messages)
 
-
-async def _at_most(session: AsyncSession, query: Select[Any], cap: int) -> int:
-    limited = query.limit(cap + 1).subquery()
-    return int(await session.scalar(select(func.count()).select_from(limited)) or 0)
+    def _per_row(self, query: Select[Any]) -> ColumnElement[bool]:
+        """``EXISTS (query)``, tested for each row of the list as its order reaches it: an
+        ``IN`` of many ids would make the database collect and sort every matching row."""
+        if self.fenced:
+            # PostgreSQL would turn the EXISTS into one hashed scan of the whole table (every
+            # message, for a common word); OFFSET 0 keeps it a test of this row's own rows.
+            query = query.offset(0)
+        return query.exists()
 
 
 async def text_match(session: AsyncSession, q: str | None) -> TextMatch | None:
@@ -135,20 +138,28 @@ async def text_match(session: AsyncSession, q: str | None) -> TextMatch | None:
     text_q = (q or "").strip()
     if not text_q:
         return None
+    sqlite = session.get_bind().dialect.name == "sqlite"
     if len(text_q) < TRIGRAM:
-        return TextMatch(text_q, fts=False, narrow=False)
-    fts = session.get_bind().dialect.name == "sqlite"
-    if fts:
-        messages = _fts_rowids(MESSAGES_TEXT, text_q)
-        contacts = _fts_rowids(CONTACTS_TEXT, text_q)
-    else:
-        messages = select(m.Message.id).where(contains(m.Message.body, text_q))
-        contacts = select(m.Contact.id).where(_contact_text(text_q))
-    narrow = (
-        await _at_most(session, messages, NARROW_CAP) <= NARROW_CAP
-        and await _at_most(session, contacts, NARROW_CAP) <= NARROW_CAP
+        return TextMatch(text_q, None, None, None, fenced=not sqlite)
+    contacts = select(m.Contact.id).where(_contact_text(text_q))
+    messages = select(m.Message.id, m.Message.conversation_id).where(
+        contains(m.Message.body, text_q)
     )
-    return TextMatch(text_q, fts=fts, narrow=narrow)
+    if sqlite:
+        contacts = _through_index(contacts, CONTACTS_TEXT, m.Contact.id, text_q)
+        messages = _through_index(messages, MESSAGES_TEXT, m.Message.id, text_q)
+    few_contacts = tuple(await session.scalars(contacts.limit(NARROW_CAP + 1)))
+    contact_ids = few_contacts if len(few_contacts) <= NARROW_CAP else None
+    found = (await session.execute(messages.limit(NARROW_CAP + 1))).all()
+    if len(found) > NARROW_CAP:
+        return TextMatch(text_q, contact_ids, None, None, fenced=not sqlite)
+    return TextMatch(
+        text_q,
+        contact_ids,
+        tuple(row.id for row in found),
+        tuple({row.conversation_id for row in found}),
+        fenced=not sqlite,
+    )
 
 
 async def search_messages(
