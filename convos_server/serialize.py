@@ -336,9 +336,12 @@ async def load_conversations(
     ]
 
 
-async def load_tickets(session: AsyncSession, tickets: Sequence[m.Ticket]) -> list[Json]:
-    """Tickets as JSON, each with the last message of its conversation (one query for those)."""
-    conversation_ids = {ticket.conversation_id for ticket in tickets}
+async def load_tickets(
+    session: AsyncSession, tickets: Sequence[m.Ticket], *, with_last_message: bool = True
+) -> list[Json]:
+    """Tickets as JSON, each with the last message of its conversation (one query for those;
+    ``null`` without ``with_last_message``)."""
+    conversation_ids = {ticket.conversation_id for ticket in tickets} if with_last_message else ()
     last: dict[int, Json] = {}
     if conversation_ids:
         rows = (

@@ -88,11 +88,13 @@ async def list_tickets(
     order: Literal["desc", "asc"] = "desc",
     count: bool = False,
     include: Literal["contacts"] | None = None,
+    last_message: bool = True,
 ) -> dict[str, Any]:
     """``Page<Ticket>`` in the chosen order; ``from``/``to`` filter opening days (UTC).
 
     ``count`` adds ``total`` (how many match, at most ``COUNT_CAP``) and ``total_capped``
-    (more match than that); ``include=contacts`` adds the page's contacts.
+    (more match than that); ``include=contacts`` adds the page's contacts;
+    ``last_message=false`` leaves each ticket's last message out (the history does not show it).
     """
     async with db.sessionmaker() as session:
         visibility = await visibility_for(session, agent)
@@ -100,7 +102,7 @@ async def list_tickets(
             session, agent, visibility, flt, cursor, limit, sort, order == "desc"
         )
         page: dict[str, Any] = {
-            "items": await load_tickets(session, rows),
+            "items": await load_tickets(session, rows, with_last_message=last_message),
             "next_cursor": next_cursor,
         }
         if count:

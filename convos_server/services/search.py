@@ -134,10 +134,20 @@ class TextMatch:
 
 
 async def text_match(session: AsyncSession, q: str | None) -> TextMatch | None:
-    """How ``q`` is best matched now (``None``: no text filter)."""
+    """How ``q`` is best matched now (``None``: no text filter); asked once per session (a
+    request's page and count share the answer)."""
     text_q = (q or "").strip()
     if not text_q:
         return None
+    key = ("text_match", text_q)
+    known = session.info.get(key)
+    if isinstance(known, TextMatch):
+        return known
+    session.info[key] = found = await _text_match(session, text_q)
+    return found
+
+
+async def _text_match(session: AsyncSession, text_q: str) -> TextMatch:
     sqlite = session.get_bind().dialect.name == "sqlite"
     if len(text_q) < TRIGRAM:
         return TextMatch(text_q, None, None, None, fenced=not sqlite)

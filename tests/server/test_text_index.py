@@ -111,7 +111,12 @@ async def expected(ws, q: str, backend: str) -> dict[str, set[int]]:
 
 async def answered(ws, q: str) -> dict[str, set[int]]:
     params = {"q": q, "count": "true", "limit": 100}
-    tickets = await ws.call("GET", "/tickets", params={**params, "view": "all", "sort": "opened"})
+    tickets = await ws.call(
+        "GET",
+        "/tickets",
+        params={**params, "view": "all", "sort": "opened", "last_message": "false"},
+    )
+    assert all(t["last_message"] is None for t in tickets["items"])
     conversations = await ws.call("GET", "/conversations", params=params)
     assert tickets["total"] == len(tickets["items"])
     assert conversations["total"] == len(conversations["items"])
@@ -126,6 +131,8 @@ async def answered(ws, q: str) -> dict[str, set[int]]:
 @pytest.mark.parametrize("backend", BACKENDS)
 async def test_text_filters_find_what_a_substring_scan_finds(ws, monkeypatch, backend):
     await build(ws)
+    listed = await ws.call("GET", "/tickets", params={"view": "all", "q": "rimborso"})
+    assert all(t["last_message"] for t in listed["items"])  # by default, as before
     for cap in (search.NARROW_CAP, 0):  # read through the index; then tested row by row
         monkeypatch.setattr(search, "NARROW_CAP", cap)
         for q in QUERIES:
