@@ -39,6 +39,7 @@ from benchmarks._common import (
     Workspace,
     create_workspace,
     machine_context,
+    median,
     option_parser,
     percentile,
     positive_runs,
@@ -467,6 +468,9 @@ async def measure(
                     [percentile(times, 95)],
                     Target("<=", FIRST_PAGE_P95_MS),
                 )
+                # on a shared machine the p95 of 30 changes is the second slowest: the median
+                # beside it tells a slow client from a busy moment
+                report.add(f"{name}: the same, median", "ms", [median(times)])
                 report.add(f"{name}: floor, the bare page + count SQL p95", "ms", [floor])
                 report.add(f"... {name}: ratio to the floor", "x", [percentile(times, 95) / floor])
                 screen.hide()
