@@ -132,6 +132,9 @@ async def fill_history(server: ServerProcess, workspace: Workspace, rows: int) -
                             f"(SELECT max(id) FROM {table}))"
                         )
                     )
+                    # what autovacuum would do after a bulk load, before the first query:
+                    # without statistics the planner takes the tables for empty
+                    await session.execute(text(f"ANALYZE {table}"))
     finally:
         await db.dispose()
 
