@@ -18,9 +18,9 @@ contain ``q``, stopping after ``NARROW_CAP``. Few: the lists take those ids as t
 (``IN`` a list of ids, which neither database misjudges) and sort the few rows they select.
 Many (a common word): the lists walk their own order and test each row (``EXISTS`` over its
 conversation's messages), which stops as soon as the page, or the capped count, is full.
-Fewer than three characters give no trigram: those are always tested row by row in the
-list's order, which the page size bounds when the text is common and costs a scan of the
-rows the other filters keep when it is rare (as before the index).
+Fewer than three characters give no trigram: the same first read is then a scan of the
+messages and contacts, bounded by the tables (one pass, no sort) and cut short at
+``NARROW_CAP`` when the text is common; the lists then go on as above.
 """
 
 from __future__ import annotations
@@ -162,13 +162,12 @@ async def text_match(session: AsyncSession, q: str | None) -> TextMatch | None:
 
 async def _text_match(session: AsyncSession, text_q: str) -> TextMatch:
     sqlite = session.get_bind().dialect.name == "sqlite"
-    if len(text_q) < TRIGRAM:
-        return TextMatch(text_q, None, None, None, sqlite)
     contacts = select(m.Contact.id).where(_contact_text(text_q, sqlite))
     messages = select(m.Message.id, m.Message.conversation_id).where(
         contains(m.Message.body, text_q, sqlite=sqlite)
     )
-    if sqlite:
+    # shorter than a trigram: the same probe as a scan, which stops at NARROW_CAP + 1
+    if sqlite and len(text_q) >= TRIGRAM:
         contacts = _through_index(contacts, CONTACTS_TEXT, m.Contact.id, text_q)
         messages = _through_index(messages, MESSAGES_TEXT, m.Message.id, text_q)
     few_contacts = tuple(await session.scalars(contacts.limit(NARROW_CAP + 1)))
