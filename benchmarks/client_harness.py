@@ -207,11 +207,15 @@ class PaintWatch(QObject):
     def __init__(self, widget: QWidget) -> None:
         super().__init__(widget)
         self.paints = 0
+        # called as each paint arrives (before the widget paints: schedule what must follow)
+        self.listeners: list[Callable[[], object]] = []
         widget.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint:
             self.paints += 1
+            for listener in self.listeners:
+                listener()
         return False
 
     def wait_for_paint(self, app: QApplication, after: int) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from convos_server.db import models as m
 
 Json = dict[str, Any]
+# how much of a list item's last message: all of it, without reactions, files and reply
+# preview (what a history row shows), or none (``null``)
+LastMessage = Literal["full", "brief", "none"]
 REPLY_PREVIEW_CHARS = 200
 
 
@@ -315,30 +318,45 @@ async def load_new_message(
     return message_json(message, (), files, preview)
 
 
+async def _loaded(
+    session: AsyncSession, messages: Sequence[m.Message], last_message: LastMessage
+) -> list[Json]:
+    if last_message == "brief":
+        return [message_json(message) for message in messages]
+    return await load_messages(session, messages)
+
+
 async def _last_messages(
-    session: AsyncSession, message_ids: Iterable[int | None]
+    session: AsyncSession, message_ids: Iterable[int | None], last_message: LastMessage
 ) -> dict[int, Json]:
     wanted = {message_id for message_id in message_ids if message_id is not None}
-    if not wanted:
+    if not wanted or last_message == "none":
         return {}
     rows = list(await session.scalars(select(m.Message).where(m.Message.id.in_(wanted))))
-    return {data["id"]: data for data in await load_messages(session, rows)}
+    return {data["id"]: data for data in await _loaded(session, rows, last_message)}
 
 
 async def load_conversations(
-    session: AsyncSession, conversations: Sequence[m.Conversation]
+    session: AsyncSession,
+    conversations: Sequence[m.Conversation],
+    *,
+    last_message: LastMessage = "full",
 ) -> list[Json]:
-    """Conversations as JSON with their last messages."""
-    last = await _last_messages(session, (c.last_message_id for c in conversations))
+    """Conversations as JSON with their last messages (as much as ``last_message`` says)."""
+    last = await _last_messages(session, (c.last_message_id for c in conversations), last_message)
     return [
         conversation_json(c, last.get(c.last_message_id) if c.last_message_id else None)
         for c in conversations
     ]
 
 
-async def load_tickets(session: AsyncSession, tickets: Sequence[m.Ticket]) -> list[Json]:
-    """Tickets as JSON, each with the last message of its conversation (one query for those)."""
-    conversation_ids = {ticket.conversation_id for ticket in tickets}
+async def load_tickets(
+    session: AsyncSession, tickets: Sequence[m.Ticket], *, last_message: LastMessage = "full"
+) -> list[Json]:
+    """Tickets as JSON, each with the last message of its conversation (one query for those;
+    as much of it as ``last_message`` says)."""
+    wanted = last_message != "none"
+    conversation_ids = {ticket.conversation_id for ticket in tickets} if wanted else ()
     last: dict[int, Json] = {}
     if conversation_ids:
         rows = (
@@ -348,7 +366,7 @@ async def load_tickets(session: AsyncSession, tickets: Sequence[m.Ticket]) -> li
                 .where(m.Conversation.id.in_(conversation_ids))
             )
         ).all()
-        loaded = await load_messages(session, [message for _id, message in rows])
+        loaded = await _loaded(session, [message for _id, message in rows], last_message)
         conversation_ids_in_order = [conversation_id for conversation_id, _message in rows]
         last = dict(zip(conversation_ids_in_order, loaded, strict=True))
     labels: dict[int, list[int]] = {}

@@ -356,6 +356,8 @@ class ApiClient:
             "limit": limit,
             "count": "true" if cursor is None else None,
             "include": "contacts",
+            # the history shows no last message: the server need not load one per ticket
+            "last_message": "none",
         }
         body = await self.request("GET", "/tickets", params=params)
         return CountedPage(
@@ -513,6 +515,8 @@ class ApiClient:
             "limit": limit,
             "count": "true" if cursor is None else None,
             "include": "contacts",
+            # the preview is the last message's text: no reactions and files to load
+            "last_message": "brief",
         }
         body = await self.request("GET", "/conversations", params=params)
         return CountedPage(

@@ -112,6 +112,11 @@ class PagedTableModel(QAbstractTableModel):
 
     # --- to be provided by subclasses -----------------------------------------------------
 
+    # the roles ``cell`` answers (with ``ROW_ID_ROLE``, which ``data`` answers itself)
+    roles: frozenset[int] = frozenset(
+        {int(Qt.ItemDataRole.DisplayRole), int(Qt.ItemDataRole.ToolTipRole), int(ROW_ID_ROLE)}
+    )
+
     def make_row(self, item: Any) -> Any:
         """The compact row kept for one item of a page."""
         raise NotImplementedError
@@ -236,9 +241,13 @@ class PagedTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        # the view asks each painted cell for seven roles; most get nothing, cheaply
+        if role not in self.roles:
             return None
-        row = self._rows[index.row()]
+        number = index.row()
+        if not index.isValid() or not 0 <= number < len(self._rows):
+            return None
+        row = self._rows[number]
         if role == ROW_ID_ROLE:
             return row.id
         return self.cell(row, index.column(), role)

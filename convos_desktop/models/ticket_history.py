@@ -44,6 +44,7 @@ class HistoryColumn(IntEnum):
     RESOLUTION = 7
 
 
+COLUMNS = tuple(HistoryColumn)  # by number, without the enum's lookup per cell
 SORT_KEYS = {
     HistoryColumn.OPENED: "opened",
     HistoryColumn.CONTACT: "contact",
@@ -128,6 +129,12 @@ class TicketHistoryModel(PagedTableModel):
             parent,
         )
 
+    roles = PagedTableModel.roles | {
+        int(IS_OPEN_ROLE),
+        int(Qt.ItemDataRole.ForegroundRole),
+        int(Qt.ItemDataRole.TextAlignmentRole),
+    }
+
     def make_row(self, item: Any) -> HistoryRow:
         assert isinstance(item, Ticket)
         return HistoryRow.of(item)
@@ -136,7 +143,7 @@ class TicketHistoryModel(PagedTableModel):
         assert isinstance(row, HistoryRow)
         if role == IS_OPEN_ROLE:
             return row.is_open
-        column = HistoryColumn(column)
+        column = COLUMNS[column]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return self._text(row, column)
         if role == Qt.ItemDataRole.ForegroundRole and column == HistoryColumn.STATUS:

@@ -13,6 +13,7 @@ from convos_server.api.params import Day, Emoji, Id, Position
 from convos_server.api.responses import errors
 from convos_server.db.retry import retried
 from convos_server.serialize import (
+    LastMessage,
     contacts_of,
     load_conversations,
     load_message,
@@ -43,8 +44,10 @@ async def list_conversations(
     include: Literal["contacts"] | None = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int | None, Query(ge=1, le=200)] = None,
+    last_message: LastMessage = "full",
 ) -> dict[str, Any]:
-    """``Page<Conversation>`` in the chosen order (newest activity first by default)."""
+    """``Page<Conversation>`` in the chosen order (newest activity first by default);
+    ``last_message`` as for tickets (the history's preview needs only ``brief``)."""
     flt = conversations.ConversationFilter(
         q=q,
         origin=origin,
@@ -60,7 +63,7 @@ async def list_conversations(
             session, visibility, flt, cursor, limit, sort, order == "desc"
         )
         page: dict[str, Any] = {
-            "items": await load_conversations(session, rows),
+            "items": await load_conversations(session, rows, last_message=last_message),
             "next_cursor": next_cursor,
         }
         if count:

@@ -18,6 +18,7 @@ from convos_server.api.responses import errors
 from convos_server.db import models as m
 from convos_server.db.engine import Database
 from convos_server.serialize import (
+    LastMessage,
     contact_json,
     contacts_of,
     load_conversations,
@@ -88,11 +89,14 @@ async def list_tickets(
     order: Literal["desc", "asc"] = "desc",
     count: bool = False,
     include: Literal["contacts"] | None = None,
+    last_message: LastMessage = "full",
 ) -> dict[str, Any]:
     """``Page<Ticket>`` in the chosen order; ``from``/``to`` filter opening days (UTC).
 
     ``count`` adds ``total`` (how many match, at most ``COUNT_CAP``) and ``total_capped``
-    (more match than that); ``include=contacts`` adds the page's contacts.
+    (more match than that); ``include=contacts`` adds the page's contacts;
+    ``last_message=brief`` gives each ticket's last message without reactions, files and
+    reply preview, ``none`` leaves it out (the history shows none).
     """
     async with db.sessionmaker() as session:
         visibility = await visibility_for(session, agent)
@@ -100,7 +104,7 @@ async def list_tickets(
             session, agent, visibility, flt, cursor, limit, sort, order == "desc"
         )
         page: dict[str, Any] = {
-            "items": await load_tickets(session, rows),
+            "items": await load_tickets(session, rows, last_message=last_message),
             "next_cursor": next_cursor,
         }
         if count:

@@ -166,7 +166,11 @@ class Conversation(Base):
     last_message_id: Mapped[int | None] = mapped_column(Integer)
     open_ticket_id: Mapped[int | None] = mapped_column(Integer)
     campaign: Mapped[str | None] = mapped_column(String(120))
-    __table_args__ = (Index("ix_conversations_inbox_last", "inbox_id", "last_message_at"),)
+    __table_args__ = (
+        Index("ix_conversations_inbox_last", "inbox_id", "last_message_at"),
+        # the history's default order (newest activity) without a sort of every conversation
+        Index("ix_conversations_last", "last_message_at"),
+    )
 
 
 class Ticket(Base):

@@ -19,7 +19,8 @@ from convos_server.services.paging import (
     encode_cursor,
     encode_offset_cursor,
 )
-from convos_server.services.tickets import count_capped, text_match
+from convos_server.services.search import TextMatch, text_match
+from convos_server.services.tickets import count_capped
 from convos_server.services.visibility import Visibility
 
 ORIGINS = ("chatbot", "agent", "campaign_mass", "campaign_transactional")
@@ -48,8 +49,11 @@ class ConversationSort(StrEnum):
     ORIGIN = "origin"
 
 
-def conversation_query(visibility: Visibility, flt: ConversationFilter) -> Select[m.Conversation]:
-    """The SELECT of ``GET /conversations`` (without ordering and paging)."""
+def conversation_query(
+    visibility: Visibility, flt: ConversationFilter, text: TextMatch | None
+) -> Select[m.Conversation]:
+    """The SELECT of ``GET /conversations`` (without ordering and paging); ``text`` is how
+    ``flt.q`` is matched."""
     conversation = m.Conversation
     query = select(conversation).where(visibility.inbox_filter(conversation.inbox_id))
     if flt.origin is not None:
@@ -67,11 +71,8 @@ def conversation_query(visibility: Visibility, flt: ConversationFilter) -> Selec
         query = query.where(conversation.created_at >= flt.created_from)
     if flt.created_to is not None:
         query = query.where(conversation.created_at < flt.created_to)
-    if flt.q and flt.q.strip():
-        contacts, conversations = text_match(flt.q)
-        query = query.where(
-            or_(conversation.contact_id.in_(contacts), conversation.id.in_(conversations))
-        )
+    if text is not None:
+        query = query.where(text.condition(conversation.contact_id, conversation.id))
     return query
 
 
@@ -92,8 +93,9 @@ async def count_conversations(
     session: AsyncSession, visibility: Visibility, flt: ConversationFilter
 ) -> tuple[int, bool]:
     """How many conversations match ``flt`` up to ``COUNT_CAP``, and whether there are more."""
+    text = await text_match(session, flt.q)
     return await count_capped(
-        session, conversation_query(visibility, flt).with_only_columns(m.Conversation.id)
+        session, conversation_query(visibility, flt, text).with_only_columns(m.Conversation.id)
     )
 
 
@@ -111,7 +113,7 @@ async def list_conversations(
     Newest activity first pages by keyset; any other order by position (see tickets).
     """
     size = clamp_limit(limit)
-    query = conversation_query(visibility, flt)
+    query = conversation_query(visibility, flt, await text_match(session, flt.q))
     if sort != ConversationSort.ACTIVITY or not descending:
         offset = decode_offset_cursor(cursor) if cursor else 0
         key = (

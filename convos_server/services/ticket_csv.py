@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 
 from convos_server.db import models as m
 from convos_server.db.engine import Database
+from convos_server.services.search import TextMatch, text_match
 from convos_server.services.tickets import TicketFilter, TicketSort, sort_key, ticket_query
 from convos_server.services.visibility import Visibility
 
@@ -60,6 +61,7 @@ async def export(
             row.id: row.name for row in await session.execute(select(m.Agent.id, m.Agent.name))
         }
         dialect = session.get_bind().dialect.name
+        text = await text_match(session, flt.q)
     yield ("\ufeff" + _lines([HEADER])).encode()
     key = (
         m.Ticket.last_message_at.expression
@@ -71,7 +73,9 @@ async def export(
         after: tuple[Any, int] | None = None
         while True:
             async with db.sessionmaker() as session:
-                query = _batch_query(agent, visibility, flt, key, descending, with_value, after)
+                query = _batch_query(
+                    agent, visibility, flt, text, key, descending, with_value, after
+                )
                 rows = (await session.execute(query.limit(BATCH))).all()
             if rows:
                 yield _lines(_cells(row, inboxes, agents) for row in rows).encode()
@@ -84,6 +88,7 @@ def _batch_query(
     agent: m.Agent,
     visibility: Visibility,
     flt: TicketFilter,
+    text: TextMatch | None,
     key: ColumnElement[Any],
     descending: bool,
     with_value: bool,
@@ -93,7 +98,7 @@ def _batch_query(
     # an alias: the name sorts' own sub-select of contacts must not correlate with this join
     contact = aliased(m.Contact)
     query = (
-        ticket_query(agent, visibility, flt)
+        ticket_query(agent, visibility, flt, text)
         .with_only_columns(
             ticket.id,
             ticket.status,

@@ -39,7 +39,7 @@ from convos_server.services.paging import (
 )
 from convos_server.services.presence import require_working
 from convos_server.services.report_rollup import Snapshot, update_rollup
-from convos_server.services.search import contains
+from convos_server.services.search import TextMatch, text_match
 from convos_server.services.ticket_events import add_activity, publish_ticket
 from convos_server.services.visibility import Visibility, require_inbox, visibility_for
 
@@ -403,21 +403,11 @@ class TicketSort(StrEnum):
     AGENT = "agent"
 
 
-def text_match(q: str) -> tuple[Select[int], Select[int]]:
-    """Sub-selects of contact ids and conversation ids whose text matches ``q``."""
-    contacts = select(m.Contact.id).where(
-        or_(
-            contains(m.Contact.name, q),
-            contains(m.Contact.phone, q),
-            contains(m.Contact.email, q),
-        )
-    )
-    conversations = select(m.Message.conversation_id).where(contains(m.Message.body, q))
-    return contacts, conversations
-
-
-def ticket_query(agent: m.Agent, visibility: Visibility, flt: TicketFilter) -> Select[m.Ticket]:
-    """The SELECT of ``GET /tickets`` (without ordering and paging)."""
+def ticket_query(
+    agent: m.Agent, visibility: Visibility, flt: TicketFilter, text: TextMatch | None
+) -> Select[m.Ticket]:
+    """The SELECT of ``GET /tickets`` (without ordering and paging); ``text`` is how
+    ``flt.q`` is matched (:func:`~convos_server.services.search.text_match`)."""
     query = select(m.Ticket).where(visibility.inbox_filter(m.Ticket.inbox_id))
     status = flt.status or ("open" if flt.view in ("mine", "unassigned") else None)
     if status is not None:
@@ -448,11 +438,8 @@ def ticket_query(agent: m.Agent, visibility: Visibility, flt: TicketFilter) -> S
         query = query.where(m.Ticket.opened_at >= flt.opened_from)
     if flt.opened_to is not None:
         query = query.where(m.Ticket.opened_at < flt.opened_to)
-    if flt.q and flt.q.strip():
-        contacts, conversations = text_match(flt.q)
-        query = query.where(
-            or_(m.Ticket.contact_id.in_(contacts), m.Ticket.conversation_id.in_(conversations))
-        )
+    if text is not None:
+        query = query.where(text.condition(m.Ticket.contact_id, m.Ticket.conversation_id))
     return query
 
 
@@ -516,8 +503,9 @@ async def count_tickets(
 ) -> tuple[int, bool]:
     """How many tickets match ``flt`` up to ``COUNT_CAP`` (the history screen's count), and
     whether there are more."""
+    text = await text_match(session, flt.q)
     return await count_capped(
-        session, ticket_query(agent, visibility, flt).with_only_columns(m.Ticket.id)
+        session, ticket_query(agent, visibility, flt, text).with_only_columns(m.Ticket.id)
     )
 
 
@@ -539,7 +527,7 @@ async def list_tickets(
     page size's bound for the server's own batches (the CSV export).
     """
     size = clamp_limit(limit) if max_limit is None else max(1, min(limit or max_limit, max_limit))
-    query = ticket_query(agent, visibility, flt)
+    query = ticket_query(agent, visibility, flt, await text_match(session, flt.q))
     if sort != TicketSort.ACTIVITY or not descending:
         offset = decode_offset_cursor(cursor) if cursor else 0
         if sort == TicketSort.ACTIVITY:

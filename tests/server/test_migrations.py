@@ -13,11 +13,14 @@ from sqlalchemy import text
 from convos_server.db.engine import create_engine
 from convos_server.db.migrate import alembic_config, upgrade_to_head
 from convos_server.db.models import Base
+from convos_server.db.text_index import include_name
 from tests.server.conftest import BACKENDS
 
 
 def _diff(connection):
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_name": include_name}
+    )
     return compare_metadata(context, Base.metadata)
 
 

@@ -39,7 +39,8 @@ def history_table(
     widths: Mapping[int, int],
 ) -> QTableView:
     """A read-only table of ``model``, one row selected at a time, sorted by the column
-    ``newest_first_by`` descending, with fixed row heights and the given column widths."""
+    ``newest_first_by`` descending, with fixed row heights, the given column widths and its
+    vertical scroll bar always shown."""
     table = QTableView(parent)
     table.setObjectName(name)
     table.setModel(model)
@@ -55,6 +56,10 @@ def history_table(
     table.verticalHeader().setDefaultSectionSize(26)
     table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    # Always there: a new filter empties the table until its first page arrives, and a
+    # scroll bar that hid and came back would resize the viewport twice, each time a full
+    # repaint (and a stretched column's relayout, one more) on every filter change.
+    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
     for column, width in widths.items():
         table.setColumnWidth(column, width)
     return table
