@@ -155,6 +155,10 @@ class ChaosProxy:
         except OSError:
             writer.transport.abort()
             return
+        if self._down:  # the outage began while this connection was being made
+            writer.transport.abort()
+            up_writer.transport.abort()
+            return
         link = _Link(writer, up_writer)
         self._links.add(link)
         self.stats.connections += 1
