@@ -7,6 +7,8 @@ Between the two it can:
 - ``go_down()`` / ``come_back()``: an outage: open connections are cut and new ones are
   accepted and aborted at once, until it comes back;
 - ``stall()`` / ``flow()``: stop relaying bytes (connections stay open, silent), then go on;
+- ``black_hole()`` / ``flow()``: lose every byte, as a dead network path does: connections
+  stay open and are out of step for good, new ones work again after ``flow``;
 - ``delay``: seconds added before relaying each chunk;
 - ``arm(trigger)``: a one-shot cut in the middle of an exchange: a POST cut after half of its
   request went through (``POST_REQUEST``), a POST whose request reached the server cut before
@@ -46,6 +48,7 @@ class _Link:
     client: asyncio.StreamWriter
     server: asyncio.StreamWriter
     request: bytes = b""  # the request line of the latest request sent on it
+    lost: bool = False  # bytes went into a black hole: nothing it carries arrives any more
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @property
@@ -82,6 +85,7 @@ class ChaosProxy:
         self._links: set[_Link] = set()
         self._flowing = asyncio.Event()
         self._flowing.set()
+        self._blackhole = False
         self._down = False
         self._armed: set[Trigger] = set()
         self._server: asyncio.Server | None = None
@@ -133,8 +137,19 @@ class ChaosProxy:
         self._flowing.clear()
 
     def flow(self) -> None:
-        """Relay bytes again after a stall."""
+        """Relay bytes again after a stall (or a black hole)."""
+        self._blackhole = False
         self._flowing.set()
+
+    def black_hole(self) -> None:
+        """Lose every byte, as a dead network path does (no reset: connections stay open).
+
+        The connections open meanwhile are out of step for good; ``flow`` ends it for new ones.
+        """
+        self._blackhole = True
+        for link in self._links:
+            link.lost = True
+        self.stats.count("black-hole", len(self._links))
 
     def arm(self, trigger: Trigger) -> None:
         """Cut the next exchange that ``trigger`` describes."""
@@ -159,7 +174,7 @@ class ChaosProxy:
             writer.transport.abort()
             up_writer.transport.abort()
             return
-        link = _Link(writer, up_writer)
+        link = _Link(writer, up_writer, lost=self._blackhole)
         self._links.add(link)
         self.stats.connections += 1
         link.tasks = [
@@ -186,6 +201,10 @@ class ChaosProxy:
                 if self.delay:
                     await asyncio.sleep(self.delay)
                 await self._flowing.wait()
+                if self._blackhole:
+                    link.lost = True
+                if link.lost:
+                    continue
                 if upstream and chunk.startswith(_METHODS):
                     link.request = chunk.split(b"\r\n", 1)[0]
                 half = self._cut_here(link, chunk, upstream=upstream)

@@ -28,6 +28,7 @@ from tests.e2e.conftest import (
     Workspace,
     connected,
     open_client,
+    running_server,
     take_ticket,
     wait_until,
 )
@@ -76,11 +77,7 @@ def server(
 ) -> Iterator[ServerProcess]:
     """The e2e server on the original PostgreSQL database."""
     monkeypatch.setenv("CONVOS_DATABASE_URL", original_url)
-    process = ServerProcess(tmp_path / "server-data")
-    process.create_admin()
-    process.start()
-    yield process
-    process.close()
+    yield from running_server(tmp_path / "server-data")
 
 
 def bodies(client: Client, conversation_id: int) -> list[str]:

@@ -5,10 +5,12 @@ outbox) talks to the proxy while the agent sends through the outbox and a custom
 through channel ingress (straight to the server). Some 30 faults in a row: every connection
 cut, POSTs cut half-way through the request or with the answer lost after the server stored
 the message, the event stream cut in the middle of an event, stalls past the silence
-timeout, outages and slow links. At the end nothing is lost or doubled (the server's
-messages and the client's cache agree by id and ``client_id``), and the connection state
-the status bar shows told the truth throughout: not connected within the silence timeout of
-a stall and during an outage, connected again soon after.
+timeout, black holes (bytes lost without a reset), outages and slow links. At the end
+nothing is lost or doubled (the server's messages and the client's cache agree by id and
+``client_id``), and the connection state the status bar shows told the truth throughout:
+not connected within the silence timeout of a stall and during an outage, connected again
+soon after, and no flapping on a stall shorter than the timeout. Sends waiting in a black
+hole go out as soon as the stream is back, not after the 15 s request timeout.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import pytest
 
 from convos_desktop.core.api import ApiClient
@@ -35,6 +36,7 @@ from tests.e2e.conftest import (
     ServerProcess,
     Workspace,
     connected,
+    running_server,
     take_ticket,
     wait_until,
 )
@@ -42,11 +44,13 @@ from tests.e2e.conftest import (
 pytestmark = pytest.mark.e2e
 
 KEEPALIVE_S = 0.3  # server and client: a silent stream is dead after 2.5 x 0.3 = 0.75 s
-REQUEST_TIMEOUT = httpx.Timeout(2.0, connect=1.0)  # a stalled POST gives up in 2 s
-STALL_S = 1.4
+STALL_S = 1.4  # stalls and black holes
 OUTAGE_S = 1.0
 HICCUP_S = 0.2
 BACK_WITHIN_S = 4.0  # reconnect after a fault heals: backoff cap 0.5 s + bootstrap-free resume
+# Sends waiting when a black hole ends are delivered this soon after the stream is back (a
+# request lost in the hole would otherwise hold its send for the 15 s request timeout).
+DELIVERED_WITHIN_S = 3.0
 PLAN = (
     "cut",
     Trigger.POST_ANSWER,
@@ -57,6 +61,7 @@ PLAN = (
     Trigger.POST_ANSWER,
     "outage",
     Trigger.STREAM_EVENT,
+    "hole",
     "delay",
     "hiccup",
 ) * 3
@@ -66,11 +71,7 @@ PLAN = (
 def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ServerProcess]:
     """The e2e server with a fast keep-alive, so stalls are noticed in under a second."""
     monkeypatch.setenv("CONVOS_KEEPALIVE", str(KEEPALIVE_S))
-    process = ServerProcess(tmp_path / "server-data")
-    process.create_admin()
-    process.start()
-    yield process
-    process.close()
+    yield from running_server(tmp_path / "server-data")
 
 
 @pytest.fixture
@@ -92,9 +93,9 @@ class StateLog:
 
 
 def open_chaos_client(cache: Path, url: str, token: str) -> Client:
-    """The core as ``open_client`` builds it, through the proxy, with test-sized timeouts."""
+    """The core as ``open_client`` builds it, through the proxy, with a fast keep-alive."""
     store = Store(cache)
-    api = ApiClient(url, token, timeout=REQUEST_TIMEOUT)
+    api = ApiClient(url, token)
     sync = Sync(store, api, keepalive=KEEPALIVE_S, backoff=FAST_BACKOFF)
     outbox = Outbox(store, api, sync, backoff=FAST_BACKOFF)
     sync.start()
@@ -166,6 +167,9 @@ async def test_cuts_stalls_and_outages_lose_nothing_and_the_state_tells_the_trut
                 if step == "stall":
                     proxy.stall()
                     limit = silence + 0.6
+                elif step == "hole":
+                    proxy.black_hole()
+                    limit = silence + 0.6
                 else:
                     proxy.go_down()
                     limit = 0.6
@@ -176,9 +180,10 @@ async def test_cuts_stalls_and_outages_lose_nothing_and_the_state_tells_the_trut
                 )
                 noticed.append(time.monotonic() - fault_at)
                 lost_at = time.monotonic()
-                await asyncio.sleep((STALL_S if step == "stall" else OUTAGE_S) - noticed[-1])
+                await asyncio.sleep((OUTAGE_S if step == "outage" else STALL_S) - noticed[-1])
                 assert client.sync.connection_state is not ConnectionState.CONNECTED
-                if step == "stall":
+                waiting = {item.client_id for item in client.store.outbox_items()}
+                if step != "outage":
                     proxy.flow()
                 else:
                     proxy.come_back()
@@ -193,6 +198,11 @@ async def test_cuts_stalls_and_outages_lose_nothing_and_the_state_tells_the_trut
                     what=f"connected after the {step}",
                 )
                 back.append(time.monotonic() - healed_at)
+                await wait_until(
+                    lambda w=waiting: not w & {i.client_id for i in client.store.outbox_items()},
+                    within=DELIVERED_WITHIN_S,
+                    what=f"the sends waiting during the {step} delivered",
+                )
         stop.set()
         await talker
         await wait_until(lambda: client.store.outbox_items() == [], within=20, what="outbox")
