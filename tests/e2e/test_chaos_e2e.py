@@ -44,8 +44,8 @@ from tests.e2e.conftest import (
 pytestmark = pytest.mark.e2e
 
 KEEPALIVE_S = 0.3  # server and client: a silent stream is dead after 2.5 x 0.3 = 0.75 s
-STALL_S = 1.4  # stalls and black holes
-OUTAGE_S = 1.0
+STALL_S = 1.2  # stalls and black holes
+OUTAGE_S = 0.8
 HICCUP_S = 0.2
 BACK_WITHIN_S = 4.0  # reconnect after a fault heals: backoff cap 0.5 s + bootstrap-free resume
 # Sends waiting when a black hole ends are delivered this soon after the stream is back (a
@@ -145,7 +145,7 @@ async def test_cuts_stalls_and_outages_lose_nothing_and_the_state_tells_the_trut
     back: list[float] = []  # how long the reconnection took once the fault was gone
     try:
         for step in PLAN:
-            await asyncio.sleep(0.15)
+            await asyncio.sleep(0.1)
             if isinstance(step, Trigger):
                 proxy.arm(step)
                 await wait_until(functools.partial(proxy.fired, step), within=5, what=step)
