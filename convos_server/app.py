@@ -47,6 +47,7 @@ from convos_server.services.login_throttle import LoginThrottle, ThrottlePolicy
 from convos_server.services.presence import run_sweeper
 from convos_server.services.snooze import run_waker
 from convos_server.services.token_cache import TokenCache
+from convos_server.storage import FilesystemStore
 
 log = logging.getLogger("convos.server")
 
@@ -90,6 +91,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     db: Database = app.state.db
     bus: EventBus = app.state.bus
+    store = app.state.files
+    if isinstance(store, FilesystemStore):
+        await asyncio.to_thread(store.sweep_staging)
     await bus.start()
     tasks = [
         asyncio.create_task(
@@ -135,6 +139,8 @@ def create_app(settings: Settings) -> FastAPI:
     tokens = TokenCache()
     tokens.watch(db.session_class, notify=db.is_postgres)
     app.state.tokens = tokens
+    # Uploaded bytes: a collaborator, so tests (and another backend) can stand in for it.
+    app.state.files = FilesystemStore(settings.files_dir)
     app.state.snooze_nudge = asyncio.Event()  # a new snooze: the waker looks again
     # Revocations and agent changes committed by other processes reach this one's cache
     # through the bus (the event table and its LISTEN connection).

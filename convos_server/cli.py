@@ -25,6 +25,7 @@ from convos_server.config import Settings
 from convos_server.db import models as m
 from convos_server.db.engine import Database
 from convos_server.db.migrate import upgrade_to_head
+from convos_server.db.restore import DEFAULT_GAP, skip_event_ids
 from convos_server.services.auth import hash_password
 from convos_server.services.events import EventBus
 
@@ -319,8 +320,37 @@ def add_demo_command(commands: argparse._SubParsersAction[argparse.ArgumentParse
     parser.set_defaults(run=run)
 
 
+def add_after_restore_command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    """``after-restore``: skip event ids after restoring a backup (see ``db.restore``)."""
+    parser = commands.add_parser(
+        "after-restore",
+        help="run once after restoring a backup, before starting the servers",
+        description="Move the event sequence past every id clients may have seen, so "
+        "clients that synced after the backup start again from a fresh snapshot.",
+    )
+    parser.add_argument("--gap", type=int, default=DEFAULT_GAP, help="event ids to skip")
+    add_database_options(parser)
+
+    def run(args: argparse.Namespace) -> None:
+        if args.gap < 1:
+            sys.exit("after-restore: --gap must be positive")
+        settings = settings_from(args)
+        asyncio.run(upgrade_to_head(settings.database_url))
+        head, next_id = asyncio.run(skip_event_ids(settings.database_url, args.gap))
+        print(f"Restored database ready: last event {head}, next event {next_id}", flush=True)
+
+    parser.set_defaults(run=run)
+
+
 # Each entry adds one subcommand; a new subcommand is one more function here.
-COMMANDS = [add_serve_command, add_create_admin_command, add_demo_command]
+COMMANDS = [
+    add_serve_command,
+    add_create_admin_command,
+    add_demo_command,
+    add_after_restore_command,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

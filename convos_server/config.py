@@ -54,6 +54,11 @@ class Settings:
         if self.presence_sweep_s <= 0:
             object.__setattr__(self, "presence_sweep_s", max(0.2, self.presence_ttl_s / 12))
 
+    @property
+    def files_dir(self) -> Path:
+        """The root of the filesystem file store: ``files`` in the data dir (share it)."""
+        return self.data_dir / "files"
+
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
         """Settings from ``CONVOS_*`` variables; keyword overrides (not ``None``) win."""

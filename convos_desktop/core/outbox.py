@@ -11,6 +11,12 @@ with the newest message the agent had seen (``seen_message_id``) is refused with
 after a restart goes without it). The server's
 message replaces the echo by ``client_id`` (see :mod:`convos_desktop.core.store`), and the
 server answers a repeated ``client_id`` with the first message, so nothing is doubled.
+
+"At once when the stream reconnects" holds for a send whose request is in flight too: a
+connection lost without a reset (a dead network path) would hold it until its timeout (15 s)
+while the stream, back already, says the app is online. Such a request is abandoned (left to
+end by itself: cancelling httpx requests can hang anyio under qasync) and the send goes
+again at once; whichever answer comes, it is the one message of that ``client_id``.
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ import contextlib
 import logging
 import random
 import uuid
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -39,6 +46,12 @@ from convos_desktop.core.types import ConnectionState, Delivery, Message
 log = logging.getLogger("convos.outbox")
 
 RETRYABLE = (ServerUnreachableError, ServerError)
+
+
+class _AbandonedError(Exception):
+    """A send's request was left behind: the stream reconnected while it was in flight."""
+
+
 CHANGED = "conversation.changed"  # a colleague wrote since the agent looked (collision)
 
 
@@ -66,6 +79,10 @@ class Outbox(QObject):
         # Collision check per client_id: (seen_message_id, force); not persisted.
         self._checks: dict[str, tuple[int | None, bool]] = {}
         self._wake = asyncio.Event()
+        # Requests in flight: each with the event that abandons it when the stream reconnects.
+        self._in_flight: dict[asyncio.Task[dict[str, Any]], asyncio.Event] = {}
+        self._abandoned: set[asyncio.Task[dict[str, Any]]] = set()
+        self._state = sync.connection_state
         sync.connection_state_changed.connect(self._on_connection_state)
 
     # --- public API -----------------------------------------------------------------------
@@ -170,11 +187,20 @@ class Outbox(QObject):
         for task in workers:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        abandoned = list(self._abandoned)
+        for request in abandoned:
+            request.cancel()
+        # Whatever they ended with was already given up on.
+        await asyncio.gather(*abandoned, return_exceptions=True)
 
     # --- workers --------------------------------------------------------------------------
 
     def _on_connection_state(self, state: ConnectionState) -> None:
+        previous, self._state = self._state, state
         if state is ConnectionState.CONNECTED:
+            if previous is ConnectionState.RECONNECTING:
+                for abandon in self._in_flight.values():
+                    abandon.set()
             self.start()
             self.wake()
 
@@ -202,16 +228,21 @@ class Outbox(QObject):
         while (item := self._next_pending(conversation_id)) is not None:
             seen, force = self._checks.get(item.client_id, (None, False))
             try:
-                answer = await self._api.send_message_json(
-                    conversation_id,
-                    client_id=item.client_id,
-                    body=item.body,
-                    kind=item.kind,
-                    reply_to=item.reply_to,
-                    file_ids=item.file_ids,
-                    seen_message_id=seen,
-                    force=force,
+                answer = await self._post(
+                    self._api.send_message_json(
+                        conversation_id,
+                        client_id=item.client_id,
+                        body=item.body,
+                        kind=item.kind,
+                        reply_to=item.reply_to,
+                        file_ids=item.file_ids,
+                        seen_message_id=seen,
+                        force=force,
+                    )
                 )
+            except _AbandonedError:
+                log.info("send %s: its connection died; sending it again", item.client_id)
+                continue
             except RETRYABLE as exc:
                 log.info("send %s not delivered yet (%s); will retry", item.client_id, exc.code)
                 await self._store.outbox_update(
@@ -229,6 +260,30 @@ class Outbox(QObject):
             attempt = 0
             self._checks.pop(item.client_id, None)
             await self._sync.apply_sent(answer)
+
+    async def _post(self, request: Coroutine[Any, Any, dict[str, Any]]) -> dict[str, Any]:
+        """Await ``request``; ``_AbandonedError`` if the stream reconnects first."""
+        task = asyncio.get_running_loop().create_task(request)
+        abandon = asyncio.Event()
+        self._in_flight[task] = abandon
+        abandoned = asyncio.get_running_loop().create_task(abandon.wait())
+        try:
+            await asyncio.wait({task, abandoned}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            del self._in_flight[task]
+            abandoned.cancel()
+            if not task.done() and not abandon.is_set():  # the worker was cancelled
+                task.cancel()
+        if task.done():
+            return task.result()
+        self._abandoned.add(task)
+        task.add_done_callback(self._forget_abandoned)
+        raise _AbandonedError
+
+    def _forget_abandoned(self, task: asyncio.Task[dict[str, Any]]) -> None:
+        self._abandoned.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.debug("an abandoned send ended with %r", task.exception())
 
     async def _refused(self, item: OutboxItem, exc: ApiError) -> None:
         log.info("send %s refused: %s", item.client_id, exc.code)

@@ -20,6 +20,7 @@ from convos_server.services import auth
 from convos_server.services.events import EventBus
 from convos_server.services.live import LiveState
 from convos_server.services.token_cache import TokenCache
+from convos_server.storage import FileStore
 
 _bearer = HTTPBearer(auto_error=False, description="The token from POST /auth/login")
 
@@ -46,6 +47,12 @@ async def get_settings(request: Request) -> Settings:
     """The server's settings."""
     settings: Settings = request.app.state.settings
     return settings
+
+
+async def get_file_store(request: Request) -> FileStore:
+    """Where uploaded bytes live."""
+    store: FileStore = request.app.state.files
+    return store
 
 
 async def get_token_cache(request: Request) -> TokenCache:
@@ -101,6 +108,7 @@ DbDep = Annotated[Database, Depends(get_db)]
 BusDep = Annotated[EventBus, Depends(get_bus)]
 LiveDep = Annotated[LiveState, Depends(get_live)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+FileStoreDep = Annotated[FileStore, Depends(get_file_store)]
 TokenDep = Annotated[str, Depends(bearer_token)]
 AgentDep = Annotated[m.Agent, Depends(current_agent)]
 AdminDep = Annotated[m.Agent, Depends(require_admin)]

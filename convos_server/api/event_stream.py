@@ -117,10 +117,8 @@ class EventStreamResponse(Response):
         """Write the stored events after the cursor (or one ``reset``); the last seq written."""
         if self._cursor is None:
             return subscription.start_seq
-        head = await self._bus.stored_head()
-        oldest = await self._bus.oldest_seq()
-        expired = oldest is not None and self._cursor < oldest - 1
-        if self._cursor > head or expired:
+        head, resumable = await self._bus.resume_point(self._cursor)
+        if not resumable:  # newer than the head, expired, or from a restored database's past
             await send(_body(reset_frame(head)))
             return head
         last = self._cursor

@@ -1,29 +1,38 @@
 """``POST /files`` (streamed multipart upload), ``GET /files/{id}`` and the file library.
 
-The upload is parsed straight from the request stream: file bytes go to disk in chunks as they
-arrive and the request is cut off as soon as the size limit is passed, so neither memory nor
-disk ever holds more than the limit.
+The upload is parsed straight from the request stream: file bytes go to a staging file of the
+store (``app.state.files``, a ``FileStore``) in chunks as they arrive and the request is cut
+off as soon as the size limit is passed, so neither memory nor disk ever holds more than the
+limit. Downloads read the bytes back through the same store.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, BinaryIO
 
 import anyio
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from convos_server.api.deps import AdminDep, AgentDep, BusDep, DbDep, SettingsDep
+from convos_server.api.deps import (
+    AdminDep,
+    AgentDep,
+    BusDep,
+    DbDep,
+    FileStoreDep,
+    SettingsDep,
+)
 from convos_server.api.params import Id
 from convos_server.api.responses import BINARY_RESPONSE, errors
-from convos_server.config import Settings
 from convos_server.errors import forbidden, invalid, not_found
 from convos_server.serialize import file_json
 from convos_server.services import files
 from convos_server.services.visibility import visibility_for
+from convos_server.storage import StorageKeyError
 
 log = logging.getLogger("convos.files")
 router = APIRouter(tags=["files"])
@@ -34,11 +43,7 @@ _FORM_OVERHEAD_BYTES = 64 * 1024
 _TRUE = {"1", "true", "yes", "on"}
 LIBRARY_EVENT = "library.changed"
 _FALSE = {"0", "false", "no", "off", ""}
-
-
-def storage_for(settings: Settings) -> files.FileStorage:
-    """The file store inside the server's data dir."""
-    return files.FileStorage(settings.data_dir / "files")
+_DOWNLOAD_CHUNK_BYTES = 64 * 1024
 
 
 class _UploadForm:
@@ -162,7 +167,12 @@ def _library_flag(fields: dict[str, str]) -> bool:
 
 @router.post("/files", status_code=201, responses=errors(403, 413, 422))
 async def upload_file(
-    request: Request, agent: AgentDep, db: DbDep, settings: SettingsDep, bus: BusDep
+    request: Request,
+    agent: AgentDep,
+    db: DbDep,
+    settings: SettingsDep,
+    bus: BusDep,
+    storage: FileStoreDep,
 ) -> dict[str, Any]:
     """Store one uploaded file; 413 ``too_large``, 422 ``unsupported_type``/``sticker_invalid``."""
     limit = settings.max_upload_bytes
@@ -170,7 +180,6 @@ async def upload_file(
     if declared_length.isdigit() and int(declared_length) > limit + _FORM_OVERHEAD_BYTES:
         raise files.TooLargeError(limit)
     boundary = _boundary(request)
-    storage = storage_for(settings)
     sink = files.UploadSink(storage, limit)
     form = _UploadForm(sink)
     try:
@@ -219,7 +228,7 @@ async def list_files(
 
 @router.delete("/files/{file_id}/library", status_code=204)
 async def remove_library_file(
-    file_id: Id, _admin: AdminDep, db: DbDep, bus: BusDep, settings: SettingsDep
+    file_id: Id, _admin: AdminDep, db: DbDep, bus: BusDep, storage: FileStoreDep
 ) -> Response:
     """Take a file out of the library (admins); bytes deleted unless a message carries it."""
     async with db.transaction() as session:
@@ -227,33 +236,44 @@ async def remove_library_file(
         await bus.publish(session, LIBRARY_EVENT, {"deleted_id": file_id})
     bus.wake()
     if key is not None:
-        await files.delete_stored_bytes(storage_for(settings), key)
+        await files.delete_stored_bytes(storage, key)
     return Response(status_code=204)
 
 
-@router.get("/files/{file_id}", response_class=FileResponse, responses=BINARY_RESPONSE)
+@router.get("/files/{file_id}", response_class=StreamingResponse, responses=BINARY_RESPONSE)
 async def download_file(
-    file_id: Id, agent: AgentDep, db: DbDep, settings: SettingsDep
-) -> FileResponse:
+    file_id: Id, agent: AgentDep, db: DbDep, storage: FileStoreDep
+) -> StreamingResponse:
     """The bytes with the sniffed type; 404 when missing or not visible to the agent."""
     async with db.sessionmaker() as session:
         visibility = await visibility_for(session, agent)
         file = await files.visible_file(session, visibility, file_id)
     try:
-        path = storage_for(settings).path_for(file.storage_key)
-    except files.StorageKeyError:
+        stream = await anyio.to_thread.run_sync(storage.open, file.storage_key)
+    except StorageKeyError:
         log.error("file %d has a storage key outside the store; refusing it", file.id)
         raise not_found("file") from None
-    if not await anyio.Path(path).is_file():
+    except (FileNotFoundError, IsADirectoryError):
         log.error("the bytes of file %d are missing from the store", file.id)
-        raise not_found("file")
-    return FileResponse(
-        path,
+        raise not_found("file") from None
+    return StreamingResponse(
+        _chunks(stream),
         media_type=file.mime,
         headers={
+            "Content-Length": str(file.size),
             "Content-Disposition": files.content_disposition(file.name, file.mime),
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": "sandbox; default-src 'none'",
             "Cache-Control": "private, max-age=3600",
         },
     )
+
+
+async def _chunks(stream: BinaryIO) -> AsyncIterator[bytes]:
+    """Read an opened stored file in chunks off the event loop; closed at the end or on error."""
+    try:
+        while chunk := await anyio.to_thread.run_sync(stream.read, _DOWNLOAD_CHUNK_BYTES):
+            yield chunk
+    finally:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(stream.close)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import models as m
 from convos_server.services import files
+from convos_server.storage import FileStore
 
 
 def sticker_png() -> bytes:
@@ -82,7 +83,7 @@ def catalogue_pdf(title: str, lines: list[str]) -> bytes:
 
 async def store_demo_file(
     session: AsyncSession,
-    storage: files.FileStorage,
+    storage: FileStore,
     name: str,
     data: bytes,
     *,

@@ -37,7 +37,7 @@ from convos_server.demo import content
 from convos_server.demo.archive import write_archive
 from convos_server.demo.seed import DemoWorkspace, seed_workspace
 from convos_server.demo.simulator import CustomerSimulator
-from convos_server.services.files import FileStorage
+from convos_server.storage import FilesystemStore
 
 log = logging.getLogger("convos.demo")
 
@@ -86,7 +86,7 @@ async def create_workspace(settings: Settings, seed: int) -> DemoWorkspace:
     db = Database(settings.database_url)
     try:
         return await seed_workspace(
-            db, FileStorage(settings.data_dir / "files"), now=dt.datetime.now(dt.UTC), seed=seed
+            db, FilesystemStore(settings.files_dir), now=dt.datetime.now(dt.UTC), seed=seed
         )
     finally:
         await db.dispose()

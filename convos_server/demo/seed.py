@@ -23,9 +23,9 @@ from convos_server.demo import content, library
 from convos_server.services import report_rollup
 from convos_server.services import system_kinds as kinds
 from convos_server.services.auth import hash_password, new_secret, secret_hash
-from convos_server.services.files import FileStorage
 from convos_server.services.messages import CONVERSATION_DIRECTIONS
 from convos_server.services.system_kinds import SystemText
+from convos_server.storage import FileStore
 
 log = logging.getLogger("convos.demo")
 
@@ -594,7 +594,7 @@ def _canned(session: AsyncSession) -> None:
 
 
 async def _library(
-    session: AsyncSession, storage: FileStorage, admin: m.Agent
+    session: AsyncSession, storage: FileStore, admin: m.Agent
 ) -> tuple[m.File, m.File]:
     """The library (sticker, catalogue, shop picture) and a customer's parcel photo."""
     sticker = await library.store_demo_file(
@@ -641,7 +641,7 @@ async def _library(
 
 
 async def seed_workspace(
-    db: Database, storage: FileStorage, *, now: dt.datetime, seed: int = 7
+    db: Database, storage: FileStore, *, now: dt.datetime, seed: int = 7
 ) -> DemoWorkspace:
     """Write the whole demo workspace into an empty database (one transaction)."""
     rng = random.Random(seed)

@@ -330,11 +330,22 @@ class EventBus:
             head = await connection.scalar(select(func.coalesce(func.max(m.Event.id), 0)))
         return int(head or 0)
 
-    async def oldest_seq(self) -> int | None:
-        """The oldest sequence number still kept, ``None`` when the table is empty."""
+    async def resume_point(self, cursor: int) -> tuple[int, bool]:
+        """``(head, resumable)``: the newest sequence number, and whether ``cursor`` is a
+        point of this database's history a stream can go on from.
+
+        Resumable: a stored event's id, or just before the oldest one kept (0 on an empty
+        table). Anything else is newer than the head, expired by retention, or from another
+        history: a cursor in the ids ``after-restore`` skipped, which a restored database
+        never wrote (see docs/deployment.md, "Backups and restore").
+        """
+        known = select(m.Event.id).where(m.Event.id == cursor).exists()
+        query = select(func.coalesce(func.max(m.Event.id), 0), func.min(m.Event.id), known)
         async with self._db.quick_read() as connection:
-            value = await connection.scalar(select(func.min(m.Event.id)))
-        return None if value is None else int(value)
+            head, oldest, exists = (await connection.execute(query)).one()
+        head = int(head or 0)
+        edge = (int(oldest) if oldest is not None else head + 1) - 1
+        return head, cursor <= head and (bool(exists) or cursor == edge)
 
     async def read(self, after: int, until: int) -> AsyncIterator[list[StoredEvent]]:
         """Stored events with ``after < seq <= until``, in batches, oldest first."""

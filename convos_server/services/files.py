@@ -1,7 +1,7 @@
 """Uploaded files: streamed storage, content sniffing, sticker rules, visibility and queries.
 
-Bytes live under ``<data_dir>/files/ab/cdef...``, named by a random storage key; the user's
-file name is kept only in the database. The declared content type is never trusted: the type
+Bytes live in the ``FileStore`` (``convos_server.storage``), named by a random storage key; the
+user's file name is kept only in the database. The declared content type is never trusted: the type
 is sniffed from the bytes (Pillow for images, puremagic for the rest, a UTF-8 check for plain
 text) and checked against an allow-list, so executables and active content (HTML, SVG, XML,
 scripts, macro documents) are refused.
@@ -12,9 +12,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import logging
-import os
 import re
-import secrets
 import unicodedata
 import urllib.parse
 import warnings
@@ -33,13 +31,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from convos_server.db import models as m
 from convos_server.errors import ApiError, invalid, not_found
 from convos_server.services.visibility import Visibility
+from convos_server.storage import FileStore, StorageKeyError
 
 log = logging.getLogger("convos.files")
 
 STICKER_SIDE = 512
 STICKER_MAX_BYTES = 102_400
 KINDS = ("document", "audio", "video", "image", "sticker")
-_KEY_PATTERN = re.compile(r"[0-9a-f]{32}")
 _TEXT_PROBE_BYTES = 1024 * 1024
 
 
@@ -370,52 +368,13 @@ _ALL_TYPES = (
 )  # fmt: skip
 
 
-class StorageKeyError(Exception):
-    """A storage key that does not name a file inside the storage folder."""
-
-
-class FileStorage:
-    """The folder of uploaded bytes: random keys, fan-out sub-folders, no path from user input."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._incoming = root / "incoming"
-
-    def new_key(self) -> str:
-        """A fresh random storage key."""
-        return secrets.token_hex(16)
-
-    def path_for(self, key: str) -> Path:
-        """Where the bytes of ``key`` live; ``StorageKeyError`` if that is outside the root."""
-        if not _KEY_PATTERN.fullmatch(key):
-            raise StorageKeyError(f"malformed storage key {key!r}")
-        root = self.root.resolve()
-        path = (root / key[:2] / key[2:]).resolve()
-        if not path.is_relative_to(root):
-            raise StorageKeyError(f"storage key {key!r} leads outside the storage folder")
-        return path
-
-    def new_incoming_path(self) -> Path:
-        """A fresh temporary path for an upload in progress (same file system as the store)."""
-        self._incoming.mkdir(parents=True, exist_ok=True)
-        return self._incoming / secrets.token_hex(16)
-
-    def commit(self, incoming: Path) -> str:
-        """Move a finished upload into place under a new key; return the key."""
-        key = self.new_key()
-        target = self.path_for(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(incoming, target)
-        return key
-
-
 class UploadSink:
     """Receives one upload's bytes in chunks: size limit, SHA-256, temp file gone on failure."""
 
-    def __init__(self, storage: FileStorage, limit: int) -> None:
+    def __init__(self, storage: FileStore, limit: int) -> None:
         self.limit = limit
         self.size = 0
-        self.path = storage.new_incoming_path()
+        self.path = storage.staging_path()
         self._digest = hashlib.sha256()
         self._stream: IO[bytes] | None = None
 
@@ -466,7 +425,7 @@ async def inspect_upload(sink: UploadSink, requested_kind: str | None) -> Sniffe
 
 async def record_upload(
     session: AsyncSession,
-    storage: FileStorage,
+    storage: FileStore,
     sink: UploadSink,
     sniffed: SniffedFile,
     *,
@@ -476,7 +435,7 @@ async def record_upload(
     uploader_id: int,
 ) -> m.File:
     """Move an inspected upload into the store and record it (bytes removed if that fails)."""
-    key = await anyio.to_thread.run_sync(storage.commit, sink.path)
+    key = await anyio.to_thread.run_sync(storage.put, sink.path)
     file = m.File(
         name=sanitize_name(name),
         kind=derive_kind(sniffed, requested_kind),
@@ -493,7 +452,7 @@ async def record_upload(
     try:
         await session.flush()
     except BaseException:
-        await anyio.to_thread.run_sync(lambda: storage.path_for(key).unlink(missing_ok=True))
+        await delete_stored_bytes(storage, key)
         raise
     log.info(
         "stored file %d (%s, %d bytes) from agent %d", file.id, file.mime, file.size, uploader_id
@@ -619,14 +578,12 @@ async def remove_from_library(session: AsyncSession, file_id: int) -> str | None
     return key
 
 
-async def delete_stored_bytes(storage: FileStorage, key: str) -> None:
-    """Delete the bytes under ``key`` (already gone or a malformed key: logged, not raised)."""
+async def delete_stored_bytes(storage: FileStore, key: str) -> None:
+    """Delete the bytes under ``key`` (already gone: nothing; a malformed key: logged)."""
     try:
-        path = storage.path_for(key)
+        await anyio.to_thread.run_sync(storage.delete, key)
     except StorageKeyError:
         log.error("a removed file had a storage key outside the store; bytes left alone")
-        return
-    await anyio.to_thread.run_sync(lambda: path.unlink(missing_ok=True))
 
 
 async def list_contact_files(

@@ -141,14 +141,19 @@ class Workspace:
         return api
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    """A running server subprocess (killed at the end)."""
-    process = ServerProcess(tmp_path / "server-data")
+def running_server(data_dir: Path) -> Iterator[ServerProcess]:
+    """A server subprocess with an admin, running until the generator is closed."""
+    process = ServerProcess(data_dir)
     process.create_admin()
     process.start()
     yield process
     process.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[ServerProcess]:
+    """A running server subprocess (killed at the end)."""
+    yield from running_server(tmp_path / "server-data")
 
 
 @pytest.fixture

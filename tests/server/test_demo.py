@@ -23,8 +23,8 @@ from convos_server.demo import content, runner
 from convos_server.demo.seed import DemoWorkspace, seed_workspace
 from convos_server.demo.simulator import CustomerSimulator, SimulatorTiming
 from convos_server.services.events import EventBus
-from convos_server.services.files import FileStorage
 from convos_server.services.messages import CONVERSATION_DIRECTIONS
+from convos_server.storage import FilesystemStore
 
 NOW = dt.datetime(2026, 11, 20, 15, 30, tzinfo=dt.UTC)
 FAST = SimulatorTiming(
@@ -39,7 +39,7 @@ FAST = SimulatorTiming(
 async def seed(settings) -> DemoWorkspace:
     db = Database(settings.database_url)
     try:
-        return await seed_workspace(db, FileStorage(settings.data_dir / "files"), now=NOW)
+        return await seed_workspace(db, FilesystemStore(settings.files_dir), now=NOW)
     finally:
         await db.dispose()
 
