@@ -116,7 +116,7 @@ async def test_health_asks_the_database_once_a_second_and_again_after_a_failure(
     monkeypatch.setattr(db, "quick_read", unreachable)
     db.forget_ping()
     for _ in range(2):
-        with pytest.raises(OSError):
+        with pytest.raises(OSError, match="unreachable"):
             await client.get("/api/v1/health")
     assert len(asked) == 3
 
