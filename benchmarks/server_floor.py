@@ -101,6 +101,7 @@ class FloorProcess:
         self.url = ""
         self._process = subprocess.Popen(
             [sys.executable, "-m", "benchmarks._floor_app", *args],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
@@ -108,6 +109,12 @@ class FloorProcess:
             cwd=REPO_ROOT,
         )
         self.pid = self._process.pid
+
+    def send_database_url(self, url: str) -> None:
+        """Give a floor started with ``--database-url -`` its database."""
+        assert self._process.stdin is not None
+        self._process.stdin.write(url + "\n")
+        self._process.stdin.flush()
 
     def wait_url(self) -> FloorProcess:
         """Wait until the process prints its URL (``url``); itself."""
@@ -128,6 +135,8 @@ class FloorProcess:
     def stop(self) -> None:
         """Stop the process."""
         stop_process(self._process)
+        if self._process.stdin is not None:
+            self._process.stdin.close()
 
 
 @dataclass(frozen=True)
@@ -490,18 +499,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     options.duration = options.duration or (1.0 if options.smoke else 5.0)
     fanout_agents = 0 if options.smoke else options.fanout_agents or 200
     raise_open_file_limit(4096)
-    with running_server(options.database_url) as server:
-        context = machine_context(server.database_version)
-        folder = server.work_dir
-        floor_url = (
-            server.database_url
-            if options.database_url
-            else sqlite_url(folder / "floor").replace("+aiosqlite", "")
-        )
-        (folder / "floor").mkdir(exist_ok=True)
-        floor = FloorProcess("http", "--database-url", floor_url)
-        fanout = None if options.smoke else FloorProcess("fanout")
-        try:
+    # The floors start first: their imports overlap the server's start.
+    floor = FloorProcess("http", "--database-url", "-")
+    fanout = None if options.smoke else FloorProcess("fanout")
+    try:
+        with running_server(options.database_url) as server:
+            context = machine_context(server.database_version)
+            folder = server.work_dir
+            (folder / "floor").mkdir(exist_ok=True)
+            floor.send_database_url(
+                server.database_url
+                if options.database_url
+                else sqlite_url(folder / "floor").replace("+aiosqlite", "")
+            )
             floor.wait_url()
             if fanout is not None:
                 fanout.wait_url()
@@ -526,10 +536,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         folder,
                     )
                 )
-        finally:
-            floor.stop()
-            if fanout is not None:
-                fanout.stop()
+    finally:
+        floor.stop()
+        if fanout is not None:
+            fanout.stop()
     context.update(
         load_after=load_average(),
         runs=options.runs,
