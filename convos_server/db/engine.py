@@ -150,25 +150,15 @@ def _ping_idle_connections(engine: AsyncEngine) -> None:
             raise DisconnectionError(str(error)) from error
 
 
-def create_sqlite_write_engine(database_url: str) -> AsyncEngine | None:
-    """The inline write engine of a SQLite file database (one connection), else ``None``."""
-    url = make_url(database_url)
-    path = _sqlite_file(url) if url.get_backend_name() == "sqlite" else None
-    if path is None or url.query.get("uri"):
-        return None
-    engine = create_async_engine(
-        url,
-        async_creator=functools.partial(inline_sqlite.connect, path),
-        pool_size=1,
-        max_overflow=0,
-    )
-    # No checkpoint inside a commit (its fsync would stall the loop): see Database.
-    _install_sqlite_hooks(engine, busy_timeout_ms=0, extra_pragmas=("PRAGMA wal_autocheckpoint=0",))
-    return engine
-
-
-def create_sqlite_read_engine(database_url: str) -> AsyncEngine | None:
-    """Inline read-only connections to a SQLite file database (``query_only``), else ``None``."""
+def _inline_sqlite_engine(
+    database_url: str,
+    *,
+    busy_timeout_ms: int,
+    pool_size: int,
+    max_overflow: int,
+    extra_pragmas: tuple[str, ...],
+) -> AsyncEngine | None:
+    """An engine of inline connections to a SQLite file database, else ``None``."""
     url = make_url(database_url)
     path = _sqlite_file(url) if url.get_backend_name() == "sqlite" else None
     if path is None or url.query.get("uri"):
@@ -176,15 +166,36 @@ def create_sqlite_read_engine(database_url: str) -> AsyncEngine | None:
     engine = create_async_engine(
         url,
         async_creator=functools.partial(
-            inline_sqlite.connect, path, busy_timeout_s=READ_BUSY_TIMEOUT_MS / 1000
+            inline_sqlite.connect, path, busy_timeout_s=busy_timeout_ms / 1000
         ),
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+    )
+    _install_sqlite_hooks(engine, busy_timeout_ms, extra_pragmas)
+    return engine
+
+
+def create_sqlite_write_engine(database_url: str) -> AsyncEngine | None:
+    """The inline write engine of a SQLite file database (one connection), else ``None``."""
+    # No checkpoint inside a commit (its fsync would stall the loop): see Database.
+    return _inline_sqlite_engine(
+        database_url,
+        busy_timeout_ms=0,
+        pool_size=1,
+        max_overflow=0,
+        extra_pragmas=("PRAGMA wal_autocheckpoint=0",),
+    )
+
+
+def create_sqlite_read_engine(database_url: str) -> AsyncEngine | None:
+    """Inline read-only connections to a SQLite file database (``query_only``), else ``None``."""
+    return _inline_sqlite_engine(
+        database_url,
+        busy_timeout_ms=READ_BUSY_TIMEOUT_MS,
         pool_size=READ_POOL_SIZE,
         max_overflow=READ_POOL_OVERFLOW,
+        extra_pragmas=("PRAGMA query_only=ON",),
     )
-    _install_sqlite_hooks(
-        engine, busy_timeout_ms=READ_BUSY_TIMEOUT_MS, extra_pragmas=("PRAGMA query_only=ON",)
-    )
-    return engine
 
 
 def _is_busy(error: OperationalError) -> bool:
@@ -208,25 +219,11 @@ class Database:
         self.session_class: type[Session] = type(
             "ConvosSession", (Session,), {"__doc__": "A session of one Convos database."}
         )
-        self.sessionmaker = async_sessionmaker(
-            self.engine, expire_on_commit=False, sync_session_class=self.session_class
-        )
+        self.sessionmaker = self._sessionmaker_of(self.engine)
         self.write_engine = create_sqlite_write_engine(database_url)
-        self._write_sessionmaker = (
-            self.sessionmaker
-            if self.write_engine is None
-            else async_sessionmaker(
-                self.write_engine, expire_on_commit=False, sync_session_class=self.session_class
-            )
-        )
+        self._write_sessionmaker = self._sessionmaker_of(self.write_engine)
         self.read_engine = create_sqlite_read_engine(database_url)
-        self._read_sessionmaker = (
-            self.sessionmaker
-            if self.read_engine is None
-            else async_sessionmaker(
-                self.read_engine, expire_on_commit=False, sync_session_class=self.session_class
-            )
-        )
+        self._read_sessionmaker = self._sessionmaker_of(self.read_engine)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._commits_since_checkpoint = 0
         self._checkpoint_task: asyncio.Task[None] | None = None
@@ -294,6 +291,14 @@ class Database:
         async with self.quick_read() as connection:
             await connection.exec_driver_sql("SELECT 1")
         self._pinged_at = time.monotonic()
+
+    def _sessionmaker_of(self, engine: AsyncEngine | None) -> async_sessionmaker[AsyncSession]:
+        """Sessions of this database's class on ``engine`` (``None``: the main ones)."""
+        if engine is None:
+            return self.sessionmaker
+        return async_sessionmaker(
+            engine, expire_on_commit=False, sync_session_class=self.session_class
+        )
 
     def forget_ping(self) -> None:
         """Make the next ``ping`` ask the database."""
