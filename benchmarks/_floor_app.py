@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sqlite3
+import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -181,9 +182,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     """``http --database-url URL`` or ``fanout``."""
     parser = argparse.ArgumentParser(prog="benchmarks._floor_app", description=__doc__)
     parser.add_argument("mode", choices=["http", "fanout"])
-    parser.add_argument("--database-url", default="sqlite:///floor.sqlite3")
+    parser.add_argument(
+        "--database-url", default="sqlite:///floor.sqlite3", help="'-': read it from stdin"
+    )
     parser.add_argument("--host", default="127.0.0.1")
     options = parser.parse_args(argv)
+    if options.database_url == "-":
+        # Started before the database exists (its imports overlap the server's start): the
+        # URL comes as the first line of stdin.
+        options.database_url = sys.stdin.readline().strip()
     if options.mode == "http":
         run_server(serve_http(options.database_url, options.host))
     else:

@@ -77,12 +77,23 @@ ROUTERS: list[APIRouter] = [
 ]
 
 
+async def _prune_once(bus: EventBus, retention_days: float) -> None:
+    try:
+        await bus.prune(retention_days)
+    except Exception:
+        log.exception("event pruning failed")
+
+
 async def _prune_forever(bus: EventBus, retention_days: float) -> None:
     while True:
+        # A running prune is finished, not cancelled, at shutdown: cancelled in the middle of
+        # its statement, aiosqlite's worker thread would answer a loop closed meanwhile.
+        prune = asyncio.ensure_future(_prune_once(bus, retention_days))
         try:
-            await bus.prune(retention_days)
-        except Exception:
-            log.exception("event pruning failed")
+            await asyncio.shield(prune)
+        except asyncio.CancelledError:
+            await asyncio.wait([prune])
+            raise
         await asyncio.sleep(PRUNE_INTERVAL_S)
 
 

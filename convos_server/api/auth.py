@@ -56,5 +56,5 @@ async def logout(_agent: AgentDep, token: TokenDep, db: DbDep, bus: BusDep) -> R
 @router.get("/me")
 async def me(agent: AgentDep, db: DbDep) -> dict[str, Any]:
     """The current agent."""
-    async with db.sessionmaker() as session:
+    async with db.read() as session:
         return await load_agent(session, agent)

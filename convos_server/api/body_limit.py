@@ -15,6 +15,9 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+# No route reads a body of these; their requests skip the counting wrapper.
+_NO_BODY = frozenset({"GET", "HEAD"})
+
 
 def too_large_message(max_bytes: int) -> str:
     """The message of the 413 answer."""
@@ -33,7 +36,11 @@ class BodyLimitMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Run the app with a counting ``receive``, or answer 413 at once."""
-        if scope["type"] != "http" or (scope["method"], scope["path"]) in self.exempt:
+        if (
+            scope["type"] != "http"
+            or scope["method"] in _NO_BODY
+            or (scope["method"], scope["path"]) in self.exempt
+        ):
             await self.app(scope, receive, send)
             return
         declared = Headers(scope=scope).get("content-length", "")

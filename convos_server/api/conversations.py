@@ -57,7 +57,8 @@ async def list_conversations(
         created_from=_day_start(from_) if from_ else None,
         created_to=_day_start(to + dt.timedelta(days=1)) if to else None,
     )
-    async with db.sessionmaker() as session:
+    # A text search or a count reads more rows the more there are: not on the loop.
+    async with db.sessionmaker() if count or q else db.read() as session:
         visibility = await visibility_for(session, agent)
         rows, next_cursor = await conversations.list_conversations(
             session, visibility, flt, cursor, limit, sort, order == "desc"
@@ -81,7 +82,7 @@ def _day_start(day: dt.date) -> dt.datetime:
 @router.get("/conversations/{conversation_id}")
 async def get_conversation(conversation_id: Id, agent: AgentDep, db: DbDep) -> dict[str, Any]:
     """One Conversation."""
-    async with db.sessionmaker() as session:
+    async with db.read() as session:
         visibility = await visibility_for(session, agent)
         conversation = await messages.visible_conversation(session, visibility, conversation_id)
         return (await load_conversations(session, [conversation]))[0]
@@ -97,7 +98,7 @@ async def list_messages(
     limit: Annotated[int | None, Query(ge=1, le=200)] = None,
 ) -> dict[str, Any]:
     """``{items: [Message] oldest first, has_more}``."""
-    async with db.sessionmaker() as session:
+    async with db.read() as session:
         visibility = await visibility_for(session, agent)
         await messages.visible_conversation(session, visibility, conversation_id)
         rows, has_more = await conversations.message_page(
@@ -175,7 +176,7 @@ class TypingBody(BaseModel):
 
 
 async def _visible_inbox(db: DbDep, agent: AgentDep, conversation_id: int) -> int:
-    async with db.sessionmaker() as session:
+    async with db.read() as session:
         visibility = await visibility_for(session, agent)
         conversation = await messages.visible_conversation(session, visibility, conversation_id)
         return conversation.inbox_id

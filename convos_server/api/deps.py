@@ -55,12 +55,6 @@ async def get_file_store(request: Request) -> FileStore:
     return store
 
 
-async def get_token_cache(request: Request) -> TokenCache:
-    """The server's cache of recently seen bearer tokens."""
-    tokens: TokenCache = request.app.state.tokens
-    return tokens
-
-
 async def bearer_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
@@ -71,21 +65,24 @@ async def bearer_token(
 
 
 async def current_agent(
-    token: Annotated[str, Depends(bearer_token)],
-    db: Annotated[Database, Depends(get_db)],
-    tokens: Annotated[TokenCache, Depends(get_token_cache)],
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> m.Agent:
     """The agent the bearer token belongs to; 401 ``unauthorized`` for a bad or revoked one.
 
-    A token seen in the last few seconds is answered from ``tokens`` without a session.
+    A token seen in the last few seconds is answered from the token cache without a session.
+    The database and the cache come from ``app.state`` directly, not as sub-dependencies:
+    each dependency FastAPI solves costs every authenticated request.
     """
+    token = await bearer_token(credentials)
     token_hash = auth.secret_hash(token)
+    tokens: TokenCache = request.app.state.tokens
     agent = tokens.get(token_hash)
     if agent is not None:
         return agent
     generation = tokens.generation
     # In a child task: the request may be an event stream that lives for hours.
-    agent = await in_child_task(_lookup(db, token_hash))
+    agent = await in_child_task(_lookup(request.app.state.db, token_hash))
     if agent is None:
         raise ApiError(401, "unauthorized", "Your session has ended; log in again")
     tokens.put(token_hash, agent, generation)
@@ -93,7 +90,7 @@ async def current_agent(
 
 
 async def _lookup(db: Database, token_hash: str) -> m.Agent | None:
-    async with db.sessionmaker() as session:
+    async with db.read() as session:
         return await auth.agent_for_token_hash(session, token_hash)
 
 

@@ -48,7 +48,7 @@ def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 
 
-def ticket_filter(
+async def ticket_filter(
     view: Literal["mine", "unassigned", "all", "snoozed"] = "all",
     status: Literal["open", "closed"] | None = None,
     inbox: Id | None = None,
@@ -60,7 +60,11 @@ def ticket_filter(
     label: Id | None = None,
     snoozed: bool | None = None,
 ) -> tickets.TicketFilter:
-    """The filters of ``GET /tickets`` and of its CSV export."""
+    """The filters of ``GET /tickets`` and of its CSV export.
+
+    ``async`` although it awaits nothing: FastAPI runs a plain ``def`` dependency on its
+    thread pool, a thread round trip per request.
+    """
     return tickets.TicketFilter(
         view=view,
         status=status,
@@ -98,7 +102,8 @@ async def list_tickets(
     ``last_message=brief`` gives each ticket's last message without reactions, files and
     reply preview, ``none`` leaves it out (the history shows none).
     """
-    async with db.sessionmaker() as session:
+    # A text search or a count reads more rows the more there are: not on the loop.
+    async with db.sessionmaker() if count or flt.q else db.read() as session:
         visibility = await visibility_for(session, agent)
         rows, next_cursor = await tickets.list_tickets(
             session, agent, visibility, flt, cursor, limit, sort, order == "desc"
@@ -141,7 +146,7 @@ async def export_tickets(
 @router.get("/tickets/{ticket_id}")
 async def get_ticket(ticket_id: Id, agent: AgentDep, db: DbDep) -> dict[str, Any]:
     """``{ticket, contact, conversation}``."""
-    async with db.sessionmaker() as session:
+    async with db.read() as session:
         visibility = await visibility_for(session, agent)
         ticket = await tickets.visible_ticket(session, visibility, ticket_id)
         contact = await session.get(m.Contact, ticket.contact_id)

@@ -7,7 +7,10 @@ instead of failing with "database is locked" and events get their sequence in co
 SQLite write transactions run on a second engine of one connection whose driver calls run
 inline on the event-loop thread (``inline_sqlite``): the lock already serialises them, and a
 WAL commit does not wait for the disk, so a transaction costs no thread hop per statement.
-Reads keep aiosqlite's worker threads, so a slow query never blocks the loop.
+Bounded reads (a page, a row, a token lookup: ``Database.read``) run the same way on a small
+pool of inline read-only connections (WAL readers never wait for the writer); long reads
+(reports, counts, exports, search) keep aiosqlite's worker threads, so a slow query never
+blocks the loop.
 """
 
 from __future__ import annotations
@@ -45,6 +48,19 @@ IMMEDIATE_OPTION = "convos_sqlite_immediate"
 # inside SQLite: that would block the event loop).
 BUSY_RETRY_FIRST_S = 0.001
 BUSY_RETRY_MAX_S = 0.05
+# Inline SQLite readers: a read never suspends, but AsyncSession.close gives the connection
+# back from a shielded task, so the requests in flight hold about one connection each; a
+# connection taken beyond ``pool_size`` is closed when it comes back (and reopened next
+# time), so the pool keeps as many as a busy process has requests in flight.
+READ_POOL_SIZE = 32
+READ_POOL_OVERFLOW = 32
+# PostgreSQL: at most 40 connections per process, as before, but kept open (see
+# ``create_engine``).
+PG_POOL_SIZE = 30
+PG_POOL_OVERFLOW = 10
+# A WAL reader waits for a lock only in rare moments (the WAL index being rebuilt after a
+# crash); it waits this long, on the loop, before failing.
+READ_BUSY_TIMEOUT_MS = 100
 # A pooled PostgreSQL connection idle this long is pinged before use.
 IDLE_PING_S = 10.0
 # The inline SQLite writer does not checkpoint the WAL when it commits (a checkpoint syncs
@@ -98,7 +114,12 @@ def create_engine(database_url: str) -> AsyncEngine:
         engine = create_async_engine(url, pool_size=8, max_overflow=16)
         _install_sqlite_hooks(engine, SQLITE_BUSY_TIMEOUT_MS)
         return engine
-    engine = create_async_engine(url, pool_size=10, max_overflow=30)
+    # Most of the 40 connections stay open: SQLAlchemy closes a connection taken beyond
+    # ``pool_size`` when it comes back, and a new asyncpg connection costs milliseconds of
+    # CPU. AsyncSession.close returns its connection from a shielded task, so a process with
+    # ~16 requests in flight holds more connections than requests for a moment: with a pool
+    # of 10, every third request opened one (measured: 131 connects in 320 reads).
+    engine = create_async_engine(url, pool_size=PG_POOL_SIZE, max_overflow=PG_POOL_OVERFLOW)
     _ping_idle_connections(engine)
     return engine
 
@@ -129,21 +150,52 @@ def _ping_idle_connections(engine: AsyncEngine) -> None:
             raise DisconnectionError(str(error)) from error
 
 
-def create_sqlite_write_engine(database_url: str) -> AsyncEngine | None:
-    """The inline write engine of a SQLite file database (one connection), else ``None``."""
+def _inline_sqlite_engine(
+    database_url: str,
+    *,
+    busy_timeout_ms: int,
+    pool_size: int,
+    max_overflow: int,
+    extra_pragmas: tuple[str, ...],
+) -> AsyncEngine | None:
+    """An engine of inline connections to a SQLite file database, else ``None``."""
     url = make_url(database_url)
     path = _sqlite_file(url) if url.get_backend_name() == "sqlite" else None
     if path is None or url.query.get("uri"):
         return None
     engine = create_async_engine(
         url,
-        async_creator=functools.partial(inline_sqlite.connect, path),
+        async_creator=functools.partial(
+            inline_sqlite.connect, path, busy_timeout_s=busy_timeout_ms / 1000
+        ),
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+    )
+    _install_sqlite_hooks(engine, busy_timeout_ms, extra_pragmas)
+    return engine
+
+
+def create_sqlite_write_engine(database_url: str) -> AsyncEngine | None:
+    """The inline write engine of a SQLite file database (one connection), else ``None``."""
+    # No checkpoint inside a commit (its fsync would stall the loop): see Database.
+    return _inline_sqlite_engine(
+        database_url,
+        busy_timeout_ms=0,
         pool_size=1,
         max_overflow=0,
+        extra_pragmas=("PRAGMA wal_autocheckpoint=0",),
     )
-    # No checkpoint inside a commit (its fsync would stall the loop): see Database.
-    _install_sqlite_hooks(engine, busy_timeout_ms=0, extra_pragmas=("PRAGMA wal_autocheckpoint=0",))
-    return engine
+
+
+def create_sqlite_read_engine(database_url: str) -> AsyncEngine | None:
+    """Inline read-only connections to a SQLite file database (``query_only``), else ``None``."""
+    return _inline_sqlite_engine(
+        database_url,
+        busy_timeout_ms=READ_BUSY_TIMEOUT_MS,
+        pool_size=READ_POOL_SIZE,
+        max_overflow=READ_POOL_OVERFLOW,
+        extra_pragmas=("PRAGMA query_only=ON",),
+    )
 
 
 def _is_busy(error: OperationalError) -> bool:
@@ -153,26 +205,25 @@ def _is_busy(error: OperationalError) -> bool:
 class Database:
     """The engine, the session factory and write transactions of one server process."""
 
+    # ``ping`` asks the database again once its last answer is this old.
+    PING_FRESH_S = 1.0
+
     def __init__(self, database_url: str) -> None:
         self.engine = create_engine(database_url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self.is_postgres = self.engine.dialect.name == "postgresql"
+        self.dialect_name: str = self.engine.dialect.name
+        self._pinged_at = -self.PING_FRESH_S
         # A Session class of this database's own, so session events (the event bus writes
         # its pending events in ``before_commit``) do not leak into other databases.
         self.session_class: type[Session] = type(
             "ConvosSession", (Session,), {"__doc__": "A session of one Convos database."}
         )
-        self.sessionmaker = async_sessionmaker(
-            self.engine, expire_on_commit=False, sync_session_class=self.session_class
-        )
+        self.sessionmaker = self._sessionmaker_of(self.engine)
         self.write_engine = create_sqlite_write_engine(database_url)
-        self._write_sessionmaker = (
-            self.sessionmaker
-            if self.write_engine is None
-            else async_sessionmaker(
-                self.write_engine, expire_on_commit=False, sync_session_class=self.session_class
-            )
-        )
+        self._write_sessionmaker = self._sessionmaker_of(self.write_engine)
+        self.read_engine = create_sqlite_read_engine(database_url)
+        self._read_sessionmaker = self._sessionmaker_of(self.read_engine)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._commits_since_checkpoint = 0
         self._checkpoint_task: asyncio.Task[None] | None = None
@@ -227,23 +278,55 @@ class Database:
         except Exception:
             log.warning("SQLite WAL checkpoint failed; the next one retries", exc_info=True)
 
+    async def ping(self) -> None:
+        """Raise unless the database answered ``SELECT 1`` in the last ``PING_FRESH_S``.
+
+        Only a success is remembered: while the database is unreachable every call asks it.
+        """
+        now = time.monotonic()
+        if now - self._pinged_at < self.PING_FRESH_S:
+            return
+        # A bare connection (a session costs several more round trips to the driver), the
+        # inline one on SQLite: no worker-thread hand-off for a statement of microseconds.
+        async with self.quick_read() as connection:
+            await connection.exec_driver_sql("SELECT 1")
+        self._pinged_at = time.monotonic()
+
+    def _sessionmaker_of(self, engine: AsyncEngine | None) -> async_sessionmaker[AsyncSession]:
+        """Sessions of this database's class on ``engine`` (``None``: the main ones)."""
+        if engine is None:
+            return self.sessionmaker
+        return async_sessionmaker(
+            engine, expire_on_commit=False, sync_session_class=self.session_class
+        )
+
+    def forget_ping(self) -> None:
+        """Make the next ``ping`` ask the database."""
+        self._pinged_at = -self.PING_FRESH_S
+
     @contextlib.asynccontextmanager
     async def quick_read(self) -> AsyncIterator[AsyncConnection]:
         """A connection for a short read (a few rows by primary key, ``SELECT 1``).
 
-        On a SQLite file it is the inline write connection when no write is running or
-        waiting (other quick reads take microseconds): no worker-thread hand-off, where an
-        aiosqlite read costs several. Behind writers it would wait for all of them (the
-        event reader would fall behind the commits), so then it is a pooled connection, as
-        everywhere but on SQLite. Long reads (reports) must not use it: they would stall
-        the event loop.
+        On a SQLite file it is an inline read-only connection (as ``read`` uses): no
+        worker-thread hand-off, where an aiosqlite read costs several, and no wait for the
+        writers (a WAL reader sees the last commit). Elsewhere a pooled connection. Long
+        reads (reports) must not use it: they would stall the event loop.
         """
-        if self.write_engine is None or self._write_lock is None or self._writers:
-            async with self.engine.connect() as connection:
-                yield connection
-            return
-        async with self._write_lock, self.write_engine.connect() as connection:
+        engine = self.engine if self.read_engine is None else self.read_engine
+        async with engine.connect() as connection:
             yield connection
+
+    def read(self) -> AsyncSession:
+        """A session for a bounded read: a page (``limit`` <= 200), a few rows, a token.
+
+        On a SQLite file its statements run inline on the event loop over a read-only
+        connection (no worker-thread hand-off per DBAPI call; WAL readers do not wait for
+        the writer); elsewhere it is an ordinary pooled session. Reads whose cost grows with
+        the data (reports, counts, exports, search) use ``sessionmaker`` instead, and
+        nothing may write through it (``query_only`` refuses on SQLite).
+        """
+        return self._read_sessionmaker()
 
     async def _begin_write(self, threaded: bool) -> AsyncSession:
         """A new write session; on SQLite its transaction already holds the write lock.
@@ -277,5 +360,7 @@ class Database:
         if self._checkpoint_task is not None:
             await self._checkpoint_task
         await self.engine.dispose()
+        if self.read_engine is not None:
+            await self.read_engine.dispose()
         if self.write_engine is not None:
             await self.write_engine.dispose()

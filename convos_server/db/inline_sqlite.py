@@ -9,10 +9,11 @@ SQLAlchemy's aiosqlite adapter drives exactly like an aiosqlite connection (pass
 ``async_creator`` to ``create_async_engine``), but whose coroutines finish without ever
 suspending: the whole transaction runs inline on the event-loop thread.
 
-Only for short write transactions: a statement here blocks the event loop while it runs, so
-long reads stay on aiosqlite's threads. The connection is opened with ``busy_timeout`` 0
-(another process holding the write lock makes ``BEGIN IMMEDIATE`` fail at once with
-``SQLITE_BUSY`` and the caller retries asynchronously instead of blocking the loop).
+Only for short transactions (writes, and bounded reads on read-only connections): a
+statement here blocks the event loop while it runs, so long reads stay on aiosqlite's
+threads. The write connection is opened with ``busy_timeout`` 0 (another process holding the
+write lock makes ``BEGIN IMMEDIATE`` fail at once with ``SQLITE_BUSY`` and the caller retries
+asynchronously instead of blocking the loop).
 """
 
 from __future__ import annotations
@@ -143,7 +144,9 @@ class InlineConnection:
             self._connection = None
 
 
-async def connect(path: str) -> InlineConnection:
-    """Open ``path`` in autocommit mode with ``busy_timeout`` 0 (see module docs)."""
-    connection = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
+async def connect(path: str, busy_timeout_s: float = 0.0) -> InlineConnection:
+    """Open ``path`` in autocommit mode with ``busy_timeout`` 0 by default (see module docs)."""
+    connection = sqlite3.connect(
+        path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
+    )
     return InlineConnection(connection)

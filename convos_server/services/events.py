@@ -377,7 +377,7 @@ class EventBus:
         429 ``too_many_streams`` when the agent already holds ``max_streams_per_agent``
         streams in this process (checked and counted without an await in between).
         """
-        async with self._db.sessionmaker() as session:
+        async with self._db.read() as session:
             visibility = await visibility_for(session, agent)
         if self.streams_of(agent.id) >= self._max_streams_per_agent:
             raise ApiError(

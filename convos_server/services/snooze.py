@@ -137,8 +137,8 @@ async def wake_due(db: Database, bus: EventBus) -> int:
 
 
 async def next_due(db: Database) -> dt.datetime | None:
-    """The earliest due time of a snoozed ticket."""
-    async with db.sessionmaker() as session:
+    """The earliest due time of a snoozed ticket (one row of an index: a bounded read)."""
+    async with db.read() as session:
         value: dt.datetime | None = await session.scalar(
             select(m.Ticket.snoozed_until)
             .where(m.Ticket.snoozed, m.Ticket.snoozed_until.is_not(None))

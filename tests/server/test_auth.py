@@ -3,7 +3,11 @@ token cache: revocation, deactivation and role changes apply at once in this pro
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import httpx
+import pytest
 
 from convos_server.app import create_app
 from convos_server.db import models as m
@@ -77,9 +81,44 @@ async def test_health_answers_without_auth(client):
 
 async def test_health_names_the_database_and_gives_its_connection_back(client, app):
     for _ in range(3):
+        app.state.db.forget_ping()
         response = await client.get("/api/v1/health")
         assert response.json()["database"] == "sqlite"
+    # The background tasks (event reader, sweepers) take a connection now and then.
+    for _ in range(100):
+        if app.state.db.engine.pool.checkedout() == 0:
+            break
+        await asyncio.sleep(0.01)
     assert app.state.db.engine.pool.checkedout() == 0
+
+
+async def test_health_asks_the_database_once_a_second_and_again_after_a_failure(
+    client, app, monkeypatch
+):
+    db = app.state.db
+    asked: list[int] = []
+    quick_read = db.quick_read
+
+    def counting_quick_read() -> Any:
+        asked.append(1)
+        return quick_read()
+
+    monkeypatch.setattr(db, "quick_read", counting_quick_read)
+    db.forget_ping()
+    for _ in range(5):
+        assert (await client.get("/api/v1/health")).status_code == 200
+    assert len(asked) == 1
+
+    def unreachable() -> Any:
+        asked.append(1)
+        raise OSError("database unreachable")
+
+    monkeypatch.setattr(db, "quick_read", unreachable)
+    db.forget_ping()
+    for _ in range(2):
+        with pytest.raises(OSError, match="unreachable"):
+            await client.get("/api/v1/health")
+    assert len(asked) == 3
 
 
 async def test_a_token_once_looked_up_is_cached_and_logout_drops_it(ws, app):

@@ -79,26 +79,39 @@ async def test_writes_run_on_the_loop_thread_and_reads_on_worker_threads(sqlite_
         assert (await session.execute(text("SELECT thread_id()"))).scalar() != writer_thread
 
 
-async def test_a_quick_read_runs_inline_unless_a_write_is_in_progress(sqlite_db):
+async def test_quick_and_bounded_reads_run_inline_beside_a_write_and_see_its_commit(sqlite_db):
     db, _ = sqlite_db
-    assert db.write_engine is not None
-    _add_thread_function(db.write_engine)
-    _add_thread_function(db.engine)
+    assert db.read_engine is not None
+    _add_thread_function(db.read_engine)
     async with db.transaction() as session:
         await session.execute(text("CREATE TABLE notes (body TEXT)"))
 
-    async def read() -> tuple[int, int]:
+    async def quick() -> tuple[int, int]:
         async with db.quick_read() as connection:
             row = (await connection.execute(text("SELECT count(*), thread_id() FROM notes"))).one()
         return int(row[0]), int(row[1])
 
-    assert await read() == (0, threading.get_ident())  # inline: no write going on
+    async def bounded() -> tuple[int, int]:
+        async with db.read() as session:
+            row = (await session.execute(text("SELECT count(*), thread_id() FROM notes"))).one()
+        return int(row[0]), int(row[1])
+
+    loop_thread = threading.get_ident()
+    assert await quick() == await bounded() == (0, loop_thread)
     async with db.transaction() as session:
         await session.execute(text("INSERT INTO notes VALUES ('not yet committed')"))
-        count, thread = await read()  # not queued behind the writer: a pooled connection
-        assert count == 0
-        assert thread != threading.get_ident()
-    assert await read() == (1, threading.get_ident())
+        # Not queued behind the writer, and not seeing its uncommitted row.
+        assert await quick() == await bounded() == (0, loop_thread)
+    assert await quick() == await bounded() == (1, loop_thread)
+
+
+async def test_a_bounded_read_session_cannot_write(sqlite_db):
+    db, _ = sqlite_db
+    async with db.transaction() as session:
+        await session.execute(text("CREATE TABLE notes (body TEXT)"))
+    async with db.read() as session:
+        with pytest.raises(OperationalError, match="readonly"):
+            await session.execute(text("INSERT INTO notes VALUES ('refused')"))
 
 
 async def test_a_failed_write_transaction_keeps_nothing(sqlite_db):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+from collections.abc import Iterator
 
 import pytest
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 
 from convos_server.api.responses import api_routes, derived_statuses
 from convos_server.app import create_app
@@ -63,3 +66,23 @@ def test_file_downloads_are_binary(quiet_app):
     assert ok["content"] == {"*/*": {"schema": {"type": "string", "format": "binary"}}}
     events = paths["/api/v1/events"]["get"]["responses"]["200"]
     assert "text/event-stream" in events["content"]
+
+
+def _sync_calls(dependant: Dependant) -> Iterator[str]:
+    call = dependant.call
+    if call is not None:
+        function = call if inspect.isfunction(call) else getattr(call, "__call__", call)  # noqa: B004
+        if not inspect.iscoroutinefunction(function):
+            yield getattr(call, "__qualname__", repr(call))
+    for dependency in dependant.dependencies:
+        yield from _sync_calls(dependency)
+
+
+def test_no_route_runs_a_plain_function_on_the_thread_pool(quiet_app):
+    """FastAPI runs a ``def`` endpoint or dependency on its thread pool: a hop per request."""
+    offenders = {
+        (route.path, name)
+        for route in api_routes(quiet_app)
+        for name in _sync_calls(route.dependant)
+    }
+    assert offenders == set()
