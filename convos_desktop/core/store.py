@@ -525,6 +525,24 @@ class Store:
         """
         return _read_page(self._conn, conversation_id, before_id, limit, self.me())
 
+    def messages_after(
+        self, conversation_id: int, after_id: int, limit: int = PAGE_SIZE
+    ) -> tuple[list[Message], bool]:
+        """Up to ``limit`` cached messages after ``after_id``, oldest first, and whether newer
+        ones are cached; the last page ends with the conversation's pending and failed sends."""
+        rows = self._conn.execute(
+            "SELECT json FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id LIMIT ?",
+            (conversation_id, after_id, limit + 1),
+        ).fetchall()
+        page = [_decode_message(r[0]) for r in rows[:limit]]
+        has_more = len(rows) > limit
+        if not has_more:
+            me = self.me()
+            page.extend(
+                _echo_message(self._conn, i, me) for i in _read_outbox(self._conn, conversation_id)
+            )
+        return page, has_more
+
     async def search_messages(self, text: str, limit: int = SEARCH_LIMIT) -> list[Message]:
         """Cached messages (texts and notes) containing every word of ``text`` (a word may be
         the start of a longer one), best match first; read off the GUI thread."""

@@ -39,7 +39,7 @@ from convos_desktop.core.types import (
     View,
 )
 from convos_desktop.models.sync_history import SyncHistory
-from convos_desktop.models.thread import ThreadModel
+from convos_desktop.models.thread import PAGE_SIZE, ThreadModel
 from convos_desktop.models.ticket_list import TicketListModel, TicketRole
 from convos_desktop.ui.chat.attachments import PendingAttachment
 from convos_desktop.ui.chat.chat_header import ChatHeader
@@ -406,7 +406,10 @@ class Workspace(QWidget):
         conversation_id = ticket.conversation_id
         store = self._context.store
         synced, has_more = store.history_state(conversation_id)
-        self.messages.open(conversation_id, store.messages_page(conversation_id), has_more)
+        newest = store.messages_page(conversation_id, limit=PAGE_SIZE)
+        # Older messages exist when the server has more or the cache holds more than a page.
+        cached_more = sum(1 for m in newest if m.id > 0) >= PAGE_SIZE
+        self.messages.open(conversation_id, newest, has_more or cached_more)
         if not synced:
             self._tasks.run(self._load_newest(conversation_id), on_error=self.header.show_error)
         draft = self._context.drafts.get(conversation_id) or Draft(conversation_id, "", None)
