@@ -6,9 +6,9 @@ loads). The window is launched over ``CACHE``, its tickets listed, the big conve
 opened and scrolled through end to end (up to its first message and back to the newest, a
 view at a time, as the app pages it from the cache); the last output line is the resident
 memory (VmRSS) in MiB. ``--stages`` prints the resident memory after each step before it
-(and, after the figure, with the whole thread put in the model at once: what a model without
-a scroll window would hold); ``--trace`` prints tracemalloc's biggest Python allocations
-(by line) with the window open.
+(and, after the figure, once the app's minute trim ran, then with the whole thread put in
+the model at once: what a model without a scroll window would hold); ``--trace`` prints
+tracemalloc's biggest Python allocations (by line) after each step.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from benchmarks.client_harness import (
     qt_application,
     resident_mib,
 )
+from convos_desktop.platform.memory_trim import MemoryTrimmer, glibc_malloc_trim
 
 TRACE_LINES = 15
 
@@ -49,6 +50,8 @@ async def measure(bench: CacheBench, stage: Callable[[str], None], everything: b
     stage(f"big thread scrolled through end to end (at most {most} rows in the model)")
     rss = resident_mib()
     if everything:
+        MemoryTrimmer(trim=glibc_malloc_trim()).trim_now()
+        stage("after the app's minute trim (linecache, malloc_trim; not the figure)")
         workspace = window.workspace
         store = workspace._context.store
         messages = store.messages_page(BIG_CONVERSATION, limit=bench.sizes.thread_messages)

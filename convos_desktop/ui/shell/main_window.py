@@ -181,7 +181,7 @@ class MainWindow(QMainWindow):
         self.contact_dock.setMaximumWidth(DOCK_MAX_WIDTH)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.contact_dock)
         self.resizeDocks([self.contact_dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
-        self.tickets = TicketListModel(context.directory, self)
+        self.tickets = TicketListModel(context.directory, self, records=context.store.ticket)
         self.files = FileActions(context.api, self)
         self.workspace = Workspace(context, self.tickets, self.contact_dock, self.files, self)
         self.new_ticket = NewTicketScreen(context, self)
