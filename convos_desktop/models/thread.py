@@ -105,6 +105,7 @@ class ThreadModel(QAbstractListModel):
     rows beyond it are dropped from the top once enough new ones arrived (see the module doc).
     """
 
+    page_arriving = Signal()  # a loaded page is about to change the rows (then *_loaded)
     older_loaded = Signal(int)  # rows prepended
     newer_loaded = Signal(int)  # rows appended by fetch_newer
     older_failed = Signal(str)  # a page (older, newer or around a message) failed to load
@@ -393,6 +394,7 @@ class ThreadModel(QAbstractListModel):
         self._prepend(page)
 
     def _prepend(self, page: HistoryPage) -> None:
+        self.page_arriving.emit()
         known = {m.id for m in self._rows}
         first_key = self._keys[0] if self._keys else None
         older = [
@@ -416,6 +418,7 @@ class ThreadModel(QAbstractListModel):
         self.older_loaded.emit(len(older))
 
     def _append(self, page: HistoryPage) -> None:
+        self.page_arriving.emit()
         last_key = self._keys[-1] if self._keys else None
         newer = [
             m

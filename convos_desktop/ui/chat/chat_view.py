@@ -97,13 +97,15 @@ class ChatView(QListView):
         model.set_scroll_window(self._window_rows())
         self._anchor: tuple[str, int] | None = None  # (row key, its bottom) kept while rows change
         self._removing = False  # the scroll bar moves while rows go: not the agent scrolling
+        self._paging = False  # a page is changing the rows: one layout and anchor at its end
+        model.page_arriving.connect(self._before_page)
         model.rowsAboutToBeInserted.connect(self._before_insert)
         model.rowsInserted.connect(self._after_insert)
         model.rowsRemoved.connect(self._after_remove)
         model.modelReset.connect(self._after_reset)
         model.dataChanged.connect(self._after_data_changed)
-        model.older_loaded.connect(lambda _n: self._maybe_fetch_older())
-        model.newer_loaded.connect(lambda _n: self._maybe_fetch_newer())
+        model.older_loaded.connect(lambda _n: self._after_page(older=True))
+        model.newer_loaded.connect(lambda _n: self._after_page(older=False))
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         self.verticalScrollBar().rangeChanged.connect(self._on_range_changed)
 
@@ -159,6 +161,21 @@ class ChatView(QListView):
             bar.setValue(bar.value() + moved)
             self._removing = False
 
+    def _before_page(self) -> None:
+        if self._thread.rowCount() > 0 and not self._pinned:
+            self._capture_anchor()
+            self._paging = self._anchor is not None
+
+    def _after_page(self, *, older: bool) -> None:
+        """A page changed the rows: lay them out once and put the anchor back."""
+        if self._paging:
+            self._paging = False
+            self._restore_anchor()
+        if older:
+            self._maybe_fetch_older()
+        else:
+            self._maybe_fetch_newer()
+
     def _before_insert(self, _parent: QModelIndex, first: int, _last: int) -> None:
         if self._thread.rowCount() == 0:
             return
@@ -170,6 +187,8 @@ class ChatView(QListView):
                 self._capture_anchor()
 
     def _after_insert(self, _parent: QModelIndex, _first: int, _last: int) -> None:
+        if self._paging:
+            return
         if self._anchor is not None:
             self._restore_anchor()
             return
@@ -184,6 +203,8 @@ class ChatView(QListView):
 
     def _after_remove(self, _parent: QModelIndex, _first: int, _last: int) -> None:
         self._removing = False
+        if self._paging:
+            return
         if self._anchor is not None:
             self.scheduleDelayedItemsLayout()
             self._restore_anchor()
@@ -194,6 +215,7 @@ class ChatView(QListView):
 
     def _after_reset(self) -> None:
         self._anchor = None
+        self._paging = False
         if self._thread.has_newer:  # the rows around one message: the revealer scrolls
             self._set_pinned(False)
             return
@@ -208,6 +230,9 @@ class ChatView(QListView):
     def _after_data_changed(self, top_left: QModelIndex, *_args: object) -> None:
         # Reactions, delivery marks and day headers change row heights: relayout, stay pinned.
         # Scrolled up, the row at the top of the view stays where it is.
+        if self._paging:
+            self._delegate.sizeHintChanged.emit(top_left)
+            return
         pinned = self.is_at_bottom()
         if not pinned:
             self._capture_anchor()
@@ -219,7 +244,7 @@ class ChatView(QListView):
             self._restore_anchor()
 
     def _on_scrolled(self, value: int) -> None:
-        if self._removing:
+        if self._removing or self._paging:
             return
         self._set_pinned(self.is_at_bottom())
         if value <= FETCH_THRESHOLD_PX:

@@ -418,7 +418,7 @@ class MessageDelegate(QStyledItemDelegate):
     HEIGHT_CACHE_LIMIT = 20_000  # row heights: a 10k-message thread twice over, ~5 MB at most
     LAYOUT_CACHE_LIMIT = 400  # whole layouts: several screens of rows, a few MB at most
     PICTURE_CACHE_BYTES = 8 * 1024 * 1024  # painted rows at most (a full-screen view is ~8)
-    PICTURE_VIEWS = 2  # painted rows kept: two views full of the painted view, at most the above
+    PICTURE_VIEWS = 3  # painted rows kept, in views full: two conversations switched between + 1
 
     def __init__(
         self,
