@@ -334,25 +334,33 @@ class ThreadModel(QAbstractListModel):
             self.older_failed.emit(str(exc))
             return None
 
-    async def _load_newer(self, conversation_id: int, after_id: int) -> None:
-        page = await self._guarded(
-            conversation_id, self._history.newer_messages(conversation_id, after_id, PAGE_SIZE)
-        )
+    async def _load_page(
+        self,
+        conversation_id: int,
+        work: Awaitable[HistoryPage],
+        apply: Callable[[HistoryPage], None],
+    ) -> None:
+        """Await one page; ``apply`` it when the same conversation is still shown."""
+        page = await self._guarded(conversation_id, work)
         if page is None:
             return
         self._loading = None
         if conversation_id == self._conversation_id:
-            self._append(page)
+            apply(page)
+
+    async def _load_newer(self, conversation_id: int, after_id: int) -> None:
+        work = self._history.newer_messages(conversation_id, after_id, PAGE_SIZE)
+        await self._load_page(conversation_id, work, self._append)
 
     async def _load_newest(self, conversation_id: int) -> None:
-        page = await self._guarded(
-            conversation_id, self._history.older_messages(conversation_id, None, PAGE_SIZE)
+        work = self._history.older_messages(conversation_id, None, PAGE_SIZE)
+        await self._load_page(
+            conversation_id,
+            work,
+            lambda page: self._reset(
+                conversation_id, page.messages, page.has_more, has_newer=False
+            ),
         )
-        if page is None:
-            return
-        self._loading = None
-        if conversation_id == self._conversation_id:
-            self._reset(conversation_id, page.messages, page.has_more, has_newer=False)
 
     async def _load_around(self, conversation_id: int, message_id: int) -> None:
         half = PAGE_SIZE
@@ -383,15 +391,8 @@ class ThreadModel(QAbstractListModel):
         return True
 
     async def _load_older(self, conversation_id: int, before_id: int | None) -> None:
-        page = await self._guarded(
-            conversation_id, self._history.older_messages(conversation_id, before_id, PAGE_SIZE)
-        )
-        if page is None:
-            return
-        self._loading = None
-        if conversation_id != self._conversation_id:
-            return
-        self._prepend(page)
+        work = self._history.older_messages(conversation_id, before_id, PAGE_SIZE)
+        await self._load_page(conversation_id, work, self._prepend)
 
     def _prepend(self, page: HistoryPage) -> None:
         self.page_arriving.emit()

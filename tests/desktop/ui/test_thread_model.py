@@ -229,6 +229,16 @@ def window_history(count: int = 400) -> ListHistory:
     return ListHistory([make_message(body=f"m{i}", minutes=i) for i in range(count)])
 
 
+def windowed_model(qtmodeltester, window: int) -> tuple[ThreadModel, ListHistory]:
+    """A model checked by the model tester over 400 messages, newest page open."""
+    history = window_history()
+    model = ThreadModel(history)
+    qtmodeltester.check(model)
+    model.open(1, *history.latest())
+    model.set_scroll_window(window)
+    return model, history
+
+
 async def load(model: ThreadModel, signal, start) -> int:
     loaded = asyncio.ensure_future(next_emission(signal))
     assert start()
@@ -236,11 +246,7 @@ async def load(model: ThreadModel, signal, start) -> int:
 
 
 async def test_scroll_window_drops_rows_at_the_far_end_and_pages_them_back(qtmodeltester) -> None:
-    history = window_history()
-    model = ThreadModel(history)
-    qtmodeltester.check(model)
-    model.open(1, *history.latest())
-    model.set_scroll_window(120)
+    model, history = windowed_model(qtmodeltester, 120)
     for _ in range(4):  # scrolled up four pages: the newest rows go
         await load(model, model.older_loaded, model.fetch_older)
         assert model.rowCount() <= 120
@@ -260,11 +266,7 @@ async def test_scroll_window_drops_rows_at_the_far_end_and_pages_them_back(qtmod
 
 
 async def test_live_messages_and_echoes_while_the_newest_rows_are_left_out(qtmodeltester) -> None:
-    history = window_history()
-    model = ThreadModel(history)
-    qtmodeltester.check(model)
-    model.open(1, *history.latest())
-    model.set_scroll_window(60)
+    model, history = windowed_model(qtmodeltester, 60)
     await load(model, model.older_loaded, model.fetch_older)
     assert model.has_newer
     live = make_message(body="live", minutes=1000)
