@@ -359,6 +359,30 @@ class CacheBench:
 
         return await outside_task(scroll)
 
+    async def scroll_through(self, window: MainWindow) -> int:
+        """Scroll the open thread from the bottom to its first message and back, a view at a
+        time, as the app pages it from the cache; return the most rows the model held."""
+        chat = window.workspace.chat
+        model = window.workspace.messages
+
+        def scroll() -> int:
+            bar = chat.verticalScrollBar()
+            most = model.rowCount()
+            for top in (True, False):
+                deadline = time.perf_counter() + 120
+                while (model.has_older if top else model.has_newer) or model.is_loading:
+                    step = -bar.pageStep() if top else bar.pageStep()
+                    bar.setValue(max(bar.minimum(), min(bar.maximum(), bar.value() + step)))
+                    self.app.processEvents()
+                    most = max(most, model.rowCount())
+                    if time.perf_counter() > deadline:
+                        raise TimeoutError("the thread was not scrolled through within 120 s")
+                bar.setValue(bar.minimum() if top else bar.maximum())
+                self.app.processEvents()
+            return most
+
+        return await outside_task(scroll)
+
     async def wheel_scrolls(self, window: MainWindow, steps: int) -> list[float]:
         """Seconds per real wheel notch up the thread, from the event to the exposed strip painted.
 

@@ -61,11 +61,23 @@ from convos_desktop.self_check import self_check
 from convos_desktop.ui.chat.thumbnails import ThumbnailCache
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.i18n import install_translators
+from convos_desktop.ui.screens.conversations_screen import ConversationsScreen
+from convos_desktop.ui.screens.mentions_screen import MentionsScreen
+from convos_desktop.ui.screens.performance_screen import PerformanceScreen
+from convos_desktop.ui.screens.ticket_history_screen import TicketHistoryScreen
 from convos_desktop.ui.shell.demo_splash import DemoStartingWindow, demo_window_title
 from convos_desktop.ui.shell.login_dialog import LoginDialog
 from convos_desktop.ui.shell.main_window import MainWindow
 from convos_desktop.ui.shell.tray import Tray
 from convos_desktop.ui.theme import apply_theme
+
+# Screens whose requests may still run at quit (built only once opened: see MainWindow.screen_of).
+SCREENS_WITH_REQUESTS = (
+    PerformanceScreen,
+    TicketHistoryScreen,
+    ConversationsScreen,
+    MentionsScreen,
+)
 
 log = logging.getLogger("convos.app")
 
@@ -283,13 +295,9 @@ async def shut_down(context: ClientContext, window: MainWindow) -> None:
     try:  # requests still in flight end (cancelled ones can hang anyio under qasync)
         async with asyncio.timeout(SHUTDOWN_WAIT_S):
             await window.library.wait_idle()
-            for screen in (
-                window.performance,
-                window.ticket_history,
-                window.conversations,
-                window.mentions,
-            ):
-                await screen.shutdown()
+            for screen in window.built_screens():  # the screens opened in this session
+                if isinstance(screen, SCREENS_WITH_REQUESTS):
+                    await screen.shutdown()
             await window.commands.shutdown()
     except TimeoutError:
         log.warning("requests of the screens still running at quit: left behind")

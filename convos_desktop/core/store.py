@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import msgspec
 import platformdirs
@@ -243,7 +243,20 @@ OPEN_STATES = "('open', 'snoozed')"
 # --- view rules -----------------------------------------------------------------------------
 
 
-def ticket_in_view(ticket: Ticket, view: View, me_id: int | None) -> bool:
+class ViewedTicket(Protocol):
+    """What deciding a ticket's list needs (a full ``Ticket`` or the list's own columns)."""
+
+    @property
+    def is_open(self) -> bool: ...
+
+    @property
+    def snoozed(self) -> bool: ...
+
+    @property
+    def assignee_id(self) -> int | None: ...
+
+
+def ticket_in_view(ticket: ViewedTicket, view: View, me_id: int | None) -> bool:
     """Whether ``ticket`` belongs in the ticket list of ``view`` for agent ``me_id``
     (a snoozed ticket only in Snoozed)."""
     if not ticket.is_open or ticket.snoozed != (view is View.SNOOZED):
@@ -427,9 +440,10 @@ class Store:
         first (the first ``limit`` of them)."""
         return _read_tickets(self._conn, view, me_id, limit)
 
-    async def read_tickets(self) -> list[Ticket]:
-        """Every open ticket, newest activity first, read and decoded off the GUI thread."""
-        return await self.read(lambda conn: _read_tickets(conn, None, None))
+    async def read_tickets(self, offset: int = 0, limit: int | None = None) -> list[Ticket]:
+        """Every open ticket, newest activity first (``limit`` of them from ``offset``), read
+        and decoded off the GUI thread."""
+        return await self.read(lambda conn: _read_tickets(conn, None, None, limit, offset))
 
     def ticket(self, ticket_id: int) -> Ticket | None:
         """One cached ticket (open or closed)."""
@@ -524,6 +538,24 @@ class Store:
         and failed sends (local echo, negative ids).
         """
         return _read_page(self._conn, conversation_id, before_id, limit, self.me())
+
+    def messages_after(
+        self, conversation_id: int, after_id: int, limit: int = PAGE_SIZE
+    ) -> tuple[list[Message], bool]:
+        """Up to ``limit`` cached messages after ``after_id``, oldest first, and whether newer
+        ones are cached; the last page ends with the conversation's pending and failed sends."""
+        rows = self._conn.execute(
+            "SELECT json FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id LIMIT ?",
+            (conversation_id, after_id, limit + 1),
+        ).fetchall()
+        page = [_decode_message(r[0]) for r in rows[:limit]]
+        has_more = len(rows) > limit
+        if not has_more:
+            me = self.me()
+            page.extend(
+                _echo_message(self._conn, i, me) for i in _read_outbox(self._conn, conversation_id)
+            )
+        return page, has_more
 
     async def search_messages(self, text: str, limit: int = SEARCH_LIMIT) -> list[Message]:
         """Cached messages (texts and notes) containing every word of ``text`` (a word may be
@@ -754,7 +786,11 @@ def _view_status(view: View) -> str:
 
 
 def _read_tickets(
-    conn: sqlite3.Connection, view: View | None, me_id: int | None, limit: int | None = None
+    conn: sqlite3.Connection,
+    view: View | None,
+    me_id: int | None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[Ticket]:
     if view is None:  # every open ticket, snoozed or not
         sql = f"SELECT json FROM tickets WHERE status IN {OPEN_STATES}"
@@ -766,8 +802,8 @@ def _read_tickets(
         args += (me_id if me_id is not None else -1,)
     elif view is View.UNASSIGNED:
         sql += " AND assignee_id IS NULL"
-    sql += " ORDER BY last_message_at DESC, id DESC LIMIT ?"
-    args += (-1 if limit is None else limit,)
+    sql += " ORDER BY last_message_at DESC, id DESC LIMIT ? OFFSET ?"
+    args += (-1 if limit is None else limit, offset)
     return [_decode_ticket(r[0]) for r in conn.execute(sql, args)]
 
 

@@ -155,14 +155,19 @@ class Sync(QObject):
         self._cached_rest = loop.create_task(self._emit_cached_rest())
 
     async def _emit_cached_rest(self) -> None:
-        try:
-            tickets = await self.store.read_tickets()
-        except Exception:  # a broken cache file: the bootstrap will list the tickets anew
-            log.exception("reading the cached tickets failed")
-            return
-        for start in range(0, len(tickets), CACHED_SLICE_TICKETS):
-            await asyncio.sleep(0)  # let the loop paint and handle input between slices
-            self._emit_cached_tickets(tickets[start : start + CACHED_SLICE_TICKETS])
+        """Read and emit the cache a slice at a time: the full records of 10,000 tickets at
+        once would leave ~10 MiB of freed heap behind once the list keeps its columns."""
+        offset = 0
+        while True:
+            try:
+                tickets = await self.store.read_tickets(offset, CACHED_SLICE_TICKETS)
+            except Exception:  # a broken cache file: the bootstrap will list the tickets anew
+                log.exception("reading the cached tickets failed")
+                return
+            self._emit_cached_tickets(tickets)
+            if len(tickets) < CACHED_SLICE_TICKETS:
+                return
+            offset += len(tickets)
 
     def _emit_cached_tickets(self, tickets: list[Ticket]) -> None:
         if tickets:

@@ -24,12 +24,21 @@ class SyncHistory:
     async def older_messages(
         self, conversation_id: int, before_id: int | None, limit: int
     ) -> HistoryPage:
-        if before_id is not None:
-            synced, has_more = self._store.history_state(conversation_id)
-            if synced:
-                cached = self._store.messages_page(conversation_id, before_id, limit)
-                if len(cached) >= limit or not has_more:
-                    return HistoryPage(tuple(cached), has_more or len(cached) >= limit)
+        synced, has_more = self._store.history_state(conversation_id)
+        if synced:
+            cached = self._store.messages_page(conversation_id, before_id, limit)
+            confirmed = sum(1 for m in cached if m.id > 0)  # the newest page has echoes too
+            newest = before_id is None and confirmed > 0
+            if confirmed >= limit or not has_more or newest:
+                return HistoryPage(tuple(cached), has_more or confirmed >= limit)
         has_more = await self._sync.load_older(conversation_id, before_id)
         page = self._store.messages_page(conversation_id, before_id, limit)
         return HistoryPage(tuple(m for m in page if m.id > 0), has_more)
+
+    async def newer_messages(self, conversation_id: int, after_id: int, limit: int) -> HistoryPage:
+        """From the cache once the newest page is in (then it holds every message after a
+        cached one: the event stream keeps it up to date); the last page ends with the local
+        echoes."""
+        await self._sync.ensure_history(conversation_id)
+        page, has_more = self._store.messages_after(conversation_id, after_id, limit)
+        return HistoryPage(tuple(page), has_more)

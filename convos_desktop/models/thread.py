@@ -5,6 +5,14 @@ change are inserted with one ``beginInsertRows`` when they follow the newest row
 look-ups go through sets before any scan, and while the view is pinned to the bottom it can
 ask for a bounded tail (:meth:`ThreadModel.set_tail_window`): older rows are dropped and paged
 back in through the :class:`HistorySource` when the agent scrolls up (as Nheko does).
+
+Away from the bottom the model is a window over the conversation in both directions
+(:meth:`ThreadModel.set_scroll_window`): a page loaded at one end drops the rows beyond the
+window at the other, far from what the view shows, and those come back page by page
+(``fetch_older`` / ``fetch_newer``) when the agent scrolls there. While newer rows are left
+out (``has_newer``), live messages newer than the window are not inserted (they are in the
+cache and come with their page); the agent's own send loads the newest page again.
+``load_around`` replaces the window with the messages around one message (a search result).
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ import asyncio
 import bisect
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any, Protocol
@@ -57,11 +65,18 @@ class HistoryPage:
 
 
 class HistorySource(Protocol):
-    """Where older messages come from (the store, then the server)."""
+    """Where the pages of a conversation come from (the store, then the server)."""
 
     async def older_messages(
         self, conversation_id: int, before_id: int | None, limit: int
-    ) -> HistoryPage: ...
+    ) -> HistoryPage:
+        """Up to ``limit`` messages before ``before_id`` (``None``: the newest page)."""
+        ...
+
+    async def newer_messages(self, conversation_id: int, after_id: int, limit: int) -> HistoryPage:
+        """Up to ``limit`` messages after ``after_id``, oldest first; ``has_more``: even
+        newer ones exist (the last page also carries the conversation's local echoes)."""
+        ...
 
 
 def _sort_key(message: Message) -> tuple[float, int, int]:
@@ -90,8 +105,10 @@ class ThreadModel(QAbstractListModel):
     rows beyond it are dropped from the top once enough new ones arrived (see the module doc).
     """
 
+    page_arriving = Signal()  # a loaded page is about to change the rows (then *_loaded)
     older_loaded = Signal(int)  # rows prepended
-    older_failed = Signal(str)
+    newer_loaded = Signal(int)  # rows appended by fetch_newer
+    older_failed = Signal(str)  # a page (older, newer or around a message) failed to load
 
     def __init__(
         self,
@@ -115,6 +132,8 @@ class ThreadModel(QAbstractListModel):
         self._revisions: dict[str, int] = {}
         self._revision_counter = 0
         self._has_older = False
+        self._has_newer = False  # rows newer than the last one were left out (scroll window)
+        self._scroll_window: int | None = None
         self._loading: asyncio.Task[None] | None = None
 
     # --- Qt model API ------------------------------------------------------------------------
@@ -165,6 +184,11 @@ class ThreadModel(QAbstractListModel):
         return self._has_older
 
     @property
+    def has_newer(self) -> bool:
+        """Newer messages than the last row exist (the scroll window left them out)."""
+        return self._has_newer
+
+    @property
     def is_loading(self) -> bool:
         return self._loading is not None
 
@@ -178,22 +202,43 @@ class ThreadModel(QAbstractListModel):
     def row_of_id(self, message_id: int) -> int:
         return self._find(message_id, None)
 
+    def row_of_key(self, key: str) -> int:
+        """The row whose ``ROW_KEY`` is ``key`` (-1: not loaded); newest rows first."""
+        for row in range(len(self._rows) - 1, -1, -1):
+            if row_key(self._rows[row]) == key:
+                return row
+        return -1
+
     # --- changes -------------------------------------------------------------------------------
 
     def open(self, conversation_id: int | None, latest: Iterable[Message], has_older: bool) -> None:
         """Show another conversation, starting from its newest messages (a reset)."""
+        self._cancel_loading()
+        self._reset(conversation_id, latest, has_older, has_newer=False)
+
+    def _cancel_loading(self) -> None:
         if self._loading is not None:
             self._loading.cancel()
             self._loading = None
+
+    def _reset(
+        self,
+        conversation_id: int | None,
+        messages: Iterable[Message],
+        has_older: bool,
+        *,
+        has_newer: bool,
+    ) -> None:
         self.beginResetModel()
         self._conversation_id = conversation_id
-        self._rows = sorted(latest, key=_sort_key)
+        self._rows = sorted(messages, key=_sort_key)
         self._keys = [_sort_key(m) for m in self._rows]
         self._days = [local_day(m) for m in self._rows]
         self._ids = {m.id for m in self._rows}
         self._client_ids = {m.client_id for m in self._rows if m.client_id}
         self._revisions.clear()
         self._has_older = has_older
+        self._has_newer = has_newer
         self._dropped_rows = False
         self.endResetModel()
 
@@ -210,6 +255,9 @@ class ThreadModel(QAbstractListModel):
                 self._update(message)
             else:  # the last record of one message in a change wins
                 fresh[row_key(message)] = message
+        if self._has_newer and any(m.id < 0 for m in fresh.values()):
+            self.show_newest()  # the agent's own send: back to the bottom, where it shows
+            return
         self._insert_many(sorted(fresh.values(), key=_sort_key))
         self._trim_to_tail_window()
 
@@ -222,6 +270,14 @@ class ThreadModel(QAbstractListModel):
         """
         self._tail_window = rows
 
+    def set_scroll_window(self, rows: int | None) -> None:
+        """Keep at most about ``rows`` rows when pages load (``None``: keep everything).
+
+        A page loaded at one end drops the rows beyond ``rows`` at the other end; the view
+        sets it to several views full, so the dropped rows are never on screen.
+        """
+        self._scroll_window = rows
+
     def set_has_older(self, has_older: bool) -> None:
         """What the history source says once the newest page is in (rows the tail window
         dropped are older messages too)."""
@@ -233,6 +289,98 @@ class ThreadModel(QAbstractListModel):
     def can_fetch_older(self) -> bool:
         return self._has_older and self._loading is None and self._conversation_id is not None
 
+    def can_fetch_newer(self) -> bool:
+        return self._has_newer and self._loading is None and self._conversation_id is not None
+
+    def fetch_newer(self) -> bool:
+        """Start loading the page after the newest row; False when nothing was started."""
+        if not self.can_fetch_newer():
+            return False
+        assert self._conversation_id is not None
+        newest = self.newest_id()
+        if newest is None:
+            return self.show_newest()
+        self._loading = asyncio.ensure_future(self._load_newer(self._conversation_id, newest))
+        return True
+
+    def show_newest(self) -> bool:
+        """Replace the rows by the newest page (a reset); False when nothing was started."""
+        if self._conversation_id is None:
+            return False
+        self._cancel_loading()
+        self._loading = asyncio.ensure_future(self._load_newest(self._conversation_id))
+        return True
+
+    def load_around(self, message_id: int) -> bool:
+        """Replace the rows by the pages around ``message_id`` (a reset once they are in);
+        False when nothing was started."""
+        if self._conversation_id is None or message_id <= 0:
+            return False
+        self._cancel_loading()
+        self._loading = asyncio.ensure_future(self._load_around(self._conversation_id, message_id))
+        return True
+
+    async def _guarded(
+        self, conversation_id: int, work: Awaitable[HistoryPage]
+    ) -> HistoryPage | None:
+        """Await ``work``; a failure of the source becomes ``older_failed`` (None returned)."""
+        try:
+            return await work
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # any failure of the source becomes a visible message
+            log.warning("loading messages of %s failed: %s", conversation_id, exc)
+            self._loading = None
+            self.older_failed.emit(str(exc))
+            return None
+
+    async def _load_page(
+        self,
+        conversation_id: int,
+        work: Awaitable[HistoryPage],
+        apply: Callable[[HistoryPage], None],
+    ) -> None:
+        """Await one page; ``apply`` it when the same conversation is still shown."""
+        page = await self._guarded(conversation_id, work)
+        if page is None:
+            return
+        self._loading = None
+        if conversation_id == self._conversation_id:
+            apply(page)
+
+    async def _load_newer(self, conversation_id: int, after_id: int) -> None:
+        work = self._history.newer_messages(conversation_id, after_id, PAGE_SIZE)
+        await self._load_page(conversation_id, work, self._append)
+
+    async def _load_newest(self, conversation_id: int) -> None:
+        work = self._history.older_messages(conversation_id, None, PAGE_SIZE)
+        await self._load_page(
+            conversation_id,
+            work,
+            lambda page: self._reset(
+                conversation_id, page.messages, page.has_more, has_newer=False
+            ),
+        )
+
+    async def _load_around(self, conversation_id: int, message_id: int) -> None:
+        half = PAGE_SIZE
+        older = await self._guarded(
+            conversation_id, self._history.older_messages(conversation_id, message_id + 1, half)
+        )
+        if older is None:
+            return
+        newer = await self._guarded(
+            conversation_id, self._history.newer_messages(conversation_id, message_id, half)
+        )
+        if newer is None:
+            return
+        self._loading = None
+        if conversation_id == self._conversation_id:
+            messages = {m.id: m for m in (*older.messages, *newer.messages)}
+            self._reset(
+                conversation_id, messages.values(), older.has_more, has_newer=newer.has_more
+            )
+
     def fetch_older(self) -> bool:
         """Start loading the page before the oldest row; False when nothing was started."""
         if not self.can_fetch_older():
@@ -243,21 +391,11 @@ class ThreadModel(QAbstractListModel):
         return True
 
     async def _load_older(self, conversation_id: int, before_id: int | None) -> None:
-        try:
-            page = await self._history.older_messages(conversation_id, before_id, PAGE_SIZE)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # any failure of the source becomes a visible message
-            log.warning("loading older messages of %s failed: %s", conversation_id, exc)
-            self._loading = None
-            self.older_failed.emit(str(exc))
-            return
-        self._loading = None
-        if conversation_id != self._conversation_id:
-            return
-        self._prepend(page)
+        work = self._history.older_messages(conversation_id, before_id, PAGE_SIZE)
+        await self._load_page(conversation_id, work, self._prepend)
 
     def _prepend(self, page: HistoryPage) -> None:
+        self.page_arriving.emit()
         known = {m.id for m in self._rows}
         first_key = self._keys[0] if self._keys else None
         older = [
@@ -265,7 +403,6 @@ class ThreadModel(QAbstractListModel):
             for m in sorted(page.messages, key=_sort_key)
             if m.id not in known and (first_key is None or _sort_key(m) < first_key)
         ]
-        self._has_older = page.has_more and bool(older)
         if older:
             self.beginInsertRows(QModelIndex(), 0, len(older) - 1)
             self._rows[0:0] = older
@@ -274,7 +411,55 @@ class ThreadModel(QAbstractListModel):
             self._remember(older)
             self.endInsertRows()
         self._emit_neighbour_changed(len(older))
+        has_older = page.has_more and bool(older)
+        if has_older != self._has_older:  # after the insertion: the first row's day header
+            self._has_older = has_older
+            self._emit_neighbour_changed(0)
+        self._drop_beyond_window(newest=True)
         self.older_loaded.emit(len(older))
+
+    def _append(self, page: HistoryPage) -> None:
+        self.page_arriving.emit()
+        last_key = self._keys[-1] if self._keys else None
+        newer = [
+            m
+            for m in sorted(page.messages, key=_sort_key)
+            if self._find(m.id, m.client_id) < 0 and (last_key is None or _sort_key(m) > last_key)
+        ]
+        self._has_newer = page.has_more
+        if newer:
+            end = len(self._rows)
+            self.beginInsertRows(QModelIndex(), end, end + len(newer) - 1)
+            self._rows.extend(newer)
+            self._keys.extend(_sort_key(m) for m in newer)
+            self._days.extend(local_day(m) for m in newer)
+            self._remember(newer)
+            self.endInsertRows()
+            self._emit_neighbour_changed(end)
+        self._drop_beyond_window(newest=False)
+        self.newer_loaded.emit(len(newer))
+
+    def _drop_beyond_window(self, *, newest: bool) -> None:
+        """Drop the rows beyond the scroll window: the newest ones after an older page came
+        in, the oldest ones after a newer page."""
+        window = self._scroll_window
+        if window is None or len(self._rows) <= window:
+            return
+        dropped = len(self._rows) - window
+        first, last = (window, len(self._rows) - 1) if newest else (0, dropped - 1)
+        self.beginRemoveRows(QModelIndex(), first, last)
+        self._forget(self._rows[first : last + 1])
+        del self._rows[first : last + 1]
+        del self._keys[first : last + 1]
+        del self._days[first : last + 1]
+        if newest:
+            self._has_newer = True
+        else:
+            self._has_older = True
+            self._dropped_rows = True
+        self.endRemoveRows()
+        if not newest:
+            self._emit_neighbour_changed(0)  # the new first row shows no day header now
 
     # --- internals -----------------------------------------------------------------------------
 
@@ -331,6 +516,9 @@ class ThreadModel(QAbstractListModel):
         if self._has_older and self._keys:
             first = self._keys[0]  # older than what is shown: they arrive with their page
             messages = [m for m in messages if _sort_key(m) >= first]
+        if self._has_newer and self._keys:
+            last = self._keys[-1]  # newer than what is shown: they arrive with their page
+            messages = [m for m in messages if _sort_key(m) <= last]
         if not messages:
             return
         if not self._keys or _sort_key(messages[0]) >= self._keys[-1]:

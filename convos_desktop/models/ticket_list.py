@@ -1,11 +1,19 @@
-"""The ticket list of one view (Mine, Unassigned, All): a flat, live, sorted list model."""
+"""The ticket list of one view (Mine, Unassigned, All): a flat, live, sorted list model.
+
+Each ticket is kept as the columns the list shows (:class:`ListedTicket`: ids, state, the
+one-line preview of its last message): 10,000 full records with their last message would
+hold several times the memory. The full record is read back when asked for (the ``records``
+source, the cache's ``Store.ticket``: what sync wrote before it told the model).
+"""
 
 from __future__ import annotations
 
 import bisect
 import datetime as dt
 import logging
+import sys
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
@@ -54,6 +62,9 @@ def _sort_key(ticket: Ticket) -> int:
     return -((micros << 64) | ticket.id)
 
 
+PREVIEW_CHARS = 160  # of the last message kept for the list row (wider than a list line)
+
+
 def preview_text(ticket: Ticket) -> str:
     """One line for the list: the last message's text, or its first file's name."""
     message = ticket.last_message
@@ -63,6 +74,49 @@ def preview_text(ticket: Ticket) -> str:
     if not text and message.files:
         text = message.files[0].name
     return text
+
+
+@dataclass(frozen=True, slots=True)
+class ListedTicket:
+    """What the list keeps of one ticket: the columns it shows, sorts and filters by."""
+
+    id: int
+    conversation_id: int
+    inbox_id: int
+    contact_id: int
+    status: str
+    assignee_id: int | None
+    snoozed: bool
+    label_ids: tuple[int, ...]
+    key: int  # _sort_key: the last activity and the id
+    last_id: int | None  # the last message's id when it is a customer's (unread marks)
+    preview: str
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+    @property
+    def last_message_at(self) -> dt.datetime:
+        return _EPOCH + ((-self.key) >> 64) * _MICROSECOND
+
+    @classmethod
+    def of(cls, ticket: Ticket) -> ListedTicket:
+        message = ticket.last_message
+        inbound = message is not None and message.direction is Direction.IN
+        return cls(
+            ticket.id,
+            ticket.conversation_id,
+            ticket.inbox_id,
+            ticket.contact_id,
+            sys.intern(ticket.status),
+            ticket.assignee_id,
+            ticket.snoozed,
+            ticket.label_ids,
+            _sort_key(ticket),
+            message.id if message is not None and inbound else None,
+            preview_text(ticket)[:PREVIEW_CHARS],
+        )
 
 
 class TicketListModel(QAbstractListModel):
@@ -79,14 +133,23 @@ class TicketListModel(QAbstractListModel):
 
     counts_changed = Signal()
 
-    def __init__(self, directory: Directory, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        directory: Directory,
+        parent: QObject | None = None,
+        *,
+        records: Callable[[int], Ticket | None] | None = None,
+    ) -> None:
         super().__init__(parent)
         self._directory = directory
+        # Where full records come from; without a source the model keeps them (tests).
+        self._records = records
+        self._kept: dict[int, Ticket] = {}
         self._view = View.MINE
         self._inbox_id: int | None = None  # None: every inbox of the view
         self._label_id: int | None = None  # None: any label
-        self._known: dict[int, Ticket] = {}
-        self._rows: list[Ticket] = []
+        self._known: dict[int, ListedTicket] = {}
+        self._rows: list[ListedTicket] = []
         self._keys: list[int] = []  # _sort_key of each row
         self._read_upto: dict[int, int | None] = {}  # conversation -> last message id seen
         self._read_marker_source: Callable[[int], int | None] | None = None
@@ -108,11 +171,11 @@ class TicketListModel(QAbstractListModel):
         if role in (Qt.ItemDataRole.DisplayRole, TicketRole.CONTACT_NAME):
             return self._directory.contact_name(ticket.contact_id) or f"#{ticket.contact_id}"
         if role == TicketRole.TICKET:
-            return ticket
+            return self._record(ticket.id)
         if role == TicketRole.TICKET_ID:
             return ticket.id
         if role == TicketRole.PREVIEW:
-            return preview_text(ticket)
+            return ticket.preview
         if role == TicketRole.TIME:
             return ticket.last_message_at
         if role == TicketRole.INBOX_NAME:
@@ -126,7 +189,7 @@ class TicketListModel(QAbstractListModel):
         if role == TicketRole.LABELS:
             return self._directory.labels_of(ticket.label_ids)
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{self.data(index)}: {preview_text(ticket)}"
+            return f"{self.data(index)}: {ticket.preview}"
         return None
 
     # --- state ---------------------------------------------------------------------------------
@@ -145,7 +208,7 @@ class TicketListModel(QAbstractListModel):
         """The label the list is filtered by, or ``None``."""
         return self._label_id
 
-    def shows(self, ticket: Ticket) -> bool:
+    def shows(self, ticket: Ticket | ListedTicket) -> bool:
         """Whether ``ticket`` belongs in this list (its view and, if narrowed, its inbox and
         label)."""
         if self._inbox_id is not None and ticket.inbox_id != self._inbox_id:
@@ -155,33 +218,49 @@ class TicketListModel(QAbstractListModel):
         return ticket_in_view(ticket, self._view, self._directory.me_id)
 
     def ticket_at(self, row: int) -> Ticket | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        """The full record of the ticket at ``row``."""
+        return self._record(self._rows[row].id) if 0 <= row < len(self._rows) else None
+
+    def _record(self, ticket_id: int) -> Ticket | None:
+        if self._records is None:
+            return self._kept.get(ticket_id)
+        return self._records(ticket_id)
+
+    def _keep(self, ticket: Ticket) -> ListedTicket:
+        """The listed columns of ``ticket`` (and the record itself without a source)."""
+        if self._records is None:
+            self._kept[ticket.id] = ticket
+        return ListedTicket.of(ticket)
+
+    def _forget(self, ticket_id: int) -> None:
+        self._known.pop(ticket_id, None)
+        self._kept.pop(ticket_id, None)
 
     def row_of(self, ticket_id: int) -> int:
         """The row of a ticket, or -1 when it is not in this view."""
         ticket = self._known.get(ticket_id)
         if ticket is None or not self.shows(ticket):
             return -1
-        row = bisect.bisect_left(self._keys, _sort_key(ticket))
+        row = bisect.bisect_left(self._keys, ticket.key)
         if row < len(self._rows) and self._rows[row].id == ticket_id:
             return row
         return -1
 
     def known_ticket(self, ticket_id: int) -> Ticket | None:
-        """Any open ticket sync told us about, in this view or not."""
-        return self._known.get(ticket_id)
+        """Any open ticket sync told us about, in this view or not (its full record)."""
+        return self._record(ticket_id) if ticket_id in self._known else None
 
     def count_in(self, view: View) -> int:
         me_id = self._directory.me_id
         return sum(1 for ticket in self._known.values() if ticket_in_view(ticket, view, me_id))
 
-    def is_unread(self, ticket: Ticket) -> bool:
+    def is_unread(self, ticket: Ticket | ListedTicket) -> bool:
         """A customer message newer than the last message the agent has seen."""
-        message = ticket.last_message
-        if message is None or message.direction is not Direction.IN:
+        listed = ticket if isinstance(ticket, ListedTicket) else ListedTicket.of(ticket)
+        if listed.last_id is None:
             return False
-        seen = self._read_marker(ticket.conversation_id)
-        return seen is None or message.id > seen
+        seen = self._read_marker(listed.conversation_id)
+        return seen is None or listed.last_id > seen
 
     def _read_marker(self, conversation_id: int) -> int | None:
         if conversation_id not in self._read_upto:
@@ -213,7 +292,8 @@ class TicketListModel(QAbstractListModel):
     def set_tickets(self, tickets: Iterable[Ticket]) -> None:
         """Replace everything (a bootstrap or a cache load)."""
         self.beginResetModel()
-        self._known = {ticket.id: ticket for ticket in tickets if ticket.is_open}
+        self._kept.clear()
+        self._known = {ticket.id: self._keep(ticket) for ticket in tickets if ticket.is_open}
         self._rebuild_rows()
         self.endResetModel()
         self.counts_changed.emit()
@@ -224,17 +304,19 @@ class TicketListModel(QAbstractListModel):
         empty list is one insert, not one per ticket."""
         for ticket_id in change.removed_ids:
             self._remove_row(ticket_id)
-            self._known.pop(ticket_id, None)
+            self._forget(ticket_id)
         latest = {ticket.id: ticket for ticket in change.upserted}  # a later copy wins
-        entering: list[Ticket] = []
-        for ticket in latest.values():
-            if ticket.id in self._known and self.row_of(ticket.id) >= 0:
-                self._upsert(ticket)
+        entering: list[ListedTicket] = []
+        for full in latest.values():
+            if full.id in self._known and self.row_of(full.id) >= 0:
+                self._upsert(full)
                 continue
+            self._forget(full.id)
+            ticket = self._keep(full)
             if ticket.is_open:
                 self._known[ticket.id] = ticket
             else:
-                self._known.pop(ticket.id, None)
+                self._forget(ticket.id)
             if self.shows(ticket):
                 entering.append(ticket)
         self._insert_rows(entering)
@@ -253,10 +335,11 @@ class TicketListModel(QAbstractListModel):
     def mark_read(self, ticket_id: int) -> None:
         """The agent has seen the ticket's last message (the caller saves the marker)."""
         ticket = self._known.get(ticket_id)
-        if ticket is None or ticket.last_message is None:
+        record = self._record(ticket_id) if ticket is not None else None
+        if ticket is None or record is None or record.last_message is None:
             return
         seen = self._read_marker(ticket.conversation_id)
-        self._read_upto[ticket.conversation_id] = max(seen or 0, ticket.last_message.id)
+        self._read_upto[ticket.conversation_id] = max(seen or 0, record.last_message.id)
         self._emit_row_changed(ticket_id, [TicketRole.UNREAD])
 
     def set_draft_marker(self, conversation_id: int, has_draft: bool) -> None:
@@ -277,26 +360,26 @@ class TicketListModel(QAbstractListModel):
     # --- internals -----------------------------------------------------------------------------
 
     def _rebuild_rows(self) -> None:
-        self._rows = sorted((t for t in self._known.values() if self.shows(t)), key=_sort_key)
-        self._keys = [_sort_key(t) for t in self._rows]
+        self._rows = sorted((t for t in self._known.values() if self.shows(t)), key=lambda t: t.key)
+        self._keys = [t.key for t in self._rows]
 
-    def _upsert(self, ticket: Ticket) -> None:
+    def _upsert(self, full: Ticket) -> None:
         """A ticket listed in this view changed: update its row, move it, or remove it."""
-        old_row = self.row_of(ticket.id)
+        old_row = self.row_of(full.id)
+        ticket = self._keep(full)
         if ticket.is_open:
             self._known[ticket.id] = ticket
         else:
-            self._known.pop(ticket.id, None)
+            self._forget(ticket.id)
         if not self.shows(ticket):
             self._remove_at(old_row)
         else:
             self._update_row(old_row, ticket)
 
-    def _insert_rows(self, tickets: list[Ticket]) -> None:
+    def _insert_rows(self, tickets: list[ListedTicket]) -> None:
         """Insert tickets not listed yet, one ``beginInsertRows`` per run of adjacent rows."""
-        keyed = sorted((_sort_key(ticket), ticket) for ticket in tickets)
-        keys = [key for key, _ticket in keyed]
-        ordered = [ticket for _key, ticket in keyed]
+        ordered = sorted(tickets, key=lambda t: t.key)
+        keys = [ticket.key for ticket in ordered]
         start = 0
         while start < len(ordered):
             row = bisect.bisect_left(self._keys, keys[start])
@@ -320,10 +403,10 @@ class TicketListModel(QAbstractListModel):
         del self._keys[row]
         self.endRemoveRows()
 
-    def _update_row(self, row: int, ticket: Ticket) -> None:
+    def _update_row(self, row: int, ticket: ListedTicket) -> None:
         if ticket == self._rows[row]:
             return  # the same ticket again (a bootstrap re-sends every one): nothing to show
-        key = _sort_key(ticket)
+        key = ticket.key
         self._rows[row] = ticket
         if key != self._keys[row]:
             row = self._move_row(row, key)

@@ -8,6 +8,11 @@ signals (reply, react, open or save a file, retry or discard a failed send).
 QListView measures every row again whenever rows are inserted or removed, so while the view
 is pinned to the bottom it asks the model for a bounded tail of ``TAIL_ROWS`` rows: the cost
 of a new message does not grow with the thread (older rows come back by scrolling up).
+Scrolled away from the bottom it keeps a window of ``WINDOW_VIEWS`` views full in the model
+(:meth:`ThreadModel.set_scroll_window`): pages load at the edge the agent scrolls towards and
+drop rows at the other one, so memory does not grow with how far the agent scrolled. Every
+insertion or removal away from the bottom keeps the row at the top of the view at the same
+pixel position (its bottom edge: a day header or sender line above it may come or go).
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QStyleOptionViewItem, QWidget
 
 from convos_desktop.core.types import Delivery, Direction, FileInfo, Message
-from convos_desktop.models.thread import ThreadModel
+from convos_desktop.models.thread import PAGE_SIZE, MessageRole, ThreadModel
 from convos_desktop.ui.chat.message_delegate import Hit, MessageDelegate
 from convos_desktop.ui.errors import failed_send_sentence
 from convos_desktop.ui.theme import CHAT
@@ -42,6 +47,7 @@ FETCH_THRESHOLD_PX = 120
 BOTTOM_SLACK_PX = 24
 TAIL_ROWS = 60  # rows kept while pinned to the bottom: a few screens
 TAIL_ROW_PX = 16  # and at least one per this many pixels of height: tall views stay filled
+WINDOW_VIEWS = 3  # scrolled away from the bottom: rows kept, in views full of the shortest rows
 
 
 class ChatView(QListView):
@@ -88,62 +94,132 @@ class ChatView(QListView):
         self._reaction_block = ""  # why reacting is refused now ("": allowed)
         self.read_only = False  # a history thread: no reply, reaction or resend offered
         model.set_tail_window(self._tail_rows())
-        self._prepend_distance: int | None = None
+        model.set_scroll_window(self._window_rows())
+        self._anchor: tuple[str, int] | None = None  # (row key, its bottom) kept while rows change
         self._removing = False  # the scroll bar moves while rows go: not the agent scrolling
+        self._paging = False  # a page is changing the rows: one layout and anchor at its end
+        model.page_arriving.connect(self._before_page)
         model.rowsAboutToBeInserted.connect(self._before_insert)
         model.rowsInserted.connect(self._after_insert)
         model.rowsRemoved.connect(self._after_remove)
         model.modelReset.connect(self._after_reset)
         model.dataChanged.connect(self._after_data_changed)
-        model.older_loaded.connect(lambda _n: self._maybe_fetch_older())
+        model.older_loaded.connect(lambda _n: self._after_page(older=True))
+        model.newer_loaded.connect(lambda _n: self._after_page(older=False))
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         self.verticalScrollBar().rangeChanged.connect(self._on_range_changed)
 
     # --- scrolling ------------------------------------------------------------------------------
 
     def is_at_bottom(self) -> bool:
+        """At the bottom of the conversation: of the view, with no newer rows left out."""
         bar = self.verticalScrollBar()
-        return bar.value() >= bar.maximum() - BOTTOM_SLACK_PX
+        return bar.value() >= bar.maximum() - BOTTOM_SLACK_PX and not self._thread.has_newer
 
     def _tail_rows(self) -> int:
         """Rows kept while pinned: more than two views full even of the shortest rows, so
         the view never runs out of rows and asks for older ones while it drops them."""
         return max(TAIL_ROWS, self.viewport().height() // TAIL_ROW_PX)
 
+    def _window_rows(self) -> int:
+        """Rows kept scrolled away from the bottom: a page beyond several views full."""
+        return max(WINDOW_VIEWS * self._tail_rows(), 4 * PAGE_SIZE)
+
     def _set_pinned(self, pinned: bool) -> None:
         if pinned != self._pinned:
             self._pinned = pinned
             self._thread.set_tail_window(self._tail_rows() if pinned else None)
 
-    def _before_insert(self, _parent: QModelIndex, first: int, _last: int) -> None:
-        if first == 0 and self._thread.rowCount() > 0:
+    def _capture_anchor(self) -> None:
+        """Remember the row at the top of the view and where its bottom edge is, until the
+        model's synchronous changes are over (a page: insertion, neighbours, dropped rows)."""
+        if self._anchor is not None:
+            return
+        index = self.indexAt(QPoint(0, 0))
+        if not index.isValid():
+            index = self.indexAt(QPoint(0, self.spacing() + 1))
+        if index.isValid():
+            self._anchor = (index.data(MessageRole.ROW_KEY), self.visualRect(index).bottom())
+            QTimer.singleShot(0, self._release_anchor)
+
+    def _release_anchor(self) -> None:
+        self._anchor = None
+
+    def _restore_anchor(self) -> None:
+        """Scroll so the remembered row is where it was (rows came or went elsewhere)."""
+        self.executeDelayedItemsLayout()
+        if self._anchor is None:
+            return
+        key, bottom = self._anchor
+        row = self._thread.row_of_key(key)
+        if row < 0:
+            return
+        moved = self.visualRect(self._thread.index(row)).bottom() - bottom
+        if moved:
             bar = self.verticalScrollBar()
-            self._prepend_distance = bar.maximum() - bar.value()
+            self._removing = True  # not the agent scrolling
+            bar.setValue(bar.value() + moved)
+            self._removing = False
+
+    def _before_page(self) -> None:
+        if self._thread.rowCount() > 0 and not self._pinned:
+            self._capture_anchor()
+            self._paging = self._anchor is not None
+
+    def _after_page(self, *, older: bool) -> None:
+        """A page changed the rows: lay them out once and put the anchor back."""
+        if self._paging:
+            self._paging = False
+            self._restore_anchor()
+        if older:
+            self._maybe_fetch_older()
+        else:
+            self._maybe_fetch_newer()
+
+    def _before_insert(self, _parent: QModelIndex, first: int, _last: int) -> None:
+        if self._thread.rowCount() == 0:
+            return
+        if first == 0 or not self._pinned:
+            self._capture_anchor()
         else:
             self._set_pinned(self.is_at_bottom())
+            if not self._pinned:
+                self._capture_anchor()
 
     def _after_insert(self, _parent: QModelIndex, _first: int, _last: int) -> None:
+        if self._paging:
+            return
+        if self._anchor is not None:
+            self._restore_anchor()
+            return
         self.executeDelayedItemsLayout()
-        bar = self.verticalScrollBar()
-        if self._prepend_distance is not None:
-            bar.setValue(bar.maximum() - self._prepend_distance)
-            self._prepend_distance = None
-        elif self._pinned:
-            bar.setValue(bar.maximum())
+        if self._pinned:
+            self.verticalScrollBar().setValue(self.verticalScrollBar().maximum())
 
     def _before_remove(self, _parent: QModelIndex, _first: int, _last: int) -> None:
         self._removing = True
+        if not self._pinned:
+            self._capture_anchor()
 
     def _after_remove(self, _parent: QModelIndex, _first: int, _last: int) -> None:
         self._removing = False
-        if self._pinned:  # e.g. the oldest rows dropped by the tail window
+        if self._paging:
+            return
+        if self._anchor is not None:
+            self.scheduleDelayedItemsLayout()
+            self._restore_anchor()
+        elif self._pinned:  # e.g. the oldest rows dropped by the tail window
             self.scheduleDelayedItemsLayout()
             self.executeDelayedItemsLayout()
             self.scrollToBottom()
 
     def _after_reset(self) -> None:
+        self._anchor = None
+        self._paging = False
+        if self._thread.has_newer:  # the rows around one message: the revealer scrolls
+            self._set_pinned(False)
+            return
         self._set_pinned(True)
-        self._prepend_distance = None
         QTimer.singleShot(0, self._settle_at_bottom)
 
     def _settle_at_bottom(self) -> None:
@@ -153,18 +229,28 @@ class ChatView(QListView):
 
     def _after_data_changed(self, top_left: QModelIndex, *_args: object) -> None:
         # Reactions, delivery marks and day headers change row heights: relayout, stay pinned.
+        # Scrolled up, the row at the top of the view stays where it is.
+        if self._paging:
+            self._delegate.sizeHintChanged.emit(top_left)
+            return
         pinned = self.is_at_bottom()
+        if not pinned:
+            self._capture_anchor()
         self._delegate.sizeHintChanged.emit(top_left)
         if pinned:
             self.executeDelayedItemsLayout()
             self.scrollToBottom()
+        else:
+            self._restore_anchor()
 
     def _on_scrolled(self, value: int) -> None:
-        if self._removing:
+        if self._removing or self._paging:
             return
         self._set_pinned(self.is_at_bottom())
         if value <= FETCH_THRESHOLD_PX:
             self._maybe_fetch_older()
+        elif value >= self.verticalScrollBar().maximum() - FETCH_THRESHOLD_PX:
+            self._maybe_fetch_newer()
 
     def _on_range_changed(self, _minimum: int, maximum: int) -> None:
         if maximum == 0:
@@ -175,11 +261,17 @@ class ChatView(QListView):
         if bar.value() <= FETCH_THRESHOLD_PX and self._thread.can_fetch_older():
             self._thread.fetch_older()
 
+    def _maybe_fetch_newer(self) -> None:
+        bar = self.verticalScrollBar()
+        if bar.value() >= bar.maximum() - FETCH_THRESHOLD_PX and self._thread.can_fetch_newer():
+            self._thread.fetch_newer()
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         pinned = self.is_at_bottom()
         super().resizeEvent(event)
         if self._pinned:
             self._thread.set_tail_window(self._tail_rows())
+        self._thread.set_scroll_window(self._window_rows())
         if event.size().width() != event.oldSize().width():
             # QListView measures rows again only when the height changes (top-to-bottom
             # flow), but the text wraps at the width.

@@ -38,7 +38,7 @@ from convos_desktop.core.types import (
     Ticket,
 )
 from convos_desktop.models.sync_history import SyncHistory
-from convos_desktop.models.thread import ThreadModel
+from convos_desktop.models.thread import PAGE_SIZE, ThreadModel
 from convos_desktop.ui.chat.attachments import PendingAttachment
 from convos_desktop.ui.chat.chat_header import ChatHeader
 from convos_desktop.ui.chat.chat_view import ChatView
@@ -162,7 +162,10 @@ class ConversationPane(QWidget):
         conversation_id = ticket.conversation_id
         store = self._context.store
         synced, has_more = store.history_state(conversation_id)
-        self.messages.open(conversation_id, store.messages_page(conversation_id), has_more)
+        newest = store.messages_page(conversation_id, limit=PAGE_SIZE)
+        # Older messages exist when the server has more or the cache holds more than a page.
+        cached_more = sum(1 for m in newest if m.id > 0) >= PAGE_SIZE
+        self.messages.open(conversation_id, newest, has_more or cached_more)
         if not synced:
             self._tasks.run(self._load_newest(conversation_id), on_error=self.header.show_error)
         self.reload_draft()

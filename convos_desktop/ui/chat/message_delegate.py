@@ -417,7 +417,8 @@ class MessageDelegate(QStyledItemDelegate):
 
     HEIGHT_CACHE_LIMIT = 20_000  # row heights: a 10k-message thread twice over, ~5 MB at most
     LAYOUT_CACHE_LIMIT = 400  # whole layouts: several screens of rows, a few MB at most
-    PICTURE_CACHE_BYTES = 8 * 1024 * 1024  # painted rows: about two full-screen views
+    PICTURE_CACHE_BYTES = 8 * 1024 * 1024  # painted rows at most (a full-screen view is ~8)
+    PICTURE_VIEWS = 3  # painted rows kept, in views full: two conversations switched between + 1
 
     def __init__(
         self,
@@ -557,7 +558,7 @@ class MessageDelegate(QStyledItemDelegate):
         if picture is None:
             layout = self._layout(option, index, parts, option.rect.width())
             picture = self._picture(painter, message, layout, option)
-            self._remember_picture(key, picture)
+            self._remember_picture(key, picture, self._picture_budget(painter))
         else:
             self._pictures.move_to_end(key)
         painter.drawPixmap(option.rect.topLeft(), picture)
@@ -580,10 +581,21 @@ class MessageDelegate(QStyledItemDelegate):
         row_painter.end()
         return picture
 
-    def _remember_picture(self, key: tuple[Any, ...], picture: QPixmap) -> None:
+    def _picture_budget(self, painter: QPainter) -> int:
+        """Bytes of painted rows to keep: :attr:`PICTURE_VIEWS` of the device painted on (a
+        scroll step or a repaint shows rows of about one view), :attr:`PICTURE_CACHE_BYTES`
+        at most; scrolled-away rows' pictures would only hold memory."""
+        device = painter.device()
+        if device is None:
+            return self.PICTURE_CACHE_BYTES
+        ratio = device.devicePixelRatioF()
+        view = int(device.width() * device.height() * 4 * ratio * ratio)
+        return min(self.PICTURE_CACHE_BYTES, self.PICTURE_VIEWS * view)
+
+    def _remember_picture(self, key: tuple[Any, ...], picture: QPixmap, budget: int) -> None:
         self._pictures[key] = picture
         self._picture_bytes += _pixmap_bytes(picture)
-        while self._picture_bytes > self.PICTURE_CACHE_BYTES and len(self._pictures) > 1:
+        while self._picture_bytes > budget and len(self._pictures) > 1:
             _key, oldest = self._pictures.popitem(last=False)
             self._picture_bytes -= _pixmap_bytes(oldest)
 

@@ -1,4 +1,5 @@
-"""Scrolling a chat to one message (a search result), loading older pages until it is there."""
+"""Scrolling a chat to one message (a search result): loading the rows around it when it is
+not among the rows the model holds."""
 
 from __future__ import annotations
 
@@ -7,15 +8,17 @@ from PySide6.QtWidgets import QAbstractItemView, QListView
 
 from convos_desktop.models.thread import ThreadModel
 
-MAX_PAGES = 40  # older pages fetched at most looking for the message (2,000 messages)
+NEAR_PAGES = 2  # older pages fetched looking for the message before loading around it
 
 
 class MessageRevealer(QObject):
     """Shows one message of ``model`` in ``view``: centred and selected once it is loaded.
 
     The newest page may still be coming (the model is filled later) and the message may be
-    older than what is loaded: each change of the model tries again and asks for the page
-    before the oldest row, up to :data:`MAX_PAGES`. Opening another conversation gives up.
+    outside the rows the model holds (older, or newer when the agent scrolled up and the
+    model dropped them): each change of the model tries again; a message just older than the
+    rows is paged in (up to :data:`NEAR_PAGES` pages), any other is loaded with the rows
+    around it (``ThreadModel.load_around``, once). Opening another conversation gives up.
     """
 
     revealed = Signal(int)  # message id
@@ -26,6 +29,7 @@ class MessageRevealer(QObject):
         self._model = model
         self._target: tuple[int, int] | None = None
         self._pages = 0
+        self._around = False  # the rows around the message were asked for
         model.older_loaded.connect(self._retry)
         model.rowsInserted.connect(self._retry)
         model.modelReset.connect(self._retry)
@@ -39,6 +43,7 @@ class MessageRevealer(QObject):
         """Show ``message_id`` as soon as the conversation shown holds it."""
         self._target = (conversation_id, message_id)
         self._pages = 0
+        self._around = False
         self._retry()
 
     def _give_up(self, *_args: object) -> None:
@@ -57,8 +62,17 @@ class MessageRevealer(QObject):
             # After the view has laid out the rows just added.
             QTimer.singleShot(0, lambda: self._scroll_to(message_id))
             return
-        if self._pages < MAX_PAGES and self._model.fetch_older():
+        if self._model.is_loading:
+            return  # a page is coming: try again when it is in
+        if self._around:
+            self._target = None  # not in the conversation around its id: nothing to show
+            return
+        first = self._model.message_at(0)
+        older = first is not None and 0 < message_id < first.id
+        if older and self._pages < NEAR_PAGES and self._model.fetch_older():
             self._pages += 1
+        elif self._model.load_around(message_id):
+            self._around = True
 
     def _scroll_to(self, message_id: int) -> None:
         row = self._model.row_of_id(message_id)

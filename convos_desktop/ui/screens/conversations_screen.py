@@ -73,6 +73,10 @@ class ServerHistory:
         page = await self._api.messages(conversation_id, before=before_id, limit=limit)
         return HistoryPage(page.items, page.has_more)
 
+    async def newer_messages(self, conversation_id: int, after_id: int, limit: int) -> HistoryPage:
+        page = await self._api.messages(conversation_id, after=after_id, limit=limit)
+        return HistoryPage(page.items, page.has_more)
+
 
 class ConversationsScreen(QWidget):
     """See the module docstring. ``open_requested`` carries the ticket to open."""

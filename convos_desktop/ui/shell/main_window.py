@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
+from typing import cast
 
 from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QPainter, QShowEvent
@@ -183,7 +185,7 @@ class MainWindow(QMainWindow):
         self.contact_dock.setMaximumWidth(DOCK_MAX_WIDTH)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.contact_dock)
         self.resizeDocks([self.contact_dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
-        self.tickets = TicketListModel(context.directory, self)
+        self.tickets = TicketListModel(context.directory, self, records=context.store.ticket)
         self.files = FileActions(context.api, self)
         self.workspace = Workspace(context, self.tickets, self.contact_dock, self.files, self)
         self.new_ticket = NewTicketScreen(context, self)
@@ -204,32 +206,16 @@ class MainWindow(QMainWindow):
         self.library.changed.connect(self._on_library_changed)
         self.workspace.composer.set_thumbnails(context.thumbnails)
         self.library.refresh()
-        self.shortcuts = ShortcutsScreen(context, self)
-        self.inboxes = InboxesScreen(context, self.library, self)
-        for target, real_screen in (
-            (NavTarget.SHORTCUTS, self.shortcuts),
-            (NavTarget.INBOXES, self.inboxes),
-        ):
-            self.stack.addWidget(real_screen)
-            self._screens[target] = real_screen
-        self.conversations = ConversationsScreen(context, self)
-        self.conversations.open_requested.connect(self.show_ticket)
-        report = self.conversations.show_error
-        self.conversations.chat.openFileRequested.connect(lambda f: self.files.open_file(f, report))
-        self.conversations.chat.saveFileRequested.connect(lambda f: self.files.save_file(f, report))
-        self.stack.addWidget(self.conversations)
-        self._screens[NavTarget.CONVERSATIONS] = self.conversations
-        self.ticket_history = TicketHistoryScreen(context, self)
-        self.ticket_history.open_requested.connect(self.show_ticket)
-        self.stack.addWidget(self.ticket_history)
-        self._screens[NavTarget.TICKETS] = self.ticket_history
-        self.performance = PerformanceScreen(context, self)
-        self.stack.addWidget(self.performance)
-        self._screens[NavTarget.PERFORMANCE] = self.performance
-        self.mentions = MentionsScreen(context, self)
-        self.mentions.open_requested.connect(self.show_ticket)
-        self.stack.addWidget(self.mentions)
-        self._screens[NavTarget.MENTIONS] = self.mentions
+        # The other screens are built when first shown (or asked for): most sessions never
+        # open them, and each holds its widgets and models.
+        self._builders: dict[NavTarget, Callable[[], QWidget]] = {
+            NavTarget.SHORTCUTS: lambda: ShortcutsScreen(context, self),
+            NavTarget.INBOXES: lambda: InboxesScreen(context, self.library, self),
+            NavTarget.CONVERSATIONS: self._build_conversations,
+            NavTarget.TICKETS: self._build_ticket_history,
+            NavTarget.PERFORMANCE: lambda: PerformanceScreen(context, self),
+            NavTarget.MENTIONS: self._build_mentions,
+        }
         self._mention_loads = TaskRunner()
         context.mentions.changed.connect(
             lambda: self.navigation.set_count(NavTarget.MENTIONS, context.mentions.unread())
@@ -318,6 +304,63 @@ class MainWindow(QMainWindow):
         self.new_ticket.set_effective_status(context.presence.effective)
         self.popouts.set_effective_status(context.presence.effective)
 
+    # --- screens built when first shown -------------------------------------------------------
+
+    def screen_of(self, target: NavTarget) -> QWidget:
+        """The screen of a non-list ``target``, built (and added to the stack) the first time."""
+        screen = self._screens.get(target)
+        if screen is None:
+            screen = self._builders[target]()
+            self.stack.addWidget(screen)
+            self._screens[target] = screen
+        return screen
+
+    def built_screens(self) -> list[QWidget]:
+        """The screens built so far (what there is to shut down at quit)."""
+        return list(self._screens.values())
+
+    def _build_conversations(self) -> ConversationsScreen:
+        screen = ConversationsScreen(self._context, self)
+        screen.open_requested.connect(self.show_ticket)
+        report = screen.show_error
+        screen.chat.openFileRequested.connect(lambda f: self.files.open_file(f, report))
+        screen.chat.saveFileRequested.connect(lambda f: self.files.save_file(f, report))
+        return screen
+
+    def _build_ticket_history(self) -> TicketHistoryScreen:
+        screen = TicketHistoryScreen(self._context, self)
+        screen.open_requested.connect(self.show_ticket)
+        return screen
+
+    def _build_mentions(self) -> MentionsScreen:
+        screen = MentionsScreen(self._context, self)
+        screen.open_requested.connect(self.show_ticket)
+        return screen
+
+    @property
+    def shortcuts(self) -> ShortcutsScreen:
+        return cast(ShortcutsScreen, self.screen_of(NavTarget.SHORTCUTS))
+
+    @property
+    def inboxes(self) -> InboxesScreen:
+        return cast(InboxesScreen, self.screen_of(NavTarget.INBOXES))
+
+    @property
+    def conversations(self) -> ConversationsScreen:
+        return cast(ConversationsScreen, self.screen_of(NavTarget.CONVERSATIONS))
+
+    @property
+    def ticket_history(self) -> TicketHistoryScreen:
+        return cast(TicketHistoryScreen, self.screen_of(NavTarget.TICKETS))
+
+    @property
+    def performance(self) -> PerformanceScreen:
+        return cast(PerformanceScreen, self.screen_of(NavTarget.PERFORMANCE))
+
+    @property
+    def mentions(self) -> MentionsScreen:
+        return cast(MentionsScreen, self.screen_of(NavTarget.MENTIONS))
+
     # --- navigation ---------------------------------------------------------------------------
 
     def navigate(self, target: NavTarget, inbox_id: int | None = None) -> None:
@@ -354,7 +397,7 @@ class MainWindow(QMainWindow):
             self.workspace.set_view(view, title, location.inbox_id)
             self.stack.setCurrentWidget(self.workspace)
         else:
-            self.stack.setCurrentWidget(self._screens[target])
+            self.stack.setCurrentWidget(self.screen_of(target))
         self.contact_toggle.set_available(view is not None)
         self._refresh_screen()
 

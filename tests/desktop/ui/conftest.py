@@ -158,6 +158,7 @@ class ListHistory:
         self.messages = messages
         self.delay = delay
         self.calls: list[int | None] = []
+        self.newer_calls: list[int] = []
 
     async def older_messages(
         self, conversation_id: int, before_id: int | None, limit: int
@@ -166,9 +167,16 @@ class ListHistory:
         await asyncio.sleep(self.delay)
         end = len(self.messages)
         if before_id is not None:
-            end = next(i for i, m in enumerate(self.messages) if m.id == before_id)
+            end = sum(1 for m in self.messages if m.id < before_id)  # ids grow with time
         start = max(0, end - limit)
         return HistoryPage(tuple(self.messages[start:end]), has_more=start > 0)
+
+    async def newer_messages(self, conversation_id: int, after_id: int, limit: int) -> HistoryPage:
+        self.newer_calls.append(after_id)
+        await asyncio.sleep(self.delay)
+        start = sum(1 for m in self.messages if m.id <= after_id)
+        end = min(len(self.messages), start + limit)
+        return HistoryPage(tuple(self.messages[start:end]), has_more=end < len(self.messages))
 
     def latest(self, limit: int = 50) -> tuple[list[Message], bool]:
         return self.messages[-limit:], len(self.messages) > limit

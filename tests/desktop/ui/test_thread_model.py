@@ -223,3 +223,81 @@ def test_rows_dropped_by_the_tail_window_stay_reachable_whatever_the_server_says
     model.set_has_older(False)  # the newest page arrived late: the server has no older page
     assert model.has_older
     assert model.can_fetch_older()
+
+
+def window_history(count: int = 400) -> ListHistory:
+    return ListHistory([make_message(body=f"m{i}", minutes=i) for i in range(count)])
+
+
+def windowed_model(qtmodeltester, window: int) -> tuple[ThreadModel, ListHistory]:
+    """A model checked by the model tester over 400 messages, newest page open."""
+    history = window_history()
+    model = ThreadModel(history)
+    qtmodeltester.check(model)
+    model.open(1, *history.latest())
+    model.set_scroll_window(window)
+    return model, history
+
+
+async def load(model: ThreadModel, signal, start) -> int:
+    loaded = asyncio.ensure_future(next_emission(signal))
+    assert start()
+    return (await loaded)[0]
+
+
+async def test_scroll_window_drops_rows_at_the_far_end_and_pages_them_back(qtmodeltester) -> None:
+    model, history = windowed_model(qtmodeltester, 120)
+    for _ in range(4):  # scrolled up four pages: the newest rows go
+        await load(model, model.older_loaded, model.fetch_older)
+        assert model.rowCount() <= 120
+    assert bodies(model) == [f"m{i}" for i in range(150, 270)]
+    assert model.has_newer
+    assert model.has_older
+    assert model.fetch_newer() is True
+    assert model.fetch_newer() is False  # one page at a time, whichever the direction
+    assert model.fetch_older() is False
+    await asyncio.sleep(0.01)
+    assert bodies(model) == [f"m{i}" for i in range(200, 320)]  # the oldest rows went
+    while model.has_newer:
+        await load(model, model.newer_loaded, model.fetch_newer)
+    assert bodies(model) == [f"m{i}" for i in range(280, 400)]
+    assert model.data(model.index(0), MessageRole.DAY_HEADER) is None  # older rows exist
+    assert history.newer_calls[-1] == history.messages[369].id  # after the newest row
+
+
+async def test_live_messages_and_echoes_while_the_newest_rows_are_left_out(qtmodeltester) -> None:
+    model, history = windowed_model(qtmodeltester, 60)
+    await load(model, model.older_loaded, model.fetch_older)
+    assert model.has_newer
+    live = make_message(body="live", minutes=1000)
+    history.messages.append(live)  # the cache has it before the model hears of it
+    model.apply(MessagesChanged(1, upserted=(live,)))
+    assert "live" not in bodies(model)  # it comes with its page
+    shown = model.message_at(5)
+    model.apply(MessagesChanged(1, upserted=(replace(shown, body="edited"),)))
+    assert bodies(model)[5] == "edited"  # rows in the window still change in place
+
+    echo = make_message(id=-5, body="mine", minutes=1001, direction=Direction.OUT, client_id="e")
+    history.messages.append(echo)  # the newest page ends with the local echoes
+    reset = asyncio.ensure_future(next_emission(model.modelReset))
+    model.apply(MessagesChanged(1, upserted=(echo,)))
+    await reset
+    assert not model.has_newer
+    assert bodies(model)[-2:] == ["live", "mine"]
+
+
+async def test_load_around_replaces_the_rows_by_the_ones_around_a_message(qtmodeltester) -> None:
+    history = window_history()
+    model = ThreadModel(history)
+    qtmodeltester.check(model)
+    model.open(1, *history.latest())
+    target = history.messages[100]
+    reset = asyncio.ensure_future(next_emission(model.modelReset))
+    assert model.load_around(target.id)
+    await reset
+    assert model.row_of_id(target.id) >= 0
+    assert bodies(model)[0] == "m51"
+    assert bodies(model)[-1] == "m150"
+    assert model.has_older
+    assert model.has_newer
+    assert model.row_of_key(f"m:{target.id}") == model.row_of_id(target.id)

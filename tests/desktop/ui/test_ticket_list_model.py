@@ -8,7 +8,12 @@ from PySide6.QtCore import QItemSelectionModel
 
 from convos_desktop.core.types import TicketsChanged, View
 from convos_desktop.models.directory import Directory
-from convos_desktop.models.ticket_list import TicketListModel, TicketRole
+from convos_desktop.models.ticket_list import (
+    PREVIEW_CHARS,
+    ListedTicket,
+    TicketListModel,
+    TicketRole,
+)
 from tests.desktop.ui.conftest import ME, make_ticket
 
 
@@ -200,3 +205,32 @@ def test_tickets_sent_again_unchanged_change_nothing(qtmodeltester, directory) -
     model.apply(TicketsChanged(upserted=(make_ticket(4, minutes=1, body="Nuovo testo"),)))
     assert signals == ["dataChanged"]
     assert ids(model) == [5, 2, 4, 1, 6, 3]
+
+
+def test_rows_keep_the_listed_columns_and_read_full_records_back(
+    qtmodeltester, directory: Directory
+) -> None:
+    records = {t.id: t for t in (make_ticket(1, minutes=1), make_ticket(2, minutes=5.5))}
+    records[3] = make_ticket(3, minutes=3, body="  una   riga\n" + "lunga " * 100)
+    model = TicketListModel(directory, records=records.get)
+    qtmodeltester.check(model)
+    model.set_view(View.UNASSIGNED)
+    model.set_tickets(records.values())
+    assert ids(model) == [2, 3, 1]
+    assert all(type(row) is ListedTicket for row in model._rows)
+    assert not model._kept  # the full records stay in their source (the cache)
+    assert model.data(model.index(0), TicketRole.TICKET) is records[2]
+    assert model.ticket_at(1) is records[3]
+    assert model.known_ticket(1) is records[1]
+    assert model.data(model.index(0), TicketRole.TIME) == records[2].last_message_at
+    preview = model.data(model.index(1), TicketRole.PREVIEW)
+    assert preview.startswith("una riga lunga")
+    assert len(preview) == PREVIEW_CHARS
+    assert model.data(model.index(0), TicketRole.UNREAD)
+    model.mark_read(2)
+    assert not model.data(model.index(0), TicketRole.UNREAD)
+    closed = replace(records[1], status="closed")
+    records[1] = closed
+    model.apply(TicketsChanged(upserted=(closed,)))
+    assert ids(model) == [2, 3]
+    assert model.known_ticket(1) is None
