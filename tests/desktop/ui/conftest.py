@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
+import enum
 import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -120,6 +122,20 @@ def make_ticket(
         last_message_at=when,
         last_message=make_message(ticket_id, body=body, minutes=minutes),
     )
+
+
+def protocol_json(value: Any) -> Any:
+    """A core dataclass (``Ticket``, ``Message``...) as the protocol's JSON its ``from_json``
+    reads: fields by name, times in ISO 8601, enums by value."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: protocol_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (tuple, list)):
+        return [protocol_json(item) for item in value]
+    return value
 
 
 def make_contact(contact_id: int, name: str | None = None) -> Contact:

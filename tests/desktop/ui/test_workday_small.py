@@ -10,12 +10,11 @@ import pytest
 from PySide6.QtWidgets import QToolButton
 from pytestqt.qtbot import QtBot
 
-from convos_desktop.core.types import TicketsChanged
 from convos_desktop.models.navigation import NavTarget
 from convos_desktop.models.ticket_list import TicketRole
 from convos_desktop.ui.shell.main_window import MainWindow
 from tests.desktop.ui.conftest import make_message
-from tests.desktop.ui.workday import close_window, populate, quiet, window_context
+from tests.desktop.ui.workday import close_window, populate, quiet, tickets_changed, window_context
 from tests.fakes import FakeClock
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
@@ -42,7 +41,7 @@ async def test_the_open_ticket_never_shows_the_unread_dot(window: MainWindow) ->
         ticket, last_message=make_message(ticket.conversation_id, id=99_999, body="Ci siete?")
     )
     space.ticket_view.parentWidget()  # the list is on screen
-    window._context.sync.tickets_changed.emit(TicketsChanged(upserted=(newer,)))
+    tickets_changed(window._context, [newer])
     row = window.tickets.row_of(ticket.id)
     assert not window.tickets.index(row).data(TicketRole.UNREAD)
     other = window.tickets.index(window.tickets.row_of(2))

@@ -14,7 +14,8 @@ from convos_desktop.core.api import ApiClient
 from convos_desktop.core.drafts import Drafts
 from convos_desktop.core.outbox import Outbox
 from convos_desktop.core.presence import PresenceDriver
-from convos_desktop.core.store import Store
+from convos_desktop.core.store import Store, StoreBatch
+from convos_desktop.core.store import _apply_batch as apply_batch
 from convos_desktop.core.sync import Sync
 from convos_desktop.core.types import (
     Agent,
@@ -24,6 +25,7 @@ from convos_desktop.core.types import (
     ReplyPreview,
     Screen,
     Status,
+    Ticket,
     TicketsChanged,
 )
 from convos_desktop.models.directory import Directory
@@ -31,7 +33,7 @@ from convos_desktop.models.navigation import NavTarget
 from convos_desktop.ui.chat.thumbnails import ThumbnailCache
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.shell.main_window import MainWindow
-from tests.desktop.ui.conftest import make_contact, make_message, make_ticket
+from tests.desktop.ui.conftest import make_contact, make_message, make_ticket, protocol_json
 from tests.fakes import FakeClock
 
 LONG_CONTACT = "Maria Giuseppina Antonietta Esposito-Bianchi della Rovere"
@@ -73,13 +75,21 @@ def populate(context: ClientContext, window: MainWindow, tickets: int = 8) -> No
             [(ticket.conversation_id,) for ticket in rows],
         )
     )
-    context.sync.tickets_changed.emit(TicketsChanged(upserted=tuple(rows)))
+    tickets_changed(context, rows)
 
     window.navigate(NavTarget.ALL)
     window.workspace.select_ticket(1)
     context.sync.messages_changed.emit(
         MessagesChanged(1, upserted=(make_message(1, id=9001, body=LONG_QUOTE.body),))
     )
+
+
+def tickets_changed(context: ClientContext, tickets: list[Ticket]) -> None:
+    """What sync does with changed tickets: write them to the cache, then tell the views (the
+    ticket list keeps only their listed columns and reads a full record from the cache)."""
+    batch = StoreBatch(tickets={ticket.id: protocol_json(ticket) for ticket in tickets})
+    context.store.write_blocking(lambda conn: apply_batch(conn, batch))
+    context.sync.tickets_changed.emit(TicketsChanged(upserted=tuple(tickets)))
 
 
 def window_context(folder: Path, clock: FakeClock) -> ClientContext:
