@@ -17,10 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import shutil
-import socket
-import subprocess
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -31,6 +27,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from benchmarks._balancer import SERVER_HEADER, HAProxy, haproxy_path
 from convos_desktop.core.api import ApiClient
 from convos_desktop.core.events import EPHEMERAL_TYPES, ServerEvent
 from convos_desktop.core.outbox import Outbox
@@ -55,8 +52,6 @@ from tests.server.conftest import fresh_postgres_database
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
-CONFIG = Path(__file__).parents[2] / "deploy" / "haproxy.cfg"
-SERVER_HEADER = "x-convos-server"
 ROUNDS = 3
 SENDS_PER_CLIENT = 8
 HANDOFFS = 6
@@ -64,21 +59,11 @@ HANDOFF_PAUSE_S = 0.2  # the hand-offs go on after the kill
 
 
 def haproxy_binary() -> str:
-    """HAProxy's path (``./run`` installs it); the test is skipped without it."""
-    found = shutil.which("haproxy") or (
-        "/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None
-    )
+    """HAProxy's path; the test is skipped without it."""
+    found = haproxy_path()
     if found is None:
         pytest.skip("HAProxy is not installed")
     return found
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class PostgresServer(ServerProcess):
@@ -93,24 +78,11 @@ class PostgresServer(ServerProcess):
         return [*super()._command(*args), "--database-url", self.database_url]
 
 
-class Balancer:
-    """HAProxy on ``deploy/haproxy.cfg``, on a free port, in front of ``servers``."""
+class Balancer(HAProxy):
+    """The shipped HAProxy configuration in front of ``servers``."""
 
     def __init__(self, servers: list[PostgresServer], log: Path) -> None:
-        self.servers = servers
-        self.url = f"http://127.0.0.1:{free_port()}"
-        environment = {
-            "CONVOS_LISTEN": self.url.removeprefix("http://"),
-            "CONVOS_MAXCONN": "1000",  # HAProxy needs ~2 open files per connection
-            **{f"CONVOS_SERVER{n}": f"127.0.0.1:{s.port}" for n, s in enumerate(servers, 1)},
-        }
-        self._log = log.open("a", encoding="utf-8")
-        self._process = subprocess.Popen(
-            [haproxy_binary(), "-db", "-f", str(CONFIG)],
-            stdout=self._log,
-            stderr=self._log,
-            env=dict(os.environ, **environment),
-        )
+        super().__init__([f"127.0.0.1:{server.port}" for server in servers], log)
 
     async def answered_by(self, name: str, within: float = 20.0) -> None:
         """Until a health request through the balancer is answered by server ``name`` (it is
@@ -125,15 +97,6 @@ class Balancer:
             return response.status_code == 200 and response.headers.get(SERVER_HEADER) == name
 
         await wait_until(answers, within=within, what=f"{name} behind the balancer")
-
-    def close(self) -> None:
-        self._process.terminate()
-        try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
-        self._log.close()
 
 
 class RecordingSync(Sync):
