@@ -17,7 +17,9 @@ processes 1 and 2. Every request and stream of the load goes through the balance
 
 CPU per message is the user + system time of the server processes (both, from ``/proc``)
 over the run divided by the messages accepted (intake) or the events delivered (fan-out);
-HAProxy's own CPU per message is reported beside. PostgreSQL's CPU is not included. On a
+HAProxy's own CPU per message is reported beside. PostgreSQL's CPU is not included; its
+write load is, as commits and rows written (inserted, updated, deleted) per intake message,
+from ``pg_stat_database`` around each intake run. On a
 machine with few cores the load generator, HAProxy, PostgreSQL and the servers share them:
 2 processes cannot double the throughput of 1 there. Run:
 ``python -m benchmarks.scale_out --database-url postgresql+asyncpg://... [--smoke]``.
@@ -37,7 +39,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg  # type: ignore[import-untyped]
 import httpx
+from sqlalchemy.engine import make_url
 
 from benchmarks._balancer import SERVER_HEADER, HAProxy, haproxy_path
 from benchmarks._common import (
@@ -77,16 +81,19 @@ class Sizes:
     messages: int
     interval_s: float
     settle_s: float  # after a run, for the last events to arrive
+    # Before and after an intake run, for pg_stat_database to hold the servers' writes (a
+    # backend reports them a second later at most); the smoke run skips it (rough figures).
+    stats_flush_s: float
 
     @classmethod
     def full(cls) -> Sizes:
         """The measured sizes."""
-        return cls(5.0, 32, 10, 200, 500, 20, 0.25, 1.0)
+        return cls(5.0, 32, 10, 200, 500, 20, 0.25, 1.0, 1.2)
 
     @classmethod
     def smoke(cls) -> Sizes:
         """Seconds, for CI to keep it working."""
-        return cls(0.5, 4, 2, 8, 10, 3, 0.1, 0.5)
+        return cls(0.5, 4, 2, 8, 10, 3, 0.1, 0.5, 0.0)
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,8 @@ class IntakeRun:
     missed_deliveries: int
     cpu_us_per_message: float
     balancer_cpu_us_per_message: float
+    commits_per_message: float
+    rows_per_message: float
 
 
 @dataclass(frozen=True)
@@ -168,20 +177,29 @@ async def balancer_ready(balancer: HAProxy, names: set[str]) -> None:
             await asyncio.sleep(0.05)
 
 
+@dataclass(frozen=True)
+class Setup:
+    """One set-up measured: ``processes`` of the cluster behind ``balancer``."""
+
+    cluster: Cluster
+    processes: int
+    balancer: HAProxy
+    workspace: Workspace  # its URL is the balancer's
+    sizes: Sizes
+
+    def cpu_s(self) -> tuple[float, float]:
+        """CPU seconds so far of the server processes in use, and of HAProxy."""
+        return self.cluster.cpu_s(self.processes), process_cpu_s(self.balancer.pid)
+
+
 async def _connect(workspace: Workspace, tokens: Sequence[str]) -> list[EventRecorder]:
     host, port = host_and_port(workspace.url)
     return await open_event_streams(host, port, list(tokens), concurrency=32, timeout_s=60)
 
 
-async def measure_intake(
-    cluster_: Cluster,
-    processes: int,
-    balancer: HAProxy,
-    workspace: Workspace,
-    sizes: Sizes,
-    run: int,
-) -> IntakeRun:
+async def measure_intake(setup: Setup, run: int) -> IntakeRun:
     """Closed loop: ``sizes.workers`` gateways posting for ``sizes.duration_s`` seconds."""
+    workspace, sizes = setup.workspace, setup.sizes
     load = IntakeLoad(workspace, sizes.contacts)
     streams = await _connect(workspace, workspace.agent_tokens[: sizes.subscribers])
     try:
@@ -194,7 +212,9 @@ async def measure_intake(
         sent_at: dict[int, float] = {}
         latencies: list[float] = []
         failed = 0
-        cpu_before, balancer_before = cluster_.cpu_s(processes), process_cpu_s(balancer.pid)
+        await asyncio.sleep(sizes.stats_flush_s)  # what came before is in pg_stat_database
+        writes_before = await database_writes(workspace_database(setup))
+        cpu_before, balancer_before = setup.cpu_s()
         started = loop.time()
         stop_at = started + sizes.duration_s
 
@@ -216,10 +236,12 @@ async def measure_intake(
 
         await asyncio.gather(*(gateway() for _ in range(sizes.workers)))
         elapsed = loop.time() - started
-        cpu_s = cluster_.cpu_s(processes) - cpu_before
-        balancer_s = process_cpu_s(balancer.pid) - balancer_before
-        await asyncio.sleep(sizes.settle_s)  # the last events reach the subscribers
+        cpu_after, balancer_after = setup.cpu_s()
+        cpu_s, balancer_s = cpu_after - cpu_before, balancer_after - balancer_before
+        # The last events reach the subscribers, the servers' statistics reach PostgreSQL's.
+        await asyncio.sleep(max(sizes.settle_s, sizes.stats_flush_s))
         _delivered, missed = delivery_latencies(streams, run, sent_at)
+        writes_after = await database_writes(workspace_database(setup))
     finally:
         for stream in streams:
             stream.close()
@@ -233,7 +255,29 @@ async def measure_intake(
         missed_deliveries=missed,
         cpu_us_per_message=cpu_s / accepted * 1e6,
         balancer_cpu_us_per_message=balancer_s / accepted * 1e6,
+        commits_per_message=(writes_after[0] - writes_before[0]) / accepted,
+        rows_per_message=(writes_after[1] - writes_before[1]) / accepted,
     )
+
+
+def workspace_database(setup: Setup) -> str:
+    """The database URL the servers use."""
+    return setup.cluster.servers[0].database_url
+
+
+async def database_writes(database_url: str) -> tuple[int, int]:
+    """Commits and rows written (inserted, updated, deleted) in the database so far, from
+    ``pg_stat_database`` (a server process reports its own a second after at most)."""
+    dsn = make_url(database_url).set(drivername="postgresql")
+    connection = await asyncpg.connect(dsn.render_as_string(hide_password=False))
+    try:
+        row = await connection.fetchrow(
+            "SELECT xact_commit, tup_inserted + tup_updated + tup_deleted AS written"
+            " FROM pg_stat_database WHERE datname = current_database()"
+        )
+    finally:
+        await connection.close()
+    return int(row["xact_commit"]), int(row["written"])
 
 
 def answered_by(stream: EventRecorder) -> str:
@@ -243,15 +287,9 @@ def answered_by(stream: EventRecorder) -> str:
     return match.group(1).decode() if match else "?"
 
 
-async def measure_fanout(
-    cluster_: Cluster,
-    processes: int,
-    balancer: HAProxy,
-    workspace: Workspace,
-    sizes: Sizes,
-    run: int,
-) -> FanoutRun:
+async def measure_fanout(setup: Setup, run: int) -> FanoutRun:
     """``sizes.messages`` broadcasts to ``sizes.agents`` streams through the balancer."""
+    workspace, sizes, balancer = setup.workspace, setup.sizes, setup.balancer
     streams = await _connect(workspace, workspace.agent_tokens[: sizes.agents])
     broadcaster = Broadcaster(workspace)
     try:
@@ -260,7 +298,7 @@ async def measure_fanout(
         for stream in streams:
             stream.take_events()
         due: dict[int, float] = {}
-        cpu_before, balancer_before = cluster_.cpu_s(processes), process_cpu_s(balancer.pid)
+        cpu_before, balancer_before = setup.cpu_s()
 
         async def send(index: int) -> int:
             return await broadcaster.send(f"fanout-{run}-{index}")
@@ -269,8 +307,8 @@ async def measure_fanout(
             1 / sizes.interval_s, sizes.messages, send, 5.0, on_due=due.__setitem__
         )
         await asyncio.sleep(sizes.settle_s)
-        cpu_s = cluster_.cpu_s(processes) - cpu_before
-        balancer_s = process_cpu_s(balancer.pid) - balancer_before
+        cpu_after, balancer_after = setup.cpu_s()
+        cpu_s, balancer_s = cpu_after - cpu_before, balancer_after - balancer_before
         accepted = {sample.index: due[sample.index] for sample in result.ok}
         complete, deliveries, missed, _live = run_latencies(streams, run, accepted)
     finally:
@@ -311,13 +349,10 @@ async def measure(
             try:
                 await balancer_ready(balancer, {"convos1", "convos2"})
                 through = dataclasses.replace(workspace, url=balancer.url)
+                setup = Setup(cluster_, processes, balancer, through, sizes)
                 tag = run * len(PROCESSES) + processes
-                sides[processes].intake.append(
-                    await measure_intake(cluster_, processes, balancer, through, sizes, tag)
-                )
-                sides[processes].fanout.append(
-                    await measure_fanout(cluster_, processes, balancer, through, sizes, tag)
-                )
+                sides[processes].intake.append(await measure_intake(setup, tag))
+                sides[processes].fanout.append(await measure_fanout(setup, tag))
             finally:
                 balancer.close()
     return sides
@@ -332,6 +367,16 @@ def add_figures(report: Report, sides: dict[int, Side]) -> None:
         report.add(f"intake round trip p50, {label}", "ms", [r.p50_ms for r in intake])
         report.add(f"intake round trip p99, {label}", "ms", [r.p99_ms for r in intake])
         report.add(f"server CPU per message, {label}", "us", [r.cpu_us_per_message for r in intake])
+        report.add(
+            f"PostgreSQL commits per message, {label}",
+            "commits",
+            [r.commits_per_message for r in intake],
+        )
+        report.add(
+            f"PostgreSQL rows written per message, {label}",
+            "rows",
+            [r.rows_per_message for r in intake],
+        )
         report.add(
             f"HAProxy CPU per message, {label}",
             "us",
