@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -54,8 +55,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
 ROUNDS = 3
 SENDS_PER_CLIENT = 8
-HANDOFFS = 6
-HANDOFF_PAUSE_S = 0.2  # the hand-offs go on after the kill
+GATEWAYS = 3  # posting at once, so that requests are in flight when a process dies
+HANDOFFS = 9  # new customers per round, spread over the gateways
+HANDOFF_PAUSE_S = 0.1  # the hand-offs go on after the kill
 
 
 def haproxy_binary() -> str:
@@ -268,8 +270,12 @@ class Floor:
         return all(agent.sync.created(self.baseline) == expected for agent in self.agents)
 
     async def handoffs(self, round_: int, done: list[str]) -> None:
-        """New customers handing off (two messages each), through the balancer."""
-        for n in range(HANDOFFS):
+        """New customers handing off (two messages each) through the balancer, from
+        ``GATEWAYS`` gateways at once."""
+        await asyncio.gather(*(self._handoffs(round_, n, done) for n in range(GATEWAYS)))
+
+    async def _handoffs(self, round_: int, first: int, done: list[str]) -> None:
+        for n in range(first, HANDOFFS, GATEWAYS):
             customer = f"wa-{round_}-{n}"
             await self.gateway.post(self.balancer.url, customer, "Operatore", handoff=True)
             await self.gateway.post(self.balancer.url, customer, "Grazie", handoff=True)
@@ -288,7 +294,7 @@ class Floor:
         handed_off: list[str] = []
         burst = asyncio.create_task(self.handoffs(round_, handed_off))
         await wait_until(
-            lambda: agents[0].pending() <= SENDS_PER_CLIENT // 2 and len(handed_off) >= 2,
+            lambda: agents[0].pending() <= SENDS_PER_CLIENT // 2 and len(handed_off) >= GATEWAYS,
             what="the middle of the burst",
         )
         victim.stop()  # SIGKILL
@@ -343,8 +349,9 @@ async def start_floor(database_url: str, tmp_path: Path, stack: list[Any]) -> Fl
 
 
 async def test_two_processes_behind_haproxy_lose_and_double_nothing_when_one_is_killed(
-    database_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="convos.outbox")
     stack: list[Any] = []
     try:
         floor = await start_floor(database_url, tmp_path, stack)
@@ -365,6 +372,9 @@ async def test_two_processes_behind_haproxy_lose_and_double_nothing_when_one_is_
         assert len(sent) == ROUNDS * SENDS_PER_CLIENT * len(agents)
         assert all(database.per_client_id.get(client_id) == 1 for client_id in sent)
         assert set(database.tickets_per_contact.values()) == {1}  # a hand-off again: same ticket
+        assert len(database.tickets_per_contact) == len(agents) + ROUNDS * HANDOFFS
+        retried = sum("not delivered yet" in record.getMessage() for record in caplog.records)
+        print(f"sent again: {floor.gateway.retried} by the gateway, {retried} by the outboxes")
         assert agents[0].sync.created(floor.baseline) == database.created
         for agent in agents:
             seqs = [event.seq for event in agent.sync.events]
