@@ -358,44 +358,36 @@ async def measure(
     return sides
 
 
+# (figure name, unit, field of the run) reported for each set-up.
+INTAKE_FIGURES = [
+    ("intake throughput", "msg/s", "throughput"),
+    ("intake round trip p50", "ms", "p50_ms"),
+    ("intake round trip p99", "ms", "p99_ms"),
+    ("server CPU per message", "us", "cpu_us_per_message"),
+    ("PostgreSQL commits per message", "commits", "commits_per_message"),
+    ("PostgreSQL rows written per message", "rows", "rows_per_message"),
+    ("HAProxy CPU per message", "us", "balancer_cpu_us_per_message"),
+]
+FANOUT_FIGURES = [
+    ("broadcast to all p50", "ms", "broadcast_p50_ms"),
+    ("broadcast to all p99", "ms", "broadcast_p99_ms"),
+    ("server CPU per delivery", "us", "cpu_us_per_delivery"),
+    ("HAProxy CPU per delivery", "us", "balancer_cpu_us_per_delivery"),
+]
+
+
 def add_figures(report: Report, sides: dict[int, Side]) -> None:
     """Each figure for 1 process then for 2, and the ratios."""
     for processes, side in sides.items():
         label = f"{processes} process{'es' if processes > 1 else ''}"
-        intake, fanout = side.intake, side.fanout
-        report.add(f"intake throughput, {label}", "msg/s", [r.throughput for r in intake])
-        report.add(f"intake round trip p50, {label}", "ms", [r.p50_ms for r in intake])
-        report.add(f"intake round trip p99, {label}", "ms", [r.p99_ms for r in intake])
-        report.add(f"server CPU per message, {label}", "us", [r.cpu_us_per_message for r in intake])
-        report.add(
-            f"PostgreSQL commits per message, {label}",
-            "commits",
-            [r.commits_per_message for r in intake],
-        )
-        report.add(
-            f"PostgreSQL rows written per message, {label}",
-            "rows",
-            [r.rows_per_message for r in intake],
-        )
-        report.add(
-            f"HAProxy CPU per message, {label}",
-            "us",
-            [r.balancer_cpu_us_per_message for r in intake],
-        )
-        report.add(f"broadcast to all p50, {label}", "ms", [r.broadcast_p50_ms for r in fanout])
-        report.add(f"broadcast to all p99, {label}", "ms", [r.broadcast_p99_ms for r in fanout])
-        report.add(
-            f"server CPU per delivery, {label}", "us", [r.cpu_us_per_delivery for r in fanout]
-        )
-        report.add(
-            f"HAProxy CPU per delivery, {label}",
-            "us",
-            [r.balancer_cpu_us_per_delivery for r in fanout],
-        )
+        for name, unit, field in INTAKE_FIGURES:
+            report.add(f"{name}, {label}", unit, [getattr(run, field) for run in side.intake])
+        for name, unit, field in FANOUT_FIGURES:
+            report.add(f"{name}, {label}", unit, [getattr(run, field) for run in side.fanout])
         report.add(
             f"processes holding streams, {label}",
             "processes",
-            [r.processes_with_streams for r in fanout],
+            [run.processes_with_streams for run in side.fanout],
             Target(">=", processes),
         )
     one, two = sides[1], sides[2]
