@@ -2,8 +2,9 @@
 
 ``BENCHMARKS`` lists the modules in the order they run; a new benchmark (the client ones
 too) is one more module name here. ``CACHE_BENCHMARKS`` follow them: they start no server,
-so ``--database-url`` is not passed to them. Options specific to one benchmark are given by
-running that module alone.
+so ``--database-url`` is not passed to them; ``POSTGRES_BENCHMARKS`` run only with
+``--database-url`` (several server processes need PostgreSQL). Options specific to one
+benchmark are given by running that module alone.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ BENCHMARKS = [
     "benchmarks.history_screens",
 ]
 CACHE_BENCHMARKS = ["benchmarks.client_cache"]
+# Several server processes: PostgreSQL only, run when --database-url is given.
+POSTGRES_BENCHMARKS = ["benchmarks.scale_out"]
 
 
 def shared_arguments(argv: Sequence[str] | None) -> list[str]:
@@ -47,6 +50,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in BENCHMARKS:
         module = importlib.import_module(name)
         status = status or module.main(arguments)
+    if "--database-url" in arguments:
+        for name in POSTGRES_BENCHMARKS:
+            module = importlib.import_module(name)
+            status = status or module.main(arguments)
     without_database = without_database_url(arguments)
     for name in CACHE_BENCHMARKS:
         module = importlib.import_module(name)

@@ -335,7 +335,20 @@ class ServerProcess:
 
     def start(self) -> None:
         """Create the database and the admin, start the server, wait for its URL line."""
+        self.prepare()
+        self.serve()
+
+    def prepare(self) -> None:
+        """Create the database (PostgreSQL) and the admin: what ``serve`` needs."""
         self._prepare_database()
+        self.create_admin()
+
+    def create_database(self) -> None:
+        """Create this process's PostgreSQL database (nothing for SQLite)."""
+        self._prepare_database()
+
+    def create_admin(self) -> None:
+        """The benchmark's admin, with ``convos-server create-admin`` (it migrates first)."""
         subprocess.run(
             self._command("create-admin", "--email", ADMIN_EMAIL, "--password", PASSWORD),
             check=True,
@@ -343,6 +356,10 @@ class ServerProcess:
             timeout=120,
             cwd=REPO_ROOT,
         )
+
+    def serve(self) -> None:
+        """Start the server on the prepared database and wait for its URL line; another
+        process on the same database sets ``database_url`` and calls this alone."""
         server_log = (self.work_dir / "server.log").open("a", encoding="utf-8")
         self._process = subprocess.Popen(
             self._command("serve", "--host", "127.0.0.1", "--port", "0"),

@@ -179,8 +179,11 @@ class EventStream(QObject):
                 if sse.event in EPHEMERAL_TYPES:  # sent without an id (SSE keeps the last)
                     self._on_event(ServerEvent(EPHEMERAL_SEQ, sse.event, json.loads(sse.data)))
                     continue
-                if not sse.id:  # every stored event has an id; anything else is noise
+                # Every stored event has an id and data. httpx-sse also yields the blank line
+                # after a keep-alive comment, with no data and the previous event's id: it is
+                # not that event again.
+                if not sse.id or not sse.data:
                     continue
-                event = ServerEvent(int(sse.id), sse.event, json.loads(sse.data or "{}"))
+                event = ServerEvent(int(sse.id), sse.event, json.loads(sse.data))
                 self._on_event(event)
         raise httpx.RemoteProtocolError("event stream ended")

@@ -36,6 +36,8 @@ class IngressBody(BaseModel):
     text: str = Field(default="", max_length=10_000)
     file_ids: list[Id] = Field(default_factory=list, max_length=10)
     handoff: bool = False
+    # The channel's id of this message: sent again (a gateway's retry), the first is answered.
+    message_id: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 # A customer's first messages can arrive at the same moment on two server processes: both
@@ -68,23 +70,34 @@ async def _receive_once(
             body.text,
             body.file_ids,
             body.handoff,
+            body.message_id,
         )
         return {
             "conversation_id": result.conversation_id,
             "message": result.message_json,
             "ticket_id": result.ticket_id,
+            "created": result.created,
         }
 
 
 @router.post("/channels/{inbox_id}/messages", status_code=201, responses=errors(403))
 async def receive(
-    inbox_id: Id, body: IngressBody, db: DbDep, bus: BusDep, x_api_key: ApiKey = None
+    inbox_id: Id,
+    body: IngressBody,
+    db: DbDep,
+    bus: BusDep,
+    response: Response,
+    x_api_key: ApiKey = None,
 ) -> dict[str, Any]:
-    """A customer message; ``handoff`` opens a ticket. ``{conversation_id, message, ticket_id}``."""
+    """A customer message; ``handoff`` opens a ticket. ``{conversation_id, message, ticket_id}``
+    (201; 200 with the first message when its ``message_id`` was stored already)."""
     data = await retried(
         lambda: _receive_once(inbox_id, body, db, bus, x_api_key), INGRESS_ATTEMPTS
     )
-    bus.wake()
+    if data.pop("created"):
+        bus.wake()
+    else:
+        response.status_code = 200
     return data
 
 

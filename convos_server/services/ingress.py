@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import models as m
 from convos_server.errors import ApiError, invalid
-from convos_server.serialize import Json
+from convos_server.serialize import Json, load_message
 from convos_server.services.events import EventBus
 from convos_server.services.messages import (
     Author,
@@ -49,6 +49,7 @@ class IngressResult:
     message: m.Message
     message_json: Json
     ticket_id: int | None
+    created: bool = True  # False: the channel's ``message_id`` again, the first one answered
 
 
 def _contact_and_latest_conversation() -> Select[m.Contact, m.Conversation]:
@@ -127,8 +128,14 @@ async def receive_customer_message(
     text: str,
     file_ids: Sequence[int] = (),
     handoff: bool = False,
+    message_id: str | None = None,
 ) -> IngressResult:
-    """Store a message from a customer; with ``handoff`` open a ticket (see module docs)."""
+    """Store a message from a customer; with ``handoff`` open a ticket (see module docs).
+
+    ``message_id`` is the channel's id of the message (kept as the message's ``client_id``,
+    unique per contact): a gateway's retry of a message that was stored gets the first one
+    back, with ``created`` False, and changes nothing.
+    """
     if not inbox.active:
         raise ApiError(409, "inbox_inactive", "The inbox is deactivated: it takes no messages")
     if not text.strip() and not file_ids:
@@ -137,6 +144,22 @@ async def receive_customer_message(
         raise invalid("The contact needs an external_id", "contact.external_id")
     await check_files(session, file_ids)
     contact, conversation = await find_contact_and_conversation(session, contact_ref, inbox.id)
+    if contact is not None and message_id is not None:
+        stored = await session.scalar(
+            select(m.Message).where(
+                m.Message.sender_type == "contact",
+                m.Message.sender_id == contact.id,
+                m.Message.client_id == message_id,
+            )
+        )
+        if stored is not None:
+            ticket_id = await session.scalar(
+                select(m.Conversation.open_ticket_id).where(
+                    m.Conversation.id == stored.conversation_id
+                )
+            )
+            data = await load_message(session, stored)
+            return IngressResult(stored.conversation_id, stored, data, ticket_id, created=False)
     if conversation is not None:
         conversation = await _locked(session, conversation)
     if contact is None:
@@ -147,7 +170,9 @@ async def receive_customer_message(
         session.add(conversation)
         await session.flush()
     author = Author("contact", contact.id, contact.name)
-    message = await append_message(session, conversation, author, "in", text, file_ids=file_ids)
+    message = await append_message(
+        session, conversation, author, "in", text, client_id=message_id, file_ids=file_ids
+    )
     await wake_on_reply(session, bus, conversation.open_ticket_id)
     wants_ticket = handoff and conversation.open_ticket_id is None
     if wants_ticket and await open_ticket_of_contact(session, contact.id) is None:

@@ -122,3 +122,22 @@ async def test_messages_join_the_latest_conversation_of_their_inbox_and_move_the
     ticket = (await ws.call("GET", f"/tickets/{first['ticket_id']}", anna))["ticket"]
     assert ticket["last_message_at"] == later["message"]["created_at"]
     assert ticket["last_message"]["id"] == later["message"]["id"]
+
+
+async def test_a_channel_message_id_sent_again_is_answered_with_the_first(ws):
+    """A gateway retrying a post whose answer it lost: one message, the same answer (200)."""
+    anna = await ws.agent("Anna", online=True)
+    inbox = await ws.inbox("Sales", await ws.team("A", [anna]))
+    url = f"/api/v1/channels/{inbox['id']}/messages"
+    key = {"X-Api-Key": inbox["api_key"]}
+    body = {"contact": {"external_id": "wa:7"}, "text": "Ciao", "handoff": True, "message_id": "m1"}
+    first = await ws.http.post(url, headers=key, json=body)
+    again = await ws.http.post(url, headers=key, json=body)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    other = {**body, "contact": {"external_id": "wa:8"}}  # ids are per customer
+    assert (await ws.http.post(url, headers=key, json=other)).status_code == 201
+    plain = {name: value for name, value in body.items() if name != "message_id"}
+    assert (await ws.http.post(url, headers=key, json=plain)).status_code == 201
+    history = await ws.call("GET", f"/conversations/{first.json()['conversation_id']}/messages")
+    assert [m["body"] for m in history["items"] if m["direction"] == "in"] == ["Ciao", "Ciao"]

@@ -261,3 +261,23 @@ def test_the_shipped_haproxy_configuration_is_valid():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "httpchk GET /api/v1/health" in config.read_text()
+
+
+@pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)])
+async def test_one_channel_message_id_at_once_on_two_processes_is_one_message(live_ws, settings):
+    """A gateway's retry racing its first post on another process, for a new customer: one
+    201, the rest 200 with the same message (the unique constraint, then the stored one)."""
+    inbox = await live_ws.inbox("Sales", None)
+    url = f"/api/v1/channels/{inbox['id']}/messages"
+    body = {"contact": {"external_id": "new"}, "text": "Ciao", "handoff": True, "message_id": "m"}
+    async with another_process(settings) as other, httpx.AsyncClient(base_url=other) as http:
+        answers = await asyncio.gather(
+            *(
+                (live_ws.http if n % 2 else http).post(
+                    url, json=body, headers={"X-Api-Key": inbox["api_key"]}
+                )
+                for n in range(6)
+            )
+        )
+    assert sorted(answer.status_code for answer in answers) == [200] * 5 + [201], answers[0].text
+    assert len({answer.json()["message"]["id"] for answer in answers}) == 1
