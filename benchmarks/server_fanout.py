@@ -134,7 +134,7 @@ class LiveLoad:
         self._host, self._port = host_and_port(workspace.url)
         self._tokens = list(tokens)
         self._conversations: list[int] = []
-        self.pool = ConnectionPool(self._host, self._port, limit=16)
+        self.pool = ConnectionPool(self._host, self._port, limit=64)
         self.requests = 0
         self.failures = 0
 

@@ -88,6 +88,14 @@ class LiveState:
         entry = self._viewers.get(conversation_id, {}).get(agent_id)
         return entry.inbox_id if entry is not None else None
 
+    def inbox_of(self, conversation_id: int) -> int | None:
+        """The conversation's inbox when someone views or types in it now (a conversation
+        never changes inbox), else ``None``."""
+        for entries in (self._viewers.get(conversation_id), self._typing.get(conversation_id)):
+            if entries:
+                return next(iter(entries.values())).inbox_id
+        return None
+
     def viewers(self, conversation_id: int) -> list[dict[str, object]]:
         """``[{agent_id, typing: kind|null}]`` of the agents viewing the conversation now."""
         typists = self._typing.get(conversation_id, {})
