@@ -3,7 +3,10 @@
 :class:`Live` tells the server which conversation the agent has open (``PUT .../viewing``,
 after the agent stayed on it ``VIEW_DEBOUNCE_S``, repeated every ``VIEW_HEARTBEAT_S``, and
 ``viewing: false`` on leaving) and that the agent is typing (``PUT .../typing``, at most
-every ``TYPING_REPEAT_S``, stopped after ``TYPING_IDLE_S`` without a key). It keeps what the
+every ``TYPING_REPEAT_S``, stopped after ``TYPING_IDLE_S`` without a key; a send needs no
+stop: the server clears the typing with the message). Keys are never sent one by one: a
+thousand agents at work make about two calls a second of this per 100 agents (derivation in
+benchmarks/RESULTS.md). It keeps what the
 ephemeral events (``conversation.viewing``, ``conversation.typing``, see
 docs/protocol.md) say about the open conversation and emits ``changed(conversation_id)``.
 A customer's typing shows for ``CONTACT_TYPING_S`` or until its message arrives. Nothing
@@ -27,8 +30,10 @@ from convos_desktop.core.types import ConnectionState, Direction, MessagesChange
 log = logging.getLogger("convos.live")
 
 VIEW_DEBOUNCE_S = 0.5
-VIEW_HEARTBEAT_S = 15.0
-TYPING_REPEAT_S = 3.0
+# The server forgets a silent viewer after 90 s and a silent typist after 10 s: a heartbeat
+# or a repeat may get lost once. Leaving and the stream's end are told at once anyway.
+VIEW_HEARTBEAT_S = 30.0
+TYPING_REPEAT_S = 5.0
 TYPING_IDLE_S = 4.0
 CONTACT_TYPING_S = 6.0
 
@@ -114,9 +119,12 @@ class Live(QObject):
         )
 
     def sent(self) -> None:
-        """The agent sent (or cleared) the composer: no longer typing."""
-        if self._viewing is not None:
-            self._stop_typing(self._viewing)
+        """The agent sent the composer: no longer typing. The server clears the typing when
+        the message arrives, so no call (the next key starts typing again)."""
+        if self._typing_stop is not None:
+            self._typing_stop.cancel()
+            self._typing_stop = None
+        self._typing_kind = None
 
     async def stop(self) -> None:
         """Leave the open conversation and wait for the calls in flight (logout, quit)."""

@@ -15,8 +15,8 @@ memory, with exactly the answer the route would give:
 - the agent holds an event stream with that token in this process: the stream's visibility,
   kept current by the bus (``EventBus.live_visibility``), says which inboxes it sees, and a
   revocation would have ended the stream;
-- someone views or types in the conversation now, so its inbox is known
-  (``LiveState.inbox_of``), and the agent sees that inbox;
+- someone viewed or typed in the conversation lately, so its inbox is known
+  (``LiveState.inbox_of``: a conversation never changes inbox), and the agent sees it;
 - the body is small JSON of the exact shape (``{"viewing": bool}``, ``{"kind": "text"|"note"|
   null}``, or ``{}``).
 
@@ -39,7 +39,7 @@ from convos_server.services.events import EventBus
 from convos_server.services.live import LiveState
 from convos_server.services.token_cache import TokenCache
 
-TOKEN_MAX_AGE_S = 60.0
+TOKEN_MAX_AGE_S = 300.0
 MAX_BODY_BYTES = 256
 _TYPING_KINDS = (None, "text", "note")
 _JSON_HEADERS = [(b"content-type", b"application/json")]

@@ -59,6 +59,14 @@ async def test_heartbeats_and_typing_of_a_viewer_with_a_stream_touch_no_database
         assert typing[0][2]["agent_id"] == anna
         assert typing[0][2]["typing"] is True
 
+        # Anna's reply stops her typing: her client sends no stop call after a send.
+        body = {"client_id": "live-1", "body": "On it"}
+        await ws.call("POST", f"/conversations/{conversation}/messages", anna, json=body)
+        stopped = await _until(
+            bruno_got, lambda e: e[1] == "conversation.typing" and not e[2]["typing"]
+        )
+        assert stopped[0][2]["agent_id"] == anna
+
         # What the memory cannot vouch for goes to the route.
         other_team = await ws.http.put(f"/api/v1{url}", headers=ws.auth(carla), json={})
         assert other_team.status_code == 404
