@@ -12,13 +12,16 @@ server process's user + system CPU time over a run (from ``/proc``) divided by t
 delivered: unlike the latencies it hardly moves with other load on the machine.
 ``--profile`` records the server during the runs only, not while the streams connect.
 
-Live paths (issue 15): every run is measured twice, alternating, once alone and once while
-``--typists`` of the agents (200, smoke 4) act like colleagues at work: in pairs, each pair
-viewing its own customer's conversation (``PUT .../viewing`` heartbeats) and typing in turn
-(``PUT .../typing`` text for ``TYPING_ON_S``, then stopped), so ephemeral
-``conversation.viewing``/``conversation.typing`` events flow the whole run. The report gives
-both figures and the change of the broadcast p99 and of the CPU per delivery; the target is
-that the live paths move the 1,000-agent figures by at most 10 %.
+Live paths (issue 15): every run is measured alone and then under each live load in turn
+(interleaved, so the machine's noise falls on every case alike). ``workday`` (``WorkdayLoad``):
+every agent calls ``PUT .../viewing`` and ``PUT .../typing`` as the desktop client does for
+an agent who answers a customer a minute, typing each reply for 15 s (about 100 requests/s
+for 1,000 agents with the client's constants; derivation in benchmarks/RESULTS.md).
+``stress`` (``PairsLoad``, the first version of this benchmark): ``--typists`` agents (200,
+smoke 4) in pairs, each toggling typing every ``TYPING_ON_S`` (about 133 requests/s). The
+report gives, per load, the live request rate reached, the broadcast figures, the server CPU
+per live request (the run's CPU less the run alone's, per request) and the change of the
+broadcast p99 and p50 against the runs alone; the target is at most 10 %.
 Run: ``python -m benchmarks.server_fanout [--smoke]``.
 """
 
@@ -239,11 +242,12 @@ class WorkdayLoad(LiveLoad):
         self._warm_up_s = warm_up_s
         self.settle_s = warm_up_s + 1.0
 
-    async def _heartbeat(self, token: str, viewing: list[int]) -> None:
+    async def _heartbeat(self, token: str, viewing: list[int], first_s: float) -> None:
+        await asyncio.sleep(first_s)
         while True:
-            await asyncio.sleep(live_client.VIEW_HEARTBEAT_S)
             if viewing:
                 await self._put(token, f"{viewing[0]}/viewing", {"viewing": True})
+            await asyncio.sleep(live_client.VIEW_HEARTBEAT_S)
 
     async def _agent(self, index: int, token: str) -> None:
         rng = random.Random(index)
@@ -253,7 +257,7 @@ class WorkdayLoad(LiveLoad):
         heartbeat: asyncio.Task[None] | None = None
         step = rng.randrange(3)
 
-        async def open_conversation(conversation_id: int) -> None:
+        async def open_conversation(conversation_id: int, heartbeat_s: float) -> None:
             nonlocal heartbeat
             if heartbeat is not None:
                 heartbeat.cancel()
@@ -262,14 +266,15 @@ class WorkdayLoad(LiveLoad):
             await asyncio.sleep(live_client.VIEW_DEBOUNCE_S)
             viewing.append(conversation_id)
             await self._put(token, f"{conversation_id}/viewing", {"viewing": True})
-            heartbeat = asyncio.create_task(self._heartbeat(token, viewing))
+            heartbeat = asyncio.create_task(self._heartbeat(token, viewing, heartbeat_s))
 
         loop = asyncio.get_running_loop()
         try:
             # Already at work when the run starts: the first conversation opened within the
             # warm-up, the current reply cycle anywhere in its course.
             await asyncio.sleep(rng.uniform(0, self._warm_up_s))
-            await open_conversation(mine[step])
+            # (opened a while ago: its next heartbeat anywhere in the period)
+            await open_conversation(mine[step], rng.uniform(0, live_client.VIEW_HEARTBEAT_S))
             cycle_end = loop.time() + rng.uniform(0, REPLY_EVERY_S)
             while True:
                 typing_at = cycle_end - COMPOSE_S
@@ -282,7 +287,7 @@ class WorkdayLoad(LiveLoad):
                     )
                 # Sent: the server clears the typing with the message (no call).
                 step += 1
-                await open_conversation(mine[step % 3])
+                await open_conversation(mine[step % 3], live_client.VIEW_HEARTBEAT_S)
                 cycle_end += REPLY_EVERY_S
         finally:
             if heartbeat is not None:
@@ -296,7 +301,8 @@ class WorkdayLoad(LiveLoad):
 
 def workday_rate(agents: int) -> float:
     """Live requests per second of ``agents`` agents in ``WorkdayLoad`` (steady state)."""
-    viewing = 2 + REPLY_EVERY_S // live_client.VIEW_HEARTBEAT_S  # leave, open, heartbeats
+    heartbeats = math.ceil(REPLY_EVERY_S / live_client.VIEW_HEARTBEAT_S) - 1
+    viewing = 2 + heartbeats  # leave the last conversation, open the next, heartbeats
     typing = math.ceil(COMPOSE_S / live_client.TYPING_REPEAT_S)
     return agents * (viewing + typing) / REPLY_EVERY_S
 
@@ -412,6 +418,7 @@ async def measure(
     interval: float,
     profile: Path | None,
     loads: Sequence[LiveLoad],
+    pause_s: float = LIVE_PAUSE_S,
 ) -> FanoutResult:
     """Baseline memory, connect every agent, memory again, then the runs (profiled): each
     run alone, then again under each live load in turn (different run numbers), so the
@@ -447,7 +454,7 @@ async def measure(
                                 server, streams, broadcaster, number, count, interval, load
                             )
                         )
-                    await asyncio.sleep(LIVE_PAUSE_S)  # the agents' leaving calls answered
+                    await asyncio.sleep(pause_s)  # the agents' leaving calls answered
                 number += 1
         closed = sum(stream.closed.done() for stream in streams)
         return FanoutResult(
@@ -501,7 +508,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if options.live in ("both", "stress"):
             loads.append(PairsLoad(workspace, workspace.agent_tokens[:typists]))
         result = asyncio.run(
-            measure(server, workspace, runs, count, interval, options.profile, loads)
+            measure(
+                server,
+                workspace,
+                runs,
+                count,
+                interval,
+                options.profile,
+                loads,
+                0.2 if options.smoke else LIVE_PAUSE_S,
+            )
         )
     context.update(
         load_after=load_average(),

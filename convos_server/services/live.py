@@ -184,10 +184,11 @@ class LiveState:
     def _publish(
         self, type_: str, data: dict[str, object], inbox_id: int, actor: int | None = None
     ) -> None:
-        """To the agents viewing the conversation now (``actor``, who acts, included)."""
+        """To the agents viewing the conversation now but ``actor``, whom it is about (its
+        clients would ignore it: half the frames of a conversation with two viewers)."""
         audience = set(self._viewers.get(int(str(data["conversation_id"])), {}))
         if actor is not None:
-            audience.add(actor)
+            audience.discard(actor)
         self._bus.publish_ephemeral(type_, data, inbox_id=inbox_id, agent_ids=audience)
 
     def _publish_view(self, conversation_id: int, agent_id: int, inbox_id: int, on: bool) -> None:
