@@ -32,11 +32,14 @@ import contextlib
 import json
 import logging
 import math
+import multiprocessing
 import random
 import re
 import statistics
 from collections.abc import AsyncIterator, Coroutine, Sequence
 from dataclasses import dataclass
+from multiprocessing.sharedctypes import Synchronized
+from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
 
 from benchmarks._common import (
@@ -184,6 +187,48 @@ class LiveLoad:
         raise NotImplementedError
 
     @contextlib.asynccontextmanager
+    async def running_elsewhere(self) -> AsyncIterator[None]:
+        """``running`` in a process of its own, like real clients: not in the event loop that
+        reads and timestamps the 1,000 streams. ``requests``/``failures`` follow it."""
+        context = multiprocessing.get_context("spawn")
+        requests, failures = context.Value("q", 0), context.Value("q", 0)
+        ready, stop = context.Event(), context.Event()
+        arguments = (self, requests, failures, ready, stop)
+        process = context.Process(target=_load_process, args=arguments, daemon=True)
+        before_requests, before_failures = self.requests, self.failures
+
+        def follow() -> None:
+            self.requests = before_requests + requests.value
+            self.failures = before_failures + failures.value
+
+        async def follow_forever() -> None:
+            while True:
+                follow()
+                await asyncio.sleep(0.05)
+
+        process.start()
+        follower = asyncio.create_task(follow_forever())
+        try:
+            if not await asyncio.to_thread(ready.wait, 60):
+                raise RuntimeError("the live load's process did not start")
+            yield
+        finally:
+            stop.set()
+            await asyncio.to_thread(process.join, 60)
+            follower.cancel()
+            follow()
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state["pool"] = None  # a fresh pool in the load's own process
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self.pool = ConnectionPool(self._host, self._port, limit=64)
+        self.requests = self.failures = 0
+
+    @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         """The agents act while the block runs; they leave their conversations after it."""
         tasks = [asyncio.create_task(agent) for agent in self._agents()]
@@ -297,6 +342,27 @@ class WorkdayLoad(LiveLoad):
 
     def _agents(self) -> list[Coroutine[object, object, None]]:
         return [self._agent(index, token) for index, token in enumerate(self._tokens)]
+
+
+def _load_process(
+    load: LiveLoad,
+    requests: Synchronized[int],
+    failures: Synchronized[int],
+    ready: EventType,
+    stop: EventType,
+) -> None:
+    """A live load's own process: run it until ``stop``, publishing its counts."""
+
+    async def run() -> None:
+        async with load.running():
+            ready.set()
+            while not stop.is_set():
+                requests.value, failures.value = load.requests, load.failures
+                await asyncio.sleep(0.05)
+        requests.value, failures.value = load.requests, load.failures
+        load.pool.close()
+
+    asyncio.run(run())
 
 
 def workday_rate(agents: int) -> float:
@@ -447,7 +513,7 @@ async def measure(
                 )
                 for load in loads:
                     number += 1
-                    async with load.running():
+                    async with load.running_elsewhere():
                         await asyncio.sleep(load.settle_s)  # viewers in place, typing under way
                         live_results[load.name].append(
                             await measure_run(
