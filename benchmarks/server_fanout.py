@@ -13,7 +13,8 @@ delivered: unlike the latencies it hardly moves with other load on the machine.
 ``--profile`` records the server during the runs only, not while the streams connect.
 
 Live paths (issue 15): every run is measured alone and then under each live load in turn
-(interleaved, so the machine's noise falls on every case alike). ``workday`` (``WorkdayLoad``):
+(interleaved, so the machine's noise falls on every case alike), each load in a process of
+its own (real clients are not in the event loop that timestamps the streams). ``workday`` (``WorkdayLoad``):
 every agent calls ``PUT .../viewing`` and ``PUT .../typing`` as the desktop client does for
 an agent who answers a customer a minute, typing each reply for 15 s (about 100 requests/s
 for 1,000 agents with the client's constants; derivation in benchmarks/RESULTS.md).
