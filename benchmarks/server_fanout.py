@@ -14,15 +14,16 @@ delivered: unlike the latencies it hardly moves with other load on the machine.
 
 Live paths (issue 15): every run is measured alone and then under each live load in turn
 (interleaved, so the machine's noise falls on every case alike), each load in a process of
-its own (real clients are not in the event loop that timestamps the streams). ``workday`` (``WorkdayLoad``):
-every agent calls ``PUT .../viewing`` and ``PUT .../typing`` as the desktop client does for
-an agent who answers a customer a minute, typing each reply for 15 s (about 100 requests/s
-for 1,000 agents with the client's constants; derivation in benchmarks/RESULTS.md).
-``stress`` (``PairsLoad``, the first version of this benchmark): ``--typists`` agents (200,
-smoke 4) in pairs, each toggling typing every ``TYPING_ON_S`` (about 133 requests/s). The
-report gives, per load, the live request rate reached, the broadcast figures, the server CPU
-per live request (the run's CPU less the run alone's, per request) and the change of the
-broadcast p99 and p50 against the runs alone; the target is at most 10 %.
+its own (real clients are not in the event loop that timestamps the streams). ``workday``
+(``WorkdayLoad``): every agent calls ``PUT .../viewing`` and ``PUT .../typing`` as the
+desktop client does for an agent who answers a customer a minute, typing each reply for 15 s
+(about 100 requests/s for 1,000 agents with the client's constants; derivation in
+benchmarks/RESULTS.md). ``stress`` (``PairsLoad``, the first version of this benchmark):
+``--typists`` agents (200, smoke 4) in pairs, each toggling typing every ``TYPING_ON_S``
+(about 133 requests/s). The report gives, per load, the live request rate reached, the
+broadcast figures, the server CPU per live request (the run's CPU less the run alone's, per
+request) and the change of the broadcast p99 and p50 against the runs alone; the target is
+at most 10 %.
 Run: ``python -m benchmarks.server_fanout [--smoke]``.
 """
 
