@@ -21,6 +21,7 @@ import os
 import platform
 import re
 import resource
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -429,7 +430,10 @@ def profiling(server: ServerProcess, output: Path | None) -> Iterator[None]:
         return
     py_spy = Path(sys.executable).with_name("py-spy")
     if not py_spy.exists():
-        raise SystemExit("--profile needs py-spy in the venv: .venv/bin/pip install py-spy")
+        on_path = shutil.which("py-spy")
+        if on_path is None:
+            raise SystemExit("--profile needs py-spy in the venv (or on PATH): pip install py-spy")
+        py_spy = Path(on_path)
     recorder = subprocess.Popen(
         [
             *(str(py_spy), "record", "--pid", str(server.pid), "--threads", "--nonblocking"),

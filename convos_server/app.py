@@ -37,6 +37,7 @@ from convos_server.api import files as files_api
 from convos_server.api import reports as reports_api
 from convos_server.api import search as search_api
 from convos_server.api.body_limit import BodyLimitMiddleware
+from convos_server.api.live_calls import LiveCallsMiddleware
 from convos_server.api.responses import declare_error_responses
 from convos_server.config import Settings
 from convos_server.db.engine import Database
@@ -177,6 +178,8 @@ def create_app(settings: Settings) -> FastAPI:
         max_bytes=settings.max_body_bytes,
         exempt={("POST", f"{API_PREFIX}/files")},
     )
+    # Outside the body limit: the frequent live calls answered in memory when they can be.
+    app.add_middleware(LiveCallsMiddleware, prefix=API_PREFIX)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     declare_error_responses(app)

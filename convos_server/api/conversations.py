@@ -129,8 +129,10 @@ async def send_message(
     agent: AgentDep,
     db: DbDep,
     bus: BusDep,
+    live: LiveDep,
 ) -> dict[str, Any]:
-    """Send a text or note: 201 Message, or 200 with the first one for a used ``client_id``.
+    """Send a text or note: 201 Message, or 200 with the first one for a used ``client_id``;
+    the sender no longer types in the conversation.
 
     The same ``client_id`` at the same moment on two server processes: the later commit breaks
     the unique constraint, and its transaction run again finds the first message (200); a
@@ -160,6 +162,7 @@ async def send_message(
         bus.wake()
     else:
         response.status_code = 200
+    live.sent(agent.id, conversation_id)
     return data
 
 

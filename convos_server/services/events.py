@@ -227,6 +227,8 @@ class EventBus:
         self._max_streams_per_agent = max_streams_per_agent
         self._poll_s = poll_s
         self._subscriptions: set[Subscription] = set()
+        # The same subscriptions by agent: an ephemeral event's audience found in O(1).
+        self._by_agent: dict[int, set[Subscription]] = {}
         self._closing = False
         self._wakeup = asyncio.Event()
         self._head = 0
@@ -295,11 +297,35 @@ class EventBus:
         event = StoredEvent(
             EPHEMERAL_SEQ, type_, text_data, inbox_id, None, ephemeral_frame(type_, text_data)
         )
-        audience = frozenset(agent_ids)
-        for subscription in self._subscriptions:
-            visibility = subscription.visibility
-            if visibility.agent_id in audience and visibility.sees_inbox(inbox_id):
-                subscription.push(event)
+        for agent_id in frozenset(agent_ids):
+            for subscription in self._by_agent.get(agent_id, ()):
+                if subscription.visibility.sees_inbox(inbox_id):
+                    subscription.push(event)
+
+    def live_visibility(self, agent_id: int, token_hash: str) -> Visibility | None:
+        """What the agent sees, from its open event stream in this process with that token
+        (kept up to date by the bus), or ``None`` when it has no such stream.
+
+        An open stream also vouches for the token: a revocation ends it."""
+        for subscription in self._by_agent.get(agent_id, ()):
+            if subscription.token_hash == token_hash and not (
+                subscription.revoked or subscription.closed
+            ):
+                return subscription.visibility
+        return None
+
+    def _add(self, subscription: Subscription) -> None:
+        self._subscriptions.add(subscription)
+        self._by_agent.setdefault(subscription.visibility.agent_id, set()).add(subscription)
+
+    def _discard(self, subscription: Subscription) -> None:
+        self._subscriptions.discard(subscription)
+        agent_id = subscription.visibility.agent_id
+        mine = self._by_agent.get(agent_id)
+        if mine is not None:
+            mine.discard(subscription)
+            if not mine:
+                del self._by_agent[agent_id]
 
     def _insert_pending(self, session: Session) -> None:
         pending = session.info.pop(_PENDING, None)
@@ -389,11 +415,11 @@ class EventBus:
         if self._closing:
             subscription.close()
             return subscription
-        self._subscriptions.add(subscription)
+        self._add(subscription)
         if token_hash is not None and not await self._token_is_live(token_hash):
             subscription.revoked = True
             subscription.close()
-            self._subscriptions.discard(subscription)
+            self._discard(subscription)
         return subscription
 
     async def _token_is_live(self, token_hash: str) -> bool:
@@ -411,14 +437,14 @@ class EventBus:
 
     def unsubscribe(self, subscription: Subscription) -> None:
         """Stop feeding ``subscription``; the agent's last stream gone: ``on_agent_gone``."""
-        self._subscriptions.discard(subscription)
+        self._discard(subscription)
         agent_id = subscription.visibility.agent_id
         if self.on_agent_gone is not None and not self._closing and not self.streams_of(agent_id):
             self.on_agent_gone(agent_id)
 
     def streams_of(self, agent_id: int) -> int:
         """How many streams ``agent_id`` holds in this process."""
-        return sum(1 for s in self._subscriptions if s.visibility.agent_id == agent_id)
+        return len(self._by_agent.get(agent_id, ()))
 
     @property
     def subscriber_count(self) -> int:
@@ -438,7 +464,7 @@ class EventBus:
             log.warning(
                 "dropping a slow event subscriber of agent %s", subscription.visibility.agent_id
             )
-            self._subscriptions.discard(subscription)
+            self._discard(subscription)
 
     def close_subscriptions(self) -> None:
         """End every stream of this process, and any opened later (server shutdown)."""
@@ -446,6 +472,7 @@ class EventBus:
         for subscription in self._subscriptions:
             subscription.close()
         self._subscriptions.clear()
+        self._by_agent.clear()
 
     async def _refresh_visibility(self) -> None:
         subscriptions = list(self._subscriptions)
@@ -468,7 +495,7 @@ class EventBus:
         for subscription in ended:
             subscription.revoked = True
             subscription.close()
-            self._subscriptions.discard(subscription)
+            self._discard(subscription)
         if ended:
             log.info("ended %d event streams of revoked tokens", len(ended))
         if self._on_revoked is not None:

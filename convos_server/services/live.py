@@ -20,15 +20,18 @@ publishing the changes of its own clients."""
 from __future__ import annotations
 
 import asyncio
+import collections
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from convos_server.services.events import EventBus
 
-VIEW_TTL_S = 45.0
-TYPING_TTL_S = 6.0
+# Three heartbeats / two repeats of the desktop client (``convos_desktop/core/live.py``).
+VIEW_TTL_S = 90.0
+TYPING_TTL_S = 10.0
 SWEEP_S = 1.0
+KNOWN_INBOXES = 20_000
 Clock = Callable[[], float]
 
 
@@ -47,12 +50,16 @@ class LiveState:
         self._clock = clock
         self._viewers: dict[int, dict[int, _Entry]] = {}
         self._typing: dict[int, dict[int, _Entry]] = {}
+        # conversation id -> inbox id of the conversations seen lately (a conversation never
+        # changes inbox and is never deleted), most recent last.
+        self._inboxes: collections.OrderedDict[int, int] = collections.OrderedDict()
         bus.on_agent_gone = self.agent_gone
 
     # -- agents ----------------------------------------------------------------------------
 
     def view(self, agent_id: int, conversation_id: int, inbox_id: int, viewing: bool) -> None:
         """The agent opened (heartbeat) or left the conversation."""
+        self._know(conversation_id, inbox_id)
         viewers = self._viewers.setdefault(conversation_id, {})
         known = agent_id in viewers
         if viewing:
@@ -69,6 +76,7 @@ class LiveState:
 
     def type(self, agent_id: int, conversation_id: int, inbox_id: int, kind: str | None) -> None:
         """The agent types a reply (``text``), a note, or stopped (``None``)."""
+        self._know(conversation_id, inbox_id)
         typists = self._typing.setdefault(conversation_id, {})
         before = typists.get(agent_id)
         if kind is None:
@@ -82,11 +90,32 @@ class LiveState:
         if not typists:
             self._typing.pop(conversation_id, None)
 
+    def sent(self, agent_id: int, conversation_id: int) -> None:
+        """The agent's message (a reply or a note) arrived: it no longer types there (its
+        client sends no stop call after a send)."""
+        entry = self._typing.get(conversation_id, {}).get(agent_id)
+        if entry is not None:
+            self.type(agent_id, conversation_id, entry.inbox_id, None)
+
     def viewer_inbox(self, agent_id: int, conversation_id: int) -> int | None:
         """The conversation's inbox when the agent views it now (its visibility was checked by
         its last ``viewing`` heartbeat), else ``None``: a typing call then skips the database."""
         entry = self._viewers.get(conversation_id, {}).get(agent_id)
         return entry.inbox_id if entry is not None else None
+
+    def inbox_of(self, conversation_id: int) -> int | None:
+        """The conversation's inbox when someone viewed or typed in it lately (one of the last
+        ``KNOWN_INBOXES`` conversations), else ``None``."""
+        return self._inboxes.get(conversation_id)
+
+    def _know(self, conversation_id: int, inbox_id: int) -> None:
+        inboxes = self._inboxes
+        if inboxes.get(conversation_id) == inbox_id:
+            inboxes.move_to_end(conversation_id)
+            return
+        inboxes[conversation_id] = inbox_id
+        if len(inboxes) > KNOWN_INBOXES:
+            inboxes.popitem(last=False)
 
     def viewers(self, conversation_id: int) -> list[dict[str, object]]:
         """``[{agent_id, typing: kind|null}]`` of the agents viewing the conversation now."""
@@ -155,10 +184,11 @@ class LiveState:
     def _publish(
         self, type_: str, data: dict[str, object], inbox_id: int, actor: int | None = None
     ) -> None:
-        """To the agents viewing the conversation now (``actor``, who acts, included)."""
+        """To the agents viewing the conversation now but ``actor``, whom it is about (its
+        clients would ignore it: half the frames of a conversation with two viewers)."""
         audience = set(self._viewers.get(int(str(data["conversation_id"])), {}))
         if actor is not None:
-            audience.add(actor)
+            audience.discard(actor)
         self._bus.publish_ephemeral(type_, data, inbox_id=inbox_id, agent_ids=audience)
 
     def _publish_view(self, conversation_id: int, agent_id: int, inbox_id: int, on: bool) -> None:

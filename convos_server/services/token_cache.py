@@ -101,6 +101,18 @@ class TokenCache:
         make_transient_to_detached(agent)
         return agent
 
+    def agent_id(self, token_hash: str, max_age_s: float) -> int | None:
+        """The token's agent id when it was looked up at most ``max_age_s`` ago (maybe past
+        the ``ttl_s`` of ``get``) and nothing dropped it since; ``None`` otherwise.
+
+        For callers that need only the id and rely on revocations reaching this process
+        (``drop_agents``) for the rest, such as the live calls answered with an open event
+        stream's visibility (``api/live_calls.py``)."""
+        entry = self._entries.get(token_hash)
+        if entry is None or entry.expires_at - self._ttl_s + max_age_s <= self._clock():
+            return None
+        return entry.agent_id
+
     def put(self, token_hash: str, agent: m.Agent, generation: int) -> None:
         """Remember ``agent`` for the token, unless something changed since ``generation``."""
         if generation != self._generation:

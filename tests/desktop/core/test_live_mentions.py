@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import math
 from typing import Any
 
 from convos_desktop.core.events import EPHEMERAL_SEQ, ServerEvent
-from convos_desktop.core.live import Live, Presence
+from convos_desktop.core.live import TYPING_REPEAT_S, Live, Presence
 from convos_desktop.core.mentions import Mentions
 from convos_desktop.models.mentions import MentionListModel
 from convos_desktop.ui.chat.live_line import live_sentence
@@ -99,6 +101,24 @@ async def test_live_follows_the_open_conversation_and_leaves_it(qapp) -> None:
     typing = [c for c in api.calls if c[1].endswith("/typing")]
     assert [c[2] for c in typing] == [{"kind": "text"}, {"kind": None}]
     assert api.calls[-1] == ("PUT", "/conversations/7/viewing", {"viewing": False})
+
+
+async def test_typing_calls_are_few_per_reply_and_none_after_a_send(qapp) -> None:
+    api = FakeApi()
+    now = [0.0]
+    live = Live(api, lambda: 1, clock=lambda: now[0])  # type: ignore[arg-type]
+    live.view(7)
+    for key in range(150):  # 15 s of keys, ten a second: one call, then one per repeat period
+        now[0] = key / 10
+        live.typed("text")
+    live.sent()  # the server stops the typing with the message: no call
+    await asyncio.sleep(0)
+    typing = [c[2] for c in api.calls if c[1].endswith("/typing")]
+    assert typing == [{"kind": "text"}] * math.ceil(15 / TYPING_REPEAT_S)
+    live.typed("text")  # the next reply starts typing again at once
+    await live.stop()
+    typing = [c[2] for c in api.calls if c[1].endswith("/typing")]
+    assert typing[-2:] == [{"kind": "text"}, {"kind": None}]
 
 
 async def test_mentions_model_unread_state_and_read_marking(qtmodeltester, qapp) -> None:
