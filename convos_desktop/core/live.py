@@ -75,6 +75,9 @@ class Live(QObject):
         self._typing_sent_at = 0.0
         self._typing_stop: asyncio.TimerHandle | None = None
         self._calls: set[asyncio.Task[None]] = set()
+        # Events that came while a viewing call was in flight: its answer is the server's
+        # state when it answered, and the stream may have been faster than the answer.
+        self._during_call: dict[int, list[ServerEvent]] = {}
 
     @classmethod
     def for_api(cls, api: ApiClient, me_id: Callable[[], int | None]) -> Live:
@@ -160,11 +163,16 @@ class Live(QObject):
 
     def receive(self, event: ServerEvent) -> None:
         """Apply an ephemeral event (``Sync.ephemeral``)."""
-        data = event.data
-        conversation_id = int(data.get("conversation_id") or 0)
+        conversation_id = int(event.data.get("conversation_id") or 0)
         if conversation_id not in self.viewed():
             return
-        state = self._presence.setdefault(conversation_id, Presence())
+        if conversation_id in self._during_call:
+            self._during_call[conversation_id].append(event)
+        self._apply(self._presence.setdefault(conversation_id, Presence()), event)
+        self.changed.emit(conversation_id)
+
+    def _apply(self, state: Presence, event: ServerEvent) -> None:
+        data = event.data
         agent_id = data.get("agent_id")
         if event.type == "conversation.viewing" and isinstance(agent_id, int):
             if data.get("viewing"):
@@ -182,7 +190,6 @@ class Live(QObject):
                     state.viewers.add(agent_id)
                 else:
                     state.typing.pop(agent_id, None)
-        self.changed.emit(conversation_id)
 
     def on_messages_changed(self, change: MessagesChanged) -> None:
         """A customer's message arrived: it no longer types."""
@@ -213,6 +220,8 @@ class Live(QObject):
             await asyncio.sleep(VIEW_HEARTBEAT_S)
 
     async def _put_viewing(self, conversation_id: int, viewing: bool) -> None:
+        if viewing:
+            self._during_call.setdefault(conversation_id, [])
         try:
             answer = await self._api.request(
                 "PUT", f"/conversations/{conversation_id}/viewing", json={"viewing": viewing}
@@ -220,6 +229,8 @@ class Live(QObject):
         except ApiError as exc:
             log.info("viewing %s not told: %s", conversation_id, exc.code)
             return
+        finally:
+            came = self._during_call.pop(conversation_id, []) if viewing else []
         if viewing and conversation_id in self.viewed():
             state = self._presence.setdefault(conversation_id, Presence())
             state.viewers = {int(v["agent_id"]) for v in answer.get("viewers", [])}
@@ -228,6 +239,8 @@ class Live(QObject):
                 for v in answer.get("viewers", [])
                 if v.get("typing")
             }
+            for event in came:  # replayed in stream order: the last word of each agent wins
+                self._apply(state, event)
             self.changed.emit(conversation_id)
 
     async def _put_typing(self, conversation_id: int, kind: str | None) -> None:

@@ -103,6 +103,41 @@ async def test_live_follows_the_open_conversation_and_leaves_it(qapp) -> None:
     assert api.calls[-1] == ("PUT", "/conversations/7/viewing", {"viewing": False})
 
 
+class SlowViewingApi(FakeApi):
+    """Answers a viewing call only when told: the stream can be faster than the answer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answer: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    async def request(self, method: str, path: str, **kw: Any) -> Any:
+        if path.endswith("/viewing") and kw["json"] == {"viewing": True}:
+            await self.answer
+            self.calls.append((method, path, kw.get("json")))
+            return {"viewers": [{"agent_id": 1, "typing": None}]}  # before the colleague came
+        return await super().request(method, path, **kw)
+
+
+async def test_a_colleague_who_came_while_my_viewing_call_was_answered_stays(qapp) -> None:
+    api = SlowViewingApi()
+    live = Live(api, lambda: 1, clock=lambda: 0.0)  # type: ignore[arg-type]
+    live.view(7)
+    call = asyncio.get_running_loop().create_task(live._put_viewing(7, True))
+    await asyncio.sleep(0)
+    came = {"conversation_id": 7, "agent_id": 3, "viewing": True}
+    live.receive(ServerEvent(EPHEMERAL_SEQ, "conversation.viewing", came))
+    typing = {"conversation_id": 7, "agent_id": 3, "typing": True, "kind": "note"}
+    live.receive(ServerEvent(EPHEMERAL_SEQ, "conversation.typing", typing))
+    api.answer.set_result(None)
+    await call
+    assert live.presence(7).viewers == {3}
+    assert live.presence(7).typing == {3: "note"}
+    left = {"conversation_id": 7, "agent_id": 3, "viewing": False}
+    live.receive(ServerEvent(EPHEMERAL_SEQ, "conversation.viewing", left))
+    assert live.presence(7).viewers == set()
+    await live.stop()
+
+
 async def test_typing_calls_are_few_per_reply_and_none_after_a_send(qapp) -> None:
     api = FakeApi()
     now = [0.0]
