@@ -189,6 +189,10 @@ class ReportTableModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(Column):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
+            # "First response (median)" on two lines: the figures' columns stay narrow
+            # enough at 1280 px for the names beside them (the CSV keeps one line)
+            return self._titles[Column(section)].replace(" (", "\n(")
+        if role == Qt.ItemDataRole.ToolTipRole:
             return self._titles[Column(section)]
         if role == Qt.ItemDataRole.TextAlignmentRole and section != Column.NAME:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -159,8 +159,8 @@ class InboxesScreen(QWidget):
 
         context.directory.changed.connect(self.reload)
         context.directory.me_changed.connect(self._refresh_permissions)
-        self.reload()
         self._show_form(None, open_form=False)
+        self.reload()
 
     # --- building -----------------------------------------------------------------------------
 
@@ -183,6 +183,8 @@ class InboxesScreen(QWidget):
         self.list_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list_view.setStyleSheet("QListView::item { padding: 6px 4px; }")
         self.list_view.selectionModel().currentChanged.connect(self._on_current)
+        self.model.modelReset.connect(self._select_first_when_idle)
+        self.model.rowsInserted.connect(self._select_first_when_idle)
         self.new_button = QPushButton(self.tr("New inbox"), page)
         self.new_button.setObjectName("inboxNew")
         self.new_button.setToolTip(self.tr("New inbox (Ctrl+N)"))
@@ -283,6 +285,8 @@ class InboxesScreen(QWidget):
         form.addRow(self.tr("Business hours"), self.hours_edit)
         form.addRow("", self.active_check)
         form.addRow(self.tr("Inbox key"), key_row)
+        self._form_layout = form
+        self._key_row = key_row
         form.addRow("", self.key_note)
         self.form_page = page
         layout = QVBoxLayout(page)
@@ -388,6 +392,14 @@ class InboxesScreen(QWidget):
         self.list_view.setCurrentIndex(self.model.index(row))
         return True
 
+    def _select_first_when_idle(self) -> None:
+        """Show the first inbox while nothing is selected and no form is open (an empty
+        form of greyed placeholders reads as a broken screen)."""
+        if self.list_view.currentIndex().isValid() or self._form_open:
+            return
+        if self.model.rowCount() > 0:
+            self.list_view.setCurrentIndex(self.model.index(0))
+
     def _select_row(self, row: int) -> None:
         selection = self.list_view.selectionModel()
         selection.blockSignals(True)
@@ -428,6 +440,7 @@ class InboxesScreen(QWidget):
         self.copy_button.setVisible(admin)
         self.copy_button.setEnabled(bool(self.key_edit.text()))
         self.key_edit.setVisible(admin)
+        self._form_layout.setRowVisible(self._key_row, admin)  # only admins see the key
         self.key_note.setVisible(admin and bool(self.key_note.text()))
 
     # --- the form -----------------------------------------------------------------------------
