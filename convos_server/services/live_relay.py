@@ -76,6 +76,7 @@ class LiveRelay:
         clock: Clock = time.monotonic,
     ) -> None:
         self.origin = origin or secrets.token_hex(6)
+        self._own = _dumps({"o": self.origin})[:-1]  # how this process's messages begin
         self._live = live
         self._send = send
         self._clock = clock
@@ -180,6 +181,8 @@ class LiveRelay:
 
     def receive(self, payload: str) -> None:
         """A message of the channel: another process's changes are applied."""
+        if payload.startswith(self._own):
+            return  # PostgreSQL hands a listener its own NOTIFYs too
         try:
             message = json.loads(payload)
             origin = message["o"]
