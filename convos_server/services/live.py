@@ -112,7 +112,7 @@ class LiveState:
             return
         if entry is not None or agent_id in self._typing.get(conversation_id, {}):
             self._relay(["V", conversation_id, inbox_id, agent_id])
-            self._leave(conversation_id, agent_id)
+            self._leave(conversation_id, agent_id, told=True)
 
     def type(self, agent_id: int, conversation_id: int, inbox_id: int, kind: str | None) -> None:
         """The agent types a reply (``text``), a note, or stopped (``None``)."""
@@ -122,7 +122,7 @@ class LiveState:
         if kind is None:
             if entry is not None:
                 self._relay(["T", conversation_id, inbox_id, agent_id])
-                self._stop_typing(conversation_id, agent_id)
+                self._stop_typing(conversation_id, agent_id, told=True)
             return
         expires = self._clock() + TYPING_TTL_S
         if entry is None:
@@ -203,17 +203,27 @@ class LiveState:
             if agent_id in typists:
                 self._stop_typing(conversation_id, agent_id)
 
-    def _leave(self, conversation_id: int, agent_id: int) -> None:
-        """The agent no longer views the conversation (nor types there): every part ends."""
-        self._stop_typing(conversation_id, agent_id)
-        entry = _pop(self._viewers, conversation_id, agent_id)
-        if entry is not None:
-            self._publish_view(conversation_id, agent_id, entry.inbox_id, False)
+    def _leave(self, conversation_id: int, agent_id: int, *, told: bool = False) -> None:
+        """The agent no longer views the conversation (nor types there): every part ends.
 
-    def _stop_typing(self, conversation_id: int, agent_id: int) -> None:
+        Unless the others were ``told`` (the agent's own call here), this process's part, if
+        it had one, is said to have ended: a heartbeat of it relayed just before may have
+        crossed the reason on its way to a third process."""
+        self._stop_typing(conversation_id, agent_id, told=told)
+        entry = _pop(self._viewers, conversation_id, agent_id)
+        if entry is None:
+            return
+        if not told and entry.expires is not None:
+            self._relay(["v", conversation_id, entry.inbox_id, agent_id, 0])
+        self._publish_view(conversation_id, agent_id, entry.inbox_id, False)
+
+    def _stop_typing(self, conversation_id: int, agent_id: int, *, told: bool = False) -> None:
         entry = _pop(self._typing, conversation_id, agent_id)
-        if entry is not None:
-            self._publish_typing(conversation_id, agent_id, entry.inbox_id, None)
+        if entry is None:
+            return
+        if not told and entry.expires is not None:
+            self._relay(["t", conversation_id, entry.inbox_id, agent_id, None])
+        self._publish_typing(conversation_id, agent_id, entry.inbox_id, None)
 
     # -- customers -------------------------------------------------------------------------
 

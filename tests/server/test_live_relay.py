@@ -278,3 +278,22 @@ def test_remote_typing_ends_with_its_origin_part_and_kinds_follow_the_last_chang
     two.live.sweep()
     settle(one, two)
     assert one.viewing()[0] == {"agent_id": ANNA, "typing": None} == two.viewing()[0]
+
+
+def test_a_heartbeat_that_crossed_the_leave_on_its_way_is_taken_back(now):
+    processes: list[Process] = []
+    one, two, three = (Process(name, now, processes) for name in ("one", "two", "three"))
+    for process in processes:
+        process.relay.connected()
+    settle(one, two, three)
+    one.live.view(ANNA, CONVERSATION, INBOX, True)
+    one.flush()
+    two.live.view(ANNA, CONVERSATION, INBOX, True)  # her heartbeat lands on two...
+    heartbeat = two.relay.payloads()
+    three.live.view(ANNA, CONVERSATION, INBOX, False)  # ...as she leaves through three
+    three.flush()
+    for payload in heartbeat:  # which one hears after the leave
+        one.relay.receive(payload)
+    assert [v["agent_id"] for v in one.viewing()] == [ANNA]
+    settle(one, two, three)  # two had dropped its part at the leave, and says so
+    assert one.viewing() == two.viewing() == three.viewing() == []
