@@ -140,6 +140,13 @@ async def test_colleagues_on_two_server_processes_see_each_other(tmp_path: Path)
                 "PUT", f"/conversations/{conversation_id}/viewing", json={"viewing": True}
             )  # answered by process 1 from memory
             assert {v["agent_id"] for v in answer["viewers"]} == {workspace.agent_id, admin_id}
+            # A balancer may send her call to process 2, which holds no stream of hers.
+            elsewhere = ApiClient(two, str(anna.api.token))
+            answer = await elsewhere.request(
+                "PUT", f"/conversations/{conversation_id}/viewing", json={"viewing": True}
+            )
+            await elsewhere.aclose()
+            assert {v["agent_id"] for v in answer["viewers"]} == {workspace.agent_id, admin_id}
             admin_live.typed("note")
             await wait_until(lambda: anna_sees()["typing"] == "note", what="typing a note")
             await admin_live.stop()
