@@ -7,7 +7,7 @@ it sends its own changes to the others with ``NOTIFY convos_live`` and applies t
 the event bus's LISTEN connection (``EventBus.listen`` / ``notify``): no connection more, and
 never on a request's path. A live call only appends a change to a queue (when it changes
 something: a heartbeat that changes nothing is not sent); one task sends what has queued up
-in ``BATCH_S``, in one statement, every message under ``MAX_PAYLOAD`` bytes.
+in one statement (at most one per ``BATCH_S``), every message under ``MAX_PAYLOAD`` bytes.
 
 A message: ``{"o": origin, "n": number, "ops": [op, ...]}``, plus ``"h": [origin|"*"]`` (hello:
 those named, or all, send their snapshot), ``"S": 1|2|3`` (the ops begin / end a snapshot),
@@ -56,8 +56,9 @@ PING_S = 2.0
 SILENT_AFTER_S = TYPING_TTL_S
 SNAPSHOT_S = 60.0
 TICK_S = 0.5
-# A change waits this long for others to go in the same NOTIFY: at most 10 statements a
-# second per process whatever the load, for a delay people do not see.
+# At most one NOTIFY statement per BATCH_S per process whatever the load: a change that
+# comes sooner after the last one waits (up to 0.1 s, a delay people do not see) and shares
+# the next statement with the others that came meanwhile; at a low rate it goes at once.
 BATCH_S = 0.1
 BYE_TIMEOUT_S = 1.0
 Sender = Callable[[list[str]], Awaitable[bool]]
@@ -164,14 +165,20 @@ class LiveRelay:
     async def run(self) -> None:
         """Send what is due, at once when a change is queued, until cancelled."""
         self._wake = wake = asyncio.Event()
+        flushed = -math.inf
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), TICK_S)
-                await asyncio.sleep(BATCH_S)
+            pause = flushed + BATCH_S - self._clock()
+            if pause > 0:  # sent lately: what comes meanwhile goes in the next statement
+                await asyncio.sleep(pause)
             wake.clear()
             self.forget_silent()
             payloads = self.payloads()
-            if payloads and not await self._send(payloads):
+            if not payloads:
+                continue
+            flushed = self._clock()
+            if not await self._send(payloads):
                 # Not sent (no connection): the snapshot at the reconnection repairs it.
                 self._sent_at = -math.inf
 

@@ -7,13 +7,21 @@ The real NOTIFY path between two server processes is in tests/e2e/test_collision
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from typing import Any
 
 import pytest
 
 from convos_server.services.live import TYPING_TTL_S, VIEW_TTL_S, LiveState
-from convos_server.services.live_relay import MAX_PAYLOAD, PING_S, SILENT_AFTER_S, LiveRelay
+from convos_server.services.live_relay import (
+    BATCH_S,
+    MAX_PAYLOAD,
+    PING_S,
+    SILENT_AFTER_S,
+    LiveRelay,
+)
 
 CONVERSATION, INBOX = 10, 5
 ANNA, BRUNO = 1, 2
@@ -297,3 +305,30 @@ def test_a_heartbeat_that_crossed_the_leave_on_its_way_is_taken_back(now):
     assert [v["agent_id"] for v in one.viewing()] == [ANNA]
     settle(one, two, three)  # two had dropped its part at the leave, and says so
     assert one.viewing() == two.viewing() == three.viewing() == []
+
+
+async def test_the_sender_goes_at_once_then_batches_what_comes_soon_after_and_says_bye():
+    statements: list[list[dict[str, Any]]] = []
+
+    async def send(payloads: list[str]) -> bool:
+        statements.append([json.loads(payload) for payload in payloads])
+        return True
+
+    live = LiveState(Bus())  # type: ignore[arg-type]
+    relay = LiveRelay(live, send, origin="one")
+    task = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(0.05)
+        live.view(ANNA, CONVERSATION, INBOX, True)
+        await asyncio.sleep(0.05)  # well under BATCH_S: it went at once
+        assert [m["ops"] for m in statements[-1]] == [[["v", CONVERSATION, INBOX, ANNA, 1]]]
+        live.view(BRUNO, CONVERSATION, INBOX, True)
+        live.type(BRUNO, CONVERSATION, INBOX, "text")
+        await asyncio.sleep(BATCH_S + 0.1)
+        assert [len(m["ops"]) for m in statements[-1]] == [2]  # one statement, one message
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    await relay.close()
+    assert statements[-1][0]["b"] == 1
