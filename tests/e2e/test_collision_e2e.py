@@ -158,6 +158,10 @@ async def test_colleagues_on_two_server_processes_see_each_other(tmp_path: Path)
             await wait_until(
                 lambda: admin_id not in anna_sees()["viewers"], within=20, what="gone with it"
             )
+            answer = await anna.api.request(
+                "PUT", f"/conversations/{conversation_id}/viewing", json={"viewing": True}
+            )
+            assert answer["viewers"] == [{"agent_id": workspace.agent_id, "typing": None}]
             await anna_live.stop()
             await admin_live.stop()
         finally:
