@@ -28,10 +28,11 @@ message when it has nothing to say); one not heard of for ``SILENT_AFTER_S`` (ki
 off) is forgotten with its parts, so its viewers and typists go within ``SILENT_AFTER_S`` (the
 typing TTL). Each time its LISTEN connection is up (the start, a reconnection: what came
 meanwhile was lost) a process says hello to all and sends its snapshot; a process that hears
-from one it does not know (it had forgotten it) says hello to it; and every process sends its
-snapshot every ``SNAPSHOT_S`` anyway, which repairs any gap (a lost NOTIFY, two changes that
-crossed). A snapshot replaces what the others held of the process. A process that stops says
-bye: the others forget it at once."""
+from one it does not know (new, or forgotten) sends it its snapshot and says hello to it; a
+process alone (no other heard of) sends no changes, only pings, since the one that comes gets
+its snapshot; and every process sends its snapshot every ``SNAPSHOT_S`` anyway, which
+repairs any gap (a lost NOTIFY, two changes that crossed). A snapshot replaces what the
+others held of the process. A process that stops says bye: the others forget it at once."""
 
 from __future__ import annotations
 
@@ -119,6 +120,8 @@ class LiveRelay:
         the queue is emptied."""
         now = self._clock()
         ops, self._queue = self._queue, []
+        if not self._heard:
+            ops = []  # nobody to tell: a process that comes says hello and gets the snapshot
         messages = []
         if ops or self._hello:
             messages = self._pack(ops, {"h": sorted(self._hello)} if self._hello else {})
@@ -213,8 +216,13 @@ class LiveRelay:
             return
         flags = int(message.get("S", 0))
         hello = message.get("h", ())
-        if origin not in self._heard and not flags & 1 and "*" not in hello:
-            self._hello.add(origin)  # forgotten, or its snapshot was missed: ask for it
+        if origin not in self._heard:
+            # A process this one did not know (new, or forgotten: it may have missed changes
+            # sent while it was not known) gets this process's snapshot, and is asked for
+            # its own unless that is what comes.
+            self._snapshot_due = True
+            if not flags & 1 and "*" not in hello:
+                self._hello.add(origin)
             self._wake_up()
         self._heard[origin] = self._clock()
         if "*" in hello or self.origin in hello:

@@ -316,6 +316,11 @@ async def test_the_sender_goes_at_once_then_batches_what_comes_soon_after_and_sa
 
     live = LiveState(Bus())  # type: ignore[arg-type]
     relay = LiveRelay(live, send, origin="one")
+    live.view(ANNA, 99, INBOX, True)
+    (ping,) = relay.payloads()  # alone: nobody to tell the change, only a ping
+    assert json.loads(ping)["ops"] == []
+    relay.receive(json.dumps({"o": "two", "n": 1, "ops": []}))  # another process is up
+    assert "h" in json.loads(relay.payloads()[0])  # asked for its snapshot, sent this one
     task = asyncio.create_task(relay.run())
     try:
         await asyncio.sleep(0.05)
