@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator
 
@@ -44,6 +45,8 @@ from convos_server.db.engine import Database
 from convos_server.errors import install_error_handlers
 from convos_server.services.events import EventBus
 from convos_server.services.live import LiveState
+from convos_server.services.live_relay import CHANNEL as LIVE_CHANNEL
+from convos_server.services.live_relay import LiveRelay
 from convos_server.services.login_throttle import LoginThrottle, ThrottlePolicy
 from convos_server.services.presence import run_sweeper
 from convos_server.services.snooze import run_waker
@@ -121,6 +124,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         ),
         asyncio.create_task(app.state.live.sweep_forever(), name="convos-live-sweeper"),
     ]
+    relay: LiveRelay | None = app.state.live_relay
+    if relay is not None:
+        tasks.append(asyncio.create_task(relay.run(), name="convos-live-relay"))
     try:
         yield
     finally:
@@ -129,6 +135,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if relay is not None:
+            await relay.close()
         await bus.stop()
         await db.dispose()
 
@@ -163,6 +171,12 @@ def create_app(settings: Settings) -> FastAPI:
         max_streams_per_agent=settings.max_streams_per_agent,
     )
     app.state.live = LiveState(app.state.bus)
+    # PostgreSQL: several processes may serve; the live state is mirrored between them.
+    app.state.live_relay = None
+    if db.is_postgres:
+        relay = LiveRelay(app.state.live, functools.partial(app.state.bus.notify, LIVE_CHANNEL))
+        app.state.bus.listen(LIVE_CHANNEL, relay.receive, relay.connected)
+        app.state.live_relay = relay
     app.state.login_throttle = LoginThrottle(
         ThrottlePolicy(
             account_free=settings.login_account_free,

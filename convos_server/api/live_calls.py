@@ -16,13 +16,17 @@ memory, with exactly the answer the route would give:
   kept current by the bus (``EventBus.live_visibility``), says which inboxes it sees, and a
   revocation would have ended the stream;
 - someone viewed or typed in the conversation lately, so its inbox is known
-  (``LiveState.inbox_of``: a conversation never changes inbox), and the agent sees it;
+  (``LiveState.inbox_of``: a conversation never changes inbox; with several server processes
+  a call another process answered counts too, the live state being mirrored), and the agent
+  sees it;
 - the body is small JSON of the exact shape (``{"viewing": bool}``, ``{"kind": "text"|"note"|
   null}``, or ``{}``).
 
 Anything else (a first view, an unknown token, a conversation the agent may not see, any
 unusual body) goes on to the FastAPI route, which checks it against the database and answers
 every error; the route stays the API's definition (OpenAPI, the authorization matrix).
+Either way the answer lists the viewers known to every process, and a change reaches the
+other processes after the answer (``services.live_relay``): no database on this path.
 """
 
 from __future__ import annotations

@@ -24,9 +24,10 @@ was lost (the reader polls); it costs nothing per stream.
 Ephemeral events (``conversation.viewing``, ``conversation.typing``: who looks at or types in a
 conversation now) are never stored: ``publish_ephemeral`` hands them straight to the named
 agents' subscriptions in this process (the conversation's viewers) as a frame without an ``id``
-line, so they never move a client's cursor and are not replayed on resume. It is the one place
-they go through: a relay between server processes (PostgreSQL NOTIFY with the payload, say) is
-added there, without touching the callers."""
+line, so they never move a client's cursor and are not replayed on resume. With several server
+processes each one publishes to its own streams: the state behind these events is mirrored
+between processes by ``services.live_relay`` (NOTIFY ``convos_live`` on this bus's LISTEN
+connection: ``listen`` and ``notify``), and each process publishes the changes it learns."""
 
 from __future__ import annotations
 
@@ -216,6 +217,7 @@ class EventBus:
         on_revoked: Callable[[set[int]], None] | None = None,
         on_agents_changed: Callable[[set[int]], None] | None = None,
         on_agent_gone: Callable[[int], None] | None = None,
+        on_agent_here: Callable[[int], None] | None = None,
         max_streams_per_agent: int = DEFAULT_MAX_STREAMS_PER_AGENT,
     ) -> None:
         self._db = db
@@ -223,6 +225,13 @@ class EventBus:
         self._on_agents_changed = on_agents_changed
         # Called with an agent id when its last stream in this process ends (services.live).
         self.on_agent_gone = on_agent_gone
+        # Called with an agent id when its first stream in this process starts.
+        self.on_agent_here = on_agent_here
+        # Further NOTIFY channels of the LISTEN connection: channel -> payload handler, and
+        # what to call each time that connection is (again) up (``listen``).
+        self._channels: dict[str, Callable[[str], None]] = {}
+        self._on_listening: list[Callable[[], None]] = []
+        self._listen_connection: Any = None
         self._backlog_limit = backlog_limit
         self._max_streams_per_agent = max_streams_per_agent
         self._poll_s = poll_s
@@ -286,10 +295,10 @@ class EventBus:
         """Send a live-only event now to the streams of ``agent_ids`` (those who see
         ``inbox_id``) in this process; never stored.
 
-        The one function every ephemeral event goes through (see module docs): the place
-        for a relay to the other server processes when there are several. The audience is
-        named (the conversation's viewers), so an event costs a few writes, not one per
-        agent connected.
+        The one function every ephemeral event goes through (see module docs); with several
+        server processes each publishes the changes it learns from the others
+        (``services.live_relay``) here too. The audience is named (the conversation's
+        viewers), so an event costs a few writes, not one per agent connected.
         """
         if not agent_ids:
             return
@@ -301,6 +310,40 @@ class EventBus:
             for subscription in self._by_agent.get(agent_id, ()):
                 if subscription.visibility.sees_inbox(inbox_id):
                     subscription.push(event)
+
+    def streaming_agents(self) -> list[int]:
+        """The agents holding event streams in this process."""
+        return list(self._by_agent)
+
+    def listen(
+        self,
+        channel: str,
+        on_payload: Callable[[str], None],
+        on_listening: Callable[[], None] | None = None,
+    ) -> None:
+        """PostgreSQL: hand every NOTIFY payload of ``channel`` to ``on_payload`` (any process's,
+        this one's too), and call ``on_listening`` each time the LISTEN connection is up: what
+        came while it was down was lost. Before ``start``."""
+        self._channels[channel] = on_payload
+        if on_listening is not None:
+            self._on_listening.append(on_listening)
+
+    async def notify(self, channel: str, payloads: list[str]) -> bool:
+        """Send ``payloads`` (each under 8,000 bytes), in order and in one transaction, on the
+        LISTEN connection; ``False`` when it is down or the sending failed (nothing sent).
+
+        One caller at a time: the connection runs one statement at a time."""
+        connection = self._listen_connection
+        if connection is None or connection.is_closed():
+            return False
+        try:
+            await connection.execute(
+                "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", channel, payloads
+            )
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            log.warning("NOTIFY %s failed", channel, exc_info=True)
+            return False
+        return True
 
     def live_visibility(self, agent_id: int, token_hash: str) -> Visibility | None:
         """What the agent sees, from its open event stream in this process with that token
@@ -416,10 +459,13 @@ class EventBus:
             subscription.close()
             return subscription
         self._add(subscription)
+        agent_id = agent.id
+        if self.on_agent_here is not None and self.streams_of(agent_id) == 1:
+            self.on_agent_here(agent_id)
         if token_hash is not None and not await self._token_is_live(token_hash):
             subscription.revoked = True
             subscription.close()
-            self._discard(subscription)
+            self.unsubscribe(subscription)
         return subscription
 
     async def _token_is_live(self, token_hash: str) -> bool:
@@ -546,9 +592,15 @@ class EventBus:
             await connection.add_listener(NOTIFY_CHANNEL, lambda *_args: self.wake())
             if self._on_agents_changed is not None:
                 await connection.add_listener(AGENTS_CHANNEL, self._agents_changed)
+            for channel, on_payload in self._channels.items():
+                await connection.add_listener(channel, _payload_to(on_payload))
+            self._listen_connection = connection
+            for on_listening in self._on_listening:
+                on_listening()
             self.wake()
             await lost.wait()
         finally:
+            self._listen_connection = None
             await connection.close()
 
     def _agents_changed(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
@@ -587,3 +639,12 @@ class EventBus:
         if removed:
             log.info("pruned %d events older than %s days", removed, retention_days)
         return removed
+
+
+def _payload_to(on_payload: Callable[[str], None]) -> Callable[[object, int, str, str], None]:
+    """An asyncpg listener handing the payload to ``on_payload``."""
+
+    def listener(_connection: object, _pid: int, _channel: str, payload: str) -> None:
+        on_payload(payload)
+
+    return listener

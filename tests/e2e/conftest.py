@@ -156,9 +156,9 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
     yield from running_server(tmp_path / "server-data")
 
 
-@pytest.fixture
-async def workspace(server: ServerProcess) -> AsyncIterator[Workspace]:
-    """Seed a team, an agent in it and an inbox of the team through the admin API."""
+async def seed_workspace(server: ServerProcess) -> Workspace:
+    """Seed a team, an agent in it and an inbox of the team through the admin API of
+    ``server`` (the admin exists); close its ``admin`` client at the end."""
     admin = ApiClient(server.url)
     await admin.login(ADMIN_EMAIL, PASSWORD)
     team = await admin.create_team("Assistenza")
@@ -167,8 +167,15 @@ async def workspace(server: ServerProcess) -> AsyncIterator[Workspace]:
     inbox = await admin.create_inbox(
         {"name": "WhatsApp", "channel": "whatsapp", "team_id": team.id, "assignment": "manual"}
     )
-    yield Workspace(server, admin, agent.id, team.id, inbox["id"], inbox["api_key"])
-    await admin.aclose()
+    return Workspace(server, admin, agent.id, team.id, inbox["id"], inbox["api_key"])
+
+
+@pytest.fixture
+async def workspace(server: ServerProcess) -> AsyncIterator[Workspace]:
+    """Seed a team, an agent in it and an inbox of the team through the admin API."""
+    seeded = await seed_workspace(server)
+    yield seeded
+    await seeded.admin.aclose()
 
 
 FAST_BACKOFF = Backoff(base=0.05, cap=0.5, healthy_after=1.0)
