@@ -559,6 +559,7 @@ class MainWindow(QMainWindow):
         self._tray = tray
         self.notifier.tray = tray
         tray.openRequested.connect(self.bring_back)
+        tray.ticketRequested.connect(self.show_notified_ticket)
         tray.quitRequested.connect(self.quit)
         tray.statusChosen.connect(self._on_tray_status)
         tray.set_chosen(self.header.chosen_status())
@@ -570,6 +571,19 @@ class MainWindow(QMainWindow):
         self.tickets.dataChanged.connect(self._schedule_unread)
         self._refresh_unread()
         tray.show()
+
+    def show_notified_ticket(self, ticket_id: int) -> None:
+        """A click on a notification about ``ticket_id``: its pop-out window when one shows
+        it, else the main window with the ticket selected in the view that holds it."""
+        window = self.popouts.window(ticket_id)
+        if window is not None:
+            if window.isMinimized():
+                window.showNormal()
+            window.raise_()
+            window.activateWindow()
+            return
+        self.bring_back()
+        self._open_existing_ticket(ticket_id)
 
     def bring_back(self) -> None:
         """Show the window again (from the tray or minimised) and give it the focus."""

@@ -134,7 +134,8 @@ class Notifier(QObject):
                 )
             else:
                 text = self.tr("%n new tickets are waiting in Unassigned.", "", len(fresh))
-            self.tray.show_message(self.tr("New ticket"), text)
+            one = fresh[0].id if len(fresh) == 1 else None
+            self.tray.show_message(self.tr("New ticket"), text, one)
 
     def on_ticket_woke(self, woke: TicketWoke) -> None:
         """Tell the agent who snoozed a ticket (or holds it) that it is back."""
@@ -153,7 +154,7 @@ class Notifier(QObject):
                 text = self.tr("%1 replied: the snoozed ticket is back.").replace("%1", name)
             else:
                 text = self.tr("The ticket of %1 is back from snooze.").replace("%1", name)
-            self.tray.show_message(self.tr("Ticket back"), text)
+            self.tray.show_message(self.tr("Ticket back"), text, ticket.id)
 
     def on_messages_changed(self, change: MessagesChanged) -> None:
         """Tell about new customer messages in Mine while the window is not active."""
@@ -169,7 +170,7 @@ class Notifier(QObject):
                 continue
             body = preview(message.body) or self.tr("(attachment)")
             title = self.tr("Message from %1").replace("%1", self._contact_name(ticket))
-            self.tray.show_message(title, body)
+            self.tray.show_message(title, body, ticket.id)
 
     def on_mentioned(self, mention: Mention) -> None:
         """A colleague named the agent in a note: a sound and a tray message."""
@@ -180,4 +181,4 @@ class Notifier(QObject):
         if self.tray is not None:
             name = self._agent_name(mention.by_agent_id) or self.tr("A colleague")
             title = self.tr("%1 mentioned you").replace("%1", name)
-            self.tray.show_message(title, preview(mention.message.body))
+            self.tray.show_message(title, preview(mention.message.body), mention.ticket_id)

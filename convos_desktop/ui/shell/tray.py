@@ -67,10 +67,12 @@ class Tray(QObject):
     """The tray icon and its menu; emits what the agent picks.
 
     ``openRequested``: show the window (menu entry or a click on the icon);
+    ``ticketRequested(int)``: a click on a notification about one ticket;
     ``statusChosen(Status)``; ``quitRequested``: quit for real.
     """
 
     openRequested = Signal()  # noqa: N815
+    ticketRequested = Signal(int)  # noqa: N815
     statusChosen = Signal(object)  # noqa: N815
     quitRequested = Signal()  # noqa: N815
 
@@ -97,6 +99,8 @@ class Tray(QObject):
         self.quit_action.triggered.connect(self.quitRequested)
         icon.setContextMenu(self.menu)
         icon.activated.connect(self._on_activated)
+        icon.messageClicked.connect(self._on_message_clicked)
+        self._message_ticket: int | None = None  # what the balloon shown last is about
         self.set_unread(0)
 
     def show(self) -> None:
@@ -127,16 +131,25 @@ class Tray(QObject):
         """Tick the agent's chosen status in the Status submenu."""
         self.status_actions[status].setChecked(True)
 
-    def show_message(self, title: str, text: str) -> None:
-        """A tray notification balloon (unless the agent turned them off in the settings)."""
+    def show_message(self, title: str, text: str, ticket_id: int | None = None) -> None:
+        """A tray notification balloon (unless the agent turned them off in the settings);
+        ``ticket_id``: the ticket a click on it opens (else a click shows the window)."""
         if self.messages_enabled():
+            self._message_ticket = ticket_id
             self._balloon(title, text)
+
+    def _on_message_clicked(self) -> None:
+        if self._message_ticket is None:
+            self.openRequested.emit()
+        else:
+            self.ticketRequested.emit(self._message_ticket)
 
     def _balloon(self, title: str, text: str) -> None:
         self.icon.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 5000)
 
     def tell_keeps_running(self) -> None:
         """The message shown the first time the window is closed to the tray."""
+        self._message_ticket = None
         self._balloon(
             self.tr("Convos keeps running"),
             self.tr(

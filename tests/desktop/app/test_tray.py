@@ -38,6 +38,22 @@ def test_menu_entries_emit(qtbot) -> None:
     assert "2" in tray.icon.toolTip()
 
 
+def test_a_click_on_a_notification_opens_its_ticket(qtbot) -> None:
+    icon = RecordingTrayIcon()
+    tray = Tray(icon)
+    tray.show_message("Message from Giulia", "Il pacco è rotto", 42)
+    with qtbot.waitSignal(tray.ticketRequested) as asked:
+        icon.messageClicked.emit()
+    assert asked.args == [42]
+    tray.show_message("New tickets", "3 new tickets are waiting in Unassigned.")
+    with qtbot.waitSignal(tray.openRequested):  # about several: the window
+        icon.messageClicked.emit()
+    tray.show_message("Ticket back", "…", 7)
+    tray.tell_keeps_running()
+    with qtbot.waitSignal(tray.openRequested):  # the last balloon is about no ticket
+        icon.messageClicked.emit()
+
+
 def test_closing_hides_to_the_tray_and_the_grace_applies(window, context, clock, qtbot) -> None:
     icon = RecordingTrayIcon()
     window.attach_tray(Tray(icon, window))

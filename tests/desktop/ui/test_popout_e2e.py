@@ -70,6 +70,10 @@ async def test_two_popouts_send_share_drafts_close_back_and_come_back(
         window.navigate(NavTarget.PERFORMANCE)
         assert context.presence.machine.inputs.screen is Screen.CONVERSATIONS
         assert {c1, c2} <= context.live.viewed()
+        one.showMinimized()
+        window.show_notified_ticket(t1)  # a click on a notification about a popped-out one
+        assert not one.isMinimized()  # its window comes forward ...
+        assert window.current_target in {NavTarget.PERFORMANCE}  # ... the main one stays put
 
         async def anna_views(conversation_id: int) -> bool:  # asked as the admin: a colleague
             answer = await workspace.admin.request(
