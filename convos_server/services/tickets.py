@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import models as m
 from convos_server.errors import ApiError, forbidden, invalid, not_found
+from convos_server.serialize import AnyRow
 from convos_server.services import system_kinds as kinds
 from convos_server.services.assignment import check_capacity, pick_assignee
 from convos_server.services.contacts import visible_contact_filter
@@ -443,6 +444,17 @@ def ticket_query(
     return query
 
 
+_TICKET_COLUMNS = tuple(m.Ticket.__table__.c)
+
+
+async def _ticket_rows(session: AsyncSession, query: Select[m.Ticket]) -> list[AnyRow]:
+    """The tickets of ``query`` as rows of the table's columns, on the session's connection
+    (no ORM loading; ``list_tickets`` runs in a session without pending changes)."""
+    connection = await session.connection()
+    result = await connection.execute(query.with_only_columns(*_TICKET_COLUMNS))
+    return list(result.all())
+
+
 def seconds_between(later: Any, earlier: Any, dialect: str) -> ColumnElement[Any]:
     """``later - earlier`` in seconds, as SQL of ``dialect`` (NULL when either is NULL)."""
     if dialect == "sqlite":
@@ -519,8 +531,11 @@ async def list_tickets(
     sort: TicketSort = TicketSort.ACTIVITY,
     descending: bool = True,
     max_limit: int | None = None,
-) -> tuple[list[m.Ticket], str | None]:
+) -> tuple[list[AnyRow], str | None]:
     """One page of tickets in the chosen order, and the cursor of the next page.
+
+    The tickets are rows of the table's columns, not models (``serialize.load_tickets``
+    formats either): loading a page of ORM objects cost more than the rest of the request.
 
     Newest activity first (the views) pages by keyset; a history column pages by position
     (``offset_cursor``), since its values are computed and repeat. ``max_limit`` lifts the
@@ -534,7 +549,7 @@ async def list_tickets(
             query = query.order_by(m.Ticket.last_message_at.asc(), m.Ticket.id.asc())
         else:
             query = history_order(query, sort, descending, session.get_bind().dialect.name)
-        rows = list(await session.scalars(query.offset(offset).limit(size + 1)))
+        rows = await _ticket_rows(session, query.offset(offset).limit(size + 1))
         more = len(rows) > size
         return rows[:size], encode_offset_cursor(offset + size) if more else None
     if cursor:
@@ -546,7 +561,7 @@ async def list_tickets(
             )
         )
     query = query.order_by(m.Ticket.last_message_at.desc(), m.Ticket.id.desc()).limit(size + 1)
-    rows = list(await session.scalars(query))
+    rows = await _ticket_rows(session, query)
     next_cursor = None
     if len(rows) > size:
         rows = rows[:size]
