@@ -12,10 +12,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import BindParameter, Connection, Row, bindparam, select
+from sqlalchemy import Connection, Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import models as m
+from convos_server.db.in_ids import in_ids
 
 Json = dict[str, Any]
 # A row of a Core statement, of any width (formatted like the model of its columns).
@@ -243,11 +244,10 @@ async def load_teams(session: AsyncSession, teams: Sequence[m.Team]) -> list[Jso
 
 
 # The bulk reads of the ``load_*`` functions: Core statements on the tables, built once
-# (an ``IN`` of an expanding parameter), run on the session's connection in one hop to the
+# (``in_ids``: the ids bound as one parameter), run on the session's connection in one hop to the
 # driver (``_run_core``) and formatted straight from their rows: no ORM objects to load, no
 # statement to build and key per call. A row has the attributes of the model's columns, so the
 # ``*_json`` functions format it as they format the model.
-_IDS: BindParameter[int] = bindparam("ids", expanding=True)
 _T = TypeVar("_T")
 _messages = m.Message.__table__.c
 _files = m.File.__table__.c
@@ -255,19 +255,19 @@ _message_files = m.MessageFile.__table__.c
 _reactions = m.Reaction.__table__.c
 _REACTIONS = (
     select(_reactions.message_id, _reactions.emoji, _reactions.agent_id)
-    .where(_reactions.message_id.in_(_IDS))
+    .where(in_ids(_reactions.message_id, "ids"))
     .order_by(_reactions.message_id, _reactions.created_at, _reactions.agent_id)
 )
 _FILES = (
     select(_message_files.message_id.label("of_message"), *_files)
     .join_from(m.MessageFile.__table__, m.File.__table__, _files.id == _message_files.file_id)
-    .where(_message_files.message_id.in_(_IDS))
+    .where(in_ids(_message_files.message_id, "ids"))
     .order_by(_message_files.message_id, _message_files.position)
 )
 _PREVIEWS = select(_messages.id, _messages.body, _messages.sender_name, _messages.direction).where(
-    _messages.id.in_(_IDS)
+    in_ids(_messages.id, "ids")
 )
-_MESSAGES = select(*_messages).where(_messages.id.in_(_IDS))
+_MESSAGES = select(*_messages).where(in_ids(_messages.id, "ids"))
 _conversations = m.Conversation.__table__.c
 _LAST_MESSAGES = (
     select(_conversations.id.label("of_conversation"), *_messages)
@@ -276,11 +276,11 @@ _LAST_MESSAGES = (
         m.Message.__table__,
         _messages.id == _conversations.last_message_id,
     )
-    .where(_conversations.id.in_(_IDS))
+    .where(in_ids(_conversations.id, "ids"))
 )
 _ticket_labels = m.TicketLabel.__table__.c
 _LABELS = select(_ticket_labels.ticket_id, _ticket_labels.label_id).where(
-    _ticket_labels.ticket_id.in_(_IDS)
+    in_ids(_ticket_labels.ticket_id, "ids")
 )
 
 # A message as a model or as a row of its table's columns (``_MESSAGES``, ``_LAST_MESSAGES``).
