@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from typing import Any, Literal
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Literal, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import models as m
+from convos_server.db.in_ids import in_ids
 
 Json = dict[str, Any]
+# A row of a Core statement, of any width (formatted like the model of its columns).
+AnyRow = Row[*tuple[Any, ...]]
 # how much of a list item's last message: all of it, without reactions, files and reply
 # preview (what a history row shows), or none (``null``)
 LastMessage = Literal["full", "brief", "none"]
@@ -28,7 +31,9 @@ def iso(value: dt.datetime | None) -> str | None:
     """The protocol's time format: ISO 8601 UTC, milliseconds, ``Z``."""
     if value is None:
         return None
-    return value.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    if value.tzinfo is not dt.UTC:  # the columns give UTC already (``UTCDateTime``)
+        value = value.astimezone(dt.UTC)
+    return value.isoformat(timespec="milliseconds")[:-6] + "Z"  # without "+00:00"
 
 
 def agent_json(agent: m.Agent, team_ids: Sequence[int]) -> Json:
@@ -81,7 +86,7 @@ def contact_json(contact: m.Contact) -> Json:
     }
 
 
-def file_json(file: m.File) -> Json:
+def file_json(file: m.File | AnyRow) -> Json:
     """A File, with the URL its bytes are served from."""
     return {
         "id": file.id,
@@ -98,7 +103,7 @@ def file_json(file: m.File) -> Json:
     }
 
 
-def reply_preview_json(message: m.Message) -> Json:
+def reply_preview_json(message: m.Message | AnyRow) -> Json:
     """The quoted message shown above a reply."""
     return {
         "id": message.id,
@@ -109,7 +114,7 @@ def reply_preview_json(message: m.Message) -> Json:
 
 
 def message_json(
-    message: m.Message,
+    message: m.Message | AnyRow,
     reactions: Sequence[Json] = (),
     files: Sequence[Json] = (),
     reply_preview: Json | None = None,
@@ -138,7 +143,9 @@ def message_json(
     }
 
 
-def ticket_json(ticket: m.Ticket, last_message: Json | None, label_ids: Sequence[int] = ()) -> Json:
+def ticket_json(
+    ticket: m.Ticket | AnyRow, last_message: Json | None, label_ids: Sequence[int] = ()
+) -> Json:
     """A Ticket with the last message of its conversation and its label ids."""
     return {
         "id": ticket.id,
@@ -236,35 +243,86 @@ async def load_teams(session: AsyncSession, teams: Sequence[m.Team]) -> list[Jso
     return [team_json(team, members[team.id]) for team in teams]
 
 
+# The bulk reads of the ``load_*`` functions: Core statements on the tables, built once
+# (``in_ids``: the ids bound as one parameter), run on the session's connection in one hop to the
+# driver (``_run_core``) and formatted straight from their rows: no ORM objects to load, no
+# statement to build and key per call. A row has the attributes of the model's columns, so the
+# ``*_json`` functions format it as they format the model.
+_T = TypeVar("_T")
+_messages = m.Message.__table__.c
+_files = m.File.__table__.c
+_message_files = m.MessageFile.__table__.c
+_reactions = m.Reaction.__table__.c
+_REACTIONS = (
+    select(_reactions.message_id, _reactions.emoji, _reactions.agent_id)
+    .where(in_ids(_reactions.message_id, "ids"))
+    .order_by(_reactions.message_id, _reactions.created_at, _reactions.agent_id)
+)
+_FILES = (
+    select(_message_files.message_id.label("of_message"), *_files)
+    .join_from(m.MessageFile.__table__, m.File.__table__, _files.id == _message_files.file_id)
+    .where(in_ids(_message_files.message_id, "ids"))
+    .order_by(_message_files.message_id, _message_files.position)
+)
+_PREVIEWS = select(_messages.id, _messages.body, _messages.sender_name, _messages.direction).where(
+    in_ids(_messages.id, "ids")
+)
+_MESSAGES = select(*_messages).where(in_ids(_messages.id, "ids"))
+_conversations = m.Conversation.__table__.c
+_LAST_MESSAGES = (
+    select(_conversations.id.label("of_conversation"), *_messages)
+    .join_from(
+        m.Conversation.__table__,
+        m.Message.__table__,
+        _messages.id == _conversations.last_message_id,
+    )
+    .where(in_ids(_conversations.id, "ids"))
+)
+_ticket_labels = m.TicketLabel.__table__.c
+_LABELS = select(_ticket_labels.ticket_id, _ticket_labels.label_id).where(
+    in_ids(_ticket_labels.ticket_id, "ids")
+)
+
+# A message as a model or as a row of its table's columns (``_MESSAGES``, ``_LAST_MESSAGES``).
+MessageRecord = m.Message | AnyRow
+
+
+async def _run_core(session: AsyncSession, read: Callable[..., _T], *args: object) -> _T:
+    """``read(connection, *args)`` on the session's connection, in one hop to the driver.
+
+    The session's pending changes are flushed first (a Core statement does not autoflush).
+    """
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+    connection = await session.connection()
+    return await connection.run_sync(read, *args)
+
+
+def _files_by_message(connection: Connection, message_ids: Sequence[int]) -> dict[int, list[Json]]:
+    files: dict[int, list[Json]] = defaultdict(list)
+    if message_ids:
+        for row in connection.execute(_FILES, {"ids": list(message_ids)}):
+            files[row.of_message].append(file_json(row))
+    return files
+
+
 async def load_files_by_message(
     session: AsyncSession, message_ids: Sequence[int]
 ) -> dict[int, list[Json]]:
     """The files attached to each message, in attachment order."""
-    files: dict[int, list[Json]] = defaultdict(list)
     if not message_ids:
-        return files
-    rows = await session.execute(
-        select(m.MessageFile.message_id, m.File)
-        .join(m.File, m.File.id == m.MessageFile.file_id)
-        .where(m.MessageFile.message_id.in_(message_ids))
-        .order_by(m.MessageFile.message_id, m.MessageFile.position)
-    )
-    for message_id, file in rows:
-        files[message_id].append(file_json(file))
-    return files
+        return defaultdict(list)
+    return await _run_core(session, _files_by_message, message_ids)
 
 
-async def _load_reactions(
-    session: AsyncSession, message_ids: Sequence[int]
+def _reactions_by_message(
+    connection: Connection, message_ids: Sequence[int]
 ) -> dict[int, list[Json]]:
     by_message: dict[int, dict[str, list[int]]] = defaultdict(dict)
     if message_ids:
-        rows = await session.execute(
-            select(m.Reaction.message_id, m.Reaction.emoji, m.Reaction.agent_id)
-            .where(m.Reaction.message_id.in_(message_ids))
-            .order_by(m.Reaction.message_id, m.Reaction.created_at, m.Reaction.agent_id)
-        )
-        for message_id, emoji, agent_id in rows:
+        for message_id, emoji, agent_id in connection.execute(
+            _REACTIONS, {"ids": list(message_ids)}
+        ):
             by_message[message_id].setdefault(emoji, []).append(agent_id)
     return {
         message_id: [{"emoji": emoji, "agent_ids": ids} for emoji, ids in emojis.items()]
@@ -272,16 +330,16 @@ async def _load_reactions(
     }
 
 
-async def load_messages(session: AsyncSession, messages: Sequence[m.Message]) -> list[Json]:
-    """Messages as JSON with reactions, files and reply previews: three queries in all."""
+def _messages_json(connection: Connection, messages: Sequence[MessageRecord]) -> list[Json]:
+    """Messages (models or rows) as JSON with reactions, files and reply previews."""
     ids = [message.id for message in messages]
-    reactions = await _load_reactions(session, ids)
-    files = await load_files_by_message(session, ids)
+    reactions = _reactions_by_message(connection, ids)
+    files = _files_by_message(connection, ids)
     quoted_ids = {message.reply_to for message in messages if message.reply_to is not None}
     previews: dict[int, Json] = {}
     if quoted_ids:
-        quoted = await session.scalars(select(m.Message).where(m.Message.id.in_(quoted_ids)))
-        previews = {message.id: reply_preview_json(message) for message in quoted}
+        quoted = connection.execute(_PREVIEWS, {"ids": list(quoted_ids)})
+        previews = {row.id: reply_preview_json(row) for row in quoted}
     return [
         message_json(
             message,
@@ -291,6 +349,13 @@ async def load_messages(session: AsyncSession, messages: Sequence[m.Message]) ->
         )
         for message in messages
     ]
+
+
+async def load_messages(session: AsyncSession, messages: Sequence[m.Message]) -> list[Json]:
+    """Messages as JSON with reactions, files and reply previews: three queries in all."""
+    if not messages:
+        return []
+    return await _run_core(session, _messages_json, messages)
 
 
 async def load_message(session: AsyncSession, message: m.Message) -> Json:
@@ -318,12 +383,19 @@ async def load_new_message(
     return message_json(message, (), files, preview)
 
 
-async def _loaded(
-    session: AsyncSession, messages: Sequence[m.Message], last_message: LastMessage
+def _loaded(
+    connection: Connection, messages: Sequence[MessageRecord], last_message: LastMessage
 ) -> list[Json]:
     if last_message == "brief":
         return [message_json(message) for message in messages]
-    return await load_messages(session, messages)
+    return _messages_json(connection, messages)
+
+
+def _last_messages_by_id(
+    connection: Connection, wanted: set[int], last_message: LastMessage
+) -> dict[int, Json]:
+    rows = connection.execute(_MESSAGES, {"ids": list(wanted)}).all()
+    return {data["id"]: data for data in _loaded(connection, rows, last_message)}
 
 
 async def _last_messages(
@@ -332,8 +404,7 @@ async def _last_messages(
     wanted = {message_id for message_id in message_ids if message_id is not None}
     if not wanted or last_message == "none":
         return {}
-    rows = list(await session.scalars(select(m.Message).where(m.Message.id.in_(wanted))))
-    return {data["id"]: data for data in await _loaded(session, rows, last_message)}
+    return await _run_core(session, _last_messages_by_id, wanted, last_message)
 
 
 async def load_conversations(
@@ -350,38 +421,38 @@ async def load_conversations(
     ]
 
 
-async def load_tickets(
-    session: AsyncSession, tickets: Sequence[m.Ticket], *, last_message: LastMessage = "full"
+# A ticket as a model or as a row of its table's columns (``tickets.list_tickets``).
+TicketRecord = m.Ticket | AnyRow
+
+
+def _tickets_json(
+    connection: Connection, tickets: Sequence[TicketRecord], last_message: LastMessage
 ) -> list[Json]:
-    """Tickets as JSON, each with the last message of its conversation (one query for those;
-    as much of it as ``last_message`` says)."""
-    wanted = last_message != "none"
-    conversation_ids = {ticket.conversation_id for ticket in tickets} if wanted else ()
+    conversation_ids = {t.conversation_id for t in tickets} if last_message != "none" else ()
     last: dict[int, Json] = {}
     if conversation_ids:
-        rows = (
-            await session.execute(
-                select(m.Conversation.id, m.Message)
-                .join(m.Message, m.Message.id == m.Conversation.last_message_id)
-                .where(m.Conversation.id.in_(conversation_ids))
-            )
-        ).all()
-        loaded = await _loaded(session, [message for _id, message in rows], last_message)
-        conversation_ids_in_order = [conversation_id for conversation_id, _message in rows]
-        last = dict(zip(conversation_ids_in_order, loaded, strict=True))
+        rows = connection.execute(_LAST_MESSAGES, {"ids": list(conversation_ids)}).all()
+        loaded = _loaded(connection, rows, last_message)
+        last = {row.of_conversation: data for row, data in zip(rows, loaded, strict=True)}
     labels: dict[int, list[int]] = {}
     if tickets:
-        pairs = await session.execute(
-            select(m.TicketLabel.ticket_id, m.TicketLabel.label_id).where(
-                m.TicketLabel.ticket_id.in_([ticket.id for ticket in tickets])
-            )
-        )
+        pairs = connection.execute(_LABELS, {"ids": [ticket.id for ticket in tickets]})
         for ticket_id, label_id in pairs:
             labels.setdefault(ticket_id, []).append(label_id)
     return [
         ticket_json(ticket, last.get(ticket.conversation_id), labels.get(ticket.id, ()))
         for ticket in tickets
     ]
+
+
+async def load_tickets(
+    session: AsyncSession, tickets: Sequence[TicketRecord], *, last_message: LastMessage = "full"
+) -> list[Json]:
+    """Tickets (models or rows) as JSON, each with the last message of its conversation (one
+    query for those; as much of it as ``last_message`` says) and its label ids."""
+    if not tickets:
+        return []
+    return await _run_core(session, _tickets_json, tickets, last_message)
 
 
 async def load_ticket(session: AsyncSession, ticket: m.Ticket) -> Json:

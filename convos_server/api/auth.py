@@ -9,10 +9,13 @@ from pydantic import BaseModel, Field
 
 from convos_server.api.deps import AgentDep, BusDep, DbDep, TokenDep
 from convos_server.api.responses import errors
+from convos_server.db.engine import Database
 from convos_server.errors import ApiError
-from convos_server.serialize import load_agent
+from convos_server.serialize import agent_json, load_agent
 from convos_server.services import auth
 from convos_server.services.login_throttle import LoginThrottle
+from convos_server.services.token_cache import scope_cache_of_class
+from convos_server.services.visibility import cached_scope, scope_for
 
 router = APIRouter(tags=["auth"])
 
@@ -54,7 +57,12 @@ async def logout(_agent: AgentDep, token: TokenDep, db: DbDep, bus: BusDep) -> R
 
 
 @router.get("/me")
-async def me(agent: AgentDep, db: DbDep) -> dict[str, Any]:
-    """The current agent."""
-    async with db.read() as session:
-        return await load_agent(session, agent)
+async def me(agent: AgentDep, request: Request) -> dict[str, Any]:
+    """The current agent: its row and team ids from the token and scope caches (no session
+    at all once both hold it; the database from ``app.state``, not a dependency to solve)."""
+    db: Database = request.app.state.db
+    scope = cached_scope(scope_cache_of_class(db.session_class), agent)
+    if scope is None:
+        async with db.read() as session:
+            scope = await scope_for(session, agent)
+    return agent_json(agent, scope.team_ids)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
 from convos_server.db import models as m
 from convos_server.errors import ApiError, forbidden, invalid, not_found
@@ -71,6 +73,20 @@ async def _check_reply_target(
         raise invalid("The quoted message is not in this conversation", "reply_to")
 
 
+_tickets = m.Ticket.__table__.c
+_TOUCH_TICKET = (
+    update(cast(Table, m.Ticket.__table__))
+    .where(_tickets.id == bindparam("ticket_id"))
+    .values(last_message_at=bindparam("now", type_=m.UTCDateTime()))
+)
+_messages = m.Message.__table__.c
+_SENT_WITH_CLIENT_ID = select(_messages.id).where(
+    _messages.sender_type == "agent",
+    _messages.sender_id == bindparam("agent_id"),
+    _messages.client_id == bindparam("client_id"),
+)
+
+
 async def append_message(
     session: AsyncSession,
     conversation: m.Conversation,
@@ -104,13 +120,12 @@ async def append_message(
         conversation.last_message_at = now
         conversation.last_message_id = message.id
         if conversation.open_ticket_id is not None:
-            # An UPDATE without loading the ticket; a ticket already in the session gets the
-            # new value too (ORM update, synchronize_session "auto").
-            await session.execute(
-                update(m.Ticket)
-                .where(m.Ticket.id == conversation.open_ticket_id)
-                .values(last_message_at=now)
-            )
+            ticket = session.identity_map.get(identity_key(m.Ticket, conversation.open_ticket_id))
+            if isinstance(ticket, m.Ticket):  # in the session (a reply holds it): flushed below
+                ticket.last_message_at = now
+            else:  # an UPDATE without loading the ticket (Core: nothing to synchronise)
+                values = {"ticket_id": conversation.open_ticket_id, "now": now}
+                await session.execute(_TOUCH_TICKET, values)
     await session.flush()
     return message
 
@@ -167,14 +182,11 @@ async def visible_conversation(
 async def find_by_client_id(
     session: AsyncSession, agent_id: int, client_id: str
 ) -> m.Message | None:
-    """The message this agent already sent with ``client_id``, if any."""
-    return await session.scalar(
-        select(m.Message).where(
-            m.Message.sender_type == "agent",
-            m.Message.sender_id == agent_id,
-            m.Message.client_id == client_id,
-        )
-    )
+    """The message this agent already sent with ``client_id``, if any (a Core statement
+    built once; the model is loaded only when there is one)."""
+    parameters = {"agent_id": agent_id, "client_id": client_id}
+    message_id = await session.scalar(_SENT_WITH_CLIENT_ID, parameters)
+    return None if message_id is None else await session.get(m.Message, message_id)
 
 
 async def send_agent_message(

@@ -19,6 +19,13 @@ each process's LISTEN connection (the event bus's) drops those entries
 (``EventBus(on_agents_changed=...)``). A lookup that read the row before that commit does not
 store its answer (the generation changed). Without the LISTEN connection (lost, SQLite
 across processes) a change is seen when the entry expires: at most ``ttl_s`` late.
+
+Beside the tokens, the cache keeps each agent's scope (``scopes``: the agent's team ids and
+visible inbox ids, ``services/visibility.py``), dropped exactly when the agent's tokens are,
+by the same paths. A commit that changes what some agent may see counts as a change of those
+agents: a team membership (its agent), an inbox's team, a new or deleted inbox, a deleted
+team (everyone). A session with such a change pending or flushed (not yet committed) never
+reads or fills the scope cache (``scope_cache_of``).
 """
 
 from __future__ import annotations
@@ -32,9 +39,11 @@ from typing import Any
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect, text
 from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_state, manager_of_class
 
 from convos_server.db import models as m
 
+_AGENT_MANAGER = manager_of_class(m.Agent)
 _CHANGED = "convos_changed_agents"
 _EVERYONE = -1  # in the changed set: a bulk statement touched agents or tokens
 NOTIFY_CHANNEL = "convos_agents"
@@ -53,6 +62,86 @@ def agents_from_payload(payload: str) -> set[int]:
     if payload == _EVERYONE_PAYLOAD:
         return {_EVERYONE}
     return {int(part) for part in payload.split(",") if part}
+
+
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    role: str
+    value: object
+    expires_at: float
+
+
+class ScopeCache:
+    """Per agent id, a value computed from the agent's role and the tables of who sees what
+    (the agent's team ids and visible inboxes), for ``ttl_s`` seconds; dropped with the
+    agent's tokens (``TokenCache.drop_agents``)."""
+
+    def __init__(self, *, ttl_s: float, max_size: int, clock: Callable[[], float]) -> None:
+        self._ttl_s = ttl_s
+        self._max_size = max_size
+        self._clock = clock
+        self._entries: collections.OrderedDict[int, _Scope] = collections.OrderedDict()
+        self._generation = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def generation(self) -> int:
+        """Changes with every invalidation; take it before a lookup, give it to ``put``."""
+        return self._generation
+
+    def get(self, agent_id: int, role: str) -> object | None:
+        """The agent's cached value when it was computed for ``role`` and has not expired."""
+        entry = self._entries.get(agent_id)
+        if entry is None:
+            return None
+        if entry.role != role or entry.expires_at <= self._clock():
+            del self._entries[agent_id]
+            return None
+        self._entries.move_to_end(agent_id)
+        return entry.value
+
+    def put(self, agent_id: int, role: str, value: object, generation: int) -> None:
+        """Remember ``value`` for the agent, unless something changed since ``generation``."""
+        if generation != self._generation:
+            return
+        self._entries.pop(agent_id, None)
+        self._entries[agent_id] = _Scope(role, value, self._clock() + self._ttl_s)
+        while len(self._entries) > self._max_size:
+            self._entries.popitem(last=False)
+
+    def drop(self, agent_ids: set[int]) -> None:
+        """Forget the values of ``agent_ids`` (all of them for ``_EVERYONE``)."""
+        self._generation += 1
+        if _EVERYONE in agent_ids:
+            self._entries.clear()
+            return
+        for agent_id in agent_ids:
+            self._entries.pop(agent_id, None)
+
+
+# The scope cache of each watched session class (one per database: ``Database.session_class``).
+_SCOPE_CACHES: dict[type[Session], ScopeCache] = {}
+
+
+def scope_cache_of(session: Session) -> ScopeCache | None:
+    """The scope cache ``session`` may use: none when the session's class is not watched or
+    the session holds a change (pending or flushed, not committed) of agents, tokens, teams,
+    memberships or inboxes, which the cache would not reflect yet."""
+    cache = _SCOPE_CACHES.get(type(session))
+    if cache is None or session.info.get(_CHANGED):
+        return None
+    if any(_changes_scopes(obj) for obj in (*session.new, *session.deleted)):
+        return None
+    if any(_changes_scopes(obj, dirty=True) for obj in session.dirty):
+        return None
+    return cache
+
+
+def scope_cache_of_class(session_class: type[Session]) -> ScopeCache | None:
+    """The scope cache of a watched session class (for a read that opens no session)."""
+    return _SCOPE_CACHES.get(session_class)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +168,7 @@ class TokenCache:
         self._tokens_of_agent: dict[int, set[str]] = collections.defaultdict(set)
         self._generation = 0
         self._columns = [attr.key for attr in inspect(m.Agent).column_attrs]
+        self.scopes = ScopeCache(ttl_s=ttl_s, max_size=max_size, clock=clock)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -97,7 +187,10 @@ class TokenCache:
             self._forget(token_hash)
             return None
         self._entries.move_to_end(token_hash)
-        agent = m.Agent(**entry.columns)
+        # The copy's attributes go straight into its state, as a load would put them: the
+        # constructor's instrumented setattr per column cost more than the rest of ``get``.
+        agent: m.Agent = _AGENT_MANAGER.new_instance()
+        instance_state(agent).dict.update(entry.columns)
         make_transient_to_detached(agent)
         return agent
 
@@ -125,8 +218,9 @@ class TokenCache:
             self._forget(next(iter(self._entries)))
 
     def drop_agents(self, agent_ids: set[int]) -> None:
-        """Forget the tokens of ``agent_ids`` (every token when it holds ``_EVERYONE``)."""
+        """Forget the tokens and scopes of ``agent_ids`` (all when it holds ``_EVERYONE``)."""
         self._generation += 1
+        self.scopes.drop(agent_ids)
         if _EVERYONE in agent_ids:
             self._entries.clear()
             self._tokens_of_agent.clear()
@@ -149,6 +243,7 @@ class TokenCache:
 
         With ``notify`` (PostgreSQL) the changes are also announced to every server process.
         """
+        _SCOPE_CACHES[session_class] = self.scopes
         sa_event.listen(session_class, "after_flush", _note_flushed_changes)
         sa_event.listen(session_class, "do_orm_execute", _note_bulk_changes)
         sa_event.listen(session_class, "after_commit", self._after_commit)
@@ -169,19 +264,37 @@ def _changed(session: Session) -> set[int]:
     return changed
 
 
+# Rows whose changes change an agent's token entries or scope.
+_WATCHED = (m.Agent, m.AuthToken, m.TeamMember, m.Inbox, m.Team)
+
+
+def _changes_scopes(obj: object, *, dirty: bool = False) -> bool:
+    """Whether a change of ``obj`` (new, deleted, or ``dirty``) changes tokens or scopes:
+    an inbox's other columns (the round-robin pointer...) change nobody's."""
+    if dirty and isinstance(obj, m.Inbox):
+        return bool(inspect(obj).attrs.team_id.history.has_changes())
+    return isinstance(obj, _WATCHED)
+
+
 def _note_flushed_changes(session: Session, _context: Any) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, m.Agent) and obj.id is not None:
             _changed(session).add(obj.id)
-        elif isinstance(obj, m.AuthToken):
+        elif isinstance(obj, m.AuthToken | m.TeamMember):
             _changed(session).add(obj.agent_id)
+    for obj in (*session.new, *session.deleted):
+        if isinstance(obj, m.Inbox | m.Team):
+            _changed(session).add(_EVERYONE)
+    for obj in session.dirty:
+        if isinstance(obj, m.Inbox) and _changes_scopes(obj, dirty=True):
+            _changed(session).add(_EVERYONE)
 
 
 def _note_bulk_changes(state: ORMExecuteState) -> None:
-    if not (state.is_update or state.is_delete):
+    if not (state.is_update or state.is_delete or state.is_insert):
         return
     mapper = state.bind_mapper
-    if mapper is not None and mapper.class_ in (m.Agent, m.AuthToken):
+    if mapper is not None and mapper.class_ in _WATCHED:
         _changed(state.session).add(_EVERYONE)
 
 

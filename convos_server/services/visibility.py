@@ -1,4 +1,10 @@
-"""Who may see what: an agent sees the inboxes of its teams (and team-less ones); admins all."""
+"""Who may see what: an agent sees the inboxes of its teams (and team-less ones); admins all.
+
+An agent's scope (its team ids and visibility) is cached per process beside its tokens
+(``TokenCache.scopes``) and dropped with them: at a commit of this process that changes a
+membership, an inbox's team, an inbox or a team, or the agent; in the other processes by the
+same NOTIFY (PostgreSQL) or when the entry expires (SQLite across processes, as tokens).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,13 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, bindparam, false, or_, select, true
+from sqlalchemy import ColumnElement, bindparam, false, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from convos_server.db import models as m
 from convos_server.errors import not_found
+from convos_server.services.token_cache import ScopeCache, scope_cache_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,27 +44,54 @@ class Visibility:
         return column.in_(self.inbox_ids)
 
 
-# One agent's visible inboxes in one statement, built once (a statement built per call costs
-# more in SQLAlchemy than SQLite takes to run it).
-_ALL_INBOXES = select(m.Inbox.id)
-_AGENT_INBOXES = select(m.Inbox.id).where(
-    or_(
-        m.Inbox.team_id.is_(None),
-        m.Inbox.team_id.in_(
-            select(m.TeamMember.team_id).where(m.TeamMember.agent_id == bindparam("agent_id"))
-        ),
+@dataclass(frozen=True, slots=True)
+class AgentScope:
+    """What an agent's requests need beside its row: its team ids and its visibility."""
+
+    team_ids: tuple[int, ...]
+    visibility: Visibility
+
+
+# Built once (a statement built per call costs more in SQLAlchemy than SQLite takes to run it).
+_INBOX_TEAMS = select(m.Inbox.id, m.Inbox.team_id)
+_AGENT_TEAMS = select(m.TeamMember.team_id).where(m.TeamMember.agent_id == bindparam("agent_id"))
+
+
+def cached_scope(cache: ScopeCache | None, agent: m.Agent) -> AgentScope | None:
+    """The agent's scope when ``cache`` holds it (no statement at all)."""
+    if cache is None:
+        return None
+    scope = cache.get(agent.id, agent.role)
+    return scope if isinstance(scope, AgentScope) else None
+
+
+async def scope_for(session: AsyncSession, agent: m.Agent) -> AgentScope:
+    """The scope of one agent: from the process's cache, or two statements (then cached).
+
+    The cache is skipped in a session that changed who sees what and has not committed.
+    """
+    cache = scope_cache_of(session.sync_session)
+    scope = cached_scope(cache, agent)
+    if scope is not None:
+        return scope
+    generation = cache.generation if cache is not None else 0
+    admin = agent.role == "admin"
+    team_ids = tuple(sorted(await session.scalars(_AGENT_TEAMS, {"agent_id": agent.id})))
+    teams = set(team_ids)
+    visible = frozenset(
+        inbox_id
+        for inbox_id, team_id in await session.execute(_INBOX_TEAMS)
+        if admin or team_id is None or team_id in teams
     )
-)
+    scope = AgentScope(team_ids, Visibility(agent.id, admin, visible))
+    if cache is not None:
+        cache.put(agent.id, agent.role, scope, generation)
+    return scope
 
 
 async def visibility_for(session: AsyncSession, agent: m.Agent) -> Visibility:
-    """The visibility of one agent (one statement)."""
-    admin = agent.role == "admin"
-    if admin:
-        rows = await session.scalars(_ALL_INBOXES)
-    else:
-        rows = await session.scalars(_AGENT_INBOXES, {"agent_id": agent.id})
-    return Visibility(agent.id, admin, frozenset(rows))
+    """The visibility of one agent (cached; ``scope_for``)."""
+    return (await scope_for(session, agent)).visibility
 
 
 async def visibility_map(
