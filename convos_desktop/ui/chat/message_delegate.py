@@ -479,7 +479,21 @@ class MessageDelegate(QStyledItemDelegate):
             self._layouts.move_to_end(key)
             return layout
         message: Message = index.data(MessageRole.MESSAGE)
-        _row_key, _revision, day, show_sender = parts
+        return self._build_layout(message, key, fonts)
+
+    def measure_ahead(self, message: Message, parts: LayoutKey, width: int, font: QFont) -> None:
+        """Lay out a row that is not in the model yet (a page read ahead), with the
+        ``LAYOUT_KEY`` ``parts`` it will have there: its insertion then finds its height."""
+        fonts = self._fonts_for(font)
+        system_text = (
+            self._wording.message_text(message) if message.direction is Direction.SYSTEM else ""
+        )
+        key = (*parts, width, system_text)
+        if key not in self._heights:
+            self._build_layout(message, key, fonts)
+
+    def _build_layout(self, message: Message, key: LayoutKey, fonts: Fonts) -> MessageLayout:
+        _row_key, _revision, day, show_sender, width, system_text = key
         self.layouts_computed += 1
         layout = layout_message(message, day, show_sender, width, fonts, system_text or None)
         self._layouts[key] = layout
