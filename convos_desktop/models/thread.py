@@ -155,9 +155,7 @@ class ThreadModel(QAbstractListModel):
         row = index.row()
         message = self._rows[row]
         if role == MessageRole.LAYOUT_KEY:  # first: asked for every row on each view layout
-            key = row_key(message)
-            revision = self._revisions.get(key, 0)
-            return (key, revision, self._day_header(row), self._starts_run(row))
+            return self.layout_key(row)
         if role == Qt.ItemDataRole.DisplayRole:
             return self._shown_text(message)
         if role == MessageRole.MESSAGE:
@@ -202,6 +200,20 @@ class ThreadModel(QAbstractListModel):
 
     def message_at(self, row: int) -> Message | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def layout_key(self, row: int) -> tuple[Any, ...] | None:
+        """``LAYOUT_KEY`` of ``row`` (None: no such row); the delegate asks directly, once
+        per row on each layout of the view."""
+        if not 0 <= row < len(self._rows):
+            return None
+        key = row_key(self._rows[row])
+        revision = self._revisions.get(key, 0)
+        return (
+            key,
+            revision,
+            _day_header(self._days, row, self._has_older),
+            _starts_run(self._rows, self._days, row),
+        )
 
     def newest_id(self) -> int | None:
         """The id of the newest message the server has (local echoes left out)."""

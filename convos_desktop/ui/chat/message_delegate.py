@@ -55,7 +55,7 @@ from PySide6.QtWidgets import (
 )
 
 from convos_desktop.core.types import Delivery, Direction, FileInfo, Message, Reaction
-from convos_desktop.models.thread import MessageRole
+from convos_desktop.models.thread import MessageRole, ThreadModel
 from convos_desktop.ui.chat.emoji_text import (
     BIG_EMOJI_MAX,
     emoji_only_count,
@@ -514,11 +514,23 @@ class MessageDelegate(QStyledItemDelegate):
             if isinstance(widget, QAbstractScrollArea):
                 widget = widget.viewport()
             width = widget.width()
-        parts = index.data(MessageRole.LAYOUT_KEY)
+        model = index.model()
+        if isinstance(model, ThreadModel):  # asked for every row on each layout: no QVariant
+            row = index.row()
+            parts = model.layout_key(row)
+            message = model.message_at(row)
+            system_text = (
+                self._wording.message_text(message)
+                if message is not None and message.direction is Direction.SYSTEM
+                else ""
+            )
+        else:
+            parts = index.data(MessageRole.LAYOUT_KEY)
+            system_text = self._system_key(index)
         if parts is None:
             return QSize(width, 0)
         self._fonts_for(option.font)
-        height = self._heights.get((*parts, width, self._system_key(index)))
+        height = self._heights.get((*parts, width, system_text))
         if height is None:
             height = self._layout(option, index, parts, width).height
         return QSize(width, height)
