@@ -43,6 +43,7 @@ from convos_desktop.logs import ExceptionHook, install_qt_message_filter, setup_
 from convos_desktop.models.directory import Directory
 from convos_desktop.platform.memory_trim import (
     MemoryTrimmer,
+    fix_mmap_threshold,
     glibc_malloc_trim,
     release_source_lines,
 )
@@ -242,6 +243,7 @@ class Application:
 def build_context(session: Session, cache: Path, settings: QSettings) -> ClientContext:
     """The core services of one signed-in session, over the cache file ``cache``."""
     release_source_lines()  # the app is imported: the sources its import read are not needed
+    fix_mmap_threshold()  # also in main, before Qt allocates; here for embedders and benchmarks
     api = session.api
     store = Store(cache)
     sync = Sync(store, api)
@@ -321,6 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return self_check()
     log_file = setup_logging(args.verbose)
     install_qt_message_filter()
+    fix_mmap_threshold()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setOrganizationName("Convos")

@@ -416,7 +416,7 @@ class MessageDelegate(QStyledItemDelegate):
     system_texts_changed = Signal()  # an agent was renamed: system rows need a new layout
 
     HEIGHT_CACHE_LIMIT = 20_000  # row heights: a 10k-message thread twice over, ~5 MB at most
-    LAYOUT_CACHE_LIMIT = 400  # whole layouts: several screens of rows, a few MB at most
+    LAYOUT_CACHE_LIMIT = 100  # whole layouts (~9 KiB each): a page read ahead and some views
     PICTURE_CACHE_BYTES = 8 * 1024 * 1024  # painted rows at most (a full-screen view is ~8)
     PICTURE_VIEWS = 3  # painted rows kept, in views full: two conversations switched between + 1
 
