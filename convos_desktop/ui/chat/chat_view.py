@@ -276,11 +276,15 @@ class ChatView(QListView):
         return FETCH_THRESHOLD_PX + PREFETCH_VIEWS * self.viewport().height()
 
     def _maybe_prefetch(self) -> None:
-        """Read the next page ahead when the view is within a few views of an end."""
+        """Read the next page ahead when the view is within a few views of an end, once the
+        agent scrolled away from the bottom (not when a conversation opens: switching
+        between conversations would read and measure a page each time for nothing)."""
+        if self._pinned:
+            return
         bar = self.verticalScrollBar()
         if bar.value() <= self._prefetch_px():
             self._thread.prefetch_older()
-        elif bar.value() >= bar.maximum() - self._prefetch_px() and not self._pinned:
+        elif bar.value() >= bar.maximum() - self._prefetch_px():
             self._thread.prefetch_newer()
 
     def _on_page_ready(self, older: bool) -> None:
