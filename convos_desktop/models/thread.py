@@ -368,13 +368,11 @@ class ThreadModel(QAbstractListModel):
         adjoining_id: int | None,
         work: Awaitable[HistoryPage],
     ) -> None:
-        page = await self._guarded(conversation_id, work)
-        if page is None:
-            return
-        self._loading = None
-        if conversation_id == self._conversation_id:
+        def keep(page: HistoryPage) -> None:
             self._ready[older] = (adjoining_id, page)
             self.page_ready.emit(older)
+
+        await self._load_page(conversation_id, work, keep)
 
     def ready_rows(self, older: bool) -> list[tuple[Message, tuple[Any, ...]]]:
         """The rows the page read ahead in that direction would insert, each with the
