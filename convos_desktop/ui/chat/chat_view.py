@@ -233,6 +233,7 @@ class ChatView(QListView):
     def _after_reset(self) -> None:
         self._anchor = None
         self._paging = False
+        self._to_measure.clear()  # rows of another conversation's page read ahead
         if self._thread.has_newer:  # the rows around one message: the revealer scrolls
             self._set_pinned(False)
             return
