@@ -43,6 +43,7 @@ from convos_desktop.logs import ExceptionHook, install_qt_message_filter, setup_
 from convos_desktop.models.directory import Directory
 from convos_desktop.platform.memory_trim import (
     MemoryTrimmer,
+    fix_mmap_threshold,
     glibc_malloc_trim,
     release_source_lines,
 )
@@ -63,6 +64,7 @@ from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.i18n import install_translators
 from convos_desktop.ui.screens.conversations_screen import ConversationsScreen
 from convos_desktop.ui.screens.mentions_screen import MentionsScreen
+from convos_desktop.ui.screens.new_ticket import NewTicketScreen
 from convos_desktop.ui.screens.performance_screen import PerformanceScreen
 from convos_desktop.ui.screens.ticket_history_screen import TicketHistoryScreen
 from convos_desktop.ui.shell.demo_splash import DemoStartingWindow, demo_window_title
@@ -73,6 +75,7 @@ from convos_desktop.ui.theme import apply_theme
 
 # Screens whose requests may still run at quit (built only once opened: see MainWindow.screen_of).
 SCREENS_WITH_REQUESTS = (
+    NewTicketScreen,
     PerformanceScreen,
     TicketHistoryScreen,
     ConversationsScreen,
@@ -242,6 +245,7 @@ class Application:
 def build_context(session: Session, cache: Path, settings: QSettings) -> ClientContext:
     """The core services of one signed-in session, over the cache file ``cache``."""
     release_source_lines()  # the app is imported: the sources its import read are not needed
+    fix_mmap_threshold()  # also in main, before Qt allocates; here for embedders and benchmarks
     api = session.api
     store = Store(cache)
     sync = Sync(store, api)
@@ -271,7 +275,7 @@ def open_window(context: ClientContext, language: str) -> MainWindow:
     else:
         log.info("no system tray: closing the window quits")
     window.workspace.composer.set_language(language)
-    window.new_ticket.composer.set_language(language)
+    window.set_new_ticket_language(language)
     window.popouts.set_language(language)
     context.sync.auth_failed.connect(window.quit)
     window.show()
@@ -289,7 +293,6 @@ async def shut_down(context: ClientContext, window: MainWindow) -> None:
     """Save drafts, tell the server the agent left, stop the core and close the cache."""
     await window.popouts.shutdown()  # remembered for the next start, closed now
     await window.workspace.shutdown()
-    await window.new_ticket.shutdown()
     await window.files.shutdown()
     window.library.stop()
     try:  # requests still in flight end (cancelled ones can hang anyio under qasync)
@@ -321,6 +324,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return self_check()
     log_file = setup_logging(args.verbose)
     install_qt_message_filter()
+    fix_mmap_threshold()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setOrganizationName("Convos")

@@ -232,6 +232,10 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
+    # 512 KiB of page cache instead of SQLite's 2 MiB, for the writer too: it reads the
+    # cached inbox at start (10k tickets: 1.4 MiB more resident with the default) and its
+    # writes are small transactions (issue 16).
+    conn.execute("PRAGMA cache_size = -512")
     return conn
 
 
@@ -358,10 +362,9 @@ class Store:
         self._writer_conn: sqlite3.Connection | None = None
         self._writer_thread: threading.Thread | None = None
         self._writer.submit(self._open_writer).result()
-        self._conn = _connect(self.path)
         # The GUI's reads are small indexed queries plus the inbox once at start: a 512 KiB
-        # page cache serves them as fast as SQLite's default 2 MiB, in 1.5 MiB less memory.
-        self._conn.execute("PRAGMA cache_size = -512")
+        # page cache (``_connect``) serves them as fast as SQLite's default 2 MiB.
+        self._conn = _connect(self.path)
 
     def _open_writer(self) -> None:
         self._writer_conn = _connect(self.path)

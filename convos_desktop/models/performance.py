@@ -7,7 +7,6 @@ figure carries its change. Nothing here touches widgets; the screen in
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Callable, Iterator
@@ -273,6 +272,8 @@ def _raw(value: Figure) -> str:
 
 
 def _csv_line(cells: list[str]) -> str:
+    import csv  # only for an export: ~0.6 MiB resident once imported (issue 16)
+
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerow(cells)
     return buffer.getvalue()

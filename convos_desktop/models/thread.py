@@ -13,6 +13,11 @@ window at the other, far from what the view shows, and those come back page by p
 out (``has_newer``), live messages newer than the window are not inserted (they are in the
 cache and come with their page); the agent's own send loads the newest page again.
 ``load_around`` replaces the window with the messages around one message (a search result).
+
+A page can be read ahead (``prefetch_older`` / ``prefetch_newer``) before the view reaches
+the edge: it waits beside the rows (``page_ready``) while the view measures its rows in idle
+moments (:meth:`ThreadModel.ready_rows`), and the ``fetch_*`` call at the edge then inserts it
+at once, without a wait and without measuring 50 new rows in the scroll that reached the edge.
 """
 
 from __future__ import annotations
@@ -109,6 +114,7 @@ class ThreadModel(QAbstractListModel):
     older_loaded = Signal(int)  # rows prepended
     newer_loaded = Signal(int)  # rows appended by fetch_newer
     older_failed = Signal(str)  # a page (older, newer or around a message) failed to load
+    page_ready = Signal(bool)  # a page read ahead waits to be inserted (True: older rows)
 
     def __init__(
         self,
@@ -135,6 +141,8 @@ class ThreadModel(QAbstractListModel):
         self._has_newer = False  # rows newer than the last one were left out (scroll window)
         self._scroll_window: int | None = None
         self._loading: asyncio.Task[None] | None = None
+        # Pages read ahead, by direction (True: older), with the id of the row they adjoin.
+        self._ready: dict[bool, tuple[int | None, HistoryPage]] = {}
 
     # --- Qt model API ------------------------------------------------------------------------
 
@@ -147,9 +155,7 @@ class ThreadModel(QAbstractListModel):
         row = index.row()
         message = self._rows[row]
         if role == MessageRole.LAYOUT_KEY:  # first: asked for every row on each view layout
-            key = row_key(message)
-            revision = self._revisions.get(key, 0)
-            return (key, revision, self._day_header(row), self._starts_run(row))
+            return self.layout_key(row)
         if role == Qt.ItemDataRole.DisplayRole:
             return self._shown_text(message)
         if role == MessageRole.MESSAGE:
@@ -195,6 +201,20 @@ class ThreadModel(QAbstractListModel):
     def message_at(self, row: int) -> Message | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
+    def layout_key(self, row: int) -> tuple[Any, ...] | None:
+        """``LAYOUT_KEY`` of ``row`` (None: no such row); the delegate asks directly, once
+        per row on each layout of the view."""
+        if not 0 <= row < len(self._rows):
+            return None
+        key = row_key(self._rows[row])
+        revision = self._revisions.get(key, 0)
+        return (
+            key,
+            revision,
+            _day_header(self._days, row, self._has_older),
+            _starts_run(self._rows, self._days, row),
+        )
+
     def newest_id(self) -> int | None:
         """The id of the newest message the server has (local echoes left out)."""
         return next((m.id for m in reversed(self._rows) if m.id > 0), None)
@@ -237,6 +257,7 @@ class ThreadModel(QAbstractListModel):
         self._ids = {m.id for m in self._rows}
         self._client_ids = {m.client_id for m in self._rows if m.client_id}
         self._revisions.clear()
+        self._ready.clear()
         self._has_older = has_older
         self._has_newer = has_newer
         self._dropped_rows = False
@@ -249,6 +270,7 @@ class ThreadModel(QAbstractListModel):
             row = self._find(None, client_id)
             if row >= 0:
                 self._remove_at(row)
+        self._forget_ready_pages(change)
         fresh: dict[str, Message] = {}
         for message in change.upserted:
             if self._find(message.id, message.client_id) >= 0:
@@ -286,6 +308,12 @@ class ThreadModel(QAbstractListModel):
             self._has_older = has_older
             self._emit_neighbour_changed(0)
 
+    def has_ready_page(self, older: bool) -> bool:
+        """A page was read ahead in that direction and adjoins the rows (see ``prefetch_*``)."""
+        ready = self._ready.get(older)
+        adjoining = self._oldest_id() if older else self.newest_id()
+        return ready is not None and ready[0] == adjoining
+
     def can_fetch_older(self) -> bool:
         return self._has_older and self._loading is None and self._conversation_id is not None
 
@@ -293,15 +321,102 @@ class ThreadModel(QAbstractListModel):
         return self._has_newer and self._loading is None and self._conversation_id is not None
 
     def fetch_newer(self) -> bool:
-        """Start loading the page after the newest row; False when nothing was started."""
+        """Insert the page after the newest row (at once when it was read ahead, else once
+        loaded); False when nothing was started."""
         if not self.can_fetch_newer():
             return False
         assert self._conversation_id is not None
         newest = self.newest_id()
         if newest is None:
             return self.show_newest()
+        ready = self._ready.pop(False, None)
+        if ready is not None and ready[0] == newest:
+            self._append(ready[1])
+            return True
         self._loading = asyncio.ensure_future(self._load_newer(self._conversation_id, newest))
         return True
+
+    def prefetch_older(self) -> bool:
+        """Read the page before the oldest row ahead (``page_ready`` once it is in): the next
+        ``fetch_older`` inserts it at once. False when nothing was started."""
+        if not self.can_fetch_older() or True in self._ready:
+            return False
+        assert self._conversation_id is not None
+        oldest = self._oldest_id()
+        work = self._history.older_messages(self._conversation_id, oldest, PAGE_SIZE)
+        self._loading = asyncio.ensure_future(
+            self._read_ahead(self._conversation_id, True, oldest, work)
+        )
+        return True
+
+    def prefetch_newer(self) -> bool:
+        """Read the page after the newest row ahead (see :meth:`prefetch_older`)."""
+        newest = self.newest_id()
+        if not self.can_fetch_newer() or False in self._ready or newest is None:
+            return False
+        assert self._conversation_id is not None
+        work = self._history.newer_messages(self._conversation_id, newest, PAGE_SIZE)
+        self._loading = asyncio.ensure_future(
+            self._read_ahead(self._conversation_id, False, newest, work)
+        )
+        return True
+
+    async def _read_ahead(
+        self,
+        conversation_id: int,
+        older: bool,
+        adjoining_id: int | None,
+        work: Awaitable[HistoryPage],
+    ) -> None:
+        def keep(page: HistoryPage) -> None:
+            self._ready[older] = (adjoining_id, page)
+            self.page_ready.emit(older)
+
+        await self._load_page(conversation_id, work, keep)
+
+    def ready_rows(self, older: bool) -> list[tuple[Message, tuple[Any, ...]]]:
+        """The rows the page read ahead in that direction would insert, each with the
+        ``LAYOUT_KEY`` it will have once inserted (and the neighbour whose day header or
+        sender line the insertion changes): what the view measures before it is needed."""
+        ready = self._ready.get(older)
+        if ready is None or not self._rows:
+            return []
+        page = ready[1]
+        if older:
+            fresh = self._older_of(page)
+            rows = [*fresh, self._rows[0]]
+            has_older, first = page.has_more and bool(fresh), 0
+        else:
+            rows = [self._rows[-1], *self._newer_of(page)]
+            has_older, first = True, 1
+        days = [local_day(m) for m in rows]
+        result: list[tuple[Message, tuple[Any, ...]]] = []
+        for row in range(first, len(rows)):
+            message = rows[row]
+            key = row_key(message)
+            parts = (
+                key,
+                self._revisions.get(key, 0),
+                _day_header(days, row, has_older),
+                _starts_run(rows, days, row),
+            )
+            result.append((message, parts))
+        return result
+
+    def _forget_ready_pages(self, change: MessagesChanged) -> None:
+        """A live change may make a page read ahead stale: a newer page may miss a new
+        message, and either may hold an older record of a changed one."""
+        if not (change.upserted or change.removed_client_ids):
+            return
+        self._ready.pop(False, None)
+        older = self._ready.get(True)
+        if older is not None:
+            ids = {m.id for m in older[1].messages}
+            client_ids = {m.client_id for m in older[1].messages if m.client_id}
+            if any(m.id in ids for m in change.upserted) or any(
+                c in client_ids for c in change.removed_client_ids
+            ):
+                del self._ready[True]
 
     def show_newest(self) -> bool:
         """Replace the rows by the newest page (a reset); False when nothing was started."""
@@ -382,13 +497,40 @@ class ThreadModel(QAbstractListModel):
             )
 
     def fetch_older(self) -> bool:
-        """Start loading the page before the oldest row; False when nothing was started."""
+        """Insert the page before the oldest row (at once when it was read ahead, else once
+        loaded); False when nothing was started."""
         if not self.can_fetch_older():
             return False
         assert self._conversation_id is not None
-        oldest = next((m.id for m in self._rows if m.id > 0), None)
+        oldest = self._oldest_id()
+        ready = self._ready.pop(True, None)
+        if ready is not None and ready[0] == oldest:
+            self._prepend(ready[1])
+            return True
         self._loading = asyncio.ensure_future(self._load_older(self._conversation_id, oldest))
         return True
+
+    def _oldest_id(self) -> int | None:
+        return next((m.id for m in self._rows if m.id > 0), None)
+
+    def _older_of(self, page: HistoryPage) -> list[Message]:
+        """The messages of ``page`` older than the first row and not shown, in time order."""
+        known = self._ids
+        first_key = self._keys[0] if self._keys else None
+        return [
+            m
+            for m in sorted(page.messages, key=_sort_key)
+            if m.id not in known and (first_key is None or _sort_key(m) < first_key)
+        ]
+
+    def _newer_of(self, page: HistoryPage) -> list[Message]:
+        """The messages of ``page`` newer than the last row and not shown, in time order."""
+        last_key = self._keys[-1] if self._keys else None
+        return [
+            m
+            for m in sorted(page.messages, key=_sort_key)
+            if self._find(m.id, m.client_id) < 0 and (last_key is None or _sort_key(m) > last_key)
+        ]
 
     async def _load_older(self, conversation_id: int, before_id: int | None) -> None:
         work = self._history.older_messages(conversation_id, before_id, PAGE_SIZE)
@@ -396,13 +538,7 @@ class ThreadModel(QAbstractListModel):
 
     def _prepend(self, page: HistoryPage) -> None:
         self.page_arriving.emit()
-        known = {m.id for m in self._rows}
-        first_key = self._keys[0] if self._keys else None
-        older = [
-            m
-            for m in sorted(page.messages, key=_sort_key)
-            if m.id not in known and (first_key is None or _sort_key(m) < first_key)
-        ]
+        older = self._older_of(page)
         if older:
             self.beginInsertRows(QModelIndex(), 0, len(older) - 1)
             self._rows[0:0] = older
@@ -420,12 +556,7 @@ class ThreadModel(QAbstractListModel):
 
     def _append(self, page: HistoryPage) -> None:
         self.page_arriving.emit()
-        last_key = self._keys[-1] if self._keys else None
-        newer = [
-            m
-            for m in sorted(page.messages, key=_sort_key)
-            if self._find(m.id, m.client_id) < 0 and (last_key is None or _sort_key(m) > last_key)
-        ]
+        newer = self._newer_of(page)
         self._has_newer = page.has_more
         if newer:
             end = len(self._rows)
@@ -575,21 +706,31 @@ class ThreadModel(QAbstractListModel):
             self.dataChanged.emit(index, index, [MessageRole.DAY_HEADER, MessageRole.SHOW_SENDER])
 
     def _day_header(self, row: int) -> dt.date | None:
-        day = self._days[row]
-        if row == 0:
-            return None if self._has_older else day
-        return day if self._days[row - 1] != day else None
+        return _day_header(self._days, row, self._has_older)
 
     def _starts_run(self, row: int) -> bool:
-        message = self._rows[row]
-        if message.direction is Direction.SYSTEM:
-            return False
-        if row == 0:
-            return True
-        previous = self._rows[row - 1]
-        return (
-            previous.direction is not message.direction
-            or previous.sender_name != message.sender_name
-            or message.created_at - previous.created_at > GROUP_GAP
-            or self._days[row - 1] != self._days[row]
-        )
+        return _starts_run(self._rows, self._days, row)
+
+
+def _day_header(days: list[dt.date], row: int, has_older: bool) -> dt.date | None:
+    """The day header of ``row`` (its local day when it starts one, else None)."""
+    day = days[row]
+    if row == 0:
+        return None if has_older else day
+    return day if days[row - 1] != day else None
+
+
+def _starts_run(rows: list[Message], days: list[dt.date], row: int) -> bool:
+    """Whether ``row`` shows its sender line (the first of a run from the same sender)."""
+    message = rows[row]
+    if message.direction is Direction.SYSTEM:
+        return False
+    if row == 0:
+        return True
+    previous = rows[row - 1]
+    return (
+        previous.direction is not message.direction
+        or previous.sender_name != message.sender_name
+        or message.created_at - previous.created_at > GROUP_GAP
+        or days[row - 1] != days[row]
+    )

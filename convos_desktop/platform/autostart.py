@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import plistlib
 import shlex
 import sys
 from pathlib import Path
@@ -65,6 +64,8 @@ def set_start_at_login(enabled: bool, platform: str = sys.platform) -> None:
             run.remove(WINDOWS_VALUE)
         run.sync()
     elif platform == "darwin":
+        import plistlib  # macOS only: it brings xml's parser, ~0.6 MiB (issue 16)
+
         _write_or_remove(
             mac_agent_file(),
             plistlib.dumps({"Label": MAC_LABEL, "ProgramArguments": command, "RunAtLoad": True})

@@ -11,6 +11,13 @@ the whole source of every module imported after it (``shibokensupport.feature``'
 ``_mod_uses_pyside`` calls ``inspect.getsource``) and ``linecache`` keeps those lines for
 good: ~124,000 lines, ~10 MiB of Python strings once the app is imported (tracemalloc,
 issue 16). Tracebacks read the lines again when they need them.
+
+``fix_mmap_threshold`` keeps glibc's mmap threshold at 128 KiB. By default glibc raises it
+(up to 32 MiB) each time a block it had mapped is freed, after which blocks of that size
+(row pictures, image and text buffers, SQLite's page cache) come from the heap and stay
+there once freed until a trim: scrolling a 10k-message thread end to end kept ~2.3 MiB more
+that way (``benchmarks.client_memory``, issue 16). With the threshold fixed such blocks are
+mapped and unmapped, so freeing them gives the pages back at once.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ from PySide6.QtCore import QObject, QTimer
 log = logging.getLogger("convos.platform")
 
 TRIM_INTERVAL_MS = 60_000
+M_MMAP_THRESHOLD = -3  # mallopt's parameter number (glibc malloc.h)
+MMAP_THRESHOLD_BYTES = 128 * 1024  # glibc's starting value, kept from now on
 
 
 def release_source_lines() -> None:
@@ -44,6 +53,19 @@ def glibc_malloc_trim() -> Callable[[], object] | None:
     malloc_trim.argtypes = [ctypes.c_size_t]
     malloc_trim.restype = ctypes.c_int
     return lambda: malloc_trim(0)
+
+
+def fix_mmap_threshold() -> bool:
+    """Keep glibc's mmap threshold at 128 KiB (see the module docstring); False off glibc."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):  # musl and friends
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES))
 
 
 class MemoryTrimmer(QObject):

@@ -62,3 +62,20 @@ def test_the_app_imports_no_heavy_package_before_it_is_used():
         "print(','.join(sorted(m for m in heavy if m in sys.modules)))\n"
     )
     assert python_says(code) == ""
+
+
+def test_pyside_learns_a_module_uses_it_without_keeping_its_lines() -> None:
+    code = """
+import linecache, sys, tempfile, pathlib
+import convos_desktop
+folder = tempfile.mkdtemp()
+pathlib.Path(folder, "uses_qt.py").write_text("from PySide6.QtCore import QObject\\n")
+pathlib.Path(folder, "plain.py").write_text("VALUE = 1\\n")
+sys.path.insert(0, folder)
+import uses_qt, plain
+import shibokensupport.feature as feature
+selected = feature.pyside_feature_dict  # 0: uses PySide6 (features apply), -1: does not
+print(selected["uses_qt"], selected["plain"],
+      any(name.endswith(("uses_qt.py", "plain.py")) for name in linecache.cache))
+"""
+    assert python_says(code) == "0 -1 False"

@@ -13,11 +13,18 @@ Scrolled away from the bottom it keeps a window of ``WINDOW_VIEWS`` views full i
 drop rows at the other one, so memory does not grow with how far the agent scrolled. Every
 insertion or removal away from the bottom keeps the row at the top of the view at the same
 pixel position (its bottom edge: a day header or sender line above it may come or go).
+
+Within ``PREFETCH_VIEWS`` views of either end of the window the next page is read ahead
+(:meth:`ThreadModel.prefetch_older`) and its rows are measured a slice at a time on idle
+passes of the event loop (``MEASURE_SLICE_S``), so the wheel notch that reaches the edge
+inserts rows whose heights are known: it lays out cached heights only, not 50 new rows.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections import deque
 from functools import partial
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, Qt, QTimer, Signal
@@ -48,6 +55,8 @@ BOTTOM_SLACK_PX = 24
 TAIL_ROWS = 60  # rows kept while pinned to the bottom: a few screens
 TAIL_ROW_PX = 16  # and at least one per this many pixels of height: tall views stay filled
 WINDOW_VIEWS = 3  # scrolled away from the bottom: rows kept, in views full of the shortest rows
+PREFETCH_VIEWS = 3  # the next page is read ahead this many views before the window's edge
+MEASURE_SLICE_S = 0.001  # rows of a page read ahead are measured this long per idle pass
 
 
 class ChatView(QListView):
@@ -99,6 +108,13 @@ class ChatView(QListView):
         self._removing = False  # the scroll bar moves while rows go: not the agent scrolling
         self._paging = False  # a page is changing the rows: one layout and anchor at its end
         model.page_arriving.connect(self._before_page)
+        model.page_ready.connect(self._on_page_ready)
+        self._inserting_ready = False
+        self._to_measure: deque[tuple[Message, tuple[object, ...]]] = deque()
+        self._measuring = QTimer(self)
+        self._measuring.setSingleShot(True)
+        self._measuring.setInterval(0)
+        self._measuring.timeout.connect(self._measure_slice)
         model.rowsAboutToBeInserted.connect(self._before_insert)
         model.rowsInserted.connect(self._after_insert)
         model.rowsRemoved.connect(self._after_remove)
@@ -175,6 +191,7 @@ class ChatView(QListView):
             self._maybe_fetch_older()
         else:
             self._maybe_fetch_newer()
+        self._maybe_prefetch()
 
     def _before_insert(self, _parent: QModelIndex, first: int, _last: int) -> None:
         if self._thread.rowCount() == 0:
@@ -216,6 +233,7 @@ class ChatView(QListView):
     def _after_reset(self) -> None:
         self._anchor = None
         self._paging = False
+        self._to_measure.clear()  # rows of another conversation's page read ahead
         if self._thread.has_newer:  # the rows around one message: the revealer scrolls
             self._set_pinned(False)
             return
@@ -227,16 +245,18 @@ class ChatView(QListView):
         self.scrollToBottom()
         self._maybe_fetch_older()
 
-    def _after_data_changed(self, top_left: QModelIndex, *_args: object) -> None:
+    def _after_data_changed(self, _top_left: QModelIndex, *_args: object) -> None:
         # Reactions, delivery marks and day headers change row heights: relayout, stay pinned.
         # Scrolled up, the row at the top of the view stays where it is.
+        # Not the delegate's sizeHintChanged: the view connects it to a *queued* full layout,
+        # which would measure every row once more after the one done here.
         if self._paging:
-            self._delegate.sizeHintChanged.emit(top_left)
+            self.scheduleDelayedItemsLayout()
             return
         pinned = self.is_at_bottom()
         if not pinned:
             self._capture_anchor()
-        self._delegate.sizeHintChanged.emit(top_left)
+        self.scheduleDelayedItemsLayout()
         if pinned:
             self.executeDelayedItemsLayout()
             self.scrollToBottom()
@@ -251,6 +271,46 @@ class ChatView(QListView):
             self._maybe_fetch_older()
         elif value >= self.verticalScrollBar().maximum() - FETCH_THRESHOLD_PX:
             self._maybe_fetch_newer()
+        self._maybe_prefetch()
+
+    def _prefetch_px(self) -> int:
+        return FETCH_THRESHOLD_PX + PREFETCH_VIEWS * self.viewport().height()
+
+    def _maybe_prefetch(self) -> None:
+        """Read the next page ahead when the view is within a few views of an end, once the
+        agent scrolled away from the bottom (not when a conversation opens: switching
+        between conversations would read and measure a page each time for nothing)."""
+        if self._pinned:
+            return
+        bar = self.verticalScrollBar()
+        if bar.value() <= self._prefetch_px():
+            self._thread.prefetch_older()
+        elif bar.value() >= bar.maximum() - self._prefetch_px():
+            self._thread.prefetch_newer()
+
+    def _on_page_ready(self, older: bool) -> None:
+        """A page read ahead is in: insert it when the view is at that edge already, else
+        measure its rows on idle passes until the view gets there."""
+        if older:
+            self._maybe_fetch_older()
+        else:
+            self._maybe_fetch_newer()
+        rows = self._thread.ready_rows(older)
+        if rows:
+            self._to_measure.extend(rows)
+            self._measuring.start()
+
+    def _measure_slice(self) -> None:
+        """Measure rows of the pages read ahead for ``MEASURE_SLICE_S``, then yield."""
+        option = QStyleOptionViewItem()
+        self.initViewItemOption(option)
+        width = self.viewport().width()
+        deadline = time.perf_counter() + MEASURE_SLICE_S
+        while self._to_measure and time.perf_counter() < deadline:
+            message, parts = self._to_measure.popleft()
+            self._delegate.measure_ahead(message, parts, width, option.font)
+        if self._to_measure:
+            self._measuring.start()
 
     def _on_range_changed(self, _minimum: int, maximum: int) -> None:
         if maximum == 0:
@@ -259,11 +319,33 @@ class ChatView(QListView):
     def _maybe_fetch_older(self) -> None:
         bar = self.verticalScrollBar()
         if bar.value() <= FETCH_THRESHOLD_PX and self._thread.can_fetch_older():
-            self._thread.fetch_older()
+            self._fetch(older=True)
 
     def _maybe_fetch_newer(self) -> None:
         bar = self.verticalScrollBar()
         if bar.value() >= bar.maximum() - FETCH_THRESHOLD_PX and self._thread.can_fetch_newer():
+            self._fetch(older=False)
+
+    def _fetch(self, *, older: bool) -> None:
+        """Ask for the next page; one read ahead is inserted on the next pass of the event
+        loop, not inside the scroll bar's own handling of the scroll that reached the edge."""
+        if not self._thread.has_ready_page(older):
+            if older:
+                self._thread.fetch_older()
+            else:
+                self._thread.fetch_newer()
+        elif not self._inserting_ready:
+            self._inserting_ready = True
+            QTimer.singleShot(0, self._insert_ready)
+
+    def _insert_ready(self) -> None:
+        self._inserting_ready = False
+        bar = self.verticalScrollBar()
+        if bar.value() <= FETCH_THRESHOLD_PX and self._thread.has_ready_page(True):
+            self._thread.fetch_older()
+        elif bar.value() >= bar.maximum() - FETCH_THRESHOLD_PX and self._thread.has_ready_page(
+            False
+        ):
             self._thread.fetch_newer()
 
     def resizeEvent(self, event: QResizeEvent) -> None:

@@ -55,7 +55,7 @@ from PySide6.QtWidgets import (
 )
 
 from convos_desktop.core.types import Delivery, Direction, FileInfo, Message, Reaction
-from convos_desktop.models.thread import MessageRole
+from convos_desktop.models.thread import MessageRole, ThreadModel
 from convos_desktop.ui.chat.emoji_text import (
     BIG_EMOJI_MAX,
     emoji_only_count,
@@ -416,7 +416,7 @@ class MessageDelegate(QStyledItemDelegate):
     system_texts_changed = Signal()  # an agent was renamed: system rows need a new layout
 
     HEIGHT_CACHE_LIMIT = 20_000  # row heights: a 10k-message thread twice over, ~5 MB at most
-    LAYOUT_CACHE_LIMIT = 400  # whole layouts: several screens of rows, a few MB at most
+    LAYOUT_CACHE_LIMIT = 100  # whole layouts (~9 KiB each): a page read ahead and some views
     PICTURE_CACHE_BYTES = 8 * 1024 * 1024  # painted rows at most (a full-screen view is ~8)
     PICTURE_VIEWS = 3  # painted rows kept, in views full: two conversations switched between + 1
 
@@ -479,7 +479,21 @@ class MessageDelegate(QStyledItemDelegate):
             self._layouts.move_to_end(key)
             return layout
         message: Message = index.data(MessageRole.MESSAGE)
-        _row_key, _revision, day, show_sender = parts
+        return self._build_layout(message, key, fonts)
+
+    def measure_ahead(self, message: Message, parts: LayoutKey, width: int, font: QFont) -> None:
+        """Lay out a row that is not in the model yet (a page read ahead), with the
+        ``LAYOUT_KEY`` ``parts`` it will have there: its insertion then finds its height."""
+        fonts = self._fonts_for(font)
+        system_text = (
+            self._wording.message_text(message) if message.direction is Direction.SYSTEM else ""
+        )
+        key = (*parts, width, system_text)
+        if key not in self._heights:
+            self._build_layout(message, key, fonts)
+
+    def _build_layout(self, message: Message, key: LayoutKey, fonts: Fonts) -> MessageLayout:
+        _row_key, _revision, day, show_sender, width, system_text = key
         self.layouts_computed += 1
         layout = layout_message(message, day, show_sender, width, fonts, system_text or None)
         self._layouts[key] = layout
@@ -500,11 +514,23 @@ class MessageDelegate(QStyledItemDelegate):
             if isinstance(widget, QAbstractScrollArea):
                 widget = widget.viewport()
             width = widget.width()
-        parts = index.data(MessageRole.LAYOUT_KEY)
+        model = index.model()
+        if isinstance(model, ThreadModel):  # asked for every row on each layout: no QVariant
+            row = index.row()
+            parts = model.layout_key(row)
+            message = model.message_at(row)
+            system_text = (
+                self._wording.message_text(message)
+                if message is not None and message.direction is Direction.SYSTEM
+                else ""
+            )
+        else:
+            parts = index.data(MessageRole.LAYOUT_KEY)
+            system_text = self._system_key(index)
         if parts is None:
             return QSize(width, 0)
         self._fonts_for(option.font)
-        height = self._heights.get((*parts, width, self._system_key(index)))
+        height = self._heights.get((*parts, width, system_text))
         if height is None:
             height = self._layout(option, index, parts, width).height
         return QSize(width, height)

@@ -188,8 +188,6 @@ class MainWindow(QMainWindow):
         self.tickets = TicketListModel(context.directory, self, records=context.store.ticket)
         self.files = FileActions(context.api, self)
         self.workspace = Workspace(context, self.tickets, self.contact_dock, self.files, self)
-        self.new_ticket = NewTicketScreen(context, self)
-        self.new_ticket.ticketStarted.connect(self._open_started_ticket)
         self.workspace.viewRequested.connect(lambda view: self.navigate(NavTarget(view.value)))
         self.popouts = PopoutManager(context, self.files, self.tickets, self)
         self.workspace.set_popped_out(self.popouts.is_open)
@@ -197,18 +195,18 @@ class MainWindow(QMainWindow):
         self.workspace.bringBackRequested.connect(self.popouts.close)
         self.popouts.closed.connect(self._on_popout_closed)
         self.popouts.shownChanged.connect(self._refresh_screen)
-        self.new_ticket.ticketOpenRequested.connect(self._open_existing_ticket)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.workspace)
-        self.stack.addWidget(self.new_ticket)
-        self._screens: dict[NavTarget, QWidget] = {NavTarget.NEW_TICKET: self.new_ticket}
+        self._screens: dict[NavTarget, QWidget] = {}
+        self._language: str | None = None  # the UI language, for the new ticket's composer
         self.library = LibraryFiles(context.api, context.sync, self)
         self.library.changed.connect(self._on_library_changed)
         self.workspace.composer.set_thumbnails(context.thumbnails)
         self.library.refresh()
         # The other screens are built when first shown (or asked for): most sessions never
-        # open them, and each holds its widgets and models.
+        # open them, and each holds its widgets and models (the new ticket's ~1.3 MiB).
         self._builders: dict[NavTarget, Callable[[], QWidget]] = {
+            NavTarget.NEW_TICKET: self._build_new_ticket,
             NavTarget.SHORTCUTS: lambda: ShortcutsScreen(context, self),
             NavTarget.INBOXES: lambda: InboxesScreen(context, self.library, self),
             NavTarget.CONVERSATIONS: self._build_conversations,
@@ -301,7 +299,6 @@ class MainWindow(QMainWindow):
         self._on_connection(sync.connection_state)
         self._on_me_changed()
         self.workspace.set_effective_status(context.presence.effective)
-        self.new_ticket.set_effective_status(context.presence.effective)
         self.popouts.set_effective_status(context.presence.effective)
 
     # --- screens built when first shown -------------------------------------------------------
@@ -318,6 +315,27 @@ class MainWindow(QMainWindow):
     def built_screens(self) -> list[QWidget]:
         """The screens built so far (what there is to shut down at quit)."""
         return list(self._screens.values())
+
+    def _build_new_ticket(self) -> NewTicketScreen:
+        context = self._context
+        screen = NewTicketScreen(context, self)
+        screen.ticketStarted.connect(self._open_started_ticket)
+        screen.ticketOpenRequested.connect(self._open_existing_ticket)
+        screen.set_inboxes(context.directory.inboxes())
+        screen.set_effective_status(context.presence.effective)
+        if self._language is not None:
+            screen.composer.set_language(self._language)
+        return screen
+
+    def _built_new_ticket(self) -> NewTicketScreen | None:
+        return cast(NewTicketScreen | None, self._screens.get(NavTarget.NEW_TICKET))
+
+    def set_new_ticket_language(self, language: str) -> None:
+        """The UI language for the new ticket's composer (now, or when it is built)."""
+        self._language = language
+        new_ticket = self._built_new_ticket()
+        if new_ticket is not None:
+            new_ticket.composer.set_language(language)
 
     def _build_conversations(self) -> ConversationsScreen:
         screen = ConversationsScreen(self._context, self)
@@ -336,6 +354,10 @@ class MainWindow(QMainWindow):
         screen = MentionsScreen(self._context, self)
         screen.open_requested.connect(self.show_ticket)
         return screen
+
+    @property
+    def new_ticket(self) -> NewTicketScreen:
+        return cast(NewTicketScreen, self.screen_of(NavTarget.NEW_TICKET))
 
     @property
     def shortcuts(self) -> ShortcutsScreen:
@@ -499,7 +521,9 @@ class MainWindow(QMainWindow):
             directory.set_agents(store.agents())
         if "inboxes" in change.what:
             directory.set_inboxes(store.inboxes())
-            self.new_ticket.set_inboxes(directory.inboxes())
+            new_ticket = self._built_new_ticket()
+            if new_ticket is not None:
+                new_ticket.set_inboxes(directory.inboxes())
             self.navigation.set_inboxes(directory.inboxes())
             self._restore_expanded()
             self._apply_pending_location()
@@ -544,7 +568,9 @@ class MainWindow(QMainWindow):
     def _on_effective(self, status: Status) -> None:
         self.header.set_effective(status)
         self.workspace.set_effective_status(status)
-        self.new_ticket.set_effective_status(status)
+        new_ticket = self._built_new_ticket()
+        if new_ticket is not None:
+            new_ticket.set_effective_status(status)
         self.popouts.set_effective_status(status)
 
     # --- tray ---------------------------------------------------------------------------------

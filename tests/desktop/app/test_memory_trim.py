@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from convos_desktop.platform.memory_trim import MemoryTrimmer, glibc_malloc_trim
+from convos_desktop.platform.memory_trim import (
+    MemoryTrimmer,
+    fix_mmap_threshold,
+    glibc_malloc_trim,
+)
 
 
 def resident_mib() -> float:
@@ -45,3 +49,16 @@ def test_without_malloc_trim_it_does_nothing(qtbot, caplog) -> None:
         trimmer.start()
     trimmer.trim_now()
     assert "no malloc_trim" in caplog.text
+
+
+@pytest.mark.skipif(glibc_malloc_trim() is None, reason="glibc only")
+def test_large_blocks_freed_go_back_at_once_with_the_threshold_fixed() -> None:
+    assert fix_mmap_threshold()
+    big = bytearray(8 * 1024 * 1024)  # freed: glibc would raise its threshold to 8 MiB
+    del big
+    before = resident_mib()
+    blocks = [bytearray(256 * 1024) for _ in range(48)]  # 12 MiB, each above 128 KiB
+    keeper = bytes(100_000)  # a C heap block after them: the heap's top stays in use
+    del blocks
+    assert resident_mib() - before < 4  # unmapped when freed, no trim needed (else ~12 MiB)
+    assert len(keeper) == 100_000

@@ -8,7 +8,9 @@ import asyncio
 import gc
 
 import pytest
-from PySide6.QtCore import QPoint, QSize
+from PySide6.QtCore import QPoint, QPointF, QSize, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication
 
 from convos_desktop.core.types import Direction, MessagesChanged
 from convos_desktop.models.thread import MessageRole, ThreadModel
@@ -27,12 +29,22 @@ def views_freed_on_the_gui_thread():
     gc.collect()
 
 
+class CountingView(ChatView):
+    """Counts the full layouts (every row measured again)."""
+
+    layouts = 0
+
+    def doItemsLayout(self) -> None:
+        self.layouts += 1
+        super().doItemsLayout()
+
+
 async def windowed_view(qtbot) -> tuple[ChatView, ThreadModel, ListHistory]:
     history = ListHistory(
         [make_message(body=f"messaggio {i} " * (1 + i % 6), minutes=i) for i in range(THREAD)]
     )
     model = ThreadModel(history)
-    view = ChatView(model, MessageDelegate())
+    view = CountingView(model, MessageDelegate())
     qtbot.addWidget(view)
     view.resize(QSize(700, 500))
     view.show()
@@ -60,7 +72,7 @@ async def scroll_to_edge(view: ChatView, model: ThreadModel, top: bool) -> bool:
     loaded = asyncio.ensure_future(next_emission(signal, 2.0))
     bar.setValue(bar.minimum() if top else bar.maximum())
     key, bottom = top_row(view)
-    if not model.is_loading:
+    if not (model.is_loading or model.has_ready_page(top)):  # a page read ahead goes in next
         loaded.cancel()
         return False
     await loaded
@@ -128,3 +140,47 @@ async def test_revealing_a_message_outside_the_window(qtbot, which) -> None:
     assert view.currentIndex().row() == row
     assert view.visualRect(model.index(row)).intersects(view.viewport().rect())
     assert len(history.calls) + len(history.newer_calls) <= 12  # not page by page
+
+
+async def test_wheel_notches_meet_pages_read_ahead_and_measured(qtbot) -> None:
+    view, model, history = await windowed_view(qtbot)
+    delegate = view.itemDelegate()
+    assert isinstance(delegate, MessageDelegate)
+    viewport = view.viewport()
+    where = QPointF(viewport.width() / 2, viewport.height() / 2)
+    pages: list[tuple[int, int, int]] = []  # (layouts computed, full layouts, anchor moved)
+    before: list[tuple[int, int, str, int]] = []
+
+    def arriving() -> None:
+        before[:] = [(delegate.layouts_computed, view.layouts, *top_row(view))]
+
+    def loaded(_rows: int) -> None:  # after the view's own handler: laid out, anchor back
+        computed, layouts, key, bottom = before[0]
+        moved = bottom_of(view, model, key) - bottom
+        pages.append((delegate.layouts_computed - computed, view.layouts - layouts, moved))
+
+    model.page_arriving.connect(arriving)
+    model.older_loaded.connect(loaded)
+    for _ in range(400):
+        if not model.has_older:
+            break
+        wheel = QWheelEvent(
+            where,
+            viewport.mapToGlobal(where),
+            QPoint(0, 0),
+            QPoint(0, 240),  # two notches at once
+            Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.NoModifier,
+            Qt.ScrollPhase.NoScrollPhase,
+            False,
+        )
+        QApplication.sendEvent(viewport, wheel)
+        await asyncio.sleep(0.002)
+    assert not model.has_older
+    assert len(pages) >= 8
+    assert model.rowCount() <= view._window_rows()
+    for computed, layouts, moved in pages[1:]:  # the first page was not read ahead
+        assert computed <= 2  # its rows were measured before the notch that needed them
+        assert layouts == 1  # one layout for the insertion and the rows dropped
+        assert abs(moved) <= 1  # the top row stayed where it was
+    assert len(history.calls) == len(pages)  # each page read once

@@ -301,3 +301,75 @@ async def test_load_around_replaces_the_rows_by_the_ones_around_a_message(qtmode
     assert model.has_older
     assert model.has_newer
     assert model.row_of_key(f"m:{target.id}") == model.row_of_id(target.id)
+
+
+def layout_keys(model: ThreadModel) -> dict[str, tuple]:
+    return {
+        model.data(model.index(row), MessageRole.ROW_KEY): model.data(
+            model.index(row), MessageRole.LAYOUT_KEY
+        )
+        for row in range(model.rowCount())
+    }
+
+
+async def test_a_page_read_ahead_is_inserted_at_once_with_the_layout_keys_foretold(
+    qtmodeltester,
+) -> None:
+    # days change every few rows and senders alternate: headers and sender lines vary
+    history = ListHistory(
+        [
+            make_message(body=f"m{i}", minutes=i * 97, sender_name=f"S{i // 3 % 2}")
+            for i in range(300)
+        ]
+    )
+    model = ThreadModel(history)
+    qtmodeltester.check(model)
+    model.open(1, *history.latest())
+    model.set_scroll_window(120)
+    for _ in range(3):  # the third page also drops the newest rows beyond the window
+        ready = asyncio.ensure_future(next_emission(model.page_ready))
+        assert model.prefetch_older()
+        assert model.prefetch_older() is False  # one request at a time
+        assert (await ready)[0] is True
+        assert model.has_ready_page(True)
+        foretold = {parts[0]: parts for _message, parts in model.ready_rows(True)}
+        calls = len(history.calls)
+        older = []
+        model.older_loaded.connect(older.append)
+        assert model.fetch_older()  # inserted now, no request
+        model.older_loaded.disconnect(older.append)
+        assert older == [50]
+        assert len(history.calls) == calls
+        keys = layout_keys(model)
+        assert len(foretold) == 51  # the page and the former first row
+        assert all(keys[key] == parts for key, parts in foretold.items())
+    assert model.rowCount() == 120
+
+
+async def test_a_page_read_ahead_is_forgotten_when_stale(qtmodeltester) -> None:
+    model, history = windowed_model(qtmodeltester, 120)
+    ready = asyncio.ensure_future(next_emission(model.page_ready))
+    assert model.prefetch_older()
+    await ready
+    edited = replace(history.messages[-60], body="edited")  # a message of the page read ahead
+    history.messages[-60] = edited  # the cache has the change before the model hears of it
+    model.apply(MessagesChanged(1, upserted=(edited,)))
+    assert not model.has_ready_page(True)  # its record there is older than the change
+    await load(model, model.older_loaded, model.fetch_older)  # read again
+    assert "edited" in bodies(model)
+
+    await load(model, model.older_loaded, model.fetch_older)
+    assert model.has_newer
+    ready = asyncio.ensure_future(next_emission(model.page_ready))
+    assert model.prefetch_newer()
+    assert (await ready)[0] is False
+    live = make_message(body="live", minutes=1000)
+    history.messages.append(live)
+    model.apply(MessagesChanged(1, upserted=(live,)))
+    assert not model.has_ready_page(False)  # a newer page may miss the live message
+
+    ready = asyncio.ensure_future(next_emission(model.page_ready))
+    assert model.prefetch_older()
+    await ready
+    model.open(1, *history.latest())  # another opening: nothing read ahead adjoins
+    assert not model.has_ready_page(True)
