@@ -202,6 +202,9 @@ class Ticket(Base):
         # the history's default orders within a status, without a sort of every ticket
         Index("ix_tickets_status_opened", "status", "opened_at"),
         Index("ix_tickets_status_closed", "status", "closed_at"),
+        # the ticket page's order (newest activity first), for All and for Mine/Unassigned
+        Index("ix_tickets_last", "last_message_at", "id"),
+        Index("ix_tickets_assignee_last", "assignee_id", "last_message_at", "id"),
     )
 
 
