@@ -86,6 +86,8 @@ log = logging.getLogger("convos.app")
 
 DEMO_DEVICE = "Convos Desktop demo"
 SHUTDOWN_WAIT_S = 5.0  # how long quitting waits for the screens' requests in flight
+LEAVING_WAIT_S = 5.0  # how long quitting waits to tell the server the agent left (a busy
+# machine answered in more than 2 s once; the server's TTL covers a failure anyway)
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -306,11 +308,11 @@ async def shut_down(context: ClientContext, window: MainWindow) -> None:
         log.warning("requests of the screens still running at quit: left behind")
     context.presence.stop()
     try:
-        async with asyncio.timeout(2):
+        async with asyncio.timeout(LEAVING_WAIT_S):
             await context.api.put_presence(context.presence.machine.inputs.chosen, Screen.OTHER)
         log.info("reported leaving (unavailable)")
     except Exception as exc:  # best effort: the server's TTL covers a failure
-        log.info("could not report leaving: %s", exc)
+        log.info("could not report leaving: %r", exc)
     await context.drafts.flush()
     await context.live.stop()
     await context.outbox.stop()

@@ -88,7 +88,7 @@ def test_a_quit_signal_quits_the_demo_app_cleanly(tmp_path: Path, quit_signal: i
         demo_pids = children_of(app.pid)
         assert demo_pids, "the demo server is not a child of the app"
         app.send_signal(quit_signal)
-        assert app.wait(10) == 0, log.text()
+        assert app.wait(20) == 0, log.text()
         for pid in demo_pids:
             assert wait_gone(pid, 3), "the demo server outlived the app"
         assert "reported leaving (unavailable)" in log.text()
