@@ -259,6 +259,7 @@ async def run_shift(folder: Path, url: str, token: str, sizes: ShiftSizes) -> di
     probe = Probe(window, context)
     await connected_and_online(context, window)
     window.navigate(NavTarget.MINE)
+    await probe.mark_start()
     await wait_for_go()
     agent = ShiftAgent(window, sizes, probe)
     await agent.play()
@@ -277,6 +278,7 @@ async def run_shift(folder: Path, url: str, token: str, sizes: ShiftSizes) -> di
         "failed_sends": dict(failed),
         "probes": probe.results,
         "rss_samples": probe.rss_samples,
+        "start_rss_mib": probe.start_rss_mib,
     }
 
 

@@ -101,6 +101,7 @@ class Probe:
         self._baseline_types: Counter[str] = Counter()
         self.results: list[dict[str, Any]] = []
         self.rss_samples: list[float] = []
+        self.start_rss_mib: float | None = None
 
     @staticmethod
     def start_tracing() -> None:
@@ -130,6 +131,17 @@ class Probe:
             record["release"] = release_experiment()
             self._folder.cleanup()
         self.results.append(record)
+
+    async def mark_start(self) -> None:
+        """The resident memory as the shift starts (connected, inbox painted, settled and
+        trimmed), before any step: what the idle app at the end is compared with."""
+        await self._context.outbox.wait_idle()
+        await asyncio.sleep(0.2)
+        gc.collect()
+        if LIBC is not None:
+            LIBC.malloc_trim(0)
+        own = tracemalloc.get_tracemalloc_memory() / MIB  # tracemalloc's bookkeeping left out
+        self.start_rss_mib = resident_mib() - own
 
     def sample_rss(self) -> None:
         """The resident memory now, without settling (between probes: the growth's shape)."""
