@@ -20,13 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from convos_server.db import models as m
 from convos_server.errors import ApiError, invalid
-from convos_server.serialize import Json, NewMessage, load_message
+from convos_server.serialize import Json, NewMessage, load_message, load_new_message
 from convos_server.services.events import EventBus
 from convos_server.services.messages import (
     Author,
     check_files,
     insert_message,
-    publish_new_message,
 )
 from convos_server.services.snooze import wake_on_reply
 from convos_server.services.tickets import open_ticket, open_ticket_of_contact
@@ -228,16 +227,19 @@ async def receive_customer_message(
     )
     if snoozed:
         await wake_on_reply(session, bus, found.open_ticket_id)
+    data = await load_new_message(session, message, file_ids)
     wants_ticket = handoff and found.open_ticket_id is None
     if wants_ticket and await open_ticket_of_contact(session, found.contact_id) is None:
         conversation = await session.get(m.Conversation, found.conversation_id)
         assert conversation is not None
-        ticket = await open_ticket(session, bus, conversation)
+        # The message is the conversation's last one, still without a ticket: as stored.
+        ticket = await open_ticket(session, bus, conversation, last_message=data)
         found.open_ticket_id = message.ticket_id = ticket.id
+        data = {**data, "ticket_id": ticket.id}
         await session.execute(
             _SET_MESSAGE_TICKET, {"message_id": message.id, "ticket_id": ticket.id}
         )
-    data = await publish_new_message(session, bus, message, inbox.id, file_ids)
+    await bus.publish(session, "message.created", {"message": data}, inbox_id=inbox.id)
     return IngressResult(found.conversation_id, message, data, found.open_ticket_id)
 
 
