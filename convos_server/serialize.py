@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from sqlalchemy import Connection, Row, select
@@ -129,7 +130,7 @@ def reply_preview_json(message: m.Message | AnyRow) -> Json:
 
 
 def message_json(
-    message: m.Message | AnyRow,
+    message: m.Message | AnyRow | NewMessage,
     reactions: Sequence[Json] = (),
     files: Sequence[Json] = (),
     reply_preview: Json | None = None,
@@ -298,8 +299,33 @@ _LABELS = select(_ticket_labels.ticket_id, _ticket_labels.label_id).where(
     in_ids(_ticket_labels.ticket_id, "ids")
 )
 
-# A message as a model or as a row of its table's columns (``_MESSAGES``, ``_LAST_MESSAGES``).
-MessageRecord = m.Message | AnyRow
+
+@dataclass(slots=True)
+class NewMessage:
+    """A message the hot write paths inserted with a Core statement: its columns' values.
+
+    It has the attributes of ``m.Message``'s columns, so ``message_json`` formats it like the
+    model; no ORM object exists for it (``services.messages.insert_message``).
+    """
+
+    id: int
+    conversation_id: int
+    ticket_id: int | None
+    direction: str
+    sender_type: str
+    sender_id: int | None
+    sender_name: str
+    body: str
+    reply_to: int | None
+    client_id: str | None
+    created_at: dt.datetime
+    system_kind: str | None = None
+    system_params: dict[str, Any] | None = None
+
+
+# A message as a model, a row of its table's columns (``_MESSAGES``, ``_LAST_MESSAGES``) or
+# the values of one just inserted.
+MessageRecord = m.Message | AnyRow | NewMessage
 
 
 async def _run_core(session: AsyncSession, read: Callable[..., _T], *args: object) -> _T:
@@ -379,7 +405,7 @@ async def load_message(session: AsyncSession, message: m.Message) -> Json:
 
 
 async def load_new_message(
-    session: AsyncSession, message: m.Message, file_ids: Sequence[int] = ()
+    session: AsyncSession, message: m.Message | NewMessage, file_ids: Sequence[int] = ()
 ) -> Json:
     """A message just inserted with ``file_ids`` as JSON, without the queries it cannot need.
 

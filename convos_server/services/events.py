@@ -39,10 +39,10 @@ import logging
 import re
 from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import Table, delete, func, insert, select, text
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -70,6 +70,13 @@ INTERNAL_TYPES = frozenset({TOKENS_REVOKED})
 EPHEMERAL_TYPES = frozenset({"conversation.viewing", "conversation.typing"})
 EPHEMERAL_SEQ = 0
 _PENDING = "convos_pending_events"
+# The event rows' INSERT: Core statements on the table built once (an ORM bulk insert
+# through the session cost more than the statement itself).
+_EVENTS = cast(Table, m.Event.__table__)
+_INSERT_EVENTS = insert(_EVENTS)
+_INSERT_EVENTS_RETURNING = insert(_EVENTS).returning(_EVENTS.c.id)
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_NOTIFY = text("SELECT pg_notify(:channel, :seq)")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
@@ -374,14 +381,16 @@ class EventBus:
         pending = session.info.pop(_PENDING, None)
         if not pending:
             return
+        # The commit flushes after this hook: the session's pending changes (and their row
+        # locks) go first, so the advisory lock stays the transaction's last lock.
+        session.flush()
         if self._db.is_postgres:
-            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
-        ids = session.scalars(insert(m.Event).returning(m.Event.id), pending).all()
-        if self._db.is_postgres:
-            session.execute(
-                text("SELECT pg_notify(:channel, :seq)"),
-                {"channel": NOTIFY_CHANNEL, "seq": str(max(ids))},
-            )
+            connection = session.connection()
+            connection.execute(_ADVISORY_LOCK, {"key": ADVISORY_LOCK_KEY})
+            ids = connection.execute(_INSERT_EVENTS_RETURNING, pending).scalars().all()
+            connection.execute(_NOTIFY, {"channel": NOTIFY_CHANNEL, "seq": str(max(ids))})
+        else:  # the readers poll and are woken in process: no ids needed
+            session.connection().execute(_INSERT_EVENTS, pending)
 
     @staticmethod
     def _drop_pending(session: Session, *_args: Any) -> None:

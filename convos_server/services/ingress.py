@@ -13,19 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import Select, bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Select, Table, bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from convos_server.db import models as m
 from convos_server.errors import ApiError, invalid
-from convos_server.serialize import Json, load_message
+from convos_server.serialize import Json, NewMessage, load_message, load_new_message
 from convos_server.services.events import EventBus
 from convos_server.services.messages import (
     Author,
-    append_message,
     check_files,
-    publish_new_message,
+    insert_message,
 )
 from convos_server.services.snooze import wake_on_reply
 from convos_server.services.tickets import open_ticket, open_ticket_of_contact
@@ -46,78 +46,131 @@ class IngressResult:
     """What one customer message did: where it went and the ticket it is part of."""
 
     conversation_id: int
-    message: m.Message
+    message: m.Message | NewMessage
     message_json: Json
     ticket_id: int | None
     created: bool = True  # False: the channel's ``message_id`` again, the first one answered
 
 
-def _contact_and_latest_conversation() -> Select[m.Contact, m.Conversation]:
-    """The contact by ``external_id``, outer-joined to its latest conversation of ``inbox_id``.
+_contacts = m.Contact.__table__.c
+_conversations = m.Conversation.__table__.c
+_messages = m.Message.__table__.c
+
+
+def _contact_and_latest_conversation() -> Select[tuple[int, str, int | None, int | None]]:
+    """The contact by ``external_id``, outer-joined to its latest conversation of ``inbox_id``:
+    ``(contact_id, contact_name, conversation_id, open_ticket_id)``.
 
     Built once with bound parameters: SQLAlchemy then reuses the statement's cache key and
-    compiled form instead of constructing both again for every message.
+    compiled form instead of constructing both again for every message; a Core statement on
+    the tables, so no model is loaded.
     """
     latest = (
-        select(m.Conversation.id)
+        select(_conversations.id)
         .where(
-            m.Conversation.contact_id == m.Contact.id,
-            m.Conversation.inbox_id == bindparam("inbox_id"),
+            _conversations.contact_id == _contacts.id,
+            _conversations.inbox_id == bindparam("inbox_id"),
         )
-        .order_by(m.Conversation.last_message_at.desc(), m.Conversation.id.desc())
+        .order_by(_conversations.last_message_at.desc(), _conversations.id.desc())
         .limit(1)
-        .correlate(m.Contact)
+        .correlate(m.Contact.__table__)
         .scalar_subquery()
     )
     return (
-        select(m.Contact, m.Conversation)
-        .outerjoin(m.Conversation, m.Conversation.id == latest)
-        .where(m.Contact.external_id == bindparam("external_id"))
+        select(
+            _contacts.id.label("contact_id"),
+            _contacts.name.label("contact_name"),
+            _conversations.id.label("conversation_id"),
+            _conversations.open_ticket_id,
+        )
+        .select_from(m.Contact.__table__)
+        .outerjoin(m.Conversation.__table__, _conversations.id == latest)
+        .where(_contacts.external_id == bindparam("external_id"))
     )
 
 
 CONTACT_AND_LATEST_CONVERSATION = _contact_and_latest_conversation()
+# On PostgreSQL the conversation row locked and its open ticket read again (see ``_locked``).
+_LOCKED_CONVERSATION = (
+    select(_conversations.open_ticket_id)
+    .where(_conversations.id == bindparam("id"))
+    .with_for_update(key_share=True)  # FOR NO KEY UPDATE
+)
+_SENT_BY_CONTACT = select(_messages.id).where(
+    _messages.sender_type == "contact",
+    _messages.sender_id == bindparam("contact_id"),
+    _messages.client_id == bindparam("client_id"),
+)
+_INSERT_CONTACT = insert(cast(Table, m.Contact.__table__)).returning(_contacts.id)
+_INSERT_CONVERSATION = insert(cast(Table, m.Conversation.__table__)).returning(_conversations.id)
+_SET_MESSAGE_TICKET = (
+    update(cast(Table, m.Message.__table__))
+    .where(_messages.id == bindparam("message_id"))
+    .values(ticket_id=bindparam("ticket_id"))
+)
 
 
-async def find_contact_and_conversation(
-    session: AsyncSession, ref: ContactRef, inbox_id: int
-) -> tuple[m.Contact | None, m.Conversation | None]:
+@dataclass(slots=True)
+class _Found:
+    """What the transaction knows of the contact and its conversation of the inbox."""
+
+    contact_id: int | None
+    contact_name: str
+    conversation_id: int | None
+    open_ticket_id: int | None
+
+
+async def _find(connection: AsyncConnection, ref: ContactRef, inbox_id: int) -> _Found:
     """The contact with ``ref.external_id`` and its latest conversation of the inbox: one query."""
-    result = await session.execute(
-        CONTACT_AND_LATEST_CONVERSATION, {"external_id": ref.external_id, "inbox_id": inbox_id}
-    )
-    row = result.first()
-    return (None, None) if row is None else (row[0], row[1])
+    parameters = {"external_id": ref.external_id, "inbox_id": inbox_id}
+    row = (await connection.execute(CONTACT_AND_LATEST_CONVERSATION, parameters)).first()
+    if row is None:
+        return _Found(None, "", None, None)
+    return _Found(row.contact_id, row.contact_name, row.conversation_id, row.open_ticket_id)
 
 
-async def _locked(session: AsyncSession, conversation: m.Conversation) -> m.Conversation:
+async def _locked(connection: AsyncConnection, found: _Found) -> None:
     """On PostgreSQL, the conversation row locked and read again, first of all it is written.
 
     Two messages of one customer at once then queue here instead of each holding a row the
     other wants next (the conversation, its ticket, the report rollup): a deadlock.
     SQLite serialises writers already.
     """
-    if session.get_bind().dialect.name != "postgresql":
-        return conversation
-    locked = await session.scalar(
-        select(m.Conversation)
-        .where(m.Conversation.id == conversation.id)
-        .with_for_update(key_share=True)  # FOR NO KEY UPDATE
-        .execution_options(populate_existing=True)
-    )
-    return locked if locked is not None else conversation
+    if connection.dialect.name != "postgresql" or found.conversation_id is None:
+        return
+    locked = await connection.execute(_LOCKED_CONVERSATION, {"id": found.conversation_id})
+    row = locked.first()
+    if row is not None:
+        found.open_ticket_id = row.open_ticket_id
 
 
-def _new_contact(session: AsyncSession, ref: ContactRef) -> m.Contact:
-    contact = m.Contact(
-        name=ref.name or ref.phone or ref.external_id,
-        phone=ref.phone,
-        email=ref.email,
-        external_id=ref.external_id,
-        custom={},
+async def _new_contact(connection: AsyncConnection, ref: ContactRef) -> tuple[int, str]:
+    name = ref.name or ref.phone or ref.external_id
+    values: dict[str, object] = {
+        "name": name,
+        "phone": ref.phone,
+        "email": ref.email,
+        "external_id": ref.external_id,
+        "custom": {},
+    }
+    return int((await connection.execute(_INSERT_CONTACT, values)).scalar_one()), name
+
+
+async def _repeated(
+    session: AsyncSession, contact_id: int, message_id: str
+) -> IngressResult | None:
+    """The answer to a message the contact's channel sent before with ``message_id``."""
+    parameters = {"contact_id": contact_id, "client_id": message_id}
+    stored_id = await session.scalar(_SENT_BY_CONTACT, parameters)
+    if stored_id is None:
+        return None
+    stored = await session.get(m.Message, stored_id)
+    assert stored is not None
+    ticket_id = await session.scalar(
+        select(m.Conversation.open_ticket_id).where(m.Conversation.id == stored.conversation_id)
     )
-    session.add(contact)
-    return contact
+    data = await load_message(session, stored)
+    return IngressResult(stored.conversation_id, stored, data, ticket_id, created=False)
 
 
 async def receive_customer_message(
@@ -135,6 +188,9 @@ async def receive_customer_message(
     ``message_id`` is the channel's id of the message (kept as the message's ``client_id``,
     unique per contact): a gateway's retry of a message that was stored gets the first one
     back, with ``created`` False, and changes nothing.
+
+    The contact, conversation and message are read and written with Core statements built
+    once (no models); opening a ticket and waking a snoozed one use the models as before.
     """
     if not inbox.active:
         raise ApiError(409, "inbox_inactive", "The inbox is deactivated: it takes no messages")
@@ -143,44 +199,48 @@ async def receive_customer_message(
     if not contact_ref.external_id.strip():
         raise invalid("The contact needs an external_id", "contact.external_id")
     await check_files(session, file_ids)
-    contact, conversation = await find_contact_and_conversation(session, contact_ref, inbox.id)
-    if contact is not None and message_id is not None:
-        stored = await session.scalar(
-            select(m.Message).where(
-                m.Message.sender_type == "contact",
-                m.Message.sender_id == contact.id,
-                m.Message.client_id == message_id,
-            )
+    connection = await session.connection()
+    found = await _find(connection, contact_ref, inbox.id)
+    if found.contact_id is not None and message_id is not None:
+        repeated = await _repeated(session, found.contact_id, message_id)
+        if repeated is not None:
+            return repeated
+    await _locked(connection, found)
+    if found.contact_id is None:
+        found.contact_id, found.contact_name = await _new_contact(connection, contact_ref)
+    if found.conversation_id is None:
+        values = {"contact_id": found.contact_id, "inbox_id": inbox.id, "origin": "chatbot"}
+        found.conversation_id = int(
+            (await connection.execute(_INSERT_CONVERSATION, values)).scalar_one()
         )
-        if stored is not None:
-            ticket_id = await session.scalar(
-                select(m.Conversation.open_ticket_id).where(
-                    m.Conversation.id == stored.conversation_id
-                )
-            )
-            data = await load_message(session, stored)
-            return IngressResult(stored.conversation_id, stored, data, ticket_id, created=False)
-    if conversation is not None:
-        conversation = await _locked(session, conversation)
-    if contact is None:
-        contact = _new_contact(session, contact_ref)
-        await session.flush()
-    if conversation is None:
-        conversation = m.Conversation(contact_id=contact.id, inbox_id=inbox.id, origin="chatbot")
-        session.add(conversation)
-        await session.flush()
-    author = Author("contact", contact.id, contact.name)
-    message = await append_message(
-        session, conversation, author, "in", text, client_id=message_id, file_ids=file_ids
+    author = Author("contact", found.contact_id, found.contact_name)
+    message, snoozed = await insert_message(
+        session,
+        found.conversation_id,
+        found.open_ticket_id,
+        author,
+        "in",
+        text,
+        client_id=message_id,
+        file_ids=file_ids,
+        learn_snoozed=True,
     )
-    await wake_on_reply(session, bus, conversation.open_ticket_id)
-    wants_ticket = handoff and conversation.open_ticket_id is None
-    if wants_ticket and await open_ticket_of_contact(session, contact.id) is None:
-        ticket = await open_ticket(session, bus, conversation)
-        message.ticket_id = ticket.id
-        await session.flush()
-    data = await publish_new_message(session, bus, message, inbox.id, file_ids)
-    return IngressResult(conversation.id, message, data, conversation.open_ticket_id)
+    if snoozed:
+        await wake_on_reply(session, bus, found.open_ticket_id)
+    data = await load_new_message(session, message, file_ids)
+    wants_ticket = handoff and found.open_ticket_id is None
+    if wants_ticket and await open_ticket_of_contact(session, found.contact_id) is None:
+        conversation = await session.get(m.Conversation, found.conversation_id)
+        assert conversation is not None
+        # The message is the conversation's last one, still without a ticket: as stored.
+        ticket = await open_ticket(session, bus, conversation, last_message=data)
+        found.open_ticket_id = message.ticket_id = ticket.id
+        data = {**data, "ticket_id": ticket.id}
+        await session.execute(
+            _SET_MESSAGE_TICKET, {"message_id": message.id, "ticket_id": ticket.id}
+        )
+    await bus.publish(session, "message.created", {"message": data}, inbox_id=inbox.id)
+    return IngressResult(found.conversation_id, message, data, found.open_ticket_id)
 
 
 async def outbound_messages(

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import models as m
 from convos_server.errors import not_found
-from convos_server.serialize import Json, iso, load_messages
+from convos_server.serialize import Json, NewMessage, iso, load_messages
 from convos_server.services.events import EventBus
 from convos_server.services.visibility import Visibility, visibility_map
 
@@ -33,7 +33,11 @@ def mentioned_names(body: str, names: dict[int, str]) -> list[int]:
 
 
 async def create_for_note(
-    session: AsyncSession, bus: EventBus, note: m.Message, inbox_id: int, author: m.Agent
+    session: AsyncSession,
+    bus: EventBus,
+    note: m.Message | NewMessage,
+    inbox_id: int,
+    author: m.Agent,
 ) -> list[int]:
     """Store and publish the mentions of a new note; the mentioned agents' ids."""
     if "@" not in note.body:

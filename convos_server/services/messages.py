@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Table, bindparam, delete, func, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from convos_server.db import models as m
 from convos_server.errors import ApiError, forbidden, invalid, not_found
-from convos_server.serialize import Json, load_message, load_new_message
+from convos_server.serialize import Json, NewMessage, load_message, load_new_message
 from convos_server.services.events import EventBus
 from convos_server.services.files import NOT_ATTACHABLE, require_attachable
 from convos_server.services.mentions import create_for_note
@@ -87,6 +88,132 @@ _SENT_WITH_CLIENT_ID = select(_messages.id).where(
 )
 
 
+_conversations = m.Conversation.__table__.c
+_message_table = cast(Table, m.Message.__table__)
+_INSERT_MESSAGE = insert(_message_table).returning(_messages.id)
+_INSERT_MESSAGE_FILES = insert(cast(Table, m.MessageFile.__table__))
+_TOUCH_CONVERSATION = (
+    update(cast(Table, m.Conversation.__table__))
+    .where(_conversations.id == bindparam("conversation_id"))
+    .values(
+        last_message_at=bindparam("now", type_=m.UTCDateTime()),
+        last_message_id=bindparam("message_id"),
+    )
+)
+# The reply's conversation and its open ticket (locked as ``session.get(..., with_for_update)``
+# locked it): Core statements on the session's connection, no model loaded.
+_CONVERSATION = select(
+    _conversations.id, _conversations.inbox_id, _conversations.open_ticket_id
+).where(_conversations.id == bindparam("id"))
+_TICKET_FOR_REPLY = (
+    select(_tickets.id, _tickets.assignee_id, _tickets.first_response_at)
+    .where(_tickets.id == bindparam("id"))
+    .with_for_update()
+)
+# SQLite: the ticket's clock moved and its snooze learned in one statement (no row locks).
+_TOUCH_TICKET_SNOOZED = _TOUCH_TICKET.returning(_tickets.snoozed)
+# PostgreSQL: the same row lock as ``snooze.wake_on_reply`` took after the UPDATE.
+_TICKET_SNOOZED_LOCKED = (
+    select(_tickets.snoozed).where(_tickets.id == bindparam("ticket_id")).with_for_update()
+)
+
+
+def sync_loaded(session: AsyncSession, model: type[m.Base], ident: int, values: Json) -> None:
+    """After a Core write, give an instance of the row already in the session its new values.
+
+    The hot paths write with Core statements; a caller that loaded the same row as a model
+    in the same transaction (the demo simulator does) must not see it stale.
+    """
+    loaded = session.identity_map.get(identity_key(model, ident))
+    if loaded is not None:
+        for name, value in values.items():
+            set_committed_value(loaded, name, value)
+
+
+def _insert_core(
+    connection: Connection,
+    values: Json,
+    file_ids: Sequence[int],
+    moves_clocks: bool,
+    learn_snoozed: bool,
+) -> tuple[int, bool]:
+    """The statements of ``insert_message``, in one hop to the driver: ``(id, snoozed)``."""
+    message_id = int(connection.execute(_INSERT_MESSAGE, values).scalar_one())
+    if file_ids:
+        rows = [
+            {"message_id": message_id, "file_id": file_id, "position": position}
+            for position, file_id in enumerate(file_ids)
+        ]
+        connection.execute(_INSERT_MESSAGE_FILES, rows)
+    snoozed = False
+    if not moves_clocks:
+        return message_id, snoozed
+    now = values["created_at"]
+    touch = {"conversation_id": values["conversation_id"], "now": now, "message_id": message_id}
+    connection.execute(_TOUCH_CONVERSATION, touch)
+    ticket_id = values["ticket_id"]
+    if ticket_id is None:
+        return message_id, snoozed
+    clock = {"ticket_id": ticket_id, "now": now}
+    if not learn_snoozed:
+        connection.execute(_TOUCH_TICKET, clock)
+    elif connection.dialect.name == "postgresql":
+        connection.execute(_TOUCH_TICKET, clock)
+        snoozed = bool(connection.execute(_TICKET_SNOOZED_LOCKED, clock).scalar())
+    else:
+        snoozed = bool(connection.execute(_TOUCH_TICKET_SNOOZED, clock).scalar())
+    return message_id, snoozed
+
+
+async def insert_message(
+    session: AsyncSession,
+    conversation_id: int,
+    ticket_id: int | None,
+    author: Author,
+    direction: str,
+    body: str,
+    *,
+    reply_to: int | None = None,
+    client_id: str | None = None,
+    file_ids: Sequence[int] = (),
+    learn_snoozed: bool = False,
+) -> tuple[NewMessage, bool]:
+    """``append_message`` with Core statements built once, no ORM object: the message's
+    values and (with ``learn_snoozed``) whether its open ticket is snoozed.
+
+    The same rows and row locks as ``append_message`` (message, its files, the conversation's
+    and the open ticket's clocks, in that order); with ``learn_snoozed`` the ticket is also
+    read as ``snooze.wake_on_reply`` reads it (locked ``FOR UPDATE`` on PostgreSQL). The
+    statements run in one hop to the driver after the session's pending changes are flushed.
+    """
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+    now = m.utcnow()
+    values: Json = {
+        "conversation_id": conversation_id,
+        "ticket_id": ticket_id,
+        "direction": direction,
+        "sender_type": author.sender_type,
+        "sender_id": author.sender_id,
+        "sender_name": author.sender_name,
+        "body": body,
+        "reply_to": reply_to,
+        "client_id": client_id,
+        "created_at": now,
+    }
+    moves_clocks = direction in CONVERSATION_DIRECTIONS
+    connection = await session.connection()
+    message_id, snoozed = await connection.run_sync(
+        _insert_core, values, file_ids, moves_clocks, learn_snoozed
+    )
+    if moves_clocks:
+        clocks = {"last_message_at": now, "last_message_id": message_id}
+        sync_loaded(session, m.Conversation, conversation_id, clocks)
+        if ticket_id is not None:
+            sync_loaded(session, m.Ticket, ticket_id, {"last_message_at": now})
+    return NewMessage(id=message_id, **values), snoozed
+
+
 async def append_message(
     session: AsyncSession,
     conversation: m.Conversation,
@@ -146,7 +273,7 @@ async def publish_message(
 async def publish_new_message(
     session: AsyncSession,
     bus: EventBus,
-    message: m.Message,
+    message: m.Message | NewMessage,
     inbox_id: int,
     file_ids: Sequence[int] = (),
 ) -> Json:
@@ -214,7 +341,11 @@ async def send_agent_message(
     existing = await find_by_client_id(session, agent.id, client_id)
     if existing is not None:
         return await load_message(session, existing), False
-    conversation = await visible_conversation(session, visibility, conversation_id)
+    connection = await session.connection()
+    conversation = (await connection.execute(_CONVERSATION, {"id": conversation_id})).first()
+    if conversation is None:
+        raise not_found("conversation")
+    require_inbox(visibility, conversation.inbox_id, "conversation")
     if not body.strip() and not file_ids:
         raise invalid("A message needs text or a file", "body")
     if len(body) > MAX_BODY_CHARS:
@@ -224,8 +355,8 @@ async def send_agent_message(
         require_working(agent)
         if conversation.open_ticket_id is None:
             raise ApiError(409, "ticket_closed", "This conversation has no open ticket")
-        ticket = await session.get(m.Ticket, conversation.open_ticket_id, with_for_update=True)
-        assert ticket is not None
+        ticket_key = {"id": conversation.open_ticket_id}
+        ticket = (await connection.execute(_TICKET_FOR_REPLY, ticket_key)).one()
         if ticket.assignee_id != agent.id and agent.role != "admin":
             raise forbidden("Only the agent the ticket is assigned to may reply")
     if seen_message_id is not None and not force:
@@ -239,9 +370,10 @@ async def send_agent_message(
         already_in=m.Conversation.id == conversation.id,
     )
     direction = "out" if kind == "text" else "note"
-    message = await append_message(
+    message, _snoozed = await insert_message(
         session,
-        conversation,
+        conversation.id,
+        conversation.open_ticket_id,
         agent_author(agent),
         direction,
         body,
@@ -253,11 +385,14 @@ async def send_agent_message(
     if direction == "note":
         await create_for_note(session, bus, message, conversation.inbox_id, agent)
     if ticket is not None and ticket.first_response_at is None:
-        before = Snapshot.of(ticket)
-        ticket.first_response_at = message.created_at
+        # Once per ticket: the model (row already locked) for the roll-up and the event.
+        first = await session.get(m.Ticket, ticket.id)
+        assert first is not None
+        before = Snapshot.of(first)
+        first.first_response_at = message.created_at
         await session.flush()
-        await update_rollup(session, before, ticket)
-        await publish_ticket(session, bus, ticket, "ticket.updated", ["first_response_at"])
+        await update_rollup(session, before, first)
+        await publish_ticket(session, bus, first, "ticket.updated", ["first_response_at"])
     return data, True
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import models as m
 from convos_server.errors import ApiError, forbidden, invalid, not_found
-from convos_server.serialize import AnyRow
+from convos_server.serialize import AnyRow, Json
 from convos_server.services import system_kinds as kinds
 from convos_server.services.assignment import check_capacity, pick_assignee
 from convos_server.services.contacts import visible_contact_filter
@@ -111,10 +111,13 @@ async def open_ticket(
     conversation: m.Conversation,
     *,
     opened_by: m.Agent | None = None,
+    last_message: Json | None = None,
 ) -> m.Ticket:
     """Open a ticket in ``conversation``: assigned to ``opened_by`` or by the inbox's mode.
 
-    The caller checked that the contact has no open ticket.
+    The caller checked that the contact has no open ticket. ``last_message``: the JSON of
+    the conversation's last message as stored, when the caller holds it (the ingress: the
+    message it just inserted), so ``ticket.created`` is built without reading it again.
     """
     # The cap lock (assignment.lock_capacity): FOR NO KEY UPDATE of the inbox row. FOR UPDATE
     # deadlocked two hand-offs at once: each waited for the other's KEY SHARE lock of its
@@ -149,7 +152,7 @@ async def open_ticket(
         await _assign_to(session, bus, ticket, conversation, assignee, opened_by)
     await session.flush()
     await update_rollup(session, None, ticket)
-    await publish_ticket(session, bus, ticket, "ticket.created", [])
+    await publish_ticket(session, bus, ticket, "ticket.created", [], new_last_message=last_message)
     log.info("ticket %s opened in inbox %s (assignee %s)", ticket.id, inbox.id, ticket.assignee_id)
     return ticket
 
