@@ -224,6 +224,7 @@ class ReceivedEvent:
     arrived: float
     type: str
     data: bytes
+    id: int | None = None
 
 
 class EventRecorder(asyncio.Protocol):
@@ -330,15 +331,18 @@ class _ChunkDecoder:
 
 def _parse_event(arrived: float, block: bytes) -> ReceivedEvent | None:
     event_type = "message"
+    event_id: int | None = None
     data_lines: list[bytes] = []
     for line in re.split(rb"\r\n|\n|\r", block):
-        if line.startswith(b"event:"):
+        if line.startswith(b"id:"):
+            event_id = int(line[3:].strip())
+        elif line.startswith(b"event:"):
             event_type = line[6:].strip().decode()
         elif line.startswith(b"data:"):
             data_lines.append(line[5:].removeprefix(b" "))
     if not data_lines:
         return None
-    return ReceivedEvent(arrived, event_type, b"\n".join(data_lines))
+    return ReceivedEvent(arrived, event_type, b"\n".join(data_lines), event_id)
 
 
 async def open_event_stream(host: str, port: int, token: str, timeout_s: float) -> EventRecorder:

@@ -12,6 +12,14 @@ server process's user + system CPU time over a run (from ``/proc``) divided by t
 delivered: unlike the latencies it hardly moves with other load on the machine.
 ``--profile`` records the server during the runs only, not while the streams connect.
 
+The floor (issue 14): beside our server, the bare asyncio fan-out server of
+``benchmarks._floor_app`` (``fanout`` mode, the one ``server_floor`` uses) gets as many
+subscriber sockets from the same generator; after each run alone, the same number of
+broadcasts at the same interval make it write one frame of ours (a ``message.created`` as our
+streams sent it, chunked) to every socket, one ``transport.write`` each. Its broadcast p50 / p99
+and CPU per delivery are reported beside ours, and the ratios (target: our CPU per delivery at
+most 2x the floor's).
+
 Live paths (issue 15): every run is measured alone and then under each live load in turn
 (interleaved, so the machine's noise falls on every case alike), each load in a process of
 its own (real clients are not in the event loop that timestamps the streams). ``workday``
@@ -35,10 +43,11 @@ import json
 import logging
 import math
 import multiprocessing
+import os
 import random
 import re
 import statistics
-from collections.abc import AsyncIterator, Coroutine, Sequence
+from collections.abc import AsyncIterator, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.sharedctypes import Synchronized
 from multiprocessing.synchronize import Event as EventType
@@ -68,7 +77,9 @@ from benchmarks._loadgen import (
     open_event_streams,
     open_loop,
 )
+from benchmarks.server_floor import FloorProcess
 from convos_desktop.core import live as live_client
+from convos_server.services.events import sse_frame
 
 log = logging.getLogger("convos.bench.fanout")
 
@@ -77,6 +88,7 @@ TARGET_P99_MS = 50.0
 TARGET_KB_PER_CONNECTION = 50.0
 SETTLE_S = 2.0
 TARGET_LIVE_CHANGE_PCT = 10.0
+TARGET_FLOOR_RATIO = 2.0
 TYPING_ON_S = 1.5
 # The workday load (derivation in benchmarks/RESULTS.md): every agent sends a reply a
 # minute, typing it for 15 s.
@@ -465,11 +477,144 @@ async def measure_run(
     )
 
 
+class FloorSink(asyncio.Protocol):
+    """A subscriber socket of the bare asyncio fan-out floor: timestamps its reads."""
+
+    def __init__(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self.reads: list[tuple[float, int]] = []
+        self._received = 0
+        self._transport: asyncio.BaseTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Join the floor's subscribers."""
+        self._transport = transport
+        assert isinstance(transport, asyncio.WriteTransport)
+        transport.write(b"sink\n")
+
+    def data_received(self, data: bytes) -> None:
+        """Timestamp the bytes: nothing else while measuring."""
+        self.reads.append((self._loop.time(), len(data)))
+
+    def arrivals(self, frame_bytes: int) -> list[float]:
+        """When each frame written since the last call arrived whole, oldest first."""
+        arrived: list[float] = []
+        for at, size in self.reads:
+            self._received += size
+            while self._received >= frame_bytes:
+                self._received -= frame_bytes
+                arrived.append(at)
+        self.reads.clear()
+        return arrived
+
+    def close(self) -> None:
+        """Close the socket."""
+        if self._transport is not None:
+            self._transport.close()
+
+
+@dataclass(frozen=True)
+class FloorRun:
+    """One run of the bare asyncio broadcast."""
+
+    broadcast_p50_ms: float
+    broadcast_p99_ms: float
+    cpu_us_per_delivery: float
+    missed_deliveries: int
+
+
+class FanoutFloor:
+    """The bare asyncio fan-out server, subscribed to by as many sockets as our streams."""
+
+    def __init__(self, process: FloorProcess) -> None:
+        self._process = process
+        self.sinks: list[FloorSink] = []
+        self._control: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+        self._lock = asyncio.Lock()
+
+    async def connect(self, subscribers: int) -> None:
+        """Open the subscriber sockets (50 at a time) and the control connection."""
+        host, port = host_and_port(self._process.url)
+        loop = asyncio.get_running_loop()
+        slots = asyncio.Semaphore(50)
+
+        async def one() -> FloorSink:
+            async with slots:
+                _transport, sink = await loop.create_connection(FloorSink, host, port)
+                return sink
+
+        self.sinks = list(await asyncio.gather(*(one() for _ in range(subscribers))))
+        self._control = await asyncio.open_connection(host, port)
+        await asyncio.sleep(0.5)  # the sinks are registered
+
+    async def broadcast(self, frame: bytes) -> int:
+        """Have the floor write ``frame`` once to every sink; 201 when it did."""
+        assert self._control is not None
+        reader, writer = self._control
+        async with self._lock:
+            writer.write(b"go 1 %s\n" % frame.hex().encode())
+            await reader.readuntil(b"done\n")
+        return 201
+
+    async def measure_run(self, frame: bytes, count: int, interval: float) -> FloorRun:
+        """``count`` broadcasts ``interval`` seconds apart, as our runs are made."""
+        for sink in self.sinks:
+            sink.arrivals(len(frame))
+        due: dict[int, float] = {}
+        cpu_before = process_cpu_s(self._process.pid)
+
+        async def send(_index: int) -> int:
+            return await self.broadcast(frame)
+
+        result = await open_loop(1 / interval, count, send, SETTLE_S, on_due=due.__setitem__)
+        await asyncio.sleep(SETTLE_S)
+        # At least one clock tick: a tiny run (smoke) may not use a whole one.
+        cpu_s = max(process_cpu_s(self._process.pid) - cpu_before, 1 / os.sysconf("SC_CLK_TCK"))
+        sent = sorted(due[sample.index] for sample in result.ok)
+        per_sink = [sink.arrivals(len(frame)) for sink in self.sinks]
+        complete = [
+            max(arrived[index] for arrived in per_sink) - sent[index]
+            for index in range(len(sent))
+            if all(len(arrived) > index for arrived in per_sink)
+        ]
+        delivered = sum(min(len(arrived), len(sent)) for arrived in per_sink)
+        return FloorRun(
+            broadcast_p50_ms=percentile(complete, 50) * 1000,
+            broadcast_p99_ms=percentile(complete, 99) * 1000,
+            cpu_us_per_delivery=cpu_s / max(1, delivered) * 1e6,
+            missed_deliveries=len(sent) * len(self.sinks) - delivered,
+        )
+
+    def close(self) -> None:
+        """Close every socket."""
+        for sink in self.sinks:
+            sink.close()
+        if self._control is not None:
+            self._control[1].close()
+
+
+async def our_frame(streams: list[EventRecorder], broadcaster: Broadcaster) -> bytes:
+    """The chunk of one ``message.created`` as our streams write it (for the floor to write)."""
+    status = await broadcaster.send("fanout-floor-frame")
+    if status != 201:
+        raise RuntimeError(f"ingress answered {status}")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    while loop.time() < deadline:
+        await asyncio.sleep(0.1)
+        for event in streams[0].take_events():
+            if b"fanout-floor-frame" in event.data:
+                frame = sse_frame(event.id or 0, event.type, event.data.decode())
+                return f"{len(frame):x}\r\n".encode() + frame + b"\r\n"
+    raise RuntimeError("the stream did not deliver the floor's frame")
+
+
 @dataclass(frozen=True)
 class FanoutResult:
     """All runs, plus the memory and connection figures measured once."""
 
     runs: list[FanoutRun]
+    floor_runs: list[FloorRun]
     live_runs: dict[str, list[FanoutRun]]
     live_failures: int
     connected: int
@@ -486,6 +631,7 @@ async def measure(
     interval: float,
     profile: Path | None,
     loads: Sequence[LiveLoad],
+    floor: FanoutFloor,
     pause_s: float = LIVE_PAUSE_S,
 ) -> FanoutResult:
     """Baseline memory, connect every agent, memory again, then the runs (profiled): each
@@ -505,6 +651,9 @@ async def measure(
         await wait_until_all_receive(streams, broadcaster, timeout_s=60)
         await asyncio.sleep(1.0)
         rss_connected = server.rss_kib()
+        frame = await our_frame(streams, broadcaster)
+        await floor.connect(len(streams))
+        floor_results: list[FloorRun] = []
         results: list[FanoutRun] = []
         live_results: dict[str, list[FanoutRun]] = {load.name: [] for load in loads}
         number = 0
@@ -513,6 +662,7 @@ async def measure(
                 results.append(
                     await measure_run(server, streams, broadcaster, number, count, interval)
                 )
+                floor_results.append(await floor.measure_run(frame, count, interval))
                 for load in loads:
                     number += 1
                     async with load.running_elsewhere():
@@ -527,6 +677,7 @@ async def measure(
         closed = sum(stream.closed.done() for stream in streams)
         return FanoutResult(
             results,
+            floor_results,
             live_results,
             sum(load.failures for load in loads),
             len(streams),
@@ -537,6 +688,7 @@ async def measure(
     finally:
         for stream in streams:
             stream.close()
+        floor.close()
         broadcaster.pool.close()
         for load in loads:
             load.pool.close()
@@ -565,8 +717,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     typists = min(agents, options.typists or (4 if options.smoke else 200))
     if agents < 1 or count < 1 or interval <= 0:
         raise SystemExit("--agents, --messages and --interval must be positive")
-    raise_open_file_limit(agents * 2 + 1024)
-    with running_server(options.database_url) as server:
+    raise_open_file_limit(agents * 4 + 1024)
+    floor_process = FloorProcess("fanout")
+    with running_server(options.database_url) as server, _stopping(floor_process):
         context = machine_context(server.database_version)
         workspace = asyncio.run(create_workspace(server, agents))
         loads: list[LiveLoad] = []
@@ -584,6 +737,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 interval,
                 options.profile,
                 loads,
+                FanoutFloor(floor_process.wait_url()),
                 0.2 if options.smoke else LIVE_PAUSE_S,
             )
         )
@@ -615,6 +769,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         [run.cpu_us_per_delivery for run in result.runs],
     )
     report.add("ingress POST round trip p99", "ms", [run.post_p99_ms for run in result.runs])
+    add_floor_figures(report, result)
     add_live_figures(report, result)
     report.add(
         "failed or unfinished sends",
@@ -638,6 +793,51 @@ def main(argv: Sequence[str] | None = None) -> int:
     report.add("server RSS with streams", "MiB", [result.rss_connected_kib / 1024])
     report.publish(options.json)
     return 0
+
+
+@contextlib.contextmanager
+def _stopping(process: FloorProcess) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        process.stop()
+
+
+def add_floor_figures(report: Report, result: FanoutResult) -> None:
+    """The bare asyncio broadcast beside ours (same generator, same run), and the ratios."""
+    pairs = list(zip(result.runs, result.floor_runs, strict=True))
+    report.add(
+        "bare asyncio broadcast to all p99",
+        "ms",
+        [floor.broadcast_p99_ms for _ours, floor in pairs],
+    )
+    report.add(
+        "bare asyncio broadcast to all p50",
+        "ms",
+        [floor.broadcast_p50_ms for _ours, floor in pairs],
+    )
+    report.add(
+        "bare asyncio CPU per delivery",
+        "us",
+        [floor.cpu_us_per_delivery for _ours, floor in pairs],
+    )
+    report.add(
+        "server CPU per delivery / bare asyncio",
+        "x",
+        [ours.cpu_us_per_delivery / floor.cpu_us_per_delivery for ours, floor in pairs],
+        Target("<=", TARGET_FLOOR_RATIO),
+    )
+    report.add(
+        "broadcast p99 / bare asyncio p99",
+        "x",
+        [ours.broadcast_p99_ms / floor.broadcast_p99_ms for ours, floor in pairs],
+    )
+    report.add(
+        "bare asyncio missed deliveries",
+        "events",
+        [floor.missed_deliveries for _ours, floor in pairs],
+        Target("<=", 0),
+    )
 
 
 def _change_pct(alone: list[float], live: list[float]) -> float:

@@ -1,13 +1,20 @@
 """The ASGI response of ``GET /events``: one agent's Server-Sent Events stream.
 
-One task per stream does all the writing: the catch-up from the table after the client's
-cursor, then whatever the bus handed to the stream's ``Subscription`` since the last write,
-all of it in one ``send`` of the frames the bus encoded once per event. Keep-alive comments
-come from a timer callback that wakes the same task, so no task sleeps for them. uvicorn
-drops writes to a closed connection without an error, so a small watcher waits on
-``receive()`` for ``http.disconnect`` and ends the stream; a failed send ends it too. Server
-shutdown (``EventBus.close_subscriptions``) ends every stream with the end of the response,
-and so does the revocation of the stream's token (``tokens.revoked``, in every process).
+The stream's task writes the catch-up from the table after the client's cursor, then
+whatever the bus handed to the stream's ``Subscription`` meanwhile, all of it in one ``send``
+of the frames the bus encoded once per event. Then, with nothing left to write, it attaches
+a writer to the subscription and sleeps: the bus delivers each event by calling that writer,
+which runs the ASGI ``send`` of the frames on the spot (``_send_now``: the send coroutine
+driven by hand; it ends at once unless the connection's write buffer is full), so a
+delivery wakes no task. When a send does have to wait (the client reads too slowly), the
+writer detaches, the stream's task finishes that send and goes back to writing what the bus
+hands over by ``take``, as before, until it is caught up again. Keep-alive comments come from
+a timer callback, written the same way (or by the task while it is detached), so no task
+sleeps for them. uvicorn drops writes to a closed connection without an error, so a small
+watcher waits on ``receive()`` for ``http.disconnect`` and ends the stream; a failed send
+ends it too. Server shutdown (``EventBus.close_subscriptions``) ends every stream with the end
+of the response, and so does the revocation of the stream's token (``tokens.revoked``, in
+every process).
 """
 
 from __future__ import annotations
@@ -16,7 +23,8 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Coroutine, Generator
+from typing import Any, cast
 
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -24,9 +32,7 @@ from starlette.types import Receive, Scope, Send
 from convos_server.api.shallow import in_child_task
 from convos_server.db import models as m
 from convos_server.services.events import (
-    EPHEMERAL_SEQ,
     EventBus,
-    StoredEvent,
     Subscription,
     is_visible,
     sse_frame,
@@ -75,6 +81,10 @@ class EventStreamResponse(Response):
         self._keepalive_s = keepalive_s
         self._ping_due = False
         self._pinger: asyncio.TimerHandle | None = None
+        self._send: Send | None = None
+        self._subscription: Subscription | None = None
+        self._stalled: _Unfinished | None = None
+        self._failed = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Run the stream until the client leaves, the server shuts down, or it overflows."""
@@ -110,8 +120,32 @@ class EventStreamResponse(Response):
         )
 
     def _ping(self, subscription: Subscription) -> None:
-        self._ping_due = True
-        subscription.wake()
+        if subscription.attached:
+            self._send_now(PING_FRAME)
+            self._arm_ping(subscription)
+        else:
+            self._ping_due = True
+            subscription.wake()
+
+    def _send_now(self, chunk: bytes) -> None:
+        """The attached writer: ``send`` ``chunk`` before returning, or hand the send that
+        has to wait (a full write buffer) to the stream's task, detached."""
+        assert self._send is not None
+        assert self._subscription is not None
+        # Every ASGI send on the way (uvicorn's and the middlewares') is a coroutine.
+        sending = cast(Coroutine[Any, Any, None], self._send(_body(chunk)))
+        try:
+            waiting_for = sending.send(None)
+        except StopIteration:
+            return
+        except Exception:  # never into the bus's reader: the stream ends instead
+            log.debug("event stream ended by a failed send", exc_info=True)
+            self._failed = True
+            self._subscription.close()
+            return
+        self._stalled = _Unfinished(sending, waiting_for)
+        self._subscription.detach()
+        self._subscription.wake()
 
     async def _catch_up(self, send: Send, subscription: Subscription) -> int:
         """Write the stored events after the cursor (or one ``reset``); the last seq written."""
@@ -130,24 +164,37 @@ class EventStreamResponse(Response):
         return last
 
     async def _live(self, send: Send, subscription: Subscription, last: int) -> None:
-        """Write what the bus hands over, every wake-up in one send, until the stream ends."""
-        while True:
-            await subscription.wait()
-            chunk, last = _frames_after(subscription.take(), last)
-            if self._ping_due:
-                self._ping_due = False
-                chunk += PING_FRAME
-                self._arm_ping(subscription)
-            if chunk:
-                await send(_body(chunk))
-            if subscription.overflowed:
-                log.info(
-                    "event stream of agent %s overflowed; the client resumes",
-                    subscription.visibility.agent_id,
-                )
-                return
-            if subscription.closed:
-                return
+        """Write what the bus hands over until the stream ends: while caught up through the
+        attached writer, else every wake-up in one send."""
+        subscription.last_seq = max(subscription.last_seq, last)
+        self._send = send
+        self._subscription = subscription
+        try:
+            while True:
+                if self._stalled is not None:
+                    stalled, self._stalled = self._stalled, None
+                    await stalled
+                chunk = subscription.take_frames()
+                if self._ping_due:
+                    self._ping_due = False
+                    chunk += PING_FRAME
+                    self._arm_ping(subscription)
+                if chunk:
+                    await send(_body(chunk))
+                if subscription.overflowed:
+                    log.info(
+                        "event stream of agent %s overflowed; the client resumes",
+                        subscription.visibility.agent_id,
+                    )
+                    return
+                if subscription.closed:
+                    if self._failed:
+                        raise OSError("a send of the event stream failed")
+                    return
+                subscription.attach(self._send_now)
+                await subscription.wait()
+        finally:
+            subscription.detach()
 
 
 async def _refuse_revoked(send: Send) -> None:
@@ -160,16 +207,34 @@ async def _refuse_revoked(send: Send) -> None:
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
-def _frames_after(events: Iterable[StoredEvent], last: int) -> tuple[bytes, int]:
-    """The frames of ``events`` newer than ``last``, joined; the new last seq."""
-    frames = []
-    for event in events:
-        if event.seq == EPHEMERAL_SEQ:  # live only: no id, whatever the cursor
-            frames.append(event.frame)
-        elif event.seq > last:
-            frames.append(event.frame)
-            last = event.seq
-    return b"".join(frames), last
+class _Unfinished:
+    """Awaits, to its end, a send coroutine that ``_send_now`` started by hand and that
+    stopped to wait (``waiting_for``: the future it yielded)."""
+
+    __slots__ = ("_coroutine", "_waiting_for")
+
+    def __init__(self, coroutine: Coroutine[Any, Any, None], waiting_for: Any) -> None:
+        self._coroutine = coroutine
+        self._waiting_for = waiting_for
+
+    def __await__(self) -> Generator[Any, Any, None]:
+        coroutine, waiting_for = self._coroutine, self._waiting_for
+        while True:
+            try:
+                answer = yield waiting_for
+            except GeneratorExit:
+                coroutine.close()
+                raise
+            except BaseException as error:  # cancelled while waiting: into the send
+                try:
+                    waiting_for = coroutine.throw(error)
+                except StopIteration:
+                    return
+                continue
+            try:
+                waiting_for = coroutine.send(answer)
+            except StopIteration:
+                return
 
 
 async def _close_on_disconnect(receive: Receive, subscription: Subscription) -> None:

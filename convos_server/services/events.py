@@ -139,13 +139,21 @@ class Subscription:
     the client resumes with ``Last-Event-ID``. ``closed`` is set when the server shuts down
     or the client went away, and (with ``revoked``) when the token the stream was opened with
     (``token_hash``) is revoked.
+
+    Once the stream has written everything it was handed, it may ``attach`` a writer: from
+    then on the bus hands each delivery's frames (those after ``last_seq``, and ephemeral
+    ones) straight to it, with no wake-up of the stream's task, until the writer ``detach``es
+    (it could not write at once) or the subscription closes. ``last_seq`` is the newest
+    stored event written, kept here so both ways skip what the other already wrote.
     """
 
     __slots__ = (
         "_limit",
         "_pending",
         "_waiter",
+        "_writer",
         "closed",
+        "last_seq",
         "overflowed",
         "revoked",
         "start_seq",
@@ -162,9 +170,28 @@ class Subscription:
         self.revoked = False
         self.overflowed = False
         self.closed = False
+        self.last_seq = start_seq
         self._limit = limit
         self._pending: list[StoredEvent] = []
         self._waiter: asyncio.Future[None] | None = None
+        self._writer: Callable[[bytes], None] | None = None
+
+    def attach(self, writer: Callable[[bytes], None]) -> bool:
+        """Deliver by calling ``writer(frames)`` from now on; ``False`` (not attached) while
+        events are pending or the subscription has ended: the stream writes those first."""
+        if self._pending or self.overflowed or self.closed:
+            return False
+        self._writer = writer
+        return True
+
+    def detach(self) -> None:
+        """Hand events over by ``take()`` again (the writer could not write at once)."""
+        self._writer = None
+
+    @property
+    def attached(self) -> bool:
+        """Whether a writer takes the deliveries."""
+        return self._writer is not None
 
     def push(self, event: StoredEvent) -> bool:
         """Hand ``event`` to the stream; ``False`` (``overflowed``) when it is too far behind.
@@ -172,6 +199,15 @@ class Subscription:
         An ephemeral event is simply left out when the stream is that far behind: it is
         stale by the time the stream would write it, and nothing is lost by the resume.
         """
+        writer = self._writer
+        if writer is not None:
+            seq = event.seq
+            if seq == EPHEMERAL_SEQ:
+                writer(event.frame)
+            elif seq > self.last_seq:
+                self.last_seq = seq
+                writer(event.frame)
+            return True
         if len(self._pending) >= self._limit:
             if event.seq == EPHEMERAL_SEQ:
                 return True
@@ -182,9 +218,28 @@ class Subscription:
         self.wake()
         return True
 
+    def push_all(self, events: list[StoredEvent]) -> bool:
+        """``push`` each of ``events`` (oldest first): one write for all of them when attached."""
+        writer = self._writer
+        if writer is None or len(events) == 1:
+            return all(self.push(event) for event in events)
+        frames = []
+        last = self.last_seq
+        for event in events:
+            if event.seq == EPHEMERAL_SEQ:
+                frames.append(event.frame)
+            elif event.seq > last:
+                frames.append(event.frame)
+                last = event.seq
+        self.last_seq = last
+        if frames:
+            writer(b"".join(frames))
+        return True
+
     def close(self) -> None:
         """End the stream after what it has already taken."""
         self.closed = True
+        self._writer = None
         self.wake()
 
     def wake(self) -> None:
@@ -210,6 +265,20 @@ class Subscription:
         """The pending events, oldest first; the subscription keeps none of them."""
         pending, self._pending = self._pending, []
         return pending
+
+    def take_frames(self) -> bytes:
+        """The frames of the pending events after ``last_seq`` (and ephemeral ones), joined;
+        ``last_seq`` moves to the newest of them."""
+        frames = []
+        last = self.last_seq
+        for event in self.take():
+            if event.seq == EPHEMERAL_SEQ:  # live only: no id, whatever the cursor
+                frames.append(event.frame)
+            elif event.seq > last:
+                frames.append(event.frame)
+                last = event.seq
+        self.last_seq = last
+        return b"".join(frames)
 
 
 class EventBus:
@@ -506,15 +575,26 @@ class EventBus:
         """How many streams are subscribed in this process."""
         return len(self._subscriptions)
 
-    def _dispatch(self, event: StoredEvent) -> None:
-        """Hand ``event`` to every subscriber who may see it: one list append each."""
-        everyone = event.inbox_id is None and event.agent_id is None
+    def _dispatch(self, events: list[StoredEvent]) -> None:
+        """Hand ``events`` (oldest first) to every subscriber, each what it may see in one
+        ``push_all``: one write per stream for the lot."""
+        if not events:
+            return
         slow: list[Subscription] = []
-        for subscription in self._subscriptions:
-            if (everyone or is_visible(event, subscription.visibility)) and not subscription.push(
-                event
-            ):
-                slow.append(subscription)
+        if len(events) == 1:
+            (event,) = events
+            everyone = event.inbox_id is None and event.agent_id is None
+            for subscription in self._subscriptions:
+                if (everyone or is_visible(event, subscription.visibility)) and not (
+                    subscription.push(event)
+                ):
+                    slow.append(subscription)
+        else:
+            for subscription in self._subscriptions:
+                visibility = subscription.visibility
+                mine = [event for event in events if is_visible(event, visibility)]
+                if mine and not subscription.push_all(mine):
+                    slow.append(subscription)
         for subscription in slow:
             log.warning(
                 "dropping a slow event subscriber of agent %s", subscription.visibility.agent_id
@@ -557,19 +637,32 @@ class EventBus:
             self._on_revoked({int(data["agent_id"])})
 
     async def _drain(self) -> None:
+        """Load the new rows and hand them over, a run of events at a time: a revocation or
+        a change of visibility first hands over the events before it (``_head`` follows what
+        was handed over, so a stream subscribing meanwhile misses nothing)."""
         while True:
             batch = await self._load(self._head)
+            run: list[StoredEvent] = []
             for event in batch:
                 if event.type == TOKENS_REVOKED:
+                    self._hand_over(run)
                     self._revoke(event)
                     self._head = event.seq
                     continue
                 if event.type in VISIBILITY_TYPES and self._subscriptions:
+                    self._hand_over(run)
                     await self._refresh_visibility()
-                self._dispatch(event)
-                self._head = event.seq
+                run.append(event)
+            self._hand_over(run)
             if len(batch) < READ_BATCH:
                 return
+
+    def _hand_over(self, run: list[StoredEvent]) -> None:
+        """Dispatch ``run`` and empty it."""
+        if run:
+            self._dispatch(run)
+            self._head = run[-1].seq
+            run.clear()
 
     async def _read_loop(self) -> None:
         while True:

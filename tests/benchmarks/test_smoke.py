@@ -30,6 +30,7 @@ MUST_BE_ZERO = {
     "failed live requests",
     "failed or unfinished sends with live typing",
     "streams closed by the server",
+    "bare asyncio missed deliveries",
 }
 
 

@@ -13,11 +13,12 @@ import pytest
 import uvicorn
 from sqlalchemy import select
 
+from convos_server.api.event_stream import EventStreamResponse
 from convos_server.app import create_app
 from convos_server.cli import ConvosServer, bind_socket
 from convos_server.db import models as m
 from convos_server.db.engine import Database
-from convos_server.services.events import EventBus, StoredEvent
+from convos_server.services.events import EventBus, StoredEvent, Subscription
 from tests.server.conftest import BACKENDS, make_admin, read_events, wait_for_subscribers
 
 
@@ -306,4 +307,111 @@ async def test_a_subscriber_too_far_behind_is_dropped_and_its_stream_ends(settin
         assert bus.subscriber_count == 0
         assert [e.data for e in subscription.take()] == ['{"deleted_id":0}', '{"deleted_id":1}']
     finally:
+        await db.dispose()
+
+
+async def until_attached(subscription: Subscription) -> None:
+    """Until the stream of ``subscription`` is caught up (a writer attached)."""
+    for _ in range(250):
+        if subscription.attached:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the stream did not attach a writer")
+
+
+def _frames(buffer: bytes) -> list[bytes]:
+    return [frame + b"\r\n\r\n" for frame in buffer.split(b"\r\n\r\n")[:-1]]
+
+
+@pytest.mark.parametrize("settings_overrides", [{"keepalive_s": 0.5}])
+async def test_live_frames_are_exact_bytes_stored_ephemeral_and_ping(live_ws, live_app):
+    """The frames a caught-up stream gets straight from the bus (its attached writer), byte
+    for byte: stored events with their ``id``, an ephemeral one without, the keep-alive."""
+    ws = live_ws
+    anna = await ws.agent("Anna", online=True)
+    inbox = await ws.inbox("Sales", await ws.team("A", [anna]))
+    bus: EventBus = live_app.state.bus
+    db: Database = live_app.state.db
+    buffer = b""
+    async with ws.http.stream("GET", "/api/v1/events", headers=ws.auth(anna)) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        chunks = response.aiter_raw()
+        await wait_for_subscribers(bus, 1, 5)
+        (subscription,) = bus._by_agent[anna]
+        await until_attached(subscription)
+        for index in range(2):
+            async with db.transaction() as session:
+                await bus.publish(session, "canned.changed", {"deleted_id": index, "note": "è"})
+            bus.wake()
+        stored = [e for e in await stored_events(ws.settings) if e.type == "canned.changed"]
+        typing = {"conversation_id": 5, "agent_id": 99, "typing": "text"}
+        while buffer.count(b"event: canned.changed") < 2:
+            buffer += await asyncio.wait_for(anext(chunks), 5)
+        bus.publish_ephemeral("conversation.typing", typing, inbox_id=inbox["id"], agent_ids=[anna])
+        while b": ping" not in buffer.rsplit(b"conversation.typing", 1)[-1]:
+            buffer += await asyncio.wait_for(anext(chunks), 5)
+    frames = _frames(buffer)
+    assert set(frames) >= {b": ping\r\n\r\n"}
+    expected = [
+        f"id: {e.id}\r\nevent: canned.changed\r\ndata: {e.data}\r\n\r\n".encode() for e in stored
+    ]
+    expected.append(
+        b'event: conversation.typing\r\ndata: {"conversation_id":5,"agent_id":99,'
+        b'"typing":"text"}\r\n\r\n'
+    )
+    assert [f for f in frames if f != b": ping\r\n\r\n"] == expected
+    assert '"note":"è"' in stored[0].data
+
+
+async def test_a_send_that_must_wait_goes_back_to_the_stream_task(settings):
+    """A full write buffer (the send suspends): the writer detaches, the stream's task ends
+    that send, writes what came meanwhile in one send, then attaches again."""
+    db = Database(settings.database_url)
+    bus = EventBus(db)
+    sent: list[bytes] = []
+    gate = asyncio.Event()
+    gate.set()
+    disconnect = asyncio.Event()
+
+    async def send(message):
+        if message["type"] == "http.response.body":
+            await gate.wait()
+            if message["body"]:
+                sent.append(message["body"])
+
+    async def receive():
+        await disconnect.wait()
+        return {"type": "http.disconnect"}
+
+    async def publish(index: int) -> None:
+        async with db.transaction() as session:
+            await bus.publish(session, "canned.changed", {"deleted_id": index})
+        await bus._drain()
+
+    response = EventStreamResponse(bus, m.Agent(id=1, role="admin"), None, 600.0)
+    stream = asyncio.create_task(response({"type": "http", "method": "GET"}, receive, send))
+    try:
+        await wait_for_subscribers(bus, 1, 5)
+        (subscription,) = bus._subscriptions
+        await until_attached(subscription)
+        gate.clear()
+        await publish(0)  # its send waits: detached
+        assert not subscription.attached
+        await publish(1)
+        await publish(2)
+        assert sent == []
+        gate.set()
+        await until_attached(subscription)
+        await publish(3)  # straight through the writer again
+        frames = [_frames(body) for body in sent]
+        assert [[f.split(b"data: ")[1] for f in body] for body in frames] == [
+            [b'{"deleted_id":0}\r\n\r\n'],
+            [b'{"deleted_id":1}\r\n\r\n', b'{"deleted_id":2}\r\n\r\n'],
+            [b'{"deleted_id":3}\r\n\r\n'],
+        ]
+        disconnect.set()
+        await asyncio.wait_for(stream, 5)
+        assert bus.subscriber_count == 0
+    finally:
+        stream.cancel()
         await db.dispose()
