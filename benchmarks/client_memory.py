@@ -4,8 +4,9 @@ Run by ``client_cache`` in a child process that imports only the client (the ben
 itself imports the server's modules for its helpers, about 58 MiB that the app never
 loads). The window is launched over ``CACHE``, its tickets listed, the big conversation
 opened and scrolled through end to end (up to its first message and back to the newest, a
-view at a time, as the app pages it from the cache); the last output line is the resident
-memory (VmRSS) in MiB. ``--stages`` prints the resident memory after each step before it
+view at a time, as the app pages it from the cache); once the app has come to rest (0.8 s of
+its event loop: what it does when scrolling stops counts) the last output line is the
+resident memory (VmRSS) in MiB. ``--stages`` prints the resident memory after each step before it
 (the launch a step at a time: services, window built, shown, cached state painted, every
 ticket listed, thread opened; and, after the figure, once the app's minute trim ran, then
 with the whole thread put in the model at once: what a model without a scroll window would
@@ -14,6 +15,7 @@ hold); ``--trace`` prints tracemalloc's biggest Python allocations (by line) aft
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import tempfile
 import tracemalloc
@@ -32,10 +34,11 @@ from benchmarks.client_harness import (
     qt_application,
     resident_mib,
 )
-from convos_desktop.platform.memory_trim import MemoryTrimmer, glibc_malloc_trim
+from convos_desktop.platform.memory_trim import SETTLE_MS, MemoryTrimmer, glibc_malloc_trim
 from convos_desktop.ui.shell.main_window import MainWindow
 
 TRACE_LINES = 15
+SETTLE_S = SETTLE_MS / 1000 + 0.3  # the app's settle delay and a margin
 
 
 def trace_top(limit: int = TRACE_LINES) -> list[str]:
@@ -65,9 +68,17 @@ async def launch_in_stages(bench: CacheBench, stage: Callable[[str], None]) -> M
 
     window = await outside_task(to_inbox)
     await window.workspace._context.sync.flush()
+    await settle()
     stage("every cached ticket listed")
     await bench.open_conversation(window, BIG_CONVERSATION)
+    await settle()
     return window
+
+
+async def settle() -> None:
+    """Let the app come to rest (its event loop running) before the memory is read: what
+    it does once scrolling, opening or listing stops (``MemoryTrimmer.trim_soon``) counts."""
+    await asyncio.sleep(SETTLE_S)
 
 
 async def measure(bench: CacheBench, stage: Callable[[str], None], everything: bool) -> float:
@@ -79,6 +90,7 @@ async def measure(bench: CacheBench, stage: Callable[[str], None], everything: b
         window = (await bench.launch()).window
     stage("window shown, tickets listed, big thread opened (its newest page)")
     most = await bench.scroll_through(window)
+    await settle()
     stage(f"big thread scrolled through end to end (at most {most} rows in the model)")
     rss = resident_mib()
     if everything:
