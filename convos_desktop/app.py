@@ -42,9 +42,7 @@ from convos_desktop.embedded_demo import DemoServer, start_demo_server
 from convos_desktop.logs import ExceptionHook, install_qt_message_filter, setup_logging
 from convos_desktop.models.directory import Directory
 from convos_desktop.platform.memory_trim import (
-    MemoryTrimmer,
     fix_mmap_threshold,
-    glibc_malloc_trim,
     release_source_lines,
 )
 from convos_desktop.platform.power_events import PowerWatcher
@@ -287,7 +285,7 @@ def open_window(context: ClientContext, language: str) -> MainWindow:
     context.presence.start()
     SessionWatcher(context.presence, window).start()
     PowerWatcher(context.presence, window).start(window)
-    MemoryTrimmer(window, trim=glibc_malloc_trim()).start()
+    window.memory.start()
     return window
 
 

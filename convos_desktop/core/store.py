@@ -26,6 +26,7 @@ import json
 import logging
 import re
 import sqlite3
+import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -47,12 +48,14 @@ from convos_desktop.core.types import (
     Draft,
     Inbox,
     Label,
+    ListedTicket,
     Message,
     ReplyPreview,
     Team,
     Ticket,
     View,
     format_time,
+    listed_sort_key,
 )
 
 log = logging.getLogger("convos.store")
@@ -448,6 +451,17 @@ class Store:
         and decoded off the GUI thread."""
         return await self.read(lambda conn: _read_tickets(conn, None, None, limit, offset))
 
+    def listed_tickets(
+        self, view: View | None = None, me_id: int | None = None, *, limit: int | None = None
+    ) -> list[ListedTicket]:
+        """Like :meth:`tickets`, as their listed columns only (no last message decoded)."""
+        return _read_listed(self._conn, view, me_id, limit)
+
+    async def read_listed(self, offset: int = 0, limit: int | None = None) -> list[ListedTicket]:
+        """Like :meth:`read_tickets`, as their listed columns only, read and decoded off the
+        GUI thread."""
+        return await self.read(lambda conn: _read_listed(conn, None, None, limit, offset))
+
     def ticket(self, ticket_id: int) -> Ticket | None:
         """One cached ticket (open or closed)."""
         row = self._conn.execute("SELECT json FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
@@ -773,6 +787,54 @@ def _decode_ticket(text: str) -> Ticket:
         return Ticket.from_json(json.loads(text))
 
 
+class _ListedLast(msgspec.Struct):
+    """What a listed ticket keeps of its last message (the rest of it is skipped)."""
+
+    id: int
+    direction: Direction
+
+
+class _ListedRow(msgspec.Struct):
+    """The listed columns of a cached ticket's JSON: decoding only these skips the last
+    message's text and every other field (no garbage interleaved with the rows kept)."""
+
+    id: int
+    conversation_id: int
+    inbox_id: int
+    contact_id: int
+    status: str
+    assignee_id: int | None
+    last_message_at: dt.datetime
+    last_message: _ListedLast | None = None
+    snoozed: bool = False
+    label_ids: tuple[int, ...] = ()
+
+
+_LISTED_DECODER = msgspec.json.Decoder(_ListedRow)
+
+
+def _decode_listed(text: str) -> ListedTicket:
+    """The listed columns of a cached ticket (what ``ListedTicket.of`` keeps of the full
+    record, without building it)."""
+    try:
+        row = _LISTED_DECODER.decode(text)
+    except msgspec.DecodeError:
+        return ListedTicket.of(_decode_ticket(text))
+    last = row.last_message
+    return ListedTicket(
+        row.id,
+        row.conversation_id,
+        row.inbox_id,
+        row.contact_id,
+        sys.intern(row.status),
+        row.assignee_id,
+        row.snoozed,
+        row.label_ids,
+        listed_sort_key(row.last_message_at, row.id),
+        last.id if last is not None and last.direction is Direction.IN else None,
+    )
+
+
 def _decode_message(text: str) -> Message:
     try:
         return _MESSAGE_DECODER.decode(text)
@@ -795,6 +857,25 @@ def _read_tickets(
     limit: int | None = None,
     offset: int = 0,
 ) -> list[Ticket]:
+    sql, args = _tickets_query(view, me_id, limit, offset)
+    return [_decode_ticket(r[0]) for r in conn.execute(sql, args)]
+
+
+def _read_listed(
+    conn: sqlite3.Connection,
+    view: View | None,
+    me_id: int | None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[ListedTicket]:
+    sql, args = _tickets_query(view, me_id, limit, offset)
+    return [_decode_listed(r[0]) for r in conn.execute(sql, args)]
+
+
+def _tickets_query(
+    view: View | None, me_id: int | None, limit: int | None, offset: int
+) -> tuple[str, tuple[Any, ...]]:
+    """The SQL and arguments of the open tickets of ``view``, newest activity first."""
     if view is None:  # every open ticket, snoozed or not
         sql = f"SELECT json FROM tickets WHERE status IN {OPEN_STATES}"
     else:
@@ -807,7 +888,7 @@ def _read_tickets(
         sql += " AND assignee_id IS NULL"
     sql += " ORDER BY last_message_at DESC, id DESC LIMIT ? OFFSET ?"
     args += (-1 if limit is None else limit, offset)
-    return [_decode_ticket(r[0]) for r in conn.execute(sql, args)]
+    return sql, args
 
 
 def _read_counts(conn: sqlite3.Connection, me_id: int | None) -> Counts:

@@ -26,6 +26,7 @@ from convos_desktop.core.types import (
     ContactsChanged,
     Counts,
     DirectoryChanged,
+    ListedTicket,
     Message,
     MessagesChanged,
     PresenceChanged,
@@ -45,10 +46,10 @@ MENTION_EVENTS = frozenset({"mention.created", "mention.updated"})  # ``Sync.men
 # what Counts depend on
 COUNTED_FIELDS = frozenset({ALL_FIELDS, "status", "assignee_id", "snoozed"})
 FIRST_SCREEN_TICKETS = 200  # emitted at once from the cache: more than any list shows
-# The rest of the cache, per loop pass (~10 ms of list work): each slice's full records are
-# freed once the list keeps their columns, and 1,000 at a time leave less of that heap behind
-# than 2,000 did (10k tickets: ~0.9 MiB less resident, 500: no less than 1,000 but twice the
-# passes; benchmarks.client_memory, issue 16).
+# The rest of the cache, per loop pass (~10 ms of list work), decoded as listed columns
+# (``Store.read_listed``): each slice's JSON text is freed once decoded, and 1,000 at a time
+# left less of that heap behind than 2,000 did when full records were decoded (10k tickets:
+# ~0.9 MiB less resident, 500: no less than 1,000 but twice the passes; issue 16).
 CACHED_SLICE_TICKETS = 1_000
 
 
@@ -139,12 +140,14 @@ class Sync(QObject):
         paint of any list; when there are more, all of them are read and decoded off the GUI
         thread and follow in slices, one per loop pass. Nothing the server sends is emitted
         before they are all out (:meth:`_cache_emitted`): a cached copy never hides news.
+        The cached tickets go out as their listed columns (``TicketsChanged.listed``): the
+        ticket list reads a full record back from the cache when it needs one.
         """
         me_id = self.me_id
         first = {
             ticket.id: ticket
             for view in View
-            for ticket in self.store.tickets(view, me_id, limit=FIRST_SCREEN_TICKETS)
+            for ticket in self.store.listed_tickets(view, me_id, limit=FIRST_SCREEN_TICKETS)
         }
         self._emit_cached_tickets(list(first.values()))
         self.directory_changed.emit(DirectoryChanged(DIRECTORY))
@@ -154,17 +157,17 @@ class Sync(QObject):
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # no loop yet: read the rest here
-            self._emit_cached_tickets(self.store.tickets())
+            self._emit_cached_tickets(self.store.listed_tickets())
             return
         self._cached_rest = loop.create_task(self._emit_cached_rest())
 
     async def _emit_cached_rest(self) -> None:
-        """Read and emit the cache a slice at a time: the full records of 10,000 tickets at
-        once would leave ~10 MiB of freed heap behind once the list keeps its columns."""
+        """Read and emit the cache a slice at a time, as the listed columns of its tickets
+        (the full records of 10,000 tickets at once left ~10 MiB of freed heap behind)."""
         offset = 0
         while True:
             try:
-                tickets = await self.store.read_tickets(offset, CACHED_SLICE_TICKETS)
+                tickets = await self.store.read_listed(offset, CACHED_SLICE_TICKETS)
             except Exception:  # a broken cache file: the bootstrap will list the tickets anew
                 log.exception("reading the cached tickets failed")
                 return
@@ -173,10 +176,10 @@ class Sync(QObject):
                 return
             offset += len(tickets)
 
-    def _emit_cached_tickets(self, tickets: list[Ticket]) -> None:
+    def _emit_cached_tickets(self, tickets: list[ListedTicket]) -> None:
         if tickets:
             self.tickets_changed.emit(
-                TicketsChanged(upserted=tuple(tickets), fields=frozenset({ALL_FIELDS}))
+                TicketsChanged(listed=tuple(tickets), fields=frozenset({ALL_FIELDS}))
             )
 
     async def _cache_emitted(self) -> None:

@@ -7,6 +7,7 @@ Times are timezone-aware UTC ``datetime`` objects. Views never see raw JSON.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -398,13 +399,74 @@ class Draft:
 # --- change notifications from core.sync to models (typed, precise, batched) ---------------
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROSECOND = dt.timedelta(microseconds=1)
+
+
+def listed_sort_key(last_message_at: dt.datetime, ticket_id: int) -> int:
+    """Newest activity first, then newest ticket first, as one ascending integer: the negated
+    microseconds of the last activity with the ticket id below them (exact, a small int to
+    keep for every row and a C comparison in a bisection)."""
+    micros = (last_message_at - _EPOCH) // _MICROSECOND
+    return -((micros << 64) | ticket_id)
+
+
+@dataclass(frozen=True, slots=True)
+class ListedTicket:
+    """What a ticket list keeps of one ticket: the columns it sorts and filters by, not its
+    last message (the list reads the one-line preview of the rows it paints back from the
+    cache). The cache decodes these straight from its JSON (``Store.listed_tickets``)."""
+
+    id: int
+    conversation_id: int
+    inbox_id: int
+    contact_id: int
+    status: str
+    assignee_id: int | None
+    snoozed: bool
+    label_ids: tuple[int, ...]
+    key: int  # listed_sort_key: the last activity and the id
+    last_id: int | None  # the last message's id when it is a customer's (unread marks)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+    @property
+    def last_message_at(self) -> dt.datetime:
+        return _EPOCH + ((-self.key) >> 64) * _MICROSECOND
+
+    @classmethod
+    def of(cls, ticket: Ticket) -> ListedTicket:
+        message = ticket.last_message
+        inbound = message is not None and message.direction is Direction.IN
+        return cls(
+            ticket.id,
+            ticket.conversation_id,
+            ticket.inbox_id,
+            ticket.contact_id,
+            sys.intern(ticket.status),
+            ticket.assignee_id,
+            ticket.snoozed,
+            ticket.label_ids,
+            listed_sort_key(ticket.last_message_at, ticket.id),
+            message.id if message is not None and inbound else None,
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class TicketsChanged:
-    """Tickets inserted or updated (``fields`` names what changed) or removed from view."""
+    """Tickets inserted or updated (``fields`` names what changed) or removed from view.
+
+    ``listed`` carries tickets as their listed columns only (the cached inbox read at start,
+    :class:`ListedTicket`): the ticket lists take them; a listener that needs full records
+    reads them from the cache (they are the cache's copies, never news).
+    """
 
     upserted: tuple[Ticket, ...] = ()
     fields: frozenset[str] = frozenset()
     removed_ids: tuple[int, ...] = ()
+    listed: tuple[ListedTicket, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

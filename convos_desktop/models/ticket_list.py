@@ -1,19 +1,17 @@
 """The ticket list of one view (Mine, Unassigned, All): a flat, live, sorted list model.
 
-Each ticket is kept as the columns the list shows (:class:`ListedTicket`: ids, state, the
-one-line preview of its last message): 10,000 full records with their last message would
-hold several times the memory. The full record is read back when asked for (the ``records``
-source, the cache's ``Store.ticket``: what sync wrote before it told the model).
+Each ticket is kept as the columns the list sorts and filters by (:class:`ListedTicket`: ids,
+state, sort key, the last customer message's id): 10,000 full records with their last message
+would hold several times the memory. The full record is read back when asked for (the
+``records`` source, the cache's ``Store.ticket``: what sync wrote before it told the model),
+and so is the one-line preview of a painted row (the last :data:`PREVIEWS_KEPT` kept).
 """
 
 from __future__ import annotations
 
 import bisect
-import datetime as dt
 import logging
-import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
@@ -27,7 +25,7 @@ from PySide6.QtCore import (
 )
 
 from convos_desktop.core.store import ticket_in_view
-from convos_desktop.core.types import Direction, Ticket, TicketsChanged, View
+from convos_desktop.core.types import ListedTicket, Ticket, TicketsChanged, View
 from convos_desktop.models.directory import Directory
 
 log = logging.getLogger("convos.models")
@@ -50,19 +48,8 @@ class TicketRole(IntEnum):
     LABELS = Qt.ItemDataRole.UserRole + 10  # list[Label], by name
 
 
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_MICROSECOND = dt.timedelta(microseconds=1)
-
-
-def _sort_key(ticket: Ticket) -> int:
-    """Newest activity first, then newest ticket first, as one ascending integer: the negated
-    microseconds of the last activity with the ticket id below them (exact, a small int to
-    keep for every row and a C comparison in a bisection)."""
-    micros = (ticket.last_message_at - _EPOCH) // _MICROSECOND
-    return -((micros << 64) | ticket.id)
-
-
 PREVIEW_CHARS = 160  # of the last message kept for the list row (wider than a list line)
+PREVIEWS_KEPT = 512  # previews of the rows painted last (a list shows a few dozen)
 
 
 def preview_text(ticket: Ticket) -> str:
@@ -74,49 +61,6 @@ def preview_text(ticket: Ticket) -> str:
     if not text and message.files:
         text = message.files[0].name
     return text
-
-
-@dataclass(frozen=True, slots=True)
-class ListedTicket:
-    """What the list keeps of one ticket: the columns it shows, sorts and filters by."""
-
-    id: int
-    conversation_id: int
-    inbox_id: int
-    contact_id: int
-    status: str
-    assignee_id: int | None
-    snoozed: bool
-    label_ids: tuple[int, ...]
-    key: int  # _sort_key: the last activity and the id
-    last_id: int | None  # the last message's id when it is a customer's (unread marks)
-    preview: str
-
-    @property
-    def is_open(self) -> bool:
-        return self.status == "open"
-
-    @property
-    def last_message_at(self) -> dt.datetime:
-        return _EPOCH + ((-self.key) >> 64) * _MICROSECOND
-
-    @classmethod
-    def of(cls, ticket: Ticket) -> ListedTicket:
-        message = ticket.last_message
-        inbound = message is not None and message.direction is Direction.IN
-        return cls(
-            ticket.id,
-            ticket.conversation_id,
-            ticket.inbox_id,
-            ticket.contact_id,
-            sys.intern(ticket.status),
-            ticket.assignee_id,
-            ticket.snoozed,
-            ticket.label_ids,
-            _sort_key(ticket),
-            message.id if message is not None and inbound else None,
-            preview_text(ticket)[:PREVIEW_CHARS],
-        )
 
 
 class TicketListModel(QAbstractListModel):
@@ -145,12 +89,13 @@ class TicketListModel(QAbstractListModel):
         # Where full records come from; without a source the model keeps them (tests).
         self._records = records
         self._kept: dict[int, Ticket] = {}
+        self._previews: dict[int, str] = {}  # ticket id -> preview, least recently read first
         self._view = View.MINE
         self._inbox_id: int | None = None  # None: every inbox of the view
         self._label_id: int | None = None  # None: any label
         self._known: dict[int, ListedTicket] = {}
         self._rows: list[ListedTicket] = []
-        self._keys: list[int] = []  # _sort_key of each row
+        self._keys: list[int] = []  # ListedTicket.key of each row
         self._read_upto: dict[int, int | None] = {}  # conversation -> last message id seen
         self._read_marker_source: Callable[[int], int | None] | None = None
         self._draft_conversations: set[int] = set()
@@ -175,7 +120,7 @@ class TicketListModel(QAbstractListModel):
         if role == TicketRole.TICKET_ID:
             return ticket.id
         if role == TicketRole.PREVIEW:
-            return ticket.preview
+            return self._preview(ticket.id)
         if role == TicketRole.TIME:
             return ticket.last_message_at
         if role == TicketRole.INBOX_NAME:
@@ -189,7 +134,7 @@ class TicketListModel(QAbstractListModel):
         if role == TicketRole.LABELS:
             return self._directory.labels_of(ticket.label_ids)
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{self.data(index)}: {ticket.preview}"
+            return f"{self.data(index)}: {self._preview(ticket.id)}"
         return None
 
     # --- state ---------------------------------------------------------------------------------
@@ -226,8 +171,24 @@ class TicketListModel(QAbstractListModel):
             return self._kept.get(ticket_id)
         return self._records(ticket_id)
 
-    def _keep(self, ticket: Ticket) -> ListedTicket:
-        """The listed columns of ``ticket`` (and the record itself without a source)."""
+    def _preview(self, ticket_id: int) -> str:
+        """The one-line preview of a ticket's last message, read from its record when it is
+        not among the last ones read."""
+        previews = self._previews
+        preview = previews.pop(ticket_id, None)
+        if preview is None:
+            record = self._record(ticket_id)
+            preview = preview_text(record)[:PREVIEW_CHARS] if record is not None else ""
+            if len(previews) >= PREVIEWS_KEPT:
+                del previews[next(iter(previews))]
+        previews[ticket_id] = preview  # the most recently read last
+        return preview
+
+    def _keep(self, ticket: Ticket | ListedTicket) -> ListedTicket:
+        """The listed columns of ``ticket`` (and a full record itself without a source)."""
+        self._previews.pop(ticket.id, None)
+        if isinstance(ticket, ListedTicket):
+            return ticket
         if self._records is None:
             self._kept[ticket.id] = ticket
         return ListedTicket.of(ticket)
@@ -235,6 +196,7 @@ class TicketListModel(QAbstractListModel):
     def _forget(self, ticket_id: int) -> None:
         self._known.pop(ticket_id, None)
         self._kept.pop(ticket_id, None)
+        self._previews.pop(ticket_id, None)
 
     def row_of(self, ticket_id: int) -> int:
         """The row of a ticket, or -1 when it is not in this view."""
@@ -305,14 +267,15 @@ class TicketListModel(QAbstractListModel):
         for ticket_id in change.removed_ids:
             self._remove_row(ticket_id)
             self._forget(ticket_id)
-        latest = {ticket.id: ticket for ticket in change.upserted}  # a later copy wins
+        latest: dict[int, Ticket | ListedTicket] = {t.id: t for t in change.listed}
+        latest.update((t.id, t) for t in change.upserted)  # a later copy wins
         entering: list[ListedTicket] = []
-        for full in latest.values():
-            if full.id in self._known and self.row_of(full.id) >= 0:
-                self._upsert(full)
+        for record in latest.values():
+            if record.id in self._known and self.row_of(record.id) >= 0:
+                self._upsert(record)
                 continue
-            self._forget(full.id)
-            ticket = self._keep(full)
+            self._forget(record.id)
+            ticket = self._keep(record)
             if ticket.is_open:
                 self._known[ticket.id] = ticket
             else:
@@ -363,18 +326,24 @@ class TicketListModel(QAbstractListModel):
         self._rows = sorted((t for t in self._known.values() if self.shows(t)), key=lambda t: t.key)
         self._keys = [t.key for t in self._rows]
 
-    def _upsert(self, full: Ticket) -> None:
+    def _upsert(self, record: Ticket | ListedTicket) -> None:
         """A ticket listed in this view changed: update its row, move it, or remove it."""
-        old_row = self.row_of(full.id)
-        ticket = self._keep(full)
+        old_row = self.row_of(record.id)
+        shown = self._previews.get(record.id)
+        ticket = self._keep(record)
         if ticket.is_open:
             self._known[ticket.id] = ticket
         else:
             self._forget(ticket.id)
         if not self.shows(ticket):
             self._remove_at(old_row)
-        else:
-            self._update_row(old_row, ticket)
+            return
+        new_text = (  # an edited last message changes no listed column, only the preview
+            shown is not None
+            and isinstance(record, Ticket)
+            and shown != preview_text(record)[:PREVIEW_CHARS]
+        )
+        self._update_row(old_row, ticket, new_text)
 
     def _insert_rows(self, tickets: list[ListedTicket]) -> None:
         """Insert tickets not listed yet, one ``beginInsertRows`` per run of adjacent rows."""
@@ -403,8 +372,8 @@ class TicketListModel(QAbstractListModel):
         del self._keys[row]
         self.endRemoveRows()
 
-    def _update_row(self, row: int, ticket: ListedTicket) -> None:
-        if ticket == self._rows[row]:
+    def _update_row(self, row: int, ticket: ListedTicket, new_text: bool = False) -> None:
+        if ticket == self._rows[row] and not new_text:
             return  # the same ticket again (a bootstrap re-sends every one): nothing to show
         key = ticket.key
         self._rows[row] = ticket

@@ -18,6 +18,12 @@ issue 16). Tracebacks read the lines again when they need them.
 there once freed until a trim: scrolling a 10k-message thread end to end kept ~2.3 MiB more
 that way (``benchmarks.client_memory``, issue 16). With the threshold fixed such blocks are
 mapped and unmapped, so freeing them gives the pages back at once.
+
+``trim_soon`` trims once the app has been quiet for ``SETTLE_MS`` (each call restarts the
+wait): the main window calls it as its chat scrolls, a conversation opens and the cached
+inbox is listed, whose freed heap (pages of rows dropped, row layouts, pictures, the cache's
+decoded text) would otherwise wait for the minute's trim. A trim costs 0.1-0.5 ms on the GUI
+thread (measured after each of ``benchmarks.client_memory``'s stages, issue 16).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import ctypes
 import linecache
 import logging
 import sys
+import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer
@@ -33,6 +40,7 @@ from PySide6.QtCore import QObject, QTimer
 log = logging.getLogger("convos.platform")
 
 TRIM_INTERVAL_MS = 60_000
+SETTLE_MS = 500  # quiet after the last scroll, open or listing before ``trim_soon`` trims
 M_MMAP_THRESHOLD = -3  # mallopt's parameter number (glibc malloc.h)
 MMAP_THRESHOLD_BYTES = 128 * 1024  # glibc's starting value, kept from now on
 
@@ -77,12 +85,17 @@ class MemoryTrimmer(QObject):
         *,
         trim: Callable[[], object] | None = None,
         interval_ms: int = TRIM_INTERVAL_MS,
+        settle_ms: int = SETTLE_MS,
     ) -> None:
         super().__init__(parent)
         self._trim = trim
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.trim_now)
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(settle_ms)
+        self._settle.timeout.connect(self._trim_settled)
 
     def start(self) -> None:
         """Trim every interval from now on."""
@@ -93,6 +106,19 @@ class MemoryTrimmer(QObject):
 
     def stop(self) -> None:
         self._timer.stop()
+        self._settle.stop()
+
+    def trim_soon(self, *_args: object) -> None:
+        """Trim once nothing called this for ``settle_ms`` (a slot for any signal)."""
+        if self._trim is not None:
+            self._settle.start()
+
+    def _trim_settled(self) -> None:
+        if self._trim is None:
+            return
+        started = time.perf_counter()
+        self._trim()
+        log.debug("settled: heap trimmed in %.2f ms", (time.perf_counter() - started) * 1000)
 
     def trim_now(self) -> None:
         """Hand the freed C heap back to the system now."""

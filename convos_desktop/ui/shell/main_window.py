@@ -52,6 +52,7 @@ from convos_desktop.models.navigation import (
     target_label,
 )
 from convos_desktop.models.ticket_list import TicketListModel
+from convos_desktop.platform.memory_trim import MemoryTrimmer, glibc_malloc_trim
 from convos_desktop.preferences import SOUND_KEY, close_to_tray, read_bool
 from convos_desktop.resources import style_sheet
 from convos_desktop.ui.chat.files import FileActions
@@ -189,6 +190,12 @@ class MainWindow(QMainWindow):
         self.files = FileActions(context.api, self)
         self.workspace = Workspace(context, self.tickets, self.contact_dock, self.files, self)
         self.workspace.viewRequested.connect(lambda view: self.navigate(NavTarget(view.value)))
+        # The freed heap of a scroll, an open or the cached inbox listed goes back once it
+        # settles (glibc only; the app starts the minute's trim too: ``memory.start``).
+        self.memory = MemoryTrimmer(self, trim=glibc_malloc_trim())
+        self.workspace.chat.verticalScrollBar().valueChanged.connect(self.memory.trim_soon)
+        self.workspace.ticketOpened.connect(self.memory.trim_soon)
+        self.tickets.rowsInserted.connect(self.memory.trim_soon)
         self.popouts = PopoutManager(context, self.files, self.tickets, self)
         self.workspace.set_popped_out(self.popouts.is_open)
         self.workspace.popOutRequested.connect(self.pop_out)

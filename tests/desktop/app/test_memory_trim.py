@@ -1,4 +1,5 @@
-"""The memory trimmer hands glibc's freed but kept heap back to the system, on its timer."""
+"""The memory trimmer hands glibc's freed but kept heap back to the system, on its timer and
+once the app settles."""
 
 from __future__ import annotations
 
@@ -62,3 +63,25 @@ def test_large_blocks_freed_go_back_at_once_with_the_threshold_fixed() -> None:
     del blocks
     assert resident_mib() - before < 4  # unmapped when freed, no trim needed (else ~12 MiB)
     assert len(keeper) == 100_000
+
+
+def test_trims_once_when_calls_stop_for_the_settle_time(qtbot) -> None:
+    trims: list[None] = []
+    trimmer = MemoryTrimmer(trim=lambda: trims.append(None), settle_ms=40)
+    for _ in range(5):  # a scroll: each step restarts the wait
+        trimmer.trim_soon(123)
+        qtbot.wait(10)
+    assert trims == []
+    qtbot.waitUntil(lambda: trims == [None], timeout=2000)
+    qtbot.wait(80)
+    assert trims == [None]  # once per quiet spell, not on a timer
+    trimmer.trim_soon()
+    trimmer.stop()
+    qtbot.wait(80)
+    assert trims == [None]
+
+
+def test_without_malloc_trim_settling_does_nothing(qtbot) -> None:
+    trimmer = MemoryTrimmer(trim=None, settle_ms=1)
+    trimmer.trim_soon()
+    qtbot.wait(20)  # nothing to call, nothing raised

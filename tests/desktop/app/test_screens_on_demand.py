@@ -50,3 +50,16 @@ def test_the_new_ticket_screen_built_late_has_the_window_state(window: MainWindo
     ]
     assert screen._effective is context.presence.effective
     assert screen.composer._language == "it"
+
+
+def test_the_heap_is_trimmed_once_a_scroll_or_an_open_settles(window: MainWindow, qtbot) -> None:
+    trims: list[None] = []
+    window.memory._trim = lambda: trims.append(None)  # glibc's trim, counted
+    window.memory._settle.setInterval(20)
+    bar = window.workspace.chat.verticalScrollBar()
+    bar.setRange(0, 1000)
+    for value in (100, 200, 300):
+        bar.setValue(value)
+    qtbot.waitUntil(lambda: trims == [None], timeout=2000)
+    window.workspace.ticketOpened.emit(1)
+    qtbot.waitUntil(lambda: len(trims) == 2, timeout=2000)

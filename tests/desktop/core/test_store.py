@@ -20,6 +20,7 @@ from convos_desktop.core.types import (
     Counts,
     Delivery,
     Direction,
+    ListedTicket,
     Message,
     SystemLine,
     Ticket,
@@ -296,3 +297,39 @@ def test_v2_forgets_the_history_of_conversations_with_system_lines_without_a_kin
     finally:
         store.close()
     assert line.system == SystemLine("ticket.closed", {"by_agent_id": 1})
+
+
+async def test_listed_tickets_decode_the_columns_a_full_record_gives(store):
+    inbound = pj.message(7, 10, body="  una   riga\n" + "lunga " * 50)
+    outbound = pj.message(8, 11, direction="out", created_at="2026-03-02T09:00:00.000Z")
+    labelled = {
+        **pj.ticket(102, 12, status="snoozed"),
+        "snoozed": True,
+        "snoozed_by": 1,
+        "label_ids": [3, 1],
+    }
+    without_time = pj.ticket(103, 13, assignee_id=1)  # from_json's default: opened_at
+    del without_time["last_message_at"]
+    snapshot = pj.snapshot(
+        [
+            pj.ticket(100, 10, last_message=inbound),
+            pj.ticket(101, 11, assignee_id=2, last_message=outbound),
+            labelled,
+            without_time,
+        ]
+    )
+    await store.replace_snapshot(snapshot, reset=False)
+    full = store.tickets()
+    assert len(full) == 4
+    assert store.listed_tickets() == [ListedTicket.of(t) for t in full]
+    listed = {t.id: t for t in store.listed_tickets()}
+    assert listed[100].last_id == 7  # a customer's last message: the unread mark's id
+    assert listed[101].last_id is None
+    assert listed[102].label_ids == (3, 1)
+    assert listed[102].snoozed
+    assert all(listed[t.id].last_message_at == t.last_message_at for t in full)
+    me = 1
+    assert [t.id for t in store.listed_tickets(View.MINE, me, limit=5)] == [
+        t.id for t in store.tickets(View.MINE, me, limit=5)
+    ]
+    assert await store.read_listed(1, 2) == [ListedTicket.of(t) for t in full[1:3]]

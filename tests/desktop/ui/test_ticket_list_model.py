@@ -6,10 +6,11 @@ from dataclasses import replace
 
 from PySide6.QtCore import QItemSelectionModel
 
-from convos_desktop.core.types import TicketsChanged, View
+from convos_desktop.core.types import Ticket, TicketsChanged, View
 from convos_desktop.models.directory import Directory
 from convos_desktop.models.ticket_list import (
     PREVIEW_CHARS,
+    PREVIEWS_KEPT,
     ListedTicket,
     TicketListModel,
     TicketRole,
@@ -234,3 +235,52 @@ def test_rows_keep_the_listed_columns_and_read_full_records_back(
     model.apply(TicketsChanged(upserted=(closed,)))
     assert ids(model) == [2, 3]
     assert model.known_ticket(1) is None
+
+
+def test_listed_columns_from_the_cache_and_previews_read_when_painted(
+    qtmodeltester, qtbot, directory: Directory
+) -> None:
+    records = {i: make_ticket(i, minutes=i, body=f"Messaggio {i}") for i in range(1, 5)}
+    reads: list[int] = []
+
+    def record(ticket_id: int) -> Ticket | None:
+        reads.append(ticket_id)
+        return records.get(ticket_id)
+
+    model = TicketListModel(directory, records=record)
+    model.set_view(View.UNASSIGNED)
+    qtmodeltester.check(model)
+    with qtbot.waitSignal(model.rowsInserted):  # the cache's copies: columns only, one insert
+        model.apply(TicketsChanged(listed=tuple(ListedTicket.of(t) for t in records.values())))
+    assert ids(model) == [4, 3, 2, 1]
+    assert reads == []  # nothing read back until a row is shown
+    assert model.data(model.index(0), TicketRole.PREVIEW) == "Messaggio 4"
+    assert model.data(model.index(0), TicketRole.PREVIEW) == "Messaggio 4"
+    assert reads == [4]  # the painted rows' previews are kept
+
+    edited = replace(
+        records[4], last_message=replace(records[4].last_message, body="Messaggio corretto")
+    )
+    records[4] = edited
+    assert ListedTicket.of(edited) == model._rows[0]  # no listed column changed...
+    with qtbot.waitSignal(model.dataChanged):  # ...but the shown preview did
+        model.apply(TicketsChanged(upserted=(edited,)))
+    assert model.data(model.index(0), TicketRole.PREVIEW) == "Messaggio corretto"
+
+    for row in range(model.rowCount()):
+        model.data(model.index(row), TicketRole.PREVIEW)
+    assert len(model._previews) <= PREVIEWS_KEPT
+    model.apply(TicketsChanged(removed_ids=(1,)))
+    assert 1 not in model._previews
+
+
+def test_previews_kept_are_bounded(directory: Directory) -> None:
+    tickets = [make_ticket(i, minutes=i) for i in range(1, PREVIEWS_KEPT + 11)]
+    model = TicketListModel(directory, records={t.id: t for t in tickets}.get)
+    model.set_view(View.UNASSIGNED)
+    model.apply(TicketsChanged(listed=tuple(ListedTicket.of(t) for t in tickets)))
+    for row in range(model.rowCount()):
+        assert model.data(model.index(row), TicketRole.PREVIEW) == "Salve"
+    assert len(model._previews) == PREVIEWS_KEPT
+    newest_first = [model.index(row).data(TicketRole.TICKET_ID) for row in range(model.rowCount())]
+    assert set(model._previews) == set(newest_first[-PREVIEWS_KEPT:])  # the last ones read
