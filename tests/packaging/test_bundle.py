@@ -61,6 +61,9 @@ def test_the_bundle_carries_neither_the_server_nor_unused_qt(bundle):
     names = {p.name for p in internal.rglob("*")}
     assert not {"convos_server", "fastapi", "sqlalchemy", "asyncpg", "uvicorn"} & names
     assert not any(n.startswith(("libQt6WebEngine", "libQt6Qml", "libQt6Quick")) for n in names)
+    assert not {"tls", "networkinformation"} & {p.name for p in internal.rglob("plugins/*")}
+    emoji_names = {p.name for p in (internal / "emoji" / "unicode_codes").glob("*.json")}
+    assert emoji_names == {"emoji.json", "emoji_it.json"}  # the picker speaks it and en
     assert (internal / "resources" / "icons" / "app.svg").is_file()
     assert (internal / "resources" / "translations").is_dir()
 
