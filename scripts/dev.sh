@@ -51,11 +51,11 @@ setup_venv() {
     "$py" -m venv "$VENV"
   fi
   local stamp="$VENV/.convos-installed" want
-  want="$(cat pyproject.toml | sha256sum | cut -d' ' -f1)"
+  want="$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     log "installing Python packages into .venv"
     "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
-    "$VENV/bin/python" -m pip install -q -e ".[dev]"
+    "$VENV/bin/python" -m pip install -q -c constraints.txt -e ".[dev]"
     echo "$want" > "$stamp"
   fi
 }
