@@ -91,7 +91,8 @@ def test_a_quit_signal_quits_the_demo_app_cleanly(tmp_path: Path, quit_signal: i
         assert app.wait(20) == 0, log.text()
         for pid in demo_pids:
             assert wait_gone(pid, 3), "the demo server outlived the app"
-        assert "reported leaving (unavailable)" in log.text()
+        text = log.text()
+        assert "reported leaving (unavailable)" in text, text  # the whole log on failure
     finally:
         if app.poll() is None:
             app.kill()
