@@ -18,8 +18,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from convos_server.app import create_app
+from convos_server.config import Settings
+from convos_server.serialize import TicketFragments
 from tests.server.conftest import BACKENDS, Workspace
 from tests.server.test_file_attach import upload
 from tests.server.test_write_paths_pinned import _story
@@ -32,6 +36,8 @@ _CURSOR = re.compile(rb'"next_cursor":"[^"]+"')  # a keyset cursor carries a mom
 def _masked(body: bytes) -> str:
     """``body`` with its moments masked (their format stays pinned by the pattern)."""
     return _CURSOR.sub(b'"next_cursor":"<cursor>"', _TIMESTAMP.sub(b'"<ts>"', body)).decode()
+
+
 TRICKY = 'He said "hi"\\ \n\t\x01\x7f caf\u00e9 \u2028 \U0001f600 </script>'
 PAGES = (
     "",
@@ -104,3 +110,66 @@ async def test_the_ticket_page_answers_the_same_bytes(ws: Workspace) -> None:
     for key, text in golden.items():
         assert recorded[key] == text, key
     assert recorded.keys() == golden.keys()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_warm_page_never_shows_what_changed(ws: Workspace, settings: Settings) -> None:
+    """After every kind of change the page shows, the app that served the page before (its
+    ``TicketFragments`` warm) answers the same bytes as a second app that never did."""
+    anna = await ws.agent("Anna", online=True)
+    ben = await ws.agent("Ben", online=True)
+    await ws.presence(ws.admin_id, "online")
+    team = await ws.team("Support", [anna, ben])
+    inbox = await ws.inbox("Robin", team, assignment="round_robin")
+    first = await ws.handoff(inbox, "carla", "Hello")
+    await ws.handoff(inbox, "dora", "Hi")
+    ticket, conversation = first["ticket_id"], first["conversation_id"]
+    label = await ws.call("POST", "/labels", json={"name": "VIP", "color": "#00ff00"})
+    cold_app = create_app(settings)
+    async with (
+        cold_app.router.lifespan_context(cold_app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=cold_app), base_url="http://test"
+        ) as cold,
+    ):
+
+        async def same_page(change: str) -> None:
+            for agent_id in (ws.admin_id, anna):
+                url = "/api/v1/tickets?limit=50"
+                warm = await ws.http.get(url, headers=ws.auth(agent_id))
+                cold_app.state.ticket_fragments = TicketFragments()
+                fresh = await cold.get(url, headers=ws.auth(agent_id))
+                assert warm.content == fresh.content, change
+
+        await same_page("first read")
+        assignee = (await ws.call("GET", f"/tickets/{ticket}"))["ticket"]["assignee_id"]
+        changes: list[tuple[str, str, str, int, dict[str, Any] | None]] = [
+            ("label", "PUT", f"/tickets/{ticket}/labels/{label['id']}", anna, None),
+            (
+                "reply",
+                "POST",
+                f"/conversations/{conversation}/messages",
+                assignee,
+                {"client_id": "r-1", "body": "On it"},
+            ),
+            ("label off", "DELETE", f"/tickets/{ticket}/labels/{label['id']}", anna, None),
+            ("snooze", "POST", f"/tickets/{ticket}/snooze", assignee, {"until": None}),
+            ("unsnooze", "POST", f"/tickets/{ticket}/unsnooze", assignee, None),
+            ("unassign", "POST", f"/tickets/{ticket}/unassign", ws.admin_id, None),
+            ("assign", "POST", f"/tickets/{ticket}/assign", ws.admin_id, {"agent_id": ben}),
+            ("close", "POST", f"/tickets/{ticket}/close", ben, None),
+            ("reopen", "POST", f"/tickets/{ticket}/reopen", ben, None),
+        ]
+        for name, method, path, agent_id, body in changes:
+            kw: dict[str, Any] = {} if body is None else {"json": body}
+            await ws.call(method, path, agent_id, **kw)
+            await same_page(name)
+        page = (await ws.call("GET", "/tickets", ben))["items"]
+        message = next(t for t in page if t["id"] == ticket)["last_message"]
+        await ws.call("PUT", f"/messages/{message['id']}/reactions/\U0001f44d", ben)
+        await same_page("reaction")
+        await ws.call("DELETE", f"/messages/{message['id']}/reactions/\U0001f44d", ben)
+        await same_page("reaction off")
+        await ws.handoff(inbox, "carla", "Still there?")
+        await same_page("customer message")
+        assert len(ws.http._transport.app.state.ticket_fragments) > 0  # type: ignore[attr-defined]
