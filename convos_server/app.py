@@ -43,6 +43,7 @@ from convos_server.api.responses import declare_error_responses
 from convos_server.config import Settings
 from convos_server.db.engine import Database
 from convos_server.errors import install_error_handlers
+from convos_server.serialize import TicketFragments
 from convos_server.services.events import EventBus
 from convos_server.services.live import LiveState
 from convos_server.services.live_relay import CHANNEL as LIVE_CHANNEL
@@ -159,6 +160,7 @@ def create_app(settings: Settings) -> FastAPI:
     tokens = TokenCache()
     tokens.watch(db.session_class, notify=db.is_postgres)
     app.state.tokens = tokens
+    app.state.ticket_fragments = TicketFragments()
     # Uploaded bytes: a collaborator, so tests (and another backend) can stand in for it.
     app.state.files = FilesystemStore(settings.files_dir)
     app.state.snooze_nudge = asyncio.Event()  # a new snooze: the waker looks again

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
+from pydantic_core import to_json
 from sqlalchemy import Connection, Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -356,18 +357,33 @@ async def load_files_by_message(
     return await _run_core(session, _files_by_message, message_ids)
 
 
-def _reactions_by_message(
+def _reactions_json(pairs: Iterable[tuple[str, int]]) -> list[Json]:
+    """A message's reactions, ``(emoji, agent_id)`` in order, grouped by emoji."""
+    emojis: dict[str, list[int]] = {}
+    for emoji, agent_id in pairs:
+        emojis.setdefault(emoji, []).append(agent_id)
+    return [{"emoji": emoji, "agent_ids": ids} for emoji, ids in emojis.items()]
+
+
+def _reaction_pairs(
     connection: Connection, message_ids: Sequence[int]
-) -> dict[int, list[Json]]:
-    by_message: dict[int, dict[str, list[int]]] = defaultdict(dict)
+) -> dict[int, list[tuple[str, int]]]:
+    """Each message's reactions as ``(emoji, agent_id)``, in the order they are shown."""
+    pairs: dict[int, list[tuple[str, int]]] = defaultdict(list)
     if message_ids:
         for message_id, emoji, agent_id in connection.execute(
             _REACTIONS, {"ids": list(message_ids)}
         ):
-            by_message[message_id].setdefault(emoji, []).append(agent_id)
+            pairs[message_id].append((emoji, agent_id))
+    return pairs
+
+
+def _reactions_by_message(
+    connection: Connection, message_ids: Sequence[int]
+) -> dict[int, list[Json]]:
     return {
-        message_id: [{"emoji": emoji, "agent_ids": ids} for emoji, ids in emojis.items()]
-        for message_id, emojis in by_message.items()
+        message_id: _reactions_json(pairs)
+        for message_id, pairs in _reaction_pairs(connection, message_ids).items()
     }
 
 
@@ -507,3 +523,152 @@ async def contacts_of(session: AsyncSession, contact_ids: set[int]) -> list[Json
         return []
     found = await session.scalars(select(m.Contact).where(m.Contact.id.in_(contact_ids)))
     return [contact_json(contact) for contact in found]
+
+
+class TicketFragments:
+    """The JSON bytes of ticket page items, keyed by every value they are made of.
+
+    A key holds the ticket's row, its last message's row, that message's reactions, files
+    and quoted message's rows, and its label ids, exactly as read for this page: an item
+    changes only if one of those values changes, and then its key changes with it. Nothing is
+    ever invalidated, so a write path cannot leave a page stale; the statements still run for
+    every page, only the formatting and encoding of unchanged items is skipped. Bounded, least
+    recently used first out. One per app (``app.state.ticket_fragments``).
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self._items: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._size = size
+
+    def get(self, key: Hashable) -> bytes | None:
+        """The bytes stored for ``key``, if any (and marks them recently used)."""
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+        return found
+
+    def put(self, key: Hashable, item: bytes) -> None:
+        """Store ``item`` for ``key``, dropping the least recently used beyond the bound."""
+        self._items[key] = item
+        if len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _hashable(row: AnyRow) -> tuple[Any, ...]:
+    """``row``'s values as a key: a JSON column's value (a dict) as its JSON bytes."""
+    values = tuple(row)
+    try:
+        hash(values)
+    except TypeError:  # a message's ``system_params``
+        values = tuple(to_json(v) if isinstance(v, dict | list) else v for v in values)
+    return values
+
+
+@dataclass(slots=True)
+class _PageParts:
+    """What a page's items are made of beside the tickets' rows (``_page_parts``)."""
+
+    last: dict[int, AnyRow]  # conversation id -> its last message's row
+    labels: dict[int, list[int]]  # ticket id -> label ids
+    reactions: dict[int, list[tuple[str, int]]]  # message id -> (emoji, agent id)
+    files: dict[int, list[AnyRow]]  # message id -> its files' rows, in attachment order
+    previews: dict[int, AnyRow]  # quoted message id -> its preview row
+
+
+def _page_parts(
+    connection: Connection, tickets: Sequence[AnyRow], last_message: LastMessage
+) -> _PageParts:
+    """The rows a page of tickets needs: the same statements as ``_tickets_json``."""
+    parts = _PageParts({}, {}, {}, defaultdict(list), {})
+    if last_message != "none":
+        ids = list({t.conversation_id for t in tickets})
+        rows = connection.execute(_LAST_MESSAGES, {"ids": ids}).all()
+        parts.last = {row.of_conversation: row for row in rows}
+    if last_message == "full" and parts.last:
+        message_ids = [row.id for row in parts.last.values()]
+        parts.reactions = _reaction_pairs(connection, message_ids)
+        for row in connection.execute(_FILES, {"ids": message_ids}):
+            parts.files[row.of_message].append(row)
+        quoted = {row.reply_to for row in parts.last.values() if row.reply_to is not None}
+        if quoted:
+            previews = connection.execute(_PREVIEWS, {"ids": list(quoted)})
+            parts.previews = {row.id: row for row in previews}
+    for ticket_id, label_id in connection.execute(_LABELS, {"ids": [t.id for t in tickets]}):
+        parts.labels.setdefault(ticket_id, []).append(label_id)
+    return parts
+
+
+def _page_item(
+    ticket: AnyRow, parts: _PageParts, last_message: LastMessage, fragments: TicketFragments
+) -> bytes:
+    """One item of a page as JSON bytes, from ``fragments`` when nothing in it changed."""
+    message = parts.last.get(ticket.conversation_id)
+    label_ids = tuple(sorted(parts.labels.get(ticket.id, ())))
+    reactions: tuple[tuple[str, int], ...] = ()
+    files: tuple[AnyRow, ...] = ()
+    preview: AnyRow | None = None
+    message_key: tuple[Any, ...] | None = None
+    if message is not None:
+        message_key = _hashable(message)
+        if last_message == "full":
+            reactions = tuple(parts.reactions.get(message.id, ()))
+            files = tuple(parts.files.get(message.id, ()))
+            if message.reply_to is not None:
+                preview = parts.previews.get(message.reply_to)
+    key = (
+        last_message,
+        tuple(ticket),
+        message_key,
+        reactions,
+        tuple(tuple(file) for file in files),
+        tuple(preview) if preview is not None else None,
+        label_ids,
+    )
+    item = fragments.get(key)
+    if item is None:
+        last: Json | None = None
+        if message is not None:
+            last = message_json(
+                message,
+                _reactions_json(reactions),
+                [file_json(file) for file in files],
+                reply_preview_json(preview) if preview is not None else None,
+            )
+        item = to_json(ticket_json(ticket, last, label_ids))
+        fragments.put(key, item)
+    return item
+
+
+def _page_items(
+    connection: Connection,
+    tickets: Sequence[AnyRow],
+    last_message: LastMessage,
+    fragments: TicketFragments,
+) -> list[bytes]:
+    parts = _page_parts(connection, tickets, last_message)
+    return [_page_item(ticket, parts, last_message, fragments) for ticket in tickets]
+
+
+async def load_ticket_page_items(
+    session: AsyncSession,
+    tickets: Sequence[AnyRow],
+    fragments: TicketFragments,
+    *,
+    last_message: LastMessage = "full",
+) -> list[bytes]:
+    """Rows of tickets as the JSON bytes of ``load_tickets``' items (what FastAPI encodes
+    them to), each formatted only when ``fragments`` has not seen all it is made of."""
+    if not tickets:
+        return []
+    return await _run_core(session, _page_items, tickets, last_message, fragments)
+
+
+def page_json(items: Sequence[bytes], rest: Json) -> bytes:
+    """``{"items": [...], **rest}`` as JSON bytes, from items already encoded."""
+    tail = to_json(rest)
+    if tail == b"{}":
+        return b'{"items":[' + b",".join(items) + b"]}"
+    return b'{"items":[' + b",".join(items) + b"]," + tail[1:]

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, Field
 
 from convos_server.api.deps import AdminDep, BusDep, DbDep, LiveDep
 from convos_server.api.params import Id, Position
 from convos_server.api.responses import errors
 from convos_server.db import models as m
+from convos_server.db.engine import Database
 from convos_server.db.retry import retried
 from convos_server.serialize import load_messages
 from convos_server.services import auth, campaigns, files, ingress
+from convos_server.services.events import EventBus
+from convos_server.services.token_cache import TokenCache
 
 router = APIRouter(tags=["channels"])
 
@@ -48,10 +51,15 @@ INGRESS_ATTEMPTS = 3
 
 
 async def _receive_once(
-    inbox_id: int, body: IngressBody, db: DbDep, bus: BusDep, x_api_key: str | None
+    inbox_id: int,
+    body: IngressBody,
+    db: Database,
+    bus: EventBus,
+    tokens: TokenCache,
+    x_api_key: str | None,
 ) -> dict[str, Any]:
     async with db.transaction() as session:
-        inbox = await auth.inbox_for_key(session, inbox_id, x_api_key)
+        inbox = await auth.inbox_key_for(session, tokens.inbox_keys, inbox_id, x_api_key)
         # A channel attaches library files, files of its own inbox, and unattached files that no
         # agent or an admin uploaded (the demo's simulator is trusted and skips this). Without
         # files the admins need not be read.
@@ -86,13 +94,15 @@ async def receive(
     body: IngressBody,
     db: DbDep,
     bus: BusDep,
+    request: Request,
     response: Response,
     x_api_key: ApiKey = None,
 ) -> dict[str, Any]:
     """A customer message; ``handoff`` opens a ticket. ``{conversation_id, message, ticket_id}``
     (201; 200 with the first message when its ``message_id`` was stored already)."""
+    tokens: TokenCache = request.app.state.tokens
     data = await retried(
-        lambda: _receive_once(inbox_id, body, db, bus, x_api_key), INGRESS_ATTEMPTS
+        lambda: _receive_once(inbox_id, body, db, bus, tokens, x_api_key), INGRESS_ATTEMPTS
     )
     if data.pop("created"):
         bus.wake()

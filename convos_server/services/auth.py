@@ -6,15 +6,18 @@ import asyncio
 import hashlib
 import logging
 import secrets
+from dataclasses import dataclass
+from typing import cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import models as m
 from convos_server.errors import ApiError
 from convos_server.services.events import EventBus
+from convos_server.services.token_cache import INBOX_KEY, ScopeCache
 
 log = logging.getLogger("convos.auth")
 
@@ -132,3 +135,35 @@ async def inbox_for_key(session: AsyncSession, inbox_id: int, api_key: str | Non
     ):
         raise ApiError(403, "forbidden", "Bad inbox API key")
     return inbox
+
+
+async def inbox_key_for(
+    session: AsyncSession, cache: ScopeCache, inbox_id: int, api_key: str | None
+) -> InboxKey:
+    """``inbox_for_key``'s check with the inbox's key and ``active`` flag from ``cache``
+    (``TokenCache.inbox_keys``; read and stored on a miss): the id and ``active`` of the
+    inbox, 403 ``forbidden`` when ``api_key`` is not its key."""
+    cached = cache.get(inbox_id, INBOX_KEY)
+    if cached is None:
+        generation = cache.generation
+        row = (await session.execute(_INBOX_KEY, {"id": inbox_id})).first()
+        cached = (row.api_key_hash, row.active) if row is not None else None
+        if cached is not None:
+            cache.put(inbox_id, INBOX_KEY, cached, generation)
+    if cached is None or not api_key:
+        raise ApiError(403, "forbidden", "Bad inbox API key")
+    key_hash, active = cast(tuple[str, bool], cached)
+    if not secrets.compare_digest(key_hash, secret_hash(api_key)):
+        raise ApiError(403, "forbidden", "Bad inbox API key")
+    return InboxKey(inbox_id, active)
+
+
+@dataclass(frozen=True, slots=True)
+class InboxKey:
+    """What the ingress needs of the inbox its key opened (``inbox_key_for``)."""
+
+    id: int
+    active: bool
+
+
+_INBOX_KEY = select(m.Inbox.api_key_hash, m.Inbox.active).where(m.Inbox.id == bindparam("id"))

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from convos_server.db import models as m
 from convos_server.errors import ApiError, invalid
 from convos_server.serialize import Json, NewMessage, load_message, load_new_message
+from convos_server.services.auth import InboxKey
 from convos_server.services.events import EventBus
 from convos_server.services.messages import (
     Author,
@@ -176,7 +177,7 @@ async def _repeated(
 async def receive_customer_message(
     session: AsyncSession,
     bus: EventBus,
-    inbox: m.Inbox,
+    inbox: m.Inbox | InboxKey,
     contact_ref: ContactRef,
     text: str,
     file_ids: Sequence[int] = (),

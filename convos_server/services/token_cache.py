@@ -26,6 +26,12 @@ by the same paths. A commit that changes what some agent may see counts as a cha
 agents: a team membership (its agent), an inbox's team, a new or deleted inbox, a deleted
 team (everyone). A session with such a change pending or flushed (not yet committed) never
 reads or fills the scope cache (``scope_cache_of``).
+
+The cache also keeps each inbox's API key hash and ``active`` flag (``inbox_keys``, read by
+the channel ingress, ``services/auth.py`` ``inbox_key_for``). A commit that changes an
+inbox's key, ``active`` or team, creates or deletes an inbox counts as a change of every
+agent, so it drops them here and (PostgreSQL) in every process at once, as above; the
+round-robin pointer and the other columns drop nothing.
 """
 
 from __future__ import annotations
@@ -169,6 +175,9 @@ class TokenCache:
         self._generation = 0
         self._columns = [attr.key for attr in inspect(m.Agent).column_attrs]
         self.scopes = ScopeCache(ttl_s=ttl_s, max_size=max_size, clock=clock)
+        # inbox id -> (api_key_hash, active), under the role ``INBOX_KEY``; dropped only when
+        # everyone is (an inbox change counts as a change of every agent).
+        self.inbox_keys = ScopeCache(ttl_s=ttl_s, max_size=max_size, clock=clock)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -222,6 +231,7 @@ class TokenCache:
         self._generation += 1
         self.scopes.drop(agent_ids)
         if _EVERYONE in agent_ids:
+            self.inbox_keys.drop(agent_ids)
             self._entries.clear()
             self._tokens_of_agent.clear()
             return
@@ -266,13 +276,18 @@ def _changed(session: Session) -> set[int]:
 
 # Rows whose changes change an agent's token entries or scope.
 _WATCHED = (m.Agent, m.AuthToken, m.TeamMember, m.Inbox, m.Team)
+# The role the inbox keys are cached under (``TokenCache.inbox_keys``).
+INBOX_KEY = "inbox_key"
+# An inbox's columns that scopes (team) or the cached inbox keys (key, active) depend on.
+_INBOX_WATCHED = ("team_id", "api_key_hash", "active")
 
 
 def _changes_scopes(obj: object, *, dirty: bool = False) -> bool:
-    """Whether a change of ``obj`` (new, deleted, or ``dirty``) changes tokens or scopes:
-    an inbox's other columns (the round-robin pointer...) change nobody's."""
+    """Whether a change of ``obj`` (new, deleted, or ``dirty``) changes tokens, scopes or
+    inbox keys: an inbox's other columns (the round-robin pointer...) change nobody's."""
     if dirty and isinstance(obj, m.Inbox):
-        return bool(inspect(obj).attrs.team_id.history.has_changes())
+        attrs = inspect(obj).attrs
+        return any(attrs[key].history.has_changes() for key in _INBOX_WATCHED)
     return isinstance(obj, _WATCHED)
 
 
