@@ -19,9 +19,11 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import gc
+import linecache
 import tempfile
 import tracemalloc
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -74,15 +76,55 @@ def c_heap() -> dict[str, float]:
     }
 
 
-def release_experiment() -> dict[str, float]:
-    """How much resident memory emptying Qt's pixmap cache gives back (after a trim): what
-    of the growth is a cache filling up to its limit, not a leak."""
+def _trimmed_rss() -> float:
+    gc.collect()
+    if LIBC is not None:
+        LIBC.malloc_trim(0)
+    return resident_mib()
+
+
+def release_steps(window: MainWindow, context: ClientContext) -> dict[str, Callable[[], object]]:
+    """What the idle app holds that it could drop, one cache at a time, in this order."""
+    delegate = window.workspace.pane.delegate
+    store = context.store
+    return {
+        "thumbnails": context.thumbnails.drop_all,
+        "row layouts": delegate._layouts.clear,
+        "painted-row pictures": delegate._forget_pictures,
+        "row heights": delegate._heights.clear,
+        "QPixmapCache": QPixmapCache.clear,
+        "ticket previews": window.workspace.tickets._previews.clear,
+        "SQLite page caches (GUI connection)": lambda: store._conn.execute("PRAGMA shrink_memory"),
+        "linecache": linecache.clearcache,
+    }
+
+
+async def release_experiment(window: MainWindow, context: ClientContext) -> dict[str, float]:
+    """How much resident memory dropping each cache in turn gives back (after a trim each
+    time): what of the distance to the start is a cache filled, not a leak. The writer's
+    page cache is shrunk on its own thread; the window's backing store is measured by
+    hiding the window (then shown again)."""
     if LIBC is None:
         return {}
-    before = resident_mib()
-    QPixmapCache.clear()
-    LIBC.malloc_trim(0)
-    return {"released_by_pixmap_cache_clear_mib": before - resident_mib()}
+    released: dict[str, float] = {}
+    before = _trimmed_rss()
+    for name, drop in release_steps(window, context).items():
+        drop()
+        after = _trimmed_rss()
+        released[name] = before - after
+        before = after
+    await context.store.read(lambda conn: conn.execute("PRAGMA shrink_memory"))
+    after = _trimmed_rss()
+    released["SQLite page cache (writer connection)"] = before - after
+    before = after
+    window.hide()
+    for _ in range(3):
+        QApplication.processEvents()
+        await asyncio.sleep(0.1)
+    after = _trimmed_rss()
+    released["window hidden (backing store)"] = before - after
+    window.show()
+    return released
 
 
 def live_types() -> Counter[str]:
@@ -102,6 +144,8 @@ class Probe:
         self.results: list[dict[str, Any]] = []
         self.rss_samples: list[float] = []
         self.start_rss_mib: float | None = None
+        self.start_qt: dict[str, int] = {}
+        self._start_trace: Path | None = None
 
     @staticmethod
     def start_tracing() -> None:
@@ -128,7 +172,9 @@ class Probe:
             [name, count] for name, count in types.most_common(TOP) if count > 0
         ]
         if label == "end":
-            record["release"] = release_experiment()
+            record["growth_from_start_by_line"] = self._growth_by_line(self._start_trace)
+            record["qt_at_start"] = self.start_qt
+            record["release"] = await release_experiment(self._window, self._context)
             self._folder.cleanup()
         self.results.append(record)
 
@@ -140,6 +186,13 @@ class Probe:
         gc.collect()
         if LIBC is not None:
             LIBC.malloc_trim(0)
+        self.start_qt = self._qt_counts()
+        if tracemalloc.is_tracing():
+            self._start_trace = Path(self._folder.name) / "start.trace"
+            tracemalloc.take_snapshot().dump(str(self._start_trace))
+            gc.collect()
+            if LIBC is not None:
+                LIBC.malloc_trim(0)
         own = tracemalloc.get_tracemalloc_memory() / MIB  # tracemalloc's bookkeeping left out
         self.start_rss_mib = resident_mib() - own
 
@@ -189,11 +242,12 @@ class Probe:
             "ticket_rows": workspace.tickets.rowCount(),
         }
 
-    def _growth_by_line(self) -> list[list[Any]]:
-        assert self._baseline is not None
-        if not tracemalloc.is_tracing():
+    def _growth_by_line(self, since: Path | None = None) -> list[list[Any]]:
+        """tracemalloc's growth by file:line since the first probe (or the ``since`` dump)."""
+        baseline = since or self._baseline
+        if baseline is None or not tracemalloc.is_tracing():
             return []
-        before = tracemalloc.Snapshot.load(str(self._baseline))
+        before = tracemalloc.Snapshot.load(str(baseline))
         after = tracemalloc.take_snapshot()
         rows = []
         for stat in sorted(after.compare_to(before, "lineno"), key=lambda s: -s.size_diff):

@@ -85,6 +85,12 @@ class ThumbnailCache(QObject):
             self._held_bytes -= image.sizeInBytes()
         self._failed.discard(file_id)
 
+    def drop_all(self) -> None:
+        """Drop every held thumbnail (an idle window): each is fetched and scaled again
+        when a view paints it next."""
+        self._images.clear()
+        self._held_bytes = 0
+
     async def wait_idle(self) -> None:
         """Wait for the loads in flight (tests, quit)."""
         while pending := list(self._loading.values()):
