@@ -88,7 +88,7 @@ def release_steps(window: MainWindow, context: ClientContext) -> dict[str, Calla
     delegate = window.workspace.pane.delegate
     store = context.store
     return {
-        "thumbnails": context.thumbnails.drop_all,
+        "thumbnails": lambda: context.thumbnails.keep_only(()),
         "row layouts": delegate._layouts.clear,
         "painted-row pictures": delegate._forget_pictures,
         "row heights": delegate._heights.clear,

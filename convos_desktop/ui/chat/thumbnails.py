@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
@@ -85,11 +85,11 @@ class ThumbnailCache(QObject):
             self._held_bytes -= image.sizeInBytes()
         self._failed.discard(file_id)
 
-    def drop_all(self) -> None:
-        """Drop every held thumbnail (an idle window): each is fetched and scaled again
-        when a view paints it next."""
-        self._images.clear()
-        self._held_bytes = 0
+    def keep_only(self, file_ids: Collection[int]) -> None:
+        """Drop every held thumbnail but those of ``file_ids`` (an idle window keeps what
+        its open conversations show): another is fetched and scaled again when painted."""
+        for file_id in [file_id for file_id in self._images if file_id not in file_ids]:
+            self._held_bytes -= self._images.pop(file_id).sizeInBytes()
 
     async def wait_idle(self) -> None:
         """Wait for the loads in flight (tests, quit)."""
