@@ -20,6 +20,8 @@ import asyncio
 import ctypes
 import gc
 import linecache
+import re
+import sys
 import tempfile
 import tracemalloc
 from collections import Counter
@@ -127,6 +129,37 @@ async def release_experiment(window: MainWindow, context: ClientContext) -> dict
     return released
 
 
+def resident_parts() -> dict[str, float]:
+    """VmRSS's parts in MiB: anonymous (heaps), file-backed (libraries, fonts), shared."""
+    status = Path("/proc/self/status").read_text()
+    parts = {}
+    for name in ("RssAnon", "RssFile", "RssShmem"):
+        match = re.search(rf"^{name}:\s+(\d+) kB", status, re.MULTILINE)
+        parts[name] = int(match.group(1)) / 1024 if match else 0.0
+    return parts
+
+
+def resident_by_file() -> dict[str, float]:
+    """Resident MiB of each mapped file (``/proc/self/smaps``): libraries loaded on use."""
+    resident: dict[str, float] = {}
+    path = ""
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        fields = line.split()
+        if fields and "-" in fields[0] and not fields[0].endswith(":"):
+            path = fields[5] if len(fields) > 5 else ""
+        elif fields[:1] == ["Rss:"] and path.startswith("/"):
+            resident[path] = resident.get(path, 0.0) + int(fields[1]) / 1024
+    return resident
+
+
+def loaded_since(start: dict[str, float], end: dict[str, float]) -> list[list[Any]]:
+    """The mapped files resident at the end and not at the start, biggest first."""
+    grown = sorted(
+        ((name, mib - start.get(name, 0.0)) for name, mib in end.items()), key=lambda row: -row[1]
+    )
+    return [[name, mib] for name, mib in grown[:TOP] if mib >= 0.05]
+
+
 def live_types() -> Counter[str]:
     """How many objects the garbage collector tracks, by type."""
     return Counter(type(item).__qualname__ for item in gc.get_objects())
@@ -145,6 +178,9 @@ class Probe:
         self.rss_samples: list[float] = []
         self.start_rss_mib: float | None = None
         self.start_qt: dict[str, int] = {}
+        self.start_parts: dict[str, float] = {}
+        self._start_files: dict[str, float] = {}
+        self._start_modules: set[str] = set()
         self._start_trace: Path | None = None
 
     @staticmethod
@@ -174,6 +210,11 @@ class Probe:
         if label == "end":
             record["growth_from_start_by_line"] = self._growth_by_line(self._start_trace)
             record["qt_at_start"] = self.start_qt
+            record["parts_at_start"] = self.start_parts
+            record["parts"] = resident_parts()
+            record["files_grown"] = loaded_since(self._start_files, resident_by_file())
+            new_modules = {name.split(".")[0] for name in set(sys.modules) - self._start_modules}
+            record["modules_imported"] = sorted(new_modules)
             record["release"] = await release_experiment(self._window, self._context)
             self._folder.cleanup()
         self.results.append(record)
@@ -187,6 +228,7 @@ class Probe:
         if LIBC is not None:
             LIBC.malloc_trim(0)
         self.start_qt = self._qt_counts()
+        self._start_modules = set(sys.modules)
         if tracemalloc.is_tracing():
             self._start_trace = Path(self._folder.name) / "start.trace"
             tracemalloc.take_snapshot().dump(str(self._start_trace))
@@ -195,6 +237,8 @@ class Probe:
                 LIBC.malloc_trim(0)
         own = tracemalloc.get_tracemalloc_memory() / MIB  # tracemalloc's bookkeeping left out
         self.start_rss_mib = resident_mib() - own
+        self.start_parts = resident_parts()
+        self._start_files = resident_by_file()
 
     def sample_rss(self) -> None:
         """The resident memory now, without settling (between probes: the growth's shape)."""

@@ -313,6 +313,15 @@ def attribution(result: dict[str, Any]) -> str:
             f"     {name}: {end['qt_at_start'][key]} -> {end['qt'][key]}"
             for key, name in QT_COUNTS.items()
         ]
+    if end.get("parts"):
+        lines.append("   RSS parts (MiB) at the start -> at the end (before the cache drops):")
+        lines += [
+            f"     {name}: {end['parts_at_start'][name]:.1f} -> {mib:.1f}"
+            for name, mib in end["parts"].items()
+        ]
+        lines.append("   mapped files grown since the start (resident MiB):")
+        lines += [f"     {mib:+6.2f}  {name}" for name, mib in end["files_grown"]]
+        lines.append(f"   packages imported since the start: {', '.join(end['modules_imported'])}")
     if end.get("growth_from_start_by_line"):
         lines.append("   growth by file:line (tracemalloc, start to end):")
         lines += [
