@@ -461,6 +461,11 @@ class MainWindow(QMainWindow):
             return
         self._store_shrinks.run(self._shrink_store())
 
+    async def stop_memory_work(self) -> None:
+        """At quit: no more trims or idle releases; a cache shrink under way finishes."""
+        self.memory.stop()
+        await self._store_shrinks.wait_idle()
+
     async def _shrink_store(self) -> None:
         await self._context.store.shrink_memory()
         self.memory.trim_now()

@@ -83,3 +83,11 @@ def test_an_idle_window_drops_what_no_open_conversation_shows(window: MainWindow
     assert context.thumbnails.cached_count == 0
     assert QPixmapCache.find("style-pixmap") is None
     assert context.store.kv_get("absent") is None  # the GUI's connection reads on
+
+
+async def test_quitting_stops_the_idle_release_before_the_cache_closes(window: MainWindow) -> None:
+    window.workspace.ticketOpened.emit(1)
+    assert window.memory._idle.isActive()
+    await window.stop_memory_work()
+    assert not window.memory._idle.isActive()
+    assert not window.memory._settle.isActive()
