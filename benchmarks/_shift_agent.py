@@ -8,8 +8,9 @@ waits for a line on stdin (the customers start then), and plays the agent's hour
 window: takes tickets from Unassigned with the header's "Assign to me", types replies in the
 composer and sends them (the outbox path), switches between its conversations and looks at
 others' in All, and finalizes tickets. At a quarter of the shift (after the warm-up) and at
-the end it measures (``_shift_probe``; tracemalloc on unless ``--no-trace``); the last stdout
-line is ``RESULT`` and the JSON.
+the end, once the window has been idle for the app's ``IDLE_MS``, it measures
+(``_shift_probe``; tracemalloc on unless ``--no-trace``); the last stdout line is ``RESULT``
+and the JSON.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from benchmarks.client_harness import offline_context, qt_application
 from convos_desktop.app import open_window, shut_down
 from convos_desktop.core.types import ConnectionState, Delivery, Status, Ticket, View
 from convos_desktop.models.navigation import NavTarget
+from convos_desktop.platform.memory_trim import IDLE_MS
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.shell.main_window import MainWindow
 from convos_desktop.ui.workspace.ticket_actions import TicketAction
@@ -43,6 +45,7 @@ log = logging.getLogger("convos.bench.shift")
 CONNECT_TIMEOUT_S = 30.0
 OPEN_AT_ONCE = 3  # tickets the agent works on at the same time before taking another
 LOOK_ELSEWHERE = 0.2  # share of switches that look at a ticket in All instead of Mine
+IDLE_MARGIN_S = 2.0  # after the app's idle delay, before the end probe
 REPLY_SETTLE_S = 1.0  # the agent sees the last reply delivered before finalizing
 QUOTE_EVERY = 5  # every fifth reply quotes the customer's last message
 REPLIES = (
@@ -91,6 +94,7 @@ class ShiftAgent:
         await asyncio.sleep(max(0.0, started + self.sizes.seconds - time.monotonic()))
         await self.finish_open_tickets()
         self.cpu_s = time.process_time() - cpu_started
+        await asyncio.sleep(IDLE_MS / 1000 + IDLE_MARGIN_S)  # the window is idle
         await self.probe.take("end")
 
     def act(self) -> None:

@@ -19,9 +19,13 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import gc
+import linecache
+import re
+import sys
 import tempfile
 import tracemalloc
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -74,15 +78,86 @@ def c_heap() -> dict[str, float]:
     }
 
 
-def release_experiment() -> dict[str, float]:
-    """How much resident memory emptying Qt's pixmap cache gives back (after a trim): what
-    of the growth is a cache filling up to its limit, not a leak."""
+def _trimmed_rss() -> float:
+    gc.collect()
+    if LIBC is not None:
+        LIBC.malloc_trim(0)
+    return resident_mib()
+
+
+def release_steps(window: MainWindow, context: ClientContext) -> dict[str, Callable[[], object]]:
+    """What the idle app holds that it could drop, one cache at a time, in this order."""
+    delegate = window.workspace.pane.delegate
+    store = context.store
+    return {
+        "thumbnails": lambda: context.thumbnails.keep_only(()),
+        "row layouts": delegate._layouts.clear,
+        "painted-row pictures": delegate._forget_pictures,
+        "row heights": delegate._heights.clear,
+        "QPixmapCache": QPixmapCache.clear,
+        "ticket previews": window.workspace.tickets._previews.clear,
+        "SQLite page caches (GUI connection)": lambda: store._conn.execute("PRAGMA shrink_memory"),
+        "linecache": linecache.clearcache,
+    }
+
+
+async def release_experiment(window: MainWindow, context: ClientContext) -> dict[str, float]:
+    """How much resident memory dropping each cache in turn gives back (after a trim each
+    time): what of the distance to the start is a cache filled, not a leak. The writer's
+    page cache is shrunk on its own thread; the window's backing store is measured by
+    hiding the window (then shown again)."""
     if LIBC is None:
         return {}
-    before = resident_mib()
-    QPixmapCache.clear()
-    LIBC.malloc_trim(0)
-    return {"released_by_pixmap_cache_clear_mib": before - resident_mib()}
+    released: dict[str, float] = {}
+    before = _trimmed_rss()
+    for name, drop in release_steps(window, context).items():
+        drop()
+        after = _trimmed_rss()
+        released[name] = before - after
+        before = after
+    await context.store.read(lambda conn: conn.execute("PRAGMA shrink_memory"))
+    after = _trimmed_rss()
+    released["SQLite page cache (writer connection)"] = before - after
+    before = after
+    window.hide()
+    for _ in range(3):
+        QApplication.processEvents()
+        await asyncio.sleep(0.1)
+    after = _trimmed_rss()
+    released["window hidden (backing store)"] = before - after
+    window.show()
+    return released
+
+
+def resident_parts() -> dict[str, float]:
+    """VmRSS's parts in MiB: anonymous (heaps), file-backed (libraries, fonts), shared."""
+    status = Path("/proc/self/status").read_text()
+    parts = {}
+    for name in ("RssAnon", "RssFile", "RssShmem"):
+        match = re.search(rf"^{name}:\s+(\d+) kB", status, re.MULTILINE)
+        parts[name] = int(match.group(1)) / 1024 if match else 0.0
+    return parts
+
+
+def resident_by_file() -> dict[str, float]:
+    """Resident MiB of each mapped file (``/proc/self/smaps``): libraries loaded on use."""
+    resident: dict[str, float] = {}
+    path = ""
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        fields = line.split()
+        if fields and "-" in fields[0] and not fields[0].endswith(":"):
+            path = fields[5] if len(fields) > 5 else ""
+        elif fields[:1] == ["Rss:"] and path.startswith("/"):
+            resident[path] = resident.get(path, 0.0) + int(fields[1]) / 1024
+    return resident
+
+
+def loaded_since(start: dict[str, float], end: dict[str, float]) -> list[list[Any]]:
+    """The mapped files resident at the end and not at the start, biggest first."""
+    grown = sorted(
+        ((name, mib - start.get(name, 0.0)) for name, mib in end.items()), key=lambda row: -row[1]
+    )
+    return [[name, mib] for name, mib in grown[:TOP] if mib >= 0.05]
 
 
 def live_types() -> Counter[str]:
@@ -102,6 +177,11 @@ class Probe:
         self.results: list[dict[str, Any]] = []
         self.rss_samples: list[float] = []
         self.start_rss_mib: float | None = None
+        self.start_qt: dict[str, int] = {}
+        self.start_parts: dict[str, float] = {}
+        self._start_files: dict[str, float] = {}
+        self._start_modules: set[str] = set()
+        self._start_trace: Path | None = None
 
     @staticmethod
     def start_tracing() -> None:
@@ -128,7 +208,14 @@ class Probe:
             [name, count] for name, count in types.most_common(TOP) if count > 0
         ]
         if label == "end":
-            record["release"] = release_experiment()
+            record["growth_from_start_by_line"] = self._growth_by_line(self._start_trace)
+            record["qt_at_start"] = self.start_qt
+            record["parts_at_start"] = self.start_parts
+            record["parts"] = resident_parts()
+            record["files_grown"] = loaded_since(self._start_files, resident_by_file())
+            new_modules = {name.split(".")[0] for name in set(sys.modules) - self._start_modules}
+            record["modules_imported"] = sorted(new_modules)
+            record["release"] = await release_experiment(self._window, self._context)
             self._folder.cleanup()
         self.results.append(record)
 
@@ -140,8 +227,18 @@ class Probe:
         gc.collect()
         if LIBC is not None:
             LIBC.malloc_trim(0)
+        self.start_qt = self._qt_counts()
+        self._start_modules = set(sys.modules)
+        if tracemalloc.is_tracing():
+            self._start_trace = Path(self._folder.name) / "start.trace"
+            tracemalloc.take_snapshot().dump(str(self._start_trace))
+            gc.collect()
+            if LIBC is not None:
+                LIBC.malloc_trim(0)
         own = tracemalloc.get_tracemalloc_memory() / MIB  # tracemalloc's bookkeeping left out
         self.start_rss_mib = resident_mib() - own
+        self.start_parts = resident_parts()
+        self._start_files = resident_by_file()
 
     def sample_rss(self) -> None:
         """The resident memory now, without settling (between probes: the growth's shape)."""
@@ -189,11 +286,12 @@ class Probe:
             "ticket_rows": workspace.tickets.rowCount(),
         }
 
-    def _growth_by_line(self) -> list[list[Any]]:
-        assert self._baseline is not None
-        if not tracemalloc.is_tracing():
+    def _growth_by_line(self, since: Path | None = None) -> list[list[Any]]:
+        """tracemalloc's growth by file:line since the first probe (or the ``since`` dump)."""
+        baseline = since or self._baseline
+        if baseline is None or not tracemalloc.is_tracing():
             return []
-        before = tracemalloc.Snapshot.load(str(self._baseline))
+        before = tracemalloc.Snapshot.load(str(baseline))
         after = tracemalloc.take_snapshot()
         rows = []
         for stat in sorted(after.compare_to(before, "lineno"), key=lambda s: -s.size_diff):

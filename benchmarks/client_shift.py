@@ -304,7 +304,30 @@ def attribution(result: dict[str, Any]) -> str:
         lines.append(
             f"   C heap before the trims: in use {in_use:+.1f} MiB, freed but kept {kept:+.1f} MiB"
         )
-    lines += [f"   {name}: {mib:.1f} MiB" for name, mib in end.get("release", {}).items()]
+    if end.get("release"):
+        lines.append("   idle app at the end, RSS given back by dropping each in turn (trimmed):")
+        lines += [f"     {mib:+6.2f} MiB  {name}" for name, mib in end["release"].items()]
+    if end.get("qt_at_start"):
+        lines.append("   Qt-side counts at the start -> at the end:")
+        lines += [
+            f"     {name}: {end['qt_at_start'][key]} -> {end['qt'][key]}"
+            for key, name in QT_COUNTS.items()
+        ]
+    if end.get("parts"):
+        lines.append("   RSS parts (MiB) at the start -> at the end (before the cache drops):")
+        lines += [
+            f"     {name}: {end['parts_at_start'][name]:.1f} -> {mib:.1f}"
+            for name, mib in end["parts"].items()
+        ]
+        lines.append("   mapped files grown since the start (resident MiB):")
+        lines += [f"     {mib:+6.2f}  {name}" for name, mib in end["files_grown"]]
+        lines.append(f"   packages imported since the start: {', '.join(end['modules_imported'])}")
+    if end.get("growth_from_start_by_line"):
+        lines.append("   growth by file:line (tracemalloc, start to end):")
+        lines += [
+            f"     {size / 1024:+10.1f} KiB {count:+8d}  {where}"
+            for where, size, count in end["growth_from_start_by_line"]
+        ]
     lines.append("   growth by file:line (tracemalloc, warm-up quarter to end):")
     if not end["growth_by_line"]:
         lines.append("     not traced (--no-trace)")

@@ -291,6 +291,7 @@ def open_window(context: ClientContext, language: str) -> MainWindow:
 
 async def shut_down(context: ClientContext, window: MainWindow) -> None:
     """Save drafts, tell the server the agent left, stop the core and close the cache."""
+    await window.stop_memory_work()  # the idle release reads the cache: not from now on
     await window.popouts.shutdown()  # remembered for the next start, closed now
     await window.workspace.shutdown()
     await window.files.shutdown()

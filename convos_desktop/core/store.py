@@ -416,6 +416,12 @@ class Store:
 
         return await loop.run_in_executor(self._writer, run)
 
+    async def shrink_memory(self) -> None:
+        """Hand both connections' page caches back to the heap (an idle app): SQLite reads
+        the pages again when asked. The writer's on its own thread."""
+        self._conn.execute("PRAGMA shrink_memory")
+        await self.read(lambda conn: conn.execute("PRAGMA shrink_memory"))
+
     # --- key/value ------------------------------------------------------------------------
 
     def kv_get(self, key: str) -> Any:

@@ -215,6 +215,14 @@ class ThreadModel(QAbstractListModel):
             _starts_run(self._rows, self._days, row),
         )
 
+    def row_keys(self) -> set[str]:
+        """The row keys of the loaded rows (what the delegate's caches are keyed by)."""
+        return {row_key(message) for message in self._rows}
+
+    def file_ids(self) -> set[int]:
+        """The ids of the files attached to the loaded rows (their thumbnails)."""
+        return {file.id for message in self._rows for file in message.files}
+
     def newest_id(self) -> int | None:
         """The id of the newest message the server has (local echoes left out)."""
         return next((m.id for m in reversed(self._rows) if m.id > 0), None)

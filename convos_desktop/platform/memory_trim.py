@@ -24,6 +24,12 @@ wait): the main window calls it as its chat scrolls, a conversation opens and th
 inbox is listed, whose freed heap (pages of rows dropped, row layouts, pictures, the cache's
 decoded text) would otherwise wait for the minute's trim. A trim costs 0.1-0.5 ms on the GUI
 thread (measured after each of ``benchmarks.client_memory``'s stages, issue 16).
+
+``release`` runs once the app has been quiet for ``IDLE_MS`` (the same calls restart that
+wait), before a trim: the window drops then the caches an idle window does not need (other
+conversations' row layouts, painted rows and thumbnails, Qt's pixmap cache, SQLite's page
+caches). Over an agent's compressed hour those caches held most of the distance between the
+idle app at the end and the app as it started (``benchmarks.client_shift``, issue 16).
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ log = logging.getLogger("convos.platform")
 
 TRIM_INTERVAL_MS = 60_000
 SETTLE_MS = 500  # quiet after the last scroll, open or listing before ``trim_soon`` trims
+IDLE_MS = 20_000  # quiet after the last of them before the idle window's caches are dropped
 M_MMAP_THRESHOLD = -3  # mallopt's parameter number (glibc malloc.h)
 MMAP_THRESHOLD_BYTES = 128 * 1024  # glibc's starting value, kept from now on
 
@@ -77,7 +84,9 @@ def fix_mmap_threshold() -> bool:
 
 
 class MemoryTrimmer(QObject):
-    """Calls ``trim`` every ``interval_ms`` while started (``trim=None``: nothing to do)."""
+    """Calls ``trim`` every ``interval_ms`` while started (``trim=None``: nothing to do),
+    ``settle_ms`` after the last ``trim_soon``, and ``release`` then ``trim`` ``idle_ms``
+    after it."""
 
     def __init__(
         self,
@@ -86,9 +95,12 @@ class MemoryTrimmer(QObject):
         trim: Callable[[], object] | None = None,
         interval_ms: int = TRIM_INTERVAL_MS,
         settle_ms: int = SETTLE_MS,
+        release: Callable[[], object] | None = None,
+        idle_ms: int = IDLE_MS,
     ) -> None:
         super().__init__(parent)
         self._trim = trim
+        self._release = release
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.trim_now)
@@ -96,6 +108,10 @@ class MemoryTrimmer(QObject):
         self._settle.setSingleShot(True)
         self._settle.setInterval(settle_ms)
         self._settle.timeout.connect(self._trim_settled)
+        self._idle = QTimer(self)
+        self._idle.setSingleShot(True)
+        self._idle.setInterval(idle_ms)
+        self._idle.timeout.connect(self._release_idle)
 
     def start(self) -> None:
         """Trim every interval from now on."""
@@ -107,11 +123,22 @@ class MemoryTrimmer(QObject):
     def stop(self) -> None:
         self._timer.stop()
         self._settle.stop()
+        self._idle.stop()
 
     def trim_soon(self, *_args: object) -> None:
-        """Trim once nothing called this for ``settle_ms`` (a slot for any signal)."""
+        """Trim once nothing called this for ``settle_ms``, release the idle caches once
+        nothing called it for ``idle_ms`` (a slot for any signal)."""
         if self._trim is not None:
             self._settle.start()
+        if self._release is not None:
+            self._idle.start()
+
+    def _release_idle(self) -> None:
+        started = time.perf_counter()
+        assert self._release is not None
+        self._release()
+        self.trim_now()
+        log.debug("idle: caches released in %.2f ms", (time.perf_counter() - started) * 1000)
 
     def _trim_settled(self) -> None:
         if self._trim is None:

@@ -186,6 +186,10 @@ class ConversationPane(QWidget):
         self._refresh_permissions()
         self.live_line.refresh()
 
+    def release_idle(self) -> None:
+        """Drop the chat's row caches of every row the thread model no longer holds."""
+        self.delegate.keep_rows(self.messages.row_keys())
+
     def reload_draft(self) -> None:
         """Put the conversation's draft (as ``core.drafts`` has it now) into the composer."""
         ticket = self._ticket

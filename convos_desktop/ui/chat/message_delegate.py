@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import OrderedDict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -624,6 +625,19 @@ class MessageDelegate(QStyledItemDelegate):
         while self._picture_bytes > budget and len(self._pictures) > 1:
             _key, oldest = self._pictures.popitem(last=False)
             self._picture_bytes -= _pixmap_bytes(oldest)
+
+    def keep_rows(self, row_keys: Collection[str]) -> None:
+        """Drop the layouts, heights and painted pictures of every row not in ``row_keys``
+        (an idle window keeps the open conversation's rows; another one is laid out and
+        painted again when it is opened)."""
+        self._layouts = OrderedDict(
+            (key, layout) for key, layout in self._layouts.items() if key[0] in row_keys
+        )
+        self._heights = {key: height for key, height in self._heights.items() if key[0] in row_keys}
+        self._pictures = OrderedDict(
+            (key, picture) for key, picture in self._pictures.items() if key[0][0] in row_keys
+        )
+        self._picture_bytes = sum(_pixmap_bytes(picture) for picture in self._pictures.values())
 
     def _forget_pictures(self) -> None:
         self._pictures.clear()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
@@ -84,6 +84,12 @@ class ThumbnailCache(QObject):
         if image is not None:
             self._held_bytes -= image.sizeInBytes()
         self._failed.discard(file_id)
+
+    def keep_only(self, file_ids: Collection[int]) -> None:
+        """Drop every held thumbnail but those of ``file_ids`` (an idle window keeps what
+        its open conversations show): another is fetched and scaled again when painted."""
+        for file_id in [file_id for file_id in self._images if file_id not in file_ids]:
+            self._held_bytes -= self._images.pop(file_id).sizeInBytes()
 
     async def wait_idle(self) -> None:
         """Wait for the loads in flight (tests, quit)."""

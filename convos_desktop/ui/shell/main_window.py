@@ -13,13 +13,14 @@ always quits; ``closed`` is emitted only then.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import cast
 
 from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QPainter, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QPainter, QPixmapCache, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QMainWindow,
@@ -191,8 +192,10 @@ class MainWindow(QMainWindow):
         self.workspace = Workspace(context, self.tickets, self.contact_dock, self.files, self)
         self.workspace.viewRequested.connect(lambda view: self.navigate(NavTarget(view.value)))
         # The freed heap of a scroll, an open or the cached inbox listed goes back once it
-        # settles (glibc only; the app starts the minute's trim too: ``memory.start``).
-        self.memory = MemoryTrimmer(self, trim=glibc_malloc_trim())
+        # settles (glibc only; the app starts the minute's trim too: ``memory.start``); the
+        # caches an idle window does not need go after ``IDLE_MS`` without either.
+        self._store_shrinks = TaskRunner()
+        self.memory = MemoryTrimmer(self, trim=glibc_malloc_trim(), release=self.release_idle)
         self.workspace.chat.verticalScrollBar().valueChanged.connect(self.memory.trim_soon)
         self.workspace.ticketOpened.connect(self.memory.trim_soon)
         self.tickets.rowsInserted.connect(self.memory.trim_soon)
@@ -439,6 +442,33 @@ class MainWindow(QMainWindow):
             window = WindowState.VISIBLE if popout else WindowState.CLOSED_TO_TRAY
             if self._context.presence.machine.inputs.window is not window:
                 self._context.presence.set_window(window)
+
+    # --- an idle window ------------------------------------------------------------------------
+
+    def release_idle(self) -> None:
+        """Drop what an idle window does not need: the row caches and thumbnails of the
+        conversations no longer open here or in a pop-out (the open ones stay warm), Qt's
+        pixmap cache, the cache's SQLite page caches (the writer's on its thread, then a
+        trim). What was dropped is built again when shown."""
+        panes = [self.workspace.pane, *(window.pane for window in self.popouts.windows())]
+        for pane in panes:
+            pane.release_idle()
+        self._context.thumbnails.keep_only(set().union(*(p.messages.file_ids() for p in panes)))
+        QPixmapCache.clear()
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (a test without one): the GUI's cache only
+            return
+        self._store_shrinks.run(self._shrink_store())
+
+    async def stop_memory_work(self) -> None:
+        """At quit: no more trims or idle releases; a cache shrink under way finishes."""
+        self.memory.stop()
+        await self._store_shrinks.wait_idle()
+
+    async def _shrink_store(self) -> None:
+        await self._context.store.shrink_memory()
+        self.memory.trim_now()
 
     # --- pop-out windows ----------------------------------------------------------------------
 

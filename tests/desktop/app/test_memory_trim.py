@@ -85,3 +85,22 @@ def test_without_malloc_trim_settling_does_nothing(qtbot) -> None:
     trimmer = MemoryTrimmer(trim=None, settle_ms=1)
     trimmer.trim_soon()
     qtbot.wait(20)  # nothing to call, nothing raised
+
+
+def test_releases_the_idle_caches_then_trims_once_quiet_for_the_idle_time(qtbot) -> None:
+    calls: list[str] = []
+    trimmer = MemoryTrimmer(
+        trim=lambda: calls.append("trim"),
+        settle_ms=10_000,
+        release=lambda: calls.append("release"),
+        idle_ms=60,
+    )
+    for _ in range(4):  # a scroll: each step restarts the wait
+        trimmer.trim_soon()
+        qtbot.wait(20)
+    assert calls == []
+    qtbot.waitUntil(lambda: calls == ["release", "trim"], timeout=2000)
+    trimmer.trim_soon()
+    trimmer.stop()
+    qtbot.wait(120)
+    assert calls == ["release", "trim"]

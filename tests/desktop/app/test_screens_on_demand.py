@@ -3,6 +3,8 @@ only the built ones are shut down at quit (issue 16: memory)."""
 
 from __future__ import annotations
 
+from PySide6.QtGui import QImage, QPixmap, QPixmapCache
+
 from convos_desktop.core.types import Inbox
 from convos_desktop.models.navigation import NavTarget
 from convos_desktop.ui.screens.conversations_screen import ConversationsScreen
@@ -63,3 +65,29 @@ def test_the_heap_is_trimmed_once_a_scroll_or_an_open_settles(window: MainWindow
     qtbot.waitUntil(lambda: trims == [None], timeout=2000)
     window.workspace.ticketOpened.emit(1)
     qtbot.waitUntil(lambda: len(trims) == 2, timeout=2000)
+
+
+def test_an_idle_window_drops_what_no_open_conversation_shows(window: MainWindow, qtbot) -> None:
+    context = window._context
+    image = QImage(40, 40, QImage.Format.Format_ARGB32)
+    context.thumbnails._keep(7, image)  # a photo of a conversation no longer open
+    QPixmapCache.insert("style-pixmap", QPixmap(40, 40))
+    calls: list[str] = []
+    window.memory._trim = lambda: calls.append("trim")
+    window.memory._settle.setInterval(60_000)
+    window.memory._idle.setInterval(30)
+    window.workspace.ticketOpened.emit(1)
+    qtbot.wait(10)
+    assert context.thumbnails.cached_count == 1  # not idle yet
+    qtbot.waitUntil(lambda: calls == ["trim"], timeout=2000)
+    assert context.thumbnails.cached_count == 0
+    assert QPixmapCache.find("style-pixmap") is None
+    assert context.store.kv_get("absent") is None  # the GUI's connection reads on
+
+
+async def test_quitting_stops_the_idle_release_before_the_cache_closes(window: MainWindow) -> None:
+    window.workspace.ticketOpened.emit(1)
+    assert window.memory._idle.isActive()
+    await window.stop_memory_work()
+    assert not window.memory._idle.isActive()
+    assert not window.memory._settle.isActive()

@@ -333,3 +333,13 @@ async def test_listed_tickets_decode_the_columns_a_full_record_gives(store):
         t.id for t in store.tickets(View.MINE, me, limit=5)
     ]
     assert await store.read_listed(1, 2) == [ListedTicket.of(t) for t in full[1:3]]
+
+
+async def test_shrinking_the_page_caches_keeps_every_read_and_write(store):
+    batch = StoreBatch(messages={i: pj.message(i) for i in range(1, 121)}, event_seq=1)
+    await store.apply(batch)
+    newest = store.messages_page(10)
+    await store.shrink_memory()  # both connections, the writer's on its thread
+    assert store.messages_page(10) == newest
+    await store.kv_set("after", 1)
+    assert store.kv_get("after") == 1

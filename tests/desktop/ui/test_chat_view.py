@@ -427,3 +427,29 @@ async def test_a_tall_view_keeps_enough_rows_to_stay_filled(qtbot) -> None:
     assert model.rowCount() >= view.viewport().height() // TAIL_ROW_PX > TAIL_ROWS
     assert view.verticalScrollBar().maximum() > 0  # more rows than fit: nothing to fetch
     assert view.is_at_bottom()
+
+
+async def test_an_idle_release_keeps_the_open_conversations_rows_only(qtbot) -> None:
+    view, model, delegate = await settled_view(qtbot, 30)
+    earlier = model.row_keys()
+    others = [make_message(2, body=f"altro {i}", minutes=i) for i in range(30)]
+    model.open(2, others, has_older=False)  # switched to another conversation
+    await asyncio.sleep(0.05)
+    view.viewport().repaint()
+    cached = {key[0] for key in delegate._layouts} | {key[0][0] for key in delegate._pictures}
+    assert cached & earlier  # both conversations are warm after a switch
+    delegate.keep_rows(model.row_keys())
+    kept = (
+        {key[0] for key in delegate._layouts}
+        | {key[0] for key in delegate._heights}
+        | {key[0][0] for key in delegate._pictures}
+    )
+    assert kept
+    assert kept <= model.row_keys()
+    assert delegate._picture_bytes == sum(
+        picture.width() * picture.height() * picture.depth() // 8
+        for picture in delegate._pictures.values()
+    )
+    layouts, painted = delegate.layouts_computed, delegate.rows_painted
+    view.viewport().repaint()  # the open conversation repaints from what was kept
+    assert (delegate.layouts_computed, delegate.rows_painted) == (layouts, painted)

@@ -72,3 +72,18 @@ async def test_an_image_larger_than_the_budget_is_still_shown(qapp: QApplication
     await load(cache, 2)
     assert cache.cached_count == 1
     assert cache.image(photo(2)) is not None
+
+
+async def test_an_idle_window_keeps_only_the_thumbnails_it_shows(qapp: QApplication) -> None:
+    server = PhotoServer()
+    cache = ThumbnailCache(server.fetch, budget_bytes=4 * PHOTO_BYTES)
+    for file_id in (1, 2, 3):
+        await load(cache, file_id)
+    cache.keep_only({2})
+    assert cache.cached_count == 1
+    assert cache.held_bytes == PHOTO_BYTES
+    assert cache.image(photo(2)) is not None  # the open conversation's: no fetch
+    assert cache.image(photo(1)) is None  # dropped: fetched again when painted
+    await cache.wait_idle()
+    assert server.fetched == [1, 2, 3, 1]
+    assert cache.image(photo(1)) is not None
