@@ -29,7 +29,9 @@ from typing import Any, cast
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from convos_server.api.keepalive import KeepAliveWheel
 from convos_server.api.shallow import in_child_task
+from convos_server.body_writer import BodyWriter, body_writer
 from convos_server.db import models as m
 from convos_server.services.events import (
     EventBus,
@@ -67,7 +69,7 @@ class EventStreamResponse(Response):
         bus: EventBus,
         agent: m.Agent,
         cursor: int | None,
-        keepalive_s: float,
+        keepalive: KeepAliveWheel,
         token_hash: str | None = None,
     ) -> None:
         # Not Response.__init__: that would announce an empty body (content-length: 0).
@@ -78,10 +80,10 @@ class EventStreamResponse(Response):
         self._agent: m.Agent | None = agent
         self._token_hash = token_hash
         self._cursor = cursor
-        self._keepalive_s = keepalive_s
+        self._keepalive = keepalive
         self._ping_due = False
-        self._pinger: asyncio.TimerHandle | None = None
         self._send: Send | None = None
+        self._direct: BodyWriter | None = None
         self._subscription: Subscription | None = None
         self._stalled: _Unfinished | None = None
         self._failed = False
@@ -100,29 +102,28 @@ class EventStreamResponse(Response):
             await _refuse_revoked(send)
             return
         watcher = asyncio.create_task(_close_on_disconnect(receive, subscription))
-        self._arm_ping(subscription)
+        self._subscription = subscription
+        self._keepalive.add(self._ping)
         try:
             await send(start)
+            direct = body_writer(scope)
+            self._direct = direct if direct is not None and direct.ready else None
             last = await in_child_task(self._catch_up(send, subscription))
             await self._live(send, subscription, last)
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         except OSError:
             log.debug("event stream ended by a failed send", exc_info=True)
         finally:
-            if self._pinger is not None:
-                self._pinger.cancel()
+            self._keepalive.remove(self._ping)
             watcher.cancel()
             self._bus.unsubscribe(subscription)
 
-    def _arm_ping(self, subscription: Subscription) -> None:
-        self._pinger = asyncio.get_running_loop().call_later(
-            self._keepalive_s, self._ping, subscription
-        )
-
-    def _ping(self, subscription: Subscription) -> None:
+    def _ping(self) -> None:
+        """The keep-alive comment: written now while attached, else by the stream's task."""
+        subscription = self._subscription
+        assert subscription is not None
         if subscription.attached:
             self._send_now(PING_FRAME)
-            self._arm_ping(subscription)
         else:
             self._ping_due = True
             subscription.wake()
@@ -130,6 +131,9 @@ class EventStreamResponse(Response):
     def _send_now(self, chunk: bytes) -> None:
         """The attached writer: ``send`` ``chunk`` before returning, or hand the send that
         has to wait (a full write buffer) to the stream's task, detached."""
+        direct = self._direct
+        if direct is not None and direct.write(chunk):
+            return
         assert self._send is not None
         assert self._subscription is not None
         # Every ASGI send on the way (uvicorn's and the middlewares') is a coroutine.
@@ -178,7 +182,6 @@ class EventStreamResponse(Response):
                 if self._ping_due:
                     self._ping_due = False
                     chunk += PING_FRAME
-                    self._arm_ping(subscription)
                 if chunk:
                     await send(_body(chunk))
                 if subscription.overflowed:

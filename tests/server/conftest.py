@@ -26,13 +26,13 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-import uvicorn
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from httpx_sse import aconnect_sse
 from sqlalchemy.engine import make_url
 
 from convos_server.app import create_app
+from convos_server.body_writer import uvicorn_config
 from convos_server.cli import ConvosServer, bind_socket, create_admin
 from convos_server.config import Settings
 from convos_server.db.migrate import upgrade_to_head
@@ -145,7 +145,7 @@ async def live_server(live_app: FastAPI) -> AsyncIterator[str]:
     sock = _free_socket()
     port = sock.getsockname()[1]
     app = live_app
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=1)
+    config = uvicorn_config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=1)
     server = ConvosServer(config, app.state.bus)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
