@@ -25,6 +25,8 @@ from typing import Any, cast
 import uvicorn
 from starlette.types import ASGIApp, Scope
 
+from convos_server.services.events import http_chunk
+
 BODY_WRITER_EXTENSION = "convos.body_writer"
 
 try:
@@ -54,13 +56,14 @@ class BodyWriter:
             and cycle.scope["method"] != "HEAD"
         )
 
-    def write(self, chunk: bytes) -> bool:
-        """Write ``chunk`` (not empty) as one body chunk now; ``False``: not written, the
-        ASGI ``send`` must take it (flow control paused, client gone, response ended)."""
+    def write(self, body: bytes, chunk: bytes | None = None) -> bool:
+        """Write ``body`` (not empty) as one body chunk now (``chunk``: ``body`` already
+        framed by ``http_chunk``, shared by many streams); ``False``: not written, the ASGI
+        ``send`` must take it (flow control paused, client gone, response ended)."""
         cycle = self._cycle
         if self._flow.write_paused or cycle.disconnected or cycle.response_complete:
             return False
-        self._transport.write(b"%x\r\n%b\r\n" % (len(chunk), chunk))
+        self._transport.write(http_chunk(body) if chunk is None else chunk)
         return True
 
 

@@ -3,18 +3,22 @@
 The stream's task writes the catch-up from the table after the client's cursor, then
 whatever the bus handed to the stream's ``Subscription`` meanwhile, all of it in one ``send``
 of the frames the bus encoded once per event. Then, with nothing left to write, it attaches
-a writer to the subscription and sleeps: the bus delivers each event by calling that writer,
-which runs the ASGI ``send`` of the frames on the spot (``_send_now``: the send coroutine
-driven by hand; it ends at once unless the connection's write buffer is full), so a
-delivery wakes no task. When a send does have to wait (the client reads too slowly), the
-writer detaches, the stream's task finishes that send and goes back to writing what the bus
-hands over by ``take``, as before, until it is caught up again. Keep-alive comments come from
-a timer callback, written the same way (or by the task while it is detached), so no task
-sleeps for them. uvicorn drops writes to a closed connection without an error, so a small
-watcher waits on ``receive()`` for ``http.disconnect`` and ends the stream; a failed send
-ends it too. Server shutdown (``EventBus.close_subscriptions``) ends every stream with the end
-of the response, and so does the revocation of the stream's token (``tokens.revoked``, in
-every process).
+a writer to the subscription and sleeps: the bus delivers each event by calling that writer
+(``_send_now``), so a delivery wakes no task. Served by ``convos-server`` (uvicorn with
+httptools), the writer writes the frames as one body chunk straight to the connection's
+transport (``convos_server.body_writer``: no ASGI message, no send wrapper per delivery);
+when that is refused (the write buffer is above its high-water mark, the client is gone) or
+the server offers no such writer, it runs the ASGI ``send`` of the frames on the spot (the
+send coroutine driven by hand; it ends at once unless the connection's write buffer is full).
+When a send does have to wait (the client reads too slowly), the writer detaches, the
+stream's task finishes that send and goes back to writing what the bus hands over by
+``take``, as before, until it is caught up again: the bytes stay in order, none is lost.
+Keep-alive comments come from the process's one ``KeepAliveWheel`` timer, written the same
+way (or by the task while it is detached), so no task sleeps for them. uvicorn drops writes
+to a closed connection without an error, so a small watcher waits on ``receive()`` for
+``http.disconnect`` and ends the stream; a failed send ends it too. Server shutdown
+(``EventBus.close_subscriptions``) ends every stream with the end of the response, and so
+does the revocation of the stream's token (``tokens.revoked``, in every process).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from convos_server.db import models as m
 from convos_server.services.events import (
     EventBus,
     Subscription,
+    http_chunk,
     is_visible,
     sse_frame,
 )
@@ -43,6 +48,7 @@ from convos_server.services.events import (
 log = logging.getLogger("convos.events")
 
 PING_FRAME = b": ping\r\n\r\n"
+PING_CHUNK = http_chunk(PING_FRAME)
 _HEADERS = {"Cache-Control": "no-store", "Connection": "keep-alive", "X-Accel-Buffering": "no"}
 
 
@@ -123,21 +129,22 @@ class EventStreamResponse(Response):
         subscription = self._subscription
         assert subscription is not None
         if subscription.attached:
-            self._send_now(PING_FRAME)
+            self._send_now(PING_FRAME, PING_CHUNK)
         else:
             self._ping_due = True
             subscription.wake()
 
-    def _send_now(self, chunk: bytes) -> None:
-        """The attached writer: ``send`` ``chunk`` before returning, or hand the send that
-        has to wait (a full write buffer) to the stream's task, detached."""
+    def _send_now(self, frames: bytes, chunk: bytes | None) -> None:
+        """The attached writer: write ``frames`` before returning (straight to the transport
+        when it can, as the shared ``chunk`` when there is one, else by ``send``), or hand
+        the send that has to wait (a full write buffer) to the stream's task, detached."""
         direct = self._direct
-        if direct is not None and direct.write(chunk):
+        if direct is not None and direct.write(frames, chunk):
             return
         assert self._send is not None
         assert self._subscription is not None
         # Every ASGI send on the way (uvicorn's and the middlewares') is a coroutine.
-        sending = cast(Coroutine[Any, Any, None], self._send(_body(chunk)))
+        sending = cast(Coroutine[Any, Any, None], self._send(_body(frames)))
         try:
             waiting_for = sending.send(None)
         except StopIteration:
