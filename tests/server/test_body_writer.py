@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncGenerator
-
 import httpx
 import pytest
 import uvicorn
 from starlette.types import Receive, Scope, Send
 
 from convos_server.body_writer import body_writer, uvicorn_config
-from convos_server.cli import bind_socket
+from tests.server.conftest import serving
 
 
 class ChunkApp:
@@ -34,26 +31,11 @@ class ChunkApp:
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-async def _serving(app: ChunkApp, h11: bool) -> AsyncGenerator[str]:
-    """Serve ``app`` on a loopback port as ``convos-server`` does (or with uvicorn's h11)."""
-    sock = bind_socket("127.0.0.1", 0)
-    config = (
-        uvicorn.Config(app, http="h11", log_level="warning", lifespan="off")
-        if h11
-        else uvicorn_config(app, log_level="warning", lifespan="off")
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
-        sock.close()
+def _config(app: ChunkApp, h11: bool) -> uvicorn.Config:
+    """``app`` served as ``convos-server`` serves (or with uvicorn's h11)."""
+    if h11:
+        return uvicorn.Config(app, http="h11", log_level="warning", lifespan="off")
+    return uvicorn_config(app, log_level="warning", lifespan="off")
 
 
 @pytest.mark.parametrize("h11", [False, True], ids=["httptools", "h11"])
@@ -62,14 +44,12 @@ async def test_chunks_written_straight_to_the_transport_arrive_as_sent(h11: bool
     and the client reads the chunks as ``send`` would have written them; under h11 there is
     no extension and ``send`` does it all."""
     app = ChunkApp()
-    serving = _serving(app, h11)
-    url = await anext(serving)
-    try:
-        async with httpx.AsyncClient(base_url=url) as http:
-            response = await http.get("/")
-            head = await http.head("/")
-    finally:
-        await serving.aclose()
+    async with (
+        serving(uvicorn.Server(_config(app, h11))) as url,
+        httpx.AsyncClient(base_url=url) as http,
+    ):
+        response = await http.get("/")
+        head = await http.head("/")
     assert response.status_code == 200
     assert response.headers["transfer-encoding"] == "chunked"
     assert response.content == b"one\r\ntwo\r\n"
