@@ -1,10 +1,12 @@
 """The floors ``server_floor`` measures our server against, each in its own process.
 
 ``python -m benchmarks._floor_app http --database-url URL``: a bare FastAPI app served the way
-``convos-server serve`` serves ours (``bind_socket``, the same ``uvicorn.Config``, the same
-event loop): ``GET /floor`` answers a small dict, ``POST /floor`` validates a small JSON body
-with pydantic and inserts one row, into a WAL-mode SQLite file (stdlib ``sqlite3``, the
-pragmas of ours) or into PostgreSQL through an asyncpg pool.
+``convos-server serve`` serves ours (``bind_socket``, the same ``uvicorn.Config`` options,
+the same event loop; uvicorn's stock httptools protocol, which ours only extends with the
+``convos.body_writer`` scope extension): ``GET /floor`` answers a small dict, ``POST
+/floor`` validates a small JSON body with pydantic and inserts one row, into a WAL-mode
+SQLite file (stdlib ``sqlite3``, the pragmas of ours) or into PostgreSQL through an asyncpg
+pool.
 
 ``python -m benchmarks._floor_app fanout``: a bare asyncio server for the event fan-out
 floor. A connection that sends ``sink\\n`` is a subscriber; one that sends ``go COUNT HEX\\n``

@@ -38,6 +38,7 @@ from convos_server.api import files as files_api
 from convos_server.api import reports as reports_api
 from convos_server.api import search as search_api
 from convos_server.api.body_limit import BodyLimitMiddleware
+from convos_server.api.keepalive import KeepAliveWheel
 from convos_server.api.live_calls import LiveCallsMiddleware
 from convos_server.api.responses import declare_error_responses
 from convos_server.config import Settings
@@ -173,6 +174,7 @@ def create_app(settings: Settings) -> FastAPI:
         max_streams_per_agent=settings.max_streams_per_agent,
     )
     app.state.live = LiveState(app.state.bus)
+    app.state.keepalive = KeepAliveWheel(settings.keepalive_s)
     # PostgreSQL: several processes may serve; the live state is mirrored between them.
     app.state.live_relay = None
     if db.is_postgres:

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from convos_server.app import create_app
+from convos_server.body_writer import uvicorn_config
 from convos_server.config import Settings
 from convos_server.db import models as m
 from convos_server.db.engine import Database
@@ -104,7 +105,7 @@ def announce(host: str, sock: socket.socket) -> None:
 async def serve_socket(settings: Settings, sock: socket.socket) -> None:
     """Serve the API on an already bound socket until interrupted (the schema is at head)."""
     app = create_app(settings)
-    config = uvicorn.Config(app, log_level="info", access_log=False, timeout_graceful_shutdown=3)
+    config = uvicorn_config(app, log_level="info", access_log=False, timeout_graceful_shutdown=3)
     await ConvosServer(config, app.state.bus).serve(sockets=[sock])
 
 

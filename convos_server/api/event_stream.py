@@ -3,18 +3,22 @@
 The stream's task writes the catch-up from the table after the client's cursor, then
 whatever the bus handed to the stream's ``Subscription`` meanwhile, all of it in one ``send``
 of the frames the bus encoded once per event. Then, with nothing left to write, it attaches
-a writer to the subscription and sleeps: the bus delivers each event by calling that writer,
-which runs the ASGI ``send`` of the frames on the spot (``_send_now``: the send coroutine
-driven by hand; it ends at once unless the connection's write buffer is full), so a
-delivery wakes no task. When a send does have to wait (the client reads too slowly), the
-writer detaches, the stream's task finishes that send and goes back to writing what the bus
-hands over by ``take``, as before, until it is caught up again. Keep-alive comments come from
-a timer callback, written the same way (or by the task while it is detached), so no task
-sleeps for them. uvicorn drops writes to a closed connection without an error, so a small
-watcher waits on ``receive()`` for ``http.disconnect`` and ends the stream; a failed send
-ends it too. Server shutdown (``EventBus.close_subscriptions``) ends every stream with the end
-of the response, and so does the revocation of the stream's token (``tokens.revoked``, in
-every process).
+a writer to the subscription and sleeps: the bus delivers each event by calling that writer
+(``_send_now``), so a delivery wakes no task. Served by ``convos-server`` (uvicorn with
+httptools), the writer writes the frames as one body chunk straight to the connection's
+transport (``convos_server.body_writer``: no ASGI message, no send wrapper per delivery);
+when that is refused (the write buffer is above its high-water mark, the client is gone) or
+the server offers no such writer, it runs the ASGI ``send`` of the frames on the spot (the
+send coroutine driven by hand; it ends at once unless the connection's write buffer is full).
+When a send does have to wait (the client reads too slowly), the writer detaches, the
+stream's task finishes that send and goes back to writing what the bus hands over by
+``take``, as before, until it is caught up again: the bytes stay in order, none is lost.
+Keep-alive comments come from the process's one ``KeepAliveWheel`` timer, written the same
+way (or by the task while it is detached), so no task sleeps for them. uvicorn drops writes
+to a closed connection without an error, so a small watcher waits on ``receive()`` for
+``http.disconnect`` and ends the stream; a failed send ends it too. Server shutdown
+(``EventBus.close_subscriptions``) ends every stream with the end of the response, and so
+does the revocation of the stream's token (``tokens.revoked``, in every process).
 """
 
 from __future__ import annotations
@@ -29,11 +33,14 @@ from typing import Any, cast
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from convos_server.api.keepalive import KeepAliveWheel
 from convos_server.api.shallow import in_child_task
+from convos_server.body_writer import BodyWriter, body_writer
 from convos_server.db import models as m
 from convos_server.services.events import (
     EventBus,
     Subscription,
+    http_chunk,
     is_visible,
     sse_frame,
 )
@@ -41,6 +48,7 @@ from convos_server.services.events import (
 log = logging.getLogger("convos.events")
 
 PING_FRAME = b": ping\r\n\r\n"
+PING_CHUNK = http_chunk(PING_FRAME)
 _HEADERS = {"Cache-Control": "no-store", "Connection": "keep-alive", "X-Accel-Buffering": "no"}
 
 
@@ -67,7 +75,7 @@ class EventStreamResponse(Response):
         bus: EventBus,
         agent: m.Agent,
         cursor: int | None,
-        keepalive_s: float,
+        keepalive: KeepAliveWheel,
         token_hash: str | None = None,
     ) -> None:
         # Not Response.__init__: that would announce an empty body (content-length: 0).
@@ -78,10 +86,10 @@ class EventStreamResponse(Response):
         self._agent: m.Agent | None = agent
         self._token_hash = token_hash
         self._cursor = cursor
-        self._keepalive_s = keepalive_s
+        self._keepalive = keepalive
         self._ping_due = False
-        self._pinger: asyncio.TimerHandle | None = None
         self._send: Send | None = None
+        self._direct: BodyWriter | None = None
         self._subscription: Subscription | None = None
         self._stalled: _Unfinished | None = None
         self._failed = False
@@ -100,40 +108,43 @@ class EventStreamResponse(Response):
             await _refuse_revoked(send)
             return
         watcher = asyncio.create_task(_close_on_disconnect(receive, subscription))
-        self._arm_ping(subscription)
+        self._subscription = subscription
+        self._keepalive.add(self._ping)
         try:
             await send(start)
+            direct = body_writer(scope)
+            self._direct = direct if direct is not None and direct.ready else None
             last = await in_child_task(self._catch_up(send, subscription))
             await self._live(send, subscription, last)
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         except OSError:
             log.debug("event stream ended by a failed send", exc_info=True)
         finally:
-            if self._pinger is not None:
-                self._pinger.cancel()
+            self._keepalive.remove(self._ping)
             watcher.cancel()
             self._bus.unsubscribe(subscription)
 
-    def _arm_ping(self, subscription: Subscription) -> None:
-        self._pinger = asyncio.get_running_loop().call_later(
-            self._keepalive_s, self._ping, subscription
-        )
-
-    def _ping(self, subscription: Subscription) -> None:
+    def _ping(self) -> None:
+        """The keep-alive comment: written now while attached, else by the stream's task."""
+        subscription = self._subscription
+        assert subscription is not None
         if subscription.attached:
-            self._send_now(PING_FRAME)
-            self._arm_ping(subscription)
+            self._send_now(PING_FRAME, PING_CHUNK)
         else:
             self._ping_due = True
             subscription.wake()
 
-    def _send_now(self, chunk: bytes) -> None:
-        """The attached writer: ``send`` ``chunk`` before returning, or hand the send that
-        has to wait (a full write buffer) to the stream's task, detached."""
+    def _send_now(self, frames: bytes, chunk: bytes | None) -> None:
+        """The attached writer: write ``frames`` before returning (straight to the transport
+        when it can, as the shared ``chunk`` when there is one, else by ``send``), or hand
+        the send that has to wait (a full write buffer) to the stream's task, detached."""
+        direct = self._direct
+        if direct is not None and direct.write(frames, chunk):
+            return
         assert self._send is not None
         assert self._subscription is not None
         # Every ASGI send on the way (uvicorn's and the middlewares') is a coroutine.
-        sending = cast(Coroutine[Any, Any, None], self._send(_body(chunk)))
+        sending = cast(Coroutine[Any, Any, None], self._send(_body(frames)))
         try:
             waiting_for = sending.send(None)
         except StopIteration:
@@ -178,7 +189,6 @@ class EventStreamResponse(Response):
                 if self._ping_due:
                     self._ping_due = False
                     chunk += PING_FRAME
-                    self._arm_ping(subscription)
                 if chunk:
                     await send(_body(chunk))
                 if subscription.overflowed:

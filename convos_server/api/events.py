@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Request
 
-from convos_server.api.deps import AgentDep, BusDep, SettingsDep, TokenDep
+from convos_server.api.deps import AgentDep, BusDep, TokenDep
 from convos_server.api.event_stream import EventStreamResponse
+from convos_server.api.keepalive import KeepAliveWheel
 from convos_server.api.params import Position
 from convos_server.api.responses import errors
 from convos_server.errors import invalid
@@ -38,11 +39,12 @@ async def events(
     agent: AgentDep,
     token: TokenDep,
     bus: BusDep,
-    settings: SettingsDep,
+    request: Request,
     last_event_id: Annotated[str | None, Header()] = None,
     after: Annotated[Position | None, Query()] = None,
 ) -> EventStreamResponse:
     """The agent's event stream (see docs/protocol.md "Events")."""
+    keepalive: KeepAliveWheel = request.app.state.keepalive
     return EventStreamResponse(
-        bus, agent, _cursor(last_event_id, after), settings.keepalive_s, secret_hash(token)
+        bus, agent, _cursor(last_event_id, after), keepalive, secret_hash(token)
     )

@@ -29,6 +29,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from convos_server.app import create_app
+from convos_server.body_writer import uvicorn_config
 from convos_server.cli import ConvosServer, bind_socket
 from convos_server.config import Settings, sqlite_url
 from convos_server.db.engine import Database
@@ -194,7 +195,7 @@ async def serve_demo(options: DemoOptions, data_dir: Path) -> None:
                 live=application.state.live,
             ),
         )
-    config = uvicorn.Config(app, log_level="info", access_log=False, timeout_graceful_shutdown=3)
+    config = uvicorn_config(app, log_level="info", access_log=False, timeout_graceful_shutdown=3)
     server = ConvosServer(config, app.state.bus)
     if options.exit_on_stdin_eof:
         exit_on_eof(sys.stdin.buffer, server)

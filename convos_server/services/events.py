@@ -54,6 +54,9 @@ from convos_server.services.token_cache import NOTIFY_CHANNEL as AGENTS_CHANNEL
 from convos_server.services.token_cache import agents_from_payload
 from convos_server.services.visibility import Visibility, visibility_for, visibility_map
 
+# An attached stream's writer: ``(frames, the frames as one HTTP/1.1 chunk or None)``.
+Writer = Callable[[bytes, bytes | None], None]
+
 log = logging.getLogger("convos.events")
 
 NOTIFY_CHANNEL = "convos_events"
@@ -90,6 +93,12 @@ def sse_frame(seq: int, type_: str, data: str) -> bytes:
     return f"id: {seq}\r\nevent: {type_}\r\n{lines}\r\n".encode()
 
 
+def http_chunk(data: bytes) -> bytes:
+    """``data`` (not empty) as one chunk of HTTP/1.1's chunked transfer coding, the bytes
+    uvicorn writes for a body message of a response without a ``content-length``."""
+    return b"%x\r\n%b\r\n" % (len(data), data)
+
+
 def ephemeral_frame(type_: str, data: str) -> bytes:
     """The SSE frame of an ephemeral event: no ``id`` line, so the client's cursor stays."""
     return f"event: {type_}\r\ndata: {data}\r\n\r\n".encode()
@@ -99,7 +108,9 @@ def ephemeral_frame(type_: str, data: str) -> bytes:
 class StoredEvent:
     """One event row as the streams need it; ``data`` is the JSON text sent as is.
 
-    ``frame`` is its SSE frame, encoded once and written unchanged to every stream.
+    ``frame`` is its SSE frame, encoded once and written unchanged to every stream; ``chunk``
+    the same frame as one HTTP/1.1 chunk, for the streams that write straight to their
+    connection (``convos_server.body_writer``), also shared by all of them.
     """
 
     seq: int
@@ -108,13 +119,15 @@ class StoredEvent:
     inbox_id: int | None
     agent_id: int | None
     frame: bytes
+    chunk: bytes
 
     @classmethod
     def from_row(
         cls, seq: int, type_: str, data: str, inbox_id: int | None, agent_id: int | None
     ) -> StoredEvent:
         """The event of one table row, with its frame."""
-        return cls(seq, type_, data, inbox_id, agent_id, sse_frame(seq, type_, data))
+        frame = sse_frame(seq, type_, data)
+        return cls(seq, type_, data, inbox_id, agent_id, frame, http_chunk(frame))
 
 
 def is_visible(event: StoredEvent, visibility: Visibility) -> bool:
@@ -174,11 +187,13 @@ class Subscription:
         self._limit = limit
         self._pending: list[StoredEvent] = []
         self._waiter: asyncio.Future[None] | None = None
-        self._writer: Callable[[bytes], None] | None = None
+        self._writer: Writer | None = None
 
-    def attach(self, writer: Callable[[bytes], None]) -> bool:
-        """Deliver by calling ``writer(frames)`` from now on; ``False`` (not attached) while
-        events are pending or the subscription has ended: the stream writes those first."""
+    def attach(self, writer: Writer) -> bool:
+        """Deliver by calling ``writer(frames, chunk)`` from now on (``chunk``: the frames as
+        one HTTP/1.1 chunk when the event has it ready, else ``None``); ``False`` (not
+        attached) while events are pending or the subscription has ended: the stream writes
+        those first."""
         if self._pending or self.overflowed or self.closed:
             return False
         self._writer = writer
@@ -203,10 +218,10 @@ class Subscription:
         if writer is not None:
             seq = event.seq
             if seq == EPHEMERAL_SEQ:
-                writer(event.frame)
+                writer(event.frame, event.chunk)
             elif seq > self.last_seq:
                 self.last_seq = seq
-                writer(event.frame)
+                writer(event.frame, event.chunk)
             return True
         if len(self._pending) >= self._limit:
             if event.seq == EPHEMERAL_SEQ:
@@ -233,7 +248,7 @@ class Subscription:
                 last = event.seq
         self.last_seq = last
         if frames:
-            writer(b"".join(frames))
+            writer(b"".join(frames), None)
         return True
 
     def close(self) -> None:
@@ -379,8 +394,9 @@ class EventBus:
         if not agent_ids:
             return
         text_data = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        frame = ephemeral_frame(type_, text_data)
         event = StoredEvent(
-            EPHEMERAL_SEQ, type_, text_data, inbox_id, None, ephemeral_frame(type_, text_data)
+            EPHEMERAL_SEQ, type_, text_data, inbox_id, None, frame, http_chunk(frame)
         )
         for agent_id in frozenset(agent_ids):
             for subscription in self._by_agent.get(agent_id, ()):

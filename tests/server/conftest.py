@@ -33,6 +33,7 @@ from httpx_sse import aconnect_sse
 from sqlalchemy.engine import make_url
 
 from convos_server.app import create_app
+from convos_server.body_writer import uvicorn_config
 from convos_server.cli import ConvosServer, bind_socket, create_admin
 from convos_server.config import Settings
 from convos_server.db.migrate import upgrade_to_head
@@ -139,25 +140,31 @@ def live_app(settings: Settings) -> FastAPI:
     return create_app(settings)
 
 
-@pytest.fixture
-async def live_server(live_app: FastAPI) -> AsyncIterator[str]:
-    """A real uvicorn server on a loopback port, in this event loop; yields its base URL."""
+@contextlib.asynccontextmanager
+async def serving(server: uvicorn.Server) -> AsyncIterator[str]:
+    """Run ``server`` on a loopback port in this event loop; yields its base URL."""
     sock = _free_socket()
-    port = sock.getsockname()[1]
-    app = live_app
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=1)
-    server = ConvosServer(config, app.state.bus)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
         if task.done():
             task.result()
         await asyncio.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, 10)
         sock.close()
+
+
+@pytest.fixture
+async def live_server(live_app: FastAPI) -> AsyncIterator[str]:
+    """A real uvicorn server on a loopback port, in this event loop; yields its base URL."""
+    config = uvicorn_config(
+        live_app, log_level="warning", lifespan="on", timeout_graceful_shutdown=1
+    )
+    async with serving(ConvosServer(config, live_app.state.bus)) as url:
+        yield url
 
 
 @dataclass

@@ -4,17 +4,19 @@ duplicates after a dropped connection, and ``reset`` for a cursor out of range."
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import select
 
 from convos_server.api.event_stream import EventStreamResponse
+from convos_server.api.keepalive import KeepAliveWheel
 from convos_server.app import create_app
+from convos_server.body_writer import uvicorn_config
 from convos_server.cli import ConvosServer, bind_socket
 from convos_server.db import models as m
 from convos_server.db.engine import Database
@@ -227,7 +229,7 @@ async def convos_server(settings) -> AsyncIterator[RunningServer]:
     await make_admin(settings)
     sock = bind_socket("127.0.0.1", 0)
     app = create_app(settings)
-    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=30)
+    config = uvicorn_config(app, log_level="warning", timeout_graceful_shutdown=30)
     server = ConvosServer(config, app.state.bus)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
@@ -388,7 +390,7 @@ async def test_a_send_that_must_wait_goes_back_to_the_stream_task(settings):
             await bus.publish(session, "canned.changed", {"deleted_id": index})
         await bus._drain()
 
-    response = EventStreamResponse(bus, m.Agent(id=1, role="admin"), None, 600.0)
+    response = EventStreamResponse(bus, m.Agent(id=1, role="admin"), None, KeepAliveWheel(600.0))
     stream = asyncio.create_task(response({"type": "http", "method": "GET"}, receive, send))
     try:
         await wait_for_subscribers(bus, 1, 5)
@@ -415,3 +417,76 @@ async def test_a_send_that_must_wait_goes_back_to_the_stream_task(settings):
     finally:
         stream.cancel()
         await db.dispose()
+
+
+def _dechunk(raw: bytes) -> tuple[bytes, bytes]:
+    """The response head and the body of a chunked HTTP/1.1 response read so far."""
+    head, _, rest = raw.partition(b"\r\n\r\n")
+    body: list[bytes] = []
+    while b"\r\n" in rest:
+        size_line, _, chunk = rest.partition(b"\r\n")
+        size = int(size_line, 16)
+        if len(chunk) < size + 2:  # not all read yet
+            break
+        body.append(chunk[:size])
+        rest = chunk[size + 2 :]
+    return head, b"".join(body)
+
+
+@pytest.mark.parametrize("settings_overrides", [{"keepalive_s": 600.0}])
+async def test_a_reader_too_slow_for_the_direct_writer_gets_every_frame_once_in_order(
+    live_ws, live_app, live_server
+):
+    """Frames go straight to uvicorn's transport (``convos.body_writer``) until its write
+    buffer passes the high-water mark; then the ASGI ``send`` waits for the reader and the
+    stream's task takes over: every frame arrives once, in order, chunk framing intact."""
+    ws = live_ws
+    anna = await ws.agent("Anna", online=True)
+    bus: EventBus = live_app.state.bus
+    db: Database = live_app.state.db
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a reader that falls behind
+    sock.setblocking(False)
+    host_port = live_server.removeprefix("http://").split(":")
+    await asyncio.get_running_loop().sock_connect(sock, (host_port[0], int(host_port[1])))
+    reader, writer = await asyncio.open_connection(sock=sock)
+    token = ws.tokens[anna]
+    writer.write(
+        f"GET /api/v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\r\n".encode()
+    )
+    try:
+        await wait_for_subscribers(bus, 1, 5)
+        (subscription,) = bus._by_agent[anna]
+        await until_attached(subscription)
+        note = "x" * 200_000
+        published = 0
+
+        async def publish() -> None:
+            nonlocal published
+            async with db.transaction() as session:
+                await bus.publish(session, "canned.changed", {"deleted_id": published, "n": note})
+            await bus._drain()
+            published += 1
+
+        while subscription.attached:  # until a write has to wait for the reader
+            await publish()
+            assert published < 200, "the server's write buffer never filled"
+        for _ in range(3):  # handed to the stream's task meanwhile
+            await publish()
+        stored = [e for e in await stored_events(ws.settings) if e.type == "canned.changed"]
+        assert len(stored) == published
+        expected = "".join(
+            f"id: {e.id}\r\nevent: canned.changed\r\ndata: {e.data}\r\n\r\n" for e in stored
+        ).encode()
+        raw = b""
+        while len(raw) < len(expected):  # the body, and the chunk framing around it
+            raw += await asyncio.wait_for(reader.read(1 << 20), 10)
+        while len(_dechunk(raw)[1]) < len(expected):
+            raw += await asyncio.wait_for(reader.read(1 << 20), 10)
+        await until_attached(subscription)  # caught up: the writer is back
+    finally:
+        writer.close()
+    head, body = _dechunk(raw)
+    assert head.startswith(b"HTTP/1.1 200")
+    assert b"transfer-encoding: chunked" in head
+    assert body == expected

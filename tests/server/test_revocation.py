@@ -11,11 +11,11 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-import uvicorn
 from httpx_sse import aconnect_sse
 from sqlalchemy import update
 
 from convos_server.app import create_app
+from convos_server.body_writer import uvicorn_config
 from convos_server.cli import ConvosServer, bind_socket
 from convos_server.db import models as m
 from convos_server.db.engine import Database
@@ -164,7 +164,7 @@ async def another_process(settings) -> AsyncIterator[str]:
     """A second server app on the same database, on its own port: its base URL."""
     sock = bind_socket("127.0.0.1", 0)
     app = create_app(settings)
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=1)
+    config = uvicorn_config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=1)
     server = ConvosServer(config, app.state.bus)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
