@@ -18,6 +18,10 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals a
 
 ROOT = Path(__file__).resolve().parents[3]
 READY = "workspace open on"
+# The demo writes its 90-day archive in one write transaction after it starts listening:
+# seconds on a loaded machine, and every write (the leaving report too) waits for it. The
+# signal goes once it is in, so the test measures the quit, not that start-up write.
+ARCHIVE_IN = "demo archive:"
 
 
 def children_of(pid: int) -> list[int]:
@@ -74,7 +78,7 @@ def test_a_quit_signal_quits_the_demo_app_cleanly(tmp_path: Path, quit_signal: i
         XDG_DATA_HOME=str(tmp_path / "data"),
     )
     app = subprocess.Popen(
-        [sys.executable, "-m", "convos_desktop", "--demo", "--lang", "en"],
+        [sys.executable, "-m", "convos_desktop", "--demo", "--lang", "en", "--verbose"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
@@ -85,6 +89,7 @@ def test_a_quit_signal_quits_the_demo_app_cleanly(tmp_path: Path, quit_signal: i
     log = LogReader(app)
     try:
         assert log.wait_for(READY, 60), log.text()
+        assert log.wait_for(ARCHIVE_IN, 60), log.text()  # the demo server's log, relayed
         demo_pids = children_of(app.pid)
         assert demo_pids, "the demo server is not a child of the app"
         app.send_signal(quit_signal)
