@@ -54,8 +54,16 @@ def setup_logging(verbose: bool, folder: Path | None = None) -> Path | None:
 
 
 # Qt messages that say nothing to an agent or a developer: the offscreen platform (tests,
-# benchmarks, the self-check) prints this once per top-level window.
-QUIET_QT_MESSAGES = frozenset({"This plugin does not support propagateSizeHints()"})
+# benchmarks, the self-check) prints the first once per top-level window; QtMultimedia the
+# second when the notification sound starts it without a backend plugin, as the app wants
+# (``ui/shell/sound.py``).
+QUIET_QT_MESSAGES = frozenset(
+    {
+        "This plugin does not support propagateSizeHints()",
+        "No QtMultimedia backends found. Only QMediaDevices, QAudioDevice, QSoundEffect, "
+        "QAudioSink, and QAudioSource are available.",
+    }
+)
 QT_LEVELS = {
     QtMsgType.QtDebugMsg: logging.DEBUG,
     QtMsgType.QtInfoMsg: logging.INFO,

@@ -6,16 +6,26 @@ on/off stays with the header's bell (``notifications/sound``). Without an audio 
 (a server, a container, a remote session, the offscreen platform) the first play logs one
 warning and every play is a no-op until a device appears (``audioOutputsChanged`` resets it).
 The device query and the effect are passed in so tests fake the OS edge.
+
+No media backend: QSoundEffect plays a WAV through ``libQt6Multimedia``'s own audio code, but
+the first QtMultimedia call makes Qt load its backend plugin, and PySide6's wheel ships
+``plugins/multimedia/libffmpegmediaplugin.so`` (FFmpeg plus QtQuick and Qml: about 24 MB of
+resident memory on Linux, issue 16). The installer bundle leaves that folder out; a pip or venv
+install gets the same by :func:`start_multimedia_without_backend`, which creates Qt's media
+integration once, before the first device query, with no library path to scan. Qt 6.12 has no
+environment value for "no backend" (``QT_MEDIA_BACKEND`` with an unknown name falls back to
+the plugins it finds), so a user who sets ``QT_MEDIA_BACKEND`` gets Qt's own choice.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from PySide6.QtCore import QObject, QSettings, QUrl
+from PySide6.QtCore import QCoreApplication, QObject, QSettings, QUrl
 from PySide6.QtGui import QGuiApplication
 
 from convos_desktop.preferences import read_volume
@@ -35,12 +45,38 @@ class Effect(Protocol):
 
 
 HEADLESS_PLATFORMS = ("offscreen", "minimal")
+MULTIMEDIA_STARTED = "convosMultimediaStarted"  # a property of the application
+
+
+def start_multimedia_without_backend() -> None:
+    """Create QtMultimedia's integration with no backend plugin, once per application.
+
+    Qt builds the integration on the first device query and keeps it for the application's
+    life; scanning an empty list of library paths then finds no plugin, so Qt uses its
+    built-in fallback (devices, QSoundEffect, QAudioSink), as in the installer bundle. The
+    paths are restored at once for every other plugin; Qt's warning about the missing backend
+    is among the app's quiet Qt messages (``logs.py``). ``QT_MEDIA_BACKEND`` set by the user
+    wins: Qt then loads the backend it names.
+    """
+    app = QCoreApplication.instance()
+    if app is None or app.property(MULTIMEDIA_STARTED) or os.environ.get("QT_MEDIA_BACKEND"):
+        return
+    from PySide6.QtMultimedia import QMediaDevices
+
+    app.setProperty(MULTIMEDIA_STARTED, True)
+    paths = QCoreApplication.libraryPaths()
+    QCoreApplication.setLibraryPaths([])
+    try:
+        QMediaDevices.audioOutputs()  # the first query creates the integration
+    finally:
+        QCoreApplication.setLibraryPaths(paths)
 
 
 def probe_audio_outputs() -> bool:
     """Whether the OS reports at least one audio output device (loads QtMultimedia)."""
     from PySide6.QtMultimedia import QMediaDevices
 
+    start_multimedia_without_backend()
     return bool(QMediaDevices.audioOutputs())
 
 
@@ -57,6 +93,7 @@ def qt_sound_effect(parent: QObject) -> Effect:
     """A real :class:`QSoundEffect` (QtMultimedia is imported only when a sound plays)."""
     from PySide6.QtMultimedia import QSoundEffect
 
+    start_multimedia_without_backend()
     return QSoundEffect(parent)
 
 
