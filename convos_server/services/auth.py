@@ -128,13 +128,19 @@ async def _revoke(
 async def inbox_for_key(session: AsyncSession, inbox_id: int, api_key: str | None) -> m.Inbox:
     """The inbox an ingress call addresses, if ``api_key`` is its key; 403 ``forbidden`` else."""
     inbox = await session.get(m.Inbox, inbox_id)
+    _check_inbox_key(inbox.api_key_hash if inbox is not None else None, api_key)
+    assert inbox is not None
+    return inbox
+
+
+def _check_inbox_key(key_hash: str | None, api_key: str | None) -> None:
+    """403 ``forbidden`` unless ``api_key`` is the key whose hash is ``key_hash``."""
     if (
-        inbox is None
+        key_hash is None
         or not api_key
-        or not secrets.compare_digest(inbox.api_key_hash, secret_hash(api_key))
+        or not secrets.compare_digest(key_hash, secret_hash(api_key))
     ):
         raise ApiError(403, "forbidden", "Bad inbox API key")
-    return inbox
 
 
 async def inbox_key_for(
@@ -150,11 +156,8 @@ async def inbox_key_for(
         cached = (row.api_key_hash, row.active) if row is not None else None
         if cached is not None:
             cache.put(inbox_id, INBOX_KEY, cached, generation)
-    if cached is None or not api_key:
-        raise ApiError(403, "forbidden", "Bad inbox API key")
-    key_hash, active = cast(tuple[str, bool], cached)
-    if not secrets.compare_digest(key_hash, secret_hash(api_key)):
-        raise ApiError(403, "forbidden", "Bad inbox API key")
+    key_hash, active = cast(tuple[str, bool], cached) if cached is not None else (None, False)
+    _check_inbox_key(key_hash, api_key)
     return InboxKey(inbox_id, active)
 
 
