@@ -187,6 +187,15 @@ def create_sqlite_write_engine(database_url: str) -> AsyncEngine | None:
     )
 
 
+def create_loop_reader(database_url: str) -> inline_sqlite.LoopReader | None:
+    """The pollers' plain read-only connection to a SQLite file database, else ``None``."""
+    url = make_url(database_url)
+    path = _sqlite_file(url) if url.get_backend_name() == "sqlite" else None
+    if path is None or url.query.get("uri"):
+        return None
+    return inline_sqlite.LoopReader(path, busy_timeout_s=READ_BUSY_TIMEOUT_MS / 1000)
+
+
 def create_sqlite_read_engine(database_url: str) -> AsyncEngine | None:
     """Inline read-only connections to a SQLite file database (``query_only``), else ``None``."""
     return _inline_sqlite_engine(
@@ -224,6 +233,8 @@ class Database:
         self._write_sessionmaker = self._sessionmaker_of(self.write_engine)
         self.read_engine = create_sqlite_read_engine(database_url)
         self._read_sessionmaker = self._sessionmaker_of(self.read_engine)
+        # SQLite file: the pollers' reads and change checks without SQLAlchemy (``LoopReader``).
+        self.loop_reader = create_loop_reader(database_url)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._commits_since_checkpoint = 0
         self._checkpoint_task: asyncio.Task[None] | None = None
@@ -300,6 +311,14 @@ class Database:
             engine, expire_on_commit=False, sync_session_class=self.session_class
         )
 
+    def data_version(self) -> int | None:
+        """A value that changes whenever anything was committed to the database since it was
+        last read (SQLite files: ``PRAGMA data_version``, a few microseconds); ``None`` where
+        no such check exists (PostgreSQL, in-memory SQLite): the caller must look."""
+        if self.loop_reader is None:
+            return None
+        return self.loop_reader.data_version()
+
     def forget_ping(self) -> None:
         """Make the next ``ping`` ask the database."""
         self._pinged_at = -self.PING_FRESH_S
@@ -364,3 +383,5 @@ class Database:
             await self.read_engine.dispose()
         if self.write_engine is not None:
             await self.write_engine.dispose()
+        if self.loop_reader is not None:
+            self.loop_reader.close()

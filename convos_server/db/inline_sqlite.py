@@ -150,3 +150,51 @@ async def connect(path: str, busy_timeout_s: float = 0.0) -> InlineConnection:
         path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
     )
     return InlineConnection(connection)
+
+
+class LoopReader:
+    """One plain read-only ``sqlite3`` connection for the event loop's pollers.
+
+    A poller that reads a few rows by primary key every second (the event bus's reader) or
+    only asks whether anything was committed (``PRAGMA data_version``) pays, through an
+    SQLAlchemy connection, a pool checkout, ``BEGIN``, the statement's cache key and a
+    ``ROLLBACK``: about 0.5-1.3 ms of CPU per call against ~5 us here. Each statement is its
+    own read transaction (autocommit mode; every result is fetched whole, so no read stays
+    open), so it sees the last commit of any connection or process. Opened on first use;
+    only for statements of microseconds on the event-loop thread.
+    """
+
+    __slots__ = ("_busy_timeout_s", "_connection", "_path")
+
+    def __init__(self, path: str, busy_timeout_s: float) -> None:
+        self._path = path
+        self._busy_timeout_s = busy_timeout_s
+        self._connection: sqlite3.Connection | None = None
+
+    def _open(self) -> sqlite3.Connection:
+        if self._connection is None:
+            connection = sqlite3.connect(
+                self._path,
+                timeout=self._busy_timeout_s,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            connection.execute("PRAGMA query_only=ON")
+            self._connection = connection
+        return self._connection
+
+    def rows(self, sql: str, parameters: Sequence[Any]) -> list[Any]:
+        """Every row of one short read."""
+        return self._open().execute(sql, parameters).fetchall()
+
+    def data_version(self) -> int:
+        """SQLite's ``PRAGMA data_version`` of this connection: it differs from an earlier
+        answer exactly when some other connection (of any process) committed in between."""
+        ((version,),) = self._open().execute("PRAGMA data_version").fetchall()
+        return int(version)
+
+    def close(self) -> None:
+        """Close the connection (it opens again on the next use)."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None

@@ -152,18 +152,32 @@ async def run_waker(db: Database, bus: EventBus, check_s: float, nudge: asyncio.
     """Forever: wake due tickets, then sleep until the next due time (at most ``check_s``).
 
     ``nudge`` is set by a new snooze, so a due time sooner than the sleep is not missed; other
-    processes' snoozes are seen within ``check_s``.
+    processes' snoozes are seen within ``check_s``. A look reads the next due time and wakes
+    tickets only when it has come; on a SQLite file a look at which nothing was committed
+    since the last one (``Database.data_version``) and that due time has not come is skipped
+    (no snooze can have started or ended meanwhile).
     """
+    looked_at: int | None = None  # the data version the last look started from
+    due: dt.datetime | None = None
     while True:
         nudge.clear()
         try:
-            await wake_due(db, bus)
-            due = await next_due(db)
+            version = db.data_version()
+            if version is None or version != looked_at or _has_come(due):
+                due = await next_due(db)
+                if _has_come(due):
+                    await wake_due(db, bus)
+                    due = await next_due(db)
+                looked_at = version
         except Exception:
             log.exception("waking snoozed tickets failed")
-            due = None
+            due, looked_at = None, None
         pause = check_s
         if due is not None:
             pause = max(0.0, min(check_s, (due - m.utcnow()).total_seconds()))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(nudge.wait(), timeout=pause)
+
+
+def _has_come(due: dt.datetime | None) -> bool:
+    return due is not None and due <= m.utcnow()

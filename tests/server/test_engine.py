@@ -105,6 +105,35 @@ async def test_quick_and_bounded_reads_run_inline_beside_a_write_and_see_its_com
     assert await quick() == await bounded() == (1, loop_thread)
 
 
+async def test_the_loop_reader_sees_each_commit_and_its_data_version_moves_only_then(
+    sqlite_db,
+):
+    db, path = sqlite_db
+    assert db.loop_reader is not None
+    async with db.transaction() as session:
+        await session.execute(text("CREATE TABLE notes (body TEXT)"))
+    version = db.data_version()
+    assert version is not None
+    assert db.data_version() == version  # asking changes nothing
+    assert db.loop_reader.rows("SELECT count(*) FROM notes", ()) == [(0,)]
+    assert db.data_version() == version  # nor does reading
+    async with db.transaction() as session:
+        await session.execute(text("INSERT INTO notes VALUES ('ours')"))
+    after_ours = db.data_version()
+    assert after_ours != version
+    other = sqlite3.connect(path)  # another process's connection
+    other.execute("INSERT INTO notes VALUES ('theirs')")
+    other.commit()
+    other.close()
+    assert db.data_version() != after_ours
+    assert db.loop_reader.rows("SELECT body FROM notes ORDER BY rowid", ()) == [
+        ("ours",),
+        ("theirs",),
+    ]
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        db.loop_reader.rows("INSERT INTO notes VALUES ('never')", ())
+
+
 async def test_a_bounded_read_session_cannot_write(sqlite_db):
     db, _ = sqlite_db
     async with db.transaction() as session:

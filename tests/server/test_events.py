@@ -144,6 +144,44 @@ async def test_notify_wakes_the_event_reader_of_another_server_process(settings)
         await writer_db.dispose()
 
 
+async def test_the_sqlite_reader_polls_other_processes_commits_and_skips_idle_ticks(settings):
+    """Two databases on one SQLite file stand for two server processes: the writer's commits
+    wake nobody in the reader's process, its poll finds them; a tick at which nothing was
+    committed anywhere reads nothing (``data_version`` unchanged)."""
+    reader_db, writer_db = Database(settings.database_url), Database(settings.database_url)
+    reader = EventBus(reader_db, poll_s=0.02)
+    writer = EventBus(writer_db, poll_s=600)
+    loads: list[int] = []
+    real_load = reader._load
+
+    async def counted_load(after: int, until: int | None = None) -> list[StoredEvent]:
+        loads.append(after)
+        return await real_load(after, until)
+
+    reader._load = counted_load  # type: ignore[method-assign]
+    await reader.start()
+    try:
+        subscription = await reader.subscribe(m.Agent(id=1, role="admin"))
+        await asyncio.sleep(0.1)
+        loads.clear()
+        await asyncio.sleep(0.3)  # ~15 poll ticks, nothing committed
+        assert loads == []
+        for index in range(3):
+            async with writer_db.transaction() as session:
+                await writer.publish(session, "canned.changed", {"deleted_id": index})
+        received: list[StoredEvent] = []
+        while len(received) < 3:
+            await asyncio.wait_for(subscription.wait(), 5)
+            received += subscription.take()
+        assert [e.data for e in received] == [f'{{"deleted_id":{i}}}' for i in range(3)]
+        assert [e.seq for e in received] == sorted(e.seq for e in received)
+        assert loads
+    finally:
+        await reader.stop()
+        await reader_db.dispose()
+        await writer_db.dispose()
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 async def test_a_rolled_back_transaction_publishes_nothing(settings):
     db = Database(settings.database_url)

@@ -8,6 +8,10 @@ from typing import Any
 
 import pytest
 
+from convos_server.db import models as m
+from convos_server.db.engine import Database
+from convos_server.services import snooze as snoozing
+from convos_server.services.events import EventBus
 from tests.server.test_tickets import events_after, head, post
 
 
@@ -55,6 +59,29 @@ async def test_snooze_leaves_the_views_and_the_waker_brings_it_back(ws):
     assert woke[0]["snoozed_by"] == anna
     assert woke[0]["ticket"]["snoozed"] is False
     assert await _ids(ws, anna, view="unassigned") == [ticket_id]
+
+
+async def test_a_ticket_snoozed_by_another_process_wakes_on_time(ws, settings):
+    """No nudge reaches this process's waker: it sees the other process's commit (SQLite:
+    its data version moved) and wakes the ticket when its time comes."""
+    anna, _carla, _inbox, ticket_id = await _world(ws)
+    await asyncio.sleep(0.2)  # the waker has looked and found nothing due
+    seq = await head(ws)
+    other_db = Database(settings.database_url)
+    try:
+        async with other_db.transaction() as session:
+            agent = await session.get(m.Agent, anna)
+            assert agent is not None
+            until = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=0.4)
+            await snoozing.snooze(session, EventBus(other_db), agent, ticket_id, until)
+    finally:
+        await other_db.dispose()
+    for _ in range(100):
+        if any(kind == "ticket.woke" for kind, _d in await events_after(ws, seq)):
+            break
+        await asyncio.sleep(0.05)
+    woke = [d for kind, d in await events_after(ws, seq) if kind == "ticket.woke"]
+    assert [(d["reason"], d["ticket"]["id"]) for d in woke] == [("time", ticket_id)]
 
 
 async def test_a_customer_reply_wakes_a_ticket_snoozed_until_reply(ws):
