@@ -286,6 +286,21 @@ async def convos_server(settings) -> AsyncIterator[RunningServer]:
         sock.close()
 
 
+async def test_the_server_loop_ticks_a_second_and_exits_at_once_when_asked(convos_server):
+    """``ConvosServer.main_loop`` sleeps ``TICK_S`` (1 s) between uvicorn's ticks, yet
+    ``should_exit`` set from another thread ends it within a fraction of that."""
+    assert ConvosServer.TICK_S == 1.0
+    async with httpx.AsyncClient(base_url=convos_server.url) as http:
+        answer = await http.get("/api/v1/health")
+    assert answer.status_code == 200
+    assert answer.headers["date"].endswith(" GMT")  # the tick's once-a-second header
+    await asyncio.sleep(0.05)  # the loop is in its one-second wait
+    started = time.monotonic()
+    await asyncio.to_thread(setattr, convos_server.server, "should_exit", True)
+    await asyncio.wait_for(asyncio.shield(convos_server.task), 5)
+    assert time.monotonic() - started < 0.5
+
+
 @pytest.mark.parametrize("settings_overrides", [{"keepalive_s": 60.0}])
 async def test_a_client_leaving_ends_its_subscription_at_once(convos_server):
     """Not at the next keep-alive: the server notices the disconnect itself."""
