@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import models as m
 from convos_server.db.in_ids import in_ids
+from convos_server.lru import LruCache
 
 Json = dict[str, Any]
 # A row of a Core statement, of any width (formatted like the model of its columns).
@@ -525,7 +526,7 @@ async def contacts_of(session: AsyncSession, contact_ids: set[int]) -> list[Json
     return [contact_json(contact) for contact in found]
 
 
-class TicketFragments:
+class TicketFragments(LruCache[Hashable, bytes]):
     """The JSON bytes of ticket page items, keyed by every value they are made of.
 
     A key holds the ticket's row, its last message's row, that message's reactions, files
@@ -537,24 +538,7 @@ class TicketFragments:
     """
 
     def __init__(self, size: int = 4096) -> None:
-        self._items: OrderedDict[Hashable, bytes] = OrderedDict()
-        self._size = size
-
-    def get(self, key: Hashable) -> bytes | None:
-        """The bytes stored for ``key``, if any (and marks them recently used)."""
-        found = self._items.get(key)
-        if found is not None:
-            self._items.move_to_end(key)
-        return found
-
-    def put(self, key: Hashable, item: bytes) -> None:
-        """Store ``item`` for ``key``, dropping the least recently used beyond the bound."""
-        self._items[key] = item
-        if len(self._items) > self._size:
-            self._items.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._items)
+        super().__init__(size)
 
 
 def _hashable(row: AnyRow) -> tuple[Any, ...]:
