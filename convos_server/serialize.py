@@ -12,10 +12,10 @@ import functools
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar
 
 from pydantic_core import to_json
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, Select, String, cast, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import models as m
@@ -132,7 +132,7 @@ def reply_preview_json(message: m.Message | AnyRow) -> Json:
 
 
 def message_json(
-    message: m.Message | AnyRow | NewMessage,
+    message: MessageRecord,
     reactions: Sequence[Json] = (),
     files: Sequence[Json] = (),
     reply_preview: Json | None = None,
@@ -286,20 +286,7 @@ _PREVIEWS = select(_messages.id, _messages.body, _messages.sender_name, _message
     in_ids(_messages.id, "ids")
 )
 _MESSAGES = select(*_messages).where(in_ids(_messages.id, "ids"))
-_conversations = m.Conversation.__table__.c
-_LAST_MESSAGES = (
-    select(_conversations.id.label("of_conversation"), *_messages)
-    .join_from(
-        m.Conversation.__table__,
-        m.Message.__table__,
-        _messages.id == _conversations.last_message_id,
-    )
-    .where(in_ids(_conversations.id, "ids"))
-)
 _ticket_labels = m.TicketLabel.__table__.c
-_LABELS = select(_ticket_labels.ticket_id, _ticket_labels.label_id).where(
-    in_ids(_ticket_labels.ticket_id, "ids")
-)
 
 
 @dataclass(slots=True)
@@ -325,9 +312,27 @@ class NewMessage:
     system_params: dict[str, Any] | None = None
 
 
-# A message as a model, a row of its table's columns (``_MESSAGES``, ``_LAST_MESSAGES``) or
-# the values of one just inserted.
-MessageRecord = m.Message | AnyRow | NewMessage
+class _LastMessageRow(NamedTuple):
+    """The ``lm_*`` values of an item row under the message's column names (``message_json``)."""
+
+    id: int
+    conversation_id: int
+    ticket_id: int | None
+    direction: str
+    sender_type: str
+    sender_id: int | None
+    sender_name: str
+    body: str
+    reply_to: int | None
+    client_id: str | None
+    system_kind: str | None
+    system_params: dict[str, Any] | None
+    created_at: dt.datetime
+
+
+# A message as a model, a row of its table's columns (``_MESSAGES``), the
+# values of one just inserted or a ticket item's last message.
+MessageRecord = m.Message | AnyRow | NewMessage | _LastMessageRow
 
 
 async def _run_core(session: AsyncSession, read: Callable[..., _T], *args: object) -> _T:
@@ -479,35 +484,137 @@ async def load_conversations(
     ]
 
 
-# A ticket as a model or as a row of its table's columns (``tickets.list_tickets``).
+# A ticket as a model or as a row (``load_tickets`` reads its item again by id).
 TicketRecord = m.Ticket | AnyRow
+
+# What a ticket item is made of, read with the ticket in one statement (the page's and
+# ``load_tickets``'): the ticket's columns, its label ids (one string, any order), and unless
+# ``last_message="none"`` its conversation's last message's columns (``lm_*``, NULL when there
+# is none) and, for ``"full"``, whether that message has reactions and files (their rows are
+# read only then). The conversation and message are aliases, so a filter's subquery on those
+# tables (a text search) is never correlated to the joined last message.
+_tickets = m.Ticket.__table__
+_TICKET_COLUMN_COUNT = len(_tickets.c)
+_lm_conversation = m.Conversation.__table__.alias("lm_conversation")
+_lm = m.Message.__table__.alias("lm")
+_LABEL_IDS = (
+    select(func.aggregate_strings(cast(_ticket_labels.label_id, String), ","))
+    .where(_ticket_labels.ticket_id == _tickets.c.id)
+    .scalar_subquery()
+    .label("label_ids")
+)
+_LM_COLUMNS = tuple(column.label(f"lm_{column.name}") for column in _lm.c)
+_LM_HAS = (
+    exists().where(_reactions.message_id == _lm.c.id).label("lm_has_reactions"),
+    exists().where(_message_files.message_id == _lm.c.id).label("lm_has_files"),
+)
+_ITEM_COLUMNS: dict[LastMessage, tuple[Any, ...]] = {
+    "none": (*_tickets.c, _LABEL_IDS),
+    "brief": (*_tickets.c, _LABEL_IDS, *_LM_COLUMNS),
+    "full": (*_tickets.c, _LABEL_IDS, *_LM_COLUMNS, *_LM_HAS),
+}
+_WITH_LAST_MESSAGE = _tickets.join(
+    _lm_conversation, _lm_conversation.c.id == _tickets.c.conversation_id
+).outerjoin(_lm, _lm.c.id == _lm_conversation.c.last_message_id)
+
+
+if _LastMessageRow._fields != tuple(column.name for column in _lm.c):  # pragma: no cover
+    raise RuntimeError("_LastMessageRow's fields are not the messages table's columns")
+
+
+def item_select(query: Select[Any], last_message: LastMessage) -> Select[Any]:
+    """``query`` (a SELECT of tickets) selecting what its items are made of."""
+    query = query.with_only_columns(*_ITEM_COLUMNS[last_message])
+    return query if last_message == "none" else query.select_from(_WITH_LAST_MESSAGE)
+
+
+_ITEMS_BY_ID = {
+    option: item_select(select(_tickets).where(in_ids(_tickets.c.id, "ids")), option)
+    for option in _ITEM_COLUMNS
+}
+
+
+@dataclass(slots=True)
+class _ItemParts:
+    """The rows of a page's last messages' reactions, files and quoted messages."""
+
+    reactions: dict[int, list[tuple[str, int]]]  # message id -> (emoji, agent id)
+    files: dict[int, list[AnyRow]]  # message id -> its files' rows, in attachment order
+    previews: dict[int, AnyRow]  # quoted message id -> its preview row
+
+
+def _item_parts(
+    connection: Connection, items: Sequence[AnyRow], last_message: LastMessage
+) -> _ItemParts:
+    """What the item rows' last messages need beside their own columns (``"full"`` only):
+    reactions and files of the messages that have any, the quoted messages' previews."""
+    parts = _ItemParts({}, defaultdict(list), {})
+    if last_message != "full":
+        return parts
+    with_reactions = [row.lm_id for row in items if row.lm_has_reactions]
+    if with_reactions:
+        parts.reactions = _reaction_pairs(connection, with_reactions)
+    with_files = [row.lm_id for row in items if row.lm_has_files]
+    if with_files:
+        for row in connection.execute(_FILES, {"ids": with_files}):
+            parts.files[row.of_message].append(row)
+    quoted = {row.lm_reply_to for row in items if row.lm_reply_to is not None}
+    if quoted:
+        previews = connection.execute(_PREVIEWS, {"ids": list(quoted)})
+        parts.previews = {row.id: row for row in previews}
+    return parts
+
+
+_Extras = tuple[tuple[tuple[str, int], ...], tuple[AnyRow, ...], AnyRow | None]
+
+
+def _extras_of(item: AnyRow, parts: _ItemParts, last_message: LastMessage) -> _Extras:
+    """The item's last message's reaction pairs, file rows and quoted message's row."""
+    if last_message != "full" or item.lm_id is None:
+        return (), (), None
+    preview = parts.previews.get(item.lm_reply_to) if item.lm_reply_to is not None else None
+    return (
+        tuple(parts.reactions.get(item.lm_id, ())),
+        tuple(parts.files.get(item.lm_id, ())),
+        preview,
+    )
+
+
+def _item_json(item: AnyRow, extras: _Extras, last_message: LastMessage) -> Json:
+    """A ticket item as JSON, from its row and its last message's extras."""
+    last: Json | None = None
+    if last_message != "none" and item.lm_id is not None:
+        start = _TICKET_COLUMN_COUNT + 1  # the ticket's columns, then label_ids
+        message = _LastMessageRow._make(item[start : start + len(_LM_COLUMNS)])
+        reactions, files, preview = extras
+        last = message_json(
+            message,
+            _reactions_json(reactions),
+            [file_json(file) for file in files],
+            reply_preview_json(preview) if preview is not None else None,
+        )
+    labels = item.label_ids
+    return ticket_json(item, last, [int(label) for label in labels.split(",")] if labels else ())
 
 
 def _tickets_json(
     connection: Connection, tickets: Sequence[TicketRecord], last_message: LastMessage
 ) -> list[Json]:
-    conversation_ids = {t.conversation_id for t in tickets} if last_message != "none" else ()
-    last: dict[int, Json] = {}
-    if conversation_ids:
-        rows = connection.execute(_LAST_MESSAGES, {"ids": list(conversation_ids)}).all()
-        loaded = _loaded(connection, rows, last_message)
-        last = {row.of_conversation: data for row, data in zip(rows, loaded, strict=True)}
-    labels: dict[int, list[int]] = {}
-    if tickets:
-        pairs = connection.execute(_LABELS, {"ids": [ticket.id for ticket in tickets]})
-        for ticket_id, label_id in pairs:
-            labels.setdefault(ticket_id, []).append(label_id)
-    return [
-        ticket_json(ticket, last.get(ticket.conversation_id), labels.get(ticket.id, ()))
-        for ticket in tickets
-    ]
+    items = connection.execute(_ITEMS_BY_ID[last_message], {"ids": [t.id for t in tickets]})
+    rows = items.all()
+    parts = _item_parts(connection, rows, last_message)
+    by_id = {
+        row.id: _item_json(row, _extras_of(row, parts, last_message), last_message) for row in rows
+    }
+    return [by_id[ticket.id] for ticket in tickets]
 
 
 async def load_tickets(
     session: AsyncSession, tickets: Sequence[TicketRecord], *, last_message: LastMessage = "full"
 ) -> list[Json]:
-    """Tickets (models or rows) as JSON, each with the last message of its conversation (one
-    query for those; as much of it as ``last_message`` says) and its label ids."""
+    """Tickets as JSON, each with the last message of its conversation (as much of it as
+    ``last_message`` says) and its label ids: read again by id with the page's statement
+    (``item_select``), so a model's pending changes are flushed first."""
     if not tickets:
         return []
     return await _run_core(session, _tickets_json, tickets, last_message)
@@ -551,103 +658,48 @@ def _hashable(row: AnyRow) -> tuple[Any, ...]:
     return values
 
 
-@dataclass(slots=True)
-class _PageParts:
-    """What a page's items are made of beside the tickets' rows (``_page_parts``)."""
-
-    last: dict[int, AnyRow]  # conversation id -> its last message's row
-    labels: dict[int, list[int]]  # ticket id -> label ids
-    reactions: dict[int, list[tuple[str, int]]]  # message id -> (emoji, agent id)
-    files: dict[int, list[AnyRow]]  # message id -> its files' rows, in attachment order
-    previews: dict[int, AnyRow]  # quoted message id -> its preview row
-
-
-def _page_parts(
-    connection: Connection, tickets: Sequence[AnyRow], last_message: LastMessage
-) -> _PageParts:
-    """The rows a page of tickets needs: the same statements as ``_tickets_json``."""
-    parts = _PageParts({}, {}, {}, defaultdict(list), {})
-    if last_message != "none":
-        ids = list({t.conversation_id for t in tickets})
-        rows = connection.execute(_LAST_MESSAGES, {"ids": ids}).all()
-        parts.last = {row.of_conversation: row for row in rows}
-    if last_message == "full" and parts.last:
-        message_ids = [row.id for row in parts.last.values()]
-        parts.reactions = _reaction_pairs(connection, message_ids)
-        for row in connection.execute(_FILES, {"ids": message_ids}):
-            parts.files[row.of_message].append(row)
-        quoted = {row.reply_to for row in parts.last.values() if row.reply_to is not None}
-        if quoted:
-            previews = connection.execute(_PREVIEWS, {"ids": list(quoted)})
-            parts.previews = {row.id: row for row in previews}
-    for ticket_id, label_id in connection.execute(_LABELS, {"ids": [t.id for t in tickets]}):
-        parts.labels.setdefault(ticket_id, []).append(label_id)
-    return parts
-
-
 def _page_item(
-    ticket: AnyRow, parts: _PageParts, last_message: LastMessage, fragments: TicketFragments
+    item: AnyRow, parts: _ItemParts, last_message: LastMessage, fragments: TicketFragments
 ) -> bytes:
     """One item of a page as JSON bytes, from ``fragments`` when nothing in it changed."""
-    message = parts.last.get(ticket.conversation_id)
-    label_ids = tuple(sorted(parts.labels.get(ticket.id, ())))
-    reactions: tuple[tuple[str, int], ...] = ()
-    files: tuple[AnyRow, ...] = ()
-    preview: AnyRow | None = None
-    message_key: tuple[Any, ...] | None = None
-    if message is not None:
-        message_key = _hashable(message)
-        if last_message == "full":
-            reactions = tuple(parts.reactions.get(message.id, ()))
-            files = tuple(parts.files.get(message.id, ()))
-            if message.reply_to is not None:
-                preview = parts.previews.get(message.reply_to)
+    extras = _extras_of(item, parts, last_message)
+    reactions, files, preview = extras
     key = (
         last_message,
-        tuple(ticket),
-        message_key,
+        _hashable(item),
         reactions,
         tuple(tuple(file) for file in files),
         tuple(preview) if preview is not None else None,
-        label_ids,
     )
-    item = fragments.get(key)
-    if item is None:
-        last: Json | None = None
-        if message is not None:
-            last = message_json(
-                message,
-                _reactions_json(reactions),
-                [file_json(file) for file in files],
-                reply_preview_json(preview) if preview is not None else None,
-            )
-        item = to_json(ticket_json(ticket, last, label_ids))
-        fragments.put(key, item)
-    return item
+    found = fragments.get(key)
+    if found is None:
+        found = to_json(_item_json(item, extras, last_message))
+        fragments.put(key, found)
+    return found
 
 
 def _page_items(
     connection: Connection,
-    tickets: Sequence[AnyRow],
+    items: Sequence[AnyRow],
     last_message: LastMessage,
     fragments: TicketFragments,
 ) -> list[bytes]:
-    parts = _page_parts(connection, tickets, last_message)
-    return [_page_item(ticket, parts, last_message, fragments) for ticket in tickets]
+    parts = _item_parts(connection, items, last_message)
+    return [_page_item(item, parts, last_message, fragments) for item in items]
 
 
 async def load_ticket_page_items(
     session: AsyncSession,
-    tickets: Sequence[AnyRow],
+    items: Sequence[AnyRow],
     fragments: TicketFragments,
     *,
     last_message: LastMessage = "full",
 ) -> list[bytes]:
-    """Rows of tickets as the JSON bytes of ``load_tickets``' items (what FastAPI encodes
-    them to), each formatted only when ``fragments`` has not seen all it is made of."""
-    if not tickets:
+    """Item rows (``item_select``) as the JSON bytes of ``load_tickets``' items (what FastAPI
+    encodes them to), each formatted only when ``fragments`` has not seen all it is made of."""
+    if not items:
         return []
-    return await _run_core(session, _page_items, tickets, last_message, fragments)
+    return await _run_core(session, _page_items, items, last_message, fragments)
 
 
 def page_json(items: Sequence[bytes], rest: Json) -> bytes:

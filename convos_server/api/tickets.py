@@ -185,6 +185,7 @@ async def _page(request: Request, agent: m.Agent, db: Database, query: PageQuery
             query.limit,
             query.sort,
             query.order == "desc",
+            last_message=query.last_message,
         )
         items = await load_ticket_page_items(
             session, rows, fragments, last_message=query.last_message
