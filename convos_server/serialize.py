@@ -7,6 +7,7 @@ bulk queries, never one query per row.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import functools
 from collections import defaultdict
@@ -15,8 +16,20 @@ from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, TypeVar
 
 from pydantic_core import to_json
-from sqlalchemy import Connection, Row, Select, String, cast, exists, func, select
+from sqlalchemy import (
+    Connection,
+    Dialect,
+    Row,
+    Select,
+    String,
+    cast,
+    exists,
+    func,
+    select,
+    type_coerce,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import NullType
 
 from convos_server.db import models as m
 from convos_server.db.in_ids import in_ids
@@ -522,9 +535,22 @@ if _LastMessageRow._fields != tuple(column.name for column in _lm.c):  # pragma:
     raise RuntimeError("_LastMessageRow's fields are not the messages table's columns")
 
 
+def _raw(column: Any) -> Any:
+    """``column`` under its name, with the value the driver gives (no result processing)."""
+    return type_coerce(getattr(column, "element", column), NullType()).label(column.name)
+
+
+# The item columns as the statements select them: raw values, enough for a fragment's key
+# (``_page_item``); an item is decoded (``ItemDecoder``) only to be formatted.
+_RAW_ITEM_COLUMNS = {
+    option: tuple(_raw(column) for column in columns) for option, columns in _ITEM_COLUMNS.items()
+}
+
+
 def item_select(query: Select[Any], last_message: LastMessage) -> Select[Any]:
-    """``query`` (a SELECT of tickets) selecting what its items are made of."""
-    query = query.with_only_columns(*_ITEM_COLUMNS[last_message])
+    """``query`` (a SELECT of tickets) selecting what its items are made of, raw
+    (``ItemDecoder.decode`` gives the typed values)."""
+    query = query.with_only_columns(*_RAW_ITEM_COLUMNS[last_message])
     return query if last_message == "none" else query.select_from(_WITH_LAST_MESSAGE)
 
 
@@ -532,6 +558,46 @@ _ITEMS_BY_ID = {
     option: item_select(select(_tickets).where(in_ids(_tickets.c.id, "ids")), option)
     for option in _ITEM_COLUMNS
 }
+
+
+class ItemDecoder:
+    """Turns raw item rows (``item_select``) into the typed values the columns' types give,
+    for one dialect and ``last_message`` option (``decoder_for``)."""
+
+    def __init__(self, dialect: Dialect, last_message: LastMessage) -> None:
+        columns = _ITEM_COLUMNS[last_message]
+        self._processors = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+        ]
+        names = [column.name for column in columns]
+        self._row: Any = collections.namedtuple("_Item", names)  # type: ignore[misc]
+        self._moment = self._processors[names.index("last_message_at")]
+
+    def decode(self, item: AnyRow) -> Any:
+        """``item``'s values, typed, by column name (as a row of the typed columns)."""
+        return self._row._make(
+            [
+                value if process is None else process(value)
+                for process, value in zip(self._processors, item, strict=True)
+            ]
+        )
+
+    def last_message_at(self, item: AnyRow) -> dt.datetime:
+        """``item``'s ticket's ``last_message_at``, typed (a keyset cursor's moment)."""
+        value = item.last_message_at
+        return value if self._moment is None else self._moment(value)  # type: ignore[no-any-return]
+
+
+_DECODERS: dict[tuple[str, LastMessage], ItemDecoder] = {}
+
+
+def decoder_for(dialect: Dialect, last_message: LastMessage) -> ItemDecoder:
+    """The ``ItemDecoder`` of ``dialect`` and ``last_message``, made once."""
+    key = (dialect.name, last_message)
+    decoder = _DECODERS.get(key)
+    if decoder is None:
+        decoder = _DECODERS[key] = ItemDecoder(dialect, last_message)
+    return decoder
 
 
 @dataclass(slots=True)
@@ -568,20 +634,28 @@ def _item_parts(
 _Extras = tuple[tuple[tuple[str, int], ...], tuple[AnyRow, ...], AnyRow | None]
 
 
+_NO_EXTRAS: _Extras = ((), (), None)
+
+
 def _extras_of(item: AnyRow, parts: _ItemParts, last_message: LastMessage) -> _Extras:
     """The item's last message's reaction pairs, file rows and quoted message's row."""
     if last_message != "full" or item.lm_id is None:
-        return (), (), None
-    preview = parts.previews.get(item.lm_reply_to) if item.lm_reply_to is not None else None
+        return _NO_EXTRAS
+    reply_to = item.lm_reply_to
+    if reply_to is None and not item.lm_has_reactions and not item.lm_has_files:
+        return _NO_EXTRAS
     return (
         tuple(parts.reactions.get(item.lm_id, ())),
         tuple(parts.files.get(item.lm_id, ())),
-        preview,
+        parts.previews.get(reply_to) if reply_to is not None else None,
     )
 
 
-def _item_json(item: AnyRow, extras: _Extras, last_message: LastMessage) -> Json:
-    """A ticket item as JSON, from its row and its last message's extras."""
+def _item_json(
+    raw: AnyRow, extras: _Extras, last_message: LastMessage, decoder: ItemDecoder
+) -> Json:
+    """A ticket item as JSON, from its raw row and its last message's extras."""
+    item = decoder.decode(raw)
     last: Json | None = None
     if last_message != "none" and item.lm_id is not None:
         start = _TICKET_COLUMN_COUNT + 1  # the ticket's columns, then label_ids
@@ -603,8 +677,10 @@ def _tickets_json(
     items = connection.execute(_ITEMS_BY_ID[last_message], {"ids": [t.id for t in tickets]})
     rows = items.all()
     parts = _item_parts(connection, rows, last_message)
+    decoder = decoder_for(connection.dialect, last_message)
     by_id = {
-        row.id: _item_json(row, _extras_of(row, parts, last_message), last_message) for row in rows
+        row.id: _item_json(row, _extras_of(row, parts, last_message), last_message, decoder)
+        for row in rows
     }
     return [by_id[ticket.id] for ticket in tickets]
 
@@ -659,21 +735,27 @@ def _hashable(row: AnyRow) -> tuple[Any, ...]:
 
 
 def _page_item(
-    item: AnyRow, parts: _ItemParts, last_message: LastMessage, fragments: TicketFragments
+    item: AnyRow,
+    parts: _ItemParts,
+    last_message: LastMessage,
+    fragments: TicketFragments,
+    decoder: ItemDecoder,
 ) -> bytes:
-    """One item of a page as JSON bytes, from ``fragments`` when nothing in it changed."""
+    """One item of a page as JSON bytes, from ``fragments`` when nothing in it changed.
+
+    The key holds the raw values (what the driver gave): decoding them is left to a miss."""
     extras = _extras_of(item, parts, last_message)
-    reactions, files, preview = extras
-    key = (
-        last_message,
-        _hashable(item),
-        reactions,
-        tuple(tuple(file) for file in files),
-        tuple(preview) if preview is not None else None,
-    )
+    key: tuple[Any, ...] = (last_message, _hashable(item))
+    if extras is not _NO_EXTRAS:
+        reactions, files, preview = extras
+        key += (
+            reactions,
+            tuple(tuple(file) for file in files),
+            tuple(preview) if preview is not None else None,
+        )
     found = fragments.get(key)
     if found is None:
-        found = to_json(_item_json(item, extras, last_message))
+        found = to_json(_item_json(item, extras, last_message, decoder))
         fragments.put(key, found)
     return found
 
@@ -685,7 +767,8 @@ def _page_items(
     fragments: TicketFragments,
 ) -> list[bytes]:
     parts = _item_parts(connection, items, last_message)
-    return [_page_item(item, parts, last_message, fragments) for item in items]
+    decoder = decoder_for(connection.dialect, last_message)
+    return [_page_item(item, parts, last_message, fragments, decoder) for item in items]
 
 
 async def load_ticket_page_items(

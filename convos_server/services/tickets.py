@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import models as m
 from convos_server.errors import ApiError, forbidden, invalid, not_found
-from convos_server.serialize import AnyRow, Json, LastMessage, item_select
+from convos_server.serialize import AnyRow, Json, LastMessage, decoder_for, item_select
 from convos_server.services import system_kinds as kinds
 from convos_server.services.assignment import check_capacity, pick_assignee
 from convos_server.services.contacts import visible_contact_filter
@@ -480,12 +480,18 @@ async def _first_page(
     _FIRST_PAGES[key] = query
     rows = await _ticket_rows(session, query)
     if len(rows) > size:
-        return rows[:size], encode_cursor(rows[size - 1].last_message_at, rows[size - 1].id)
+        return rows[:size], _keyset_cursor(session, rows[size - 1], last_message)
     return rows, None
 
 
+def _keyset_cursor(session: AsyncSession, item: AnyRow, last_message: LastMessage) -> str:
+    """The keyset cursor of the page that follows ``item`` (a raw item row)."""
+    moment = decoder_for(session.get_bind().dialect, last_message).last_message_at(item)
+    return encode_cursor(moment, item.id)
+
+
 async def _ticket_rows(session: AsyncSession, query: Select[Any]) -> list[AnyRow]:
-    """The rows of ``query`` (``item_select``'s columns), on the session's connection (no ORM
+    """The raw rows of ``query`` (``item_select``'s columns), on the session's connection (no ORM
     loading; ``list_tickets`` runs in a session without pending changes)."""
     connection = await session.connection()
     return list((await connection.execute(query)).all())
@@ -607,5 +613,5 @@ async def list_tickets(
     next_cursor = None
     if len(rows) > size:
         rows = rows[:size]
-        next_cursor = encode_cursor(rows[-1].last_message_at, rows[-1].id)
+        next_cursor = _keyset_cursor(session, rows[-1], last_message)
     return rows, next_cursor
