@@ -13,7 +13,7 @@ import functools
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic_core import to_json
 from sqlalchemy import (
@@ -304,7 +304,8 @@ _ticket_labels = m.TicketLabel.__table__.c
 
 @dataclass(slots=True)
 class NewMessage:
-    """A message the hot write paths inserted with a Core statement: its columns' values.
+    """A message's columns' values: one the hot write paths inserted with a Core statement, or
+    a ticket item's last message (``_item_json``).
 
     It has the attributes of ``m.Message``'s columns, so ``message_json`` formats it like the
     model; no ORM object exists for it (``services.messages.insert_message``).
@@ -325,27 +326,9 @@ class NewMessage:
     system_params: dict[str, Any] | None = None
 
 
-class _LastMessageRow(NamedTuple):
-    """The ``lm_*`` values of an item row under the message's column names (``message_json``)."""
-
-    id: int
-    conversation_id: int
-    ticket_id: int | None
-    direction: str
-    sender_type: str
-    sender_id: int | None
-    sender_name: str
-    body: str
-    reply_to: int | None
-    client_id: str | None
-    system_kind: str | None
-    system_params: dict[str, Any] | None
-    created_at: dt.datetime
-
-
-# A message as a model, a row of its table's columns (``_MESSAGES``), the
-# values of one just inserted or a ticket item's last message.
-MessageRecord = m.Message | AnyRow | NewMessage | _LastMessageRow
+# A message as a model, a row of its table's columns (``_MESSAGES``) or its values (one just
+# inserted, a ticket item's last message).
+MessageRecord = m.Message | AnyRow | NewMessage
 
 
 async def _run_core(session: AsyncSession, read: Callable[..., _T], *args: object) -> _T:
@@ -517,6 +500,7 @@ _LABEL_IDS = (
     .label("label_ids")
 )
 _LM_COLUMNS = tuple(column.label(f"lm_{column.name}") for column in _lm.c)
+_LM_NAMES = tuple(column.name for column in _lm.c)
 _LM_HAS = (
     exists().where(_reactions.message_id == _lm.c.id).label("lm_has_reactions"),
     exists().where(_message_files.message_id == _lm.c.id).label("lm_has_files"),
@@ -529,10 +513,6 @@ _ITEM_COLUMNS: dict[LastMessage, tuple[Any, ...]] = {
 _WITH_LAST_MESSAGE = _tickets.join(
     _lm_conversation, _lm_conversation.c.id == _tickets.c.conversation_id
 ).outerjoin(_lm, _lm.c.id == _lm_conversation.c.last_message_id)
-
-
-if _LastMessageRow._fields != tuple(column.name for column in _lm.c):  # pragma: no cover
-    raise RuntimeError("_LastMessageRow's fields are not the messages table's columns")
 
 
 def _raw(column: Any) -> Any:
@@ -659,7 +639,8 @@ def _item_json(
     last: Json | None = None
     if last_message != "none" and item.lm_id is not None:
         start = _TICKET_COLUMN_COUNT + 1  # the ticket's columns, then label_ids
-        message = _LastMessageRow._make(item[start : start + len(_LM_COLUMNS)])
+        values = item[start : start + len(_LM_NAMES)]
+        message = NewMessage(**dict(zip(_LM_NAMES, values, strict=True)))
         reactions, files, preview = extras
         last = message_json(
             message,
