@@ -41,6 +41,7 @@ from convos_server.api.body_limit import BodyLimitMiddleware
 from convos_server.api.keepalive import KeepAliveWheel
 from convos_server.api.live_calls import LiveCallsMiddleware
 from convos_server.api.responses import declare_error_responses
+from convos_server.api.tickets import PageQueries
 from convos_server.config import Settings
 from convos_server.db.engine import Database
 from convos_server.errors import install_error_handlers
@@ -162,6 +163,7 @@ def create_app(settings: Settings) -> FastAPI:
     tokens.watch(db.session_class, notify=db.is_postgres)
     app.state.tokens = tokens
     app.state.ticket_fragments = TicketFragments()
+    app.state.ticket_page_queries = PageQueries(256)
     # Uploaded bytes: a collaborator, so tests (and another backend) can stand in for it.
     app.state.files = FilesystemStore(settings.files_dir)
     app.state.snooze_nudge = asyncio.Event()  # a new snooze: the waker looks again

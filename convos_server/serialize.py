@@ -7,19 +7,33 @@ bulk queries, never one query per row.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import functools
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from pydantic_core import to_json
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import (
+    Connection,
+    Dialect,
+    Row,
+    Select,
+    String,
+    cast,
+    exists,
+    func,
+    select,
+    type_coerce,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import NullType
 
 from convos_server.db import models as m
 from convos_server.db.in_ids import in_ids
+from convos_server.lru import LruCache
 
 Json = dict[str, Any]
 # A row of a Core statement, of any width (formatted like the model of its columns).
@@ -131,7 +145,7 @@ def reply_preview_json(message: m.Message | AnyRow) -> Json:
 
 
 def message_json(
-    message: m.Message | AnyRow | NewMessage,
+    message: MessageRecord,
     reactions: Sequence[Json] = (),
     files: Sequence[Json] = (),
     reply_preview: Json | None = None,
@@ -285,25 +299,13 @@ _PREVIEWS = select(_messages.id, _messages.body, _messages.sender_name, _message
     in_ids(_messages.id, "ids")
 )
 _MESSAGES = select(*_messages).where(in_ids(_messages.id, "ids"))
-_conversations = m.Conversation.__table__.c
-_LAST_MESSAGES = (
-    select(_conversations.id.label("of_conversation"), *_messages)
-    .join_from(
-        m.Conversation.__table__,
-        m.Message.__table__,
-        _messages.id == _conversations.last_message_id,
-    )
-    .where(in_ids(_conversations.id, "ids"))
-)
 _ticket_labels = m.TicketLabel.__table__.c
-_LABELS = select(_ticket_labels.ticket_id, _ticket_labels.label_id).where(
-    in_ids(_ticket_labels.ticket_id, "ids")
-)
 
 
 @dataclass(slots=True)
 class NewMessage:
-    """A message the hot write paths inserted with a Core statement: its columns' values.
+    """A message's columns' values: one the hot write paths inserted with a Core statement, or
+    a ticket item's last message (``_item_json``).
 
     It has the attributes of ``m.Message``'s columns, so ``message_json`` formats it like the
     model; no ORM object exists for it (``services.messages.insert_message``).
@@ -324,8 +326,8 @@ class NewMessage:
     system_params: dict[str, Any] | None = None
 
 
-# A message as a model, a row of its table's columns (``_MESSAGES``, ``_LAST_MESSAGES``) or
-# the values of one just inserted.
+# A message as a model, a row of its table's columns (``_MESSAGES``) or its values (one just
+# inserted, a ticket item's last message).
 MessageRecord = m.Message | AnyRow | NewMessage
 
 
@@ -478,35 +480,198 @@ async def load_conversations(
     ]
 
 
-# A ticket as a model or as a row of its table's columns (``tickets.list_tickets``).
+# A ticket as a model or as a row (``load_tickets`` reads its item again by id).
 TicketRecord = m.Ticket | AnyRow
+
+# What a ticket item is made of, read with the ticket in one statement (the page's and
+# ``load_tickets``'): the ticket's columns, its label ids (one string, any order), and unless
+# ``last_message="none"`` its conversation's last message's columns (``lm_*``, NULL when there
+# is none) and, for ``"full"``, whether that message has reactions and files (their rows are
+# read only then). The conversation and message are aliases, so a filter's subquery on those
+# tables (a text search) is never correlated to the joined last message.
+_tickets = m.Ticket.__table__
+_TICKET_COLUMN_COUNT = len(_tickets.c)
+_lm_conversation = m.Conversation.__table__.alias("lm_conversation")
+_lm = m.Message.__table__.alias("lm")
+_LABEL_IDS = (
+    select(func.aggregate_strings(cast(_ticket_labels.label_id, String), ","))
+    .where(_ticket_labels.ticket_id == _tickets.c.id)
+    .scalar_subquery()
+    .label("label_ids")
+)
+_LM_COLUMNS = tuple(column.label(f"lm_{column.name}") for column in _lm.c)
+_LM_NAMES = tuple(column.name for column in _lm.c)
+_LM_HAS = (
+    exists().where(_reactions.message_id == _lm.c.id).label("lm_has_reactions"),
+    exists().where(_message_files.message_id == _lm.c.id).label("lm_has_files"),
+)
+_ITEM_COLUMNS: dict[LastMessage, tuple[Any, ...]] = {
+    "none": (*_tickets.c, _LABEL_IDS),
+    "brief": (*_tickets.c, _LABEL_IDS, *_LM_COLUMNS),
+    "full": (*_tickets.c, _LABEL_IDS, *_LM_COLUMNS, *_LM_HAS),
+}
+_WITH_LAST_MESSAGE = _tickets.join(
+    _lm_conversation, _lm_conversation.c.id == _tickets.c.conversation_id
+).outerjoin(_lm, _lm.c.id == _lm_conversation.c.last_message_id)
+
+
+def _raw(column: Any) -> Any:
+    """``column`` under its name, with the value the driver gives (no result processing)."""
+    return type_coerce(getattr(column, "element", column), NullType()).label(column.name)
+
+
+# The item columns as the statements select them: raw values, enough for a fragment's key
+# (``_page_item``); an item is decoded (``ItemDecoder``) only to be formatted.
+_RAW_ITEM_COLUMNS = {
+    option: tuple(_raw(column) for column in columns) for option, columns in _ITEM_COLUMNS.items()
+}
+
+
+def item_select(query: Select[Any], last_message: LastMessage) -> Select[Any]:
+    """``query`` (a SELECT of tickets) selecting what its items are made of, raw
+    (``ItemDecoder.decode`` gives the typed values)."""
+    query = query.with_only_columns(*_RAW_ITEM_COLUMNS[last_message])
+    return query if last_message == "none" else query.select_from(_WITH_LAST_MESSAGE)
+
+
+_ITEMS_BY_ID = {
+    option: item_select(select(_tickets).where(in_ids(_tickets.c.id, "ids")), option)
+    for option in _ITEM_COLUMNS
+}
+
+
+class ItemDecoder:
+    """Turns raw item rows (``item_select``) into the typed values the columns' types give,
+    for one dialect and ``last_message`` option (``decoder_for``)."""
+
+    def __init__(self, dialect: Dialect, last_message: LastMessage) -> None:
+        columns = _ITEM_COLUMNS[last_message]
+        self._processors = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+        ]
+        names = [column.name for column in columns]
+        self._row: Any = collections.namedtuple("_Item", names)  # type: ignore[misc]
+        self._moment = self._processors[names.index("last_message_at")]
+
+    def decode(self, item: AnyRow) -> Any:
+        """``item``'s values, typed, by column name (as a row of the typed columns)."""
+        return self._row._make(
+            [
+                value if process is None else process(value)
+                for process, value in zip(self._processors, item, strict=True)
+            ]
+        )
+
+    def last_message_at(self, item: AnyRow) -> dt.datetime:
+        """``item``'s ticket's ``last_message_at``, typed (a keyset cursor's moment)."""
+        value = item.last_message_at
+        return value if self._moment is None else self._moment(value)  # type: ignore[no-any-return]
+
+
+_DECODERS: dict[tuple[str, LastMessage], ItemDecoder] = {}
+
+
+def decoder_for(dialect: Dialect, last_message: LastMessage) -> ItemDecoder:
+    """The ``ItemDecoder`` of ``dialect`` and ``last_message``, made once."""
+    key = (dialect.name, last_message)
+    decoder = _DECODERS.get(key)
+    if decoder is None:
+        decoder = _DECODERS[key] = ItemDecoder(dialect, last_message)
+    return decoder
+
+
+@dataclass(slots=True)
+class _ItemParts:
+    """The rows of a page's last messages' reactions, files and quoted messages."""
+
+    reactions: dict[int, list[tuple[str, int]]]  # message id -> (emoji, agent id)
+    files: dict[int, list[AnyRow]]  # message id -> its files' rows, in attachment order
+    previews: dict[int, AnyRow]  # quoted message id -> its preview row
+
+
+def _item_parts(
+    connection: Connection, items: Sequence[AnyRow], last_message: LastMessage
+) -> _ItemParts:
+    """What the item rows' last messages need beside their own columns (``"full"`` only):
+    reactions and files of the messages that have any, the quoted messages' previews."""
+    parts = _ItemParts({}, defaultdict(list), {})
+    if last_message != "full":
+        return parts
+    with_reactions = [row.lm_id for row in items if row.lm_has_reactions]
+    if with_reactions:
+        parts.reactions = _reaction_pairs(connection, with_reactions)
+    with_files = [row.lm_id for row in items if row.lm_has_files]
+    if with_files:
+        for row in connection.execute(_FILES, {"ids": with_files}):
+            parts.files[row.of_message].append(row)
+    quoted = {row.lm_reply_to for row in items if row.lm_reply_to is not None}
+    if quoted:
+        previews = connection.execute(_PREVIEWS, {"ids": list(quoted)})
+        parts.previews = {row.id: row for row in previews}
+    return parts
+
+
+_Extras = tuple[tuple[tuple[str, int], ...], tuple[AnyRow, ...], AnyRow | None]
+
+
+_NO_EXTRAS: _Extras = ((), (), None)
+
+
+def _extras_of(item: AnyRow, parts: _ItemParts, last_message: LastMessage) -> _Extras:
+    """The item's last message's reaction pairs, file rows and quoted message's row."""
+    if last_message != "full" or item.lm_id is None:
+        return _NO_EXTRAS
+    reply_to = item.lm_reply_to
+    if reply_to is None and not item.lm_has_reactions and not item.lm_has_files:
+        return _NO_EXTRAS
+    return (
+        tuple(parts.reactions.get(item.lm_id, ())),
+        tuple(parts.files.get(item.lm_id, ())),
+        parts.previews.get(reply_to) if reply_to is not None else None,
+    )
+
+
+def _item_json(
+    raw: AnyRow, extras: _Extras, last_message: LastMessage, decoder: ItemDecoder
+) -> Json:
+    """A ticket item as JSON, from its raw row and its last message's extras."""
+    item = decoder.decode(raw)
+    last: Json | None = None
+    if last_message != "none" and item.lm_id is not None:
+        start = _TICKET_COLUMN_COUNT + 1  # the ticket's columns, then label_ids
+        values = item[start : start + len(_LM_NAMES)]
+        message = NewMessage(**dict(zip(_LM_NAMES, values, strict=True)))
+        reactions, files, preview = extras
+        last = message_json(
+            message,
+            _reactions_json(reactions),
+            [file_json(file) for file in files],
+            reply_preview_json(preview) if preview is not None else None,
+        )
+    labels = item.label_ids
+    return ticket_json(item, last, [int(label) for label in labels.split(",")] if labels else ())
 
 
 def _tickets_json(
     connection: Connection, tickets: Sequence[TicketRecord], last_message: LastMessage
 ) -> list[Json]:
-    conversation_ids = {t.conversation_id for t in tickets} if last_message != "none" else ()
-    last: dict[int, Json] = {}
-    if conversation_ids:
-        rows = connection.execute(_LAST_MESSAGES, {"ids": list(conversation_ids)}).all()
-        loaded = _loaded(connection, rows, last_message)
-        last = {row.of_conversation: data for row, data in zip(rows, loaded, strict=True)}
-    labels: dict[int, list[int]] = {}
-    if tickets:
-        pairs = connection.execute(_LABELS, {"ids": [ticket.id for ticket in tickets]})
-        for ticket_id, label_id in pairs:
-            labels.setdefault(ticket_id, []).append(label_id)
-    return [
-        ticket_json(ticket, last.get(ticket.conversation_id), labels.get(ticket.id, ()))
-        for ticket in tickets
-    ]
+    items = connection.execute(_ITEMS_BY_ID[last_message], {"ids": [t.id for t in tickets]})
+    rows = items.all()
+    parts = _item_parts(connection, rows, last_message)
+    decoder = decoder_for(connection.dialect, last_message)
+    by_id = {
+        row.id: _item_json(row, _extras_of(row, parts, last_message), last_message, decoder)
+        for row in rows
+    }
+    return [by_id[ticket.id] for ticket in tickets]
 
 
 async def load_tickets(
     session: AsyncSession, tickets: Sequence[TicketRecord], *, last_message: LastMessage = "full"
 ) -> list[Json]:
-    """Tickets (models or rows) as JSON, each with the last message of its conversation (one
-    query for those; as much of it as ``last_message`` says) and its label ids."""
+    """Tickets as JSON, each with the last message of its conversation (as much of it as
+    ``last_message`` says) and its label ids: read again by id with the page's statement
+    (``item_select``), so a model's pending changes are flushed first."""
     if not tickets:
         return []
     return await _run_core(session, _tickets_json, tickets, last_message)
@@ -525,7 +690,7 @@ async def contacts_of(session: AsyncSession, contact_ids: set[int]) -> list[Json
     return [contact_json(contact) for contact in found]
 
 
-class TicketFragments:
+class TicketFragments(LruCache[Hashable, bytes]):
     """The JSON bytes of ticket page items, keyed by every value they are made of.
 
     A key holds the ticket's row, its last message's row, that message's reactions, files
@@ -537,24 +702,7 @@ class TicketFragments:
     """
 
     def __init__(self, size: int = 4096) -> None:
-        self._items: OrderedDict[Hashable, bytes] = OrderedDict()
-        self._size = size
-
-    def get(self, key: Hashable) -> bytes | None:
-        """The bytes stored for ``key``, if any (and marks them recently used)."""
-        found = self._items.get(key)
-        if found is not None:
-            self._items.move_to_end(key)
-        return found
-
-    def put(self, key: Hashable, item: bytes) -> None:
-        """Store ``item`` for ``key``, dropping the least recently used beyond the bound."""
-        self._items[key] = item
-        if len(self._items) > self._size:
-            self._items.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._items)
+        super().__init__(size)
 
 
 def _hashable(row: AnyRow) -> tuple[Any, ...]:
@@ -567,103 +715,55 @@ def _hashable(row: AnyRow) -> tuple[Any, ...]:
     return values
 
 
-@dataclass(slots=True)
-class _PageParts:
-    """What a page's items are made of beside the tickets' rows (``_page_parts``)."""
-
-    last: dict[int, AnyRow]  # conversation id -> its last message's row
-    labels: dict[int, list[int]]  # ticket id -> label ids
-    reactions: dict[int, list[tuple[str, int]]]  # message id -> (emoji, agent id)
-    files: dict[int, list[AnyRow]]  # message id -> its files' rows, in attachment order
-    previews: dict[int, AnyRow]  # quoted message id -> its preview row
-
-
-def _page_parts(
-    connection: Connection, tickets: Sequence[AnyRow], last_message: LastMessage
-) -> _PageParts:
-    """The rows a page of tickets needs: the same statements as ``_tickets_json``."""
-    parts = _PageParts({}, {}, {}, defaultdict(list), {})
-    if last_message != "none":
-        ids = list({t.conversation_id for t in tickets})
-        rows = connection.execute(_LAST_MESSAGES, {"ids": ids}).all()
-        parts.last = {row.of_conversation: row for row in rows}
-    if last_message == "full" and parts.last:
-        message_ids = [row.id for row in parts.last.values()]
-        parts.reactions = _reaction_pairs(connection, message_ids)
-        for row in connection.execute(_FILES, {"ids": message_ids}):
-            parts.files[row.of_message].append(row)
-        quoted = {row.reply_to for row in parts.last.values() if row.reply_to is not None}
-        if quoted:
-            previews = connection.execute(_PREVIEWS, {"ids": list(quoted)})
-            parts.previews = {row.id: row for row in previews}
-    for ticket_id, label_id in connection.execute(_LABELS, {"ids": [t.id for t in tickets]}):
-        parts.labels.setdefault(ticket_id, []).append(label_id)
-    return parts
-
-
 def _page_item(
-    ticket: AnyRow, parts: _PageParts, last_message: LastMessage, fragments: TicketFragments
+    item: AnyRow,
+    parts: _ItemParts,
+    last_message: LastMessage,
+    fragments: TicketFragments,
+    decoder: ItemDecoder,
 ) -> bytes:
-    """One item of a page as JSON bytes, from ``fragments`` when nothing in it changed."""
-    message = parts.last.get(ticket.conversation_id)
-    label_ids = tuple(sorted(parts.labels.get(ticket.id, ())))
-    reactions: tuple[tuple[str, int], ...] = ()
-    files: tuple[AnyRow, ...] = ()
-    preview: AnyRow | None = None
-    message_key: tuple[Any, ...] | None = None
-    if message is not None:
-        message_key = _hashable(message)
-        if last_message == "full":
-            reactions = tuple(parts.reactions.get(message.id, ()))
-            files = tuple(parts.files.get(message.id, ()))
-            if message.reply_to is not None:
-                preview = parts.previews.get(message.reply_to)
-    key = (
-        last_message,
-        tuple(ticket),
-        message_key,
-        reactions,
-        tuple(tuple(file) for file in files),
-        tuple(preview) if preview is not None else None,
-        label_ids,
-    )
-    item = fragments.get(key)
-    if item is None:
-        last: Json | None = None
-        if message is not None:
-            last = message_json(
-                message,
-                _reactions_json(reactions),
-                [file_json(file) for file in files],
-                reply_preview_json(preview) if preview is not None else None,
-            )
-        item = to_json(ticket_json(ticket, last, label_ids))
-        fragments.put(key, item)
-    return item
+    """One item of a page as JSON bytes, from ``fragments`` when nothing in it changed.
+
+    The key holds the raw values (what the driver gave): decoding them is left to a miss."""
+    extras = _extras_of(item, parts, last_message)
+    key: tuple[Any, ...] = (last_message, _hashable(item))
+    if extras is not _NO_EXTRAS:
+        reactions, files, preview = extras
+        key += (
+            reactions,
+            tuple(tuple(file) for file in files),
+            tuple(preview) if preview is not None else None,
+        )
+    found = fragments.get(key)
+    if found is None:
+        found = to_json(_item_json(item, extras, last_message, decoder))
+        fragments.put(key, found)
+    return found
 
 
 def _page_items(
     connection: Connection,
-    tickets: Sequence[AnyRow],
+    items: Sequence[AnyRow],
     last_message: LastMessage,
     fragments: TicketFragments,
 ) -> list[bytes]:
-    parts = _page_parts(connection, tickets, last_message)
-    return [_page_item(ticket, parts, last_message, fragments) for ticket in tickets]
+    parts = _item_parts(connection, items, last_message)
+    decoder = decoder_for(connection.dialect, last_message)
+    return [_page_item(item, parts, last_message, fragments, decoder) for item in items]
 
 
 async def load_ticket_page_items(
     session: AsyncSession,
-    tickets: Sequence[AnyRow],
+    items: Sequence[AnyRow],
     fragments: TicketFragments,
     *,
     last_message: LastMessage = "full",
 ) -> list[bytes]:
-    """Rows of tickets as the JSON bytes of ``load_tickets``' items (what FastAPI encodes
-    them to), each formatted only when ``fragments`` has not seen all it is made of."""
-    if not tickets:
+    """Item rows (``item_select``) as the JSON bytes of ``load_tickets``' items (what FastAPI
+    encodes them to), each formatted only when ``fragments`` has not seen all it is made of."""
+    if not items:
         return []
-    return await _run_core(session, _page_items, tickets, last_message, fragments)
+    return await _run_core(session, _page_items, items, last_message, fragments)
 
 
 def page_json(items: Sequence[bytes], rest: Json) -> bytes:

@@ -89,6 +89,11 @@ async def current_agent(
     return agent
 
 
+async def agent_of(request: Request) -> m.Agent:
+    """``current_agent`` for a handler that solves no dependencies (``api.tickets``' page)."""
+    return await current_agent(request, await _bearer(request))
+
+
 async def _lookup(db: Database, token_hash: str) -> m.Agent | None:
     async with db.read() as session:
         return await auth.agent_for_token_hash(session, token_hash)

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import models as m
 from convos_server.errors import ApiError, forbidden, invalid, not_found
-from convos_server.serialize import AnyRow, Json
+from convos_server.serialize import AnyRow, Json, LastMessage, decoder_for, item_select
 from convos_server.services import system_kinds as kinds
 from convos_server.services.assignment import check_capacity, pick_assignee
 from convos_server.services.contacts import visible_contact_filter
@@ -448,40 +448,50 @@ def ticket_query(
     return query
 
 
-_TICKET_COLUMNS = tuple(m.Ticket.__table__.c)
 # The statements of first pages, newest activity first, by what they depend on; bounded,
 # least recently used first out. A statement is an immutable value, and SQLAlchemy keeps the
 # cache key of a statement object: running the same object again skips building the
 # statement and walking it for its key, which cost more than SQLite takes to run it.
-_FIRST_PAGES: collections.OrderedDict[tuple[int, Visibility, TicketFilter, int], Select[Any]] = (
-    collections.OrderedDict()
-)
+_FIRST_PAGES: collections.OrderedDict[
+    tuple[int, Visibility, TicketFilter, int, LastMessage], Select[Any]
+] = collections.OrderedDict()
 _FIRST_PAGES_MAX = 1024
 
 
 async def _first_page(
-    session: AsyncSession, agent: m.Agent, visibility: Visibility, flt: TicketFilter, size: int
+    session: AsyncSession,
+    agent: m.Agent,
+    visibility: Visibility,
+    flt: TicketFilter,
+    size: int,
+    last_message: LastMessage,
 ) -> tuple[list[AnyRow], str | None]:
-    key = (agent.id, visibility, flt, size)
+    key = (agent.id, visibility, flt, size, last_message)
     query = _FIRST_PAGES.pop(key, None)
     if query is None:
-        query = (
+        query = item_select(
             ticket_query(agent, visibility, flt, None)
             .order_by(m.Ticket.last_message_at.desc(), m.Ticket.id.desc())
-            .limit(size + 1)
-            .with_only_columns(*_TICKET_COLUMNS)
+            .limit(size + 1),
+            last_message,
         )
         while len(_FIRST_PAGES) >= _FIRST_PAGES_MAX:
             _FIRST_PAGES.popitem(last=False)
     _FIRST_PAGES[key] = query
     rows = await _ticket_rows(session, query)
     if len(rows) > size:
-        return rows[:size], encode_cursor(rows[size - 1].last_message_at, rows[size - 1].id)
+        return rows[:size], _keyset_cursor(session, rows[size - 1], last_message)
     return rows, None
 
 
+def _keyset_cursor(session: AsyncSession, item: AnyRow, last_message: LastMessage) -> str:
+    """The keyset cursor of the page that follows ``item`` (a raw item row)."""
+    moment = decoder_for(session.get_bind().dialect, last_message).last_message_at(item)
+    return encode_cursor(moment, item.id)
+
+
 async def _ticket_rows(session: AsyncSession, query: Select[Any]) -> list[AnyRow]:
-    """The rows of ``query`` (the table's columns), on the session's connection (no ORM
+    """The raw rows of ``query`` (``item_select``'s columns), on the session's connection (no ORM
     loading; ``list_tickets`` runs in a session without pending changes)."""
     connection = await session.connection()
     return list((await connection.execute(query)).all())
@@ -563,11 +573,13 @@ async def list_tickets(
     sort: TicketSort = TicketSort.ACTIVITY,
     descending: bool = True,
     max_limit: int | None = None,
+    last_message: LastMessage = "full",
 ) -> tuple[list[AnyRow], str | None]:
     """One page of tickets in the chosen order, and the cursor of the next page.
 
-    The tickets are rows of the table's columns, not models (``serialize.load_tickets``
-    formats either): loading a page of ORM objects cost more than the rest of the request.
+    The tickets are rows of what their items are made of (``serialize.item_select``: the
+    ticket's columns, label ids and as much of the last message as ``last_message`` says), not
+    models: loading a page of ORM objects cost more than the rest of the request.
 
     Newest activity first (the views) pages by keyset; a history column pages by position
     (``offset_cursor``), since its values are computed and repeat. ``max_limit`` lifts the
@@ -576,7 +588,7 @@ async def list_tickets(
     size = clamp_limit(limit) if max_limit is None else max(1, min(limit or max_limit, max_limit))
     first_page = not cursor and sort == TicketSort.ACTIVITY and descending and not flt.q
     if first_page:  # what clients poll: the same statement object again (see _first_page)
-        return await _first_page(session, agent, visibility, flt, size)
+        return await _first_page(session, agent, visibility, flt, size, last_message)
     query = ticket_query(agent, visibility, flt, await text_match(session, flt.q))
     if sort != TicketSort.ACTIVITY or not descending:
         offset = decode_offset_cursor(cursor) if cursor else 0
@@ -584,7 +596,7 @@ async def list_tickets(
             query = query.order_by(m.Ticket.last_message_at.asc(), m.Ticket.id.asc())
         else:
             query = history_order(query, sort, descending, session.get_bind().dialect.name)
-        query = query.offset(offset).limit(size + 1).with_only_columns(*_TICKET_COLUMNS)
+        query = item_select(query.offset(offset).limit(size + 1), last_message)
         rows = await _ticket_rows(session, query)
         more = len(rows) > size
         return rows[:size], encode_offset_cursor(offset + size) if more else None
@@ -597,9 +609,9 @@ async def list_tickets(
             )
         )
     query = query.order_by(m.Ticket.last_message_at.desc(), m.Ticket.id.desc()).limit(size + 1)
-    rows = await _ticket_rows(session, query.with_only_columns(*_TICKET_COLUMNS))
+    rows = await _ticket_rows(session, item_select(query, last_message))
     next_cursor = None
     if len(rows) > size:
         rows = rows[:size]
-        next_cursor = encode_cursor(rows[-1].last_message_at, rows[-1].id)
+        next_cursor = _keyset_cursor(session, rows[-1], last_message)
     return rows, next_cursor
