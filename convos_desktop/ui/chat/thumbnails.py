@@ -32,28 +32,25 @@ _PAINTED_FORMATS = frozenset(
 )
 
 
-def scaled_image(data: bytes, max_edge: int) -> QImage:
+def scaled_image(data: bytes, max_edge: int, mime: str = "") -> QImage:
     """The image in ``data`` no larger than ``max_edge`` on its longer side (never enlarged).
 
     Blocking: run it in an executor. Qt's own reader (thread-safe, no Pillow: ~3 MiB of
     library pages and modules a session that only shows photos does not load) decodes
     straight to the scaled size where the format can (JPEG decodes at 1/2, 1/4, 1/8 scale).
-    The EXIF orientation is not applied, as with the Pillow thumbnails before. Raises
+    ``mime`` (``image/jpeg``) names the format, so Qt does not load every image plugin to
+    probe the bytes; bytes that are not what it says are read again by their content. The
+    EXIF orientation is not applied, as with the Pillow thumbnails before. Raises
     ``ValueError`` for bytes that are not an image.
     """
     if max_edge < 1:
         raise ValueError("max_edge must be positive")
-    buffer = QBuffer()
-    buffer.setData(QByteArray(data))
-    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-    reader = QImageReader(buffer)
-    reader.setAutoTransform(False)
-    size = reader.size()
-    if size.isValid() and max(size.width(), size.height()) > max_edge:
-        reader.setScaledSize(_fitted(size, max_edge))
-    image = reader.read()
+    hint = mime.removeprefix("image/").lower() if mime.startswith("image/") else ""
+    image, error = _read_scaled(data, max_edge, hint)
+    if image.isNull() and hint:
+        image, error = _read_scaled(data, max_edge, "")
     if image.isNull():
-        raise ValueError(f"not an image: {reader.errorString()}")
+        raise ValueError(f"not an image: {error}")
     if max(image.width(), image.height()) > max_edge:  # the reader could not tell the size
         image = image.scaled(
             _fitted(image.size(), max_edge),
@@ -66,6 +63,20 @@ def scaled_image(data: bytes, max_edge: int) -> QImage:
             QImage.Format.Format_ARGB32 if alpha else QImage.Format.Format_RGB32
         )
     return image
+
+
+def _read_scaled(data: bytes, max_edge: int, image_format: str) -> tuple[QImage, str]:
+    """``data`` read at the size that fits ``max_edge`` where the reader can tell the size
+    before decoding; the image (null on failure) and the reader's error."""
+    buffer = QBuffer()
+    buffer.setData(QByteArray(data))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    reader = QImageReader(buffer, image_format.encode())
+    reader.setAutoTransform(False)
+    size = reader.size()
+    if size.isValid() and max(size.width(), size.height()) > max_edge:
+        reader.setScaledSize(_fitted(size, max_edge))
+    return reader.read(), reader.errorString()
 
 
 def _fitted(size: QSize, max_edge: int) -> QSize:
@@ -151,7 +162,7 @@ class ThumbnailCache(QObject):
         try:
             data = await self._fetch(file.id)
             loop = asyncio.get_running_loop()
-            image = await loop.run_in_executor(None, scaled_image, data, THUMBNAIL_EDGE)
+            image = await loop.run_in_executor(None, scaled_image, data, THUMBNAIL_EDGE, file.mime)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # network or decoding: show the file as a plain row
