@@ -1,4 +1,7 @@
-"""Pillow helpers: sticker rules, thumbnails and file kinds; heavy work runs in an executor.
+"""Pillow helpers: sticker rules and file kinds; heavy work runs in an executor.
+
+The chat's thumbnails are scaled by Qt's image reader (``ui.chat.thumbnails``), not here:
+a session that only shows photos does not load Pillow.
 
 The sticker rules are the server's, checked in the same order so the client names the same
 failing rule before uploading: PNG or WebP (``format``), exactly 512x512 px (``dimensions``),
@@ -101,28 +104,6 @@ def _has_transparent_pixel(image: Image.Image) -> bool:
     return bool(minimum == 0)
 
 
-def thumbnail(data: bytes, max_edge: int) -> bytes:
-    """A PNG no larger than ``max_edge`` on its longer side (blocking: see the async one).
-
-    Raises ``ValueError`` for bytes that are not an image.
-    """
-    if max_edge < 1:
-        raise ValueError("max_edge must be positive")
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as source:
-            source.thumbnail((max_edge, max_edge))
-            image: Image.Image = source
-            if image.mode not in ("RGB", "RGBA", "L", "LA"):
-                image = image.convert("RGBA")
-            out = io.BytesIO()
-            image.save(out, format="PNG")
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise ValueError(f"not an image: {exc}") from exc
-    return out.getvalue()
-
-
 def detect_kind(path: Path) -> FileKind:
     """Sort a local file: sticker candidate, image, audio, video or document (blocking)."""
     from PIL import Image, UnidentifiedImageError
@@ -149,11 +130,6 @@ def detect_kind(path: Path) -> FileKind:
 async def check_sticker_async(data: bytes) -> StickerCheck:
     """:func:`check_sticker` in the default executor."""
     return await asyncio.get_running_loop().run_in_executor(None, check_sticker, data)
-
-
-async def thumbnail_async(data: bytes, max_edge: int) -> bytes:
-    """:func:`thumbnail` in the default executor."""
-    return await asyncio.get_running_loop().run_in_executor(None, thumbnail, data, max_edge)
 
 
 async def detect_kind_async(path: Path) -> FileKind:

@@ -420,6 +420,8 @@ class MessageDelegate(QStyledItemDelegate):
     LAYOUT_CACHE_LIMIT = 100  # whole layouts (~9 KiB each): a page read ahead and some views
     PICTURE_CACHE_BYTES = 8 * 1024 * 1024  # painted rows at most (a full-screen view is ~8)
     PICTURE_VIEWS = 3  # painted rows kept, in views full: two conversations switched between + 1
+    IDLE_PICTURE_HALF_VIEWS = 3  # kept by an idle window: the rows on screen (1.5 views: the
+    # rows cut by the view's edges), the last painted; a scroll paints the next ones again
 
     def __init__(
         self,
@@ -435,6 +437,7 @@ class MessageDelegate(QStyledItemDelegate):
         self._layouts: OrderedDict[LayoutKey, MessageLayout] = OrderedDict()
         self._pictures: OrderedDict[tuple[Any, ...], QPixmap] = OrderedDict()
         self._picture_bytes = 0
+        self._view_bytes = 0  # one view of the device last painted on (0: none yet)
         self._fonts: Fonts | None = None
         self._today = dt.date.today()
         self.layouts_computed = 0  # how many row layouts were built (tests, benchmarks)
@@ -617,11 +620,17 @@ class MessageDelegate(QStyledItemDelegate):
             return self.PICTURE_CACHE_BYTES
         ratio = device.devicePixelRatioF()
         view = int(device.width() * device.height() * 4 * ratio * ratio)
+        self._view_bytes = view
         return min(self.PICTURE_CACHE_BYTES, self.PICTURE_VIEWS * view)
 
     def _remember_picture(self, key: tuple[Any, ...], picture: QPixmap, budget: int) -> None:
         self._pictures[key] = picture
         self._picture_bytes += _pixmap_bytes(picture)
+        self._drop_oldest_pictures(budget)
+
+    def _drop_oldest_pictures(self, budget: int) -> None:
+        """The least recently painted rows' pictures out until ``budget`` holds (the newest
+        always stays)."""
         while self._picture_bytes > budget and len(self._pictures) > 1:
             _key, oldest = self._pictures.popitem(last=False)
             self._picture_bytes -= _pixmap_bytes(oldest)
@@ -629,7 +638,8 @@ class MessageDelegate(QStyledItemDelegate):
     def keep_rows(self, row_keys: Collection[str]) -> None:
         """Drop the layouts, heights and painted pictures of every row not in ``row_keys``
         (an idle window keeps the open conversation's rows; another one is laid out and
-        painted again when it is opened)."""
+        painted again when it is opened), and the pictures of the rows scrolled away from:
+        the last painted, about one view, stay, so a repaint copies what is on screen."""
         self._layouts = OrderedDict(
             (key, layout) for key, layout in self._layouts.items() if key[0] in row_keys
         )
@@ -638,6 +648,8 @@ class MessageDelegate(QStyledItemDelegate):
             (key, picture) for key, picture in self._pictures.items() if key[0][0] in row_keys
         )
         self._picture_bytes = sum(_pixmap_bytes(picture) for picture in self._pictures.values())
+        if self._view_bytes:
+            self._drop_oldest_pictures(self._view_bytes * self.IDLE_PICTURE_HALF_VIEWS // 2)
 
     def _forget_pictures(self) -> None:
         self._pictures.clear()

@@ -1,9 +1,8 @@
-"""Media helpers: each sticker rule, thumbnails and file kinds, with real Pillow images."""
+"""Media helpers: each sticker rule and file kinds, with real Pillow images."""
 
 import io
 import random
 
-import pytest
 from PIL import Image
 
 from convos_desktop.core.media import (
@@ -12,7 +11,6 @@ from convos_desktop.core.media import (
     check_sticker,
     check_sticker_async,
     detect_kind,
-    thumbnail_async,
 )
 
 
@@ -61,15 +59,8 @@ def test_rule_format_for_jpeg_and_garbage():
     assert check_sticker(b"not an image").rule is StickerRule.FORMAT
 
 
-async def test_async_check_and_thumbnail_run_in_an_executor():
+async def test_async_check_runs_in_an_executor():
     assert (await check_sticker_async(png())).ok
-    thumb = await thumbnail_async(png(size=(800, 400), mode="RGB"), 100)
-    assert Image.open(io.BytesIO(thumb)).size == (100, 50)
-
-
-async def test_thumbnail_of_garbage_is_a_clear_error():
-    with pytest.raises(ValueError, match="not an image"):
-        await thumbnail_async(b"garbage", 64)
 
 
 def test_detect_kind(tmp_path):

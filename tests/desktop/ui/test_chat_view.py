@@ -453,3 +453,22 @@ async def test_an_idle_release_keeps_the_open_conversations_rows_only(qtbot) -> 
     layouts, painted = delegate.layouts_computed, delegate.rows_painted
     view.viewport().repaint()  # the open conversation repaints from what was kept
     assert (delegate.layouts_computed, delegate.rows_painted) == (layouts, painted)
+
+
+async def test_an_idle_release_keeps_about_one_view_of_painted_rows(qtbot) -> None:
+    view, model, delegate = await settled_view(qtbot, 60)
+    bar = view.verticalScrollBar()
+    for value in (bar.maximum() // 2, bar.maximum() // 4, bar.maximum()):  # three views painted
+        bar.setValue(value)
+        view.viewport().repaint()
+    viewport = view.viewport()
+    one_view = viewport.width() * viewport.height() * 4 * viewport.devicePixelRatioF() ** 2
+    assert delegate._picture_bytes > 1.5 * one_view
+    delegate.keep_rows(model.row_keys())
+    assert 0 < delegate._picture_bytes <= 1.5 * one_view
+    painted = delegate.rows_painted
+    viewport.repaint()  # what is on screen is copied from what was kept
+    assert delegate.rows_painted == painted
+    bar.setValue(bar.maximum() // 4)
+    viewport.repaint()  # rows scrolled back to are painted again
+    assert delegate.rows_painted > painted
