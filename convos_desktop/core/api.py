@@ -7,9 +7,11 @@ fields), and a network failure becomes :class:`ServerUnreachableError`.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -47,6 +49,7 @@ log = logging.getLogger("convos.api")
 API_PREFIX = "/api/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 UPLOAD_TIMEOUT = httpx.Timeout(120.0, connect=5.0)
+CLOSE_WAIT_S = 2.0  # how long closing waits for the requests still in flight
 
 
 class ApiError(Exception):
@@ -217,6 +220,9 @@ class ApiClient:
             transport=transport,
             verify=not plain,
         )
+        self._in_flight = 0
+        self._settled = asyncio.Event()
+        self._settled.set()
 
     @property
     def token(self) -> str | None:
@@ -231,8 +237,30 @@ class ApiClient:
         """The ``Authorization`` header for this session (empty before login)."""
         return {"Authorization": f"Bearer {self._token}"} if self._token else {}
 
+    @contextlib.asynccontextmanager
+    async def in_flight(self) -> AsyncIterator[None]:
+        """Count a request while it runs, so that :meth:`aclose` can wait for it."""
+        self._in_flight += 1
+        self._settled.clear()
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight:
+                self._settled.set()
+
     async def aclose(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pool once the requests in flight are done (``CLOSE_WAIT_S``).
+
+        httpx closes only the connections its pool holds: one still being opened for a
+        request when the pool closes would be opened afterwards and never closed.
+        """
+        if self._in_flight:
+            try:
+                async with asyncio.timeout(CLOSE_WAIT_S):
+                    await self._settled.wait()
+            except TimeoutError:
+                log.info("closing with %d requests still in flight", self._in_flight)
         await self.http.aclose()
 
     async def request(
@@ -248,18 +276,19 @@ class ApiClient:
     ) -> Any:
         """Send one request; return the decoded JSON (``None`` for 204) or raise ApiError."""
         try:
-            response = await self.http.request(
-                method,
-                path,
-                params=_drop_none(params or {}),
-                json=json,
-                files=files,
-                data=data,
-                headers=self.auth_headers(),
-                timeout=request_timeout
-                if request_timeout is not None
-                else httpx.USE_CLIENT_DEFAULT,
-            )
+            async with self.in_flight():
+                response = await self.http.request(
+                    method,
+                    path,
+                    params=_drop_none(params or {}),
+                    json=json,
+                    files=files,
+                    data=data,
+                    headers=self.auth_headers(),
+                    timeout=request_timeout
+                    if request_timeout is not None
+                    else httpx.USE_CLIENT_DEFAULT,
+                )
         except (httpx.TransportError, httpx.TimeoutException) as exc:
             log.info("%s %s: server unreachable: %r", method, path, exc)
             raise ServerUnreachableError(str(exc) or type(exc).__name__) from exc
@@ -374,13 +403,16 @@ class ApiClient:
         """Stream the history's CSV export into ``write`` chunk by chunk; the bytes written."""
         written = 0
         try:
-            async with self.http.stream(
-                "GET",
-                "/tickets/export",
-                params=_drop_none(query.params()),
-                headers=self.auth_headers(),
-                timeout=UPLOAD_TIMEOUT,
-            ) as response:
+            async with (
+                self.in_flight(),
+                self.http.stream(
+                    "GET",
+                    "/tickets/export",
+                    params=_drop_none(query.params()),
+                    headers=self.auth_headers(),
+                    timeout=UPLOAD_TIMEOUT,
+                ) as response,
+            ):
                 if response.status_code >= 400:
                     await response.aread()
                     raise error_from_response(response)
@@ -653,9 +685,10 @@ class ApiClient:
     async def file_bytes(self, file_id: int) -> bytes:
         """The bytes of a file."""
         try:
-            response = await self.http.get(
-                f"/files/{file_id}", headers=self.auth_headers(), timeout=UPLOAD_TIMEOUT
-            )
+            async with self.in_flight():
+                response = await self.http.get(
+                    f"/files/{file_id}", headers=self.auth_headers(), timeout=UPLOAD_TIMEOUT
+                )
         except (httpx.TransportError, httpx.TimeoutException) as exc:
             raise ServerUnreachableError(str(exc) or type(exc).__name__) from exc
         if response.status_code >= 400:

@@ -165,9 +165,12 @@ class EventStream(QObject):
         if cursor is not None:
             headers["Last-Event-ID"] = str(cursor)
         timeout = httpx.Timeout(10.0, read=self.silence_timeout)
-        async with aconnect_sse(
-            self._api.http, "GET", "/events", headers=headers, timeout=timeout
-        ) as source:
+        async with (
+            self._api.in_flight(),
+            aconnect_sse(
+                self._api.http, "GET", "/events", headers=headers, timeout=timeout
+            ) as source,
+        ):
             response = source.response
             if response.status_code >= 400:
                 await response.aread()
