@@ -47,6 +47,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from convos_server.db import driver_sql
 from convos_server.db import models as m
 from convos_server.db.engine import Database
 from convos_server.errors import ApiError
@@ -78,6 +79,23 @@ _PENDING = "convos_pending_events"
 _EVENTS = cast(Table, m.Event.__table__)
 _INSERT_EVENTS = insert(_EVENTS)
 _INSERT_EVENTS_RETURNING = insert(_EVENTS).returning(_EVENTS.c.id)
+# ``_INSERT_EVENTS`` on the inline SQLite connection (``db.driver_sql``).
+_INSERT_EVENTS_SQL = (
+    "INSERT INTO events (type, data, inbox_id, agent_id, created_at) VALUES (?, ?, ?, ?, ?)"
+)
+
+
+def _event_values(event: dict[str, Any]) -> tuple[Any, ...]:
+    """A pending event's values for ``_INSERT_EVENTS_SQL``, stored as SQLAlchemy stores them."""
+    return (
+        event["type"],
+        event["data"],
+        event["inbox_id"],
+        event["agent_id"],
+        driver_sql.stored_moment(event["created_at"]),
+    )
+
+
 _ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 _NOTIFY = text("SELECT pg_notify(:channel, :seq)")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -474,6 +492,8 @@ class EventBus:
             connection.execute(_ADVISORY_LOCK, {"key": ADVISORY_LOCK_KEY})
             ids = connection.execute(_INSERT_EVENTS_RETURNING, pending).scalars().all()
             connection.execute(_NOTIFY, {"channel": NOTIFY_CHANNEL, "seq": str(max(ids))})
+        elif (raw := driver_sql.current(session)) is not None:  # the inline SQLite connection
+            raw.executemany(_INSERT_EVENTS_SQL, [_event_values(event) for event in pending])
         else:  # the readers poll and are woken in process: no ids needed
             session.connection().execute(_INSERT_EVENTS, pending)
 

@@ -1,0 +1,86 @@
+"""Hand-written SQL on a write transaction's own SQLite connection, for the hottest paths.
+
+A customer message and an agent's reply run six and eight statements. Through SQLAlchemy each
+one costs far more than SQLite takes to run it, even as a Core statement built once: the
+``AsyncConnection``'s greenlet hop, the execution context, parameter and result processing
+(about a third of the request's CPU, see ``benchmarks/RESULTS.md``, issue 14). On a SQLite
+file a write transaction runs on the inline connection (``db.inline_sqlite``): a plain
+``sqlite3`` connection used on the event-loop thread. ``Database.transaction`` keeps it in the
+session's ``info`` (``remember``) once ``BEGIN IMMEDIATE`` has run on it, and ``connection``
+gives it to the hot paths, which run their statements on it directly: the same connection
+and transaction as the session's, no extra lock (SQLite has no row locks; the write lock is
+the transaction's). Anywhere else (PostgreSQL, a threaded transaction on aiosqlite's worker
+thread) it is ``None`` and the callers run their Core statements as before.
+
+Values are bound as SQLAlchemy's types store them: ``stored_moment`` is ``UTCDateTime``'s own
+bind processor for SQLite (naive UTC text, microseconds), ``read_moment`` its result
+processor; integers, text and ``None`` pass through as the pysqlite driver passes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from typing import Any
+
+from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import Session
+
+from convos_server.db.inline_sqlite import InlineConnection
+from convos_server.db.models import UTCDateTime
+
+INLINE_SQLITE = "convos_inline_sqlite"
+
+_DIALECT = SQLiteDialect_aiosqlite()
+_MOMENT = UTCDateTime().dialect_impl(_DIALECT)
+_bind_moment = _MOMENT.bind_processor(_DIALECT)
+_result_moment = _MOMENT.result_processor(_DIALECT, None)
+
+
+def stored_moment(value: dt.datetime) -> str:
+    """``value`` as ``UTCDateTime`` stores it on SQLite."""
+    assert _bind_moment is not None
+    return str(_bind_moment(value))
+
+
+def read_moment(value: str | None) -> dt.datetime | None:
+    """A stored ``UTCDateTime`` as SQLAlchemy reads it on SQLite (aware UTC)."""
+    assert _result_moment is not None
+    return None if value is None else _result_moment(value)
+
+
+def remember(session: AsyncSession, connection: AsyncConnection) -> None:
+    """Keep the session's ``sqlite3`` connection in its ``info`` when it is the inline one."""
+    driver: Any = connection.sync_connection.connection.driver_connection  # type: ignore[union-attr]
+    if isinstance(driver, InlineConnection):
+        session.info[INLINE_SQLITE] = driver.sqlite
+
+
+def forget(session: AsyncSession) -> None:
+    """The transaction ended: its connection is no longer the session's to use."""
+    session.info.pop(INLINE_SQLITE, None)
+
+
+def current(session: Session | AsyncSession) -> sqlite3.Connection | None:
+    """The inline ``sqlite3`` connection of ``session``'s transaction, or ``None`` (no flush:
+    for the commit's own hooks)."""
+    connection: sqlite3.Connection | None = session.info.get(INLINE_SQLITE)
+    return connection
+
+
+async def connection(session: AsyncSession) -> sqlite3.Connection | None:
+    """The inline ``sqlite3`` connection of the session's transaction (see module docs), with
+    the session's pending changes flushed first (a statement run on the driver does not
+    autoflush); ``None`` when there is none."""
+    raw: sqlite3.Connection | None = session.info.get(INLINE_SQLITE)
+    if raw is not None and (session.new or session.dirty or session.deleted):
+        await session.flush()
+    return raw
+
+
+def one(raw: sqlite3.Connection, sql: str, parameters: tuple[Any, ...]) -> Any:
+    """The first row of ``sql`` (``None`` when there is none), the statement run to its end
+    (an ``INSERT ... RETURNING`` must finish before the commit)."""
+    rows = raw.execute(sql, parameters).fetchall()
+    return rows[0] if rows else None
