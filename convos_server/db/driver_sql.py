@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Session
 
@@ -82,5 +84,30 @@ async def connection(session: AsyncSession) -> sqlite3.Connection | None:
 def one(raw: sqlite3.Connection, sql: str, parameters: tuple[Any, ...]) -> Any:
     """The first row of ``sql`` (``None`` when there is none), the statement run to its end
     (an ``INSERT ... RETURNING`` must finish before the commit)."""
-    rows = raw.execute(sql, parameters).fetchall()
+    try:
+        rows = raw.execute(sql, parameters).fetchall()
+    except sqlite3.Error as error:
+        raise _translated(sql, parameters, error) from error
     return rows[0] if rows else None
+
+
+def run(raw: sqlite3.Connection, sql: str, parameters: tuple[Any, ...]) -> None:
+    """Run ``sql`` once."""
+    try:
+        raw.execute(sql, parameters)
+    except sqlite3.Error as error:
+        raise _translated(sql, parameters, error) from error
+
+
+def run_many(raw: sqlite3.Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Run ``sql`` once for each of ``rows``."""
+    try:
+        raw.executemany(sql, rows)
+    except sqlite3.Error as error:
+        raise _translated(sql, rows, error) from error
+
+
+def _translated(sql: str, parameters: Any, error: sqlite3.Error) -> StatementError:
+    """The error SQLAlchemy raises for ``error`` (``IntegrityError``, ``OperationalError``...),
+    so that ``db.retry`` and the error handlers see what they saw from a Core statement."""
+    return DBAPIError.instance(sql, parameters, error, sqlite3.Error)

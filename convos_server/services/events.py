@@ -493,7 +493,7 @@ class EventBus:
             ids = connection.execute(_INSERT_EVENTS_RETURNING, pending).scalars().all()
             connection.execute(_NOTIFY, {"channel": NOTIFY_CHANNEL, "seq": str(max(ids))})
         elif (raw := driver_sql.current(session)) is not None:  # the inline SQLite connection
-            raw.executemany(_INSERT_EVENTS_SQL, [_event_values(event) for event in pending])
+            driver_sql.run_many(raw, _INSERT_EVENTS_SQL, [_event_values(e) for e in pending])
         else:  # the readers poll and are woken in process: no ids needed
             session.connection().execute(_INSERT_EVENTS, pending)
 

@@ -218,15 +218,15 @@ def _insert_raw(
     message_id = int(inserted[0])
     if file_ids:
         rows = [(message_id, file_id, position) for position, file_id in enumerate(file_ids)]
-        raw.executemany(_INSERT_MESSAGE_FILE_SQL, rows)
+        driver_sql.run_many(raw, _INSERT_MESSAGE_FILE_SQL, rows)
     if not moves_clocks:
         return message_id, False
-    raw.execute(_TOUCH_CONVERSATION_SQL, (now, message_id, values["conversation_id"]))
+    driver_sql.run(raw, _TOUCH_CONVERSATION_SQL, (now, message_id, values["conversation_id"]))
     ticket_id = values["ticket_id"]
     if ticket_id is None:
         return message_id, False
     if not learn_snoozed:
-        raw.execute(_TOUCH_TICKET_SQL, (now, ticket_id))
+        driver_sql.run(raw, _TOUCH_TICKET_SQL, (now, ticket_id))
         return message_id, False
     ticket = driver_sql.one(raw, _TOUCH_TICKET_SNOOZED_SQL, (now, ticket_id))
     return message_id, ticket is not None and bool(ticket[0])
