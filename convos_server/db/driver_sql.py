@@ -24,8 +24,9 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
-from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Session
 
@@ -33,11 +34,18 @@ from convos_server.db.inline_sqlite import InlineConnection
 from convos_server.db.models import UTCDateTime
 
 INLINE_SQLITE = "convos_inline_sqlite"
+ASYNCPG = "convos_asyncpg"
 
 _DIALECT = SQLiteDialect_aiosqlite()
 _MOMENT = UTCDateTime().dialect_impl(_DIALECT)
 _bind_moment = _MOMENT.bind_processor(_DIALECT)
 _result_moment = _MOMENT.result_processor(_DIALECT, None)
+
+
+def numbered(sql: str) -> str:
+    """``sql`` written with ``?`` placeholders, with PostgreSQL's ``$1``, ``$2``... instead."""
+    parts = sql.split("?")
+    return parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], start=1))
 
 
 def stored_moment(value: dt.datetime) -> str:
@@ -53,15 +61,26 @@ def read_moment(value: str | None) -> dt.datetime | None:
 
 
 def remember(session: AsyncSession, connection: AsyncConnection) -> None:
-    """Keep the session's ``sqlite3`` connection in its ``info`` when it is the inline one."""
+    """Keep the session's driver connection in its ``info``: the inline ``sqlite3`` one, or
+    the ``asyncpg`` one once its transaction has begun (SQLAlchemy begins it lazily, at the
+    first statement: a statement run before would run outside the transaction)."""
     driver: Any = connection.sync_connection.connection.driver_connection  # type: ignore[union-attr]
     if isinstance(driver, InlineConnection):
         session.info[INLINE_SQLITE] = driver.sqlite
+    elif isinstance(driver, asyncpg.Connection) and driver.is_in_transaction():
+        session.info[ASYNCPG] = driver
 
 
 def forget(session: AsyncSession) -> None:
     """The transaction ended: its connection is no longer the session's to use."""
     session.info.pop(INLINE_SQLITE, None)
+    session.info.pop(ASYNCPG, None)
+
+
+def postgres(session: Session | AsyncSession) -> asyncpg.Connection | None:
+    """The ``asyncpg`` connection of the session's transaction once ``remember`` kept it."""
+    driver: asyncpg.Connection | None = session.info.get(ASYNCPG)
+    return driver
 
 
 def current(session: Session | AsyncSession) -> sqlite3.Connection | None:
@@ -111,3 +130,39 @@ def _translated(sql: str, parameters: Any, error: sqlite3.Error) -> StatementErr
     """The error SQLAlchemy raises for ``error`` (``IntegrityError``, ``OperationalError``...),
     so that ``db.retry`` and the error handlers see what they saw from a Core statement."""
     return DBAPIError.instance(sql, parameters, error, sqlite3.Error)
+
+
+async def pg_one(driver: asyncpg.Connection, sql: str, *parameters: Any) -> Any:
+    """The first row of ``sql`` on PostgreSQL (``None`` when there is none)."""
+    try:
+        return await driver.fetchrow(sql, *parameters)
+    except asyncpg.PostgresError as error:
+        raise pg_translated(sql, parameters, error) from error
+
+
+async def pg_run(driver: asyncpg.Connection, sql: str, *parameters: Any) -> None:
+    """Run ``sql`` once on PostgreSQL."""
+    try:
+        await driver.execute(sql, *parameters)
+    except asyncpg.PostgresError as error:
+        raise pg_translated(sql, parameters, error) from error
+
+
+async def pg_run_many(
+    driver: asyncpg.Connection, sql: str, rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Run ``sql`` once for each of ``rows`` on PostgreSQL."""
+    try:
+        await driver.executemany(sql, rows)
+    except asyncpg.PostgresError as error:
+        raise pg_translated(sql, rows, error) from error
+
+
+def pg_translated(sql: str, parameters: Any, error: asyncpg.PostgresError) -> DBAPIError:
+    """SQLAlchemy's class for ``error`` (a constraint: ``IntegrityError``; a deadlock or a
+    serialization failure: ``OperationalError``; ``orig.sqlstate`` kept for ``db.retry``)."""
+    if isinstance(error, asyncpg.IntegrityConstraintViolationError):
+        return IntegrityError(sql, parameters, error)
+    if isinstance(error, asyncpg.TransactionRollbackError):
+        return OperationalError(sql, parameters, error)
+    return DBAPIError(sql, parameters, error)

@@ -46,6 +46,7 @@ from sqlalchemy import Table, delete, func, insert, select, text
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
+from sqlalchemy.util import await_
 
 from convos_server.db import driver_sql
 from convos_server.db import models as m
@@ -79,10 +80,41 @@ _PENDING = "convos_pending_events"
 _EVENTS = cast(Table, m.Event.__table__)
 _INSERT_EVENTS = insert(_EVENTS)
 _INSERT_EVENTS_RETURNING = insert(_EVENTS).returning(_EVENTS.c.id)
-# ``_INSERT_EVENTS`` on the inline SQLite connection (``db.driver_sql``).
+# ``_INSERT_EVENTS`` on the inline SQLite connection (``db.driver_sql``; PostgreSQL's: below).
 _INSERT_EVENTS_SQL = (
     "INSERT INTO events (type, data, inbox_id, agent_id, created_at) VALUES (?, ?, ?, ?, ?)"
 )
+
+
+_ADVISORY_LOCK_PG = "SELECT pg_advisory_xact_lock($1)"
+_INSERT_EVENTS_HEAD = "INSERT INTO events (type, data, inbox_id, agent_id, created_at) VALUES"
+_NOTIFY_PG = "SELECT pg_notify($1, $2)"
+
+
+async def _insert_on_postgres(driver: asyncpg.Connection, pending: list[dict[str, Any]]) -> None:
+    """``_insert_pending``'s statements on the transaction's asyncpg connection: the advisory
+    lock, the rows in order (one ``INSERT ... RETURNING id``), the ``NOTIFY`` of the last."""
+    await driver_sql.pg_run(driver, _ADVISORY_LOCK_PG, ADVISORY_LOCK_KEY)
+    rows = ", ".join(
+        "(" + ", ".join(f"${5 * n + k}" for k in range(1, 6)) + ")" for n in range(len(pending))
+    )
+    sql = f"{_INSERT_EVENTS_HEAD} {rows} RETURNING id"
+    values = [
+        value
+        for event in pending
+        for value in (
+            event["type"],
+            event["data"],
+            event["inbox_id"],
+            event["agent_id"],
+            event["created_at"],
+        )
+    ]
+    try:
+        ids = [row[0] for row in await driver.fetch(sql, *values)]
+    except asyncpg.PostgresError as error:
+        raise driver_sql.pg_translated(sql, values, error) from error
+    await driver_sql.pg_run(driver, _NOTIFY_PG, NOTIFY_CHANNEL, str(max(ids)))
 
 
 def _event_values(event: dict[str, Any]) -> tuple[Any, ...]:
@@ -487,7 +519,9 @@ class EventBus:
         # The commit flushes after this hook: the session's pending changes (and their row
         # locks) go first, so the advisory lock stays the transaction's last lock.
         session.flush()
-        if self._db.is_postgres:
+        if (driver := driver_sql.postgres(session)) is not None:  # the transaction's asyncpg
+            await_(_insert_on_postgres(driver, pending))
+        elif self._db.is_postgres:
             connection = session.connection()
             connection.execute(_ADVISORY_LOCK, {"key": ADVISORY_LOCK_KEY})
             ids = connection.execute(_INSERT_EVENTS_RETURNING, pending).scalars().all()

@@ -98,6 +98,7 @@ _LOCKED_CONVERSATION = (
     .where(_conversations.id == bindparam("id"))
     .with_for_update(key_share=True)  # FOR NO KEY UPDATE
 )
+_LOCKED_CONVERSATION_PG = "SELECT open_ticket_id FROM conversations WHERE id = $1 FOR NO KEY UPDATE"
 _SENT_BY_CONTACT = select(_messages.id).where(
     _messages.sender_type == "contact",
     _messages.sender_id == bindparam("contact_id"),
@@ -142,6 +143,7 @@ async def _find(session: AsyncSession, ref: ContactRef, inbox_id: int) -> _Found
     parameters = {"external_id": ref.external_id, "inbox_id": inbox_id}
     connection = await session.connection()
     row = (await connection.execute(CONTACT_AND_LATEST_CONVERSATION, parameters)).first()
+    driver_sql.remember(session, connection)  # PostgreSQL: its transaction has begun
     if row is None:
         return _Found(None, "", None, None)
     return _Found(row.contact_id, row.contact_name, row.conversation_id, row.open_ticket_id)
@@ -155,6 +157,11 @@ async def _locked(session: AsyncSession, found: _Found) -> None:
     SQLite serialises writers already.
     """
     if found.conversation_id is None or driver_sql.current(session) is not None:
+        return
+    if (driver := driver_sql.postgres(session)) is not None:
+        row = await driver_sql.pg_one(driver, _LOCKED_CONVERSATION_PG, found.conversation_id)
+        if row is not None:
+            found.open_ticket_id = row[0]
         return
     connection = await session.connection()
     if connection.dialect.name != "postgresql":

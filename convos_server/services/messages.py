@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -141,6 +142,14 @@ _SENT_WITH_CLIENT_ID_SQL = (
 )
 _CONVERSATION_SQL = "SELECT id, inbox_id, open_ticket_id FROM conversations WHERE id = ?"
 _TICKET_FOR_REPLY_SQL = "SELECT id, assignee_id, first_response_at FROM tickets WHERE id = ?"
+# And on the transaction's asyncpg connection, with the row locks of the Core statements.
+_INSERT_MESSAGE_PG = driver_sql.numbered(_INSERT_MESSAGE_SQL)
+_INSERT_MESSAGE_FILE_PG = driver_sql.numbered(_INSERT_MESSAGE_FILE_SQL)
+_TOUCH_CONVERSATION_PG = driver_sql.numbered(_TOUCH_CONVERSATION_SQL)
+_TOUCH_TICKET_PG = driver_sql.numbered(_TOUCH_TICKET_SQL)
+_TICKET_SNOOZED_LOCKED_PG = "SELECT snoozed FROM tickets WHERE id = $1 FOR UPDATE"
+_CONVERSATION_PG = driver_sql.numbered(_CONVERSATION_SQL)
+_TICKET_FOR_REPLY_PG = driver_sql.numbered(_TICKET_FOR_REPLY_SQL) + " FOR UPDATE"
 
 
 def sync_loaded(session: AsyncSession, model: type[m.Base], ident: int, values: Json) -> None:
@@ -232,6 +241,48 @@ def _insert_raw(
     return message_id, ticket is not None and bool(ticket[0])
 
 
+async def _insert_pg(
+    driver: asyncpg.Connection,
+    values: Json,
+    file_ids: Sequence[int],
+    moves_clocks: bool,
+    learn_snoozed: bool,
+) -> tuple[int, bool]:
+    """``_insert_core`` on the transaction's asyncpg connection: the same statements and row
+    locks, in order."""
+    now = values["created_at"]
+    inserted = await driver_sql.pg_one(
+        driver,
+        _INSERT_MESSAGE_PG,
+        values["conversation_id"],
+        values["ticket_id"],
+        values["direction"],
+        values["sender_type"],
+        values["sender_id"],
+        values["sender_name"],
+        values["body"],
+        values["reply_to"],
+        values["client_id"],
+        now,
+    )
+    message_id = int(inserted[0])
+    if file_ids:
+        rows = [(message_id, file_id, position) for position, file_id in enumerate(file_ids)]
+        await driver_sql.pg_run_many(driver, _INSERT_MESSAGE_FILE_PG, rows)
+    if not moves_clocks:
+        return message_id, False
+    conversation_id = values["conversation_id"]
+    await driver_sql.pg_run(driver, _TOUCH_CONVERSATION_PG, now, message_id, conversation_id)
+    ticket_id = values["ticket_id"]
+    if ticket_id is None:
+        return message_id, False
+    await driver_sql.pg_run(driver, _TOUCH_TICKET_PG, now, ticket_id)
+    if not learn_snoozed:
+        return message_id, False
+    ticket = await driver_sql.pg_one(driver, _TICKET_SNOOZED_LOCKED_PG, ticket_id)
+    return message_id, ticket is not None and bool(ticket[0])
+
+
 async def insert_message(
     session: AsyncSession,
     conversation_id: int,
@@ -270,8 +321,13 @@ async def insert_message(
     }
     moves_clocks = direction in CONVERSATION_DIRECTIONS
     raw = driver_sql.current(session)
+    driver = driver_sql.postgres(session)
     if raw is not None:
         message_id, snoozed = _insert_raw(raw, values, file_ids, moves_clocks, learn_snoozed)
+    elif driver is not None:
+        message_id, snoozed = await _insert_pg(
+            driver, values, file_ids, moves_clocks, learn_snoozed
+        )
     else:
         connection = await session.connection()
         message_id, snoozed = await connection.run_sync(
@@ -386,9 +442,13 @@ async def find_by_client_id(
     if raw is not None:
         found = driver_sql.one(raw, _SENT_WITH_CLIENT_ID_SQL, (agent_id, client_id))
         message_id = None if found is None else found[0]
-    else:
+    else:  # flushed as ``session.scalar`` would; PostgreSQL: its transaction begins here
+        if session.new or session.dirty or session.deleted:
+            await session.flush()
+        connection = await session.connection()
         parameters = {"agent_id": agent_id, "client_id": client_id}
-        message_id = await session.scalar(_SENT_WITH_CLIENT_ID, parameters)
+        message_id = (await connection.execute(_SENT_WITH_CLIENT_ID, parameters)).scalar()
+        driver_sql.remember(session, connection)
     return None if message_id is None else await session.get(m.Message, message_id)
 
 
@@ -415,8 +475,11 @@ async def _reply_conversation(
 ) -> _ReplyConversation | None:
     """The reply's conversation, on the inline SQLite connection when there is one."""
     raw = driver_sql.current(session)
+    driver = driver_sql.postgres(session)
     if raw is not None:
         row = driver_sql.one(raw, _CONVERSATION_SQL, (conversation_id,))
+    elif driver is not None:
+        row = await driver_sql.pg_one(driver, _CONVERSATION_PG, conversation_id)
     else:
         connection = await session.connection()
         row = (await connection.execute(_CONVERSATION, {"id": conversation_id})).first()
@@ -427,14 +490,20 @@ async def _reply_ticket(session: AsyncSession, ticket_id: int) -> _ReplyTicket:
     """The conversation's open ticket, ``FOR UPDATE`` on PostgreSQL (SQLite has no row locks:
     the transaction holds the write lock)."""
     raw = driver_sql.current(session)
-    if raw is None:
+    driver = driver_sql.postgres(session)
+    if raw is not None:
+        found = driver_sql.one(raw, _TICKET_FOR_REPLY_SQL, (ticket_id,))
+        moment = None if found is None else driver_sql.read_moment(found[2])
+    elif driver is not None:
+        found = await driver_sql.pg_one(driver, _TICKET_FOR_REPLY_PG, ticket_id)
+        moment = None if found is None or found[2] is None else found[2].astimezone(dt.UTC)
+    else:
         connection = await session.connection()
         row = (await connection.execute(_TICKET_FOR_REPLY, {"id": ticket_id})).one()
         return _ReplyTicket(*row)
-    found = driver_sql.one(raw, _TICKET_FOR_REPLY_SQL, (ticket_id,))
     if found is None:
         raise NoResultFound("No row was found when one was required")
-    return _ReplyTicket(found[0], found[1], driver_sql.read_moment(found[2]))
+    return _ReplyTicket(found[0], found[1], moment)
 
 
 async def send_agent_message(
