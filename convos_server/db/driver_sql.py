@@ -60,11 +60,22 @@ def read_moment(value: str | None) -> dt.datetime | None:
     return None if value is None else _result_moment(value)
 
 
+def _driver_of(connection: AsyncConnection) -> Any:
+    return connection.sync_connection.connection.driver_connection  # type: ignore[union-attr]
+
+
+def inline_of(connection: AsyncConnection) -> sqlite3.Connection | None:
+    """The ``sqlite3`` connection under ``connection`` when it is an inline one (a write
+    transaction's, or a read-only one of ``Database.quick_read``), else ``None``."""
+    driver = _driver_of(connection)
+    return driver.sqlite if isinstance(driver, InlineConnection) else None
+
+
 def remember(session: AsyncSession, connection: AsyncConnection) -> None:
     """Keep the session's driver connection in its ``info``: the inline ``sqlite3`` one, or
     the ``asyncpg`` one once its transaction has begun (SQLAlchemy begins it lazily, at the
     first statement: a statement run before would run outside the transaction)."""
-    driver: Any = connection.sync_connection.connection.driver_connection  # type: ignore[union-attr]
+    driver = _driver_of(connection)
     if isinstance(driver, InlineConnection):
         session.info[INLINE_SQLITE] = driver.sqlite
     elif isinstance(driver, asyncpg.Connection) and driver.is_in_transaction():
@@ -108,6 +119,14 @@ def one(raw: sqlite3.Connection, sql: str, parameters: tuple[Any, ...]) -> Any:
     except sqlite3.Error as error:
         raise _translated(sql, parameters, error) from error
     return rows[0] if rows else None
+
+
+def rows(raw: sqlite3.Connection, sql: str, parameters: tuple[Any, ...]) -> list[Any]:
+    """Every row of ``sql``."""
+    try:
+        return raw.execute(sql, parameters).fetchall()
+    except sqlite3.Error as error:
+        raise _translated(sql, parameters, error) from error
 
 
 def run(raw: sqlite3.Connection, sql: str, parameters: tuple[Any, ...]) -> None:

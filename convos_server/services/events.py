@@ -86,6 +86,12 @@ _INSERT_EVENTS_SQL = (
 )
 
 
+# ``_load`` on an inline read-only SQLite connection (``db.driver_sql``).
+_LOAD_SQL = (
+    "SELECT id, type, data, inbox_id, agent_id FROM events"
+    " WHERE id > ? AND id <= ? ORDER BY id LIMIT ?"
+)
+_LAST_SEQ = 2**63 - 1  # no upper bound: SQLite's largest rowid
 _ADVISORY_LOCK_PG = "SELECT pg_advisory_xact_lock($1)"
 _INSERT_EVENTS_HEAD = "INSERT INTO events (type, data, inbox_id, agent_id, created_at) VALUES"
 _NOTIFY_PG = "SELECT pg_notify($1, $2)"
@@ -574,12 +580,17 @@ class EventBus:
             after = batch[-1].seq
 
     async def _load(self, after: int, until: int | None = None) -> list[StoredEvent]:
-        query = select(
-            m.Event.id, m.Event.type, m.Event.data, m.Event.inbox_id, m.Event.agent_id
-        ).where(m.Event.id > after)
-        if until is not None:
-            query = query.where(m.Event.id <= until)
         async with self._db.quick_read() as connection:  # a primary-key range: short
+            raw = driver_sql.inline_of(connection)
+            if raw is not None:  # SQLite: one statement on the read-only inline connection
+                last = _LAST_SEQ if until is None else until
+                found = driver_sql.rows(raw, _LOAD_SQL, (after, last, READ_BATCH))
+                return [StoredEvent.from_row(*row) for row in found]
+            query = select(
+                m.Event.id, m.Event.type, m.Event.data, m.Event.inbox_id, m.Event.agent_id
+            ).where(m.Event.id > after)
+            if until is not None:
+                query = query.where(m.Event.id <= until)
             rows = await connection.execute(query.order_by(m.Event.id).limit(READ_BATCH))
             return [StoredEvent.from_row(*row) for row in rows]
 
