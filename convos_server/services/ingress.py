@@ -217,8 +217,9 @@ async def receive_customer_message(
     unique per contact): a gateway's retry of a message that was stored gets the first one
     back, with ``created`` False, and changes nothing.
 
-    The contact, conversation and message are read and written with Core statements built
-    once (no models); opening a ticket and waking a snoozed one use the models as before.
+    The contact, conversation and message are read and written with hand-written SQL on the
+    transaction's driver connection (``db.driver_sql``; Core statements built once where there
+    is none), no models; opening a ticket and waking a snoozed one use the models as before.
     """
     if not inbox.active:
         raise ApiError(409, "inbox_inactive", "The inbox is deactivated: it takes no messages")

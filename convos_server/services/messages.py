@@ -302,7 +302,8 @@ async def insert_message(
     The same rows and row locks as ``append_message`` (message, its files, the conversation's
     and the open ticket's clocks, in that order); with ``learn_snoozed`` the ticket is also
     read as ``snooze.wake_on_reply`` reads it (locked ``FOR UPDATE`` on PostgreSQL). The
-    statements run in one hop to the driver after the session's pending changes are flushed.
+    statements run on the transaction's driver connection (``db.driver_sql``), else in one
+    hop to it, after the session's pending changes are flushed.
     """
     if session.new or session.dirty or session.deleted:
         await session.flush()
