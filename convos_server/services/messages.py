@@ -199,6 +199,25 @@ def _insert_core(
     return message_id, snoozed
 
 
+# The columns of ``_INSERT_MESSAGE_SQL`` before ``created_at``, in order.
+_MESSAGE_COLUMNS = (
+    "conversation_id",
+    "ticket_id",
+    "direction",
+    "sender_type",
+    "sender_id",
+    "sender_name",
+    "body",
+    "reply_to",
+    "client_id",
+)
+
+
+def _message_row(values: Json, created_at: object) -> tuple[object, ...]:
+    """A message's values in the order of ``_INSERT_MESSAGE_SQL``'s placeholders."""
+    return (*(values[column] for column in _MESSAGE_COLUMNS), created_at)
+
+
 def _insert_raw(
     raw: sqlite3.Connection,
     values: Json,
@@ -211,18 +230,7 @@ def _insert_raw(
     inserted = driver_sql.one(
         raw,
         _INSERT_MESSAGE_SQL,
-        (
-            values["conversation_id"],
-            values["ticket_id"],
-            values["direction"],
-            values["sender_type"],
-            values["sender_id"],
-            values["sender_name"],
-            values["body"],
-            values["reply_to"],
-            values["client_id"],
-            now,
-        ),
+        _message_row(values, now),
     )
     message_id = int(inserted[0])
     if file_ids:
@@ -254,16 +262,7 @@ async def _insert_pg(
     inserted = await driver_sql.pg_one(
         driver,
         _INSERT_MESSAGE_PG,
-        values["conversation_id"],
-        values["ticket_id"],
-        values["direction"],
-        values["sender_type"],
-        values["sender_id"],
-        values["sender_name"],
-        values["body"],
-        values["reply_to"],
-        values["client_id"],
-        now,
+        *_message_row(values, now),
     )
     message_id = int(inserted[0])
     if file_ids:
