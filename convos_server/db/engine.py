@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from convos_server.db import inline_sqlite
+from convos_server.db import driver_sql, inline_sqlite
 
 log = logging.getLogger("convos.db")
 
@@ -253,6 +253,7 @@ class Database:
             if self._write_lock is not None:
                 await stack.enter_async_context(self._write_lock)
             session = await stack.enter_async_context(await self._begin_write(threaded))
+            stack.callback(driver_sql.forget, session)
             try:
                 yield session
             except BaseException:
@@ -362,7 +363,7 @@ class Database:
         pause = BUSY_RETRY_FIRST_S
         while True:
             try:
-                await session.connection(execution_options={IMMEDIATE_OPTION: True})
+                connection = await session.connection(execution_options={IMMEDIATE_OPTION: True})
             except OperationalError as error:
                 await session.close()
                 if not _is_busy(error) or loop.time() + pause > deadline:
@@ -372,6 +373,8 @@ class Database:
                 pause = min(pause * 2, BUSY_RETRY_MAX_S)
                 session = sessionmaker()
             else:
+                if not threaded:
+                    driver_sql.remember(session, connection)
                 return session
 
     async def dispose(self) -> None:

@@ -111,6 +111,11 @@ class InlineConnection:
         return self._connection
 
     @property
+    def sqlite(self) -> sqlite3.Connection:
+        """The open ``sqlite3`` connection, for statements run on it directly."""
+        return self._open()
+
+    @property
     def isolation_level(self) -> str | None:
         """``None``: SQLite autocommit mode, transactions begin with an explicit BEGIN."""
         return self._open().isolation_level

@@ -46,21 +46,15 @@ from sqlalchemy import Table, delete, func, insert, select, text
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
+from sqlalchemy.util import await_
 
+from convos_server.db import driver_sql
 from convos_server.db import models as m
 from convos_server.db.engine import Database
 from convos_server.errors import ApiError
 from convos_server.services.token_cache import NOTIFY_CHANNEL as AGENTS_CHANNEL
 from convos_server.services.token_cache import agents_from_payload
 from convos_server.services.visibility import Visibility, visibility_for, visibility_map
-
-# ``EventBus._load`` on a SQLite file (``Database.loop_reader``): the columns of
-# ``StoredEvent.from_row``, in sequence order.
-_LOAD_SQL = "SELECT id, type, data, inbox_id, agent_id FROM events WHERE id > ? ORDER BY id LIMIT ?"
-_LOAD_UNTIL_SQL = (
-    "SELECT id, type, data, inbox_id, agent_id FROM events WHERE id > ? AND id <= ? "
-    "ORDER BY id LIMIT ?"
-)
 
 # An attached stream's writer: ``(frames, the frames as one HTTP/1.1 chunk or None)``.
 Writer = Callable[[bytes, bytes | None], None]
@@ -86,6 +80,61 @@ _PENDING = "convos_pending_events"
 _EVENTS = cast(Table, m.Event.__table__)
 _INSERT_EVENTS = insert(_EVENTS)
 _INSERT_EVENTS_RETURNING = insert(_EVENTS).returning(_EVENTS.c.id)
+# ``_INSERT_EVENTS`` on the inline SQLite connection (``db.driver_sql``; PostgreSQL's: below).
+_INSERT_EVENTS_SQL = (
+    "INSERT INTO events (type, data, inbox_id, agent_id, created_at) VALUES (?, ?, ?, ?, ?)"
+)
+
+
+# ``EventBus._load`` on a SQLite file (``Database.loop_reader``): the columns of
+# ``StoredEvent.from_row``, in sequence order.
+_LOAD_SQL = (
+    "SELECT id, type, data, inbox_id, agent_id FROM events"
+    " WHERE id > ? AND id <= ? ORDER BY id LIMIT ?"
+)
+_LAST_SEQ = 2**63 - 1  # no upper bound: SQLite's largest rowid
+_ADVISORY_LOCK_PG = "SELECT pg_advisory_xact_lock($1)"
+_INSERT_EVENTS_HEAD = "INSERT INTO events (type, data, inbox_id, agent_id, created_at) VALUES"
+_NOTIFY_PG = "SELECT pg_notify($1, $2)"
+
+
+async def _insert_on_postgres(driver: asyncpg.Connection, pending: list[dict[str, Any]]) -> None:
+    """``_insert_pending``'s statements on the transaction's asyncpg connection: the advisory
+    lock, the rows in order (one ``INSERT ... RETURNING id``), the ``NOTIFY`` of the last."""
+    await driver_sql.pg_run(driver, _ADVISORY_LOCK_PG, ADVISORY_LOCK_KEY)
+    rows = ", ".join(
+        "(" + ", ".join(f"${5 * n + k}" for k in range(1, 6)) + ")" for n in range(len(pending))
+    )
+    sql = f"{_INSERT_EVENTS_HEAD} {rows} RETURNING id"
+    values = [
+        value
+        for event in pending
+        for value in (
+            event["type"],
+            event["data"],
+            event["inbox_id"],
+            event["agent_id"],
+            event["created_at"],
+        )
+    ]
+    try:
+        ids = [row[0] for row in await driver.fetch(sql, *values)]
+    except asyncpg.PostgresError as error:
+        raise driver_sql.pg_translated(sql, values, error) from error
+    await driver_sql.pg_run(driver, _NOTIFY_PG, NOTIFY_CHANNEL, str(max(ids)))
+
+
+def _event_values(event: dict[str, Any]) -> tuple[Any, ...]:
+    """A pending event's values for ``_INSERT_EVENTS_SQL``, stored as SQLAlchemy stores them."""
+    return (
+        event["type"],
+        event["data"],
+        event["inbox_id"],
+        event["agent_id"],
+        driver_sql.stored_moment(event["created_at"]),
+    )
+
+
 _ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 _NOTIFY = text("SELECT pg_notify(:channel, :seq)")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -477,11 +526,15 @@ class EventBus:
         # The commit flushes after this hook: the session's pending changes (and their row
         # locks) go first, so the advisory lock stays the transaction's last lock.
         session.flush()
-        if self._db.is_postgres:
+        if (driver := driver_sql.postgres(session)) is not None:  # the transaction's asyncpg
+            await_(_insert_on_postgres(driver, pending))
+        elif self._db.is_postgres:
             connection = session.connection()
             connection.execute(_ADVISORY_LOCK, {"key": ADVISORY_LOCK_KEY})
             ids = connection.execute(_INSERT_EVENTS_RETURNING, pending).scalars().all()
             connection.execute(_NOTIFY, {"channel": NOTIFY_CHANNEL, "seq": str(max(ids))})
+        elif (raw := driver_sql.current(session)) is not None:  # the inline SQLite connection
+            driver_sql.run_many(raw, _INSERT_EVENTS_SQL, [_event_values(e) for e in pending])
         else:  # the readers poll and are woken in process: no ids needed
             session.connection().execute(_INSERT_EVENTS, pending)
 
@@ -530,10 +583,8 @@ class EventBus:
     async def _load(self, after: int, until: int | None = None) -> list[StoredEvent]:
         reader = self._db.loop_reader
         if reader is not None:  # SQLite file: the same read without SQLAlchemy's overhead
-            if until is None:
-                rows = reader.rows(_LOAD_SQL, (after, READ_BATCH))
-            else:
-                rows = reader.rows(_LOAD_UNTIL_SQL, (after, until, READ_BATCH))
+            last = _LAST_SEQ if until is None else until
+            rows = reader.rows(_LOAD_SQL, (after, last, READ_BATCH))
             return [StoredEvent.from_row(*row) for row in rows]
         query = select(
             m.Event.id, m.Event.type, m.Event.data, m.Event.inbox_id, m.Event.agent_id

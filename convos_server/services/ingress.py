@@ -18,6 +18,7 @@ from typing import cast
 from sqlalchemy import Select, Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from convos_server.db import driver_sql
 from convos_server.db import models as m
 from convos_server.errors import ApiError, invalid
 from convos_server.serialize import Json, NewMessage, load_message, load_new_message
@@ -97,6 +98,7 @@ _LOCKED_CONVERSATION = (
     .where(_conversations.id == bindparam("id"))
     .with_for_update(key_share=True)  # FOR NO KEY UPDATE
 )
+_LOCKED_CONVERSATION_PG = "SELECT open_ticket_id FROM conversations WHERE id = $1 FOR NO KEY UPDATE"
 _SENT_BY_CONTACT = select(_messages.id).where(
     _messages.sender_type == "contact",
     _messages.sender_id == bindparam("contact_id"),
@@ -121,23 +123,48 @@ class _Found:
     open_ticket_id: int | None
 
 
-async def _find(connection: AsyncConnection, ref: ContactRef, inbox_id: int) -> _Found:
+# ``CONTACT_AND_LATEST_CONVERSATION`` on the inline SQLite connection (``db.driver_sql``).
+_FIND_SQL = (
+    "SELECT contacts.id, contacts.name, conversations.id, conversations.open_ticket_id"
+    " FROM contacts LEFT OUTER JOIN conversations ON conversations.id = ("
+    "SELECT conversations.id FROM conversations"
+    " WHERE conversations.contact_id = contacts.id AND conversations.inbox_id = ?"
+    " ORDER BY conversations.last_message_at DESC, conversations.id DESC LIMIT 1)"
+    " WHERE contacts.external_id = ?"
+)
+
+
+async def _find(session: AsyncSession, ref: ContactRef, inbox_id: int) -> _Found:
     """The contact with ``ref.external_id`` and its latest conversation of the inbox: one query."""
+    raw = driver_sql.current(session)
+    if raw is not None:
+        found = driver_sql.one(raw, _FIND_SQL, (inbox_id, ref.external_id))
+        return _Found(None, "", None, None) if found is None else _Found(*found)
     parameters = {"external_id": ref.external_id, "inbox_id": inbox_id}
+    connection = await session.connection()
     row = (await connection.execute(CONTACT_AND_LATEST_CONVERSATION, parameters)).first()
+    driver_sql.remember(session, connection)  # PostgreSQL: its transaction has begun
     if row is None:
         return _Found(None, "", None, None)
     return _Found(row.contact_id, row.contact_name, row.conversation_id, row.open_ticket_id)
 
 
-async def _locked(connection: AsyncConnection, found: _Found) -> None:
+async def _locked(session: AsyncSession, found: _Found) -> None:
     """On PostgreSQL, the conversation row locked and read again, first of all it is written.
 
     Two messages of one customer at once then queue here instead of each holding a row the
     other wants next (the conversation, its ticket, the report rollup): a deadlock.
     SQLite serialises writers already.
     """
-    if connection.dialect.name != "postgresql" or found.conversation_id is None:
+    if found.conversation_id is None or driver_sql.current(session) is not None:
+        return
+    if (driver := driver_sql.postgres(session)) is not None:
+        row = await driver_sql.pg_one(driver, _LOCKED_CONVERSATION_PG, found.conversation_id)
+        if row is not None:
+            found.open_ticket_id = row[0]
+        return
+    connection = await session.connection()
+    if connection.dialect.name != "postgresql":
         return
     locked = await connection.execute(_LOCKED_CONVERSATION, {"id": found.conversation_id})
     row = locked.first()
@@ -190,8 +217,9 @@ async def receive_customer_message(
     unique per contact): a gateway's retry of a message that was stored gets the first one
     back, with ``created`` False, and changes nothing.
 
-    The contact, conversation and message are read and written with Core statements built
-    once (no models); opening a ticket and waking a snoozed one use the models as before.
+    The contact, conversation and message are read and written with hand-written SQL on the
+    transaction's driver connection (``db.driver_sql``; Core statements built once where there
+    is none), no models; opening a ticket and waking a snoozed one use the models as before.
     """
     if not inbox.active:
         raise ApiError(409, "inbox_inactive", "The inbox is deactivated: it takes no messages")
@@ -200,16 +228,17 @@ async def receive_customer_message(
     if not contact_ref.external_id.strip():
         raise invalid("The contact needs an external_id", "contact.external_id")
     await check_files(session, file_ids)
-    connection = await session.connection()
-    found = await _find(connection, contact_ref, inbox.id)
+    found = await _find(session, contact_ref, inbox.id)
     if found.contact_id is not None and message_id is not None:
         repeated = await _repeated(session, found.contact_id, message_id)
         if repeated is not None:
             return repeated
-    await _locked(connection, found)
+    await _locked(session, found)
     if found.contact_id is None:
+        connection = await session.connection()
         found.contact_id, found.contact_name = await _new_contact(connection, contact_ref)
     if found.conversation_id is None:
+        connection = await session.connection()
         values = {"contact_id": found.contact_id, "inbox_id": inbox.id, "origin": "chatbot"}
         found.conversation_id = int(
             (await connection.execute(_INSERT_CONVERSATION, values)).scalar_one()

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy.exc import NoResultFound
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from convos_server.db import driver_sql
 from convos_server.db import models as m
 from convos_server.errors import ApiError, forbidden, invalid, not_found
 from convos_server.serialize import Json, NewMessage, load_message, load_new_message
@@ -118,6 +123,35 @@ _TICKET_SNOOZED_LOCKED = (
 )
 
 
+# The same statements on the inline SQLite connection (``db.driver_sql``).
+_INSERT_MESSAGE_SQL = (
+    "INSERT INTO messages (conversation_id, ticket_id, direction, sender_type, sender_id,"
+    " sender_name, body, reply_to, client_id, created_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
+)
+_INSERT_MESSAGE_FILE_SQL = (
+    "INSERT INTO message_files (message_id, file_id, position) VALUES (?, ?, ?)"
+)
+_TOUCH_CONVERSATION_SQL = (
+    "UPDATE conversations SET last_message_at = ?, last_message_id = ? WHERE id = ?"
+)
+_TOUCH_TICKET_SQL = "UPDATE tickets SET last_message_at = ? WHERE id = ?"
+_TOUCH_TICKET_SNOOZED_SQL = _TOUCH_TICKET_SQL + " RETURNING snoozed"
+_SENT_WITH_CLIENT_ID_SQL = (
+    "SELECT id FROM messages WHERE sender_type = 'agent' AND sender_id = ? AND client_id = ?"
+)
+_CONVERSATION_SQL = "SELECT id, inbox_id, open_ticket_id FROM conversations WHERE id = ?"
+_TICKET_FOR_REPLY_SQL = "SELECT id, assignee_id, first_response_at FROM tickets WHERE id = ?"
+# And on the transaction's asyncpg connection, with the row locks of the Core statements.
+_INSERT_MESSAGE_PG = driver_sql.numbered(_INSERT_MESSAGE_SQL)
+_INSERT_MESSAGE_FILE_PG = driver_sql.numbered(_INSERT_MESSAGE_FILE_SQL)
+_TOUCH_CONVERSATION_PG = driver_sql.numbered(_TOUCH_CONVERSATION_SQL)
+_TOUCH_TICKET_PG = driver_sql.numbered(_TOUCH_TICKET_SQL)
+_TICKET_SNOOZED_LOCKED_PG = "SELECT snoozed FROM tickets WHERE id = $1 FOR UPDATE"
+_CONVERSATION_PG = driver_sql.numbered(_CONVERSATION_SQL)
+_TICKET_FOR_REPLY_PG = driver_sql.numbered(_TICKET_FOR_REPLY_SQL) + " FOR UPDATE"
+
+
 def sync_loaded(session: AsyncSession, model: type[m.Base], ident: int, values: Json) -> None:
     """After a Core write, give an instance of the row already in the session its new values.
 
@@ -165,6 +199,89 @@ def _insert_core(
     return message_id, snoozed
 
 
+# The columns of ``_INSERT_MESSAGE_SQL`` before ``created_at``, in order.
+_MESSAGE_COLUMNS = (
+    "conversation_id",
+    "ticket_id",
+    "direction",
+    "sender_type",
+    "sender_id",
+    "sender_name",
+    "body",
+    "reply_to",
+    "client_id",
+)
+
+
+def _message_row(values: Json, created_at: object) -> tuple[object, ...]:
+    """A message's values in the order of ``_INSERT_MESSAGE_SQL``'s placeholders."""
+    return (*(values[column] for column in _MESSAGE_COLUMNS), created_at)
+
+
+def _insert_raw(
+    raw: sqlite3.Connection,
+    values: Json,
+    file_ids: Sequence[int],
+    moves_clocks: bool,
+    learn_snoozed: bool,
+) -> tuple[int, bool]:
+    """``_insert_core`` on the inline SQLite connection: the same statements, in order."""
+    now = driver_sql.stored_moment(values["created_at"])
+    inserted = driver_sql.one(
+        raw,
+        _INSERT_MESSAGE_SQL,
+        _message_row(values, now),
+    )
+    message_id = int(inserted[0])
+    if file_ids:
+        rows = [(message_id, file_id, position) for position, file_id in enumerate(file_ids)]
+        driver_sql.run_many(raw, _INSERT_MESSAGE_FILE_SQL, rows)
+    if not moves_clocks:
+        return message_id, False
+    driver_sql.run(raw, _TOUCH_CONVERSATION_SQL, (now, message_id, values["conversation_id"]))
+    ticket_id = values["ticket_id"]
+    if ticket_id is None:
+        return message_id, False
+    if not learn_snoozed:
+        driver_sql.run(raw, _TOUCH_TICKET_SQL, (now, ticket_id))
+        return message_id, False
+    ticket = driver_sql.one(raw, _TOUCH_TICKET_SNOOZED_SQL, (now, ticket_id))
+    return message_id, ticket is not None and bool(ticket[0])
+
+
+async def _insert_pg(
+    driver: asyncpg.Connection,
+    values: Json,
+    file_ids: Sequence[int],
+    moves_clocks: bool,
+    learn_snoozed: bool,
+) -> tuple[int, bool]:
+    """``_insert_core`` on the transaction's asyncpg connection: the same statements and row
+    locks, in order."""
+    now = values["created_at"]
+    inserted = await driver_sql.pg_one(
+        driver,
+        _INSERT_MESSAGE_PG,
+        *_message_row(values, now),
+    )
+    message_id = int(inserted[0])
+    if file_ids:
+        rows = [(message_id, file_id, position) for position, file_id in enumerate(file_ids)]
+        await driver_sql.pg_run_many(driver, _INSERT_MESSAGE_FILE_PG, rows)
+    if not moves_clocks:
+        return message_id, False
+    conversation_id = values["conversation_id"]
+    await driver_sql.pg_run(driver, _TOUCH_CONVERSATION_PG, now, message_id, conversation_id)
+    ticket_id = values["ticket_id"]
+    if ticket_id is None:
+        return message_id, False
+    await driver_sql.pg_run(driver, _TOUCH_TICKET_PG, now, ticket_id)
+    if not learn_snoozed:
+        return message_id, False
+    ticket = await driver_sql.pg_one(driver, _TICKET_SNOOZED_LOCKED_PG, ticket_id)
+    return message_id, ticket is not None and bool(ticket[0])
+
+
 async def insert_message(
     session: AsyncSession,
     conversation_id: int,
@@ -184,7 +301,8 @@ async def insert_message(
     The same rows and row locks as ``append_message`` (message, its files, the conversation's
     and the open ticket's clocks, in that order); with ``learn_snoozed`` the ticket is also
     read as ``snooze.wake_on_reply`` reads it (locked ``FOR UPDATE`` on PostgreSQL). The
-    statements run in one hop to the driver after the session's pending changes are flushed.
+    statements run on the transaction's driver connection (``db.driver_sql``), else in one
+    hop to it, after the session's pending changes are flushed.
     """
     if session.new or session.dirty or session.deleted:
         await session.flush()
@@ -202,10 +320,19 @@ async def insert_message(
         "created_at": now,
     }
     moves_clocks = direction in CONVERSATION_DIRECTIONS
-    connection = await session.connection()
-    message_id, snoozed = await connection.run_sync(
-        _insert_core, values, file_ids, moves_clocks, learn_snoozed
-    )
+    raw = driver_sql.current(session)
+    driver = driver_sql.postgres(session)
+    if raw is not None:
+        message_id, snoozed = _insert_raw(raw, values, file_ids, moves_clocks, learn_snoozed)
+    elif driver is not None:
+        message_id, snoozed = await _insert_pg(
+            driver, values, file_ids, moves_clocks, learn_snoozed
+        )
+    else:
+        connection = await session.connection()
+        message_id, snoozed = await connection.run_sync(
+            _insert_core, values, file_ids, moves_clocks, learn_snoozed
+        )
     if moves_clocks:
         clocks = {"last_message_at": now, "last_message_id": message_id}
         sync_loaded(session, m.Conversation, conversation_id, clocks)
@@ -311,9 +438,72 @@ async def find_by_client_id(
 ) -> m.Message | None:
     """The message this agent already sent with ``client_id``, if any (a Core statement
     built once; the model is loaded only when there is one)."""
-    parameters = {"agent_id": agent_id, "client_id": client_id}
-    message_id = await session.scalar(_SENT_WITH_CLIENT_ID, parameters)
+    raw = await driver_sql.connection(session)
+    if raw is not None:
+        found = driver_sql.one(raw, _SENT_WITH_CLIENT_ID_SQL, (agent_id, client_id))
+        message_id = None if found is None else found[0]
+    else:  # flushed as ``session.scalar`` would; PostgreSQL: its transaction begins here
+        if session.new or session.dirty or session.deleted:
+            await session.flush()
+        connection = await session.connection()
+        parameters = {"agent_id": agent_id, "client_id": client_id}
+        message_id = (await connection.execute(_SENT_WITH_CLIENT_ID, parameters)).scalar()
+        driver_sql.remember(session, connection)
     return None if message_id is None else await session.get(m.Message, message_id)
+
+
+@dataclass(frozen=True, slots=True)
+class _ReplyConversation:
+    """What a reply reads of its conversation."""
+
+    id: int
+    inbox_id: int
+    open_ticket_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class _ReplyTicket:
+    """What a reply reads of the conversation's open ticket (locked on PostgreSQL)."""
+
+    id: int
+    assignee_id: int | None
+    first_response_at: dt.datetime | None
+
+
+async def _reply_conversation(
+    session: AsyncSession, conversation_id: int
+) -> _ReplyConversation | None:
+    """The reply's conversation, on the inline SQLite connection when there is one."""
+    raw = driver_sql.current(session)
+    driver = driver_sql.postgres(session)
+    if raw is not None:
+        row = driver_sql.one(raw, _CONVERSATION_SQL, (conversation_id,))
+    elif driver is not None:
+        row = await driver_sql.pg_one(driver, _CONVERSATION_PG, conversation_id)
+    else:
+        connection = await session.connection()
+        row = (await connection.execute(_CONVERSATION, {"id": conversation_id})).first()
+    return None if row is None else _ReplyConversation(*row)
+
+
+async def _reply_ticket(session: AsyncSession, ticket_id: int) -> _ReplyTicket:
+    """The conversation's open ticket, ``FOR UPDATE`` on PostgreSQL (SQLite has no row locks:
+    the transaction holds the write lock)."""
+    raw = driver_sql.current(session)
+    driver = driver_sql.postgres(session)
+    if raw is not None:
+        found = driver_sql.one(raw, _TICKET_FOR_REPLY_SQL, (ticket_id,))
+        moment = None if found is None else driver_sql.read_moment(found[2])
+    elif driver is not None:
+        found = await driver_sql.pg_one(driver, _TICKET_FOR_REPLY_PG, ticket_id)
+        moment = None if found is None or found[2] is None else found[2].astimezone(dt.UTC)
+    else:
+        connection = await session.connection()
+        row = (await connection.execute(_TICKET_FOR_REPLY, {"id": ticket_id})).one()
+        return _ReplyTicket(*row)
+    if found is None:
+        raise NoResultFound("No row was found when one was required")
+    return _ReplyTicket(found[0], found[1], moment)
 
 
 async def send_agent_message(
@@ -341,8 +531,7 @@ async def send_agent_message(
     existing = await find_by_client_id(session, agent.id, client_id)
     if existing is not None:
         return await load_message(session, existing), False
-    connection = await session.connection()
-    conversation = (await connection.execute(_CONVERSATION, {"id": conversation_id})).first()
+    conversation = await _reply_conversation(session, conversation_id)
     if conversation is None:
         raise not_found("conversation")
     require_inbox(visibility, conversation.inbox_id, "conversation")
@@ -355,8 +544,7 @@ async def send_agent_message(
         require_working(agent)
         if conversation.open_ticket_id is None:
             raise ApiError(409, "ticket_closed", "This conversation has no open ticket")
-        ticket_key = {"id": conversation.open_ticket_id}
-        ticket = (await connection.execute(_TICKET_FOR_REPLY, ticket_key)).one()
+        ticket = await _reply_ticket(session, conversation.open_ticket_id)
         if ticket.assignee_id != agent.id and agent.role != "admin":
             raise forbidden("Only the agent the ticket is assigned to may reply")
     if seen_message_id is not None and not force:

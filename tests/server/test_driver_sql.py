@@ -1,0 +1,88 @@
+"""The hot paths' statements on the driver connection (``db.driver_sql``) write what
+SQLAlchemy writes: timestamps in the same stored form as the ORM's, errors as SQLAlchemy's
+classes (``db.retry`` runs a transaction again on an ``IntegrityError``)."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
+
+from convos_server.db import driver_sql
+from tests.server.conftest import Workspace
+
+# SQLAlchemy's SQLite DATETIME: naive UTC, six fractional digits.
+_STORED = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$")
+
+
+async def test_a_message_and_a_reply_store_moments_as_the_orm_does(
+    ws: Workspace, app: FastAPI
+) -> None:
+    anna = await ws.agent("Anna", online=True)
+    inbox = await ws.inbox("I", await ws.team("T", [anna]))
+    first = await ws.handoff(inbox, "carla")  # the hand-off's rows: the ORM's (open_ticket)
+    await ws.call("POST", f"/tickets/{first['ticket_id']}/assign", anna, json={})
+    url = f"/conversations/{first['conversation_id']}/messages"
+    await ws.call("POST", url, anna, json={"client_id": "r-0", "body": "Hi"})  # first response
+    db = app.state.db
+    through_sqlalchemy: list[str] = []
+    event.listen(
+        db.write_engine.sync_engine,
+        "before_cursor_execute",
+        lambda _c, _cur, statement, *_a: through_sqlalchemy.append(statement),
+    )
+    again = await ws.handoff(inbox, "carla", "Still there?")
+    reply = await ws.call("POST", url, anna, json={"client_id": "r-1", "body": "Yes"})
+    # Each transaction ran only its BEGIN through SQLAlchemy, the rest on the driver.
+    assert through_sqlalchemy == ["BEGIN IMMEDIATE", "BEGIN IMMEDIATE"]
+    path = db.engine.url.database
+    with sqlite3.connect(path) as connection:
+        moments = {
+            "message (driver)": connection.execute(
+                "SELECT created_at FROM messages WHERE id = ?", (again["message"]["id"],)
+            ).fetchone()[0],
+            "reply (driver)": connection.execute(
+                "SELECT created_at FROM messages WHERE id = ?", (reply["id"],)
+            ).fetchone()[0],
+            "conversation clock (driver)": connection.execute(
+                "SELECT last_message_at FROM conversations WHERE id = ?",
+                (first["conversation_id"],),
+            ).fetchone()[0],
+            "ticket clock (driver)": connection.execute(
+                "SELECT last_message_at FROM tickets WHERE id = ?", (first["ticket_id"],)
+            ).fetchone()[0],
+            "system line (ORM)": connection.execute(
+                "SELECT created_at FROM messages WHERE direction = 'system' ORDER BY id LIMIT 1"
+            ).fetchone()[0],
+            "last event (driver)": connection.execute(
+                "SELECT created_at FROM events ORDER BY id DESC LIMIT 1"
+            ).fetchone()[0],
+        }
+    for what, stored in moments.items():
+        assert _STORED.match(str(stored)), (what, stored)
+    assert moments["conversation clock (driver)"] == moments["reply (driver)"]
+    assert moments["ticket clock (driver)"] == moments["reply (driver)"]
+    assert driver_sql.read_moment(moments["reply (driver)"]) is not None
+
+
+def test_a_broken_constraint_is_sqlalchemys_integrity_error(tmp_path: Path) -> None:
+    connection = sqlite3.connect(tmp_path / "c.db")
+    try:
+        connection.execute("CREATE TABLE t (a INTEGER UNIQUE)")
+        driver_sql.run(connection, "INSERT INTO t (a) VALUES (?)", (1,))
+        with pytest.raises(IntegrityError) as raised:
+            driver_sql.run(connection, "INSERT INTO t (a) VALUES (?)", (1,))
+        assert isinstance(raised.value.orig, sqlite3.IntegrityError)
+    finally:
+        connection.close()
+
+
+def test_placeholders_are_numbered_for_postgresql() -> None:
+    assert driver_sql.numbered("UPDATE t SET a = ?, b = ? WHERE id = ?") == (
+        "UPDATE t SET a = $1, b = $2 WHERE id = $3"
+    )
