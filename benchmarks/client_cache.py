@@ -54,6 +54,9 @@ from benchmarks.client_harness import (
 
 SWITCHES = 100
 SCROLL_STEPS = 300
+# The "100 MB" in the unit the figure is read in (VmRSS in MiB): 95.4 MiB. Until
+# 2026-12-06 the verdict compared the MiB figure with 100 (100 MiB = 104.9 MB).
+MEMORY_TARGET_MIB = 100e6 / 2**20
 
 
 def _ms(seconds: float) -> float:
@@ -109,7 +112,12 @@ async def measure(report: Report, bench: CacheBench, runs: int, switches: int, s
     report.add("wheel scroll median", "ms", wheel_ms)
     report.add("scroll repaint p99", "ms", [percentile(scroll_ms, 99)], Target("<=", 8))
     report.add("scroll repaint median", "ms", scroll_ms)
-    report.add("resident memory, list + thread scrolled through", "MiB", [rss], Target("<=", 100))
+    report.add(
+        "resident memory, list + thread scrolled through",
+        "MiB",
+        [rss],
+        Target("<=", MEMORY_TARGET_MIB),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

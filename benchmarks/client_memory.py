@@ -16,6 +16,7 @@ hold); ``--trace`` prints tracemalloc's biggest Python allocations (by line) aft
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 import tempfile
 import tracemalloc
@@ -39,6 +40,14 @@ from convos_desktop.ui.shell.main_window import MainWindow
 
 TRACE_LINES = 15
 SETTLE_S = SETTLE_MS / 1000 + 0.3  # the app's settle delay and a margin
+
+
+def resident_parts_mib() -> tuple[float, float]:
+    """This process's anonymous and file-backed resident memory (``RssAnon``, ``RssFile``) in
+    MiB: the heap and the mapped libraries apart."""
+    status = Path("/proc/self/status").read_text()
+    parts = dict(re.findall(r"^(RssAnon|RssFile):\s+(\d+) kB", status, re.MULTILINE))
+    return int(parts.get("RssAnon", 0)) / 1024, int(parts.get("RssFile", 0)) / 1024
 
 
 def trace_top(limit: int = TRACE_LINES) -> list[str]:
@@ -129,7 +138,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def stage(what: str) -> None:
         if stages:
-            print(f"{resident_mib():7.1f} MiB  {what}", flush=True)
+            anon, file = resident_parts_mib()
+            print(
+                f"{resident_mib():7.1f} MiB  (anon {anon:5.1f}, file {file:5.1f})  {what}",
+                flush=True,
+            )
         if trace:
             print("\n".join(trace_top()), flush=True)
 

@@ -18,7 +18,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, cast
 
 import qasync
 from PySide6.QtCore import QSettings
@@ -41,6 +41,7 @@ from convos_desktop.core.types import Screen
 from convos_desktop.embedded_demo import DemoServer, start_demo_server
 from convos_desktop.logs import ExceptionHook, install_qt_message_filter, setup_logging
 from convos_desktop.models.directory import Directory
+from convos_desktop.models.navigation import NavTarget
 from convos_desktop.platform.memory_trim import (
     fix_mmap_threshold,
     release_source_lines,
@@ -60,27 +61,32 @@ from convos_desktop.self_check import self_check
 from convos_desktop.ui.chat.thumbnails import ThumbnailCache
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.i18n import install_translators
-from convos_desktop.ui.screens.conversations_screen import ConversationsScreen
-from convos_desktop.ui.screens.mentions_screen import MentionsScreen
-from convos_desktop.ui.screens.new_ticket import NewTicketScreen
-from convos_desktop.ui.screens.performance_screen import PerformanceScreen
-from convos_desktop.ui.screens.ticket_history_screen import TicketHistoryScreen
 from convos_desktop.ui.shell.demo_splash import DemoStartingWindow, demo_window_title
 from convos_desktop.ui.shell.login_dialog import LoginDialog
 from convos_desktop.ui.shell.main_window import MainWindow
 from convos_desktop.ui.shell.tray import Tray
 from convos_desktop.ui.theme import apply_theme
 
-# Screens whose requests may still run at quit (built only once opened: see MainWindow.screen_of).
-SCREENS_WITH_REQUESTS = (
-    NewTicketScreen,
-    PerformanceScreen,
-    TicketHistoryScreen,
-    ConversationsScreen,
-    MentionsScreen,
+# Screens whose requests may still run at quit (built only once opened: see MainWindow.screen_of;
+# named by their place, so their modules are imported only when one is built).
+SCREENS_WITH_REQUESTS = frozenset(
+    {
+        NavTarget.NEW_TICKET,
+        NavTarget.PERFORMANCE,
+        NavTarget.TICKETS,
+        NavTarget.CONVERSATIONS,
+        NavTarget.MENTIONS,
+    }
 )
 
 log = logging.getLogger("convos.app")
+
+
+class ScreenWithRequests(Protocol):
+    """A screen of ``SCREENS_WITH_REQUESTS``: its requests in flight end at quit."""
+
+    async def shutdown(self) -> None: ...
+
 
 DEMO_DEVICE = "Convos Desktop demo"
 SHUTDOWN_WAIT_S = 5.0  # how long quitting waits for the screens' requests in flight
@@ -299,9 +305,9 @@ async def shut_down(context: ClientContext, window: MainWindow) -> None:
     try:  # requests still in flight end (cancelled ones can hang anyio under qasync)
         async with asyncio.timeout(SHUTDOWN_WAIT_S):
             await window.library.wait_idle()
-            for screen in window.built_screens():  # the screens opened in this session
-                if isinstance(screen, SCREENS_WITH_REQUESTS):
-                    await screen.shutdown()
+            # the screens opened in this session
+            for screen in window.built_screens(SCREENS_WITH_REQUESTS):
+                await cast(ScreenWithRequests, screen).shutdown()
             await window.commands.shutdown()
     except TimeoutError:
         log.warning("requests of the screens still running at quit: left behind")

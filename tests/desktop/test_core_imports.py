@@ -79,3 +79,15 @@ print(selected["uses_qt"], selected["plain"],
       any(name.endswith(("uses_qt.py", "plain.py")) for name in linecache.cache))
 """
     assert python_says(code) == "0 -1 False"
+
+
+def test_the_app_imports_the_other_screens_only_when_one_is_built():
+    # The screens the inbox does not show (new ticket, history, management, labels) are
+    # imported by their builders: ~1.2 MiB resident at import (issue 16).
+    code = (
+        "import sys\n"
+        "import convos_desktop.app, convos_desktop.ui.shell.main_window\n"
+        "screens = 'convos_desktop.ui.screens.'\n"
+        "print(','.join(sorted(m for m in sys.modules if m.startswith(screens))))\n"
+    )
+    assert python_says(code) == ""

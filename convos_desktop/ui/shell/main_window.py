@@ -16,8 +16,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable
-from typing import cast
+from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QPainter, QPixmapCache, QShowEvent
@@ -62,14 +62,6 @@ from convos_desktop.ui.contacts.contact_dock import ContactDock
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.formatting import whole_number
 from convos_desktop.ui.popout.manager import PopoutManager
-from convos_desktop.ui.screens.conversations_screen import ConversationsScreen
-from convos_desktop.ui.screens.inboxes_screen import InboxesScreen
-from convos_desktop.ui.screens.labels_dialog import LabelsDialog
-from convos_desktop.ui.screens.mentions_screen import MentionsScreen
-from convos_desktop.ui.screens.new_ticket import NewTicketScreen
-from convos_desktop.ui.screens.performance_screen import PerformanceScreen
-from convos_desktop.ui.screens.shortcuts_screen import ShortcutsScreen
-from convos_desktop.ui.screens.ticket_history_screen import TicketHistoryScreen
 from convos_desktop.ui.shell.app_menu import AppMenu
 from convos_desktop.ui.shell.commands import CommandCenter
 from convos_desktop.ui.shell.header_bar import HeaderBar
@@ -81,6 +73,18 @@ from convos_desktop.ui.tasks import TaskRunner
 from convos_desktop.ui.theme import ACCENT
 from convos_desktop.ui.widgets.dock_toggle import DockToggle
 from convos_desktop.ui.workspace.workspace import Workspace
+
+# The other screens' modules are imported when a screen is first built: most sessions never
+# open them (their code, models and widgets ~1.2 MiB resident at import; issue 16).
+if TYPE_CHECKING:
+    from convos_desktop.ui.screens.conversations_screen import ConversationsScreen
+    from convos_desktop.ui.screens.inboxes_screen import InboxesScreen
+    from convos_desktop.ui.screens.labels_dialog import LabelsDialog
+    from convos_desktop.ui.screens.mentions_screen import MentionsScreen
+    from convos_desktop.ui.screens.new_ticket import NewTicketScreen
+    from convos_desktop.ui.screens.performance_screen import PerformanceScreen
+    from convos_desktop.ui.screens.shortcuts_screen import ShortcutsScreen
+    from convos_desktop.ui.screens.ticket_history_screen import TicketHistoryScreen
 
 log = logging.getLogger("convos.ui")
 
@@ -217,11 +221,11 @@ class MainWindow(QMainWindow):
         # open them, and each holds its widgets and models (the new ticket's ~1.3 MiB).
         self._builders: dict[NavTarget, Callable[[], QWidget]] = {
             NavTarget.NEW_TICKET: self._build_new_ticket,
-            NavTarget.SHORTCUTS: lambda: ShortcutsScreen(context, self),
-            NavTarget.INBOXES: lambda: InboxesScreen(context, self.library, self),
+            NavTarget.SHORTCUTS: self._build_shortcuts,
+            NavTarget.INBOXES: self._build_inboxes,
             NavTarget.CONVERSATIONS: self._build_conversations,
             NavTarget.TICKETS: self._build_ticket_history,
-            NavTarget.PERFORMANCE: lambda: PerformanceScreen(context, self),
+            NavTarget.PERFORMANCE: self._build_performance,
             NavTarget.MENTIONS: self._build_mentions,
         }
         self._mention_loads = TaskRunner()
@@ -322,11 +326,33 @@ class MainWindow(QMainWindow):
             self._screens[target] = screen
         return screen
 
-    def built_screens(self) -> list[QWidget]:
-        """The screens built so far (what there is to shut down at quit)."""
-        return list(self._screens.values())
+    def built_screens(self, targets: Collection[NavTarget] | None = None) -> list[QWidget]:
+        """The screens built so far (what there is to shut down at quit), only those of
+        ``targets`` when given."""
+        return [
+            screen
+            for target, screen in self._screens.items()
+            if targets is None or target in targets
+        ]
+
+    def _build_shortcuts(self) -> ShortcutsScreen:
+        from convos_desktop.ui.screens.shortcuts_screen import ShortcutsScreen
+
+        return ShortcutsScreen(self._context, self)
+
+    def _build_inboxes(self) -> InboxesScreen:
+        from convos_desktop.ui.screens.inboxes_screen import InboxesScreen
+
+        return InboxesScreen(self._context, self.library, self)
+
+    def _build_performance(self) -> PerformanceScreen:
+        from convos_desktop.ui.screens.performance_screen import PerformanceScreen
+
+        return PerformanceScreen(self._context, self)
 
     def _build_new_ticket(self) -> NewTicketScreen:
+        from convos_desktop.ui.screens.new_ticket import NewTicketScreen
+
         context = self._context
         screen = NewTicketScreen(context, self)
         screen.ticketStarted.connect(self._open_started_ticket)
@@ -338,7 +364,7 @@ class MainWindow(QMainWindow):
         return screen
 
     def _built_new_ticket(self) -> NewTicketScreen | None:
-        return cast(NewTicketScreen | None, self._screens.get(NavTarget.NEW_TICKET))
+        return cast("NewTicketScreen | None", self._screens.get(NavTarget.NEW_TICKET))
 
     def set_new_ticket_language(self, language: str) -> None:
         """The UI language for the new ticket's composer (now, or when it is built)."""
@@ -348,6 +374,8 @@ class MainWindow(QMainWindow):
             new_ticket.composer.set_language(language)
 
     def _build_conversations(self) -> ConversationsScreen:
+        from convos_desktop.ui.screens.conversations_screen import ConversationsScreen
+
         screen = ConversationsScreen(self._context, self)
         screen.open_requested.connect(self.show_ticket)
         report = screen.show_error
@@ -356,42 +384,46 @@ class MainWindow(QMainWindow):
         return screen
 
     def _build_ticket_history(self) -> TicketHistoryScreen:
+        from convos_desktop.ui.screens.ticket_history_screen import TicketHistoryScreen
+
         screen = TicketHistoryScreen(self._context, self)
         screen.open_requested.connect(self.show_ticket)
         return screen
 
     def _build_mentions(self) -> MentionsScreen:
+        from convos_desktop.ui.screens.mentions_screen import MentionsScreen
+
         screen = MentionsScreen(self._context, self)
         screen.open_requested.connect(self.show_ticket)
         return screen
 
     @property
     def new_ticket(self) -> NewTicketScreen:
-        return cast(NewTicketScreen, self.screen_of(NavTarget.NEW_TICKET))
+        return cast("NewTicketScreen", self.screen_of(NavTarget.NEW_TICKET))
 
     @property
     def shortcuts(self) -> ShortcutsScreen:
-        return cast(ShortcutsScreen, self.screen_of(NavTarget.SHORTCUTS))
+        return cast("ShortcutsScreen", self.screen_of(NavTarget.SHORTCUTS))
 
     @property
     def inboxes(self) -> InboxesScreen:
-        return cast(InboxesScreen, self.screen_of(NavTarget.INBOXES))
+        return cast("InboxesScreen", self.screen_of(NavTarget.INBOXES))
 
     @property
     def conversations(self) -> ConversationsScreen:
-        return cast(ConversationsScreen, self.screen_of(NavTarget.CONVERSATIONS))
+        return cast("ConversationsScreen", self.screen_of(NavTarget.CONVERSATIONS))
 
     @property
     def ticket_history(self) -> TicketHistoryScreen:
-        return cast(TicketHistoryScreen, self.screen_of(NavTarget.TICKETS))
+        return cast("TicketHistoryScreen", self.screen_of(NavTarget.TICKETS))
 
     @property
     def performance(self) -> PerformanceScreen:
-        return cast(PerformanceScreen, self.screen_of(NavTarget.PERFORMANCE))
+        return cast("PerformanceScreen", self.screen_of(NavTarget.PERFORMANCE))
 
     @property
     def mentions(self) -> MentionsScreen:
-        return cast(MentionsScreen, self.screen_of(NavTarget.MENTIONS))
+        return cast("MentionsScreen", self.screen_of(NavTarget.MENTIONS))
 
     # --- navigation ---------------------------------------------------------------------------
 
@@ -580,6 +612,8 @@ class MainWindow(QMainWindow):
     def open_labels(self) -> LabelsDialog:
         """The admins' labels dialog (the open one is raised)."""
         if self.labels_dialog is None:
+            from convos_desktop.ui.screens.labels_dialog import LabelsDialog
+
             dialog = LabelsDialog(self._context, self)
             dialog.finished.connect(self._forget_labels)
             self.labels_dialog = dialog

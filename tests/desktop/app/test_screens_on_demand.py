@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QImage, QPixmap, QPixmapCache
 
+from convos_desktop.app import SCREENS_WITH_REQUESTS
 from convos_desktop.core.types import Inbox
 from convos_desktop.models.navigation import NavTarget
 from convos_desktop.ui.screens.conversations_screen import ConversationsScreen
@@ -38,6 +39,18 @@ def test_screens_are_built_when_first_opened(window: MainWindow) -> None:
     assert [window.screen_of(target) for target in ON_DEMAND] == built
     assert window.stack.count() == stacked + len(ON_DEMAND)
     assert len(window.built_screens()) == len(ON_DEMAND)
+    with_requests = window.built_screens(SCREENS_WITH_REQUESTS)  # what quitting shuts down
+    expected = [window.screen_of(t) for t in ON_DEMAND if t in SCREENS_WITH_REQUESTS]
+    assert len(with_requests) == len(expected) == 5
+    assert {id(screen) for screen in with_requests} == {id(screen) for screen in expected}
+
+
+def test_quit_shuts_down_only_the_built_screens_with_requests(window: MainWindow) -> None:
+    assert window.built_screens(SCREENS_WITH_REQUESTS) == []
+    window.navigate(NavTarget.SHORTCUTS)  # no requests to end at quit
+    assert window.built_screens(SCREENS_WITH_REQUESTS) == []
+    assert isinstance(window.mentions, MentionsScreen)
+    assert window.built_screens(SCREENS_WITH_REQUESTS) == [window.mentions]
 
 
 def test_the_new_ticket_screen_built_late_has_the_window_state(window: MainWindow) -> None:
