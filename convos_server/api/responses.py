@@ -12,10 +12,10 @@ declared with ``BINARY_RESPONSE``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
@@ -111,14 +111,25 @@ def _error_response(status: int) -> dict[str, Any]:
     }
 
 
-def _build_openapi(app: FastAPI) -> dict[str, Any]:
+def documented_routes(app: FastAPI, routers: Sequence[APIRouter]) -> list[RouteContext]:
+    """``app``'s routes with those of ``routers`` in that order (others first, as they are).
+
+    The app may include its routers in another order for matching (see ``create_app``); the
+    document keeps the documented one."""
+    rank = {id(route): i for i, router in enumerate(routers) for route in router.routes}
+    routes = list(iter_route_contexts(app.routes))
+    return sorted(routes, key=lambda route: rank.get(id(route.original_route), -1))
+
+
+def build_openapi(app: FastAPI, routes: Sequence[RouteContext]) -> dict[str, Any]:
+    """The OpenAPI document of ``routes`` (in that order), every error answer declared."""
     document = get_openapi(
-        title=app.title, version=app.version, openapi_version=app.openapi_version, routes=app.routes
+        title=app.title, version=app.version, openapi_version=app.openapi_version, routes=routes
     )
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     schemas[ERROR_SCHEMA_NAME] = ErrorBody.model_json_schema()
-    for route in api_routes(app):
-        if not route.include_in_schema:
+    for route in routes:
+        if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
             continue
         declared = {int(s) for s in route.responses if str(s).isdigit() and int(s) >= 400}
         for method in route.methods or ():
@@ -130,12 +141,13 @@ def _build_openapi(app: FastAPI) -> dict[str, Any]:
     return document
 
 
-def declare_error_responses(app: FastAPI) -> None:
-    """Make ``app.openapi()`` declare every route's error answers with ``ErrorBody``."""
+def declare_error_responses(app: FastAPI, routers: Sequence[APIRouter]) -> None:
+    """Make ``app.openapi()`` declare every route's error answers with ``ErrorBody``, listing
+    the routes of ``routers`` in that order."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = _build_openapi(app)
+            app.openapi_schema = build_openapi(app, documented_routes(app, routers))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
