@@ -92,15 +92,18 @@ async def _receive_once(
 async def receive(
     inbox_id: Id,
     body: IngressBody,
-    db: DbDep,
-    bus: BusDep,
     request: Request,
     response: Response,
     x_api_key: ApiKey = None,
 ) -> dict[str, Any]:
     """A customer message; ``handoff`` opens a ticket. ``{conversation_id, message, ticket_id}``
     (201; 200 with the first message when its ``message_id`` was stored already)."""
-    tokens: TokenCache = request.app.state.tokens
+    # The collaborators straight from app.state (as ``current_agent`` takes them), not as
+    # dependencies: each one FastAPI solves costs every message (issue 14).
+    state = request.app.state
+    db: Database = state.db
+    bus: EventBus = state.bus
+    tokens: TokenCache = state.tokens
     data = await retried(
         lambda: _receive_once(inbox_id, body, db, bus, tokens, x_api_key), INGRESS_ATTEMPTS
     )

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from convos_server.api.deps import AgentDep, BusDep, DbDep, LiveDep
 from convos_server.api.params import Day, Emoji, Id, Position
 from convos_server.api.responses import errors
+from convos_server.db.engine import Database
 from convos_server.db.retry import retried
 from convos_server.serialize import (
     LastMessage,
@@ -20,6 +21,8 @@ from convos_server.serialize import (
     load_messages,
 )
 from convos_server.services import conversations, messages
+from convos_server.services.events import EventBus
+from convos_server.services.live import LiveState
 from convos_server.services.visibility import visibility_for
 
 router = APIRouter(tags=["conversations"])
@@ -125,11 +128,9 @@ class SendBody(BaseModel):
 async def send_message(
     conversation_id: Id,
     body: SendBody,
+    request: Request,
     response: Response,
     agent: AgentDep,
-    db: DbDep,
-    bus: BusDep,
-    live: LiveDep,
 ) -> dict[str, Any]:
     """Send a text or note: 201 Message, or 200 with the first one for a used ``client_id``;
     the sender no longer types in the conversation.
@@ -138,6 +139,12 @@ async def send_message(
     the unique constraint, and its transaction run again finds the first message (200); a
     PostgreSQL deadlock with another transaction is run again too (``db.retry``).
     """
+    # The collaborators straight from app.state, not as dependencies: each one FastAPI solves
+    # costs every reply (issue 14).
+    state = request.app.state
+    db: Database = state.db
+    bus: EventBus = state.bus
+    live: LiveState = state.live
 
     async def send() -> tuple[dict[str, Any], bool]:
         async with db.transaction() as session:

@@ -22,10 +22,12 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import RouteContext, iter_route_contexts
 from starlette.routing import BaseRoute, Match
 
-from convos_server.api.responses import build_openapi
+from convos_server.api.deps import current_agent, get_bus, get_db, get_live
+from convos_server.api.responses import api_routes, build_openapi
 from convos_server.app import MATCHED_FIRST, create_app
 from convos_server.config import Settings
 
@@ -174,3 +176,24 @@ def test_every_path_matches_the_same_route(apps: tuple[FastAPI, FastAPI]) -> Non
     assert seen[Match.FULL] == every_route
     assert seen[Match.PARTIAL]
     assert seen[Match.NONE]
+
+
+def _solved(dependant: Dependant) -> Iterator[object]:
+    for dependency in dependant.dependencies:
+        yield dependency.call
+        yield from _solved(dependency)
+
+
+def test_the_hot_routes_solve_only_the_caller(apps: tuple[FastAPI, FastAPI]) -> None:
+    """The ingress and the reply take the database, bus and live state from ``app.state``:
+    FastAPI solves no dependency for the ingress, and only the token's for the reply."""
+    _documented, reordered = apps
+    solved = {
+        (route.path_format, method): set(_solved(route.dependant))
+        for route in api_routes(reordered)
+        for method in route.methods or ()
+    }
+    assert solved[("/api/v1/channels/{inbox_id}/messages", "POST")] == set()
+    reply = solved[("/api/v1/conversations/{conversation_id}/messages", "POST")]
+    assert current_agent in reply
+    assert not reply & {get_db, get_bus, get_live}
