@@ -94,7 +94,15 @@ def _install_sqlite_hooks(
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Connection) -> None:
         immediate = connection.get_execution_options().get(IMMEDIATE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        statement = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+        driver = connection.connection.driver_connection
+        if isinstance(driver, inline_sqlite.InlineConnection):
+            # An inline connection (the writer, the readers): straight to ``sqlite3``, as the
+            # hot paths' statements are (``driver_sql``); SQLAlchemy's execution of a
+            # statement costs many times what SQLite takes to begin.
+            driver_sql.run(driver.sqlite, statement, ())
+        else:
+            connection.exec_driver_sql(statement)
 
 
 def _sqlite_file(url: URL) -> str | None:

@@ -14,6 +14,8 @@ from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 
 from convos_server.db import driver_sql
+from convos_server.db.engine import Database
+from convos_server.db.inline_sqlite import InlineConnection
 from tests.server.conftest import Workspace
 
 # SQLAlchemy's SQLite DATETIME: naive UTC, six fractional digits.
@@ -36,10 +38,17 @@ async def test_a_message_and_a_reply_store_moments_as_the_orm_does(
         "before_cursor_execute",
         lambda _c, _cur, statement, *_a: through_sqlalchemy.append(statement),
     )
+    on_the_connection: list[str] = []
+    await trace_writes(db, on_the_connection)
+    on_the_connection.clear()
     again = await ws.handoff(inbox, "carla", "Still there?")
     reply = await ws.call("POST", url, anna, json={"client_id": "r-1", "body": "Yes"})
-    # Each transaction ran only its BEGIN through SQLAlchemy, the rest on the driver.
-    assert through_sqlalchemy == ["BEGIN IMMEDIATE", "BEGIN IMMEDIATE"]
+    # Each transaction ran everything on the driver, its BEGIN IMMEDIATE (the session's
+    # "begin" hook) included: nothing through SQLAlchemy's execution.
+    assert through_sqlalchemy == []
+    bounds = [s for s in on_the_connection if s.split()[0] in {"BEGIN", "COMMIT", "ROLLBACK"}]
+    assert bounds == ["BEGIN IMMEDIATE", "COMMIT", "BEGIN IMMEDIATE", "COMMIT"]
+    assert any(s.startswith("INSERT INTO messages") for s in on_the_connection)
     path = db.engine.url.database
     with sqlite3.connect(path) as connection:
         moments = {
@@ -68,6 +77,16 @@ async def test_a_message_and_a_reply_store_moments_as_the_orm_does(
     assert moments["conversation clock (driver)"] == moments["reply (driver)"]
     assert moments["ticket clock (driver)"] == moments["reply (driver)"]
     assert driver_sql.read_moment(moments["reply (driver)"]) is not None
+
+
+async def trace_writes(db: Database, into: list[str]) -> None:
+    """Append every statement SQLite runs on ``db``'s inline write connection to ``into``:
+    SQLAlchemy's and the hot paths' own (``driver_sql``) alike."""
+    assert db.write_engine is not None
+    async with db.write_engine.connect() as connection:  # its only pooled connection
+        raw = await connection.get_raw_connection()
+        assert isinstance(raw.driver_connection, InlineConnection)
+        raw.driver_connection.sqlite.set_trace_callback(into.append)
 
 
 def test_a_broken_constraint_is_sqlalchemys_integrity_error(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from sqlalchemy import event
 
 from tests.server.conftest import Workspace
+from tests.server.test_driver_sql import trace_writes
 from tests.server.test_revocation import another_process
 
 
@@ -32,12 +33,13 @@ async def test_rotation_and_deactivation_apply_to_the_next_message(ws: Workspace
     old_key = inbox["api_key"]
     statements: list[str] = []
     db = app.state.db
-    for engine in {db.engine, getattr(db, "write_engine", db.engine)}:
-        event.listen(
-            engine.sync_engine,
-            "before_cursor_execute",
-            lambda _c, _cur, statement, *_a: statements.append(statement),
-        )
+    event.listen(
+        db.engine.sync_engine,
+        "before_cursor_execute",
+        lambda _c, _cur, statement, *_a: statements.append(statement),
+    )
+    # The write transactions' statements as SQLite runs them (through SQLAlchemy or not).
+    await trace_writes(db, statements)
     assert await send(ws.http, inbox, old_key, "Hello") == 201  # a hand-off: round robin
     key_reads = [s for s in statements if "api_key_hash" in s and "inboxes.name" not in s]
     assert len(key_reads) == 1  # (the hand-off loads the inbox's model too)
