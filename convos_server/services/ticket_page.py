@@ -12,8 +12,10 @@ conditions; pinned against it by ``tests/server/test_ticket_page_sql.py``) runs 
   the event-loop thread, inside one read transaction (``LoopReader.snapshot``: the last
   messages' reactions, files and quoted messages are read in the same snapshot as the
   items). The page read ran on the loop before too (``Database.read``'s inline
-  connections): a first page stops after ``limit + 1`` rows of ``ix_tickets_last``. Text
-  searches and counts, whose cost grows with the data, keep aiosqlite's worker threads.
+  connections): a first page of a view stops after ``limit + 1`` rows of
+  ``ix_tickets_last``. Text searches, counts, and the filters the order's index cannot stop
+  early on (labels, snoozes, opening days: ``api.tickets._grows_with_data``), whose cost
+  grows with the data, keep aiosqlite's worker threads.
 * **PostgreSQL**: on a pooled ``asyncpg`` connection outside any transaction: each
   statement sees the last commit, as under the session's ``READ COMMITTED`` before.
 
@@ -24,7 +26,7 @@ raised as SQLAlchemy's classes, as a Core statement raised them (``db.driver_sql
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -211,9 +213,7 @@ _PARTS_SQL = {dialect: parts_sql(dialect) for dialect in ("sqlite", "postgresql"
 
 
 def _parts_of(
-    dialect: Dialect,
-    wanted: WantedParts,
-    read: Any,
+    dialect: Dialect, wanted: WantedParts, read: Callable[[str, list[int]], Sequence[Any]]
 ) -> ItemParts:
     """``ItemParts`` from the raw rows ``read(sql, ids)`` gives for the three statements."""
     reactions_sql, files_sql, previews_sql = _PARTS_SQL[dialect.name]
