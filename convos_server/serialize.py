@@ -522,6 +522,9 @@ def _raw(column: Any) -> Any:
 
 # The item columns as the statements select them: raw values, enough for a fragment's key
 # (``_page_item``); an item is decoded (``ItemDecoder``) only to be formatted.
+_ITEM_COLUMN_NAMES = {
+    option: tuple(column.name for column in columns) for option, columns in _ITEM_COLUMNS.items()
+}
 _RAW_ITEM_COLUMNS = {
     option: tuple(_raw(column) for column in columns) for option, columns in _ITEM_COLUMNS.items()
 }
@@ -594,6 +597,7 @@ LAST_MESSAGE_AT = [column.name for column in _tickets.c].index("last_message_at"
 LABEL_IDS = _TICKET_COLUMN_COUNT
 LM_ID = _TICKET_COLUMN_COUNT + 1 + _LM_NAMES.index("id")
 LM_REPLY_TO = _TICKET_COLUMN_COUNT + 1 + _LM_NAMES.index("reply_to")
+LM_SYSTEM_PARAMS = _TICKET_COLUMN_COUNT + 1 + _LM_NAMES.index("system_params")
 LM_HAS_REACTIONS = _TICKET_COLUMN_COUNT + 1 + len(_LM_NAMES)
 LM_HAS_FILES = LM_HAS_REACTIONS + 1
 # The columns of a last message's file rows and quoted message's preview (``_FILES``,
@@ -785,6 +789,18 @@ def _normalised(extras: _Extras) -> _Extras:
     )
 
 
+def _compared(values: tuple[Any, ...], last_message: LastMessage) -> tuple[Any, ...]:
+    """An item row's values as compared: a JSON value the driver decoded (``asyncpg``: the
+    last message's ``system_params`` as a dict) as its JSON bytes, since ``==`` on dicts
+    does not see every difference their JSON shows (``1 == 1.0 == True``, ``0.0 == -0.0``)."""
+    if last_message == "none":
+        return values
+    params = values[LM_SYSTEM_PARAMS]
+    if params is None or isinstance(params, str):
+        return values
+    return (*values[:LM_SYSTEM_PARAMS], to_json(params), *values[LM_SYSTEM_PARAMS + 1 :])
+
+
 def page_item(
     item: Sequence[Any],
     parts: ItemParts,
@@ -798,7 +814,7 @@ def page_item(
     row, a ``sqlite3`` tuple or an ``asyncpg`` record); decoding it is left to a miss."""
     extras = _extras_of(item, parts, last_message)
     made_of = _normalised(extras)
-    values = tuple(item)
+    values = _compared(tuple(item), last_message)
     key = (last_message, values[TICKET_ID])
     found = fragments.get(key)
     if found is not None and found[0] == values and found[1] == made_of:

@@ -15,9 +15,11 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import event, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.exc import DBAPIError
 
+from convos_server import serialize
 from convos_server.db import models as m
 from convos_server.db.engine import Database
 from convos_server.serialize import LastMessage, TicketFragments, load_ticket_page_items
@@ -298,3 +300,31 @@ def test_a_text_search_is_not_a_driver_page() -> None:
             50,
             "full",
         )
+
+
+def _pg_item(system_params: dict[str, Any]) -> tuple[Any, ...]:
+    """A raw ``full`` item row as ``asyncpg`` gives it: a ticket whose last message is a
+    system line with ``system_params`` (decoded JSON)."""
+    moment = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)
+    values: dict[str, Any] = dict.fromkeys(serialize._ITEM_COLUMN_NAMES["full"])
+    values.update(
+        id=1, conversation_id=1, inbox_id=1, contact_id=1, status="open", opened_at=moment,
+        reopen_count=0, last_message_at=moment, snoozed=False, lm_id=5, lm_conversation_id=1,
+        lm_direction="system", lm_sender_type="system", lm_sender_name="", lm_body="",
+        lm_system_kind="ticket.snoozed", lm_system_params=system_params, lm_created_at=moment,
+        lm_has_reactions=False, lm_has_files=False,
+    )  # fmt: skip
+    return tuple(values.values())
+
+
+def test_a_decoded_json_value_is_compared_as_its_json() -> None:
+    """``{"n": 1} == {"n": True}`` in Python, but their JSON differs: the fragment must not be
+    reused across them (``asyncpg`` gives a JSON column decoded)."""
+    decoder = serialize.decoder_for(postgresql.asyncpg.dialect(), "full")  # type: ignore[attr-defined]
+    fragments = TicketFragments()
+    page = [
+        serialize.page_item(_pg_item(params), serialize.no_parts(), "full", fragments, decoder)
+        for params in ({"n": 1}, {"n": True}, {"n": 1.0}, {"n": 1})
+    ]
+    assert [b'"n":1}' in page[0], b'"n":true}' in page[1], b'"n":1.0}' in page[2]] == [True] * 3
+    assert page[3] == page[0]
