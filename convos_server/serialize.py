@@ -521,7 +521,7 @@ def _raw(column: Any) -> Any:
 
 
 # The item columns as the statements select them: raw values, enough for a fragment's key
-# (``_page_item``); an item is decoded (``ItemDecoder``) only to be formatted.
+# (``page_item``); an item is decoded (``ItemDecoder``) only to be formatted.
 _ITEM_COLUMN_NAMES = {
     option: tuple(column.name for column in columns) for option, columns in _ITEM_COLUMNS.items()
 }
@@ -594,7 +594,6 @@ def decoder_for(dialect: Dialect, last_message: LastMessage) -> ItemDecoder:
 # way for SQLAlchemy's rows, ``sqlite3``'s tuples and ``asyncpg``'s records.
 TICKET_ID = 0
 LAST_MESSAGE_AT = [column.name for column in _tickets.c].index("last_message_at")
-LABEL_IDS = _TICKET_COLUMN_COUNT
 LM_ID = _TICKET_COLUMN_COUNT + 1 + _LM_NAMES.index("id")
 LM_REPLY_TO = _TICKET_COLUMN_COUNT + 1 + _LM_NAMES.index("reply_to")
 LM_SYSTEM_PARAMS = _TICKET_COLUMN_COUNT + 1 + _LM_NAMES.index("system_params")
