@@ -11,7 +11,7 @@ import collections
 import datetime as dt
 import functools
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
@@ -521,7 +521,10 @@ def _raw(column: Any) -> Any:
 
 
 # The item columns as the statements select them: raw values, enough for a fragment's key
-# (``_page_item``); an item is decoded (``ItemDecoder``) only to be formatted.
+# (``page_item``); an item is decoded (``ItemDecoder``) only to be formatted.
+_ITEM_COLUMN_NAMES = {
+    option: tuple(column.name for column in columns) for option, columns in _ITEM_COLUMNS.items()
+}
 _RAW_ITEM_COLUMNS = {
     option: tuple(_raw(column) for column in columns) for option, columns in _ITEM_COLUMNS.items()
 }
@@ -540,31 +543,38 @@ _ITEMS_BY_ID = {
 }
 
 
-class ItemDecoder:
+class RowDecoder:
+    """Turns raw rows of ``columns`` (the driver's values) into the typed values the columns'
+    types give for one dialect, as named tuples of the columns' names."""
+
+    def __init__(self, dialect: Dialect, columns: Sequence[Any]) -> None:
+        self._processors = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+        ]
+        self.names = [column.name for column in columns]
+        self._row: Any = collections.namedtuple("_Row", self.names)  # type: ignore[misc]
+
+    def decode(self, row: Sequence[Any]) -> Any:
+        """``row``'s values, typed, by column name (as a row of the typed columns)."""
+        return self._row._make(
+            [
+                value if process is None else process(value)
+                for process, value in zip(self._processors, row, strict=True)
+            ]
+        )
+
+
+class ItemDecoder(RowDecoder):
     """Turns raw item rows (``item_select``) into the typed values the columns' types give,
     for one dialect and ``last_message`` option (``decoder_for``)."""
 
     def __init__(self, dialect: Dialect, last_message: LastMessage) -> None:
-        columns = _ITEM_COLUMNS[last_message]
-        self._processors = [
-            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
-        ]
-        names = [column.name for column in columns]
-        self._row: Any = collections.namedtuple("_Item", names)  # type: ignore[misc]
-        self._moment = self._processors[names.index("last_message_at")]
+        super().__init__(dialect, _ITEM_COLUMNS[last_message])
+        self._moment = self._processors[LAST_MESSAGE_AT]
 
-    def decode(self, item: AnyRow) -> Any:
-        """``item``'s values, typed, by column name (as a row of the typed columns)."""
-        return self._row._make(
-            [
-                value if process is None else process(value)
-                for process, value in zip(self._processors, item, strict=True)
-            ]
-        )
-
-    def last_message_at(self, item: AnyRow) -> dt.datetime:
+    def last_message_at(self, item: Sequence[Any]) -> dt.datetime:
         """``item``'s ticket's ``last_message_at``, typed (a keyset cursor's moment)."""
-        value = item.last_message_at
+        value = item[LAST_MESSAGE_AT]
         return value if self._moment is None else self._moment(value)  # type: ignore[no-any-return]
 
 
@@ -580,59 +590,112 @@ def decoder_for(dialect: Dialect, last_message: LastMessage) -> ItemDecoder:
     return decoder
 
 
+# Where an item row's values are (``_ITEM_COLUMNS``): rows are read by position, the same
+# way for SQLAlchemy's rows, ``sqlite3``'s tuples and ``asyncpg``'s records.
+TICKET_ID = 0
+LAST_MESSAGE_AT = [column.name for column in _tickets.c].index("last_message_at")
+LM_ID = _TICKET_COLUMN_COUNT + 1 + _LM_NAMES.index("id")
+LM_REPLY_TO = _TICKET_COLUMN_COUNT + 1 + _LM_NAMES.index("reply_to")
+LM_SYSTEM_PARAMS = _TICKET_COLUMN_COUNT + 1 + _LM_NAMES.index("system_params")
+LM_HAS_REACTIONS = _TICKET_COLUMN_COUNT + 1 + len(_LM_NAMES)
+LM_HAS_FILES = LM_HAS_REACTIONS + 1
+# The columns of a last message's file rows and quoted message's preview (``_FILES``,
+# ``_PREVIEWS``), for a reader that decodes their raw rows itself (``parts_decoders``).
+FILE_COLUMNS = (_message_files.message_id.label("of_message"), *_files)
+PREVIEW_COLUMNS = (_messages.id, _messages.body, _messages.sender_name, _messages.direction)
+_PARTS_DECODERS: dict[str, tuple[RowDecoder, RowDecoder]] = {}
+
+
+def parts_decoders(dialect: Dialect) -> tuple[RowDecoder, RowDecoder]:
+    """Decoders of raw file rows (``FILE_COLUMNS``) and preview rows (``PREVIEW_COLUMNS``)."""
+    found = _PARTS_DECODERS.get(dialect.name)
+    if found is None:
+        found = _PARTS_DECODERS[dialect.name] = (
+            RowDecoder(dialect, FILE_COLUMNS),
+            RowDecoder(dialect, PREVIEW_COLUMNS),
+        )
+    return found
+
+
 @dataclass(slots=True)
-class _ItemParts:
+class ItemParts:
     """The rows of a page's last messages' reactions, files and quoted messages."""
 
     reactions: dict[int, list[tuple[str, int]]]  # message id -> (emoji, agent id)
-    files: dict[int, list[AnyRow]]  # message id -> its files' rows, in attachment order
-    previews: dict[int, AnyRow]  # quoted message id -> its preview row
+    files: dict[int, list[Any]]  # message id -> its files' typed rows, in attachment order
+    previews: dict[int, Any]  # quoted message id -> its preview row
+
+
+@dataclass(frozen=True, slots=True)
+class WantedParts:
+    """Which last messages of a page need their reactions, files or quoted message read."""
+
+    with_reactions: list[int]
+    with_files: list[int]
+    quoted: list[int]
+
+
+def wanted_parts(items: Sequence[Sequence[Any]], last_message: LastMessage) -> WantedParts | None:
+    """What the item rows' last messages need beside their own columns (``"full"`` only):
+    reactions and files of the messages that have any, the quoted messages' previews;
+    ``None`` when nothing."""
+    if last_message != "full":
+        return None
+    with_reactions = [item[LM_ID] for item in items if item[LM_HAS_REACTIONS]]
+    with_files = [item[LM_ID] for item in items if item[LM_HAS_FILES]]
+    quoted = list({item[LM_REPLY_TO] for item in items if item[LM_REPLY_TO] is not None})
+    if not with_reactions and not with_files and not quoted:
+        return None
+    return WantedParts(with_reactions, with_files, quoted)
+
+
+def no_parts() -> ItemParts:
+    """An ``ItemParts`` with nothing read yet."""
+    return ItemParts({}, defaultdict(list), {})
 
 
 def _item_parts(
     connection: Connection, items: Sequence[AnyRow], last_message: LastMessage
-) -> _ItemParts:
-    """What the item rows' last messages need beside their own columns (``"full"`` only):
-    reactions and files of the messages that have any, the quoted messages' previews."""
-    parts = _ItemParts({}, defaultdict(list), {})
-    if last_message != "full":
+) -> ItemParts:
+    """The ``ItemParts`` of item rows, read through SQLAlchemy (``wanted_parts``)."""
+    parts = no_parts()
+    wanted = wanted_parts(items, last_message)
+    if wanted is None:
         return parts
-    with_reactions = [row.lm_id for row in items if row.lm_has_reactions]
-    if with_reactions:
-        parts.reactions = _reaction_pairs(connection, with_reactions)
-    with_files = [row.lm_id for row in items if row.lm_has_files]
-    if with_files:
-        for row in connection.execute(_FILES, {"ids": with_files}):
+    if wanted.with_reactions:
+        parts.reactions = _reaction_pairs(connection, wanted.with_reactions)
+    if wanted.with_files:
+        for row in connection.execute(_FILES, {"ids": wanted.with_files}):
             parts.files[row.of_message].append(row)
-    quoted = {row.lm_reply_to for row in items if row.lm_reply_to is not None}
-    if quoted:
-        previews = connection.execute(_PREVIEWS, {"ids": list(quoted)})
+    if wanted.quoted:
+        previews = connection.execute(_PREVIEWS, {"ids": wanted.quoted})
         parts.previews = {row.id: row for row in previews}
     return parts
 
 
-_Extras = tuple[tuple[tuple[str, int], ...], tuple[AnyRow, ...], AnyRow | None]
+_Extras = tuple[tuple[tuple[str, int], ...], tuple[Any, ...], Any]
 
 
 _NO_EXTRAS: _Extras = ((), (), None)
 
 
-def _extras_of(item: AnyRow, parts: _ItemParts, last_message: LastMessage) -> _Extras:
+def _extras_of(item: Sequence[Any], parts: ItemParts, last_message: LastMessage) -> _Extras:
     """The item's last message's reaction pairs, file rows and quoted message's row."""
-    if last_message != "full" or item.lm_id is None:
+    if last_message != "full":
         return _NO_EXTRAS
-    reply_to = item.lm_reply_to
-    if reply_to is None and not item.lm_has_reactions and not item.lm_has_files:
+    reply_to = item[LM_REPLY_TO]
+    if reply_to is None and not item[LM_HAS_REACTIONS] and not item[LM_HAS_FILES]:
         return _NO_EXTRAS
+    message_id = item[LM_ID]
     return (
-        tuple(parts.reactions.get(item.lm_id, ())),
-        tuple(parts.files.get(item.lm_id, ())),
+        tuple(parts.reactions.get(message_id, ())),
+        tuple(parts.files.get(message_id, ())),
         parts.previews.get(reply_to) if reply_to is not None else None,
     )
 
 
 def _item_json(
-    raw: AnyRow, extras: _Extras, last_message: LastMessage, decoder: ItemDecoder
+    raw: Sequence[Any], extras: _Extras, last_message: LastMessage, decoder: ItemDecoder
 ) -> Json:
     """A ticket item as JSON, from its raw row and its last message's extras."""
     item = decoder.decode(raw)
@@ -690,55 +753,74 @@ async def contacts_of(session: AsyncSession, contact_ids: set[int]) -> list[Json
     return [contact_json(contact) for contact in found]
 
 
-class TicketFragments(LruCache[Hashable, bytes]):
-    """The JSON bytes of ticket page items, keyed by every value they are made of.
+# What a page item was made of (its raw row's values and its last message's extras) and its
+# JSON bytes.
+_Fragment = tuple[tuple[Any, ...], _Extras, bytes]
 
-    A key holds the ticket's row, its last message's row, that message's reactions, files
-    and quoted message's rows, and its label ids, exactly as read for this page: an item
-    changes only if one of those values changes, and then its key changes with it. Nothing is
-    ever invalidated, so a write path cannot leave a page stale; the statements still run for
-    every page, only the formatting and encoding of unchanged items is skipped. Bounded, least
-    recently used first out. One per app (``app.state.ticket_fragments``).
+
+class TicketFragments(LruCache[tuple[str, int], _Fragment]):
+    """The JSON bytes of ticket page items, with every value they were made of.
+
+    Per ``last_message`` option and ticket id: the ticket's row, its last message's row, that
+    message's reactions, files and quoted message's rows, and its label ids, exactly as read
+    for the page that formatted it, and the item's bytes. A page reuses the bytes only when
+    every value it read for the item equals the stored ones (compared, not hashed: hashing
+    ~33 values per item, bodies included, cost more than comparing them); any other value
+    formats the item again and replaces the entry. Nothing is ever invalidated, so a write
+    path cannot leave a page stale; the statements still run for every page, only the
+    formatting and encoding of unchanged items is skipped. Bounded, least recently used first
+    out. One per app (``app.state.ticket_fragments``).
     """
 
     def __init__(self, size: int = 4096) -> None:
         super().__init__(size)
 
 
-def _hashable(row: AnyRow) -> tuple[Any, ...]:
-    """``row``'s values as a key: a JSON column's value (a dict) as its JSON bytes."""
-    values = tuple(row)
-    try:
-        hash(values)
-    except TypeError:  # a message's ``system_params``
-        values = tuple(to_json(v) if isinstance(v, dict | list) else v for v in values)
-    return values
+def _normalised(extras: _Extras) -> _Extras:
+    """``extras`` as plain tuples of values, whatever rows they came from."""
+    if extras is _NO_EXTRAS:
+        return extras
+    reactions, files, preview = extras
+    return (
+        reactions,
+        tuple(tuple(file) for file in files),
+        tuple(preview) if preview is not None else None,
+    )
 
 
-def _page_item(
-    item: AnyRow,
-    parts: _ItemParts,
+def _compared(values: tuple[Any, ...], last_message: LastMessage) -> tuple[Any, ...]:
+    """An item row's values as compared: a JSON value the driver decoded (``asyncpg``: the
+    last message's ``system_params`` as a dict) as its JSON bytes, since ``==`` on dicts
+    does not see every difference their JSON shows (``1 == 1.0 == True``, ``0.0 == -0.0``)."""
+    if last_message == "none":
+        return values
+    params = values[LM_SYSTEM_PARAMS]
+    if params is None or isinstance(params, str):
+        return values
+    return (*values[:LM_SYSTEM_PARAMS], to_json(params), *values[LM_SYSTEM_PARAMS + 1 :])
+
+
+def page_item(
+    item: Sequence[Any],
+    parts: ItemParts,
     last_message: LastMessage,
     fragments: TicketFragments,
     decoder: ItemDecoder,
 ) -> bytes:
     """One item of a page as JSON bytes, from ``fragments`` when nothing in it changed.
 
-    The key holds the raw values (what the driver gave): decoding them is left to a miss."""
+    ``item`` is a raw row of ``item_select``'s columns (what the driver gave: a SQLAlchemy
+    row, a ``sqlite3`` tuple or an ``asyncpg`` record); decoding it is left to a miss."""
     extras = _extras_of(item, parts, last_message)
-    key: tuple[Any, ...] = (last_message, _hashable(item))
-    if extras is not _NO_EXTRAS:
-        reactions, files, preview = extras
-        key += (
-            reactions,
-            tuple(tuple(file) for file in files),
-            tuple(preview) if preview is not None else None,
-        )
+    made_of = _normalised(extras)
+    values = _compared(tuple(item), last_message)
+    key = (last_message, values[TICKET_ID])
     found = fragments.get(key)
-    if found is None:
-        found = to_json(_item_json(item, extras, last_message, decoder))
-        fragments.put(key, found)
-    return found
+    if found is not None and found[0] == values and found[1] == made_of:
+        return found[2]
+    encoded = to_json(_item_json(item, extras, last_message, decoder))
+    fragments.put(key, (values, made_of, encoded))
+    return encoded
 
 
 def _page_items(
@@ -749,7 +831,7 @@ def _page_items(
 ) -> list[bytes]:
     parts = _item_parts(connection, items, last_message)
     decoder = decoder_for(connection.dialect, last_message)
-    return [_page_item(item, parts, last_message, fragments, decoder) for item in items]
+    return [page_item(item, parts, last_message, fragments, decoder) for item in items]
 
 
 async def load_ticket_page_items(

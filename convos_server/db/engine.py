@@ -243,6 +243,9 @@ class Database:
         self._read_sessionmaker = self._sessionmaker_of(self.read_engine)
         # SQLite file: the pollers' reads and change checks without SQLAlchemy (``LoopReader``).
         self.loop_reader = create_loop_reader(database_url)
+        # SQLite file: the ticket page's first pages (``services.ticket_page``), a connection of
+        # their own (the pollers' ``data_version`` stays theirs).
+        self.page_reader = create_loop_reader(database_url)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._commits_since_checkpoint = 0
         self._checkpoint_task: asyncio.Task[None] | None = None
@@ -396,3 +399,5 @@ class Database:
             await self.write_engine.dispose()
         if self.loop_reader is not None:
             self.loop_reader.close()
+        if self.page_reader is not None:
+            self.page_reader.close()

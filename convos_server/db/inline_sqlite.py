@@ -18,8 +18,9 @@ asynchronously instead of blocking the loop).
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 ARRAYSIZE = 1
@@ -158,7 +159,8 @@ async def connect(path: str, busy_timeout_s: float = 0.0) -> InlineConnection:
 
 
 class LoopReader:
-    """One plain read-only ``sqlite3`` connection for the event loop's pollers.
+    """One plain read-only ``sqlite3`` connection for the event loop's pollers (and one for
+    the ticket page's first pages, ``Database.page_reader``).
 
     A poller that reads a few rows by primary key every second (the event bus's reader) or
     only asks whether anything was committed (``PRAGMA data_version``) pays, through an
@@ -191,6 +193,19 @@ class LoopReader:
     def rows(self, sql: str, parameters: Sequence[Any]) -> list[Any]:
         """Every row of one short read."""
         return self._open().execute(sql, parameters).fetchall()
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """The connection inside one read transaction: every statement run on it in the block
+        sees the same commit (a page's items and their last messages' reactions and files).
+        Nothing may suspend inside the block (it holds the connection)."""
+        connection = self._open()
+        connection.execute("BEGIN")
+        try:
+            yield connection
+        finally:
+            if connection.in_transaction:  # an error may have ended it already
+                connection.execute("ROLLBACK")
 
     def data_version(self) -> int:
         """SQLite's ``PRAGMA data_version`` of this connection: it differs from an earlier
