@@ -144,10 +144,12 @@ class Workspace:
 def running_server(data_dir: Path) -> Iterator[ServerProcess]:
     """A server subprocess with an admin, running until the generator is closed."""
     process = ServerProcess(data_dir)
-    process.create_admin()
-    process.start()
-    yield process
-    process.close()
+    try:
+        process.create_admin()
+        process.start()
+        yield process
+    finally:
+        process.close()
 
 
 @pytest.fixture

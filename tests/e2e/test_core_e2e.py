@@ -53,7 +53,12 @@ async def test_bootstrap_then_live_events_reach_the_store(workspace, tmp_path):
 
     await workspace.customer_says("Il mio ordine non è arrivato")
     await wait_until(lambda: "Il mio ordine non è arrivato" in bodies(client, conversation_id))
-    assert any(c.conversation_id == conversation_id for c in changes)
+    # The write thread commits before the loop emits: the row can be read a moment before the
+    # change is announced (a busy machine widens that moment), so the signal is waited for.
+    await wait_until(
+        lambda: any(c.conversation_id == conversation_id for c in changes),
+        what="messages_changed for the conversation",
+    )
     await take_ticket(api, ticket_id)
     await wait_until(lambda: client.sync.counts.mine == 1, what="ticket in Mine")
     await client.close()
