@@ -447,6 +447,21 @@ def _layout_system(
 LayoutKey = tuple[Any, ...]  # (row key, revision, day header, sender line, width, system text)
 
 
+def height_key(parts: LayoutKey, width: int, system_text: str) -> str:
+    """A row height's key: the ``LAYOUT_KEY`` ``parts`` (row key, revision, day header,
+    sender line), ``width`` and ``system_text`` in one NUL-separated string, the row key
+    first. One string a row instead of a tuple with its row-key string, date and width int:
+    the table keeps every row measured (10,000 in a thread scrolled through)."""
+    row, revision, day, show_sender = parts
+    ordinal = day.toordinal() if day is not None else ""
+    return f"{row}\0{revision}\0{ordinal}\0{show_sender:d}\0{width}\0{system_text}"
+
+
+def height_row_key(key: str) -> str:
+    """The row key a :func:`height_key` starts with."""
+    return key.partition("\0")[0]
+
+
 class MessageDelegate(QStyledItemDelegate):
     """Paints :class:`~convos_desktop.models.thread.ThreadModel` rows; see the module doc."""
 
@@ -469,7 +484,7 @@ class MessageDelegate(QStyledItemDelegate):
         self._thumbnails = thumbnails
         self._wording = wording or SystemWording(parent=self)
         self._wording.names_changed.connect(self.system_texts_changed)
-        self._heights: dict[LayoutKey, int] = {}
+        self._heights: dict[str, int] = {}  # height_key -> row height
         self._layouts: OrderedDict[LayoutKey, MessageLayout] = OrderedDict()
         self._pictures: OrderedDict[tuple[Any, ...], RowPicture] = OrderedDict()
         self._picture_bytes = 0  # the whole rows' bytes of the pictures kept (the budget's unit)
@@ -528,9 +543,8 @@ class MessageDelegate(QStyledItemDelegate):
         system_text = (
             self._wording.message_text(message) if message.direction is Direction.SYSTEM else ""
         )
-        key = (*parts, width, system_text)
-        if key not in self._heights:
-            self._build_layout(message, key, fonts)
+        if height_key(parts, width, system_text) not in self._heights:
+            self._build_layout(message, (*parts, width, system_text), fonts)
 
     def _build_layout(self, message: Message, key: LayoutKey, fonts: Fonts) -> MessageLayout:
         _row_key, _revision, day, show_sender, width, system_text = key
@@ -545,7 +559,7 @@ class MessageDelegate(QStyledItemDelegate):
     def _remember_height(self, key: LayoutKey, height: int) -> None:
         if len(self._heights) >= self.HEIGHT_CACHE_LIMIT:
             self._heights.clear()
-        self._heights[key] = height
+        self._heights[height_key(key[:4], key[4], key[5])] = height
 
     def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
         width = option.rect.width()
@@ -570,7 +584,7 @@ class MessageDelegate(QStyledItemDelegate):
         if parts is None:
             return QSize(width, 0)
         self._fonts_for(option.font)
-        height = self._heights.get((*parts, width, system_text))
+        height = self._heights.get(height_key(parts, width, system_text))
         if height is None:
             height = self._layout(option, index, parts, width).height
         return QSize(width, height)
@@ -683,7 +697,9 @@ class MessageDelegate(QStyledItemDelegate):
         self._layouts = OrderedDict(
             (key, layout) for key, layout in self._layouts.items() if key[0] in row_keys
         )
-        self._heights = {key: height for key, height in self._heights.items() if key[0] in row_keys}
+        self._heights = {
+            key: height for key, height in self._heights.items() if height_row_key(key) in row_keys
+        }
         self._pictures = OrderedDict(
             (key, picture) for key, picture in self._pictures.items() if key[0][0] in row_keys
         )

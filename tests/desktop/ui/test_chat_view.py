@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 import gc
 import time
 from dataclasses import replace
@@ -33,6 +34,8 @@ from convos_desktop.ui.chat.message_delegate import (
     Hit,
     MessageDelegate,
     find_links,
+    height_key,
+    height_row_key,
     layout_message,
 )
 from convos_desktop.ui.errors import failed_send_sentence
@@ -442,7 +445,7 @@ async def test_an_idle_release_keeps_the_open_conversations_rows_only(qtbot) -> 
     delegate.keep_rows(model.row_keys())
     kept = (
         {key[0] for key in delegate._layouts}
-        | {key[0] for key in delegate._heights}
+        | {height_row_key(key) for key in delegate._heights}
         | {key[0][0] for key in delegate._pictures}
     )
     assert kept
@@ -513,3 +516,21 @@ async def test_row_pictures_span_only_the_painted_columns_and_look_the_same(
     whole = view.viewport().grab().toImage()
     assert delegate.picture_pixmap_bytes() == delegate._picture_bytes  # whole rows
     assert cropped == whole  # the same pixels as pictures of the whole rows
+
+
+def test_a_row_height_key_is_one_string_telling_every_part_apart() -> None:
+    day = dt.date(2026, 12, 6)
+    parts = ("c:4b1e", 2, day, True)
+    key = height_key(parts, 452, "")
+    assert isinstance(key, str)
+    assert height_row_key(key) == "c:4b1e"
+    others = [
+        height_key(("m:4", 2, day, True), 452, ""),
+        height_key(("c:4b1e", 3, day, True), 452, ""),
+        height_key(("c:4b1e", 2, None, True), 452, ""),
+        height_key(("c:4b1e", 2, day + dt.timedelta(days=1), True), 452, ""),
+        height_key(("c:4b1e", 2, day, False), 452, ""),
+        height_key(("c:4b1e", 2, day, True), 451, ""),
+        height_key(("c:4b1e", 2, day, True), 452, "Giulia assigned the ticket"),
+    ]
+    assert len({key, *others}) == len(others) + 1
