@@ -25,6 +25,7 @@ from pathlib import Path
 
 import qasync
 
+import convos_desktop  # noqa: F401  first, as the app's entry point: its import set-up (see its doc)
 from benchmarks.client_harness import (
     BIG_CONVERSATION,
     CacheBench,

@@ -57,12 +57,9 @@ from convos_desktop.product import (
     open_named_ticket,
     show_uncaught,
 )
-from convos_desktop.self_check import self_check
 from convos_desktop.ui.chat.thumbnails import ThumbnailCache
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.i18n import install_translators
-from convos_desktop.ui.shell.demo_splash import DemoStartingWindow, demo_window_title
-from convos_desktop.ui.shell.login_dialog import LoginDialog
 from convos_desktop.ui.shell.main_window import MainWindow
 from convos_desktop.ui.shell.tray import Tray
 from convos_desktop.ui.theme import apply_theme
@@ -167,6 +164,8 @@ class Application:
 
     async def _sign_in(self) -> Session | None:
         if self._args.demo:
+            from convos_desktop.ui.shell.demo_splash import DemoStartingWindow
+
             starting = DemoStartingWindow()  # at once: the server takes seconds to start
             starting.show()
             log.info("demo: starting window shown")
@@ -192,6 +191,8 @@ class Application:
         return await self._ask_login(profile, wanted)
 
     async def _ask_login(self, profile: Profile | None, server: str | None) -> Session | None:
+        from convos_desktop.ui.shell.login_dialog import LoginDialog
+
         result: asyncio.Future[Session | None] = asyncio.get_running_loop().create_future()
         dialog = LoginDialog(profile)
         if server and profile is None:
@@ -223,6 +224,8 @@ class Application:
         context = build_context(session, cache, self._settings)
         window = open_window(context, self._language)
         if self._demo is not None:
+            from convos_desktop.ui.shell.demo_splash import demo_window_title
+
             window.setWindowTitle(demo_window_title(window.windowTitle()))
         self.window = window
         open_named_ticket(window, self._args)
@@ -328,6 +331,8 @@ async def shut_down(context: ClientContext, window: MainWindow) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.self_check:
+        from convos_desktop.self_check import self_check
+
         return self_check()
     log_file = setup_logging(args.verbose)
     install_qt_message_filter()

@@ -91,3 +91,16 @@ def test_the_app_imports_the_other_screens_only_when_one_is_built():
         "print(','.join(sorted(m for m in sys.modules if m.startswith(screens))))\n"
     )
     assert python_says(code) == ""
+
+
+def test_the_app_imports_its_sign_in_demo_help_and_self_check_windows_when_used():
+    # The login dialog (a session resumed from the keyring never shows it), the demo's
+    # starting window, the shortcut sheet (F1) and the self-check are imported where they
+    # are used: ~180 KiB of Python at import (issue 16).
+    code = (
+        "import sys\n"
+        "import convos_desktop.app, convos_desktop.ui.shell.main_window\n"
+        "lazy = ('login_dialog', 'demo_splash', 'shortcut_sheet', 'self_check')\n"
+        "print(','.join(sorted(m for m in sys.modules if m.rsplit('.', 1)[-1] in lazy)))\n"
+    )
+    assert python_says(code) == ""

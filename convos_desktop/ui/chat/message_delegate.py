@@ -5,9 +5,12 @@ and the view's hit tests (links, files, reactions) share it, so what is clicked 
 drawn. Layouts are cached per (row identity, revision, day header, sender line, width): the
 recently used ones whole (a repaint or a scroll back builds no text layout again), every
 row's height in a bigger table (a relayout of the view measures only rows it has not seen).
-The painted rows themselves are kept as pixmaps within a byte budget (rows with pictures,
+The painted rows themselves are kept as pixmaps within a budget of views (rows with pictures,
 whose thumbnails arrive later, are always painted), so a repaint after a new message or a
-scroll step draws only the rows it has not drawn before.
+scroll step draws only the rows it has not drawn before. A row's pixmap spans only the columns
+its bubble, day separator and chips take (the rest of the row is the view's own background,
+which the view paints anyway): the budget counts the rows' whole areas, so the same rows are
+kept in fewer bytes.
 Message text is plain text
 laid out with ``QTextLayout`` (never parsed as HTML); links are found by a pattern and only
 ``http``/``https`` ones are offered.
@@ -241,8 +244,41 @@ def fill_outlined_rounded_rect(
     painter.fillPath(body, fill)
 
 
-def _pixmap_bytes(pixmap: QPixmap) -> int:
-    return pixmap.width() * pixmap.height() * max(1, pixmap.depth() // 8)
+PICTURE_MARGIN_PX = 4  # beyond the painted rectangles: antialiased edges, glyph overhang
+
+
+@dataclass(frozen=True, slots=True)
+class RowPicture:
+    """A painted row: ``pixmap`` is the columns from ``x`` (row coordinates) that the row
+    paints on, over the whole row height; ``row_bytes`` is what a pixmap of the whole row
+    would take (what the picture budget counts)."""
+
+    pixmap: QPixmap
+    x: int
+    row_bytes: int
+
+
+def painted_columns(layout: MessageLayout, width: int) -> tuple[int, int]:
+    """The columns ``[left, right)`` of a row ``width`` wide that its painting touches:
+    every rectangle of ``layout`` (and its text's bounds) with :data:`PICTURE_MARGIN_PX`
+    either side, within the row."""
+    rects = [layout.bubble, layout.meta_rect]
+    rects += [r for r in (layout.day_rect, layout.sender_rect, layout.quote_rect) if r]
+    rects += [r for r in (layout.failed_rect,) if r]
+    rects += [rect for rect, _file in layout.files]
+    rects += [rect for rect, _reaction, _label in layout.reactions]
+    lefts = [rect.left() for rect in rects if not rect.isEmpty()]
+    rights = [rect.right() + 1 for rect in rects if not rect.isEmpty()]
+    if layout.text_layout is not None:
+        bounds = layout.text_layout.boundingRect().translated(layout.text_origin)
+        if not bounds.isEmpty():
+            lefts.append(int(bounds.left()))
+            rights.append(int(bounds.right()) + 1)
+    if not lefts:
+        return 0, width
+    left = max(0, min(lefts) - PICTURE_MARGIN_PX)
+    right = min(width, max(rights) + PICTURE_MARGIN_PX)
+    return (left, right) if left < right else (0, width)
 
 
 def _image_size(file: FileInfo) -> QSize:
@@ -411,6 +447,21 @@ def _layout_system(
 LayoutKey = tuple[Any, ...]  # (row key, revision, day header, sender line, width, system text)
 
 
+def height_key(parts: LayoutKey, width: int, system_text: str) -> str:
+    """A row height's key: the ``LAYOUT_KEY`` ``parts`` (row key, revision, day header,
+    sender line), ``width`` and ``system_text`` in one NUL-separated string, the row key
+    first. One string a row instead of a tuple with its row-key string, date and width int:
+    the table keeps every row measured (10,000 in a thread scrolled through)."""
+    row, revision, day, show_sender = parts
+    ordinal = day.toordinal() if day is not None else ""
+    return f"{row}\0{revision}\0{ordinal}\0{show_sender:d}\0{width}\0{system_text}"
+
+
+def height_row_key(key: str) -> str:
+    """The row key a :func:`height_key` starts with."""
+    return key.partition("\0")[0]
+
+
 class MessageDelegate(QStyledItemDelegate):
     """Paints :class:`~convos_desktop.models.thread.ThreadModel` rows; see the module doc."""
 
@@ -433,10 +484,10 @@ class MessageDelegate(QStyledItemDelegate):
         self._thumbnails = thumbnails
         self._wording = wording or SystemWording(parent=self)
         self._wording.names_changed.connect(self.system_texts_changed)
-        self._heights: dict[LayoutKey, int] = {}
+        self._heights: dict[str, int] = {}  # height_key -> row height
         self._layouts: OrderedDict[LayoutKey, MessageLayout] = OrderedDict()
-        self._pictures: OrderedDict[tuple[Any, ...], QPixmap] = OrderedDict()
-        self._picture_bytes = 0
+        self._pictures: OrderedDict[tuple[Any, ...], RowPicture] = OrderedDict()
+        self._picture_bytes = 0  # the whole rows' bytes of the pictures kept (the budget's unit)
         self._view_bytes = 0  # one view of the device last painted on (0: none yet)
         self._fonts: Fonts | None = None
         self._today = dt.date.today()
@@ -492,9 +543,8 @@ class MessageDelegate(QStyledItemDelegate):
         system_text = (
             self._wording.message_text(message) if message.direction is Direction.SYSTEM else ""
         )
-        key = (*parts, width, system_text)
-        if key not in self._heights:
-            self._build_layout(message, key, fonts)
+        if height_key(parts, width, system_text) not in self._heights:
+            self._build_layout(message, (*parts, width, system_text), fonts)
 
     def _build_layout(self, message: Message, key: LayoutKey, fonts: Fonts) -> MessageLayout:
         _row_key, _revision, day, show_sender, width, system_text = key
@@ -509,7 +559,7 @@ class MessageDelegate(QStyledItemDelegate):
     def _remember_height(self, key: LayoutKey, height: int) -> None:
         if len(self._heights) >= self.HEIGHT_CACHE_LIMIT:
             self._heights.clear()
-        self._heights[key] = height
+        self._heights[height_key(key[:4], key[4], key[5])] = height
 
     def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
         width = option.rect.width()
@@ -534,7 +584,7 @@ class MessageDelegate(QStyledItemDelegate):
         if parts is None:
             return QSize(width, 0)
         self._fonts_for(option.font)
-        height = self._heights.get((*parts, width, system_text))
+        height = self._heights.get(height_key(parts, width, system_text))
         if height is None:
             height = self._layout(option, index, parts, width).height
         return QSize(width, height)
@@ -591,7 +641,7 @@ class MessageDelegate(QStyledItemDelegate):
             self._remember_picture(key, picture, self._picture_budget(painter))
         else:
             self._pictures.move_to_end(key)
-        painter.drawPixmap(option.rect.topLeft(), picture)
+        painter.drawPixmap(option.rect.topLeft() + QPoint(picture.x, 0), picture.pixmap)
 
     def _picture(
         self,
@@ -599,17 +649,21 @@ class MessageDelegate(QStyledItemDelegate):
         message: Message,
         layout: MessageLayout,
         option: QStyleOptionViewItem,
-    ) -> QPixmap:
-        """The row painted on the view's background colour (opaque: text keeps its hinting)."""
+    ) -> RowPicture:
+        """The row painted on the view's background colour (opaque: text keeps its hinting),
+        only the columns it paints on (:func:`painted_columns`)."""
         ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
         size = option.rect.size()
-        picture = QPixmap(size * ratio)
-        picture.setDevicePixelRatio(ratio)
-        picture.fill(option.palette.base().color())
-        row_painter = QPainter(picture)
+        left, right = painted_columns(layout, size.width())
+        pixmap = QPixmap(QSize(right - left, size.height()) * ratio)
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(option.palette.base().color())
+        row_painter = QPainter(pixmap)
+        row_painter.translate(-left, 0)
         self._paint_row(row_painter, message, layout, option)
         row_painter.end()
-        return picture
+        row_bytes = int(size.width() * ratio) * int(size.height() * ratio) * 4
+        return RowPicture(pixmap, left, row_bytes)
 
     def _picture_budget(self, painter: QPainter) -> int:
         """Bytes of painted rows to keep: :attr:`PICTURE_VIEWS` of the device painted on (a
@@ -623,9 +677,9 @@ class MessageDelegate(QStyledItemDelegate):
         self._view_bytes = view
         return min(self.PICTURE_CACHE_BYTES, self.PICTURE_VIEWS * view)
 
-    def _remember_picture(self, key: tuple[Any, ...], picture: QPixmap, budget: int) -> None:
+    def _remember_picture(self, key: tuple[Any, ...], picture: RowPicture, budget: int) -> None:
         self._pictures[key] = picture
-        self._picture_bytes += _pixmap_bytes(picture)
+        self._picture_bytes += picture.row_bytes
         self._drop_oldest_pictures(budget)
 
     def _drop_oldest_pictures(self, budget: int) -> None:
@@ -633,7 +687,7 @@ class MessageDelegate(QStyledItemDelegate):
         always stays)."""
         while self._picture_bytes > budget and len(self._pictures) > 1:
             _key, oldest = self._pictures.popitem(last=False)
-            self._picture_bytes -= _pixmap_bytes(oldest)
+            self._picture_bytes -= oldest.row_bytes
 
     def keep_rows(self, row_keys: Collection[str]) -> None:
         """Drop the layouts, heights and painted pictures of every row not in ``row_keys``
@@ -643,13 +697,22 @@ class MessageDelegate(QStyledItemDelegate):
         self._layouts = OrderedDict(
             (key, layout) for key, layout in self._layouts.items() if key[0] in row_keys
         )
-        self._heights = {key: height for key, height in self._heights.items() if key[0] in row_keys}
+        self._heights = {
+            key: height for key, height in self._heights.items() if height_row_key(key) in row_keys
+        }
         self._pictures = OrderedDict(
             (key, picture) for key, picture in self._pictures.items() if key[0][0] in row_keys
         )
-        self._picture_bytes = sum(_pixmap_bytes(picture) for picture in self._pictures.values())
+        self._picture_bytes = sum(picture.row_bytes for picture in self._pictures.values())
         if self._view_bytes:
             self._drop_oldest_pictures(self._view_bytes * self.IDLE_PICTURE_HALF_VIEWS // 2)
+
+    def picture_pixmap_bytes(self) -> int:
+        """The bytes the painted-row pixmaps kept take (tests, benchmarks)."""
+        return sum(
+            p.pixmap.width() * p.pixmap.height() * max(1, p.pixmap.depth() // 8)
+            for p in self._pictures.values()
+        )
 
     def _forget_pictures(self) -> None:
         self._pictures.clear()

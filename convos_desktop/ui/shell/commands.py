@@ -33,11 +33,11 @@ from convos_desktop.ui.chat.reveal import MessageRevealer
 from convos_desktop.ui.shell.command_palette import CommandPalette
 from convos_desktop.ui.shell.command_registry import HIDDEN_PROPERTY, CommandRegistry, key_text
 from convos_desktop.ui.shell.message_search import MessageSearchDialog
-from convos_desktop.ui.shell.shortcut_sheet import ShortcutSheet
 from convos_desktop.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from convos_desktop.ui.shell.main_window import MainWindow
+    from convos_desktop.ui.shell.shortcut_sheet import ShortcutSheet
 
 PALETTE_KEY = "Ctrl+K"
 SEARCH_KEY = "Ctrl+Shift+K"
@@ -200,6 +200,8 @@ class CommandCenter(QObject):
 
     def open_sheet(self) -> ShortcutSheet:
         if self.sheet is None:
+            from convos_desktop.ui.shell.shortcut_sheet import ShortcutSheet
+
             self.sheet = ShortcutSheet(self._window)
         self.sheet.set_rows(self.sheet_rows())
         self.sheet.show()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 import gc
 import time
 from dataclasses import replace
@@ -26,12 +27,15 @@ from convos_desktop.core.types import (
 )
 from convos_desktop.models.thread import ThreadModel
 from convos_desktop.models.ticket_list import TicketListModel
+from convos_desktop.ui.chat import message_delegate
 from convos_desktop.ui.chat.chat_view import TAIL_ROW_PX, TAIL_ROWS, ChatView
 from convos_desktop.ui.chat.message_delegate import (
     Fonts,
     Hit,
     MessageDelegate,
     find_links,
+    height_key,
+    height_row_key,
     layout_message,
 )
 from convos_desktop.ui.errors import failed_send_sentence
@@ -441,14 +445,13 @@ async def test_an_idle_release_keeps_the_open_conversations_rows_only(qtbot) -> 
     delegate.keep_rows(model.row_keys())
     kept = (
         {key[0] for key in delegate._layouts}
-        | {key[0] for key in delegate._heights}
+        | {height_row_key(key) for key in delegate._heights}
         | {key[0][0] for key in delegate._pictures}
     )
     assert kept
     assert kept <= model.row_keys()
     assert delegate._picture_bytes == sum(
-        picture.width() * picture.height() * picture.depth() // 8
-        for picture in delegate._pictures.values()
+        picture.row_bytes for picture in delegate._pictures.values()
     )
     layouts, painted = delegate.layouts_computed, delegate.rows_painted
     view.viewport().repaint()  # the open conversation repaints from what was kept
@@ -472,3 +475,62 @@ async def test_an_idle_release_keeps_about_one_view_of_painted_rows(qtbot) -> No
     bar.setValue(bar.maximum() // 4)
     viewport.repaint()  # rows scrolled back to are painted again
     assert delegate.rows_painted > painted
+
+
+def varied_messages() -> list:
+    """Rows of every kind a picture is taken of: each direction, a failed send, a quote, a
+    file, reactions, short and long text, a day separator."""
+    document = FileInfo(
+        7, "contratto.pdf", "document", "application/pdf", 12_345, "", None, None, False, "/f/7"
+    )
+    quote = ReplyPreview(1, "Buongiorno, ho un problema", "Giulia Verdi", Direction.IN)
+    kinds = [
+        {"body": "ok"},
+        {"body": "Va bene, grazie! " * 12, "direction": Direction.OUT},
+        {"body": "nota interna", "direction": Direction.NOTE},
+        {"body": "Giulia assigned the ticket", "direction": Direction.SYSTEM},
+        {"body": "risposta", "direction": Direction.OUT, "reply_preview": quote},
+        {"body": "ecco il file", "files": (document,)},
+        {"body": "👍", "reactions": (Reaction("👍", (1, 2)), Reaction("❤️", (1,)))},
+        {"body": "non inviato", "direction": Direction.OUT, "delivery": Delivery.FAILED},
+    ]
+    return [make_message(minutes=index * 600, **kinds[index % len(kinds)]) for index in range(24)]
+
+
+async def test_row_pictures_span_only_the_painted_columns_and_look_the_same(
+    qtbot, monkeypatch
+) -> None:
+    messages = varied_messages()
+    view, model = make_view(qtbot, ListHistory(messages), QSize(800, 1400))
+    model.open(1, messages, has_older=False)
+    await asyncio.sleep(0.05)
+    view.setCurrentIndex(model.index(model.rowCount() - 3))  # a selected row's outline too
+    delegate = view.itemDelegate()
+    assert isinstance(delegate, MessageDelegate)
+    cropped = view.viewport().grab().toImage()
+    kept, rows = delegate.picture_pixmap_bytes(), delegate._picture_bytes
+    assert len(delegate._pictures) >= 8
+    assert 0 < kept < rows * 0.9  # the pixmaps are narrower than their rows
+    monkeypatch.setattr(message_delegate, "painted_columns", lambda _layout, width: (0, width))
+    delegate._forget_pictures()
+    whole = view.viewport().grab().toImage()
+    assert delegate.picture_pixmap_bytes() == delegate._picture_bytes  # whole rows
+    assert cropped == whole  # the same pixels as pictures of the whole rows
+
+
+def test_a_row_height_key_is_one_string_telling_every_part_apart() -> None:
+    day = dt.date(2026, 12, 6)
+    parts = ("c:4b1e", 2, day, True)
+    key = height_key(parts, 452, "")
+    assert isinstance(key, str)
+    assert height_row_key(key) == "c:4b1e"
+    others = [
+        height_key(("m:4", 2, day, True), 452, ""),
+        height_key(("c:4b1e", 3, day, True), 452, ""),
+        height_key(("c:4b1e", 2, None, True), 452, ""),
+        height_key(("c:4b1e", 2, day + dt.timedelta(days=1), True), 452, ""),
+        height_key(("c:4b1e", 2, day, False), 452, ""),
+        height_key(("c:4b1e", 2, day, True), 451, ""),
+        height_key(("c:4b1e", 2, day, True), 452, "Giulia assigned the ticket"),
+    ]
+    assert len({key, *others}) == len(others) + 1
