@@ -26,7 +26,6 @@ import json
 import logging
 import re
 import sqlite3
-import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -832,7 +831,7 @@ def _decode_listed(text: str) -> ListedTicket:
         row.conversation_id,
         row.inbox_id,
         row.contact_id,
-        sys.intern(row.status),
+        row.status,  # kept as a one-byte code
         row.assignee_id,
         row.snoozed,
         row.label_ids,

@@ -1,8 +1,9 @@
 """The ticket list of one view (Mine, Unassigned, All): a flat, live, sorted list model.
 
 Each ticket is kept as the columns the list sorts and filters by (:class:`ListedTicket`: ids,
-state, sort key, the last customer message's id): 10,000 full records with their last message
-would hold several times the memory. The full record is read back when asked for (the
+state, sort key, the last customer message's id, packed in one ``bytes`` object that sorts as
+the list does): 10,000 full records with their last message would hold several times the
+memory. The full record is read back when asked for (the
 ``records`` source, the cache's ``Store.ticket``: what sync wrote before it told the model),
 and so is the one-line preview of a painted row (the last :data:`PREVIEWS_KEPT` kept).
 """
@@ -94,8 +95,7 @@ class TicketListModel(QAbstractListModel):
         self._inbox_id: int | None = None  # None: every inbox of the view
         self._label_id: int | None = None  # None: any label
         self._known: dict[int, ListedTicket] = {}
-        self._rows: list[ListedTicket] = []
-        self._keys: list[int] = []  # ListedTicket.key of each row
+        self._rows: list[ListedTicket] = []  # sorted as bytes: the list's order (no key list)
         self._read_upto: dict[int, int | None] = {}  # conversation -> last message id seen
         self._read_marker_source: Callable[[int], int | None] | None = None
         self._draft_conversations: set[int] = set()
@@ -203,7 +203,7 @@ class TicketListModel(QAbstractListModel):
         ticket = self._known.get(ticket_id)
         if ticket is None or not self.shows(ticket):
             return -1
-        row = bisect.bisect_left(self._keys, ticket.key)
+        row = bisect.bisect_left(self._rows, ticket.sort_bytes)
         if row < len(self._rows) and self._rows[row].id == ticket_id:
             return row
         return -1
@@ -323,8 +323,7 @@ class TicketListModel(QAbstractListModel):
     # --- internals -----------------------------------------------------------------------------
 
     def _rebuild_rows(self) -> None:
-        self._rows = sorted((t for t in self._known.values() if self.shows(t)), key=lambda t: t.key)
-        self._keys = [t.key for t in self._rows]
+        self._rows = sorted(t for t in self._known.values() if self.shows(t))
 
     def _upsert(self, record: Ticket | ListedTicket) -> None:
         """A ticket listed in this view changed: update its row, move it, or remove it."""
@@ -347,17 +346,16 @@ class TicketListModel(QAbstractListModel):
 
     def _insert_rows(self, tickets: list[ListedTicket]) -> None:
         """Insert tickets not listed yet, one ``beginInsertRows`` per run of adjacent rows."""
-        ordered = sorted(tickets, key=lambda t: t.key)
-        keys = [ticket.key for ticket in ordered]
+        ordered = sorted(tickets)  # listed tickets sort as the list orders them
+        rows = self._rows
         start = 0
         while start < len(ordered):
-            row = bisect.bisect_left(self._keys, keys[start])
+            row = bisect.bisect_left(rows, ordered[start].sort_bytes)
             end = len(ordered)
-            if row < len(self._keys):  # the run ends where the row now at ``row`` sorts
-                end = bisect.bisect_left(keys, self._keys[row], start + 1)
+            if row < len(rows):  # the run ends where the row now at ``row`` sorts
+                end = bisect.bisect_left(ordered, rows[row].sort_bytes, start + 1)
             self.beginInsertRows(QModelIndex(), row, row + end - start - 1)
-            self._rows[row:row] = ordered[start:end]
-            self._keys[row:row] = keys[start:end]
+            rows[row:row] = ordered[start:end]
             self.endInsertRows()
             start = end
 
@@ -369,31 +367,30 @@ class TicketListModel(QAbstractListModel):
     def _remove_at(self, row: int) -> None:
         self.beginRemoveRows(QModelIndex(), row, row)
         del self._rows[row]
-        del self._keys[row]
         self.endRemoveRows()
 
     def _update_row(self, row: int, ticket: ListedTicket, new_text: bool = False) -> None:
-        if ticket == self._rows[row] and not new_text:
+        old = self._rows[row]
+        if ticket == old and not new_text:
             return  # the same ticket again (a bootstrap re-sends every one): nothing to show
-        key = ticket.key
         self._rows[row] = ticket
-        if key != self._keys[row]:
-            row = self._move_row(row, key)
+        if ticket.sort_bytes != old.sort_bytes:
+            row = self._move_row(row)
         index = self.index(row)
         self.dataChanged.emit(index, index)
 
-    def _move_row(self, old_row: int, key: int) -> int:
-        """Give the row at ``old_row`` its new sort key and move it where that sorts."""
-        del self._keys[old_row]
-        new_row = bisect.bisect_left(self._keys, key)
-        self._keys.insert(old_row, key)
+    def _move_row(self, old_row: int) -> int:
+        """Move the row at ``old_row``, whose sort key changed, where it now sorts."""
+        rows = self._rows
+        moved = rows.pop(old_row)
+        new_row = bisect.bisect_left(rows, moved.sort_bytes)
+        rows.insert(old_row, moved)
         if new_row != old_row:
             # Qt's destination is the row *before which* the moved row lands, counted
             # before the removal: moving down needs one more.
             destination = new_row + 1 if new_row > old_row else new_row
             self.beginMoveRows(QModelIndex(), old_row, old_row, QModelIndex(), destination)
-            self._rows.insert(new_row, self._rows.pop(old_row))
-            self._keys.insert(new_row, self._keys.pop(old_row))
+            rows.insert(new_row, rows.pop(old_row))
             self.endMoveRows()
         return new_row
 

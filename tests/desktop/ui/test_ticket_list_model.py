@@ -284,3 +284,32 @@ def test_previews_kept_are_bounded(directory: Directory) -> None:
     assert len(model._previews) == PREVIEWS_KEPT
     newest_first = [model.index(row).data(TicketRole.TICKET_ID) for row in range(model.rowCount())]
     assert set(model._previews) == set(newest_first[-PREVIEWS_KEPT:])  # the last ones read
+
+
+def test_rows_at_the_same_time_keep_the_newest_id_first_through_moves(
+    qtmodeltester, qtbot, directory: Directory
+) -> None:
+    """The rows sort as their packed sort keys (no key list beside them): same activity time
+    orders by id, a row that moves among equal times lands by its id, selection follows it,
+    and every row is found again by its id."""
+    model = TicketListModel(directory)
+    model.set_view(View.ALL)
+    same = [make_ticket(i, minutes=5) for i in (3, 10, 7, 250, 1000, 2**40)]
+    model.set_tickets([*same, make_ticket(8, minutes=9), make_ticket(9, minutes=1)])
+    qtmodeltester.check(model)
+    assert ids(model) == [8, 2**40, 1000, 250, 10, 7, 3, 9]
+    selection = QItemSelectionModel(model)
+    selection.setCurrentIndex(model.index(3), QItemSelectionModel.SelectionFlag.ClearAndSelect)
+
+    with qtbot.waitSignal(model.rowsMoved):  # 250 goes back to the others' time
+        model.apply(TicketsChanged(upserted=(make_ticket(250, minutes=1),)))
+    assert ids(model) == [8, 2**40, 1000, 10, 7, 3, 250, 9]
+    with qtbot.waitSignal(model.rowsMoved):  # 9 joins the tie at 5 minutes, between 10 and 7
+        model.apply(TicketsChanged(upserted=(make_ticket(9, minutes=5),)))
+    assert ids(model) == [8, 2**40, 1000, 10, 9, 7, 3, 250]
+    with qtbot.waitSignal(model.rowsInserted):  # a new ticket in the tie, by its id
+        model.apply(TicketsChanged(upserted=(make_ticket(5, minutes=5),)))
+    assert ids(model) == [8, 2**40, 1000, 10, 9, 7, 5, 3, 250]
+    assert selection.currentIndex().data(TicketRole.TICKET_ID) == 250
+    assert all(model.row_of(ticket_id) == row for row, ticket_id in enumerate(ids(model)))
+    assert model.row_of(12345) == -1
