@@ -110,17 +110,16 @@ class ListedById:
             for ticket in tickets:
                 self.put(ticket)
             return
-        merged = sorted([*self._tickets, *tickets], key=_ticket_id)  # stable: later ones last
-        ids = array("q")
-        kept: list[ListedTicket] = []
-        for ticket in merged:
-            ticket_id = ticket.id
-            if ids and ids[-1] == ticket_id:
-                kept[-1] = ticket
-            else:
-                ids.append(ticket_id)
-                kept.append(ticket)
-        self._ids, self._tickets = ids, kept
+        latest = {ticket.id: ticket for ticket in tickets}  # a later copy wins
+        for ticket_id in latest:
+            self.pop(ticket_id)
+        ids = [*self._ids, *latest]
+        known = [*self._tickets, *latest.values()]
+        # Two sorted runs (the known ids, then the new ones once sorted): the sort merges them
+        # in C, by the ids already in the array (no ticket's id decoded again).
+        order = sorted(range(len(ids)), key=ids.__getitem__)
+        self._ids = array("q", [ids[at] for at in order])
+        self._tickets = [known[at] for at in order]
 
     def pop(self, ticket_id: int) -> None:
         at = self._find(ticket_id)
@@ -131,10 +130,6 @@ class ListedById:
     def clear(self) -> None:
         self._ids = array("q")
         self._tickets = []
-
-
-def _ticket_id(ticket: ListedTicket) -> int:
-    return ticket.id
 
 
 class TicketListModel(QAbstractListModel):
