@@ -5,6 +5,7 @@ leaving its rows and events once."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import event
 
+from convos_server.db import driver_sql
 from convos_server.db.engine import Database
 from convos_server.db.lean import LeanSession, NeedsSession, run_lean_first
 from tests.server.conftest import Workspace
@@ -123,3 +125,32 @@ async def test_run_lean_first_runs_the_session_path_only_when_needed() -> None:
     assert await run_lean_first(refused, full) == "full"
     assert await run_lean_first(None, full) == "full"
     assert calls == ["lean", "refused", "full", "full"]
+
+
+async def _insert_then_refuse(db: Database) -> None:
+    async with db.lean() as session:
+        raw = driver_sql.current(session)
+        assert raw is not None
+        raw.execute("INSERT INTO t (a) VALUES (2)")
+        raise RuntimeError("refused")
+
+
+async def test_a_lean_transaction_waits_for_another_process_and_commits(tmp_path: Any) -> None:
+    path = tmp_path / "c.db"
+    other = sqlite3.connect(path, isolation_level=None)
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        other.execute("PRAGMA journal_mode=WAL")
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        asyncio.get_running_loop().call_later(0.05, other.execute, "COMMIT")
+        async with db.lean() as session:
+            raw = driver_sql.current(session)
+            assert raw is not None
+            raw.execute("CREATE TABLE t (a INTEGER)")
+            raw.execute("INSERT INTO t (a) VALUES (1)")
+        with pytest.raises(RuntimeError):
+            await _insert_then_refuse(db)
+        assert other.execute("SELECT a FROM t").fetchall() == [(1,)]
+    finally:
+        other.close()
+        await db.dispose()
