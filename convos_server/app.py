@@ -86,9 +86,10 @@ ROUTERS: list[APIRouter] = [
 
 # Tried first when a request is matched: Starlette tries the routes one by one in the order
 # they were included, so the customer ingress and the agent's reply (the hot writes) would
-# otherwise try every route above them first. No path of theirs is one of another router's
+# otherwise try every route above them first; ``/health`` (one route, polled by balancers)
+# stays before them. No path of theirs is one of another router's
 # (``tests/server/test_route_order.py`` matches thousands of paths both ways).
-MATCHED_FIRST: tuple[APIRouter, ...] = (channels.router, conversations.router)
+MATCHED_FIRST: tuple[APIRouter, ...] = (health.router, channels.router, conversations.router)
 
 
 def matching_order(first: Sequence[APIRouter]) -> list[APIRouter]:

@@ -6,17 +6,19 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.api.deps import AdminDep, BusDep, DbDep, LiveDep
 from convos_server.api.params import Id, Position
 from convos_server.api.responses import errors
 from convos_server.db import models as m
 from convos_server.db.engine import Database
+from convos_server.db.lean import run_lean_first
 from convos_server.db.retry import retried
 from convos_server.serialize import load_messages
 from convos_server.services import auth, campaigns, files, ingress
 from convos_server.services.events import EventBus
-from convos_server.services.token_cache import TokenCache
+from convos_server.services.token_cache import INBOX_KEY, TokenCache
 
 router = APIRouter(tags=["channels"])
 
@@ -58,34 +60,57 @@ async def _receive_once(
     tokens: TokenCache,
     x_api_key: str | None,
 ) -> dict[str, Any]:
-    async with db.transaction() as session:
-        inbox = await auth.inbox_key_for(session, tokens.inbox_keys, inbox_id, x_api_key)
-        # A channel attaches library files, files of its own inbox, and unattached files that no
-        # agent or an admin uploaded (the demo's simulator is trusted and skips this). Without
-        # files the admins need not be read.
-        if body.file_ids:
-            await files.require_attachable(
-                session,
-                body.file_ids,
-                owners=await files.channel_file_owners(session),
-                already_in=m.Conversation.inbox_id == inbox.id,
-            )
-        result = await ingress.receive_customer_message(
+    async def lean() -> dict[str, Any]:
+        async with db.lean() as session:
+            return await _receive_in(session, inbox_id, body, bus, tokens, x_api_key)
+
+    async def full() -> dict[str, Any]:
+        async with db.transaction() as session:
+            return await _receive_in(session, inbox_id, body, bus, tokens, x_api_key)
+
+    # Without a session when the message needs none (``db.lean``); a refusal, a new contact,
+    # a ticket to open: the ORM's transaction.
+    # The inbox's key cached: nothing to read before the lean path can go on (a miss would be
+    # a lean attempt given up at once).
+    cached = tokens.inbox_keys.get(inbox_id, INBOX_KEY) is not None
+    return await run_lean_first(lean if db.has_lean and cached else None, full)
+
+
+async def _receive_in(
+    session: AsyncSession,
+    inbox_id: int,
+    body: IngressBody,
+    bus: EventBus,
+    tokens: TokenCache,
+    x_api_key: str | None,
+) -> dict[str, Any]:
+    inbox = await auth.inbox_key_for(session, tokens.inbox_keys, inbox_id, x_api_key)
+    # A channel attaches library files, files of its own inbox, and unattached files that no
+    # agent or an admin uploaded (the demo's simulator is trusted and skips this). Without
+    # files the admins need not be read.
+    if body.file_ids:
+        await files.require_attachable(
             session,
-            bus,
-            inbox,
-            ingress.ContactRef(**body.contact.model_dump()),
-            body.text,
             body.file_ids,
-            body.handoff,
-            body.message_id,
+            owners=await files.channel_file_owners(session),
+            already_in=m.Conversation.inbox_id == inbox.id,
         )
-        return {
-            "conversation_id": result.conversation_id,
-            "message": result.message_json,
-            "ticket_id": result.ticket_id,
-            "created": result.created,
-        }
+    result = await ingress.receive_customer_message(
+        session,
+        bus,
+        inbox,
+        ingress.ContactRef(**body.contact.model_dump()),
+        body.text,
+        body.file_ids,
+        body.handoff,
+        body.message_id,
+    )
+    return {
+        "conversation_id": result.conversation_id,
+        "message": result.message_json,
+        "ticket_id": result.ticket_id,
+        "created": result.created,
+    }
 
 
 @router.post("/channels/{inbox_id}/messages", status_code=201, responses=errors(403))

@@ -36,9 +36,11 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
+from sqlalchemy.util import greenlet_spawn
 
 from convos_server.db import driver_sql, inline_sqlite
+from convos_server.db.lean import BeforeCommit, LeanSession
 
 log = logging.getLogger("convos.db")
 
@@ -250,6 +252,62 @@ class Database:
         self._commits_since_checkpoint = 0
         self._checkpoint_task: asyncio.Task[None] | None = None
         self._writers = 0  # write transactions running or waiting for the lock
+        # What a ``lean`` transaction runs before its COMMIT (the event bus's inserts): the
+        # session hooks' counterparts (``db.lean``).
+        self.lean_before_commit: list[BeforeCommit] = []
+
+    @property
+    def has_lean(self) -> bool:
+        """Whether ``lean`` transactions exist here (a SQLite file's inline writer)."""
+        return self.write_engine is not None
+
+    @contextlib.asynccontextmanager
+    async def lean(self) -> AsyncIterator[AsyncSession]:
+        """A write transaction on the inline writer without an ORM session (``db.lean``):
+        committed when the block ends, rolled back on an exception (``NeedsSession`` too)."""
+        assert self.write_engine is not None
+        assert self._write_lock is not None
+        self._writers += 1
+        try:
+            async with self._write_lock:
+                proxied = await self.write_engine.raw_connection()
+                try:
+                    await self._lean_begin(proxied)
+                    raw: sqlite3.Connection = proxied.driver_connection.sqlite  # type: ignore[union-attr]
+                    session = LeanSession(raw)
+                    try:
+                        yield session.as_session()
+                        for hook in self.lean_before_commit:
+                            hook(session.info, raw)
+                        driver_sql.run(raw, "COMMIT", ())
+                    finally:
+                        if raw.in_transaction:
+                            raw.rollback()
+                finally:
+                    # Back to the pool as a session gives it back (its reset included).
+                    await greenlet_spawn(proxied.close)
+        finally:
+            self._writers -= 1
+        self._count_inline_commit()
+
+    async def _lean_begin(self, proxied: PoolProxiedConnection) -> None:
+        """``BEGIN IMMEDIATE`` on the inline writer, retried while another process holds the
+        lock, as ``_begin_write`` does."""
+        raw: sqlite3.Connection = proxied.driver_connection.sqlite  # type: ignore[union-attr]
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SQLITE_BUSY_TIMEOUT_MS / 1000
+        pause = BUSY_RETRY_FIRST_S
+        while True:
+            try:
+                driver_sql.run(raw, "BEGIN IMMEDIATE", ())
+            except OperationalError as error:
+                if not _is_busy(error) or loop.time() + pause > deadline:
+                    raise
+                log.debug("SQLite write lock held elsewhere; retrying in %.3f s", pause)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, BUSY_RETRY_MAX_S)
+            else:
+                return
 
     @contextlib.asynccontextmanager
     async def transaction(self, *, threaded: bool = False) -> AsyncIterator[AsyncSession]:

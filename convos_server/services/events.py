@@ -37,6 +37,7 @@ import datetime as dt
 import json
 import logging
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass
 from typing import Any, cast
@@ -392,6 +393,7 @@ class EventBus:
         self._tasks: list[asyncio.Task[None]] = []
         sa_event.listen(db.session_class, "before_commit", self._insert_pending)
         sa_event.listen(db.session_class, "after_rollback", self._drop_pending)
+        db.lean_before_commit.append(self._insert_pending_lean)
 
     # -- writing -------------------------------------------------------------------------
 
@@ -537,6 +539,13 @@ class EventBus:
             driver_sql.run_many(raw, _INSERT_EVENTS_SQL, [_event_values(e) for e in pending])
         else:  # the readers poll and are woken in process: no ids needed
             session.connection().execute(_INSERT_EVENTS, pending)
+
+    @staticmethod
+    def _insert_pending_lean(info: dict[str, Any], raw: sqlite3.Connection) -> None:
+        """``_insert_pending`` for a ``Database.lean`` transaction (the inline SQLite one)."""
+        pending = info.pop(_PENDING, None)
+        if pending:
+            driver_sql.run_many(raw, _INSERT_EVENTS_SQL, [_event_values(e) for e in pending])
 
     @staticmethod
     def _drop_pending(session: Session, *_args: Any) -> None:

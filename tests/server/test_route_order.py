@@ -1,9 +1,9 @@
 """The hot routers tried first: the same route answers every path, the same document.
 
-``create_app`` includes ``MATCHED_FIRST`` (channels, conversations) before the other routers so
-that the customer ingress and the agent's reply do not try every other route first. Starlette
-takes the first route that matches path and method (else the first that matches the path, for
-its 405), so the order could change an answer where two routers' patterns overlap (a
+``create_app`` includes ``MATCHED_FIRST`` (health, channels, conversations) before the other
+routers so that the customer ingress and the agent's reply do not try every other route first.
+Starlette takes the first route that matches path and method (else the first that matches the
+path, for its 405), so the order could change an answer where two routers' patterns overlap (a
 ``/x/{id}`` taking a literal ``/x/export`` of another router). These tests match thousands of
 concrete paths and methods, made from every route's own pattern and every literal segment of
 the API, in an app built in ``ROUTERS`` order and in the default one: the same route (and the
@@ -50,8 +50,12 @@ def _serialised(document: dict[str, Any]) -> bytes:
 
 def test_the_hot_routers_are_tried_first(apps: tuple[FastAPI, FastAPI]) -> None:
     documented, reordered = apps
-    first = [route.path_format for route in iter_route_contexts(reordered.routes)][3:5]
-    assert first == ["/api/v1/channels/{inbox_id}/messages", "/api/v1/channels/{inbox_id}/outbound"]
+    first = [route.path_format for route in iter_route_contexts(reordered.routes)][3:6]
+    assert first == [
+        "/api/v1/health",
+        "/api/v1/channels/{inbox_id}/messages",
+        "/api/v1/channels/{inbox_id}/outbound",
+    ]
     assert MATCHED_FIRST
     assert _paths(documented) != _paths(reordered)
 

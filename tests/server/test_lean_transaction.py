@@ -1,0 +1,156 @@
+"""The hot writes without an ORM session (``db.lean``): a warm customer message and a reply
+open no session on the write engine, still commit their events, and a path that needs a
+session (a new contact, the ticket's first response) is rolled back and run again in one,
+leaving its rows and events once."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import event
+
+from convos_server.db import driver_sql
+from convos_server.db.engine import Database
+from convos_server.db.lean import LeanSession, NeedsSession, run_lean_first
+from tests.server.conftest import Workspace
+from tests.server.test_driver_sql import trace_writes
+
+
+def _write_sessions(db: Database) -> list[str]:
+    """A list that gets an entry each time a session begins on the write engine."""
+    assert db.write_engine is not None
+    write_engine = db.write_engine.sync_engine
+    began: list[str] = []
+
+    def on_begin(_session: Any, _transaction: Any, connection: Any) -> None:
+        if connection.engine is write_engine:
+            began.append("session")
+
+    event.listen(db.session_class, "after_begin", on_begin)
+    return began
+
+
+def _count(db: Database, sql: str, *parameters: Any) -> int:
+    with sqlite3.connect(str(db.engine.url.database)) as connection:
+        return int(connection.execute(sql, parameters).fetchone()[0])
+
+
+async def test_a_warm_message_and_reply_open_no_session(ws: Workspace, app: FastAPI) -> None:
+    db: Database = app.state.db
+    if not db.has_lean:
+        pytest.skip("a SQLite file's inline writer only")
+    anna = await ws.agent("Anna", online=True)
+    inbox = await ws.inbox("I", await ws.team("T", [anna]))
+    first = await ws.handoff(inbox, "carla")
+    await ws.call("POST", f"/tickets/{first['ticket_id']}/assign", anna, json={})
+    url = f"/conversations/{first['conversation_id']}/messages"
+    await ws.call("POST", url, anna, json={"client_id": "r-0", "body": "Hi"})
+    began = _write_sessions(db)
+    statements: list[str] = []
+    await trace_writes(db, statements)
+    statements.clear()
+    events_before = _count(db, "SELECT count(*) FROM events")
+    again = await ws.handoff(inbox, "carla", "Still there?")
+    reply = await ws.call("POST", url, anna, json={"client_id": "r-1", "body": "Yes"})
+    assert began == []
+    bounds = [s for s in statements if s.split()[0] in {"BEGIN", "COMMIT", "ROLLBACK"}]
+    assert bounds == ["BEGIN IMMEDIATE", "COMMIT", "BEGIN IMMEDIATE", "COMMIT"]
+    assert again["ticket_id"] == first["ticket_id"]
+    assert reply["body"] == "Yes"
+    # Each request's message.created event was committed with it.
+    assert _count(db, "SELECT count(*) FROM events") == events_before + 2
+
+
+async def test_a_new_contact_falls_back_to_a_session_once(ws: Workspace, app: FastAPI) -> None:
+    db: Database = app.state.db
+    if not db.has_lean:
+        pytest.skip("a SQLite file's inline writer only")
+    anna = await ws.agent("Anna", online=True)
+    inbox = await ws.inbox("I", await ws.team("T", [anna]))
+    await ws.handoff(inbox, "carla")  # the inbox's key now cached: the lean path is tried
+    began = _write_sessions(db)
+    statements: list[str] = []
+    await trace_writes(db, statements)
+    statements.clear()
+    events_before = _count(db, "SELECT count(*) FROM events")
+    new = await ws.handoff(inbox, "dora", "Hello")
+    bounds = [s for s in statements if s.split()[0] in {"BEGIN", "COMMIT", "ROLLBACK"}]
+    # The lean attempt found no contact, changed nothing and was rolled back; the session's
+    # transaction did the work.
+    assert bounds == ["BEGIN IMMEDIATE", "ROLLBACK", "BEGIN IMMEDIATE", "COMMIT"]
+    assert began == ["session"]
+    assert new["ticket_id"] is not None
+    assert _count(db, "SELECT count(*) FROM contacts WHERE external_id = 'dora'") == 1
+    assert _count(db, "SELECT count(*) FROM messages WHERE body = 'Hello'") == 1
+    created = _count(
+        db, "SELECT count(*) FROM events WHERE id > ? AND type = 'message.created'", events_before
+    )
+    assert created == 1
+
+
+def test_a_lean_session_refuses_what_only_a_session_does() -> None:
+    connection = sqlite3.connect(":memory:")
+    try:
+        lean = LeanSession(connection)
+        assert lean.new == lean.dirty == lean.deleted == ()
+        assert lean.identity_map.get("anything") is None
+        with pytest.raises(NeedsSession):
+            lean.get  # noqa: B018 - the attribute itself refuses
+        with pytest.raises(NeedsSession):
+            lean.execute  # noqa: B018
+    finally:
+        connection.close()
+
+
+async def test_run_lean_first_runs_the_session_path_only_when_needed() -> None:
+    calls: list[str] = []
+
+    async def lean() -> str:
+        calls.append("lean")
+        return "lean"
+
+    async def refused() -> str:
+        calls.append("refused")
+        raise NeedsSession("get")
+
+    async def full() -> str:
+        calls.append("full")
+        return "full"
+
+    assert await run_lean_first(lean, full) == "lean"
+    assert await run_lean_first(refused, full) == "full"
+    assert await run_lean_first(None, full) == "full"
+    assert calls == ["lean", "refused", "full", "full"]
+
+
+async def _insert_then_refuse(db: Database) -> None:
+    async with db.lean() as session:
+        raw = driver_sql.current(session)
+        assert raw is not None
+        raw.execute("INSERT INTO t (a) VALUES (2)")
+        raise RuntimeError("refused")
+
+
+async def test_a_lean_transaction_waits_for_another_process_and_commits(tmp_path: Any) -> None:
+    path = tmp_path / "c.db"
+    other = sqlite3.connect(path, isolation_level=None)
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        other.execute("PRAGMA journal_mode=WAL")
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        asyncio.get_running_loop().call_later(0.05, other.execute, "COMMIT")
+        async with db.lean() as session:
+            raw = driver_sql.current(session)
+            assert raw is not None
+            raw.execute("CREATE TABLE t (a INTEGER)")
+            raw.execute("INSERT INTO t (a) VALUES (1)")
+        with pytest.raises(RuntimeError):
+            await _insert_then_refuse(db)
+        assert other.execute("SELECT a FROM t").fetchall() == [(1,)]
+    finally:
+        other.close()
+        await db.dispose()
