@@ -62,18 +62,17 @@ def test_every_column_reads_back_exactly(
     ticket_id, when, columns, status, assignee_id, snoozed, label_ids, last_id
 ) -> None:
     conversation_id, inbox_id, contact_id = columns
-    ticket = listed(
-        ticket_id,
-        when,
-        conversation_id=conversation_id,
-        inbox_id=inbox_id,
-        contact_id=contact_id,
-        status=status,
-        assignee_id=assignee_id,
-        snoozed=snoozed,
-        label_ids=label_ids,
-        last_id=last_id,
-    )
+    fields = {
+        "conversation_id": conversation_id,
+        "inbox_id": inbox_id,
+        "contact_id": contact_id,
+        "status": status,
+        "assignee_id": assignee_id,
+        "snoozed": snoozed,
+        "label_ids": label_ids,
+        "last_id": last_id,
+    }
+    ticket = listed(ticket_id, when, **fields)
     assert ticket.id == ticket_id
     assert (ticket.conversation_id, ticket.inbox_id, ticket.contact_id) == columns
     assert ticket.status == status
@@ -84,18 +83,7 @@ def test_every_column_reads_back_exactly(
     assert ticket.last_id == last_id
     assert ticket.key == listed_sort_key(when, ticket_id)
     assert ticket.last_message_at == when
-    again = listed(
-        ticket_id,
-        when,
-        conversation_id=conversation_id,
-        inbox_id=inbox_id,
-        contact_id=contact_id,
-        status=status,
-        assignee_id=assignee_id,
-        snoozed=snoozed,
-        label_ids=label_ids,
-        last_id=last_id,
-    )
+    again = listed(ticket_id, when, **fields)
     assert again == ticket
     assert hash(again) == hash(ticket)
     assert f"id={ticket_id}," in repr(ticket)
