@@ -21,9 +21,9 @@ import functools
 import logging
 import sqlite3
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
@@ -40,9 +40,10 @@ from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlalchemy.util import greenlet_spawn
 
 from convos_server.db import driver_sql, inline_sqlite
-from convos_server.db.lean import BeforeCommit, LeanSession
+from convos_server.db.lean import BeforeCommit, LeanSession, NeedsSession
 
 log = logging.getLogger("convos.db")
+T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 IMMEDIATE_OPTION = "convos_sqlite_immediate"
@@ -274,7 +275,7 @@ class Database:
                 try:
                     await self._lean_begin(proxied)
                     raw: sqlite3.Connection = proxied.driver_connection.sqlite  # type: ignore[union-attr]
-                    session = LeanSession(raw)
+                    session = LeanSession(raw, self.session_class)
                     try:
                         yield session.as_session()
                         for hook in self.lean_before_commit:
@@ -289,6 +290,22 @@ class Database:
         finally:
             self._writers -= 1
         self._count_inline_commit()
+
+    async def write(
+        self, work: Callable[[AsyncSession], Awaitable[T]], *, lean_first: bool = True
+    ) -> T:
+        """``work(session)`` in one write transaction: first without an ORM session (``lean``)
+        where there is one and ``lean_first``; when the work needs a session
+        (``NeedsSession``: the lean block was rolled back, having changed nothing), or there
+        is no lean transaction here, in ``transaction``."""
+        if lean_first and self.has_lean:
+            try:
+                async with self.lean() as session:
+                    return await work(session)
+            except NeedsSession:
+                pass
+        async with self.transaction() as session:
+            return await work(session)
 
     async def _lean_begin(self, proxied: PoolProxiedConnection) -> None:
         """``BEGIN IMMEDIATE`` on the inline writer, retried while another process holds the

@@ -13,22 +13,23 @@ The block gets a ``LeanSession``: what the driver-side code reads of a session (
 with the ``sqlite3`` connection, no pending ORM changes, an empty identity map). Anything
 else a path asks of it (``get``, ``scalar``, ``execute``, ``flush``...: a refusal, a new
 contact, a hand-off, a snoozed ticket) raises ``NeedsSession``: the block is rolled back,
-having changed nothing, and the caller runs it again in ``Database.transaction``
-(``run_lean_first``). Nothing flushes ORM objects or runs ORM statements on the lean path, so
+having changed nothing, and ``Database.write`` runs it again in ``Database.transaction``.
+The lean session stands for the database's session class (``session_class``), so the caches
+kept per session class (the agents' scopes) are found through it as through a real session.
+Nothing flushes ORM objects or runs ORM statements on the lean path, so
 the session hooks that watch them (the token cache's) have nothing to see.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Awaitable, Callable
-from typing import Any, NoReturn, TypeVar, cast
+from collections.abc import Callable
+from typing import Any, NoReturn, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from convos_server.db import driver_sql
-
-T = TypeVar("T")
 
 # A hook run on the lean transaction's ``info`` and connection just before ``COMMIT``.
 BeforeCommit = Callable[[dict[str, Any], sqlite3.Connection], None]
@@ -45,9 +46,15 @@ class LeanSession:
     dirty: tuple[()] = ()
     deleted: tuple[()] = ()
 
-    def __init__(self, raw: sqlite3.Connection) -> None:
+    def __init__(self, raw: sqlite3.Connection, session_class: type[Session] = Session) -> None:
         self.info: dict[str, Any] = {driver_sql.INLINE_SQLITE: raw}
         self.identity_map: dict[Any, Any] = {}
+        self.session_class = session_class  # the class of the sessions this one stands for
+
+    @property
+    def sync_session(self) -> Session:
+        """Itself: what is read of a session's sync side (``info``, ``new``...) is here."""
+        return cast(Session, self)
 
     def __getattr__(self, name: str) -> NoReturn:
         raise NeedsSession(name)
@@ -55,16 +62,3 @@ class LeanSession:
     def as_session(self) -> AsyncSession:
         """This object where the services' signatures name a session (see module docs)."""
         return cast(AsyncSession, self)
-
-
-async def run_lean_first(
-    lean: Callable[[], Awaitable[T]] | None, full: Callable[[], Awaitable[T]]
-) -> T:
-    """``lean()`` (a ``Database.lean`` block), else, when it needs a session or there is
-    none (``None``: not a SQLite file), ``full()`` (the same work in ``Database.transaction``)."""
-    if lean is not None:
-        try:
-            return await lean()
-        except NeedsSession:
-            pass
-    return await full()

@@ -11,11 +11,13 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import driver_sql
 from convos_server.db.engine import Database
-from convos_server.db.lean import LeanSession, NeedsSession, run_lean_first
+from convos_server.db.lean import LeanSession, NeedsSession
+from convos_server.services.token_cache import scope_cache_of, scope_cache_of_class
 from tests.server.conftest import Workspace
 from tests.server.test_driver_sql import trace_writes
 
@@ -35,8 +37,16 @@ def _write_sessions(db: Database) -> list[str]:
 
 
 def _count(db: Database, sql: str, *parameters: Any) -> int:
-    with sqlite3.connect(str(db.engine.url.database)) as connection:
-        return int(connection.execute(sql, parameters).fetchone()[0])
+    return int(_rows(db, sql, *parameters)[0])
+
+
+def _rows(db: Database, sql: str, *parameters: Any) -> list[Any]:
+    """The first column of ``sql``'s rows, read by a connection of its own."""
+    connection = sqlite3.connect(str(db.engine.url.database))
+    try:
+        return [row[0] for row in connection.execute(sql, parameters)]
+    finally:
+        connection.close()
 
 
 async def test_a_warm_message_and_reply_open_no_session(ws: Workspace, app: FastAPI) -> None:
@@ -106,25 +116,47 @@ def test_a_lean_session_refuses_what_only_a_session_does() -> None:
         connection.close()
 
 
-async def test_run_lean_first_runs_the_session_path_only_when_needed() -> None:
+async def test_write_runs_the_session_path_only_when_needed(tmp_path: Any) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
     calls: list[str] = []
 
-    async def lean() -> str:
-        calls.append("lean")
-        return "lean"
+    async def work(session: AsyncSession) -> str:
+        kind = "lean" if isinstance(session, LeanSession) else "full"
+        calls.append(kind)
+        raw = driver_sql.current(session)
+        assert raw is not None
+        raw.execute("INSERT INTO t (a) VALUES (?)", (len(calls),))
+        if kind == "lean" and refuse:
+            raise NeedsSession("get")
+        return kind
 
-    async def refused() -> str:
-        calls.append("refused")
-        raise NeedsSession("get")
+    try:
+        async with db.transaction() as session:
+            await session.execute(text("CREATE TABLE t (a INTEGER)"))
+        refuse = False
+        assert await db.write(work) == "lean"
+        refuse = True
+        assert await db.write(work) == "full"  # the refused lean block left nothing behind
+        assert await db.write(work, lean_first=False) == "full"
+        assert calls == ["lean", "lean", "full", "full"]
+        assert _rows(db, "SELECT a FROM t ORDER BY a") == [1, 3, 4]
+    finally:
+        await db.dispose()
 
-    async def full() -> str:
-        calls.append("full")
-        return "full"
 
-    assert await run_lean_first(lean, full) == "lean"
-    assert await run_lean_first(refused, full) == "full"
-    assert await run_lean_first(None, full) == "full"
-    assert calls == ["lean", "refused", "full", "full"]
+def test_a_lean_session_finds_the_scope_cache_of_the_class_it_stands_for(
+    app: FastAPI,
+) -> None:
+    db: Database = app.state.db
+    connection = sqlite3.connect(":memory:")
+    try:
+        lean = LeanSession(connection, db.session_class)
+        cache = scope_cache_of(lean.sync_session)
+        assert cache is not None
+        assert cache is scope_cache_of_class(db.session_class)
+        assert scope_cache_of(LeanSession(connection).sync_session) is None  # no class watched
+    finally:
+        connection.close()
 
 
 async def _insert_then_refuse(db: Database) -> None:
