@@ -52,6 +52,7 @@ from sqlalchemy.util import await_
 from convos_server.db import driver_sql
 from convos_server.db import models as m
 from convos_server.db.engine import Database
+from convos_server.db.pg_driver import pg_rows
 from convos_server.errors import ApiError
 from convos_server.services.token_cache import NOTIFY_CHANNEL as AGENTS_CHANNEL
 from convos_server.services.token_cache import agents_from_payload
@@ -93,7 +94,11 @@ _LOAD_SQL = (
     "SELECT id, type, data, inbox_id, agent_id FROM events"
     " WHERE id > ? AND id <= ? ORDER BY id LIMIT ?"
 )
-_LAST_SEQ = 2**63 - 1  # no upper bound: SQLite's largest rowid
+_LOAD_SQL_PG = (
+    "SELECT id, type, data, inbox_id, agent_id FROM events"
+    " WHERE id > $1 AND id <= $2 ORDER BY id LIMIT $3"
+)
+_LAST_SEQ = 2**63 - 1  # no upper bound: SQLite's largest rowid, PostgreSQL's largest bigint
 _ADVISORY_LOCK_PG = "SELECT pg_advisory_xact_lock($1)"
 _INSERT_EVENTS_HEAD = "INSERT INTO events (type, data, inbox_id, agent_id, created_at) VALUES"
 _NOTIFY_PG = "SELECT pg_notify($1, $2)"
@@ -590,10 +595,14 @@ class EventBus:
             after = batch[-1].seq
 
     async def _load(self, after: int, until: int | None = None) -> list[StoredEvent]:
+        last = _LAST_SEQ if until is None else until
         reader = self._db.loop_reader
         if reader is not None:  # SQLite file: the same read without SQLAlchemy's overhead
-            last = _LAST_SEQ if until is None else until
             rows = reader.rows(_LOAD_SQL, (after, last, READ_BATCH))
+            return [StoredEvent.from_row(*row) for row in rows]
+        if self._db.is_postgres:  # the same on the pooled connection's asyncpg connection
+            async with pg_rows(self._db.engine) as pg:
+                rows = await pg.fetch(_LOAD_SQL_PG, (after, last, READ_BATCH))
             return [StoredEvent.from_row(*row) for row in rows]
         query = select(
             m.Event.id, m.Event.type, m.Event.data, m.Event.inbox_id, m.Event.agent_id

@@ -16,8 +16,9 @@ conditions; pinned against it by ``tests/server/test_ticket_page_sql.py``) runs 
   ``ix_tickets_last``. Text searches, counts, and the filters the order's index cannot stop
   early on (labels, snoozes, opening days: ``api.tickets._grows_with_data``), whose cost
   grows with the data, keep aiosqlite's worker threads.
-* **PostgreSQL**: on a pooled ``asyncpg`` connection outside any transaction: each
-  statement sees the last commit, as under the session's ``READ COMMITTED`` before.
+* **PostgreSQL**: on a pooled ``asyncpg`` connection outside any transaction
+  (``db.pg_driver``): each statement sees the last commit, as under the session's
+  ``READ COMMITTED`` before.
 
 Raw driver values go straight into the fragment key (``serialize.page_item``); errors are
 raised as SQLAlchemy's classes, as a Core statement raised them (``db.driver_sql``).
@@ -31,13 +32,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.util import greenlet_spawn
 
 from convos_server.db import driver_sql
 from convos_server.db import models as m
 from convos_server.db.engine import Database
 from convos_server.db.inline_sqlite import LoopReader
+from convos_server.db.pg_driver import pg_rows
 from convos_server.serialize import (
     ItemParts,
     LastMessage,
@@ -250,9 +250,7 @@ async def _read_postgres(
     db: Database, page: FirstPage, last_message: LastMessage
 ) -> tuple[list[Any], ItemParts]:
     """The items and their parts on a pooled ``asyncpg`` connection (no transaction)."""
-    pooled = await db.engine.raw_connection()
-    try:
-        rows = _PgRows(db.engine.dialect, pooled.dbapi_connection, pooled.driver_connection)
+    async with pg_rows(db.engine) as rows:
         items = await rows.fetch(page.sql, page.parameters)
         wanted = wanted_parts(items, last_message)
         if wanted is None:
@@ -264,51 +262,7 @@ async def _read_postgres(
             strict=True,
         ):
             fetched[sql] = await rows.fetch(sql, (ids,)) if ids else []
-        return items, _parts_of(db.engine.dialect, wanted, lambda sql, _ids: fetched[sql])
-    except DBAPIError as error:
-        if error.connection_invalidated:  # what SQLAlchemy does on a disconnect: the
-            # connection is dropped and every older one is recycled at its next checkout
-            await greenlet_spawn(db.engine.sync_engine.pool._invalidate, pooled, error)
-        raise
-    finally:
-        await greenlet_spawn(pooled.close)
-
-
-class _PgRows:
-    """Statements on a pooled connection's ``asyncpg`` connection, their errors raised as
-    SQLAlchemy raises them for a Core statement: the dialect's DBAPI adapter translates the
-    ``asyncpg`` error (``ProgrammingError``, ``IntegrityError``... with ``orig.sqlstate``),
-    ``DBAPIError.instance`` wraps it, and a closed connection is flagged
-    ``connection_invalidated`` (the caller drops it from the pool)."""
-
-    def __init__(self, dialect: Dialect, adapter: Any, driver: Any) -> None:
-        self._dialect = dialect
-        self._adapter = adapter
-        self._driver = driver
-
-    async def fetch(self, sql: str, parameters: Sequence[Any]) -> list[Any]:
-        """Every row of ``sql``."""
-        try:
-            return await self._driver.fetch(sql, *parameters)  # type: ignore[no-any-return]
-        except Exception as error:
-            raise self._translated(sql, parameters, error) from error
-
-    def _translated(self, sql: str, parameters: Sequence[Any], error: Exception) -> Exception:
-        try:
-            self._adapter._handle_exception(error)  # raises the DBAPI adapter's class
-        except self._dialect.loaded_dbapi.Error as translated:
-            disconnect = self._dialect.is_disconnect(translated, self._adapter, None)
-            return DBAPIError.instance(
-                sql,
-                parameters,
-                translated,
-                self._dialect.loaded_dbapi.Error,
-                dialect=self._dialect,
-                connection_invalidated=disconnect,
-            )
-        except Exception as other:  # not a driver error: as it is
-            return other
-        return error
+    return items, _parts_of(db.engine.dialect, wanted, lambda sql, _ids: fetched[sql])
 
 
 async def read_items(
