@@ -164,6 +164,8 @@ async def test_the_reader_reads_the_stored_rows_as_they_are_within_its_bounds(se
             await bus.publish(session, "ticket.updated", {"id": 7}, inbox_id=3)
             await bus.publish(session, "agent.changed", {"id": 5}, agent_id=5)
         stored = await stored_events(settings)
+        # One transaction's events get their ids in the order they were published.
+        assert [e.type for e in stored] == ["canned.changed", "ticket.updated", "agent.changed"]
         expected = [(e.id, e.type, e.data, e.inbox_id, e.agent_id) for e in stored]
         loaded = await bus._load(0)
         assert [(e.seq, e.type, e.data, e.inbox_id, e.agent_id) for e in loaded] == expected
