@@ -41,6 +41,7 @@ from sqlalchemy.util import greenlet_spawn
 
 from convos_server.db import driver_sql, inline_sqlite
 from convos_server.db.lean import BeforeCommit, LeanSession, NeedsSession
+from convos_server.db.pg_driver import pg_rows
 
 log = logging.getLogger("convos.db")
 T = TypeVar("T")
@@ -259,13 +260,25 @@ class Database:
 
     @property
     def has_lean(self) -> bool:
-        """Whether ``lean`` transactions exist here (a SQLite file's inline writer)."""
-        return self.write_engine is not None
+        """Whether ``lean`` transactions exist here (a SQLite file's inline writer, or
+        PostgreSQL's asyncpg connections)."""
+        return self.write_engine is not None or self.is_postgres
 
     @contextlib.asynccontextmanager
     async def lean(self) -> AsyncIterator[AsyncSession]:
-        """A write transaction on the inline writer without an ORM session (``db.lean``):
+        """A write transaction on the driver without an ORM session (``db.lean``):
         committed when the block ends, rolled back on an exception (``NeedsSession`` too)."""
+        if self.is_postgres:
+            async with self._lean_postgres() as session:
+                yield session
+            return
+        async with self._lean_sqlite() as session:
+            yield session
+        self._count_inline_commit()
+
+    @contextlib.asynccontextmanager
+    async def _lean_sqlite(self) -> AsyncIterator[AsyncSession]:
+        """``lean`` on the inline writer: its lock, ``BEGIN IMMEDIATE`` with the busy retry."""
         assert self.write_engine is not None
         assert self._write_lock is not None
         self._writers += 1
@@ -275,11 +288,11 @@ class Database:
                 try:
                     await self._lean_begin(proxied)
                     raw: sqlite3.Connection = proxied.driver_connection.sqlite  # type: ignore[union-attr]
-                    session = LeanSession(raw, self.session_class)
+                    session = LeanSession(raw, self.session_class).as_session()
                     try:
-                        yield session.as_session()
+                        yield session
                         for hook in self.lean_before_commit:
-                            hook(session.info, raw)
+                            await hook(session)
                         driver_sql.run(raw, "COMMIT", ())
                     finally:
                         if raw.in_transaction:
@@ -289,7 +302,26 @@ class Database:
                     await greenlet_spawn(proxied.close)
         finally:
             self._writers -= 1
-        self._count_inline_commit()
+
+    @contextlib.asynccontextmanager
+    async def _lean_postgres(self) -> AsyncIterator[AsyncSession]:
+        """``lean`` on a pooled connection's asyncpg connection (``db.pg_driver``): its errors
+        raised as SQLAlchemy's, a lost connection dropped from the pool."""
+        self._writers += 1
+        try:
+            async with pg_rows(self.engine) as pg:
+                await pg.execute("BEGIN")
+                session = LeanSession(pg.driver, self.session_class).as_session()
+                try:
+                    yield session
+                    for hook in self.lean_before_commit:
+                        await hook(session)
+                    await pg.execute("COMMIT")
+                finally:
+                    if pg.driver.is_in_transaction():
+                        await pg.execute("ROLLBACK")
+        finally:
+            self._writers -= 1
 
     async def write(
         self, work: Callable[[AsyncSession], Awaitable[T]], *, lean_first: bool = True

@@ -34,6 +34,18 @@ class PgRows:
         self._adapter = adapter
         self._driver = driver
 
+    @property
+    def driver(self) -> Any:
+        """The ``asyncpg`` connection itself (for ``driver_sql``'s statements)."""
+        return self._driver
+
+    async def execute(self, sql: str) -> None:
+        """Run ``sql`` once, without parameters (``BEGIN``, ``COMMIT``, ``ROLLBACK``)."""
+        try:
+            await self._driver.execute(sql)
+        except Exception as error:
+            raise self._translated(sql, (), error) from error
+
     async def fetch(self, sql: str, parameters: Sequence[Any]) -> list[Any]:
         """Every row of ``sql`` (``$1``... placeholders)."""
         try:

@@ -38,7 +38,6 @@ import functools
 import json
 import logging
 import re
-import sqlite3
 from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass
 from typing import Any, cast
@@ -556,10 +555,14 @@ class EventBus:
             session.connection().execute(_INSERT_EVENTS, pending)
 
     @staticmethod
-    def _insert_pending_lean(info: dict[str, Any], raw: sqlite3.Connection) -> None:
-        """``_insert_pending`` for a ``Database.lean`` transaction (the inline SQLite one)."""
-        pending = info.pop(_PENDING, None)
-        if pending:
+    async def _insert_pending_lean(session: AsyncSession) -> None:
+        """``_insert_pending`` for a ``Database.lean`` transaction (on its driver)."""
+        pending = session.info.pop(_PENDING, None)
+        if not pending:
+            return
+        if (driver := driver_sql.postgres(session)) is not None:
+            await _insert_on_postgres(driver, pending)
+        elif (raw := driver_sql.current(session)) is not None:
             driver_sql.run_many(raw, _INSERT_EVENTS_SQL, [_event_values(e) for e in pending])
 
     @staticmethod

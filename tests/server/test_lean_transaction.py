@@ -6,6 +6,7 @@ leaving its rows and events once."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import sqlite3
 from typing import Any
 
@@ -18,14 +19,14 @@ from convos_server.db import driver_sql
 from convos_server.db.engine import Database
 from convos_server.db.lean import LeanSession, NeedsSession
 from convos_server.services.token_cache import scope_cache_of, scope_cache_of_class
-from tests.server.conftest import Workspace
+from tests.server.conftest import BACKENDS, Workspace
 from tests.server.test_driver_sql import trace_writes
 
 
 def _write_sessions(db: Database) -> list[str]:
-    """A list that gets an entry each time a session begins on the write engine."""
-    assert db.write_engine is not None
-    write_engine = db.write_engine.sync_engine
+    """A list that gets an entry each time a session begins on the write engine (on
+    PostgreSQL: the engine)."""
+    write_engine = (db.write_engine or db.engine).sync_engine
     began: list[str] = []
 
     def on_begin(_session: Any, _transaction: Any, connection: Any) -> None:
@@ -186,3 +187,61 @@ async def test_a_lean_transaction_waits_for_another_process_and_commits(tmp_path
     finally:
         other.close()
         await db.dispose()
+
+
+async def _pg_count(db: Database, sql: str) -> int:
+    async with db.engine.connect() as connection:
+        return int((await connection.execute(text(sql))).scalar_one())
+
+
+@pytest.mark.parametrize("backend", [BACKENDS[1]])
+async def test_on_postgres_a_warm_message_and_reply_open_no_session(
+    ws: Workspace, app: FastAPI
+) -> None:
+    db: Database = app.state.db
+    anna = await ws.agent("Anna", online=True)
+    inbox = await ws.inbox("I", await ws.team("T", [anna]))
+    first = await ws.handoff(inbox, "carla")
+    await ws.call("POST", f"/tickets/{first['ticket_id']}/assign", anna, json={})
+    url = f"/conversations/{first['conversation_id']}/messages"
+    await ws.call("POST", url, anna, json={"client_id": "r-0", "body": "Hi"})
+    began = _write_sessions(db)
+    events_before = await _pg_count(db, "SELECT count(*) FROM events")
+    again = await ws.handoff(inbox, "carla", "Still there?")
+    reply = await ws.call("POST", url, anna, json={"client_id": "r-1", "body": "Yes"})
+    assert began == []
+    assert again["ticket_id"] == first["ticket_id"]
+    assert reply["body"] == "Yes"
+    assert await _pg_count(db, "SELECT count(*) FROM events") == events_before + 2
+    # The two committed in order, with consecutive message ids (nothing taken and dropped).
+    assert reply["id"] == again["message"]["id"] + 1
+
+
+@pytest.mark.parametrize("backend", [BACKENDS[1]])
+async def test_on_postgres_a_new_contact_or_a_snoozed_ticket_falls_back_to_a_session(
+    ws: Workspace, app: FastAPI
+) -> None:
+    db: Database = app.state.db
+    anna = await ws.agent("Anna", online=True)
+    inbox = await ws.inbox("I", await ws.team("T", [anna]))
+    first = await ws.handoff(inbox, "carla")  # the inbox's key now cached
+    began = _write_sessions(db)
+    await ws.handoff(inbox, "dora", "Hello")
+    assert began == ["session"]
+    assert await _pg_count(db, "SELECT count(*) FROM contacts WHERE external_id = 'dora'") == 1
+    assert await _pg_count(db, "SELECT count(*) FROM messages WHERE body = 'Hello'") == 1
+    until = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).isoformat()
+    ticket = f"/tickets/{first['ticket_id']}"
+    await ws.call("POST", f"{ticket}/assign", anna, json={})
+    await ws.call("POST", f"{ticket}/snooze", anna, json={"until": until})
+    began.clear()
+    last_id = await _pg_count(db, "SELECT max(id) FROM messages")
+    woken = await ws.handoff(inbox, "carla", "Wake up")
+    assert began == ["session"]  # given up before the message took an id
+    assert woken["message"]["id"] == last_id + 1
+    assert (
+        await _pg_count(
+            db, f"SELECT count(*) FROM tickets WHERE snoozed AND id = {first['ticket_id']}"
+        )
+        == 0
+    )
