@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +109,28 @@ def test_placeholders_are_numbered_for_postgresql() -> None:
     )
 
 
+@dataclass(frozen=True)
+class WarmConversation:
+    """An agent's assigned conversation after one ingress and one reply: every cache the hot
+    paths read (the inbox's key, the agent's scope) is warm."""
+
+    anna: int
+    inbox: dict[str, Any]
+    first: dict[str, Any]
+    url: str
+
+
+async def warm_conversation(ws: Workspace) -> WarmConversation:
+    """Anna's team inbox, carla's hand-off assigned to Anna, and Anna's first reply."""
+    anna = await ws.agent("Anna", online=True)
+    inbox = await ws.inbox("I", await ws.team("T", [anna]))
+    first = await ws.handoff(inbox, "carla")
+    await ws.call("POST", f"/tickets/{first['ticket_id']}/assign", anna, json={})
+    url = f"/conversations/{first['conversation_id']}/messages"
+    await ws.call("POST", url, anna, json={"client_id": "r-0", "body": "Hi"})
+    return WarmConversation(anna, inbox, first, url)
+
+
 @pytest.mark.parametrize("backend", [BACKENDS[1]])
 async def test_a_warm_message_and_reply_on_postgres_run_no_statement_through_sqlalchemy(
     ws: Workspace, app: FastAPI
@@ -116,12 +139,8 @@ async def test_a_warm_message_and_reply_on_postgres_run_no_statement_through_sql
     statement of a warm ingress and reply runs on asyncpg: none reaches SQLAlchemy's cursor
     (the event reader, the token lookups and the presence run theirs outside the two)."""
     db: Database = app.state.db
-    anna = await ws.agent("Anna", online=True)
-    inbox = await ws.inbox("I", await ws.team("T", [anna]))
-    first = await ws.handoff(inbox, "carla")
-    await ws.call("POST", f"/tickets/{first['ticket_id']}/assign", anna, json={})
-    url = f"/conversations/{first['conversation_id']}/messages"
-    await ws.call("POST", url, anna, json={"client_id": "r-0", "body": "Hi"})
+    warm = await warm_conversation(ws)
+    anna, inbox, first, url = warm.anna, warm.inbox, warm.first, warm.url
     statements: list[str] = []
 
     def on_execute(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:

@@ -20,7 +20,7 @@ from convos_server.db.engine import Database
 from convos_server.db.lean import LeanSession, NeedsSession
 from convos_server.services.token_cache import scope_cache_of, scope_cache_of_class
 from tests.server.conftest import BACKENDS, Workspace
-from tests.server.test_driver_sql import trace_writes
+from tests.server.test_driver_sql import trace_writes, warm_conversation
 
 
 def _write_sessions(db: Database) -> list[str]:
@@ -54,12 +54,8 @@ async def test_a_warm_message_and_reply_open_no_session(ws: Workspace, app: Fast
     db: Database = app.state.db
     if not db.has_lean:
         pytest.skip("a SQLite file's inline writer only")
-    anna = await ws.agent("Anna", online=True)
-    inbox = await ws.inbox("I", await ws.team("T", [anna]))
-    first = await ws.handoff(inbox, "carla")
-    await ws.call("POST", f"/tickets/{first['ticket_id']}/assign", anna, json={})
-    url = f"/conversations/{first['conversation_id']}/messages"
-    await ws.call("POST", url, anna, json={"client_id": "r-0", "body": "Hi"})
+    warm = await warm_conversation(ws)
+    anna, inbox, first, url = warm.anna, warm.inbox, warm.first, warm.url
     began = _write_sessions(db)
     statements: list[str] = []
     await trace_writes(db, statements)
@@ -199,12 +195,8 @@ async def test_on_postgres_a_warm_message_and_reply_open_no_session(
     ws: Workspace, app: FastAPI
 ) -> None:
     db: Database = app.state.db
-    anna = await ws.agent("Anna", online=True)
-    inbox = await ws.inbox("I", await ws.team("T", [anna]))
-    first = await ws.handoff(inbox, "carla")
-    await ws.call("POST", f"/tickets/{first['ticket_id']}/assign", anna, json={})
-    url = f"/conversations/{first['conversation_id']}/messages"
-    await ws.call("POST", url, anna, json={"client_id": "r-0", "body": "Hi"})
+    warm = await warm_conversation(ws)
+    anna, inbox, first, url = warm.anna, warm.inbox, warm.first, warm.url
     began = _write_sessions(db)
     events_before = await _pg_count(db, "SELECT count(*) FROM events")
     again = await ws.handoff(inbox, "carla", "Still there?")
