@@ -245,8 +245,10 @@ async def receive_customer_message(
         if repeated is not None:
             return repeated
     await _locked(session, found)
-    if found.snoozed:  # waking it needs the ORM: before a message id is taken from the sequence
-        needs_session(session, "a snoozed ticket")
+    if found.snoozed or (handoff and found.open_ticket_id is None):
+        # Waking the ticket or opening one needs the ORM: give up before a message id is
+        # taken from the sequence.
+        needs_session(session, "a snoozed ticket or a ticket to open")
     if found.contact_id is None:
         connection = await session.connection()
         found.contact_id, found.contact_name = await _new_contact(connection, contact_ref)

@@ -18,6 +18,7 @@ from sqlalchemy.orm.util import identity_key
 
 from convos_server.db import driver_sql
 from convos_server.db import models as m
+from convos_server.db.lean import needs_session
 from convos_server.errors import ApiError, forbidden, invalid, not_found
 from convos_server.serialize import Json, NewMessage, load_message, load_new_message
 from convos_server.services.events import EventBus
@@ -561,6 +562,10 @@ async def send_agent_message(
         already_in=m.Conversation.id == conversation.id,
     )
     direction = "out" if kind == "text" else "note"
+    if (ticket is not None and ticket.first_response_at is None) or (
+        direction == "note" and "@" in body
+    ):  # the ORM's work below: before the message takes an id from the sequence
+        needs_session(session, "a first response or a note's mentions")
     message, _snoozed = await insert_message(
         session,
         conversation.id,

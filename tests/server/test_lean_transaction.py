@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sqlite3
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -24,9 +25,9 @@ from tests.server.test_driver_sql import trace_writes, warm_conversation
 
 
 def _write_sessions(db: Database) -> list[str]:
-    """A list that gets an entry each time a session begins on the write engine (on
-    PostgreSQL: the engine)."""
-    write_engine = (db.write_engine or db.engine).sync_engine
+    """A list that gets an entry each time a session begins on the write engine."""
+    assert db.write_engine is not None
+    write_engine = db.write_engine.sync_engine
     began: list[str] = []
 
     def on_begin(_session: Any, _transaction: Any, connection: Any) -> None:
@@ -185,6 +186,21 @@ async def test_a_lean_transaction_waits_for_another_process_and_commits(tmp_path
         await db.dispose()
 
 
+def _full_transactions(db: Database, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """A list that gets an entry for each ``Database.transaction`` (on PostgreSQL reads and
+    writes share one engine, so sessions begun there would count the token and presence
+    reads too)."""
+    began: list[str] = []
+    transaction = db.transaction
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        began.append("session")
+        return transaction(*args, **kwargs)
+
+    monkeypatch.setattr(db, "transaction", counted)
+    return began
+
+
 async def _pg_count(db: Database, sql: str) -> int:
     async with db.engine.connect() as connection:
         return int((await connection.execute(text(sql))).scalar_one())
@@ -192,12 +208,12 @@ async def _pg_count(db: Database, sql: str) -> int:
 
 @pytest.mark.parametrize("backend", [BACKENDS[1]])
 async def test_on_postgres_a_warm_message_and_reply_open_no_session(
-    ws: Workspace, app: FastAPI
+    ws: Workspace, app: FastAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db: Database = app.state.db
     warm = await warm_conversation(ws)
     anna, inbox, first, url = warm.anna, warm.inbox, warm.first, warm.url
-    began = _write_sessions(db)
+    began = _full_transactions(db, monkeypatch)
     events_before = await _pg_count(db, "SELECT count(*) FROM events")
     again = await ws.handoff(inbox, "carla", "Still there?")
     reply = await ws.call("POST", url, anna, json={"client_id": "r-1", "body": "Yes"})
@@ -211,13 +227,13 @@ async def test_on_postgres_a_warm_message_and_reply_open_no_session(
 
 @pytest.mark.parametrize("backend", [BACKENDS[1]])
 async def test_on_postgres_a_new_contact_or_a_snoozed_ticket_falls_back_to_a_session(
-    ws: Workspace, app: FastAPI
+    ws: Workspace, app: FastAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db: Database = app.state.db
     anna = await ws.agent("Anna", online=True)
     inbox = await ws.inbox("I", await ws.team("T", [anna]))
     first = await ws.handoff(inbox, "carla")  # the inbox's key now cached
-    began = _write_sessions(db)
+    began = _full_transactions(db, monkeypatch)
     await ws.handoff(inbox, "dora", "Hello")
     assert began == ["session"]
     assert await _pg_count(db, "SELECT count(*) FROM contacts WHERE external_id = 'dora'") == 1
@@ -226,14 +242,31 @@ async def test_on_postgres_a_new_contact_or_a_snoozed_ticket_falls_back_to_a_ses
     ticket = f"/tickets/{first['ticket_id']}"
     await ws.call("POST", f"{ticket}/assign", anna, json={})
     await ws.call("POST", f"{ticket}/snooze", anna, json={"until": until})
-    began.clear()
-    last_id = await _pg_count(db, "SELECT max(id) FROM messages")
-    woken = await ws.handoff(inbox, "carla", "Wake up")
-    assert began == ["session"]  # given up before the message took an id
-    assert woken["message"]["id"] == last_id + 1
-    assert (
-        await _pg_count(
-            db, f"SELECT count(*) FROM tickets WHERE snoozed AND id = {first['ticket_id']}"
-        )
-        == 0
-    )
+
+    async def next_id_falls_back(send: Callable[[], Awaitable[dict[str, Any]]]) -> None:
+        """``send`` runs in one session after its lean attempt gave up, and its message takes
+        the next id: the attempt took none from the sequence."""
+        began.clear()
+        last_id = await _pg_count(db, "SELECT max(id) FROM messages")
+        message = await send()
+        assert began == ["session"]
+        assert message["id"] == last_id + 1
+
+    await next_id_falls_back(lambda: _message_of(ws.handoff(inbox, "carla", "Wake up")))
+    snoozed = f"SELECT count(*) FROM tickets WHERE snoozed AND id = {first['ticket_id']}"
+    assert await _pg_count(db, snoozed) == 0
+    # A hand-off that opens a ticket, then the first response on it, then a note that
+    # mentions someone: each needs the ORM.
+    await ws.call("POST", f"{ticket}/close", anna, json={})
+    reopened = await ws.handoff(inbox, "carla", "Me again")
+    await ws.call("POST", f"/tickets/{reopened['ticket_id']}/assign", anna, json={})
+    url = f"/conversations/{reopened['conversation_id']}/messages"
+    reply = {"client_id": "a", "body": "Hi"}
+    await next_id_falls_back(lambda: ws.call("POST", url, anna, json=reply))
+    note = {"client_id": "n", "kind": "note", "body": "@Admin look"}
+    await next_id_falls_back(lambda: ws.call("POST", url, anna, json=note))
+
+
+async def _message_of(answer: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+    """The message of an ingress's answer."""
+    return dict((await answer)["message"])
