@@ -56,7 +56,7 @@ def setup_logging(verbose: bool, folder: Path | None = None) -> Path | None:
 # Qt messages that say nothing to an agent or a developer: the offscreen platform (tests,
 # benchmarks, the self-check) prints the first once per top-level window; QtMultimedia the
 # second when the notification sound starts it without a backend plugin, as the app wants
-# (``ui/shell/sound.py``).
+# (``ui/shell/sound.py``'s fallback for macOS and others; Linux and Windows do not load it).
 QUIET_QT_MESSAGES = frozenset(
     {
         "This plugin does not support propagateSizeHints()",

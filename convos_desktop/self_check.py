@@ -3,7 +3,7 @@
 Loads every resource the app needs at run time, exits 0 when all are there and 1 otherwise,
 printing one line per check. No window, no network, no server: it runs offscreen in CI on the
 built bundle. Checks: the resources folder, the icons (SVG through Qt's SVG plugin, PNG), the
-style sheet, the notification sound (a valid WAV, QtMultimedia importable), the Italian
+style sheet, the notification sound (a valid WAV, the OS's sound library loadable), the Italian
 catalogues (a known string comes out Italian), every module of the app, the emoji data (the
 picker's catalogue, with its Italian names) and the local cache (created and migrated in a
 temporary folder).
@@ -57,15 +57,14 @@ def check_style() -> str:
 
 
 def check_sound() -> str:
-    """The notification sound is a readable WAV and QtMultimedia loads."""
-    import wave  # only the self-check reads the sound file: not imported with the app
+    """The notification sound is a WAV its backend reads, and what this OS plays it through
+    loads (libpulse-simple on Linux, winsound on Windows, QtMultimedia elsewhere)."""
+    from convos_desktop.platform.sound_output import read_wav
+    from convos_desktop.ui.shell.sound import check_output_library
 
-    from PySide6.QtMultimedia import QSoundEffect
-
-    with wave.open(str(resources.sound_path()), "rb") as sound:
-        seconds = sound.getnframes() / sound.getframerate()
-    QSoundEffect  # noqa: B018  (imported: the module and its libraries load)
-    return f"{seconds:.2f} s"
+    clip = read_wav(resources.sound_path())
+    seconds = len(clip.frames) / (clip.channels * clip.sample_width * clip.rate)
+    return f"{seconds:.2f} s, {check_output_library()}"
 
 
 def check_charts() -> str:

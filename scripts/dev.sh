@@ -5,14 +5,16 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 VENV="$ROOT/.venv"
 
-# Debian/Ubuntu packages Qt needs at run time (xcb platform, fonts, sound), Xvfb for
-# screenshots, PostgreSQL and HAProxy for the scale tests, binutils for PyInstaller (strip, objdump).
+# Debian/Ubuntu packages Qt needs at run time (xcb platform, fonts, sound: libpulse0 has the
+# libpulse-simple the notification sound plays through), Xvfb for screenshots, a PulseAudio
+# daemon and its tools for the sound's tests (a null sink, recorded), PostgreSQL and HAProxy
+# for the scale tests, binutils for PyInstaller (strip, objdump).
 SYSTEM_PACKAGES=(
   libegl1 libgl1 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3 libpulse0
   libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
   libxcb-shape0 libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xinerama0
   libxcb-xkb1 libx11-xcb1 fonts-dejavu-core fonts-noto-color-emoji xvfb xauth
-  postgresql haproxy wrk binutils
+  pulseaudio pulseaudio-utils postgresql haproxy wrk binutils
 )
 
 log() { printf '\033[1m[convos]\033[0m %s\n' "$*" >&2; }

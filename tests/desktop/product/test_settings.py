@@ -13,7 +13,7 @@ from convos_desktop.platform import autostart
 from convos_desktop.product import apply_saved_preferences
 from convos_desktop.ui.shell.header_bar import SOUND_KEY as HEADER_SOUND_KEY
 from convos_desktop.ui.shell.settings_dialog import SettingsDialog
-from convos_desktop.ui.shell.sound import NotificationSound
+from convos_desktop.ui.shell.sound import NotificationSound, QtEffectBackend
 
 
 @pytest.fixture
@@ -86,7 +86,8 @@ def test_volume_applies_without_restart(qtbot, settings):
             pass
 
     effect = Effect()
-    sound = NotificationSound(settings, has_output=lambda: True, make_effect=lambda _p: effect)
+    backend = QtEffectBackend(has_output=lambda: True, make_effect=lambda _p: effect)
+    sound = NotificationSound(settings, backend=backend)
     dialog = SettingsDialog(settings, play_sound=sound.play, apply_start_at_login=lambda _o: None)
     qtbot.addWidget(dialog)
     dialog.volume.setValue(40)
