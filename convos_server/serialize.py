@@ -574,7 +574,10 @@ class ItemDecoder(RowDecoder):
 
     def last_message_at(self, item: Sequence[Any]) -> dt.datetime:
         """``item``'s ticket's ``last_message_at``, typed (a keyset cursor's moment)."""
-        value = item[LAST_MESSAGE_AT]
+        return self.moment(item[LAST_MESSAGE_AT])
+
+    def moment(self, value: Any) -> dt.datetime:
+        """A raw ``last_message_at`` as the driver gave it, typed."""
         return value if self._moment is None else self._moment(value)  # type: ignore[no-any-return]
 
 
@@ -594,6 +597,7 @@ def decoder_for(dialect: Dialect, last_message: LastMessage) -> ItemDecoder:
 # way for SQLAlchemy's rows, ``sqlite3``'s tuples and ``asyncpg``'s records.
 TICKET_ID = 0
 LAST_MESSAGE_AT = [column.name for column in _tickets.c].index("last_message_at")
+REVISION = [column.name for column in _tickets.c].index("revision")
 LM_ID = _TICKET_COLUMN_COUNT + 1 + _LM_NAMES.index("id")
 LM_REPLY_TO = _TICKET_COLUMN_COUNT + 1 + _LM_NAMES.index("reply_to")
 LM_SYSTEM_PARAMS = _TICKET_COLUMN_COUNT + 1 + _LM_NAMES.index("system_params")
@@ -774,6 +778,24 @@ class TicketFragments(LruCache[tuple[str, int], _Fragment]):
 
     def __init__(self, size: int = 4096) -> None:
         super().__init__(size)
+
+    def current(
+        self, last_message: LastMessage, heads: Sequence[Sequence[Any]]
+    ) -> tuple[dict[int, bytes], list[int]]:
+        """For page heads ``(ticket id, revision, ...)``: the bytes of the items whose entry was
+        read at that revision (``tickets.revision`` changes with every write that changes an
+        item: migration 0010), and the ids of the others, in the heads' order."""
+        kept: dict[int, bytes] = {}
+        stale: list[int] = []
+        get = self.get
+        for head in heads:
+            ticket_id = head[0]
+            found = get((last_message, ticket_id))
+            if found is not None and found[0][REVISION] == head[1]:
+                kept[ticket_id] = found[2]
+            else:
+                stale.append(ticket_id)
+        return kept, stale
 
 
 def _normalised(extras: _Extras) -> _Extras:

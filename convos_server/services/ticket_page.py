@@ -26,9 +26,10 @@ raised as SQLAlchemy's classes, as a Core statement raised them (``db.driver_sql
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+import sqlite3
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
@@ -39,6 +40,8 @@ from convos_server.db import models as m
 from convos_server.db.engine import Database
 from convos_server.db.inline_sqlite import LoopReader
 from convos_server.serialize import (
+    TICKET_ID,
+    ItemDecoder,
     ItemParts,
     LastMessage,
     TicketFragments,
@@ -161,6 +164,10 @@ class FirstPage:
     parameters: tuple[Any, ...]
 
 
+# A page's heads: which tickets, in which order, at which revision (and the cursor's moment).
+_HEADS = "tickets.id, tickets.revision, tickets.last_message_at"
+
+
 def first_page_sql(
     dialect: Dialect,
     agent_id: int,
@@ -168,9 +175,10 @@ def first_page_sql(
     flt: TicketFilter,
     size: int,
     last_message: LastMessage,
+    heads: bool = False,
 ) -> FirstPage | None:
-    """The first page's statement: ``size + 1`` items, newest activity first; ``None`` when
-    the agent sees no inbox (no row can match: nothing to run)."""
+    """The first page's statement: ``size + 1`` items, newest activity first (``heads``: only
+    their ``_HEADS``); ``None`` when the agent sees no inbox (no row can match)."""
     if flt.q:
         raise ValueError("a text search is not a driver page")
     if not visibility.everything and not visibility.inbox_ids:
@@ -178,8 +186,11 @@ def first_page_sql(
     statement = _Statement(dialect)
     statement.visible(visibility)
     _filtered(statement, agent_id, flt)
-    source = "tickets" if last_message == "none" else _WITH_LAST_MESSAGE
-    sql = f"SELECT {_select_list(dialect.name, last_message)} FROM {source}"
+    if heads:
+        sql = f"SELECT {_HEADS} FROM tickets"
+    else:
+        source = "tickets" if last_message == "none" else _WITH_LAST_MESSAGE
+        sql = f"SELECT {_select_list(dialect.name, last_message)} FROM {source}"
     if statement.where:
         sql += " WHERE " + " AND ".join(statement.where)
     sql += " ORDER BY tickets.last_message_at DESC, tickets.id DESC"
@@ -212,6 +223,22 @@ def parts_sql(dialect: str) -> tuple[str, str, str]:
 _PARTS_SQL = {dialect: parts_sql(dialect) for dialect in ("sqlite", "postgresql")}
 
 
+def items_by_id_sql(dialect: str, last_message: LastMessage) -> str:
+    """The item rows of the tickets whose ids are bound as one parameter (any order)."""
+    source = "tickets" if last_message == "none" else _WITH_LAST_MESSAGE
+    return (
+        f"SELECT {_select_list(dialect, last_message)} FROM {source} "
+        f"WHERE {_in_ids(dialect, 'tickets.id')}"
+    )
+
+
+_BY_ID_SQL = {
+    (dialect, option): items_by_id_sql(dialect, option)
+    for dialect in ("sqlite", "postgresql")
+    for option in ("full", "brief", "none")
+}
+
+
 def _parts_of(
     dialect: Dialect, wanted: WantedParts, read: Callable[[str, list[int]], Sequence[Any]]
 ) -> ItemParts:
@@ -230,41 +257,61 @@ def _parts_of(
     return parts
 
 
+def _sqlite_items(
+    connection: sqlite3.Connection,
+    dialect: Dialect,
+    page: FirstPage,
+    last_message: LastMessage,
+) -> tuple[list[Any], ItemParts]:
+    """The item rows of ``page`` and their parts, on ``connection`` (in its snapshot)."""
+    items = driver_sql.rows(connection, page.sql, page.parameters)
+    wanted = wanted_parts(items, last_message)
+    if wanted is None:
+        return items, no_parts()
+
+    def read(sql: str, ids: list[int]) -> list[Any]:
+        return driver_sql.rows(connection, sql, (json.dumps(ids),)) if ids else []
+
+    return items, _parts_of(dialect, wanted, read)
+
+
 def _read_sqlite(
     reader: LoopReader, dialect: Dialect, page: FirstPage, last_message: LastMessage
 ) -> tuple[list[Any], ItemParts]:
     """The items and their parts, in one read transaction on the event-loop thread."""
     with reader.snapshot() as connection:
-        items = driver_sql.rows(connection, page.sql, page.parameters)
-        wanted = wanted_parts(items, last_message)
-        if wanted is None:
-            return items, no_parts()
-
-        def read(sql: str, ids: list[int]) -> list[Any]:
-            return driver_sql.rows(connection, sql, (json.dumps(ids),)) if ids else []
-
-        return items, _parts_of(dialect, wanted, read)
+        return _sqlite_items(connection, dialect, page, last_message)
 
 
-async def _read_postgres(
-    db: Database, page: FirstPage, last_message: LastMessage
+async def _pg_items(
+    rows: _PgRows, page: FirstPage, last_message: LastMessage
 ) -> tuple[list[Any], ItemParts]:
-    """The items and their parts on a pooled ``asyncpg`` connection (no transaction)."""
+    """The item rows of ``page`` and their parts, one statement after the other."""
+    items = await rows.fetch(page.sql, page.parameters)
+    wanted = wanted_parts(items, last_message)
+    if wanted is None:
+        return items, no_parts()
+    fetched: dict[str, list[Any]] = {}
+    for sql, ids in zip(
+        _PARTS_SQL["postgresql"],
+        (wanted.with_reactions, wanted.with_files, wanted.quoted),
+        strict=True,
+    ):
+        fetched[sql] = await rows.fetch(sql, (ids,)) if ids else []
+    return items, _parts_of(rows.dialect, wanted, lambda sql, _ids: fetched[sql])
+
+
+_T = TypeVar("_T")
+
+
+async def _on_pooled(db: Database, read: Callable[[_PgRows], Awaitable[_T]]) -> _T:
+    """``read`` on a pooled ``asyncpg`` connection (no transaction), given back after; a lost
+    connection invalidates the pool as SQLAlchemy does on a disconnect."""
     pooled = await db.engine.raw_connection()
     try:
-        rows = _PgRows(db.engine.dialect, pooled.dbapi_connection, pooled.driver_connection)
-        items = await rows.fetch(page.sql, page.parameters)
-        wanted = wanted_parts(items, last_message)
-        if wanted is None:
-            return items, no_parts()
-        fetched: dict[str, list[Any]] = {}
-        for sql, ids in zip(
-            _PARTS_SQL["postgresql"],
-            (wanted.with_reactions, wanted.with_files, wanted.quoted),
-            strict=True,
-        ):
-            fetched[sql] = await rows.fetch(sql, (ids,)) if ids else []
-        return items, _parts_of(db.engine.dialect, wanted, lambda sql, _ids: fetched[sql])
+        return await read(
+            _PgRows(db.engine.dialect, pooled.dbapi_connection, pooled.driver_connection)
+        )
     except DBAPIError as error:
         if error.connection_invalidated:  # what SQLAlchemy does on a disconnect: the
             # connection is dropped and every older one is recycled at its next checkout
@@ -272,6 +319,13 @@ async def _read_postgres(
         raise
     finally:
         await greenlet_spawn(pooled.close)
+
+
+async def _read_postgres(
+    db: Database, page: FirstPage, last_message: LastMessage
+) -> tuple[list[Any], ItemParts]:
+    """The items and their parts on a pooled ``asyncpg`` connection (no transaction)."""
+    return await _on_pooled(db, lambda rows: _pg_items(rows, page, last_message))
 
 
 class _PgRows:
@@ -282,6 +336,7 @@ class _PgRows:
     ``connection_invalidated`` (the caller drops it from the pool)."""
 
     def __init__(self, dialect: Dialect, adapter: Any, driver: Any) -> None:
+        self.dialect = dialect
         self._dialect = dialect
         self._adapter = adapter
         self._driver = driver
@@ -323,6 +378,86 @@ async def read_items(
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class _Current:
+    """A first page as read: its heads (``_HEADS`` rows, newest first, up to ``size + 1``),
+    the bytes of the items whose fragments are at the heads' revision, and the raw rows and
+    parts of the others."""
+
+    heads: list[Any]
+    kept: dict[int, bytes]
+    items: list[Any]
+    parts: ItemParts
+
+
+def _by_ids(dialect: Dialect, last_message: LastMessage, stale: list[int]) -> FirstPage:
+    """The item statement of the tickets ``stale``, with its one parameter."""
+    ids: Any = json.dumps(stale) if dialect.name == "sqlite" else stale
+    return FirstPage(_BY_ID_SQL[(dialect.name, last_message)], (ids,))
+
+
+def _current_sqlite(
+    reader: LoopReader,
+    dialect: Dialect,
+    heads_page: FirstPage,
+    query: FirstPageQuery,
+    fragments: TicketFragments,
+) -> _Current:
+    """The heads, then the rows of the items not current in ``fragments``, in one snapshot."""
+    with reader.snapshot() as connection:
+        heads = driver_sql.rows(connection, heads_page.sql, heads_page.parameters)
+        kept, stale = fragments.current(query.last_message, heads[: query.size])
+        if not stale:
+            return _Current(heads, kept, [], no_parts())
+        page = _by_ids(dialect, query.last_message, stale)
+        return _Current(heads, kept, *_sqlite_items(connection, dialect, page, query.last_message))
+
+
+async def _current_postgres(
+    rows: _PgRows, heads_page: FirstPage, query: FirstPageQuery, fragments: TicketFragments
+) -> _Current:
+    """The heads, then the rows of the items not current in ``fragments`` (each statement
+    sees the last commit; an item is kept with the revision its own row was read at)."""
+    heads = await rows.fetch(heads_page.sql, heads_page.parameters)
+    kept, stale = fragments.current(query.last_message, heads[: query.size])
+    if not stale:
+        return _Current(heads, kept, [], no_parts())
+    page = _by_ids(rows.dialect, query.last_message, stale)
+    return _Current(heads, kept, *await _pg_items(rows, page, query.last_message))
+
+
+async def _read_current(
+    db: Database, heads_page: FirstPage, query: FirstPageQuery, fragments: TicketFragments
+) -> _Current | None:
+    """``_Current`` read on the driver connection; ``None`` where there is none."""
+    if db.page_reader is not None:
+        return _current_sqlite(db.page_reader, db.engine.dialect, heads_page, query, fragments)
+    if db.is_postgres:
+        return await _on_pooled(
+            db, lambda rows: _current_postgres(rows, heads_page, query, fragments)
+        )
+    return None
+
+
+def _encoded(
+    read: _Current, query: FirstPageQuery, fragments: TicketFragments, decoder: ItemDecoder
+) -> list[bytes]:
+    """The page's items as JSON bytes, in the heads' order: kept, or formatted from their rows
+    (``page_item``, which stores them with their revision). A ticket gone between the
+    statements (PostgreSQL) is left out."""
+    rows = {item[TICKET_ID]: item for item in read.items}
+    encoded: list[bytes] = []
+    for head in read.heads[: query.size]:
+        found = read.kept.get(head[0])
+        if found is None:
+            item = rows.get(head[0])
+            if item is None:
+                continue
+            found = page_item(item, read.parts, query.last_message, fragments, decoder)
+        encoded.append(found)
+    return encoded
+
+
 async def first_page_items(
     db: Database,
     agent_id: int,
@@ -332,22 +467,25 @@ async def first_page_items(
 ) -> tuple[list[bytes], str | None] | None:
     """The first page's items as JSON bytes and the next page's keyset cursor, read on the
     driver connection; ``None`` where there is none to read on (an in-memory SQLite
-    database): the caller reads it through SQLAlchemy."""
+    database): the caller reads it through SQLAlchemy.
+
+    The page's heads (ids, revisions) are read first; only the items whose revision differs
+    from their fragment's are read whole (``tickets.revision``, migration 0010)."""
     dialect = db.engine.dialect
-    page = first_page_sql(dialect, agent_id, visibility, query.flt, query.size, query.last_message)
-    if page is None:
+    heads_page = first_page_sql(
+        dialect, agent_id, visibility, query.flt, query.size, query.last_message, True
+    )
+    if heads_page is None:
         return [], None
-    read = await read_items(db, page, query.last_message)
+    read = await _read_current(db, heads_page, query, fragments)
     if read is None:
         return None
-    items, parts = read
     decoder = decoder_for(dialect, query.last_message)
     cursor = None
-    if len(items) > query.size:
-        items = items[: query.size]
-        cursor = encode_cursor(decoder.last_message_at(items[-1]), items[-1][0])
-    encoded = [page_item(item, parts, query.last_message, fragments, decoder) for item in items]
-    return encoded, cursor
+    if len(read.heads) > query.size:
+        last = read.heads[query.size - 1]
+        cursor = encode_cursor(decoder.moment(last[2]), last[0])
+    return _encoded(read, query, fragments, decoder), cursor
 
 
 @dataclass(frozen=True, slots=True)
