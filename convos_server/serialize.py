@@ -759,10 +759,10 @@ async def contacts_of(session: AsyncSession, contact_ids: set[int]) -> list[Json
 
 # What a page item was made of (its raw row's values and its last message's extras) and its
 # JSON bytes.
-_Fragment = tuple[tuple[Any, ...], _Extras, bytes]
+Fragment = tuple[tuple[Any, ...], _Extras, bytes]
 
 
-class TicketFragments(LruCache[tuple[str, int], _Fragment]):
+class TicketFragments(LruCache[tuple[str, int], Fragment]):
     """The JSON bytes of ticket page items, with every value they were made of.
 
     Per ``last_message`` option and ticket id: the ticket's row, its last message's row, that
@@ -781,18 +781,19 @@ class TicketFragments(LruCache[tuple[str, int], _Fragment]):
 
     def current(
         self, last_message: LastMessage, heads: Sequence[Sequence[Any]]
-    ) -> tuple[dict[int, bytes], list[int]]:
-        """For page heads ``(ticket id, revision, ...)``: the bytes of the items whose entry was
-        read at that revision (``tickets.revision`` changes with every write that changes an
-        item: migration 0010), and the ids of the others, in the heads' order."""
-        kept: dict[int, bytes] = {}
+    ) -> tuple[dict[int, Fragment], list[int]]:
+        """For page heads ``(ticket id, revision)``: the entries of the items read at that
+        revision (``tickets.revision`` changes with every write that changes an item:
+        migration 0010), marked recently used, and the ids of the others in the heads' order."""
+        kept: dict[int, Fragment] = {}
         stale: list[int] = []
-        get = self.get
-        for head in heads:
-            ticket_id = head[0]
-            found = get((last_message, ticket_id))
-            if found is not None and found[0][REVISION] == head[1]:
-                kept[ticket_id] = found[2]
+        entries = self._items
+        for ticket_id, revision in heads:
+            key = (last_message, ticket_id)
+            found = entries.get(key)
+            if found is not None and found[0][REVISION] == revision:
+                entries.move_to_end(key)
+                kept[ticket_id] = found
             else:
                 stale.append(ticket_id)
         return kept, stale
