@@ -771,13 +771,19 @@ class TicketFragments(LruCache[tuple[str, int], Fragment]):
     every value it read for the item equals the stored ones (compared, not hashed: hashing
     ~33 values per item, bodies included, cost more than comparing them); any other value
     formats the item again and replaces the entry. Nothing is ever invalidated, so a write
-    path cannot leave a page stale; the statements still run for every page, only the
-    formatting and encoding of unchanged items is skipped. Bounded, least recently used first
-    out. One per app (``app.state.ticket_fragments``).
+    path cannot leave a page stale. The item rows include ``tickets.revision``, which the
+    database changes with every write that changes an item (migration 0010): a plain first
+    page on the driver (``services.ticket_page``) reads its heads (ids and revisions) and
+    reads whole only the items whose entry has another revision (``current``); ``pages``
+    keeps such a page's last heads and encoded items, reused while its heads are the same.
+    Bounded, least recently used first out. One per app (``app.state.ticket_fragments``).
     """
 
-    def __init__(self, size: int = 4096) -> None:
+    def __init__(self, size: int = 4096, pages: int = 256) -> None:
         super().__init__(size)
+        # (statement's identity, option) -> (statement, heads, items' bytes, next cursor)
+        self.pages: LruCache[tuple[int, str], tuple[object, list[Any], list[bytes], str | None]]
+        self.pages = LruCache(pages)
 
     def current(
         self, last_message: LastMessage, heads: Sequence[Sequence[Any]]

@@ -383,6 +383,10 @@ async def read_items(
     return None
 
 
+# A first page as encoded: its items' JSON bytes and the next page's keyset cursor.
+Page = tuple[list[bytes], str | None]
+
+
 @dataclass(frozen=True, slots=True)
 class _Current:
     """A first page as read: its heads (``_HEADS`` rows, newest first, up to ``size + 1``),
@@ -401,52 +405,79 @@ def _by_ids(dialect: Dialect, last_message: LastMessage, stale: list[int]) -> Fi
     return FirstPage(_BY_ID_SQL[(dialect.name, last_message)], (ids,))
 
 
-def _current_sqlite(
+def _seen(
+    fragments: TicketFragments, heads_page: FirstPage, option: LastMessage, heads: list[Any]
+) -> Page | None:
+    """The page encoded last time for the same statement and option when its heads were
+    exactly these (same tickets, same order, same revisions: no item changed)."""
+    found = fragments.pages.get((id(heads_page), option))
+    if found is None or found[0] is not heads_page or found[1] != heads:
+        return None
+    return found[2], found[3]
+
+
+def _finished(
+    fragments: TicketFragments,
+    heads_page: FirstPage,
+    query: FirstPageQuery,
+    read: _Current,
+    decoder: ItemDecoder,
+) -> Page:
+    """The page encoded from ``read``, remembered with its heads for ``_seen``."""
+    page = _encoded(read, query, fragments, decoder)
+    if len(page[0]) == len(read.heads[: query.size]):  # no ticket gone between statements
+        key = (id(heads_page), query.last_message)
+        fragments.pages.put(key, (heads_page, read.heads, page[0], page[1]))
+    return page
+
+
+def _sqlite_page(
     reader: LoopReader,
     dialect: Dialect,
     heads_page: FirstPage,
     query: FirstPageQuery,
     fragments: TicketFragments,
-) -> _Current:
-    """The heads, then the rows of the items not current in ``fragments``, in one snapshot."""
-    with reader.snapshot() as connection:
-        heads = driver_sql.rows(connection, heads_page.sql, heads_page.parameters)
-        kept, stale = fragments.current(query.last_message, heads[: query.size])
-        if not stale:
-            return _Current(heads, kept, [], no_parts())
-        page = _by_ids(dialect, query.last_message, stale)
-        return _Current(heads, kept, *_sqlite_items(connection, dialect, page, query.last_message))
-
-
-async def _current_postgres(
-    rows: _PgRows, heads_page: FirstPage, query: FirstPageQuery, fragments: TicketFragments
-) -> _Current:
-    """The heads, then the rows of the items not current in ``fragments`` (each statement
-    sees the last commit; an item is kept with the revision its own row was read at)."""
-    heads = await rows.fetch(heads_page.sql, heads_page.parameters)
+) -> Page:
+    """The heads (one statement, its own read transaction); when they differ from the last
+    ones, the rows of the items not current in ``fragments``, in one snapshot with their
+    parts (each item is kept with the revision its own row was read at)."""
+    heads = driver_sql.rows(reader.connection(), heads_page.sql, heads_page.parameters)
+    seen = _seen(fragments, heads_page, query.last_message, heads)
+    if seen is not None:
+        return seen
     kept, stale = fragments.current(query.last_message, heads[: query.size])
-    if not stale:
-        return _Current(heads, kept, [], no_parts())
-    page = _by_ids(rows.dialect, query.last_message, stale)
-    return _Current(heads, kept, *await _pg_items(rows, page, query.last_message))
+    items: list[Any] = []
+    parts = no_parts()
+    if stale:
+        page = _by_ids(dialect, query.last_message, stale)
+        with reader.snapshot() as connection:
+            items, parts = _sqlite_items(connection, dialect, page, query.last_message)
+    read = _Current(heads, kept, items, parts)
+    return _finished(fragments, heads_page, query, read, decoder_for(dialect, query.last_message))
 
 
-async def _read_current(
-    db: Database, heads_page: FirstPage, query: FirstPageQuery, fragments: TicketFragments
-) -> _Current | None:
-    """``_Current`` read on the driver connection; ``None`` where there is none."""
-    if db.page_reader is not None:
-        return _current_sqlite(db.page_reader, db.engine.dialect, heads_page, query, fragments)
-    if db.is_postgres:
-        return await _on_pooled(
-            db, lambda rows: _current_postgres(rows, heads_page, query, fragments)
-        )
-    return None
+async def _pg_page(
+    rows: _PgRows, heads_page: FirstPage, query: FirstPageQuery, fragments: TicketFragments
+) -> Page:
+    """As ``_sqlite_page`` on ``asyncpg``: each statement sees the last commit."""
+    heads = await rows.fetch(heads_page.sql, heads_page.parameters)
+    seen = _seen(fragments, heads_page, query.last_message, heads)
+    if seen is not None:
+        return seen
+    kept, stale = fragments.current(query.last_message, heads[: query.size])
+    items: list[Any] = []
+    parts = no_parts()
+    if stale:
+        page = _by_ids(rows.dialect, query.last_message, stale)
+        items, parts = await _pg_items(rows, page, query.last_message)
+    read = _Current(heads, kept, items, parts)
+    decoder = decoder_for(rows.dialect, query.last_message)
+    return _finished(fragments, heads_page, query, read, decoder)
 
 
 def _encoded(
     read: _Current, query: FirstPageQuery, fragments: TicketFragments, decoder: ItemDecoder
-) -> tuple[list[bytes], str | None]:
+) -> Page:
     """The page's items as JSON bytes in the heads' order, kept or formatted from their rows
     (``page_item``, which stores them with their revision), and the next page's keyset
     cursor. A ticket gone between the statements (PostgreSQL) is left out."""
@@ -473,23 +504,25 @@ async def first_page_items(
     visibility: Visibility,
     query: FirstPageQuery,
     fragments: TicketFragments,
-) -> tuple[list[bytes], str | None] | None:
+) -> Page | None:
     """The first page's items as JSON bytes and the next page's keyset cursor, read on the
     driver connection; ``None`` where there is none to read on (an in-memory SQLite
     database): the caller reads it through SQLAlchemy.
 
-    The page's heads (ids, revisions) are read first; only the items whose revision differs
-    from their fragment's are read whole (``tickets.revision``, migration 0010)."""
+    The page's heads (ids and revisions, newest first) are read first: the same heads as
+    last time give the same page; otherwise only the items whose revision differs from their
+    fragment's are read whole (``tickets.revision``, migration 0010)."""
     dialect = db.engine.dialect
     heads_page = first_page_sql(
         dialect, agent_id, visibility, query.flt, query.size, query.last_message, True
     )
     if heads_page is None:
         return [], None
-    read = await _read_current(db, heads_page, query, fragments)
-    if read is None:
-        return None
-    return _encoded(read, query, fragments, decoder_for(dialect, query.last_message))
+    if db.page_reader is not None:
+        return _sqlite_page(db.page_reader, dialect, heads_page, query, fragments)
+    if db.is_postgres:
+        return await _on_pooled(db, lambda rows: _pg_page(rows, heads_page, query, fragments))
+    return None
 
 
 @dataclass(frozen=True, slots=True)
