@@ -18,6 +18,13 @@ the revision they were read at knows they are still right when the revision is u
   conversation);
 * ``files``: update and delete (every ticket of a conversation with a message it is attached to).
 
+On PostgreSQL a conversation's new last message now also locks the conversation's other
+tickets (closed ones) until commit: a reopen of one of them racing a customer message that
+opens a new ticket in the same conversation can deadlock: PostgreSQL aborts one of them,
+which the ingress runs again (``db.retry``) and a ticket transition answers as an error, as
+with the lock orders that were already there (a reply locks its ticket, then the
+conversation; the ingress the other way round).
+
 Revisions come from one counter: PostgreSQL the sequence ``ticket_revisions`` (no lock held
 by writers, which run concurrently), SQLite the one-row table ``ticket_revision_counter``
 (writers are serialised there anyway). A later migration that rebuilds one of these tables
