@@ -9,9 +9,9 @@ rest of the request (``benchmarks/RESULTS.md``, issue 14, eighth round): the ses
 conditions; pinned against it by ``tests/server/test_ticket_page_sql.py``) runs as text:
 
 * **SQLite file**: on ``Database.page_reader``, a plain read-only ``sqlite3`` connection on
-  the event-loop thread, inside one read transaction (``LoopReader.snapshot``: the last
-  messages' reactions, files and quoted messages are read in the same snapshot as the
-  items). The page read ran on the loop before too (``Database.read``'s inline
+  the event-loop thread: the page's heads in their own read transaction, the items read
+  whole in one snapshot with their last messages' reactions, files and quoted messages
+  (``LoopReader.snapshot``). The page read ran on the loop before too (``Database.read``'s inline
   connections): a first page of a view stops after ``limit + 1`` rows of
   ``ix_tickets_last``. Text searches, counts, and the filters the order's index cannot stop
   early on (labels, snoozes, opening days: ``api.tickets._grows_with_data``), whose cost
@@ -19,8 +19,12 @@ conditions; pinned against it by ``tests/server/test_ticket_page_sql.py``) runs 
 * **PostgreSQL**: on a pooled ``asyncpg`` connection outside any transaction: each
   statement sees the last commit, as under the session's ``READ COMMITTED`` before.
 
-Raw driver values go straight into the fragment key (``serialize.page_item``); errors are
-raised as SQLAlchemy's classes, as a Core statement raised them (``db.driver_sql``).
+A polled page reads its heads first (``first_page_items``: ticket ids and
+``tickets.revision``, which the database changes with every write that changes an item,
+migration 0010); the same heads as last time give the same page, and otherwise only the items
+whose kept fragment has another revision are read whole (``items_by_id_sql``). Raw driver
+values go straight into the fragment key (``serialize.page_item``); errors are raised as
+SQLAlchemy's classes, as a Core statement raised them (``db.driver_sql``).
 """
 
 from __future__ import annotations
