@@ -13,7 +13,6 @@ from convos_server.api.params import Id, Position
 from convos_server.api.responses import errors
 from convos_server.db import models as m
 from convos_server.db.engine import Database
-from convos_server.db.lean import run_lean_first
 from convos_server.db.retry import retried
 from convos_server.serialize import load_messages
 from convos_server.services import auth, campaigns, files, ingress
@@ -60,20 +59,14 @@ async def _receive_once(
     tokens: TokenCache,
     x_api_key: str | None,
 ) -> dict[str, Any]:
-    async def lean() -> dict[str, Any]:
-        async with db.lean() as session:
-            return await _receive_in(session, inbox_id, body, bus, tokens, x_api_key)
-
-    async def full() -> dict[str, Any]:
-        async with db.transaction() as session:
-            return await _receive_in(session, inbox_id, body, bus, tokens, x_api_key)
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        return await _receive_in(session, inbox_id, body, bus, tokens, x_api_key)
 
     # Without a session when the message needs none (``db.lean``); a refusal, a new contact,
-    # a ticket to open: the ORM's transaction.
-    # The inbox's key cached: nothing to read before the lean path can go on (a miss would be
-    # a lean attempt given up at once).
+    # a ticket to open: the ORM's transaction. The inbox's key cached: nothing to read before
+    # the lean path can go on (a miss would be a lean attempt given up at once).
     cached = tokens.inbox_keys.get(inbox_id, INBOX_KEY) is not None
-    return await run_lean_first(lean if db.has_lean and cached else None, full)
+    return await db.write(work, lean_first=cached)
 
 
 async def _receive_in(

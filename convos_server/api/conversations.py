@@ -13,7 +13,6 @@ from convos_server.api.deps import AgentDep, BusDep, DbDep, LiveDep
 from convos_server.api.params import Day, Emoji, Id, Position
 from convos_server.api.responses import errors
 from convos_server.db.engine import Database
-from convos_server.db.lean import NeedsSession, run_lean_first
 from convos_server.db.retry import retried
 from convos_server.serialize import (
     LastMessage,
@@ -26,7 +25,7 @@ from convos_server.services import conversations, messages
 from convos_server.services.events import EventBus
 from convos_server.services.live import LiveState
 from convos_server.services.token_cache import scope_cache_of_class
-from convos_server.services.visibility import Visibility, cached_scope, visibility_for
+from convos_server.services.visibility import cached_scope, visibility_for
 
 router = APIRouter(tags=["conversations"])
 
@@ -149,16 +148,12 @@ async def send_message(
     bus: EventBus = state.bus
     live: LiveState = state.live
 
-    async def send_in(
-        session: AsyncSession, visibility: Visibility | None = None
-    ) -> tuple[dict[str, Any], bool]:
-        if visibility is None:
-            visibility = await visibility_for(session, agent)
+    async def send_in(session: AsyncSession) -> tuple[dict[str, Any], bool]:
         return await messages.send_agent_message(
             session,
             bus,
             agent,
-            visibility,
+            await visibility_for(session, agent),
             conversation_id,
             client_id=body.client_id,
             kind=body.kind,
@@ -169,26 +164,12 @@ async def send_message(
             force=body.force,
         )
 
-    scopes = scope_cache_of_class(db.session_class)
-
-    async def lean() -> tuple[dict[str, Any], bool]:
-        async with db.lean() as session:
-            # Read in the transaction, as ``visibility_for`` reads it (a lean transaction
-            # changes nothing a scope depends on, so the cache holds).
-            scope = cached_scope(scopes, agent)
-            if scope is None:
-                raise NeedsSession("scope")
-            return await send_in(session, scope.visibility)
-
-    async def full() -> tuple[dict[str, Any], bool]:
-        async with db.transaction() as session:
-            return await send_in(session)
-
-    # Without a session when the reply needs none (``db.lean``); a used ``client_id``, a
-    # note, the ticket's first response...: the ORM's transaction.
-    # The scope not cached: a lean attempt would be given up at once.
-    lean_first = lean if db.has_lean and cached_scope(scopes, agent) else None
-    data, created = await retried(lambda: run_lean_first(lean_first, full))
+    # Without a session when the reply needs none (``db.lean``: the scope read from the
+    # cache, which a lean transaction cannot change); a used ``client_id``, a note, the
+    # ticket's first response...: the ORM's transaction. The scope not cached: a lean attempt
+    # would be given up at once.
+    lean_first = cached_scope(scope_cache_of_class(db.session_class), agent) is not None
+    data, created = await retried(lambda: db.write(send_in, lean_first=lean_first))
     if created:
         bus.wake()
     else:

@@ -21,9 +21,9 @@ import functools
 import logging
 import sqlite3
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
@@ -40,9 +40,11 @@ from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlalchemy.util import greenlet_spawn
 
 from convos_server.db import driver_sql, inline_sqlite
-from convos_server.db.lean import BeforeCommit, LeanSession
+from convos_server.db.lean import BeforeCommit, LeanSession, NeedsSession
+from convos_server.db.pg_driver import pg_rows
 
 log = logging.getLogger("convos.db")
+T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 IMMEDIATE_OPTION = "convos_sqlite_immediate"
@@ -258,13 +260,25 @@ class Database:
 
     @property
     def has_lean(self) -> bool:
-        """Whether ``lean`` transactions exist here (a SQLite file's inline writer)."""
-        return self.write_engine is not None
+        """Whether ``lean`` transactions exist here (a SQLite file's inline writer, or
+        PostgreSQL's asyncpg connections)."""
+        return self.write_engine is not None or self.is_postgres
 
     @contextlib.asynccontextmanager
     async def lean(self) -> AsyncIterator[AsyncSession]:
-        """A write transaction on the inline writer without an ORM session (``db.lean``):
+        """A write transaction on the driver without an ORM session (``db.lean``):
         committed when the block ends, rolled back on an exception (``NeedsSession`` too)."""
+        if self.is_postgres:
+            async with self._lean_postgres() as session:
+                yield session
+            return
+        async with self._lean_sqlite() as session:
+            yield session
+        self._count_inline_commit()
+
+    @contextlib.asynccontextmanager
+    async def _lean_sqlite(self) -> AsyncIterator[AsyncSession]:
+        """``lean`` on the inline writer: its lock, ``BEGIN IMMEDIATE`` with the busy retry."""
         assert self.write_engine is not None
         assert self._write_lock is not None
         self._writers += 1
@@ -274,11 +288,11 @@ class Database:
                 try:
                     await self._lean_begin(proxied)
                     raw: sqlite3.Connection = proxied.driver_connection.sqlite  # type: ignore[union-attr]
-                    session = LeanSession(raw)
+                    session = LeanSession(raw, self.session_class).as_session()
                     try:
-                        yield session.as_session()
+                        yield session
                         for hook in self.lean_before_commit:
-                            hook(session.info, raw)
+                            await hook(session)
                         driver_sql.run(raw, "COMMIT", ())
                     finally:
                         if raw.in_transaction:
@@ -288,7 +302,42 @@ class Database:
                     await greenlet_spawn(proxied.close)
         finally:
             self._writers -= 1
-        self._count_inline_commit()
+
+    @contextlib.asynccontextmanager
+    async def _lean_postgres(self) -> AsyncIterator[AsyncSession]:
+        """``lean`` on a pooled connection's asyncpg connection (``db.pg_driver``): its errors
+        raised as SQLAlchemy's, a lost connection dropped from the pool."""
+        self._writers += 1
+        try:
+            async with pg_rows(self.engine) as pg:
+                await pg.execute("BEGIN")
+                session = LeanSession(pg.driver, self.session_class).as_session()
+                try:
+                    yield session
+                    for hook in self.lean_before_commit:
+                        await hook(session)
+                    await pg.execute("COMMIT")
+                finally:
+                    if pg.driver.is_in_transaction():
+                        await pg.execute("ROLLBACK")
+        finally:
+            self._writers -= 1
+
+    async def write(
+        self, work: Callable[[AsyncSession], Awaitable[T]], *, lean_first: bool = True
+    ) -> T:
+        """``work(session)`` in one write transaction: first without an ORM session (``lean``)
+        where there is one and ``lean_first``; when the work needs a session
+        (``NeedsSession``: the lean block was rolled back, having changed nothing), or there
+        is no lean transaction here, in ``transaction``."""
+        if lean_first and self.has_lean:
+            try:
+                async with self.lean() as session:
+                    return await work(session)
+            except NeedsSession:
+                pass
+        async with self.transaction() as session:
+            return await work(session)
 
     async def _lean_begin(self, proxied: PoolProxiedConnection) -> None:
         """``BEGIN IMMEDIATE`` on the inline writer, retried while another process holds the

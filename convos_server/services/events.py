@@ -34,10 +34,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import json
 import logging
 import re
-import sqlite3
 from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass
 from typing import Any, cast
@@ -52,6 +52,7 @@ from sqlalchemy.util import await_
 from convos_server.db import driver_sql
 from convos_server.db import models as m
 from convos_server.db.engine import Database
+from convos_server.db.pg_driver import pg_rows
 from convos_server.errors import ApiError
 from convos_server.services.token_cache import NOTIFY_CHANNEL as AGENTS_CHANNEL
 from convos_server.services.token_cache import agents_from_payload
@@ -93,36 +94,49 @@ _LOAD_SQL = (
     "SELECT id, type, data, inbox_id, agent_id FROM events"
     " WHERE id > ? AND id <= ? ORDER BY id LIMIT ?"
 )
-_LAST_SEQ = 2**63 - 1  # no upper bound: SQLite's largest rowid
-_ADVISORY_LOCK_PG = "SELECT pg_advisory_xact_lock($1)"
-_INSERT_EVENTS_HEAD = "INSERT INTO events (type, data, inbox_id, agent_id, created_at) VALUES"
-_NOTIFY_PG = "SELECT pg_notify($1, $2)"
+_LOAD_SQL_PG = (
+    "SELECT id, type, data, inbox_id, agent_id FROM events"
+    " WHERE id > $1 AND id <= $2 ORDER BY id LIMIT $3"
+)
+_LAST_SEQ = 2**63 - 1  # no upper bound: SQLite's largest rowid, PostgreSQL's largest bigint
 
 
 async def _insert_on_postgres(driver: asyncpg.Connection, pending: list[dict[str, Any]]) -> None:
-    """``_insert_pending``'s statements on the transaction's asyncpg connection: the advisory
-    lock, the rows in order (one ``INSERT ... RETURNING id``), the ``NOTIFY`` of the last."""
-    await driver_sql.pg_run(driver, _ADVISORY_LOCK_PG, ADVISORY_LOCK_KEY)
-    rows = ", ".join(
-        "(" + ", ".join(f"${5 * n + k}" for k in range(1, 6)) + ")" for n in range(len(pending))
-    )
-    sql = f"{_INSERT_EVENTS_HEAD} {rows} RETURNING id"
-    values = [
-        value
-        for event in pending
-        for value in (
+    """``_insert_pending``'s statements on the transaction's asyncpg connection, as one
+    statement (one round trip instead of three): the advisory lock, then the rows in order,
+    then the ``NOTIFY`` of the last id (``_insert_events_pg``)."""
+    sql = _insert_events_pg(len(pending))
+    values: list[Any] = [ADVISORY_LOCK_KEY, NOTIFY_CHANNEL]
+    for event in pending:
+        values += (
             event["type"],
             event["data"],
             event["inbox_id"],
             event["agent_id"],
             event["created_at"],
         )
-    ]
-    try:
-        ids = [row[0] for row in await driver.fetch(sql, *values)]
-    except asyncpg.PostgresError as error:
-        raise driver_sql.pg_translated(sql, values, error) from error
-    await driver_sql.pg_run(driver, _NOTIFY_PG, NOTIFY_CHANNEL, str(max(ids)))
+    await driver_sql.pg_run(driver, sql, *values)
+
+
+@functools.cache
+def _insert_events_pg(count: int) -> str:
+    """The events' statement for ``count`` rows. The lock's CTE (volatile, so evaluated once
+    and first: every row joins its one row) is taken before a row gets its id from the
+    sequence, so ids are committed in order across processes; the rows are inserted in the
+    order given (``ORDER BY`` the position); the last id is notified at the commit."""
+    rows = ", ".join(
+        f"(${5 * n + 3}::varchar, ${5 * n + 4}::text, ${5 * n + 5}::integer,"
+        f" ${5 * n + 6}::integer, ${5 * n + 7}::timestamptz, {n})"
+        for n in range(count)
+    )
+    return (
+        "WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock($1)),"
+        " inserted AS (INSERT INTO events (type, data, inbox_id, agent_id, created_at)"
+        " SELECT v.type, v.data, v.inbox_id, v.agent_id, v.created_at"
+        f" FROM locked, (VALUES {rows}) AS v (type, data, inbox_id, agent_id, created_at, position)"
+        " ORDER BY v.position RETURNING id)"
+        " SELECT pg_notify($2, max(id)::text) FROM inserted"
+    )
 
 
 def _event_values(event: dict[str, Any]) -> tuple[Any, ...]:
@@ -541,10 +555,14 @@ class EventBus:
             session.connection().execute(_INSERT_EVENTS, pending)
 
     @staticmethod
-    def _insert_pending_lean(info: dict[str, Any], raw: sqlite3.Connection) -> None:
-        """``_insert_pending`` for a ``Database.lean`` transaction (the inline SQLite one)."""
-        pending = info.pop(_PENDING, None)
-        if pending:
+    async def _insert_pending_lean(session: AsyncSession) -> None:
+        """``_insert_pending`` for a ``Database.lean`` transaction (on its driver)."""
+        pending = session.info.pop(_PENDING, None)
+        if not pending:
+            return
+        if (driver := driver_sql.postgres(session)) is not None:
+            await _insert_on_postgres(driver, pending)
+        elif (raw := driver_sql.current(session)) is not None:
             driver_sql.run_many(raw, _INSERT_EVENTS_SQL, [_event_values(e) for e in pending])
 
     @staticmethod
@@ -590,10 +608,14 @@ class EventBus:
             after = batch[-1].seq
 
     async def _load(self, after: int, until: int | None = None) -> list[StoredEvent]:
+        last = _LAST_SEQ if until is None else until
         reader = self._db.loop_reader
         if reader is not None:  # SQLite file: the same read without SQLAlchemy's overhead
-            last = _LAST_SEQ if until is None else until
             rows = reader.rows(_LOAD_SQL, (after, last, READ_BATCH))
+            return [StoredEvent.from_row(*row) for row in rows]
+        if self._db.is_postgres:  # the same on the pooled connection's asyncpg connection
+            async with pg_rows(self._db.engine) as pg:
+                rows = await pg.fetch(_LOAD_SQL_PG, (after, last, READ_BATCH))
             return [StoredEvent.from_row(*row) for row in rows]
         query = select(
             m.Event.id, m.Event.type, m.Event.data, m.Event.inbox_id, m.Event.agent_id

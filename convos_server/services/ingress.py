@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from convos_server.db import driver_sql
 from convos_server.db import models as m
+from convos_server.db.lean import needs_session
 from convos_server.errors import ApiError, invalid
 from convos_server.serialize import Json, NewMessage, load_message, load_new_message
 from convos_server.services.auth import InboxKey
@@ -98,7 +99,13 @@ _LOCKED_CONVERSATION = (
     .where(_conversations.id == bindparam("id"))
     .with_for_update(key_share=True)  # FOR NO KEY UPDATE
 )
-_LOCKED_CONVERSATION_PG = "SELECT open_ticket_id FROM conversations WHERE id = $1 FOR NO KEY UPDATE"
+# The same on the asyncpg connection, with the open ticket's snoozed flag (read, not locked:
+# the ticket is locked where it is written, ``messages.insert_message``).
+_LOCKED_CONVERSATION_PG = (
+    "SELECT conversations.open_ticket_id, tickets.snoozed FROM conversations"
+    " LEFT OUTER JOIN tickets ON tickets.id = conversations.open_ticket_id"
+    " WHERE conversations.id = $1 FOR NO KEY UPDATE OF conversations"
+)
 _SENT_BY_CONTACT = select(_messages.id).where(
     _messages.sender_type == "contact",
     _messages.sender_id == bindparam("contact_id"),
@@ -121,6 +128,7 @@ class _Found:
     contact_name: str
     conversation_id: int | None
     open_ticket_id: int | None
+    snoozed: bool = False  # the open ticket's, as ``_locked`` read it (PostgreSQL only)
 
 
 # ``CONTACT_AND_LATEST_CONVERSATION`` on the inline SQLite connection (``db.driver_sql``).
@@ -132,6 +140,7 @@ _FIND_SQL = (
     " ORDER BY conversations.last_message_at DESC, conversations.id DESC LIMIT 1)"
     " WHERE contacts.external_id = ?"
 )
+_FIND_PG = driver_sql.numbered(_FIND_SQL)  # the same on the transaction's asyncpg connection
 
 
 async def _find(session: AsyncSession, ref: ContactRef, inbox_id: int) -> _Found:
@@ -140,10 +149,12 @@ async def _find(session: AsyncSession, ref: ContactRef, inbox_id: int) -> _Found
     if raw is not None:
         found = driver_sql.one(raw, _FIND_SQL, (inbox_id, ref.external_id))
         return _Found(None, "", None, None) if found is None else _Found(*found)
+    if (driver := await driver_sql.postgres_begun(session)) is not None:
+        found = await driver_sql.pg_one(driver, _FIND_PG, inbox_id, ref.external_id)
+        return _Found(None, "", None, None) if found is None else _Found(*found)
     parameters = {"external_id": ref.external_id, "inbox_id": inbox_id}
     connection = await session.connection()
     row = (await connection.execute(CONTACT_AND_LATEST_CONVERSATION, parameters)).first()
-    driver_sql.remember(session, connection)  # PostgreSQL: its transaction has begun
     if row is None:
         return _Found(None, "", None, None)
     return _Found(row.contact_id, row.contact_name, row.conversation_id, row.open_ticket_id)
@@ -161,7 +172,7 @@ async def _locked(session: AsyncSession, found: _Found) -> None:
     if (driver := driver_sql.postgres(session)) is not None:
         row = await driver_sql.pg_one(driver, _LOCKED_CONVERSATION_PG, found.conversation_id)
         if row is not None:
-            found.open_ticket_id = row[0]
+            found.open_ticket_id, found.snoozed = row[0], bool(row[1])
         return
     connection = await session.connection()
     if connection.dialect.name != "postgresql":
@@ -234,6 +245,8 @@ async def receive_customer_message(
         if repeated is not None:
             return repeated
     await _locked(session, found)
+    if found.snoozed:  # waking it needs the ORM: before a message id is taken from the sequence
+        needs_session(session, "a snoozed ticket")
     if found.contact_id is None:
         connection = await session.connection()
         found.contact_id, found.contact_name = await _new_contact(connection, contact_ref)

@@ -144,6 +144,7 @@ _CONVERSATION_SQL = "SELECT id, inbox_id, open_ticket_id FROM conversations WHER
 _TICKET_FOR_REPLY_SQL = "SELECT id, assignee_id, first_response_at FROM tickets WHERE id = ?"
 # And on the transaction's asyncpg connection, with the row locks of the Core statements.
 _INSERT_MESSAGE_PG = driver_sql.numbered(_INSERT_MESSAGE_SQL)
+_SENT_WITH_CLIENT_ID_PG = driver_sql.numbered(_SENT_WITH_CLIENT_ID_SQL)
 _INSERT_MESSAGE_FILE_PG = driver_sql.numbered(_INSERT_MESSAGE_FILE_SQL)
 _TOUCH_CONVERSATION_PG = driver_sql.numbered(_TOUCH_CONVERSATION_SQL)
 _TOUCH_TICKET_PG = driver_sql.numbered(_TOUCH_TICKET_SQL)
@@ -442,13 +443,15 @@ async def find_by_client_id(
     if raw is not None:
         found = driver_sql.one(raw, _SENT_WITH_CLIENT_ID_SQL, (agent_id, client_id))
         message_id = None if found is None else found[0]
-    else:  # flushed as ``session.scalar`` would; PostgreSQL: its transaction begins here
+    elif (driver := await driver_sql.postgres_begun(session)) is not None:
+        found = await driver_sql.pg_one(driver, _SENT_WITH_CLIENT_ID_PG, agent_id, client_id)
+        message_id = None if found is None else found[0]
+    else:  # flushed as ``session.scalar`` would
         if session.new or session.dirty or session.deleted:
             await session.flush()
         connection = await session.connection()
         parameters = {"agent_id": agent_id, "client_id": client_id}
         message_id = (await connection.execute(_SENT_WITH_CLIENT_ID, parameters)).scalar()
-        driver_sql.remember(session, connection)
     return None if message_id is None else await session.get(m.Message, message_id)
 
 

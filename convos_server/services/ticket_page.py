@@ -16,8 +16,9 @@ conditions; pinned against it by ``tests/server/test_ticket_page_sql.py``) runs 
   ``ix_tickets_last``. Text searches, counts, and the filters the order's index cannot stop
   early on (labels, snoozes, opening days: ``api.tickets._grows_with_data``), whose cost
   grows with the data, keep aiosqlite's worker threads.
-* **PostgreSQL**: on a pooled ``asyncpg`` connection outside any transaction: each
-  statement sees the last commit, as under the session's ``READ COMMITTED`` before.
+* **PostgreSQL**: on a pooled ``asyncpg`` connection outside any transaction
+  (``db.pg_driver``): each statement sees the last commit, as under the session's
+  ``READ COMMITTED`` before.
 
 A polled page reads its heads first (``first_page_items``: ticket ids and
 ``tickets.revision``, which the database changes with every write that changes an item,
@@ -32,18 +33,17 @@ from __future__ import annotations
 import functools
 import json
 import sqlite3
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.util import greenlet_spawn
 
 from convos_server.db import driver_sql
 from convos_server.db import models as m
 from convos_server.db.engine import Database
 from convos_server.db.inline_sqlite import LoopReader
+from convos_server.db.pg_driver import PgRows, pg_rows
 from convos_server.serialize import (
     TICKET_ID,
     Fragment,
@@ -293,7 +293,7 @@ def _read_sqlite(
 
 
 async def _pg_items(
-    rows: _PgRows, page: FirstPage, last_message: LastMessage
+    rows: PgRows, dialect: Dialect, page: FirstPage, last_message: LastMessage
 ) -> tuple[list[Any], ItemParts]:
     """The item rows of ``page`` and their parts, one statement after the other."""
     items = await rows.fetch(page.sql, page.parameters)
@@ -307,72 +307,15 @@ async def _pg_items(
         strict=True,
     ):
         fetched[sql] = await rows.fetch(sql, (ids,)) if ids else []
-    return items, _parts_of(rows.dialect, wanted, lambda sql, _ids: fetched[sql])
-
-
-_T = TypeVar("_T")
-
-
-async def _on_pooled(db: Database, read: Callable[[_PgRows], Awaitable[_T]]) -> _T:
-    """``read`` on a pooled ``asyncpg`` connection (no transaction), given back after; a lost
-    connection invalidates the pool as SQLAlchemy does on a disconnect."""
-    pooled = await db.engine.raw_connection()
-    try:
-        return await read(
-            _PgRows(db.engine.dialect, pooled.dbapi_connection, pooled.driver_connection)
-        )
-    except DBAPIError as error:
-        if error.connection_invalidated:  # what SQLAlchemy does on a disconnect: the
-            # connection is dropped and every older one is recycled at its next checkout
-            await greenlet_spawn(db.engine.sync_engine.pool._invalidate, pooled, error)
-        raise
-    finally:
-        await greenlet_spawn(pooled.close)
+    return items, _parts_of(dialect, wanted, lambda sql, _ids: fetched[sql])
 
 
 async def _read_postgres(
     db: Database, page: FirstPage, last_message: LastMessage
 ) -> tuple[list[Any], ItemParts]:
     """The items and their parts on a pooled ``asyncpg`` connection (no transaction)."""
-    return await _on_pooled(db, lambda rows: _pg_items(rows, page, last_message))
-
-
-class _PgRows:
-    """Statements on a pooled connection's ``asyncpg`` connection, their errors raised as
-    SQLAlchemy raises them for a Core statement: the dialect's DBAPI adapter translates the
-    ``asyncpg`` error (``ProgrammingError``, ``IntegrityError``... with ``orig.sqlstate``),
-    ``DBAPIError.instance`` wraps it, and a closed connection is flagged
-    ``connection_invalidated`` (the caller drops it from the pool)."""
-
-    def __init__(self, dialect: Dialect, adapter: Any, driver: Any) -> None:
-        self.dialect = dialect
-        self._dialect = dialect
-        self._adapter = adapter
-        self._driver = driver
-
-    async def fetch(self, sql: str, parameters: Sequence[Any]) -> list[Any]:
-        """Every row of ``sql``."""
-        try:
-            return await self._driver.fetch(sql, *parameters)  # type: ignore[no-any-return]
-        except Exception as error:
-            raise self._translated(sql, parameters, error) from error
-
-    def _translated(self, sql: str, parameters: Sequence[Any], error: Exception) -> Exception:
-        try:
-            self._adapter._handle_exception(error)  # raises the DBAPI adapter's class
-        except self._dialect.loaded_dbapi.Error as translated:
-            disconnect = self._dialect.is_disconnect(translated, self._adapter, None)
-            return DBAPIError.instance(
-                sql,
-                parameters,
-                translated,
-                self._dialect.loaded_dbapi.Error,
-                dialect=self._dialect,
-                connection_invalidated=disconnect,
-            )
-        except Exception as other:  # not a driver error: as it is
-            return other
-        return error
+    async with pg_rows(db.engine) as rows:
+        return await _pg_items(rows, db.engine.dialect, page, last_message)
 
 
 async def read_items(
@@ -461,7 +404,11 @@ def _sqlite_page(
 
 
 async def _pg_page(
-    rows: _PgRows, heads_page: FirstPage, query: FirstPageQuery, fragments: TicketFragments
+    rows: PgRows,
+    dialect: Dialect,
+    heads_page: FirstPage,
+    query: FirstPageQuery,
+    fragments: TicketFragments,
 ) -> Page:
     """As ``_sqlite_page`` on ``asyncpg``: each statement sees the last commit."""
     heads = await rows.fetch(heads_page.sql, heads_page.parameters)
@@ -472,11 +419,10 @@ async def _pg_page(
     items: list[Any] = []
     parts = no_parts()
     if stale:
-        page = _by_ids(rows.dialect, query.last_message, stale)
-        items, parts = await _pg_items(rows, page, query.last_message)
+        page = _by_ids(dialect, query.last_message, stale)
+        items, parts = await _pg_items(rows, dialect, page, query.last_message)
     read = _Current(heads, kept, items, parts)
-    decoder = decoder_for(rows.dialect, query.last_message)
-    return _finished(fragments, heads_page, query, read, decoder)
+    return _finished(fragments, heads_page, query, read, decoder_for(dialect, query.last_message))
 
 
 def _encoded(
@@ -525,7 +471,8 @@ async def first_page_items(
     if db.page_reader is not None:
         return _sqlite_page(db.page_reader, dialect, heads_page, query, fragments)
     if db.is_postgres:
-        return await _on_pooled(db, lambda rows: _pg_page(rows, heads_page, query, fragments))
+        async with pg_rows(db.engine) as rows:
+            return await _pg_page(rows, dialect, heads_page, query, fragments)
     return None
 
 

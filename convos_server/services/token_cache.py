@@ -48,6 +48,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_state, manager_of_class
 
 from convos_server.db import models as m
+from convos_server.db.lean import LeanSession
 
 _AGENT_MANAGER = manager_of_class(m.Agent)
 _CHANGED = "convos_changed_agents"
@@ -135,7 +136,7 @@ def scope_cache_of(session: Session) -> ScopeCache | None:
     """The scope cache ``session`` may use: none when the session's class is not watched or
     the session holds a change (pending or flushed, not committed) of agents, tokens, teams,
     memberships or inboxes, which the cache would not reflect yet."""
-    cache = _SCOPE_CACHES.get(type(session))
+    cache = _SCOPE_CACHES.get(_class_of(session))
     if cache is None or session.info.get(_CHANGED):
         return None
     if any(_changes_scopes(obj) for obj in (*session.new, *session.deleted)):
@@ -143,6 +144,11 @@ def scope_cache_of(session: Session) -> ScopeCache | None:
     if any(_changes_scopes(obj, dirty=True) for obj in session.dirty):
         return None
     return cache
+
+
+def _class_of(session: Session) -> type[Session]:
+    """The session class ``session`` counts as: a ``LeanSession`` stands for its database's."""
+    return session.session_class if isinstance(session, LeanSession) else type(session)
 
 
 def scope_cache_of_class(session_class: type[Session]) -> ScopeCache | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -16,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from convos_server.db import driver_sql
 from convos_server.db.engine import Database
 from convos_server.db.inline_sqlite import InlineConnection
-from tests.server.conftest import Workspace
+from tests.server.conftest import BACKENDS, Workspace
 
 # SQLAlchemy's SQLite DATETIME: naive UTC, six fractional digits.
 _STORED = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$")
@@ -105,3 +106,40 @@ def test_placeholders_are_numbered_for_postgresql() -> None:
     assert driver_sql.numbered("UPDATE t SET a = ?, b = ? WHERE id = ?") == (
         "UPDATE t SET a = $1, b = $2 WHERE id = $3"
     )
+
+
+@pytest.mark.parametrize("backend", [BACKENDS[1]])
+async def test_a_warm_message_and_reply_on_postgres_run_no_statement_through_sqlalchemy(
+    ws: Workspace, app: FastAPI
+) -> None:
+    """On PostgreSQL the transaction begins on the driver (``postgres_begun``) and every
+    statement of a warm ingress and reply runs on asyncpg: none reaches SQLAlchemy's cursor
+    (the event reader, the token lookups and the presence run theirs outside the two)."""
+    db: Database = app.state.db
+    anna = await ws.agent("Anna", online=True)
+    inbox = await ws.inbox("I", await ws.team("T", [anna]))
+    first = await ws.handoff(inbox, "carla")
+    await ws.call("POST", f"/tickets/{first['ticket_id']}/assign", anna, json={})
+    url = f"/conversations/{first['conversation_id']}/messages"
+    await ws.call("POST", url, anna, json={"client_id": "r-0", "body": "Hi"})
+    statements: list[str] = []
+
+    def on_execute(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", on_execute)
+    try:
+        again = await ws.handoff(inbox, "carla", "Still there?")
+        reply = await ws.call("POST", url, anna, json={"client_id": "r-1", "body": "Yes"})
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", on_execute)
+    hot = ("contacts", "conversations", "messages", "tickets", "events")
+    assert [s for s in statements if any(table in s for table in hot)] == []
+    assert again["conversation_id"] == first["conversation_id"]
+    assert reply["body"] == "Yes"
+    # A repeated client_id still finds the first message (its first read on the driver too).
+    repeated = await ws.http.post(
+        f"/api/v1{url}", headers=ws.auth(anna), json={"client_id": "r-1", "body": "Yes"}
+    )
+    assert repeated.status_code == 200
+    assert repeated.json()["id"] == reply["id"]

@@ -9,9 +9,11 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import asyncpg
 import httpx
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from convos_server.api.event_stream import EventStreamResponse
 from convos_server.api.keepalive import KeepAliveWheel
@@ -21,7 +23,13 @@ from convos_server.cli import ConvosServer, bind_socket
 from convos_server.db import models as m
 from convos_server.db.engine import Database
 from convos_server.services.events import EventBus, StoredEvent, Subscription
-from tests.server.conftest import BACKENDS, make_admin, read_events, wait_for_subscribers
+from tests.server.conftest import (
+    BACKENDS,
+    _pg_admin_dsn,
+    make_admin,
+    read_events,
+    wait_for_subscribers,
+)
 
 
 async def stored_events(settings) -> list[m.Event]:
@@ -142,6 +150,58 @@ async def test_notify_wakes_the_event_reader_of_another_server_process(settings)
         await listener.stop()
         await listener_db.dispose()
         await writer_db.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_the_reader_reads_the_stored_rows_as_they_are_within_its_bounds(settings):
+    """The reader's rows (on PostgreSQL: asyncpg's, on a SQLite file: ``sqlite3``'s) are the
+    table's, field for field, and ``read`` keeps to ``after < seq <= until``."""
+    db = Database(settings.database_url)
+    bus = EventBus(db)
+    try:
+        async with db.transaction() as session:
+            await bus.publish(session, "canned.changed", {"deleted_id": 1, "text": "è ü 🙂"})
+            await bus.publish(session, "ticket.updated", {"id": 7}, inbox_id=3)
+            await bus.publish(session, "agent.changed", {"id": 5}, agent_id=5)
+        stored = await stored_events(settings)
+        # One transaction's events get their ids in the order they were published.
+        assert [e.type for e in stored] == ["canned.changed", "ticket.updated", "agent.changed"]
+        expected = [(e.id, e.type, e.data, e.inbox_id, e.agent_id) for e in stored]
+        loaded = await bus._load(0)
+        assert [(e.seq, e.type, e.data, e.inbox_id, e.agent_id) for e in loaded] == expected
+        assert [e.frame for e in loaded] == [StoredEvent.from_row(*row).frame for row in expected]
+        first, middle, last = (row[0] for row in expected)
+        between = [event async for batch in bus.read(first, last - 1) for event in batch]
+        assert [e.seq for e in between] == [middle]
+    finally:
+        await db.dispose()
+
+
+@pytest.mark.parametrize("backend", [BACKENDS[1]])
+async def test_the_postgres_reader_drops_a_lost_connection_and_reads_on(settings):
+    """A connection the server ended fails one read, as SQLAlchemy fails a statement; it is
+    dropped from the pool, so the next read works."""
+    db = Database(settings.database_url)
+    bus = EventBus(db)
+    try:
+        async with db.transaction() as session:
+            await bus.publish(session, "canned.changed", {"deleted_id": 1})
+        assert len(await bus._load(0)) == 1  # the pool now holds a used connection
+        killer = await asyncpg.connect(_pg_admin_dsn(settings.database_url))  # not pooled
+        try:
+            ended = await killer.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        finally:
+            await killer.close()
+        assert ended >= 1
+        with pytest.raises(DBAPIError) as lost:
+            await bus._load(0)
+        assert lost.value.connection_invalidated
+        assert [e.data for e in await bus._load(0)] == ['{"deleted_id":1}']
+    finally:
+        await db.dispose()
 
 
 async def test_the_sqlite_reader_polls_other_processes_commits_and_skips_idle_ticks(settings):

@@ -6,24 +6,27 @@ leaving its rows and events once."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import sqlite3
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import driver_sql
 from convos_server.db.engine import Database
-from convos_server.db.lean import LeanSession, NeedsSession, run_lean_first
-from tests.server.conftest import Workspace
+from convos_server.db.lean import LeanSession, NeedsSession
+from convos_server.services.token_cache import scope_cache_of, scope_cache_of_class
+from tests.server.conftest import BACKENDS, Workspace
 from tests.server.test_driver_sql import trace_writes
 
 
 def _write_sessions(db: Database) -> list[str]:
-    """A list that gets an entry each time a session begins on the write engine."""
-    assert db.write_engine is not None
-    write_engine = db.write_engine.sync_engine
+    """A list that gets an entry each time a session begins on the write engine (on
+    PostgreSQL: the engine)."""
+    write_engine = (db.write_engine or db.engine).sync_engine
     began: list[str] = []
 
     def on_begin(_session: Any, _transaction: Any, connection: Any) -> None:
@@ -35,8 +38,16 @@ def _write_sessions(db: Database) -> list[str]:
 
 
 def _count(db: Database, sql: str, *parameters: Any) -> int:
-    with sqlite3.connect(str(db.engine.url.database)) as connection:
-        return int(connection.execute(sql, parameters).fetchone()[0])
+    return int(_rows(db, sql, *parameters)[0])
+
+
+def _rows(db: Database, sql: str, *parameters: Any) -> list[Any]:
+    """The first column of ``sql``'s rows, read by a connection of its own."""
+    connection = sqlite3.connect(str(db.engine.url.database))
+    try:
+        return [row[0] for row in connection.execute(sql, parameters)]
+    finally:
+        connection.close()
 
 
 async def test_a_warm_message_and_reply_open_no_session(ws: Workspace, app: FastAPI) -> None:
@@ -106,25 +117,47 @@ def test_a_lean_session_refuses_what_only_a_session_does() -> None:
         connection.close()
 
 
-async def test_run_lean_first_runs_the_session_path_only_when_needed() -> None:
+async def test_write_runs_the_session_path_only_when_needed(tmp_path: Any) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
     calls: list[str] = []
 
-    async def lean() -> str:
-        calls.append("lean")
-        return "lean"
+    async def work(session: AsyncSession) -> str:
+        kind = "lean" if isinstance(session, LeanSession) else "full"
+        calls.append(kind)
+        raw = driver_sql.current(session)
+        assert raw is not None
+        raw.execute("INSERT INTO t (a) VALUES (?)", (len(calls),))
+        if kind == "lean" and refuse:
+            raise NeedsSession("get")
+        return kind
 
-    async def refused() -> str:
-        calls.append("refused")
-        raise NeedsSession("get")
+    try:
+        async with db.transaction() as session:
+            await session.execute(text("CREATE TABLE t (a INTEGER)"))
+        refuse = False
+        assert await db.write(work) == "lean"
+        refuse = True
+        assert await db.write(work) == "full"  # the refused lean block left nothing behind
+        assert await db.write(work, lean_first=False) == "full"
+        assert calls == ["lean", "lean", "full", "full"]
+        assert _rows(db, "SELECT a FROM t ORDER BY a") == [1, 3, 4]
+    finally:
+        await db.dispose()
 
-    async def full() -> str:
-        calls.append("full")
-        return "full"
 
-    assert await run_lean_first(lean, full) == "lean"
-    assert await run_lean_first(refused, full) == "full"
-    assert await run_lean_first(None, full) == "full"
-    assert calls == ["lean", "refused", "full", "full"]
+def test_a_lean_session_finds_the_scope_cache_of_the_class_it_stands_for(
+    app: FastAPI,
+) -> None:
+    db: Database = app.state.db
+    connection = sqlite3.connect(":memory:")
+    try:
+        lean = LeanSession(connection, db.session_class)
+        cache = scope_cache_of(lean.sync_session)
+        assert cache is not None
+        assert cache is scope_cache_of_class(db.session_class)
+        assert scope_cache_of(LeanSession(connection).sync_session) is None  # no class watched
+    finally:
+        connection.close()
 
 
 async def _insert_then_refuse(db: Database) -> None:
@@ -154,3 +187,61 @@ async def test_a_lean_transaction_waits_for_another_process_and_commits(tmp_path
     finally:
         other.close()
         await db.dispose()
+
+
+async def _pg_count(db: Database, sql: str) -> int:
+    async with db.engine.connect() as connection:
+        return int((await connection.execute(text(sql))).scalar_one())
+
+
+@pytest.mark.parametrize("backend", [BACKENDS[1]])
+async def test_on_postgres_a_warm_message_and_reply_open_no_session(
+    ws: Workspace, app: FastAPI
+) -> None:
+    db: Database = app.state.db
+    anna = await ws.agent("Anna", online=True)
+    inbox = await ws.inbox("I", await ws.team("T", [anna]))
+    first = await ws.handoff(inbox, "carla")
+    await ws.call("POST", f"/tickets/{first['ticket_id']}/assign", anna, json={})
+    url = f"/conversations/{first['conversation_id']}/messages"
+    await ws.call("POST", url, anna, json={"client_id": "r-0", "body": "Hi"})
+    began = _write_sessions(db)
+    events_before = await _pg_count(db, "SELECT count(*) FROM events")
+    again = await ws.handoff(inbox, "carla", "Still there?")
+    reply = await ws.call("POST", url, anna, json={"client_id": "r-1", "body": "Yes"})
+    assert began == []
+    assert again["ticket_id"] == first["ticket_id"]
+    assert reply["body"] == "Yes"
+    assert await _pg_count(db, "SELECT count(*) FROM events") == events_before + 2
+    # The two committed in order, with consecutive message ids (nothing taken and dropped).
+    assert reply["id"] == again["message"]["id"] + 1
+
+
+@pytest.mark.parametrize("backend", [BACKENDS[1]])
+async def test_on_postgres_a_new_contact_or_a_snoozed_ticket_falls_back_to_a_session(
+    ws: Workspace, app: FastAPI
+) -> None:
+    db: Database = app.state.db
+    anna = await ws.agent("Anna", online=True)
+    inbox = await ws.inbox("I", await ws.team("T", [anna]))
+    first = await ws.handoff(inbox, "carla")  # the inbox's key now cached
+    began = _write_sessions(db)
+    await ws.handoff(inbox, "dora", "Hello")
+    assert began == ["session"]
+    assert await _pg_count(db, "SELECT count(*) FROM contacts WHERE external_id = 'dora'") == 1
+    assert await _pg_count(db, "SELECT count(*) FROM messages WHERE body = 'Hello'") == 1
+    until = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).isoformat()
+    ticket = f"/tickets/{first['ticket_id']}"
+    await ws.call("POST", f"{ticket}/assign", anna, json={})
+    await ws.call("POST", f"{ticket}/snooze", anna, json={"until": until})
+    began.clear()
+    last_id = await _pg_count(db, "SELECT max(id) FROM messages")
+    woken = await ws.handoff(inbox, "carla", "Wake up")
+    assert began == ["session"]  # given up before the message took an id
+    assert woken["message"]["id"] == last_id + 1
+    assert (
+        await _pg_count(
+            db, f"SELECT count(*) FROM tickets WHERE snoozed AND id = {first['ticket_id']}"
+        )
+        == 0
+    )
