@@ -574,7 +574,10 @@ class ItemDecoder(RowDecoder):
 
     def last_message_at(self, item: Sequence[Any]) -> dt.datetime:
         """``item``'s ticket's ``last_message_at``, typed (a keyset cursor's moment)."""
-        value = item[LAST_MESSAGE_AT]
+        return self.moment(item[LAST_MESSAGE_AT])
+
+    def moment(self, value: Any) -> dt.datetime:
+        """A raw ``last_message_at`` as the driver gave it, typed."""
         return value if self._moment is None else self._moment(value)  # type: ignore[no-any-return]
 
 
@@ -594,6 +597,7 @@ def decoder_for(dialect: Dialect, last_message: LastMessage) -> ItemDecoder:
 # way for SQLAlchemy's rows, ``sqlite3``'s tuples and ``asyncpg``'s records.
 TICKET_ID = 0
 LAST_MESSAGE_AT = [column.name for column in _tickets.c].index("last_message_at")
+REVISION = [column.name for column in _tickets.c].index("revision")
 LM_ID = _TICKET_COLUMN_COUNT + 1 + _LM_NAMES.index("id")
 LM_REPLY_TO = _TICKET_COLUMN_COUNT + 1 + _LM_NAMES.index("reply_to")
 LM_SYSTEM_PARAMS = _TICKET_COLUMN_COUNT + 1 + _LM_NAMES.index("system_params")
@@ -755,10 +759,10 @@ async def contacts_of(session: AsyncSession, contact_ids: set[int]) -> list[Json
 
 # What a page item was made of (its raw row's values and its last message's extras) and its
 # JSON bytes.
-_Fragment = tuple[tuple[Any, ...], _Extras, bytes]
+Fragment = tuple[tuple[Any, ...], _Extras, bytes]
 
 
-class TicketFragments(LruCache[tuple[str, int], _Fragment]):
+class TicketFragments(LruCache[tuple[str, int], Fragment]):
     """The JSON bytes of ticket page items, with every value they were made of.
 
     Per ``last_message`` option and ticket id: the ticket's row, its last message's row, that
@@ -767,13 +771,38 @@ class TicketFragments(LruCache[tuple[str, int], _Fragment]):
     every value it read for the item equals the stored ones (compared, not hashed: hashing
     ~33 values per item, bodies included, cost more than comparing them); any other value
     formats the item again and replaces the entry. Nothing is ever invalidated, so a write
-    path cannot leave a page stale; the statements still run for every page, only the
-    formatting and encoding of unchanged items is skipped. Bounded, least recently used first
-    out. One per app (``app.state.ticket_fragments``).
+    path cannot leave a page stale. The item rows include ``tickets.revision``, which the
+    database changes with every write that changes an item (migration 0010): a plain first
+    page on the driver (``services.ticket_page``) reads its heads (ids and revisions) and
+    reads whole only the items whose entry has another revision (``current``); ``pages``
+    keeps such a page's last heads and encoded items, reused while its heads are the same.
+    Bounded, least recently used first out. One per app (``app.state.ticket_fragments``).
     """
 
-    def __init__(self, size: int = 4096) -> None:
+    def __init__(self, size: int = 4096, pages: int = 256) -> None:
         super().__init__(size)
+        # (statement's identity, option) -> (statement, heads, items' bytes, next cursor)
+        self.pages: LruCache[tuple[int, str], tuple[object, list[Any], list[bytes], str | None]]
+        self.pages = LruCache(pages)
+
+    def current(
+        self, last_message: LastMessage, heads: Sequence[Sequence[Any]]
+    ) -> tuple[dict[int, Fragment], list[int]]:
+        """For page heads ``(ticket id, revision)``: the entries of the items read at that
+        revision (``tickets.revision`` changes with every write that changes an item:
+        migration 0010), marked recently used, and the ids of the others in the heads' order."""
+        kept: dict[int, Fragment] = {}
+        stale: list[int] = []
+        entries = self._items
+        for ticket_id, revision in heads:
+            key = (last_message, ticket_id)
+            found = entries.get(key)
+            if found is not None and found[0][REVISION] == revision:
+                entries.move_to_end(key)
+                kept[ticket_id] = found
+            else:
+                stale.append(ticket_id)
+        return kept, stale
 
 
 def _normalised(extras: _Extras) -> _Extras:

@@ -94,6 +94,20 @@ async def agent_of(request: Request) -> m.Agent:
     return await current_agent(request, await _bearer(request))
 
 
+def cached_identity(request: Request) -> tuple[int, str] | None:
+    """The bearer token's agent id and role when the token cache holds the token (its
+    ``Authorization`` header split as ``HTTPBearer`` splits it); ``None`` otherwise, and for
+    a missing or malformed header: ``agent_of`` then answers (a 401 for a bad token)."""
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    tokens: TokenCache = request.app.state.tokens
+    return tokens.identity(auth.secret_hash(token))
+
+
 async def _lookup(db: Database, token_hash: str) -> m.Agent | None:
     async with db.read() as session:
         return await auth.agent_for_token_hash(session, token_hash)

@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from convos_server.api.deps import AgentDep, BusDep, DbDep, agent_of
+from convos_server.api.deps import AgentDep, BusDep, DbDep, agent_of, cached_identity
 from convos_server.api.params import Day, Id
 from convos_server.api.responses import errors
 from convos_server.db import models as m
@@ -36,7 +36,7 @@ from convos_server.services import ticket_csv, ticket_page, tickets
 from convos_server.services.events import EventBus
 from convos_server.services.paging import clamp_limit
 from convos_server.services.token_cache import scope_cache_of_class
-from convos_server.services.visibility import cached_scope, visibility_for
+from convos_server.services.visibility import cached_scope_of, visibility_for
 
 router = APIRouter(tags=["tickets"])
 
@@ -114,8 +114,10 @@ class TicketPageRoute(APIRoute):
     a query string goes through FastAPI as any route (validation, 422 bodies); the endpoint
     then remembers what it was given in ``app.state.ticket_page_queries``, a pure function of
     the query string. A later request with the same bytes takes the agent from its token
-    (``agent_of``, the same dependency code) and reuses those values. The route's declaration,
-    hence the OpenAPI document, is unchanged.
+    (``agent_of``, the same dependency code) and reuses those values; when the token cache
+    holds the token and the agent's scope, a driver page needs only the agent's id and role
+    (``cached_identity``: no copy of the agent's row is made). The route's declaration, hence
+    the OpenAPI document, is unchanged.
     """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -127,7 +129,14 @@ class TicketPageRoute(APIRoute):
             query = queries.get(request.scope["query_string"])
             if query is None:
                 return await solved_by_fastapi(request)
-            return await _page(request, await agent_of(request), request.app.state.db, query)
+            db: Database = request.app.state.db
+            identity = cached_identity(request)
+            if identity is not None:  # no copy of the agent's row: its id and role suffice
+                fragments: TicketFragments = request.app.state.ticket_fragments
+                on_driver = await _driver_page(db, *identity, query, fragments)
+                if on_driver is not None:
+                    return _page_response(*on_driver)
+            return await _page(request, await agent_of(request), db, query)
 
         return handler
 
@@ -174,12 +183,9 @@ async def _page(request: Request, agent: m.Agent, db: Database, query: PageQuery
     # its items come from the app's TicketFragments, formatted again only when a value they
     # are made of changed.
     fragments: TicketFragments = request.app.state.ticket_fragments
-    on_driver = await _driver_page(db, agent, query, fragments)
+    on_driver = await _driver_page(db, agent.id, agent.role, query, fragments)
     if on_driver is not None:
-        items, next_cursor = on_driver
-        return Response(
-            page_json(items, {"next_cursor": next_cursor}), media_type="application/json"
-        )
+        return _page_response(*on_driver)
     flt = query.flt
     # A text search, a count or a filter the page's order cannot stop early on reads more rows
     # the more there are: not on the loop.
@@ -209,6 +215,11 @@ async def _page(request: Request, agent: m.Agent, db: Database, query: PageQuery
     return Response(page_json(items, rest), media_type="application/json")
 
 
+def _page_response(items: list[bytes], next_cursor: str | None) -> Response:
+    """A first page read on the driver as the route's response."""
+    return Response(page_json(items, {"next_cursor": next_cursor}), media_type="application/json")
+
+
 def _grows_with_data(flt: tickets.TicketFilter) -> bool:
     """Whether a page's statement may read many more rows than it shows on SQLite: the
     snoozed tickets, a label or opening days are not in the order's index, so a first page
@@ -225,7 +236,7 @@ def _grows_with_data(flt: tickets.TicketFilter) -> bool:
 
 
 async def _driver_page(
-    db: Database, agent: m.Agent, query: PageQuery, fragments: TicketFragments
+    db: Database, agent_id: int, role: str, query: PageQuery, fragments: TicketFragments
 ) -> tuple[list[bytes], str | None] | None:
     """The page read on the driver connection (``services.ticket_page``) when it is a plain
     first page (no cursor, newest activity first, no text search, count or contacts; on
@@ -241,11 +252,11 @@ async def _driver_page(
         or (db.is_sqlite and _grows_with_data(query.flt))
     ):
         return None
-    scope = cached_scope(scope_cache_of_class(db.session_class), agent)
+    scope = cached_scope_of(scope_cache_of_class(db.session_class), agent_id, role)
     if scope is None:
         return None
     first = ticket_page.FirstPageQuery(query.flt, clamp_limit(query.limit), query.last_message)
-    return await ticket_page.first_page_items(db, agent.id, scope.visibility, first, fragments)
+    return await ticket_page.first_page_items(db, agent_id, scope.visibility, first, fragments)
 
 
 @router.get(

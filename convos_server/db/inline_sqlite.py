@@ -190,6 +190,10 @@ class LoopReader:
             self._connection = connection
         return self._connection
 
+    def connection(self) -> sqlite3.Connection:
+        """The connection, in autocommit mode: each statement is its own read transaction."""
+        return self._open()
+
     def rows(self, sql: str, parameters: Sequence[Any]) -> list[Any]:
         """Every row of one short read."""
         return self._open().execute(sql, parameters).fetchall()

@@ -194,6 +194,10 @@ class Ticket(Base):
     snoozed: Mapped[bool] = mapped_column(Boolean, default=False)
     snoozed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
     snoozed_by: Mapped[int | None] = mapped_column(Integer)
+    # A new value, never used before, with every write that changes the ticket's list item
+    # (its row, labels, conversation's last message with its reactions and files, the quoted
+    # message): given by the database's triggers (migration 0010), read by the ticket page.
+    revision: Mapped[int] = mapped_column(BigInteger, server_default="0")
     __table_args__ = (
         Index("ix_tickets_status_inbox", "status", "inbox_id", "last_message_at"),
         Index("ix_tickets_assignee_status", "assignee_id", "status"),

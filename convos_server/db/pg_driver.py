@@ -4,7 +4,7 @@ The hottest PostgreSQL reads (an agent's first ticket page, the event reader's n
 fixed statements many times a second. Through SQLAlchemy each one costs an ``AsyncConnection``,
 the execution context, a result proxy and the greenlet hops around them: on the event reader
 about a third of the server CPU of a customer message (``benchmarks/RESULTS.md``, issue 14,
-tenth round). ``pg_rows`` checks a connection out of the engine's pool, runs the statements on
+eleventh round). ``pg_rows`` checks a connection out of the engine's pool, runs the statements on
 its ``asyncpg`` connection outside any transaction (each one sees the last commit, as under
 ``READ COMMITTED``) and gives it back; errors are raised as SQLAlchemy raises them for a Core
 statement, and a lost connection is dropped from the pool as SQLAlchemy drops it.

@@ -9,9 +9,9 @@ rest of the request (``benchmarks/RESULTS.md``, issue 14, eighth round): the ses
 conditions; pinned against it by ``tests/server/test_ticket_page_sql.py``) runs as text:
 
 * **SQLite file**: on ``Database.page_reader``, a plain read-only ``sqlite3`` connection on
-  the event-loop thread, inside one read transaction (``LoopReader.snapshot``: the last
-  messages' reactions, files and quoted messages are read in the same snapshot as the
-  items). The page read ran on the loop before too (``Database.read``'s inline
+  the event-loop thread: the page's heads in their own read transaction, the items read
+  whole in one snapshot with their last messages' reactions, files and quoted messages
+  (``LoopReader.snapshot``). The page read ran on the loop before too (``Database.read``'s inline
   connections): a first page of a view stops after ``limit + 1`` rows of
   ``ix_tickets_last``. Text searches, counts, and the filters the order's index cannot stop
   early on (labels, snoozes, opening days: ``api.tickets._grows_with_data``), whose cost
@@ -20,13 +20,19 @@ conditions; pinned against it by ``tests/server/test_ticket_page_sql.py``) runs 
   (``db.pg_driver``): each statement sees the last commit, as under the session's
   ``READ COMMITTED`` before.
 
-Raw driver values go straight into the fragment key (``serialize.page_item``); errors are
-raised as SQLAlchemy's classes, as a Core statement raised them (``db.driver_sql``).
+A polled page reads its heads first (``first_page_items``: ticket ids and
+``tickets.revision``, which the database changes with every write that changes an item,
+migration 0010); the same heads as last time give the same page, and otherwise only the items
+whose kept fragment has another revision are read whole (``items_by_id_sql``). Raw driver
+values go straight into the fragment key (``serialize.page_item``); errors are raised as
+SQLAlchemy's classes, as a Core statement raised them (``db.driver_sql``).
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -37,8 +43,11 @@ from convos_server.db import driver_sql
 from convos_server.db import models as m
 from convos_server.db.engine import Database
 from convos_server.db.inline_sqlite import LoopReader
-from convos_server.db.pg_driver import pg_rows
+from convos_server.db.pg_driver import PgRows, pg_rows
 from convos_server.serialize import (
+    TICKET_ID,
+    Fragment,
+    ItemDecoder,
     ItemParts,
     LastMessage,
     TicketFragments,
@@ -161,6 +170,11 @@ class FirstPage:
     parameters: tuple[Any, ...]
 
 
+# A page's heads: which tickets, in which order, at which revision.
+_HEADS = "tickets.id, tickets.revision"
+
+
+@functools.lru_cache(maxsize=1024)
 def first_page_sql(
     dialect: Dialect,
     agent_id: int,
@@ -168,9 +182,12 @@ def first_page_sql(
     flt: TicketFilter,
     size: int,
     last_message: LastMessage,
+    heads: bool = False,
 ) -> FirstPage | None:
-    """The first page's statement: ``size + 1`` items, newest activity first; ``None`` when
-    the agent sees no inbox (no row can match: nothing to run)."""
+    """The first page's statement: ``size + 1`` items, newest activity first (``heads``: only
+    their ``_HEADS``); ``None`` when the agent sees no inbox (no row can match). A pure
+    function of its arguments, kept for the pages polled again (building it was ~4 % of a
+    page's CPU)."""
     if flt.q:
         raise ValueError("a text search is not a driver page")
     if not visibility.everything and not visibility.inbox_ids:
@@ -178,8 +195,11 @@ def first_page_sql(
     statement = _Statement(dialect)
     statement.visible(visibility)
     _filtered(statement, agent_id, flt)
-    source = "tickets" if last_message == "none" else _WITH_LAST_MESSAGE
-    sql = f"SELECT {_select_list(dialect.name, last_message)} FROM {source}"
+    if heads:
+        sql = f"SELECT {_HEADS} FROM tickets"
+    else:
+        source = "tickets" if last_message == "none" else _WITH_LAST_MESSAGE
+        sql = f"SELECT {_select_list(dialect.name, last_message)} FROM {source}"
     if statement.where:
         sql += " WHERE " + " AND ".join(statement.where)
     sql += " ORDER BY tickets.last_message_at DESC, tickets.id DESC"
@@ -212,6 +232,22 @@ def parts_sql(dialect: str) -> tuple[str, str, str]:
 _PARTS_SQL = {dialect: parts_sql(dialect) for dialect in ("sqlite", "postgresql")}
 
 
+def items_by_id_sql(dialect: str, last_message: LastMessage) -> str:
+    """The item rows of the tickets whose ids are bound as one parameter (any order)."""
+    source = "tickets" if last_message == "none" else _WITH_LAST_MESSAGE
+    return (
+        f"SELECT {_select_list(dialect, last_message)} FROM {source} "
+        f"WHERE {_in_ids(dialect, 'tickets.id')}"
+    )
+
+
+_BY_ID_SQL = {
+    (dialect, option): items_by_id_sql(dialect, option)
+    for dialect in ("sqlite", "postgresql")
+    for option in ("full", "brief", "none")
+}
+
+
 def _parts_of(
     dialect: Dialect, wanted: WantedParts, read: Callable[[str, list[int]], Sequence[Any]]
 ) -> ItemParts:
@@ -230,20 +266,48 @@ def _parts_of(
     return parts
 
 
+def _sqlite_items(
+    connection: sqlite3.Connection,
+    dialect: Dialect,
+    page: FirstPage,
+    last_message: LastMessage,
+) -> tuple[list[Any], ItemParts]:
+    """The item rows of ``page`` and their parts, on ``connection`` (in its snapshot)."""
+    items = driver_sql.rows(connection, page.sql, page.parameters)
+    wanted = wanted_parts(items, last_message)
+    if wanted is None:
+        return items, no_parts()
+
+    def read(sql: str, ids: list[int]) -> list[Any]:
+        return driver_sql.rows(connection, sql, (json.dumps(ids),)) if ids else []
+
+    return items, _parts_of(dialect, wanted, read)
+
+
 def _read_sqlite(
     reader: LoopReader, dialect: Dialect, page: FirstPage, last_message: LastMessage
 ) -> tuple[list[Any], ItemParts]:
     """The items and their parts, in one read transaction on the event-loop thread."""
     with reader.snapshot() as connection:
-        items = driver_sql.rows(connection, page.sql, page.parameters)
-        wanted = wanted_parts(items, last_message)
-        if wanted is None:
-            return items, no_parts()
+        return _sqlite_items(connection, dialect, page, last_message)
 
-        def read(sql: str, ids: list[int]) -> list[Any]:
-            return driver_sql.rows(connection, sql, (json.dumps(ids),)) if ids else []
 
-        return items, _parts_of(dialect, wanted, read)
+async def _pg_items(
+    rows: PgRows, dialect: Dialect, page: FirstPage, last_message: LastMessage
+) -> tuple[list[Any], ItemParts]:
+    """The item rows of ``page`` and their parts, one statement after the other."""
+    items = await rows.fetch(page.sql, page.parameters)
+    wanted = wanted_parts(items, last_message)
+    if wanted is None:
+        return items, no_parts()
+    fetched: dict[str, list[Any]] = {}
+    for sql, ids in zip(
+        _PARTS_SQL["postgresql"],
+        (wanted.with_reactions, wanted.with_files, wanted.quoted),
+        strict=True,
+    ):
+        fetched[sql] = await rows.fetch(sql, (ids,)) if ids else []
+    return items, _parts_of(dialect, wanted, lambda sql, _ids: fetched[sql])
 
 
 async def _read_postgres(
@@ -251,18 +315,7 @@ async def _read_postgres(
 ) -> tuple[list[Any], ItemParts]:
     """The items and their parts on a pooled ``asyncpg`` connection (no transaction)."""
     async with pg_rows(db.engine) as rows:
-        items = await rows.fetch(page.sql, page.parameters)
-        wanted = wanted_parts(items, last_message)
-        if wanted is None:
-            return items, no_parts()
-        fetched: dict[str, list[Any]] = {}
-        for sql, ids in zip(
-            _PARTS_SQL["postgresql"],
-            (wanted.with_reactions, wanted.with_files, wanted.quoted),
-            strict=True,
-        ):
-            fetched[sql] = await rows.fetch(sql, (ids,)) if ids else []
-    return items, _parts_of(db.engine.dialect, wanted, lambda sql, _ids: fetched[sql])
+        return await _pg_items(rows, db.engine.dialect, page, last_message)
 
 
 async def read_items(
@@ -277,31 +330,150 @@ async def read_items(
     return None
 
 
+# A first page as encoded: its items' JSON bytes and the next page's keyset cursor.
+Page = tuple[list[bytes], str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Current:
+    """A first page as read: its heads (``_HEADS`` rows, newest first, up to ``size + 1``),
+    the fragments of the items at the heads' revision, and the raw rows and parts of the
+    others."""
+
+    heads: list[Any]
+    kept: dict[int, Fragment]
+    items: list[Any]
+    parts: ItemParts
+
+
+def _by_ids(dialect: Dialect, last_message: LastMessage, stale: list[int]) -> FirstPage:
+    """The item statement of the tickets ``stale``, with its one parameter."""
+    ids: Any = json.dumps(stale) if dialect.name == "sqlite" else stale
+    return FirstPage(_BY_ID_SQL[(dialect.name, last_message)], (ids,))
+
+
+def _seen(
+    fragments: TicketFragments, heads_page: FirstPage, option: LastMessage, heads: list[Any]
+) -> Page | None:
+    """The page encoded last time for the same statement and option when its heads were
+    exactly these (same tickets, same order, same revisions: no item changed)."""
+    found = fragments.pages.get((id(heads_page), option))
+    if found is None or found[0] is not heads_page or found[1] != heads:
+        return None
+    return found[2], found[3]
+
+
+def _finished(
+    fragments: TicketFragments,
+    heads_page: FirstPage,
+    query: FirstPageQuery,
+    read: _Current,
+    decoder: ItemDecoder,
+) -> Page:
+    """The page encoded from ``read``, remembered with its heads for ``_seen``."""
+    page = _encoded(read, query, fragments, decoder)
+    if len(page[0]) == len(read.heads[: query.size]):  # no ticket gone between statements
+        key = (id(heads_page), query.last_message)
+        fragments.pages.put(key, (heads_page, read.heads, page[0], page[1]))
+    return page
+
+
+def _sqlite_page(
+    reader: LoopReader,
+    dialect: Dialect,
+    heads_page: FirstPage,
+    query: FirstPageQuery,
+    fragments: TicketFragments,
+) -> Page:
+    """The heads (one statement, its own read transaction); when they differ from the last
+    ones, the rows of the items not current in ``fragments``, in one snapshot with their
+    parts (each item is kept with the revision its own row was read at)."""
+    heads = driver_sql.rows(reader.connection(), heads_page.sql, heads_page.parameters)
+    seen = _seen(fragments, heads_page, query.last_message, heads)
+    if seen is not None:
+        return seen
+    kept, stale = fragments.current(query.last_message, heads[: query.size])
+    items: list[Any] = []
+    parts = no_parts()
+    if stale:
+        page = _by_ids(dialect, query.last_message, stale)
+        with reader.snapshot() as connection:
+            items, parts = _sqlite_items(connection, dialect, page, query.last_message)
+    read = _Current(heads, kept, items, parts)
+    return _finished(fragments, heads_page, query, read, decoder_for(dialect, query.last_message))
+
+
+async def _pg_page(
+    rows: PgRows,
+    dialect: Dialect,
+    heads_page: FirstPage,
+    query: FirstPageQuery,
+    fragments: TicketFragments,
+) -> Page:
+    """As ``_sqlite_page`` on ``asyncpg``: each statement sees the last commit."""
+    heads = await rows.fetch(heads_page.sql, heads_page.parameters)
+    seen = _seen(fragments, heads_page, query.last_message, heads)
+    if seen is not None:
+        return seen
+    kept, stale = fragments.current(query.last_message, heads[: query.size])
+    items: list[Any] = []
+    parts = no_parts()
+    if stale:
+        page = _by_ids(dialect, query.last_message, stale)
+        items, parts = await _pg_items(rows, dialect, page, query.last_message)
+    read = _Current(heads, kept, items, parts)
+    return _finished(fragments, heads_page, query, read, decoder_for(dialect, query.last_message))
+
+
+def _encoded(
+    read: _Current, query: FirstPageQuery, fragments: TicketFragments, decoder: ItemDecoder
+) -> Page:
+    """The page's items as JSON bytes in the heads' order, kept or formatted from their rows
+    (``page_item``, which stores them with their revision), and the next page's keyset
+    cursor. A ticket gone between the statements (PostgreSQL) is left out."""
+    rows = {item[TICKET_ID]: item for item in read.items}
+    encoded: list[bytes] = []
+    values: Sequence[Any] = ()
+    for ticket_id, _revision in read.heads[: query.size]:
+        found = read.kept.get(ticket_id)
+        if found is not None:
+            values = found[0]
+            encoded.append(found[2])
+        elif (item := rows.get(ticket_id)) is not None:
+            values = item
+            encoded.append(page_item(item, read.parts, query.last_message, fragments, decoder))
+    cursor = None
+    if len(read.heads) > query.size and values:
+        cursor = encode_cursor(decoder.last_message_at(values), values[TICKET_ID])
+    return encoded, cursor
+
+
 async def first_page_items(
     db: Database,
     agent_id: int,
     visibility: Visibility,
     query: FirstPageQuery,
     fragments: TicketFragments,
-) -> tuple[list[bytes], str | None] | None:
+) -> Page | None:
     """The first page's items as JSON bytes and the next page's keyset cursor, read on the
     driver connection; ``None`` where there is none to read on (an in-memory SQLite
-    database): the caller reads it through SQLAlchemy."""
+    database): the caller reads it through SQLAlchemy.
+
+    The page's heads (ids and revisions, newest first) are read first: the same heads as
+    last time give the same page; otherwise only the items whose revision differs from their
+    fragment's are read whole (``tickets.revision``, migration 0010)."""
     dialect = db.engine.dialect
-    page = first_page_sql(dialect, agent_id, visibility, query.flt, query.size, query.last_message)
-    if page is None:
+    heads_page = first_page_sql(
+        dialect, agent_id, visibility, query.flt, query.size, query.last_message, True
+    )
+    if heads_page is None:
         return [], None
-    read = await read_items(db, page, query.last_message)
-    if read is None:
-        return None
-    items, parts = read
-    decoder = decoder_for(dialect, query.last_message)
-    cursor = None
-    if len(items) > query.size:
-        items = items[: query.size]
-        cursor = encode_cursor(decoder.last_message_at(items[-1]), items[-1][0])
-    encoded = [page_item(item, parts, query.last_message, fragments, decoder) for item in items]
-    return encoded, cursor
+    if db.page_reader is not None:
+        return _sqlite_page(db.page_reader, dialect, heads_page, query, fragments)
+    if db.is_postgres:
+        async with pg_rows(db.engine) as rows:
+            return await _pg_page(rows, dialect, heads_page, query, fragments)
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -209,6 +209,15 @@ class TokenCache:
         make_transient_to_detached(agent)
         return agent
 
+    def identity(self, token_hash: str) -> tuple[int, str] | None:
+        """The token's agent id and role when ``get`` would give its agent (same expiry),
+        without making the agent's copy; ``None`` otherwise (``get`` then decides)."""
+        entry = self._entries.get(token_hash)
+        if entry is None or entry.expires_at <= self._clock():
+            return None
+        self._entries.move_to_end(token_hash)
+        return entry.agent_id, entry.columns["role"]
+
     def agent_id(self, token_hash: str, max_age_s: float) -> int | None:
         """The token's agent id when it was looked up at most ``max_age_s`` ago (maybe past
         the ``ttl_s`` of ``get``) and nothing dropped it since; ``None`` otherwise.

@@ -59,9 +59,14 @@ _AGENT_TEAMS = select(m.TeamMember.team_id).where(m.TeamMember.agent_id == bindp
 
 def cached_scope(cache: ScopeCache | None, agent: m.Agent) -> AgentScope | None:
     """The agent's scope when ``cache`` holds it (no statement at all)."""
+    return cached_scope_of(cache, agent.id, agent.role)
+
+
+def cached_scope_of(cache: ScopeCache | None, agent_id: int, role: str) -> AgentScope | None:
+    """``cached_scope`` by the agent's id and role."""
     if cache is None:
         return None
-    scope = cache.get(agent.id, agent.role)
+    scope = cache.get(agent_id, role)
     return scope if isinstance(scope, AgentScope) else None
 
 

@@ -221,3 +221,28 @@ def test_token_cache_does_not_store_an_answer_that_raced_with_a_change():
     assert cache.get("hash") is not None
     cache.drop_agents({7})
     assert cache.get("hash") is None
+
+
+async def test_the_polled_ticket_page_ends_with_the_session_and_refuses_bad_tokens(ws):
+    """The ticket page a client polls takes the agent's id and role from the token cache
+    (``deps.cached_identity``): a logout, a deactivation and a role change apply to it at once,
+    and a missing or bad token is refused as on any route."""
+    anna = await ws.agent("Anna")
+    team = await ws.team("A", [anna])
+    inbox = await ws.inbox("Sales", team)
+    other = await ws.inbox("Other", await ws.team("B", []))
+    await ws.handoff(inbox, "wa:1")
+    await ws.handoff(other, "wa:2")
+    url = "/api/v1/tickets?limit=50"
+    for _ in range(3):  # the query string and the agent's token and scope cached
+        assert (await ws.http.get(url, headers=ws.auth(anna))).status_code == 200
+    for headers in [{}, {"Authorization": "Bearer garbage"}, {"Authorization": "Basic eA=="}]:
+        response = await ws.http.get(url, headers=headers)
+        assert (response.status_code, response.json()["code"]) == (401, "unauthorized")
+    assert len((await ws.call("GET", "/tickets?limit=50", anna))["items"]) == 1
+    await ws.call("PATCH", f"/agents/{anna}", json={"role": "admin"})
+    assert len((await ws.call("GET", "/tickets?limit=50", anna))["items"]) == 2
+    await ws.call("PATCH", f"/agents/{anna}", json={"active": False})
+    assert (await ws.http.get(url, headers=ws.auth(anna))).status_code == 401
+    await ws.call("POST", "/auth/logout")
+    assert (await ws.http.get(url, headers=ws.auth(ws.admin_id))).status_code == 401
