@@ -1,9 +1,16 @@
-"""The look: Fusion style, a calm light palette, and the colours the delegates paint with."""
+"""The look: Fusion style, a calm light palette, and the colours the delegates paint with.
+
+A widget's own text colour and font are set through its palette and font
+(:func:`set_text_color`, :func:`set_font_parts`), not a per-widget style sheet: each widget
+with a style sheet (and every widget under it) is drawn through a ``QStyleSheetStyle`` with
+its parsed rules, palette and font cached per widget, about 1.5 MiB for the main window's
+sheets (issue 16, measured in ``benchmarks/RESULTS.md``).
+"""
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QFont, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from convos_desktop.core.types import ConnectionState, Status
 
@@ -50,6 +57,57 @@ CONNECTION_COLORS = {
 ACCENT = QColor("#2f6fdb")
 UNREAD = QColor("#2f6fdb")
 DRAFT = QColor("#b5540b")
+
+
+TEXT_ROLES = (
+    QPalette.ColorRole.WindowText,
+    QPalette.ColorRole.Text,
+    QPalette.ColorRole.ButtonText,
+)  # the roles a style sheet's ``color`` sets (labels paint with WindowText)
+
+
+def set_text_color(widget: QWidget, color: QColor | str | QPalette.ColorRole) -> None:
+    """The text of ``widget`` in ``color`` (or the colour of a role of its palette, like a
+    style sheet's ``palette(placeholder-text)``), enabled or not, as a style sheet's ``color``
+    would: only those roles are the widget's own, the rest follows its parent's palette."""
+    if isinstance(color, QPalette.ColorRole):
+        color = widget.palette().color(color)
+    palette = QPalette()
+    palette.setResolveMask(0)
+    for role in TEXT_ROLES:
+        palette.setColor(role, QColor(color))
+    widget.setPalette(palette)
+
+
+def set_font_parts(
+    widget: QWidget,
+    *,
+    weight: QFont.Weight | None = None,
+    point_size: float | None = None,
+    pixel_size: int | None = None,
+    italic: bool | None = None,
+) -> None:
+    """Set only these parts of ``widget``'s font (a style sheet's ``font-weight``,
+    ``font-size`` in pt or px, ``font-style``); the others follow its parent's font."""
+    font = QFont()
+    font.setResolveMask(0)
+    if weight is not None:
+        font.setWeight(weight)
+    if point_size is not None:
+        font.setPointSizeF(point_size)
+    if pixel_size is not None:
+        font.setPixelSize(pixel_size)
+    if italic is not None:
+        font.setItalic(italic)
+    widget.setFont(font)
+
+
+def set_label_box(label: QLabel, left: int, top: int, right: int, bottom: int) -> None:
+    """Room around ``label``'s text, as a style sheet's ``margin``/``padding`` gives it: the
+    box, and the text indented by half an "x" of its font (what a label does inside a frame,
+    and a style sheet's box is one). Set its font first."""
+    label.setContentsMargins(left, top, right, bottom)
+    label.setIndent(QFontMetrics(label.font()).horizontalAdvance("x") // 2)
 
 
 def apply_theme(app: QApplication) -> None:

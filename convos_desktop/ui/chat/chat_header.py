@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from convos_desktop.core.types import Agent, Label, Status, Ticket
 from convos_desktop.ui.chat.action_row import ActionRow
+from convos_desktop.ui.theme import set_font_parts, set_text_color
 from convos_desktop.ui.widgets.elided_label import ElidedLabel
 from convos_desktop.ui.widgets.label_widgets import label_icon
 from convos_desktop.ui.workspace.snooze_menu import SnoozeMenu
@@ -85,16 +86,17 @@ class ChatHeader(QFrame):
         font.setWeight(QFont.Weight.DemiBold)
         self.title.setFont(font)
         self.subtitle = ElidedLabel(self)
-        self.subtitle.setStyleSheet("color: #5d6875;")
+        set_text_color(self.subtitle, "#5d6875")
         self.reason = QLabel(self)
         self.reason.setObjectName("actionReason")
-        self.reason.setStyleSheet("color: #a4400f;")
+        set_text_color(self.reason, "#a4400f")
         self.reason.setWordWrap(True)
         self.reason.hide()
         # Collision detection: who else views or types here now (core.live).
         self.live = ElidedLabel(self)
         self.live.setObjectName("liveLine")
-        self.live.setStyleSheet("color: #1b6e3a; font-style: italic;")
+        set_text_color(self.live, "#1b6e3a")
+        set_font_parts(self.live, italic=True)
         self.live.hide()
 
         self.buttons: dict[TicketAction, QPushButton] = {}

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Sequence
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -39,6 +39,7 @@ from convos_desktop.ui.chat.quick_replies import (
 )
 from convos_desktop.ui.chat.thumbnails import ThumbnailCache
 from convos_desktop.ui.formatting import format_size
+from convos_desktop.ui.theme import set_font_parts, set_text_color
 from convos_desktop.ui.widgets.elided_label import ElidedLabel
 
 log = logging.getLogger("convos.ui.composer")
@@ -161,7 +162,8 @@ class Composer(QFrame):
         self.mode_label = ElidedLabel(self)  # shrinks: it must not widen the chat pane
         self.mode_label.setText(self.tr("Internal note: only agents will see it"))
         self.mode_label.setObjectName("noteLabel")
-        self.mode_label.setStyleSheet("color: #7a5200; font-weight: bold;")
+        set_text_color(self.mode_label, "#7a5200")
+        set_font_parts(self.mode_label, weight=QFont.Weight.Bold)
         self.edit = MessageEdit(self)
         self.edit.sendPressed.connect(self.send)
         self.edit.textChanged.connect(self._on_text_changed)
@@ -175,7 +177,7 @@ class Composer(QFrame):
         self.reason_label = QLabel(self)
         self.reason_label.setWordWrap(True)
         self.reason_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.reason_label.setStyleSheet("color: #a11;")
+        set_text_color(self.reason_label, "#a11")
 
         self.emoji_button = self._tool_button("🙂", self.tr("Emoticon"))
         self.emoji_button.clicked.connect(self.show_emoji_picker)
@@ -231,7 +233,7 @@ class Composer(QFrame):
         # Elided labels: a long name or quote must not widen the chat pane (and squeeze the
         # ticket list); the full text is in the tooltip.
         self.reply_sender = ElidedLabel(banner)
-        self.reply_sender.setStyleSheet("font-weight: bold;")
+        set_font_parts(self.reply_sender, weight=QFont.Weight.Bold)
         self.reply_text = ElidedLabel(banner)
         cancel = QToolButton(banner)
         cancel.setText("✕")
