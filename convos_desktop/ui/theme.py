@@ -9,7 +9,8 @@ sheets (issue 16, measured in ``benchmarks/RESULTS.md``).
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette
+from PySide6.QtCore import QRect
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from convos_desktop.core.types import ConnectionState, Status
@@ -108,6 +109,18 @@ def set_label_box(label: QLabel, left: int, top: int, right: int, bottom: int) -
     and a style sheet's box is one). Set its font first."""
     label.setContentsMargins(left, top, right, bottom)
     label.setIndent(QFontMetrics(label.font()).horizontalAdvance("x") // 2)
+
+
+def paint_bottom_rule(
+    painter: QPainter, rect: QRect, color: QColor, background: QColor | None = None
+) -> None:
+    """A bar's look without a style sheet (``background: ...; border-bottom: 1px solid
+    ...``): ``rect`` filled with ``background`` if given, a 1-px line of ``color`` along its
+    bottom row, under the bar's children (a style sheet's border on a frame without a frame
+    shape takes no room either)."""
+    if background is not None:
+        painter.fillRect(rect, background)
+    painter.fillRect(rect.left(), rect.bottom(), rect.width(), 1, color)
 
 
 def apply_theme(app: QApplication) -> None:

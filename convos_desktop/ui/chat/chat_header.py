@@ -79,7 +79,6 @@ class ChatHeader(QFrame):
         super().__init__(parent)
         self.setObjectName("chatHeader")
         self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setStyleSheet("#chatHeader { border-bottom: 1px solid palette(mid); }")
         self.title = ElidedLabel(self)
         font = QFont(self.title.font())
         font.setPointSizeF(font.pointSizeF() + 2)
@@ -124,9 +123,9 @@ class ChatHeader(QFrame):
         self.row.add(self.labels_button)
         for action, label in labels.items():
             button = QPushButton(label, self)
+            if action == TicketAction.CLOSE:  # the main action: bold, enabled or not
+                set_font_parts(button, weight=QFont.Weight.Bold)
             button.clicked.connect(lambda _=False, a=action: self._request(a))
-            if action == TicketAction.CLOSE:
-                button.setStyleSheet("QPushButton:enabled { font-weight: bold; }")
             key = QAction(label, self)
             key.setShortcut(QKeySequence(SHORTCUTS[action]))
             key.triggered.connect(lambda _=False, a=action: self._request(a))
