@@ -104,11 +104,15 @@ def set_font_parts(
 
 
 def set_label_box(label: QLabel, left: int, top: int, right: int, bottom: int) -> None:
-    """Room around ``label``'s text, as a style sheet's ``margin``/``padding`` gives it: the
-    box, and the text indented by half an "x" of its font (what a label does inside a frame,
-    and a style sheet's box is one). Set its font first."""
-    label.setContentsMargins(left, top, right, bottom)
-    label.setIndent(QFontMetrics(label.font()).horizontalAdvance("x") // 2)
+    """Room around ``label``'s text, as a style sheet's ``margin``/``padding`` gives it. A
+    style sheet's box is a frame to the label, and a label in a frame indents its text by half
+    an "x" of its font but counts a whole "x" in its size hint: the half is the indent, the
+    other half more room on the right. Set its font first, and once the label has its parent
+    (a label's first polish and a change of parent set its contents margins back to none)."""
+    label.ensurePolished()
+    x_width = QFontMetrics(label.font()).horizontalAdvance("x")
+    label.setIndent(x_width // 2)
+    label.setContentsMargins(left, top, right + x_width - x_width // 2, bottom)
 
 
 def paint_bottom_rule(

@@ -58,6 +58,7 @@ class AppMenu(QObject):
         self.menu.addAction(self.settings_action)
         self.menu.addAction(self.about_action)
         self.button = QToolButton(window)
+        self.button.setObjectName("appMenuButton")
         self.button.setText("⚙")
         self.button.setAutoRaise(True)
         self.button.setToolTip(self.tr("Settings and information"))

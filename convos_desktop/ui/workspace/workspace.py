@@ -124,7 +124,6 @@ class Workspace(QWidget):
         self.empty_list = QLabel(self.tr("No open tickets here."), self)
         self.empty_list.setAlignment(Qt.AlignmentFlag.AlignCenter)
         set_text_color(self.empty_list, "#6b7785")
-        set_label_box(self.empty_list, 24, 24, 24, 24)
         list_panel = QWidget(self)
         list_panel.setMinimumWidth(LIST_MIN_WIDTH)  # the chat pane cannot squeeze it away
         list_layout = QVBoxLayout(list_panel)
@@ -139,6 +138,7 @@ class Workspace(QWidget):
         title_row.addWidget(self.label_filter)
         list_layout.addLayout(title_row)
         list_layout.addWidget(self.empty_list)
+        set_label_box(self.empty_list, 24, 24, 24, 24)  # in its place: a new parent resets it
         list_layout.addWidget(self.ticket_view, 1)
         self.undo_toast = UndoToast(list_panel)
         self.undo_toast.undoRequested.connect(self._undo_close)
