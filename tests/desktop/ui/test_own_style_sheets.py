@@ -14,21 +14,22 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QMargins
 from PySide6.QtGui import QColor, QFont, QImage, QPalette
 from PySide6.QtWidgets import QLabel, QMenu, QToolButton, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from convos_desktop.ui.shell.main_window import MainWindow
 from convos_desktop.ui.theme import set_font_parts, set_label_box, set_text_color
-from convos_desktop.ui.widgets.menu_button import MenuButton
+from convos_desktop.ui.widgets.menu_button import MenuButton, PaddedMenuButton
 from tests.desktop.ui.workday import close_window, populate, quiet, window_context
 from tests.fakes import FakeClock
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
 # The widgets that keep a sheet of their own at launch: the navigation tree (app.qss: rounded
-# rows, hover), the header's tool bar and the settings button (a tool button's padding).
-SHEETS_AT_LAUNCH = {"navigation", "headerToolBar", "appMenuButton"}
+# rows, hover).
+SHEETS_AT_LAUNCH = {"navigation"}
 
 
 def grabbed(widget: QWidget) -> QImage:
@@ -112,6 +113,33 @@ def test_a_menu_button_looks_as_the_sheet_without_its_arrow(qtbot: QtBot) -> Non
     with_arrow.resize(styled.size())
     with_arrow.show()
     assert grabbed(with_arrow) != grabbed(styled)  # the arrow is really left out
+
+
+@pytest.mark.parametrize(("text", "pixels", "padding"), [("⚙", 17, (2, 10)), ("Ab", 13, (4, 6))])
+def test_a_padded_menu_button_has_the_sheets_size_and_look(
+    qtbot: QtBot, text: str, pixels: int, padding: tuple[int, int]
+) -> None:
+    parent, styled, plain = pair(qtbot, QToolButton)
+    assert isinstance(styled, QToolButton)
+    vertical, horizontal = padding
+    button = PaddedMenuButton(QMargins(horizontal, vertical, horizontal, vertical), parent)
+    parent.layout().replaceWidget(plain, button)
+    plain.deleteLater()
+    styled.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+    styled.setStyleSheet(
+        f"QToolButton {{ font-size: {pixels}px; padding: {vertical}px {horizontal}px; }}"
+        "QToolButton::menu-indicator { image: none; width: 0; }"
+    )
+    set_font_parts(button, pixel_size=pixels)
+    for each in (styled, button):
+        each.setText(text)
+        each.setAutoRaise(True)
+        each.setMenu(QMenu(each))
+    parent.show()
+    qtbot.waitExposed(parent)
+    assert button.sizeHint() == styled.sizeHint()
+    button.resize(styled.size())
+    assert grabbed(button) == grabbed(styled)
 
 
 @pytest.fixture
