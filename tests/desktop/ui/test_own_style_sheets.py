@@ -165,7 +165,7 @@ def own_sheets(window: MainWindow) -> set[str]:
 async def test_the_launched_window_has_few_widgets_with_a_sheet_of_their_own(
     window: MainWindow,
 ) -> None:
-    assert own_sheets(window) == SHEETS_AT_LAUNCH  # 32 on main before issue 16's mem16g
+    assert own_sheets(window) == SHEETS_AT_LAUNCH  # about thirty before issue 16's mem16g
 
 
 async def test_hidden_widgets_set_their_sheet_when_first_shown(window: MainWindow) -> None:
