@@ -1,9 +1,17 @@
-"""The look: Fusion style, a calm light palette, and the colours the delegates paint with."""
+"""The look: Fusion style, a calm light palette, and the colours the delegates paint with.
+
+A widget's own text colour and font are set through its palette and font
+(:func:`set_text_color`, :func:`set_font_parts`), not a per-widget style sheet: each widget
+with a style sheet (and every widget under it) is drawn through a ``QStyleSheetStyle`` with
+its parsed rules, palette and font cached per widget, about 1.5 MiB for the main window's
+sheets (issue 16, measured in ``benchmarks/RESULTS.md``).
+"""
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QFont, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QRect
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from convos_desktop.core.types import ConnectionState, Status
 
@@ -50,6 +58,73 @@ CONNECTION_COLORS = {
 ACCENT = QColor("#2f6fdb")
 UNREAD = QColor("#2f6fdb")
 DRAFT = QColor("#b5540b")
+
+
+TEXT_ROLES = (
+    QPalette.ColorRole.WindowText,
+    QPalette.ColorRole.Text,
+    QPalette.ColorRole.ButtonText,
+)  # the roles a style sheet's ``color`` sets (labels paint with WindowText)
+
+
+def set_text_color(widget: QWidget, color: QColor | str | QPalette.ColorRole) -> None:
+    """The text of ``widget`` in ``color`` (or the colour of a role of its palette, like a
+    style sheet's ``palette(placeholder-text)``), enabled or not, as a style sheet's ``color``
+    would: only those roles are the widget's own, the rest follows its parent's palette."""
+    if isinstance(color, QPalette.ColorRole):
+        color = widget.palette().color(color)
+    palette = QPalette()
+    palette.setResolveMask(0)
+    for role in TEXT_ROLES:
+        palette.setColor(role, QColor(color))
+    widget.setPalette(palette)
+
+
+def set_font_parts(
+    widget: QWidget,
+    *,
+    weight: QFont.Weight | None = None,
+    point_size: float | None = None,
+    pixel_size: int | None = None,
+    italic: bool | None = None,
+) -> None:
+    """Set only these parts of ``widget``'s font (a style sheet's ``font-weight``,
+    ``font-size`` in pt or px, ``font-style``); the others follow its parent's font."""
+    font = QFont()
+    font.setResolveMask(0)
+    if weight is not None:
+        font.setWeight(weight)
+    if point_size is not None:
+        font.setPointSizeF(point_size)
+    if pixel_size is not None:
+        font.setPixelSize(pixel_size)
+    if italic is not None:
+        font.setItalic(italic)
+    widget.setFont(font)
+
+
+def set_label_box(label: QLabel, left: int, top: int, right: int, bottom: int) -> None:
+    """Room around ``label``'s text, as a style sheet's ``margin``/``padding`` gives it. A
+    style sheet's box is a frame to the label, and a label in a frame indents its text by half
+    an "x" of its font but counts a whole "x" in its size hint: the half is the indent, the
+    other half more room on the right. Set its font first, and once the label has its parent
+    (a label's first polish and a change of parent set its contents margins back to none)."""
+    label.ensurePolished()
+    x_width = QFontMetrics(label.font()).horizontalAdvance("x")
+    label.setIndent(x_width // 2)
+    label.setContentsMargins(left, top, right + x_width - x_width // 2, bottom)
+
+
+def paint_bottom_rule(
+    painter: QPainter, rect: QRect, color: QColor, background: QColor | None = None
+) -> None:
+    """A bar's look without a style sheet (``background: ...; border-bottom: 1px solid
+    ...``): ``rect`` filled with ``background`` if given, a 1-px line of ``color`` along its
+    bottom row, under the bar's children (a style sheet's border on a frame without a frame
+    shape takes no room either)."""
+    if background is not None:
+        painter.fillRect(rect, background)
+    painter.fillRect(rect.left(), rect.bottom(), rect.width(), 1, color)
 
 
 def apply_theme(app: QApplication) -> None:

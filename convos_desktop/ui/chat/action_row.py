@@ -17,7 +17,9 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QAction, QResizeEvent
-from PySide6.QtWidgets import QMenu, QSizePolicy, QToolButton, QWidget
+from PySide6.QtWidgets import QMenu, QSizePolicy, QWidget
+
+from convos_desktop.ui.widgets.menu_button import MenuButton
 
 SPACING = 6
 
@@ -39,13 +41,11 @@ class ActionRow(QWidget):
         self._items: list[_Item] = []
         self._overflow_order: list[QWidget] = []
         self._overflowed: list[QAction] = []
-        self.more = QToolButton(self)
+        self.more = MenuButton(self)
         self.more.setObjectName("moreActions")
         self.more.setText("⋯")
         self.more.setAccessibleName(self.tr("More actions"))
         self.more.setToolTip(self.tr("More actions"))
-        self.more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.more.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0; }")
         self.more_menu = QMenu(self.more)
         self.more.setMenu(self.more_menu)
         self.more.hide()

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from convos_desktop.core.types import Agent, Label, Status, Ticket
 from convos_desktop.ui.chat.action_row import ActionRow
+from convos_desktop.ui.theme import set_font_parts, set_text_color
 from convos_desktop.ui.widgets.elided_label import ElidedLabel
 from convos_desktop.ui.widgets.label_widgets import label_icon
 from convos_desktop.ui.workspace.snooze_menu import SnoozeMenu
@@ -78,23 +79,23 @@ class ChatHeader(QFrame):
         super().__init__(parent)
         self.setObjectName("chatHeader")
         self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setStyleSheet("#chatHeader { border-bottom: 1px solid palette(mid); }")
         self.title = ElidedLabel(self)
         font = QFont(self.title.font())
         font.setPointSizeF(font.pointSizeF() + 2)
         font.setWeight(QFont.Weight.DemiBold)
         self.title.setFont(font)
         self.subtitle = ElidedLabel(self)
-        self.subtitle.setStyleSheet("color: #5d6875;")
+        set_text_color(self.subtitle, "#5d6875")
         self.reason = QLabel(self)
         self.reason.setObjectName("actionReason")
-        self.reason.setStyleSheet("color: #a4400f;")
+        set_text_color(self.reason, "#a4400f")
         self.reason.setWordWrap(True)
         self.reason.hide()
         # Collision detection: who else views or types here now (core.live).
         self.live = ElidedLabel(self)
         self.live.setObjectName("liveLine")
-        self.live.setStyleSheet("color: #1b6e3a; font-style: italic;")
+        set_text_color(self.live, "#1b6e3a")
+        set_font_parts(self.live, italic=True)
         self.live.hide()
 
         self.buttons: dict[TicketAction, QPushButton] = {}
@@ -122,9 +123,9 @@ class ChatHeader(QFrame):
         self.row.add(self.labels_button)
         for action, label in labels.items():
             button = QPushButton(label, self)
+            if action == TicketAction.CLOSE:  # the main action: bold, enabled or not
+                set_font_parts(button, weight=QFont.Weight.Bold)
             button.clicked.connect(lambda _=False, a=action: self._request(a))
-            if action == TicketAction.CLOSE:
-                button.setStyleSheet("QPushButton:enabled { font-weight: bold; }")
             key = QAction(label, self)
             key.setShortcut(QKeySequence(SHORTCUTS[action]))
             key.triggered.connect(lambda _=False, a=action: self._request(a))

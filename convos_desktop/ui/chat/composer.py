@@ -12,7 +12,7 @@ import logging
 from collections.abc import Sequence
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QFont, QKeyEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -39,6 +39,7 @@ from convos_desktop.ui.chat.quick_replies import (
 )
 from convos_desktop.ui.chat.thumbnails import ThumbnailCache
 from convos_desktop.ui.formatting import format_size
+from convos_desktop.ui.theme import set_font_parts, set_text_color
 from convos_desktop.ui.widgets.elided_label import ElidedLabel
 
 log = logging.getLogger("convos.ui.composer")
@@ -53,6 +54,31 @@ NOTE_BUTTON_RULE = (
     " border: 1px solid #b07d00; border-radius: 4px; padding: 4px 14px; }"
     " #sendButton:disabled { background: #f0d68a; color: #7a6a40; }"
 )
+
+
+# The composer in note mode (a message has no sheet of its own: each widget under a style
+# sheet is drawn through a QStyleSheetStyle with its rules cached, issue 16).
+NOTE_STYLE = (
+    f"#composer {{ background: {NOTE_COLOR}; border-top: 3px solid {NOTE_BORDER}; }}"
+    f" #composer QPlainTextEdit {{ background: {NOTE_COLOR}; }} {NOTE_BUTTON_RULE}"
+)
+
+
+class ReplyBanner(QFrame):
+    """The message being answered, above the text box: a highlight-coloured bar at its left
+    on the palette's alternate base (painted, not a style sheet)."""
+
+    BAR_PX = 3
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """The background, then the bar."""
+        painter = QPainter(self)
+        palette = self.palette()
+        rect = self.rect()
+        painter.fillRect(rect, palette.color(QPalette.ColorRole.AlternateBase))
+        painter.fillRect(
+            0, 0, self.BAR_PX, rect.height(), palette.color(QPalette.ColorRole.Highlight)
+        )
 
 
 class MessageEdit(QPlainTextEdit):
@@ -161,7 +187,8 @@ class Composer(QFrame):
         self.mode_label = ElidedLabel(self)  # shrinks: it must not widen the chat pane
         self.mode_label.setText(self.tr("Internal note: only agents will see it"))
         self.mode_label.setObjectName("noteLabel")
-        self.mode_label.setStyleSheet("color: #7a5200; font-weight: bold;")
+        set_text_color(self.mode_label, "#7a5200")
+        set_font_parts(self.mode_label, weight=QFont.Weight.Bold)
         self.edit = MessageEdit(self)
         self.edit.sendPressed.connect(self.send)
         self.edit.textChanged.connect(self._on_text_changed)
@@ -175,7 +202,7 @@ class Composer(QFrame):
         self.reason_label = QLabel(self)
         self.reason_label.setWordWrap(True)
         self.reason_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.reason_label.setStyleSheet("color: #a11;")
+        set_text_color(self.reason_label, "#a11")
 
         self.emoji_button = self._tool_button("🙂", self.tr("Emoticon"))
         self.emoji_button.clicked.connect(self.show_emoji_picker)
@@ -221,17 +248,13 @@ class Composer(QFrame):
         return button
 
     def _build_reply_banner(self) -> QFrame:
-        banner = QFrame(self)
+        banner = ReplyBanner(self)
         banner.setObjectName("replyBanner")
         banner.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-        banner.setStyleSheet(
-            "#replyBanner { border-left: 3px solid palette(highlight);"
-            " background: palette(alternate-base); }"
-        )
         # Elided labels: a long name or quote must not widen the chat pane (and squeeze the
         # ticket list); the full text is in the tooltip.
         self.reply_sender = ElidedLabel(banner)
-        self.reply_sender.setStyleSheet("font-weight: bold;")
+        set_font_parts(self.reply_sender, weight=QFont.Weight.Bold)
         self.reply_text = ElidedLabel(banner)
         cancel = QToolButton(banner)
         cancel.setText("✕")
@@ -490,8 +513,4 @@ class Composer(QFrame):
         self.edit.setPlaceholderText(
             self.tr("Write an internal note…") if note else self.tr("Write a message…")
         )
-        background = f"background: {NOTE_COLOR};" if note else ""
-        border = f"border-top: 3px solid {NOTE_BORDER};" if note else ""
-        edit_rule = f"#composer QPlainTextEdit {{ background: {NOTE_COLOR}; }}" if note else ""
-        button_rule = NOTE_BUTTON_RULE if note else ""
-        self.setStyleSheet(f"#composer {{ {background} {border} }} {edit_rule} {button_rule}")
+        self.setStyleSheet(NOTE_STYLE if note else "")  # a message: the app's look, no sheet

@@ -21,6 +21,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
+from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import (
     QDockWidget,
     QFormLayout,
@@ -40,6 +41,7 @@ from convos_desktop.ui.chat.attachments import FileListModel
 from convos_desktop.ui.contacts.contact_tickets import ContactTicketsPanel
 from convos_desktop.ui.formatting import local_date, local_date_time, whole_number
 from convos_desktop.ui.system_text import SystemWording, field_label, field_value
+from convos_desktop.ui.theme import set_font_parts, set_label_box, set_text_color
 from convos_desktop.ui.widgets.elided_label import ElidedLabel
 
 log = logging.getLogger("convos.ui.contact_dock")
@@ -172,7 +174,7 @@ class ContactDock(QDockWidget):
         self.tickets_panel = ContactTicketsPanel(inbox_name, body)
         self.files_label = QLabel(self.tr("Files exchanged"), body)
         self.no_files_label = QLabel(self.tr("No files exchanged yet."), body)
-        self.no_files_label.setStyleSheet("color: palette(placeholder-text);")
+        set_text_color(self.no_files_label, QPalette.ColorRole.PlaceholderText)
         self.files_view = QListView(body)
         self.files_view.setModel(self.files_model)
         self.files_view.setUniformItemSizes(True)
@@ -189,7 +191,8 @@ class ContactDock(QDockWidget):
         self.activity_view.setAlternatingRowColors(True)
         self.activity_view.setSpacing(3)
         for label in (self.files_label, self.activity_label):
-            label.setStyleSheet("font-weight: bold; margin-top: 6px;")
+            set_font_parts(label, weight=QFont.Weight.Bold)
+            set_label_box(label, 0, 6, 0, 0)
 
         file_buttons = QHBoxLayout()
         file_buttons.addStretch(1)
@@ -211,7 +214,7 @@ class ContactDock(QDockWidget):
     def _build_summary(self) -> QWidget:
         page = QWidget(self)
         self.name_label = _field_label(page)
-        self.name_label.setStyleSheet("font-size: 15px; font-weight: bold;")
+        set_font_parts(self.name_label, pixel_size=15, weight=QFont.Weight.Bold)
         self.phone_label = _field_label(page)
         self.email_label = _field_label(page)
         self.edit_button = QPushButton(self.tr("Edit"), page)
@@ -236,7 +239,7 @@ class ContactDock(QDockWidget):
         self.email_edit = QLineEdit(page)
         self.email_edit.setPlaceholderText("name@example.com")
         self.error_label = _plain_label(page)
-        self.error_label.setStyleSheet("color: #a11;")
+        set_text_color(self.error_label, "#a11")
         self.save_button = QPushButton(self.tr("Save"), page)
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.save)

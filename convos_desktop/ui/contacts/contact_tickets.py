@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from convos_desktop.core.types import Status, Ticket
 from convos_desktop.models.records import RecordListModel
+from convos_desktop.ui.theme import set_font_parts, set_label_box, set_text_color
 from convos_desktop.ui.workspace.ticket_actions import WORKING_STATUSES
 
 VISIBLE_ROWS = 4  # the list's height in rows before it scrolls
@@ -91,9 +92,10 @@ class ContactTicketsPanel(QWidget):
         self.model = ContactTicketsModel(inbox_name, self)
         self._status = Status.UNAVAILABLE
         self.title = QLabel(self.tr("Tickets"), self)
-        self.title.setStyleSheet("font-weight: bold; margin-top: 6px;")
+        set_font_parts(self.title, weight=QFont.Weight.Bold)
+        set_label_box(self.title, 0, 6, 0, 0)
         self.empty_label = QLabel(self.tr("No tickets yet."), self)
-        self.empty_label.setStyleSheet("color: palette(placeholder-text);")
+        set_text_color(self.empty_label, QPalette.ColorRole.PlaceholderText)
         self.view = QListView(self)
         self.view.setObjectName("contactTickets")
         self.view.setModel(self.model)
@@ -109,7 +111,7 @@ class ContactTicketsPanel(QWidget):
         self.reactivate_button.clicked.connect(self._reactivate_current)
         self.reason = QLabel(self)
         self.reason.setWordWrap(True)
-        self.reason.setStyleSheet("color: #a4400f;")
+        set_text_color(self.reason, "#a4400f")
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.open_button)

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from convos_desktop.core.types import Ticket
+from convos_desktop.ui.theme import set_text_color
 
 TEXT_MAX_WIDTH = 520
 MARGIN = 24
@@ -25,7 +26,7 @@ class PoppedOutNotice(QWidget):
         self.text.setObjectName("poppedOutText")
         self.text.setWordWrap(True)
         self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.text.setStyleSheet("color: #5d6875;")
+        set_text_color(self.text, "#5d6875")
         self.show_button = QPushButton(self.tr("Show its window"), self)
         self.show_button.setDefault(True)
         self.show_button.clicked.connect(self.raiseRequested)

@@ -12,15 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings
+from PySide6.QtCore import QMargins, QObject, QSettings
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QToolButton, QWidget
+from PySide6.QtWidgets import QMenu, QWidget
 
 from convos_desktop import preferences as prefs
 from convos_desktop.logs import log_folder
 from convos_desktop.ui.shell.about_dialog import AboutDialog
 from convos_desktop.ui.shell.settings_dialog import SettingsDialog
 from convos_desktop.ui.shell.tray import Tray
+from convos_desktop.ui.theme import set_font_parts
+from convos_desktop.ui.widgets.menu_button import PaddedMenuButton
 
 
 class AppMenu(QObject):
@@ -57,16 +59,13 @@ class AppMenu(QObject):
         self.menu = QMenu(window)
         self.menu.addAction(self.settings_action)
         self.menu.addAction(self.about_action)
-        self.button = QToolButton(window)
+        self.button = PaddedMenuButton(QMargins(10, 2, 10, 2), window)
+        self.button.setObjectName("appMenuButton")
+        set_font_parts(self.button, pixel_size=17)
         self.button.setText("⚙")
         self.button.setAutoRaise(True)
         self.button.setToolTip(self.tr("Settings and information"))
         self.button.setAccessibleName(self.tr("Settings and information"))
-        self.button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.button.setStyleSheet(
-            "QToolButton { font-size: 17px; padding: 2px 10px; }"
-            "QToolButton::menu-indicator { image: none; width: 0; }"
-        )
         self.button.setMenu(self.menu)
 
     def add_to_tray(self, tray: Tray) -> None:

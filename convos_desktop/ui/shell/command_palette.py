@@ -38,6 +38,7 @@ from convos_desktop.models.commands import Command, CommandKind, CommandModel, C
 
 ROW_HEIGHT = 34
 WIDTH = 620
+EDIT_STYLE = "QLineEdit { font-size: 15px; padding: 6px; }"  # set when first shown
 VISIBLE_ROWS = 11
 MUTED = QColor("#6b7280")
 NAVIGATION_KEYS = {
@@ -131,7 +132,6 @@ class CommandPalette(QDialog):
         self.edit.setPlaceholderText(self.tr("Type a command, a screen, a ticket or a contact"))
         self.edit.setAccessibleName(self.tr("Command"))
         self.edit.setClearButtonEnabled(True)
-        self.edit.setStyleSheet("QLineEdit { font-size: 15px; padding: 6px; }")
         self.list = QListView(self)
         self.list.setModel(self.model)
         self.list.setItemDelegate(CommandDelegate(self.list))
@@ -153,6 +153,8 @@ class CommandPalette(QDialog):
 
     def present(self, commands: Sequence[Command]) -> None:
         """Show the palette over the top of the parent window with ``commands``."""
+        if not self.edit.styleSheet():  # styled when first shown: each widget with a style
+            self.edit.setStyleSheet(EDIT_STYLE)  # sheet has its rules cached (issue 16)
         self.edit.clear()
         self.model.set_query("")
         self.model.set_commands(commands)

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QSettings, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
 from convos_desktop.core.types import ConnectionState, Status
-from convos_desktop.ui.theme import CONNECTION_COLORS, STATUS_COLORS
+from convos_desktop.ui.theme import (
+    CONNECTION_COLORS,
+    STATUS_COLORS,
+    paint_bottom_rule,
+    set_font_parts,
+    set_text_color,
+)
 
 SOUND_KEY = "notifications/sound"
+BACKGROUND = QColor("#ffffff")
+RULE = QColor("#dde1e6")  # the line under the header
 
 
 def dot_icon(color: QColor, size: int = 12) -> QIcon:
@@ -42,10 +50,10 @@ class HeaderBar(QFrame):
     def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("headerBar")
-        self.setStyleSheet("#headerBar { background: #ffffff; border-bottom: 1px solid #dde1e6; }")
         self._settings = settings
         self.product = QLabel("Convos", self)
-        self.product.setStyleSheet("font-weight: bold; font-size: 14pt; color: #2f6fdb;")
+        set_font_parts(self.product, weight=QFont.Weight.Bold, point_size=14)
+        set_text_color(self.product, "#2f6fdb")
         self.agent_name = QLabel(self)
         self.agent_name.setTextFormat(Qt.TextFormat.PlainText)
         self.status_label = QLabel(self.tr("Status"), self)
@@ -55,7 +63,7 @@ class HeaderBar(QFrame):
             self.status_combo.addItem(dot_icon(STATUS_COLORS[status]), label, status.value)
         self.status_combo.activated.connect(self._on_activated)
         self.effective_label = QLabel(self)
-        self.effective_label.setStyleSheet("color: #6b7785;")
+        set_text_color(self.effective_label, "#6b7785")
         self.connection = QLabel(self)
         self.connection.setTextFormat(Qt.TextFormat.PlainText)
         self.connection_dot = QLabel(self)
@@ -82,6 +90,11 @@ class HeaderBar(QFrame):
         layout.addSpacing(8)
         layout.addWidget(self.sound_button)
         self.set_connection(ConnectionState.CONNECTING)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """White with a rule along the bottom."""
+        painter = QPainter(self)
+        paint_bottom_rule(painter, self.rect(), RULE, background=BACKGROUND)
 
     @property
     def sound_enabled(self) -> bool:

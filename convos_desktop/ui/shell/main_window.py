@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
-    QToolBar,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -72,6 +71,7 @@ from convos_desktop.ui.system_text import SystemWording
 from convos_desktop.ui.tasks import TaskRunner
 from convos_desktop.ui.theme import ACCENT
 from convos_desktop.ui.widgets.dock_toggle import DockToggle
+from convos_desktop.ui.widgets.flat_tool_bar import FlatToolBar
 from convos_desktop.ui.workspace.workspace import Workspace
 
 # The other screens' modules are imported when a screen is first built: most sessions never
@@ -246,12 +246,11 @@ class MainWindow(QMainWindow):
         layout.setSpacing(0)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
-        header_bar = QToolBar(self.tr("Header"), self)
+        header_bar = FlatToolBar(self.tr("Header"), self)
         header_bar.setObjectName("headerToolBar")
         header_bar.setMovable(False)
         header_bar.setFloatable(False)
         header_bar.toggleViewAction().setEnabled(False)
-        header_bar.setStyleSheet("QToolBar { border: none; padding: 0; spacing: 0; }")
         header_bar.addWidget(self.header)
         self.contact_toggle = DockToggle(self.contact_dock, self)
         header_bar.addAction(self.contact_toggle)

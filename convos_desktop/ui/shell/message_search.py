@@ -54,6 +54,7 @@ from convos_desktop.models.message_search import MessageSearchModel, SearchHit, 
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.formatting import local_date_time
 from convos_desktop.ui.tasks import TaskRunner
+from convos_desktop.ui.theme import set_text_color
 
 DEBOUNCE_MS = 250
 ROW_HEIGHT = 46
@@ -171,7 +172,7 @@ class MessageSearchDialog(QDialog):
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list.setAccessibleName(self.tr("Messages found"))
         self.status = QLabel(self)
-        self.status.setStyleSheet(f"color: {MUTED.name()};")
+        set_text_color(self.status, MUTED)
         self.more_button = QPushButton(self.tr("More results"), self)
         self.more_button.hide()
         scopes = QHBoxLayout()

@@ -11,6 +11,11 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QPushButton, QWidget
 
 PILL_MARGIN_PX = 8
 PILL_HEIGHT_PX = 26
+PILL_STYLE = (
+    "#newTicketsPill { background: #2f6fd6; color: white; border: 1px solid #1f4f9e;"
+    f" border-radius: {PILL_HEIGHT_PX // 2}px; padding: 0 14px; font-weight: 600; }}"
+    "#newTicketsPill:hover { background: #245bb3; }"
+)
 
 
 class TicketListView(QListView):
@@ -41,11 +46,6 @@ class TicketListView(QListView):
         self.new_pill = QPushButton(self)
         self.new_pill.setObjectName("newTicketsPill")
         self.new_pill.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.new_pill.setStyleSheet(
-            "#newTicketsPill { background: #2f6fd6; color: white; border: 1px solid #1f4f9e;"
-            f" border-radius: {PILL_HEIGHT_PX // 2}px; padding: 0 14px; font-weight: 600; }}"
-            "#newTicketsPill:hover { background: #245bb3; }"
-        )
         self.new_pill.setFixedHeight(PILL_HEIGHT_PX)
         self.new_pill.clicked.connect(self.scroll_to_newest)
         self.new_pill.hide()
@@ -68,6 +68,8 @@ class TicketListView(QListView):
         if count <= 0:
             self.new_pill.hide()
             return
+        if not self.new_pill.styleSheet():  # styled when first shown: hidden, it costs none
+            self.new_pill.setStyleSheet(PILL_STYLE)
         self.new_pill.setText("↑ " + self.tr("%n new", "", count))
         self.new_pill.adjustSize()
         self._place_pill()

@@ -20,6 +20,17 @@ UNDO_SECONDS = 8
 TICK_MS = 1000
 
 
+# The toast's look, set when it is first shown (each widget under a style sheet is drawn
+# through a QStyleSheetStyle with its rules cached: issue 16).
+STYLE = (
+    "#undoToast { background: #1f2a37; border-radius: 8px; }"
+    "#undoToast QLabel { color: #f2f5f8; }"
+    "#undoToast QPushButton { color: #ffffff; background: #2f6fd6; border: none;"
+    " border-radius: 5px; padding: 5px 12px; font-weight: 600; }"
+    "#undoToast QPushButton:focus { outline: 2px solid #9cc2ff; }"
+)
+
+
 class UndoToast(QFrame):
     """See the module docstring. ``undoRequested`` when the agent undoes in time."""
 
@@ -29,13 +40,6 @@ class UndoToast(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("undoToast")
-        self.setStyleSheet(
-            "#undoToast { background: #1f2a37; border-radius: 8px; }"
-            "#undoToast QLabel { color: #f2f5f8; }"
-            "#undoToast QPushButton { color: #ffffff; background: #2f6fd6; border: none;"
-            " border-radius: 5px; padding: 5px 12px; font-weight: 600; }"
-            "#undoToast QPushButton:focus { outline: 2px solid #9cc2ff; }"
-        )
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.PlainText)
@@ -65,6 +69,8 @@ class UndoToast(QFrame):
 
     def show_message(self, text: str, seconds: int = UNDO_SECONDS) -> None:
         """Show ``text`` with an Undo button for ``seconds`` (replaces what was shown)."""
+        if not self.styleSheet():  # styled when first shown: a hidden toast costs no sheet
+            self.setStyleSheet(STYLE)
         self.message.setText(text)
         self._remaining = seconds
         self._refresh_button()

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -39,6 +40,7 @@ from convos_desktop.ui.contacts.panel import ContactPanel
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.popout.notice import PoppedOutNotice
 from convos_desktop.ui.tasks import TaskRunner
+from convos_desktop.ui.theme import set_font_parts, set_label_box, set_text_color
 from convos_desktop.ui.widgets.label_widgets import LabelFilterCombo
 from convos_desktop.ui.workspace.ticket_actions import TicketAction
 from convos_desktop.ui.workspace.ticket_delegate import TicketDelegate
@@ -107,7 +109,8 @@ class Workspace(QWidget):
         self.tickets = tickets
 
         self.list_title = QLabel(self)
-        self.list_title.setStyleSheet("font-weight: 600; padding: 10px 14px 6px 14px;")
+        set_font_parts(self.list_title, weight=QFont.Weight.DemiBold)
+        set_label_box(self.list_title, 14, 10, 14, 6)
         self.ticket_view = TicketListView(self)
         self.ticket_view.setObjectName("ticketList")
         # Before setModel: the selection model moves the current row off a removed one first.
@@ -120,7 +123,7 @@ class Workspace(QWidget):
         self.ticket_view.doubleClicked.connect(self._on_double_clicked)
         self.empty_list = QLabel(self.tr("No open tickets here."), self)
         self.empty_list.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_list.setStyleSheet("color: #6b7785; padding: 24px;")
+        set_text_color(self.empty_list, "#6b7785")
         list_panel = QWidget(self)
         list_panel.setMinimumWidth(LIST_MIN_WIDTH)  # the chat pane cannot squeeze it away
         list_layout = QVBoxLayout(list_panel)
@@ -135,6 +138,7 @@ class Workspace(QWidget):
         title_row.addWidget(self.label_filter)
         list_layout.addLayout(title_row)
         list_layout.addWidget(self.empty_list)
+        set_label_box(self.empty_list, 24, 24, 24, 24)  # in its place: a new parent resets it
         list_layout.addWidget(self.ticket_view, 1)
         self.undo_toast = UndoToast(list_panel)
         self.undo_toast.undoRequested.connect(self._undo_close)
@@ -163,7 +167,7 @@ class Workspace(QWidget):
             self.tr("Select a ticket on the left to see the conversation."), self
         )
         self.no_selection.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.no_selection.setStyleSheet("color: #6b7785;")
+        set_text_color(self.no_selection, "#6b7785")
         self.elsewhere = PoppedOutNotice(self)
         self.elsewhere.raiseRequested.connect(self._raise_popped_out)
         self.elsewhere.bringBackRequested.connect(self._bring_back_popped_out)
