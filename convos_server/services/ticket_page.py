@@ -33,7 +33,7 @@ from __future__ import annotations
 import functools
 import json
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -378,17 +378,23 @@ def _finished(
     return page
 
 
-def _sqlite_page(
-    reader: LoopReader,
-    dialect: Dialect,
+# What a page reads on its driver: the heads of a statement, and the items of ``_by_ids``.
+ReadHeads = Callable[[FirstPage], Awaitable[list[Any]]]
+ReadItems = Callable[[FirstPage], Awaitable[tuple[list[Any], ItemParts]]]
+
+
+async def _read_page(
     heads_page: FirstPage,
     query: FirstPageQuery,
     fragments: TicketFragments,
+    dialect: Dialect,
+    read_heads: ReadHeads,
+    read_items: ReadItems,
 ) -> Page:
-    """The heads (one statement, its own read transaction); when they differ from the last
-    ones, the rows of the items not current in ``fragments``, in one snapshot with their
-    parts (each item is kept with the revision its own row was read at)."""
-    heads = driver_sql.rows(reader.connection(), heads_page.sql, heads_page.parameters)
+    """The heads; when they differ from the last ones, the rows of the items not current in
+    ``fragments`` with their parts (each item is kept with the revision its own row was
+    read at)."""
+    heads = await read_heads(heads_page)
     seen = _seen(fragments, heads_page, query.last_message, heads)
     if seen is not None:
         return seen
@@ -396,33 +402,39 @@ def _sqlite_page(
     items: list[Any] = []
     parts = no_parts()
     if stale:
-        page = _by_ids(dialect, query.last_message, stale)
+        items, parts = await read_items(_by_ids(dialect, query.last_message, stale))
+    read = _Current(heads, kept, items, parts)
+    return _finished(fragments, heads_page, query, read, decoder_for(dialect, query.last_message))
+
+
+def _sqlite_readers(
+    reader: LoopReader, dialect: Dialect, last_message: LastMessage
+) -> tuple[ReadHeads, ReadItems]:
+    """The heads in one statement (its own read transaction), the items in one snapshot
+    with their parts."""
+
+    async def heads(page: FirstPage) -> list[Any]:
+        return driver_sql.rows(reader.connection(), page.sql, page.parameters)
+
+    async def items(page: FirstPage) -> tuple[list[Any], ItemParts]:
         with reader.snapshot() as connection:
-            items, parts = _sqlite_items(connection, dialect, page, query.last_message)
-    read = _Current(heads, kept, items, parts)
-    return _finished(fragments, heads_page, query, read, decoder_for(dialect, query.last_message))
+            return _sqlite_items(connection, dialect, page, last_message)
+
+    return heads, items
 
 
-async def _pg_page(
-    rows: PgRows,
-    dialect: Dialect,
-    heads_page: FirstPage,
-    query: FirstPageQuery,
-    fragments: TicketFragments,
-) -> Page:
-    """As ``_sqlite_page`` on ``asyncpg``: each statement sees the last commit."""
-    heads = await rows.fetch(heads_page.sql, heads_page.parameters)
-    seen = _seen(fragments, heads_page, query.last_message, heads)
-    if seen is not None:
-        return seen
-    kept, stale = fragments.current(query.last_message, heads[: query.size])
-    items: list[Any] = []
-    parts = no_parts()
-    if stale:
-        page = _by_ids(dialect, query.last_message, stale)
-        items, parts = await _pg_items(rows, dialect, page, query.last_message)
-    read = _Current(heads, kept, items, parts)
-    return _finished(fragments, heads_page, query, read, decoder_for(dialect, query.last_message))
+def _pg_readers(
+    rows: PgRows, dialect: Dialect, last_message: LastMessage
+) -> tuple[ReadHeads, ReadItems]:
+    """The same on ``asyncpg``: each statement sees the last commit."""
+
+    async def heads(page: FirstPage) -> list[Any]:
+        return await rows.fetch(page.sql, page.parameters)
+
+    async def items(page: FirstPage) -> tuple[list[Any], ItemParts]:
+        return await _pg_items(rows, dialect, page, last_message)
+
+    return heads, items
 
 
 def _encoded(
@@ -469,10 +481,12 @@ async def first_page_items(
     if heads_page is None:
         return [], None
     if db.page_reader is not None:
-        return _sqlite_page(db.page_reader, dialect, heads_page, query, fragments)
+        readers = _sqlite_readers(db.page_reader, dialect, query.last_message)
+        return await _read_page(heads_page, query, fragments, dialect, *readers)
     if db.is_postgres:
         async with pg_rows(db.engine) as rows:
-            return await _pg_page(rows, dialect, heads_page, query, fragments)
+            readers = _pg_readers(rows, dialect, query.last_message)
+            return await _read_page(heads_page, query, fragments, dialect, *readers)
     return None
 
 
