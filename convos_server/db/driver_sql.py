@@ -75,32 +75,6 @@ def remember(session: AsyncSession, connection: AsyncConnection) -> None:
         session.info[ASYNCPG] = driver
 
 
-async def postgres_begun(session: AsyncSession) -> asyncpg.Connection | None:
-    """The ``asyncpg`` connection of the session's PostgreSQL transaction, begun now on the
-    driver if it has not begun yet; ``None`` when the session is not on asyncpg.
-
-    SQLAlchemy's asyncpg adapter begins the transaction at the first statement, so a hot
-    path's first read used to be a Core statement with its whole machinery only to get the
-    ``BEGIN`` sent. Here the adapter's own ``_start_transaction`` runs it (the isolation
-    level and the error translation as at a first statement; the adapter then commits or
-    rolls it back with the session), and the first read runs on the driver like the rest.
-    The session's pending changes are flushed first, as a statement of its own would.
-    """
-    driver = postgres(session)
-    if driver is not None:
-        return driver
-    if session.new or session.dirty or session.deleted:
-        await session.flush()
-    connection = await session.connection()
-    if not isinstance(_driver_of(connection), asyncpg.Connection):
-        return None
-    adapter: Any = connection.sync_connection.connection.dbapi_connection  # type: ignore[union-attr]
-    if adapter._transaction is None:
-        await adapter._start_transaction()
-    remember(session, connection)
-    return postgres(session)
-
-
 def forget(session: AsyncSession) -> None:
     """The transaction ended: its connection is no longer the session's to use."""
     session.info.pop(INLINE_SQLITE, None)

@@ -140,7 +140,7 @@ _FIND_SQL = (
     " ORDER BY conversations.last_message_at DESC, conversations.id DESC LIMIT 1)"
     " WHERE contacts.external_id = ?"
 )
-_FIND_PG = driver_sql.numbered(_FIND_SQL)  # the same on the transaction's asyncpg connection
+_FIND_PG = driver_sql.numbered(_FIND_SQL)  # the same on a lean transaction's asyncpg
 
 
 async def _find(session: AsyncSession, ref: ContactRef, inbox_id: int) -> _Found:
@@ -149,12 +149,13 @@ async def _find(session: AsyncSession, ref: ContactRef, inbox_id: int) -> _Found
     if raw is not None:
         found = driver_sql.one(raw, _FIND_SQL, (inbox_id, ref.external_id))
         return _Found(None, "", None, None) if found is None else _Found(*found)
-    if (driver := await driver_sql.postgres_begun(session)) is not None:
+    if (driver := driver_sql.postgres(session)) is not None:  # a lean transaction's asyncpg
         found = await driver_sql.pg_one(driver, _FIND_PG, inbox_id, ref.external_id)
         return _Found(None, "", None, None) if found is None else _Found(*found)
     parameters = {"external_id": ref.external_id, "inbox_id": inbox_id}
     connection = await session.connection()
     row = (await connection.execute(CONTACT_AND_LATEST_CONVERSATION, parameters)).first()
+    driver_sql.remember(session, connection)  # PostgreSQL: its transaction has begun
     if row is None:
         return _Found(None, "", None, None)
     return _Found(row.contact_id, row.contact_name, row.conversation_id, row.open_ticket_id)

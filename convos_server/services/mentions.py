@@ -23,6 +23,11 @@ from convos_server.services.visibility import Visibility, visibility_map
 DEFAULT_PAGE = 50
 
 
+def may_mention(body: str) -> bool:
+    """Whether ``body`` can name anyone (an ``@``): only then are the agents read."""
+    return "@" in body
+
+
 def mentioned_names(body: str, names: dict[int, str]) -> list[int]:
     """The ids of ``names`` (``{agent_id: name}``) written as ``@name`` in ``body``."""
     found = []
@@ -40,7 +45,7 @@ async def create_for_note(
     author: m.Agent,
 ) -> list[int]:
     """Store and publish the mentions of a new note; the mentioned agents' ids."""
-    if "@" not in note.body:
+    if not may_mention(note.body):
         return []
     rows = await session.execute(
         select(m.Agent.id, m.Agent.name, m.Agent.role).where(

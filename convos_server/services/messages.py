@@ -23,7 +23,7 @@ from convos_server.errors import ApiError, forbidden, invalid, not_found
 from convos_server.serialize import Json, NewMessage, load_message, load_new_message
 from convos_server.services.events import EventBus
 from convos_server.services.files import NOT_ATTACHABLE, require_attachable
-from convos_server.services.mentions import create_for_note
+from convos_server.services.mentions import create_for_note, may_mention
 from convos_server.services.presence import require_working
 from convos_server.services.report_rollup import Snapshot, update_rollup
 from convos_server.services.system_kinds import SystemText
@@ -444,15 +444,16 @@ async def find_by_client_id(
     if raw is not None:
         found = driver_sql.one(raw, _SENT_WITH_CLIENT_ID_SQL, (agent_id, client_id))
         message_id = None if found is None else found[0]
-    elif (driver := await driver_sql.postgres_begun(session)) is not None:
+    elif (driver := driver_sql.postgres(session)) is not None:  # e.g. a lean transaction's
         found = await driver_sql.pg_one(driver, _SENT_WITH_CLIENT_ID_PG, agent_id, client_id)
         message_id = None if found is None else found[0]
-    else:  # flushed as ``session.scalar`` would
+    else:  # flushed as ``session.scalar`` would; PostgreSQL: its transaction begins here
         if session.new or session.dirty or session.deleted:
             await session.flush()
         connection = await session.connection()
         parameters = {"agent_id": agent_id, "client_id": client_id}
         message_id = (await connection.execute(_SENT_WITH_CLIENT_ID, parameters)).scalar()
+        driver_sql.remember(session, connection)
     return None if message_id is None else await session.get(m.Message, message_id)
 
 
@@ -563,7 +564,7 @@ async def send_agent_message(
     )
     direction = "out" if kind == "text" else "note"
     if (ticket is not None and ticket.first_response_at is None) or (
-        direction == "note" and "@" in body
+        direction == "note" and may_mention(body)
     ):  # the ORM's work below: before the message takes an id from the sequence
         needs_session(session, "a first response or a note's mentions")
     message, _snoozed = await insert_message(

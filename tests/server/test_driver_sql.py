@@ -135,9 +135,9 @@ async def warm_conversation(ws: Workspace) -> WarmConversation:
 async def test_a_warm_message_and_reply_on_postgres_run_no_statement_through_sqlalchemy(
     ws: Workspace, app: FastAPI
 ) -> None:
-    """On PostgreSQL the transaction begins on the driver (``postgres_begun``) and every
-    statement of a warm ingress and reply runs on asyncpg: none reaches SQLAlchemy's cursor
-    (the event reader, the token lookups and the presence run theirs outside the two)."""
+    """On PostgreSQL a warm ingress and reply run in a lean transaction (``db.lean``) and
+    every statement of theirs runs on asyncpg: none reaches SQLAlchemy's cursor (the token
+    lookups and the presence run theirs outside the two)."""
     db: Database = app.state.db
     warm = await warm_conversation(ws)
     anna, inbox, first, url = warm.anna, warm.inbox, warm.first, warm.url
