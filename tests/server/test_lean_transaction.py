@@ -38,6 +38,17 @@ def _write_sessions(db: Database) -> list[str]:
     return began
 
 
+async def _traced(db: Database) -> tuple[list[str], list[str]]:
+    """From now on (a SQLite file's database: the default backend): the sessions begun on the
+    write engine, and every statement SQLite runs on its inline write connection."""
+    assert db.write_engine is not None, "a SQLite file's inline writer only"
+    began = _write_sessions(db)
+    statements: list[str] = []
+    await trace_writes(db, statements)
+    statements.clear()  # the tracing's own checkout
+    return began, statements
+
+
 def _count(db: Database, sql: str, *parameters: Any) -> int:
     return int(_rows(db, sql, *parameters)[0])
 
@@ -53,14 +64,9 @@ def _rows(db: Database, sql: str, *parameters: Any) -> list[Any]:
 
 async def test_a_warm_message_and_reply_open_no_session(ws: Workspace, app: FastAPI) -> None:
     db: Database = app.state.db
-    if not db.has_lean:
-        pytest.skip("a SQLite file's inline writer only")
     warm = await warm_conversation(ws)
     anna, inbox, first, url = warm.anna, warm.inbox, warm.first, warm.url
-    began = _write_sessions(db)
-    statements: list[str] = []
-    await trace_writes(db, statements)
-    statements.clear()
+    began, statements = await _traced(db)
     events_before = _count(db, "SELECT count(*) FROM events")
     again = await ws.handoff(inbox, "carla", "Still there?")
     reply = await ws.call("POST", url, anna, json={"client_id": "r-1", "body": "Yes"})
@@ -75,15 +81,10 @@ async def test_a_warm_message_and_reply_open_no_session(ws: Workspace, app: Fast
 
 async def test_a_new_contact_falls_back_to_a_session_once(ws: Workspace, app: FastAPI) -> None:
     db: Database = app.state.db
-    if not db.has_lean:
-        pytest.skip("a SQLite file's inline writer only")
     anna = await ws.agent("Anna", online=True)
     inbox = await ws.inbox("I", await ws.team("T", [anna]))
     await ws.handoff(inbox, "carla")  # the inbox's key now cached: the lean path is tried
-    began = _write_sessions(db)
-    statements: list[str] = []
-    await trace_writes(db, statements)
-    statements.clear()
+    began, statements = await _traced(db)
     events_before = _count(db, "SELECT count(*) FROM events")
     new = await ws.handoff(inbox, "dora", "Hello")
     bounds = [s for s in statements if s.split()[0] in {"BEGIN", "COMMIT", "ROLLBACK"}]
