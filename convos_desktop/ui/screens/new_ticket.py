@@ -13,12 +13,11 @@ Emits ``ticketStarted(ticket_id)`` for a started or reactivated ticket (it lands
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import uuid
 from collections.abc import Sequence
 
-from PySide6.QtCore import QDate, QLocale, Qt, QTime, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -39,6 +38,7 @@ from convos_desktop.ui.chat.attachments import PendingAttachment
 from convos_desktop.ui.chat.composer import Composer
 from convos_desktop.ui.contacts.contact_picker import MUTED_STYLE, ContactPicker
 from convos_desktop.ui.context import ClientContext
+from convos_desktop.ui.formatting import local_date_time
 from convos_desktop.ui.tasks import TaskRunner, describe_error
 from convos_desktop.ui.widgets.elided_label import ElidedLabel
 from convos_desktop.ui.workspace.ticket_actions import WORKING_STATUSES
@@ -53,16 +53,6 @@ BANNER_STYLES = {
     "closed": "#ticketBanner { background: #eef4ff; border: 1px solid #9db8ef;"
     " border-radius: 8px; }",
 }
-
-
-def _when(value: dt.datetime) -> str:
-    local = value.astimezone()
-    locale = QLocale()
-    date = locale.toString(
-        QDate(local.year, local.month, local.day), QLocale.FormatType.ShortFormat
-    )
-    time = locale.toString(QTime(local.hour, local.minute), QLocale.FormatType.ShortFormat)
-    return f"{date} {time}"
 
 
 class FirstMessageComposer(Composer):
@@ -366,7 +356,7 @@ class NewTicketScreen(QWidget):
     def _show_closed_ticket(self, ticket: Ticket) -> None:
         name = self._contact.name if self._contact else ""
         inbox = self._context.directory.inbox_name(ticket.inbox_id)
-        closed = _when(ticket.closed_at) if ticket.closed_at else ""
+        closed = local_date_time(ticket.closed_at) if ticket.closed_at else ""
         text = self.tr(
             "{name}'s last ticket (#{id}{inbox}) was closed {when}. Reactivate it to go on in "
             "that conversation, or write below to start a new one."

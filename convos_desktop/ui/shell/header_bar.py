@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QSettings, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPaintEvent, QPixmap
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
 from convos_desktop.core.types import ConnectionState, Status
 from convos_desktop.ui.theme import (
     CONNECTION_COLORS,
     STATUS_COLORS,
-    paint_bottom_rule,
     set_font_parts,
     set_text_color,
 )
 
 SOUND_KEY = "notifications/sound"
-BACKGROUND = QColor("#ffffff")
+BACKGROUND = QColor("#ffffff")  # the header's tool bar paints it, under the header's end too
 RULE = QColor("#dde1e6")  # the line under the header
 
 
@@ -43,7 +42,10 @@ def status_names() -> dict[Status, str]:
 
 
 class HeaderBar(QFrame):
-    """Emits ``statusChosen(Status)``; shows the effective status and the connection."""
+    """Emits ``statusChosen(Status)``; shows the effective status and the connection.
+
+    It paints nothing itself: the window's header tool bar paints ``BACKGROUND`` and ``RULE``
+    under it and under the buttons that follow it."""
 
     statusChosen = Signal(object)  # noqa: N815
 
@@ -90,11 +92,6 @@ class HeaderBar(QFrame):
         layout.addSpacing(8)
         layout.addWidget(self.sound_button)
         self.set_connection(ConnectionState.CONNECTING)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        """White with a rule along the bottom."""
-        painter = QPainter(self)
-        paint_bottom_rule(painter, self.rect(), RULE, background=BACKGROUND)
 
     @property
     def sound_enabled(self) -> bool:

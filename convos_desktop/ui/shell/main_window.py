@@ -63,6 +63,8 @@ from convos_desktop.ui.formatting import whole_number
 from convos_desktop.ui.popout.manager import PopoutManager
 from convos_desktop.ui.shell.app_menu import AppMenu
 from convos_desktop.ui.shell.commands import CommandCenter
+from convos_desktop.ui.shell.header_bar import BACKGROUND as HEADER_BACKGROUND
+from convos_desktop.ui.shell.header_bar import RULE as HEADER_RULE
 from convos_desktop.ui.shell.header_bar import HeaderBar
 from convos_desktop.ui.shell.notifications import Notifier
 from convos_desktop.ui.shell.sound import NotificationSound
@@ -246,7 +248,7 @@ class MainWindow(QMainWindow):
         layout.setSpacing(0)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
-        header_bar = FlatToolBar(self.tr("Header"), self)
+        header_bar = FlatToolBar(self.tr("Header"), HEADER_BACKGROUND, HEADER_RULE, self)
         header_bar.setObjectName("headerToolBar")
         header_bar.setMovable(False)
         header_bar.setFloatable(False)

@@ -1,4 +1,4 @@
-"""A tool bar that draws nothing of its own and packs its items edge to edge.
+"""A tool bar that packs its items edge to edge and paints one flat bar behind them all.
 
 What ``QToolBar { border: none; padding: 0; spacing: 0; }`` gave the window's header, without
 a style sheet: each widget with one (and every widget in it) is drawn through a
@@ -8,16 +8,23 @@ a style sheet: each widget with one (and every widget in it) is drawn through a
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent
-from PySide6.QtGui import QPaintEvent
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QToolBar, QWidget
+
+from convos_desktop.ui.theme import paint_bottom_rule
 
 
 class FlatToolBar(QToolBar):
     """No panel, no margins, no spacing (the style sets them again at a style change or a
-    polish: set back after each)."""
+    polish: set back after each). ``background`` with a 1-px ``rule`` along the bottom is
+    painted under every item, the actions' buttons at the bar's end included."""
 
-    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, title: str, background: QColor, rule: QColor, parent: QWidget | None = None
+    ) -> None:
         super().__init__(title, parent)
+        self._background = background
+        self._rule = rule
         self._flatten()
 
     def _flatten(self) -> None:
@@ -35,4 +42,6 @@ class FlatToolBar(QToolBar):
         return handled
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        """Nothing: the header bar in it paints itself, the window shows elsewhere."""
+        """The bar's background and its bottom rule, edge to edge."""
+        painter = QPainter(self)
+        paint_bottom_rule(painter, self.rect(), self._rule, background=self._background)

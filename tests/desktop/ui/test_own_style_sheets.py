@@ -194,12 +194,21 @@ async def test_the_composer_has_a_sheet_only_as_a_note(window: MainWindow) -> No
 
 
 async def test_the_header_bar_paints_white_with_its_rule_at_the_bottom(window: MainWindow) -> None:
-    header = window.header
-    image = grabbed(header)
-    x = header.width() // 2 - 40  # between the name and the connection line
-    assert QColor(image.pixel(x, image.height() - 1)) == QColor("#dde1e6")
-    assert QColor(image.pixel(x, image.height() // 2)) == QColor("#ffffff")
-    assert QColor(image.pixel(x, 1)) == QColor("#ffffff")
+    """White from the product's name to the window's edge, the buttons after the header's own
+    widgets (the contact card's toggle, the app menu) on white too, not on the window's grey."""
+    bar = window.header.parentWidget()
+    assert bar is not None
+    image = grabbed(bar)
+    menu = window.app_menu.button
+    toggle = bar.widgetForAction(window.contact_toggle)
+    assert toggle is not None
+    header_x = window.header.width() // 2 - 40  # between the name and the connection line
+    beside_buttons = (header_x, toggle.geometry().left() - 1, bar.width() - 1)
+    for x in (*beside_buttons, toggle.geometry().center().x(), menu.geometry().center().x()):
+        assert QColor(image.pixel(x, image.height() - 1)) == QColor("#dde1e6"), x
+        assert QColor(image.pixel(x, 1)) == QColor("#ffffff"), x  # above the buttons
+    for x in beside_buttons:
+        assert QColor(image.pixel(x, image.height() // 2)) == QColor("#ffffff"), x
 
 
 async def test_labels_keep_their_colours_and_fonts(window: MainWindow) -> None:

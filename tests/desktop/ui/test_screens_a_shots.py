@@ -50,8 +50,7 @@ async def test_tree_and_new_ticket_shots(
 ) -> None:
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    if language == "it":
-        install_translators(app, "it")
+    install_translators(app, language)  # the app's locale too: en_GB dates in English
     long_inbox = await workspace.admin.create_inbox(
         {"name": LONG_INBOX, "channel": "whatsapp", "team_id": workspace.team_id}
     )
