@@ -33,13 +33,16 @@ class Mention:
     message: Message
     created_at: dt.datetime
     read: bool
+    contact_name: str = ""  # the conversation's contact, who the note is about
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Mention:
         message = Message.from_json(d["message"])
+        contact = d.get("contact") or {}
         return cls(
             id=int(d["id"]),
             conversation_id=int(d["conversation_id"]),
+            contact_name=str(contact.get("name") or ""),
             ticket_id=d.get("ticket_id"),
             by_agent_id=int(d["by_agent_id"]),
             message=message,

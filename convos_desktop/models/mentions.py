@@ -16,6 +16,7 @@ class MentionListModel(RecordListModel[Mention]):
     """Rows of :class:`Mentions`; ``names(agent_id)`` words who wrote the note."""
 
     UNREAD_ROLE = RecordListModel.RECORD_ROLE + 1
+    AUTHOR_ROLE = RecordListModel.RECORD_ROLE + 2  # who wrote the note, by name
 
     def __init__(
         self,
@@ -46,4 +47,6 @@ class MentionListModel(RecordListModel[Mention]):
             return font
         if role == self.UNREAD_ROLE:
             return not record.read
+        if role == self.AUTHOR_ROLE:
+            return self._names(record.by_agent_id)
         return None

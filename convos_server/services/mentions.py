@@ -76,7 +76,8 @@ async def create_for_note(
 
 
 async def load_mentions(session: AsyncSession, mentions: list[m.Mention]) -> list[Json]:
-    """Mention JSON: the note, its conversation and ticket, who wrote it, the read state."""
+    """Mention JSON: the note, its conversation, contact and ticket, who wrote it, the read
+    state."""
     notes = {
         n.id: n
         for n in await session.scalars(
@@ -86,11 +87,13 @@ async def load_mentions(session: AsyncSession, mentions: list[m.Mention]) -> lis
     by_id = {
         d["id"]: d for d in await load_messages(session, [notes[x.message_id] for x in mentions])
     }
+    contacts = await _contacts_of(session, {x.conversation_id for x in mentions})
     return [
         {
             "id": x.id,
             "agent_id": x.agent_id,
             "conversation_id": x.conversation_id,
+            "contact": contacts[x.conversation_id],
             "ticket_id": notes[x.message_id].ticket_id,
             "by_agent_id": x.by_agent_id,
             "message": by_id[x.message_id],
@@ -99,6 +102,16 @@ async def load_mentions(session: AsyncSession, mentions: list[m.Mention]) -> lis
         }
         for x in mentions
     ]
+
+
+async def _contacts_of(session: AsyncSession, conversation_ids: set[int]) -> dict[int, Json]:
+    """Each conversation's contact, ``{id, name}`` (who the note is about)."""
+    rows = await session.execute(
+        select(m.Conversation.id, m.Contact.id, m.Contact.name)
+        .join(m.Contact, m.Contact.id == m.Conversation.contact_id)
+        .where(m.Conversation.id.in_(conversation_ids))
+    )
+    return {conversation: {"id": contact, "name": name} for conversation, contact, name in rows}
 
 
 async def list_mentions(

@@ -97,4 +97,11 @@
         <translation>%1 ti ha menzionato</translation>
     </message>
 </context>
+<context>
+    <name>MentionDelegate</name>
+    <message>
+        <source>Conversation {id}</source>
+        <translation>Conversazione {id}</translation>
+    </message>
+</context>
 </TS>

@@ -178,6 +178,9 @@ async def test_mentions_notify_the_named_colleague_who_sees_the_conversation(ws)
     mention = mine["items"][0]
     assert (mention["message"]["id"], mention["by_agent_id"]) == (note["id"], anna)
     assert mention["read_at"] is None
+    contact_id = (await ws.call("GET", f"/conversations/{conversation}", bruno))["contact_id"]
+    about = await ws.call("GET", f"/contacts/{contact_id}", bruno)
+    assert mention["contact"] == {"id": about["id"], "name": about["name"]}  # who it is about
     assert (await ws.call("GET", "/mentions", carla))["items"] == []  # not her inbox
     assert (await ws.call("GET", "/mentions", anna))["items"] == []
     await _send(ws, anna, conversation, body="@Bruno a reply is not a note")

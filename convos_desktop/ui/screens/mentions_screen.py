@@ -1,7 +1,9 @@
 """Menzioni: the notes where a colleague named the agent with ``@name``, newest first.
 
-Unread ones are bold and counted in the navigation tree. Enter or a double-click opens the
-conversation (the ticket of the note) and marks the mention read; "Mark as read" only marks.
+Each row says who the note is about (the contact, the ticket), when, who wrote it and what
+(``MentionDelegate``). Unread ones are bold and counted in the navigation tree. Enter or a
+double-click opens the conversation (the ticket of the note) and marks the mention read;
+"Mark as read" only marks.
 The list follows ``core.mentions`` (loaded at connection, then ``mention.*`` events).
 """
 
@@ -23,6 +25,7 @@ from convos_desktop.models.mentions import MentionListModel
 from convos_desktop.models.navigation import NavTarget, target_label
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.formatting import short_time
+from convos_desktop.ui.screens.mention_delegate import MentionDelegate
 from convos_desktop.ui.tasks import TaskRunner
 
 
@@ -51,10 +54,9 @@ class MentionsScreen(QWidget):
         self.hint.setStyleSheet("color: #5d6875;")
         self.list = QListView(self)
         self.list.setModel(self.model)
+        self.list.setItemDelegate(MentionDelegate(self.list))
         self.list.setUniformItemSizes(True)
-        self.list.setWordWrap(False)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.activated.connect(self._open)
         self.empty = QLabel(self.tr("Nobody has mentioned you yet."), self)
@@ -84,9 +86,14 @@ class MentionsScreen(QWidget):
         self._refresh_state()
 
     def _line(self, mention: Mention, author: str) -> str:
+        """The row in words (what a screen reader says; the delegate paints the same)."""
         body = " ".join(mention.message.body.split())
         when = short_time(mention.created_at)
-        return self.tr("{author}, {when}: {body}").format(author=author, when=when, body=body)
+        line = self.tr("{author}, {when}: {body}").format(author=author, when=when, body=body)
+        if not mention.contact_name:
+            return line
+        ticket = f" #{mention.ticket_id}" if mention.ticket_id is not None else ""
+        return f"{mention.contact_name}{ticket} · {line}"
 
     def _current(self) -> Mention | None:
         record = self.list.currentIndex().data(MentionListModel.RECORD_ROLE)

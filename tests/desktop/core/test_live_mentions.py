@@ -34,6 +34,7 @@ def mention_json(mention_id: int, *, read: bool = False) -> dict[str, Any]:
         "id": mention_id,
         "agent_id": 1,
         "conversation_id": 7,
+        "contact": {"id": 5, "name": "Mario Rossi"},
         "ticket_id": 3,
         "by_agent_id": 2,
         "created_at": "2026-12-05T10:00:00.000Z",
@@ -167,6 +168,8 @@ async def test_mentions_model_unread_state_and_read_marking(qtmodeltester, qapp)
     qtmodeltester.check(model)
     assert model.rowCount() == 2
     assert model.index(0, 0).data() == "Anna: @Bruno look"
+    assert model.index(0, 0).data(MentionListModel.AUTHOR_ROLE) == "Anna"
+    assert mentions.items()[0].contact_name == "Mario Rossi"
     assert [model.index(r, 0).data(MentionListModel.UNREAD_ROLE) for r in range(2)] == [
         False,
         True,
