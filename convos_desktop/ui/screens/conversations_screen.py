@@ -133,15 +133,19 @@ class ConversationsScreen(QWidget):
             "conversationHistoryTable",
             ConversationColumn.LAST_ACTIVITY,
             {
-                ConversationColumn.STARTED: 130,
-                ConversationColumn.CONTACT: 170,
-                ConversationColumn.INBOX: 110,
-                ConversationColumn.ORIGIN: 150,
-                ConversationColumn.LAST_ACTIVITY: 130,
+                ConversationColumn.STARTED: 112,
+                ConversationColumn.CONTACT: 160,
+                ConversationColumn.INBOX: 100,
+                ConversationColumn.ORIGIN: 96,
+                ConversationColumn.LAST_ACTIVITY: 112,
                 ConversationColumn.LAST_MESSAGE: 260,
             },
         )
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        # The list's order, newest activity first, is the first column the eye meets; the
+        # model keeps its columns (the export and the sort keys name them).
+        header.moveSection(header.visualIndex(ConversationColumn.LAST_ACTIVITY), 0)
+        header.setStretchLastSection(True)
 
     def _build_thread_header(self) -> None:
         self.thread_title = ElidedLabel(self)
@@ -207,8 +211,8 @@ class ConversationsScreen(QWidget):
         self.splitter.setChildrenCollapsible(False)
         table_panel.setMinimumWidth(420)
         thread_panel.setMinimumWidth(320)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(0, 2)  # the table's columns first, the thread beside
+        self.splitter.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 12)
         layout.setSpacing(8)

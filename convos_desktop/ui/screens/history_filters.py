@@ -31,6 +31,9 @@ SEARCH_DELAY_MS = 300  # typing pauses this long before a history searches
 MUTED = "#6b7785"
 
 
+TITLE_PADDING = 14  # the header section's margins on both sides, and a little air
+
+
 def history_table(
     parent: QWidget,
     model: QAbstractItemModel,
@@ -39,8 +42,8 @@ def history_table(
     widths: Mapping[int, int],
 ) -> QTableView:
     """A read-only table of ``model``, one row selected at a time, sorted by the column
-    ``newest_first_by`` descending, with fixed row heights, the given column widths and its
-    vertical scroll bar always shown."""
+    ``newest_first_by`` descending, with fixed row heights, the given column widths (or its
+    title's, when wider) and its vertical scroll bar always shown."""
     table = QTableView(parent)
     table.setObjectName(name)
     table.setModel(model)
@@ -61,8 +64,16 @@ def history_table(
     # repaint (and a stretched column's relayout, one more) on every filter change.
     table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
     for column, width in widths.items():
-        table.setColumnWidth(column, width)
+        table.setColumnWidth(column, max(width, title_width(table, column)))
     return table
+
+
+def title_width(table: QTableView, column: int) -> int:
+    """What the column's title needs, without room for a sort arrow (only the sorted column
+    shows one): longer in Italian ("Tempo di risoluzione") than the English widths allow."""
+    header = table.horizontalHeader()
+    title = str(table.model().headerData(column, Qt.Orientation.Horizontal) or "")
+    return header.fontMetrics().horizontalAdvance(title) + TITLE_PADDING
 
 
 def count_label(parent: QWidget) -> QLabel:

@@ -117,14 +117,14 @@ class TicketHistoryScreen(QWidget):
 
     def _build_table(self) -> None:
         widths: dict[int, int] = {
-            HistoryColumn.OPENED: 140,
-            HistoryColumn.CONTACT: 220,
-            HistoryColumn.INBOX: 130,
-            HistoryColumn.AGENT: 140,
-            HistoryColumn.STATUS: 80,
-            HistoryColumn.FIRST_RESPONSE: 120,
-            HistoryColumn.CLOSED: 140,
-            HistoryColumn.RESOLUTION: 130,
+            HistoryColumn.OPENED: 116,  # "07/12/26 01:36" with the sort arrow
+            HistoryColumn.CONTACT: 220,  # stretched: what the others leave
+            HistoryColumn.INBOX: 120,
+            HistoryColumn.AGENT: 130,
+            HistoryColumn.STATUS: 76,
+            HistoryColumn.FIRST_RESPONSE: 100,
+            HistoryColumn.CLOSED: 116,
+            HistoryColumn.RESOLUTION: 110,
         }
         self.table = history_table(
             self, self.model, "ticketHistoryTable", HistoryColumn.OPENED, widths

@@ -62,6 +62,9 @@ async def test_every_origin_listed_filtered_and_read(workspace: Workspace, tmp_p
         await wait_until(lambda: screen.model.total == 4, what="every conversation counted")
         await screen.wait_idle()
         assert screen.count_label.text() == "4 conversations"
+        header = screen.table.horizontalHeader()  # the order of the list leads
+        assert header.logicalIndex(0) == ConversationColumn.LAST_ACTIVITY
+        assert header.sortIndicatorSection() == ConversationColumn.LAST_ACTIVITY
 
         screen.origin_combo.setCurrentIndex(screen.origin_combo.findData("campaign_mass"))
         await wait_until(lambda: screen.model.total == 2, what="the campaign's conversations")

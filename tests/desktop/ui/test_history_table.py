@@ -1,0 +1,26 @@
+"""The history tables' columns: never narrower than their titles (Italian ones are longer)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QStandardItemModel
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from convos_desktop.ui.screens.history_filters import history_table, title_width
+
+TITLES = ["Aperto il", "Contatto", "Tempo di risoluzione", "Prima risposta"]
+
+
+def test_a_column_is_as_wide_as_asked_or_as_its_title(qtbot: QtBot) -> None:
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    model = QStandardItemModel(0, len(TITLES), parent)
+    for column, title in enumerate(TITLES):
+        model.setHeaderData(column, Qt.Orientation.Horizontal, title)
+    table = history_table(parent, model, "t", 0, {0: 200, 1: 40, 2: 60, 3: 90})
+    metrics = table.horizontalHeader().fontMetrics()
+    assert table.columnWidth(0) == 200  # wider than its title: as asked
+    for column in (1, 2, 3):
+        needed = metrics.horizontalAdvance(TITLES[column])
+        assert table.columnWidth(column) == title_width(table, column) > needed
