@@ -142,7 +142,9 @@ class MainWindow(QMainWindow):
         # settles (glibc only; the app starts the minute's trim too: ``memory.start``); the
         # caches an idle window does not need go after ``IDLE_MS`` without either.
         self._store_shrinks = TaskRunner()
-        self.memory = MemoryTrimmer(self, trim=glibc_malloc_trim(), release=self.release_idle)
+        self.memory = MemoryTrimmer(
+            self, trim=glibc_malloc_trim(), release=self.release_idle, settle=self.settle_caches
+        )
         self.workspace.chat.verticalScrollBar().valueChanged.connect(self.memory.trim_soon)
         self.workspace.ticketOpened.connect(self.memory.trim_soon)
         self.tickets.rowsInserted.connect(self.memory.trim_soon)
@@ -418,6 +420,12 @@ class MainWindow(QMainWindow):
                 self._context.presence.set_window(window)
 
     # --- an idle window ------------------------------------------------------------------------
+
+    def settle_caches(self) -> None:
+        """Once the app is at rest after a scroll, an open or a listing (before the trim): the
+        open conversations' painted rows scrolled away from go (``ConversationPane.settle``)."""
+        for pane in [self.workspace.pane, *(window.pane for window in self.popouts.windows())]:
+            pane.settle()
 
     def release_idle(self) -> None:
         """Drop what an idle window does not need: the row caches and thumbnails of the
