@@ -17,7 +17,6 @@ from PySide6.QtCore import (
     QEvent,
     QModelIndex,
     QPersistentModelIndex,
-    QPoint,
     QRect,
     QRectF,
     QSize,
@@ -108,37 +107,46 @@ class NavigationView(QTreeView):
         self.setPalette(palette)
         for bar in (self.verticalScrollBar(), self.horizontalScrollBar()):
             bar.setPalette(QApplication.palette())  # a style sheet kept the app's on them
-        self.setAttribute(Qt.WidgetAttribute.WA_Hover)
-        self.viewport().setAttribute(Qt.WidgetAttribute.WA_Hover)
-        self._hover: tuple[QPoint, QPersistentModelIndex] | None = None  # pointer and its row
+        # The hovered row is tracked here, from mouse moves (``WA_Hover`` would do it in Qt,
+        # but reading ``Qt.WidgetAttribute`` builds that whole enum in Python: ~0.26 MiB).
+        self.viewport().setMouseTracking(True)
+        self._hover: tuple[QPersistentModelIndex, bool] | None = None  # (row, on its arrow)
 
     def viewportEvent(self, event: QEvent) -> bool:
-        """Remember where the pointer is and over which row (the row is not hovered while the
-        pointer is on its expand arrow, as the style sheet's tree had it)."""
+        """Follow the pointer: the row under it is hovered unless it is on the row's expand
+        arrow (as the style sheet's tree had it); both rows are painted again on a change."""
         kind = event.type()
-        if kind in (QEvent.Type.HoverEnter, QEvent.Type.HoverMove):
+        if kind == QEvent.Type.MouseMove:
             point = event.position().toPoint()  # type: ignore[attr-defined]
-            self._hover = (point, QPersistentModelIndex(self.indexAt(point)))
-        elif kind == QEvent.Type.HoverLeave:
-            self._hover = None
+            index = self.indexAt(point)
+            self._set_hover((QPersistentModelIndex(index), self._on_arrow(index, point.x())))
+        elif kind == QEvent.Type.Leave:
+            self._set_hover(None)
         return super().viewportEvent(event)
 
-    def hovered(self, index: QModelIndex | QPersistentModelIndex, item_left: int) -> bool:
-        """Whether the pointer is on ``index``'s row (its item starting at ``item_left``) and
-        not on the row's expand arrow."""
-        if self._hover is None:
-            return False
-        point, row = self._hover
-        if not row.isValid() or row != QPersistentModelIndex(index):
+    def _on_arrow(self, index: QModelIndex, x: int) -> bool:
+        if not index.isValid() or not index.parent().isValid():
             return False
         model = self.model()
-        on_arrow = (
-            item_left - self.indentation() <= point.x() < item_left
-            and index.parent().isValid()
-            and model is not None
-            and model.hasChildren(index)
-        )
-        return not on_arrow
+        if model is None or not model.hasChildren(index):
+            return False
+        left = self.visualRect(index).left()
+        return left - self.indentation() <= x < left
+
+    def _set_hover(self, hover: tuple[QPersistentModelIndex, bool] | None) -> None:
+        old = self._hover
+        if hover == old:
+            return
+        self._hover = hover
+        for state in (old, hover):
+            if state is not None and state[0].isValid():
+                rect = self.visualRect(state[0])
+                self.viewport().update(0, rect.top(), self.viewport().width(), rect.height())
+
+    def hovered(self, index: QModelIndex | QPersistentModelIndex) -> bool:
+        """Whether the pointer is on ``index``'s row and not on the row's expand arrow."""
+        hover = self._hover
+        return hover is not None and not hover[1] and hover[0] == QPersistentModelIndex(index)
 
     def drawBranches(self, painter: QPainter, rect: QRect, index: QModelIndex) -> None:  # type: ignore[override]
         """A row's indentation: the column's colour, the row's rounded background if it is
@@ -150,7 +158,7 @@ class NavigationView(QTreeView):
         selection = self.selectionModel()
         if selection is not None and selection.isSelected(index):
             fill_row(painter, rect, LOOK.selected)
-        elif self.hovered(index, rect.right() + 1):
+        elif self.hovered(index):
             fill_row(painter, rect, LOOK.hovered)
         super().drawBranches(painter, rect, index)
 
@@ -207,13 +215,12 @@ class NavigationDelegate(QStyledItemDelegate):
         """(selected, hovered) as the style sheet's rules saw the row."""
         state = option.state
         selected = bool(state & QStyle.StateFlag.State_Selected)
-        hovered = bool(state & QStyle.StateFlag.State_MouseOver) and bool(
-            state & QStyle.StateFlag.State_Enabled
-        )
         view = option.widget
-        if hovered and isinstance(view, NavigationView):
-            hovered = view.hovered(index, option.rect.left())
-        return selected, hovered
+        if isinstance(view, NavigationView):
+            hovered = view.hovered(index)
+        else:
+            hovered = bool(state & QStyle.StateFlag.State_MouseOver)
+        return selected, hovered and bool(state & QStyle.StateFlag.State_Enabled)
 
     @staticmethod
     def _paint_group(painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
