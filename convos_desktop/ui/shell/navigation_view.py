@@ -17,12 +17,13 @@ from PySide6.QtCore import (
     QEvent,
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
     QRect,
     QRectF,
     QSize,
     Qt,
 )
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette
+from PySide6.QtGui import QColor, QCursor, QFont, QPainter, QPainterPath, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -55,6 +56,7 @@ class NavigationLook:
 
 LOOK = NavigationLook()
 PILL_MARGIN = 10  # between a navigation row's count pill and its right edge
+EVERY_ROLE = (1 << 63) - 1  # a palette's resolve mask: each role of each group set
 BACKGROUND_ROLES = (
     QPalette.ColorRole.Base,
     QPalette.ColorRole.Window,
@@ -105,24 +107,38 @@ class NavigationView(QTreeView):
         for role in BACKGROUND_ROLES:
             palette.setColor(role, LOOK.background)
         self.setPalette(palette)
+        # The scroll bars keep the app's colours (a style sheet on the tree left them so):
+        # every role their own, not the column's background inherited.
+        bars = QPalette(QApplication.palette())
+        bars.setResolveMask(EVERY_ROLE)
         for bar in (self.verticalScrollBar(), self.horizontalScrollBar()):
-            bar.setPalette(QApplication.palette())  # a style sheet kept the app's on them
+            bar.setPalette(bars)
         # The hovered row is tracked here, from mouse moves (``WA_Hover`` would do it in Qt,
         # but reading ``Qt.WidgetAttribute`` builds that whole enum in Python: ~0.26 MiB).
         self.viewport().setMouseTracking(True)
         self._hover: tuple[QPersistentModelIndex, bool] | None = None  # (row, on its arrow)
+        for bar in (self.verticalScrollBar(), self.horizontalScrollBar()):
+            bar.valueChanged.connect(self._hover_after_scroll)
 
     def viewportEvent(self, event: QEvent) -> bool:
         """Follow the pointer: the row under it is hovered unless it is on the row's expand
         arrow (as the style sheet's tree had it); both rows are painted again on a change."""
         kind = event.type()
-        if kind == QEvent.Type.MouseMove:
-            point = event.position().toPoint()  # type: ignore[attr-defined]
-            index = self.indexAt(point)
-            self._set_hover((QPersistentModelIndex(index), self._on_arrow(index, point.x())))
+        if kind in (QEvent.Type.MouseMove, QEvent.Type.Enter):  # (a window may open under it)
+            self._hover_at(event.position().toPoint())  # type: ignore[attr-defined]
         elif kind == QEvent.Type.Leave:
             self._set_hover(None)
         return super().viewportEvent(event)
+
+    def _hover_at(self, point: QPoint) -> None:
+        index = self.indexAt(point)
+        self._set_hover((QPersistentModelIndex(index), self._on_arrow(index, point.x())))
+
+    def _hover_after_scroll(self, _value: int) -> None:
+        """The row under a pointer that stayed while the rows scrolled (as Qt's hover)."""
+        point = self.viewport().mapFromGlobal(QCursor.pos())
+        if self.viewport().rect().contains(point):
+            self._hover_at(point)
 
     def _on_arrow(self, index: QModelIndex, x: int) -> bool:
         if not index.isValid() or not index.parent().isValid():
