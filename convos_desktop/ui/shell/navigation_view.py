@@ -6,9 +6,10 @@ background on the hovered and the selected row, the selected row's text in dark 
 focus rectangle and no selection colour in a row's indentation. Any style sheet puts its
 widget under a ``QStyleSheetStyle`` with its rules, palettes and fonts cached per widget, and
 the engine's first use costs its code and tables: ~0.7 MiB for this one (issue 16, measured in
-``benchmarks/RESULTS.md``). So the view sets its palette, frame and margins, and the delegate
-paints the rows' backgrounds the way the style sheet engine did (the same antialiased path,
-the same two fills on a hovered row), pixel for pixel.
+``benchmarks/RESULTS.md``). So the view sets its palette and frame and follows the pointer
+itself, a column around it gives the room at the top, and the delegate paints the rows'
+backgrounds the way the style sheet engine did (the same antialiased path, the same two fills
+on a hovered row), pixel for pixel (``tests/desktop/ui/test_navigation_look.py``).
 """
 
 from __future__ import annotations

@@ -512,10 +512,11 @@ async def test_a_settled_chat_keeps_the_pictures_and_layouts_of_its_rows_on_scre
     assert delegate.layouts_computed > layouts
 
 
-def test_the_rows_on_screen_are_those_the_viewport_cuts_or_holds(qtbot) -> None:
+async def test_the_rows_on_screen_are_those_the_viewport_cuts_or_holds(qtbot) -> None:
     messages = [make_message(body=f"riga {i}", minutes=i) for i in range(80)]
     view, model = make_view(qtbot, ListHistory(messages), QSize(500, 400))
     model.open(1, messages, has_older=False)
+    await asyncio.sleep(0.05)
     view.viewport().repaint()
     rows = [
         row

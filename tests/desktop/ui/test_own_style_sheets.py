@@ -170,7 +170,8 @@ async def test_the_launched_window_has_few_widgets_with_a_sheet_of_their_own(
     assert isinstance(app, QApplication)
     assert not app.styleSheet()
     # No widget is drawn through the style sheet engine: it costs ~0.7 MiB once used at all.
-    styles = {widget.style().metaObject().className() for widget in app.allWidgets()}
+    widgets = [window, *window.findChildren(QWidget)]
+    styles = {widget.style().metaObject().className() for widget in widgets}
     assert styles == {"QFusionStyle"}  # the navigation tree's was QStyleSheetStyle
 
 
