@@ -707,23 +707,19 @@ class MessageDelegate(QStyledItemDelegate):
         if self._view_bytes:
             self._drop_oldest_pictures(self._view_bytes * self.IDLE_PICTURE_HALF_VIEWS // 2)
 
-    def keep_on_screen(self, row_keys: Collection[str], on_screen: Collection[str]) -> None:
-        """Drop the painted pictures and whole layouts of the rows of ``row_keys`` (the open
-        conversation's) that are not ``on_screen``; other conversations' stay (a switch back
-        copies its view) and so do the row heights (a relayout measures nothing again).
+    def keep_pictures_on_screen(
+        self, row_keys: Collection[str], on_screen: Collection[str]
+    ) -> None:
+        """Drop the pictures of the rows of ``row_keys`` (the open conversation's) that are
+        not ``on_screen``; other conversations' pictures stay (a switch back copies its view).
         Called once the app is at rest after a scroll or an open (``MemoryTrimmer``'s settle):
-        the rows scrolled away from are laid out and painted again if the agent scrolls back."""
+        the rows scrolled away from are painted again if the agent scrolls back."""
         self._pictures = OrderedDict(
             (key, picture)
             for key, picture in self._pictures.items()
             if key[0][0] in on_screen or key[0][0] not in row_keys
         )
         self._picture_bytes = sum(picture.row_bytes for picture in self._pictures.values())
-        self._layouts = OrderedDict(
-            (key, layout)
-            for key, layout in self._layouts.items()
-            if key[0] in on_screen or key[0] not in row_keys
-        )
 
     def picture_pixmap_bytes(self) -> int:
         """The bytes the painted-row pixmaps kept take (tests, benchmarks)."""

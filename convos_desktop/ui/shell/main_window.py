@@ -423,8 +423,7 @@ class MainWindow(QMainWindow):
 
     def settle_caches(self) -> None:
         """Once the app is at rest after a scroll, an open or a listing (before the trim): the
-        open conversations' row pictures and layouts scrolled away from go
-        (``ConversationPane.settle``)."""
+        open conversations' painted rows scrolled away from go (``ConversationPane.settle``)."""
         for pane in [self.workspace.pane, *(window.pane for window in self.popouts.windows())]:
             pane.settle()
 
