@@ -1,7 +1,8 @@
 """Where the app's resource files are: the one place every resource path resolves through.
 
 The files live in the repository's top-level ``resources/`` folder (icons, tray icons, the
-notification sound, the style sheet, the translations). :func:`resources_root` finds it in
+notification sound, the translations; no style sheet: the look is the palette and the
+widgets' own painting, ``ui.theme``). :func:`resources_root` finds it in
 each way the app runs:
 
 - a PyInstaller bundle: ``sys._MEIPASS/resources`` (``build_installer.spec`` puts it there);
@@ -23,7 +24,6 @@ MARKER = "convos-resources.txt"
 
 ICON_NAMES = ("app", "tray-normal", "tray-unread", "tray-disconnected")
 SOUND_NAME = "notify.wav"
-STYLE_NAME = "app.qss"
 
 
 class ResourcesNotFoundError(FileNotFoundError):
@@ -67,8 +67,3 @@ def icon_path(name: str, extension: str = "svg") -> Path:
 def sound_path(name: str = SOUND_NAME) -> Path:
     """A sound of ``resources/sounds``."""
     return resources_root() / "sounds" / name
-
-
-def style_sheet(name: str = STYLE_NAME) -> str:
-    """The text of a style sheet of ``resources/styles``."""
-    return (resources_root() / "styles" / name).read_text(encoding="utf-8")

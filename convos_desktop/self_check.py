@@ -3,7 +3,7 @@
 Loads every resource the app needs at run time, exits 0 when all are there and 1 otherwise,
 printing one line per check. No window, no network, no server: it runs offscreen in CI on the
 built bundle. Checks: the resources folder, the icons (SVG through Qt's SVG plugin, PNG), the
-style sheet, the notification sound (a valid WAV, the OS's sound library loadable), the Italian
+notification sound (a valid WAV, the OS's sound library loadable), the Italian
 catalogues (a known string comes out Italian), every module of the app, the emoji data (the
 picker's catalogue, with its Italian names) and the local cache (created and migrated in a
 temporary folder).
@@ -46,14 +46,6 @@ def check_icons() -> str:
         if QIcon(str(resources.icon_path(name))).isNull():
             raise RuntimeError(f"icon {name} is null")
     return f"{len(resources.ICON_NAMES)} icons"
-
-
-def check_style() -> str:
-    """The style sheets read."""
-    text = resources.style_sheet()
-    if "#navigation" not in text:
-        raise RuntimeError("the style sheet lacks the navigation rules")
-    return f"{len(text)} characters"
 
 
 def check_sound() -> str:
@@ -148,7 +140,6 @@ def self_check() -> int:
             {
                 "resources": check_resources,
                 "icons": check_icons,
-                "style": check_style,
                 "sound": check_sound,
                 "charts": check_charts,
                 "translations": lambda: check_translations(app),

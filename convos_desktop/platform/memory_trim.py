@@ -20,10 +20,11 @@ that way (``benchmarks.client_memory``, issue 16). With the threshold fixed such
 mapped and unmapped, so freeing them gives the pages back at once.
 
 ``trim_soon`` trims once the app has been quiet for ``SETTLE_MS`` (each call restarts the
-wait): the main window calls it as its chat scrolls, a conversation opens and the cached
-inbox is listed, whose freed heap (pages of rows dropped, row layouts, pictures, the cache's
-decoded text) would otherwise wait for the minute's trim. A trim costs 0.1-0.5 ms on the GUI
-thread (measured after each of ``benchmarks.client_memory``'s stages, issue 16).
+wait), after the window's ``settle`` dropped the pictures of the open conversation's rows
+scrolled away from: the main window calls it as its chat scrolls, a conversation opens and
+the cached inbox is listed, whose freed heap (pages of rows dropped, row layouts, pictures,
+the cache's decoded text) would otherwise wait for the minute's trim. A trim costs 0.1-0.5 ms
+on the GUI thread (measured after each of ``benchmarks.client_memory``'s stages, issue 16).
 
 ``release`` runs once the app has been quiet for ``IDLE_MS`` (the same calls restart that
 wait), before a trim: the window drops then the caches an idle window does not need (other
@@ -85,8 +86,8 @@ def fix_mmap_threshold() -> bool:
 
 class MemoryTrimmer(QObject):
     """Calls ``trim`` every ``interval_ms`` while started (``trim=None``: nothing to do),
-    ``settle_ms`` after the last ``trim_soon``, and ``release`` then ``trim`` ``idle_ms``
-    after it."""
+    ``settle`` then ``trim`` ``settle_ms`` after the last ``trim_soon``, and ``release`` then
+    ``trim`` ``idle_ms`` after it."""
 
     def __init__(
         self,
@@ -97,9 +98,11 @@ class MemoryTrimmer(QObject):
         settle_ms: int = SETTLE_MS,
         release: Callable[[], object] | None = None,
         idle_ms: int = IDLE_MS,
+        settle: Callable[[], object] | None = None,
     ) -> None:
         super().__init__(parent)
         self._trim = trim
+        self._settle_caches = settle
         self._release = release
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
@@ -128,7 +131,7 @@ class MemoryTrimmer(QObject):
     def trim_soon(self, *_args: object) -> None:
         """Trim once nothing called this for ``settle_ms``, release the idle caches once
         nothing called it for ``idle_ms`` (a slot for any signal)."""
-        if self._trim is not None:
+        if self._trim is not None or self._settle_caches is not None:
             self._settle.start()
         if self._release is not None:
             self._idle.start()
@@ -141,11 +144,14 @@ class MemoryTrimmer(QObject):
         log.debug("idle: caches released in %.2f ms", (time.perf_counter() - started) * 1000)
 
     def _trim_settled(self) -> None:
-        if self._trim is None:
-            return
         started = time.perf_counter()
-        self._trim()
-        log.debug("settled: heap trimmed in %.2f ms", (time.perf_counter() - started) * 1000)
+        if self._settle_caches is not None:
+            self._settle_caches()
+        if self._trim is not None:
+            self._trim()
+        log.debug(
+            "settled: caches and heap trimmed in %.2f ms", (time.perf_counter() - started) * 1000
+        )
 
     def trim_now(self) -> None:
         """Hand the freed C heap back to the system now."""

@@ -44,7 +44,7 @@ def test_the_built_program_passes_its_self_check(bundle):
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     checks = {
-        "resources", "icons", "style", "sound", "charts", "translations", "emoji", "modules",
+        "resources", "icons", "sound", "charts", "translations", "emoji", "modules",
         "cache",
     }  # fmt: skip
     assert {line.split()[1].rstrip(":") for line in lines if line.startswith("ok ")} == checks

@@ -127,6 +127,23 @@ class ChatView(QListView):
 
     # --- scrolling ------------------------------------------------------------------------------
 
+    def row_keys_on_screen(self) -> set[str]:
+        """The row keys of the rows the viewport shows, those cut by its edges included."""
+        rows = self._thread.rowCount()
+        if rows == 0:
+            return set()
+        viewport = self.viewport()
+        top = self.indexAt(QPoint(0, 0))
+        bottom = self.indexAt(QPoint(0, viewport.height() - 1))
+        first = top.row() if top.isValid() else 0
+        last = bottom.row() if bottom.isValid() else rows - 1
+        keys: set[str] = set()
+        for row in range(first, last + 1):
+            parts = self._thread.layout_key(row)
+            if parts is not None:
+                keys.add(parts[0])
+        return keys
+
     def is_at_bottom(self) -> bool:
         """At the bottom of the conversation: of the view, with no newer rows left out."""
         bar = self.verticalScrollBar()

@@ -190,6 +190,13 @@ class ConversationPane(QWidget):
         """Drop the chat's row caches of every row the thread model no longer holds."""
         self.delegate.keep_rows(self.messages.row_keys())
 
+    def settle(self) -> None:
+        """Once the app is at rest: of this conversation's rows, only those on screen keep
+        their painted pictures (issue 16: ~2 views of pixmaps, ~1.5 MiB at 1280x800)."""
+        self.delegate.keep_pictures_on_screen(
+            self.messages.row_keys(), self.chat.row_keys_on_screen()
+        )
+
     def reload_draft(self) -> None:
         """Put the conversation's draft (as ``core.drafts`` has it now) into the composer."""
         ticket = self._ticket

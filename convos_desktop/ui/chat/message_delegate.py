@@ -707,6 +707,20 @@ class MessageDelegate(QStyledItemDelegate):
         if self._view_bytes:
             self._drop_oldest_pictures(self._view_bytes * self.IDLE_PICTURE_HALF_VIEWS // 2)
 
+    def keep_pictures_on_screen(
+        self, row_keys: Collection[str], on_screen: Collection[str]
+    ) -> None:
+        """Drop the pictures of the rows of ``row_keys`` (the open conversation's) that are
+        not ``on_screen``; other conversations' pictures stay (a switch back copies its view).
+        Called once the app is at rest after a scroll or an open (``MemoryTrimmer``'s settle):
+        the rows scrolled away from are painted again if the agent scrolls back."""
+        self._pictures = OrderedDict(
+            (key, picture)
+            for key, picture in self._pictures.items()
+            if key[0][0] in on_screen or key[0][0] not in row_keys
+        )
+        self._picture_bytes = sum(picture.row_bytes for picture in self._pictures.values())
+
     def picture_pixmap_bytes(self) -> int:
         """The bytes the painted-row pixmaps kept take (tests, benchmarks)."""
         return sum(

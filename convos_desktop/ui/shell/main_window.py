@@ -19,17 +19,12 @@ import logging
 from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QPainter, QPixmapCache, QShowEvent
+from PySide6.QtCore import QByteArray, QEvent, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QPixmapCache, QShowEvent
 from PySide6.QtWidgets import (
-    QApplication,
     QMainWindow,
     QSplitter,
     QStackedWidget,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -54,24 +49,26 @@ from convos_desktop.models.navigation import (
 from convos_desktop.models.ticket_list import TicketListModel
 from convos_desktop.platform.memory_trim import MemoryTrimmer, glibc_malloc_trim
 from convos_desktop.preferences import SOUND_KEY, close_to_tray, read_bool
-from convos_desktop.resources import style_sheet
 from convos_desktop.ui.chat.files import FileActions
 from convos_desktop.ui.chat.library import LibraryFiles
 from convos_desktop.ui.contacts.contact_dock import ContactDock
 from convos_desktop.ui.context import ClientContext
-from convos_desktop.ui.formatting import whole_number
 from convos_desktop.ui.popout.manager import PopoutManager
 from convos_desktop.ui.shell.app_menu import AppMenu
 from convos_desktop.ui.shell.commands import CommandCenter
 from convos_desktop.ui.shell.header_bar import BACKGROUND as HEADER_BACKGROUND
 from convos_desktop.ui.shell.header_bar import RULE as HEADER_RULE
 from convos_desktop.ui.shell.header_bar import HeaderBar
+from convos_desktop.ui.shell.navigation_view import (
+    NavigationDelegate,
+    NavigationView,
+    navigation_column,
+)
 from convos_desktop.ui.shell.notifications import Notifier
 from convos_desktop.ui.shell.sound import NotificationSound
 from convos_desktop.ui.shell.tray import Tray
 from convos_desktop.ui.system_text import SystemWording
 from convos_desktop.ui.tasks import TaskRunner
-from convos_desktop.ui.theme import ACCENT
 from convos_desktop.ui.widgets.dock_toggle import DockToggle
 from convos_desktop.ui.widgets.flat_tool_bar import FlatToolBar
 from convos_desktop.ui.workspace.workspace import Workspace
@@ -101,58 +98,6 @@ CHOSEN_STATUS_KEY = "presence/chosen"
 DOCK_WIDTH = 290
 DOCK_MAX_WIDTH = 340
 UNREAD_REFRESH_MS = 300
-PILL_MARGIN = 10  # between a navigation row's count pill and its right edge
-
-
-class NavigationDelegate(QStyledItemDelegate):
-    """Navigation rows: group titles in small caps, counts right-aligned in a pill."""
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # type: ignore[override]
-        size = super().sizeHint(option, index)
-        return QSize(size.width(), size.height() + (14 if index.data(NavRole.IS_GROUP) else 12))
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:  # type: ignore[override]
-        if index.data(NavRole.IS_GROUP):
-            painter.save()
-            font = QFont(option.font)
-            font.setPointSizeF(font.pointSizeF() - 1)
-            font.setWeight(QFont.Weight.DemiBold)
-            font.setCapitalization(QFont.Capitalization.AllUppercase)
-            painter.setFont(font)
-            painter.setPen(option.palette.placeholderText().color())
-            rect = option.rect.adjusted(4, 8, 0, 0)
-            painter.drawText(
-                rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, index.data()
-            )
-            painter.restore()
-            return
-        count = index.data(NavRole.COUNT)
-        if count is None:
-            super().paint(painter, option, index)
-            return
-        text = whole_number(count)  # 1.234 in Italian, 1,234 in English
-        metrics = option.fontMetrics
-        width = max(22, metrics.horizontalAdvance(text) + 12)
-        label = QStyleOptionViewItem(option)
-        self.initStyleOption(label, index)
-        room = option.rect.width() - width - 2 * PILL_MARGIN - 2 * metrics.averageCharWidth()
-        label.text = metrics.elidedText(label.text, Qt.TextElideMode.ElideRight, max(room, 0))
-        style = option.widget.style() if option.widget else QApplication.style()
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, label, painter, option.widget)
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        height = metrics.height() + 2
-        rect = option.rect
-        pill = rect.adjusted(
-            rect.width() - width - PILL_MARGIN, (rect.height() - height) // 2, -PILL_MARGIN, 0
-        )
-        pill.setHeight(height)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(ACCENT if count else option.palette.mid().color())
-        painter.drawRoundedRect(pill, height / 2, height / 2)
-        painter.setPen(Qt.GlobalColor.white)
-        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
-        painter.restore()
 
 
 class MainWindow(QMainWindow):
@@ -171,8 +116,7 @@ class MainWindow(QMainWindow):
         self.header.statusChosen.connect(self._on_status_chosen)
         self.navigation = NavigationModel(self)
         self._restoring_expansion = False
-        self.nav_view = QTreeView(self)
-        self.nav_view.setObjectName("navigation")
+        self.nav_view = NavigationView(self)
         self.nav_view.setModel(self.navigation)
         self.nav_view.setHeaderHidden(True)
         self.nav_view.setRootIsDecorated(False)
@@ -182,7 +126,6 @@ class MainWindow(QMainWindow):
         self.nav_view.collapsed.connect(self._on_nav_collapsed)
         self.nav_view.expanded.connect(lambda _index: self._save_expanded())
         self.nav_view.setMinimumWidth(190)
-        self.nav_view.setStyleSheet(style_sheet())  # resources/styles/app.qss
 
         self.contact_dock = ContactDock(
             self,
@@ -201,7 +144,9 @@ class MainWindow(QMainWindow):
         # settles (glibc only; the app starts the minute's trim too: ``memory.start``); the
         # caches an idle window does not need go after ``IDLE_MS`` without either.
         self._store_shrinks = TaskRunner()
-        self.memory = MemoryTrimmer(self, trim=glibc_malloc_trim(), release=self.release_idle)
+        self.memory = MemoryTrimmer(
+            self, trim=glibc_malloc_trim(), release=self.release_idle, settle=self.settle_caches
+        )
         self.workspace.chat.verticalScrollBar().valueChanged.connect(self.memory.trim_soon)
         self.workspace.ticketOpened.connect(self.memory.trim_soon)
         self.tickets.rowsInserted.connect(self.memory.trim_soon)
@@ -237,7 +182,7 @@ class MainWindow(QMainWindow):
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")
-        self.splitter.addWidget(self.nav_view)
+        self.splitter.addWidget(navigation_column(self.nav_view))
         self.splitter.addWidget(self.stack)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([210, 1070])
@@ -477,6 +422,12 @@ class MainWindow(QMainWindow):
                 self._context.presence.set_window(window)
 
     # --- an idle window ------------------------------------------------------------------------
+
+    def settle_caches(self) -> None:
+        """Once the app is at rest after a scroll, an open or a listing (before the trim): the
+        open conversations' painted rows scrolled away from go (``ConversationPane.settle``)."""
+        for pane in [self.workspace.pane, *(window.pane for window in self.popouts.windows())]:
+            pane.settle()
 
     def release_idle(self) -> None:
         """Drop what an idle window does not need: the row caches and thumbnails of the

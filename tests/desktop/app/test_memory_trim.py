@@ -81,6 +81,29 @@ def test_trims_once_when_calls_stop_for_the_settle_time(qtbot) -> None:
     assert trims == [None]
 
 
+def test_settling_drops_the_settle_caches_before_the_trim(qtbot) -> None:
+    calls: list[str] = []
+    trimmer = MemoryTrimmer(
+        trim=lambda: calls.append("trim"), settle_ms=40, settle=lambda: calls.append("settle")
+    )
+    for _ in range(3):  # each step restarts the wait
+        trimmer.trim_soon()
+        qtbot.wait(10)
+    assert calls == []
+    qtbot.waitUntil(lambda: calls == ["settle", "trim"], timeout=2000)
+    qtbot.wait(80)
+    assert calls == ["settle", "trim"]
+    trimmer.stop()
+
+
+def test_without_malloc_trim_the_settle_caches_still_go(qtbot) -> None:
+    calls: list[str] = []
+    trimmer = MemoryTrimmer(trim=None, settle_ms=10, settle=lambda: calls.append("settle"))
+    trimmer.trim_soon()
+    qtbot.waitUntil(lambda: calls == ["settle"], timeout=2000)
+    trimmer.stop()
+
+
 def test_without_malloc_trim_settling_does_nothing(qtbot) -> None:
     trimmer = MemoryTrimmer(trim=None, settle_ms=1)
     trimmer.trim_soon()

@@ -477,6 +477,51 @@ async def test_an_idle_release_keeps_about_one_view_of_painted_rows(qtbot) -> No
     assert delegate.rows_painted > painted
 
 
+async def test_a_settled_chat_keeps_the_pictures_of_its_rows_on_screen_only(qtbot) -> None:
+    view, model, delegate = await settled_view(qtbot, 60)
+    earlier = model.row_keys()
+    others = [make_message(2, body=f"altro {i}", minutes=i) for i in range(60)]
+    model.open(2, others, has_older=False)  # the conversation switched to
+    await asyncio.sleep(0.05)
+    view.viewport().repaint()
+    bar = view.verticalScrollBar()
+    for value in (bar.maximum() - view.viewport().height() // 3, bar.maximum()):
+        bar.setValue(value)  # a third of a view more painted, within the budget of 3 views
+        view.viewport().repaint()
+    other_pictures = {key for key in delegate._pictures if key[0][0] in earlier}
+    assert other_pictures  # the first conversation's view, for the switch back
+    on_screen = view.row_keys_on_screen()
+    assert on_screen
+    assert on_screen < model.row_keys()
+    assert {key[0][0] for key in delegate._pictures} - earlier > on_screen  # scrolled away from
+    delegate.keep_pictures_on_screen(model.row_keys(), on_screen)
+    kept = {key[0][0] for key in delegate._pictures}
+    assert kept - earlier == on_screen
+    assert other_pictures <= set(delegate._pictures)  # the other conversation's stay
+    assert delegate._picture_bytes == sum(p.row_bytes for p in delegate._pictures.values())
+    painted = delegate.rows_painted
+    view.viewport().repaint()  # what is on screen is copied from what was kept
+    assert delegate.rows_painted == painted
+    bar.setValue(bar.maximum() - view.viewport().height() // 3)
+    view.viewport().repaint()  # rows scrolled back to are painted again
+    assert delegate.rows_painted > painted
+
+
+async def test_the_rows_on_screen_are_those_the_viewport_cuts_or_holds(qtbot) -> None:
+    messages = [make_message(body=f"riga {i}", minutes=i) for i in range(80)]
+    view, model = make_view(qtbot, ListHistory(messages), QSize(500, 400))
+    model.open(1, messages, has_older=False)
+    await asyncio.sleep(0.05)
+    view.viewport().repaint()
+    rows = [
+        row
+        for row in range(model.rowCount())
+        if view.visualRect(model.index(row)).intersects(view.viewport().rect())
+    ]
+    expected = {model.layout_key(row)[0] for row in rows}
+    assert view.row_keys_on_screen() == expected
+
+
 def varied_messages() -> list:
     """Rows of every kind a picture is taken of: each direction, a failed send, a quote, a
     file, reactions, short and long text, a day separator."""
