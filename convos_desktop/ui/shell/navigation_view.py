@@ -95,6 +95,13 @@ def fill_row(painter: QPainter, rect: QRect, color: QColor) -> None:
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, antialiased)
 
 
+def joined(indentation: QRect) -> QRect:
+    """A row's indentation reaching under its item's rounded left end: filled with the row's
+    colour it joins the item's background into one (the style sheet rounded each part on its
+    own, a notch on the left of every selected or hovered row)."""
+    return indentation.adjusted(0, 0, 2 * LOOK.radius, 0)
+
+
 class NavigationView(QTreeView):
     """The tree with the column's palette, no frame, room at the top and hover tracked; a
     hovered row's expand arrow is not the row's hover (as the style sheet's tree had it)."""
@@ -167,16 +174,16 @@ class NavigationView(QTreeView):
 
     def drawBranches(self, painter: QPainter, rect: QRect, index: QModelIndex) -> None:  # type: ignore[override]
         """A row's indentation: the column's colour, the row's rounded background if it is
-        selected or hovered (as the style sheet's rule drew it there), then the arrow."""
+        selected or hovered, joined to the item's, then the arrow."""
         if rect.isEmpty():  # a top-level row (no root decoration)
             super().drawBranches(painter, rect, index)
             return
         painter.fillRect(rect, LOOK.background)
         selection = self.selectionModel()
         if selection is not None and selection.isSelected(index):
-            fill_row(painter, rect, LOOK.selected)
+            fill_row(painter, joined(rect), LOOK.selected)
         elif self.hovered(index):
-            fill_row(painter, rect, LOOK.hovered)
+            fill_row(painter, joined(rect), LOOK.hovered)
         super().drawBranches(painter, rect, index)
 
 
@@ -207,12 +214,12 @@ class NavigationDelegate(QStyledItemDelegate):
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:  # type: ignore[override]
         selected, hovered = self._state(option, index)
         if hovered:  # the tree's row background (the style sheet's hover rule), then the item's
-            fill_row(painter, option.rect, LOOK.hovered)
+            self._fill(painter, option, LOOK.hovered)
         if index.data(NavRole.IS_GROUP):
             self._paint_group(painter, option, index)
             return
         if selected or hovered:
-            fill_row(painter, option.rect, LOOK.selected if selected else LOOK.hovered)
+            self._fill(painter, option, LOOK.selected if selected else LOOK.hovered)
         label = QStyleOptionViewItem(option)
         self.initStyleOption(label, index)
         count = index.data(NavRole.COUNT)
@@ -226,6 +233,19 @@ class NavigationDelegate(QStyledItemDelegate):
         label.text = metrics.elidedText(label.text, Qt.TextElideMode.ElideRight, max(room, 0))
         self._paint_label(painter, label, selected)
         self._paint_pill(painter, option, text, width, count)
+
+    @staticmethod
+    def _fill(painter: QPainter, option: QStyleOptionViewItem, color: QColor) -> None:
+        """The row's rounded background; an indented row's is square on the left, where it
+        goes on from the indentation's (``NavigationView.drawBranches``)."""
+        rect = option.rect
+        if rect.left() <= 0 or not isinstance(option.widget, NavigationView):
+            fill_row(painter, rect, color)
+            return
+        painter.save()
+        painter.setClipRect(rect, Qt.ClipOperation.IntersectClip)
+        fill_row(painter, rect.adjusted(-2 * LOOK.radius, 0, 0, 0), color)
+        painter.restore()
 
     @staticmethod
     def _state(option: QStyleOptionViewItem, index: QModelIndex) -> tuple[bool, bool]:

@@ -6,7 +6,8 @@ backgrounds, padding, hover and selection left to the sheet). :class:`Navigation
 its :class:`NavigationDelegate` paints all of it itself; both are grabbed in the same states
 (nothing, selected with and without focus, hovered rows, groups and inboxes, the pointer on
 an expand arrow, a hovered selected row, a collapsed view, a scroll bar) and must be the same
-pixel for pixel.
+pixel for pixel, but for one change made on purpose: a selected or hovered indented row's
+background is one rounded shape from its indentation on (the sheet had a notch there).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from PySide6.QtCore import QModelIndex, QPoint, QSize, Qt
-from PySide6.QtGui import QFont, QImage, QPainter
+from PySide6.QtCore import QModelIndex, QPoint, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QApplication,
@@ -32,6 +33,7 @@ from convos_desktop.core.types import Counts, Inbox
 from convos_desktop.models.navigation import NavigationModel, NavRole, NavTarget
 from convos_desktop.ui.formatting import whole_number
 from convos_desktop.ui.shell.navigation_view import (
+    LOOK,
     NavigationDelegate,
     NavigationView,
     navigation_column,
@@ -207,22 +209,65 @@ STATES: dict[str, Callable] = {
 }
 
 
-def grab(qtbot: QtBot, painted: bool, height: int, act: Callable) -> QImage:
+def grab(qtbot: QtBot, painted: bool, height: int, act: Callable) -> tuple[QImage, list[QRect]]:
+    """The tree in a state, and the window rectangles of the indented rows it shows
+    selected or hovered (from the painted view only: the reference's are the same rows)."""
     window, view, model = tree(qtbot, painted, height)
     act(window, view, model)
     qtbot.wait(30)
     image = window.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    lit: list[QRect] = []
+    if isinstance(view, NavigationView):
+        for index in every_index(model):
+            rect = view.visualRect(index)
+            shown = rect.isValid() and view.viewport().rect().intersects(rect)
+            if shown and rect.left() > 0 and (view.hovered(index) or is_selected(view, index)):
+                origin = view.viewport().mapTo(window, rect.topLeft())
+                lit.append(QRect(origin, rect.size()))
     window.close()
-    return image
+    return image, lit
+
+
+def every_index(model: NavigationModel, parent: QModelIndex | None = None) -> list[QModelIndex]:
+    parent = parent or QModelIndex()
+    found = []
+    for row in range(model.rowCount(parent)):
+        index = model.index(row, 0, parent)
+        found += [index, *every_index(model, index)]
+    return found
+
+
+def is_selected(view: QTreeView, index: QModelIndex) -> bool:
+    selection = view.selectionModel()
+    return selection is not None and selection.isSelected(index)
+
+
+def outside(image: QImage, strips: list[QRect]) -> QImage:
+    """``image`` with ``strips`` blanked (the same in both images compared)."""
+    copy = image.copy()
+    painter = QPainter(copy)
+    for strip in strips:
+        painter.fillRect(strip, Qt.GlobalColor.black)
+    painter.end()
+    return copy
 
 
 @pytest.mark.parametrize("height", [760, 420], ids=["all rows", "a scroll bar"])
 @pytest.mark.parametrize("state", list(STATES))
 def test_the_tree_paints_as_its_style_sheet_did(qtbot: QtBot, state: str, height: int) -> None:
+    """Pixel for pixel as the sheet, but for the left end of a selected or hovered indented
+    row: one rounded background from the indentation on, where the sheet rounded the
+    indentation and the item each on its own (a notch between them)."""
     act = STATES[state]
-    reference = grab(qtbot, False, height, act)
-    painted = grab(qtbot, True, height, act)
-    assert painted == reference
+    reference, _ = grab(qtbot, False, height, act)
+    painted, lit = grab(qtbot, True, height, act)
+    ends = [QRect(0, row.top(), row.left() + 2 * LOOK.radius, row.height()) for row in lit]
+    assert outside(painted, ends) == outside(reference, ends)
+    for row in lit:
+        y = row.top() + 2  # above an expand arrow, below the rounded corners' reach
+        colours = {painted.pixel(x, y) for x in range(LOOK.radius + 1, row.left() + 8)}
+        assert len(colours) == 1, state  # no notch where the indentation meets the item
+        assert QColor(colours.pop()) in (LOOK.selected, LOOK.hovered)
 
 
 def test_the_tree_has_no_style_sheet_and_its_rows_the_sheets_size(qtbot: QtBot) -> None:
