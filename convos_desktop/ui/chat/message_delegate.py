@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections import OrderedDict
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -490,9 +491,14 @@ class MessageDelegate(QStyledItemDelegate):
         self._picture_bytes = 0  # the whole rows' bytes of the pictures kept (the budget's unit)
         self._view_bytes = 0  # one view of the device last painted on (0: none yet)
         self._fonts: Fonts | None = None
-        self._today = dt.date.today()
+        self._day_ends = 0.0  # when the local day ends (time.time()): day labels change
+        self._start_day()
         self.layouts_computed = 0  # how many row layouts were built (tests, benchmarks)
         self.rows_painted = 0  # how many rows were painted, not copied from a picture
+
+    def _start_day(self) -> None:
+        tomorrow = dt.date.today() + dt.timedelta(days=1)
+        self._day_ends = dt.datetime.combine(tomorrow, dt.time()).timestamp()
 
     # --- geometry -------------------------------------------------------------------------------
 
@@ -534,6 +540,18 @@ class MessageDelegate(QStyledItemDelegate):
             self._layouts.move_to_end(key)
             return layout
         message: Message = index.data(MessageRole.MESSAGE)
+        return self._build_layout(message, key, fonts)
+
+    def _layout_of(
+        self, message: Message, parts: LayoutKey, width: int, system_text: str, font: QFont
+    ) -> MessageLayout:
+        """:meth:`_layout` for a row whose message and system text are known already."""
+        fonts = self._fonts_for(font)
+        key = (*parts, width, system_text)
+        layout = self._layouts.get(key)
+        if layout is not None:
+            self._layouts.move_to_end(key)
+            return layout
         return self._build_layout(message, key, fonts)
 
     def measure_ahead(self, message: Message, parts: LayoutKey, width: int, font: QFont) -> None:
@@ -615,17 +633,26 @@ class MessageDelegate(QStyledItemDelegate):
     # --- painting -------------------------------------------------------------------------------
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
-        today = dt.date.today()
-        if today != self._today:  # "Today" / "Yesterday" in the day separators moved on
-            self._today = today
+        if time.time() >= self._day_ends:  # "Today" / "Yesterday" in the separators moved on
+            self._start_day()
             self._layouts.clear()
             self._forget_pictures()
-        parts = index.data(MessageRole.LAYOUT_KEY)
-        message: Message | None = index.data(MessageRole.MESSAGE)
+        model = index.model()
+        if isinstance(model, ThreadModel):  # once per painted row: no QVariant round trips
+            row = index.row()
+            parts = model.layout_key(row)
+            message = model.message_at(row)
+        else:
+            parts = index.data(MessageRole.LAYOUT_KEY)
+            message = index.data(MessageRole.MESSAGE)
         if parts is None or message is None:
             return
+        system_text = (
+            self._wording.message_text(message) if message.direction is Direction.SYSTEM else ""
+        )
+        width = option.rect.width()
         if any(file.kind in ("image", "sticker") for file in message.files):
-            layout = self._layout(option, index, parts, option.rect.width())
+            layout = self._layout_of(message, parts, width, system_text, option.font)
             painter.save()
             painter.translate(option.rect.topLeft())
             self._paint_row(painter, message, layout, option)
@@ -633,10 +660,10 @@ class MessageDelegate(QStyledItemDelegate):
             return
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         size = option.rect.size().toTuple()
-        key = (parts, size, selected, option.palette.cacheKey(), self._system_key(index))
+        key = (parts, size, selected, option.palette.cacheKey(), system_text)
         picture = self._pictures.get(key)
         if picture is None:
-            layout = self._layout(option, index, parts, option.rect.width())
+            layout = self._layout_of(message, parts, width, system_text, option.font)
             picture = self._picture(painter, message, layout, option)
             self._remember_picture(key, picture, self._picture_budget(painter))
         else:
