@@ -225,7 +225,8 @@ class ChatView(QListView):
             return
         self._arrived = False
         if self._pinned and self.isVisible():
-            self.viewport().repaint()
+            with self._delegate.painting_arrivals():
+                self.viewport().repaint()
 
     def _before_remove(self, _parent: QModelIndex, _first: int, _last: int) -> None:
         self._removing = True

@@ -7,10 +7,12 @@ recently used ones whole (a repaint or a scroll back builds no text layout again
 row's height in a bigger table (a relayout of the view measures only rows it has not seen).
 The painted rows themselves are kept as pixmaps within a budget of views (rows with pictures,
 whose thumbnails arrive later, are always painted), so a repaint after a new message or a
-scroll step draws only the rows it has not drawn before. A row's pixmap spans only the columns
-its bubble, day separator and chips take (the rest of the row is the view's own background,
-which the view paints anyway): the budget counts the rows' whole areas, so the same rows are
-kept in fewer bytes.
+scroll step draws only the rows it has not drawn before. A row's pixmap spans only the
+columns its bubble, day separator and chips take (the rest of the row is the view's own
+background, which the view paints anyway): the budget counts the rows' whole areas, so the
+same rows are kept in fewer bytes. Rows painted for the first time by the view's paint of a
+live burst (:meth:`MessageDelegate.painting_arrivals`) are painted straight onto the view
+instead, at half the cost, and get their picture when they are painted again.
 Message text is plain text
 laid out with ``QTextLayout`` (never parsed as HTML); links are found by a pattern and only
 ``http``/``https`` ones are offered.
@@ -22,7 +24,8 @@ import datetime as dt
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -472,6 +475,7 @@ class MessageDelegate(QStyledItemDelegate):
     LAYOUT_CACHE_LIMIT = 100  # whole layouts (~9 KiB each): a page read ahead and some views
     PICTURE_CACHE_BYTES = 8 * 1024 * 1024  # painted rows at most (a full-screen view is ~8)
     PICTURE_VIEWS = 3  # painted rows kept, in views full: two conversations switched between + 1
+    PAINTED_ONCE_LIMIT = 500  # rows painted straight on arrival, remembered (a few views)
     IDLE_PICTURE_HALF_VIEWS = 3  # kept by an idle window: the rows on screen (1.5 views: the
     # rows cut by the view's edges), the last painted; a scroll paints the next ones again
 
@@ -488,6 +492,8 @@ class MessageDelegate(QStyledItemDelegate):
         self._heights: dict[str, int] = {}  # height_key -> row height
         self._layouts: OrderedDict[LayoutKey, MessageLayout] = OrderedDict()
         self._pictures: OrderedDict[tuple[Any, ...], RowPicture] = OrderedDict()
+        self._arrivals = False  # painting rows that just arrived (see painting_arrivals)
+        self._painted_once: OrderedDict[tuple[Any, ...], None] = OrderedDict()
         self._picture_bytes = 0  # the whole rows' bytes of the pictures kept (the budget's unit)
         self._view_bytes = 0  # one view of the device last painted on (0: none yet)
         self._fonts: Fonts | None = None
@@ -664,11 +670,39 @@ class MessageDelegate(QStyledItemDelegate):
         picture = self._pictures.get(key)
         if picture is None:
             layout = self._layout_of(message, parts, width, system_text, option.font)
+            if self._arrivals and self._first_paint(key):
+                painter.save()
+                painter.translate(option.rect.topLeft())
+                self._paint_row(painter, message, layout, option)
+                painter.restore()
+                return
             picture = self._picture(painter, message, layout, option)
             self._remember_picture(key, picture, self._picture_budget(painter))
         else:
             self._pictures.move_to_end(key)
         painter.drawPixmap(option.rect.topLeft() + QPoint(picture.x, 0), picture.pixmap)
+
+    @contextmanager
+    def painting_arrivals(self) -> Iterator[None]:
+        """Within: a row painted for the first time is painted straight onto the view, with
+        no picture kept (half the cost: the rows of a big live burst are gone from the view
+        at the next one); a row painted again gets its picture, as outside."""
+        self._arrivals = True
+        try:
+            yield
+        finally:
+            self._arrivals = False
+
+    def _first_paint(self, key: tuple[Any, ...]) -> bool:
+        """Whether the row of picture ``key`` was not painted straight before (then it is now:
+        remembered, among the last ``PAINTED_ONCE_LIMIT``)."""
+        if key in self._painted_once:
+            del self._painted_once[key]
+            return False
+        self._painted_once[key] = None
+        if len(self._painted_once) > self.PAINTED_ONCE_LIMIT:
+            self._painted_once.popitem(last=False)
+        return True
 
     def _picture(
         self,
@@ -731,6 +765,7 @@ class MessageDelegate(QStyledItemDelegate):
             (key, picture) for key, picture in self._pictures.items() if key[0][0] in row_keys
         )
         self._picture_bytes = sum(picture.row_bytes for picture in self._pictures.values())
+        self._painted_once.clear()
         if self._view_bytes:
             self._drop_oldest_pictures(self._view_bytes * self.IDLE_PICTURE_HALF_VIEWS // 2)
 
@@ -743,6 +778,7 @@ class MessageDelegate(QStyledItemDelegate):
 
     def _forget_pictures(self) -> None:
         self._pictures.clear()
+        self._painted_once.clear()
         self._picture_bytes = 0
 
     def _paint_row(

@@ -414,6 +414,23 @@ async def test_a_burst_is_painted_before_the_tail_window_drops_the_oldest_rows(q
     assert view.visualRect(newest).bottom() <= view.viewport().rect().bottom()
 
 
+async def test_a_big_burst_is_painted_straight_and_a_row_painted_again_gets_its_picture(
+    qtbot,
+) -> None:
+    view, model, delegate = await settled_view(qtbot, 50)
+    pictures = len(delegate._pictures)
+    painted = delegate.rows_painted
+    model.apply(burst(100, 30, "burst"))  # more rows than the view shows
+    shown = delegate.rows_painted - painted
+    assert 0 < shown < 30  # the rows in view only
+    assert len(delegate._pictures) == pictures  # none kept for rows painted once
+    model.apply(burst(200, 1, "one more"))  # the rows above moved up: now they get pictures
+    assert len(delegate._pictures) >= pictures + shown - 2  # but one or two scrolled out
+    repainted = delegate.rows_painted
+    view.viewport().repaint()
+    assert delegate.rows_painted == repainted + 1  # the newest row's picture; the rest copied
+
+
 async def test_a_scrolled_up_view_paints_a_burst_on_the_event_loop_and_does_not_move(
     qtbot,
 ) -> None:
@@ -445,9 +462,13 @@ async def test_a_repaint_reuses_layouts_and_painted_rows(qtbot) -> None:
     assert delegate.rows_painted == painted
 
     model.apply(MessagesChanged(1, upserted=(make_message(body="new one", minutes=500),)))
+    assert delegate.rows_painted == painted + 1  # on arrival: straight onto the view
     view.viewport().repaint()
     assert delegate.layouts_computed == layouts + 1
-    assert delegate.rows_painted == painted + 1  # the rows above moved up, copied as they were
+    # The new row again, into its picture; the rows above moved up, copied as they were.
+    assert delegate.rows_painted == painted + 2
+    view.viewport().repaint()
+    assert delegate.rows_painted == painted + 2
 
 
 async def test_rows_are_laid_out_and_painted_again_once_the_day_ends(qtbot, monkeypatch) -> None:
