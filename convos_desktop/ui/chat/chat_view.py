@@ -5,6 +5,12 @@ agent is at the bottom, asks for older history when scrolled near the top and ke
 visible messages still while they are prepended, and turns clicks and the context menu into
 signals (reply, react, open or save a file, retry or discard a failed send).
 
+New rows that arrive while the view is pinned are painted as soon as the model's live change
+is in (:attr:`ThreadModel.live_applied`): before the rest of the burst's work (the tail
+window's trim, marking read, the next events), not after it on the event loop's posted
+update; rows painted for the first time then are painted straight onto the view, without a
+picture (:meth:`MessageDelegate.painting_arrivals`).
+
 QListView measures every row again whenever rows are inserted or removed, so while the view
 is pinned to the bottom it asks the model for a bounded tail of ``TAIL_ROWS`` rows: the cost
 of a new message does not grow with the thread (older rows come back by scrolling up).

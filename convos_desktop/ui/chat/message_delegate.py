@@ -515,9 +515,7 @@ class MessageDelegate(QStyledItemDelegate):
     def _system_key(self, index: ModelIndex) -> str:
         """A system row's shown text: part of its cache keys, so a rename lays it out again."""
         message: Message | None = index.data(MessageRole.MESSAGE)
-        if message is None or message.direction is not Direction.SYSTEM:
-            return ""
-        return self._wording.message_text(message)
+        return "" if message is None else self._system_text(message)
 
     def _fonts_for(self, font: QFont) -> Fonts:
         """The row fonts of ``font``; another font makes every cached layout stale."""
@@ -564,9 +562,7 @@ class MessageDelegate(QStyledItemDelegate):
         """Lay out a row that is not in the model yet (a page read ahead), with the
         ``LAYOUT_KEY`` ``parts`` it will have there: its insertion then finds its height."""
         fonts = self._fonts_for(font)
-        system_text = (
-            self._wording.message_text(message) if message.direction is Direction.SYSTEM else ""
-        )
+        system_text = self._system_text(message)
         if height_key(parts, width, system_text) not in self._heights:
             self._build_layout(message, (*parts, width, system_text), fonts)
 
@@ -597,11 +593,7 @@ class MessageDelegate(QStyledItemDelegate):
             row = index.row()
             parts = model.layout_key(row)
             message = model.message_at(row)
-            system_text = (
-                self._wording.message_text(message)
-                if message is not None and message.direction is Direction.SYSTEM
-                else ""
-            )
+            system_text = "" if message is None else self._system_text(message)
         else:
             parts = index.data(MessageRole.LAYOUT_KEY)
             system_text = self._system_key(index)
@@ -643,26 +635,14 @@ class MessageDelegate(QStyledItemDelegate):
             self._start_day()
             self._layouts.clear()
             self._forget_pictures()
-        model = index.model()
-        if isinstance(model, ThreadModel):  # once per painted row: no QVariant round trips
-            row = index.row()
-            parts = model.layout_key(row)
-            message = model.message_at(row)
-        else:
-            parts = index.data(MessageRole.LAYOUT_KEY)
-            message = index.data(MessageRole.MESSAGE)
+        parts, message = self._row_of(index)
         if parts is None or message is None:
             return
-        system_text = (
-            self._wording.message_text(message) if message.direction is Direction.SYSTEM else ""
-        )
+        system_text = self._system_text(message)
         width = option.rect.width()
         if any(file.kind in ("image", "sticker") for file in message.files):
             layout = self._layout_of(message, parts, width, system_text, option.font)
-            painter.save()
-            painter.translate(option.rect.topLeft())
-            self._paint_row(painter, message, layout, option)
-            painter.restore()
+            self._paint_straight(painter, message, layout, option)
             return
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         size = option.rect.size().toTuple()
@@ -671,16 +651,42 @@ class MessageDelegate(QStyledItemDelegate):
         if picture is None:
             layout = self._layout_of(message, parts, width, system_text, option.font)
             if self._arrivals and self._first_paint(key):
-                painter.save()
-                painter.translate(option.rect.topLeft())
-                self._paint_row(painter, message, layout, option)
-                painter.restore()
+                self._paint_straight(painter, message, layout, option)
                 return
             picture = self._picture(painter, message, layout, option)
             self._remember_picture(key, picture, self._picture_budget(painter))
         else:
             self._pictures.move_to_end(key)
         painter.drawPixmap(option.rect.topLeft() + QPoint(picture.x, 0), picture.pixmap)
+
+    @staticmethod
+    def _row_of(index: ModelIndex) -> tuple[LayoutKey | None, Message | None]:
+        """The row's ``LAYOUT_KEY`` and message: from a :class:`ThreadModel` directly (once
+        per painted row, no ``QVariant`` round trips), else through ``data``."""
+        model = index.model()
+        if isinstance(model, ThreadModel):
+            row = index.row()
+            return model.layout_key(row), model.message_at(row)
+        return index.data(MessageRole.LAYOUT_KEY), index.data(MessageRole.MESSAGE)
+
+    def _system_text(self, message: Message) -> str:
+        """A system row's shown text (part of its cache keys), ``""`` for any other row."""
+        if message.direction is not Direction.SYSTEM:
+            return ""
+        return self._wording.message_text(message)
+
+    def _paint_straight(
+        self,
+        painter: QPainter,
+        message: Message,
+        layout: MessageLayout,
+        option: QStyleOptionViewItem,
+    ) -> None:
+        """Paint the row onto the view's painter itself, no picture made or kept."""
+        painter.save()
+        painter.translate(option.rect.topLeft())
+        self._paint_row(painter, message, layout, option)
+        painter.restore()
 
     @contextmanager
     def painting_arrivals(self) -> Iterator[None]:
