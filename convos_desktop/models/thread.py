@@ -115,6 +115,7 @@ class ThreadModel(QAbstractListModel):
     newer_loaded = Signal(int)  # rows appended by fetch_newer
     older_failed = Signal(str)  # a page (older, newer or around a message) failed to load
     page_ready = Signal(bool)  # a page read ahead waits to be inserted (True: older rows)
+    live_applied = Signal()  # a live change is in the rows (before the tail window trims them)
 
     def __init__(
         self,
@@ -289,6 +290,9 @@ class ThreadModel(QAbstractListModel):
             self.show_newest()  # the agent's own send: back to the bottom, where it shows
             return
         self._insert_many(sorted(fresh.values(), key=_sort_key))
+        # Before the trim: a view that shows the new rows now paints them first, then the
+        # oldest rows go (a relayout of rows far above what it shows).
+        self.live_applied.emit()
         self._trim_to_tail_window()
 
     def set_tail_window(self, rows: int | None) -> None:

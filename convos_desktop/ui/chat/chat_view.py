@@ -5,6 +5,12 @@ agent is at the bottom, asks for older history when scrolled near the top and ke
 visible messages still while they are prepended, and turns clicks and the context menu into
 signals (reply, react, open or save a file, retry or discard a failed send).
 
+New rows that arrive while the view is pinned are painted as soon as the model's live change
+is in (:attr:`ThreadModel.live_applied`): before the rest of the burst's work (the tail
+window's trim, marking read, the next events), not after it on the event loop's posted
+update; rows painted for the first time then are painted straight onto the view, without a
+picture (:meth:`MessageDelegate.painting_arrivals`).
+
 QListView measures every row again whenever rows are inserted or removed, so while the view
 is pinned to the bottom it asks the model for a bounded tail of ``TAIL_ROWS`` rows: the cost
 of a new message does not grow with the thread (older rows come back by scrolling up).
@@ -115,8 +121,10 @@ class ChatView(QListView):
         self._measuring.setSingleShot(True)
         self._measuring.setInterval(0)
         self._measuring.timeout.connect(self._measure_slice)
+        self._arrived = False  # live rows came in at the bottom: painted once the change is in
         model.rowsAboutToBeInserted.connect(self._before_insert)
         model.rowsInserted.connect(self._after_insert)
+        model.live_applied.connect(self._paint_arrivals)
         model.rowsRemoved.connect(self._after_remove)
         model.modelReset.connect(self._after_reset)
         model.dataChanged.connect(self._after_data_changed)
@@ -229,6 +237,19 @@ class ChatView(QListView):
         self.executeDelayedItemsLayout()
         if self._pinned:
             self.verticalScrollBar().setValue(self.verticalScrollBar().maximum())
+            self._arrived = True
+
+    def _paint_arrivals(self) -> None:
+        """Paint new rows at the bottom as soon as the model's live change is in: before the
+        rest of the burst's work (the tail window's trim, marking read, the next events) and
+        not after it, on the event loop's posted update. Scrolled up, nothing new is in view:
+        the update waits for the loop as before."""
+        if not self._arrived:
+            return
+        self._arrived = False
+        if self._pinned and self.isVisible():
+            with self._delegate.painting_arrivals():
+                self.viewport().repaint()
 
     def _before_remove(self, _parent: QModelIndex, _first: int, _last: int) -> None:
         self._removing = True

@@ -7,10 +7,12 @@ recently used ones whole (a repaint or a scroll back builds no text layout again
 row's height in a bigger table (a relayout of the view measures only rows it has not seen).
 The painted rows themselves are kept as pixmaps within a budget of views (rows with pictures,
 whose thumbnails arrive later, are always painted), so a repaint after a new message or a
-scroll step draws only the rows it has not drawn before. A row's pixmap spans only the columns
-its bubble, day separator and chips take (the rest of the row is the view's own background,
-which the view paints anyway): the budget counts the rows' whole areas, so the same rows are
-kept in fewer bytes.
+scroll step draws only the rows it has not drawn before. A row's pixmap spans only the
+columns its bubble, day separator and chips take (the rest of the row is the view's own
+background, which the view paints anyway): the budget counts the rows' whole areas, so the
+same rows are kept in fewer bytes. Rows painted for the first time by the view's paint of a
+live burst (:meth:`MessageDelegate.painting_arrivals`) are painted straight onto the view
+instead, at half the cost, and get their picture when they are painted again.
 Message text is plain text
 laid out with ``QTextLayout`` (never parsed as HTML); links are found by a pattern and only
 ``http``/``https`` ones are offered.
@@ -20,8 +22,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections import OrderedDict
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -471,6 +475,7 @@ class MessageDelegate(QStyledItemDelegate):
     LAYOUT_CACHE_LIMIT = 100  # whole layouts (~9 KiB each): a page read ahead and some views
     PICTURE_CACHE_BYTES = 8 * 1024 * 1024  # painted rows at most (a full-screen view is ~8)
     PICTURE_VIEWS = 3  # painted rows kept, in views full: two conversations switched between + 1
+    PAINTED_ONCE_LIMIT = 500  # rows painted straight on arrival, remembered (a few views)
     IDLE_PICTURE_HALF_VIEWS = 3  # kept by an idle window: the rows on screen (1.5 views: the
     # rows cut by the view's edges), the last painted; a scroll paints the next ones again
 
@@ -487,12 +492,19 @@ class MessageDelegate(QStyledItemDelegate):
         self._heights: dict[str, int] = {}  # height_key -> row height
         self._layouts: OrderedDict[LayoutKey, MessageLayout] = OrderedDict()
         self._pictures: OrderedDict[tuple[Any, ...], RowPicture] = OrderedDict()
+        self._arrivals = False  # painting rows that just arrived (see painting_arrivals)
+        self._painted_once: OrderedDict[tuple[Any, ...], None] = OrderedDict()
         self._picture_bytes = 0  # the whole rows' bytes of the pictures kept (the budget's unit)
         self._view_bytes = 0  # one view of the device last painted on (0: none yet)
         self._fonts: Fonts | None = None
-        self._today = dt.date.today()
+        self._day_ends = 0.0  # when the local day ends (time.time()): day labels change
+        self._start_day()
         self.layouts_computed = 0  # how many row layouts were built (tests, benchmarks)
         self.rows_painted = 0  # how many rows were painted, not copied from a picture
+
+    def _start_day(self) -> None:
+        tomorrow = dt.date.today() + dt.timedelta(days=1)
+        self._day_ends = dt.datetime.combine(tomorrow, dt.time()).timestamp()
 
     # --- geometry -------------------------------------------------------------------------------
 
@@ -503,9 +515,7 @@ class MessageDelegate(QStyledItemDelegate):
     def _system_key(self, index: ModelIndex) -> str:
         """A system row's shown text: part of its cache keys, so a rename lays it out again."""
         message: Message | None = index.data(MessageRole.MESSAGE)
-        if message is None or message.direction is not Direction.SYSTEM:
-            return ""
-        return self._wording.message_text(message)
+        return "" if message is None else self._system_text(message)
 
     def _fonts_for(self, font: QFont) -> Fonts:
         """The row fonts of ``font``; another font makes every cached layout stale."""
@@ -536,13 +546,23 @@ class MessageDelegate(QStyledItemDelegate):
         message: Message = index.data(MessageRole.MESSAGE)
         return self._build_layout(message, key, fonts)
 
+    def _layout_of(
+        self, message: Message, parts: LayoutKey, width: int, system_text: str, font: QFont
+    ) -> MessageLayout:
+        """:meth:`_layout` for a row whose message and system text are known already."""
+        fonts = self._fonts_for(font)
+        key = (*parts, width, system_text)
+        layout = self._layouts.get(key)
+        if layout is not None:
+            self._layouts.move_to_end(key)
+            return layout
+        return self._build_layout(message, key, fonts)
+
     def measure_ahead(self, message: Message, parts: LayoutKey, width: int, font: QFont) -> None:
         """Lay out a row that is not in the model yet (a page read ahead), with the
         ``LAYOUT_KEY`` ``parts`` it will have there: its insertion then finds its height."""
         fonts = self._fonts_for(font)
-        system_text = (
-            self._wording.message_text(message) if message.direction is Direction.SYSTEM else ""
-        )
+        system_text = self._system_text(message)
         if height_key(parts, width, system_text) not in self._heights:
             self._build_layout(message, (*parts, width, system_text), fonts)
 
@@ -573,11 +593,7 @@ class MessageDelegate(QStyledItemDelegate):
             row = index.row()
             parts = model.layout_key(row)
             message = model.message_at(row)
-            system_text = (
-                self._wording.message_text(message)
-                if message is not None and message.direction is Direction.SYSTEM
-                else ""
-            )
+            system_text = "" if message is None else self._system_text(message)
         else:
             parts = index.data(MessageRole.LAYOUT_KEY)
             system_text = self._system_key(index)
@@ -615,33 +631,84 @@ class MessageDelegate(QStyledItemDelegate):
     # --- painting -------------------------------------------------------------------------------
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
-        today = dt.date.today()
-        if today != self._today:  # "Today" / "Yesterday" in the day separators moved on
-            self._today = today
+        if time.time() >= self._day_ends:  # "Today" / "Yesterday" in the separators moved on
+            self._start_day()
             self._layouts.clear()
             self._forget_pictures()
-        parts = index.data(MessageRole.LAYOUT_KEY)
-        message: Message | None = index.data(MessageRole.MESSAGE)
+        parts, message = self._row_of(index)
         if parts is None or message is None:
             return
+        system_text = self._system_text(message)
+        width = option.rect.width()
         if any(file.kind in ("image", "sticker") for file in message.files):
-            layout = self._layout(option, index, parts, option.rect.width())
-            painter.save()
-            painter.translate(option.rect.topLeft())
-            self._paint_row(painter, message, layout, option)
-            painter.restore()
+            layout = self._layout_of(message, parts, width, system_text, option.font)
+            self._paint_straight(painter, message, layout, option)
             return
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         size = option.rect.size().toTuple()
-        key = (parts, size, selected, option.palette.cacheKey(), self._system_key(index))
+        key = (parts, size, selected, option.palette.cacheKey(), system_text)
         picture = self._pictures.get(key)
         if picture is None:
-            layout = self._layout(option, index, parts, option.rect.width())
+            layout = self._layout_of(message, parts, width, system_text, option.font)
+            if self._arrivals and self._first_paint(key):
+                self._paint_straight(painter, message, layout, option)
+                return
             picture = self._picture(painter, message, layout, option)
             self._remember_picture(key, picture, self._picture_budget(painter))
         else:
             self._pictures.move_to_end(key)
         painter.drawPixmap(option.rect.topLeft() + QPoint(picture.x, 0), picture.pixmap)
+
+    @staticmethod
+    def _row_of(index: ModelIndex) -> tuple[LayoutKey | None, Message | None]:
+        """The row's ``LAYOUT_KEY`` and message: from a :class:`ThreadModel` directly (once
+        per painted row, no ``QVariant`` round trips), else through ``data``."""
+        model = index.model()
+        if isinstance(model, ThreadModel):
+            row = index.row()
+            return model.layout_key(row), model.message_at(row)
+        return index.data(MessageRole.LAYOUT_KEY), index.data(MessageRole.MESSAGE)
+
+    def _system_text(self, message: Message) -> str:
+        """A system row's shown text (part of its cache keys), ``""`` for any other row."""
+        if message.direction is not Direction.SYSTEM:
+            return ""
+        return self._wording.message_text(message)
+
+    def _paint_straight(
+        self,
+        painter: QPainter,
+        message: Message,
+        layout: MessageLayout,
+        option: QStyleOptionViewItem,
+    ) -> None:
+        """Paint the row onto the view's painter itself, no picture made or kept."""
+        painter.save()
+        painter.translate(option.rect.topLeft())
+        self._paint_row(painter, message, layout, option)
+        painter.restore()
+
+    @contextmanager
+    def painting_arrivals(self) -> Iterator[None]:
+        """Within: a row painted for the first time is painted straight onto the view, with
+        no picture kept (half the cost: the rows of a big live burst are gone from the view
+        at the next one); a row painted again gets its picture, as outside."""
+        self._arrivals = True
+        try:
+            yield
+        finally:
+            self._arrivals = False
+
+    def _first_paint(self, key: tuple[Any, ...]) -> bool:
+        """Whether the row of picture ``key`` was not painted straight before (then it is now:
+        remembered, among the last ``PAINTED_ONCE_LIMIT``)."""
+        if key in self._painted_once:
+            del self._painted_once[key]
+            return False
+        self._painted_once[key] = None
+        if len(self._painted_once) > self.PAINTED_ONCE_LIMIT:
+            self._painted_once.popitem(last=False)
+        return True
 
     def _picture(
         self,
@@ -704,6 +771,7 @@ class MessageDelegate(QStyledItemDelegate):
             (key, picture) for key, picture in self._pictures.items() if key[0][0] in row_keys
         )
         self._picture_bytes = sum(picture.row_bytes for picture in self._pictures.values())
+        self._painted_once.clear()
         if self._view_bytes:
             self._drop_oldest_pictures(self._view_bytes * self.IDLE_PICTURE_HALF_VIEWS // 2)
 
@@ -730,6 +798,7 @@ class MessageDelegate(QStyledItemDelegate):
 
     def _forget_pictures(self) -> None:
         self._pictures.clear()
+        self._painted_once.clear()
         self._picture_bytes = 0
 
     def _paint_row(

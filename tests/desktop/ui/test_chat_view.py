@@ -9,6 +9,7 @@ import datetime as dt
 import gc
 import time
 from dataclasses import replace
+from types import SimpleNamespace
 
 import pytest
 from PySide6.QtCore import QRect, QSize
@@ -361,6 +362,98 @@ async def test_a_scrolled_up_view_keeps_every_row(qtbot) -> None:
     assert view.verticalScrollBar().value() == value
 
 
+class PaintLog:
+    """What the view had when it painted: rows in the model, the newest row's body, whether
+    the newest row was in view; and the rows the tail window removed, in order with paints."""
+
+    def __init__(self, view: ChatView, model: ThreadModel) -> None:
+        self.events: list[tuple[str, int, str]] = []
+        self._view, self._model = view, model
+        view.painted.connect(self._on_painted)
+        model.rowsRemoved.connect(lambda _p, first, last: self._note("removed", last - first + 1))
+
+    def _note(self, what: str, count: int) -> None:
+        newest = self._model.message_at(self._model.rowCount() - 1)
+        self.events.append((what, count, newest.body if newest else ""))
+
+    def _on_painted(self) -> None:
+        newest = self._model.index(self._model.rowCount() - 1)
+        shown = self._view.visualRect(newest).intersects(self._view.viewport().rect())
+        self._note("painted" if shown else "painted without the newest row", self._model.rowCount())
+
+
+def burst(first_minute: int, count: int, tag: str) -> MessagesChanged:
+    return MessagesChanged(
+        1,
+        upserted=tuple(
+            make_message(body=f"{tag} {i}", minutes=first_minute + i) for i in range(count)
+        ),
+    )
+
+
+async def test_a_live_burst_at_the_bottom_is_painted_before_the_model_call_returns(qtbot) -> None:
+    view, model, _delegate = await settled_view(qtbot, 50)
+    paints = PaintLog(view, model)
+    model.apply(burst(100, 20, "burst"))
+    # Painted within the change, with the newest row in view: not after whatever the event
+    # loop runs first (the rest of the burst's work, the next events).
+    assert paints.events[:1] == [("painted", 70, "burst 19")]
+    assert view.is_at_bottom()
+
+
+async def test_a_burst_is_painted_before_the_tail_window_drops_the_oldest_rows(qtbot) -> None:
+    view, model, _delegate = await settled_view(qtbot, 50)
+    tail = view._tail_rows()
+    paints = PaintLog(view, model)
+    model.apply(burst(100, tail, "burst"))  # more than half a tail: the oldest rows go
+    assert [what for what, _count, _newest in paints.events] == ["painted", "removed"]
+    assert paints.events[0] == ("painted", 50 + tail, f"burst {tail - 1}")
+    assert model.rowCount() == tail
+    assert view.is_at_bottom()  # still pinned once the rows above are gone
+    newest = model.index(model.rowCount() - 1)
+    assert view.visualRect(newest).bottom() <= view.viewport().rect().bottom()
+
+
+async def test_a_big_burst_is_painted_straight_and_a_row_painted_again_gets_its_picture(
+    qtbot,
+) -> None:
+    view, model, delegate = await settled_view(qtbot, 50)
+    pictures = len(delegate._pictures)
+    painted = delegate.rows_painted
+    model.apply(burst(100, 30, "burst"))  # more rows than the view shows
+    shown = delegate.rows_painted - painted
+    assert 0 < shown < 30  # the rows in view only
+    assert len(delegate._pictures) == pictures  # none kept for rows painted once
+    model.apply(burst(200, 1, "one more"))  # the rows above moved up: now they get pictures
+    assert len(delegate._pictures) >= pictures + shown - 2  # but one or two scrolled out
+    repainted = delegate.rows_painted
+    view.viewport().repaint()
+    assert delegate.rows_painted == repainted + 1  # the newest row's picture; the rest copied
+
+
+async def test_a_scrolled_up_view_paints_a_burst_on_the_event_loop_and_does_not_move(
+    qtbot,
+) -> None:
+    view, model, _delegate = await settled_view(qtbot, 100)
+    view.verticalScrollBar().setValue(view.verticalScrollBar().maximum() // 2)
+    value = view.verticalScrollBar().value()
+    paints = PaintLog(view, model)
+    model.apply(burst(200, 20, "burst"))
+    assert paints.events == []  # nothing new in view: no paint inside the change
+    assert view.verticalScrollBar().value() == value
+    assert model.rowCount() == 120
+
+
+async def test_a_local_echo_at_the_bottom_is_painted_at_once(qtbot) -> None:
+    view, model, _delegate = await settled_view(qtbot, 50)
+    paints = PaintLog(view, model)
+    echo = make_message(
+        id=-7, body="sto inviando", minutes=100, direction=Direction.OUT, client_id="e-7"
+    )
+    model.apply(MessagesChanged(1, upserted=(echo,)))
+    assert paints.events[:1] == [("painted", 51, "sto inviando")]
+
+
 async def test_a_repaint_reuses_layouts_and_painted_rows(qtbot) -> None:
     view, model, delegate = await settled_view(qtbot, 50)
     layouts, painted = delegate.layouts_computed, delegate.rows_painted
@@ -369,9 +462,25 @@ async def test_a_repaint_reuses_layouts_and_painted_rows(qtbot) -> None:
     assert delegate.rows_painted == painted
 
     model.apply(MessagesChanged(1, upserted=(make_message(body="new one", minutes=500),)))
+    assert delegate.rows_painted == painted + 1  # on arrival: straight onto the view
     view.viewport().repaint()
     assert delegate.layouts_computed == layouts + 1
-    assert delegate.rows_painted == painted + 1  # the rows above moved up, copied as they were
+    # The new row again, into its picture; the rows above moved up, copied as they were.
+    assert delegate.rows_painted == painted + 2
+    view.viewport().repaint()
+    assert delegate.rows_painted == painted + 2
+
+
+async def test_rows_are_laid_out_and_painted_again_once_the_day_ends(qtbot, monkeypatch) -> None:
+    view, _model, delegate = await settled_view(qtbot, 20)
+    layouts, painted = delegate.layouts_computed, delegate.rows_painted
+    view.viewport().repaint()
+    assert (delegate.layouts_computed, delegate.rows_painted) == (layouts, painted)
+    tomorrow = time.time() + 2 * 24 * 3600  # "Today" in a day separator is "Yesterday" now
+    monkeypatch.setattr(message_delegate, "time", SimpleNamespace(time=lambda: tomorrow))
+    view.viewport().repaint()
+    assert delegate.layouts_computed > layouts
+    assert delegate.rows_painted > painted
 
 
 def test_a_row_picture_looks_like_the_row_painted_directly(qtbot) -> None:
