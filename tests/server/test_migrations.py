@@ -148,6 +148,14 @@ async def test_the_conversation_revision_downgrades_to_0010_and_back(database_ur
     """0011 down gives 0010's triggers again (the message-level ones on the tickets), 0010
     down drops them all, and head again has no diff to ``models.py``."""
     await upgrade_to_head(database_url)
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:  # rows that refer to the conversations
+            for statement in OLD_ROWS.split(";"):
+                if statement.strip():
+                    await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
     at_head = await _revision_triggers(database_url)
     await _downgrade(database_url, "0010")
     at_0010 = await _revision_triggers(database_url)

@@ -182,6 +182,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Drop the triggers and the column; create 0010's message-level triggers again."""
     _drop_triggers(TRIGGERS)
-    with op.batch_alter_table("conversations") as batch:
-        batch.drop_column("revision")
+    # SQLite drops the column in place: a batch copy of ``conversations`` would drop the table
+    # its messages and tickets refer to (a foreign key error with rows)
+    op.execute("ALTER TABLE conversations DROP COLUMN revision")
     _migration_0010().message_touches()
