@@ -493,8 +493,8 @@ async def first_page_items(
     if db.page_reader is not None:
         readers = _sqlite_readers(db.page_reader, dialect, query.last_message)
         return await _read_page(heads_page, query, fragments, dialect, *readers)
-    if db.is_postgres:
-        async with pg_rows(db.engine) as rows:
+    if db.page_connections is not None:
+        async with db.page_connections.rows() as rows:
             readers = _pg_readers(rows, dialect, query.last_message)
             return await _read_page(heads_page, query, fragments, dialect, *readers)
     return None
