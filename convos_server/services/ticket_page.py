@@ -16,8 +16,9 @@ conditions; pinned against it by ``tests/server/test_ticket_page_sql.py``) runs 
   ``ix_tickets_last``. Text searches, counts, and the filters the order's index cannot stop
   early on (labels, snoozes, opening days: ``api.tickets._grows_with_data``), whose cost
   grows with the data, keep aiosqlite's worker threads.
-* **PostgreSQL**: on a pooled ``asyncpg`` connection outside any transaction
-  (``db.pg_driver``): each statement sees the last commit, as under the session's
+* **PostgreSQL**: on a pooled ``asyncpg`` connection outside any transaction, one of the few
+  kept checked out between pages (``Database.page_connections``, ``db.pg_driver``): each
+  statement sees the last commit, of this process or any other, as under the session's
   ``READ COMMITTED`` before.
 
 A polled page reads its heads first (``first_page_items``: ticket ids, ``tickets.revision``
