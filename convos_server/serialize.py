@@ -505,10 +505,13 @@ _LM_HAS = (
     exists().where(_reactions.message_id == _lm.c.id).label("lm_has_reactions"),
     exists().where(_message_files.message_id == _lm.c.id).label("lm_has_files"),
 )
+# The conversation's revision (migration 0011): an item with its last message is made of the
+# conversation's parts too, kept at the pair of revisions it was read at.
+_CONVERSATION_REVISION = _lm_conversation.c.revision.label("conversation_revision")
 _ITEM_COLUMNS: dict[LastMessage, tuple[Any, ...]] = {
     "none": (*_tickets.c, _LABEL_IDS),
-    "brief": (*_tickets.c, _LABEL_IDS, *_LM_COLUMNS),
-    "full": (*_tickets.c, _LABEL_IDS, *_LM_COLUMNS, *_LM_HAS),
+    "brief": (*_tickets.c, _LABEL_IDS, *_LM_COLUMNS, _CONVERSATION_REVISION),
+    "full": (*_tickets.c, _LABEL_IDS, *_LM_COLUMNS, _CONVERSATION_REVISION, *_LM_HAS),
 }
 _WITH_LAST_MESSAGE = _tickets.join(
     _lm_conversation, _lm_conversation.c.id == _tickets.c.conversation_id
@@ -601,7 +604,8 @@ REVISION = [column.name for column in _tickets.c].index("revision")
 LM_ID = _TICKET_COLUMN_COUNT + 1 + _LM_NAMES.index("id")
 LM_REPLY_TO = _TICKET_COLUMN_COUNT + 1 + _LM_NAMES.index("reply_to")
 LM_SYSTEM_PARAMS = _TICKET_COLUMN_COUNT + 1 + _LM_NAMES.index("system_params")
-LM_HAS_REACTIONS = _TICKET_COLUMN_COUNT + 1 + len(_LM_NAMES)
+CONVERSATION_REVISION = _TICKET_COLUMN_COUNT + 1 + len(_LM_NAMES)
+LM_HAS_REACTIONS = CONVERSATION_REVISION + 1
 LM_HAS_FILES = LM_HAS_REACTIONS + 1
 # The columns of a last message's file rows and quoted message's preview (``_FILES``,
 # ``_PREVIEWS``), for a reader that decodes their raw rows itself (``parts_decoders``).
@@ -771,10 +775,11 @@ class TicketFragments(LruCache[tuple[str, int], Fragment]):
     every value it read for the item equals the stored ones (compared, not hashed: hashing
     ~33 values per item, bodies included, cost more than comparing them); any other value
     formats the item again and replaces the entry. Nothing is ever invalidated, so a write
-    path cannot leave a page stale. The item rows include ``tickets.revision``, which the
-    database changes with every write that changes an item (migration 0010): a plain first
-    page on the driver (``services.ticket_page``) reads its heads (ids and revisions) and
-    reads whole only the items whose entry has another revision (``current``); ``pages``
+    path cannot leave a page stale. The item rows include ``tickets.revision`` and (with a
+    last message) ``conversations.revision``, which the database changes with every write
+    that changes an item's own or its conversation's parts (migrations 0010, 0011): a plain
+    first page on the driver (``services.ticket_page``) reads its heads (ids and revisions)
+    and reads whole only the items whose entry has other revisions (``current``); ``pages``
     keeps such a page's last heads and encoded items, reused while its heads are the same.
     Bounded, least recently used first out. One per app (``app.state.ticket_fragments``).
     """
@@ -788,16 +793,25 @@ class TicketFragments(LruCache[tuple[str, int], Fragment]):
     def current(
         self, last_message: LastMessage, heads: Sequence[Sequence[Any]]
     ) -> tuple[dict[int, Fragment], list[int]]:
-        """For page heads ``(ticket id, revision)``: the entries of the items read at that
-        revision (``tickets.revision`` changes with every write that changes an item:
-        migration 0010), marked recently used, and the ids of the others in the heads' order."""
+        """For page heads ``(ticket id, ticket revision[, conversation revision])`` (the
+        conversation's unless ``last_message="none"``): the entries of the items read at
+        those revisions (``tickets.revision`` changes with every write of the ticket's row and
+        labels, migration 0010; ``conversations.revision`` with every write of the last
+        message, its reactions and files, or the quoted message, migration 0011), marked
+        recently used, and the ids of the others in the heads' order."""
         kept: dict[int, Fragment] = {}
         stale: list[int] = []
         entries = self._items
-        for ticket_id, revision in heads:
+        with_conversation = last_message != "none"
+        for head in heads:
+            ticket_id = head[0]
             key = (last_message, ticket_id)
             found = entries.get(key)
-            if found is not None and found[0][REVISION] == revision:
+            if (
+                found is not None
+                and found[0][REVISION] == head[1]
+                and (not with_conversation or found[0][CONVERSATION_REVISION] == head[2])
+            ):
                 entries.move_to_end(key)
                 kept[ticket_id] = found
             else:

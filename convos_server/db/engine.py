@@ -41,7 +41,7 @@ from sqlalchemy.util import greenlet_spawn
 
 from convos_server.db import driver_sql, inline_sqlite
 from convos_server.db.lean import BeforeCommit, LeanSession, NeedsSession
-from convos_server.db.pg_driver import pg_rows
+from convos_server.db.pg_driver import KeptConnections, pg_rows
 
 log = logging.getLogger("convos.db")
 T = TypeVar("T")
@@ -250,6 +250,10 @@ class Database:
         # SQLite file: the ticket page's first pages (``services.ticket_page``), a connection of
         # their own (the pollers' ``data_version`` stays theirs).
         self.page_reader = create_loop_reader(database_url)
+        # PostgreSQL: the ticket page's first pages on a few pooled connections kept checked out.
+        self.page_connections = (
+            KeptConnections(self.engine, idle_s=IDLE_PING_S) if self.is_postgres else None
+        )
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._commits_since_checkpoint = 0
         self._checkpoint_task: asyncio.Task[None] | None = None
@@ -499,6 +503,8 @@ class Database:
         """Close every pooled connection (after a running checkpoint)."""
         if self._checkpoint_task is not None:
             await self._checkpoint_task
+        if self.page_connections is not None:
+            await self.page_connections.close()
         await self.engine.dispose()
         if self.read_engine is not None:
             await self.read_engine.dispose()

@@ -166,6 +166,11 @@ class Conversation(Base):
     last_message_id: Mapped[int | None] = mapped_column(Integer)
     open_ticket_id: Mapped[int | None] = mapped_column(Integer)
     campaign: Mapped[str | None] = mapped_column(String(120))
+    # A new value, never used before, with every write of the conversation's row, its
+    # messages, their reactions and files, and those files: the parts of its tickets' list
+    # items that are the conversation's (the last message, the quoted one). Given by the
+    # database's triggers (migration 0011), read by the ticket page with ``Ticket.revision``.
+    revision: Mapped[int] = mapped_column(BigInteger, server_default="0")
     __table_args__ = (
         Index("ix_conversations_inbox_last", "inbox_id", "last_message_at"),
         # the history's default order (newest activity) without a sort of every conversation
@@ -194,9 +199,9 @@ class Ticket(Base):
     snoozed: Mapped[bool] = mapped_column(Boolean, default=False)
     snoozed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), index=True)
     snoozed_by: Mapped[int | None] = mapped_column(Integer)
-    # A new value, never used before, with every write that changes the ticket's list item
-    # (its row, labels, conversation's last message with its reactions and files, the quoted
-    # message): given by the database's triggers (migration 0010), read by the ticket page.
+    # A new value, never used before, with every write of the ticket's own parts of its list
+    # item (its row, its labels): given by the database's triggers (migration 0010), read by
+    # the ticket page with its conversation's ``revision`` (the item's other parts).
     revision: Mapped[int] = mapped_column(BigInteger, server_default="0")
     __table_args__ = (
         Index("ix_tickets_status_inbox", "status", "inbox_id", "last_message_at"),

@@ -8,17 +8,21 @@ eleventh round). ``pg_rows`` checks a connection out of the engine's pool, runs 
 its ``asyncpg`` connection outside any transaction (each one sees the last commit, as under
 ``READ COMMITTED``) and gives it back; errors are raised as SQLAlchemy raises them for a Core
 statement, and a lost connection is dropped from the pool as SQLAlchemy drops it.
+``KeptConnections`` keeps a few of them checked out between uses (the ticket page's): the
+pool's checkout and check-in cost more than the page's statement (issue 14, twelfth round).
 """
 
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.util import greenlet_spawn
 
 
@@ -85,3 +89,84 @@ async def pg_rows(engine: AsyncEngine) -> AsyncIterator[PgRows]:
         raise
     finally:
         await greenlet_spawn(pooled.close)
+
+
+class KeptConnections:
+    """A few of ``engine``'s pooled connections kept checked out between uses, for a read
+    made many times a second (an agent's polled ticket page).
+
+    A checkout and check-in through SQLAlchemy's pool (its queue, events and reset, each in a
+    greenlet) cost ~35 us of CPU, more than the page's statement on ``asyncpg`` (~28 us:
+    ``benchmarks/RESULTS.md``, issue 14, twelfth round). ``rows`` takes the connection used
+    last, or checks one out when none is kept; a use that ends cleanly keeps it (up to
+    ``keep``: the others go back to the pool), any error or cancellation gives it back to the
+    pool as ``pg_rows`` does (a lost one dropped, with the kept ones). ``keep`` is the page
+    reads in flight at once that skip the pool; the connections are kept only as many as were
+    in use together, up to 16 of the process's 40 (``engine.PG_POOL_SIZE`` and overflow): a
+    wrk run of 16 connections had ~16 pages in flight, and with 4 kept most of them still
+    went through the pool. Statements run outside any transaction, so
+    each one sees the last commit, in this process or any other. A connection kept idle for
+    ``idle_s`` is pinged before use (the pool's own idle check does not see it: it is checked
+    out) and replaced when lost. Event-loop only; ``close`` gives them all back."""
+
+    def __init__(self, engine: AsyncEngine, keep: int = 16, idle_s: float = 10.0) -> None:
+        self._engine = engine
+        self._keep = keep
+        self._idle_s = idle_s
+        # (the pool's connection, its statements, when it was last given back)
+        self._free: list[tuple[PoolProxiedConnection, PgRows, float]] = []
+
+    @property
+    def kept(self) -> int:
+        """How many connections are kept checked out now."""
+        return len(self._free)
+
+    async def _checked_out(self) -> tuple[PoolProxiedConnection, PgRows]:
+        pooled = await self._engine.raw_connection()
+        rows = PgRows(self._engine.dialect, pooled.dbapi_connection, pooled.driver_connection)
+        return pooled, rows
+
+    async def _take(self) -> tuple[PoolProxiedConnection, PgRows]:
+        while self._free:
+            pooled, rows, since = self._free.pop()
+            if time.monotonic() - since < self._idle_s:
+                return pooled, rows
+            try:
+                await rows.fetch("SELECT 1", ())
+            except DBAPIError as error:
+                await self._drop(pooled, error)
+                continue
+            return pooled, rows
+        return await self._checked_out()
+
+    async def _drop(self, pooled: PoolProxiedConnection, error: DBAPIError) -> None:
+        """Give ``pooled`` back after ``error``. Lost, it is dropped from the pool, which
+        recycles every older connection at its next checkout (as SQLAlchemy does on a
+        disconnect), and the kept ones go back to it too: none is used again."""
+        if error.connection_invalidated:
+            await greenlet_spawn(self._engine.sync_engine.pool._invalidate, pooled, error)
+            await self.close()
+        await greenlet_spawn(pooled.close)
+
+    @contextlib.asynccontextmanager
+    async def rows(self) -> AsyncIterator[PgRows]:
+        """A kept (or newly checked-out) connection's ``PgRows`` for the block."""
+        pooled, rows = await self._take()
+        try:
+            yield rows
+        except DBAPIError as error:
+            await self._drop(pooled, error)
+            raise
+        except BaseException:
+            await greenlet_spawn(pooled.close)
+            raise
+        if len(self._free) < self._keep:
+            self._free.append((pooled, rows, time.monotonic()))
+        else:
+            await greenlet_spawn(pooled.close)
+
+    async def close(self) -> None:
+        """Give every kept connection back to the pool."""
+        while self._free:
+            pooled, _rows, _since = self._free.pop()
+            await greenlet_spawn(pooled.close)

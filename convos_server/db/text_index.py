@@ -13,7 +13,8 @@ from typing import Any
 
 # SQLite FTS5 tables (and their shadow tables, named after them)
 FTS_TABLES = ("messages_text", "contacts_text")
-# SQLite's counter of ticket revisions (migration 0010; PostgreSQL: a sequence)
+# SQLite's counter of ticket and conversation revisions (migrations 0010, 0011; PostgreSQL:
+# a sequence)
 UNMAPPED_TABLES = ("ticket_revision_counter",)
 # PostgreSQL GIN indexes
 TRGM_INDEXES = (

@@ -16,14 +16,17 @@ conditions; pinned against it by ``tests/server/test_ticket_page_sql.py``) runs 
   ``ix_tickets_last``. Text searches, counts, and the filters the order's index cannot stop
   early on (labels, snoozes, opening days: ``api.tickets._grows_with_data``), whose cost
   grows with the data, keep aiosqlite's worker threads.
-* **PostgreSQL**: on a pooled ``asyncpg`` connection outside any transaction
-  (``db.pg_driver``): each statement sees the last commit, as under the session's
+* **PostgreSQL**: on a pooled ``asyncpg`` connection outside any transaction, one of the few
+  kept checked out between pages (``Database.page_connections``, ``db.pg_driver``): each
+  statement sees the last commit, of this process or any other, as under the session's
   ``READ COMMITTED`` before.
 
-A polled page reads its heads first (``first_page_items``: ticket ids and
-``tickets.revision``, which the database changes with every write that changes an item,
-migration 0010); the same heads as last time give the same page, and otherwise only the items
-whose kept fragment has another revision are read whole (``items_by_id_sql``). Raw driver
+A polled page reads its heads first (``first_page_items``: ticket ids, ``tickets.revision``
+and, for items with their last message, their conversation's ``conversations.revision``: the
+database changes the first with every write of a ticket's row or labels, migration 0010, and
+the second with every write of the conversation's row, messages, reactions and files,
+migration 0011); the same heads as last time give the same page, and otherwise only the items
+whose kept fragment has other revisions are read whole (``items_by_id_sql``). Raw driver
 values go straight into the fragment key (``serialize.page_item``); errors are raised as
 SQLAlchemy's classes, as a Core statement raised them (``db.driver_sql``).
 """
@@ -87,6 +90,7 @@ def _select_list(dialect: str, last_message: LastMessage) -> str:
     columns = [_TICKET_COLUMNS, labels]
     if last_message != "none":
         columns.append(_LM_COLUMNS)
+        columns.append("lm_conversation.revision AS conversation_revision")
     if last_message == "full":
         columns.append(_LM_HAS)
     return ", ".join(columns)
@@ -170,8 +174,13 @@ class FirstPage:
     parameters: tuple[Any, ...]
 
 
-# A page's heads: which tickets, in which order, at which revision.
-_HEADS = "tickets.id, tickets.revision"
+# A page's heads: which tickets, in which order, at which revisions (the ticket's, and its
+# conversation's for an item with its last message: migrations 0010, 0011).
+_HEADS = "tickets.id, tickets.revision FROM tickets"
+_HEADS_WITH_CONVERSATION = (
+    "tickets.id, tickets.revision, lm_conversation.revision FROM tickets "
+    "JOIN conversations AS lm_conversation ON lm_conversation.id = tickets.conversation_id"
+)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -196,7 +205,7 @@ def first_page_sql(
     statement.visible(visibility)
     _filtered(statement, agent_id, flt)
     if heads:
-        sql = f"SELECT {_HEADS} FROM tickets"
+        sql = f"SELECT {_HEADS if last_message == 'none' else _HEADS_WITH_CONVERSATION}"
     else:
         source = "tickets" if last_message == "none" else _WITH_LAST_MESSAGE
         sql = f"SELECT {_select_list(dialect.name, last_message)} FROM {source}"
@@ -337,7 +346,7 @@ Page = tuple[list[bytes], str | None]
 @dataclass(frozen=True, slots=True)
 class _Current:
     """A first page as read: its heads (``_HEADS`` rows, newest first, up to ``size + 1``),
-    the fragments of the items at the heads' revision, and the raw rows and parts of the
+    the fragments of the items at the heads' revisions, and the raw rows and parts of the
     others."""
 
     heads: list[Any]
@@ -392,7 +401,7 @@ async def _read_page(
     read_items: ReadItems,
 ) -> Page:
     """The heads; when they differ from the last ones, the rows of the items not current in
-    ``fragments`` with their parts (each item is kept with the revision its own row was
+    ``fragments`` with their parts (each item is kept with the revisions its own row was
     read at)."""
     heads = await read_heads(heads_page)
     seen = _seen(fragments, heads_page, query.last_message, heads)
@@ -441,12 +450,13 @@ def _encoded(
     read: _Current, query: FirstPageQuery, fragments: TicketFragments, decoder: ItemDecoder
 ) -> Page:
     """The page's items as JSON bytes in the heads' order, kept or formatted from their rows
-    (``page_item``, which stores them with their revision), and the next page's keyset
+    (``page_item``, which stores them with their revisions), and the next page's keyset
     cursor. A ticket gone between the statements (PostgreSQL) is left out."""
     rows = {item[TICKET_ID]: item for item in read.items}
     encoded: list[bytes] = []
     values: Sequence[Any] = ()
-    for ticket_id, _revision in read.heads[: query.size]:
+    for head in read.heads[: query.size]:
+        ticket_id = head[0]
         found = read.kept.get(ticket_id)
         if found is not None:
             values = found[0]
@@ -472,8 +482,9 @@ async def first_page_items(
     database): the caller reads it through SQLAlchemy.
 
     The page's heads (ids and revisions, newest first) are read first: the same heads as
-    last time give the same page; otherwise only the items whose revision differs from their
-    fragment's are read whole (``tickets.revision``, migration 0010)."""
+    last time give the same page; otherwise only the items whose revisions differ from their
+    fragment's are read whole (``tickets.revision`` and ``conversations.revision``,
+    migrations 0010 and 0011)."""
     dialect = db.engine.dialect
     heads_page = first_page_sql(
         dialect, agent_id, visibility, query.flt, query.size, query.last_message, True
@@ -483,8 +494,8 @@ async def first_page_items(
     if db.page_reader is not None:
         readers = _sqlite_readers(db.page_reader, dialect, query.last_message)
         return await _read_page(heads_page, query, fragments, dialect, *readers)
-    if db.is_postgres:
-        async with pg_rows(db.engine) as rows:
+    if db.page_connections is not None:
+        async with db.page_connections.rows() as rows:
             readers = _pg_readers(rows, dialect, query.last_message)
             return await _read_page(heads_page, query, fragments, dialect, *readers)
     return None

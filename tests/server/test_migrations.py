@@ -116,3 +116,64 @@ async def test_upgrade_from_0001_gives_old_lines_and_activities_kinds_and_params
         ("ticket.reopened", {"by_agent_id": 2}),
         ("contact.edited", {"by_agent_id": 2, "fields": ["email", "custom"]}),
     ]
+
+
+async def _downgrade(database_url: str, target: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), target))
+    finally:
+        await engine.dispose()
+
+
+async def _revision_triggers(database_url: str) -> set[str]:
+    """The names of the revision triggers (SQLite: one per event, PostgreSQL: per table)."""
+    engine = create_engine(database_url)
+    query = (
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%revision%'"
+        if database_url.startswith("sqlite")
+        else "SELECT tgname || ' ON ' || tgrelid::regclass::text FROM pg_trigger "
+        "WHERE tgname LIKE '%revision%'"
+    )
+    try:
+        async with engine.connect() as connection:
+            return set((await connection.execute(text(query))).scalars())
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_the_conversation_revision_downgrades_to_0010_and_back(database_url):
+    """0011 down gives 0010's triggers again (the message-level ones on the tickets), 0010
+    down drops them all, and head again has no diff to ``models.py``."""
+    await upgrade_to_head(database_url)
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:  # rows that refer to the conversations
+            for statement in OLD_ROWS.split(";"):
+                if statement.strip():
+                    await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+    at_head = await _revision_triggers(database_url)
+    await _downgrade(database_url, "0010")
+    at_0010 = await _revision_triggers(database_url)
+    await _downgrade(database_url, "0009")
+    assert await _revision_triggers(database_url) == set()
+    await _upgrade(database_url, "0010")
+    assert await _revision_triggers(database_url) == at_0010
+    await upgrade_to_head(database_url)
+    assert await _revision_triggers(database_url) == at_head
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            assert await connection.run_sync(_diff) == []
+    finally:
+        await engine.dispose()
+    if database_url.startswith("sqlite"):
+        assert "conversations_revision_insert" in at_head
+        assert "conversations_revision_insert" not in at_0010
+        assert "conversations_revision_update" in at_0010  # 0010's, on last_message_id
+    else:
+        assert "conversations_revision ON conversations" in at_0010 & at_head

@@ -8,6 +8,7 @@ SQLite and PostgreSQL; the route must use it for the shapes clients poll and kee
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 from typing import Any
@@ -328,3 +329,64 @@ def test_a_decoded_json_value_is_compared_as_its_json() -> None:
     ]
     assert [b'"n":1}' in page[0], b'"n":true}' in page[1], b'"n":1.0}' in page[2]] == [True] * 3
     assert page[3] == page[0]
+
+
+async def _kept(db: Database, count: int) -> None:
+    """``count`` page connections used at once, hence kept after."""
+    assert db.page_connections is not None
+    async with contextlib.AsyncExitStack() as stack:
+        for _ in range(count):
+            await stack.enter_async_context(db.page_connections.rows())
+    assert db.page_connections.kept == count
+
+
+async def _terminate_the_others(db: Database) -> None:
+    async with db.engine.connect() as connection:
+        await connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", [BACKENDS[1]])
+async def test_the_kept_page_connections_are_all_given_up_when_one_is_lost(
+    ws: Workspace, app: FastAPI
+) -> None:
+    """Three connections kept, all lost: the page fails once (the one it took), and the next
+    one neither takes another kept one nor an older pooled one."""
+    await _rich_workspace(ws)
+    db: Database = app.state.db
+    url = "/api/v1/tickets?limit=50"
+    headers = ws.auth(ws.admin_id)
+    assert (await ws.http.get(url, headers=headers)).status_code == 200
+    await _kept(db, 3)
+    await _terminate_the_others(db)
+    with pytest.raises(DBAPIError) as lost:
+        await ws.http.get(url, headers=headers)
+    assert lost.value.connection_invalidated
+    assert db.page_connections is not None
+    assert db.page_connections.kept == 0
+    for _ in range(3):
+        assert (await ws.http.get(url, headers=headers)).status_code == 200
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", [BACKENDS[1]])
+async def test_a_kept_page_connection_idle_too_long_is_pinged_first(
+    ws: Workspace, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kept idle beyond ``idle_s`` and lost meanwhile (a database restart): the page pings
+    it, drops it and reads on a new connection; no request fails."""
+    await _rich_workspace(ws)
+    db: Database = app.state.db
+    assert db.page_connections is not None
+    monkeypatch.setattr(db.page_connections, "_idle_s", 0.0)
+    url = "/api/v1/tickets?limit=50"
+    headers = ws.auth(ws.admin_id)
+    assert (await ws.http.get(url, headers=headers)).status_code == 200
+    await _kept(db, 2)
+    await _terminate_the_others(db)
+    assert (await ws.http.get(url, headers=headers)).status_code == 200

@@ -1,17 +1,20 @@
 """Every change of a ticket's list item shows on the next read of a warm ticket page.
 
-The plain first page (``services.ticket_page``) reads its heads (ticket ids and
-``tickets.revision``) and reuses the bytes of every item whose revision is the one it was
-formatted at, and the whole page when no head changed. The revision is the database's
-(triggers of migration 0010), so each kind of write is made here through the API, and the
-writes no route makes (an edited message, quoted message or file) straight in SQL. After each
-one the warm page (its fragments and pages kept from every earlier read) must be byte for
-byte the page read with nothing kept, for several shapes, as the agent and as the admin; and
-the change must be in it. On SQLite and PostgreSQL.
+The plain first page (``services.ticket_page``) reads its heads (ticket ids,
+``tickets.revision`` and their conversations' ``conversations.revision``) and reuses the bytes
+of every item whose revisions are the ones it was formatted at, and the whole page when no head
+changed. The revisions are the database's (triggers of migrations 0010 and 0011), so each kind
+of write is made here through the API, and the writes no route makes (an edited message,
+quoted message or file, a conversation's last message) straight in SQL. After each one the
+warm page (its fragments and pages kept from every earlier read) must be byte for byte the page
+read with nothing kept, for several shapes, as the agent and as the admin; and the change must
+be in it. A message writes its conversation's row, never the rows of its closed tickets (whose
+items show it all the same). On SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -25,7 +28,15 @@ from convos_server.services import ticket_page
 from tests.server.conftest import BACKENDS, Workspace
 from tests.server.test_file_attach import upload
 
-SHAPES = ("?limit=50", "?view=mine", "?last_message=brief", "?limit=2", "?view=unassigned")
+SHAPES = (
+    "?limit=50",
+    "?view=mine",
+    "?last_message=brief",
+    "?limit=2",
+    "?view=unassigned",
+    "?last_message=none",
+    "?status=closed",
+)
 
 
 class Pages:
@@ -197,6 +208,15 @@ async def test_writes_outside_the_routes_show_too(ws: Workspace, app: FastAPI) -
     assert _item(await pages.same_as_cold(), ticket)["reopen_count"] == 7
     await _sql(app, "DELETE FROM message_files WHERE message_id = :id", id=reply["id"])
     assert _item(await pages.same_as_cold(), ticket)["last_message"]["files"] == []
+    await _sql(
+        app,
+        "UPDATE conversations SET last_message_id = :message WHERE id = :id",
+        message=first["id"],
+        id=conversation,
+    )
+    assert _item(await pages.same_as_cold(), ticket)["last_message"]["id"] == first["id"]
+    await _sql(app, "DELETE FROM messages WHERE id = :id", id=reply["id"])
+    await pages.same_as_cold()
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -262,25 +282,137 @@ async def test_only_the_changed_items_are_formatted_again(
     assert formatted == [tickets[2]]
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-async def test_without_the_label_triggers_a_warm_page_would_be_stale(
-    ws: Workspace, app: FastAPI
-) -> None:
-    """The comparison above sees a missed revision: with the label triggers dropped, a label
-    put on a ticket is not on the warm page."""
-    w = await _world(ws)
-    anna, ticket = w["anna"], w["tickets"][0]
+async def _drop(app: FastAPI, name: str, table: str) -> None:
+    """Drop a revision trigger (SQLite: one per event)."""
     db: Database = app.state.db
-    drops = (
-        [f"DROP TRIGGER ticket_labels_revision_{event}" for event in ("insert", "update", "delete")]
-        if db.is_sqlite
-        else ["DROP TRIGGER ticket_labels_revision ON ticket_labels"]
-    )
-    for drop in drops:
-        await _sql(app, drop)
-    pages = Pages(ws, app, [anna])
-    await pages.warm()
+    if db.is_sqlite:
+        for event in ("insert", "update", "delete"):
+            await _sql(app, f"DROP TRIGGER IF EXISTS {name}_{event}")
+    else:
+        await _sql(app, f"DROP TRIGGER {name} ON {table}")
+
+
+async def _label_put_on(ws: Workspace, w: dict[str, Any]) -> None:
     vip = await ws.call("POST", "/labels", json={"name": "VIP", "color": "#ff0000"})
-    await ws.call("PUT", f"/tickets/{ticket}/labels/{vip['id']}", anna)
+    await ws.call("PUT", f"/tickets/{w['tickets'][1]}/labels/{vip['id']}", w["anna"])
+
+
+async def _last_message_back(ws: Workspace, w: dict[str, Any]) -> None:
+    """The conversation's last message set back in SQL: the closed tickets' items show it
+    (their rows are not written; a customer message also writes a message row)."""
+    app: FastAPI = w["app"]
+    await _sql(
+        app,
+        "UPDATE conversations SET last_message_id = "
+        "(SELECT MIN(id) FROM messages WHERE conversation_id = :id) WHERE id = :id",
+        id=w["conversation"],
+    )
+
+
+async def _reaction(ws: Workspace, w: dict[str, Any]) -> None:
+    ticket = await ws.call("GET", f"/tickets/{w['tickets'][1]}", w["anna"])
+    message = ticket["conversation"]["last_message"]["id"]
+    await ws.call("PUT", f"/messages/{message}/reactions/\U0001f44d", w["ben"])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(
+    ("trigger", "table", "write"),
+    [
+        ("ticket_labels_revision", "ticket_labels", _label_put_on),
+        ("conversations_revision", "conversations", _last_message_back),
+        ("reactions_revision", "reactions", _reaction),
+    ],
+)
+async def test_without_a_revision_trigger_a_warm_page_would_be_stale(
+    ws: Workspace, app: FastAPI, trigger: str, table: str, write: Any
+) -> None:
+    """The comparison above sees a missed revision: with the label triggers, the
+    conversation's own or the reactions' dropped, a label put on a ticket, a conversation's
+    last message set in SQL or a reaction is not on the warm page."""
+    w, _closed = await _closed_history(ws)
+    w["app"] = app
+    await _drop(app, trigger, table)
+    pages = Pages(ws, app, [w["anna"]])
+    await pages.warm()
+    await write(ws, w)
     with pytest.raises(AssertionError):
         await pages.same_as_cold()
+
+
+async def _row_versions(app: FastAPI, ticket_ids: list[int]) -> list[Any]:
+    """The tickets' revisions and, on PostgreSQL, their row versions (``xmin``)."""
+    db: Database = app.state.db
+    version = "NULL" if db.is_sqlite else "xmin::text"
+    async with db.engine.connect() as connection:
+        rows = await connection.execute(
+            text(f"SELECT id, revision, {version} FROM tickets ORDER BY id")
+        )
+        return [tuple(row) for row in rows if row[0] in ticket_ids]
+
+
+async def _closed_history(ws: Workspace) -> tuple[dict[str, Any], list[int]]:
+    """A world whose first conversation has two closed tickets (the first one reopened and
+    closed again by the customer's next message's ticket)."""
+    w = await _world(ws)
+    anna, first = w["anna"], w["tickets"][0]
+    await ws.call("POST", f"/tickets/{first}/close", anna)
+    second = (await ws.handoff(w["inbox"], "wa:0", "Me again"))["ticket_id"]
+    assert second != first
+    await ws.call("POST", f"/tickets/{second}/assign", anna)
+    await ws.call("POST", f"/tickets/{second}/close", anna)
+    return w, [first, second]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_message_leaves_the_closed_tickets_rows_alone(ws: Workspace, app: FastAPI) -> None:
+    """A customer message, a reply and a reaction in a conversation write its row, not its
+    closed tickets' (their revision and, on PostgreSQL, their row version are unchanged), and
+    the closed tickets' items show the new last message all the same."""
+    w, closed = await _closed_history(ws)
+    anna, conversation = w["anna"], w["conversation"]
+    pages = Pages(ws, app, [anna, ws.admin_id])
+    await pages.warm()
+    before = await _row_versions(app, closed)
+
+    opened = (await ws.handoff(w["inbox"], "wa:0", "Third time"))["ticket_id"]
+    page = await pages.same_as_cold()
+    for ticket in closed:
+        assert _item(page, ticket)["last_message"]["body"] == "Third time"
+    await ws.call("POST", f"/tickets/{opened}/assign", anna)
+    reply = await _reply(ws, anna, conversation, "r-closed")
+    await ws.call("PUT", f"/messages/{reply['id']}/reactions/\U0001f44d", anna)
+    page = await pages.same_as_cold()
+    for ticket in closed:
+        assert _item(page, ticket)["last_message"]["reactions"] == [
+            {"emoji": "\U0001f44d", "agent_ids": [anna]}
+        ]
+    assert await _row_versions(app, closed) == before
+
+
+@pytest.mark.parametrize("backend", [pytest.param("postgres", marks=pytest.mark.postgres)])
+async def test_an_ingress_does_not_wait_for_a_closed_ticket_being_reopened(
+    ws: Workspace, app: FastAPI
+) -> None:
+    """A reopen locks its closed ticket first (``FOR UPDATE``) and the conversation after;
+    an ingress that opens a ticket in the same conversation locks the conversation. With
+    0010's triggers the ingress's new last message also updated the closed ticket's row and
+    waited for the reopen's lock: a deadlock once the reopen reached the conversation. Held
+    here by hand, the lock must not stop the ingress."""
+    w = await _world(ws)
+    closed = w["tickets"][0]
+    await ws.call("POST", f"/tickets/{closed}/close", w["anna"])
+    db: Database = app.state.db
+    async with db.engine.connect() as reopen:
+        await reopen.execute(
+            text("SELECT id FROM tickets WHERE id = :id FOR UPDATE"), {"id": closed}
+        )
+        ingress = asyncio.ensure_future(ws.handoff(w["inbox"], "wa:0", "While reopening"))
+        try:
+            done, _pending = await asyncio.wait({ingress}, timeout=5)
+            waited = not done
+        finally:
+            await reopen.rollback()
+        answer = await ingress
+    assert not waited, "the ingress waited for the closed ticket's row lock"
+    assert answer["ticket_id"] != closed

@@ -102,9 +102,10 @@ async def _rows(database_url: str) -> dict[str, Any]:
                 table = model.__table__
                 order = list(table.primary_key.columns)
                 rows = await session.execute(select(table).order_by(*order))
-                # Not pinned: a key's hash, and a ticket's revision (the database's counter:
-                # a new value with each write, numbered differently by SQLite's triggers and
-                # PostgreSQL's sequence; test_ticket_revision checks what it is for).
+                # Not pinned: a key's hash, and a ticket's or a conversation's revision (the
+                # database's counter: a new value with each write, numbered differently by
+                # SQLite's triggers and PostgreSQL's sequence; test_ticket_revision checks
+                # what it is for).
                 dump[table.name] = [
                     {k: v for k, v in row._mapping.items() if k not in UNPINNED} for row in rows
                 ]

@@ -25,6 +25,12 @@ which the ingress runs again (``db.retry``) and a ticket transition answers as a
 with the lock orders that were already there (a reply locks its ticket, then the
 conversation; the ingress the other way round).
 
+Superseded in part by migration 0011: the message-level triggers above (``conversations``,
+``messages``, ``reactions``, ``message_files``, ``files``) give ``conversations.revision`` a new
+value there instead of writing every ticket of the conversation, and the page reads both
+revisions; a message no longer writes or locks a closed ticket's row, so the deadlock above is
+gone. ``message_touches`` creates this migration's again for 0011's downgrade.
+
 Revisions come from one counter: PostgreSQL the sequence ``ticket_revisions`` (no lock held
 by writers, which run concurrently), SQLite the one-row table ``ticket_revision_counter``
 (writers are serialised there anyway). A later migration that rebuilds one of these tables
@@ -60,13 +66,15 @@ _FILE_CONVERSATIONS = (
 )
 
 # trigger name, table, events (SQLite: one trigger per event), which tickets (over {row})
-_TOUCHES = (
-    (
-        "ticket_labels_revision",
-        "ticket_labels",
-        ("INSERT", "UPDATE", "DELETE"),
-        "id = {row}.ticket_id",
-    ),
+_LABEL_TOUCH = (
+    "ticket_labels_revision",
+    "ticket_labels",
+    ("INSERT", "UPDATE", "DELETE"),
+    "id = {row}.ticket_id",
+)
+# The message-level touches (every ticket of the conversation): replaced by the conversation's
+# own revision in migration 0011, whose downgrade creates these again (``message_touches``).
+_MESSAGE_TOUCHES = (
     ("messages_revision", "messages", ("UPDATE", "DELETE"), "conversation_id = {conv}"),
     ("reactions_revision", "reactions", ("INSERT", "UPDATE", "DELETE"), "conversation_id = {conv}"),
     (
@@ -101,6 +109,25 @@ _SQLITE_BUMP = (
 )
 
 
+def _sqlite_touches(touches: tuple[tuple[str, str, tuple[str, ...], str], ...]) -> None:
+    for name, table, events, template in touches:
+        for event in events:
+            which = " OR ".join(f"({_which(template, table, row)})" for row in _rows_of(event))
+            op.execute(
+                f"CREATE TRIGGER {name}_{event.lower()} AFTER {event} ON {table} "
+                f"BEGIN {_SQLITE_BUMP.format(which=which)} END"
+            )
+
+
+def _sqlite_message_touches() -> None:
+    op.execute(
+        "CREATE TRIGGER conversations_revision_update AFTER UPDATE OF last_message_id "
+        "ON conversations WHEN NEW.last_message_id IS NOT OLD.last_message_id "
+        f"BEGIN {_SQLITE_BUMP.format(which='conversation_id = NEW.id')} END"
+    )
+    _sqlite_touches(_MESSAGE_TOUCHES)
+
+
 def _sqlite_upgrade() -> None:
     op.execute(
         "CREATE TABLE ticket_revision_counter "
@@ -114,18 +141,8 @@ def _sqlite_upgrade() -> None:
         "CREATE TRIGGER tickets_revision_update AFTER UPDATE ON tickets "
         f"WHEN NEW.revision IS OLD.revision BEGIN {own} END"
     )
-    op.execute(
-        "CREATE TRIGGER conversations_revision_update AFTER UPDATE OF last_message_id "
-        "ON conversations WHEN NEW.last_message_id IS NOT OLD.last_message_id "
-        f"BEGIN {_SQLITE_BUMP.format(which='conversation_id = NEW.id')} END"
-    )
-    for name, table, events, template in _TOUCHES:
-        for event in events:
-            which = " OR ".join(f"({_which(template, table, row)})" for row in _rows_of(event))
-            op.execute(
-                f"CREATE TRIGGER {name}_{event.lower()} AFTER {event} ON {table} "
-                f"BEGIN {_SQLITE_BUMP.format(which=which)} END"
-            )
+    _sqlite_message_touches()
+    _sqlite_touches((_LABEL_TOUCH,))
 
 
 def _pg_touch_function(name: str, table: str, template: str) -> str:
@@ -139,6 +156,29 @@ def _pg_touch_function(name: str, table: str, template: str) -> str:
     )
 
 
+def _pg_touches(touches: tuple[tuple[str, str, tuple[str, ...], str], ...]) -> None:
+    for name, table, events, template in touches:
+        op.execute(_pg_touch_function(name, table, template))
+        op.execute(
+            f"CREATE TRIGGER {name} AFTER {' OR '.join(events)} ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {name}()"
+        )
+
+
+def _pg_message_touches() -> None:
+    op.execute(
+        "CREATE FUNCTION conversations_revision() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "UPDATE tickets SET revision = revision WHERE conversation_id = NEW.id; "
+        "RETURN NULL; END $$"
+    )
+    op.execute(
+        "CREATE TRIGGER conversations_revision AFTER UPDATE OF last_message_id ON conversations "
+        "FOR EACH ROW WHEN (OLD.last_message_id IS DISTINCT FROM NEW.last_message_id) "
+        "EXECUTE FUNCTION conversations_revision()"
+    )
+    _pg_touches(_MESSAGE_TOUCHES)
+
+
 def _pg_upgrade() -> None:
     op.execute("CREATE SEQUENCE ticket_revisions")
     # every write of a ticket's row, the touches below included, takes the next value
@@ -150,22 +190,25 @@ def _pg_upgrade() -> None:
         "CREATE TRIGGER tickets_revision BEFORE INSERT OR UPDATE ON tickets "
         "FOR EACH ROW EXECUTE FUNCTION tickets_revision()"
     )
-    op.execute(
-        "CREATE FUNCTION conversations_revision() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-        "UPDATE tickets SET revision = revision WHERE conversation_id = NEW.id; "
-        "RETURN NULL; END $$"
-    )
-    op.execute(
-        "CREATE TRIGGER conversations_revision AFTER UPDATE OF last_message_id ON conversations "
-        "FOR EACH ROW WHEN (OLD.last_message_id IS DISTINCT FROM NEW.last_message_id) "
-        "EXECUTE FUNCTION conversations_revision()"
-    )
-    for name, table, events, template in _TOUCHES:
-        op.execute(_pg_touch_function(name, table, template))
-        op.execute(
-            f"CREATE TRIGGER {name} AFTER {' OR '.join(events)} ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {name}()"
-        )
+    _pg_message_touches()
+    _pg_touches((_LABEL_TOUCH,))
+
+
+def message_touches() -> None:
+    """Create the message-level triggers of this migration (the conversation's last message,
+    messages, reactions, message files, files: every ticket of the conversation); for 0011's
+    downgrade."""
+    if op.get_bind().dialect.name == "sqlite":
+        _sqlite_message_touches()
+    else:
+        _pg_message_touches()
+
+
+# The message-level triggers' names and tables (``message_touches``).
+MESSAGE_TRIGGERS = (
+    ("conversations_revision", "conversations"),
+    *((name, table) for name, table, _events, _template in _MESSAGE_TOUCHES),
+)
 
 
 def upgrade() -> None:
@@ -181,8 +224,8 @@ def upgrade() -> None:
 
 _ALL_TRIGGERS = (
     ("tickets_revision", "tickets"),
-    ("conversations_revision", "conversations"),
-    *((name, table) for name, table, _events, _template in _TOUCHES),
+    *MESSAGE_TRIGGERS,
+    ("ticket_labels_revision", "ticket_labels"),
 )
 
 
