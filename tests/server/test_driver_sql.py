@@ -4,6 +4,7 @@ classes (``db.retry`` runs a transaction again on an ``IntegrityError``)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -12,12 +13,13 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError
 
 from convos_server.db import driver_sql
 from convos_server.db.engine import Database
 from convos_server.db.inline_sqlite import InlineConnection
+from convos_server.services.token_cache import NOTIFY_CHANNEL
 from tests.server.conftest import BACKENDS, Workspace
 
 # SQLAlchemy's SQLite DATETIME: naive UTC, six fractional digits.
@@ -120,15 +122,48 @@ class WarmConversation:
     url: str
 
 
-async def warm_conversation(ws: Workspace) -> WarmConversation:
-    """Anna's team inbox, carla's hand-off assigned to Anna, and Anna's first reply."""
+async def warm_conversation(ws: Workspace, app: FastAPI | None = None) -> WarmConversation:
+    """Anna's team inbox, carla's hand-off assigned to Anna, and Anna's first reply.
+
+    On PostgreSQL (``app`` given) the setup's ``NOTIFY convos_agents`` (a new team, inbox,
+    agent: every process drops its cached scopes and inbox keys) reach this process through
+    its LISTEN connection a little later: the caches are warmed again once all have come."""
     anna = await ws.agent("Anna", online=True)
     inbox = await ws.inbox("I", await ws.team("T", [anna]))
     first = await ws.handoff(inbox, "carla")
     await ws.call("POST", f"/tickets/{first['ticket_id']}/assign", anna, json={})
     url = f"/conversations/{first['conversation_id']}/messages"
     await ws.call("POST", url, anna, json={"client_id": "r-0", "body": "Hi"})
+    if app is not None and app.state.db.is_postgres:
+        await agents_notifications_handled(app)
+        await ws.handoff(inbox, "carla", "Again")
+        await ws.call("POST", url, anna, json={"client_id": "r-00", "body": "Hi again"})
     return WarmConversation(anna, inbox, first, url)
+
+
+async def agents_notifications_handled(app: FastAPI, timeout_s: float = 10.0) -> None:
+    """Wait until this process has handled every ``convos_agents`` notification sent so far:
+    one more, sent now, comes after them on the LISTEN connection."""
+    bus = app.state.bus
+    handled: list[set[int]] = []
+    forward = bus._on_agents_changed
+    mark = -424242  # no agent's id: drops nothing
+
+    def noted(agent_ids: set[int]) -> None:
+        handled.append(agent_ids)
+        forward(agent_ids)
+
+    bus._on_agents_changed = noted
+    try:
+        async with app.state.db.engine.connect() as connection:
+            await connection.execute(text(f"SELECT pg_notify('{NOTIFY_CHANNEL}', '{mark}')"))
+            await connection.commit()
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while not any(mark in ids for ids in handled):
+            assert asyncio.get_running_loop().time() < deadline, "no LISTEN connection"
+            await asyncio.sleep(0.01)
+    finally:
+        bus._on_agents_changed = forward
 
 
 @pytest.mark.parametrize("backend", [BACKENDS[1]])
@@ -139,7 +174,7 @@ async def test_a_warm_message_and_reply_on_postgres_run_no_statement_through_sql
     every statement of theirs runs on asyncpg: none reaches SQLAlchemy's cursor (the token
     lookups and the presence run theirs outside the two)."""
     db: Database = app.state.db
-    warm = await warm_conversation(ws)
+    warm = await warm_conversation(ws, app)
     anna, inbox, first, url = warm.anna, warm.inbox, warm.first, warm.url
     statements: list[str] = []
 

@@ -212,7 +212,7 @@ async def test_on_postgres_a_warm_message_and_reply_open_no_session(
     ws: Workspace, app: FastAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db: Database = app.state.db
-    warm = await warm_conversation(ws)
+    warm = await warm_conversation(ws, app)
     anna, inbox, first, url = warm.anna, warm.inbox, warm.first, warm.url
     began = _full_transactions(db, monkeypatch)
     events_before = await _pg_count(db, "SELECT count(*) FROM events")
