@@ -536,27 +536,29 @@ class MessageDelegate(QStyledItemDelegate):
     def _layout(
         self, option: QStyleOptionViewItem, index: ModelIndex, parts: LayoutKey, width: int
     ) -> MessageLayout:
-        fonts = self._fonts_for(option.font)
-        system_text = self._system_key(index)
-        key = (*parts, width, system_text)
-        layout = self._layouts.get(key)
-        if layout is not None:
-            self._layouts.move_to_end(key)
+        key = (*parts, width, self._system_key(index))
+        layout = self._cached_layout(key)
+        if layout is not None:  # the message is not even read from the model
             return layout
         message: Message = index.data(MessageRole.MESSAGE)
-        return self._build_layout(message, key, fonts)
+        return self._build_layout(message, key, self._fonts_for(option.font))
 
     def _layout_of(
         self, message: Message, parts: LayoutKey, width: int, system_text: str, font: QFont
     ) -> MessageLayout:
         """:meth:`_layout` for a row whose message and system text are known already."""
-        fonts = self._fonts_for(font)
         key = (*parts, width, system_text)
+        layout = self._cached_layout(key)
+        if layout is not None:
+            return layout
+        return self._build_layout(message, key, self._fonts_for(font))
+
+    def _cached_layout(self, key: LayoutKey) -> MessageLayout | None:
+        """The layout kept under ``key``, now the most recently used one; None if none is."""
         layout = self._layouts.get(key)
         if layout is not None:
             self._layouts.move_to_end(key)
-            return layout
-        return self._build_layout(message, key, fonts)
+        return layout
 
     def measure_ahead(self, message: Message, parts: LayoutKey, width: int, font: QFont) -> None:
         """Lay out a row that is not in the model yet (a page read ahead), with the
