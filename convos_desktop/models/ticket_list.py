@@ -242,15 +242,20 @@ class TicketListModel(QAbstractListModel):
     def _preview(self, ticket_id: int) -> str:
         """The one-line preview of a ticket's last message, read from its record when it is
         not among the last ones read."""
-        previews = self._previews
-        preview = previews.pop(ticket_id, None)
+        preview = self._previews.pop(ticket_id, None)
         if preview is None:
             record = self._record(ticket_id)
             preview = preview_text(record)[:PREVIEW_CHARS] if record is not None else ""
-            if len(previews) >= PREVIEWS_KEPT:
-                del previews[next(iter(previews))]
-        previews[ticket_id] = preview  # the most recently read last
+        self._remember_preview(ticket_id, preview)
         return preview
+
+    def _remember_preview(self, ticket_id: int, preview: str) -> None:
+        """Keep ``preview`` as the most recently read one (the oldest goes past the bound)."""
+        previews = self._previews
+        previews.pop(ticket_id, None)
+        if len(previews) >= PREVIEWS_KEPT:
+            del previews[next(iter(previews))]
+        previews[ticket_id] = preview
 
     def _keep(self, ticket: Ticket | ListedTicket) -> ListedTicket:
         """The listed columns of ``ticket`` (and a full record itself without a source)."""
@@ -400,6 +405,7 @@ class TicketListModel(QAbstractListModel):
         """A ticket listed in this view changed: update its row, move it, or remove it."""
         old_row = self.row_of(record.id)
         shown = self._previews.get(record.id)
+        fresh = preview_text(record)[:PREVIEW_CHARS] if isinstance(record, Ticket) else None
         ticket = self._keep(record)
         if ticket.is_open:
             self._known.put(ticket)
@@ -408,11 +414,10 @@ class TicketListModel(QAbstractListModel):
         if not self.shows(ticket):
             self._remove_at(old_row)
             return
-        new_text = (  # an edited last message changes no listed column, only the preview
-            shown is not None
-            and isinstance(record, Ticket)
-            and shown != preview_text(record)[:PREVIEW_CHARS]
-        )
+        if fresh is not None:  # the row's repaint shows it without reading the record back
+            self._remember_preview(ticket.id, fresh)
+        # an edited last message changes no listed column, only the preview
+        new_text = shown is not None and fresh is not None and shown != fresh
         self._update_row(old_row, ticket, new_text)
 
     def _insert_rows(self, tickets: list[ListedTicket]) -> None:

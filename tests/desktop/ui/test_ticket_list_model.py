@@ -265,7 +265,9 @@ def test_listed_columns_from_the_cache_and_previews_read_when_painted(
     assert ListedTicket.of(edited) == model._rows[0]  # no listed column changed...
     with qtbot.waitSignal(model.dataChanged):  # ...but the shown preview did
         model.apply(TicketsChanged(upserted=(edited,)))
+    reads.clear()
     assert model.data(model.index(0), TicketRole.PREVIEW) == "Messaggio corretto"
+    assert reads == []  # the upserted record's preview is kept: its repaint reads nothing
 
     for row in range(model.rowCount()):
         model.data(model.index(row), TicketRole.PREVIEW)
