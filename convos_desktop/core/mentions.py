@@ -4,7 +4,8 @@ Not cached: :class:`Mentions` loads ``GET /mentions`` after login and follows th
 ``mention.created`` / ``mention.updated`` events (``Sync.mention_event``). It emits
 ``changed()`` after any change and ``mentioned(Mention)`` for a new unread one (the
 notification). Marking read is ``POST /mentions/{id}/read``; the answer is applied at once and
-the event that follows changes nothing.
+the event that follows changes nothing. A renamed contact (``Sync.contacts_changed``) renames
+its mentions.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from convos_desktop.core.api import ApiClient
-from convos_desktop.core.types import Message, parse_time
+from convos_desktop.core.types import ContactsChanged, Message, parse_time
+
+if TYPE_CHECKING:
+    from convos_desktop.core.sync import Sync
 
 log = logging.getLogger("convos.mentions")
 
@@ -33,7 +37,8 @@ class Mention:
     message: Message
     created_at: dt.datetime
     read: bool
-    contact_name: str = ""  # the conversation's contact, who the note is about
+    contact_id: int | None = None  # the conversation's contact, who the note is about
+    contact_name: str = ""
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Mention:
@@ -42,6 +47,7 @@ class Mention:
         return cls(
             id=int(d["id"]),
             conversation_id=int(d["conversation_id"]),
+            contact_id=int(contact["id"]) if contact.get("id") is not None else None,
             contact_name=str(contact.get("name") or ""),
             ticket_id=d.get("ticket_id"),
             by_agent_id=int(d["by_agent_id"]),
@@ -62,6 +68,11 @@ class Mentions(QObject):
         self._api = api
         self._items: dict[int, Mention] = {}
         self._unread_beyond = 0  # unread ones the server counted that are not loaded
+
+    def follow(self, sync: Sync) -> None:
+        """Take ``sync``'s ``mention.*`` events and its renamed contacts."""
+        sync.mention_event.connect(self.apply)
+        sync.contacts_changed.connect(self.apply_contacts)
 
     def items(self) -> list[Mention]:
         """The loaded mentions, newest first."""
@@ -91,6 +102,18 @@ class Mentions(QObject):
         self.changed.emit()
         if known is None and not mention.read:
             self.mentioned.emit(mention)
+
+    def apply_contacts(self, change: ContactsChanged) -> None:
+        """Renamed contacts (``contact.updated``, an edit's answer): their mentions follow."""
+        names = {contact.id: contact.name for contact in change.contacts}
+        renamed = {
+            mention.id: replace(mention, contact_name=names[mention.contact_id])
+            for mention in self._items.values()
+            if mention.contact_id in names and mention.contact_name != names[mention.contact_id]
+        }
+        if renamed:
+            self._items.update(renamed)
+            self.changed.emit()
 
     async def mark_read(self, mention_id: int) -> None:
         """Mark one mention read on the server."""

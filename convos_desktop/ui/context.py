@@ -49,6 +49,6 @@ class ClientContext:
         object.__setattr__(self, "live", live)
         object.__setattr__(self, "mentions", mentions)
         self.sync.ephemeral.connect(live.receive)
-        self.sync.mention_event.connect(mentions.apply)
+        mentions.follow(self.sync)
         self.sync.messages_changed.connect(live.on_messages_changed)
         self.sync.connection_state_changed.connect(live.on_connection_state)

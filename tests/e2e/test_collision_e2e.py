@@ -39,7 +39,7 @@ def with_live(client: Client) -> tuple[Live, Mentions]:
     live = Live.for_api(client.api, lambda: client.sync.me_id)
     mentions = Mentions(client.api)
     client.sync.ephemeral.connect(live.receive)
-    client.sync.mention_event.connect(mentions.apply)
+    mentions.follow(client.sync)
     return live, mentions
 
 
@@ -75,6 +75,14 @@ async def test_two_agents_see_each_other_are_asked_before_sending_and_get_mentio
         )
         await admin.outbox.send(conversation_id, "@Anna the customer called", kind="note")
         await wait_until(lambda: anna_mentions.unread() == 1, what="the mention")
+        (mention,) = anna_mentions.items()
+        assert mention.contact_id is not None
+        assert mention.contact_name
+        await admin.sync.update_contact(mention.contact_id, {"name": "Cliente Rinominato"})
+        await wait_until(
+            lambda: anna_mentions.items()[0].contact_name == "Cliente Rinominato",
+            what="the mention's contact renamed",
+        )
         refused: list[object] = []
         anna.outbox.item_failed.connect(refused.append)
         await anna.outbox.send(conversation_id, "Ecco il tracking", seen_message_id=seen)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import math
 from typing import Any
 
 from convos_desktop.core.events import EPHEMERAL_SEQ, ServerEvent
 from convos_desktop.core.live import TYPING_REPEAT_S, Live, Presence
 from convos_desktop.core.mentions import Mentions
+from convos_desktop.core.types import Contact, ContactsChanged
 from convos_desktop.models.mentions import MentionListModel
 from convos_desktop.ui.chat.live_line import live_sentence
 
@@ -181,3 +183,24 @@ async def test_mentions_model_unread_state_and_read_marking(qtmodeltester, qapp)
     mentions.apply(mention_json(1))  # an older event after the read answer stays read
     assert mentions.unread() == 0
     qtmodeltester.check(model)
+
+
+def _contact(contact_id: int, name: str) -> Contact:
+    when = dt.datetime(2026, 12, 5, 10, tzinfo=dt.UTC)
+    return Contact(contact_id, name, None, None, None, {}, when, when)
+
+
+def test_a_renamed_contact_renames_its_mentions_and_no_other(qapp) -> None:
+    mentions = Mentions(FakeApi())  # type: ignore[arg-type]
+    mentions.apply(mention_json(1))
+    other = mention_json(2)
+    other["contact"] = {"id": 6, "name": "Luigi Bianchi"}
+    mentions.apply(other)
+    changes: list[None] = []
+    mentions.changed.connect(lambda: changes.append(None))
+    mentions.apply_contacts(ContactsChanged((_contact(5, "Mario Rossi-Verdi"),)))
+    names = {m.id: m.contact_name for m in mentions.items()}
+    assert names == {1: "Mario Rossi-Verdi", 2: "Luigi Bianchi"}
+    assert len(changes) == 1
+    mentions.apply_contacts(ContactsChanged((_contact(5, "Mario Rossi-Verdi"), _contact(9, "X"))))
+    assert len(changes) == 1  # nothing of theirs changed: no repaint
