@@ -305,8 +305,40 @@
         <translation>Imposta il tuo stato su Online per rispondere.</translation>
     </message>
     <message>
-        <source>No open tickets here.</source>
-        <translation>Nessun ticket aperto qui.</translation>
+        <source>No ticket listed here has this label.</source>
+        <translation>Nessun ticket elencato qui ha questa etichetta.</translation>
+    </message>
+    <message>
+        <source>No open tickets assigned to you.</source>
+        <translation>Nessun ticket aperto assegnato a te.</translation>
+    </message>
+    <message>
+        <source>No tickets waiting for an agent.</source>
+        <translation>Nessun ticket in attesa di un agente.</translation>
+    </message>
+    <message>
+        <source>No open tickets.</source>
+        <translation>Nessun ticket aperto.</translation>
+    </message>
+    <message>
+        <source>No snoozed tickets.</source>
+        <translation>Nessun ticket posticipato.</translation>
+    </message>
+    <message>
+        <source>None of your open tickets is in {inbox}.</source>
+        <translation>Nessuno dei tuoi ticket aperti è in {inbox}.</translation>
+    </message>
+    <message>
+        <source>No tickets waiting for an agent in {inbox}.</source>
+        <translation>Nessun ticket in attesa di un agente in {inbox}.</translation>
+    </message>
+    <message>
+        <source>No open tickets in {inbox}.</source>
+        <translation>Nessun ticket aperto in {inbox}.</translation>
+    </message>
+    <message>
+        <source>No snoozed tickets in {inbox}.</source>
+        <translation>Nessun ticket posticipato in {inbox}.</translation>
     </message>
     <message>
         <source>Select a ticket on the left to see the conversation.</source>

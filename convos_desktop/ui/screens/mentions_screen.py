@@ -77,7 +77,7 @@ class MentionsScreen(QWidget):
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addWidget(title)
         layout.addWidget(self.hint)
-        layout.addWidget(self.empty)
+        layout.addWidget(self.empty, 1)  # the title and hint stay on top when nothing is listed
         layout.addWidget(self.list, 1)
         layout.addWidget(self.error)
         layout.addLayout(buttons)

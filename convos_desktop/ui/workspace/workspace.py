@@ -121,7 +121,7 @@ class Workspace(QWidget):
         self.ticket_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.ticket_view.selectionModel().currentChanged.connect(self._on_current_changed)
         self.ticket_view.doubleClicked.connect(self._on_double_clicked)
-        self.empty_list = QLabel(self.tr("No open tickets here."), self)
+        self.empty_list = QLabel(self)
         self.empty_list.setAlignment(Qt.AlignmentFlag.AlignCenter)
         set_text_color(self.empty_list, "#6b7785")
         list_panel = QWidget(self)
@@ -137,7 +137,7 @@ class Workspace(QWidget):
         self.label_filter.hide()  # shown once the workspace has labels
         title_row.addWidget(self.label_filter)
         list_layout.addLayout(title_row)
-        list_layout.addWidget(self.empty_list)
+        list_layout.addWidget(self.empty_list, 1)  # the title stays on top when nothing is listed
         set_label_box(self.empty_list, 24, 24, 24, 24)  # in its place: a new parent resets it
         list_layout.addWidget(self.ticket_view, 1)
         self.undo_toast = UndoToast(list_panel)
@@ -230,8 +230,30 @@ class Workspace(QWidget):
 
     def _refresh_list_state(self, *_args: object) -> None:
         empty = self.tickets.rowCount() == 0
+        if empty:
+            self.empty_list.setText(self._empty_text())
         self.empty_list.setVisible(empty)
         self.ticket_view.setVisible(not empty)
+
+    def _empty_text(self) -> str:
+        """Why nothing is listed, in the view's words (narrowed: the inbox's, the label's)."""
+        tickets = self.tickets
+        if tickets.label_id is not None:
+            return self.tr("No ticket listed here has this label.")
+        inbox = self._context.directory.inbox_name(tickets.inbox_id)
+        if not inbox:
+            return {
+                View.MINE: self.tr("No open tickets assigned to you."),
+                View.UNASSIGNED: self.tr("No tickets waiting for an agent."),
+                View.ALL: self.tr("No open tickets."),
+                View.SNOOZED: self.tr("No snoozed tickets."),
+            }[tickets.view]
+        return {
+            View.MINE: self.tr("None of your open tickets is in {inbox}."),
+            View.UNASSIGNED: self.tr("No tickets waiting for an agent in {inbox}."),
+            View.ALL: self.tr("No open tickets in {inbox}."),
+            View.SNOOZED: self.tr("No snoozed tickets in {inbox}."),
+        }[tickets.view].format(inbox=inbox)
 
     def show_ticket(self, ticket: Ticket) -> None:
         """Show ``ticket`` (open or closed): selected when listed here, else on its own."""

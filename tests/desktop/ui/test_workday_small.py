@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtWidgets import QToolButton
 from pytestqt.qtbot import QtBot
 
+from convos_desktop.core.types import View
 from convos_desktop.models.navigation import NavTarget
 from convos_desktop.models.ticket_list import TicketRole
 from convos_desktop.ui.shell.main_window import MainWindow
@@ -71,3 +72,34 @@ async def test_a_closed_contact_card_comes_back_from_the_header(
     assert buttons
     assert buttons[0].isVisible()
     assert window.grab().save(str(tmp_path / "toggle.png"))
+
+
+async def test_an_empty_list_says_why_in_its_views_words_under_its_title(
+    window: MainWindow,
+) -> None:
+    space = window.workspace
+    window.navigate(NavTarget.SNOOZED)
+    await quiet()
+    assert window.tickets.rowCount() == 0
+    assert space.empty_list.isVisible()
+    assert space.empty_list.text() == "No snoozed tickets."
+    title = space.list_title.mapTo(window, space.list_title.rect().topLeft())
+    panel = space.list_title.parentWidget().mapTo(
+        window, space.list_title.parentWidget().rect().topLeft()
+    )
+    assert title.y() - panel.y() < 10  # the title stays on top; the message takes the room
+    assert space.empty_list.height() > space.height() // 2
+    space.set_view(View.SNOOZED, "Posticipati", inbox_id=1)
+    assert space.empty_list.text() == "No snoozed tickets in WhatsApp Vendite Nord-Est."
+    space.set_view(View.ALL, "Tutto")
+    assert not space.empty_list.isVisible()
+
+
+async def test_no_mentions_keeps_the_title_and_hint_on_top(window: MainWindow) -> None:
+    window.navigate(NavTarget.MENTIONS)
+    await quiet()
+    screen = window.mentions
+    assert screen is not None
+    assert screen.empty.isVisible()
+    assert screen.hint.geometry().bottom() < 100  # right under the title, not spread down
+    assert screen.empty.height() > screen.height() // 2
