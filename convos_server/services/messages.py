@@ -160,6 +160,8 @@ def sync_loaded(session: AsyncSession, model: type[m.Base], ident: int, values: 
     The hot paths write with Core statements; a caller that loaded the same row as a model
     in the same transaction (the demo simulator does) must not see it stale.
     """
+    if not session.identity_map:  # nothing loaded (a lean transaction's session: always)
+        return
     loaded = session.identity_map.get(identity_key(model, ident))
     if loaded is not None:
         for name, value in values.items():

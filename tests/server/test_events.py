@@ -4,6 +4,7 @@ duplicates after a dropped connection, and ``reset`` for a cursor out of range."
 from __future__ import annotations
 
 import asyncio
+import gc
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -359,6 +360,36 @@ async def test_the_server_loop_ticks_a_second_and_exits_at_once_when_asked(convo
     await asyncio.to_thread(setattr, convos_server.server, "should_exit", True)
     await asyncio.wait_for(asyncio.shield(convos_server.task), 5)
     assert time.monotonic() - started < 0.5
+
+
+async def test_the_started_server_keeps_what_it_built_out_of_the_collectors_walks(
+    convos_server,
+):
+    """Once started, the objects built for good (modules, routes, models, pools) are frozen
+    out of the cyclic collector's full walks; the shutdown unfreezes them."""
+    assert gc.get_freeze_count() > 0
+    convos_server.server.should_exit = True
+    await asyncio.wait_for(asyncio.shield(convos_server.task), 5)
+    assert gc.get_freeze_count() == 0
+
+
+def test_fastapis_telemetry_asks_no_provider_per_request(settings, monkeypatch):
+    """FastAPI's OpenTelemetry is off: a request does not look up the global providers."""
+    import opentelemetry._logs
+    import opentelemetry.metrics
+    import opentelemetry.trace
+
+    def looked_up() -> None:
+        raise AssertionError("a provider was looked up")
+
+    app = create_app(settings)
+    for module, name in (
+        (opentelemetry.trace, "get_tracer_provider"),
+        (opentelemetry.metrics, "get_meter_provider"),
+        (opentelemetry._logs, "get_logger_provider"),
+    ):
+        monkeypatch.setattr(module, name, looked_up)
+    assert app._native_telemetry.enabled() is False
 
 
 @pytest.mark.parametrize("settings_overrides", [{"keepalive_s": 60.0}])
