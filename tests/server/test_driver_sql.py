@@ -221,4 +221,3 @@ def test_a_naive_moment_is_refused_as_sqlalchemy_refuses_it() -> None:
     naive = dt.datetime(2026, 12, 7, 4, 40, 56)
     with pytest.raises(ValueError, match="naive"):
         driver_sql.stored_moment(naive)
-
