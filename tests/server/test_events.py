@@ -243,6 +243,47 @@ async def test_the_sqlite_reader_polls_other_processes_commits_and_skips_idle_ti
         await writer_db.dispose()
 
 
+async def test_a_woken_sqlite_reader_drains_without_asking_the_data_version(settings):
+    """A wake-up (a commit of this process) drains at once without ``PRAGMA data_version``;
+    the first poll tick after it reads once (the version was left unknown), later idle
+    ticks read nothing."""
+    db = Database(settings.database_url)
+    bus = EventBus(db, poll_s=600)  # no tick until the wake-up below
+    asked: list[int] = []
+    loads: list[int] = []
+    real_version, real_load = db.data_version, bus._load
+
+    def counted_version() -> int | None:
+        asked.append(1)
+        return real_version()
+
+    async def counted_load(after: int, until: int | None = None) -> list[StoredEvent]:
+        loads.append(after)
+        return await real_load(after, until)
+
+    db.data_version = counted_version  # type: ignore[method-assign]
+    bus._load = counted_load  # type: ignore[method-assign]
+    await bus.start()
+    try:
+        subscription = await bus.subscribe(m.Agent(id=1, role="admin"))
+        asked.clear()
+        loads.clear()
+        async with db.transaction() as session:
+            await bus.publish(session, "canned.changed", {"deleted_id": 1})
+        bus._poll_s = 0.05  # ticks from the wait after the wake-up's drain on
+        bus.wake()
+        await asyncio.wait_for(subscription.wait(), 5)
+        assert [e.data for e in subscription.take()] == ['{"deleted_id":1}']
+        assert asked == []  # the woken drain did not ask
+        assert len(loads) == 1
+        await asyncio.sleep(0.5)  # ~10 ticks: the first reads once, the others skip
+        assert len(loads) == 2
+        assert len(asked) >= 5
+    finally:
+        await bus.stop()
+        await db.dispose()
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 async def test_a_rolled_back_transaction_publishes_nothing(settings):
     db = Database(settings.database_url)
