@@ -278,7 +278,7 @@ async def test_a_woken_sqlite_reader_drains_without_asking_the_data_version(sett
         assert len(loads) == 1
         await asyncio.sleep(0.5)  # ~10 ticks: the first reads once, the others skip
         assert len(loads) == 2
-        assert len(asked) >= 5
+        assert len(asked) >= 2  # the ticks asked (at least the reading one and one more)
     finally:
         await bus.stop()
         await db.dispose()
