@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -61,6 +62,12 @@ class ConvosServer(uvicorn.Server):
     its work (the ``date`` header, the notify callback, the request limit) is once a second.
     Here setting ``should_exit`` (a signal, the tests, the demo runner) wakes the loop, so it
     sleeps a second: 9 fewer wake-ups of an idle process per second, shutdown as prompt.
+
+    Once started (the app's lifespan ran: every module, route, model and pool is built) the
+    objects alive are frozen out of the cyclic garbage collector's reach (``gc.freeze``):
+    they live as long as the process, and each full collection walked all of them again,
+    a few percent of a customer message's CPU (``benchmarks/RESULTS.md``, issue 14,
+    thirteenth round). Reference counting still frees them; ``shutdown`` unfreezes.
     """
 
     TICK_S = 1.0
@@ -98,10 +105,19 @@ class ConvosServer(uvicorn.Server):
             should_exit = await self.on_tick(counter)
         self._exit_wake = None
 
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """uvicorn's start, then what was built for good kept out of the collector's walks."""
+        await super().startup(sockets)
+        gc.collect()
+        gc.freeze()
+
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         """End the event streams, then uvicorn's graceful shutdown."""
         self._bus.close_subscriptions()
-        await super().shutdown(sockets)
+        try:
+            await super().shutdown(sockets)
+        finally:
+            gc.unfreeze()
 
 
 def add_database_options(parser: argparse.ArgumentParser) -> None:

@@ -49,7 +49,18 @@ def numbered(sql: str) -> str:
 
 
 def stored_moment(value: dt.datetime) -> str:
-    """``value`` as ``UTCDateTime`` stores it on SQLite."""
+    """``value`` as ``UTCDateTime`` stores it on SQLite: its bind processor's text (naive
+    UTC, six fractional digits), formatted here without the processors' chain of calls
+    (several microseconds each time; ``tests/server/test_driver_sql.py`` compares the two)."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to UTCDateTime")
+    if value.tzinfo is not dt.UTC:
+        value = value.astimezone(dt.UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def stored_moment_by_sqlalchemy(value: dt.datetime) -> str:
+    """``stored_moment`` through SQLAlchemy's own bind processor (the reference)."""
     assert _bind_moment is not None
     return str(_bind_moment(value))
 

@@ -258,6 +258,10 @@ class Database:
         self._commits_since_checkpoint = 0
         self._checkpoint_task: asyncio.Task[None] | None = None
         self._writers = 0  # write transactions running or waiting for the lock
+        # The write engine's only connection, kept checked out between ``lean`` transactions
+        # (under the write lock, outside any transaction); a session's transaction or
+        # ``dispose`` gives it back to the pool first (``release_writer``).
+        self._parked: PoolProxiedConnection | None = None
         # What a ``lean`` transaction runs before its COMMIT (the event bus's inserts): the
         # session hooks' counterparts (``db.lean``).
         self.lean_before_commit: list[BeforeCommit] = []
@@ -288,7 +292,10 @@ class Database:
         self._writers += 1
         try:
             async with self._write_lock:
-                proxied = await self.write_engine.raw_connection()
+                proxied, self._parked = self._parked, None
+                if proxied is None:
+                    proxied = await self.write_engine.raw_connection()
+                ended = False
                 try:
                     await self._lean_begin(proxied)
                     raw: sqlite3.Connection = proxied.driver_connection.sqlite  # type: ignore[union-attr]
@@ -301,11 +308,25 @@ class Database:
                     finally:
                         if raw.in_transaction:
                             raw.rollback()
+                        ended = not raw.in_transaction
                 finally:
-                    # Back to the pool as a session gives it back (its reset included).
-                    await greenlet_spawn(proxied.close)
+                    if ended:
+                        # Kept for the next lean transaction: no pool check-in and check-out
+                        # (two greenlet hops and the reset's ROLLBACK) per write; it is
+                        # outside any transaction, as the pool's reset would leave it.
+                        self._parked = proxied
+                    else:  # BEGIN failed, or the rollback did: the pool decides
+                        await greenlet_spawn(proxied.close)
         finally:
             self._writers -= 1
+
+    async def release_writer(self) -> None:
+        """Give the write engine's connection a ``lean`` transaction kept back to its pool
+        (its only connection: anything else that checks it out waits for it otherwise).
+        Only under the write lock, or when no write runs (tests, shutdown)."""
+        parked, self._parked = self._parked, None
+        if parked is not None:
+            await greenlet_spawn(parked.close)
 
     @contextlib.asynccontextmanager
     async def _lean_postgres(self) -> AsyncIterator[AsyncSession]:
@@ -374,6 +395,7 @@ class Database:
             stack.callback(self._writer_done)
             if self._write_lock is not None:
                 await stack.enter_async_context(self._write_lock)
+                await self.release_writer()
             session = await stack.enter_async_context(await self._begin_write(threaded))
             stack.callback(driver_sql.forget, session)
             try:
@@ -509,6 +531,7 @@ class Database:
         if self.read_engine is not None:
             await self.read_engine.dispose()
         if self.write_engine is not None:
+            await self.release_writer()
             await self.write_engine.dispose()
         if self.loop_reader is not None:
             self.loop_reader.close()

@@ -160,6 +160,8 @@ def sync_loaded(session: AsyncSession, model: type[m.Base], ident: int, values: 
     The hot paths write with Core statements; a caller that loaded the same row as a model
     in the same transaction (the demo simulator does) must not see it stale.
     """
+    if not session.identity_map:  # nothing loaded (a lean transaction's session: always)
+        return
     loaded = session.identity_map.get(identity_key(model, ident))
     if loaded is not None:
         for name, value in values.items():
@@ -556,12 +558,13 @@ async def send_agent_message(
         await check_unchanged(session, conversation.id, agent.id, seen_message_id)
     await _check_reply_target(session, conversation.id, reply_to)
     await check_files(session, file_ids)
-    await require_attachable(
-        session,
-        file_ids,
-        owners={agent.id},
-        already_in=m.Conversation.id == conversation.id,
-    )
+    if file_ids:  # the condition is a SQL expression: built only when there is a file to check
+        await require_attachable(
+            session,
+            file_ids,
+            owners={agent.id},
+            already_in=m.Conversation.id == conversation.id,
+        )
     direction = "out" if kind == "text" else "note"
     if (ticket is not None and ticket.first_response_at is None) or (
         direction == "note" and may_mention(body)

@@ -5,6 +5,7 @@ classes (``db.retry`` runs a transaction again on an ``IntegrityError``)."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -87,6 +88,7 @@ async def trace_writes(db: Database, into: list[str]) -> None:
     """Append every statement SQLite runs on ``db``'s inline write connection to ``into``:
     SQLAlchemy's and the hot paths' own (``driver_sql``) alike."""
     assert db.write_engine is not None
+    await db.release_writer()  # a lean transaction's kept connection back in the pool
     async with db.write_engine.connect() as connection:  # its only pooled connection
         raw = await connection.get_raw_connection()
         assert isinstance(raw.driver_connection, InlineConnection)
@@ -197,3 +199,25 @@ async def test_a_warm_message_and_reply_on_postgres_run_no_statement_through_sql
     )
     assert repeated.status_code == 200
     assert repeated.json()["id"] == reply["id"]
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        dt.datetime(2026, 12, 7, 4, 40, 56, 768000, tzinfo=dt.UTC),
+        dt.datetime(2026, 12, 7, 4, 40, 56, tzinfo=dt.UTC),
+        dt.datetime(1, 1, 1, 0, 0, 0, 1, tzinfo=dt.UTC),
+        dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 1, 1, 2, 3, 4, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30))),
+        dt.datetime(2026, 3, 1, 1, 2, 3, 4, tzinfo=dt.timezone(dt.timedelta(hours=-8))),
+    ],
+)
+def test_a_moment_is_stored_as_sqlalchemys_bind_processor_stores_it(moment: dt.datetime) -> None:
+    assert driver_sql.stored_moment(moment) == driver_sql.stored_moment_by_sqlalchemy(moment)
+    assert driver_sql.read_moment(driver_sql.stored_moment(moment)) == moment
+
+
+def test_a_naive_moment_is_refused_as_sqlalchemy_refuses_it() -> None:
+    naive = dt.datetime(2026, 12, 7, 4, 40, 56)
+    with pytest.raises(ValueError, match="naive"):
+        driver_sql.stored_moment(naive)

@@ -4,6 +4,7 @@ duplicates after a dropped connection, and ``reset`` for a cursor out of range."
 from __future__ import annotations
 
 import asyncio
+import gc
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -242,6 +243,47 @@ async def test_the_sqlite_reader_polls_other_processes_commits_and_skips_idle_ti
         await writer_db.dispose()
 
 
+async def test_a_woken_sqlite_reader_drains_without_asking_the_data_version(settings):
+    """A wake-up (a commit of this process) drains at once without ``PRAGMA data_version``;
+    the first poll tick after it reads once (the version was left unknown), later idle
+    ticks read nothing."""
+    db = Database(settings.database_url)
+    bus = EventBus(db, poll_s=600)  # no tick until the wake-up below
+    asked: list[int] = []
+    loads: list[int] = []
+    real_version, real_load = db.data_version, bus._load
+
+    def counted_version() -> int | None:
+        asked.append(1)
+        return real_version()
+
+    async def counted_load(after: int, until: int | None = None) -> list[StoredEvent]:
+        loads.append(after)
+        return await real_load(after, until)
+
+    db.data_version = counted_version  # type: ignore[method-assign]
+    bus._load = counted_load  # type: ignore[method-assign]
+    await bus.start()
+    try:
+        subscription = await bus.subscribe(m.Agent(id=1, role="admin"))
+        asked.clear()
+        loads.clear()
+        async with db.transaction() as session:
+            await bus.publish(session, "canned.changed", {"deleted_id": 1})
+        bus._poll_s = 0.05  # ticks from the wait after the wake-up's drain on
+        bus.wake()
+        await asyncio.wait_for(subscription.wait(), 5)
+        assert [e.data for e in subscription.take()] == ['{"deleted_id":1}']
+        assert asked == []  # the woken drain did not ask
+        assert len(loads) == 1
+        await asyncio.sleep(0.5)  # ~10 ticks: the first reads once, the others skip
+        assert len(loads) == 2
+        assert len(asked) >= 2  # the ticks asked (at least the reading one and one more)
+    finally:
+        await bus.stop()
+        await db.dispose()
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 async def test_a_rolled_back_transaction_publishes_nothing(settings):
     db = Database(settings.database_url)
@@ -359,6 +401,36 @@ async def test_the_server_loop_ticks_a_second_and_exits_at_once_when_asked(convo
     await asyncio.to_thread(setattr, convos_server.server, "should_exit", True)
     await asyncio.wait_for(asyncio.shield(convos_server.task), 5)
     assert time.monotonic() - started < 0.5
+
+
+async def test_the_started_server_keeps_what_it_built_out_of_the_collectors_walks(
+    convos_server,
+):
+    """Once started, the objects built for good (modules, routes, models, pools) are frozen
+    out of the cyclic collector's full walks; the shutdown unfreezes them."""
+    assert gc.get_freeze_count() > 0
+    convos_server.server.should_exit = True
+    await asyncio.wait_for(asyncio.shield(convos_server.task), 5)
+    assert gc.get_freeze_count() == 0
+
+
+def test_fastapis_telemetry_asks_no_provider_per_request(settings, monkeypatch):
+    """FastAPI's OpenTelemetry is off: a request does not look up the global providers."""
+    import opentelemetry._logs
+    import opentelemetry.metrics
+    import opentelemetry.trace
+
+    def looked_up() -> None:
+        raise AssertionError("a provider was looked up")
+
+    app = create_app(settings)
+    for module, name in (
+        (opentelemetry.trace, "get_tracer_provider"),
+        (opentelemetry.metrics, "get_meter_provider"),
+        (opentelemetry._logs, "get_logger_provider"),
+    ):
+        monkeypatch.setattr(module, name, looked_up)
+    assert app._native_telemetry.enabled() is False
 
 
 @pytest.mark.parametrize("settings_overrides", [{"keepalive_s": 60.0}])

@@ -271,3 +271,39 @@ async def test_on_postgres_a_new_contact_or_a_snoozed_ticket_falls_back_to_a_ses
 async def _message_of(answer: Awaitable[dict[str, Any]]) -> dict[str, Any]:
     """The message of an ingress's answer."""
     return dict((await answer)["message"])
+
+
+async def test_lean_transactions_keep_the_write_connection_between_them(tmp_path: Any) -> None:
+    """The write engine's connection is checked out once for a run of lean transactions (no
+    pool check-in, reset and check-out per write), and given back to its pool when a session's
+    transaction or ``dispose`` needs it; a lean block that failed leaves it usable."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'k.db'}")
+    assert db.write_engine is not None
+    checkouts: list[str] = []
+    event.listen(db.write_engine.sync_engine, "checkout", lambda *_: checkouts.append("out"))
+
+    async def insert(value: int) -> None:
+        async with db.lean() as session:
+            raw = driver_sql.current(session)
+            assert raw is not None
+            raw.execute("INSERT INTO t (a) VALUES (?)", (value,))
+
+    try:
+        async with db.transaction() as session:
+            await session.execute(text("CREATE TABLE t (a INTEGER)"))
+        checkouts.clear()
+        for value in (1, 2, 3):
+            await insert(value)
+        assert checkouts == ["out"]  # the first lean transaction's only
+        with pytest.raises(RuntimeError):
+            await _insert_then_refuse(db)
+        await insert(4)
+        assert checkouts == ["out"]
+        async with db.transaction() as session:  # the session's transaction gets it back
+            await session.execute(text("INSERT INTO t (a) VALUES (5)"))
+        assert checkouts == ["out", "out"]
+        await insert(6)
+        assert _rows(db, "SELECT a FROM t ORDER BY a") == [1, 2, 3, 4, 5, 6]
+    finally:
+        await db.dispose()
+    assert db.write_engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
