@@ -164,7 +164,8 @@ _FIND_LOCKED_PG = (
 
 
 async def _find(session: AsyncSession, ref: ContactRef, inbox_id: int) -> _Found:
-    """The contact with ``ref.external_id`` and its latest conversation of the inbox: one query."""
+    """The contact with ``ref.external_id`` and its latest conversation of the inbox: one query
+    (on a PostgreSQL driver connection with ``_locked``'s lock and read: ``_FIND_LOCKED_PG``)."""
     raw = driver_sql.current(session)
     if raw is not None:
         found = driver_sql.one(raw, _FIND_SQL, (inbox_id, ref.external_id))

@@ -283,7 +283,9 @@ async def _insert_pg(
     learn_snoozed: bool,
 ) -> tuple[int, bool]:
     """``_insert_core`` on the transaction's asyncpg connection: the same statements and row
-    locks, in order."""
+    locks, in order; a message without files that moves the clocks in one statement
+    (``_INSERT_AND_TOUCH_PG``: its ticket's ``snoozed`` read by the ticket's ``UPDATE``, whose
+    row lock is ``FOR NO KEY UPDATE``, not ``FOR UPDATE``)."""
     now = values["created_at"]
     if moves_clocks and not file_ids:
         row = await driver_sql.pg_one(driver, _INSERT_AND_TOUCH_PG, *_message_row(values, now))
