@@ -535,8 +535,9 @@ async def _sent_and_conversation(
     row = await driver_sql.pg_one(
         driver, _SENT_AND_CONVERSATION_PG, agent_id, client_id, conversation_id
     )
-    if row[0] is not None:
-        return await session.get(m.Message, row[0]), None
+    existing = None if row[0] is None else await session.get(m.Message, row[0])
+    if existing is not None:
+        return existing, None
     return None, None if row[1] is None else _ReplyConversation(row[1], row[2], row[3])
 
 
