@@ -41,7 +41,7 @@ from sqlalchemy.util import greenlet_spawn
 
 from convos_server.db import driver_sql, inline_sqlite
 from convos_server.db.lean import BeforeCommit, LeanSession, NeedsSession
-from convos_server.db.pg_driver import KeptConnections, pg_rows
+from convos_server.db.pg_driver import KeptConnections
 
 log = logging.getLogger("convos.db")
 T = TypeVar("T")
@@ -250,8 +250,9 @@ class Database:
         # SQLite file: the ticket page's first pages (``services.ticket_page``), a connection of
         # their own (the pollers' ``data_version`` stays theirs).
         self.page_reader = create_loop_reader(database_url)
-        # PostgreSQL: the ticket page's first pages on a few pooled connections kept checked out.
-        self.page_connections = (
+        # PostgreSQL: a few pooled connections kept checked out, for the ticket page's first
+        # pages, the event reader and the lean write transactions (``db.pg_driver``).
+        self.kept_connections = (
             KeptConnections(self.engine, idle_s=IDLE_PING_S) if self.is_postgres else None
         )
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
@@ -330,21 +331,17 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def _lean_postgres(self) -> AsyncIterator[AsyncSession]:
-        """``lean`` on a pooled connection's asyncpg connection (``db.pg_driver``): its errors
-        raised as SQLAlchemy's, a lost connection dropped from the pool."""
+        """``lean`` on a kept connection's asyncpg connection (``KeptConnections.transaction``):
+        its errors raised as SQLAlchemy's, rolled back on any error, a lost connection dropped
+        from the pool, one that could not be rolled back closed."""
+        assert self.kept_connections is not None
         self._writers += 1
         try:
-            async with pg_rows(self.engine) as pg:
-                await pg.execute("BEGIN")
+            async with self.kept_connections.transaction() as pg:
                 session = LeanSession(pg.driver, self.session_class).as_session()
-                try:
-                    yield session
-                    for hook in self.lean_before_commit:
-                        await hook(session)
-                    await pg.execute("COMMIT")
-                finally:
-                    if pg.driver.is_in_transaction():
-                        await pg.execute("ROLLBACK")
+                yield session
+                for hook in self.lean_before_commit:
+                    await hook(session)
         finally:
             self._writers -= 1
 
@@ -525,8 +522,8 @@ class Database:
         """Close every pooled connection (after a running checkpoint)."""
         if self._checkpoint_task is not None:
             await self._checkpoint_task
-        if self.page_connections is not None:
-            await self.page_connections.close()
+        if self.kept_connections is not None:
+            await self.kept_connections.close()
         await self.engine.dispose()
         if self.read_engine is not None:
             await self.read_engine.dispose()

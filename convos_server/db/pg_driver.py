@@ -8,8 +8,12 @@ eleventh round). ``pg_rows`` checks a connection out of the engine's pool, runs 
 its ``asyncpg`` connection outside any transaction (each one sees the last commit, as under
 ``READ COMMITTED``) and gives it back; errors are raised as SQLAlchemy raises them for a Core
 statement, and a lost connection is dropped from the pool as SQLAlchemy drops it.
-``KeptConnections`` keeps a few of them checked out between uses (the ticket page's): the
-pool's checkout and check-in cost more than the page's statement (issue 14, twelfth round).
+``KeptConnections`` keeps a few of them checked out between uses: the pool's checkout and
+check-in cost more than the page's statement (issue 14, twelfth round). The ticket page, the
+event reader and the lean write transactions of a customer message and a reply
+(``KeptConnections.transaction``) share them (thirteenth round); a connection goes back to the
+kept ones only outside any transaction, and one whose transaction could not be rolled back is
+closed, never used again.
 """
 
 from __future__ import annotations
@@ -92,20 +96,29 @@ async def pg_rows(engine: AsyncEngine) -> AsyncIterator[PgRows]:
 
 
 class KeptConnections:
-    """A few of ``engine``'s pooled connections kept checked out between uses, for a read
-    made many times a second (an agent's polled ticket page).
+    """A few of ``engine``'s pooled connections kept checked out between uses, for the
+    statements made many times a second: an agent's polled ticket page, the event reader's
+    next rows (``rows``), the write transactions of a customer message and a reply
+    (``transaction``).
 
     A checkout and check-in through SQLAlchemy's pool (its queue, events and reset, each in a
     greenlet) cost ~35 us of CPU, more than the page's statement on ``asyncpg`` (~28 us:
     ``benchmarks/RESULTS.md``, issue 14, twelfth round). ``rows`` takes the connection used
     last, or checks one out when none is kept; a use that ends cleanly keeps it (up to
     ``keep``: the others go back to the pool), any error or cancellation gives it back to the
-    pool as ``pg_rows`` does (a lost one dropped, with the kept ones). ``keep`` is the page
-    reads in flight at once that skip the pool; the connections are kept only as many as were
-    in use together, up to 16 of the process's 40 (``engine.PG_POOL_SIZE`` and overflow): a
-    wrk run of 16 connections had ~16 pages in flight, and with 4 kept most of them still
-    went through the pool. Statements run outside any transaction, so
-    each one sees the last commit, in this process or any other. A connection kept idle for
+    pool as ``pg_rows`` does (a lost one dropped, with the kept ones). ``keep`` is the uses in
+    flight at once that skip the pool; the connections are kept only as many as were in use
+    together, up to 16 of the process's 40 (``engine.PG_POOL_SIZE`` and overflow): a wrk run
+    of 16 connections had ~16 pages in flight, and with 4 kept most of them still went
+    through the pool. ``rows``' statements run outside any transaction, so each one sees the
+    last commit, in this process or any other.
+
+    No connection is kept or given back inside a transaction: the pool's reset cannot end a
+    transaction begun on ``asyncpg`` (SQLAlchemy's adapter rolls back only the transactions
+    it began), so a connection still in one would carry its locks, its snapshot or its failed
+    state into the next use. ``transaction`` rolls back on any error; when that is not
+    possible (the connection lost, the task cancelled, the ``ROLLBACK`` refused) the
+    connection is closed and dropped from the pool instead. A connection kept idle for
     ``idle_s`` is pinged before use (the pool's own idle check does not see it: it is checked
     out) and replaced when lost. Event-loop only; ``close`` gives them all back."""
 
@@ -148,6 +161,22 @@ class KeptConnections:
             await self.close()
         await greenlet_spawn(pooled.close)
 
+    async def _discard(self, pooled: PoolProxiedConnection, rows: PgRows) -> None:
+        """Close ``pooled`` at once and drop it from the pool (the pool opens a new one in its
+        place at a later checkout): what its transaction left behind ends with it."""
+        rows.driver.terminate()
+        await greenlet_spawn(pooled.invalidate)
+
+    async def _release(self, pooled: PoolProxiedConnection, rows: PgRows) -> None:
+        """After a use that ended cleanly: keep ``pooled`` (up to ``keep``) or give it back;
+        one still inside a transaction (it never should be) is closed instead."""
+        if rows.driver.is_in_transaction():
+            await self._discard(pooled, rows)
+        elif len(self._free) < self._keep:
+            self._free.append((pooled, rows, time.monotonic()))
+        else:
+            await greenlet_spawn(pooled.close)
+
     @contextlib.asynccontextmanager
     async def rows(self) -> AsyncIterator[PgRows]:
         """A kept (or newly checked-out) connection's ``PgRows`` for the block."""
@@ -160,10 +189,72 @@ class KeptConnections:
         except BaseException:
             await greenlet_spawn(pooled.close)
             raise
-        if len(self._free) < self._keep:
-            self._free.append((pooled, rows, time.monotonic()))
-        else:
-            await greenlet_spawn(pooled.close)
+        await self._release(pooled, rows)
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[PgRows]:
+        """``BEGIN``, the block, ``COMMIT`` on a kept (or newly checked-out) connection.
+
+        On an error in the block or at ``COMMIT`` the transaction is rolled back and the
+        connection kept as after a clean use; lost (``connection_invalidated``), it is dropped
+        with the kept ones as in ``rows``; cancelled, or when the ``ROLLBACK`` does not
+        succeed, it is closed (``_discard``): a transaction of unknown state never reaches
+        another use."""
+        pooled, rows = await self._begun()
+        try:
+            yield rows
+            await rows.execute("COMMIT")
+        except Exception as error:
+            await self._after_failed(pooled, rows, error)
+            raise
+        except BaseException:  # cancelled: the connection may be in the middle of a statement
+            await self._discard(pooled, rows)
+            raise
+        await self._release(pooled, rows)
+
+    async def _begun(self) -> tuple[PoolProxiedConnection, PgRows]:
+        """A connection whose transaction has begun. A kept one found lost at ``BEGIN`` (a
+        database restart since its last use) is dropped with the others and ``BEGIN`` sent
+        once more on a new connection: nothing of the block has run yet."""
+        for attempt in (1, 2):
+            pooled, rows = await self._take()
+            try:
+                await rows.execute("BEGIN")
+            except DBAPIError as error:
+                await self._drop(pooled, error)
+                if attempt == 2 or not error.connection_invalidated:
+                    raise
+                continue
+            except BaseException:
+                await self._discard(pooled, rows)
+                raise
+            return pooled, rows
+        raise AssertionError("unreachable")
+
+    async def _after_failed(
+        self, pooled: PoolProxiedConnection, rows: PgRows, error: Exception
+    ) -> None:
+        """End a transaction that failed with ``error``: rolled back and kept, lost and
+        dropped, or closed when the ``ROLLBACK`` does not succeed."""
+        if isinstance(error, DBAPIError) and error.connection_invalidated:
+            await self._drop(pooled, error)
+            return
+        try:
+            if rows.driver.is_in_transaction():
+                await rows.execute("ROLLBACK")
+        except DBAPIError as failed:
+            if failed.connection_invalidated:
+                await self._drop(pooled, failed)
+            else:
+                await self._discard(pooled, rows)
+            return
+        except Exception:
+            await self._discard(pooled, rows)
+            return
+        except BaseException:
+            await self._discard(pooled, rows)
+            raise
+        await self._release(pooled, rows)
 
     async def close(self) -> None:
         """Give every kept connection back to the pool."""

@@ -52,7 +52,6 @@ from sqlalchemy.util import await_
 from convos_server.db import driver_sql
 from convos_server.db import models as m
 from convos_server.db.engine import Database
-from convos_server.db.pg_driver import pg_rows
 from convos_server.errors import ApiError
 from convos_server.services.token_cache import NOTIFY_CHANNEL as AGENTS_CHANNEL
 from convos_server.services.token_cache import agents_from_payload
@@ -613,8 +612,9 @@ class EventBus:
         if reader is not None:  # SQLite file: the same read without SQLAlchemy's overhead
             rows = reader.rows(_LOAD_SQL, (after, last, READ_BATCH))
             return [StoredEvent.from_row(*row) for row in rows]
-        if self._db.is_postgres:  # the same on the pooled connection's asyncpg connection
-            async with pg_rows(self._db.engine) as pg:
+        kept = self._db.kept_connections
+        if kept is not None:  # PostgreSQL: the same on a kept connection's asyncpg connection
+            async with kept.rows() as pg:
                 rows = await pg.fetch(_LOAD_SQL_PG, (after, last, READ_BATCH))
             return [StoredEvent.from_row(*row) for row in rows]
         query = select(

@@ -152,6 +152,30 @@ _TOUCH_TICKET_PG = driver_sql.numbered(_TOUCH_TICKET_SQL)
 _TICKET_SNOOZED_LOCKED_PG = "SELECT snoozed FROM tickets WHERE id = $1 FOR UPDATE"
 _CONVERSATION_PG = driver_sql.numbered(_CONVERSATION_SQL)
 _TICKET_FOR_REPLY_PG = driver_sql.numbered(_TICKET_FOR_REPLY_SQL) + " FOR UPDATE"
+# A reply's first reads on PostgreSQL in one round trip: the message this agent already sent
+# with the ``client_id`` (``_SENT_WITH_CLIENT_ID_PG``), and the conversation
+# (``_CONVERSATION_PG``; no row: none), neither locked.
+_SENT_AND_CONVERSATION_PG = (
+    "SELECT (SELECT id FROM messages WHERE sender_type = 'agent' AND sender_id = $1"
+    " AND client_id = $2), conversations.id, conversations.inbox_id, conversations.open_ticket_id"
+    " FROM (SELECT 1) AS one LEFT OUTER JOIN conversations ON conversations.id = $3"
+)
+# A message without files that moves the clocks, on PostgreSQL in one round trip: the
+# message, then its conversation's clocks, then its open ticket's (the ticket's ``UPDATE``
+# waits for the conversation's: its ``WHERE`` reads that CTE), the same rows and row locks in
+# the same order as the three statements, the ticket's ``snoozed`` as it is after its update
+# (``RETURNING``, as on SQLite; the three statements read it again ``FOR UPDATE``). One round
+# trip instead of three or four: each costs the server ~50 us of CPU (issue 14, thirteenth
+# round).
+_INSERT_AND_TOUCH_PG = (
+    "WITH inserted AS ("
+    + _INSERT_MESSAGE_PG
+    + "), conversation AS (UPDATE conversations SET last_message_at = $10,"
+    " last_message_id = (SELECT id FROM inserted) WHERE id = $1 RETURNING id),"
+    " ticket AS (UPDATE tickets SET last_message_at = $10"
+    " WHERE id = $2 AND EXISTS (SELECT FROM conversation) RETURNING snoozed)"
+    " SELECT (SELECT id FROM inserted), (SELECT snoozed FROM ticket)"
+)
 
 
 def sync_loaded(session: AsyncSession, model: type[m.Base], ident: int, values: Json) -> None:
@@ -261,8 +285,13 @@ async def _insert_pg(
     learn_snoozed: bool,
 ) -> tuple[int, bool]:
     """``_insert_core`` on the transaction's asyncpg connection: the same statements and row
-    locks, in order."""
+    locks, in order; a message without files that moves the clocks in one statement
+    (``_INSERT_AND_TOUCH_PG``: its ticket's ``snoozed`` read by the ticket's ``UPDATE``, whose
+    row lock is ``FOR NO KEY UPDATE``, not ``FOR UPDATE``)."""
     now = values["created_at"]
+    if moves_clocks and not file_ids:
+        row = await driver_sql.pg_one(driver, _INSERT_AND_TOUCH_PG, *_message_row(values, now))
+        return int(row[0]), learn_snoozed and bool(row[1])
     inserted = await driver_sql.pg_one(
         driver,
         _INSERT_MESSAGE_PG,
@@ -493,6 +522,27 @@ async def _reply_conversation(
     return None if row is None else _ReplyConversation(*row)
 
 
+async def _sent_and_conversation(
+    session: AsyncSession, agent_id: int, client_id: str, conversation_id: int
+) -> tuple[m.Message | None, _ReplyConversation | None]:
+    """The message this agent already sent with ``client_id`` (``find_by_client_id``) and,
+    when there is none, the reply's conversation (``_reply_conversation``): on PostgreSQL's
+    driver connection both in one statement."""
+    driver = driver_sql.postgres(session)
+    if driver is None:
+        existing = await find_by_client_id(session, agent_id, client_id)
+        if existing is not None:
+            return existing, None
+        return None, await _reply_conversation(session, conversation_id)
+    row = await driver_sql.pg_one(
+        driver, _SENT_AND_CONVERSATION_PG, agent_id, client_id, conversation_id
+    )
+    existing = None if row[0] is None else await session.get(m.Message, row[0])
+    if existing is not None:
+        return existing, None
+    return None, None if row[1] is None else _ReplyConversation(row[1], row[2], row[3])
+
+
 async def _reply_ticket(session: AsyncSession, ticket_id: int) -> _ReplyTicket:
     """The conversation's open ticket, ``FOR UPDATE`` on PostgreSQL (SQLite has no row locks:
     the transaction holds the write lock)."""
@@ -535,10 +585,11 @@ async def send_agent_message(
     written since by another agent is 409 ``conversation.changed`` (see ``check_unchanged``).
     A note names colleagues with ``@name`` (services.mentions).
     """
-    existing = await find_by_client_id(session, agent.id, client_id)
+    existing, conversation = await _sent_and_conversation(
+        session, agent.id, client_id, conversation_id
+    )
     if existing is not None:
         return await load_message(session, existing), False
-    conversation = await _reply_conversation(session, conversation_id)
     if conversation is None:
         raise not_found("conversation")
     require_inbox(visibility, conversation.inbox_id, "conversation")

@@ -17,7 +17,7 @@ conditions; pinned against it by ``tests/server/test_ticket_page_sql.py``) runs 
   early on (labels, snoozes, opening days: ``api.tickets._grows_with_data``), whose cost
   grows with the data, keep aiosqlite's worker threads.
 * **PostgreSQL**: on a pooled ``asyncpg`` connection outside any transaction, one of the few
-  kept checked out between pages (``Database.page_connections``, ``db.pg_driver``): each
+  kept checked out between pages (``Database.kept_connections``, ``db.pg_driver``): each
   statement sees the last commit, of this process or any other, as under the session's
   ``READ COMMITTED`` before.
 
@@ -494,8 +494,8 @@ async def first_page_items(
     if db.page_reader is not None:
         readers = _sqlite_readers(db.page_reader, dialect, query.last_message)
         return await _read_page(heads_page, query, fragments, dialect, *readers)
-    if db.page_connections is not None:
-        async with db.page_connections.rows() as rows:
+    if db.kept_connections is not None:
+        async with db.kept_connections.rows() as rows:
             readers = _pg_readers(rows, dialect, query.last_message)
             return await _read_page(heads_page, query, fragments, dialect, *readers)
     return None

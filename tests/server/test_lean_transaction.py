@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import event, text
@@ -307,3 +308,39 @@ async def test_lean_transactions_keep_the_write_connection_between_them(tmp_path
     finally:
         await db.dispose()
     assert db.write_engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+def _sent_statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every statement sent through ``asyncpg``'s query methods from now on, but the event
+    reader's (it reads outside the write transactions, on its own schedule)."""
+    sent: list[str] = []
+    for name in ("execute", "fetch", "fetchrow", "fetchval"):
+        original = getattr(asyncpg.Connection, name)
+
+        def recording(self: Any, query: str, *args: Any, _original: Any = original) -> Any:
+            if not query.startswith("SELECT id, type, data, inbox_id, agent_id FROM events"):
+                sent.append(query)
+            return _original(self, query, *args)
+
+        monkeypatch.setattr(asyncpg.Connection, name, recording)
+    return sent
+
+
+@pytest.mark.parametrize("backend", [BACKENDS[1]])
+async def test_on_postgres_a_warm_message_and_reply_take_few_round_trips(
+    ws: Workspace, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warm customer message is ``BEGIN``, the contact found with its conversation locked,
+    the message with its clocks, the events, ``COMMIT``: five round trips (nine before the
+    thirteenth round); a reply six (its ticket locked on its own)."""
+    warm = await warm_conversation(ws, app)
+    sent = _sent_statements(monkeypatch)
+    await ws.handoff(warm.inbox, "carla", "Still there?")
+    assert len(sent) == 5, sent
+    assert (sent[0], sent[-1]) == ("BEGIN", "COMMIT")
+    assert "FOR NO KEY UPDATE OF conversations" in sent[1]
+    sent.clear()
+    reply = await ws.call("POST", warm.url, warm.anna, json={"client_id": "r-1", "body": "Yes"})
+    assert reply["body"] == "Yes"
+    assert len(sent) == 6, sent
+    assert (sent[0], sent[-1]) == ("BEGIN", "COMMIT")

@@ -333,11 +333,11 @@ def test_a_decoded_json_value_is_compared_as_its_json() -> None:
 
 async def _kept(db: Database, count: int) -> None:
     """``count`` page connections used at once, hence kept after."""
-    assert db.page_connections is not None
+    assert db.kept_connections is not None
     async with contextlib.AsyncExitStack() as stack:
         for _ in range(count):
-            await stack.enter_async_context(db.page_connections.rows())
-    assert db.page_connections.kept == count
+            await stack.enter_async_context(db.kept_connections.rows())
+    assert db.kept_connections.kept == count
 
 
 async def _terminate_the_others(db: Database) -> None:
@@ -352,7 +352,7 @@ async def _terminate_the_others(db: Database) -> None:
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("backend", [BACKENDS[1]])
-async def test_the_kept_page_connections_are_all_given_up_when_one_is_lost(
+async def test_the_kept_kept_connections_are_all_given_up_when_one_is_lost(
     ws: Workspace, app: FastAPI
 ) -> None:
     """Three connections kept, all lost: the page fails once (the one it took), and the next
@@ -367,8 +367,8 @@ async def test_the_kept_page_connections_are_all_given_up_when_one_is_lost(
     with pytest.raises(DBAPIError) as lost:
         await ws.http.get(url, headers=headers)
     assert lost.value.connection_invalidated
-    assert db.page_connections is not None
-    assert db.page_connections.kept == 0
+    assert db.kept_connections is not None
+    assert db.kept_connections.kept == 0
     for _ in range(3):
         assert (await ws.http.get(url, headers=headers)).status_code == 200
 
@@ -382,8 +382,8 @@ async def test_a_kept_page_connection_idle_too_long_is_pinged_first(
     it, drops it and reads on a new connection; no request fails."""
     await _rich_workspace(ws)
     db: Database = app.state.db
-    assert db.page_connections is not None
-    monkeypatch.setattr(db.page_connections, "_idle_s", 0.0)
+    assert db.kept_connections is not None
+    monkeypatch.setattr(db.kept_connections, "_idle_s", 0.0)
     url = "/api/v1/tickets?limit=50"
     headers = ws.auth(ws.admin_id)
     assert (await ws.http.get(url, headers=headers)).status_code == 200
