@@ -10,7 +10,11 @@ resident memory (VmRSS) in MiB. ``--stages`` prints the resident memory after ea
 (the launch a step at a time: services, window built, shown, cached state painted, every
 ticket listed, thread opened; and, after the figure, once the app's minute trim ran, then
 with the whole thread put in the model at once: what a model without a scroll window would
-hold); ``--trace`` prints tracemalloc's biggest Python allocations (by line) after each step.
+hold); ``--trace`` prints tracemalloc's biggest Python allocations (by line) after each step;
+``--maps`` prints after each step the mappings whose resident memory changed by 0.1 MiB or
+more (``/proc/self/smaps``: each file by its path, ``[heap]``, ``[anon]`` for the anonymous
+rest: Python's arenas, the backing store, other threads' malloc arenas) and, at the figure,
+the biggest mappings with their anonymous share.
 """
 
 from __future__ import annotations
@@ -40,6 +44,10 @@ from convos_desktop.platform.memory_trim import SETTLE_MS, MemoryTrimmer, glibc_
 from convos_desktop.ui.shell.main_window import MainWindow
 
 TRACE_LINES = 15
+MAPS_MIN_KIB = 100  # ``--maps``: the smallest change per step printed
+MAPS_TOP = 30  # ``--maps``: the mappings listed at the figure
+FIGURE_STAGE = "big thread scrolled through end to end"
+MAPPING = re.compile(r"^[0-9a-f]+-[0-9a-f]+ ")  # a mapping's first line in smaps
 SETTLE_S = SETTLE_MS / 1000 + 0.3  # the app's settle delay and a margin
 
 
@@ -49,6 +57,44 @@ def resident_parts_mib() -> tuple[float, float]:
     status = Path("/proc/self/status").read_text()
     parts = dict(re.findall(r"^(RssAnon|RssFile):\s+(\d+) kB", status, re.MULTILINE))
     return int(parts.get("RssAnon", 0)) / 1024, int(parts.get("RssFile", 0)) / 1024
+
+
+def resident_by_mapping() -> dict[str, tuple[int, int]]:
+    """This process's resident memory by mapping name (``Rss``, ``Anonymous``, KiB), from
+    ``/proc/self/smaps``; unnamed mappings are ``[anon]``."""
+    totals: dict[str, tuple[int, int]] = {}
+    name = "[anon]"
+    with open("/proc/self/smaps", encoding="utf-8", errors="replace") as smaps:
+        for line in smaps:
+            head, _, value = line.partition(":")
+            if head == "Rss":
+                rss, anon = totals.get(name, (0, 0))
+                totals[name] = (rss + int(value.split()[0]), anon)
+            elif head == "Anonymous":
+                rss, anon = totals.get(name, (0, 0))
+                totals[name] = (rss, anon + int(value.split()[0]))
+            elif MAPPING.match(line):
+                fields = line.split(None, 5)
+                name = fields[5].strip() if len(fields) > 5 else "[anon]"
+    return totals
+
+
+def mapping_changes(
+    before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]], limit: int = 12
+) -> list[str]:
+    """The mappings whose resident memory changed by ``MAPS_MIN_KIB`` or more, biggest first."""
+    changes = [
+        (after.get(name, (0, 0))[0] - before.get(name, (0, 0))[0], name)
+        for name in set(before) | set(after)
+    ]
+    big = sorted((c for c in changes if abs(c[0]) >= MAPS_MIN_KIB), reverse=True)
+    return [f"    {kib / 1024:+6.2f}  {name}" for kib, name in big[:limit]]
+
+
+def biggest_mappings(maps: dict[str, tuple[int, int]], limit: int = MAPS_TOP) -> list[str]:
+    """The ``limit`` biggest mappings: resident MiB, of which anonymous, and the name."""
+    top = sorted(maps.items(), key=lambda item: -item[1][0])[:limit]
+    return [f"    {rss / 1024:6.2f} (anon {anon / 1024:5.2f})  {name}" for name, (rss, anon) in top]
 
 
 def trace_top(limit: int = TRACE_LINES) -> list[str]:
@@ -101,7 +147,7 @@ async def measure(bench: CacheBench, stage: Callable[[str], None], everything: b
     stage("window shown, tickets listed, big thread opened (its newest page)")
     most = await bench.scroll_through(window)
     await settle()
-    stage(f"big thread scrolled through end to end (at most {most} rows in the model)")
+    stage(f"{FIGURE_STAGE} (at most {most} rows in the model)")
     rss = resident_mib()
     if everything:
         MemoryTrimmer(trim=glibc_malloc_trim()).trim_now()
@@ -126,10 +172,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
     stages = "--stages" in arguments
     trace = "--trace" in arguments
-    arguments = [a for a in arguments if a not in ("--stages", "--trace")]
+    maps = "--maps" in arguments
+    arguments = [a for a in arguments if a not in ("--stages", "--trace", "--maps")]
     if len(arguments) != 2 or not arguments[1].isdigit():
         raise SystemExit(
-            "usage: python -m benchmarks.client_memory CACHE THREAD_MESSAGES [--stages] [--trace]"
+            "usage: python -m benchmarks.client_memory CACHE THREAD_MESSAGES"
+            " [--stages] [--trace] [--maps]"
         )
     cache = Path(arguments[0])
     if not cache.is_file():
@@ -137,13 +185,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     if trace:
         tracemalloc.start()
 
+    last_maps: dict[str, tuple[int, int]] = {}
+
     def stage(what: str) -> None:
-        if stages:
+        if stages or maps:
             anon, file = resident_parts_mib()
             print(
                 f"{resident_mib():7.1f} MiB  (anon {anon:5.1f}, file {file:5.1f})  {what}",
                 flush=True,
             )
+        if maps:
+            now = resident_by_mapping()
+            lines = mapping_changes(last_maps, now) if last_maps else []
+            if what.startswith(FIGURE_STAGE):
+                lines += ["  biggest mappings:", *biggest_mappings(now)]
+            if lines:
+                print("\n".join(lines), flush=True)
+            last_maps.clear()
+            last_maps.update(now)
         if trace:
             print("\n".join(trace_top()), flush=True)
 

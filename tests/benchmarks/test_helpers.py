@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -102,3 +104,20 @@ def test_platform_reports_side_by_side() -> None:
     assert "offscreen | xcb" in table
     assert "3.00 ms PASS" in table
     assert table.splitlines()[-1].split()[-1] == "ms"
+
+
+def test_client_memory_breaks_the_resident_memory_down_by_mapping() -> None:
+    from benchmarks.client_memory import biggest_mappings, mapping_changes, resident_by_mapping
+
+    before = resident_by_mapping()
+    block = bytearray(8 * 2**20)  # mapped by malloc: an unnamed mapping, 8 MiB touched
+    block[::4096] = b"x" * len(block[::4096])
+    after = resident_by_mapping()
+    status = re.search(r"^VmRSS:\s+(\d+) kB", Path("/proc/self/status").read_text(), re.M)
+    assert status is not None
+    assert abs(sum(rss for rss, _anon in after.values()) - int(status.group(1))) < 2048
+    assert after["[anon]"][0] - before["[anon]"][0] >= 8 * 1024 - 64
+    assert all(anon <= rss for rss, anon in after.values())
+    assert any(line.endswith("  [anon]") for line in mapping_changes(before, after))
+    assert len(biggest_mappings(after, 3)) == 3
+    del block

@@ -93,6 +93,17 @@ def test_the_app_imports_the_other_screens_only_when_one_is_built():
     assert python_says(code) == ""
 
 
+def test_the_app_imports_qt_svg_only_when_the_tray_draws_its_icon():
+    # QtSvg (libQt6Svg and its binding, ~0.4 MiB resident) only draws the tray's icon: not
+    # mapped by a window without a tray (issue 16).
+    code = (
+        "import sys\n"
+        "import convos_desktop.app, convos_desktop.ui.shell.main_window\n"
+        "print('PySide6.QtSvg' in sys.modules)\n"
+    )
+    assert python_says(code) == "False"
+
+
 def test_the_app_imports_its_sign_in_demo_help_and_self_check_windows_when_used():
     # The login dialog (a session resumed from the keyring never shows it), the demo's
     # starting window, the shortcut sheet (F1) and the self-check are imported where they

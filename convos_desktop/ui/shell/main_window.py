@@ -425,9 +425,11 @@ class MainWindow(QMainWindow):
 
     def settle_caches(self) -> None:
         """Once the app is at rest after a scroll, an open or a listing (before the trim): the
-        open conversations' painted rows scrolled away from go (``ConversationPane.settle``)."""
+        open conversations' painted rows scrolled away from go (``ConversationPane.settle``),
+        and the cache's SQLite page caches (``shrink_store_soon``)."""
         for pane in [self.workspace.pane, *(window.pane for window in self.popouts.windows())]:
             pane.settle()
+        self.shrink_store_soon()
 
     def release_idle(self) -> None:
         """Drop what an idle window does not need: the row caches and thumbnails of the
@@ -439,9 +441,16 @@ class MainWindow(QMainWindow):
             pane.release_idle()
         self._context.thumbnails.keep_only(set().union(*(p.messages.file_ids() for p in panes)))
         QPixmapCache.clear()
+        self.shrink_store_soon()
+
+    def shrink_store_soon(self) -> None:
+        """Hand both of the cache's SQLite page caches back to the heap (the writer's on its
+        thread), then trim: ~1 MiB at rest once a scroll through a long thread filled them
+        (``benchmarks.client_memory``, issue 16); SQLite reads the pages again from the file
+        (the OS's page cache) when asked. Nothing without an event loop (a test without one)."""
         try:
             asyncio.get_running_loop()
-        except RuntimeError:  # no event loop (a test without one): the GUI's cache only
+        except RuntimeError:
             return
         self._store_shrinks.run(self._shrink_store())
 

@@ -15,7 +15,6 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QRect, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QColor, QFont, QIcon, QPainter, QPixmap
-from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from convos_desktop.core.types import Status
@@ -40,6 +39,10 @@ def badge_text(count: int) -> str:
 def tray_icon_image(count: int, size: int = ICON_SIZE, *, connected: bool = True) -> QPixmap:
     """The tray icon of the state (normal or disconnected) with the unread badge (none for 0)
     drawn in its top-right corner."""
+    # Imported here: QtSvg maps ~0.4 MiB of Qt's SVG code at import, needed only once a tray
+    # shows the icon (not on a desktop without a tray; issue 16, ``benchmarks.client_memory``).
+    from PySide6.QtSvg import QSvgRenderer
+
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)

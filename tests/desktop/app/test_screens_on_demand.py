@@ -104,3 +104,22 @@ async def test_quitting_stops_the_idle_release_before_the_cache_closes(window: M
     await window.stop_memory_work()
     assert not window.memory._idle.isActive()
     assert not window.memory._settle.isActive()
+
+
+async def test_a_settle_hands_the_caches_page_caches_back_then_trims(
+    window: MainWindow, monkeypatch
+) -> None:
+    calls: list[str] = []
+    store = window._context.store
+    shrink = store.shrink_memory
+
+    async def counted() -> None:
+        calls.append("shrink")
+        await shrink()
+
+    monkeypatch.setattr(store, "shrink_memory", counted)
+    window.memory._trim = lambda: calls.append("trim")
+    window.memory._trim_settled()  # what the settle timer runs once the app is at rest
+    await window._store_shrinks.wait_idle()
+    assert calls == ["trim", "shrink", "trim"]  # the writer's pages trimmed once given back
+    assert store.kv_get("absent") is None  # the GUI's connection reads on
