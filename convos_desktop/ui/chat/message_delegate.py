@@ -471,7 +471,9 @@ class MessageDelegate(QStyledItemDelegate):
 
     system_texts_changed = Signal()  # an agent was renamed: system rows need a new layout
 
-    HEIGHT_CACHE_LIMIT = 20_000  # row heights: a 10k-message thread twice over, ~5 MB at most
+    HEIGHT_CACHE_LIMIT = 2_000  # row heights, the least recently used out: a thread model
+    # holds 200 rows and its pages read ahead 100 each, so ten conversations' windows (~75 bytes
+    # a height: a 10k-message thread scrolled through kept 0.74 MiB of them when all stayed)
     LAYOUT_CACHE_LIMIT = 100  # whole layouts (~9 KiB each): a page read ahead and some views
     PICTURE_CACHE_BYTES = 8 * 1024 * 1024  # painted rows at most (a full-screen view is ~8)
     PICTURE_VIEWS = 3  # painted rows kept, in views full: two conversations switched between + 1
@@ -565,7 +567,7 @@ class MessageDelegate(QStyledItemDelegate):
         ``LAYOUT_KEY`` ``parts`` it will have there: its insertion then finds its height."""
         fonts = self._fonts_for(font)
         system_text = self._system_text(message)
-        if height_key(parts, width, system_text) not in self._heights:
+        if self._known_height(height_key(parts, width, system_text)) is None:
             self._build_layout(message, (*parts, width, system_text), fonts)
 
     def _build_layout(self, message: Message, key: LayoutKey, fonts: Fonts) -> MessageLayout:
@@ -579,9 +581,22 @@ class MessageDelegate(QStyledItemDelegate):
         return layout
 
     def _remember_height(self, key: LayoutKey, height: int) -> None:
-        if len(self._heights) >= self.HEIGHT_CACHE_LIMIT:
-            self._heights.clear()
-        self._heights[height_key(key[:4], key[4], key[5])] = height
+        """Keep a row's height, the least recently used ones out past ``HEIGHT_CACHE_LIMIT``
+        (a dict keeps its order: the first key is the one used longest ago)."""
+        heights = self._heights
+        name = height_key(key[:4], key[4], key[5])
+        heights.pop(name, None)
+        heights[name] = height
+        while len(heights) > self.HEIGHT_CACHE_LIMIT:
+            del heights[next(iter(heights))]
+
+    def _known_height(self, name: str) -> int | None:
+        """The height kept under the :func:`height_key` ``name``, now the most recently used;
+        None if none is."""
+        height = self._heights.pop(name, None)
+        if height is not None:
+            self._heights[name] = height
+        return height
 
     def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
         width = option.rect.width()
@@ -602,7 +617,7 @@ class MessageDelegate(QStyledItemDelegate):
         if parts is None:
             return QSize(width, 0)
         self._fonts_for(option.font)
-        height = self._heights.get(height_key(parts, width, system_text))
+        height = self._known_height(height_key(parts, width, system_text))
         if height is None:
             height = self._layout(option, index, parts, width).height
         return QSize(width, height)
