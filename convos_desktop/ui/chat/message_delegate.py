@@ -525,8 +525,7 @@ class MessageDelegate(QStyledItemDelegate):
         """The row fonts of ``font``; another font makes every cached layout stale."""
         if self._fonts is None or self._fonts.body != font:
             self._fonts = Fonts(font)
-            self._heights.clear()
-            self._older_heights.clear()
+            self.forget_heights()
             self._layouts.clear()
             self._forget_pictures()
         return self._fonts
@@ -582,6 +581,11 @@ class MessageDelegate(QStyledItemDelegate):
             self._layouts.popitem(last=False)
         self._remember_height(key, layout.height)
         return layout
+
+    def forget_heights(self) -> None:
+        """Drop every row height kept (both generations)."""
+        self._heights.clear()
+        self._older_heights.clear()
 
     def _remember_height(self, key: LayoutKey, height: int) -> None:
         self._keep_height(height_key(key[:4], key[4], key[5]), height)
