@@ -93,7 +93,7 @@ def release_steps(window: MainWindow, context: ClientContext) -> dict[str, Calla
         "thumbnails": lambda: context.thumbnails.keep_only(()),
         "row layouts": delegate._layouts.clear,
         "painted-row pictures": delegate._forget_pictures,
-        "row heights": delegate._heights.clear,
+        "row heights": delegate.forget_heights,
         "QPixmapCache": QPixmapCache.clear,
         "ticket previews": window.workspace.tickets._previews.clear,
         "SQLite page caches (GUI connection)": lambda: store._conn.execute("PRAGMA shrink_memory"),

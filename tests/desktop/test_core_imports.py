@@ -115,3 +115,16 @@ def test_the_app_imports_its_sign_in_demo_help_and_self_check_windows_when_used(
         "print(','.join(sorted(m for m in sys.modules if m.rsplit('.', 1)[-1] in lazy)))\n"
     )
     assert python_says(code) == ""
+
+
+def test_the_app_imports_its_settings_about_and_emoji_picker_when_first_opened():
+    # The settings and About dialogs (the app menu) and the emoji picker with its keyword
+    # table (the composer's button, a reaction's "more") are imported when first opened:
+    # ~0.1-0.2 MiB of Python at import (issue 16, branch mem16j).
+    code = (
+        "import sys\n"
+        "import convos_desktop.app, convos_desktop.ui.shell.main_window\n"
+        "lazy = ('settings_dialog', 'about_dialog', 'emoji_picker', 'emoji_keywords')\n"
+        "print(','.join(sorted(m for m in sys.modules if m.rsplit('.', 1)[-1] in lazy)))\n"
+    )
+    assert python_says(code) == ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent, QPainter, QPaintEvent, QPalette
@@ -27,7 +28,6 @@ from PySide6.QtWidgets import (
 
 from convos_desktop.core.types import Agent, Canned, Draft, FileInfo, ReplyPreview
 from convos_desktop.ui.chat.attachments import AttachmentsDialog, PendingAttachment
-from convos_desktop.ui.chat.emoji_picker import EmojiCatalog, EmojiPicker
 from convos_desktop.ui.chat.mention_completer import ColleagueModel, MentionCompleter
 from convos_desktop.ui.chat.quick_replies import (
     CannedModel,
@@ -41,6 +41,10 @@ from convos_desktop.ui.chat.thumbnails import ThumbnailCache
 from convos_desktop.ui.formatting import format_size
 from convos_desktop.ui.theme import set_font_parts, set_text_color
 from convos_desktop.ui.widgets.elided_label import ElidedLabel
+
+# The emoji picker is imported when first opened (issue 16: code not run at launch).
+if TYPE_CHECKING:
+    from convos_desktop.ui.chat.emoji_picker import EmojiCatalog, EmojiPicker
 
 log = logging.getLogger("convos.ui.composer")
 
@@ -410,6 +414,8 @@ class Composer(QFrame):
     def show_emoji_picker(self) -> EmojiPicker:
         """Open (or raise) the emoji popup above the emoji button."""
         if self._emoji_picker is None:
+            from convos_desktop.ui.chat.emoji_picker import EmojiPicker
+
             self._emoji_picker = EmojiPicker(self._settings, self, self._emoji_catalog)
             self._emoji_picker.set_language(self._language)
             self._emoji_picker.setWindowFlag(Qt.WindowType.Tool)

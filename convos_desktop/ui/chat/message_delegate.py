@@ -471,7 +471,10 @@ class MessageDelegate(QStyledItemDelegate):
 
     system_texts_changed = Signal()  # an agent was renamed: system rows need a new layout
 
-    HEIGHT_CACHE_LIMIT = 20_000  # row heights: a 10k-message thread twice over, ~5 MB at most
+    HEIGHT_CACHE_LIMIT = 2_000  # row heights in two generations of 1,000 (see _known_height):
+    # a thread model holds 200 rows and its pages read ahead 100 each, so several
+    # conversations' windows (~75 bytes a height: a 10k-message thread scrolled through kept
+    # 0.74 MiB of them when every one stayed)
     LAYOUT_CACHE_LIMIT = 100  # whole layouts (~9 KiB each): a page read ahead and some views
     PICTURE_CACHE_BYTES = 8 * 1024 * 1024  # painted rows at most (a full-screen view is ~8)
     PICTURE_VIEWS = 3  # painted rows kept, in views full: two conversations switched between + 1
@@ -489,7 +492,8 @@ class MessageDelegate(QStyledItemDelegate):
         self._thumbnails = thumbnails
         self._wording = wording or SystemWording(parent=self)
         self._wording.names_changed.connect(self.system_texts_changed)
-        self._heights: dict[str, int] = {}  # height_key -> row height
+        self._heights: dict[str, int] = {}  # height_key -> row height, the newer generation
+        self._older_heights: dict[str, int] = {}  # the generation before it
         self._layouts: OrderedDict[LayoutKey, MessageLayout] = OrderedDict()
         self._pictures: OrderedDict[tuple[Any, ...], RowPicture] = OrderedDict()
         self._arrivals = False  # painting rows that just arrived (see painting_arrivals)
@@ -521,7 +525,7 @@ class MessageDelegate(QStyledItemDelegate):
         """The row fonts of ``font``; another font makes every cached layout stale."""
         if self._fonts is None or self._fonts.body != font:
             self._fonts = Fonts(font)
-            self._heights.clear()
+            self.forget_heights()
             self._layouts.clear()
             self._forget_pictures()
         return self._fonts
@@ -565,7 +569,7 @@ class MessageDelegate(QStyledItemDelegate):
         ``LAYOUT_KEY`` ``parts`` it will have there: its insertion then finds its height."""
         fonts = self._fonts_for(font)
         system_text = self._system_text(message)
-        if height_key(parts, width, system_text) not in self._heights:
+        if self._known_height(height_key(parts, width, system_text)) is None:
             self._build_layout(message, (*parts, width, system_text), fonts)
 
     def _build_layout(self, message: Message, key: LayoutKey, fonts: Fonts) -> MessageLayout:
@@ -578,10 +582,35 @@ class MessageDelegate(QStyledItemDelegate):
         self._remember_height(key, layout.height)
         return layout
 
+    def forget_heights(self) -> None:
+        """Drop every row height kept (both generations)."""
+        self._heights.clear()
+        self._older_heights.clear()
+
     def _remember_height(self, key: LayoutKey, height: int) -> None:
-        if len(self._heights) >= self.HEIGHT_CACHE_LIMIT:
-            self._heights.clear()
-        self._heights[height_key(key[:4], key[4], key[5])] = height
+        self._keep_height(height_key(key[:4], key[4], key[5]), height)
+
+    def _keep_height(self, name: str, height: int) -> None:
+        """Keep a height in the newer generation; once it holds half ``HEIGHT_CACHE_LIMIT``
+        it becomes the older one and the generation before it goes."""
+        if len(self._heights) >= self.HEIGHT_CACHE_LIMIT // 2:
+            self._older_heights = self._heights
+            self._heights = {}
+        self._heights[name] = height
+
+    def _known_height(self, name: str) -> int | None:
+        """The height kept under the :func:`height_key` ``name``, None if none is.
+
+        Two generations, not a least-recently-used order: a height asked for (every row
+        of the model, on each layout of the view) is a plain lookup in the newer one, and
+        one found in the older generation moves to the newer, so the rows in use outlive
+        the pages measured since (no reordering on the hot path: ``sizeHint``)."""
+        height = self._heights.get(name)
+        if height is None:
+            height = self._older_heights.pop(name, None)
+            if height is not None:
+                self._keep_height(name, height)
+        return height
 
     def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
         width = option.rect.width()
@@ -602,7 +631,10 @@ class MessageDelegate(QStyledItemDelegate):
         if parts is None:
             return QSize(width, 0)
         self._fonts_for(option.font)
-        height = self._heights.get(height_key(parts, width, system_text))
+        name = height_key(parts, width, system_text)
+        height = self._heights.get(name)  # the newer generation: no call on the hot path
+        if height is None:
+            height = self._known_height(name)
         if height is None:
             height = self._layout(option, index, parts, width).height
         return QSize(width, height)
@@ -766,6 +798,11 @@ class MessageDelegate(QStyledItemDelegate):
         self._layouts = OrderedDict(
             (key, layout) for key, layout in self._layouts.items() if key[0] in row_keys
         )
+        self._older_heights = {
+            key: height
+            for key, height in self._older_heights.items()
+            if height_row_key(key) in row_keys
+        }
         self._heights = {
             key: height for key, height in self._heights.items() if height_row_key(key) in row_keys
         }

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import QWidget
 
 from convos_desktop.core.api import ApiClient
 from convos_desktop.core.types import Message, Status
-from convos_desktop.ui.chat.emoji_picker import EmojiPicker
 from convos_desktop.ui.tasks import TaskRunner
 from convos_desktop.ui.workspace.ticket_actions import reaction_block_reason
 
@@ -54,6 +53,8 @@ class Reactions(QObject):
     def pick(self, message: Message) -> None:
         """Open the emoji picker; the chosen emoji toggles on ``message``."""
         self._picking_for = message
+        from convos_desktop.ui.chat.emoji_picker import EmojiPicker  # when first picked
+
         picker = EmojiPicker(self._settings, self._parent)
         picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         picker.emojiChosen.connect(self._on_picked)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMargins, QObject, QSettings
 from PySide6.QtGui import QAction, QKeySequence
@@ -18,11 +19,14 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from convos_desktop import preferences as prefs
 from convos_desktop.logs import log_folder
-from convos_desktop.ui.shell.about_dialog import AboutDialog
-from convos_desktop.ui.shell.settings_dialog import SettingsDialog
 from convos_desktop.ui.shell.tray import Tray
 from convos_desktop.ui.theme import set_font_parts
 from convos_desktop.ui.widgets.menu_button import PaddedMenuButton
+
+# The dialogs are imported when first opened: most sessions never open them (issue 16).
+if TYPE_CHECKING:
+    from convos_desktop.ui.shell.about_dialog import AboutDialog
+    from convos_desktop.ui.shell.settings_dialog import SettingsDialog
 
 
 class AppMenu(QObject):
@@ -79,6 +83,8 @@ class AppMenu(QObject):
     def open_settings(self) -> SettingsDialog:
         """Show the settings (the open one is raised)."""
         if self.settings_dialog is None:
+            from convos_desktop.ui.shell.settings_dialog import SettingsDialog
+
             dialog = SettingsDialog(self._settings, self._window, play_sound=self._play_sound)
             dialog.saved.connect(self._on_saved)
             dialog.finished.connect(self._forget_settings)
@@ -91,6 +97,8 @@ class AppMenu(QObject):
     def open_about(self) -> AboutDialog:
         """Show the About box (the open one is raised)."""
         if self.about_dialog is None:
+            from convos_desktop.ui.shell.about_dialog import AboutDialog
+
             dialog = AboutDialog(self._logs, self._window)
             dialog.finished.connect(self._forget_about)
             self.about_dialog = dialog

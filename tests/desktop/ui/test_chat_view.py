@@ -287,6 +287,53 @@ def test_row_heights_are_cached_per_message_and_width(qtbot) -> None:
     assert delegate.layouts_computed == 3
 
 
+def row_option(width: int) -> QStyleOptionViewItem:
+    option = QStyleOptionViewItem()
+    option.font = QWidget().font()
+    option.rect = QRect(0, 0, width, 0)
+    return option
+
+
+def test_the_heights_of_rows_in_use_outlive_the_rows_measured_since(qtbot) -> None:
+    """Heights are kept in two generations: the rows of the open view, asked on every
+    layout, keep theirs while pages of other rows are measured past the limit (a thread
+    scrolled through), so the view's next layout lays out none of them again."""
+    model = ThreadModel(ListHistory([]))
+    model.open(1, [make_message(id=i, body=f"riga {i}", minutes=i) for i in range(10)], False)
+    delegate = MessageDelegate()
+    delegate.HEIGHT_CACHE_LIMIT = 40
+    delegate.LAYOUT_CACHE_LIMIT = 5  # their layouts go: only the heights can spare the work
+    option = row_option(500)
+    on_screen = [delegate.sizeHint(option, model.index(row)) for row in range(10)]
+    for page in range(10):  # ten pages read ahead, a layout of the view between two
+        for i in range(10):
+            other = make_message(2, id=1000 + 10 * page + i, body=f"altra {page} {i}")
+            parts = (f"m:{other.id}", 0, None, True)
+            delegate.measure_ahead(other, parts, 500, option.font)
+        assert [delegate.sizeHint(option, model.index(row)) for row in range(10)] == on_screen
+    assert len(delegate._heights) + len(delegate._older_heights) <= 40
+    computed = delegate.layouts_computed
+    assert [delegate.sizeHint(option, model.index(row)) for row in range(10)] == on_screen
+    assert delegate.layouts_computed == computed  # every height of the view still known
+    assert delegate.layouts_computed == 10 + 100  # each row laid out once
+
+
+def test_a_thread_scrolled_through_keeps_the_heights_of_a_few_windows_only(qtbot) -> None:
+    """10,000 rows measured (a 10k-message thread scrolled through end to end) leave at most
+    ``HEIGHT_CACHE_LIMIT`` heights, room for several thread windows with their pages read
+    ahead (a model holds 200 rows at most in the benchmark's thread)."""
+    delegate = MessageDelegate()
+    font = QWidget().font()
+    assert 1_000 <= MessageDelegate.HEIGHT_CACHE_LIMIT <= 2_000
+    for i in range(10_000):
+        message = make_message(id=i, body=f"messaggio {i}", minutes=i)
+        delegate.measure_ahead(message, (f"m:{i}", 0, None, i % 7 == 0), 452, font)
+    limit = MessageDelegate.HEIGHT_CACHE_LIMIT
+    kept = {height_row_key(key) for key in (*delegate._heights, *delegate._older_heights)}
+    assert limit // 2 <= len(kept) <= limit
+    assert kept >= {f"m:{i}" for i in range(10_000 - limit // 2, 10_000)}  # the newest stay
+
+
 def test_only_http_links_are_clickable() -> None:
     text = "vedi https://convos.test/ordine?id=1. oppure www.example.com, non javascript:alert(1)"
     urls = [url.toString() for _s, _l, url in find_links(text)]
@@ -554,7 +601,7 @@ async def test_an_idle_release_keeps_the_open_conversations_rows_only(qtbot) -> 
     delegate.keep_rows(model.row_keys())
     kept = (
         {key[0] for key in delegate._layouts}
-        | {height_row_key(key) for key in delegate._heights}
+        | {height_row_key(key) for key in (*delegate._heights, *delegate._older_heights)}
         | {key[0][0] for key in delegate._pictures}
     )
     assert kept
