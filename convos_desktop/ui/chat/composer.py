@@ -51,6 +51,7 @@ log = logging.getLogger("convos.ui.composer")
 MIN_LINES = 1
 MAX_LINES = 6
 NOTE_COLOR = "#fff1c2"
+BLOCKED_COLOR = "#aa1111"  # why sending is not allowed now
 NOTE_BORDER = "#e0a100"
 # In note mode the send button ("Add note") is amber too: the mode shows where the eye goes.
 NOTE_BUTTON_RULE = (
@@ -206,7 +207,7 @@ class Composer(QFrame):
         self.reason_label = QLabel(self)
         self.reason_label.setWordWrap(True)
         self.reason_label.setTextFormat(Qt.TextFormat.PlainText)
-        set_text_color(self.reason_label, "#a11")
+        set_text_color(self.reason_label, BLOCKED_COLOR)
 
         self.emoji_button = self._tool_button("🙂", self.tr("Emoticon"))
         self.emoji_button.clicked.connect(self.show_emoji_picker)

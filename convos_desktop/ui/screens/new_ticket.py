@@ -34,12 +34,14 @@ from PySide6.QtWidgets import (
 
 from convos_desktop.core.api import ConflictError
 from convos_desktop.core.types import Canned, Contact, Inbox, Status, Ticket
+from convos_desktop.ui import theme
 from convos_desktop.ui.chat.attachments import PendingAttachment
-from convos_desktop.ui.chat.composer import Composer
+from convos_desktop.ui.chat.composer import BLOCKED_COLOR, Composer
 from convos_desktop.ui.contacts.contact_picker import MUTED_STYLE, ContactPicker
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.formatting import local_date_time
 from convos_desktop.ui.tasks import TaskRunner, describe_error
+from convos_desktop.ui.theme import set_text_color
 from convos_desktop.ui.widgets.elided_label import ElidedLabel
 from convos_desktop.ui.workspace.ticket_actions import WORKING_STATUSES
 
@@ -387,18 +389,20 @@ class NewTicketScreen(QWidget):
     # --- starting ------------------------------------------------------------------------------
 
     def _refresh_permission(self) -> None:
+        blocked = False  # a rule says no (red), not a step still to take (muted)
         if self._busy:
             reason = self.tr("Please wait…")
         elif self._effective not in WORKING_STATUSES:
-            reason = self.tr("Set your status to Online to start a ticket.")
+            reason, blocked = self.tr("Set your status to Online to start a ticket."), True
         elif self._contact is None:
             reason = self.tr("Choose a contact first.")
         elif self._blocking_ticket is not None:
-            reason = self.tr("The contact already has an open ticket.")
+            reason, blocked = self.tr("The contact already has an open ticket."), True
         elif self.inbox.currentData() is None:
             reason = self.tr("Choose an inbox first.")
         else:
             reason = ""
+        set_text_color(self.composer.reason_label, BLOCKED_COLOR if blocked else theme.CHAT.muted)
         self.composer.set_can_reply(not reason, reason)
         self.banner.action.setEnabled(not self._busy)
 

@@ -14,8 +14,10 @@ from convos_desktop.core.media import FileKind
 from convos_desktop.core.types import Screen, Status
 from convos_desktop.models.navigation import NavTarget
 from convos_desktop.ui.chat.attachments import PendingAttachment
+from convos_desktop.ui.chat.composer import BLOCKED_COLOR
 from convos_desktop.ui.screens.new_ticket import NewTicketScreen
 from convos_desktop.ui.shell.main_window import MainWindow
+from convos_desktop.ui.theme import CHAT
 from tests.desktop.ui.conftest import RunningUi, open_ui
 from tests.e2e.conftest import Workspace, wait_until
 
@@ -65,7 +67,13 @@ async def open_new_ticket(window: MainWindow) -> NewTicketScreen:
         lambda: screen.composer.reason_label.text() == "Choose a contact first.",
         what=f"online, waiting for a contact: {screen.composer.reason_label.text()!r}",
     )
+    assert reason_color(screen) == CHAT.muted.name()  # a step still to take: not an error's red
     return screen
+
+
+def reason_color(screen: NewTicketScreen) -> str:
+    label = screen.composer.reason_label
+    return label.palette().color(label.foregroundRole()).name()
 
 
 async def test_open_then_closed_ticket_of_a_contact(workspace: Workspace, tmp_path) -> None:
@@ -84,6 +92,7 @@ async def test_open_then_closed_ticket_of_a_contact(workspace: Workspace, tmp_pa
         assert "not assigned yet" in banner.text.text()
         assert not screen.composer.send_button.isEnabled()
         assert screen.composer.reason_label.text() == "The contact already has an open ticket."
+        assert reason_color(screen) == BLOCKED_COLOR  # a rule says no: red
         banner.action.click()
         assert window.current_target is NavTarget.UNASSIGNED
         await wait_until(
