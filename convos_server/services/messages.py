@@ -156,8 +156,8 @@ _TICKET_FOR_REPLY_PG = driver_sql.numbered(_TICKET_FOR_REPLY_SQL) + " FOR UPDATE
 # with the ``client_id`` (``_SENT_WITH_CLIENT_ID_PG``), and the conversation
 # (``_CONVERSATION_PG``; no row: none), neither locked.
 _SENT_AND_CONVERSATION_PG = (
-    "SELECT (SELECT id FROM messages WHERE sender_type = 'agent' AND sender_id = $1"
-    " AND client_id = $2), conversations.id, conversations.inbox_id, conversations.open_ticket_id"
+    f"SELECT ({_SENT_WITH_CLIENT_ID_PG}),"
+    " conversations.id, conversations.inbox_id, conversations.open_ticket_id"
     " FROM (SELECT 1) AS one LEFT OUTER JOIN conversations ON conversations.id = $3"
 )
 # A message without files that moves the clocks, on PostgreSQL in one round trip: the

@@ -51,8 +51,8 @@ log = logging.getLogger("convos.ui.composer")
 MIN_LINES = 1
 MAX_LINES = 6
 NOTE_COLOR = "#fff1c2"
-BLOCKED_COLOR = "#aa1111"  # why sending is not allowed now
 NOTE_BORDER = "#e0a100"
+BLOCKED_COLOR = "#aa1111"  # why sending is not allowed now
 # In note mode the send button ("Add note") is amber too: the mode shows where the eye goes.
 NOTE_BUTTON_RULE = (
     f"#sendButton {{ background: {NOTE_BORDER}; color: #2b1d00; font-weight: bold;"
