@@ -123,6 +123,7 @@ class Workspace(QWidget):
         self.ticket_view.doubleClicked.connect(self._on_double_clicked)
         self.empty_list = QLabel(self)
         self.empty_list.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_list.setWordWrap(True)  # a long inbox name wraps, never widens the list
         set_text_color(self.empty_list, "#6b7785")
         list_panel = QWidget(self)
         list_panel.setMinimumWidth(LIST_MIN_WIDTH)  # the chat pane cannot squeeze it away

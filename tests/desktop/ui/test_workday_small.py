@@ -10,10 +10,11 @@ import pytest
 from PySide6.QtWidgets import QToolButton
 from pytestqt.qtbot import QtBot
 
-from convos_desktop.core.types import View
+from convos_desktop.core.types import Inbox, View
 from convos_desktop.models.navigation import NavTarget
 from convos_desktop.models.ticket_list import TicketRole
 from convos_desktop.ui.shell.main_window import MainWindow
+from convos_desktop.ui.workspace.workspace import LIST_MIN_WIDTH
 from tests.desktop.ui.conftest import make_message
 from tests.desktop.ui.workday import close_window, populate, quiet, tickets_changed, window_context
 from tests.fakes import FakeClock
@@ -91,6 +92,12 @@ async def test_an_empty_list_says_why_in_its_views_words_under_its_title(
     assert space.empty_list.height() > space.height() // 2
     space.set_view(View.SNOOZED, "Posticipati", inbox_id=1)
     assert space.empty_list.text() == "No snoozed tickets in WhatsApp Vendite Nord-Est."
+    long_name = "Assistenza Clienti Premium Lombardia, Piemonte e Valle d'Aosta"
+    window._context.directory.set_inboxes([Inbox(1, long_name, "whatsapp", 1, "manual", None)])
+    space.set_view(View.SNOOZED, "Posticipati")
+    space.set_view(View.SNOOZED, "Posticipati", inbox_id=1)
+    assert long_name in space.empty_list.text()
+    assert space.empty_list.minimumSizeHint().width() <= LIST_MIN_WIDTH  # wraps, never widens
     space.set_view(View.ALL, "Tutto")
     assert not space.empty_list.isVisible()
 
