@@ -58,6 +58,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("convos.ui.conversations")
 
 THREAD_PAGE = 50
+MESSAGE_COLUMN_MIN = 100  # the last message column: what it keeps when the pane is narrow
 BAD = "#c62828"
 
 
@@ -134,18 +135,21 @@ class ConversationsScreen(QWidget):
             ConversationColumn.LAST_ACTIVITY,
             {
                 ConversationColumn.STARTED: 112,
-                ConversationColumn.CONTACT: 160,
+                ConversationColumn.CONTACT: 130,
                 ConversationColumn.INBOX: 100,
                 ConversationColumn.ORIGIN: 96,
                 ConversationColumn.LAST_ACTIVITY: 112,
-                ConversationColumn.LAST_MESSAGE: 260,
+                ConversationColumn.LAST_MESSAGE: MESSAGE_COLUMN_MIN,
             },
         )
         header = self.table.horizontalHeader()
         # The list's order, newest activity first, is the first column the eye meets; the
         # model keeps its columns (the export and the sort keys name them).
         header.moveSection(header.visualIndex(ConversationColumn.LAST_ACTIVITY), 0)
+        # The last message's preview takes the room the others leave (and elides, its title
+        # too): at 1280 pixels every column fits without a horizontal scroll bar.
         header.setStretchLastSection(True)
+        self.table.setColumnWidth(ConversationColumn.LAST_MESSAGE, MESSAGE_COLUMN_MIN)
 
     def _build_thread_header(self) -> None:
         self.thread_title = ElidedLabel(self)
@@ -211,8 +215,10 @@ class ConversationsScreen(QWidget):
         self.splitter.setChildrenCollapsible(False)
         table_panel.setMinimumWidth(420)
         thread_panel.setMinimumWidth(320)
-        self.splitter.setStretchFactor(0, 2)  # the table's columns first, the thread beside
-        self.splitter.setStretchFactor(1, 1)
+        # The table's columns first, the thread beside with 30 % (its minimum on a 1280
+        # window), so the six columns fit without a horizontal scroll bar.
+        self.splitter.setStretchFactor(0, 7)
+        self.splitter.setStretchFactor(1, 3)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 12)
         layout.setSpacing(8)

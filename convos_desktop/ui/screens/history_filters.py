@@ -59,6 +59,8 @@ def history_table(
     table.verticalHeader().setDefaultSectionSize(26)
     table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    # A title the agent narrowed ends in "…", never cut at both ends of a centred text.
+    table.horizontalHeader().setTextElideMode(Qt.TextElideMode.ElideRight)
     # Always there: a new filter empties the table until its first page arrives, and a
     # scroll bar that hid and came back would resize the viewport twice, each time a full
     # repaint (and a stretched column's relayout, one more) on every filter change.

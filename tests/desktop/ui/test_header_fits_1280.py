@@ -11,10 +11,14 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from convos_desktop.core.types import Label
+from convos_desktop.models.conversation_history import ConversationColumn
+from convos_desktop.models.navigation import NavTarget
+from convos_desktop.ui.screens.conversations_screen import MESSAGE_COLUMN_MIN
 from convos_desktop.ui.shell.main_window import MainWindow
 from convos_desktop.ui.workspace.ticket_actions import SHORTCUTS, TicketAction
 from tests.desktop.ui.test_product_window import install_italian, shots_folder
@@ -69,6 +73,41 @@ async def test_the_full_header_fits_a_1280_window(
         assert window.grab().save(str(folder / f"header_narrow_{language}_1280x800.png"))
     finally:
         await context.live.stop()  # its heartbeat task would keep quiet() waiting
+        await close_window(context, window)
+        for translator in translators:
+            qapp.removeTranslator(translator)
+
+
+@pytest.mark.parametrize("language", ["en", "it"])
+async def test_the_conversations_table_fits_beside_its_thread_at_1280(
+    qtbot: QtBot, qapp: QApplication, tmp_path: Path, language: str
+) -> None:
+    """Conversazioni's six columns fit beside the thread pane on a 1280 window, with no
+    horizontal scroll bar (the last message's preview narrows and elides, its title too);
+    on a 1920 window the preview gets the room."""
+    translators = install_italian(qapp) if language == "it" else []
+    context = window_context(tmp_path, FakeClock())
+    window = MainWindow(context)
+    try:
+        window.resize(1280, 800)
+        window.show()
+        window.navigate(NavTarget.CONVERSATIONS)
+        screen = window.conversations
+        table = screen.table
+        await asyncio.sleep(0.1)
+        thread_width = screen.splitter.sizes()[1]
+        assert thread_width >= 320  # a conversation stays readable beside the table
+        assert table.horizontalScrollBar().maximum() == 0
+        message = table.columnWidth(ConversationColumn.LAST_MESSAGE)
+        assert message >= MESSAGE_COLUMN_MIN
+        assert table.horizontalHeader().textElideMode() == Qt.TextElideMode.ElideRight
+        folder = shots_folder(tmp_path)
+        assert window.grab().save(str(folder / f"conversations_{language}_1280x800.png"))
+        window.resize(1920, 1080)
+        await asyncio.sleep(0.1)
+        assert table.horizontalScrollBar().maximum() == 0
+        assert table.columnWidth(ConversationColumn.LAST_MESSAGE) >= 400
+    finally:
         await close_window(context, window)
         for translator in translators:
             qapp.removeTranslator(translator)
