@@ -59,6 +59,8 @@ log = logging.getLogger("convos.ui.conversations")
 
 THREAD_PAGE = 50
 MESSAGE_COLUMN_MIN = 100  # the last message column: what it keeps when the pane is narrow
+CONTACT_MIN = 130  # the contact's column on a 1280 window
+CONTACT_MAX = 240  # and as wide as it grows by itself
 BAD = "#c62828"
 
 
@@ -90,6 +92,8 @@ class ConversationsScreen(QWidget):
         self._context = context
         self._tasks = TaskRunner()
         self._shown_once = False
+        self._fitting_contact = False
+        self._contact_dragged = False
         self._open_ticket_id: int | None = None
         self.model = ConversationHistoryModel(
             context.api.conversation_history,
@@ -135,7 +139,7 @@ class ConversationsScreen(QWidget):
             ConversationColumn.LAST_ACTIVITY,
             {
                 ConversationColumn.STARTED: 112,
-                ConversationColumn.CONTACT: 130,
+                ConversationColumn.CONTACT: CONTACT_MIN,
                 ConversationColumn.INBOX: 100,
                 ConversationColumn.ORIGIN: 96,
                 ConversationColumn.LAST_ACTIVITY: 112,
@@ -150,6 +154,30 @@ class ConversationsScreen(QWidget):
         # too): at 1280 pixels every column fits without a horizontal scroll bar.
         header.setStretchLastSection(True)
         self.table.setColumnWidth(ConversationColumn.LAST_MESSAGE, MESSAGE_COLUMN_MIN)
+        header.sectionResized.connect(self._on_section_resized)
+
+    def _on_section_resized(self, column: int, _old: int, _new: int) -> None:
+        """A wider table widens the contact's name too (a third of the room beyond the
+        columns' own widths, up to ``CONTACT_MAX``), not only the preview; a width the agent
+        gives the contact column stays."""
+        if self._fitting_contact:
+            return
+        if column == ConversationColumn.CONTACT:
+            self._contact_dragged = True
+            return
+        if column != ConversationColumn.LAST_MESSAGE or self._contact_dragged:
+            return
+        others = sum(
+            self.table.columnWidth(c)
+            for c in ConversationColumn
+            if c not in (ConversationColumn.CONTACT, ConversationColumn.LAST_MESSAGE)
+        )
+        room = self.table.viewport().width() - others - CONTACT_MIN - MESSAGE_COLUMN_MIN
+        wanted = CONTACT_MIN + max(0, min(CONTACT_MAX - CONTACT_MIN, room // 3))
+        if wanted != self.table.columnWidth(ConversationColumn.CONTACT):
+            self._fitting_contact = True
+            self.table.setColumnWidth(ConversationColumn.CONTACT, wanted)
+            self._fitting_contact = False
 
     def _build_thread_header(self) -> None:
         self.thread_title = ElidedLabel(self)

@@ -18,7 +18,7 @@ from pytestqt.qtbot import QtBot
 from convos_desktop.core.types import Label
 from convos_desktop.models.conversation_history import ConversationColumn
 from convos_desktop.models.navigation import NavTarget
-from convos_desktop.ui.screens.conversations_screen import MESSAGE_COLUMN_MIN
+from convos_desktop.ui.screens.conversations_screen import CONTACT_MAX, MESSAGE_COLUMN_MIN
 from convos_desktop.ui.shell.main_window import MainWindow
 from convos_desktop.ui.workspace.ticket_actions import SHORTCUTS, TicketAction
 from tests.desktop.ui.test_product_window import install_italian, shots_folder
@@ -84,7 +84,8 @@ async def test_the_conversations_table_fits_beside_its_thread_at_1280(
 ) -> None:
     """Conversazioni's six columns fit beside the thread pane on a 1280 window, with no
     horizontal scroll bar (the last message's preview narrows and elides, its title too);
-    on a 1920 window the preview gets the room."""
+    on a 1920 window the preview and the contact's name get the room; a width the agent
+    gives the contact's column stays."""
     translators = install_italian(qapp) if language == "it" else []
     context = window_context(tmp_path, FakeClock())
     window = MainWindow(context)
@@ -107,6 +108,11 @@ async def test_the_conversations_table_fits_beside_its_thread_at_1280(
         await asyncio.sleep(0.1)
         assert table.horizontalScrollBar().maximum() == 0
         assert table.columnWidth(ConversationColumn.LAST_MESSAGE) >= 400
+        assert table.columnWidth(ConversationColumn.CONTACT) == CONTACT_MAX  # names widen too
+        table.horizontalHeader().resizeSection(ConversationColumn.CONTACT, 180)  # the agent's
+        window.resize(1280, 800)
+        await asyncio.sleep(0.1)
+        assert table.columnWidth(ConversationColumn.CONTACT) == 180
     finally:
         await close_window(context, window)
         for translator in translators:
