@@ -13,7 +13,7 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -60,6 +60,7 @@ log = logging.getLogger("convos.ui.conversations")
 THREAD_PAGE = 50
 MESSAGE_COLUMN_MIN = 100  # the last message column: what it keeps when the pane is narrow
 CONTACT_MIN = 130  # the contact's column on a 1280 window
+CONTACT_FLOOR = 100  # as narrow as it gets before the table scrolls sideways
 CONTACT_MAX = 240  # and as wide as it grows by itself
 BAD = "#c62828"
 
@@ -145,6 +146,7 @@ class ConversationsScreen(QWidget):
                 ConversationColumn.LAST_ACTIVITY: 112,
                 ConversationColumn.LAST_MESSAGE: MESSAGE_COLUMN_MIN,
             },
+            moments=(ConversationColumn.STARTED, ConversationColumn.LAST_ACTIVITY),
         )
         header = self.table.horizontalHeader()
         # The list's order, newest activity first, is the first column the eye meets; the
@@ -155,25 +157,34 @@ class ConversationsScreen(QWidget):
         header.setStretchLastSection(True)
         self.table.setColumnWidth(ConversationColumn.LAST_MESSAGE, MESSAGE_COLUMN_MIN)
         header.sectionResized.connect(self._on_section_resized)
+        self._table_viewport = self.table.viewport()
+        self._table_viewport.installEventFilter(self)
 
     def _on_section_resized(self, column: int, _old: int, _new: int) -> None:
+        if column == ConversationColumn.CONTACT and not self._fitting_contact:
+            self._contact_dragged = True  # the agent's width stays
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._table_viewport and event.type() == QEvent.Type.Resize:
+            self._fit_contact()
+        return super().eventFilter(watched, event)
+
+    def _fit_contact(self) -> None:
         """A wider table widens the contact's name too (a third of the room beyond the
-        columns' own widths, up to ``CONTACT_MAX``), not only the preview; a width the agent
-        gives the contact column stays."""
-        if self._fitting_contact:
-            return
-        if column == ConversationColumn.CONTACT:
-            self._contact_dragged = True
-            return
-        if column != ConversationColumn.LAST_MESSAGE or self._contact_dragged:
+        columns' own widths, up to ``CONTACT_MAX``), not only the preview; a narrower one
+        narrows it first (down to ``CONTACT_FLOOR``); a width the agent gives it stays."""
+        if self._contact_dragged:
             return
         others = sum(
             self.table.columnWidth(c)
             for c in ConversationColumn
             if c not in (ConversationColumn.CONTACT, ConversationColumn.LAST_MESSAGE)
         )
-        room = self.table.viewport().width() - others - CONTACT_MIN - MESSAGE_COLUMN_MIN
-        wanted = CONTACT_MIN + max(0, min(CONTACT_MAX - CONTACT_MIN, room // 3))
+        room = self._table_viewport.width() - others - CONTACT_MIN - MESSAGE_COLUMN_MIN
+        if room < 0:  # narrower than the columns: the name gives way before a scroll bar
+            wanted = max(CONTACT_FLOOR, CONTACT_MIN + room)
+        else:
+            wanted = CONTACT_MIN + min(CONTACT_MAX - CONTACT_MIN, room // 3)
         if wanted != self.table.columnWidth(ConversationColumn.CONTACT):
             self._fitting_contact = True
             self.table.setColumnWidth(ConversationColumn.CONTACT, wanted)

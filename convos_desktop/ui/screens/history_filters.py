@@ -10,7 +10,7 @@ server filters on.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from PySide6.QtCore import QAbstractItemModel, QCoreApplication, QDate, Qt, QTimer
 from PySide6.QtWidgets import (
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from convos_desktop.models.directory import Directory
+from convos_desktop.models.paged_table import moment_text
 
 PERIODS: dict[str, int | None] = {"any": None, "today": 0, "7d": 6, "30d": 29, "90d": 89}
 CUSTOM = "custom"
@@ -32,6 +33,10 @@ MUTED = "#6b7785"
 
 
 TITLE_PADDING = 14  # the header section's margins on both sides, and a little air
+CELL_PADDING = 16  # a cell's text margins on both sides, and a little air
+# 2026-12-28 16:58 UTC: two-digit day and month in every time zone; en_GB writes it
+# "28/12/2026 17:58", it_IT "28/12/26 17:58" (the UI language's locale sets the width).
+WIDEST_MOMENT = 1798477080
 
 
 def history_table(
@@ -40,10 +45,12 @@ def history_table(
     name: str,
     newest_first_by: int,
     widths: Mapping[int, int],
+    moments: Collection[int] = (),
 ) -> QTableView:
     """A read-only table of ``model``, one row selected at a time, sorted by the column
     ``newest_first_by`` descending, with fixed row heights, the given column widths (or its
-    title's, when wider) and its vertical scroll bar always shown."""
+    title's, when wider; a column of ``moments`` as wide as the locale writes a date and
+    time) and its vertical scroll bar always shown."""
     table = QTableView(parent)
     table.setObjectName(name)
     table.setModel(model)
@@ -65,8 +72,10 @@ def history_table(
     # scroll bar that hid and came back would resize the viewport twice, each time a full
     # repaint (and a stretched column's relayout, one more) on every filter change.
     table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+    moment = table.fontMetrics().horizontalAdvance(moment_text(WIDEST_MOMENT)) + CELL_PADDING
     for column, width in widths.items():
-        table.setColumnWidth(column, max(width, title_width(table, column)))
+        fitting = moment if column in moments else 0
+        table.setColumnWidth(column, max(width, fitting, title_width(table, column)))
     return table
 
 

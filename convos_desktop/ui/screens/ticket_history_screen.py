@@ -127,7 +127,12 @@ class TicketHistoryScreen(QWidget):
             HistoryColumn.RESOLUTION: 110,
         }
         self.table = history_table(
-            self, self.model, "ticketHistoryTable", HistoryColumn.OPENED, widths
+            self,
+            self.model,
+            "ticketHistoryTable",
+            HistoryColumn.OPENED,
+            widths,
+            moments=(HistoryColumn.OPENED, HistoryColumn.CLOSED),
         )
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)

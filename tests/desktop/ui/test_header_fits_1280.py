@@ -11,14 +11,16 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QLocale, Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from convos_desktop.core.types import Label
 from convos_desktop.models.conversation_history import ConversationColumn
 from convos_desktop.models.navigation import NavTarget
+from convos_desktop.models.paged_table import moment_text
 from convos_desktop.ui.screens.conversations_screen import CONTACT_MAX, MESSAGE_COLUMN_MIN
+from convos_desktop.ui.screens.history_filters import WIDEST_MOMENT
 from convos_desktop.ui.shell.main_window import MainWindow
 from convos_desktop.ui.workspace.ticket_actions import SHORTCUTS, TicketAction
 from tests.desktop.ui.test_product_window import install_italian, shots_folder
@@ -82,11 +84,14 @@ async def test_the_full_header_fits_a_1280_window(
 async def test_the_conversations_table_fits_beside_its_thread_at_1280(
     qtbot: QtBot, qapp: QApplication, tmp_path: Path, language: str
 ) -> None:
-    """Conversazioni's six columns fit beside the thread pane on a 1280 window, with no
+    """Conversazioni's six columns fit beside the thread pane on a 1280 window, its dates
+    whole in the language's locale (en_GB writes the year in four digits), with no
     horizontal scroll bar (the last message's preview narrows and elides, its title too);
     on a 1920 window the preview and the contact's name get the room; a width the agent
     gives the contact's column stays."""
     translators = install_italian(qapp) if language == "it" else []
+    italian = (QLocale.Language.Italian, QLocale.Country.Italy)
+    QLocale.setDefault(QLocale(*italian) if language == "it" else QLocale("en_GB"))
     context = window_context(tmp_path, FakeClock())
     window = MainWindow(context)
     try:
@@ -102,6 +107,9 @@ async def test_the_conversations_table_fits_beside_its_thread_at_1280(
         message = table.columnWidth(ConversationColumn.LAST_MESSAGE)
         assert message >= MESSAGE_COLUMN_MIN
         assert table.horizontalHeader().textElideMode() == Qt.TextElideMode.ElideRight
+        moment = table.fontMetrics().horizontalAdvance(moment_text(WIDEST_MOMENT))  # whole
+        for column in (ConversationColumn.STARTED, ConversationColumn.LAST_ACTIVITY):
+            assert table.columnWidth(column) >= moment + 6
         folder = shots_folder(tmp_path)
         assert window.grab().save(str(folder / f"conversations_{language}_1280x800.png"))
         window.resize(1920, 1080)
