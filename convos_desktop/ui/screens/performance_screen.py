@@ -24,8 +24,6 @@ from PySide6.QtCore import (
     QMargins,
     QSortFilterProxyModel,
     Qt,
-    QTime,
-    QTimeZone,
 )
 from PySide6.QtGui import QColor, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
@@ -60,7 +58,7 @@ from convos_desktop.models.performance import (
 from convos_desktop.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
-    from PySide6.QtCharts import QChartView
+    from PySide6.QtCharts import QCategoryAxis, QChartView
 
     from convos_desktop.ui.context import ClientContext
 
@@ -376,7 +374,7 @@ class PerformanceScreen(QWidget):
     def _draw_chart(self) -> None:
         if self.chart_view is None:
             return
-        from PySide6.QtCharts import QDateTimeAxis, QLineSeries, QValueAxis
+        from PySide6.QtCharts import QLineSeries, QValueAxis
 
         chart = self.chart_view.chart()
         chart.removeAllSeries()
@@ -387,9 +385,7 @@ class PerformanceScreen(QWidget):
             chart.setTitle(self.tr("No figures yet"))
             return
         chart.setTitle("")
-        x_axis = QDateTimeAxis()
-        x_axis.setFormat("dd MMM")
-        x_axis.setTickCount(min(len(days), 8) if len(days) > 1 else 2)
+        x_axis = day_axis(days)
         chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
         if self.metric_combo.currentData() == "times":
             lines = [
@@ -413,9 +409,9 @@ class PerformanceScreen(QWidget):
             series.setName(name)
             series.setColor(QColor(colour))
             series.setPointsVisible(True)
-            for day, value in points:
+            for position, (_day, value) in enumerate(points):
                 if value is not None:
-                    series.append(float(_msecs(day)), value)
+                    series.append(float(position), value)
             chart.addSeries(series)
             series.attachAxis(x_axis)
             axis = value_axes.get(side)
@@ -426,7 +422,7 @@ class PerformanceScreen(QWidget):
                 chart.addAxis(axis, side)
                 value_axes[side] = axis
             series.attachAxis(axis)
-        _fit_axes(x_axis, value_axes.values(), days, lines)
+        _fit_axes(value_axes.values(), lines)
 
     # --- export ---------------------------------------------------------------------------
 
@@ -485,9 +481,24 @@ def _date_text(day: dt.date) -> str:
     return QLocale().toString(QDate(day.year, day.month, day.day), QLocale.FormatType.ShortFormat)
 
 
-def _msecs(day: dt.date) -> int:
-    moment = QDateTime(QDate(day.year, day.month, day.day), QTime(12, 0), QTimeZone.utc())
-    return moment.toMSecsSinceEpoch()
+MOST_DAY_LABELS = 8  # a longer period labels every second, fourth... day
+
+
+def day_axis(days: tuple[ReportDay, ...]) -> QCategoryAxis:
+    """The period's days as the x axis: day ``i`` at ``i``, half a day of room either side,
+    its date written under its own point (and its grid line through it), at most
+    ``MOST_DAY_LABELS`` dates."""
+    from PySide6.QtCharts import QCategoryAxis
+
+    axis = QCategoryAxis()
+    axis.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
+    step = -(-len(days) // MOST_DAY_LABELS)
+    for position in range(0, len(days), step):
+        day = days[position].day
+        axis.append(QLocale().toString(QDate(day.year, day.month, day.day), "dd MMM"), position)
+    axis.setStartValue(-0.5)
+    axis.setRange(-0.5, len(days) - 0.5)
+    return axis
 
 
 def _minutes(seconds: float | None) -> float | None:
@@ -499,20 +510,12 @@ def _hours(seconds: float | None) -> float | None:
 
 
 def _fit_axes(
-    x_axis: object,
     value_axes: Iterable[object],
-    days: tuple[ReportDay, ...],
     lines: list[tuple[str, str, Qt.AlignmentFlag, list[tuple[dt.date, float | None]]]],
 ) -> None:
-    """The x axis spans the period (half a day either side); each y axis its highest value."""
-    from PySide6.QtCharts import QDateTimeAxis, QValueAxis
+    """Each y axis up to its highest value (the x axis spans the period: ``day_axis``)."""
+    from PySide6.QtCharts import QValueAxis
 
-    assert isinstance(x_axis, QDateTimeAxis)
-    half_day = 12 * 3600 * 1000
-    x_axis.setRange(
-        QDateTime.fromMSecsSinceEpoch(_msecs(days[0].day) - half_day, QTimeZone.utc()),
-        QDateTime.fromMSecsSinceEpoch(_msecs(days[-1].day) + half_day, QTimeZone.utc()),
-    )
     highest: dict[Qt.AlignmentFlag, float] = {}
     for _name, _colour, side, points in lines:
         values = [v for _d, v in points if v is not None]

@@ -7,8 +7,10 @@ import datetime as dt
 import io
 
 import pytest
+from PySide6.QtCharts import QCategoryAxis
+from PySide6.QtCore import QDate, QLocale
 
-from convos_desktop.core.types import Report, ReportRow
+from convos_desktop.core.types import Report, ReportDay, ReportRow
 from convos_desktop.models.navigation import NavTarget
 from convos_desktop.models.performance import (
     SORT_ROLE,
@@ -20,6 +22,7 @@ from convos_desktop.models.performance import (
     report_csv_lines,
 )
 from convos_desktop.ui.formatting import format_duration
+from convos_desktop.ui.screens.performance_screen import day_axis
 from tests.desktop.ui.conftest import open_ui
 from tests.e2e.conftest import Workspace, take_ticket, wait_until
 
@@ -144,3 +147,26 @@ async def test_the_screen_shows_the_servers_figures_for_today(workspace: Workspa
         assert png.stat().st_size > 1000
     finally:
         await ui.close()
+
+
+@pytest.mark.parametrize(("count", "labels"), [(7, 7), (30, 8), (90, 8), (1, 1)])
+def test_each_day_is_labelled_under_its_own_point(qapp, count: int, labels: int) -> None:
+    """The chart's x axis puts day ``i`` at ``i`` with half a day of room either side, and
+    writes a day's date under its own point (a week: every day; longer periods: at most
+    eight dates, the first day's among them), not at midnight between two points."""
+    QLocale.setDefault(QLocale(QLocale.Language.Italian, QLocale.Country.Italy))
+    first = dt.date(2026, 12, 1)
+    days = tuple(ReportDay(first + dt.timedelta(days=i), i, i, 0, None, None) for i in range(count))
+    axis = day_axis(days)
+    assert (axis.min(), axis.max()) == (-0.5, count - 0.5)
+    assert axis.labelsPosition() == QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue
+    names = axis.categoriesLabels()
+    assert len(names) == labels
+    assert names[0] == "01 dic"
+    positions = [axis.endValue(name) for name in names]
+    assert positions == sorted(positions)
+    assert all(p == int(p) and 0 <= p < count for p in positions)
+    step = int(positions[1] - positions[0]) if labels > 1 else 1
+    last = first + dt.timedelta(days=int(positions[-1]))
+    assert names[-1] == QLocale().toString(QDate(last.year, last.month, last.day), "dd MMM")
+    assert step * labels >= count
