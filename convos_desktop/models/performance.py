@@ -153,6 +153,14 @@ def lower_is_better(column: Column) -> bool:
     return column == Column.BACKLOG or column in DURATION_COLUMNS
 
 
+def change_verdict(column: Column, value: float, before: float) -> bool | None:
+    """Whether the change from ``before`` is good news; ``None`` when it is neither: no
+    change, or the tickets opened (the customers' demand, not the team's doing)."""
+    if value == before or column == Column.OPENED:
+        return None
+    return value < before if lower_is_better(column) else value > before
+
+
 class ReportTableModel(QAbstractTableModel):
     """The rows of a report (inboxes or agents) with the previous period's figures beside them.
 

@@ -50,9 +50,9 @@ from convos_desktop.models.performance import (
     PeriodKind,
     ReportTableModel,
     change_text,
+    change_verdict,
     figure,
     figure_text,
-    lower_is_better,
     report_csv_lines,
 )
 from convos_desktop.ui.tasks import TaskRunner
@@ -114,8 +114,8 @@ class FigureCard(QFrame):
         if change is None or value is None or previous is None:
             self.change.setText("")
             return
-        better = value < previous if lower_is_better(self.column) else value > previous
-        colour = MUTED if value == previous else (GOOD if better else BAD)
+        verdict = change_verdict(self.column, value, previous)
+        colour = MUTED if verdict is None else (GOOD if verdict else BAD)
         self.change.setStyleSheet(f"color: {colour};")
         self.change.setText(self.tr("{change} on the previous period").format(change=change))
 

@@ -19,6 +19,7 @@ from convos_desktop.models.performance import (
     PeriodKind,
     ReportTableModel,
     change_text,
+    change_verdict,
     report_csv_lines,
 )
 from convos_desktop.ui.formatting import format_duration
@@ -62,6 +63,16 @@ def test_changes_are_signed_and_worded_like_the_figure():
     assert change_text(Column.BACKLOG, 2, 2) == "±0"
     assert change_text(Column.RESOLUTION_MEDIAN, 60.0, 180.0) == "−2 min"
     assert change_text(Column.OPENED, 3, None) is None
+
+
+def test_a_change_is_good_or_bad_news_but_the_demand_is_neither():
+    assert change_verdict(Column.CLOSED, 12, 9) is True
+    assert change_verdict(Column.BACKLOG, 12, 9) is False
+    assert change_verdict(Column.FIRST_RESPONSE_MEDIAN, 60.0, 120.0) is True
+    assert change_verdict(Column.RESOLUTION_P90, 7200.0, 3600.0) is False
+    assert change_verdict(Column.CLOSED, 9, 9) is None
+    assert change_verdict(Column.OPENED, 40, 68) is None  # fewer customers wrote: no verdict
+    assert change_verdict(Column.OPENED, 68, 40) is None
 
 
 def test_the_table_model_sorts_by_raw_figures_and_compares(qtmodeltester):
