@@ -39,6 +39,7 @@ from convos_server.api import files as files_api
 from convos_server.api import reports as reports_api
 from convos_server.api import search as search_api
 from convos_server.api.body_limit import BodyLimitMiddleware
+from convos_server.api.hot_writes import HotWritesMiddleware
 from convos_server.api.keepalive import KeepAliveWheel
 from convos_server.api.live_calls import LiveCallsMiddleware
 from convos_server.api.responses import declare_error_responses
@@ -231,6 +232,11 @@ def create_app(
     )
     # Outside the body limit: the frequent live calls answered in memory when they can be.
     app.add_middleware(LiveCallsMiddleware, prefix=API_PREFIX)
+    # Outermost: the ordinary customer messages and replies served with the routes' own work
+    # and models, beside FastAPI's layers; anything else goes on to the routes.
+    app.add_middleware(
+        HotWritesMiddleware, prefix=API_PREFIX, max_body_bytes=settings.max_body_bytes
+    )
     for router in matching_order(matched_first):
         app.include_router(router, prefix=API_PREFIX)
     declare_error_responses(app, ROUTERS)

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import State
 
 from convos_server.api.deps import AdminDep, BusDep, DbDep, LiveDep
 from convos_server.api.params import Id, Position
@@ -116,20 +117,28 @@ async def receive(
 ) -> dict[str, Any]:
     """A customer message; ``handoff`` opens a ticket. ``{conversation_id, message, ticket_id}``
     (201; 200 with the first message when its ``message_id`` was stored already)."""
+    data, created = await store_customer_message(request.app.state, inbox_id, body, x_api_key)
+    response.status_code = 201 if created else 200
+    return data
+
+
+async def store_customer_message(
+    state: State, inbox_id: int, body: IngressBody, x_api_key: str | None
+) -> tuple[dict[str, Any], bool]:
+    """``receive``'s work, committed: ``(answer, created)`` (``api.hot_writes`` answers with
+    it too); the event reader woken when the message is new."""
     # The collaborators straight from app.state (as ``current_agent`` takes them), not as
     # dependencies: each one FastAPI solves costs every message (issue 14).
-    state = request.app.state
     db: Database = state.db
     bus: EventBus = state.bus
     tokens: TokenCache = state.tokens
     data = await retried(
         lambda: _receive_once(inbox_id, body, db, bus, tokens, x_api_key), INGRESS_ATTEMPTS
     )
-    if data.pop("created"):
+    created = bool(data.pop("created"))
+    if created:
         bus.wake()
-    else:
-        response.status_code = 200
-    return data
+    return data, created
 
 
 @router.get("/channels/{inbox_id}/outbound", responses=errors(403))

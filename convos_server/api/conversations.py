@@ -8,10 +8,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import State
 
 from convos_server.api.deps import AgentDep, BusDep, DbDep, LiveDep
 from convos_server.api.params import Day, Emoji, Id, Position
 from convos_server.api.responses import errors
+from convos_server.db import models as m
 from convos_server.db.engine import Database
 from convos_server.db.retry import retried
 from convos_server.serialize import (
@@ -141,9 +143,19 @@ async def send_message(
     the unique constraint, and its transaction run again finds the first message (200); a
     PostgreSQL deadlock with another transaction is run again too (``db.retry``).
     """
+    data, created = await send_agent_reply(request.app.state, agent, conversation_id, body)
+    response.status_code = 201 if created else 200
+    return data
+
+
+async def send_agent_reply(
+    state: State, agent: m.Agent, conversation_id: int, body: SendBody
+) -> tuple[dict[str, Any], bool]:
+    """``send_message``'s work, committed: ``(answer, created)`` (``api.hot_writes`` answers
+    with it too); the event reader woken when the message is new, the sender no longer
+    typing."""
     # The collaborators straight from app.state, not as dependencies: each one FastAPI solves
     # costs every reply (issue 14).
-    state = request.app.state
     db: Database = state.db
     bus: EventBus = state.bus
     live: LiveState = state.live
@@ -172,10 +184,8 @@ async def send_message(
     data, created = await retried(lambda: db.write(send_in, lean_first=lean_first))
     if created:
         bus.wake()
-    else:
-        response.status_code = 200
     live.sent(agent.id, conversation_id)
-    return data
+    return data, created
 
 
 class ViewingBody(BaseModel):

@@ -81,7 +81,7 @@ class LiveCallsMiddleware:
             scope, match, b"".join(m.get("body", b"") for m in received), send
         )
         if not answered:
-            await self.app(scope, _replay(received, receive), send)
+            await self.app(scope, replay(received, receive), send)
 
     async def _answer(self, scope: Scope, match: re.Match[str], body: bytes, send: Send) -> bool:
         conversation_id = int(match.group(1))
@@ -152,7 +152,7 @@ async def _respond(
     await send({"type": "http.response.body", "body": body})
 
 
-def _replay(received: list[Message], receive: Receive) -> Receive:
+def replay(received: list[Message], receive: Receive) -> Receive:
     """``receive`` giving back the messages already read first."""
     pending = list(received)
 

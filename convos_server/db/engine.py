@@ -266,6 +266,9 @@ class Database:
         # What a ``lean`` transaction runs before its COMMIT (the event bus's inserts): the
         # session hooks' counterparts (``db.lean``).
         self.lean_before_commit: list[BeforeCommit] = []
+        # What a SQLite ``lean`` transaction runs once its COMMIT succeeded (the event bus
+        # takes the events it inserted: its reader need not read them back).
+        self.lean_after_commit: list[Callable[[AsyncSession], None]] = []
 
     @property
     def has_lean(self) -> bool:
@@ -306,6 +309,8 @@ class Database:
                         for hook in self.lean_before_commit:
                             await hook(session)
                         driver_sql.run(raw, "COMMIT", ())
+                        for after in self.lean_after_commit:
+                            after(session)
                     finally:
                         if raw.in_transaction:
                             raw.rollback()

@@ -76,6 +76,8 @@ INTERNAL_TYPES = frozenset({TOKENS_REVOKED})
 EPHEMERAL_TYPES = frozenset({"conversation.viewing", "conversation.typing"})
 EPHEMERAL_SEQ = 0
 _PENDING = "convos_pending_events"
+# A SQLite lean transaction's events as inserted (with their ids), until its COMMIT.
+_INSERTED = "convos_inserted_events"
 # The event rows' INSERT: Core statements on the table built once (an ORM bulk insert
 # through the session cost more than the statement itself).
 _EVENTS = cast(Table, m.Event.__table__)
@@ -85,6 +87,7 @@ _INSERT_EVENTS_RETURNING = insert(_EVENTS).returning(_EVENTS.c.id)
 _INSERT_EVENTS_SQL = (
     "INSERT INTO events (type, data, inbox_id, agent_id, created_at) VALUES (?, ?, ?, ?, ?)"
 )
+_INSERT_EVENT_RETURNING_SQL = _INSERT_EVENTS_SQL + " RETURNING id"
 
 
 # ``EventBus._load`` on a SQLite file (``Database.loop_reader``): the columns of
@@ -404,9 +407,15 @@ class EventBus:
         self._wakeup = asyncio.Event()
         self._head = 0
         self._tasks: list[asyncio.Task[None]] = []
+        # Events this process's SQLite lean transactions committed, oldest first, not yet
+        # handed over: the reader takes them instead of reading them back (``_committed_run``).
+        self._committed: list[StoredEvent] = []
+        # A transaction other than a lean one inserted events: the next drain reads the table.
+        self._inserted_elsewhere = False
         sa_event.listen(db.session_class, "before_commit", self._insert_pending)
         sa_event.listen(db.session_class, "after_rollback", self._drop_pending)
         db.lean_before_commit.append(self._insert_pending_lean)
+        db.lean_after_commit.append(self._keep_committed)
 
     # -- writing -------------------------------------------------------------------------
 
@@ -538,6 +547,7 @@ class EventBus:
         pending = session.info.pop(_PENDING, None)
         if not pending:
             return
+        self._inserted_elsewhere = True  # before its COMMIT: its wake-up finds it set
         # The commit flushes after this hook: the session's pending changes (and their row
         # locks) go first, so the advisory lock stays the transaction's last lock.
         session.flush()
@@ -555,14 +565,51 @@ class EventBus:
 
     @staticmethod
     async def _insert_pending_lean(session: AsyncSession) -> None:
-        """``_insert_pending`` for a ``Database.lean`` transaction (on its driver)."""
+        """``_insert_pending`` for a ``Database.lean`` transaction (on its driver); on SQLite
+        each row's id is returned and the events kept with it for ``_keep_committed``."""
         pending = session.info.pop(_PENDING, None)
         if not pending:
             return
         if (driver := driver_sql.postgres(session)) is not None:
             await _insert_on_postgres(driver, pending)
         elif (raw := driver_sql.current(session)) is not None:
-            driver_sql.run_many(raw, _INSERT_EVENTS_SQL, [_event_values(e) for e in pending])
+            inserted = []
+            for event in pending:
+                (seq,) = driver_sql.one(raw, _INSERT_EVENT_RETURNING_SQL, _event_values(event))
+                inserted.append(
+                    StoredEvent.from_row(
+                        seq, event["type"], event["data"], event["inbox_id"], event["agent_id"]
+                    )
+                )
+            session.info[_INSERTED] = inserted
+
+    def _keep_committed(self, session: AsyncSession) -> None:
+        """A SQLite lean transaction committed: its events wait for the reader's next drain
+        (at most ``READ_BATCH``: a reader that does not drain reads them from the table)."""
+        inserted = session.info.pop(_INSERTED, None)
+        if inserted:
+            if len(self._committed) + len(inserted) > READ_BATCH:
+                self._committed.clear()
+                return
+            self._committed += inserted
+
+    def _committed_run(self) -> list[StoredEvent]:
+        """The events committed in this process right after ``_head``, when they are all
+        that a read of the table from ``_head`` could be sure to find now: consecutive ids
+        from ``_head + 1`` (a gap is a commit of another transaction or process: then
+        nothing, and the table is read), and no other transaction of this process inserted
+        events since the last drain (its events would be among them or after them). Taken
+        either way."""
+        committed, self._committed = self._committed, []
+        if self._inserted_elsewhere:
+            self._inserted_elsewhere = False
+            return []
+        head = self._head
+        run = [event for event in committed if event.seq > head]
+        for offset, event in enumerate(run, start=1):
+            if event.seq != head + offset:
+                return []
+        return run
 
     @staticmethod
     def _drop_pending(session: Session, *_args: Any) -> None:
@@ -754,7 +801,7 @@ class EventBus:
         a change of visibility first hands over the events before it (``_head`` follows what
         was handed over, so a stream subscribing meanwhile misses nothing)."""
         while True:
-            batch = await self._load(self._head)
+            batch = self._committed_run() or await self._load(self._head)
             run: list[StoredEvent] = []
             for event in batch:
                 if event.type == TOKENS_REVOKED:

@@ -284,6 +284,80 @@ async def test_a_woken_sqlite_reader_drains_without_asking_the_data_version(sett
         await db.dispose()
 
 
+async def _received(subscription: Subscription, count: int) -> list[StoredEvent]:
+    received: list[StoredEvent] = []
+    while len(received) < count:
+        await asyncio.wait_for(subscription.wait(), 5)
+        received += subscription.take()
+    return received
+
+
+async def test_a_sqlite_lean_commits_events_reach_the_streams_without_reading_them_back(
+    settings,
+):
+    """The events a lean transaction of this process committed go to the streams as inserted
+    (ids from ``RETURNING``): the woken reader reads nothing. A commit of another process in
+    between (a gap in the ids), an ORM transaction's events, a rolled back lean block: the
+    reader reads the table, in order, and nothing is handed over twice or that was not
+    committed."""
+    db, other = Database(settings.database_url), Database(settings.database_url)
+    bus, other_bus = EventBus(db, poll_s=600), EventBus(other, poll_s=600)
+    loads: list[int] = []
+    real_load = bus._load
+
+    async def counted_load(after: int, until: int | None = None) -> list[StoredEvent]:
+        loads.append(after)
+        return await real_load(after, until)
+
+    bus._load = counted_load  # type: ignore[method-assign]
+    await bus.start()
+    try:
+        subscription = await bus.subscribe(m.Agent(id=1, role="admin"))
+        loads.clear()
+        async with db.lean() as session:
+            await bus.publish(session, "canned.changed", {"deleted_id": 1})
+            await bus.publish(session, "canned.changed", {"deleted_id": 2})
+        bus.wake()
+        first = await _received(subscription, 2)
+        assert [e.data for e in first] == ['{"deleted_id":1}', '{"deleted_id":2}']
+        assert first[1].seq == first[0].seq + 1
+        assert first == (await real_load(0))[-2:]  # as the table gives them
+        assert loads == []  # not read back
+
+        async def rolled_back() -> None:
+            async with db.lean() as session:
+                await bus.publish(session, "canned.changed", {"deleted_id": 0})
+                raise RuntimeError("rolled back")
+
+        with pytest.raises(RuntimeError):
+            await rolled_back()
+        async with db.lean() as session:
+            await bus.publish(session, "canned.changed", {"deleted_id": 3})
+        async with other.transaction() as session:  # another process: no wake-up here
+            await other_bus.publish(session, "canned.changed", {"deleted_id": 4})
+        async with db.lean() as session:
+            await bus.publish(session, "canned.changed", {"deleted_id": 5})
+        bus.wake()
+        gap = await _received(subscription, 3)
+        assert [e.data for e in gap] == [f'{{"deleted_id":{i}}}' for i in (3, 4, 5)]
+        assert len(loads) == 1  # the gap: read from the table
+
+        loads.clear()
+        async with db.transaction() as session:  # an ORM transaction's events: read
+            await bus.publish(session, "canned.changed", {"deleted_id": 6})
+        async with db.lean() as session:
+            await bus.publish(session, "canned.changed", {"deleted_id": 7})
+        bus.wake()
+        orm = await _received(subscription, 2)
+        assert [e.data for e in orm] == ['{"deleted_id":6}', '{"deleted_id":7}']
+        assert len(loads) == 1
+        assert [e.seq for e in first + gap + orm] == sorted({e.seq for e in first + gap + orm})
+    finally:
+        await bus.stop()
+        await db.dispose()
+        await other.dispose()
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 async def test_a_rolled_back_transaction_publishes_nothing(settings):
     db = Database(settings.database_url)

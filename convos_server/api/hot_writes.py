@@ -1,0 +1,171 @@
+"""The hot writes (a customer message, an agent's reply) answered beside FastAPI's machinery.
+
+A customer message through the channel ingress and an agent's reply are the server's most
+frequent writes. Through FastAPI each one crossed about a dozen ASGI layers (the error and
+exception middlewares, the body limit, the router trying routes, the endpoint's request
+handler), had its dependencies solved, its body read through ``Request`` and validated field
+by field, and its answer validated against the inferred response model before rendering:
+about a fifth of the request's server CPU (``benchmarks/RESULTS.md``, issue 14, branch
+sq14j).
+
+``HotWritesMiddleware`` serves such a request itself when it is an ordinary one, with the
+routes' own work (``api.channels.store_customer_message``, ``api.conversations.send_agent_reply``)
+and the routes' own body models, so every rule stays the same code:
+
+- ``POST {prefix}/channels/{inbox_id}/messages`` with ``X-Api-Key`` and a JSON body;
+- ``POST {prefix}/conversations/{conversation_id}/messages`` with a bearer token that the token
+  cache holds (``TokenCache.get``: what ``deps.current_agent`` answers first) and a JSON body;
+- a declared ``Content-Length`` of at most ``MAX_BODY_BYTES`` (and the server's body limit),
+  a body of that length that parses and validates against the route's model.
+
+Anything else, and any error the work raises (a wrong key, a closed ticket, a duplicate
+being retried out, an agent not Online...: the write was rolled back, nothing committed), goes
+on to the FastAPI route with the body read so far given back: the route checks it again and
+answers, errors included, as it always did; the routes stay the API's definition (OpenAPI,
+the authorization matrix). The answer is rendered as the route renders it: the JSON of the
+answer's dict, compact, ``content-length`` and ``content-type`` headers, 201 or 200.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from starlette.datastructures import State
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from convos_server.api.channels import IngressBody, store_customer_message
+from convos_server.api.conversations import SendBody, send_agent_reply
+from convos_server.api.live_calls import replay
+from convos_server.api.params import MAX_ID
+from convos_server.db import models as m
+from convos_server.services import auth
+from convos_server.services.token_cache import TokenCache
+
+# Bodies above this go to the route (a message's text is at most 10,000 characters).
+MAX_BODY_BYTES = 64 * 1024
+_JSON = b"application/json"
+
+
+class HotWritesMiddleware:
+    """Serves the ordinary hot writes of ``prefix`` itself (see module docs)."""
+
+    def __init__(self, app: ASGIApp, *, prefix: str, max_body_bytes: int) -> None:
+        self.app = app
+        self._path = re.compile(
+            re.escape(prefix) + r"/(channels|conversations)/([1-9][0-9]{0,18})/messages"
+        )
+        self._max_body = min(MAX_BODY_BYTES, max_body_bytes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve an ordinary hot write, or hand the request on unchanged."""
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        match = self._path.fullmatch(scope["path"])
+        if match is None or int(match.group(2)) > MAX_ID:
+            await self.app(scope, receive, send)
+            return
+        headers = _headers(scope)
+        length = headers.get(b"content-length", b"")
+        if (
+            headers.get(b"content-type") != _JSON
+            or not length.isdigit()
+            or int(length) > self._max_body
+        ):
+            await self.app(scope, receive, send)
+            return
+        received: list[Message] = []
+        body = await _read_body(receive, received, int(length))
+        answer = None if body is None else await self._answer(scope, match, headers, body)
+        if answer is None:
+            await self.app(scope, replay(received, receive), send)
+            return
+        data, created = answer
+        await _respond(send, 201 if created else 200, _json(data))
+
+    async def _answer(
+        self, scope: Scope, match: re.Match[str], headers: dict[bytes, bytes], body: bytes
+    ) -> tuple[dict[str, Any], bool] | None:
+        """The route's work and answer, or ``None``: the route answers (see module docs)."""
+        state: State = scope["app"].state
+        target = int(match.group(2))
+        if match.group(1) == "channels":
+            key = headers.get(b"x-api-key")
+            ingress = _validated(IngressBody, body)
+            if key is None or not isinstance(ingress, IngressBody):
+                return None
+            try:
+                return await store_customer_message(state, target, ingress, key.decode("latin-1"))
+            except Exception:  # rolled back: the route runs it again and answers the error
+                return None
+        agent = _cached_agent(state.tokens, headers.get(b"authorization"))
+        reply = _validated(SendBody, body)
+        if agent is None or not isinstance(reply, SendBody):
+            return None
+        try:
+            return await send_agent_reply(state, agent, target, reply)
+        except Exception:  # rolled back: the route runs it again and answers the error
+            return None
+
+
+def _headers(scope: Scope) -> dict[bytes, bytes]:
+    """The request's headers by name (the first of a repeated one, as Starlette's
+    ``Headers.get`` answers), the values of ``content-type`` lower-cased."""
+    found: dict[bytes, bytes] = {}
+    for name, value in scope["headers"]:
+        if name not in found:
+            found[name] = value.lower() if name == b"content-type" else value
+    return found
+
+
+async def _read_body(receive: Receive, received: list[Message], length: int) -> bytes | None:
+    """The request's body when it is exactly ``length`` bytes; ``None`` otherwise. Every
+    message read is kept in ``received`` (for the route, when it answers)."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        received.append(message)
+        if message["type"] != "http.request":
+            return None
+        part = message.get("body", b"")
+        size += len(part)
+        if size > length:
+            return None
+        parts.append(part)
+        if not message.get("more_body", False):
+            return b"".join(parts) if size == length else None
+
+
+def _validated(model: type[BaseModel], body: bytes) -> BaseModel | None:
+    """``body`` parsed and validated as FastAPI does for a JSON body (``json.loads``, then
+    the model in Python mode); ``None`` when either fails (the route answers the 422)."""
+    try:
+        return model.model_validate(json.loads(body))
+    except (ValueError, ValidationError):
+        return None
+
+
+def _cached_agent(tokens: TokenCache, authorization: bytes | None) -> m.Agent | None:
+    """The bearer token's agent when the token cache holds it (``deps.current_agent``'s first
+    answer, the header split as ``HTTPBearer`` splits it); ``None`` otherwise."""
+    if authorization is None:
+        return None
+    scheme, _, token = authorization.decode("latin-1").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return tokens.get(auth.secret_hash(token))
+
+
+def _json(content: Any) -> bytes:
+    """As the route's ``JSONResponse`` renders it."""
+    return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+
+async def _respond(send: Send, status: int, body: bytes) -> None:
+    headers = [(b"content-length", str(len(body)).encode()), (b"content-type", _JSON)]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

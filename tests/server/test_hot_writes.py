@@ -1,0 +1,185 @@
+"""The hot writes served beside FastAPI's layers (``api/hot_writes.py``).
+
+An ordinary customer message and an agent's reply are answered by the middleware with the
+routes' own work, exactly as the routes answer them (status, headers, body); anything unusual
+(an odd content type, a body the model refuses, an unknown token) and every error the work
+raises is answered by the route, with nothing committed twice.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from convos_server.api import hot_writes
+from convos_server.db import models as m
+from tests.server.conftest import BACKENDS, Workspace
+
+# The route answers this content type (the middleware takes only ``application/json``).
+ROUTE_ONLY = "application/json; charset=utf-8"
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The statuses of the answers the middleware gave itself."""
+    statuses: list[int] = []
+    respond = hot_writes._respond
+
+    async def noted(send: Any, status: int, body: bytes) -> None:
+        statuses.append(status)
+        await respond(send, status, body)
+
+    monkeypatch.setattr(hot_writes, "_respond", noted)
+    return statuses
+
+
+async def _post(
+    ws: Workspace, path: str, body: dict[str, Any], headers: dict[str, str], content_type: str
+) -> Any:
+    return await ws.http.post(
+        f"/api/v1{path}",
+        content=json.dumps(body).encode(),
+        headers={**headers, "Content-Type": content_type},
+    )
+
+
+def _shape(value: Any) -> Any:
+    """The keys (in order) and value types of a JSON answer: what must not differ between two
+    messages of different ids and times."""
+    if isinstance(value, dict):
+        return [(key, _shape(item)) for key, item in value.items()]
+    if isinstance(value, list):
+        return [_shape(item) for item in value]
+    return type(value).__name__
+
+
+async def _stored_messages(app: Any) -> int:
+    async with app.state.db.read() as session:
+        return int(await session.scalar(select(func.count()).select_from(m.Message)) or 0)
+
+
+async def _setup(ws: Workspace) -> tuple[int, dict[str, Any], int]:
+    anna = await ws.agent("Anna", online=True)
+    team = await ws.team("Support", [anna])
+    inbox = await ws.inbox("Web", team, assignment="manual")
+    opened = await ws.handoff(inbox, "cust-1")
+    await ws.call("POST", f"/tickets/{opened['ticket_id']}/assign", anna, json={})
+    return anna, inbox, int(opened["conversation_id"])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_message_and_a_reply_are_answered_as_the_routes_answer(ws, app, served):
+    anna, inbox, conversation = await _setup(ws)
+    key = {"X-Api-Key": inbox["api_key"]}
+    path = f"/channels/{inbox['id']}/messages"
+    before = await _stored_messages(app)
+    served.clear()
+
+    by_route = await _post(
+        ws,
+        path,
+        {"contact": {"external_id": "cust-1"}, "text": "a", "message_id": "m-1"},
+        key,
+        ROUTE_ONLY,
+    )
+    assert served == []
+    fast = await _post(
+        ws,
+        path,
+        {"contact": {"external_id": "cust-1"}, "text": "b", "message_id": "m-2"},
+        key,
+        "application/json",
+    )
+    assert served == [201]
+    assert by_route.status_code == fast.status_code == 201
+    assert by_route.headers["content-type"] == fast.headers["content-type"]
+    assert _shape(by_route.json()) == _shape(fast.json())
+    assert fast.json()["message"]["body"] == "b"
+    # The channel's retry of a stored message: the same bytes either way, 200.
+    again = {"contact": {"external_id": "cust-1"}, "text": "b", "message_id": "m-2"}
+    repeated_fast = await _post(ws, path, again, key, "application/json")
+    repeated_route = await _post(ws, path, again, key, ROUTE_ONLY)
+    assert served == [201, 200]
+    assert repeated_fast.status_code == repeated_route.status_code == 200
+    assert repeated_fast.content == repeated_route.content
+    assert dict(repeated_fast.headers) == dict(repeated_route.headers)
+
+    reply_path = f"/conversations/{conversation}/messages"
+    auth = ws.auth(anna)
+    reply_route = await _post(ws, reply_path, {"client_id": "r-1", "body": "x"}, auth, ROUTE_ONLY)
+    reply_fast = await _post(
+        ws, reply_path, {"client_id": "r-2", "body": "y"}, auth, "application/json"
+    )
+    assert served == [201, 200, 201]
+    assert reply_route.status_code == reply_fast.status_code == 201
+    assert _shape(reply_route.json()) == _shape(reply_fast.json())
+    same_fast = await _post(
+        ws, reply_path, {"client_id": "r-2", "body": "y"}, auth, "application/json"
+    )
+    same_route = await _post(ws, reply_path, {"client_id": "r-2", "body": "y"}, auth, ROUTE_ONLY)
+    assert same_fast.status_code == same_route.status_code == 200
+    assert same_fast.content == same_route.content
+    assert dict(same_fast.headers) == dict(same_route.headers)
+    # Two customer messages, two replies: none stored twice.
+    assert await _stored_messages(app) == before + 4
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_what_the_middleware_does_not_take_the_route_answers(ws, app, served):
+    anna, inbox, conversation = await _setup(ws)
+    bruno = await ws.agent("Bruno", online=True)
+    path = f"/channels/{inbox['id']}/messages"
+    reply_path = f"/conversations/{conversation}/messages"
+    before = await _stored_messages(app)
+    served.clear()
+    message = {"contact": {"external_id": "cust-2"}, "text": "hi"}
+
+    wrong_key = await _post(ws, path, message, {"X-Api-Key": "nope"}, "application/json")
+    assert (wrong_key.status_code, wrong_key.json()["code"]) == (403, "forbidden")
+    no_key = await _post(ws, path, message, {}, "application/json")
+    assert no_key.status_code == 403
+    refused = await _post(
+        ws, path, {"contact": {"external_id": ""}, "text": "x"}, {}, "application/json"
+    )
+    assert refused.status_code == 422
+    broken = await ws.http.post(
+        f"/api/v1{path}", content=b"{", headers={"Content-Type": "application/json"}
+    )
+    assert broken.status_code == 422
+    unknown_token = await _post(
+        ws,
+        reply_path,
+        {"client_id": "u", "body": "x"},
+        {"Authorization": "Bearer x"},
+        "application/json",
+    )
+    assert unknown_token.status_code == 401
+    not_assigned = await _post(
+        ws, reply_path, {"client_id": "b-1", "body": "x"}, ws.auth(bruno), "application/json"
+    )
+    assert not_assigned.status_code in (403, 404)
+    await ws.presence(anna, "unavailable")
+    unavailable = await _post(
+        ws, reply_path, {"client_id": "a-1", "body": "x"}, ws.auth(anna), "application/json"
+    )
+    assert (unavailable.status_code, unavailable.json()["code"]) == (409, "agent_not_online")
+    assert served == []
+    assert await _stored_messages(app) == before
+
+
+async def test_a_body_over_the_limit_is_left_to_the_route(ws, served):
+    _anna, inbox, _conversation = await _setup(ws)
+    served.clear()
+    text = "x" * (hot_writes.MAX_BODY_BYTES + 1)
+    answer = await _post(
+        ws,
+        f"/channels/{inbox['id']}/messages",
+        {"contact": {"external_id": "cust-3"}, "text": text},
+        {"X-Api-Key": inbox["api_key"]},
+        "application/json",
+    )
+    assert answer.status_code == 422  # the route's model: at most 10,000 characters
+    assert served == []
