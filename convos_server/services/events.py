@@ -138,6 +138,16 @@ def _insert_events_pg(count: int) -> str:
     )
 
 
+def encoded(data: dict[str, Any]) -> str:
+    """An event's data as it is stored (compact JSON, non-ASCII kept)."""
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def nothing_pending(session: AsyncSession | Session) -> bool:
+    """Whether ``session``'s transaction has queued no event yet (``publish_later``)."""
+    return not session.info.get(_PENDING)
+
+
 def _event_values(event: dict[str, Any]) -> tuple[Any, ...]:
     """A pending event's values for ``_INSERT_EVENTS_SQL``, stored as SQLAlchemy stores them."""
     return (
@@ -420,7 +430,7 @@ class EventBus:
         agent_id: int | None = None,
     ) -> None:
         """Queue an event for the commit of ``session``'s transaction (see module docs)."""
-        text_data = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        text_data = encoded(data)
         pending: list[dict[str, Any]] = session.info.setdefault(_PENDING, [])
         pending.append(
             {
@@ -465,7 +475,7 @@ class EventBus:
         """
         if not agent_ids:
             return
-        text_data = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        text_data = encoded(data)
         frame = ephemeral_frame(type_, text_data)
         event = StoredEvent(
             EPHEMERAL_SEQ, type_, text_data, inbox_id, None, frame, http_chunk(frame)
