@@ -413,6 +413,12 @@ class EventBus:
         self._closing = False
         self._wakeup = asyncio.Event()
         self._head = 0
+        # PostgreSQL: the newest event id a ``NOTIFY`` named, and whether a wake-up since the
+        # last drain came from this process (``wake``). Most notifications name events this
+        # process committed and has read already (its own ``wake`` came first): a wake-up by
+        # such notifications alone reads nothing (issue 14, fourteenth round).
+        self._notified = 0
+        self._woken_here = False
         self._tasks: list[asyncio.Task[None]] = []
         sa_event.listen(db.session_class, "before_commit", self._insert_pending)
         sa_event.listen(db.session_class, "after_rollback", self._drop_pending)
@@ -580,7 +586,21 @@ class EventBus:
 
     def wake(self) -> None:
         """Tell the reader that events were committed."""
+        self._woken_here = True
         self._wakeup.set()
+
+    def _events_notified(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
+        """``NOTIFY convos_events`` of a commit in any process, its newest event id as the
+        payload: the reader wakes unless it has handed that id over already (ids commit in
+        order: the advisory lock)."""
+        try:
+            seq = int(payload)
+        except ValueError:
+            self.wake()
+            return
+        if seq > self._head:
+            self._notified = max(self._notified, seq)
+            self._wakeup.set()
 
     # -- reading -------------------------------------------------------------------------
 
@@ -801,6 +821,9 @@ class EventBus:
                 await asyncio.wait_for(self._wakeup.wait(), self._poll_s)
             woken = self._wakeup.is_set()
             self._wakeup.clear()
+            here, self._woken_here = self._woken_here, False
+            if woken and not here and self._notified <= self._head:
+                continue  # only notifications of events a drain meanwhile handed over
             try:
                 if woken:
                     drained_at = None
@@ -830,7 +853,7 @@ class EventBus:
         lost = asyncio.Event()
         connection.add_termination_listener(lambda _connection: lost.set())
         try:
-            await connection.add_listener(NOTIFY_CHANNEL, lambda *_args: self.wake())
+            await connection.add_listener(NOTIFY_CHANNEL, self._events_notified)
             if self._on_agents_changed is not None:
                 await connection.add_listener(AGENTS_CHANNEL, self._agents_changed)
             for channel, on_payload in self._channels.items():

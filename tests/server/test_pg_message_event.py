@@ -163,3 +163,27 @@ async def test_a_note_does_not_wait_for_its_tickets_lock(ws: Workspace, app: Fas
         assert sent["direction"] == "note"
     finally:
         await holder.close()
+
+
+async def test_a_notify_of_events_handed_over_already_wakes_no_read(
+    ws: Workspace, app: FastAPI
+) -> None:
+    """Most ``NOTIFY convos_events`` name events this process committed and read already (its
+    own wake-up came first): they do not wake the reader again; a newer id does."""
+    await warm_conversation(ws, app)
+    bus = app.state.bus
+    watcher = await _connect(app.state.db)
+    try:
+        newest = await watcher.fetchval("SELECT max(id) FROM events")
+    finally:
+        await watcher.close()
+    for _ in range(500):  # until the reader has handed over the set-up's events
+        if not bus._wakeup.is_set() and bus._head >= newest:
+            break
+        await asyncio.sleep(0.01)
+    head = bus._head
+    assert head >= newest
+    bus._events_notified(None, 0, "convos_events", str(head))
+    assert not bus._wakeup.is_set()
+    bus._events_notified(None, 0, "convos_events", str(head + 1))
+    assert bus._wakeup.is_set()
