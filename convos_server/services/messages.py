@@ -455,7 +455,7 @@ async def insert_published(
     )
     data = await load_new_message(session, message)
     around = encoded({"message": data}).split(f'"id":{_ID_PLACEHOLDER}')
-    if len(around) != 2:  # never: only the message's own id is the placeholder
+    if len(around) != 2:  # never: a string's quotes are escaped, so only a key is ``"id":``
         return None
     row = await driver_sql.pg_one(
         driver,
