@@ -141,6 +141,16 @@ def _insert_events_pg(count: int) -> str:
     )
 
 
+def encoded(data: dict[str, Any]) -> str:
+    """An event's data as it is stored (compact JSON, non-ASCII kept)."""
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def nothing_pending(session: AsyncSession | Session) -> bool:
+    """Whether ``session``'s transaction has queued no event yet (``publish_later``)."""
+    return not session.info.get(_PENDING)
+
+
 def _event_values(event: dict[str, Any]) -> tuple[Any, ...]:
     """A pending event's values for ``_INSERT_EVENTS_SQL``, stored as SQLAlchemy stores them."""
     return (
@@ -406,6 +416,12 @@ class EventBus:
         self._closing = False
         self._wakeup = asyncio.Event()
         self._head = 0
+        # PostgreSQL: the newest event id a ``NOTIFY`` named, and whether a wake-up since the
+        # last drain came from this process (``wake``). Most notifications name events this
+        # process committed and has read already (its own ``wake`` came first): a wake-up by
+        # such notifications alone reads nothing (issue 14, fourteenth round).
+        self._notified = 0
+        self._woken_here = False
         self._tasks: list[asyncio.Task[None]] = []
         # Events this process's SQLite lean transactions committed, oldest first, not yet
         # handed over: the reader takes them instead of reading them back (``_committed_run``).
@@ -429,7 +445,7 @@ class EventBus:
         agent_id: int | None = None,
     ) -> None:
         """Queue an event for the commit of ``session``'s transaction (see module docs)."""
-        text_data = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        text_data = encoded(data)
         pending: list[dict[str, Any]] = session.info.setdefault(_PENDING, [])
         pending.append(
             {
@@ -474,7 +490,7 @@ class EventBus:
         """
         if not agent_ids:
             return
-        text_data = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        text_data = encoded(data)
         frame = ephemeral_frame(type_, text_data)
         event = StoredEvent(
             EPHEMERAL_SEQ, type_, text_data, inbox_id, None, frame, http_chunk(frame)
@@ -617,7 +633,21 @@ class EventBus:
 
     def wake(self) -> None:
         """Tell the reader that events were committed."""
+        self._woken_here = True
         self._wakeup.set()
+
+    def _events_notified(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
+        """``NOTIFY convos_events`` of a commit in any process, its newest event id as the
+        payload: the reader wakes unless it has handed that id over already (ids commit in
+        order: the advisory lock)."""
+        try:
+            seq = int(payload)
+        except ValueError:
+            self.wake()
+            return
+        if seq > self._head:
+            self._notified = max(self._notified, seq)
+            self._wakeup.set()
 
     # -- reading -------------------------------------------------------------------------
 
@@ -838,6 +868,9 @@ class EventBus:
                 await asyncio.wait_for(self._wakeup.wait(), self._poll_s)
             woken = self._wakeup.is_set()
             self._wakeup.clear()
+            here, self._woken_here = self._woken_here, False
+            if woken and not here and self._notified <= self._head:
+                continue  # only notifications of events a drain meanwhile handed over
             try:
                 if woken:
                     drained_at = None
@@ -867,7 +900,7 @@ class EventBus:
         lost = asyncio.Event()
         connection.add_termination_listener(lambda _connection: lost.set())
         try:
-            await connection.add_listener(NOTIFY_CHANNEL, lambda *_args: self.wake())
+            await connection.add_listener(NOTIFY_CHANNEL, self._events_notified)
             if self._on_agents_changed is not None:
                 await connection.add_listener(AGENTS_CHANNEL, self._agents_changed)
             for channel, on_payload in self._channels.items():

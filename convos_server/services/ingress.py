@@ -29,6 +29,7 @@ from convos_server.services.messages import (
     Author,
     check_files,
     insert_message,
+    insert_published,
 )
 from convos_server.services.snooze import wake_on_reply
 from convos_server.services.tickets import open_ticket, open_ticket_of_contact
@@ -286,6 +287,20 @@ async def receive_customer_message(
             (await connection.execute(_INSERT_CONVERSATION, values)).scalar_one()
         )
     author = Author("contact", found.contact_id, found.contact_name)
+    if not file_ids:  # a lean PostgreSQL transaction: the message and its event at once
+        published = await insert_published(
+            session,
+            found.conversation_id,
+            found.open_ticket_id,
+            author,
+            "in",
+            text,
+            inbox.id,
+            client_id=message_id,
+        )
+        if published is not None:
+            message, data = published
+            return IngressResult(found.conversation_id, message, data, found.open_ticket_id)
     message, snoozed = await insert_message(
         session,
         found.conversation_id,

@@ -18,10 +18,16 @@ from sqlalchemy.orm.util import identity_key
 
 from convos_server.db import driver_sql
 from convos_server.db import models as m
-from convos_server.db.lean import needs_session
+from convos_server.db.lean import LeanSession, needs_session
 from convos_server.errors import ApiError, forbidden, invalid, not_found
 from convos_server.serialize import Json, NewMessage, load_message, load_new_message
-from convos_server.services.events import EventBus
+from convos_server.services.events import (
+    ADVISORY_LOCK_KEY,
+    NOTIFY_CHANNEL,
+    EventBus,
+    encoded,
+    nothing_pending,
+)
 from convos_server.services.files import NOT_ATTACHABLE, require_attachable
 from convos_server.services.mentions import create_for_note, may_mention
 from convos_server.services.presence import require_working
@@ -153,12 +159,21 @@ _TICKET_SNOOZED_LOCKED_PG = "SELECT snoozed FROM tickets WHERE id = $1 FOR UPDAT
 _CONVERSATION_PG = driver_sql.numbered(_CONVERSATION_SQL)
 _TICKET_FOR_REPLY_PG = driver_sql.numbered(_TICKET_FOR_REPLY_SQL) + " FOR UPDATE"
 # A reply's first reads on PostgreSQL in one round trip: the message this agent already sent
-# with the ``client_id`` (``_SENT_WITH_CLIENT_ID_PG``), and the conversation
-# (``_CONVERSATION_PG``; no row: none), neither locked.
+# with the ``client_id`` (``_SENT_WITH_CLIENT_ID_PG``), the conversation (``_CONVERSATION_PG``;
+# no row: none), neither locked, and with ``$4`` (a text reply) its open ticket locked and read
+# as ``_TICKET_FOR_REPLY_PG`` does (a ``MATERIALIZED`` CTE on the conversation's
+# ``open_ticket_id``): the lock taken before the reply's checks decide, held until its commit
+# as before, one round trip fewer (issue 14, fourteenth round).
 _SENT_AND_CONVERSATION_PG = (
-    f"SELECT ({_SENT_WITH_CLIENT_ID_PG}),"
-    " conversations.id, conversations.inbox_id, conversations.open_ticket_id"
-    " FROM (SELECT 1) AS one LEFT OUTER JOIN conversations ON conversations.id = $3"
+    "WITH conversation AS (SELECT id, inbox_id, open_ticket_id FROM conversations"
+    " WHERE id = $3), ticket AS MATERIALIZED (SELECT id, assignee_id, first_response_at"
+    " FROM tickets WHERE $4::boolean AND id = (SELECT open_ticket_id FROM conversation)"
+    " FOR UPDATE)"
+    f" SELECT ({_SENT_WITH_CLIENT_ID_PG}),"
+    " conversation.id, conversation.inbox_id, conversation.open_ticket_id,"
+    " ticket.id, ticket.assignee_id, ticket.first_response_at"
+    " FROM (SELECT 1) AS one LEFT OUTER JOIN conversation ON true"
+    " LEFT OUTER JOIN ticket ON true"
 )
 # A message without files that moves the clocks, on PostgreSQL in one round trip: the
 # message, then its conversation's clocks, then its open ticket's (the ticket's ``UPDATE``
@@ -167,14 +182,37 @@ _SENT_AND_CONVERSATION_PG = (
 # (``RETURNING``, as on SQLite; the three statements read it again ``FOR UPDATE``). One round
 # trip instead of three or four: each costs the server ~50 us of CPU (issue 14, thirteenth
 # round).
-_INSERT_AND_TOUCH_PG = (
+_MESSAGE_AND_CLOCKS_PG = (
     "WITH inserted AS ("
     + _INSERT_MESSAGE_PG
     + "), conversation AS (UPDATE conversations SET last_message_at = $10,"
     " last_message_id = (SELECT id FROM inserted) WHERE id = $1 RETURNING id),"
     " ticket AS (UPDATE tickets SET last_message_at = $10"
     " WHERE id = $2 AND EXISTS (SELECT FROM conversation) RETURNING snoozed)"
-    " SELECT (SELECT id FROM inserted), (SELECT snoozed FROM ticket)"
+)
+_INSERT_AND_TOUCH_PG = (
+    _MESSAGE_AND_CLOCKS_PG + " SELECT (SELECT id FROM inserted), (SELECT snoozed FROM ticket)"
+)
+
+# ``_INSERT_AND_TOUCH_PG`` with the message's ``message.created`` event (``$11``-``$15``), for
+# a lean transaction whose last write it is: one round trip fewer (issue 14, fourteenth round).
+# The event is written as ``EventBus``'s own statement writes it (``_insert_events_pg``): the
+# advisory lock (``$11``) first, then the row, then the ``NOTIFY`` (channel ``$12``) of its id.
+# ``written`` reads the conversation's and the ticket's updates to their end, so the lock is
+# taken after every row lock of the transaction, as before; its data is the JSON around the
+# message's id (``$13``, the id, ``$14``). A ticket found snoozed takes no lock and writes no
+# event (``written.snoozed``): that transaction goes on in an ORM session.
+_INSERT_TOUCH_AND_PUBLISH_PG = (
+    _MESSAGE_AND_CLOCKS_PG
+    + ", written AS MATERIALIZED (SELECT (SELECT count(*) FROM conversation) AS touched,"
+    " (SELECT bool_or(snoozed) FROM ticket) AS snoozed),"
+    " locked AS MATERIALIZED (SELECT pg_advisory_xact_lock($11) FROM written"
+    " WHERE written.snoozed IS NOT TRUE),"
+    " event AS (INSERT INTO events (type, data, inbox_id, agent_id, created_at)"
+    " SELECT 'message.created', $13::text || (SELECT id FROM inserted)::text || $14::text,"
+    " $15::integer, NULL, $10 FROM locked RETURNING id)"
+    " SELECT (SELECT id FROM inserted), (SELECT snoozed FROM written),"
+    " (SELECT pg_notify($12, id::text) FROM event)"
 )
 
 
@@ -374,6 +412,76 @@ async def insert_message(
     return NewMessage(id=message_id, **values), snoozed
 
 
+# The id a message's JSON carries until its statement gives it one: no real id is negative.
+_ID_PLACEHOLDER = -2_718_281_828
+
+
+async def insert_published(
+    session: AsyncSession,
+    conversation_id: int,
+    ticket_id: int | None,
+    author: Author,
+    direction: str,
+    body: str,
+    inbox_id: int,
+    *,
+    reply_to: int | None = None,
+    client_id: str | None = None,
+) -> tuple[NewMessage, Json] | None:
+    """``insert_message`` (no files, ``learn_snoozed``) and its ``message.created`` event to
+    the agents of ``inbox_id`` (``publish_new_message``) in one statement
+    (``_INSERT_TOUCH_AND_PUBLISH_PG``): the message and its JSON, for a lean PostgreSQL
+    transaction with no event queued yet whose last write this is; ``None`` (nothing done)
+    elsewhere. A ticket found snoozed gives the block up (``needs_session``): waking it
+    needs the ORM."""
+    driver = driver_sql.postgres(session)
+    if driver is None or not isinstance(session, LeanSession) or not nothing_pending(session):
+        return None
+    if direction not in CONVERSATION_DIRECTIONS:
+        return None
+    now = m.utcnow()
+    message = NewMessage(
+        id=_ID_PLACEHOLDER,
+        conversation_id=conversation_id,
+        ticket_id=ticket_id,
+        direction=direction,
+        sender_type=author.sender_type,
+        sender_id=author.sender_id,
+        sender_name=author.sender_name,
+        body=body,
+        reply_to=reply_to,
+        client_id=client_id,
+        created_at=now,
+    )
+    data = await load_new_message(session, message)
+    around = encoded({"message": data}).split(f'"id":{_ID_PLACEHOLDER}')
+    if len(around) != 2:  # never: a string's quotes are escaped, so only a key is ``"id":``
+        return None
+    row = await driver_sql.pg_one(
+        driver,
+        _INSERT_TOUCH_AND_PUBLISH_PG,
+        conversation_id,
+        ticket_id,
+        direction,
+        author.sender_type,
+        author.sender_id,
+        author.sender_name,
+        body,
+        reply_to,
+        client_id,
+        now,
+        ADVISORY_LOCK_KEY,
+        NOTIFY_CHANNEL,
+        around[0] + '"id":',
+        around[1],
+        inbox_id,
+    )
+    if row[1]:
+        needs_session(session, "a ticket snoozed meanwhile")
+    message.id = data["id"] = int(row[0])
+    return message, data
+
+
 async def append_message(
     session: AsyncSession,
     conversation: m.Conversation,
@@ -522,25 +630,42 @@ async def _reply_conversation(
     return None if row is None else _ReplyConversation(*row)
 
 
+@dataclass(frozen=True, slots=True)
+class _ReplyStart:
+    """A reply's first reads: the message already sent with its ``client_id``, else its
+    conversation and (PostgreSQL, a text reply) the open ticket already locked."""
+
+    existing: m.Message | None
+    conversation: _ReplyConversation | None
+    locked_ticket: _ReplyTicket | None = None
+
+
 async def _sent_and_conversation(
-    session: AsyncSession, agent_id: int, client_id: str, conversation_id: int
-) -> tuple[m.Message | None, _ReplyConversation | None]:
+    session: AsyncSession, agent_id: int, client_id: str, conversation_id: int, lock_ticket: bool
+) -> _ReplyStart:
     """The message this agent already sent with ``client_id`` (``find_by_client_id``) and,
     when there is none, the reply's conversation (``_reply_conversation``): on PostgreSQL's
-    driver connection both in one statement."""
+    driver connection both in one statement, with ``lock_ticket`` the open ticket's lock and
+    read (``_reply_ticket``'s) too."""
     driver = driver_sql.postgres(session)
     if driver is None:
         existing = await find_by_client_id(session, agent_id, client_id)
         if existing is not None:
-            return existing, None
-        return None, await _reply_conversation(session, conversation_id)
+            return _ReplyStart(existing, None)
+        return _ReplyStart(None, await _reply_conversation(session, conversation_id))
     row = await driver_sql.pg_one(
-        driver, _SENT_AND_CONVERSATION_PG, agent_id, client_id, conversation_id
+        driver, _SENT_AND_CONVERSATION_PG, agent_id, client_id, conversation_id, lock_ticket
     )
     existing = None if row[0] is None else await session.get(m.Message, row[0])
     if existing is not None:
-        return existing, None
-    return None, None if row[1] is None else _ReplyConversation(row[1], row[2], row[3])
+        return _ReplyStart(existing, None)
+    if row[1] is None:
+        return _ReplyStart(None, None)
+    conversation = _ReplyConversation(row[1], row[2], row[3])
+    if row[4] is None:
+        return _ReplyStart(None, conversation)
+    moment = None if row[6] is None else row[6].astimezone(dt.UTC)
+    return _ReplyStart(None, conversation, _ReplyTicket(row[4], row[5], moment))
 
 
 async def _reply_ticket(session: AsyncSession, ticket_id: int) -> _ReplyTicket:
@@ -585,11 +710,12 @@ async def send_agent_message(
     written since by another agent is 409 ``conversation.changed`` (see ``check_unchanged``).
     A note names colleagues with ``@name`` (services.mentions).
     """
-    existing, conversation = await _sent_and_conversation(
-        session, agent.id, client_id, conversation_id
+    start = await _sent_and_conversation(
+        session, agent.id, client_id, conversation_id, lock_ticket=kind == "text"
     )
-    if existing is not None:
-        return await load_message(session, existing), False
+    if start.existing is not None:
+        return await load_message(session, start.existing), False
+    conversation = start.conversation
     if conversation is None:
         raise not_found("conversation")
     require_inbox(visibility, conversation.inbox_id, "conversation")
@@ -602,7 +728,7 @@ async def send_agent_message(
         require_working(agent)
         if conversation.open_ticket_id is None:
             raise ApiError(409, "ticket_closed", "This conversation has no open ticket")
-        ticket = await _reply_ticket(session, conversation.open_ticket_id)
+        ticket = start.locked_ticket or await _reply_ticket(session, conversation.open_ticket_id)
         if ticket.assignee_id != agent.id and agent.role != "admin":
             raise forbidden("Only the agent the ticket is assigned to may reply")
     if seen_message_id is not None and not force:
@@ -621,6 +747,20 @@ async def send_agent_message(
         direction == "note" and may_mention(body)
     ):  # the ORM's work below: before the message takes an id from the sequence
         needs_session(session, "a first response or a note's mentions")
+    if direction == "out" and not file_ids:  # a lean PostgreSQL transaction: at once
+        published = await insert_published(
+            session,
+            conversation.id,
+            conversation.open_ticket_id,
+            agent_author(agent),
+            direction,
+            body,
+            conversation.inbox_id,
+            reply_to=reply_to,
+            client_id=client_id,
+        )
+        if published is not None:
+            return published[1], True
     message, _snoozed = await insert_message(
         session,
         conversation.id,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -331,16 +332,32 @@ async def test_on_postgres_a_warm_message_and_reply_take_few_round_trips(
     ws: Workspace, app: FastAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A warm customer message is ``BEGIN``, the contact found with its conversation locked,
-    the message with its clocks, the events, ``COMMIT``: five round trips (nine before the
-    thirteenth round); a reply six (its ticket locked on its own)."""
+    the message with its clocks and its event, ``COMMIT``: four round trips (nine before the
+    thirteenth round, five before the fourteenth); a reply four too (six before the
+    fourteenth: its ticket locked on its own, its event on its own)."""
+    db: Database = app.state.db
     warm = await warm_conversation(ws, app)
     sent = _sent_statements(monkeypatch)
-    await ws.handoff(warm.inbox, "carla", "Still there?")
-    assert len(sent) == 5, sent
+    again = await ws.handoff(warm.inbox, "carla", "Still there?")
+    assert len(sent) == 4, sent
     assert (sent[0], sent[-1]) == ("BEGIN", "COMMIT")
     assert "FOR NO KEY UPDATE OF conversations" in sent[1]
+    assert "pg_advisory_xact_lock" in sent[2]
     sent.clear()
     reply = await ws.call("POST", warm.url, warm.anna, json={"client_id": "r-1", "body": "Yes"})
     assert reply["body"] == "Yes"
-    assert len(sent) == 6, sent
+    assert len(sent) == 4, sent
     assert (sent[0], sent[-1]) == ("BEGIN", "COMMIT")
+    assert "FOR UPDATE" in sent[1]
+    assert "pg_advisory_xact_lock" in sent[2]
+    # Each event is the answer's message, as the agents' streams and the answer must agree.
+    async with db.engine.connect() as connection:
+        rows = await connection.execute(
+            text("SELECT type, data, inbox_id, agent_id FROM events ORDER BY id DESC LIMIT 2")
+        )
+        stored = [(row[0], json.loads(row[1]), row[2], row[3]) for row in rows]
+    inbox_id = warm.inbox["id"]
+    assert stored == [
+        ("message.created", {"message": reply}, inbox_id, None),
+        ("message.created", {"message": again["message"]}, inbox_id, None),
+    ]
