@@ -412,7 +412,9 @@ def listed_sort_key(last_message_at: dt.datetime, ticket_id: int) -> int:
     return -((micros << 64) | ticket_id)
 
 
-_LISTED_HEAD = struct.Struct(">QQqqqqqBBH")  # sort key (2), columns (5), status, snoozed, labels
+# A listed ticket's fixed columns: its sort key (the last activity, the id), conversation,
+# inbox, contact, assignee, last customer message, status code, snoozed, label count.
+LISTED_HEAD = struct.Struct(">QQqqqqqBBH")
 _LISTED_LABEL = struct.Struct(">q")
 _INT64_AT = _LISTED_LABEL.unpack_from
 _UINT64_AT = struct.Struct(">Q").unpack_from
@@ -421,6 +423,15 @@ _NONE = -(1 << 63)  # an id column's None
 _STATUS_CODES = {"open": 0, "snoozed": 1, "closed": 2}
 _STATUS_OTHER = 255  # any other status: its text follows the label ids
 _STATUSES = tuple(_STATUS_CODES)
+_SORT_PAIR = struct.Struct(">QQ")  # the sort key's two halves: the last activity, the id
+LISTED_HEAD_SIZE = LISTED_HEAD.size  # a listed ticket's fixed columns (its labels follow)
+LISTED_CONVERSATION_AT = 16  # where a listed ticket's conversation id is (signed 64-bit)
+LISTED_CONTACT_AT = 32  # where its contact id is
+
+
+def listed_id_of(inverted_id: int) -> int:
+    """A ticket's id from the second half of its :attr:`ListedTicket.sort_pair`."""
+    return _TOP - inverted_id
 
 
 class ListedTicket(bytes):
@@ -455,7 +466,7 @@ class ListedTicket(bytes):
         if -((micros << 64) | id) != key:
             raise ValueError(f"sort key {key} is not ticket {id}'s")
         code = _STATUS_CODES.get(status, _STATUS_OTHER)
-        head = _LISTED_HEAD.pack(
+        head = LISTED_HEAD.pack(
             _TOP - micros,
             _TOP - id,
             conversation_id,
@@ -470,6 +481,18 @@ class ListedTicket(bytes):
         labels = b"".join(_LISTED_LABEL.pack(label) for label in label_ids)
         text = status.encode() if code == _STATUS_OTHER else b""
         return super().__new__(cls, head + labels + text)
+
+    @classmethod
+    def from_record(cls, record: bytes | bytearray) -> ListedTicket:
+        """The listed ticket whose bytes are ``record`` (a copy of one, as kept in a store)."""
+        return super().__new__(cls, record)
+
+    @property
+    def sort_pair(self) -> tuple[int, int]:
+        """The sort key as two unsigned ints (the last activity, then the id, both inverted:
+        ascending is the list's order); :func:`listed_id_of` reads the id back."""
+        pair: tuple[int, int] = _SORT_PAIR.unpack_from(self)
+        return pair
 
     @property
     def sort_bytes(self) -> bytes:
@@ -512,7 +535,7 @@ class ListedTicket(bytes):
         code = self[56]
         if code != _STATUS_OTHER:
             return _STATUSES[code]
-        return sys.intern(self[_LISTED_HEAD.size + 8 * self._label_count :].decode())
+        return sys.intern(self[LISTED_HEAD.size + 8 * self._label_count :].decode())
 
     @property
     def is_open(self) -> bool:
@@ -527,7 +550,7 @@ class ListedTicket(bytes):
         count = self._label_count
         if not count:
             return ()
-        start = _LISTED_HEAD.size
+        start = LISTED_HEAD.size
         return tuple(_INT64_AT(self, start + 8 * n)[0] for n in range(count))
 
     @property
