@@ -417,7 +417,8 @@ def listed_sort_key(last_message_at: dt.datetime, ticket_id: int) -> int:
 LISTED_HEAD = struct.Struct(">QQqqqqqBBH")
 _LISTED_LABEL = struct.Struct(">q")
 _INT64_AT = _LISTED_LABEL.unpack_from
-_UINT64_AT = struct.Struct(">Q").unpack_from
+_UINT64 = struct.Struct(">Q")
+_UINT64_AT = _UINT64.unpack_from
 _TOP = (1 << 63) - 1  # a signed 64-bit value v is kept as _TOP - v: unsigned, in reverse order
 _NONE = -(1 << 63)  # an id column's None
 _STATUS_CODES = {"open": 0, "snoozed": 1, "closed": 2}
@@ -425,13 +426,16 @@ _STATUS_OTHER = 255  # any other status: its text follows the label ids
 _STATUSES = tuple(_STATUS_CODES)
 _SORT_PAIR = struct.Struct(">QQ")  # the sort key's two halves: the last activity, the id
 LISTED_HEAD_SIZE = LISTED_HEAD.size  # a listed ticket's fixed columns (its labels follow)
-LISTED_CONVERSATION_AT = 16  # where a listed ticket's conversation id is (signed 64-bit)
-LISTED_CONTACT_AT = 32  # where its contact id is
+# What a store keeps of them beside the ticket's id (ListedTicket.kept): the same but the id.
+LISTED_KEPT = struct.Struct(">QqqqqqBBH")
+LISTED_KEPT_SIZE = LISTED_KEPT.size
+LISTED_KEPT_CONVERSATION_AT = 8  # where the conversation id is in them (signed 64-bit)
+LISTED_KEPT_CONTACT_AT = 24  # where the contact id is
 
 
-def listed_id_of(inverted_id: int) -> int:
-    """A ticket's id from the second half of its :attr:`ListedTicket.sort_pair`."""
-    return _TOP - inverted_id
+def invert_id(value: int) -> int:
+    """A ticket id as the second half of :attr:`ListedTicket.sort_pair` keeps it, and back."""
+    return _TOP - value
 
 
 class ListedTicket(bytes):
@@ -482,15 +486,21 @@ class ListedTicket(bytes):
         text = status.encode() if code == _STATUS_OTHER else b""
         return super().__new__(cls, head + labels + text)
 
+    @property
+    def kept(self) -> tuple[bytes, bytes]:
+        """What a store keeps of it beside its id: the fixed columns but the id
+        (``LISTED_KEPT``), then the rest (label ids, another status), most often empty."""
+        return self[:8] + self[16:LISTED_HEAD_SIZE], self[LISTED_HEAD_SIZE:]
+
     @classmethod
-    def from_record(cls, record: bytes | bytearray) -> ListedTicket:
-        """The listed ticket whose bytes are ``record`` (a copy of one, as kept in a store)."""
-        return super().__new__(cls, record)
+    def from_kept(cls, ticket_id: int, kept: bytes | bytearray) -> ListedTicket:
+        """The listed ticket ``ticket_id`` from what a store kept (:attr:`kept`, joined)."""
+        return super().__new__(cls, kept[:8] + _UINT64.pack(_TOP - ticket_id) + kept[8:])
 
     @property
     def sort_pair(self) -> tuple[int, int]:
         """The sort key as two unsigned ints (the last activity, then the id, both inverted:
-        ascending is the list's order); :func:`listed_id_of` reads the id back."""
+        ascending is the list's order); :func:`invert_id` reads the id back."""
         pair: tuple[int, int] = _SORT_PAIR.unpack_from(self)
         return pair
 

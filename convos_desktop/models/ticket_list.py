@@ -29,15 +29,15 @@ from PySide6.QtCore import (
 
 from convos_desktop.core.store import ticket_in_view
 from convos_desktop.core.types import (
-    LISTED_CONTACT_AT,
-    LISTED_CONVERSATION_AT,
-    LISTED_HEAD,
-    LISTED_HEAD_SIZE,
+    LISTED_KEPT,
+    LISTED_KEPT_CONTACT_AT,
+    LISTED_KEPT_CONVERSATION_AT,
+    LISTED_KEPT_SIZE,
     ListedTicket,
     Ticket,
     TicketsChanged,
     View,
-    listed_id_of,
+    invert_id,
 )
 from convos_desktop.models.directory import Directory
 
@@ -79,12 +79,12 @@ def preview_text(ticket: Ticket) -> str:
 
 class ListedById:
     """The listed tickets a model knows, found by id, kept as columns, not objects: a sorted
-    array of the ids beside one ``bytearray`` of their fixed columns (each ticket's first
-    ``LISTED_HEAD_SIZE`` bytes, in id order) and the rest (label ids, any other status) of
-    the few that have some (68 bytes a ticket; one ``ListedTicket`` object each held 112, a
-    list slot and an id 16 more). A lookup is a bisection that decodes the ticket found (the
-    last one is kept: a painted row reads it for each of its roles); a new id is inserted in
-    place (a few at a time, as sync sends them) or merged in one pass (a cached inbox)."""
+    array of the ids beside one ``bytearray`` of their other fixed columns (``LISTED_KEPT``,
+    in id order) and the rest (label ids, any other status) of the few that have some (60
+    bytes a ticket; one ``ListedTicket`` object each held 112, a list slot and an id 16
+    more). A lookup is a bisection that decodes the ticket found (the last one is kept: a
+    painted row reads it for each of its roles); a new id is inserted in place (a few at a
+    time, as sync sends them) or merged in one pass (a cached inbox)."""
 
     MERGE_FROM = 64  # new tickets at once from which one merge beats inserting each
 
@@ -92,7 +92,7 @@ class ListedById:
 
     def __init__(self) -> None:
         self._ids = array("q")
-        self._heads = bytearray()  # LISTED_HEAD_SIZE bytes a ticket, in the order of _ids
+        self._heads = bytearray()  # LISTED_KEPT_SIZE bytes a ticket, in the order of _ids
         self._tails: dict[int, bytes] = {}  # ticket id -> its bytes after the head, if any
         self._last: tuple[int, ListedTicket] | None = None  # the last ticket read
 
@@ -118,10 +118,11 @@ class ListedById:
         return ticket
 
     def _ticket_at(self, at: int) -> ListedTicket:
-        start = at * LISTED_HEAD_SIZE
-        head = self._heads[start : start + LISTED_HEAD_SIZE]
-        tail = self._tails.get(self._ids[at]) if self._tails else None
-        return ListedTicket.from_record(head + tail if tail else head)
+        start = at * LISTED_KEPT_SIZE
+        head = self._heads[start : start + LISTED_KEPT_SIZE]
+        ticket_id = self._ids[at]
+        tail = self._tails.get(ticket_id) if self._tails else None
+        return ListedTicket.from_kept(ticket_id, head + tail if tail else head)
 
     def values(self) -> list[ListedTicket]:
         """Every ticket known, by id (each decoded anew)."""
@@ -133,7 +134,7 @@ class ListedById:
         state found in the columns (unpacked in C), not once a ticket."""
         verdicts = self._verdicts(in_view)
         return sum(
-            verdicts(at, head) for at, head in enumerate(LISTED_HEAD.iter_unpack(self._heads))
+            verdicts(at, head) for at, head in enumerate(LISTED_KEPT.iter_unpack(self._heads))
         )
 
     def select(
@@ -148,16 +149,16 @@ class ListedById:
         its labels."""
         verdicts = self._verdicts(in_view)
         pairs: list[tuple[int, int]] = []
-        for at, head in enumerate(LISTED_HEAD.iter_unpack(self._heads)):
-            if inbox_id is not None and head[3] != inbox_id:
+        for at, head in enumerate(LISTED_KEPT.iter_unpack(self._heads)):
+            if inbox_id is not None and head[2] != inbox_id:
                 continue
             if not verdicts(at, head):
                 continue
             if label_id is not None and (
-                not head[9] or label_id not in self._ticket_at(at).label_ids
+                not head[8] or label_id not in self._ticket_at(at).label_ids
             ):
                 continue
-            pairs.append((head[0], head[1]))
+            pairs.append((head[0], invert_id(self._ids[at])))
         pairs.sort()
         return pairs
 
@@ -167,7 +168,7 @@ class ListedById:
         known: dict[tuple[int, int, int], bool] = {}
 
         def verdict(at: int, head: Any) -> bool:
-            state = (head[7], head[8], head[5])
+            state = (head[6], head[7], head[4])
             shown = known.get(state)
             if shown is None:
                 shown = known[state] = in_view(self._ticket_at(at))
@@ -177,11 +178,11 @@ class ListedById:
 
     def ids_of_conversation(self, conversation_id: int) -> list[int]:
         """The ids of the tickets of a conversation (a search of the column in C)."""
-        return self._ids_where(LISTED_CONVERSATION_AT, conversation_id)
+        return self._ids_where(LISTED_KEPT_CONVERSATION_AT, conversation_id)
 
     def ids_of_contact(self, contact_id: int) -> list[int]:
         """The ids of the tickets of a contact (a search of the column in C)."""
-        return self._ids_where(LISTED_CONTACT_AT, contact_id)
+        return self._ids_where(LISTED_KEPT_CONTACT_AT, contact_id)
 
     def _ids_where(self, offset: int, value: int) -> list[int]:
         """The ids whose signed 64-bit column at ``offset`` is ``value``: its bytes found in
@@ -191,7 +192,7 @@ class ListedById:
         found: list[int] = []
         at = heads.find(pattern)
         while at >= 0:
-            record, within = divmod(at, LISTED_HEAD_SIZE)
+            record, within = divmod(at, LISTED_KEPT_SIZE)
             if within == offset:
                 found.append(self._ids[record])
             at = heads.find(pattern, at + 1)
@@ -199,19 +200,20 @@ class ListedById:
 
     def put(self, ticket: ListedTicket) -> None:
         ticket_id = ticket.id
+        head, tail = ticket.kept
         at = bisect.bisect_left(self._ids, ticket_id)
-        start = at * LISTED_HEAD_SIZE
+        start = at * LISTED_KEPT_SIZE
         if at < len(self._ids) and self._ids[at] == ticket_id:
-            self._heads[start : start + LISTED_HEAD_SIZE] = ticket[:LISTED_HEAD_SIZE]
+            self._heads[start : start + LISTED_KEPT_SIZE] = head
         else:
             self._ids.insert(at, ticket_id)
-            self._heads[start:start] = ticket[:LISTED_HEAD_SIZE]
-        self._put_tail(ticket_id, ticket)
+            self._heads[start:start] = head
+        self._put_tail(ticket_id, tail)
         self._last = None
 
-    def _put_tail(self, ticket_id: int, ticket: ListedTicket) -> None:
-        if len(ticket) > LISTED_HEAD_SIZE:
-            self._tails[ticket_id] = ticket[LISTED_HEAD_SIZE:]
+    def _put_tail(self, ticket_id: int, tail: bytes) -> None:
+        if tail:
+            self._tails[ticket_id] = tail
         elif self._tails:
             self._tails.pop(ticket_id, None)
 
@@ -228,9 +230,10 @@ class ListedById:
             if at < 0:
                 fresh.append(ticket_id)
                 continue
-            start = at * LISTED_HEAD_SIZE  # known: its columns replaced where they are
-            self._heads[start : start + LISTED_HEAD_SIZE] = ticket[:LISTED_HEAD_SIZE]
-            self._put_tail(ticket_id, ticket)
+            head, tail = ticket.kept
+            start = at * LISTED_KEPT_SIZE  # known: its columns replaced where they are
+            self._heads[start : start + LISTED_KEPT_SIZE] = head
+            self._put_tail(ticket_id, tail)
         fresh.sort()
         self._merge(fresh, latest)
         self._last = None
@@ -244,12 +247,12 @@ class ListedById:
         for ticket_id in fresh:
             at = bisect.bisect_left(ids, ticket_id, done)
             if at > done:
-                pieces.append(heads[done * LISTED_HEAD_SIZE : at * LISTED_HEAD_SIZE])
+                pieces.append(heads[done * LISTED_KEPT_SIZE : at * LISTED_KEPT_SIZE])
                 done = at
-            ticket = latest[ticket_id]
-            pieces.append(ticket[:LISTED_HEAD_SIZE])
-            self._put_tail(ticket_id, ticket)
-        pieces.append(heads[done * LISTED_HEAD_SIZE :])
+            head, tail = latest[ticket_id].kept
+            pieces.append(head)
+            self._put_tail(ticket_id, tail)
+        pieces.append(heads[done * LISTED_KEPT_SIZE :])
         self._heads = bytearray().join(pieces)
         self._ids = array("q", sorted([*ids, *fresh]))  # two sorted runs: merged in C
 
@@ -257,7 +260,7 @@ class ListedById:
         at = self._find(ticket_id)
         if at >= 0:
             del self._ids[at]
-            del self._heads[at * LISTED_HEAD_SIZE : (at + 1) * LISTED_HEAD_SIZE]
+            del self._heads[at * LISTED_KEPT_SIZE : (at + 1) * LISTED_KEPT_SIZE]
             if self._tails:
                 self._tails.pop(ticket_id, None)
             self._last = None
@@ -286,12 +289,12 @@ class ListedRows:
         return len(self._ids)
 
     def id_at(self, row: int) -> int:
-        return listed_id_of(self._ids[row])
+        return invert_id(self._ids[row])
 
     def ticket(self, row: int) -> ListedTicket | None:
         """The ticket of ``row`` (``None`` past the rows)."""
         if 0 <= row < len(self._ids):
-            return self._known.get(listed_id_of(self._ids[row]))
+            return self._known.get(invert_id(self._ids[row]))
         return None
 
     def pair_at(self, row: int) -> tuple[int, int]:
