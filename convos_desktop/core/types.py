@@ -439,9 +439,10 @@ def invert_id(value: int) -> int:
 
 
 class ListedTicket(bytes):
-    """What a ticket list keeps of one ticket: the columns it sorts and filters by, not its
-    last message (the list reads the one-line preview of the rows it paints back from the
-    cache). The cache decodes these straight from its JSON (``Store.listed_tickets``).
+    """The columns a ticket list sorts and filters one ticket by, not its last message (the
+    list reads the one-line preview of the rows it paints back from the cache). The cache
+    decodes these straight from its JSON (``Store.listed_tickets``); the list keeps their
+    bytes in its own arrays (:attr:`kept`) and decodes one when it reads it.
 
     One immutable ``bytes`` object (~96 bytes a ticket, no Python int, str or tuple inside
     it: 10,000 listed tickets were 2.8 MiB as a dataclass of ten fields with their ints and
