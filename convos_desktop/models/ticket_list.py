@@ -65,27 +65,54 @@ class _Layout:
 _WIDE = _Layout(LISTED_KEPT.format, ">q", LISTED_KEPT_CONVERSATION_AT, LISTED_KEPT_CONTACT_AT)
 _NARROW = _Layout(">QiiiiiBBH", ">i", 8, 16)  # time, 5 ids, status, snoozed, labels
 _NARROW_NONE = -(1 << 31)  # a narrowed id column's None (no id is narrowed to it)
+_NARROW_TOP = 1 << 31  # the first id past 32 bits
 
 
 def _narrowed(head: bytes) -> bytes | None:
-    """A ticket's kept columns with 32-bit ids, or ``None`` when one of its ids does not fit."""
-    time, *ids, code, snoozed, labels = LISTED_KEPT.unpack(head)
-    narrow: list[int] = []
-    for value in ids:
-        if value == LISTED_NONE:
-            narrow.append(_NARROW_NONE)
-        elif _NARROW_NONE < value < -_NARROW_NONE:
-            narrow.append(value)
-        else:
-            return None
-    return _NARROW.struct.pack(time, *narrow, code, snoozed, labels)
+    """A ticket's kept columns with 32-bit ids, or ``None`` when one of its ids does not fit
+    (the conversation, inbox and contact are never ``None``; the assignee and the last
+    customer message may be: ``_NARROW_NONE`` then, which no id is narrowed to)."""
+    time, conversation, inbox, contact, assignee, last, *rest = LISTED_KEPT.unpack(head)
+    if not (
+        _NARROW_NONE < conversation < _NARROW_TOP
+        and _NARROW_NONE < inbox < _NARROW_TOP
+        and _NARROW_NONE < contact < _NARROW_TOP
+    ):
+        return None
+    if assignee == LISTED_NONE:
+        assignee = _NARROW_NONE
+    elif not _NARROW_NONE < assignee < _NARROW_TOP:
+        return None
+    if last == LISTED_NONE:
+        last = _NARROW_NONE
+    elif not _NARROW_NONE < last < _NARROW_TOP:
+        return None
+    return _NARROW.struct.pack(time, conversation, inbox, contact, assignee, last, *rest)
 
 
-def _widened(time: int, *rest: int) -> bytes:
+def _widened(
+    time: int,
+    conversation: int,
+    inbox: int,
+    contact: int,
+    assignee: int,
+    last: int,
+    code: int,
+    snoozed: int,
+    labels: int,
+) -> bytes:
     """The kept columns (``LISTED_KEPT``) of a ticket's narrowed ones, unpacked."""
-    *ids, code, snoozed, labels = rest
-    wide = [LISTED_NONE if value == _NARROW_NONE else value for value in ids]
-    return LISTED_KEPT.pack(time, *wide, code, snoozed, labels)
+    return LISTED_KEPT.pack(
+        time,
+        conversation,
+        inbox,
+        contact,
+        LISTED_NONE if assignee == _NARROW_NONE else assignee,
+        LISTED_NONE if last == _NARROW_NONE else last,
+        code,
+        snoozed,
+        labels,
+    )
 
 
 class TicketRole(IntEnum):
@@ -235,7 +262,7 @@ class ListedById:
         """The ids whose id column at ``offset`` is ``value``: its bytes found in the heads
         with ``bytearray.find``, kept where they are that column."""
         heads, layout = self._heads, self._layout
-        if layout.narrow and not _NARROW_NONE < value < -_NARROW_NONE:
+        if layout.narrow and not _NARROW_NONE < value < _NARROW_TOP:
             return []  # no narrowed id is out of 32 bits
         pattern = layout.id_column.pack(value)
         found: list[int] = []
