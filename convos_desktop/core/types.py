@@ -420,13 +420,13 @@ _INT64_AT = _LISTED_LABEL.unpack_from
 _UINT64 = struct.Struct(">Q")
 _UINT64_AT = _UINT64.unpack_from
 _TOP = (1 << 63) - 1  # a signed 64-bit value v is kept as _TOP - v: unsigned, in reverse order
-LISTED_NONE = _NONE = -(1 << 63)  # an id column's None
+_NONE = -(1 << 63)  # an id column's None
 _STATUS_CODES = {"open": 0, "snoozed": 1, "closed": 2}
 _STATUS_OTHER = 255  # any other status: its text follows the label ids
 _STATUSES = tuple(_STATUS_CODES)
 _SORT_PAIR = struct.Struct(">QQ")  # the sort key's two halves: the last activity, the id
 LISTED_HEAD_SIZE = LISTED_HEAD.size  # a listed ticket's fixed columns (its labels follow)
-# What a store keeps of them beside the ticket's id (ListedTicket.kept_head): the same but the id.
+# What a store keeps of them beside the ticket's id (ListedTicket.kept): the same but the id.
 LISTED_KEPT = struct.Struct(">QqqqqqBBH")
 LISTED_KEPT_SIZE = LISTED_KEPT.size
 LISTED_KEPT_CONVERSATION_AT = 8  # where the conversation id is in them (signed 64-bit)
@@ -442,7 +442,7 @@ class ListedTicket(bytes):
     """The columns a ticket list sorts and filters one ticket by, not its last message (the
     list reads the one-line preview of the rows it paints back from the cache). The cache
     decodes these straight from its JSON (``Store.listed_tickets``); the list keeps their
-    bytes in its own arrays (:attr:`kept_head`) and decodes one when it reads it.
+    bytes in its own arrays (:attr:`kept`) and decodes one when it reads it.
 
     One immutable ``bytes`` object (~96 bytes a ticket, no Python int, str or tuple inside
     it: 10,000 listed tickets were 2.8 MiB as a dataclass of ten fields with their ints and
@@ -488,20 +488,14 @@ class ListedTicket(bytes):
         return super().__new__(cls, head + labels + text)
 
     @property
-    def kept_head(self) -> bytes:
+    def kept(self) -> tuple[bytes, bytes]:
         """What a store keeps of it beside its id: the fixed columns but the id
-        (``LISTED_KEPT``); :attr:`kept_tail` follows them."""
-        return self[:8] + self[16:LISTED_HEAD_SIZE]
-
-    @property
-    def kept_tail(self) -> bytes:
-        """The rest of it (label ids, another status): most often empty."""
-        return self[LISTED_HEAD_SIZE:]
+        (``LISTED_KEPT``), then the rest (label ids, another status), most often empty."""
+        return self[:8] + self[16:LISTED_HEAD_SIZE], self[LISTED_HEAD_SIZE:]
 
     @classmethod
     def from_kept(cls, ticket_id: int, kept: bytes | bytearray) -> ListedTicket:
-        """The listed ticket ``ticket_id`` from what a store kept (:attr:`kept_head` and
-        :attr:`kept_tail`, joined)."""
+        """The listed ticket ``ticket_id`` from what a store kept (:attr:`kept`, joined)."""
         return super().__new__(cls, kept[:8] + _UINT64.pack(_TOP - ticket_id) + kept[8:])
 
     @property

@@ -33,7 +33,7 @@ from convos_desktop.core.types import (
     LISTED_KEPT,
     LISTED_KEPT_CONTACT_AT,
     LISTED_KEPT_CONVERSATION_AT,
-    LISTED_NONE,
+    LISTED_KEPT_SIZE,
     ListedTicket,
     Ticket,
     TicketsChanged,
@@ -45,74 +45,7 @@ from convos_desktop.models.directory import Directory
 log = logging.getLogger("convos.models")
 
 ModelIndex = QModelIndex | QPersistentModelIndex
-
-
-class _Layout:
-    """How :class:`ListedById` packs a ticket's kept columns (``LISTED_KEPT``): as they are,
-    or with the five id columns narrowed to 32 bits (while every id fits)."""
-
-    __slots__ = ("contact_at", "conversation_at", "id_column", "narrow", "size", "struct")
-
-    def __init__(self, format: str, id_column: str, conversation_at: int, contact_at: int) -> None:
-        self.struct = struct.Struct(format)
-        self.size = self.struct.size
-        self.id_column = struct.Struct(id_column)
-        self.narrow = self.id_column.size == 4
-        self.conversation_at = conversation_at  # where the id columns are in a packed head
-        self.contact_at = contact_at
-
-
-_WIDE = _Layout(LISTED_KEPT.format, ">q", LISTED_KEPT_CONVERSATION_AT, LISTED_KEPT_CONTACT_AT)
-_NARROW = _Layout(">QiiiiiBBH", ">i", 8, 16)  # time, 5 ids, status, snoozed, labels
-_NARROW_NONE = -(1 << 31)  # a narrowed id column's None (no id is narrowed to it)
-_NARROW_TOP = 1 << 31  # the first id past 32 bits
-
-
-def _narrowed(head: bytes) -> bytes | None:
-    """A ticket's kept columns with 32-bit ids, or ``None`` when one of its ids does not fit
-    (the conversation, inbox and contact are never ``None``; the assignee and the last
-    customer message may be: ``_NARROW_NONE`` then, which no id is narrowed to)."""
-    time, conversation, inbox, contact, assignee, last, *rest = LISTED_KEPT.unpack(head)
-    if not (
-        _NARROW_NONE < conversation < _NARROW_TOP
-        and _NARROW_NONE < inbox < _NARROW_TOP
-        and _NARROW_NONE < contact < _NARROW_TOP
-    ):
-        return None
-    if assignee == LISTED_NONE:
-        assignee = _NARROW_NONE
-    elif not _NARROW_NONE < assignee < _NARROW_TOP:
-        return None
-    if last == LISTED_NONE:
-        last = _NARROW_NONE
-    elif not _NARROW_NONE < last < _NARROW_TOP:
-        return None
-    return _NARROW.struct.pack(time, conversation, inbox, contact, assignee, last, *rest)
-
-
-def _widened(
-    time: int,
-    conversation: int,
-    inbox: int,
-    contact: int,
-    assignee: int,
-    last: int,
-    code: int,
-    snoozed: int,
-    labels: int,
-) -> bytes:
-    """The kept columns (``LISTED_KEPT``) of a ticket's narrowed ones, unpacked."""
-    return LISTED_KEPT.pack(
-        time,
-        conversation,
-        inbox,
-        contact,
-        LISTED_NONE if assignee == _NARROW_NONE else assignee,
-        LISTED_NONE if last == _NARROW_NONE else last,
-        code,
-        snoozed,
-        labels,
-    )
+_INT64 = struct.Struct(">q")  # a listed ticket's id columns
 
 
 class TicketRole(IntEnum):
@@ -148,21 +81,19 @@ def preview_text(ticket: Ticket) -> str:
 class ListedById:
     """The listed tickets a model knows, found by id, kept as columns, not objects: a sorted
     array of the ids beside one ``bytearray`` of their other fixed columns (``LISTED_KEPT``,
-    in id order; its ids narrowed to 32 bits until one does not fit, then all widened once)
-    and the rest (label ids, any other status) of the few that have some (40 bytes a ticket,
-    60 widened; one ``ListedTicket`` object each held 112, a list slot and an id 16 more).
-    A lookup is a bisection that decodes the ticket found (the last one is kept: a painted
-    row reads it for each of its roles); a new id is inserted in place (a few at a time, as
-    sync sends them) or merged in one pass (a cached inbox)."""
+    in id order) and the rest (label ids, any other status) of the few that have some (60
+    bytes a ticket; one ``ListedTicket`` object each held 112, a list slot and an id 16
+    more). A lookup is a bisection that decodes the ticket found (the last one is kept: a
+    painted row reads it for each of its roles); a new id is inserted in place (a few at a
+    time, as sync sends them) or merged in one pass (a cached inbox)."""
 
     MERGE_FROM = 64  # new tickets at once from which one merge beats inserting each
 
-    __slots__ = ("_heads", "_ids", "_last", "_layout", "_tails")
+    __slots__ = ("_heads", "_ids", "_last", "_tails")
 
     def __init__(self) -> None:
         self._ids = array("q")
-        self._layout = _NARROW
-        self._heads = bytearray()  # _layout.size bytes a ticket, in the order of _ids
+        self._heads = bytearray()  # LISTED_KEPT_SIZE bytes a ticket, in the order of _ids
         self._tails: dict[int, bytes] = {}  # ticket id -> its bytes after the head, if any
         self._last: tuple[int, ListedTicket] | None = None  # the last ticket read
 
@@ -188,11 +119,8 @@ class ListedById:
         return ticket
 
     def _ticket_at(self, at: int) -> ListedTicket:
-        layout = self._layout
-        start = at * layout.size
-        head: bytes | bytearray = self._heads[start : start + layout.size]
-        if layout.narrow:
-            head = _widened(*layout.struct.unpack(head))
+        start = at * LISTED_KEPT_SIZE
+        head = self._heads[start : start + LISTED_KEPT_SIZE]
         ticket_id = self._ids[at]
         tail = self._tails.get(ticket_id) if self._tails else None
         return ListedTicket.from_kept(ticket_id, head + tail if tail else head)
@@ -207,8 +135,7 @@ class ListedById:
         state found in the columns (unpacked in C), not once a ticket."""
         verdicts = self._verdicts(in_view)
         return sum(
-            verdicts(at, head)
-            for at, head in enumerate(self._layout.struct.iter_unpack(self._heads))
+            verdicts(at, head) for at, head in enumerate(LISTED_KEPT.iter_unpack(self._heads))
         )
 
     def select(
@@ -223,7 +150,7 @@ class ListedById:
         its labels."""
         verdicts = self._verdicts(in_view)
         pairs: list[tuple[int, int]] = []
-        for at, head in enumerate(self._layout.struct.iter_unpack(self._heads)):
+        for at, head in enumerate(LISTED_KEPT.iter_unpack(self._heads)):
             if inbox_id is not None and head[2] != inbox_id:
                 continue
             if not verdicts(at, head):
@@ -252,23 +179,21 @@ class ListedById:
 
     def ids_of_conversation(self, conversation_id: int) -> list[int]:
         """The ids of the tickets of a conversation (a search of the column in C)."""
-        return self._ids_where(self._layout.conversation_at, conversation_id)
+        return self._ids_where(LISTED_KEPT_CONVERSATION_AT, conversation_id)
 
     def ids_of_contact(self, contact_id: int) -> list[int]:
         """The ids of the tickets of a contact (a search of the column in C)."""
-        return self._ids_where(self._layout.contact_at, contact_id)
+        return self._ids_where(LISTED_KEPT_CONTACT_AT, contact_id)
 
     def _ids_where(self, offset: int, value: int) -> list[int]:
-        """The ids whose id column at ``offset`` is ``value``: its bytes found in the heads
-        with ``bytearray.find``, kept where they are that column."""
-        heads, layout = self._heads, self._layout
-        if layout.narrow and not _NARROW_NONE < value < _NARROW_TOP:
-            return []  # no narrowed id is out of 32 bits
-        pattern = layout.id_column.pack(value)
+        """The ids whose signed 64-bit column at ``offset`` is ``value``: its bytes found in
+        the heads with ``bytearray.find``, kept where they are that column."""
+        heads = self._heads
+        pattern = _INT64.pack(value)
         found: list[int] = []
         at = heads.find(pattern)
         while at >= 0:
-            record, within = divmod(at, layout.size)
+            record, within = divmod(at, LISTED_KEPT_SIZE)
             if within == offset:
                 found.append(self._ids[record])
             at = heads.find(pattern, at + 1)
@@ -276,32 +201,16 @@ class ListedById:
 
     def put(self, ticket: ListedTicket) -> None:
         ticket_id = ticket.id
-        head = self._packed({ticket_id: ticket.kept_head})[ticket_id]
+        head, tail = ticket.kept
         at = bisect.bisect_left(self._ids, ticket_id)
-        start = at * self._layout.size
+        start = at * LISTED_KEPT_SIZE
         if at < len(self._ids) and self._ids[at] == ticket_id:
-            self._heads[start : start + self._layout.size] = head
+            self._heads[start : start + LISTED_KEPT_SIZE] = head
         else:
             self._ids.insert(at, ticket_id)
             self._heads[start:start] = head
-        self._put_tail(ticket_id, ticket.kept_tail)
+        self._put_tail(ticket_id, tail)
         self._last = None
-
-    def _packed(self, kept: dict[int, bytes]) -> dict[int, bytes]:
-        """The heads of ``kept`` (ticket id -> ``ListedTicket.kept_head``) as this store
-        packs them; when one does not fit 32 bits every head is widened first."""
-        if self._layout.narrow:
-            narrowed = {ticket_id: _narrowed(head) for ticket_id, head in kept.items()}
-            if None not in narrowed.values():
-                return narrowed  # type: ignore[return-value]  # no None among them
-            self._widen()
-        return kept
-
-    def _widen(self) -> None:
-        """Keep 64-bit ids from now on: every head widened once."""
-        heads = self._layout.struct.iter_unpack(self._heads)
-        self._heads = bytearray().join(_widened(*head) for head in heads)
-        self._layout = _WIDE
 
     def _put_tail(self, ticket_id: int, tail: bytes) -> None:
         if tail:
@@ -316,34 +225,35 @@ class ListedById:
                 self.put(ticket)
             return
         latest = {ticket.id: ticket for ticket in tickets}  # a later copy wins
-        heads = self._packed({ticket_id: ticket.kept_head for ticket_id, ticket in latest.items()})
-        size = self._layout.size
         fresh: list[int] = []
         for ticket_id, ticket in latest.items():
-            self._put_tail(ticket_id, ticket.kept_tail)
             at = self._find(ticket_id)
             if at < 0:
                 fresh.append(ticket_id)
                 continue
-            start = at * size  # known: its columns replaced where they are
-            self._heads[start : start + size] = heads[ticket_id]
+            head, tail = ticket.kept
+            start = at * LISTED_KEPT_SIZE  # known: its columns replaced where they are
+            self._heads[start : start + LISTED_KEPT_SIZE] = head
+            self._put_tail(ticket_id, tail)
         fresh.sort()
-        self._merge(fresh, heads)
+        self._merge(fresh, latest)
         self._last = None
 
-    def _merge(self, fresh: list[int], heads_of: dict[int, bytes]) -> None:
+    def _merge(self, fresh: list[int], latest: dict[int, ListedTicket]) -> None:
         """Insert the tickets of the sorted new ids ``fresh`` in one pass: the known heads
         between two insertion points are copied as one slice."""
-        ids, heads, size = self._ids, self._heads, self._layout.size
+        ids, heads = self._ids, self._heads
         pieces: list[bytes | bytearray] = []
         done = 0  # known tickets copied so far
         for ticket_id in fresh:
             at = bisect.bisect_left(ids, ticket_id, done)
             if at > done:
-                pieces.append(heads[done * size : at * size])
+                pieces.append(heads[done * LISTED_KEPT_SIZE : at * LISTED_KEPT_SIZE])
                 done = at
-            pieces.append(heads_of[ticket_id])
-        pieces.append(heads[done * size :])
+            head, tail = latest[ticket_id].kept
+            pieces.append(head)
+            self._put_tail(ticket_id, tail)
+        pieces.append(heads[done * LISTED_KEPT_SIZE :])
         self._heads = bytearray().join(pieces)
         self._ids = array("q", sorted([*ids, *fresh]))  # two sorted runs: merged in C
 
@@ -351,15 +261,13 @@ class ListedById:
         at = self._find(ticket_id)
         if at >= 0:
             del self._ids[at]
-            size = self._layout.size
-            del self._heads[at * size : (at + 1) * size]
+            del self._heads[at * LISTED_KEPT_SIZE : (at + 1) * LISTED_KEPT_SIZE]
             if self._tails:
                 self._tails.pop(ticket_id, None)
             self._last = None
 
     def clear(self) -> None:
         self._ids = array("q")
-        self._layout = _NARROW
         self._heads = bytearray()
         self._tails = {}
         self._last = None
