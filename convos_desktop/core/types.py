@@ -412,21 +412,37 @@ def listed_sort_key(last_message_at: dt.datetime, ticket_id: int) -> int:
     return -((micros << 64) | ticket_id)
 
 
-_LISTED_HEAD = struct.Struct(">QQqqqqqBBH")  # sort key (2), columns (5), status, snoozed, labels
+# A listed ticket's fixed columns: its sort key (the last activity, the id), conversation,
+# inbox, contact, assignee, last customer message, status code, snoozed, label count.
+LISTED_HEAD = struct.Struct(">QQqqqqqBBH")
 _LISTED_LABEL = struct.Struct(">q")
 _INT64_AT = _LISTED_LABEL.unpack_from
-_UINT64_AT = struct.Struct(">Q").unpack_from
+_UINT64 = struct.Struct(">Q")
+_UINT64_AT = _UINT64.unpack_from
 _TOP = (1 << 63) - 1  # a signed 64-bit value v is kept as _TOP - v: unsigned, in reverse order
 _NONE = -(1 << 63)  # an id column's None
 _STATUS_CODES = {"open": 0, "snoozed": 1, "closed": 2}
 _STATUS_OTHER = 255  # any other status: its text follows the label ids
 _STATUSES = tuple(_STATUS_CODES)
+_SORT_PAIR = struct.Struct(">QQ")  # the sort key's two halves: the last activity, the id
+LISTED_HEAD_SIZE = LISTED_HEAD.size  # a listed ticket's fixed columns (its labels follow)
+# What a store keeps of them beside the ticket's id (ListedTicket.kept): the same but the id.
+LISTED_KEPT = struct.Struct(">QqqqqqBBH")
+LISTED_KEPT_SIZE = LISTED_KEPT.size
+LISTED_KEPT_CONVERSATION_AT = 8  # where the conversation id is in them (signed 64-bit)
+LISTED_KEPT_CONTACT_AT = 24  # where the contact id is
+
+
+def invert_id(value: int) -> int:
+    """A ticket id as the second half of :attr:`ListedTicket.sort_pair` keeps it, and back."""
+    return _TOP - value
 
 
 class ListedTicket(bytes):
-    """What a ticket list keeps of one ticket: the columns it sorts and filters by, not its
-    last message (the list reads the one-line preview of the rows it paints back from the
-    cache). The cache decodes these straight from its JSON (``Store.listed_tickets``).
+    """The columns a ticket list sorts and filters one ticket by, not its last message (the
+    list reads the one-line preview of the rows it paints back from the cache). The cache
+    decodes these straight from its JSON (``Store.listed_tickets``); the list keeps their
+    bytes in its own arrays (:attr:`kept`) and decodes one when it reads it.
 
     One immutable ``bytes`` object (~96 bytes a ticket, no Python int, str or tuple inside
     it: 10,000 listed tickets were 2.8 MiB as a dataclass of ten fields with their ints and
@@ -455,7 +471,7 @@ class ListedTicket(bytes):
         if -((micros << 64) | id) != key:
             raise ValueError(f"sort key {key} is not ticket {id}'s")
         code = _STATUS_CODES.get(status, _STATUS_OTHER)
-        head = _LISTED_HEAD.pack(
+        head = LISTED_HEAD.pack(
             _TOP - micros,
             _TOP - id,
             conversation_id,
@@ -470,6 +486,24 @@ class ListedTicket(bytes):
         labels = b"".join(_LISTED_LABEL.pack(label) for label in label_ids)
         text = status.encode() if code == _STATUS_OTHER else b""
         return super().__new__(cls, head + labels + text)
+
+    @property
+    def kept(self) -> tuple[bytes, bytes]:
+        """What a store keeps of it beside its id: the fixed columns but the id
+        (``LISTED_KEPT``), then the rest (label ids, another status), most often empty."""
+        return self[:8] + self[16:LISTED_HEAD_SIZE], self[LISTED_HEAD_SIZE:]
+
+    @classmethod
+    def from_kept(cls, ticket_id: int, kept: bytes | bytearray) -> ListedTicket:
+        """The listed ticket ``ticket_id`` from what a store kept (:attr:`kept`, joined)."""
+        return super().__new__(cls, kept[:8] + _UINT64.pack(_TOP - ticket_id) + kept[8:])
+
+    @property
+    def sort_pair(self) -> tuple[int, int]:
+        """The sort key as two unsigned ints (the last activity, then the id, both inverted:
+        ascending is the list's order); :func:`invert_id` reads the id back."""
+        pair: tuple[int, int] = _SORT_PAIR.unpack_from(self)
+        return pair
 
     @property
     def sort_bytes(self) -> bytes:
@@ -512,7 +546,7 @@ class ListedTicket(bytes):
         code = self[56]
         if code != _STATUS_OTHER:
             return _STATUSES[code]
-        return sys.intern(self[_LISTED_HEAD.size + 8 * self._label_count :].decode())
+        return sys.intern(self[LISTED_HEAD.size + 8 * self._label_count :].decode())
 
     @property
     def is_open(self) -> bool:
@@ -527,7 +561,7 @@ class ListedTicket(bytes):
         count = self._label_count
         if not count:
             return ()
-        start = _LISTED_HEAD.size
+        start = LISTED_HEAD.size
         return tuple(_INT64_AT(self, start + 8 * n)[0] for n in range(count))
 
     @property

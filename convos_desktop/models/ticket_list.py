@@ -1,9 +1,10 @@
 """The ticket list of one view (Mine, Unassigned, All): a flat, live, sorted list model.
 
-Each ticket is kept as the columns the list sorts and filters by (:class:`ListedTicket`: ids,
-state, sort key, the last customer message's id, packed in one ``bytes`` object that sorts as
-the list does): 10,000 full records with their last message would hold several times the
-memory. The full record is read back when asked for (the
+Each ticket is kept as the columns the list sorts and filters by (those of a
+:class:`ListedTicket`: ids, state, sort key, the last customer message's id), in arrays, not
+one object a ticket (:class:`ListedById`, :class:`ListedRows`: 76 bytes a listed ticket, 10,000
+objects held 112 each and the lists beside them 24): a ticket is decoded when read. The full
+record is read back when asked for (the
 ``records`` source, the cache's ``Store.ticket``: what sync wrote before it told the model),
 and so is the one-line preview of a painted row (the last :data:`PREVIEWS_KEPT` kept).
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import struct
 from array import array
 from collections.abc import Callable, Iterable
 from enum import IntEnum
@@ -27,12 +29,23 @@ from PySide6.QtCore import (
 )
 
 from convos_desktop.core.store import ticket_in_view
-from convos_desktop.core.types import ListedTicket, Ticket, TicketsChanged, View
+from convos_desktop.core.types import (
+    LISTED_KEPT,
+    LISTED_KEPT_CONTACT_AT,
+    LISTED_KEPT_CONVERSATION_AT,
+    LISTED_KEPT_SIZE,
+    ListedTicket,
+    Ticket,
+    TicketsChanged,
+    View,
+    invert_id,
+)
 from convos_desktop.models.directory import Directory
 
 log = logging.getLogger("convos.models")
 
 ModelIndex = QModelIndex | QPersistentModelIndex
+_INT64 = struct.Struct(">q")  # a listed ticket's id columns
 
 
 class TicketRole(IntEnum):
@@ -66,19 +79,26 @@ def preview_text(ticket: Ticket) -> str:
 
 
 class ListedById:
-    """The listed tickets a model knows, found by id: a sorted array of the ids beside a list
-    of the tickets (16 bytes a ticket; a dict held ~56, its table and an int object for each
-    key). A lookup is a bisection; a new id is inserted in place (a few at a time, as sync
-    sends them) or merged in one sort (a cached inbox)."""
+    """The listed tickets a model knows, found by id, kept as columns, not objects: a sorted
+    array of the ids beside one ``bytearray`` of their other fixed columns (``LISTED_KEPT``,
+    in id order) and the rest (label ids, any other status) of the few that have some (60
+    bytes a ticket; one ``ListedTicket`` object each held 112, a list slot and an id 16
+    more). A lookup is a bisection that decodes the ticket found (the last one is kept: a
+    painted row reads it for each of its roles); a new id is inserted in place (a few at a
+    time, as sync sends them) or merged in one pass (a cached inbox)."""
 
-    MERGE_FROM = 64  # new tickets at once from which one sort beats inserting each
+    MERGE_FROM = 64  # new tickets at once from which one merge beats inserting each
+
+    __slots__ = ("_heads", "_ids", "_last", "_tails")
 
     def __init__(self) -> None:
         self._ids = array("q")
-        self._tickets: list[ListedTicket] = []
+        self._heads = bytearray()  # LISTED_KEPT_SIZE bytes a ticket, in the order of _ids
+        self._tails: dict[int, bytes] = {}  # ticket id -> its bytes after the head, if any
+        self._last: tuple[int, ListedTicket] | None = None  # the last ticket read
 
     def __len__(self) -> int:
-        return len(self._tickets)
+        return len(self._ids)
 
     def __contains__(self, ticket_id: int) -> bool:
         return self._find(ticket_id) >= 0
@@ -88,21 +108,115 @@ class ListedById:
         return at if at < len(self._ids) and self._ids[at] == ticket_id else -1
 
     def get(self, ticket_id: int) -> ListedTicket | None:
+        last = self._last
+        if last is not None and last[0] == ticket_id:
+            return last[1]
         at = self._find(ticket_id)
-        return self._tickets[at] if at >= 0 else None
+        if at < 0:
+            return None
+        ticket = self._ticket_at(at)
+        self._last = (ticket_id, ticket)
+        return ticket
+
+    def _ticket_at(self, at: int) -> ListedTicket:
+        start = at * LISTED_KEPT_SIZE
+        head = self._heads[start : start + LISTED_KEPT_SIZE]
+        ticket_id = self._ids[at]
+        tail = self._tails.get(ticket_id) if self._tails else None
+        return ListedTicket.from_kept(ticket_id, head + tail if tail else head)
 
     def values(self) -> list[ListedTicket]:
-        """Every ticket known, by id (the list itself: do not change it)."""
-        return self._tickets
+        """Every ticket known, by id (each decoded anew)."""
+        return [self._ticket_at(at) for at in range(len(self._ids))]
+
+    def count(self, in_view: Callable[[ListedTicket], bool]) -> int:
+        """How many tickets ``in_view`` keeps: a view's rule, which reads a ticket's state
+        only (status, snoozed, assignee: ``ticket_in_view``), so it is asked once for each
+        state found in the columns (unpacked in C), not once a ticket."""
+        verdicts = self._verdicts(in_view)
+        return sum(
+            verdicts(at, head) for at, head in enumerate(LISTED_KEPT.iter_unpack(self._heads))
+        )
+
+    def select(
+        self,
+        in_view: Callable[[ListedTicket], bool],
+        inbox_id: int | None = None,
+        label_id: int | None = None,
+    ) -> list[tuple[int, int]]:
+        """The sort pairs (:attr:`ListedTicket.sort_pair`) of the tickets ``in_view`` keeps
+        (a rule on the state only, as for :meth:`count`), of ``inbox_id`` and with
+        ``label_id`` when given, sorted: the list's rows. A ticket is decoded only to read
+        its labels."""
+        verdicts = self._verdicts(in_view)
+        pairs: list[tuple[int, int]] = []
+        for at, head in enumerate(LISTED_KEPT.iter_unpack(self._heads)):
+            if inbox_id is not None and head[2] != inbox_id:
+                continue
+            if not verdicts(at, head):
+                continue
+            if label_id is not None and (
+                not head[8] or label_id not in self._ticket_at(at).label_ids
+            ):
+                continue
+            pairs.append((head[0], invert_id(self._ids[at])))
+        pairs.sort()
+        return pairs
+
+    def _verdicts(self, in_view: Callable[[ListedTicket], bool]) -> Callable[[int, Any], bool]:
+        """``in_view`` of the ticket at a place, given its unpacked head: asked of the first
+        ticket of each state (status code, snoozed, assignee), then remembered."""
+        known: dict[tuple[int, int, int], bool] = {}
+
+        def verdict(at: int, head: Any) -> bool:
+            state = (head[6], head[7], head[4])
+            shown = known.get(state)
+            if shown is None:
+                shown = known[state] = in_view(self._ticket_at(at))
+            return shown
+
+        return verdict
+
+    def ids_of_conversation(self, conversation_id: int) -> list[int]:
+        """The ids of the tickets of a conversation (a search of the column in C)."""
+        return self._ids_where(LISTED_KEPT_CONVERSATION_AT, conversation_id)
+
+    def ids_of_contact(self, contact_id: int) -> list[int]:
+        """The ids of the tickets of a contact (a search of the column in C)."""
+        return self._ids_where(LISTED_KEPT_CONTACT_AT, contact_id)
+
+    def _ids_where(self, offset: int, value: int) -> list[int]:
+        """The ids whose signed 64-bit column at ``offset`` is ``value``: its bytes found in
+        the heads with ``bytearray.find``, kept where they are that column."""
+        heads = self._heads
+        pattern = _INT64.pack(value)
+        found: list[int] = []
+        at = heads.find(pattern)
+        while at >= 0:
+            record, within = divmod(at, LISTED_KEPT_SIZE)
+            if within == offset:
+                found.append(self._ids[record])
+            at = heads.find(pattern, at + 1)
+        return found
 
     def put(self, ticket: ListedTicket) -> None:
         ticket_id = ticket.id
+        head, tail = ticket.kept
         at = bisect.bisect_left(self._ids, ticket_id)
+        start = at * LISTED_KEPT_SIZE
         if at < len(self._ids) and self._ids[at] == ticket_id:
-            self._tickets[at] = ticket
+            self._heads[start : start + LISTED_KEPT_SIZE] = head
         else:
             self._ids.insert(at, ticket_id)
-            self._tickets.insert(at, ticket)
+            self._heads[start:start] = head
+        self._put_tail(ticket_id, tail)
+        self._last = None
+
+    def _put_tail(self, ticket_id: int, tail: bytes) -> None:
+        if tail:
+            self._tails[ticket_id] = tail
+        elif self._tails:
+            self._tails.pop(ticket_id, None)
 
     def put_all(self, tickets: list[ListedTicket]) -> None:
         """Put every ticket of ``tickets`` (a later copy of an id wins)."""
@@ -111,25 +225,123 @@ class ListedById:
                 self.put(ticket)
             return
         latest = {ticket.id: ticket for ticket in tickets}  # a later copy wins
-        for ticket_id in latest:
-            self.pop(ticket_id)
-        ids = [*self._ids, *latest]
-        known = [*self._tickets, *latest.values()]
-        # Two sorted runs (the known ids, then the new ones once sorted): the sort merges them
-        # in C, by the ids already in the array (no ticket's id decoded again).
-        order = sorted(range(len(ids)), key=ids.__getitem__)
-        self._ids = array("q", [ids[at] for at in order])
-        self._tickets = [known[at] for at in order]
+        fresh: list[int] = []
+        for ticket_id, ticket in latest.items():
+            at = self._find(ticket_id)
+            if at < 0:
+                fresh.append(ticket_id)
+                continue
+            head, tail = ticket.kept
+            start = at * LISTED_KEPT_SIZE  # known: its columns replaced where they are
+            self._heads[start : start + LISTED_KEPT_SIZE] = head
+            self._put_tail(ticket_id, tail)
+        fresh.sort()
+        self._merge(fresh, latest)
+        self._last = None
+
+    def _merge(self, fresh: list[int], latest: dict[int, ListedTicket]) -> None:
+        """Insert the tickets of the sorted new ids ``fresh`` in one pass: the known heads
+        between two insertion points are copied as one slice."""
+        ids, heads = self._ids, self._heads
+        pieces: list[bytes | bytearray] = []
+        done = 0  # known tickets copied so far
+        for ticket_id in fresh:
+            at = bisect.bisect_left(ids, ticket_id, done)
+            if at > done:
+                pieces.append(heads[done * LISTED_KEPT_SIZE : at * LISTED_KEPT_SIZE])
+                done = at
+            head, tail = latest[ticket_id].kept
+            pieces.append(head)
+            self._put_tail(ticket_id, tail)
+        pieces.append(heads[done * LISTED_KEPT_SIZE :])
+        self._heads = bytearray().join(pieces)
+        self._ids = array("q", sorted([*ids, *fresh]))  # two sorted runs: merged in C
 
     def pop(self, ticket_id: int) -> None:
         at = self._find(ticket_id)
         if at >= 0:
             del self._ids[at]
-            del self._tickets[at]
+            del self._heads[at * LISTED_KEPT_SIZE : (at + 1) * LISTED_KEPT_SIZE]
+            if self._tails:
+                self._tails.pop(ticket_id, None)
+            self._last = None
 
     def clear(self) -> None:
         self._ids = array("q")
-        self._tickets = []
+        self._heads = bytearray()
+        self._tails = {}
+        self._last = None
+
+
+class ListedRows:
+    """The rows of a ticket list in its order, as the sort key of each (the last activity,
+    then the id, both inverted as in :attr:`ListedTicket.sort_pair`: ascending is the list's
+    order) in two unsigned 64-bit arrays: 16 bytes a row, found by bisections in C. Their
+    tickets are read from ``known``."""
+
+    __slots__ = ("_ids", "_known", "_times")
+
+    def __init__(self, known: ListedById) -> None:
+        self._known = known
+        self._times = array("Q")
+        self._ids = array("Q")
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def id_at(self, row: int) -> int:
+        return invert_id(self._ids[row])
+
+    def ticket(self, row: int) -> ListedTicket | None:
+        """The ticket of ``row`` (``None`` past the rows)."""
+        if 0 <= row < len(self._ids):
+            return self._known.get(invert_id(self._ids[row]))
+        return None
+
+    def pair_at(self, row: int) -> tuple[int, int]:
+        return self._times[row], self._ids[row]
+
+    def place(self, pair: tuple[int, int], low: int = 0, high: int | None = None) -> int:
+        """The first row (from ``low``, before ``high``) whose sort key is not below
+        ``pair`` (``bisect_left``)."""
+        time, inverted_id = pair
+        low = bisect.bisect_left(self._times, time, low, len(self._times) if high is None else high)
+        high = bisect.bisect_right(self._times, time, low, high)
+        return bisect.bisect_left(self._ids, inverted_id, low, high)
+
+    def new_place(self, row: int, pair: tuple[int, int]) -> int:
+        """Where the row at ``row`` sorts once its key is ``pair``, counted without it (the
+        other rows are in order whatever it holds)."""
+        if pair < self.pair_at(row):
+            return self.place(pair, 0, row)
+        return self.place(pair, row + 1, len(self._times)) - 1
+
+    def insert(self, row: int, pairs: list[tuple[int, int]]) -> None:
+        """Insert the sorted ``pairs`` as rows from ``row`` on."""
+        self._times[row:row] = array("Q", [time for time, _ in pairs])
+        self._ids[row:row] = array("Q", [inverted_id for _, inverted_id in pairs])
+
+    def set(self, row: int, pair: tuple[int, int]) -> None:
+        self._times[row], self._ids[row] = pair
+
+    def move(self, row: int, new_row: int, pair: tuple[int, int]) -> None:
+        """Move the row at ``row`` to ``new_row`` with the key ``pair``: the rows between
+        shift by one (a copy of those only)."""
+        for column in (self._times, self._ids):
+            if new_row < row:
+                column[new_row + 1 : row + 1] = column[new_row:row]
+            else:
+                column[row:new_row] = column[row + 1 : new_row + 1]
+        self.set(new_row, pair)
+
+    def remove(self, row: int) -> None:
+        del self._times[row]
+        del self._ids[row]
+
+    def reset(self, pairs: list[tuple[int, int]]) -> None:
+        """Every row anew, from the sorted ``pairs``."""
+        self._times = array("Q", [time for time, _ in pairs])
+        self._ids = array("Q", [inverted_id for _, inverted_id in pairs])
 
 
 class TicketListModel(QAbstractListModel):
@@ -163,7 +375,7 @@ class TicketListModel(QAbstractListModel):
         self._inbox_id: int | None = None  # None: every inbox of the view
         self._label_id: int | None = None  # None: any label
         self._known = ListedById()
-        self._rows: list[ListedTicket] = []  # sorted as bytes: the list's order (no key list)
+        self._rows = ListedRows(self._known)  # the rows' sort keys, their tickets in _known
         self._read_upto: dict[int, int | None] = {}  # conversation -> last message id seen
         self._read_marker_source: Callable[[int], int | None] | None = None
         self._draft_conversations: set[int] = set()
@@ -178,9 +390,9 @@ class TicketListModel(QAbstractListModel):
         return 0 if parent.isValid() else len(self._rows)
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        ticket = self._rows.ticket(index.row()) if index.isValid() else None
+        if ticket is None:
             return None
-        ticket = self._rows[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, TicketRole.CONTACT_NAME):
             return self._directory.contact_name(ticket.contact_id) or f"#{ticket.contact_id}"
         if role == TicketRole.TICKET:
@@ -232,7 +444,7 @@ class TicketListModel(QAbstractListModel):
 
     def ticket_at(self, row: int) -> Ticket | None:
         """The full record of the ticket at ``row``."""
-        return self._record(self._rows[row].id) if 0 <= row < len(self._rows) else None
+        return self._record(self._rows.id_at(row)) if 0 <= row < len(self._rows) else None
 
     def _record(self, ticket_id: int) -> Ticket | None:
         if self._records is None:
@@ -276,8 +488,8 @@ class TicketListModel(QAbstractListModel):
         ticket = self._known.get(ticket_id)
         if ticket is None or not self.shows(ticket):
             return -1
-        row = bisect.bisect_left(self._rows, ticket.sort_bytes)
-        if row < len(self._rows) and self._rows[row].id == ticket_id:
+        row = self._rows.place(ticket.sort_pair)
+        if row < len(self._rows) and self._rows.id_at(row) == ticket_id:
             return row
         return -1
 
@@ -287,7 +499,7 @@ class TicketListModel(QAbstractListModel):
 
     def count_in(self, view: View) -> int:
         me_id = self._directory.me_id
-        return sum(1 for ticket in self._known.values() if ticket_in_view(ticket, view, me_id))
+        return self._known.count(lambda ticket: ticket_in_view(ticket, view, me_id))
 
     def is_unread(self, ticket: Ticket | ListedTicket) -> bool:
         """A customer message newer than the last message the agent has seen."""
@@ -346,8 +558,9 @@ class TicketListModel(QAbstractListModel):
         entering: list[ListedTicket] = []
         arriving: list[ListedTicket] = []  # known from now on (none of them is known now)
         for ticket_id, record in latest.items():
-            if ticket_id in self._known and self.row_of(ticket_id) >= 0:
-                self._upsert(record)
+            row = self.row_of(ticket_id)
+            if row >= 0:
+                self._upsert(record, row)
                 continue
             self._forget(ticket_id)
             ticket = self._keep(record)
@@ -388,9 +601,8 @@ class TicketListModel(QAbstractListModel):
             self._draft_conversations.add(conversation_id)
         else:
             self._draft_conversations.discard(conversation_id)
-        for ticket in self._known.values():
-            if ticket.conversation_id == conversation_id:
-                self._emit_row_changed(ticket.id, [TicketRole.HAS_DRAFT])
+        for ticket_id in self._known.ids_of_conversation(conversation_id):
+            self._emit_row_changed(ticket_id, [TicketRole.HAS_DRAFT])
 
     def set_draft_conversations(self, conversation_ids: Iterable[int]) -> None:
         for conversation_id in set(conversation_ids) | set(self._draft_conversations):
@@ -399,11 +611,18 @@ class TicketListModel(QAbstractListModel):
     # --- internals -----------------------------------------------------------------------------
 
     def _rebuild_rows(self) -> None:
-        self._rows = sorted(t for t in self._known.values() if self.shows(t))
+        view, me_id = self._view, self._directory.me_id
+        self._rows.reset(
+            self._known.select(
+                lambda ticket: ticket_in_view(ticket, view, me_id), self._inbox_id, self._label_id
+            )
+        )
 
-    def _upsert(self, record: Ticket | ListedTicket) -> None:
-        """A ticket listed in this view changed: update its row, move it, or remove it."""
-        old_row = self.row_of(record.id)
+    def _upsert(self, record: Ticket | ListedTicket, old_row: int) -> None:
+        """A ticket listed in this view at ``old_row`` changed: update its row, move it, or
+        remove it."""
+        old = self._known.get(record.id)
+        assert old is not None  # listed in this view: known
         shown = self._previews.get(record.id)
         fresh = preview_text(record)[:PREVIEW_CHARS] if isinstance(record, Ticket) else None
         ticket = self._keep(record)
@@ -418,20 +637,20 @@ class TicketListModel(QAbstractListModel):
             self._remember_preview(ticket.id, fresh)
         # an edited last message changes no listed column, only the preview
         new_text = shown is not None and fresh is not None and shown != fresh
-        self._update_row(old_row, ticket, new_text)
+        self._update_row(old_row, old, ticket, new_text)
 
     def _insert_rows(self, tickets: list[ListedTicket]) -> None:
         """Insert tickets not listed yet, one ``beginInsertRows`` per run of adjacent rows."""
-        ordered = sorted(tickets)  # listed tickets sort as the list orders them
+        ordered = sorted(ticket.sort_pair for ticket in tickets)  # the list's order
         rows = self._rows
         start = 0
         while start < len(ordered):
-            row = bisect.bisect_left(rows, ordered[start].sort_bytes)
+            row = rows.place(ordered[start])
             end = len(ordered)
             if row < len(rows):  # the run ends where the row now at ``row`` sorts
-                end = bisect.bisect_left(ordered, rows[row].sort_bytes, start + 1)
+                end = bisect.bisect_left(ordered, rows.pair_at(row), start + 1)
             self.beginInsertRows(QModelIndex(), row, row + end - start - 1)
-            rows[row:row] = ordered[start:end]
+            rows.insert(row, ordered[start:end])
             self.endInsertRows()
             start = end
 
@@ -442,32 +661,34 @@ class TicketListModel(QAbstractListModel):
 
     def _remove_at(self, row: int) -> None:
         self.beginRemoveRows(QModelIndex(), row, row)
-        del self._rows[row]
+        self._rows.remove(row)
         self.endRemoveRows()
 
-    def _update_row(self, row: int, ticket: ListedTicket, new_text: bool = False) -> None:
-        old = self._rows[row]
+    def _update_row(
+        self, row: int, old: ListedTicket, ticket: ListedTicket, new_text: bool = False
+    ) -> None:
         if ticket == old and not new_text:
             return  # the same ticket again (a bootstrap re-sends every one): nothing to show
-        self._rows[row] = ticket
-        if ticket.sort_bytes != old.sort_bytes:
-            row = self._move_row(row)
+        pair = ticket.sort_pair
+        if pair != old.sort_pair:
+            row = self._move_row(row, pair)
         index = self.index(row)
         self.dataChanged.emit(index, index)
 
-    def _move_row(self, old_row: int) -> int:
-        """Move the row at ``old_row``, whose sort key changed, where it now sorts."""
+    def _move_row(self, old_row: int, pair: tuple[int, int]) -> int:
+        """Give the row at ``old_row`` its changed sort key ``pair`` and move it where it
+        now sorts."""
         rows = self._rows
-        moved = rows.pop(old_row)
-        new_row = bisect.bisect_left(rows, moved.sort_bytes)
-        rows.insert(old_row, moved)
-        if new_row != old_row:
-            # Qt's destination is the row *before which* the moved row lands, counted
-            # before the removal: moving down needs one more.
-            destination = new_row + 1 if new_row > old_row else new_row
-            self.beginMoveRows(QModelIndex(), old_row, old_row, QModelIndex(), destination)
-            rows.insert(new_row, rows.pop(old_row))
-            self.endMoveRows()
+        new_row = rows.new_place(old_row, pair)
+        if new_row == old_row:
+            rows.set(old_row, pair)
+            return old_row
+        # Qt's destination is the row *before which* the moved row lands, counted before
+        # the removal: moving down needs one more.
+        destination = new_row + 1 if new_row > old_row else new_row
+        self.beginMoveRows(QModelIndex(), old_row, old_row, QModelIndex(), destination)
+        rows.move(old_row, new_row, pair)
+        self.endMoveRows()
         return new_row
 
     def _emit_row_changed(self, ticket_id: int, roles: list[int]) -> None:
@@ -490,7 +711,5 @@ class TicketListModel(QAbstractListModel):
             self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1))
 
     def _refresh_contact(self, contact_id: int) -> None:
-        for row, ticket in enumerate(self._rows):
-            if ticket.contact_id == contact_id:
-                index = self.index(row)
-                self.dataChanged.emit(index, index)
+        for ticket_id in self._known.ids_of_contact(contact_id):
+            self._emit_row_changed(ticket_id, [])

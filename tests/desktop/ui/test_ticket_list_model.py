@@ -218,7 +218,9 @@ def test_rows_keep_the_listed_columns_and_read_full_records_back(
     model.set_view(View.UNASSIGNED)
     model.set_tickets(records.values())
     assert ids(model) == [2, 3, 1]
-    assert all(type(row) is ListedTicket for row in model._rows)
+    assert [model._known.get(t) for t in (1, 2, 3)] == [
+        ListedTicket.of(records[t]) for t in (1, 2, 3)
+    ]
     assert not model._kept  # the full records stay in their source (the cache)
     assert model.data(model.index(0), TicketRole.TICKET) is records[2]
     assert model.ticket_at(1) is records[3]
@@ -262,7 +264,7 @@ def test_listed_columns_from_the_cache_and_previews_read_when_painted(
         records[4], last_message=replace(records[4].last_message, body="Messaggio corretto")
     )
     records[4] = edited
-    assert ListedTicket.of(edited) == model._rows[0]  # no listed column changed...
+    assert ListedTicket.of(edited) == model._known.get(4)  # no listed column changed...
     with qtbot.waitSignal(model.dataChanged):  # ...but the shown preview did
         model.apply(TicketsChanged(upserted=(edited,)))
     reads.clear()
