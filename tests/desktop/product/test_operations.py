@@ -81,16 +81,15 @@ def test_the_log_file_turns_over_before_its_size_and_keeps_the_newest_files(tmp_
 
 def test_the_log_file_turns_over_as_the_standard_librarys_rotating_handler(tmp_path):
     records = [f"{n:03d} " + "x" * (n * 7 % 45) for n in range(60)]
-    for folder, handler_type in (("ours", RotatingLogFile), ("stdlib", None)):
+    handlers = {
+        "ours": lambda path: RotatingLogFile(path, 120, 4),
+        "stdlib": lambda path: logging.handlers.RotatingFileHandler(
+            path, maxBytes=120, backupCount=4, encoding="utf-8"
+        ),
+    }
+    for folder, make in handlers.items():
         (tmp_path / folder).mkdir()
-        path = tmp_path / folder / "convos-desktop.log"
-        handler = (
-            RotatingLogFile(path, 120, 4)
-            if handler_type
-            else logging.handlers.RotatingFileHandler(
-                path, maxBytes=120, backupCount=4, encoding="utf-8"
-            )
-        )
+        handler = make(tmp_path / folder / "convos-desktop.log")
         handler.setFormatter(logging.Formatter("%(message)s"))
         try:
             for text in records:
