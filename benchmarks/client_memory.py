@@ -23,7 +23,6 @@ import asyncio
 import re
 import sys
 import tempfile
-import tracemalloc
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -99,6 +98,8 @@ def biggest_mappings(maps: dict[str, tuple[int, int]], limit: int = MAPS_TOP) ->
 
 def trace_top(limit: int = TRACE_LINES) -> list[str]:
     """The biggest live Python allocations by source line (tracemalloc must be tracing)."""
+    import tracemalloc  # only with --trace: see main
+
     snapshot = tracemalloc.take_snapshot()
     return [str(stat) for stat in snapshot.statistics("lineno")[:limit]]
 
@@ -182,7 +183,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     cache = Path(arguments[0])
     if not cache.is_file():
         raise SystemExit(f"no cache file at {cache}")
-    if trace:
+    if trace:  # imported only then: ``tracemalloc`` imports ``pickle`` (~0.6 MiB), the app does not
+        import tracemalloc
+
         tracemalloc.start()
 
     last_maps: dict[str, tuple[int, int]] = {}

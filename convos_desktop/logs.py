@@ -5,12 +5,14 @@ The file is ``convos-desktop.log`` in ``platformdirs.user_log_dir("Convos Deskto
 "Convos")`` (Linux ``~/.local/state/Convos Desktop/log``, Windows
 ``%LOCALAPPDATA%\\Convos\\Convos Desktop\\Logs``, macOS ``~/Library/Logs/Convos Desktop``),
 1 MiB per file, 5 kept. A folder that cannot be written leaves the console alone working.
+The rotation is ``RotatingLogFile``'s, not ``logging.handlers``': importing that module loads
+``pickle`` (for its socket handler), ~0.6 MiB resident that the app never uses (issue 16).
 """
 
 from __future__ import annotations
 
 import logging
-import logging.handlers
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -28,6 +30,44 @@ LOG_FILES_KEPT = 5
 FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
 
 
+class RotatingLogFile(logging.FileHandler):
+    """A log file appended to until the next record would take it to ``max_bytes``; then it
+    becomes ``NAME.1`` (``NAME.1`` becomes ``NAME.2`` and so on, ``NAME.<kept>`` dropped) and
+    a new one is started: what ``logging.handlers.RotatingFileHandler`` does, by size only."""
+
+    def __init__(self, path: Path, max_bytes: int, kept: int) -> None:
+        super().__init__(path, mode="a", encoding="utf-8")
+        self.max_bytes = max_bytes
+        self.kept = kept
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            if self._full_with(record):
+                self._rotate()
+        except Exception:  # as the standard handlers: a failing log never stops the app
+            self.handleError(record)
+            return
+        super().emit(record)
+
+    def _full_with(self, record: logging.LogRecord) -> bool:
+        """Whether ``record`` would take a non-empty file to ``max_bytes`` or over."""
+        if self.stream is None:
+            self.stream = self._open()
+        size = self.stream.tell()
+        return bool(size) and size + len(self.format(record)) + 1 >= self.max_bytes
+
+    def _rotate(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
+            self.stream = None
+        for number in range(self.kept - 1, 0, -1):
+            older = f"{self.baseFilename}.{number}"
+            if os.path.exists(older):
+                os.replace(older, f"{self.baseFilename}.{number + 1}")
+        os.replace(self.baseFilename, f"{self.baseFilename}.1")
+        self.stream = self._open()
+
+
 def log_folder() -> Path:
     """The platform's log folder of the app."""
     return Path(user_log_dir("Convos Desktop", "Convos"))
@@ -41,9 +81,7 @@ def setup_logging(verbose: bool, folder: Path | None = None) -> Path | None:
     target = (folder or log_folder()) / LOG_FILE_NAME
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
-            target, maxBytes=LOG_FILE_BYTES, backupCount=LOG_FILES_KEPT, encoding="utf-8"
-        )
+        handler = RotatingLogFile(target, LOG_FILE_BYTES, LOG_FILES_KEPT)
     except OSError as exc:
         logging.getLogger("convos.app").warning("no log file (%s): console only", exc)
         return None

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -121,3 +124,19 @@ def test_client_memory_breaks_the_resident_memory_down_by_mapping() -> None:
     assert any(line.endswith("  [anon]") for line in mapping_changes(before, after))
     assert len(biggest_mappings(after, 3)) == 3
     del block
+
+
+def test_client_memory_imports_no_more_than_the_app_without_trace() -> None:
+    # the figure is the app's: the benchmark's child imports tracemalloc (and with it pickle,
+    # which the app does not import) only when asked to trace (issue 16, branch mem16m)
+    code = (
+        "import sys\n"
+        "import benchmarks.client_memory\n"
+        "print(','.join(m for m in ('tracemalloc', 'pickle') if m in sys.modules))\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""

@@ -128,3 +128,17 @@ def test_the_app_imports_its_settings_about_and_emoji_picker_when_first_opened()
         "print(','.join(sorted(m for m in sys.modules if m.rsplit('.', 1)[-1] in lazy)))\n"
     )
     assert python_says(code) == ""
+
+
+def test_the_app_logs_to_its_rotating_file_without_logging_handlers_or_pickle():
+    # ``logging.handlers`` imports ``pickle`` for its socket handler: ~0.6 MiB resident at
+    # launch that the app's log file does not need (``logs.RotatingLogFile``; issue 16,
+    # branch mem16m).
+    code = (
+        "import sys, tempfile, pathlib\n"
+        "import convos_desktop.app, convos_desktop.ui.shell.main_window\n"
+        "from convos_desktop.logs import setup_logging\n"
+        "assert setup_logging(False, pathlib.Path(tempfile.mkdtemp()))\n"
+        "print(','.join(sorted(m for m in ('logging.handlers', 'pickle') if m in sys.modules)))\n"
+    )
+    assert python_says(code) == ""

@@ -135,8 +135,9 @@ class ChatView(QListView):
 
     # --- scrolling ------------------------------------------------------------------------------
 
-    def row_keys_on_screen(self) -> set[str]:
-        """The row keys of the rows the viewport shows, those cut by its edges included."""
+    def row_keys_on_screen(self, margin_views: int = 0) -> set[str]:
+        """The row keys of the rows the viewport shows, those cut by its edges included, and
+        of the rows within ``margin_views`` viewport heights above and below it."""
         rows = self._thread.rowCount()
         if rows == 0:
             return set()
@@ -145,6 +146,13 @@ class ChatView(QListView):
         bottom = self.indexAt(QPoint(0, viewport.height() - 1))
         first = top.row() if top.isValid() else 0
         last = bottom.row() if bottom.isValid() else rows - 1
+        if margin_views:
+            margin = viewport.height() * margin_views
+            while first > 0 and self.visualRect(self._thread.index(first - 1)).bottom() >= -margin:
+                first -= 1
+            limit = viewport.height() + margin
+            while last < rows - 1 and self.visualRect(self._thread.index(last + 1)).top() < limit:
+                last += 1
         keys: set[str] = set()
         for row in range(first, last + 1):
             parts = self._thread.layout_key(row)

@@ -59,6 +59,7 @@ from convos_desktop.ui.workspace.ticket_actions import (
 )
 
 log = logging.getLogger("convos.ui")
+LAYOUT_MARGIN_VIEWS = 1  # a settled chat keeps the layouts of the rows within a view of it
 
 
 def _tr(text: str) -> str:
@@ -192,10 +193,12 @@ class ConversationPane(QWidget):
 
     def settle(self) -> None:
         """Once the app is at rest: of this conversation's rows, only those on screen keep
-        their painted pictures (issue 16: ~2 views of pixmaps, ~1.5 MiB at 1280x800)."""
-        self.delegate.keep_pictures_on_screen(
-            self.messages.row_keys(), self.chat.row_keys_on_screen()
-        )
+        their painted pictures (issue 16: ~2 views of pixmaps, ~1.5 MiB at 1280x800), and
+        only those within a view of the screen their whole layouts (~0.4 MiB)."""
+        row_keys = self.messages.row_keys()
+        self.delegate.keep_pictures_on_screen(row_keys, self.chat.row_keys_on_screen())
+        near = self.chat.row_keys_on_screen(margin_views=LAYOUT_MARGIN_VIEWS)
+        self.delegate.keep_layouts_near_screen(row_keys, near)
 
     def reload_draft(self) -> None:
         """Put the conversation's draft (as ``core.drafts`` has it now) into the composer."""

@@ -828,6 +828,18 @@ class MessageDelegate(QStyledItemDelegate):
         )
         self._picture_bytes = sum(picture.row_bytes for picture in self._pictures.values())
 
+    def keep_layouts_near_screen(self, row_keys: Collection[str], near: Collection[str]) -> None:
+        """Drop the whole layouts of the rows of ``row_keys`` (the open conversation's) that
+        are not ``near`` the screen (on it or within a view of it: a wheel step after a rest
+        finds its rows laid out); other conversations' layouts stay, as do every row's height.
+        Called once the app is at rest (``MemoryTrimmer``'s settle): a row scrolled back to
+        further away is laid out again (issue 16: ~5 KiB a row, up to ``LAYOUT_CACHE_LIMIT``)."""
+        self._layouts = OrderedDict(
+            (key, layout)
+            for key, layout in self._layouts.items()
+            if key[0] in near or key[0] not in row_keys
+        )
+
     def picture_pixmap_bytes(self) -> int:
         """The bytes the painted-row pixmaps kept take (tests, benchmarks)."""
         return sum(

@@ -123,3 +123,17 @@ async def test_a_settle_hands_the_caches_page_caches_back_then_trims(
     await window._store_shrinks.wait_idle()
     assert calls == ["trim", "shrink", "trim"]  # the writer's pages trimmed once given back
     assert store.kv_get("absent") is None  # the GUI's connection reads on
+
+
+async def test_a_settle_keeps_the_open_chats_layouts_within_a_view_of_the_screen(
+    window: MainWindow, monkeypatch
+) -> None:
+    pane = window.workspace.pane
+    kept: list[tuple[set[str], set[str]]] = []
+    monkeypatch.setattr(
+        pane.delegate, "keep_layouts_near_screen", lambda rows, near: kept.append((rows, near))
+    )
+    window.memory._trim = lambda: None
+    window.memory._trim_settled()  # what the settle timer runs once the app is at rest
+    await window._store_shrinks.wait_idle()
+    assert kept == [(pane.messages.row_keys(), pane.chat.row_keys_on_screen(margin_views=1))]

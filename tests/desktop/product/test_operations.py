@@ -12,7 +12,13 @@ import threading
 import pytest
 
 from convos_desktop import __version__
-from convos_desktop.logs import LOG_FILES_KEPT, ExceptionHook, qt_message, setup_logging
+from convos_desktop.logs import (
+    LOG_FILES_KEPT,
+    ExceptionHook,
+    RotatingLogFile,
+    qt_message,
+    setup_logging,
+)
 from convos_desktop.ui.shell.about_dialog import AboutDialog
 
 
@@ -44,16 +50,69 @@ def test_version_flag():
 def test_log_file_rotates(tmp_path, clean_root_logger):
     path = setup_logging(False, tmp_path / "logs")
     assert path is not None
-    handler = next(
-        h
-        for h in logging.getLogger().handlers
-        if isinstance(h, logging.handlers.RotatingFileHandler)
-    )
-    assert handler.maxBytes == 1024 * 1024
-    assert handler.backupCount == LOG_FILES_KEPT
+    handler = next(h for h in logging.getLogger().handlers if isinstance(h, RotatingLogFile))
+    assert handler.max_bytes == 1024 * 1024
+    assert handler.kept == LOG_FILES_KEPT
     logging.getLogger("convos.test").info("hello file")
     handler.flush()
     assert "hello file" in path.read_text(encoding="utf-8")
+
+
+def test_the_log_file_turns_over_before_its_size_and_keeps_the_newest_files(tmp_path):
+    path = tmp_path / "convos-desktop.log"
+    handler = RotatingLogFile(path, 100, 3)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    try:
+        for number in range(12):  # 40 bytes a line: two a file
+            handler.emit(logging.makeLogRecord({"msg": f"{number:02d}" + "." * 37}))
+    finally:
+        handler.close()
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == [path.name, *(f"{path.name}.{n}" for n in (1, 2, 3))]
+    lines = {
+        name: [line[:2] for line in (tmp_path / name).read_text(encoding="utf-8").splitlines()]
+        for name in names
+    }
+    assert lines[path.name] == ["10", "11"]
+    assert lines[f"{path.name}.1"] == ["08", "09"]
+    assert lines[f"{path.name}.3"] == ["04", "05"]  # the oldest kept; 00-03 dropped
+    assert all(len((tmp_path / name).read_bytes()) < 100 for name in names)
+
+
+def test_the_log_file_turns_over_as_the_standard_librarys_rotating_handler(tmp_path):
+    records = [f"{n:03d} " + "x" * (n * 7 % 45) for n in range(60)]
+    handlers = {
+        "ours": lambda path: RotatingLogFile(path, 120, 4),
+        "stdlib": lambda path: logging.handlers.RotatingFileHandler(
+            path, maxBytes=120, backupCount=4, encoding="utf-8"
+        ),
+    }
+    for folder, make in handlers.items():
+        (tmp_path / folder).mkdir()
+        handler = make(tmp_path / folder / "convos-desktop.log")
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        try:
+            for text in records:
+                handler.emit(logging.makeLogRecord({"msg": text}))
+        finally:
+            handler.close()
+    ours = {p.name: p.read_bytes() for p in (tmp_path / "ours").iterdir()}
+    assert len(ours) == 5
+    assert ours == {p.name: p.read_bytes() for p in (tmp_path / "stdlib").iterdir()}
+
+
+def test_a_record_bigger_than_the_limit_goes_to_a_file_of_its_own(tmp_path):
+    path = tmp_path / "convos-desktop.log"
+    handler = RotatingLogFile(path, 50, 2)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    try:
+        for text in ("short", "x" * 80, "after"):
+            handler.emit(logging.makeLogRecord({"msg": text}))
+    finally:
+        handler.close()
+    assert path.read_text(encoding="utf-8") == "after\n"
+    assert (tmp_path / f"{path.name}.1").read_text(encoding="utf-8") == "x" * 80 + "\n"
+    assert (tmp_path / f"{path.name}.2").read_text(encoding="utf-8") == "short\n"
 
 
 def test_an_unwritable_log_folder_leaves_the_console(tmp_path, clean_root_logger):

@@ -663,6 +663,55 @@ async def test_a_settled_chat_keeps_the_pictures_of_its_rows_on_screen_only(qtbo
     assert delegate.rows_painted > painted
 
 
+async def test_a_settled_chat_keeps_the_layouts_of_its_rows_within_a_view_only(qtbot) -> None:
+    view, model, delegate = await settled_view(qtbot, 60)
+    earlier = model.row_keys()
+    others = [make_message(2, body=f"altro {i}", minutes=i) for i in range(60)]
+    model.open(2, others, has_older=False)  # the conversation switched to
+    await asyncio.sleep(0.05)
+    view.viewport().repaint()
+    bar = view.verticalScrollBar()
+    bar.setValue(bar.maximum() // 2)  # a view in the middle: rows above and below it
+    view.viewport().repaint()
+    bar.setValue(bar.maximum())
+    view.viewport().repaint()
+    other_layouts = {key for key in delegate._layouts if key[0] in earlier}
+    assert other_layouts  # the first conversation's rows, for the switch back
+    near = view.row_keys_on_screen(margin_views=1)
+    assert view.row_keys_on_screen() < near < model.row_keys()
+    assert {key[0] for key in delegate._layouts} - earlier > near  # laid out further away
+    delegate.keep_pictures_on_screen(model.row_keys(), view.row_keys_on_screen())  # as settled
+    delegate.keep_layouts_near_screen(model.row_keys(), near)
+    assert {key[0] for key in delegate._layouts} - earlier <= near
+    assert other_layouts <= set(delegate._layouts)  # the other conversation's stay
+    layouts = delegate.layouts_computed
+    view.viewport().update()
+    bar.setValue(bar.maximum() - view.viewport().height() // 2)  # within the view kept
+    view.viewport().repaint()
+    assert delegate.layouts_computed == layouts
+    bar.setValue(bar.maximum() // 2)  # further back: laid out again
+    view.viewport().repaint()
+    assert delegate.layouts_computed > layouts
+
+
+async def test_the_rows_near_the_screen_are_those_within_the_margin(qtbot) -> None:
+    messages = [make_message(body=f"riga {i}", minutes=i) for i in range(80)]
+    view, model = make_view(qtbot, ListHistory(messages), QSize(500, 400))
+    model.open(1, messages, has_older=False)
+    await asyncio.sleep(0.05)
+    bar = view.verticalScrollBar()
+    bar.setValue(bar.maximum() // 2)
+    view.viewport().repaint()
+    height = view.viewport().height()
+    band = QRect(0, -height, view.viewport().width(), 3 * height)
+    rows = [
+        row for row in range(model.rowCount()) if view.visualRect(model.index(row)).intersects(band)
+    ]
+    assert 0 not in rows
+    assert model.rowCount() - 1 not in rows
+    assert view.row_keys_on_screen(margin_views=1) == {model.layout_key(row)[0] for row in rows}
+
+
 async def test_the_rows_on_screen_are_those_the_viewport_cuts_or_holds(qtbot) -> None:
     messages = [make_message(body=f"riga {i}", minutes=i) for i in range(80)]
     view, model = make_view(qtbot, ListHistory(messages), QSize(500, 400))
