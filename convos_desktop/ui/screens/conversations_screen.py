@@ -60,7 +60,7 @@ log = logging.getLogger("convos.ui.conversations")
 THREAD_PAGE = 50
 MESSAGE_COLUMN_MIN = 100  # the last message column: what it keeps when the pane is narrow
 CONTACT_MIN = 130  # the contact's column on a 1280 window
-CONTACT_FLOOR = 100  # as narrow as it gets before the table scrolls sideways
+CONTACT_FLOOR = 90  # as narrow as it gets before the table scrolls sideways
 CONTACT_MAX = 240  # and as wide as it grows by itself
 BAD = "#c62828"
 

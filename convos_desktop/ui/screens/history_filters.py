@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Collection, Mapping
 
 from PySide6.QtCore import QAbstractItemModel, QCoreApplication, QDate, Qt, QTimer
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -33,6 +34,7 @@ MUTED = "#6b7785"
 
 
 TITLE_PADDING = 14  # the header section's margins on both sides, and a little air
+SORT_ARROW_MARGIN = 4  # the style's header margin beside the sort arrow (half the height)
 CELL_PADDING = 16  # a cell's text margins on both sides, and a little air
 # 2026-12-28 16:58 UTC: two-digit day and month in every time zone; en_GB writes it
 # "28/12/2026 17:58", it_IT "28/12/26 17:58" (the UI language's locale sets the width).
@@ -75,16 +77,21 @@ def history_table(
     moment = table.fontMetrics().horizontalAdvance(moment_text(WIDEST_MOMENT)) + CELL_PADDING
     for column, width in widths.items():
         fitting = moment if column in moments else 0
-        table.setColumnWidth(column, max(width, fitting, title_width(table, column)))
+        titled = title_width(table, column, sorted_by=column == newest_first_by)
+        table.setColumnWidth(column, max(width, fitting, titled))
     return table
 
 
-def title_width(table: QTableView, column: int) -> int:
-    """What the column's title needs, without room for a sort arrow (only the sorted column
-    shows one): longer in Italian ("Tempo di risoluzione") than the English widths allow."""
+def title_width(table: QTableView, column: int, *, sorted_by: bool = False) -> int:
+    """What the column's title needs in bold (a selected row highlights every title), with
+    room for the sort arrow when the table opens sorted by it: longer in Italian ("Tempo di
+    risoluzione") than the English widths allow. A title with less room ends in "…"."""
     header = table.horizontalHeader()
     title = str(table.model().headerData(column, Qt.Orientation.Horizontal) or "")
-    return header.fontMetrics().horizontalAdvance(title) + TITLE_PADDING
+    bold = QFont(header.font())
+    bold.setBold(True)
+    arrow = header.sizeHint().height() // 2 + SORT_ARROW_MARGIN if sorted_by else 0
+    return QFontMetrics(bold).horizontalAdvance(title) + TITLE_PADDING + arrow
 
 
 def count_label(parent: QWidget) -> QLabel:
