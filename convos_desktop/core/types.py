@@ -414,7 +414,7 @@ def listed_sort_key(last_message_at: dt.datetime, ticket_id: int) -> int:
 
 # A listed ticket's fixed columns: its sort key (the last activity, the id), conversation,
 # inbox, contact, assignee, last customer message, status code, snoozed, label count.
-LISTED_HEAD = struct.Struct(">QQqqqqqBBH")
+_LISTED_HEAD = struct.Struct(">QQqqqqqBBH")
 _LISTED_LABEL = struct.Struct(">q")
 _INT64_AT = _LISTED_LABEL.unpack_from
 _UINT64 = struct.Struct(">Q")
@@ -425,7 +425,6 @@ _STATUS_CODES = {"open": 0, "snoozed": 1, "closed": 2}
 _STATUS_OTHER = 255  # any other status: its text follows the label ids
 _STATUSES = tuple(_STATUS_CODES)
 _SORT_PAIR = struct.Struct(">QQ")  # the sort key's two halves: the last activity, the id
-LISTED_HEAD_SIZE = LISTED_HEAD.size  # a listed ticket's fixed columns (its labels follow)
 # What a store keeps of them beside the ticket's id (ListedTicket.kept): the same but the id.
 LISTED_KEPT = struct.Struct(">QqqqqqBBH")
 LISTED_KEPT_SIZE = LISTED_KEPT.size
@@ -448,8 +447,9 @@ class ListedTicket(bytes):
     it: 10,000 listed tickets were 2.8 MiB as a dataclass of ten fields with their ints and
     sort key, issue 16): each column is decoded when read. Its first 16 bytes are the sort
     key (the last activity, then the id, both descending) in big-endian order, so listed
-    tickets compare and sort as the list orders them, with ``memcmp``; :attr:`sort_bytes`
-    is that prefix, for a bisection. Two listed tickets are equal when every column is.
+    tickets compare and sort as the list orders them, with ``memcmp``; :attr:`sort_pair`
+    is that prefix as two ints, for a bisection. Two listed tickets are equal when every
+    column is.
     """
 
     __slots__ = ()
@@ -471,7 +471,7 @@ class ListedTicket(bytes):
         if -((micros << 64) | id) != key:
             raise ValueError(f"sort key {key} is not ticket {id}'s")
         code = _STATUS_CODES.get(status, _STATUS_OTHER)
-        head = LISTED_HEAD.pack(
+        head = _LISTED_HEAD.pack(
             _TOP - micros,
             _TOP - id,
             conversation_id,
@@ -491,7 +491,7 @@ class ListedTicket(bytes):
     def kept(self) -> tuple[bytes, bytes]:
         """What a store keeps of it beside its id: the fixed columns but the id
         (``LISTED_KEPT``), then the rest (label ids, another status), most often empty."""
-        return self[:8] + self[16:LISTED_HEAD_SIZE], self[LISTED_HEAD_SIZE:]
+        return self[:8] + self[16 : _LISTED_HEAD.size], self[_LISTED_HEAD.size :]
 
     @classmethod
     def from_kept(cls, ticket_id: int, kept: bytes | bytearray) -> ListedTicket:
@@ -504,11 +504,6 @@ class ListedTicket(bytes):
         ascending is the list's order); :func:`invert_id` reads the id back."""
         pair: tuple[int, int] = _SORT_PAIR.unpack_from(self)
         return pair
-
-    @property
-    def sort_bytes(self) -> bytes:
-        """The sort key as the first bytes of a listed ticket (``bisect`` on a sorted list)."""
-        return self[:16]
 
     @property
     def id(self) -> int:
@@ -546,7 +541,7 @@ class ListedTicket(bytes):
         code = self[56]
         if code != _STATUS_OTHER:
             return _STATUSES[code]
-        return sys.intern(self[LISTED_HEAD.size + 8 * self._label_count :].decode())
+        return sys.intern(self[_LISTED_HEAD.size + 8 * self._label_count :].decode())
 
     @property
     def is_open(self) -> bool:
@@ -561,7 +556,7 @@ class ListedTicket(bytes):
         count = self._label_count
         if not count:
             return ()
-        start = LISTED_HEAD.size
+        start = _LISTED_HEAD.size
         return tuple(_INT64_AT(self, start + 8 * n)[0] for n in range(count))
 
     @property

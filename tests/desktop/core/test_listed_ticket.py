@@ -100,9 +100,10 @@ def test_listed_tickets_sort_as_their_keys_ties_by_id(rows) -> None:
         seen[ticket_id] = listed(ticket_id, at, inbox_id=ticket_id % 7)
     tickets = list(seen.values())
     assert [t.id for t in sorted(tickets)] == [t.id for t in sorted(tickets, key=lambda t: t.key)]
-    for ticket in tickets:  # the sort bytes are the smallest value of their ticket's place
-        assert ticket.sort_bytes <= ticket
-        assert all((other < ticket.sort_bytes) == (other.key < ticket.key) for other in tickets)
+    for ticket in tickets:  # the sort pairs order as the keys (the model's bisections)
+        assert all(
+            (other.sort_pair < ticket.sort_pair) == (other.key < ticket.key) for other in tickets
+        )
 
 
 def test_a_changed_column_is_a_different_ticket() -> None:
