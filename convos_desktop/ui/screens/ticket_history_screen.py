@@ -117,7 +117,7 @@ class TicketHistoryScreen(QWidget):
 
     def _build_table(self) -> None:
         widths: dict[int, int] = {
-            HistoryColumn.OPENED: 116,  # "07/12/26 01:36" with the sort arrow
+            HistoryColumn.OPENED: 116,  # at least: a date as the locale writes it (moments)
             HistoryColumn.CONTACT: 220,  # stretched: what the others leave
             HistoryColumn.INBOX: 120,
             HistoryColumn.AGENT: 130,
