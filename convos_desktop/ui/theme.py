@@ -103,6 +103,17 @@ def set_font_parts(
     widget.setFont(font)
 
 
+SCREEN_TITLE_POINTS = 16  # every screen's title, with or without a search field beside it
+
+
+def screen_title(text: str, parent: QWidget) -> QLabel:
+    """A screen's title label: one size and weight on every screen (semibold, 16 pt), on its
+    font rather than a style sheet."""
+    label = QLabel(text, parent)
+    set_font_parts(label, weight=QFont.Weight.DemiBold, point_size=SCREEN_TITLE_POINTS)
+    return label
+
+
 def set_label_box(label: QLabel, left: int, top: int, right: int, bottom: int) -> None:
     """Room around ``label``'s text, as a style sheet's ``margin``/``padding`` gives it. A
     style sheet's box is a frame to the label, and a label in a frame indents its text by half
@@ -130,6 +141,15 @@ def paint_bottom_rule(
 def apply_theme(app: QApplication) -> None:
     """Fusion with a restrained light palette and a readable base font."""
     app.setStyle("Fusion")
+    app.setPalette(light_palette())
+    font = QFont(app.font())
+    if font.pointSizeF() < 10:
+        font.setPointSizeF(10)
+    app.setFont(font)
+
+
+def light_palette() -> QPalette:
+    """The app's palette: light, restrained, one accent."""
     palette = QPalette()
     window, base, text = QColor("#f3f5f8"), QColor("#ffffff"), QColor("#1f2328")
     palette.setColor(QPalette.ColorRole.Window, window)
@@ -152,8 +172,7 @@ def apply_theme(app: QApplication) -> None:
         QPalette.ColorRole.ButtonText,
     ):
         palette.setColor(QPalette.ColorGroup.Disabled, role, disabled)
-    app.setPalette(palette)
-    font = QFont(app.font())
-    if font.pointSizeF() < 10:
-        font.setPointSizeF(10)
-    app.setFont(font)
+    # a disabled field loses the white of an input (Fusion keeps it: a disabled, empty form
+    # read as waiting for input beside its greyed combo boxes)
+    palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Base, window)
+    return palette

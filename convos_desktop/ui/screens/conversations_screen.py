@@ -50,6 +50,7 @@ from convos_desktop.ui.screens.history_filters import (
     search_timer,
 )
 from convos_desktop.ui.tasks import TaskRunner, describe_error
+from convos_desktop.ui.theme import screen_title
 from convos_desktop.ui.widgets.elided_label import ElidedLabel
 
 if TYPE_CHECKING:
@@ -205,8 +206,7 @@ class ConversationsScreen(QWidget):
         self.no_selection.setStyleSheet(f"color: {MUTED};")
 
     def _lay_out(self) -> None:
-        title = QLabel(self.tr("Conversations"), self)
-        title.setStyleSheet("font-size: 16pt; font-weight: 600;")
+        title = screen_title(self.tr("Conversations"), self)
         top = QHBoxLayout()
         top.addWidget(title)
         top.addSpacing(12)

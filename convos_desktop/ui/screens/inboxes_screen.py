@@ -42,7 +42,14 @@ from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.screens.teams_panel import TeamsPanel
 from convos_desktop.ui.shell.header_bar import status_names
 from convos_desktop.ui.tasks import TaskRunner, describe_error
-from convos_desktop.ui.widgets.admin_list import editor_keys, error_label, list_buttons
+from convos_desktop.ui.theme import screen_title
+from convos_desktop.ui.widgets.admin_list import (
+    editor_keys,
+    error_label,
+    list_buttons,
+    set_editable,
+    width_bounded,
+)
 from convos_desktop.ui.widgets.confirm import ask
 
 log = logging.getLogger("convos.ui.inboxes")
@@ -132,8 +139,7 @@ class InboxesScreen(QWidget):
         self._teams: list[Team] = context.store.teams()
         self.model = InboxListModel(self)
 
-        title = QLabel(target_label(NavTarget.INBOXES), self)
-        title.setStyleSheet("font-size: 18pt; font-weight: 600;")
+        title = screen_title(target_label(NavTarget.INBOXES), self)
         intro = QLabel(
             self.tr(
                 "Inboxes classify conversations and name the team responsible, with the "
@@ -167,7 +173,7 @@ class InboxesScreen(QWidget):
     def _build_inboxes_tab(self) -> QWidget:
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(self._build_list())
-        splitter.addWidget(self._build_form())
+        splitter.addWidget(width_bounded(self._build_form()))
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([320, 680])
         splitter.setChildrenCollapsible(False)
@@ -241,7 +247,7 @@ class InboxesScreen(QWidget):
         self.active_check.setObjectName("inboxActive")
         self.key_edit = QLineEdit(page)
         self.key_edit.setObjectName("inboxKey")
-        self.key_edit.setReadOnly(True)
+        set_editable(self.key_edit, False)
         self.key_edit.setPlaceholderText(self.tr("Shown once, when the inbox is made or rotated"))
         self.copy_button = QPushButton(self.tr("Copy"), page)
         self.copy_button.setObjectName("inboxKeyCopy")
@@ -424,7 +430,7 @@ class InboxesScreen(QWidget):
             self.name_edit,
             self.hours_edit,
         ):
-            widget.setReadOnly(not editable)
+            set_editable(widget, editable)
         for other in (
             self.channel_combo,
             self.team_combo,

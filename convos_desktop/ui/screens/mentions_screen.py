@@ -27,6 +27,7 @@ from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.formatting import short_time
 from convos_desktop.ui.screens.mention_delegate import MentionDelegate
 from convos_desktop.ui.tasks import TaskRunner
+from convos_desktop.ui.theme import screen_title
 
 
 class MentionsScreen(QWidget):
@@ -44,8 +45,7 @@ class MentionsScreen(QWidget):
             self._line,
             self,
         )
-        title = QLabel(target_label(NavTarget.MENTIONS), self)
-        title.setStyleSheet("font-weight: 600; font-size: 15px;")
+        title = screen_title(target_label(NavTarget.MENTIONS), self)
         self.hint = QLabel(
             self.tr("Notes where a colleague wrote @ and your name. Enter opens the conversation."),
             self,
@@ -74,7 +74,7 @@ class MentionsScreen(QWidget):
         buttons.addWidget(self.read_button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 12, 16, 12)
+        layout.setContentsMargins(24, 18, 24, 18)  # as the other screens
         layout.addWidget(title)
         layout.addWidget(self.hint)
         layout.addWidget(self.empty, 1)  # the title and hint stay on top when nothing is listed

@@ -41,7 +41,7 @@ from convos_desktop.ui.contacts.contact_picker import MUTED_STYLE, ContactPicker
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.formatting import local_date_time
 from convos_desktop.ui.tasks import TaskRunner, describe_error
-from convos_desktop.ui.theme import set_text_color
+from convos_desktop.ui.theme import screen_title, set_text_color
 from convos_desktop.ui.widgets.elided_label import ElidedLabel
 from convos_desktop.ui.workspace.ticket_actions import WORKING_STATUSES
 
@@ -144,8 +144,7 @@ class NewTicketScreen(QWidget):
         self._library_loaded = False
         self._busy = False
 
-        title = QLabel(self.tr("New ticket"), self)
-        title.setStyleSheet("font-size: 18pt; font-weight: 600;")
+        title = screen_title(self.tr("New ticket"), self)
         intro = QLabel(
             self.tr(
                 "Start a conversation with a customer from scratch. It is assigned to you "

@@ -56,6 +56,7 @@ from convos_desktop.models.performance import (
     report_csv_lines,
 )
 from convos_desktop.ui.tasks import TaskRunner
+from convos_desktop.ui.theme import screen_title
 
 if TYPE_CHECKING:
     from PySide6.QtCharts import QCategoryAxis, QChartView
@@ -207,8 +208,7 @@ class PerformanceScreen(QWidget):
         return edit
 
     def _lay_out(self) -> None:
-        title = QLabel(self.tr("Performance"), self)
-        title.setStyleSheet("font-size: 16pt; font-weight: 600;")
+        title = screen_title(self.tr("Performance"), self)
         controls = QHBoxLayout()
         controls.addWidget(title)
         controls.addSpacing(16)

@@ -44,7 +44,14 @@ from convos_desktop.models.records import RecordListModel
 from convos_desktop.ui.chat.quick_replies import PLACEHOLDERS, fill_placeholders, first_line
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.tasks import TaskRunner, describe_error
-from convos_desktop.ui.widgets.admin_list import editor_keys, error_label, list_buttons
+from convos_desktop.ui.theme import screen_title
+from convos_desktop.ui.widgets.admin_list import (
+    editor_keys,
+    error_label,
+    list_buttons,
+    set_editable,
+    width_bounded,
+)
 from convos_desktop.ui.widgets.confirm import ask
 
 log = logging.getLogger("convos.ui.shortcuts")
@@ -132,8 +139,7 @@ class ShortcutsScreen(QWidget):
         self.proxy = CannedSearchModel(self)
         self.proxy.setSourceModel(self.model)
 
-        title = QLabel(target_label(NavTarget.SHORTCUTS), self)
-        title.setStyleSheet("font-size: 18pt; font-weight: 600;")
+        title = screen_title(target_label(NavTarget.SHORTCUTS), self)
         intro = QLabel(
             self.tr(
                 "Quick replies: prepared texts you insert while chatting with / or the ⚡ "
@@ -145,7 +151,7 @@ class ShortcutsScreen(QWidget):
         intro.setStyleSheet("color: #6b7785;")
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(self._build_list())
-        splitter.addWidget(self._build_form())
+        splitter.addWidget(width_bounded(self._build_form()))
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([380, 620])
         splitter.setChildrenCollapsible(False)
@@ -418,7 +424,7 @@ class ShortcutsScreen(QWidget):
         (self.shared_radio if shared else self.personal_radio).setChecked(True)
         self.text_edit.setPlainText(reply.text if reply else "")
         for widget in (self.code_edit, self.text_edit):
-            widget.setReadOnly(not editable)
+            set_editable(widget, editable)
         self.language_combo.setEnabled(editable)
         for button in self.placeholder_buttons:
             button.setEnabled(editable)

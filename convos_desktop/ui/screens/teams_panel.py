@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from convos_desktop.core.types import Team
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.tasks import TaskRunner
-from convos_desktop.ui.widgets.admin_list import list_buttons
+from convos_desktop.ui.widgets.admin_list import list_buttons, set_editable, width_bounded
 from convos_desktop.ui.widgets.confirm import ask
 
 _ID = Qt.ItemDataRole.UserRole
@@ -91,7 +91,7 @@ class TeamsPanel(QWidget):
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(left)
-        splitter.addWidget(right)
+        splitter.addWidget(width_bounded(right))
         splitter.setSizes([320, 680])
         splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
@@ -168,7 +168,7 @@ class TeamsPanel(QWidget):
         self.delete_button.setEnabled(self.current_team() is not None and not self._new)
         self.save_button.setEnabled(shown)
         self.read_only_label.setVisible(not admin)
-        self.name_edit.setReadOnly(not admin or not shown)
+        set_editable(self.name_edit, admin and shown)
         for row in range(self.agent_list.count()):
             item = self.agent_list.item(row)
             flags = Qt.ItemFlag.ItemIsEnabled

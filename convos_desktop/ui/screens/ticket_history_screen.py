@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -45,6 +44,7 @@ from convos_desktop.ui.screens.history_filters import (
     search_timer,
 )
 from convos_desktop.ui.tasks import TaskRunner, describe_error
+from convos_desktop.ui.theme import screen_title
 from convos_desktop.ui.widgets.label_widgets import LabelFilterCombo
 
 if TYPE_CHECKING:
@@ -139,8 +139,7 @@ class TicketHistoryScreen(QWidget):
         header.setSectionResizeMode(HistoryColumn.CONTACT, QHeaderView.ResizeMode.Stretch)
 
     def _lay_out(self) -> None:
-        title = QLabel(self.tr("Tickets"), self)
-        title.setStyleSheet("font-size: 16pt; font-weight: 600;")
+        title = screen_title(self.tr("Tickets"), self)
         top = QHBoxLayout()
         top.addWidget(title)
         top.addSpacing(12)

@@ -1,7 +1,8 @@
 """Pieces the admin list-and-form screens share (Scorciatoie, Caselle di posta, Team).
 
 An inline error label, the editor keys (Ctrl+N new, Ctrl+S save, Esc cancel, Del on the list
-deletes) and the new/delete button row under a list, built once instead of in each screen.
+deletes), the new/delete button row under a list, the form's pane bounded in width and the
+read-only look of a field, built once instead of in each screen.
 """
 
 from __future__ import annotations
@@ -9,8 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtGui import QKeySequence, QPalette, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QWidget,
+)
+
+# A form's fields, and its Cancel and Save at their right, stop this wide: at 1920 px a field
+# across the whole pane (1,200 px) puts Save a screen's width from the label it saves.
+FORM_MAX_WIDTH = 760
 
 
 def error_label(parent: QWidget) -> QLabel:
@@ -53,3 +65,28 @@ def list_buttons(*buttons: QPushButton) -> QHBoxLayout:
         row.addWidget(button)
     row.addStretch(1)
     return row
+
+
+def width_bounded(form: QWidget, max_width: int = FORM_MAX_WIDTH) -> QWidget:
+    """``form`` in a pane that takes all the room a splitter gives it while ``form`` stops at
+    ``max_width`` on the pane's left; narrower, the form narrows with the pane."""
+    pane = QWidget(form.parentWidget())
+    form.setMaximumWidth(max_width)
+    layout = QHBoxLayout(pane)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(0)
+    layout.addWidget(form, 1)
+    layout.addStretch(0)  # the room past max_width: the form's stretch wins up to its maximum
+    return pane
+
+
+def set_editable(field: QLineEdit | QPlainTextEdit, editable: bool) -> None:
+    """``field`` read-only unless ``editable``. A read-only field keeps its text readable and
+    selectable but loses the white of an input, taking the window's background as a disabled
+    field does: white read the same as editable beside the greyed combo boxes."""
+    field.setReadOnly(not editable)
+    palette = QPalette()
+    palette.setResolveMask(0)  # only Base is the field's own; the rest follows its parent
+    if not editable:
+        palette.setColor(QPalette.ColorRole.Base, field.palette().color(QPalette.ColorRole.Window))
+    field.setPalette(palette)

@@ -11,12 +11,13 @@ import httpx
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QMessageBox
 
 from convos_desktop.core.api import ApiClient
 from convos_desktop.core.types import Screen, Status
 from convos_desktop.models.navigation import NavTarget
+from convos_desktop.ui.widgets.admin_list import FORM_MAX_WIDTH
 from tests.desktop.ui.conftest import RunningUi, open_ui
 from tests.e2e.conftest import ADMIN_EMAIL, PASSWORD, Workspace, wait_until
 
@@ -198,6 +199,12 @@ async def test_agents_read_inboxes_only(workspace: Workspace, tmp_path) -> None:
         assert not screen.new_button.isVisibleTo(screen)
         assert not screen.save_button.isEnabled()
         assert screen.name_edit.isReadOnly()
+        # read-only reads as such: the window's background, not an input's white
+        window_colour = screen.palette().color(QPalette.ColorRole.Window)
+        assert screen.name_edit.palette().color(QPalette.ColorRole.Base) == window_colour
+        ui.window.resize(1920, 1080)
+        await wait_until(lambda: screen.form_page.width() == FORM_MAX_WIDTH, what="a bounded form")
+        assert screen.save_button.geometry().right() < FORM_MAX_WIDTH  # Save stays by its form
         assert not screen.key_edit.isVisibleTo(screen)
         assert screen.read_only_label.isVisibleTo(screen)
         assert not screen.library_panel.add_button.isVisibleTo(screen.library_panel)
