@@ -92,6 +92,7 @@ class TeamsPanel(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(left)
         splitter.addWidget(width_bounded(right))
+        splitter.setStretchFactor(1, 1)  # a wider window widens the form's pane, not the list
         splitter.setSizes([320, 680])
         splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
@@ -139,7 +140,13 @@ class TeamsPanel(QWidget):
             return
         if chosen is not None and self.select(chosen.id):
             return
-        if not self._new:
+        if self._new:
+            return
+        if self.team_list.count() > 0:
+            # the first team rather than an empty form: every agent unchecked read as a team
+            # without agents (the Caselle di posta tab shows its first inbox the same way)
+            self.team_list.setCurrentRow(0)
+        else:
             self._show_current()
 
     def _show_current(self) -> None:

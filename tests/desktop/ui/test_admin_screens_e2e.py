@@ -210,6 +210,11 @@ async def test_agents_read_inboxes_only(workspace: Workspace, tmp_path) -> None:
         assert not screen.library_panel.add_button.isVisibleTo(screen.library_panel)
         teams = screen.teams_panel
         await wait_until(lambda: teams.team_list.count() >= 1, what="the teams")
+        first = teams.current_team()  # the first team is shown, not an empty form
+        assert first is not None
+        assert first.id == teams.team_list.item(0).data(Qt.ItemDataRole.UserRole)
+        assert teams.name_edit.text() == first.name
+        assert len(teams.checked_agent_ids()) == len(first.agent_ids) > 0
         teams.select(workspace.team_id)
         assert teams.read_only_label.isVisibleTo(teams)
         assert not teams.new_button.isVisibleTo(teams)
