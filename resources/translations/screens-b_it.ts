@@ -116,6 +116,10 @@
         <translation>Lun-Ven 9:00-18:00, Sab 9:00-13:00</translation>
     </message>
     <message>
+        <source>Not given</source>
+        <translation>Non indicati</translation>
+    </message>
+    <message>
         <source>Name</source>
         <translation>Nome</translation>
     </message>

@@ -242,7 +242,7 @@ class InboxesScreen(QWidget):
         self.hours_edit = QLineEdit(page)
         self.hours_edit.setObjectName("inboxHours")
         self.hours_edit.setMaxLength(HOURS_MAX)
-        self.hours_edit.setPlaceholderText(self.tr("Mon-Fri 9:00-18:00, Sat 9:00-13:00"))
+        self.hours_example = self.tr("Mon-Fri 9:00-18:00, Sat 9:00-13:00")
         self.active_check = QCheckBox(self.tr("Active (takes new customer messages)"), page)
         self.active_check.setObjectName("inboxActive")
         self.key_edit = QLineEdit(page)
@@ -431,6 +431,8 @@ class InboxesScreen(QWidget):
             self.hours_edit,
         ):
             set_editable(widget, editable)
+        # an example is a hint to who types; read only, it would pass for the inbox's hours
+        self.hours_edit.setPlaceholderText(self.hours_example if editable else self.tr("Not given"))
         for other in (
             self.channel_combo,
             self.team_combo,

@@ -202,6 +202,7 @@ async def test_agents_read_inboxes_only(workspace: Workspace, tmp_path) -> None:
         # read-only reads as such: the window's background, not an input's white
         window_colour = screen.palette().color(QPalette.ColorRole.Window)
         assert screen.name_edit.palette().color(QPalette.ColorRole.Base) == window_colour
+        assert screen.hours_edit.placeholderText() == "Not given"  # not an example's hours
         ui.window.resize(1920, 1080)
         await wait_until(lambda: screen.form_page.width() == FORM_MAX_WIDTH, what="a bounded form")
         assert screen.save_button.geometry().right() < FORM_MAX_WIDTH  # Save stays by its form
