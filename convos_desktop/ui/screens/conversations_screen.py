@@ -42,6 +42,7 @@ from convos_desktop.ui.chat.message_delegate import MessageDelegate
 from convos_desktop.ui.formatting import whole_number
 from convos_desktop.ui.screens.history_filters import (
     MUTED,
+    HistoryRefresh,
     PeriodFilter,
     count_label,
     fill_directory_choices,
@@ -149,6 +150,7 @@ class ConversationsScreen(QWidget):
             },
             moments=(ConversationColumn.STARTED, ConversationColumn.LAST_ACTIVITY),
         )
+        self.refresher = HistoryRefresh(self, self.table, self.model)
         header = self.table.horizontalHeader()
         # The list's order, newest activity first, is the first column the eye meets; the
         # model keeps its columns (the export and the sort keys name them).
@@ -322,6 +324,8 @@ class ConversationsScreen(QWidget):
         if not self._shown_once:
             self._shown_once = True
             self.model.set_query(self.query())
+        else:
+            self.refresher.shown_again()
 
     # --- the thread -----------------------------------------------------------------------
 

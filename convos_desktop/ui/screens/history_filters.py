@@ -2,18 +2,28 @@
 place.
 
 The read-only sortable table of a history, the count label and the search debounce timer; a
-labelled combo, the inbox and agent choices kept in step with the directory, and the period
-(any time, today, the last 7/30/90 days, or a custom range of two dates) as the UTC days the
-server filters on.
+labelled combo, the inbox and agent choices kept in step with the directory, the period (any
+time, today, the last 7/30/90 days, or a custom range of two dates) as the UTC days the server
+filters on, and the list read again (F5, or shown again after a minute) with its selected row
+kept.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping
+import time
+from collections.abc import Callable, Collection, Mapping
 
-from PySide6.QtCore import QAbstractItemModel, QCoreApplication, QDate, Qt, QTimer
-from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QCoreApplication,
+    QDate,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
+from PySide6.QtGui import QFont, QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -25,12 +35,15 @@ from PySide6.QtWidgets import (
 )
 
 from convos_desktop.models.directory import Directory
-from convos_desktop.models.paged_table import moment_text
+from convos_desktop.models.paged_table import ROW_ID_ROLE, PagedTableModel, moment_text
 
 PERIODS: dict[str, int | None] = {"any": None, "today": 0, "7d": 6, "30d": 29, "90d": 89}
 CUSTOM = "custom"
 SEARCH_DELAY_MS = 300  # typing pauses this long before a history searches
 MUTED = "#6b7785"
+# A history shown again after this long is read again: an agent back from the conversations
+# finds the tickets closed meanwhile, not the list of an hour ago.
+STALE_AFTER_S = 60.0
 
 
 TITLE_PADDING = 14  # the header section's margins on both sides, and a little air
@@ -184,3 +197,61 @@ class PeriodFilter:
         if back is None:
             return None, None
         return (today or dt.datetime.now(dt.UTC).date()) - dt.timedelta(days=back), None
+
+
+class HistoryRefresh:
+    """Reads a history's list again with its filters and order, keeping the selected row
+    selected (and in view) when the first page still has it: on F5 (the platform's Refresh
+    key) anywhere in ``screen``, and when the screen is shown again ``STALE_AFTER_S`` after
+    its list was read. The tables are snapshots: pages of what the server held when read."""
+
+    def __init__(
+        self,
+        screen: QWidget,
+        table: QTableView,
+        model: PagedTableModel,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._table = table
+        self._model = model
+        self._clock = clock
+        self._read_at: float | None = None  # when the shown list was asked for
+        self._keep: int | None = None  # the row id to select again once the first page is in
+        shortcut = QShortcut(QKeySequence.StandardKey.Refresh, screen)  # every binding: F5, ⌘R
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(self.refresh)
+        model.modelReset.connect(self._on_reset)
+        model.rowsInserted.connect(self._reselect)
+
+    @property
+    def read_at(self) -> float | None:
+        return self._read_at
+
+    def shown_again(self) -> None:
+        """The screen is shown after being away: read the list again if it is stale."""
+        if self._read_at is not None and self._clock() - self._read_at >= STALE_AFTER_S:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """The same query again, from its first page."""
+        current = self._table.currentIndex()
+        row_id = current.data(ROW_ID_ROLE) if current.isValid() else None
+        self._model.set_query(self._model.query)  # resets: the selection goes
+        self._keep = row_id if isinstance(row_id, int) else None
+
+    def _on_reset(self) -> None:
+        self._read_at = self._clock()
+        self._keep = None  # a new query (filters, order) selects nothing again
+
+    def _reselect(
+        self, _parent: QModelIndex | QPersistentModelIndex, first: int, last: int
+    ) -> None:
+        keep, self._keep = self._keep, None  # the first page only: a later one is the agent's
+        if keep is None:
+            return
+        for row in range(first, last + 1):
+            index = self._model.index(row, 0)
+            if index.data(ROW_ID_ROLE) == keep:
+                self._table.setCurrentIndex(index)
+                self._table.scrollTo(index)
+                return

@@ -36,6 +36,7 @@ from convos_desktop.models.ticket_history import (
 from convos_desktop.ui.formatting import whole_number
 from convos_desktop.ui.screens.history_filters import (
     MUTED,
+    HistoryRefresh,
     PeriodFilter,
     count_label,
     fill_directory_choices,
@@ -134,6 +135,7 @@ class TicketHistoryScreen(QWidget):
             widths,
             moments=(HistoryColumn.OPENED, HistoryColumn.CLOSED),
         )
+        self.refresher = HistoryRefresh(self, self.table, self.model)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(HistoryColumn.CONTACT, QHeaderView.ResizeMode.Stretch)
@@ -251,6 +253,8 @@ class TicketHistoryScreen(QWidget):
         if not self._shown_once:
             self._shown_once = True
             self.model.set_query(self.query())
+        else:
+            self.refresher.shown_again()
 
     # --- feedback -------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import io
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTableView, QWidget
 
 from convos_desktop.core.types import CountedPage, TicketHistoryPage, TicketQuery
 from convos_desktop.models.navigation import NavTarget
@@ -16,6 +17,7 @@ from convos_desktop.models.ticket_history import (
     HistoryColumn,
     TicketHistoryModel,
 )
+from convos_desktop.ui.screens.history_filters import STALE_AFTER_S, HistoryRefresh
 from convos_desktop.ui.tasks import TaskRunner
 from convos_desktop.ui.workspace.ticket_actions import TicketAction
 from tests.desktop.ui.conftest import make_contact, make_ticket, open_ui
@@ -197,3 +199,46 @@ async def test_a_capped_count_is_kept_with_the_total(directory, runner):
     assert (model.total, model.total_capped) == (3, True)
     model.set_query(TicketQuery(text="x"))
     assert not model.total_capped
+
+
+async def test_a_history_is_read_again_on_f5_and_when_shown_stale_keeping_its_row(
+    qtbot, directory, runner
+):
+    server = PagedServer(5)
+    model = TicketHistoryModel(server.fetch, runner.run, directory, page_size=50)
+    screen = QWidget()
+    qtbot.addWidget(screen)
+    table = QTableView(screen)
+    table.setModel(model)
+    now = [1000.0]
+    refresher = HistoryRefresh(screen, table, model, clock=lambda: now[0])
+    model.set_query(TicketQuery(text="rimborso"))
+    await runner.wait_idle()
+    table.setCurrentIndex(model.index(3, 0))  # ticket 4
+
+    refresher.shown_again()  # a moment later: nothing asked
+    assert len(server.asked) == 1
+    server.tickets.insert(0, make_ticket(99, contact_id=99))  # closed meanwhile, listed first
+    now[0] += STALE_AFTER_S
+    refresher.shown_again()
+    await runner.wait_idle()
+    assert [(query.text, cursor) for query, cursor, _ in server.asked] == [
+        ("rimborso", None),
+        ("rimborso", None),  # the same query, from its first page
+    ]
+    assert model.index(0, 0).data(TICKET_ID_ROLE) == 99
+    assert table.currentIndex().data(TICKET_ID_ROLE) == 4  # still selected, one row lower
+    assert table.currentIndex().row() == 4
+
+    screen.show()
+    screen.activateWindow()
+    qtbot.waitUntil(screen.isActiveWindow)
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_F5)  # the Refresh key anywhere in the screen
+    await runner.wait_idle()
+    assert len(server.asked) == 3
+    assert table.currentIndex().data(TICKET_ID_ROLE) == 4
+
+    model.set_query(TicketQuery(text="altro"))  # a new query selects nothing again
+    await runner.wait_idle()
+    assert not table.currentIndex().isValid()
