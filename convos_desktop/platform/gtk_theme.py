@@ -6,8 +6,8 @@ desktop's font, palette and hints, the native save dialog), whose constructor ru
 visuals: Mesa's driver is loaded into the app (under Xvfb: llvmpipe, ``libLLVM`` 43 MiB and
 ``swrast_dri`` 4 MiB resident; on a real GPU its own driver). Nothing GTK draws for this app
 uses OpenGL (theme settings and a file dialog, drawn with cairo), so GDK is told not to:
-``benchmarks.client_memory`` on xcb with ``XDG_CURRENT_DESKTOP=GNOME`` 169.7 MiB without,
-a one-label app 124 -> 72 MiB, the same font, palette and style hints (issue 16).
+``benchmarks.client_memory`` on xcb under Xvfb with ``XDG_CURRENT_DESKTOP=GNOME`` 169.1 ->
+117.3 MiB, a one-label app 124 -> 72 MiB, the same font, palette and style hints (issue 16).
 
 GDK reads the variable once, in ``gtk_init``: it is removed again once the application is
 built, so that what the app starts later (``xdg-open`` and the program it opens) does not
