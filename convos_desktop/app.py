@@ -42,6 +42,7 @@ from convos_desktop.embedded_demo import DemoServer, start_demo_server
 from convos_desktop.logs import ExceptionHook, install_qt_message_filter, setup_logging
 from convos_desktop.models.directory import Directory
 from convos_desktop.models.navigation import NavTarget
+from convos_desktop.platform.gtk_theme import gtk_without_gl
 from convos_desktop.platform.memory_trim import (
     fix_mmap_threshold,
     release_source_lines,
@@ -328,6 +329,16 @@ async def shut_down(context: ClientContext, window: MainWindow) -> None:
     context.store.close()
 
 
+def qt_application(argv: list[str]) -> QApplication:
+    """The process's QApplication: glibc's mmap threshold fixed before Qt allocates, Qt's
+    GTK platform theme (GNOME, Xfce...) loaded without GTK's OpenGL (see ``gtk_theme``)."""
+    fix_mmap_threshold()
+    with gtk_without_gl():
+        app = QApplication.instance() or QApplication(argv)
+    assert isinstance(app, QApplication)
+    return app
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.self_check:
@@ -336,9 +347,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return self_check()
     log_file = setup_logging(args.verbose)
     install_qt_message_filter()
-    fix_mmap_threshold()
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(app, QApplication)
+    app = qt_application(sys.argv[:1])
     app.setOrganizationName("Convos")
     app.setApplicationName("Convos Desktop")
     app.setQuitOnLastWindowClosed(False)
