@@ -2,7 +2,7 @@
 uncaught exceptions logged (with their traceback) and shown to the agent once.
 
 The file is ``convos-desktop.log`` in ``platformdirs.user_log_dir("Convos Desktop",
-"Convos")`` (Linux ``~/.local/state/Convos Desktop/log``, Windows
+"Convos")`` (``core.folders``) (Linux ``~/.local/state/Convos Desktop/log``, Windows
 ``%LOCALAPPDATA%\\Convos\\Convos Desktop\\Logs``, macOS ``~/Library/Logs/Convos Desktop``),
 1 MiB per file, 5 kept. A folder that cannot be written leaves the console alone working.
 The rotation is ``RotatingLogFile``'s, not ``logging.handlers``': importing that module loads
@@ -19,8 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
-from platformdirs import user_log_dir
 from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
+
+from convos_desktop.core.folders import user_log_dir
 
 log = logging.getLogger("convos.crash")
 

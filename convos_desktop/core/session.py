@@ -18,9 +18,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TypeVar
 
-import platformdirs
-
 from convos_desktop.core.api import ApiClient, AuthError, ServerUnreachableError
+from convos_desktop.core.folders import user_config_dir
 from convos_desktop.core.store import default_cache_path, profile_key
 from convos_desktop.core.types import Agent
 
@@ -74,7 +73,7 @@ class ProfileList:
     """The JSON file of known profiles (``<config dir>/profiles.json`` by default)."""
 
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or Path(platformdirs.user_config_dir(APP_NAME)) / "profiles.json"
+        self.path = path or Path(user_config_dir(APP_NAME)) / "profiles.json"
 
     def load(self) -> list[Profile]:
         """The saved profiles (an unreadable file is logged and treated as empty)."""

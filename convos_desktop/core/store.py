@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import msgspec
-import platformdirs
 
+from convos_desktop.core.folders import user_data_dir
 from convos_desktop.core.types import (
     Agent,
     Canned,
@@ -69,7 +69,7 @@ _WORD = re.compile(r"\w+")
 
 def default_cache_path(profile_key: str) -> Path:
     """``<user data dir>/profiles/<profile_key>/cache.sqlite3`` (the folder is made)."""
-    folder = Path(platformdirs.user_data_dir(APP_NAME)) / "profiles" / profile_key
+    folder = Path(user_data_dir(APP_NAME)) / "profiles" / profile_key
     folder.mkdir(parents=True, exist_ok=True)
     return folder / "cache.sqlite3"
 

@@ -142,3 +142,21 @@ def test_the_app_logs_to_its_rotating_file_without_logging_handlers_or_pickle():
         "print(','.join(sorted(m for m in ('logging.handlers', 'pickle') if m in sys.modules)))\n"
     )
     assert python_says(code) == ""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="other systems ask platformdirs")
+def test_the_app_names_its_folders_without_platformdirs_on_linux():
+    # ``core.folders`` follows platformdirs' XDG rules for the three folders the app uses:
+    # importing platformdirs costs ~0.3 MiB resident (issue 16, branch mem16o).
+    code = (
+        "import os, sys, tempfile, pathlib\n"
+        "os.environ['XDG_DATA_HOME'] = tempfile.mkdtemp()\n"
+        "import convos_desktop.app, convos_desktop.ui.shell.main_window\n"
+        "from convos_desktop.logs import log_folder, setup_logging\n"
+        "from convos_desktop.core.session import ProfileList\n"
+        "from convos_desktop.core.store import default_cache_path\n"
+        "assert setup_logging(False, pathlib.Path(tempfile.mkdtemp()))\n"
+        "log_folder(), ProfileList(), default_cache_path('key')\n"
+        "print(','.join(sorted(m for m in sys.modules if m.startswith('platformdirs'))))\n"
+    )
+    assert python_says(code) == ""
