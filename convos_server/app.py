@@ -45,6 +45,7 @@ from convos_server.api.live_calls import LiveCallsMiddleware
 from convos_server.api.responses import declare_error_responses
 from convos_server.api.tickets import PageQueries
 from convos_server.config import Settings
+from convos_server.db import text_index
 from convos_server.db.engine import Database
 from convos_server.errors import install_error_handlers
 from convos_server.serialize import TicketFragments
@@ -127,6 +128,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     store = app.state.files
     if isinstance(store, FilesystemStore):
         await asyncio.to_thread(store.sweep_staging)
+    if db.is_sqlite:
+        # the messages a stop (or a crash) left past the text index's mark (migration 0012)
+        async with db.transaction() as session:
+            await text_index.catch_up(session)
     await bus.start()
     tasks = [
         asyncio.create_task(

@@ -16,10 +16,18 @@ waits or drops as it always does, so nothing is lost or reordered.
 
 Without the extension (another server, ``--http h11``, no httptools) everything goes through
 the ASGI ``send`` as usual.
+
+The same protocol writes a response that announces its length (``content-length``: every JSON
+answer) in one write: uvicorn writes the head as soon as the response starts and the body
+apart, two ``send`` syscalls and two segments on the socket, each waking the client (on
+loopback the receiver's work is done in the sender's syscall). ``HeadHoldingTransport`` holds
+such a head back and writes it with the body's first bytes; a chunked response's head (an
+event stream's), a ``HEAD`` answer's and an empty body's go out at once, as before.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, cast
 
 import uvicorn
@@ -67,6 +75,62 @@ class BodyWriter:
         return True
 
 
+class HeadHoldingTransport:
+    """The connection's transport as one request's response cycle sees it: the response's
+    head, when a body of a known length follows, held back and written with the body's first
+    bytes (see module). Everything else goes straight to the transport."""
+
+    __slots__ = ("_cycle", "_held", "_state", "_transport")
+
+    # the response head not written yet, held, or gone by
+    _BEFORE_HEAD, _HOLDING, _PAST_HEAD = range(3)
+
+    def __init__(self, cycle: RequestResponseCycle) -> None:
+        self._cycle = cycle
+        self._transport = cycle.transport
+        self._held = b""
+        self._state = self._BEFORE_HEAD
+
+    def write(self, data: bytes) -> None:
+        """Write ``data``; the response's head (its first write once started) may wait for
+        the body's first write."""
+        if self._state == self._PAST_HEAD:
+            self._transport.write(data)
+        elif self._state == self._HOLDING:
+            self._state = self._PAST_HEAD
+            held, self._held = self._held, b""
+            self._transport.write(held + data)
+        elif not self._cycle.response_started:  # ``100 Continue``
+            self._transport.write(data)
+        elif self._body_follows():
+            self._state = self._HOLDING
+            self._held = bytes(data)
+        else:
+            self._state = self._PAST_HEAD
+            self._transport.write(data)
+
+    def _body_follows(self) -> bool:
+        """Whether the response just started announces a body of a known, non-zero length
+        that uvicorn will write (not a ``HEAD`` answer)."""
+        cycle = self._cycle
+        return (
+            cycle.chunked_encoding is False
+            and cycle.expected_content_length > 0
+            and cycle.scope["method"] != "HEAD"
+        )
+
+    def close(self) -> None:
+        """Close the connection (a head still held is dropped: its body never came)."""
+        self._transport.close()
+
+    def is_closing(self) -> bool:
+        """Whether the connection is closing."""
+        return self._transport.is_closing()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 def body_writer(scope: Scope) -> BodyWriter | None:
     """The request's ``BodyWriter``, or ``None`` when the server does not offer one."""
     writer = scope.get("extensions", {}).get(BODY_WRITER_EXTENSION)
@@ -79,12 +143,15 @@ if HttpToolsProtocol is not None:
         """uvicorn's httptools protocol, offering each request a ``BodyWriter``."""
 
         def on_headers_complete(self) -> None:
-            """uvicorn's, then the extension in the scope (the app's task has not run yet)."""
+            """uvicorn's, then the extension in the scope and the cycle's head-holding
+            transport (the app's task has not run yet)."""
             super().on_headers_complete()
             cycle = self.cycle
             if cycle is not None and cycle.scope is self.scope:
                 scope = cast(dict[str, Any], self.scope)
+                # the writer on the transport itself: a chunked response holds nothing back
                 scope.setdefault("extensions", {})[BODY_WRITER_EXTENSION] = BodyWriter(cycle)
+                cycle.transport = cast(asyncio.Transport, HeadHoldingTransport(cycle))
 
 
 def uvicorn_config(app: ASGIApp, **options: Any) -> uvicorn.Config:

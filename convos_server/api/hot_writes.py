@@ -18,12 +18,16 @@ and the routes' own body models, so every rule stays the same code:
 - a declared ``Content-Length`` of at most ``MAX_BODY_BYTES`` (and the server's body limit),
   a body of that length that parses and validates against the route's model.
 
-Anything else, and any error the work raises (a wrong key, a closed ticket, a duplicate
-being retried out, an agent not Online...: the write was rolled back, nothing committed), goes
-on to the FastAPI route with the body read so far given back: the route checks it again and
-answers, errors included, as it always did; the routes stay the API's definition (OpenAPI,
-the authorization matrix). The answer is rendered as the route renders it: the JSON of the
-answer's dict, compact, ``content-length`` and ``content-type`` headers, 201 or 200.
+Anything else, and the errors the work raises before or at its commit (``ROLLED_BACK``: a
+wrong key, a closed ticket, a duplicate being retried out, an agent not Online, a database
+error...: the write was rolled back, nothing committed), goes on to the FastAPI route with the
+body read so far given back: the route checks it again and answers, errors included, as it
+always did; the routes stay the API's definition (OpenAPI, the authorization matrix). Any
+other exception (a fault of the in-memory steps after the commit: waking the event reader,
+the typing state) is not given to the route, which would store the message a second time: it
+goes on up as the route's own would (the server's 500, logged). The answer is rendered as the
+route renders it: the JSON of the answer's dict, compact, ``content-length`` and
+``content-type`` headers, 201 or 200.
 """
 
 from __future__ import annotations
@@ -33,7 +37,9 @@ import re
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import State
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from convos_server.api.channels import IngressBody, store_customer_message
@@ -41,12 +47,16 @@ from convos_server.api.conversations import SendBody, send_agent_reply
 from convos_server.api.live_calls import replay
 from convos_server.api.params import MAX_ID
 from convos_server.db import models as m
+from convos_server.errors import ApiError
 from convos_server.services import auth
 from convos_server.services.token_cache import TokenCache
 
 # Bodies above this go to the route (a message's text is at most 10,000 characters).
 MAX_BODY_BYTES = 64 * 1024
 _JSON = b"application/json"
+# What the work raises before or at its commit, rolled back: the route runs it again and
+# answers (see module docs). The steps after the commit raise none of these.
+ROLLED_BACK = (ApiError, HTTPException, SQLAlchemyError)
 
 
 class HotWritesMiddleware:
@@ -99,7 +109,7 @@ class HotWritesMiddleware:
                 return None
             try:
                 return await store_customer_message(state, target, ingress, key.decode("latin-1"))
-            except Exception:  # rolled back: the route runs it again and answers the error
+            except ROLLED_BACK:  # the route runs it again and answers the error
                 return None
         agent = _cached_agent(state.tokens, headers.get(b"authorization"))
         reply = _validated(SendBody, body)
@@ -107,7 +117,7 @@ class HotWritesMiddleware:
             return None
         try:
             return await send_agent_reply(state, agent, target, reply)
-        except Exception:  # rolled back: the route runs it again and answers the error
+        except ROLLED_BACK:  # the route runs it again and answers the error
             return None
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -183,3 +184,42 @@ async def test_a_body_over_the_limit_is_left_to_the_route(ws, served):
     )
     assert answer.status_code == 422  # the route's model: at most 10,000 characters
     assert served == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_fault_after_the_commit_is_not_run_again_by_the_route(ws, app, monkeypatch):
+    """A failure of the steps that follow the commit (here waking the event reader, once)
+    answers 500; the route is not given the request, which would store the message twice."""
+    anna, inbox, conversation = await _setup(ws)
+    bus = app.state.bus
+    wake = bus.wake
+    faults: list[str] = []
+
+    def fails_once() -> None:
+        if not faults:
+            faults.append("wake")
+            raise RuntimeError("a fault after the commit")
+        wake()
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        for path, body, headers in (
+            (
+                f"/channels/{inbox['id']}/messages",
+                {"contact": {"external_id": "cust-1"}, "text": "once, customer"},
+                {"X-Api-Key": inbox["api_key"]},
+            ),
+            (
+                f"/conversations/{conversation}/messages",
+                {"client_id": "r-once", "body": "once, agent"},
+                ws.auth(anna),
+            ),
+        ):
+            before = await _stored_messages(app)
+            faults.clear()
+            monkeypatch.setattr(bus, "wake", fails_once)
+            answer = await http.post(f"/api/v1{path}", json=body, headers=headers)
+            monkeypatch.setattr(bus, "wake", wake)
+            assert faults == ["wake"]
+            assert answer.status_code == 500, path
+            assert await _stored_messages(app) == before + 1, path

@@ -5,19 +5,26 @@ literal, case-insensitive substring test of the rows finds (message bodies, note
 lines; contacts' name, phone and email), whether the index narrows the candidates or the
 rows are tested one by one (many candidates, or fewer than three characters). The indexes
 follow inserts, edits and deletes; the migration fills them and its downgrade removes them.
+SQLite's index of message bodies is a batch behind at most (migration 0012): a search finds
+the newest messages all the same, edits and deletes keep it right on both sides of its mark,
+and a start indexes what a crash left behind.
 """
 
 from __future__ import annotations
 
+import importlib.util
+from types import ModuleType
 from typing import Any
 
 import pytest
 from alembic import command
 from sqlalchemy import select, text
 
+from convos_server.app import create_app
 from convos_server.db import models as m
-from convos_server.db.engine import create_engine
-from convos_server.db.migrate import alembic_config, upgrade_to_head
+from convos_server.db import text_index
+from convos_server.db.engine import Database, create_engine
+from convos_server.db.migrate import MIGRATIONS_DIR, alembic_config, upgrade_to_head
 from convos_server.services import search
 from tests.server.conftest import BACKENDS
 
@@ -240,3 +247,122 @@ async def test_migration_fills_the_index_and_its_downgrade_removes_it(database_u
     assert await _text_objects(database_url) == set()
     await upgrade_to_head(database_url)
     assert await _text_objects(database_url)
+
+
+def _migration_0012() -> ModuleType:
+    """Migration 0012's module (its file name is no importable module name)."""
+    path = MIGRATIONS_DIR / "versions" / "0012_text_index_behind.py"
+    spec = importlib.util.spec_from_file_location("_convos_migration_0012", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+BATCH: int = _migration_0012().BATCH
+
+
+async def _mark(db: Database) -> int:
+    """The id up to which ``messages_text`` holds the messages."""
+    async with db.sessionmaker() as session:
+        return int(await session.scalar(text("SELECT upto FROM messages_text_upto")))
+
+
+async def _in_index(db: Database, q: str) -> set[int]:
+    """The messages ``messages_text`` itself finds for ``q`` (no test of the rows)."""
+    async with db.sessionmaker() as session:
+        rows = await session.scalars(
+            text("SELECT rowid FROM messages_text WHERE messages_text MATCH :q"),
+            {"q": search.fts_phrase(q)},
+        )
+        return set(rows)
+
+
+async def _say(ws, inbox: dict[str, Any], external_id: str, body: str) -> int:
+    """A customer message (no hand-off); its id."""
+    response = await ws.http.post(
+        f"/api/v1/channels/{inbox['id']}/messages",
+        headers={"X-Api-Key": inbox["api_key"]},
+        json={"contact": {"external_id": external_id}, "text": body},
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["message"]["id"])
+
+
+async def _searched(ws, q: str) -> set[int]:
+    hits = await ws.call("GET", "/search/messages", params={"q": q, "limit": 100})
+    return {x["id"] for x in hits["items"]}
+
+
+async def _integrity_check(db: Database) -> None:
+    async with db.transaction() as session:
+        await session.execute(
+            text("INSERT INTO messages_text(messages_text) VALUES ('integrity-check')")
+        )
+
+
+async def test_sqlite_a_message_is_found_before_its_batch_is_indexed(ws):
+    """The index takes new messages a batch at a time; a search finds a message answered a
+    moment ago all the same (the messages past the mark are tested one by one)."""
+    db: Database = ws.http._transport.app.state.db
+    inbox = await ws.inbox("Sales", await ws.team("Team", [await ws.agent("Anna")]))
+    first = await _say(ws, inbox, "c1", "Una domanda sullo zibaldone")
+    assert await _mark(db) < first  # behind: not in the index yet
+    assert await _in_index(db, "zibaldone") == set()
+    assert await _searched(ws, "zibaldone") == {first}
+    assert await _searched(ws, "ZIBAL") == {first}
+    mark = await _mark(db)
+    ids = [await _say(ws, inbox, "c1", f"riga {n} zibaldone") for n in range(mark + BATCH - first)]
+    assert await _mark(db) == ids[-1]  # the batch's last message indexed them all
+    assert await _in_index(db, "zibaldone") == {first, *ids}
+    assert await _searched(ws, "zibaldone") == {first, *ids}  # each once
+    later = await _say(ws, inbox, "c1", "ancora zibaldone")
+    assert await _mark(db) == ids[-1]
+    assert await _searched(ws, "zibaldone") == {first, *ids, later}
+    await _integrity_check(db)
+
+
+async def test_sqlite_edits_and_deletes_keep_the_index_right_on_both_sides_of_its_mark(ws):
+    db: Database = ws.http._transport.app.state.db
+    inbox = await ws.inbox("Sales", await ws.team("Team", [await ws.agent("Anna")]))
+    start = await _mark(db)
+    indexed = [await _say(ws, inbox, "c1", f"vecchio testo {n}") for n in range(BATCH)]
+    assert await _mark(db) == indexed[-1] > start
+    behind = [await _say(ws, inbox, "c1", f"vecchio testo dopo {n}") for n in range(3)]
+    assert await _mark(db) < behind[0]
+    async with db.transaction() as session:
+        for message_id in (indexed[0], behind[0]):
+            await session.execute(
+                text("UPDATE messages SET body = 'corretto: ' || id WHERE id = :id"),
+                {"id": message_id},
+            )
+        await session.execute(
+            text("DELETE FROM messages WHERE id IN (:a, :b)"), {"a": indexed[1], "b": behind[1]}
+        )
+    old = set(indexed[2:]) | {behind[2]}
+    assert await _searched(ws, "vecchio testo") == old
+    assert await _searched(ws, "corretto") == {indexed[0], behind[0]}
+    assert await _in_index(db, "corretto") == {indexed[0]}
+    async with db.transaction() as session:
+        await text_index.catch_up(session)
+    assert await _mark(db) == behind[-1]
+    assert await _in_index(db, "vecchio testo") == old
+    assert await _in_index(db, "corretto") == {indexed[0], behind[0]}
+    assert await _searched(ws, "vecchio testo") == old
+    await _integrity_check(db)
+
+
+async def test_sqlite_a_restart_indexes_what_a_crash_left_behind(ws, settings):
+    """A process that stopped without catching up (a crash) left messages past the mark: the
+    next start indexes them."""
+    db: Database = ws.http._transport.app.state.db
+    inbox = await ws.inbox("Sales", await ws.team("Team", [await ws.agent("Anna")]))
+    left = [await _say(ws, inbox, "c1", f"lasciato indietro {n}") for n in range(3)]
+    assert await _mark(db) < left[0]
+    restarted = create_app(settings)  # the first app still runs: no shutdown caught it up
+    async with restarted.router.lifespan_context(restarted):
+        assert await _mark(restarted.state.db) == left[-1]
+        assert await _in_index(restarted.state.db, "indietro") == set(left)
+    assert await _searched(ws, "indietro") == set(left)
+    await _integrity_check(db)
