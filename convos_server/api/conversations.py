@@ -192,7 +192,7 @@ async def scope_cached(db: Database, agent: m.Agent) -> bool:
     """Whether the agent's scope is in the cache (what a lean transaction reads), after
     reading it into the cache in a read session when it was not and ``db`` has lean
     transactions: the cache drops an agent's scope at each of its heartbeats and after a few
-    seconds, so most replies would otherwise run in an ORM transaction (issue 14)."""
+    seconds, and such a reply ran in an ORM transaction (issue 14, fifteenth round)."""
     cache = scope_cache_of_class(db.session_class)
     if cached_scope(cache, agent) is not None:
         return True

@@ -155,9 +155,9 @@ def _validated(model: type[BaseModel], body: bytes) -> BaseModel | None:
 async def _agent(state: State, authorization: bytes | None) -> m.Agent | None:
     """The bearer token's agent as ``deps.current_agent`` finds it (the header split as
     ``HTTPBearer`` splits it): from the token cache, else looked up and cached. A token not
-    cached is most replies' case (an agent's replies are further apart than the cache's few
-    seconds): served here, not by the route. ``None`` for anything else: the route answers
-    (a malformed header, a bad or revoked token: 401)."""
+    cached is a common case (the cache forgets it after a few seconds and at each heartbeat
+    of its agent): served here, not by the route. ``None`` for anything else: the route
+    answers (a malformed header, a bad or revoked token: 401)."""
     if authorization is None:
         return None
     scheme, _, token = authorization.decode("latin-1").partition(" ")
