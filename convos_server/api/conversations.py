@@ -178,14 +178,29 @@ async def send_agent_reply(
 
     # Without a session when the reply needs none (``db.lean``: the scope read from the
     # cache, which a lean transaction cannot change); a used ``client_id``, a note, the
-    # ticket's first response...: the ORM's transaction. The scope not cached: a lean attempt
-    # would be given up at once.
-    lean_first = cached_scope(scope_cache_of_class(db.session_class), agent) is not None
+    # ticket's first response...: the ORM's transaction. The scope not cached: read into the
+    # cache first (a lean attempt would be given up at once without it).
+    lean_first = await scope_cached(db, agent)
     data, created = await retried(lambda: db.write(send_in, lean_first=lean_first))
     if created:
         bus.wake()
     live.sent(agent.id, conversation_id)
     return data, created
+
+
+async def scope_cached(db: Database, agent: m.Agent) -> bool:
+    """Whether the agent's scope is in the cache (what a lean transaction reads), after
+    reading it into the cache in a read session when it was not and ``db`` has lean
+    transactions: the cache drops an agent's scope at each of its heartbeats and after a few
+    seconds, and such a reply ran in an ORM transaction (issue 14, fifteenth round)."""
+    cache = scope_cache_of_class(db.session_class)
+    if cached_scope(cache, agent) is not None:
+        return True
+    if cache is None or not db.has_lean:
+        return False
+    async with db.read() as session:
+        await visibility_for(session, agent)
+    return cached_scope(cache, agent) is not None
 
 
 class ViewingBody(BaseModel):

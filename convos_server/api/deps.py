@@ -113,6 +113,19 @@ async def _lookup(db: Database, token_hash: str) -> m.Agent | None:
         return await auth.agent_for_token_hash(session, token_hash)
 
 
+async def agent_of_hash(db: Database, tokens: TokenCache, token_hash: str) -> m.Agent | None:
+    """``current_agent``'s answer for a token hash, in the caller's task: the cached agent,
+    else the token looked up (then cached); ``None`` for a bad or revoked token."""
+    agent = tokens.get(token_hash)
+    if agent is not None:
+        return agent
+    generation = tokens.generation
+    agent = await _lookup(db, token_hash)
+    if agent is not None:
+        tokens.put(token_hash, agent, generation)
+    return agent
+
+
 async def require_admin(agent: Annotated[m.Agent, Depends(current_agent)]) -> m.Agent:
     """The current agent, who must be an admin; 403 ``forbidden`` otherwise."""
     if agent.role != "admin":

@@ -13,8 +13,9 @@ routes' own work (``api.channels.store_customer_message``, ``api.conversations.s
 and the routes' own body models, so every rule stays the same code:
 
 - ``POST {prefix}/channels/{inbox_id}/messages`` with ``X-Api-Key`` and a JSON body;
-- ``POST {prefix}/conversations/{conversation_id}/messages`` with a bearer token that the token
-  cache holds (``TokenCache.get``: what ``deps.current_agent`` answers first) and a JSON body;
+- ``POST {prefix}/conversations/{conversation_id}/messages`` with a bearer token of an agent
+  (``deps.agent_of_hash``: the token cache, else the token looked up and cached, as
+  ``deps.current_agent`` does) and a JSON body;
 - a declared ``Content-Length`` of at most ``MAX_BODY_BYTES`` (and the server's body limit),
   a body of that length that parses and validates against the route's model.
 
@@ -44,12 +45,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from convos_server.api.channels import IngressBody, store_customer_message
 from convos_server.api.conversations import SendBody, send_agent_reply
+from convos_server.api.deps import agent_of_hash
 from convos_server.api.live_calls import replay
 from convos_server.api.params import MAX_ID
 from convos_server.db import models as m
 from convos_server.errors import ApiError
 from convos_server.services import auth
-from convos_server.services.token_cache import TokenCache
 
 # Bodies above this go to the route (a message's text is at most 10,000 characters).
 MAX_BODY_BYTES = 64 * 1024
@@ -111,9 +112,11 @@ class HotWritesMiddleware:
                 return await store_customer_message(state, target, ingress, key.decode("latin-1"))
             except ROLLED_BACK:  # the route runs it again and answers the error
                 return None
-        agent = _cached_agent(state.tokens, headers.get(b"authorization"))
         reply = _validated(SendBody, body)
-        if agent is None or not isinstance(reply, SendBody):
+        if not isinstance(reply, SendBody):
+            return None
+        agent = await _agent(state, headers.get(b"authorization"))
+        if agent is None:
             return None
         try:
             return await send_agent_reply(state, agent, target, reply)
@@ -159,15 +162,18 @@ def _validated(model: type[BaseModel], body: bytes) -> BaseModel | None:
         return None
 
 
-def _cached_agent(tokens: TokenCache, authorization: bytes | None) -> m.Agent | None:
-    """The bearer token's agent when the token cache holds it (``deps.current_agent``'s first
-    answer, the header split as ``HTTPBearer`` splits it); ``None`` otherwise."""
+async def _agent(state: State, authorization: bytes | None) -> m.Agent | None:
+    """The bearer token's agent as ``deps.current_agent`` finds it (the header split as
+    ``HTTPBearer`` splits it): from the token cache, else looked up and cached. A token not
+    cached is a common case (the cache forgets it after a few seconds and at each heartbeat
+    of its agent): served here, not by the route. ``None`` for anything else: the route
+    answers (a malformed header, a bad or revoked token: 401)."""
     if authorization is None:
         return None
     scheme, _, token = authorization.decode("latin-1").partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
-    return tokens.get(auth.secret_hash(token))
+    return await agent_of_hash(state.db, state.tokens, auth.secret_hash(token))
 
 
 def _json(content: Any) -> bytes:

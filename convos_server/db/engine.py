@@ -266,8 +266,8 @@ class Database:
         # What a ``lean`` transaction runs before its COMMIT (the event bus's inserts): the
         # session hooks' counterparts (``db.lean``).
         self.lean_before_commit: list[BeforeCommit] = []
-        # What a SQLite ``lean`` transaction runs once its COMMIT succeeded (the event bus
-        # takes the events it inserted: its reader need not read them back).
+        # What a ``lean`` transaction runs once its COMMIT succeeded (the event bus takes the
+        # events it inserted with their ids: its reader need not read them back).
         self.lean_after_commit: list[Callable[[AsyncSession], None]] = []
 
     @property
@@ -349,6 +349,8 @@ class Database:
                     await hook(session)
         finally:
             self._writers -= 1
+        for after in self.lean_after_commit:  # committed: the block ended without an error
+            after(session)
 
     async def write(
         self, work: Callable[[AsyncSession], Awaitable[T]], *, lean_first: bool = True

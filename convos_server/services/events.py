@@ -76,7 +76,8 @@ INTERNAL_TYPES = frozenset({TOKENS_REVOKED})
 EPHEMERAL_TYPES = frozenset({"conversation.viewing", "conversation.typing"})
 EPHEMERAL_SEQ = 0
 _PENDING = "convos_pending_events"
-# A SQLite lean transaction's events as inserted (with their ids), until its COMMIT.
+# A lean transaction's events as inserted (with their ids), until its COMMIT: on SQLite every
+# one (``_insert_pending_lean``), on PostgreSQL a message's event (``keep_inserted``).
 _INSERTED = "convos_inserted_events"
 # The event rows' INSERT: Core statements on the table built once (an ORM bulk insert
 # through the session cost more than the statement itself).
@@ -151,6 +152,13 @@ def nothing_pending(session: AsyncSession | Session) -> bool:
     return not session.info.get(_PENDING)
 
 
+def keep_inserted(session: AsyncSession, event: StoredEvent) -> None:
+    """``event`` was inserted by ``session``'s lean transaction (a statement of its own, as
+    ``messages.insert_published``'s): once the transaction commits the bus hands it to the
+    streams without reading it back (``EventBus._keep_committed``)."""
+    session.info.setdefault(_INSERTED, []).append(event)
+
+
 def _event_values(event: dict[str, Any]) -> tuple[Any, ...]:
     """A pending event's values for ``_INSERT_EVENTS_SQL``, stored as SQLAlchemy stores them."""
     return (
@@ -212,6 +220,10 @@ class StoredEvent:
         """The event of one table row, with its frame."""
         frame = sse_frame(seq, type_, data)
         return cls(seq, type_, data, inbox_id, agent_id, frame, http_chunk(frame))
+
+
+def _seq(event: StoredEvent) -> int:
+    return event.seq
 
 
 def is_visible(event: StoredEvent, visibility: Visibility) -> bool:
@@ -579,14 +591,15 @@ class EventBus:
         else:  # the readers poll and are woken in process: no ids needed
             session.connection().execute(_INSERT_EVENTS, pending)
 
-    @staticmethod
-    async def _insert_pending_lean(session: AsyncSession) -> None:
+    async def _insert_pending_lean(self, session: AsyncSession) -> None:
         """``_insert_pending`` for a ``Database.lean`` transaction (on its driver); on SQLite
-        each row's id is returned and the events kept with it for ``_keep_committed``."""
+        each row's id is returned and the events kept with it for ``_keep_committed``. On
+        PostgreSQL the ids are not returned: the next drain reads the table (the flag)."""
         pending = session.info.pop(_PENDING, None)
         if not pending:
             return
         if (driver := driver_sql.postgres(session)) is not None:
+            self._inserted_elsewhere = True  # before its COMMIT, as ``_insert_pending``
             await _insert_on_postgres(driver, pending)
         elif (raw := driver_sql.current(session)) is not None:
             inserted = []
@@ -600,8 +613,9 @@ class EventBus:
             session.info[_INSERTED] = inserted
 
     def _keep_committed(self, session: AsyncSession) -> None:
-        """A SQLite lean transaction committed: its events wait for the reader's next drain
-        (at most ``READ_BATCH``: a reader that does not drain reads them from the table)."""
+        """A lean transaction committed: the events it inserted with their ids (SQLite: all,
+        PostgreSQL: ``keep_inserted``'s) wait for the reader's next drain (at most
+        ``READ_BATCH``: a reader that does not drain reads them from the table)."""
         inserted = session.info.pop(_INSERTED, None)
         if inserted:
             if len(self._committed) + len(inserted) > READ_BATCH:
@@ -621,7 +635,8 @@ class EventBus:
             self._inserted_elsewhere = False
             return []
         head = self._head
-        run = [event for event in committed if event.seq > head]
+        # PostgreSQL: two commits of this process may be handed in the other order.
+        run = sorted((event for event in committed if event.seq > head), key=_seq)
         for offset, event in enumerate(run, start=1):
             if event.seq != head + offset:
                 return []
@@ -831,7 +846,8 @@ class EventBus:
         a change of visibility first hands over the events before it (``_head`` follows what
         was handed over, so a stream subscribing meanwhile misses nothing)."""
         while True:
-            batch = self._committed_run() or await self._load(self._head)
+            committed = self._committed_run()
+            batch = committed or await self._load(self._head)
             run: list[StoredEvent] = []
             for event in batch:
                 if event.type == TOKENS_REVOKED:
@@ -844,6 +860,8 @@ class EventBus:
                     await self._refresh_visibility()
                 run.append(event)
             self._hand_over(run)
+            if committed and self._notified > self._head:
+                continue  # PostgreSQL: a newer commit was notified meanwhile: read it now
             if len(batch) < READ_BATCH:
                 return
 

@@ -25,7 +25,9 @@ from convos_server.services.events import (
     ADVISORY_LOCK_KEY,
     NOTIFY_CHANNEL,
     EventBus,
+    StoredEvent,
     encoded,
+    keep_inserted,
     nothing_pending,
 )
 from convos_server.services.files import NOT_ATTACHABLE, require_attachable
@@ -43,6 +45,7 @@ MAX_FILES = 10
 # Messages that are the conversation itself: they become its last message and move its clock
 # (notes and system lines do not).
 CONVERSATION_DIRECTIONS = frozenset({"in", "out"})
+MESSAGE_CREATED = "message.created"
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +204,8 @@ _INSERT_AND_TOUCH_PG = (
 # ``written`` reads the conversation's and the ticket's updates to their end, so the lock is
 # taken after every row lock of the transaction, as before; its data is the JSON around the
 # message's id (``$13``, the id, ``$14``). A ticket found snoozed takes no lock and writes no
-# event (``written.snoozed``): that transaction goes on in an ORM session.
+# event (``written.snoozed``): that transaction goes on in an ORM session. The event's id is
+# returned: the bus hands the committed event to the streams without reading it back.
 _INSERT_TOUCH_AND_PUBLISH_PG = (
     _MESSAGE_AND_CLOCKS_PG
     + ", written AS MATERIALIZED (SELECT (SELECT count(*) FROM conversation) AS touched,"
@@ -209,9 +213,9 @@ _INSERT_TOUCH_AND_PUBLISH_PG = (
     " locked AS MATERIALIZED (SELECT pg_advisory_xact_lock($11) FROM written"
     " WHERE written.snoozed IS NOT TRUE),"
     " event AS (INSERT INTO events (type, data, inbox_id, agent_id, created_at)"
-    " SELECT 'message.created', $13::text || (SELECT id FROM inserted)::text || $14::text,"
+    f" SELECT '{MESSAGE_CREATED}', $13::text || (SELECT id FROM inserted)::text || $14::text,"
     " $15::integer, NULL, $10 FROM locked RETURNING id)"
-    " SELECT (SELECT id FROM inserted), (SELECT snoozed FROM written),"
+    " SELECT (SELECT id FROM inserted), (SELECT snoozed FROM written), (SELECT id FROM event),"
     " (SELECT pg_notify($12, id::text) FROM event)"
 )
 
@@ -433,7 +437,8 @@ async def insert_published(
     (``_INSERT_TOUCH_AND_PUBLISH_PG``): the message and its JSON, for a lean PostgreSQL
     transaction with no event queued yet whose last write this is; ``None`` (nothing done)
     elsewhere. A ticket found snoozed gives the block up (``needs_session``): waking it
-    needs the ORM."""
+    needs the ORM. The event, with the id the statement gave it, is kept for the bus
+    (``events.keep_inserted``): once committed it reaches the streams without a read."""
     driver = driver_sql.postgres(session)
     if driver is None or not isinstance(session, LeanSession) or not nothing_pending(session):
         return None
@@ -457,6 +462,7 @@ async def insert_published(
     around = encoded({"message": data}).split(f'"id":{_ID_PLACEHOLDER}')
     if len(around) != 2:  # never: a string's quotes are escaped, so only a key is ``"id":``
         return None
+    before = around[0] + '"id":'
     row = await driver_sql.pg_one(
         driver,
         _INSERT_TOUCH_AND_PUBLISH_PG,
@@ -472,13 +478,15 @@ async def insert_published(
         now,
         ADVISORY_LOCK_KEY,
         NOTIFY_CHANNEL,
-        around[0] + '"id":',
+        before,
         around[1],
         inbox_id,
     )
     if row[1]:
         needs_session(session, "a ticket snoozed meanwhile")
     message.id = data["id"] = int(row[0])
+    stored = before + str(message.id) + around[1]  # the event's data as the statement joined it
+    keep_inserted(session, StoredEvent.from_row(row[2], MESSAGE_CREATED, stored, inbox_id, None))
     return message, data
 
 

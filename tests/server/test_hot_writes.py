@@ -17,7 +17,9 @@ from sqlalchemy import func, select
 
 from convos_server.api import hot_writes
 from convos_server.db import models as m
+from convos_server.services.auth import secret_hash
 from tests.server.conftest import BACKENDS, Workspace
+from tests.server.test_driver_sql import agents_notifications_handled
 
 # The route answers this content type (the middleware takes only ``application/json``).
 ROUTE_ONLY = "application/json; charset=utf-8"
@@ -223,3 +225,46 @@ async def test_a_fault_after_the_commit_is_not_run_again_by_the_route(ws, app, m
             assert faults == ["wake"]
             assert answer.status_code == 500, path
             assert await _stored_messages(app) == before + 1, path
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_reply_whose_token_and_scope_are_not_cached_is_served_lean(
+    ws, app, served, monkeypatch
+):
+    """The token cache forgets an agent's token and scope at each heartbeat and after a few
+    seconds, so most replies find neither: the middleware looks the token up (and caches it)
+    instead of handing the reply to the route, and the scope is read into the cache before the
+    write, which then runs without an ORM transaction."""
+    anna, _inbox, conversation = await _setup(ws)
+    reply_path = f"/conversations/{conversation}/messages"
+    auth = ws.auth(anna)
+    await _post(ws, reply_path, {"client_id": "r-0", "body": "first"}, auth, "application/json")
+    if app.state.db.is_postgres:  # the set-up's NOTIFY convos_agents: handled before we look
+        await agents_notifications_handled(app)
+    tokens = app.state.tokens
+    tokens.drop_agents({anna})  # what a heartbeat's commit or the expiry does
+    token_hash = secret_hash(auth["Authorization"].removeprefix("Bearer "))
+    assert tokens.get(token_hash) is None
+    transactions: list[str] = []
+    transaction = app.state.db.transaction
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        transactions.append("session")
+        return transaction(*args, **kwargs)
+
+    monkeypatch.setattr(app.state.db, "transaction", counted)
+    served.clear()
+    answer = await _post(
+        ws, reply_path, {"client_id": "r-1", "body": "x"}, auth, "application/json"
+    )
+    assert answer.status_code == 201
+    assert served == [201]  # the middleware's answer, not the route's
+    assert transactions == []  # the lean write
+    assert tokens.get(token_hash) is not None
+    # A revoked token is still the route's 401.
+    await ws.call("POST", "/auth/logout", anna)
+    revoked = await _post(
+        ws, reply_path, {"client_id": "r-2", "body": "x"}, auth, "application/json"
+    )
+    assert revoked.status_code == 401
+    assert served == [201]

@@ -8,6 +8,7 @@ a ticket found snoozed takes no lock and writes no event, and the block goes on 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable
 from typing import Any
 
@@ -16,9 +17,10 @@ import pytest
 from fastapi import FastAPI
 
 from convos_server.db import driver_sql
+from convos_server.db import models as m
 from convos_server.db.engine import Database
 from convos_server.db.lean import NeedsSession
-from convos_server.services.events import ADVISORY_LOCK_KEY
+from convos_server.services.events import ADVISORY_LOCK_KEY, NOTIFY_CHANNEL, EventBus, StoredEvent
 from convos_server.services.messages import Author, insert_published
 from tests.server.conftest import BACKENDS, Workspace, _pg_admin_dsn
 from tests.server.test_driver_sql import warm_conversation
@@ -187,3 +189,85 @@ async def test_a_notify_of_events_handed_over_already_wakes_no_read(
     assert not bus._wakeup.is_set()
     bus._events_notified(None, 0, "convos_events", str(head + 1))
     assert bus._wakeup.is_set()
+
+
+async def test_a_lean_messages_event_is_handed_over_as_inserted_not_read_back(
+    ws: Workspace, app: FastAPI
+) -> None:
+    """The event ``insert_published`` wrote goes to the streams, once its transaction has
+    committed, as the statement inserted it (the table's row, byte for byte), without the
+    reader's read; a rolled back block hands nothing over (the id it took is a gap: the next
+    drain reads); a newer commit of another process notified meanwhile is read after the
+    hand-over in the same drain, in order; so are the events a transaction queued besides."""
+    warm = await warm_conversation(ws, app)
+    url = app.state.db.engine.url.render_as_string(False)
+    db, other = Database(url), Database(url)
+    bus, other_bus = EventBus(db, poll_s=600), EventBus(other, poll_s=600)
+    loads: list[int] = []
+    real_load = bus._load
+
+    async def counted_load(after: int, until: int | None = None) -> list[StoredEvent]:
+        loads.append(after)
+        return await real_load(after, until)
+
+    bus._load = counted_load  # type: ignore[method-assign]
+    conversation_id, ticket_id = warm.first["conversation_id"], warm.first["ticket_id"]
+
+    async def lean_reply(text: str, fail: bool = False, queue_another: bool = False) -> None:
+        async with db.lean() as session:
+            published = await insert_published(
+                session,
+                conversation_id,
+                ticket_id,
+                Author("agent", warm.anna, "Anna"),
+                "out",
+                text,
+                warm.inbox["id"],
+                client_id=text,
+            )
+            assert published is not None
+            if fail:
+                raise RuntimeError("rolled back")
+            if queue_another:  # an event queued after it: inserted before the COMMIT
+                await bus.publish(session, "canned.changed", {"deleted_id": 2})
+
+    try:
+        bus._head = await bus.stored_head()  # the reader's start, without its task
+        subscription = await bus.subscribe(m.Agent(id=warm.anna, role="admin"))
+        await lean_reply("one")
+        await bus._drain()
+        first = subscription.take()
+        assert [json.loads(e.data)["message"]["body"] for e in first] == ["one"]
+        assert first == await real_load(first[0].seq - 1)  # as the table gives it
+        assert loads == []  # not read back
+
+        with pytest.raises(RuntimeError):
+            await lean_reply("never", fail=True)
+        assert bus._committed == []
+        await lean_reply("two")  # after the id the rollback left unused: a gap, read
+        await bus._drain()
+        second = subscription.take()
+        assert [json.loads(e.data)["message"]["body"] for e in second] == ["two"]
+        assert loads == [first[0].seq]
+
+        loads.clear()
+        await lean_reply("three")
+        async with other.transaction() as session:  # another process's newer commit
+            await other_bus.publish(session, "canned.changed", {"deleted_id": 1})
+        bus._events_notified(None, 0, NOTIFY_CHANNEL, str(await other_bus.stored_head()))
+        await bus._drain()
+        third = subscription.take()
+        assert [e.type for e in third] == ["message.created", "canned.changed"]
+        assert json.loads(third[0].data)["message"]["body"] == "three"
+        assert [e.seq for e in third] == [second[0].seq + 1, second[0].seq + 2]
+        assert loads == [third[0].seq]  # only the newer commit was read
+
+        loads.clear()
+        await lean_reply("four", queue_another=True)
+        await bus._drain()
+        fourth = subscription.take()
+        assert [e.type for e in fourth] == ["message.created", "canned.changed"]
+        assert loads == [third[-1].seq]  # the queued event's id was not returned: read
+    finally:
+        await db.dispose()
+        await other.dispose()
