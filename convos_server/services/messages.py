@@ -125,6 +125,12 @@ _TICKET_FOR_REPLY = (
     .where(_tickets.id == bindparam("id"))
     .with_for_update()
 )
+# Locked before the ticket, in a customer message's order (see ``_SENT_AND_CONVERSATION_PG``).
+_CONVERSATION_LOCKED = (
+    select(_conversations.id)
+    .where(_conversations.id == bindparam("id"))
+    .with_for_update(key_share=True)  # FOR NO KEY UPDATE
+)
 # SQLite: the ticket's clock moved and its snooze learned in one statement (no row locks).
 _TOUCH_TICKET_SNOOZED = _TOUCH_TICKET.returning(_tickets.snoozed)
 # PostgreSQL: the same row lock as ``snooze.wake_on_reply`` took after the UPDATE.
@@ -160,18 +166,30 @@ _TOUCH_CONVERSATION_PG = driver_sql.numbered(_TOUCH_CONVERSATION_SQL)
 _TOUCH_TICKET_PG = driver_sql.numbered(_TOUCH_TICKET_SQL)
 _TICKET_SNOOZED_LOCKED_PG = "SELECT snoozed FROM tickets WHERE id = $1 FOR UPDATE"
 _CONVERSATION_PG = driver_sql.numbered(_CONVERSATION_SQL)
-_TICKET_FOR_REPLY_PG = driver_sql.numbered(_TICKET_FOR_REPLY_SQL) + " FOR UPDATE"
+# The conversation (``$2``) locked first, in a customer message's order, then the ticket.
+_TICKET_FOR_REPLY_PG = (
+    "WITH conversation_locked AS MATERIALIZED (SELECT id FROM conversations WHERE id = $2"
+    " FOR NO KEY UPDATE) "
+    + driver_sql.numbered(_TICKET_FOR_REPLY_SQL)
+    + " AND EXISTS (SELECT FROM conversation_locked) FOR UPDATE"
+)
 # A reply's first reads on PostgreSQL in one round trip: the message this agent already sent
 # with the ``client_id`` (``_SENT_WITH_CLIENT_ID_PG``), the conversation (``_CONVERSATION_PG``;
 # no row: none), neither locked, and with ``$4`` (a text reply) its open ticket locked and read
 # as ``_TICKET_FOR_REPLY_PG`` does (a ``MATERIALIZED`` CTE on the conversation's
 # ``open_ticket_id``): the lock taken before the reply's checks decide, held until its commit
-# as before, one round trip fewer (issue 14, fourteenth round).
+# as before, one round trip fewer (issue 14, fourteenth round). The conversation's row is
+# locked before the ticket's (``conversation_locked``, read by the ticket's ``WHERE``): a
+# customer message locks them in that order (``ingress._FIND_LOCKED_PG``, then the ticket's
+# ``UPDATE``), and a reply that took the ticket first deadlocked with one in the same
+# conversation, PostgreSQL aborting one of them after its 1 s ``deadlock_timeout``.
 _SENT_AND_CONVERSATION_PG = (
     "WITH conversation AS (SELECT id, inbox_id, open_ticket_id FROM conversations"
-    " WHERE id = $3), ticket AS MATERIALIZED (SELECT id, assignee_id, first_response_at"
+    " WHERE id = $3), conversation_locked AS MATERIALIZED (SELECT id FROM conversations"
+    " WHERE $4::boolean AND id = $3 FOR NO KEY UPDATE),"
+    " ticket AS MATERIALIZED (SELECT id, assignee_id, first_response_at"
     " FROM tickets WHERE $4::boolean AND id = (SELECT open_ticket_id FROM conversation)"
-    " FOR UPDATE)"
+    " AND EXISTS (SELECT FROM conversation_locked) FOR UPDATE)"
     f" SELECT ({_SENT_WITH_CLIENT_ID_PG}),"
     " conversation.id, conversation.inbox_id, conversation.open_ticket_id,"
     " ticket.id, ticket.assignee_id, ticket.first_response_at"
@@ -676,19 +694,23 @@ async def _sent_and_conversation(
     return _ReplyStart(None, conversation, _ReplyTicket(row[4], row[5], moment))
 
 
-async def _reply_ticket(session: AsyncSession, ticket_id: int) -> _ReplyTicket:
-    """The conversation's open ticket, ``FOR UPDATE`` on PostgreSQL (SQLite has no row locks:
-    the transaction holds the write lock)."""
+async def _reply_ticket(
+    session: AsyncSession, conversation_id: int, ticket_id: int
+) -> _ReplyTicket:
+    """The conversation's open ticket, ``FOR UPDATE`` on PostgreSQL after its conversation's
+    row (a customer message's order: the other deadlocked); SQLite has no row locks: the
+    transaction holds the write lock."""
     raw = driver_sql.current(session)
     driver = driver_sql.postgres(session)
     if raw is not None:
         found = driver_sql.one(raw, _TICKET_FOR_REPLY_SQL, (ticket_id,))
         moment = None if found is None else driver_sql.read_moment(found[2])
     elif driver is not None:
-        found = await driver_sql.pg_one(driver, _TICKET_FOR_REPLY_PG, ticket_id)
+        found = await driver_sql.pg_one(driver, _TICKET_FOR_REPLY_PG, ticket_id, conversation_id)
         moment = None if found is None or found[2] is None else found[2].astimezone(dt.UTC)
     else:
         connection = await session.connection()
+        await connection.execute(_CONVERSATION_LOCKED, {"id": conversation_id})
         row = (await connection.execute(_TICKET_FOR_REPLY, {"id": ticket_id})).one()
         return _ReplyTicket(*row)
     if found is None:
@@ -736,7 +758,9 @@ async def send_agent_message(
         require_working(agent)
         if conversation.open_ticket_id is None:
             raise ApiError(409, "ticket_closed", "This conversation has no open ticket")
-        ticket = start.locked_ticket or await _reply_ticket(session, conversation.open_ticket_id)
+        ticket = start.locked_ticket or await _reply_ticket(
+            session, conversation.id, conversation.open_ticket_id
+        )
         if ticket.assignee_id != agent.id and agent.role != "admin":
             raise forbidden("Only the agent the ticket is assigned to may reply")
     if seen_message_id is not None and not force:

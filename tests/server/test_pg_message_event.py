@@ -271,3 +271,67 @@ async def test_a_lean_messages_event_is_handed_over_as_inserted_not_read_back(
     finally:
         await db.dispose()
         await other.dispose()
+
+
+async def test_a_reply_locks_its_conversation_before_its_ticket(
+    ws: Workspace, app: FastAPI
+) -> None:
+    """A customer message locks the conversation, then the ticket; a reply must take them in
+    the same order, or the two deadlock (one aborted after PostgreSQL's deadlock timeout, a
+    second late). While a reply waits for the conversation held elsewhere, its ticket is free."""
+    db: Database = app.state.db
+    warm = await warm_conversation(ws, app)
+    first = warm.first
+    holder, watcher = await _connect(db), await _connect(db)
+    try:
+        async with holder.transaction():
+            await holder.execute(
+                "SELECT FROM conversations WHERE id = $1 FOR NO KEY UPDATE",
+                first["conversation_id"],
+            )
+            reply = asyncio.ensure_future(
+                ws.call("POST", warm.url, warm.anna, json={"client_id": "r-lock", "body": "Sì"})
+            )
+            await _waits_for_a_row_lock(watcher, holder.get_server_pid())
+            async with watcher.transaction():
+                free = await watcher.fetchval(
+                    "SELECT id FROM tickets WHERE id = $1 FOR UPDATE SKIP LOCKED",
+                    first["ticket_id"],
+                )
+            assert free == first["ticket_id"], "the reply held its ticket while it waited"
+            assert not reply.done()
+        answer = await asyncio.wait_for(reply, 10)  # the call asserts its 2xx
+        assert answer["body"] == "Sì"
+    finally:
+        await holder.close()
+        await watcher.close()
+
+
+async def test_a_reply_and_a_customer_message_in_one_conversation_do_not_deadlock(
+    ws: Workspace, app: FastAPI
+) -> None:
+    """Replies and customer messages sent together into one conversation, many rounds: none
+    waits for PostgreSQL's deadlock detection (each round answers well within its 1 s)."""
+    db: Database = app.state.db
+    warm = await warm_conversation(ws, app)
+    watcher = await _connect(db)
+    try:
+        before = await watcher.fetchval(
+            "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
+        )
+        for round_number in range(20):
+            await asyncio.gather(  # each call asserts its 2xx
+                ws.call(
+                    "POST",
+                    warm.url,
+                    warm.anna,
+                    json={"client_id": f"r-{round_number}", "body": "Eccomi"},
+                ),
+                ws.handoff(warm.inbox, "carla", f"Ci sei? {round_number}"),
+            )
+        after = await watcher.fetchval(
+            "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
+        )
+        assert after == before
+    finally:
+        await watcher.close()
