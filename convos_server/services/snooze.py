@@ -24,7 +24,7 @@ from convos_server.serialize import contact_json, load_ticket
 from convos_server.services.events import EventBus
 from convos_server.services.presence import require_working
 from convos_server.services.ticket_events import publish_ticket
-from convos_server.services.tickets import held_open_ticket, visible_ticket
+from convos_server.services.tickets import held_open_ticket, locked_ticket, visible_ticket
 from convos_server.services.visibility import visibility_for
 
 log = logging.getLogger("convos.snooze")
@@ -123,7 +123,7 @@ async def wake_due(db: Database, bus: EventBus) -> int:
     woke = 0
     for ticket_id in due:
         async with db.transaction() as session:
-            ticket = await session.get(m.Ticket, ticket_id, with_for_update=True)
+            ticket = await locked_ticket(session, ticket_id)
             # another process (or the customer) may have woken it since the SELECT
             if ticket is None or not ticket.snoozed or ticket.snoozed_until is None:
                 continue

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from convos_server.db import models as m
@@ -78,11 +78,40 @@ async def require_no_open_ticket(session: AsyncSession, contact_id: int) -> None
         )
 
 
+# A ticket's conversation row-locked (FOR NO KEY UPDATE) before the ticket: the order a
+# customer message takes (``ingress``: its conversation, then the ticket's ``UPDATE``), and a
+# reply (``messages``). A ticket action that locked the ticket first and then wrote the
+# conversation (its system message) deadlocked with a customer message in the same
+# conversation: PostgreSQL aborted one of them after its 1 s ``deadlock_timeout``.
+_LOCK_CONVERSATION_OF_TICKET = (
+    select(m.Conversation.id)
+    .where(
+        m.Conversation.id
+        == select(m.Ticket.conversation_id)
+        .where(m.Ticket.id == bindparam("ticket_id"))
+        .scalar_subquery()
+    )
+    .with_for_update(key_share=True)
+)
+
+
+async def locked_ticket(session: AsyncSession, ticket_id: int) -> m.Ticket | None:
+    """The ticket row-locked ``FOR UPDATE``, on PostgreSQL after its conversation's row (see
+    ``_LOCK_CONVERSATION_OF_TICKET``; SQLite has no row locks)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(_LOCK_CONVERSATION_OF_TICKET, {"ticket_id": ticket_id})
+    return await session.get(m.Ticket, ticket_id, with_for_update=True)
+
+
 async def visible_ticket(
     session: AsyncSession, visibility: Visibility, ticket_id: int, *, for_update: bool = False
 ) -> m.Ticket:
-    """A ticket the agent may see (row-locked with ``for_update``); 404 otherwise."""
-    ticket = await session.get(m.Ticket, ticket_id, with_for_update=for_update)
+    """A ticket the agent may see (row-locked with ``for_update``, after its conversation:
+    ``locked_ticket``); 404 otherwise."""
+    if for_update:
+        ticket = await locked_ticket(session, ticket_id)
+    else:
+        ticket = await session.get(m.Ticket, ticket_id)
     if ticket is None:
         raise not_found("ticket")
     require_inbox(visibility, ticket.inbox_id, "ticket")
