@@ -568,6 +568,10 @@
     <context>
         <name>HistoryFilters</name>
         <message>
+            <source>Updated at {time}; {key} updates the list.</source>
+            <translation>Aggiornato alle {time}; {key} lo aggiorna.</translation>
+        </message>
+        <message>
             <source>All inboxes</source>
             <translation>Tutte le caselle</translation>
         </message>

@@ -150,7 +150,7 @@ class ConversationsScreen(QWidget):
             },
             moments=(ConversationColumn.STARTED, ConversationColumn.LAST_ACTIVITY),
         )
-        self.refresher = HistoryRefresh(self, self.table, self.model)
+        self.refresher = HistoryRefresh(self, self.table, self.model, self.count_label)
         header = self.table.horizontalHeader()
         # The list's order, newest activity first, is the first column the eye meets; the
         # model keeps its columns (the export and the sort keys name them).

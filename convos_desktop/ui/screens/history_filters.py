@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from convos_desktop.models.directory import Directory
 from convos_desktop.models.paged_table import ROW_ID_ROLE, PagedTableModel, moment_text
+from convos_desktop.ui.formatting import short_time
 
 PERIODS: dict[str, int | None] = {"any": None, "today": 0, "7d": 6, "30d": 29, "90d": 89}
 CUSTOM = "custom"
@@ -203,17 +204,20 @@ class HistoryRefresh:
     """Reads a history's list again with its filters and order, keeping the selected row
     selected (and in view) when the first page still has it: on F5 (the platform's Refresh
     key) anywhere in ``screen``, and when the screen is shown again ``STALE_AFTER_S`` after
-    its list was read. The tables are snapshots: pages of what the server held when read."""
+    its list was read. The tables are snapshots: pages of what the server held when read;
+    ``label``'s tooltip (the count's) says when, and which key reads it again."""
 
     def __init__(
         self,
         screen: QWidget,
         table: QTableView,
         model: PagedTableModel,
+        label: QLabel | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._table = table
         self._model = model
+        self._label = label
         self._clock = clock
         self._read_at: float | None = None  # when the shown list was asked for
         self._keep: int | None = None  # the row id to select again once the first page is in
@@ -242,6 +246,16 @@ class HistoryRefresh:
     def _on_reset(self) -> None:
         self._read_at = self._clock()
         self._keep = None  # a new query (filters, order) selects nothing again
+        if self._label is not None:
+            key = QKeySequence(QKeySequence.StandardKey.Refresh)
+            self._label.setToolTip(
+                QCoreApplication.translate(
+                    "HistoryFilters", "Updated at {time}; {key} updates the list."
+                ).format(
+                    time=short_time(dt.datetime.now(dt.UTC)),
+                    key=key.toString(QKeySequence.SequenceFormat.NativeText),
+                )
+            )
 
     def _reselect(
         self, _parent: QModelIndex | QPersistentModelIndex, first: int, last: int

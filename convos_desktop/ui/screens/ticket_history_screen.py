@@ -135,7 +135,7 @@ class TicketHistoryScreen(QWidget):
             widths,
             moments=(HistoryColumn.OPENED, HistoryColumn.CLOSED),
         )
-        self.refresher = HistoryRefresh(self, self.table, self.model)
+        self.refresher = HistoryRefresh(self, self.table, self.model, self.count_label)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(HistoryColumn.CONTACT, QHeaderView.ResizeMode.Stretch)

@@ -8,7 +8,7 @@ import io
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTableView, QWidget
+from PySide6.QtWidgets import QLabel, QTableView, QWidget
 
 from convos_desktop.core.types import CountedPage, TicketHistoryPage, TicketQuery
 from convos_desktop.models.navigation import NavTarget
@@ -211,9 +211,12 @@ async def test_a_history_is_read_again_on_f5_and_when_shown_stale_keeping_its_ro
     table = QTableView(screen)
     table.setModel(model)
     now = [1000.0]
-    refresher = HistoryRefresh(screen, table, model, clock=lambda: now[0])
+    count = QLabel(screen)
+    refresher = HistoryRefresh(screen, table, model, count, clock=lambda: now[0])
     model.set_query(TicketQuery(text="rimborso"))
     await runner.wait_idle()
+    assert count.toolTip().startswith("Updated at ")  # when, and which key updates it
+    assert "F5" in count.toolTip()
     table.setCurrentIndex(model.index(3, 0))  # ticket 4
 
     refresher.shown_again()  # a moment later: nothing asked
