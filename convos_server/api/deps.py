@@ -78,14 +78,11 @@ async def current_agent(
     token_hash = auth.secret_hash(token)
     tokens: TokenCache = request.app.state.tokens
     agent = tokens.get(token_hash)
-    if agent is not None:
-        return agent
-    generation = tokens.generation
-    # In a child task: the request may be an event stream that lives for hours.
-    agent = await in_child_task(_lookup(request.app.state.db, token_hash))
+    if agent is None:
+        # In a child task: the request may be an event stream that lives for hours.
+        agent = await in_child_task(agent_of_hash(request.app.state.db, tokens, token_hash))
     if agent is None:
         raise ApiError(401, "unauthorized", "Your session has ended; log in again")
-    tokens.put(token_hash, agent, generation)
     return agent
 
 
