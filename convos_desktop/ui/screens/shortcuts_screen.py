@@ -172,8 +172,8 @@ class ShortcutsScreen(QWidget):
 
         context.directory.changed.connect(self.reload)
         context.directory.me_changed.connect(self._refresh_permissions)
-        self.reload()
         self._show_form(None, open_form=False)
+        self.reload()
 
     # --- building -----------------------------------------------------------------------------
 
@@ -347,6 +347,10 @@ class ShortcutsScreen(QWidget):
         elif self._editing is not None and self.model.row_of(self._editing.id) < 0:
             self._say(self.tr("This quick reply was deleted meanwhile."))
             self._editing = None
+        elif current is None and not self.form_page.isEnabled() and self.proxy.rowCount() > 0:
+            # the first reply rather than a greyed empty form titled "New quick reply" (a new
+            # reply being written keeps its form: it is enabled)
+            self.list_view.setCurrentIndex(self.proxy.index(0, 0))
         self._refresh_empty()
         self._refresh_permissions()
 

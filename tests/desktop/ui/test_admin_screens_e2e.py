@@ -118,6 +118,31 @@ async def test_shortcuts_screen_and_live_slash_completion(workspace: Workspace, 
         await ui.close()
 
 
+async def test_shortcuts_screen_opens_on_its_first_reply_and_keeps_a_new_one(
+    workspace: Workspace, tmp_path
+) -> None:
+    await workspace.admin.create_canned("ciao", "Ciao {contact_name}!", shared=True)
+    ui = await start_as(workspace, tmp_path)
+    window = ui.window
+    try:
+        window.navigate(NavTarget.SHORTCUTS)
+        screen = window.shortcuts
+        # the first reply, not a greyed empty form titled "New quick reply"
+        await wait_until(lambda: screen.current_reply() is not None, what="the first reply")
+        assert screen.form_page.isEnabled()
+        assert screen.code_edit.text() == "ciao"
+        assert "/ciao" in screen.form_title.text()
+
+        screen.new_reply()
+        screen.code_edit.setText("/saluto")
+        await workspace.admin.create_canned("orari", "Siamo aperti 9-18", shared=True)
+        await wait_until(lambda: screen.model.rowCount() == 2, what="the live reply")
+        assert screen.current_reply() is None  # the reply being written keeps its form
+        assert screen.code_edit.text() == "/saluto"
+    finally:
+        await ui.close()
+
+
 async def test_inboxes_screen_round_robin_key_and_refusals(workspace: Workspace, tmp_path) -> None:
     anna = await workspace.agent_api()
     await anna.put_presence(Status.ONLINE, Screen.CONVERSATIONS)
