@@ -276,6 +276,21 @@ NOTES = (
     "Attenzione: secondo reclamo nello stesso mese.",
 )
 
+# Notes in which a colleague names the demo agent ({name}), by the customer's language: the
+# Menzioni screen starts with two unread and one read.
+MENTION_NOTES = {
+    "it": (
+        "@{name} puoi dare un'occhiata tu? Il cliente ha chiesto di te per nome.",
+        "@{name} il rimborso dell'ordine precedente l'avevi gestito tu: confermi l'importo?",
+        "@{name} ho parlato con il magazzino, il pacco riparte domani: glielo dici tu?",
+    ),
+    "en": (
+        "@{name} could you take a look? The customer asked for you by name.",
+        "@{name} you handled the previous refund: can you confirm the amount?",
+        "@{name} the warehouse says it ships again tomorrow: will you tell them?",
+    ),
+}
+
 CAMPAIGNS = {
     "campaign_mass": {
         "it": "🎉 Saldi di primavera: -30% su tutto il catalogo fino a domenica!",

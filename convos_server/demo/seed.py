@@ -75,6 +75,8 @@ class _Message:
     reactions: list[tuple[int, str]] = field(default_factory=list)
     id: int = 0
     system: SystemText | None = None
+    mentioned: m.Agent | None = None
+    read_at: dt.datetime | None = None
 
 
 @dataclass(slots=True)
@@ -437,6 +439,40 @@ class _Planner:
                 exchanges=1,
             )
 
+    def mentions(self) -> None:
+        """Notes by colleagues naming the demo agent: two unread on open tickets, one read."""
+        demo = self.agents["demo@convos.test"]
+        teams = {team for team, members in self.team_members.items() if demo in members}
+        inboxes = {inbox.id for inbox in self.inboxes.values() if inbox.team_id in teams}
+        last: dict[int, tuple[m.Ticket, _Message]] = {}
+        for message in self.messages:
+            if message.ticket is not None and message.direction in CONVERSATION_DIRECTIONS:
+                last[message.ticket.id] = (message.ticket, message)
+        colleagues = [
+            (ticket, message)
+            for ticket, message in last.values()
+            if ticket.assignee_id not in (None, demo.id)
+            and message.conversation.inbox_id in inboxes
+        ]
+        open_ones = [pair for pair in colleagues if pair[0].closed_at is None]
+        closed = [pair for pair in colleagues if pair[0].closed_at is not None]
+        picks = [*self.rng.sample(open_ones, min(2, len(open_ones))), *closed[-1:]]
+        authors = {agent.id: agent for agent in self.agents.values()}
+        for number, (ticket, message) in enumerate(picks):
+            read = ticket.closed_at is not None
+            # a closed ticket's note sits before its last message, an open one's after it
+            shift = dt.timedelta(seconds=self.rng.uniform(20, 90)) * (-1 if read else 1)
+            note = self.add(
+                message.conversation,
+                ticket,
+                "note",
+                authors[ticket.assignee_id or 0],
+                content.MENTION_NOTES["en" if number == 1 else "it"][number].format(name=demo.name),
+                min(message.created_at + shift, self.now - dt.timedelta(seconds=30)),
+            )
+            note.mentioned = demo
+            note.read_at = note.created_at + dt.timedelta(minutes=4) if read else None
+
     # --- writing -------------------------------------------------------------------------
 
     async def write(self) -> None:
@@ -510,6 +546,20 @@ class _Planner:
             await self.session.execute(insert(m.Reaction), reactions)
         if replies:
             await self.session.execute(update(m.Message), replies)
+        mentions = [
+            {
+                "agent_id": message.mentioned.id,
+                "message_id": message.id,
+                "conversation_id": message.conversation.id,
+                "by_agent_id": message.sender_id,
+                "created_at": message.created_at,
+                "read_at": message.read_at,
+            }
+            for message in self.messages
+            if message.mentioned is not None
+        ]
+        if mentions:
+            await self.session.execute(insert(m.Mention), mentions)
 
     def _update_clocks(self) -> None:
         """Conversations' and tickets' last message, from the planned messages."""
@@ -666,6 +716,7 @@ async def seed_workspace(
         await planner.history(pool)
         await planner.campaigns(pool)
         await planner.open_tickets(pool)
+        planner.mentions()
         await planner.write()
         await report_rollup.rebuild(session)
         workspace = DemoWorkspace(

@@ -143,6 +143,11 @@ async def test_seeded_workspace_serves_bootstrap_and_reports(settings, client):
     assert report.status_code == 200
     assert report.json()["total"]["closed"] > 100
     assert report.json()["total"]["first_response_median_s"] > 0
+    mentions = (await client.get("/api/v1/mentions", headers=headers)).json()
+    # Menzioni starts with colleagues' notes naming the demo agent: two unread, one read
+    assert mentions["unread"] == 2
+    assert len(mentions["items"]) == 3
+    assert all("@Giulia Demo" in item["message"]["body"] for item in mentions["items"])
     library = await client.get("/api/v1/files", params={"library": "1"}, headers=headers)
     sticker = next(file for file in library.json() if file["kind"] == "sticker")
     download = await client.get(sticker["url"], headers=headers)
