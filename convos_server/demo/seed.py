@@ -424,12 +424,14 @@ class _Planner:
             ("Resi", None, False),
             ("Resi", None, False),
             ("Premium", None, False),
+            ("Assistenza", demo, True),
         ]
         free = [contact for contact in pool if contact.busy_until < self.now]
         self.rng.shuffle(free)
+        tickets = []
         for (inbox_name, assignee, answered), contact in zip(plan, free, strict=False):
             opened_at = self.now - dt.timedelta(seconds=self.rng.uniform(120, 5 * 3600))
-            await self.ticket(
+            ticket = await self.ticket(
                 contact,
                 self.inboxes[inbox_name],
                 opened_at,
@@ -438,6 +440,16 @@ class _Planner:
                 closed=False,
                 exchanges=1,
             )
+            tickets.append(ticket)
+        if len(tickets) < len(plan):
+            return
+        # the plan's last, the demo agent's, waits in Posticipati until tomorrow morning
+        snoozed = tickets[-1]
+        snoozed.snoozed = True
+        snoozed.snoozed_until = (self.now + dt.timedelta(days=1)).replace(
+            hour=8, minute=0, second=0, microsecond=0
+        )
+        snoozed.snoozed_by = demo.id
 
     def mentions(self) -> None:
         """Notes by colleagues naming the demo agent: two unread on open tickets, one read."""

@@ -135,6 +135,7 @@ async def test_seeded_workspace_serves_bootstrap_and_reports(settings, client):
     bootstrap = (await client.get("/api/v1/bootstrap", headers=headers)).json()
     assert bootstrap["counts"]["unassigned"] >= 1
     assert bootstrap["counts"]["mine"] >= 3
+    assert bootstrap["counts"]["snoozed"] == 1  # Posticipati is not empty either
     report = await client.get(
         "/api/v1/reports",
         params={"from": "2026-10-21", "to": "2026-11-20", "by": "inbox"},
