@@ -21,11 +21,12 @@ mapped and unmapped, so freeing them gives the pages back at once.
 
 ``trim_soon`` trims once the app has been quiet for ``SETTLE_MS`` (each call restarts the
 wait), after the window's ``settle`` dropped the pictures of the open conversation's rows
-scrolled away from and handed the cache's SQLite page caches back (then trimmed again): the
-main window calls it as its chat scrolls, a conversation opens and
-the cached inbox is listed, whose freed heap (pages of rows dropped, row layouts, pictures,
-the cache's decoded text) would otherwise wait for the minute's trim. A trim costs 0.1-0.5 ms
-on the GUI thread (measured after each of ``benchmarks.client_memory``'s stages, issue 16).
+(on screen too: the window's pixels show them) and handed the cache's SQLite page caches
+back (then trimmed again): the main window calls it as its chat scrolls, a conversation
+opens and the cached inbox is listed, whose freed heap (pages of rows dropped, row layouts,
+pictures, the cache's decoded text) would otherwise wait for the minute's trim. A trim costs
+0.1-0.5 ms on the GUI thread (measured after each of ``benchmarks.client_memory``'s stages,
+issue 16).
 
 ``release`` runs once the app has been quiet for ``IDLE_MS`` (the same calls restart that
 wait), before a trim: the window drops then the caches an idle window does not need (other
