@@ -160,3 +160,20 @@ def test_the_app_names_its_folders_without_platformdirs_on_linux():
         "print(','.join(sorted(m for m in sys.modules if m.startswith('platformdirs'))))\n"
     )
     assert python_says(code) == ""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's calls")
+def test_the_app_trims_its_heap_without_the_ctypes_package_on_linux():
+    # glibc's malloc_trim and mallopt are called through ctypes' C core (``_ctypes``); the
+    # ``ctypes`` package (~0.2 MiB resident) is imported by a sound played (PulseAudio) or
+    # Windows' power messages only (issue 16, branch mem16q).
+    code = (
+        "import sys\n"
+        "import convos_desktop.app, convos_desktop.ui.shell.main_window\n"
+        "from convos_desktop.platform import memory_trim, power_events, sound_output\n"
+        "assert memory_trim.fix_mmap_threshold()\n"
+        "assert memory_trim.glibc_malloc_trim()() in (0, 1)\n"
+        "sound_output.PulseSimplePlayer(), power_events.register_session_notifications(0)\n"
+        "print(','.join(sorted(m for m in sys.modules if m.startswith('ctypes'))))\n"
+    )
+    assert python_says(code) == ""
