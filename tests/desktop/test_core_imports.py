@@ -28,6 +28,12 @@ def python_says(code: str) -> str:
     return result.stdout.strip()
 
 
+def modules_loaded_after(code: str, prefix: str) -> str:
+    """The modules named ``prefix...`` a fresh interpreter has loaded once it ran ``code``."""
+    named = f"sorted(m for m in sys.modules if m.startswith({prefix!r}))"
+    return python_says(f"{code}import sys\nprint(','.join({named}))\n")
+
+
 @pytest.mark.parametrize("module", CORE_MODULES)
 def test_core_module_imports_no_widgets(module):
     code = (
@@ -149,7 +155,7 @@ def test_the_app_names_its_folders_without_platformdirs_on_linux():
     # ``core.folders`` follows platformdirs' XDG rules for the three folders the app uses:
     # importing platformdirs costs ~0.3 MiB resident (issue 16, branch mem16o).
     code = (
-        "import os, sys, tempfile, pathlib\n"
+        "import os, tempfile, pathlib\n"
         "os.environ['XDG_DATA_HOME'] = tempfile.mkdtemp()\n"
         "import convos_desktop.app, convos_desktop.ui.shell.main_window\n"
         "from convos_desktop.logs import log_folder, setup_logging\n"
@@ -157,6 +163,20 @@ def test_the_app_names_its_folders_without_platformdirs_on_linux():
         "from convos_desktop.core.store import default_cache_path\n"
         "assert setup_logging(False, pathlib.Path(tempfile.mkdtemp()))\n"
         "log_folder(), ProfileList(), default_cache_path('key')\n"
-        "print(','.join(sorted(m for m in sys.modules if m.startswith('platformdirs'))))\n"
     )
-    assert python_says(code) == ""
+    assert modules_loaded_after(code, "platformdirs") == ""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's calls")
+def test_the_app_trims_its_heap_without_the_ctypes_package_on_linux():
+    # glibc's malloc_trim and mallopt are called through ctypes' C core (``_ctypes``); the
+    # ``ctypes`` package (~0.2 MiB resident) is imported by a sound played (PulseAudio) or
+    # Windows' power messages only (issue 16, branch mem16q).
+    code = (
+        "import convos_desktop.app, convos_desktop.ui.shell.main_window\n"
+        "from convos_desktop.platform import memory_trim, power_events, sound_output\n"
+        "assert memory_trim.fix_mmap_threshold()\n"
+        "assert memory_trim.glibc_malloc_trim()() in (0, 1)\n"
+        "sound_output.PulseSimplePlayer(), power_events.register_session_notifications(0)\n"
+    )
+    assert modules_loaded_after(code, "ctypes") == ""

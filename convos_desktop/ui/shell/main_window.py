@@ -425,7 +425,7 @@ class MainWindow(QMainWindow):
 
     def settle_caches(self) -> None:
         """Once the app is at rest after a scroll, an open or a listing (before the trim): the
-        open conversations' painted rows scrolled away from go (``ConversationPane.settle``),
+        open conversations' painted rows' pictures go (``ConversationPane.settle``),
         and the cache's SQLite page caches (``shrink_store_soon``)."""
         for pane in [self.workspace.pane, *(window.pane for window in self.popouts.windows())]:
             pane.settle()

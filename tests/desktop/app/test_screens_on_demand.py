@@ -137,3 +137,15 @@ async def test_a_settle_keeps_the_open_chats_layouts_within_a_view_of_the_screen
     window.memory._trim_settled()  # what the settle timer runs once the app is at rest
     await window._store_shrinks.wait_idle()
     assert kept == [(pane.messages.row_keys(), pane.chat.row_keys_on_screen(margin_views=1))]
+
+
+async def test_a_settle_drops_every_picture_of_the_open_chats_rows(
+    window: MainWindow, monkeypatch
+) -> None:
+    pane = window.workspace.pane
+    dropped: list[set[str]] = []
+    monkeypatch.setattr(pane.delegate, "drop_pictures_at_rest", dropped.append)
+    window.memory._trim = lambda: None
+    window.memory._trim_settled()  # what the settle timer runs once the app is at rest
+    await window._store_shrinks.wait_idle()
+    assert dropped == [pane.messages.row_keys()]  # the rows on screen too

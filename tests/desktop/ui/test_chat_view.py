@@ -633,7 +633,9 @@ async def test_an_idle_release_keeps_about_one_view_of_painted_rows(qtbot) -> No
     assert delegate.rows_painted > painted
 
 
-async def test_a_settled_chat_keeps_the_pictures_of_its_rows_on_screen_only(qtbot) -> None:
+async def test_a_settled_chat_keeps_no_picture_of_its_rows_and_paints_them_straight_once(
+    qtbot,
+) -> None:
     view, model, delegate = await settled_view(qtbot, 60)
     earlier = model.row_keys()
     others = [make_message(2, body=f"altro {i}", minutes=i) for i in range(60)]
@@ -647,20 +649,22 @@ async def test_a_settled_chat_keeps_the_pictures_of_its_rows_on_screen_only(qtbo
     other_pictures = {key for key in delegate._pictures if key[0][0] in earlier}
     assert other_pictures  # the first conversation's view, for the switch back
     on_screen = view.row_keys_on_screen()
-    assert on_screen
-    assert on_screen < model.row_keys()
-    assert {key[0][0] for key in delegate._pictures} - earlier > on_screen  # scrolled away from
-    delegate.keep_pictures_on_screen(model.row_keys(), on_screen)
-    kept = {key[0][0] for key in delegate._pictures}
-    assert kept - earlier == on_screen
-    assert other_pictures <= set(delegate._pictures)  # the other conversation's stay
+    assert on_screen <= {key[0][0] for key in delegate._pictures}
+    delegate.drop_pictures_at_rest(model.row_keys())
+    assert set(delegate._pictures) == other_pictures  # none of the open one's, on screen or not
     assert delegate._picture_bytes == sum(p.row_bytes for p in delegate._pictures.values())
     painted = delegate.rows_painted
-    view.viewport().repaint()  # what is on screen is copied from what was kept
-    assert delegate.rows_painted == painted
+    view.viewport().repaint()  # the first repaint after the rest: painted straight, no picture
+    assert delegate.rows_painted == painted + len(on_screen)
+    assert set(delegate._pictures) == other_pictures
+    view.viewport().repaint()  # painted again: the view is in use, its rows get pictures
+    assert delegate.rows_painted == painted + 2 * len(on_screen)
+    assert {key[0][0] for key in delegate._pictures} - earlier == on_screen
+    view.viewport().repaint()  # and are copied from them
+    assert delegate.rows_painted == painted + 2 * len(on_screen)
     bar.setValue(bar.maximum() - view.viewport().height() // 3)
-    view.viewport().repaint()  # rows scrolled back to are painted again
-    assert delegate.rows_painted > painted
+    view.viewport().repaint()  # rows scrolled back to get their pictures at once again
+    assert {key[0][0] for key in delegate._pictures} - earlier > on_screen
 
 
 async def test_a_settled_chat_keeps_the_layouts_of_its_rows_within_a_view_only(qtbot) -> None:
@@ -680,7 +684,7 @@ async def test_a_settled_chat_keeps_the_layouts_of_its_rows_within_a_view_only(q
     near = view.row_keys_on_screen(margin_views=1)
     assert view.row_keys_on_screen() < near < model.row_keys()
     assert {key[0] for key in delegate._layouts} - earlier > near  # laid out further away
-    delegate.keep_pictures_on_screen(model.row_keys(), view.row_keys_on_screen())  # as settled
+    delegate.drop_pictures_at_rest(model.row_keys())  # as settled
     delegate.keep_layouts_near_screen(model.row_keys(), near)
     assert {key[0] for key in delegate._layouts} - earlier <= near
     assert other_layouts <= set(delegate._layouts)  # the other conversation's stay
