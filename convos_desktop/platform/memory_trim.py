@@ -37,14 +37,12 @@ idle app at the end and the app as it started (``benchmarks.client_shift``, issu
 
 from __future__ import annotations
 
-import _ctypes  # ctypes' C core only: see _libc_function
+import ctypes
 import linecache
 import logging
 import sys
 import time
 from collections.abc import Callable
-from types import SimpleNamespace
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
 
@@ -62,62 +60,29 @@ def release_source_lines() -> None:
     linecache.clearcache()
 
 
-if TYPE_CHECKING:
-    _IntData = _ctypes._SimpleCData[int]  # generic in typeshed only
-else:
-    _IntData = _ctypes._SimpleCData
-
-
-class _CInt(_IntData):
-    """C ``int`` (``ctypes.c_int``)."""
-
-    _type_ = "i"
-
-
-class _CSizeT(_IntData):
-    """C ``size_t`` on Linux (``ctypes.c_size_t``: ``unsigned long``)."""
-
-    _type_ = "L"
-
-
-class _CFunction(_ctypes.CFuncPtr):
-    """A C function returning an ``int`` (what ``ctypes.CDLL``'s functions are)."""
-
-    _flags_ = _ctypes.FUNCFLAG_CDECL
-    _restype_ = _CInt
-
-
-def _libc_function(name: str, *arguments: type) -> Callable[..., int] | None:
-    """glibc's function ``name`` taking ``arguments`` (``_CInt``, ``_CSizeT``) and returning
-    an ``int``, or ``None`` off glibc. Called through ``_ctypes``, the C core of ``ctypes``,
-    as ``ctypes.CDLL`` does: the ``ctypes`` package itself (its C types built as Python
-    classes) costs ~0.2 MiB that the app uses nowhere else on Linux (issue 16; the Windows
-    power events and PulseAudio import it when they run)."""
+def glibc_malloc_trim() -> Callable[[], object] | None:
+    """glibc's ``malloc_trim(0)`` as a callable, or ``None`` off glibc."""
     if not sys.platform.startswith("linux"):
         return None
     try:
-        library = SimpleNamespace(_handle=_ctypes.dlopen("libc.so.6", _ctypes.RTLD_LOCAL))
-        # what CFuncPtr reads of a library is its ``_handle``; AttributeError: no such name
-        function = _CFunction((name, library))  # type: ignore[arg-type]
-    except (OSError, AttributeError):  # musl and friends: no libc.so.6, no malloc_trim
+        malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # musl and friends: no malloc_trim
         return None
-    function.argtypes = arguments
-    return function
-
-
-def glibc_malloc_trim() -> Callable[[], object] | None:
-    """glibc's ``malloc_trim(0)`` as a callable, or ``None`` off glibc."""
-    malloc_trim = _libc_function("malloc_trim", _CSizeT)
-    if malloc_trim is None:
-        return None
+    malloc_trim.argtypes = [ctypes.c_size_t]
+    malloc_trim.restype = ctypes.c_int
     return lambda: malloc_trim(0)
 
 
 def fix_mmap_threshold() -> bool:
     """Keep glibc's mmap threshold at 128 KiB (see the module docstring); False off glibc."""
-    mallopt = _libc_function("mallopt", _CInt, _CInt)
-    if mallopt is None:
+    if not sys.platform.startswith("linux"):
         return False
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):  # musl and friends
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
     return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES))
 
 

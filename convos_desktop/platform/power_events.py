@@ -20,12 +20,11 @@ Linux has logind (``session_watcher.py``). This module adds:
 from __future__ import annotations
 
 import asyncio
-import functools
+import ctypes
 import logging
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import QAbstractNativeEventFilter, QCoreApplication, QObject, QTimer
 from PySide6.QtWidgets import QWidget
@@ -47,38 +46,23 @@ WTS_SESSION_UNLOCK = 0x8
 NOTIFY_FOR_THIS_SESSION = 0
 
 
-@functools.cache
-def windows_types() -> dict[str, Any]:
-    """``MSG`` of the Windows API (what Qt passes as ``windows_generic_MSG``) and its
-    ``POINT``, as ``ctypes`` structures: built when first read (``WindowsMsg``), so that the
-    app imports ``ctypes`` on Windows only (issue 16: ~0.2 MiB)."""
-    import ctypes
+class WindowsPoint(ctypes.Structure):
+    """``POINT`` of the Windows API."""
 
-    class WindowsPoint(ctypes.Structure):
-        """``POINT`` of the Windows API."""
-
-        _fields_ = [("x", ctypes.c_int32), ("y", ctypes.c_int32)]
-
-    class WindowsMsg(ctypes.Structure):
-        """``MSG`` of the Windows API."""
-
-        _fields_ = [
-            ("hwnd", ctypes.c_void_p),
-            ("message", ctypes.c_uint32),
-            ("wParam", ctypes.c_size_t),
-            ("lParam", ctypes.c_ssize_t),
-            ("time", ctypes.c_uint32),
-            ("pt", WindowsPoint),
-        ]
-
-    return {"WindowsPoint": WindowsPoint, "WindowsMsg": WindowsMsg}
+    _fields_ = [("x", ctypes.c_int32), ("y", ctypes.c_int32)]
 
 
-def __getattr__(name: str) -> Any:
-    """``WindowsMsg`` and ``WindowsPoint``, built when first read (:func:`windows_types`)."""
-    if name in ("WindowsMsg", "WindowsPoint"):
-        return windows_types()[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+class WindowsMsg(ctypes.Structure):
+    """``MSG`` of the Windows API (what Qt passes as ``windows_generic_MSG``)."""
+
+    _fields_ = [
+        ("hwnd", ctypes.c_void_p),
+        ("message", ctypes.c_uint32),
+        ("wParam", ctypes.c_size_t),
+        ("lParam", ctypes.c_ssize_t),
+        ("time", ctypes.c_uint32),
+        ("pt", WindowsPoint),
+    ]
 
 
 def apply_windows_message(presence: PresenceInputs, message: int, wparam: int) -> bool:
@@ -110,7 +94,7 @@ class WindowsPowerFilter(QAbstractNativeEventFilter):
     def nativeEventFilter(self, eventType: object, message: int) -> object:  # noqa: N803
         kind = bytes(eventType.data()) if hasattr(eventType, "data") else eventType
         if kind == b"windows_generic_MSG" and message:
-            msg = windows_types()["WindowsMsg"].from_address(int(message))
+            msg = WindowsMsg.from_address(int(message))
             apply_windows_message(self._presence, msg.message, msg.wParam)
         return False, 0
 
@@ -119,8 +103,6 @@ def register_session_notifications(window_id: int) -> bool:
     """Ask Windows to send ``WM_WTSSESSION_CHANGE`` to the window (Windows only)."""
     if sys.platform != "win32":
         return False
-    import ctypes  # Windows only (see windows_types)
-
     wtsapi32 = ctypes.WinDLL("wtsapi32")  # type: ignore[attr-defined,unused-ignore]
     ok = bool(wtsapi32.WTSRegisterSessionNotification(window_id, NOTIFY_FOR_THIS_SESSION))
     if not ok:

@@ -19,16 +19,13 @@ level for the app stays the user's.
 
 from __future__ import annotations
 
-import functools
+import ctypes
 import io
 import sys
 from array import array
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
-
-if TYPE_CHECKING:
-    import ctypes
+from typing import Protocol
 
 # array typecodes of the signed sample widths a WAV holds (8-bit WAV samples are unsigned)
 SIGNED_TYPECODES = {2: "h", 4: "i"}
@@ -114,38 +111,19 @@ PA_FORMATS = {1: PA_SAMPLE_U8, 2: PA_SAMPLE_S16LE, 4: PA_SAMPLE_S32LE}
 PA_STREAM_PLAYBACK = 1
 
 
-@functools.cache
-def pa_sample_spec() -> Any:
-    """``pa_sample_spec`` (format, rate, channels) as a ``ctypes`` structure, built at the
-    first play: the app imports ``ctypes`` only when a sound plays (issue 16: ~0.2 MiB)."""
-    import ctypes
+class PaSampleSpec(ctypes.Structure):
+    """``pa_sample_spec``: format, rate, channels."""
 
-    class PaSampleSpec(ctypes.Structure):
-        """``pa_sample_spec``: format, rate, channels."""
-
-        _fields_ = [
-            ("format", ctypes.c_int), ("rate", ctypes.c_uint32), ("channels", ctypes.c_uint8)
-        ]  # fmt: skip
-
-    return PaSampleSpec
-
-
-def __getattr__(name: str) -> Any:
-    """``PaSampleSpec``, built when first read (:func:`pa_sample_spec`)."""
-    if name == "PaSampleSpec":
-        return pa_sample_spec()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    _fields_ = [("format", ctypes.c_int), ("rate", ctypes.c_uint32), ("channels", ctypes.c_uint8)]
 
 
 def declare_pulse_simple(simple: ctypes.CDLL, core: ctypes.CDLL) -> None:
     """The C signatures of the four ``pa_simple_*`` calls and ``pa_strerror``."""
-    import ctypes
-
     error_p = ctypes.POINTER(ctypes.c_int)
     simple.pa_simple_new.restype = ctypes.c_void_p
     simple.pa_simple_new.argtypes = [
         ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_char_p,
-        ctypes.POINTER(pa_sample_spec()), ctypes.c_void_p, ctypes.c_void_p, error_p,
+        ctypes.POINTER(PaSampleSpec), ctypes.c_void_p, ctypes.c_void_p, error_p,
     ]  # fmt: skip
     simple.pa_simple_write.restype = ctypes.c_int
     simple.pa_simple_write.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, error_p]
@@ -178,8 +156,6 @@ class PulseSimplePlayer:
     def load(self) -> str:
         """Open the libraries (once); their name, or :class:`SoundOutputError`."""
         if self._simple is None:
-            import ctypes
-
             try:
                 simple = ctypes.CDLL(self.LIBRARY)
                 core = ctypes.CDLL(self.CORE_LIBRARY)
@@ -196,9 +172,7 @@ class PulseSimplePlayer:
         pa_format = PA_FORMATS.get(clip.sample_width)
         if pa_format is None:
             raise SoundOutputError(f"{clip.sample_width * 8}-bit samples are not supported")
-        import ctypes  # imported by load
-
-        spec = pa_sample_spec()(pa_format, clip.rate, clip.channels)
+        spec = PaSampleSpec(pa_format, clip.rate, clip.channels)
         error = ctypes.c_int(0)
         stream = self._simple.pa_simple_new(
             None, self._app_name, PA_STREAM_PLAYBACK, None, self._stream_name,

@@ -165,18 +165,3 @@ def test_the_app_names_its_folders_without_platformdirs_on_linux():
         "log_folder(), ProfileList(), default_cache_path('key')\n"
     )
     assert modules_loaded_after(code, "platformdirs") == ""
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's calls")
-def test_the_app_trims_its_heap_without_the_ctypes_package_on_linux():
-    # glibc's malloc_trim and mallopt are called through ctypes' C core (``_ctypes``); the
-    # ``ctypes`` package (~0.2 MiB resident) is imported by a sound played (PulseAudio) or
-    # Windows' power messages only (issue 16, branch mem16q).
-    code = (
-        "import convos_desktop.app, convos_desktop.ui.shell.main_window\n"
-        "from convos_desktop.platform import memory_trim, power_events, sound_output\n"
-        "assert memory_trim.fix_mmap_threshold()\n"
-        "assert memory_trim.glibc_malloc_trim()() in (0, 1)\n"
-        "sound_output.PulseSimplePlayer(), power_events.register_session_notifications(0)\n"
-    )
-    assert modules_loaded_after(code, "ctypes") == ""

@@ -154,13 +154,3 @@ def test_releases_the_idle_caches_then_trims_once_quiet_for_the_idle_time(qtbot)
     trimmer.stop()
     qtbot.wait(120)
     assert calls == ["release", "trim"]
-
-
-@pytest.mark.skipif(glibc_malloc_trim() is None, reason="glibc only")
-def test_a_libc_function_is_called_with_its_c_arguments_and_a_missing_one_is_none() -> None:
-    from convos_desktop.platform.memory_trim import _CInt, _libc_function
-
-    absolute = _libc_function("abs", _CInt)
-    assert absolute is not None
-    assert absolute(-7) == 7
-    assert _libc_function("no_such_function_in_glibc") is None  # as on musl: no malloc_trim
