@@ -641,7 +641,7 @@ async def reply_at_once(
         _REPLY_AT_ONCE_PG,
         conversation_id,
         visibility.everything,
-        list(visibility.inbox_ids),
+        [] if visibility.everything else list(visibility.inbox_ids),
         agent.role == "admin",
         agent.id,
         client_id,
