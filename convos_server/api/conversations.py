@@ -207,15 +207,10 @@ async def _reply_at_once(
         return None
     try:
         async with db.autocommit() as session:
+            visibility = await visibility_for(session, agent)
+            seen = None if body.force else body.seen_message_id
             return await messages.reply_at_once(
-                session,
-                agent,
-                await visibility_for(session, agent),
-                conversation_id,
-                client_id=body.client_id,
-                body=body.body,
-                seen_message_id=body.seen_message_id,
-                force=body.force,
+                session, agent, visibility, conversation_id, body.client_id, body.body, seen
             )
     except (DBAPIError, NeedsSession):  # e.g. a ``client_id`` committed meanwhile
         return None

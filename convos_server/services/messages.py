@@ -505,6 +505,31 @@ async def insert_message(
 _ID_PLACEHOLDER = -2_718_281_828
 
 
+def _unnumbered(
+    conversation_id: int,
+    ticket_id: int | None,
+    author: Author,
+    direction: str,
+    body: str,
+    reply_to: int | None,
+    client_id: str | None,
+) -> NewMessage:
+    """A message written now, its id ``_ID_PLACEHOLDER`` until its statement gives it one."""
+    return NewMessage(
+        id=_ID_PLACEHOLDER,
+        conversation_id=conversation_id,
+        ticket_id=ticket_id,
+        direction=direction,
+        sender_type=author.sender_type,
+        sender_id=author.sender_id,
+        sender_name=author.sender_name,
+        body=body,
+        reply_to=reply_to,
+        client_id=client_id,
+        created_at=m.utcnow(),
+    )
+
+
 async def insert_published(
     session: AsyncSession,
     conversation_id: int,
@@ -529,20 +554,8 @@ async def insert_published(
         return None
     if direction not in CONVERSATION_DIRECTIONS:
         return None
-    now = m.utcnow()
-    message = NewMessage(
-        id=_ID_PLACEHOLDER,
-        conversation_id=conversation_id,
-        ticket_id=ticket_id,
-        direction=direction,
-        sender_type=author.sender_type,
-        sender_id=author.sender_id,
-        sender_name=author.sender_name,
-        body=body,
-        reply_to=reply_to,
-        client_id=client_id,
-        created_at=now,
-    )
+    message = _unnumbered(conversation_id, ticket_id, author, direction, body, reply_to, client_id)
+    now = message.created_at
     data = await load_new_message(session, message)
     around = encoded({"message": data}).split(f'"id":{_ID_PLACEHOLDER}')
     if len(around) != 2:  # never: a string's quotes are escaped, so only a key is ``"id":``
@@ -599,35 +612,24 @@ async def reply_at_once(
     agent: m.Agent,
     visibility: Visibility,
     conversation_id: int,
-    *,
     client_id: str,
     body: str,
     seen_message_id: int | None,
-    force: bool,
 ) -> Json | None:
     """A text reply that ``may_reply_at_once``, with its ``message.created`` event, in one
     statement outside any transaction (``_REPLY_AT_ONCE_PG``, on ``Database.autocommit``'s
     session): the message's JSON when it was written, ``None`` when a rule did not hold there
     (the conversation missing or not visible, no open ticket, not the assignee, a first
     response, a snoozed ticket, a ``client_id`` used, a ``seen_message_id`` not checked or
-    not current): nothing was written, and ``send_agent_message`` runs the reply as before,
-    answering its error. The event, with its id, is kept for the bus (``keep_inserted``)."""
+    not current; ``None``: no check, as with ``force``): nothing was written, and
+    ``send_agent_message`` runs the reply as before, answering its error. The event, with its
+    id, is kept for the bus (``keep_inserted``)."""
     driver = driver_sql.postgres(session)
     assert driver is not None
-    now = m.utcnow()
-    message = NewMessage(
-        id=_ID_PLACEHOLDER,
-        conversation_id=conversation_id,
-        ticket_id=_TICKET_PLACEHOLDER,
-        direction="out",
-        sender_type="agent",
-        sender_id=agent.id,
-        sender_name=agent.name,
-        body=body,
-        reply_to=None,
-        client_id=client_id,
-        created_at=now,
-    )
+    ticket_id = _TICKET_PLACEHOLDER
+    author = agent_author(agent)
+    message = _unnumbered(conversation_id, ticket_id, author, "out", body, None, client_id)
+    now = message.created_at
     data = message_json(message)
     text = encoded({"message": data})
     before, _, rest = text.partition(f'"id":{_ID_PLACEHOLDER}')
@@ -645,7 +647,7 @@ async def reply_at_once(
         agent.role == "admin",
         agent.id,
         client_id,
-        None if force else seen_message_id,
+        seen_message_id,
         agent.name,
         body,
         now,
