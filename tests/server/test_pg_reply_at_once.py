@@ -20,7 +20,8 @@ from fastapi import FastAPI
 from convos_server.db.engine import Database
 from tests.server.conftest import BACKENDS, Workspace
 from tests.server.test_driver_sql import WarmConversation, warm_conversation
-from tests.server.test_pg_message_event import _connect, _waits_for_a_row_lock
+from tests.server.test_pg_lock_order import while_it_waits_for_the_conversation
+from tests.server.test_pg_message_event import _connect
 
 pytestmark = [pytest.mark.postgres, pytest.mark.parametrize("backend", [BACKENDS[1]])]
 
@@ -34,22 +35,13 @@ async def _committed_while_it_waits(
 ) -> httpx.Response:
     """``reply`` started while another transaction holds the conversation's row; once it waits
     for it, that transaction runs ``sql`` and commits: the reply's answer."""
-    holder, watcher = await _connect(db), await _connect(db)
-    try:
-        async with holder.transaction():
-            await holder.execute(
-                "SELECT FROM conversations WHERE id = $1 FOR NO KEY UPDATE",
-                warm.first["conversation_id"],
-            )
-            task = asyncio.ensure_future(reply)
-            await _waits_for_a_row_lock(watcher, holder.get_server_pid())
-            for statement, args in sql:
-                await holder.execute(statement, *args)
-        response: httpx.Response = await asyncio.wait_for(task, 10)
-        return response
-    finally:
-        await holder.close()
-        await watcher.close()
+
+    async def change(holder: asyncpg.Connection, _watcher: asyncpg.Connection) -> None:
+        for statement, args in sql:
+            await holder.execute(statement, *args)
+
+    response: httpx.Response = await while_it_waits_for_the_conversation(db, warm, reply, change)
+    return response
 
 
 async def _messages(db: Database, conversation_id: int) -> list[asyncpg.Record]:
