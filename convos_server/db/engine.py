@@ -352,6 +352,24 @@ class Database:
         for after in self.lean_after_commit:  # committed: the block ended without an error
             after(session)
 
+    @contextlib.asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[AsyncSession]:
+        """PostgreSQL: a ``LeanSession`` on a kept connection outside any transaction, each
+        statement committed on its own (no ``BEGIN``, no ``COMMIT``: a write that is one
+        statement, ``messages.reply_at_once``). Nothing may queue an event in it (the hooks
+        of ``lean_before_commit`` do not run); once the block ended without an error
+        ``lean_after_commit``'s do, for the events its statements kept (``keep_inserted``)."""
+        assert self.kept_connections is not None
+        self._writers += 1
+        try:
+            async with self.kept_connections.rows() as pg:
+                session = LeanSession(pg.driver, self.session_class).as_session()
+                yield session
+        finally:
+            self._writers -= 1
+        for after in self.lean_after_commit:
+            after(session)
+
     async def write(
         self, work: Callable[[AsyncSession], Awaitable[T]], *, lean_first: bool = True
     ) -> T:

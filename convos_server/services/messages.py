@@ -20,7 +20,13 @@ from convos_server.db import driver_sql
 from convos_server.db import models as m
 from convos_server.db.lean import LeanSession, needs_session
 from convos_server.errors import ApiError, forbidden, invalid, not_found
-from convos_server.serialize import Json, NewMessage, load_message, load_new_message
+from convos_server.serialize import (
+    Json,
+    NewMessage,
+    load_message,
+    load_new_message,
+    message_json,
+)
 from convos_server.services.events import (
     ADVISORY_LOCK_KEY,
     NOTIFY_CHANNEL,
@@ -32,7 +38,7 @@ from convos_server.services.events import (
 )
 from convos_server.services.files import NOT_ATTACHABLE, require_attachable
 from convos_server.services.mentions import create_for_note, may_mention
-from convos_server.services.presence import require_working
+from convos_server.services.presence import WORKING_STATUSES, require_working
 from convos_server.services.report_rollup import Snapshot, update_rollup
 from convos_server.services.system_kinds import SystemText
 from convos_server.services.ticket_events import publish_ticket
@@ -238,6 +244,67 @@ _INSERT_TOUCH_AND_PUBLISH_PG = (
 )
 
 
+# A plain text reply on PostgreSQL in ONE statement, outside any transaction (autocommit: no
+# ``BEGIN`` or ``COMMIT`` round trip; issue 14, sixteenth round), written only when every rule
+# of ``send_agent_message`` holds; otherwise nothing is written and the reply runs as before
+# (``reply_at_once``). ``$1`` the conversation, ``$2``/``$3`` the visibility (everything, the
+# inbox ids), ``$4`` admin, ``$5`` the agent, ``$6`` the ``client_id``, ``$7`` the
+# ``seen_message_id`` (NULL: no check), ``$8``-``$10`` the name, body and time, ``$11``/``$12``
+# the events' lock key and channel, ``$13``-``$15`` the event's JSON around its message's id
+# and ticket id.
+#
+# The lock order is a reply's (``_SENT_AND_CONVERSATION_PG``): the conversation
+# ``FOR NO KEY UPDATE``, then its open ticket ``FOR UPDATE`` (its ``WHERE`` reads the locked
+# conversation), then the writes of ``_INSERT_TOUCH_AND_PUBLISH_PG`` and the events' advisory
+# lock after every row lock. Under READ COMMITTED the statement's snapshot is taken before it
+# waits for a lock, and only the locked rows are read as they are once locked (their newest
+# versions); so the rules read those rows only: the open ticket (a close, a reopen, an
+# assignment committed while it waited is seen), its assignee, ``first_response_at`` (none
+# yet: the ORM's first response) and ``snoozed`` (the waking is the ORM's). What lies in other
+# rows is fenced: a ``client_id`` already used is found in the snapshot, or, sent by a reply
+# that committed while this one waited, refused by ``uq_messages_client`` (an error: nothing
+# written, the reply runs again as before and answers the first message); a
+# ``seen_message_id`` is checked only when the conversation's row is the snapshot's (same
+# ``xmin``: no message moved its clocks since), else the reply runs as before.
+_REPLY_AT_ONCE_PG = (
+    "WITH conversation AS MATERIALIZED (SELECT id, inbox_id, open_ticket_id, xmin"
+    " FROM conversations WHERE id = $1 FOR NO KEY UPDATE),"
+    " ticket AS MATERIALIZED (SELECT id, assignee_id, first_response_at, snoozed FROM tickets"
+    " WHERE id = (SELECT open_ticket_id FROM conversation) FOR UPDATE),"
+    " accepted AS MATERIALIZED (SELECT conversation.inbox_id, ticket.id AS ticket_id"
+    " FROM conversation JOIN ticket ON ticket.id = conversation.open_ticket_id"
+    " WHERE ($2::boolean OR conversation.inbox_id = ANY($3::integer[]))"
+    " AND ($4::boolean OR ticket.assignee_id = $5)"
+    " AND ticket.first_response_at IS NOT NULL AND NOT ticket.snoozed"
+    " AND NOT EXISTS (SELECT FROM messages WHERE sender_type = 'agent' AND sender_id = $5"
+    " AND client_id = $6)"
+    " AND ($7::bigint IS NULL OR (conversation.xmin"
+    " = (SELECT xmin FROM conversations WHERE id = $1) AND NOT EXISTS (SELECT FROM messages"
+    " WHERE conversation_id = $1 AND id > $7 AND sender_type = 'agent' AND sender_id <> $5"
+    " AND direction IN ('out', 'note'))))),"
+    " inserted AS (INSERT INTO messages (conversation_id, ticket_id, direction, sender_type,"
+    " sender_id, sender_name, body, reply_to, client_id, created_at)"
+    " SELECT $1, ticket_id, 'out', 'agent', $5, $8, $9, NULL, $6, $10 FROM accepted"
+    " RETURNING id),"
+    " conversation_touched AS (UPDATE conversations SET last_message_at = $10,"
+    " last_message_id = (SELECT id FROM inserted) WHERE id = $1"
+    " AND EXISTS (SELECT FROM inserted) RETURNING id),"
+    " ticket_touched AS (UPDATE tickets SET last_message_at = $10"
+    " WHERE id = (SELECT ticket_id FROM accepted) AND EXISTS (SELECT FROM conversation_touched)"
+    " RETURNING id),"
+    " written AS MATERIALIZED (SELECT count(*) AS touched FROM ticket_touched),"
+    " locked AS MATERIALIZED (SELECT pg_advisory_xact_lock($11) FROM written"
+    " WHERE touched > 0),"
+    " event AS (INSERT INTO events (type, data, inbox_id, agent_id, created_at)"
+    f" SELECT '{MESSAGE_CREATED}', $13::text || (SELECT id FROM inserted)::text || $14::text"
+    " || (SELECT ticket_id FROM accepted)::text || $15::text,"
+    " (SELECT inbox_id FROM accepted), NULL, $10 FROM locked RETURNING id)"
+    " SELECT (SELECT id FROM inserted), (SELECT ticket_id FROM accepted),"
+    " (SELECT inbox_id FROM accepted), (SELECT id FROM event),"
+    " (SELECT pg_notify($12, id::text) FROM event)"
+)
+
+
 def sync_loaded(session: AsyncSession, model: type[m.Base], ident: int, values: Json) -> None:
     """After a Core write, give an instance of the row already in the session its new values.
 
@@ -438,6 +505,31 @@ async def insert_message(
 _ID_PLACEHOLDER = -2_718_281_828
 
 
+def _unnumbered(
+    conversation_id: int,
+    ticket_id: int | None,
+    author: Author,
+    direction: str,
+    body: str,
+    reply_to: int | None,
+    client_id: str | None,
+) -> NewMessage:
+    """A message written now, its id ``_ID_PLACEHOLDER`` until its statement gives it one."""
+    return NewMessage(
+        id=_ID_PLACEHOLDER,
+        conversation_id=conversation_id,
+        ticket_id=ticket_id,
+        direction=direction,
+        sender_type=author.sender_type,
+        sender_id=author.sender_id,
+        sender_name=author.sender_name,
+        body=body,
+        reply_to=reply_to,
+        client_id=client_id,
+        created_at=m.utcnow(),
+    )
+
+
 async def insert_published(
     session: AsyncSession,
     conversation_id: int,
@@ -462,20 +554,8 @@ async def insert_published(
         return None
     if direction not in CONVERSATION_DIRECTIONS:
         return None
-    now = m.utcnow()
-    message = NewMessage(
-        id=_ID_PLACEHOLDER,
-        conversation_id=conversation_id,
-        ticket_id=ticket_id,
-        direction=direction,
-        sender_type=author.sender_type,
-        sender_id=author.sender_id,
-        sender_name=author.sender_name,
-        body=body,
-        reply_to=reply_to,
-        client_id=client_id,
-        created_at=now,
-    )
+    message = _unnumbered(conversation_id, ticket_id, author, direction, body, reply_to, client_id)
+    now = message.created_at
     data = await load_new_message(session, message)
     around = encoded({"message": data}).split(f'"id":{_ID_PLACEHOLDER}')
     if len(around) != 2:  # never: a string's quotes are escaped, so only a key is ``"id":``
@@ -506,6 +586,84 @@ async def insert_published(
     stored = before + str(message.id) + around[1]  # the event's data as the statement joined it
     keep_inserted(session, StoredEvent.from_row(row[2], MESSAGE_CREATED, stored, inbox_id, None))
     return message, data
+
+
+# The ticket id a reply's JSON carries until its statement reads it (``_ID_PLACEHOLDER``'s).
+_TICKET_PLACEHOLDER = -3_141_592_653
+
+
+def may_reply_at_once(
+    agent: m.Agent, kind: str, body: str, reply_to: int | None, file_ids: Sequence[int]
+) -> bool:
+    """Whether a reply may try ``reply_at_once``: a text without files or quote, within the
+    body's rules, by a working agent. Anything else runs as before (and answers its error)."""
+    return (
+        kind == "text"
+        and not file_ids
+        and reply_to is None
+        and bool(body.strip())
+        and len(body) <= MAX_BODY_CHARS
+        and agent.status in WORKING_STATUSES
+    )
+
+
+async def reply_at_once(
+    session: AsyncSession,
+    agent: m.Agent,
+    visibility: Visibility,
+    conversation_id: int,
+    client_id: str,
+    body: str,
+    seen_message_id: int | None,
+) -> Json | None:
+    """A text reply that ``may_reply_at_once``, with its ``message.created`` event, in one
+    statement outside any transaction (``_REPLY_AT_ONCE_PG``, on ``Database.autocommit``'s
+    session): the message's JSON when it was written, ``None`` when a rule did not hold there
+    (the conversation missing or not visible, no open ticket, not the assignee, a first
+    response, a snoozed ticket, a ``client_id`` used, a ``seen_message_id`` not checked or
+    not current; ``None``: no check, as with ``force``): nothing was written, and
+    ``send_agent_message`` runs the reply as before, answering its error. The event, with its
+    id, is kept for the bus (``keep_inserted``)."""
+    driver = driver_sql.postgres(session)
+    assert driver is not None
+    ticket_id = _TICKET_PLACEHOLDER
+    author = agent_author(agent)
+    message = _unnumbered(conversation_id, ticket_id, author, "out", body, None, client_id)
+    now = message.created_at
+    data = message_json(message)
+    text = encoded({"message": data})
+    before, _, rest = text.partition(f'"id":{_ID_PLACEHOLDER}')
+    between, _, after = rest.partition(f'"ticket_id":{_TICKET_PLACEHOLDER}')
+    if not after:  # never: only a key is ``"id":`` (quotes in strings are escaped)
+        return None
+    before += '"id":'
+    between += '"ticket_id":'
+    row = await driver_sql.pg_one(
+        driver,
+        _REPLY_AT_ONCE_PG,
+        conversation_id,
+        visibility.everything,
+        [] if visibility.everything else list(visibility.inbox_ids),
+        agent.role == "admin",
+        agent.id,
+        client_id,
+        seen_message_id,
+        agent.name,
+        body,
+        now,
+        ADVISORY_LOCK_KEY,
+        NOTIFY_CHANNEL,
+        before,
+        between,
+        after,
+    )
+    if row[0] is None:
+        return None
+    message.id = data["id"] = int(row[0])
+    message.ticket_id = data["ticket_id"] = int(row[1])
+    stored = f"{before}{message.id}{between}{message.ticket_id}{after}"
+    keep_inserted(session, StoredEvent.from_row(row[3], MESSAGE_CREATED, stored, row[2], None))
+    return data
 
 
 async def append_message(

@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 import pytest
 from fastapi import FastAPI
 
@@ -26,13 +27,15 @@ pytestmark = [pytest.mark.postgres, pytest.mark.parametrize("backend", [BACKENDS
 DEADLOCKS = "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
 
 
-async def _ticket_free_while_it_waits(
-    db: Database, warm: WarmConversation, write: Awaitable[Any]
-) -> None:
-    """``write`` started while another transaction holds the conversation's row: once it
-    waits for that row, the ticket's row is free (a third connection locks it), and it ends
-    once the conversation is given up."""
-    ticket_id = warm.first["ticket_id"]
+async def while_it_waits_for_the_conversation(
+    db: Database,
+    warm: WarmConversation,
+    write: Awaitable[Any],
+    meanwhile: Callable[[asyncpg.Connection, asyncpg.Connection], Awaitable[None]],
+) -> Any:
+    """``write`` started while another transaction (``holder``) holds the conversation's
+    row: once it waits for that row, ``meanwhile(holder, watcher)`` runs (``watcher``: a third
+    connection), then ``holder`` commits; the write's result."""
     holder, watcher = await _connect(db), await _connect(db)
     try:
         async with holder.transaction():
@@ -42,16 +45,30 @@ async def _ticket_free_while_it_waits(
             )
             task = asyncio.ensure_future(write)
             await _waits_for_a_row_lock(watcher, holder.get_server_pid())
-            async with watcher.transaction():
-                free = await watcher.fetchval(
-                    "SELECT id FROM tickets WHERE id = $1 FOR UPDATE SKIP LOCKED", ticket_id
-                )
-            assert free == ticket_id, "the write held the ticket while it waited"
+            await meanwhile(holder, watcher)
             assert not task.done()
-        await asyncio.wait_for(task, 10)  # the calls assert their 2xx
+        return await asyncio.wait_for(task, 10)
     finally:
         await holder.close()
         await watcher.close()
+
+
+async def _ticket_free_while_it_waits(
+    db: Database, warm: WarmConversation, write: Awaitable[Any]
+) -> None:
+    """``write`` waiting for the conversation's row holds no lock on the ticket's (a third
+    connection locks it), and it ends once the conversation is given up (the calls assert
+    their 2xx)."""
+    ticket_id = warm.first["ticket_id"]
+
+    async def ticket_free(_holder: asyncpg.Connection, watcher: asyncpg.Connection) -> None:
+        async with watcher.transaction():
+            free = await watcher.fetchval(
+                "SELECT id FROM tickets WHERE id = $1 FOR UPDATE SKIP LOCKED", ticket_id
+            )
+        assert free == ticket_id, "the write held the ticket while it waited"
+
+    await while_it_waits_for_the_conversation(db, warm, write, ticket_free)
 
 
 async def _rounds_without_deadlock(
