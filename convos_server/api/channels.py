@@ -70,6 +70,14 @@ async def _receive_once(
     return await db.write(work, lean_first=cached)
 
 
+def _contact_ref(contact: ContactRefBody) -> ingress.ContactRef:
+    """The body's contact as the service names it: its fields read, not through
+    ``model_dump``'s dict (pydantic's serializer, run for every customer message)."""
+    return ingress.ContactRef(
+        external_id=contact.external_id, name=contact.name, phone=contact.phone, email=contact.email
+    )
+
+
 async def _receive_in(
     session: AsyncSession,
     inbox_id: int,
@@ -93,7 +101,7 @@ async def _receive_in(
         session,
         bus,
         inbox,
-        ingress.ContactRef(**body.contact.model_dump()),
+        _contact_ref(body.contact),
         body.text,
         body.file_ids,
         body.handoff,

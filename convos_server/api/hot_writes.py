@@ -154,10 +154,14 @@ async def _read_body(receive: Receive, received: list[Message], length: int) -> 
 
 
 def _validated(model: type[BaseModel], body: bytes) -> BaseModel | None:
-    """``body`` parsed and validated as FastAPI does for a JSON body (``json.loads``, then
-    the model in Python mode); ``None`` when either fails (the route answers the 422)."""
+    """``body`` parsed and validated against the route's model in one step, by pydantic's
+    own JSON parser (``model_validate_json``: no ``json.loads`` and its encoding detection
+    first, no Python objects in between); ``None`` when it fails: the route then reads the
+    body as FastAPI does (``json.loads``, the model in Python mode) and answers, the 422
+    included. A body the JSON parser refuses that ``json.loads`` reads (a byte order mark,
+    UTF-16) is answered by the route as before."""
     try:
-        return model.model_validate(json.loads(body))
+        return model.model_validate_json(body)
     except (ValueError, ValidationError):
         return None
 

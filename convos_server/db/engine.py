@@ -223,6 +223,84 @@ def _is_busy(error: OperationalError) -> bool:
     return getattr(error.orig, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
 
 
+class _LeanSqlite:
+    """``Database.lean`` on the inline writer: its lock, ``BEGIN IMMEDIATE`` with the busy
+    retry, ``COMMIT`` with the hooks, the connection kept for the next one, the checkpoint
+    counted. A class, not a generator-based context manager: it is entered for every customer
+    message and reply, and the generator's machinery (two async generators, their
+    first-iteration hook and contextlib's wrappers) cost more than the rest of it."""
+
+    __slots__ = ("_db", "_proxied", "_raw", "_session")
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._proxied: PoolProxiedConnection | None = None
+        self._raw: sqlite3.Connection | None = None
+        self._session: AsyncSession | None = None
+
+    async def __aenter__(self) -> AsyncSession:
+        db = self._db
+        assert db.write_engine is not None
+        assert db._write_lock is not None
+        db._writers += 1
+        try:
+            await db._write_lock.acquire()
+        except BaseException:
+            db._writers -= 1
+            raise
+        try:
+            proxied, db._parked = db._parked, None
+            if proxied is None:
+                proxied = await db.write_engine.raw_connection()
+            try:
+                await db._lean_begin(proxied)
+            except BaseException:  # BEGIN failed: the pool decides
+                await greenlet_spawn(proxied.close)
+                raise
+        except BaseException:
+            db._write_lock.release()
+            db._writers -= 1
+            raise
+        self._proxied = proxied
+        self._raw = raw = proxied.driver_connection.sqlite  # type: ignore[union-attr]
+        self._session = session = LeanSession(raw, db.session_class).as_session()
+        return session
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, *_exc: object) -> None:
+        db, raw, session = self._db, self._raw, self._session
+        assert raw is not None
+        assert session is not None
+        assert db._write_lock is not None
+        ended = False
+        try:
+            try:
+                if exc_type is None:
+                    for hook in db.lean_before_commit:
+                        await hook(session)
+                    driver_sql.run(raw, "COMMIT", ())
+                    for after in db.lean_after_commit:
+                        after(session)
+            finally:
+                if raw.in_transaction:
+                    raw.rollback()
+                ended = not raw.in_transaction
+        finally:
+            try:
+                if ended:
+                    # Kept for the next lean transaction: no pool check-in and check-out
+                    # (two greenlet hops and the reset's ROLLBACK) per write; it is outside
+                    # any transaction, as the pool's reset would leave it.
+                    db._parked = self._proxied
+                else:  # the rollback failed: the pool decides
+                    assert self._proxied is not None
+                    await greenlet_spawn(self._proxied.close)
+            finally:
+                db._write_lock.release()
+                db._writers -= 1
+        if exc_type is None:
+            db._count_inline_commit()
+
+
 class Database:
     """The engine, the session factory and write transactions of one server process."""
 
@@ -276,55 +354,12 @@ class Database:
         PostgreSQL's asyncpg connections)."""
         return self.write_engine is not None or self.is_postgres
 
-    @contextlib.asynccontextmanager
-    async def lean(self) -> AsyncIterator[AsyncSession]:
+    def lean(self) -> contextlib.AbstractAsyncContextManager[AsyncSession]:
         """A write transaction on the driver without an ORM session (``db.lean``):
         committed when the block ends, rolled back on an exception (``NeedsSession`` too)."""
         if self.is_postgres:
-            async with self._lean_postgres() as session:
-                yield session
-            return
-        async with self._lean_sqlite() as session:
-            yield session
-        self._count_inline_commit()
-
-    @contextlib.asynccontextmanager
-    async def _lean_sqlite(self) -> AsyncIterator[AsyncSession]:
-        """``lean`` on the inline writer: its lock, ``BEGIN IMMEDIATE`` with the busy retry."""
-        assert self.write_engine is not None
-        assert self._write_lock is not None
-        self._writers += 1
-        try:
-            async with self._write_lock:
-                proxied, self._parked = self._parked, None
-                if proxied is None:
-                    proxied = await self.write_engine.raw_connection()
-                ended = False
-                try:
-                    await self._lean_begin(proxied)
-                    raw: sqlite3.Connection = proxied.driver_connection.sqlite  # type: ignore[union-attr]
-                    session = LeanSession(raw, self.session_class).as_session()
-                    try:
-                        yield session
-                        for hook in self.lean_before_commit:
-                            await hook(session)
-                        driver_sql.run(raw, "COMMIT", ())
-                        for after in self.lean_after_commit:
-                            after(session)
-                    finally:
-                        if raw.in_transaction:
-                            raw.rollback()
-                        ended = not raw.in_transaction
-                finally:
-                    if ended:
-                        # Kept for the next lean transaction: no pool check-in and check-out
-                        # (two greenlet hops and the reset's ROLLBACK) per write; it is
-                        # outside any transaction, as the pool's reset would leave it.
-                        self._parked = proxied
-                    else:  # BEGIN failed, or the rollback did: the pool decides
-                        await greenlet_spawn(proxied.close)
-        finally:
-            self._writers -= 1
+            return self._lean_postgres()
+        return _LeanSqlite(self)
 
     async def release_writer(self) -> None:
         """Give the write engine's connection a ``lean`` transaction kept back to its pool

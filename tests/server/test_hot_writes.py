@@ -268,3 +268,45 @@ async def test_a_reply_whose_token_and_scope_are_not_cached_is_served_lean(
     )
     assert revoked.status_code == 401
     assert served == [201]
+
+
+# Bodies at the edges of JSON and of the models: the middleware's one-step parse must accept
+# exactly what the route's ``json.loads`` and Python-mode validation accept, as the same model,
+# or hand the body to the route (``None``), which then answers as FastAPI does.
+_EDGE_BODIES = (
+    b'{"contact":{"external_id":"a"},"text":"x"}',
+    b'{"contact":{"external_id":"a"},"text":"x\ny"}',  # a raw control character
+    b'{"contact":{"external_id":"a"},"handoff":NaN}',
+    b'\xef\xbb\xbf{"contact":{"external_id":"a"}}',  # a byte order mark
+    '{"contact":{"external_id":"a"}}'.encode("utf-16"),
+    b'{"contact":{"external_id":"a"},"text":"\\ud800"}',  # a lone surrogate
+    b'{"contact":{"external_id":"a"}} x',
+    b'{"contact":{"external_id":"a"},"file_ids":[1.0]}',
+    b'{"contact":{"external_id":"a"},"file_ids":[1.5]}',
+    b'{"contact":{"external_id":"a"},"file_ids":["2"]}',
+    b'{"contact":{"external_id":"a"},"handoff":"yes"}',
+    b'{"contact":{"external_id":"a","external_id":"b"}}',
+    b'{"contact":{"external_id":"a"},"message_id":1}',
+    b'{"contact":{"external_id":""}}',
+    b'{"contact":{"external_id":"a"},"text":"' + b"y" * 10_001 + b'"}',
+    b'{"contact":{"external_id":"\xc3\xa9\xf0\x9f\x98\x80"}}',
+    b'{"contact":{"external_id":"a\\u00e9"}}',
+    b'{"contact":null}',
+    b"[]",
+    b"",
+    b'{"body":"hi","client_id":"c-1"}',
+    b'{"body":"hi","client_id":"c-1","reply_to":"7"}',
+    b'{"body":"hi","client_id":"c-1","file_ids":[true]}',
+    b'{"body":"' + b"z" * 10_001 + b'","client_id":"c-1"}',
+)
+
+
+@pytest.mark.parametrize("body", _EDGE_BODIES)
+def test_the_middleware_validates_a_body_as_the_route_would_or_hands_it_on(body: bytes) -> None:
+    for model in (hot_writes.IngressBody, hot_writes.SendBody):
+        ours = hot_writes._validated(model, body)
+        try:
+            route: Any = model.model_validate(json.loads(body))
+        except ValueError:  # json's decode errors and pydantic's validation errors
+            route = None
+        assert ours is None or ours == route, (model.__name__, body[:60])
