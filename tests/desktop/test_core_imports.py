@@ -7,6 +7,9 @@ import sys
 import pytest
 
 import convos_desktop.core
+from tests.e2e.conftest import AGENT_EMAIL, PASSWORD, server, workspace
+
+__all__ = ["server", "workspace"]  # the real server's fixtures
 
 CORE_MODULES = sorted(
     f"convos_desktop.core.{m.name}" for m in pkgutil.iter_modules(convos_desktop.core.__path__)
@@ -28,8 +31,9 @@ def python_says(code: str) -> str:
     return result.stdout.strip()
 
 
-def modules_loaded_after(code: str, prefix: str) -> str:
-    """The modules named ``prefix...`` a fresh interpreter has loaded once it ran ``code``."""
+def modules_loaded_after(code: str, prefix: str | tuple[str, ...]) -> str:
+    """The modules named ``prefix...`` (or any of the prefixes) a fresh interpreter has
+    loaded once it ran ``code``."""
     named = f"sorted(m for m in sys.modules if m.startswith({prefix!r}))"
     return python_says(f"{code}import sys\nprint(','.join({named}))\n")
 
@@ -165,3 +169,43 @@ def test_the_app_names_its_folders_without_platformdirs_on_linux():
         "log_folder(), ProfileList(), default_cache_path('key')\n"
     )
     assert modules_loaded_after(code, "platformdirs") == ""
+
+
+async def test_the_app_syncs_and_stays_live_without_httpcore_anyio_or_certifi(workspace):
+    # core.transport speaks HTTP/1.1 on the loop's own sockets: httpcore and anyio (with its
+    # asyncio backend) cost 2.5 MiB resident at the memory figure, and an http:// server
+    # needs no SSL context (certifi). Bootstrap, the live stream and a message over it, in a
+    # fresh interpreter against the real server (issue 16, branch mem16p).
+    code = f"""
+import asyncio, pathlib, tempfile
+from convos_desktop.core.api import ApiClient
+from convos_desktop.core.store import Store
+from convos_desktop.core.sync import Sync
+from convos_desktop.core.types import ConnectionState
+
+async def main():
+    api = ApiClient({workspace.server.url!r})
+    await api.login({AGENT_EMAIL!r}, {PASSWORD!r}, "imports")
+    store = Store(pathlib.Path(tempfile.mkdtemp()) / "cache.sqlite3")
+    sync = Sync(store, api)
+    changes = []
+    sync.messages_changed.connect(changes.append)
+    sync.start()
+    while sync.connection_state is not ConnectionState.CONNECTED:
+        await asyncio.sleep(0.05)
+    customer = {{"contact": {{"external_id": "wa-1", "name": "Mario"}}, "text": "Buongiorno"}}
+    response = await api.http.post(
+        "/channels/{workspace.inbox_id}/messages",
+        headers={{"X-Api-Key": {workspace.api_key!r}}},
+        json=customer,
+    )
+    assert response.status_code < 300, response.text
+    while not changes:
+        await asyncio.sleep(0.05)
+    await sync.stop()
+    await api.aclose()
+    store.close()
+
+asyncio.run(main())
+"""
+    assert modules_loaded_after(code, ("httpcore", "anyio", "sniffio", "certifi")) == ""
