@@ -122,47 +122,37 @@ async def test_each_kind_of_response_leaves_the_connection_for_the_next_request(
     assert served.connections == 1
 
 
-async def answer_once_then_close(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-) -> None:
-    """A keep-alive answer, then the server closes the idle connection."""
-    if await read_request(reader) is not None:
-        writer.write(RESPONSES["/length"])
+def answering_then(after: str, said: asyncio.Event) -> Handler:
+    """A keep-alive answer, then (``after``) the server closes the idle connection, or writes
+    bytes nobody asked for (a 408) while it idles, or sends those in the answer's own write
+    (left in h11's buffer, not the socket's); ``said`` is set once that is done."""
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if await read_request(reader) is None:
+            return
+        more = b"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n"
+        writer.write(RESPONSES["/length"] + (more if after == "more in the same write" else b""))
         await writer.drain()
+        if after == "close":
+            writer.close()
+            await writer.wait_closed()
+        elif after == "more while idle":
+            await asyncio.sleep(0.05)
+            writer.write(more)
+            await writer.drain()
+        said.set()
+        await read_request(reader)  # until the client closes
+
+    return handler
 
 
-async def answer_then_say_more(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """A keep-alive answer, then bytes nobody asked for (a 408) while the connection idles."""
-    if await read_request(reader) is not None:
-        writer.write(RESPONSES["/length"])
-        await writer.drain()
-        await asyncio.sleep(0.05)
-        writer.write(b"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n")
-        await writer.drain()
-        await read_request(reader)  # waits for the client to close
-
-
-async def answer_with_more_in_the_same_write(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-) -> None:
-    """The 408 arrives together with the answer: left in h11's buffer, not the socket's."""
-    if await read_request(reader) is not None:
-        writer.write(RESPONSES["/length"] + b"HTTP/1.1 408 Request Timeout\r\n\r\n")
-        await writer.drain()
-        await read_request(reader)
-
-
-@pytest.mark.parametrize(
-    "handler", [answer_once_then_close, answer_then_say_more, answer_with_more_in_the_same_write]
-)
-async def test_an_idle_connection_the_server_closed_or_wrote_to_is_not_reused(
-    handler: Handler,
-) -> None:
-    async with serving(handler) as served, async_client() as client:
+@pytest.mark.parametrize("after", ["close", "more while idle", "more in the same write"])
+async def test_an_idle_connection_the_server_closed_or_wrote_to_is_not_reused(after: str) -> None:
+    said = asyncio.Event()
+    async with serving(answering_then(after, said)) as served, async_client() as client:
         assert (await client.get(f"{served.url}/length")).text == "hello"
-        if handler is answer_once_then_close:
-            await served.closed.wait()
-        await asyncio.sleep(0.2)  # the server's FIN / extra bytes reach the client's loop
+        await said.wait()
+        await asyncio.sleep(0.1)  # the loop reads the FIN / the bytes from the socket
         second = await client.get(f"{served.url}/length")
         assert (second.status_code, second.text) == (200, "hello")
     assert served.connections == 2
@@ -280,12 +270,13 @@ async def test_no_free_connection_in_time_is_a_pool_timeout_and_a_closed_body_fr
 
 
 async def test_a_body_left_or_cancelled_midway_closes_its_connection() -> None:
+    begun = asyncio.Event()
+
     async def endless(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while (request := await read_request(reader)) is not None:
+        while await read_request(reader) is not None:
             writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nbegin\r\n")
             await writer.drain()
-            if request[1] == "/cancel":
-                await read_request(reader)
+            begun.set()
 
     transport = Http11Transport(max_connections=1)
     async with serving(endless) as served, httpx.AsyncClient(transport=transport) as client:
@@ -299,8 +290,10 @@ async def test_a_body_left_or_cancelled_midway_closes_its_connection() -> None:
             async with client.stream("GET", f"{served.url}/cancel") as response:
                 await response.aread()
 
+        begun.clear()
         task = asyncio.get_running_loop().create_task(read_all())
-        await asyncio.sleep(0.2)
+        await begun.wait()
+        await asyncio.sleep(0.1)  # the client reads the first chunk, waits for more
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
