@@ -11,10 +11,10 @@ client's API: requests, responses, timeouts and errors are httpx's.
   httpx does by default (``httpx.create_ssl_context()``: certifi's bundle, or
   ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``), against the URL's host name.
 - Keep-alive connections are pooled per origin (``max_idle`` kept, ``max_connections`` busy at
-  once; one more waits up to the pool timeout). An idle connection is dropped when the server
-  closed it or sent bytes nobody asked for; a request on a reused connection that turns out
-  closed before any of its bytes went out is sent once more on a new connection (never one
-  whose bytes went out: a POST is not idempotent).
+  once; one more waits up to the pool timeout). An idle connection is dropped, before any
+  byte of a request is written to it, when the server closed it or sent bytes nobody asked
+  for, or when it idled for ``keepalive_s`` (under the server's own keep-alive); a request
+  whose bytes went out is never sent again (a POST is not idempotent).
 - Response bodies are streamed as they arrive (the event stream runs for hours); the
   connection goes back to the pool only after the whole body was read, and is closed when
   the response is closed (or its task cancelled) before that.
@@ -41,16 +41,11 @@ KEEPALIVE_EXPIRY = 4.0  # seconds an idle connection is reused: under uvicorn's 
 DEFAULT_PORTS = {b"http": 80, b"https": 443}
 
 
-class _UnsentError(ConnectionError):
-    """The connection was closed before any byte of the request went out."""
-
-
 class _Wire(asyncio.Protocol):
     """One socket's bytes: what arrived and was not read yet, end of stream, flow control."""
 
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
-        self.sent = 0  # bytes handed to the socket
         self._received = bytearray()
         self._ended = False  # the server closed its side (or the connection was lost)
         self._error: Exception | None = None
@@ -125,11 +120,8 @@ class _Wire(asyncio.Protocol):
     async def write(self, data: bytes) -> None:
         """Send ``data``, waiting while the socket's buffer is full."""
         if self._ended or self.transport is None or self.transport.is_closing():
-            if not self.sent:
-                raise _UnsentError("connection closed before the request was sent")
             raise self._error or ConnectionResetError("connection closed by the server")
         self.transport.write(data)
-        self.sent += len(data)
         while self._writable is not None and not self._ended:
             await self._writable
         if self._error is not None:
@@ -276,20 +268,22 @@ class Http11Transport(httpx.AsyncBaseTransport):
     async def _send(
         self, origin: Origin, request: httpx.Request, timeouts: dict[str, float | None]
     ) -> httpx.Response:
-        """Send on a pooled connection (once more on a new one if it was closed unused)."""
+        """Send on a pooled connection fit for it, else on a new one."""
         connection = self._take_idle(origin)
-        if connection is not None:
-            try:
-                return await self._exchange(connection, request, timeouts)
-            except _UnsentError:
-                pass  # the server closed it while idle: nothing went out, send it again
-        connection = await self._connect(origin, request, timeouts.get("connect"))
-        try:
-            return await self._exchange(connection, request, timeouts)
-        except _UnsentError as exc:
-            raise httpx.WriteError(str(exc), request=request) from exc
+        if connection is None:
+            connection = await self._connect(origin, request, timeouts.get("connect"))
+        return await self._exchange(connection, request, timeouts)
 
     def _take_idle(self, origin: Origin) -> _Connection | None:
+        """The newest idle connection still fit for a request; the unfit ones closed.
+
+        A connection the server closed (or wrote to) while idle is seen here, before any
+        byte of the request goes out: nothing runs between this check and the request's
+        first write, so no request has to be sent again. The server closing at the very
+        moment it is reused (its FIN on the way) is kept apart by ``keepalive_s``, shorter
+        than the server's own (uvicorn's 5 s); a request whose bytes went out is never
+        resent (a POST is not idempotent).
+        """
         idle = self._idle.get(origin, [])
         now = time.monotonic()
         while idle:
@@ -333,7 +327,6 @@ class Http11Transport(httpx.AsyncBaseTransport):
         self, connection: _Connection, request: httpx.Request, timeouts: dict[str, float | None]
     ) -> httpx.Response:
         """Send the request and read the response's head; the body streams afterwards."""
-        connection.wire.sent = 0
         try:
             write_error = await self._send_request(connection, request, timeouts.get("write"))
             try:
@@ -355,7 +348,10 @@ class Http11Transport(httpx.AsyncBaseTransport):
             status_code=event.status_code,
             headers=event.headers.raw_items(),
             stream=body,
-            extensions={"http_version": b"HTTP/1.1", "reason_phrase": event.reason},
+            extensions={
+                "http_version": b"HTTP/" + event.http_version,
+                "reason_phrase": event.reason,
+            },
         )
 
     async def _send_request(
@@ -378,8 +374,6 @@ class Http11Transport(httpx.AsyncBaseTransport):
             async for chunk in request.stream:
                 await connection.send(h11.Data(data=chunk), write_s)
             await connection.send(h11.EndOfMessage(), write_s)
-        except _UnsentError:
-            raise
         except TimeoutError:
             raise httpx.WriteTimeout("timed out sending the request", request=request) from None
         except OSError as exc:

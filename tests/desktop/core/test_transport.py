@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import ipaddress
+import socket
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -240,6 +241,14 @@ async def test_a_refused_connection_is_a_connect_error() -> None:
     async with async_client() as client:
         with pytest.raises(httpx.ConnectError):
             await client.get(f"{url}/length")
+
+
+async def test_no_connection_within_the_connect_timeout_is_a_connect_timeout() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as listening:  # never accepts
+        port = listening.getsockname()[1]
+        async with async_client() as client:
+            with pytest.raises(httpx.ConnectTimeout):  # 0 s: over before connect returns
+                await client.get(f"http://127.0.0.1:{port}/", timeout=httpx.Timeout(5, connect=0))
 
 
 async def never_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
