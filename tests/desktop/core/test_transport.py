@@ -359,6 +359,7 @@ async def test_https_checks_the_servers_certificate(tmp_path: Path) -> None:
         async with httpx.AsyncClient(transport=Http11Transport(verify=trusted)) as client:
             assert (await client.get(f"{served.url}/chunked")).text == "hello world"
             assert (await client.get(f"{served.url}/length")).text == "hello"
+    assert served.connections == 1  # the refused handshake never reached the handler
 
 
 async def test_a_proxy_from_the_environment_is_used_through_httpx_own_transport(
