@@ -216,7 +216,7 @@ class ApiClient:
         # Plain http never does TLS: skip loading the certificate store (50-120 ms at launch).
         plain = self.server_url.startswith("http://")
         base_url = self.server_url + API_PREFIX
-        # The app's own HTTP/1.1 transport (core.transport: no httpcore, no anyio, ~2.9 MiB
+        # The app's own HTTP/1.1 transport (core.transport: no httpcore, no anyio, 2.5 MiB
         # less resident); a given one (tests) is used as it is.
         self.http = (
             async_client(base_url=base_url, timeout=timeout, verify=not plain)

@@ -1,8 +1,8 @@
 """The client's HTTP/1.1 transport for httpx: asyncio sockets and h11, without httpcore.
 
 httpx's own asyncio transport is httpcore, and httpcore takes its locks and its connections
-from anyio: the two with anyio's asyncio backend cost ~2.9 MiB resident at the client's memory
-figure (benchmarks/RESULTS.md, issue 16) for what one server over HTTP/1.1 needs. This module
+from anyio: without them the client's memory figure is 2.5 MiB lower (benchmarks/RESULTS.md,
+issue 16, branch mem16p), for what one server over HTTP/1.1 needs. This module
 speaks HTTP/1.1 itself with h11 (the protocol library httpcore uses too) over the event loop's
 own connections, so it works on any asyncio loop, qasync's Qt loop included. httpx stays the
 client's API: requests, responses, timeouts and errors are httpx's.
