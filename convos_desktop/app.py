@@ -306,7 +306,7 @@ async def shut_down(context: ClientContext, window: MainWindow) -> None:
     await window.workspace.shutdown()
     await window.files.shutdown()
     window.library.stop()
-    try:  # requests still in flight end (cancelled ones can hang anyio under qasync)
+    try:  # requests still in flight end (cancelled ones behind a proxy can hang anyio under qasync)
         async with asyncio.timeout(SHUTDOWN_WAIT_S):
             await window.library.wait_idle()
             # the screens opened in this session

@@ -15,8 +15,9 @@ server answers a repeated ``client_id`` with the first message, so nothing is do
 "At once when the stream reconnects" holds for a send whose request is in flight too: a
 connection lost without a reset (a dead network path) would hold it until its timeout (15 s)
 while the stream, back already, says the app is online. Such a request is abandoned (left to
-end by itself: cancelling httpx requests can hang anyio under qasync) and the send goes
-again at once; whichever answer comes, it is the one message of that ``client_id``.
+end by itself: behind a proxy the request runs on httpcore, and cancelling it can hang anyio
+under qasync) and the send goes again at once; whichever answer comes, it is the one message of
+that ``client_id``.
 """
 
 from __future__ import annotations

@@ -101,7 +101,8 @@ class LibraryFiles(QObject):
 
     def stop(self) -> None:
         """No more fetches; one in flight ends by itself (``wait_idle``): cancelling an httpx
-        request under qasync can leave anyio delivering the cancellation for ever."""
+        request behind a proxy (httpcore's transport) under qasync can leave anyio delivering
+        the cancellation for ever."""
         self._timer.stop()
         self._again = False
 
