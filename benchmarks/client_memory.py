@@ -15,12 +15,24 @@ hold); ``--trace`` prints tracemalloc's biggest Python allocations (by line) aft
 more (``/proc/self/smaps``: each file by its path, ``[heap]``, ``[anon]`` for the anonymous
 rest: Python's arenas, the backing store, other threads' malloc arenas) and, at the figure,
 the biggest mappings with their anonymous share.
+
+The line before the figure gives its parts (``PARTS_PREFIX``): anonymous (Python's heap, Qt's
+heap; the offscreen window's backing store), file-backed (libraries, fonts, the cache file),
+shared memory (xcb's MIT-SHM backing store) and, where ``/proc/kpageflags`` can be read (root),
+how much of the file-backed part lies in large page-cache folios. The file-backed part is not the
+code's alone: since Linux 6.18 a fault maps the whole large folio around it (fault-around), and
+how a library's pages came into the page cache (``read()``: large folios; a program's faults:
+single pages) decides the folio sizes. The same code read 1.1 MiB higher with Qt's libraries
+read in by ``cat`` (branch mem16r): compare figures within an alternated pair, and look at this
+line when two runs' figures differ.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import struct
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -46,6 +58,11 @@ TRACE_LINES = 15
 MAPS_MIN_KIB = 100  # ``--maps``: the smallest change per step printed
 MAPS_TOP = 30  # ``--maps``: the mappings listed at the figure
 FIGURE_STAGE = "big thread scrolled through end to end"
+PARTS_PREFIX = "figure parts (MiB):"  # the line before the figure: see the module's doc
+PAGE = 4096
+PFN_MASK = (1 << 55) - 1  # /proc/PID/pagemap: the page frame number, bits 0-54 (root only)
+PRESENT = 1 << 63
+COMPOUND = (1 << 15) | (1 << 16)  # /proc/kpageflags: COMPOUND_HEAD, COMPOUND_TAIL
 MAPPING = re.compile(r"^[0-9a-f]+-[0-9a-f]+ ")  # a mapping's first line in smaps
 SETTLE_S = SETTLE_MS / 1000 + 0.3  # the app's settle delay and a margin
 
@@ -53,9 +70,61 @@ SETTLE_S = SETTLE_MS / 1000 + 0.3  # the app's settle delay and a margin
 def resident_parts_mib() -> tuple[float, float]:
     """This process's anonymous and file-backed resident memory (``RssAnon``, ``RssFile``) in
     MiB: the heap and the mapped libraries apart."""
+    parts = resident_split_mib()
+    return parts["anon"], parts["file"]
+
+
+def resident_split_mib() -> dict[str, float]:
+    """This process's resident memory by kind, MiB: ``anon`` (``RssAnon``), ``file``
+    (``RssFile``) and ``shmem`` (``RssShmem``: shared memory, e.g. xcb's MIT-SHM backing store);
+    ``VmRSS`` is their sum."""
     status = Path("/proc/self/status").read_text()
-    parts = dict(re.findall(r"^(RssAnon|RssFile):\s+(\d+) kB", status, re.MULTILINE))
-    return int(parts.get("RssAnon", 0)) / 1024, int(parts.get("RssFile", 0)) / 1024
+    parts = dict(re.findall(r"^Rss(Anon|File|Shmem):\s+(\d+) kB", status, re.MULTILINE))
+    return {kind.lower(): int(parts.get(kind, 0)) / 1024 for kind in ("Anon", "File", "Shmem")}
+
+
+def file_pages_in_large_folios_mib() -> float | None:
+    """How much of this process's resident file-backed memory lies in large page-cache folios
+    (``/proc/self/pagemap`` and ``/proc/kpageflags``), MiB; ``None`` where they cannot be read
+    (not root, or no such files)."""
+    try:
+        pagemap = os.open("/proc/self/pagemap", os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        kpageflags = os.open("/proc/kpageflags", os.O_RDONLY)
+    except OSError:
+        os.close(pagemap)
+        return None
+    pages = 0
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
+            ranges = [line.split(None, 5) for line in maps]
+        for fields in ranges:
+            if len(fields) < 6 or not fields[5].startswith("/") or fields[5].startswith("/memfd:"):
+                continue
+            low, high = (int(end, 16) for end in fields[0].split("-"))
+            entries = os.pread(pagemap, (high - low) // PAGE * 8, low // PAGE * 8)
+            for (entry,) in struct.iter_unpack("Q", entries):
+                frame = entry & PFN_MASK
+                if entry & PRESENT and frame:
+                    (flags,) = struct.unpack("Q", os.pread(kpageflags, 8, frame * 8))
+                    pages += bool(flags & COMPOUND)
+    except OSError:
+        return None
+    finally:
+        os.close(pagemap)
+        os.close(kpageflags)
+    return pages * PAGE / 2**20
+
+
+def figure_parts_line() -> str:
+    """The ``PARTS_PREFIX`` line: this process's resident memory by kind, MiB (``large``:
+    the file-backed pages in large folios, ``-`` where that cannot be read)."""
+    parts = resident_split_mib()
+    large = file_pages_in_large_folios_mib()
+    parts_text = " ".join(f"{kind}={mib:.2f}" for kind, mib in parts.items())
+    return f"{PARTS_PREFIX} {parts_text} large={'-' if large is None else f'{large:.2f}'}"
 
 
 def resident_by_mapping() -> dict[str, tuple[int, int]]:
@@ -150,6 +219,7 @@ async def measure(bench: CacheBench, stage: Callable[[str], None], everything: b
     await settle()
     stage(f"{FIGURE_STAGE} (at most {most} rows in the model)")
     rss = resident_mib()
+    print(figure_parts_line(), flush=True)  # read at once after the figure, with its parts
     if everything:
         MemoryTrimmer(trim=glibc_malloc_trim()).trim_now()
         stage("after the app's minute trim (linecache, malloc_trim; not the figure)")

@@ -140,3 +140,50 @@ def test_client_memory_imports_no_more_than_the_app_without_trace() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == ""
+
+
+def test_client_memory_splits_the_figure_into_anonymous_file_backed_and_shared() -> None:
+    # VmRSS's parts beside the figure: a file-backed part that moves with the page cache's state
+    # is told from the app's heap (branch mem16r); xcb's MIT-SHM backing store is shared memory
+    import mmap
+
+    from benchmarks.client_memory import resident_split_mib
+
+    before = resident_split_mib()
+    shared = mmap.mmap(-1, 8 * 2**20, flags=mmap.MAP_SHARED)  # shmem, as a memfd
+    shared[:: mmap.PAGESIZE] = b"x" * len(shared[:: mmap.PAGESIZE])
+    after = resident_split_mib()
+    status = Path("/proc/self/status").read_text()
+    vm_rss = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
+    assert vm_rss is not None
+    assert abs(sum(after.values()) - int(vm_rss.group(1)) / 1024) < 1
+    assert after["shmem"] - before["shmem"] >= 8 - 0.1
+    assert after["anon"] - before["anon"] < 1
+    assert after["file"] > 1  # the interpreter's own mapped pages
+    shared.close()
+
+
+def test_client_memory_counts_file_pages_in_large_folios_where_it_can_read_them() -> None:
+    from benchmarks.client_memory import file_pages_in_large_folios_mib, resident_split_mib
+
+    large = file_pages_in_large_folios_mib()
+    if not os.access("/proc/kpageflags", os.R_OK):
+        assert large is None
+        return
+    assert large is not None
+    assert 0 <= large <= resident_split_mib()["file"] + 1
+
+
+def test_client_cache_reads_the_memory_figure_and_its_parts() -> None:
+    from benchmarks.client_cache import parse_resident_memory
+    from benchmarks.client_memory import PARTS_PREFIX
+
+    output = f"{PARTS_PREFIX} anon=40.50 file=55.25 shmem=3.91 large=0.06\n95.7\n"
+    memory = parse_resident_memory(output)
+    assert memory.mib == 95.7
+    assert memory.parts == {"anon": 40.5, "file": 55.25, "shmem": 3.91, "large": 0.06}
+    unreadable = parse_resident_memory(
+        f"{PARTS_PREFIX} anon=1.00 file=2.00 shmem=0.00 large=-\n3.0"
+    )
+    assert unreadable.parts == {"anon": 1.0, "file": 2.0, "shmem": 0.0}
+    assert parse_resident_memory("95.7\n").parts == {}  # an older child: the figure alone
