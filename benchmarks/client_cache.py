@@ -63,10 +63,10 @@ SCROLL_STEPS = 300
 # 2026-12-06 the verdict compared the MiB figure with 100 (100 MiB = 104.9 MB).
 MEMORY_TARGET_MIB = 100e6 / 2**20
 MEMORY_PARTS = (  # the memory figure's parts, as benchmarks.client_memory names them
-    ("anon", "... of which anonymous (heaps; offscreen's backing store)"),
-    ("file", "... of which file-backed (libraries, fonts)"),
-    ("shmem", "... of which shared memory (xcb's backing store)"),
-    ("large", "... file-backed pages in large page-cache folios"),
+    ("anon", "... of which anonymous"),  # Python's and Qt's heaps, offscreen's backing store
+    ("file", "... of which file-backed"),  # libraries, fonts, the cache file
+    ("shmem", "... of which shared memory"),  # xcb's MIT-SHM backing store
+    ("large", "... file-backed in large page-cache folios"),  # root only
 )
 
 
