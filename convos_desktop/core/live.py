@@ -2,9 +2,11 @@
 
 :class:`Live` tells the server which conversations the agent has open (``PUT .../viewing``,
 after the agent stayed on one ``VIEW_DEBOUNCE_S``, repeated every ``VIEW_HEARTBEAT_S``, and
-``viewing: false`` on leaving). Each place that shows a conversation says so under its own
-``owner`` key: the main window (``MAIN``) and every pop-out window (``ui.popout``), so an
-agent with two windows open views two conversations; one is left once no owner shows it.
+``viewing: false`` on leaving one it was told about: a conversation passed through within the
+debounce costs no call at all, so switching back and forth sends nothing until the agent stays).
+Each place that shows a conversation says so under its own ``owner`` key: the main window
+(``MAIN``) and every pop-out window (``ui.popout``), so an agent with two windows open views
+two conversations; one is left once no owner shows it.
 It tells that the agent is typing (``PUT .../typing``, in one conversation at a time, at
 most every ``TYPING_REPEAT_S``, stopped after ``TYPING_IDLE_S`` without a key; a send needs
 no stop: the server clears the typing with the message). Keys are never sent one by one: a
@@ -78,6 +80,9 @@ class Live(QObject):
         # Events that came while a viewing call was in flight: its answer is the server's
         # state when it answered, and the stream may have been faster than the answer.
         self._during_call: dict[int, list[ServerEvent]] = {}
+        # Conversations the server was (or may have been) told the agent views: only these are
+        # left with a call (issue 16: a switch spent ~1-4 ms on a needless ``viewing: false``).
+        self._told: set[int] = set()
 
     @classmethod
     def for_api(cls, api: ApiClient, me_id: Callable[[], int | None]) -> Live:
@@ -113,7 +118,9 @@ class Live(QObject):
         for left in before - after:
             self._stop_heartbeat(left)
             self._stop_typing(left)
-            self._call(self._put_viewing(left, False))
+            if left in self._told:
+                self._told.discard(left)
+                self._call(self._put_viewing(left, False))
             self._presence.pop(left, None)
         for opened in after - before:
             self._start_heartbeat(opened)
@@ -221,6 +228,7 @@ class Live(QObject):
 
     async def _put_viewing(self, conversation_id: int, viewing: bool) -> None:
         if viewing:
+            self._told.add(conversation_id)  # from the call's start: it may reach the server
             self._during_call.setdefault(conversation_id, [])
         try:
             answer = await self._api.request(

@@ -257,11 +257,15 @@ class ChatHeader(QFrame):
 
     def set_status(self, status: Status) -> None:
         """The agent's effective status (actions need ``online`` or ``busy``)."""
+        if status == self._status:
+            return  # the pane tells it on every switch: the actions stand (~0.5 ms a switch)
         self._status = status
         self._refresh()
 
     def set_open_sibling(self, ticket_id: int | None) -> None:
         """Another open ticket of the shown contact (blocks Reactivate), if one is known."""
+        if ticket_id == self._open_sibling:
+            return  # the contact dock tells it on every switch: the actions stand
         self._open_sibling = ticket_id
         self._refresh()
 

@@ -7,7 +7,7 @@ import asyncio
 
 from convos_desktop.core.events import EPHEMERAL_SEQ, ServerEvent
 from convos_desktop.core.live import MAIN, Live
-from tests.desktop.core.test_live_mentions import FakeApi
+from tests.desktop.core.test_live_mentions import FakeApi, SlowViewingApi
 
 
 def viewing_calls(api: FakeApi) -> list[tuple[str, bool]]:
@@ -21,6 +21,7 @@ async def test_two_windows_view_two_conversations_and_leave_each(qapp) -> None:
     live.view(8, owner="popout-8")
     live.view(7, owner="popout-7")  # the same conversation in two places: one viewer
     assert live.viewed() == {7, 8}
+    await live._put_viewing(7, True)  # what the debounced heartbeat does
     await live._put_viewing(8, True)
     assert live.presence(8).viewers == {2}
     live.receive(
@@ -51,3 +52,45 @@ async def test_two_windows_view_two_conversations_and_leave_each(qapp) -> None:
     calls = [c for c in viewing_calls(api) if not c[1]]
     assert calls == [("/conversations/8/viewing", False), ("/conversations/7/viewing", False)]
     assert MAIN == "main"
+
+
+async def test_a_conversation_passed_through_within_the_debounce_is_left_without_a_call(
+    qapp,
+) -> None:
+    """Switching back and forth (issue 16) tells the server nothing until the agent stays;
+    one it was told about, even by a call still in flight, is left with ``viewing: false``."""
+    api = FakeApi()
+    live = Live(api, lambda: 1, clock=lambda: 0.0)  # type: ignore[arg-type]
+    for conversation_id in (7, 8, 7, 8):
+        live.view(conversation_id)  # each left before its heartbeat said anything
+    await asyncio.sleep(0)  # the calls run as tasks
+    assert viewing_calls(api) == []
+    await live._put_viewing(8, True)  # the agent stayed on 8
+    live.view(7)
+    await asyncio.sleep(0)
+    assert viewing_calls(api) == [
+        ("/conversations/8/viewing", True),
+        ("/conversations/8/viewing", False),
+    ]
+    live.view(8)
+    live.view(7)  # 8 again passed through: the server heard it was left
+    await asyncio.sleep(0)
+    assert len(viewing_calls(api)) == 2
+    await live.stop()
+    assert len(viewing_calls(api)) == 2  # 7 was never told either
+
+
+async def test_a_conversation_left_while_its_viewing_call_is_in_flight_is_left_with_a_call(
+    qapp,
+) -> None:
+    api = SlowViewingApi()
+    live = Live(api, lambda: 1, clock=lambda: 0.0)  # type: ignore[arg-type]
+    live.view(7)
+    call = asyncio.get_running_loop().create_task(live._put_viewing(7, True))
+    await asyncio.sleep(0)  # sent, not answered: the server may have heard it
+    live.view(8)
+    await asyncio.sleep(0)
+    assert api.calls == [("PUT", "/conversations/7/viewing", {"viewing": False})]
+    api.answer.set_result(None)
+    await call
+    await live.stop()

@@ -11,6 +11,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 
 from convos_desktop.core.types import Agent, ConnectionState, Status, Ticket
+from convos_desktop.ui.chat import chat_header as chat_header_module
 from convos_desktop.ui.chat.chat_header import ChatHeader
 from convos_desktop.ui.shell.header_bar import HeaderBar
 from convos_desktop.ui.workspace.ticket_actions import TicketAction
@@ -170,3 +171,28 @@ def test_long_names_are_elided_with_the_full_text_in_a_tooltip(chat_header):
     assert chat_header.title.width() <= chat_header.width()
     chat_header.set_ticket(ticket(), "Anna", "WhatsApp", ME)
     assert chat_header.title.toolTip() == ""
+
+
+def test_a_status_or_sibling_told_again_unchanged_keeps_the_actions_as_they_are(
+    chat_header, monkeypatch
+):
+    """The pane and the contact dock tell both on every switch (issue 16): only a change
+    recomputes and restyles the actions."""
+    chat_header.set_ticket(ticket("closed"), LONG_NAME, "WhatsApp · Closed", ME)
+    worded: list[object] = []
+    real = chat_header_module.available_actions
+
+    def counted(*args: object) -> object:
+        worded.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(chat_header_module, "available_actions", counted)
+    chat_header.set_status(Status.ONLINE)
+    chat_header.set_open_sibling(None)
+    assert worded == []
+    assert chat_header.action_state(TicketAction.REOPEN) is not None
+    chat_header.set_open_sibling(9)  # another open ticket of the contact: no Reactivate
+    chat_header.set_status(Status.BUSY)
+    assert len(worded) == 2
+    state = chat_header.action_state(TicketAction.REOPEN)
+    assert state is None or not state.enabled
