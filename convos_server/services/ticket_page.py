@@ -48,6 +48,7 @@ from convos_server.db.engine import Database
 from convos_server.db.inline_sqlite import LoopReader
 from convos_server.db.pg_driver import PgRows, pg_rows
 from convos_server.serialize import (
+    LM_ID,
     TICKET_ID,
     Fragment,
     ItemDecoder,
@@ -192,11 +193,13 @@ def first_page_sql(
     size: int,
     last_message: LastMessage,
     heads: bool = False,
+    known: bool = False,
 ) -> FirstPage | None:
     """The first page's statement: ``size + 1`` items, newest activity first (``heads``: only
-    their ``_HEADS``); ``None`` when the agent sees no inbox (no row can match). A pure
-    function of its arguments, kept for the pages polled again (building it was ~4 % of a
-    page's CPU)."""
+    their ``_HEADS``; ``known`` as well, PostgreSQL: the heads with the items not known at
+    their revisions, in one statement, ``_one_statement``); ``None`` when the agent sees no
+    inbox (no row can match). A pure function of its arguments, kept for the pages polled
+    again (building it was ~4 % of a page's CPU)."""
     if flt.q:
         raise ValueError("a text search is not a driver page")
     if not visibility.everything and not visibility.inbox_ids:
@@ -206,6 +209,8 @@ def first_page_sql(
     _filtered(statement, agent_id, flt)
     if heads:
         sql = f"SELECT {_HEADS if last_message == 'none' else _HEADS_WITH_CONVERSATION}"
+        if known:  # each head's place, to give items to the page's first ``size`` only
+            sql = sql.replace(" FROM tickets", f", {_PLACE} FROM tickets", 1)
     else:
         source = "tickets" if last_message == "none" else _WITH_LAST_MESSAGE
         sql = f"SELECT {_select_list(dialect.name, last_message)} FROM {source}"
@@ -213,7 +218,52 @@ def first_page_sql(
         sql += " WHERE " + " AND ".join(statement.where)
     sql += " ORDER BY tickets.last_message_at DESC, tickets.id DESC"
     sql += f" LIMIT {statement.bind(size + 1)}"
+    if known:
+        sql = _one_statement(sql, len(statement.parameters), last_message, size)
     return FirstPage(sql, tuple(statement.parameters))
+
+
+_PLACE = "row_number() OVER (ORDER BY tickets.last_message_at DESC, tickets.id DESC)"
+
+
+def _one_statement(heads_sql: str, bound: int, last_message: LastMessage, size: int) -> str:
+    """PostgreSQL: the page's heads (``heads_sql``, with each head's place in the page) and,
+    beside each of the first ``size`` whose ticket is not among the known ones at the same
+    revisions (the arrays bound after the ``bound`` parameters of ``heads_sql``: ticket ids,
+    their ``tickets.revision`` and, with a last message, ``conversations.revision``), its
+    whole item row as one record and (``"full"``) its last message's reactions, files and
+    quoted message (``parts_sql``'s rows as records): what the heads, ``items_by_id_sql`` and
+    ``parts_sql`` read in up to five statements and round trips, in one (in one snapshot)."""
+    with_conversation = last_message != "none"
+    ids, revisions, conversations = (f"${bound + n}" for n in (1, 2, 3))
+    if with_conversation:
+        columns = "id, revision, conversation_revision, place"
+        arrays = f"{ids}::INTEGER[], {revisions}::BIGINT[], {conversations}::BIGINT[]"
+        names = "id, revision, conversation_revision"
+        same = (
+            "known.id = heads.id AND known.revision = heads.revision "
+            "AND known.conversation_revision = heads.conversation_revision"
+        )
+        head = "heads.id, heads.revision, heads.conversation_revision"
+    else:
+        columns = "id, revision, place"
+        arrays = f"{ids}::INTEGER[], {revisions}::BIGINT[]"
+        names = "id, revision"
+        same = "known.id = heads.id AND known.revision = heads.revision"
+        head = "heads.id, heads.revision"
+    source = "tickets" if last_message == "none" else _WITH_LAST_MESSAGE
+    parts = ""
+    if last_message == "full":
+        parts = ", " + ", ".join(_PARTS_RECORDS)
+    return (
+        f"WITH heads({columns}) AS MATERIALIZED ({heads_sql}), "
+        f"known AS (SELECT * FROM unnest({arrays}) AS known({names})) "
+        f"SELECT {head}, item{parts} FROM heads "
+        f"LEFT JOIN known ON {same} "
+        f"LEFT JOIN LATERAL (SELECT {_select_list('postgresql', last_message)} FROM {source} "
+        f"WHERE tickets.id = heads.id) AS item ON known.id IS NULL AND heads.place <= {size} "
+        "ORDER BY heads.place"
+    )
 
 
 def _in_ids(dialect: str, column: str) -> str:
@@ -239,6 +289,20 @@ def parts_sql(dialect: str) -> tuple[str, str, str]:
 
 
 _PARTS_SQL = {dialect: parts_sql(dialect) for dialect in ("sqlite", "postgresql")}
+
+# ``parts_sql``'s rows of one item's last message as columns of ``_one_statement`` (``item``
+# is the item's row): its reactions' (emoji, agent id) and its files' rows as arrays of
+# records, in the same order, and the quoted message's preview as a record.
+_PARTS_RECORDS = (
+    "CASE WHEN item.lm_has_reactions THEN ARRAY(SELECT ROW(reactions.emoji, reactions.agent_id) "
+    "FROM reactions WHERE reactions.message_id = item.lm_id "
+    "ORDER BY reactions.created_at, reactions.agent_id) END AS reactions",
+    f"CASE WHEN item.lm_has_files THEN ARRAY(SELECT ROW(message_files.message_id, {_FILE_COLUMNS}) "
+    "FROM message_files JOIN files ON files.id = message_files.file_id "
+    "WHERE message_files.message_id = item.lm_id ORDER BY message_files.position) END AS files",
+    "(SELECT ROW(messages.id, messages.body, messages.sender_name, messages.direction) "
+    "FROM messages WHERE messages.id = item.lm_reply_to) AS preview",
+)
 
 
 def items_by_id_sql(dialect: str, last_message: LastMessage) -> str:
@@ -372,18 +436,90 @@ def _seen(
     return found[2], found[3]
 
 
+# ``_one_statement``'s arrays when nothing is known (a statement's first read).
+_NOTHING_KNOWN: dict[LastMessage, tuple[list[Any], ...]] = {
+    "full": ([], [], []),
+    "brief": ([], [], []),
+    "none": ([], []),
+}
+
+
+async def _read_at_once(
+    page: FirstPage,
+    query: FirstPageQuery,
+    fragments: TicketFragments,
+    dialect: Dialect,
+    rows: PgRows,
+) -> Page:
+    """PostgreSQL: ``_read_page`` in one statement (``_one_statement``), told the items of
+    this statement's last page (``_finished``'s arrays): the heads, and the rows and parts of
+    the items not known at their revisions. An item not read whole whose fragment is no
+    longer current by then (another page formatted a newer one, or it was pushed out) is read
+    by id as ``_read_page`` reads it: a round trip more, for that rare case only."""
+    option = query.last_message
+    found = fragments.pages.get((id(page), option))
+    known = found[4] if found is not None and found[0] is page else _NOTHING_KNOWN[option]
+    heads = await rows.fetch(page.sql, (*page.parameters, *known))
+    seen = _seen(fragments, page, option, heads)
+    if seen is not None:
+        return seen
+    kept, stale = fragments.current(option, heads[: query.size])
+    at = 2 if option == "none" else 3  # where the item's record is in a head's row
+    by_id = {head[0]: head for head in heads}
+    items: list[Any] = []
+    parts = no_parts()
+    missing: list[int] = []
+    for ticket_id in stale:
+        head = by_id[ticket_id]
+        if head[at] is None:
+            missing.append(ticket_id)
+            continue
+        items.append(head[at])
+        if option == "full":
+            _add_parts(dialect, parts, head[at], head[at + 1 :])
+    if missing:
+        more, more_parts = await _pg_items(rows, dialect, _by_ids(dialect, option, missing), option)
+        items += more
+        parts.reactions.update(more_parts.reactions)
+        parts.files.update(more_parts.files)
+        parts.previews.update(more_parts.previews)
+    read = _Current(heads, kept, items, parts)
+    return _finished(fragments, page, query, read, decoder_for(dialect, option), known=True)
+
+
+def _add_parts(dialect: Dialect, parts: ItemParts, item: Any, records: Sequence[Any]) -> None:
+    """One item's last message's parts from ``_one_statement``'s records, as ``_parts_of``
+    gives them (the same message, for two tickets of one conversation, gives the same)."""
+    reactions, files, preview = records
+    files_decoder, previews_decoder = parts_decoders(dialect)
+    message_id = item[LM_ID]
+    if reactions is not None:
+        parts.reactions[message_id] = [(emoji, agent_id) for emoji, agent_id in reactions]
+    if files is not None:
+        parts.files[message_id] = [files_decoder.decode(file) for file in files]
+    if preview is not None:
+        parts.previews[preview[0]] = previews_decoder.decode(preview)
+
+
 def _finished(
     fragments: TicketFragments,
     heads_page: FirstPage,
     query: FirstPageQuery,
     read: _Current,
     decoder: ItemDecoder,
+    known: bool = False,
 ) -> Page:
-    """The page encoded from ``read``, remembered with its heads for ``_seen``."""
+    """The page encoded from ``read``, remembered with its heads for ``_seen`` (``known``:
+    and its items' ids and revisions as ``_one_statement``'s arrays, for the next read)."""
     page = _encoded(read, query, fragments, decoder)
-    if len(page[0]) == len(read.heads[: query.size]):  # no ticket gone between statements
+    shown = read.heads[: query.size]
+    if len(page[0]) == len(shown):  # no ticket gone between statements
+        arrays: tuple[list[Any], ...] = ()
+        if known:
+            width = 2 if query.last_message == "none" else 3
+            arrays = tuple([head[n] for head in shown] for n in range(width))
         key = (id(heads_page), query.last_message)
-        fragments.pages.put(key, (heads_page, read.heads, page[0], page[1]))
+        fragments.pages.put(key, (heads_page, read.heads, page[0], page[1], arrays))
     return page
 
 
@@ -432,20 +568,6 @@ def _sqlite_readers(
     return heads, items
 
 
-def _pg_readers(
-    rows: PgRows, dialect: Dialect, last_message: LastMessage
-) -> tuple[ReadHeads, ReadItems]:
-    """The same on ``asyncpg``: each statement sees the last commit."""
-
-    async def heads(page: FirstPage) -> list[Any]:
-        return await rows.fetch(page.sql, page.parameters)
-
-    async def items(page: FirstPage) -> tuple[list[Any], ItemParts]:
-        return await _pg_items(rows, dialect, page, last_message)
-
-    return heads, items
-
-
 def _encoded(
     read: _Current, query: FirstPageQuery, fragments: TicketFragments, decoder: ItemDecoder
 ) -> Page:
@@ -486,8 +608,9 @@ async def first_page_items(
     fragment's are read whole (``tickets.revision`` and ``conversations.revision``,
     migrations 0010 and 0011)."""
     dialect = db.engine.dialect
+    at_once = db.page_reader is None and db.kept_connections is not None
     heads_page = first_page_sql(
-        dialect, agent_id, visibility, query.flt, query.size, query.last_message, True
+        dialect, agent_id, visibility, query.flt, query.size, query.last_message, True, at_once
     )
     if heads_page is None:
         return [], None
@@ -496,8 +619,7 @@ async def first_page_items(
         return await _read_page(heads_page, query, fragments, dialect, *readers)
     if db.kept_connections is not None:
         async with db.kept_connections.rows() as rows:
-            readers = _pg_readers(rows, dialect, query.last_message)
-            return await _read_page(heads_page, query, fragments, dialect, *readers)
+            return await _read_at_once(heads_page, query, fragments, dialect, rows)
     return None
 
 
