@@ -766,11 +766,6 @@ async def contacts_of(session: AsyncSession, contact_ids: set[int]) -> list[Json
 Fragment = tuple[tuple[Any, ...], _Extras, bytes]
 
 
-# A first page as ``TicketFragments.pages`` keeps it (its statement, heads, items, cursor, and
-# the arrays that tell its next read which items are known).
-PageSeen = tuple[object, list[Any], list[bytes], str | None, tuple[list[Any], ...]]
-
-
 class TicketFragments(LruCache[tuple[str, int], Fragment]):
     """The JSON bytes of ticket page items, with every value they were made of.
 
@@ -791,9 +786,9 @@ class TicketFragments(LruCache[tuple[str, int], Fragment]):
 
     def __init__(self, size: int = 4096, pages: int = 256) -> None:
         super().__init__(size)
-        # (statement's identity, option) -> (statement, heads, items' bytes, next cursor, the
-        # items' ids and revisions as arrays: ``ticket_page._one_statement``'s, or empty)
-        self.pages: LruCache[tuple[int, str], PageSeen] = LruCache(pages)
+        # (statement's identity, option) -> (statement, heads, items' bytes, next cursor)
+        self.pages: LruCache[tuple[int, str], tuple[object, list[Any], list[bytes], str | None]]
+        self.pages = LruCache(pages)
 
     def current(
         self, last_message: LastMessage, heads: Sequence[Sequence[Any]]

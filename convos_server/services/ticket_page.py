@@ -26,7 +26,9 @@ and, for items with their last message, their conversation's ``conversations.rev
 database changes the first with every write of a ticket's row or labels, migration 0010, and
 the second with every write of the conversation's row, messages, reactions and files,
 migration 0011); the same heads as last time give the same page, and otherwise only the items
-whose kept fragment has other revisions are read whole (``items_by_id_sql``). Raw driver
+whose kept fragment has other revisions are read whole (``items_by_id_sql``; on PostgreSQL
+with their last messages' parts in the same statement, ``ITEMS_WITH_PARTS_PG``: a changed page
+is two round trips, an unchanged one one, where it was up to five and one). Raw driver
 values go straight into the fragment key (``serialize.page_item``); errors are raised as
 SQLAlchemy's classes, as a Core statement raised them (``db.driver_sql``).
 """
@@ -48,6 +50,7 @@ from convos_server.db.engine import Database
 from convos_server.db.inline_sqlite import LoopReader
 from convos_server.db.pg_driver import PgRows, pg_rows
 from convos_server.serialize import (
+    LM_HAS_FILES,
     LM_ID,
     TICKET_ID,
     Fragment,
@@ -193,13 +196,11 @@ def first_page_sql(
     size: int,
     last_message: LastMessage,
     heads: bool = False,
-    known: bool = False,
 ) -> FirstPage | None:
     """The first page's statement: ``size + 1`` items, newest activity first (``heads``: only
-    their ``_HEADS``; ``known`` as well, PostgreSQL: the heads with the items not known at
-    their revisions, in one statement, ``_one_statement``); ``None`` when the agent sees no
-    inbox (no row can match). A pure function of its arguments, kept for the pages polled
-    again (building it was ~4 % of a page's CPU)."""
+    their ``_HEADS``); ``None`` when the agent sees no inbox (no row can match). A pure
+    function of its arguments, kept for the pages polled again (building it was ~4 % of a
+    page's CPU)."""
     if flt.q:
         raise ValueError("a text search is not a driver page")
     if not visibility.everything and not visibility.inbox_ids:
@@ -209,8 +210,6 @@ def first_page_sql(
     _filtered(statement, agent_id, flt)
     if heads:
         sql = f"SELECT {_HEADS if last_message == 'none' else _HEADS_WITH_CONVERSATION}"
-        if known:  # each head's place, to give items to the page's first ``size`` only
-            sql = sql.replace(" FROM tickets", f", {_PLACE} FROM tickets", 1)
     else:
         source = "tickets" if last_message == "none" else _WITH_LAST_MESSAGE
         sql = f"SELECT {_select_list(dialect.name, last_message)} FROM {source}"
@@ -218,52 +217,7 @@ def first_page_sql(
         sql += " WHERE " + " AND ".join(statement.where)
     sql += " ORDER BY tickets.last_message_at DESC, tickets.id DESC"
     sql += f" LIMIT {statement.bind(size + 1)}"
-    if known:
-        sql = _one_statement(sql, len(statement.parameters), last_message, size)
     return FirstPage(sql, tuple(statement.parameters))
-
-
-_PLACE = "row_number() OVER (ORDER BY tickets.last_message_at DESC, tickets.id DESC)"
-
-
-def _one_statement(heads_sql: str, bound: int, last_message: LastMessage, size: int) -> str:
-    """PostgreSQL: the page's heads (``heads_sql``, with each head's place in the page) and,
-    beside each of the first ``size`` whose ticket is not among the known ones at the same
-    revisions (the arrays bound after the ``bound`` parameters of ``heads_sql``: ticket ids,
-    their ``tickets.revision`` and, with a last message, ``conversations.revision``), its
-    whole item row as one record and (``"full"``) its last message's reactions, files and
-    quoted message (``parts_sql``'s rows as records): what the heads, ``items_by_id_sql`` and
-    ``parts_sql`` read in up to five statements and round trips, in one (in one snapshot)."""
-    with_conversation = last_message != "none"
-    ids, revisions, conversations = (f"${bound + n}" for n in (1, 2, 3))
-    if with_conversation:
-        columns = "id, revision, conversation_revision, place"
-        arrays = f"{ids}::INTEGER[], {revisions}::BIGINT[], {conversations}::BIGINT[]"
-        names = "id, revision, conversation_revision"
-        same = (
-            "known.id = heads.id AND known.revision = heads.revision "
-            "AND known.conversation_revision = heads.conversation_revision"
-        )
-        head = "heads.id, heads.revision, heads.conversation_revision"
-    else:
-        columns = "id, revision, place"
-        arrays = f"{ids}::INTEGER[], {revisions}::BIGINT[]"
-        names = "id, revision"
-        same = "known.id = heads.id AND known.revision = heads.revision"
-        head = "heads.id, heads.revision"
-    source = "tickets" if last_message == "none" else _WITH_LAST_MESSAGE
-    parts = ""
-    if last_message == "full":
-        parts = ", " + ", ".join(_PARTS_RECORDS)
-    return (
-        f"WITH heads({columns}) AS MATERIALIZED ({heads_sql}), "
-        f"known AS (SELECT * FROM unnest({arrays}) AS known({names})) "
-        f"SELECT {head}, item{parts} FROM heads "
-        f"LEFT JOIN known ON {same} "
-        f"LEFT JOIN LATERAL (SELECT {_select_list('postgresql', last_message)} FROM {source} "
-        f"WHERE tickets.id = heads.id) AS item ON known.id IS NULL AND heads.place <= {size} "
-        "ORDER BY heads.place"
-    )
 
 
 def _in_ids(dialect: str, column: str) -> str:
@@ -290,19 +244,23 @@ def parts_sql(dialect: str) -> tuple[str, str, str]:
 
 _PARTS_SQL = {dialect: parts_sql(dialect) for dialect in ("sqlite", "postgresql")}
 
-# ``parts_sql``'s rows of one item's last message as columns of ``_one_statement`` (``item``
-# is the item's row): its reactions' (emoji, agent id) and its files' rows as arrays of
-# records, in the same order, and the quoted message's preview as a record.
-_PARTS_RECORDS = (
-    "CASE WHEN item.lm_has_reactions THEN ARRAY(SELECT ROW(reactions.emoji, reactions.agent_id) "
-    "FROM reactions WHERE reactions.message_id = item.lm_id "
-    "ORDER BY reactions.created_at, reactions.agent_id) END AS reactions",
-    f"CASE WHEN item.lm_has_files THEN ARRAY(SELECT ROW(message_files.message_id, {_FILE_COLUMNS}) "
+# PostgreSQL: the whole rows of the tickets whose ids are bound (``items_by_id_sql``, "full")
+# with, after their columns, their last messages' parts: the reactions' (emoji, agent id) and
+# the files' rows (``parts_sql``'s columns) as arrays of records in ``parts_sql``'s order, and
+# the quoted message's preview as a record. The rows and ``parts_sql``'s three statements in
+# one statement: one round trip (and one snapshot).
+ITEMS_WITH_PARTS_PG = (
+    f"SELECT {_select_list('postgresql', 'full')}, "
+    "ARRAY(SELECT ROW(reactions.emoji, reactions.agent_id) FROM reactions "
+    "WHERE reactions.message_id = lm.id ORDER BY reactions.created_at, reactions.agent_id), "
+    f"ARRAY(SELECT ROW(message_files.message_id, {_FILE_COLUMNS}) "
     "FROM message_files JOIN files ON files.id = message_files.file_id "
-    "WHERE message_files.message_id = item.lm_id ORDER BY message_files.position) END AS files",
+    "WHERE message_files.message_id = lm.id ORDER BY message_files.position), "
     "(SELECT ROW(messages.id, messages.body, messages.sender_name, messages.direction) "
-    "FROM messages WHERE messages.id = item.lm_reply_to) AS preview",
+    "FROM messages WHERE messages.id = lm.reply_to) "
+    f"FROM {_WITH_LAST_MESSAGE} WHERE tickets.id = ANY($1::INTEGER[])"
 )
+_FULL_WIDTH = LM_HAS_FILES + 1  # an item row's columns ("full"), the parts after them
 
 
 def items_by_id_sql(dialect: str, last_message: LastMessage) -> str:
@@ -383,6 +341,34 @@ async def _pg_items(
     return items, _parts_of(dialect, wanted, lambda sql, _ids: fetched[sql])
 
 
+def _add_parts(dialect: Dialect, parts: ItemParts, item: Any, records: Sequence[Any]) -> None:
+    """One item's last message's parts from ``ITEMS_WITH_PARTS_PG``'s records, as
+    ``_parts_of`` gives them (two tickets of one conversation give the same message's; the
+    parts of a message that has none are left out, as ``wanted_parts`` leaves them unread)."""
+    reactions, files, preview = records
+    files_decoder, previews_decoder = parts_decoders(dialect)
+    message_id = item[LM_ID]
+    if reactions:
+        parts.reactions[message_id] = [(emoji, agent_id) for emoji, agent_id in reactions]
+    if files:
+        parts.files[message_id] = [files_decoder.decode(file) for file in files]
+    if preview is not None:
+        parts.previews[preview[0]] = previews_decoder.decode(preview)
+
+
+async def _pg_items_with_parts(
+    rows: PgRows, dialect: Dialect, ids: list[int]
+) -> tuple[list[Any], ItemParts]:
+    """The item rows ("full") of the tickets ``ids`` and their parts, in one statement."""
+    items: list[Any] = []
+    parts = no_parts()
+    for row in await rows.fetch(ITEMS_WITH_PARTS_PG, (ids,)):
+        item = row[:_FULL_WIDTH]
+        items.append(item)
+        _add_parts(dialect, parts, item, row[_FULL_WIDTH:])
+    return items, parts
+
+
 async def _read_postgres(
     db: Database, page: FirstPage, last_message: LastMessage
 ) -> tuple[list[Any], ItemParts]:
@@ -436,90 +422,18 @@ def _seen(
     return found[2], found[3]
 
 
-# ``_one_statement``'s arrays when nothing is known (a statement's first read).
-_NOTHING_KNOWN: dict[LastMessage, tuple[list[Any], ...]] = {
-    "full": ([], [], []),
-    "brief": ([], [], []),
-    "none": ([], []),
-}
-
-
-async def _read_at_once(
-    page: FirstPage,
-    query: FirstPageQuery,
-    fragments: TicketFragments,
-    dialect: Dialect,
-    rows: PgRows,
-) -> Page:
-    """PostgreSQL: ``_read_page`` in one statement (``_one_statement``), told the items of
-    this statement's last page (``_finished``'s arrays): the heads, and the rows and parts of
-    the items not known at their revisions. An item not read whole whose fragment is no
-    longer current by then (another page formatted a newer one, or it was pushed out) is read
-    by id as ``_read_page`` reads it: a round trip more, for that rare case only."""
-    option = query.last_message
-    found = fragments.pages.get((id(page), option))
-    known = found[4] if found is not None and found[0] is page else _NOTHING_KNOWN[option]
-    heads = await rows.fetch(page.sql, (*page.parameters, *known))
-    seen = _seen(fragments, page, option, heads)
-    if seen is not None:
-        return seen
-    kept, stale = fragments.current(option, heads[: query.size])
-    at = 2 if option == "none" else 3  # where the item's record is in a head's row
-    by_id = {head[0]: head for head in heads}
-    items: list[Any] = []
-    parts = no_parts()
-    missing: list[int] = []
-    for ticket_id in stale:
-        head = by_id[ticket_id]
-        if head[at] is None:
-            missing.append(ticket_id)
-            continue
-        items.append(head[at])
-        if option == "full":
-            _add_parts(dialect, parts, head[at], head[at + 1 :])
-    if missing:
-        more, more_parts = await _pg_items(rows, dialect, _by_ids(dialect, option, missing), option)
-        items += more
-        parts.reactions.update(more_parts.reactions)
-        parts.files.update(more_parts.files)
-        parts.previews.update(more_parts.previews)
-    read = _Current(heads, kept, items, parts)
-    return _finished(fragments, page, query, read, decoder_for(dialect, option), known=True)
-
-
-def _add_parts(dialect: Dialect, parts: ItemParts, item: Any, records: Sequence[Any]) -> None:
-    """One item's last message's parts from ``_one_statement``'s records, as ``_parts_of``
-    gives them (the same message, for two tickets of one conversation, gives the same)."""
-    reactions, files, preview = records
-    files_decoder, previews_decoder = parts_decoders(dialect)
-    message_id = item[LM_ID]
-    if reactions is not None:
-        parts.reactions[message_id] = [(emoji, agent_id) for emoji, agent_id in reactions]
-    if files is not None:
-        parts.files[message_id] = [files_decoder.decode(file) for file in files]
-    if preview is not None:
-        parts.previews[preview[0]] = previews_decoder.decode(preview)
-
-
 def _finished(
     fragments: TicketFragments,
     heads_page: FirstPage,
     query: FirstPageQuery,
     read: _Current,
     decoder: ItemDecoder,
-    known: bool = False,
 ) -> Page:
-    """The page encoded from ``read``, remembered with its heads for ``_seen`` (``known``:
-    and its items' ids and revisions as ``_one_statement``'s arrays, for the next read)."""
+    """The page encoded from ``read``, remembered with its heads for ``_seen``."""
     page = _encoded(read, query, fragments, decoder)
-    shown = read.heads[: query.size]
-    if len(page[0]) == len(shown):  # no ticket gone between statements
-        arrays: tuple[list[Any], ...] = ()
-        if known:
-            width = 2 if query.last_message == "none" else 3
-            arrays = tuple([head[n] for head in shown] for n in range(width))
+    if len(page[0]) == len(read.heads[: query.size]):  # no ticket gone between statements
         key = (id(heads_page), query.last_message)
-        fragments.pages.put(key, (heads_page, read.heads, page[0], page[1], arrays))
+        fragments.pages.put(key, (heads_page, read.heads, page[0], page[1]))
     return page
 
 
@@ -568,6 +482,24 @@ def _sqlite_readers(
     return heads, items
 
 
+def _pg_readers(
+    rows: PgRows, dialect: Dialect, last_message: LastMessage
+) -> tuple[ReadHeads, ReadItems]:
+    """The same on ``asyncpg``: each statement sees the last commit; the items with their
+    last messages' parts in one statement (``ITEMS_WITH_PARTS_PG``: two round trips for a
+    changed page, not up to five)."""
+
+    async def heads(page: FirstPage) -> list[Any]:
+        return await rows.fetch(page.sql, page.parameters)
+
+    async def items(page: FirstPage) -> tuple[list[Any], ItemParts]:
+        if last_message == "full":
+            return await _pg_items_with_parts(rows, dialect, page.parameters[0])
+        return await _pg_items(rows, dialect, page, last_message)
+
+    return heads, items
+
+
 def _encoded(
     read: _Current, query: FirstPageQuery, fragments: TicketFragments, decoder: ItemDecoder
 ) -> Page:
@@ -608,9 +540,8 @@ async def first_page_items(
     fragment's are read whole (``tickets.revision`` and ``conversations.revision``,
     migrations 0010 and 0011)."""
     dialect = db.engine.dialect
-    at_once = db.page_reader is None and db.kept_connections is not None
     heads_page = first_page_sql(
-        dialect, agent_id, visibility, query.flt, query.size, query.last_message, True, at_once
+        dialect, agent_id, visibility, query.flt, query.size, query.last_message, True
     )
     if heads_page is None:
         return [], None
@@ -619,7 +550,8 @@ async def first_page_items(
         return await _read_page(heads_page, query, fragments, dialect, *readers)
     if db.kept_connections is not None:
         async with db.kept_connections.rows() as rows:
-            return await _read_at_once(heads_page, query, fragments, dialect, rows)
+            readers = _pg_readers(rows, dialect, query.last_message)
+            return await _read_page(heads_page, query, fragments, dialect, *readers)
     return None
 
 
