@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from convos_server.api.conversations import scope_cached
 from convos_server.api.deps import AgentDep, BusDep, DbDep, agent_of, cached_identity
 from convos_server.api.params import Day, Id
 from convos_server.api.responses import errors
@@ -184,6 +185,11 @@ async def _page(request: Request, agent: m.Agent, db: Database, query: PageQuery
     # are made of changed.
     fragments: TicketFragments = request.app.state.ticket_fragments
     on_driver = await _driver_page(db, agent.id, agent.role, query, fragments)
+    if on_driver is None and _on_the_driver(db, query) and await scope_cached(db, agent):
+        # The agent's scope had left the cache (its heartbeat, its 5 s TTL): read into it, the
+        # page stays on the driver (before, it was read through SQLAlchemy: the ORM's
+        # objects and several more round trips, for every page in flight at that moment).
+        on_driver = await _driver_page(db, agent.id, agent.role, query, fragments)
     if on_driver is not None:
         return _page_response(*on_driver)
     flt = query.flt
@@ -235,14 +241,9 @@ def _grows_with_data(flt: tickets.TicketFilter) -> bool:
     )
 
 
-async def _driver_page(
-    db: Database, agent_id: int, role: str, query: PageQuery, fragments: TicketFragments
-) -> tuple[list[bytes], str | None] | None:
-    """The page read on the driver connection (``services.ticket_page``) when it is a plain
-    first page (no cursor, newest activity first, no text search, count or contacts; on
-    SQLite, where it runs on the event loop, none whose cost grows with the data) and the
-    agent's visibility is cached; ``None`` otherwise (read through SQLAlchemy)."""
-    if (
+def _on_the_driver(db: Database, query: PageQuery) -> bool:
+    """Whether ``query`` is a page ``_driver_page`` reads (given the agent's cached scope)."""
+    return not (
         query.cursor is not None
         or query.sort != tickets.TicketSort.ACTIVITY
         or query.order != "desc"
@@ -250,7 +251,17 @@ async def _driver_page(
         or query.include is not None
         or query.flt.q
         or (db.is_sqlite and _grows_with_data(query.flt))
-    ):
+    )
+
+
+async def _driver_page(
+    db: Database, agent_id: int, role: str, query: PageQuery, fragments: TicketFragments
+) -> tuple[list[bytes], str | None] | None:
+    """The page read on the driver connection (``services.ticket_page``) when it is a plain
+    first page (no cursor, newest activity first, no text search, count or contacts; on
+    SQLite, where it runs on the event loop, none whose cost grows with the data) and the
+    agent's visibility is cached; ``None`` otherwise (read through SQLAlchemy)."""
+    if not _on_the_driver(db, query):
         return None
     scope = cached_scope_of(scope_cache_of_class(db.session_class), agent_id, role)
     if scope is None:

@@ -12,8 +12,9 @@ import pytest
 
 from convos_server.app import create_app
 from convos_server.db import models as m
+from convos_server.services import tickets as ticket_service
 from convos_server.services.token_cache import ScopeCache, TokenCache
-from tests.server.conftest import Workspace
+from tests.server.conftest import BACKENDS, Workspace
 from tests.server.test_auth import FakeClock
 from tests.server.test_revocation import another_process
 
@@ -163,3 +164,28 @@ def test_token_cache_drops_scopes_with_tokens():
     assert tokens.get("h") is None
     assert tokens.scopes.get(3, "agent") is None
     assert tokens.scopes.get(4, "agent") == "scope"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_page_whose_scope_left_the_cache_stays_on_the_driver(
+    ws: Workspace, app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At a heartbeat or its TTL the agent's scope leaves the cache while the token stays:
+    the page reads the scope into the cache and is read on the driver as always, not through
+    SQLAlchemy's ``list_tickets`` (its ORM objects and several more round trips), and sees
+    what the scope lets it see."""
+    anna, _bob, _team_a, _team_b, _inbox_b, ticket_b = await two_inboxes(ws)
+    everyone = await ws.inbox("Everyone", None)
+    await ws.handoff(everyone, "wa:2")
+    visible = await ticket_ids(ws.http, ws, anna)
+    assert len(visible) == 1
+    assert ticket_b not in visible
+    tokens: TokenCache = app.state.tokens
+    tokens.scopes.drop({anna})
+
+    def not_through_sqlalchemy(*_args: Any, **_kw: Any) -> Any:
+        raise AssertionError("the page was read through SQLAlchemy")
+
+    monkeypatch.setattr(ticket_service, "list_tickets", not_through_sqlalchemy)
+    assert await ticket_ids(ws.http, ws, anna) == visible
+    assert tokens.scopes.get(anna, "agent") is not None

@@ -256,11 +256,13 @@ async def test_errors_come_out_as_sqlalchemy_raised_them(
     assert type(on_the_driver.value.orig) is type(through_sqlalchemy.value.orig)
     assert on_the_driver.value.statement == bad
     assert not on_the_driver.value.connection_invalidated
-    # The route raises it as before (the ASGI transport re-raises the app's exception).
+    # The route raises it as before (the ASGI transport re-raises the app's exception), from
+    # the first request on (the query string solved by FastAPI, the scope read into the
+    # cache) as from the next (the query string and the scope cached).
     monkeypatch.setattr(ticket_page, "first_page_sql", lambda *_a: ticket_page.FirstPage(bad, ()))
-    await ws.http.get("/api/v1/tickets?limit=50", headers=ws.auth(ws.admin_id))
-    with pytest.raises(type(through_sqlalchemy.value)):
-        await ws.http.get("/api/v1/tickets?limit=50", headers=ws.auth(ws.admin_id))
+    for _ in range(2):
+        with pytest.raises(type(through_sqlalchemy.value)):
+            await ws.http.get("/api/v1/tickets?limit=50", headers=ws.auth(ws.admin_id))
     # The page reader is usable again (SQLite: its read transaction was ended).
     monkeypatch.undo()
     response = await ws.http.get("/api/v1/tickets?limit=50", headers=ws.auth(ws.admin_id))
