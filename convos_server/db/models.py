@@ -214,8 +214,6 @@ class Ticket(Base):
         # the ticket page's order (newest activity first), for All and for Mine/Unassigned
         Index("ix_tickets_last", "last_message_at", "id"),
         Index("ix_tickets_assignee_last", "assignee_id", "last_message_at", "id"),
-        # and within a status (an admin's Open, Closed and Snoozed: every inbox; migration 0013)
-        Index("ix_tickets_status_last", "status", "last_message_at", "id"),
     )
 
 

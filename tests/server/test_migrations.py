@@ -8,7 +8,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 
 from convos_server.db.engine import create_engine
 from convos_server.db.migrate import alembic_config, upgrade_to_head
@@ -177,26 +177,3 @@ async def test_the_conversation_revision_downgrades_to_0010_and_back(database_ur
         assert "conversations_revision_update" in at_0010  # 0010's, on last_message_id
     else:
         assert "conversations_revision ON conversations" in at_0010 & at_head
-
-
-async def _ticket_indexes(database_url: str) -> set[str]:
-    engine = create_engine(database_url)
-    try:
-        async with engine.connect() as connection:
-            return await connection.run_sync(
-                lambda sync: {index["name"] for index in inspect(sync).get_indexes("tickets")}
-            )
-    finally:
-        await engine.dispose()
-
-
-@pytest.mark.parametrize("backend", BACKENDS)
-async def test_the_status_list_index_downgrades_to_0012_and_back(database_url):
-    """0013 adds ``ix_tickets_status_last`` (a status's tickets in the page's order); down
-    drops it, up again gives it back."""
-    await upgrade_to_head(database_url)
-    assert "ix_tickets_status_last" in await _ticket_indexes(database_url)
-    await _downgrade(database_url, "0012")
-    assert "ix_tickets_status_last" not in await _ticket_indexes(database_url)
-    await upgrade_to_head(database_url)
-    assert "ix_tickets_status_last" in await _ticket_indexes(database_url)
