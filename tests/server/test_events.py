@@ -284,6 +284,42 @@ async def test_a_woken_sqlite_reader_drains_without_asking_the_data_version(sett
         await db.dispose()
 
 
+async def test_wake_ups_within_the_drain_gap_reach_the_streams_in_one_dispatch(settings):
+    """The first wake-up of a quiet reader drains at once; one right after a drain waits for
+    the rest of ``drain_gap_s``, and what was committed meanwhile is handed to the streams
+    with it in one dispatch (one write per stream), in order."""
+    db = Database(settings.database_url)
+    bus = EventBus(db, poll_s=600, drain_gap_s=1.0)  # no tick; a gap far longer than below
+    dispatched: list[list[str]] = []
+    real_dispatch = bus._dispatch
+
+    def recorded(events: list[StoredEvent]) -> None:
+        dispatched.append([event.data for event in events])
+        real_dispatch(events)
+
+    bus._dispatch = recorded  # type: ignore[method-assign]
+    await bus.start()
+    try:
+        subscription = await bus.subscribe(m.Agent(id=1, role="admin"))
+
+        async def committed(deleted_id: int) -> None:
+            async with db.lean() as session:
+                await bus.publish(session, "canned.changed", {"deleted_id": deleted_id})
+            bus.wake()
+
+        await committed(1)
+        assert [e.data for e in await _received(subscription, 1)] == ['{"deleted_id":1}']
+        await committed(2)
+        await asyncio.sleep(0.05)  # a reader without the gap drains the second one here
+        await committed(3)
+        later = await _received(subscription, 2)
+        assert [e.data for e in later] == ['{"deleted_id":2}', '{"deleted_id":3}']
+        assert dispatched == [['{"deleted_id":1}'], ['{"deleted_id":2}', '{"deleted_id":3}']]
+    finally:
+        await bus.stop()
+        await db.dispose()
+
+
 async def _received(subscription: Subscription, count: int) -> list[StoredEvent]:
     received: list[StoredEvent] = []
     while len(received) < count:
