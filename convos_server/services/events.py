@@ -335,11 +335,19 @@ class Subscription:
         self.wake()
         return True
 
-    def push_all(self, events: list[StoredEvent]) -> bool:
-        """``push`` each of ``events`` (oldest first): one write for all of them when attached."""
+    def push_all(
+        self, events: list[StoredEvent], joined: tuple[bytes, bytes] | None = None
+    ) -> bool:
+        """``push`` each of ``events`` (oldest first): one write for all of them when attached.
+        ``joined``: the frames of ``events`` (stored events, in order) joined and as one
+        HTTP/1.1 chunk, shared by the streams that take them all (``EventBus._dispatch``)."""
         writer = self._writer
         if writer is None or len(events) == 1:
             return all(self.push(event) for event in events)
+        if joined is not None and events[0].seq > self.last_seq:
+            self.last_seq = events[-1].seq
+            writer(*joined)
+            return True
         frames = []
         last = self.last_seq
         for event in events:
@@ -803,10 +811,21 @@ class EventBus:
                 ):
                     slow.append(subscription)
         else:
+            # The frames of all of them joined and chunked once, for every stream that may
+            # see them all (most do): not once per stream.
+            joined: tuple[bytes, bytes] | None = None
             for subscription in self._subscriptions:
                 visibility = subscription.visibility
                 mine = [event for event in events if is_visible(event, visibility)]
-                if mine and not subscription.push_all(mine):
+                if not mine:
+                    continue
+                shared = None
+                if len(mine) == len(events):
+                    if joined is None:
+                        frames = b"".join(event.frame for event in events)
+                        joined = (frames, http_chunk(frames))
+                    shared = joined
+                if not subscription.push_all(mine, shared):
                     slow.append(subscription)
         for subscription in slow:
             log.warning(
