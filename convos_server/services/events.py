@@ -37,6 +37,7 @@ import datetime as dt
 import functools
 import json
 import logging
+import math
 import re
 from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass
@@ -66,6 +67,12 @@ NOTIFY_CHANNEL = "convos_events"
 # Any constant works; it only has to be the same in every server process.
 ADVISORY_LOCK_KEY = 7_436_001
 READ_BATCH = 500
+# A wake-up drains at once when the last drain a wake-up started is at least this old, else
+# when it is: under a steady stream of commits each drain hands over the events of this long,
+# so each stream is written once for several of them (a write per stream is the largest
+# part of a delivery's cost); an idle server delivers an event at once (issue 14). SQLite's
+# reader only (``EventBus``).
+DRAIN_GAP_S = 0.002
 DEFAULT_MAX_STREAMS_PER_AGENT = 10
 # Event types after which subscribers' visible inbox sets are read again.
 VISIBILITY_TYPES = frozenset({"inbox.changed", "agent.changed"})
@@ -329,11 +336,19 @@ class Subscription:
         self.wake()
         return True
 
-    def push_all(self, events: list[StoredEvent]) -> bool:
-        """``push`` each of ``events`` (oldest first): one write for all of them when attached."""
+    def push_all(
+        self, events: list[StoredEvent], joined: tuple[bytes, bytes] | None = None
+    ) -> bool:
+        """``push`` each of ``events`` (oldest first): one write for all of them when attached.
+        ``joined``: the frames of ``events`` (stored events, in order) joined and as one
+        HTTP/1.1 chunk, shared by the streams that take them all (``EventBus._dispatch``)."""
         writer = self._writer
         if writer is None or len(events) == 1:
             return all(self.push(event) for event in events)
+        if joined is not None and events[0].seq > self.last_seq:
+            self.last_seq = events[-1].seq
+            writer(*joined)
+            return True
         frames = []
         last = self.last_seq
         for event in events:
@@ -406,6 +421,7 @@ class EventBus:
         on_agent_gone: Callable[[int], None] | None = None,
         on_agent_here: Callable[[int], None] | None = None,
         max_streams_per_agent: int = DEFAULT_MAX_STREAMS_PER_AGENT,
+        drain_gap_s: float | None = None,
     ) -> None:
         self._db = db
         self._on_revoked = on_revoked
@@ -422,6 +438,11 @@ class EventBus:
         self._backlog_limit = backlog_limit
         self._max_streams_per_agent = max_streams_per_agent
         self._poll_s = poll_s
+        # ``DRAIN_GAP_S`` on SQLite; none on PostgreSQL, whose reader every commit's
+        # ``NOTIFY`` wakes too: there the gap measured no gain (issue 14, sq14m).
+        if drain_gap_s is None:
+            drain_gap_s = 0.0 if db.is_postgres else DRAIN_GAP_S
+        self._drain_gap_s = drain_gap_s
         self._subscriptions: set[Subscription] = set()
         # The same subscriptions by agent: an ephemeral event's audience found in O(1).
         self._by_agent: dict[int, set[Subscription]] = {}
@@ -795,10 +816,21 @@ class EventBus:
                 ):
                     slow.append(subscription)
         else:
+            # The frames of all of them joined and chunked once, for every stream that may
+            # see them all (most do): not once per stream.
+            joined: tuple[bytes, bytes] | None = None
             for subscription in self._subscriptions:
                 visibility = subscription.visibility
                 mine = [event for event in events if is_visible(event, visibility)]
-                if mine and not subscription.push_all(mine):
+                if not mine:
+                    continue
+                shared = None
+                if len(mine) == len(events):
+                    if joined is None:
+                        frames = b"".join(event.frame for event in events)
+                        joined = (frames, http_chunk(frames))
+                    shared = joined
+                if not subscription.push_all(mine, shared):
                     slow.append(subscription)
         for subscription in slow:
             log.warning(
@@ -879,12 +911,21 @@ class EventBus:
         committed anywhere); elsewhere every tick reads. A wake-up drains without asking
         (a commit of this process woke it: the version is known to have moved) and leaves the
         version unknown, so the next tick drains once more and learns it: one statement fewer
-        per message (issue 14, thirteenth round)."""
+        per message (issue 14, thirteenth round). A wake-up within ``drain_gap_s`` of the last
+        drain a wake-up started waits for the rest of it, and the commits meanwhile are
+        drained with it: one write per stream for them all (``DRAIN_GAP_S``)."""
         drained_at: int | None = None  # the data version the last drain started from
+        loop = asyncio.get_running_loop()
+        woken_drain_at = -math.inf  # when the last drain of a wake-up started
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self._poll_s)
             woken = self._wakeup.is_set()
+            if woken:
+                early = woken_drain_at + self._drain_gap_s - loop.time()
+                if early > 0:
+                    await asyncio.sleep(early)
+                woken_drain_at = loop.time()
             self._wakeup.clear()
             here, self._woken_here = self._woken_here, False
             if woken and not here and self._notified <= self._head:

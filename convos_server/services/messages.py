@@ -164,6 +164,18 @@ _SENT_WITH_CLIENT_ID_SQL = (
 )
 _CONVERSATION_SQL = "SELECT id, inbox_id, open_ticket_id FROM conversations WHERE id = ?"
 _TICKET_FOR_REPLY_SQL = "SELECT id, assignee_id, first_response_at FROM tickets WHERE id = ?"
+# A reply's first reads on the inline SQLite connection in one statement, as
+# ``_SENT_AND_CONVERSATION_PG`` reads them (without row locks: the transaction holds SQLite's
+# write lock): the message this agent already sent with the ``client_id``, the conversation
+# (none: NULLs), and with the fourth parameter (a text reply) its open ticket. Three
+# statements run from Python cost more than SQLite takes to join them (issue 14, sq14m).
+_SENT_AND_CONVERSATION_SQL = (
+    f"SELECT ({_SENT_WITH_CLIENT_ID_SQL}),"
+    " conversations.id, conversations.inbox_id, conversations.open_ticket_id,"
+    " tickets.id, tickets.assignee_id, tickets.first_response_at"
+    " FROM (SELECT 1) AS one LEFT OUTER JOIN conversations ON conversations.id = ?"
+    " LEFT OUTER JOIN tickets ON ? AND tickets.id = conversations.open_ticket_id"
+)
 # And on the transaction's asyncpg connection, with the row locks of the Core statements.
 _INSERT_MESSAGE_PG = driver_sql.numbered(_INSERT_MESSAGE_SQL)
 _SENT_WITH_CLIENT_ID_PG = driver_sql.numbered(_SENT_WITH_CLIENT_ID_SQL)
@@ -828,18 +840,23 @@ async def _sent_and_conversation(
     session: AsyncSession, agent_id: int, client_id: str, conversation_id: int, lock_ticket: bool
 ) -> _ReplyStart:
     """The message this agent already sent with ``client_id`` (``find_by_client_id``) and,
-    when there is none, the reply's conversation (``_reply_conversation``): on PostgreSQL's
-    driver connection both in one statement, with ``lock_ticket`` the open ticket's lock and
-    read (``_reply_ticket``'s) too."""
+    when there is none, the reply's conversation (``_reply_conversation``): on a driver
+    connection (PostgreSQL's, the inline SQLite one) both in one statement, with
+    ``lock_ticket`` the open ticket's read (``_reply_ticket``'s; PostgreSQL: and lock) too."""
+    raw = await driver_sql.connection(session)  # flushed first, as ``find_by_client_id``
     driver = driver_sql.postgres(session)
-    if driver is None:
+    if raw is not None:
+        parameters = (agent_id, client_id, conversation_id, lock_ticket)
+        row = driver_sql.one(raw, _SENT_AND_CONVERSATION_SQL, parameters)
+    elif driver is not None:
+        row = await driver_sql.pg_one(
+            driver, _SENT_AND_CONVERSATION_PG, agent_id, client_id, conversation_id, lock_ticket
+        )
+    else:
         existing = await find_by_client_id(session, agent_id, client_id)
         if existing is not None:
             return _ReplyStart(existing, None)
         return _ReplyStart(None, await _reply_conversation(session, conversation_id))
-    row = await driver_sql.pg_one(
-        driver, _SENT_AND_CONVERSATION_PG, agent_id, client_id, conversation_id, lock_ticket
-    )
     existing = None if row[0] is None else await session.get(m.Message, row[0])
     if existing is not None:
         return _ReplyStart(existing, None)
@@ -848,7 +865,12 @@ async def _sent_and_conversation(
     conversation = _ReplyConversation(row[1], row[2], row[3])
     if row[4] is None:
         return _ReplyStart(None, conversation)
-    moment = None if row[6] is None else row[6].astimezone(dt.UTC)
+    if row[6] is None:
+        moment = None
+    elif raw is not None:
+        moment = driver_sql.read_moment(row[6])
+    else:
+        moment = row[6].astimezone(dt.UTC)
     return _ReplyStart(None, conversation, _ReplyTicket(row[4], row[5], moment))
 
 

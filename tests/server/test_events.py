@@ -23,7 +23,8 @@ from convos_server.body_writer import uvicorn_config
 from convos_server.cli import ConvosServer, bind_socket
 from convos_server.db import models as m
 from convos_server.db.engine import Database
-from convos_server.services.events import EventBus, StoredEvent, Subscription
+from convos_server.services.events import EventBus, StoredEvent, Subscription, http_chunk
+from convos_server.services.visibility import Visibility
 from tests.server.conftest import (
     BACKENDS,
     _pg_admin_dsn,
@@ -281,6 +282,81 @@ async def test_a_woken_sqlite_reader_drains_without_asking_the_data_version(sett
         assert len(asked) >= 2  # the ticks asked (at least the reading one and one more)
     finally:
         await bus.stop()
+        await db.dispose()
+
+
+async def test_wake_ups_within_the_drain_gap_reach_the_streams_in_one_dispatch(settings):
+    """The first wake-up of a quiet reader drains at once; one right after a drain waits for
+    the rest of ``drain_gap_s``, and what was committed meanwhile is handed to the streams
+    with it in one dispatch (one write per stream), in order."""
+    db = Database(settings.database_url)
+    bus = EventBus(db, poll_s=600, drain_gap_s=1.0)  # no tick; a gap far longer than below
+    dispatched: list[list[str]] = []
+    real_dispatch = bus._dispatch
+
+    def recorded(events: list[StoredEvent]) -> None:
+        dispatched.append([event.data for event in events])
+        real_dispatch(events)
+
+    bus._dispatch = recorded  # type: ignore[method-assign]
+    await bus.start()
+    try:
+        subscription = await bus.subscribe(m.Agent(id=1, role="admin"))
+
+        async def committed(deleted_id: int) -> None:
+            async with db.lean() as session:
+                await bus.publish(session, "canned.changed", {"deleted_id": deleted_id})
+            bus.wake()
+
+        await committed(1)
+        assert [e.data for e in await _received(subscription, 1)] == ['{"deleted_id":1}']
+        await committed(2)
+        await asyncio.sleep(0.05)  # a reader without the gap drains the second one here
+        await committed(3)
+        later = await _received(subscription, 2)
+        assert [e.data for e in later] == ['{"deleted_id":2}', '{"deleted_id":3}']
+        assert dispatched == [['{"deleted_id":1}'], ['{"deleted_id":2}', '{"deleted_id":3}']]
+    finally:
+        await bus.stop()
+        await db.dispose()
+
+
+async def test_streams_that_see_all_of_a_drains_events_share_one_joined_chunk(settings):
+    """Several events in one dispatch: every attached stream that may see them all is written
+    the same bytes object (their frames joined, as one HTTP/1.1 chunk), made once; a stream
+    that sees only some gets exactly those, in order; nothing already written goes again."""
+    db = Database(settings.database_url)
+    bus = EventBus(db)
+    try:
+        written: dict[str, list[tuple[bytes, bytes | None]]] = {}
+
+        def attached(name: str, visibility: Visibility, start_seq: int = 0) -> None:
+            subscription = Subscription(visibility, start_seq, limit=100)
+            written[name] = []
+            assert subscription.attach(lambda frames, chunk: written[name].append((frames, chunk)))
+            bus._add(subscription)
+
+        attached("admin", Visibility(1, True, frozenset()))
+        attached("other admin", Visibility(2, True, frozenset()))
+        attached("both inboxes", Visibility(3, False, frozenset({10, 20})))
+        attached("inbox 10", Visibility(4, False, frozenset({10})))
+        attached("caught up to 7", Visibility(5, True, frozenset()), start_seq=7)
+        events = [
+            StoredEvent.from_row(seq, "message.created", f'{{"n":{seq}}}', inbox, None)
+            for seq, inbox in ((6, 10), (7, 20), (8, 10))
+        ]
+        bus._dispatch(events)
+        frames = b"".join(event.frame for event in events)
+        (all_frames, chunk), *_more = written["admin"]
+        assert _more == []
+        assert (all_frames, chunk) == (frames, http_chunk(frames))
+        assert written["other admin"] == written["both inboxes"] == [(frames, chunk)]
+        assert written["other admin"][0][1] is chunk  # made once, for every one of them
+        assert written["both inboxes"][0][1] is chunk
+        tens = [event.frame for event in events if event.inbox_id == 10]
+        assert [f for f, _c in written["inbox 10"]] == [b"".join(tens)]
+        assert [f for f, _c in written["caught up to 7"]] == [events[2].frame]
+    finally:
         await db.dispose()
 
 
