@@ -143,9 +143,9 @@ class TicketHistoryModel(PagedTableModel):
         assert isinstance(row, HistoryRow)
         if role == IS_OPEN_ROLE:
             return row.is_open
-        column = COLUMNS[column]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return self._text(row, column)
+            return self.texts(row)[column]
+        column = COLUMNS[column]
         if role == Qt.ItemDataRole.ForegroundRole and column == HistoryColumn.STATUS:
             return QColor("#1f6feb") if row.is_open else QColor("#57606a")
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (
@@ -154,6 +154,10 @@ class TicketHistoryModel(PagedTableModel):
         ):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+    def row_texts(self, row: Any) -> tuple[str, ...]:
+        assert isinstance(row, HistoryRow)
+        return tuple(self._text(row, column) for column in COLUMNS)
 
     def _text(self, row: HistoryRow, column: HistoryColumn) -> str:
         tr = QCoreApplication.translate
