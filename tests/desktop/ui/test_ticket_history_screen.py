@@ -17,6 +17,7 @@ from convos_desktop.core.types import CountedPage, TicketHistoryPage, TicketQuer
 from convos_desktop.models.navigation import NavTarget
 from convos_desktop.models.paged_table import TEXTS_KEPT
 from convos_desktop.models.ticket_history import (
+    IS_OPEN_ROLE,
     TICKET_ID_ROLE,
     HistoryColumn,
     TicketHistoryModel,
@@ -323,3 +324,21 @@ async def test_the_texts_kept_are_bounded_and_a_new_query_drops_them(
     qtmodeltester.check(model)
     model.set_query(TicketQuery(text="altro"))
     assert model._texts == {}
+
+
+async def test_the_status_is_coloured_and_the_durations_aligned_right(directory, runner):
+    server = PagedServer(2)
+    server.tickets[1] = make_ticket(2, status="closed")
+    model = TicketHistoryModel(server.fetch, runner.run, directory)
+    model.set_query(TicketQuery())
+    await runner.wait_idle()
+    foreground, alignment = Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.TextAlignmentRole
+    assert model.index(0, HistoryColumn.STATUS).data(foreground).name() == "#1f6feb"  # open
+    assert model.index(1, HistoryColumn.STATUS).data(foreground).name() == "#57606a"
+    assert model.index(0, HistoryColumn.CONTACT).data(foreground) is None
+    right = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    for column in (HistoryColumn.FIRST_RESPONSE, HistoryColumn.RESOLUTION):
+        assert model.index(0, column).data(alignment) == right
+    assert model.index(0, HistoryColumn.OPENED).data(alignment) is None
+    assert model.index(0, HistoryColumn.STATUS).data(IS_OPEN_ROLE) is True
+    assert model.index(1, HistoryColumn.STATUS).data(IS_OPEN_ROLE) is False
