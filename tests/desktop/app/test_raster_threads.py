@@ -7,12 +7,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 
-from convos_desktop import app as app_module
 from convos_desktop.platform.raster_threads import NO_GUI_THREADPOOL, serial_raster_fills
+from tests.desktop.app.test_gtk_theme import environment_when_built
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -26,27 +25,11 @@ def test_the_variable_is_set_and_a_users_value_kept(monkeypatch: pytest.MonkeyPa
     assert os.environ[NO_GUI_THREADPOOL] == "yes"
 
 
-class RecordingApplication:
-    """Stands for ``QApplication`` in ``app.qt_application``: records the variable when built."""
-
-    built_with: ClassVar[list[str | None]] = []
-
-    def __init__(self, _argv: list[str]) -> None:
-        RecordingApplication.built_with.append(os.environ.get(NO_GUI_THREADPOOL))
-
-    @staticmethod
-    def instance() -> None:
-        return None
-
-
 def test_the_app_sets_it_before_building_its_qt_application(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.delenv(NO_GUI_THREADPOOL, raising=False)
-    monkeypatch.setattr(app_module, "QApplication", RecordingApplication)
-    RecordingApplication.built_with.clear()
-    app_module.qt_application(["convos-desktop"])
-    assert RecordingApplication.built_with == ["1"]
+    built_in = environment_when_built(monkeypatch, NO_GUI_THREADPOOL)
+    assert built_in.get(NO_GUI_THREADPOOL) == "1"
     assert os.environ[NO_GUI_THREADPOOL] == "1"  # Qt reads it at its first big fill: kept
 
 
