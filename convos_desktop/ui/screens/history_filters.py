@@ -111,14 +111,15 @@ class HistoryTable(QTableView):
         elif self._appended_from is None:
             self._appended_from = first
 
-    def changeEvent(self, event: QEvent) -> None:
+    def event(self, event: QEvent) -> bool:
+        # before Qt's own handling: a style change lays the view out at once
         if event.type() in (
             QEvent.Type.StyleChange,
             QEvent.Type.FontChange,
             QEvent.Type.LayoutDirectionChange,
         ):
             self._full_layout = True
-        super().changeEvent(event)
+        return super().event(event)
 
     def doItemsLayout(self) -> None:
         first, self._appended_from = self._appended_from, None

@@ -148,3 +148,13 @@ def test_a_reset_still_repaints_every_shown_row(qtbot: QtBot) -> None:
     model.reset()
     settle()
     assert painted.region.contains(table.visualRect(model.index(0, 0)))
+
+
+def test_a_font_change_with_a_page_still_repaints_every_shown_row(qtbot: QtBot) -> None:
+    model, table, painted = shown_rows_table(qtbot, 100)
+    model.append(100)
+    font = QFont(table.font())
+    font.setPointSize(font.pointSize() + 2)
+    table.setFont(font)
+    settle()
+    assert painted.region.contains(table.visualRect(model.index(0, 0)))
