@@ -35,6 +35,7 @@ from convos_desktop.core.store import Store
 from convos_desktop.logs import install_qt_message_filter
 from convos_desktop.models.navigation import NavTarget
 from convos_desktop.platform.gtk_theme import gtk_without_gl
+from convos_desktop.platform.raster_threads import serial_raster_fills
 from convos_desktop.ui.context import ClientContext
 from convos_desktop.ui.shell.main_window import NAV_KEY, MainWindow
 
@@ -232,6 +233,7 @@ def qt_application() -> QApplication:
     """The process's QApplication, offscreen unless a platform was chosen."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     install_qt_message_filter()
+    serial_raster_fills()  # as the app's own: Qt's fills on the GUI thread, no thread pool
     with gtk_without_gl():  # as the app's own (a GTK desktop's theme without GTK's OpenGL)
         app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)

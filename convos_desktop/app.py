@@ -49,6 +49,7 @@ from convos_desktop.platform.memory_trim import (
 )
 from convos_desktop.platform.power_events import PowerWatcher
 from convos_desktop.platform.quit_signals import QuitSignals
+from convos_desktop.platform.raster_threads import serial_raster_fills
 from convos_desktop.platform.session_watcher import SessionWatcher
 from convos_desktop.product import (
     add_product_arguments,
@@ -331,8 +332,10 @@ async def shut_down(context: ClientContext, window: MainWindow) -> None:
 
 def qt_application(argv: list[str]) -> QApplication:
     """The process's QApplication: glibc's mmap threshold fixed before Qt allocates, Qt's
-    GTK platform theme (GNOME, Xfce...) loaded without GTK's OpenGL (see ``gtk_theme``)."""
+    raster fills on the GUI thread (see ``raster_threads``), Qt's GTK platform theme (GNOME,
+    Xfce...) loaded without GTK's OpenGL (see ``gtk_theme``)."""
     fix_mmap_threshold()
+    serial_raster_fills()
     with gtk_without_gl():
         app = QApplication.instance() or QApplication(argv)
     assert isinstance(app, QApplication)

@@ -127,15 +127,15 @@ class ConversationHistoryModel(PagedTableModel):
         assert isinstance(row, ConversationRow)
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
-        column = ConversationColumn(column)
-        if column == ConversationColumn.STARTED:
-            return moment_text(row.created_at)
-        if column == ConversationColumn.CONTACT:
-            return self.contact_name(row.contact_id)
-        if column == ConversationColumn.INBOX:
-            return self._directory.inbox_name(row.inbox_id)
-        if column == ConversationColumn.ORIGIN:
-            return origin_text(row.origin, row.campaign)
-        if column == ConversationColumn.LAST_ACTIVITY:
-            return moment_text(row.last_message_at)
-        return row.preview
+        return self.texts(row)[column]
+
+    def row_texts(self, row: Any) -> tuple[str, ...]:
+        assert isinstance(row, ConversationRow)
+        return (
+            moment_text(row.created_at),  # STARTED
+            self.contact_name(row.contact_id),  # CONTACT
+            self._directory.inbox_name(row.inbox_id),  # INBOX
+            origin_text(row.origin, row.campaign),  # ORIGIN
+            moment_text(row.last_message_at),  # LAST_ACTIVITY
+            row.preview,  # LAST_MESSAGE
+        )

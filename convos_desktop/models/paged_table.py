@@ -10,6 +10,7 @@ again from the first page. Answers to an older query are dropped by generation.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
@@ -22,7 +23,6 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
-    QTimeZone,
     Signal,
 )
 
@@ -64,10 +64,39 @@ class ServerQuery(Protocol):
 PageFetcher = Callable[[Any, str | None, int], Awaitable[ServerPage]]
 
 
+# How many rows' cell texts a table keeps (a few screens around what the view shows): a row's
+# cells are formatted once, not again on each scroll step that paints them.
+TEXTS_KEPT = 512
+
+
 def moment_text(epoch_seconds: float) -> str:
-    """A date and time in the UI locale, local time."""
-    moment = QDateTime.fromSecsSinceEpoch(int(epoch_seconds), QTimeZone.systemTimeZone())
+    """A date and time in the UI locale, local time (the zone the C library reads from ``TZ``,
+    else the system's: as every other time the app shows)."""
+    moment = QDateTime.fromSecsSinceEpoch(int(epoch_seconds))
     return QLocale().toString(moment, QLocale.FormatType.ShortFormat)
+
+
+class TextFormats:
+    """What the cell texts are written with: the UI locale (``QLocale()``, the default the app
+    sets) and the time zone (``TZ``, else the system's as read when the app started).
+    ``generation`` moves when either changes: texts kept from before are stale."""
+
+    def __init__(self) -> None:
+        self._locale = QLocale()
+        self._zone = os.environ.get("TZ")
+        self._generation = 0
+
+    def generation(self) -> int:
+        """The current generation (a locale or zone changed since: a new one)."""
+        locale = QLocale()
+        zone = os.environ.get("TZ")
+        if zone != self._zone or locale != self._locale:
+            self._locale, self._zone = locale, zone
+            self._generation += 1
+        return self._generation
+
+
+TEXT_FORMATS = TextFormats()
 
 
 class PagedTableModel(QAbstractTableModel):
@@ -101,6 +130,12 @@ class PagedTableModel(QAbstractTableModel):
         self.page_size = page_size
         self._rows: list[Any] = []
         self._contacts: dict[int, str] = {}
+        # the cell texts of the rows painted lately, by row id, oldest first (``texts``)
+        self._texts: dict[int, tuple[str, ...]] = {}
+        self._texts_generation = TEXT_FORMATS.generation()
+        # a name the directory learnt shows in the rows already formatted too
+        directory.changed.connect(self.forget_texts)
+        directory.contact_changed.connect(self.forget_texts)
         self._query: Any = query
         self._cursor: str | None = None
         self._more = False
@@ -122,8 +157,35 @@ class PagedTableModel(QAbstractTableModel):
         raise NotImplementedError
 
     def cell(self, row: Any, column: int, role: int) -> object:
-        """What ``role`` of one cell holds (``None`` for nothing)."""
+        """What ``role`` of one cell holds (``None`` for nothing); the display and tooltip
+        roles are the row's ``texts``."""
         raise NotImplementedError
+
+    def row_texts(self, row: Any) -> tuple[str, ...]:
+        """Every column's text of one row, in the UI language (see ``texts``)."""
+        raise NotImplementedError
+
+    # --- the cell texts, formatted once per row -------------------------------------------
+
+    def texts(self, row: Any) -> tuple[str, ...]:
+        """``row_texts`` of ``row``, kept for the ``TEXTS_KEPT`` rows formatted last: until
+        the list is read again, a name changes in the directory, or the locale or time zone
+        changes."""
+        generation = TEXT_FORMATS.generation()
+        kept = self._texts
+        if generation != self._texts_generation:
+            self._texts_generation = generation
+            kept.clear()
+        texts = kept.get(row.id)
+        if texts is None:
+            if len(kept) >= TEXTS_KEPT:
+                del kept[next(iter(kept))]  # the oldest
+            texts = kept[row.id] = self.row_texts(row)
+        return texts
+
+    def forget_texts(self, *_args: object) -> None:
+        """Format the rows' texts again when next painted (names changed)."""
+        self._texts.clear()
 
     # --- the query ------------------------------------------------------------------------
 
@@ -148,6 +210,7 @@ class PagedTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._query = query
         self._rows = []
+        self._texts.clear()
         self._cursor = None
         self._more = False
         self.total = None

@@ -45,6 +45,16 @@ class HistoryColumn(IntEnum):
 
 
 COLUMNS = tuple(HistoryColumn)  # by number, without the enum's lookup per cell
+# what ``cell`` compares and answers, as plain values (asked for every painted cell)
+TEXT_ROLES = frozenset({int(Qt.ItemDataRole.DisplayRole), int(Qt.ItemDataRole.ToolTipRole)})
+FOREGROUND_ROLE = int(Qt.ItemDataRole.ForegroundRole)
+ALIGNMENT_ROLE = int(Qt.ItemDataRole.TextAlignmentRole)
+OPEN_COLOUR = QColor("#1f6feb")
+CLOSED_COLOUR = QColor("#57606a")
+RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+RIGHT_ALIGNED_COLUMNS = frozenset(
+    {int(HistoryColumn.FIRST_RESPONSE), int(HistoryColumn.RESOLUTION)}
+)
 SORT_KEYS = {
     HistoryColumn.OPENED: "opened",
     HistoryColumn.CONTACT: "contact",
@@ -141,19 +151,21 @@ class TicketHistoryModel(PagedTableModel):
 
     def cell(self, row: Any, column: int, role: int) -> object:
         assert isinstance(row, HistoryRow)
+        if role in TEXT_ROLES:
+            return self.texts(row)[column]
+        if role == FOREGROUND_ROLE:
+            if column == HistoryColumn.STATUS:
+                return OPEN_COLOUR if row.is_open else CLOSED_COLOUR
+            return None
+        if role == ALIGNMENT_ROLE:
+            return RIGHT_ALIGNED if column in RIGHT_ALIGNED_COLUMNS else None
         if role == IS_OPEN_ROLE:
             return row.is_open
-        column = COLUMNS[column]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return self._text(row, column)
-        if role == Qt.ItemDataRole.ForegroundRole and column == HistoryColumn.STATUS:
-            return QColor("#1f6feb") if row.is_open else QColor("#57606a")
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (
-            HistoryColumn.FIRST_RESPONSE,
-            HistoryColumn.RESOLUTION,
-        ):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+    def row_texts(self, row: Any) -> tuple[str, ...]:
+        assert isinstance(row, HistoryRow)
+        return tuple(self._text(row, column) for column in COLUMNS)
 
     def _text(self, row: HistoryRow, column: HistoryColumn) -> str:
         tr = QCoreApplication.translate

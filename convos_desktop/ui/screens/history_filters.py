@@ -13,11 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Collection, Mapping
+from typing import Any
 
 from PySide6.QtCore import (
     QAbstractItemModel,
     QCoreApplication,
     QDate,
+    QEvent,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -55,6 +57,83 @@ CELL_PADDING = 16  # a cell's text margins on both sides, and a little air
 WIDEST_MOMENT = 1798477080
 
 
+class HistoryTable(QTableView):
+    """A history's table view: a page appended below the rows already shown repaints only
+    where its rows show.
+
+    Qt lays a view out again after any change of its rows (``doItemsLayout``) and repaints the
+    whole viewport then. A page arrives as the agent scrolls to the end of what has arrived:
+    the rows above it are the same, yet the next scroll step after each page painted every
+    visible cell, three times a step's work (issue 16: the history tables' slowest steps).
+    After appends alone the scroll range is laid out again and the new rows' part of the
+    viewport repainted; a reset, a removal, a move, a layout change, the columns, a style or
+    font change, or rows inserted above the end still lay out and repaint everything."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._appended_from: int | None = None  # the first row appended since the last layout
+        self._full_layout = False  # something besides appends changed since then
+
+    def setModel(self, model: QAbstractItemModel | None) -> None:
+        old = self.model()
+        if old is not None:
+            for signal in self._structure_signals(old):
+                signal.disconnect(self._needs_full_layout)
+            old.rowsInserted.disconnect(self._rows_inserted)
+        super().setModel(model)
+        self._full_layout = True
+        if model is not None:
+            for signal in self._structure_signals(model):
+                signal.connect(self._needs_full_layout)
+            model.rowsInserted.connect(self._rows_inserted)
+
+    @staticmethod
+    def _structure_signals(model: QAbstractItemModel) -> tuple[Any, ...]:
+        return (
+            model.modelReset,
+            model.layoutChanged,
+            model.rowsRemoved,
+            model.rowsMoved,
+            model.columnsInserted,
+            model.columnsRemoved,
+            model.columnsMoved,
+        )
+
+    def _needs_full_layout(self, *_args: object) -> None:
+        self._full_layout = True
+
+    def _rows_inserted(
+        self, parent: QModelIndex | QPersistentModelIndex, first: int, last: int
+    ) -> None:
+        model = self.model()
+        if parent.isValid() or model is None or last != model.rowCount() - 1:
+            self._full_layout = True  # not an append at the end
+        elif self._appended_from is None:
+            self._appended_from = first
+
+    def event(self, event: QEvent) -> bool:
+        # before Qt's own handling: a style change lays the view out at once
+        if event.type() in (
+            QEvent.Type.StyleChange,
+            QEvent.Type.FontChange,
+            QEvent.Type.LayoutDirectionChange,
+        ):
+            self._full_layout = True
+        return super().event(event)
+
+    def doItemsLayout(self) -> None:
+        first, self._appended_from = self._appended_from, None
+        full, self._full_layout = self._full_layout, False
+        if full or first is None:
+            super().doItemsLayout()
+            return
+        self.updateGeometries()  # the scroll bar's range, with the new rows
+        viewport = self.viewport()
+        top = self.rowViewportPosition(first)
+        if top < viewport.height():
+            viewport.update(0, max(0, top), viewport.width(), viewport.height() - max(0, top))
+
+
 def history_table(
     parent: QWidget,
     model: QAbstractItemModel,
@@ -67,7 +146,7 @@ def history_table(
     ``newest_first_by`` descending, with fixed row heights, the given column widths (or its
     title's, when wider; a column of ``moments`` as wide as the locale writes a date and
     time) and its vertical scroll bar always shown."""
-    table = QTableView(parent)
+    table = HistoryTable(parent)
     table.setObjectName(name)
     table.setModel(model)
     table.setSortingEnabled(True)

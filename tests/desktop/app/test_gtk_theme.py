@@ -45,27 +45,35 @@ def test_a_gdk_gl_the_user_set_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 class RecordingApplication:
-    """Stands for ``QApplication`` in ``app.qt_application``: records GDK_GL when built."""
+    """Stands for ``QApplication`` in ``app.qt_application``: records the environment when
+    built."""
 
-    built_with: ClassVar[list[str | None]] = []
+    built_with: ClassVar[list[dict[str, str]]] = []
 
     def __init__(self, _argv: list[str]) -> None:
-        RecordingApplication.built_with.append(os.environ.get(GDK_GL))
+        RecordingApplication.built_with.append(dict(os.environ))
 
     @staticmethod
     def instance() -> None:
         return None
 
 
-def test_the_app_builds_its_qt_application_without_gtks_gl(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.delenv(GDK_GL, raising=False)
+def environment_when_built(monkeypatch: pytest.MonkeyPatch, unset: str) -> dict[str, str]:
+    """The environment ``app.qt_application`` builds its QApplication in (``unset`` removed
+    from it first)."""
+    monkeypatch.delenv(unset, raising=False)
     monkeypatch.setattr(app_module, "QApplication", RecordingApplication)
     RecordingApplication.built_with.clear()
     built = app_module.qt_application(["convos-desktop"])
     assert isinstance(built, RecordingApplication)
-    assert RecordingApplication.built_with == ["disable"]
+    [environment] = RecordingApplication.built_with
+    return environment
+
+
+def test_the_app_builds_its_qt_application_without_gtks_gl(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert environment_when_built(monkeypatch, GDK_GL).get(GDK_GL) == "disable"
     assert GDK_GL not in os.environ
 
 

@@ -5,14 +5,19 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import os
+import time
+from dataclasses import replace
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDateTime, QLocale, Qt, QTimeZone
 from PySide6.QtWidgets import QLabel, QTableView, QWidget
 
 from convos_desktop.core.types import CountedPage, TicketHistoryPage, TicketQuery
 from convos_desktop.models.navigation import NavTarget
+from convos_desktop.models.paged_table import TEXTS_KEPT
 from convos_desktop.models.ticket_history import (
+    IS_OPEN_ROLE,
     TICKET_ID_ROLE,
     HistoryColumn,
     TicketHistoryModel,
@@ -20,7 +25,7 @@ from convos_desktop.models.ticket_history import (
 from convos_desktop.ui.screens.history_filters import STALE_AFTER_S, HistoryRefresh
 from convos_desktop.ui.tasks import TaskRunner
 from convos_desktop.ui.workspace.ticket_actions import TicketAction
-from tests.desktop.ui.conftest import make_contact, make_ticket, open_ui
+from tests.desktop.ui.conftest import BASE_TIME, ME, OTHER, make_contact, make_ticket, open_ui
 from tests.e2e.conftest import Workspace, take_ticket, wait_until
 
 
@@ -245,3 +250,95 @@ async def test_a_history_is_read_again_on_f5_and_when_shown_stale_keeping_its_ro
     model.set_query(TicketQuery(text="altro"))  # a new query selects nothing again
     await runner.wait_idle()
     assert not table.currentIndex().isValid()
+
+
+def written(epoch: int, zone: bytes, locale: QLocale) -> str:
+    """A moment as the history writes it, worked out on its own: ``locale``'s short date and
+    time in ``zone``."""
+    moment = QDateTime.fromSecsSinceEpoch(epoch, QTimeZone(zone))
+    return locale.toString(moment, QLocale.FormatType.ShortFormat)
+
+
+async def test_a_shown_moment_follows_the_time_zone_and_the_locale(directory, runner):
+    """The rows' texts are formatted once and kept: a new time zone or UI locale still shows
+    in the rows read before it."""
+    server = PagedServer(1)
+    model = TicketHistoryModel(server.fetch, runner.run, directory)
+    saved_zone, saved_locale = os.environ.get("TZ"), QLocale()
+    try:
+        os.environ["TZ"] = "UTC"
+        time.tzset()
+        QLocale.setDefault(QLocale("en_GB"))
+        model.set_query(TicketQuery())
+        await runner.wait_idle()
+        opened = model.index(0, HistoryColumn.OPENED)
+        epoch = int(BASE_TIME.timestamp())
+        assert opened.data() == written(epoch, b"UTC", QLocale("en_GB")) == "02/03/2026 09:00"
+        assert opened.data(Qt.ItemDataRole.ToolTipRole) == opened.data()
+        os.environ["TZ"] = "Asia/Tokyo"
+        time.tzset()
+        assert opened.data() == written(epoch, b"Asia/Tokyo", QLocale("en_GB"))
+        assert opened.data().endswith("18:00")
+        QLocale.setDefault(QLocale("it_IT"))
+        assert opened.data() == written(epoch, b"Asia/Tokyo", QLocale("it_IT"))
+        assert opened.data() != written(epoch, b"Asia/Tokyo", QLocale("en_GB"))
+    finally:
+        if saved_zone is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = saved_zone
+        time.tzset()
+        QLocale.setDefault(saved_locale)
+
+
+async def test_a_renamed_agent_or_contact_shows_in_the_rows_read_before(directory, runner):
+    server = PagedServer(1)
+    server.tickets = [make_ticket(1, assignee_id=OTHER.id, contact_id=30)]
+    model = TicketHistoryModel(server.fetch, runner.run, directory)
+    model.set_query(TicketQuery())
+    await runner.wait_idle()
+    agent = model.index(0, HistoryColumn.AGENT)
+    assert agent.data() == "Marco Bianchi"
+    directory.set_agents([ME, replace(OTHER, name="Marco B.")])
+    assert agent.data() == "Marco B."
+    model._contacts.clear()  # the name the page brought gone: the directory's is shown
+    contact = model.index(0, HistoryColumn.CONTACT)
+    model.forget_texts()
+    directory.upsert_contacts([make_contact(30, "Giulia Verdi")])
+    assert contact.data() == "Giulia Verdi"
+    directory.upsert_contacts([make_contact(30, "Giulia Verdi Neri")])
+    assert contact.data() == "Giulia Verdi Neri"
+
+
+async def test_the_texts_kept_are_bounded_and_a_new_query_drops_them(
+    qtmodeltester, directory, runner
+):
+    server = PagedServer(TEXTS_KEPT + 50)
+    model = TicketHistoryModel(server.fetch, runner.run, directory, page_size=TEXTS_KEPT + 50)
+    model.set_query(TicketQuery())
+    await runner.wait_idle()
+    shown = [model.index(row, HistoryColumn.CONTACT).data() for row in range(model.rowCount())]
+    assert shown == [f"Cliente {n}" for n in range(1, TEXTS_KEPT + 51)]
+    assert len(model._texts) == TEXTS_KEPT  # the oldest dropped
+    assert model.index(0, HistoryColumn.CONTACT).data() == "Cliente 1"  # formatted again
+    qtmodeltester.check(model)
+    model.set_query(TicketQuery(text="altro"))
+    assert model._texts == {}
+
+
+async def test_the_status_is_coloured_and_the_durations_aligned_right(directory, runner):
+    server = PagedServer(2)
+    server.tickets[1] = make_ticket(2, status="closed")
+    model = TicketHistoryModel(server.fetch, runner.run, directory)
+    model.set_query(TicketQuery())
+    await runner.wait_idle()
+    foreground, alignment = Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.TextAlignmentRole
+    assert model.index(0, HistoryColumn.STATUS).data(foreground).name() == "#1f6feb"  # open
+    assert model.index(1, HistoryColumn.STATUS).data(foreground).name() == "#57606a"
+    assert model.index(0, HistoryColumn.CONTACT).data(foreground) is None
+    right = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    for column in (HistoryColumn.FIRST_RESPONSE, HistoryColumn.RESOLUTION):
+        assert model.index(0, column).data(alignment) == right
+    assert model.index(0, HistoryColumn.OPENED).data(alignment) is None
+    assert model.index(0, HistoryColumn.STATUS).data(IS_OPEN_ROLE) is True
+    assert model.index(1, HistoryColumn.STATUS).data(IS_OPEN_ROLE) is False
