@@ -76,27 +76,10 @@ def moment_text(epoch_seconds: float) -> str:
     return QLocale().toString(moment, QLocale.FormatType.ShortFormat)
 
 
-class TextFormats:
+def text_formats() -> tuple[QLocale, str | None]:
     """What the cell texts are written with: the UI locale (``QLocale()``, the default the app
-    sets) and the time zone (``TZ``, else the system's as read when the app started).
-    ``generation`` moves when either changes: texts kept from before are stale."""
-
-    def __init__(self) -> None:
-        self._locale = QLocale()
-        self._zone = os.environ.get("TZ")
-        self._generation = 0
-
-    def generation(self) -> int:
-        """The current generation (a locale or zone changed since: a new one)."""
-        locale = QLocale()
-        zone = os.environ.get("TZ")
-        if zone != self._zone or locale != self._locale:
-            self._locale, self._zone = locale, zone
-            self._generation += 1
-        return self._generation
-
-
-TEXT_FORMATS = TextFormats()
+    sets) and the time zone (``TZ``, else the system's as read when the app started)."""
+    return QLocale(), os.environ.get("TZ")
 
 
 class PagedTableModel(QAbstractTableModel):
@@ -132,7 +115,7 @@ class PagedTableModel(QAbstractTableModel):
         self._contacts: dict[int, str] = {}
         # the cell texts of the rows painted lately, by row id, oldest first (``texts``)
         self._texts: dict[int, tuple[str, ...]] = {}
-        self._texts_generation = TEXT_FORMATS.generation()
+        self._texts_formats = text_formats()
         # a name the directory learnt shows in the rows already formatted too
         directory.changed.connect(self.forget_texts)
         directory.contact_changed.connect(self.forget_texts)
@@ -171,10 +154,10 @@ class PagedTableModel(QAbstractTableModel):
         """``row_texts`` of ``row``, kept for the ``TEXTS_KEPT`` rows formatted last: until
         the list is read again, a name changes in the directory, or the locale or time zone
         changes."""
-        generation = TEXT_FORMATS.generation()
+        formats = text_formats()
         kept = self._texts
-        if generation != self._texts_generation:
-            self._texts_generation = generation
+        if formats != self._texts_formats:  # texts kept from before are stale
+            self._texts_formats = formats
             kept.clear()
         texts = kept.get(row.id)
         if texts is None:
