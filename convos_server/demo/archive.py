@@ -1,12 +1,12 @@
 """The demo's archive: 90 days of believable history for Conversazioni, Ticket and Performance.
 
 The live part of the demo (``seed.py``) is small so the demo starts at once; the archive adds,
-in one bulk transaction right after start-up, thousands of closed conversations of every origin
-for customers of their own: chatbot hand-offs handled by the inbox's team with log-normal
-first-response and resolution times (slower at night and at the weekend, a few reopened),
-bot-only chats that never needed a human, weekly mass campaigns with a name and daily
-transactional messages. Rows are written with explicit ids in ``executemany`` batches (no ORM
-flush per row), so 90 days take well under a second on SQLite.
+in one bulk transaction during start-up (before the demo serves), thousands of closed
+conversations of every origin for customers of their own: chatbot hand-offs handled by the
+inbox's team with log-normal first-response and resolution times (slower at night and at the
+weekend, a few reopened), bot-only chats that never needed a human, weekly mass campaigns with
+a name and daily transactional messages. Rows are written with explicit ids in ``executemany``
+batches (no ORM flush per row), so 90 days take well under a second on SQLite.
 """
 
 from __future__ import annotations

@@ -188,7 +188,7 @@ def test_demo_command_prints_its_url_first_and_accepts_a_login(tmp_path):
                 response = httpx.post(
                     f"{url}/api/v1/auth/login",
                     json={"email": "demo@convos.test", "password": "demo"},
-                    timeout=5,
+                    timeout=30,
                 )
                 break
             except httpx.TransportError:
@@ -196,6 +196,16 @@ def test_demo_command_prints_its_url_first_and_accepts_a_login(tmp_path):
                 time.sleep(0.1)
         assert response.status_code == 200
         assert response.json()["agent"]["name"] == "Giulia Demo"
+        # The 90-day archive is in before the first answer: a history screen restored at
+        # start lists it all, not only the live workspace's hundred-odd conversations.
+        history = httpx.get(
+            f"{url}/api/v1/conversations",
+            params={"count": "true", "limit": "1"},
+            headers={"Authorization": f"Bearer {response.json()['token']}"},
+            timeout=30,
+        )
+        assert history.status_code == 200
+        assert history.json()["total"] > 2_000
     finally:
         process.terminate()
         # uvicorn shuts down gracefully, then re-raises the signal it caught.

@@ -18,9 +18,9 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals a
 
 ROOT = Path(__file__).resolve().parents[3]
 READY = "workspace open on"
-# The demo writes its 90-day archive in one write transaction after it starts listening:
-# seconds on a loaded machine, and every write (the leaving report too) waits for it. The
-# signal goes once it is in, so the test measures the quit, not that start-up write.
+# The demo writes its 90-day archive during its start-up, before it serves: seconds on a
+# loaded machine. The signal goes once it is in (and the workspace open), so the test
+# measures the quit, not that start-up write.
 ARCHIVE_IN = "demo archive:"
 
 
