@@ -210,12 +210,18 @@ async def test_the_tail_window_cancels_a_page_that_would_leave_a_gap(qtmodeltest
     assert model.can_fetch_older()
 
 
+def checked_model(qtmodeltester, count: int) -> tuple[ThreadModel, list]:
+    """A model checked by the model tester over ``count`` messages a minute apart (not open)."""
+    messages = [make_message(body=f"m{i}", minutes=i) for i in range(count)]
+    model = ThreadModel(ListHistory(messages))
+    qtmodeltester.check(model)
+    return model, messages
+
+
 def test_rows_dropped_by_the_tail_window_stay_reachable_whatever_the_server_says(
     qtmodeltester,
 ) -> None:
-    messages = [make_message(body=f"m{i}", minutes=i) for i in range(10)]
-    model = ThreadModel(ListHistory(messages))
-    qtmodeltester.check(model)
+    model, messages = checked_model(qtmodeltester, 10)
     model.open(1, messages, has_older=False)
     model.set_tail_window(4)
     model.apply(MessagesChanged(1, upserted=(make_message(body="n", minutes=100),)))
@@ -404,9 +410,7 @@ def test_an_open_with_first_rows_shows_the_newest_and_keeps_the_rest_ready(qtmod
 
 
 def test_an_open_with_first_rows_keeps_a_short_page_whole(qtmodeltester) -> None:
-    messages = [make_message(body=f"m{i}", minutes=i) for i in range(10)]
-    model = ThreadModel(ListHistory(messages))
-    qtmodeltester.check(model)
+    model, messages = checked_model(qtmodeltester, 10)
     model.open(1, messages, False, first_rows=10)
     assert model.rowCount() == 10
     assert not model.has_older
@@ -417,9 +421,7 @@ def test_an_open_with_first_rows_keeps_a_short_page_whole(qtmodeltester) -> None
 def test_the_rest_of_a_page_opened_with_first_rows_stays_reachable_whatever_the_server_says(
     qtmodeltester,
 ) -> None:
-    messages = [make_message(body=f"m{i}", minutes=i) for i in range(30)]
-    model = ThreadModel(ListHistory(messages))
-    qtmodeltester.check(model)
+    model, messages = checked_model(qtmodeltester, 30)
     model.open(1, messages, False, first_rows=10)
     model.set_has_older(False)  # the newest page arrived: the server has nothing older
     assert model.has_older
