@@ -240,10 +240,30 @@ class ThreadModel(QAbstractListModel):
 
     # --- changes -------------------------------------------------------------------------------
 
-    def open(self, conversation_id: int | None, latest: Iterable[Message], has_older: bool) -> None:
-        """Show another conversation, starting from its newest messages (a reset)."""
+    def open(
+        self,
+        conversation_id: int | None,
+        latest: Iterable[Message],
+        has_older: bool,
+        *,
+        first_rows: int | None = None,
+    ) -> None:
+        """Show another conversation, starting from its newest messages (a reset).
+
+        With ``first_rows``, only the newest ``first_rows`` of ``latest`` become rows: the
+        older rest waits beside them as a page read ahead (``has_ready_page(True)``,
+        ``ready_rows(True)``), inserted at once by the ``fetch_older`` of a scroll that
+        reaches the top. The view lays out and paints the rows it shows without measuring a
+        whole page first (issue 16: half of an open's work at 1280x800).
+        """
         self._cancel_loading()
-        self._reset(conversation_id, latest, has_older, has_newer=False)
+        rows = sorted(latest, key=_sort_key)
+        if first_rows is None or len(rows) <= max(first_rows, 1):
+            self._reset(conversation_id, rows, has_older, has_newer=False)
+            return
+        split = len(rows) - max(first_rows, 1)
+        self._reset(conversation_id, rows[split:], True, has_newer=False)
+        self._ready[True] = (self._oldest_id(), HistoryPage(tuple(rows[:split]), has_older))
 
     def _cancel_loading(self) -> None:
         if self._loading is not None:
@@ -315,7 +335,11 @@ class ThreadModel(QAbstractListModel):
     def set_has_older(self, has_older: bool) -> None:
         """What the history source says once the newest page is in (rows the tail window
         dropped are older messages too)."""
-        has_older = has_older or self._dropped_rows
+        ready = self._ready.get(True)
+        if has_older and ready is not None and not ready[1].has_more:
+            # the older rows of the page opened with (``open``'s ``first_rows``) come first
+            self._ready[True] = (ready[0], HistoryPage(ready[1].messages, True))
+        has_older = has_older or self._dropped_rows or self.has_ready_page(True)
         if has_older != self._has_older:
             self._has_older = has_older
             self._emit_neighbour_changed(0)

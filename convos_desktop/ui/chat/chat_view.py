@@ -122,6 +122,7 @@ class ChatView(QListView):
         self._measuring.setInterval(0)
         self._measuring.timeout.connect(self._measure_slice)
         self._arrived = False  # live rows came in at the bottom: painted once the change is in
+        self._measure_after_paint = False  # the open's older rows wait for the first paint
         model.rowsAboutToBeInserted.connect(self._before_insert)
         model.rowsInserted.connect(self._after_insert)
         model.live_applied.connect(self._paint_arrivals)
@@ -169,6 +170,18 @@ class ChatView(QListView):
         """Rows kept while pinned: more than two views full even of the shortest rows, so
         the view never runs out of rows and asks for older ones while it drops them."""
         return max(TAIL_ROWS, self.viewport().height() // TAIL_ROW_PX)
+
+    def rows_to_fill(self) -> int:
+        """Rows that fill the view at its tallest (the window's height) and the fetch
+        threshold above it even if every row is as short as a row can be: what a
+        conversation opens with (``ThreadModel.open``'s ``first_rows``). The rest of its
+        first page is measured on idle passes once the view is painted and inserted when
+        a scroll reaches the top."""
+        option = QStyleOptionViewItem()
+        self.initViewItemOption(option)
+        shortest = max(1, self._delegate.shortest_row_px(option.font))
+        tallest = max(self.viewport().height(), self.window().height())
+        return -(-(tallest + FETCH_THRESHOLD_PX) // shortest) + 1
 
     def _window_rows(self) -> int:
         """Rows kept scrolled away from the bottom: a page beyond several views full."""
@@ -280,6 +293,9 @@ class ChatView(QListView):
         self._anchor = None
         self._paging = False
         self._to_measure.clear()  # rows of another conversation's page read ahead
+        self._measuring.stop()
+        self._measure_after_paint = False
+        self._delegate.paint_new_rows_straight()  # the open's first paint: no pictures made
         if self._thread.has_newer:  # the rows around one message: the revealer scrolls
             self._set_pinned(False)
             return
@@ -290,6 +306,9 @@ class ChatView(QListView):
         self.executeDelayedItemsLayout()
         self.scrollToBottom()
         self._maybe_fetch_older()
+        # The older rows of the page opened with (``rows_to_fill``): measured once the
+        # rows shown are painted, not before.
+        self._measure_after_paint = self._thread.has_ready_page(True)
 
     def _after_data_changed(self, _top_left: QModelIndex, *_args: object) -> None:
         # Reactions, delivery marks and day headers change row heights: relayout, stay pinned.
@@ -341,6 +360,10 @@ class ChatView(QListView):
             self._maybe_fetch_older()
         else:
             self._maybe_fetch_newer()
+        self._queue_ready_rows(older)
+
+    def _queue_ready_rows(self, older: bool) -> None:
+        """Measure the rows of the page read ahead in that direction on idle passes."""
         rows = self._thread.ready_rows(older)
         if rows:
             self._to_measure.extend(rows)
@@ -410,6 +433,9 @@ class ChatView(QListView):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
+        if self._measure_after_paint:
+            self._measure_after_paint = False
+            self._queue_ready_rows(older=True)
         self.painted.emit()
 
     # --- hits -----------------------------------------------------------------------------------

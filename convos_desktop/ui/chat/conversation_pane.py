@@ -166,7 +166,9 @@ class ConversationPane(QWidget):
         newest = store.messages_page(conversation_id, limit=PAGE_SIZE)
         # Older messages exist when the server has more or the cache holds more than a page.
         cached_more = sum(1 for m in newest if m.id > 0) >= PAGE_SIZE
-        self.messages.open(conversation_id, newest, has_more or cached_more)
+        self.messages.open(
+            conversation_id, newest, has_more or cached_more, first_rows=self.chat.rows_to_fill()
+        )
         if not synced:
             self._tasks.run(self._load_newest(conversation_id), on_error=self.header.show_error)
         self.reload_draft()

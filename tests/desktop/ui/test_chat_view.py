@@ -788,3 +788,47 @@ def test_a_row_height_key_is_one_string_telling_every_part_apart() -> None:
         height_key(("c:4b1e", 2, day, True), 452, "Giulia assigned the ticket"),
     ]
     assert len({key, *others}) == len(others) + 1
+
+
+async def test_an_open_lays_out_the_rows_that_fill_the_view_and_the_rest_once_painted(
+    qtbot,
+) -> None:
+    history = ListHistory(
+        [make_message(body=f"messaggio {i} " * (1 + i % 5), minutes=i) for i in range(200)]
+    )
+    latest, has_more = history.latest()
+    whole_view, whole = make_view(qtbot, history, QSize(800, 600))
+    whole.open(1, latest, has_more)
+    model = ThreadModel(history)
+    delegate = CountingDelegate()
+    view = ChatView(model, delegate)
+    qtbot.addWidget(view)
+    view.resize(QSize(800, 600))
+    view.show()
+    first = view.rows_to_fill()
+    assert first < len(latest)
+    at_paints: list[int] = []
+    view.painted.connect(lambda: at_paints.append(delegate.layouts_computed))
+    model.open(1, latest, has_more, first_rows=first)
+    view.executeDelayedItemsLayout()
+    assert delegate.layouts_computed == first  # the rows shown, not the whole page
+    await asyncio.sleep(0.05)  # settled at the bottom and painted
+    assert at_paints[0] == first  # nothing more was measured before the first paint
+    assert view.is_at_bottom()
+    assert view.verticalScrollBar().value() > 120  # the rows fill the view and the margin
+    view.viewport().repaint()
+    whole_view.viewport().repaint()
+    assert view.viewport().grab().toImage() == whole_view.viewport().grab().toImage()
+    await asyncio.sleep(0.1)  # idle passes measure the rest of the page
+    width = view.viewport().width()
+    rest = model.ready_rows(True)
+    assert len(rest) == len(latest) - first + 1  # with the first row shown (its neighbour)
+    assert all(delegate._known_height(height_key(parts, width, "")) for _m, parts in rest)
+    calls = len(history.calls)
+    view.verticalScrollBar().setValue(0)  # the top: the rest of the page goes in at once
+    await asyncio.sleep(0.05)
+    assert model.rowCount() >= len(latest)
+    shown = [model.message_at(row) for row in range(model.rowCount())]
+    assert shown[-len(latest) :] == list(latest)
+    # not read again: only the page before it is asked for (read ahead, scrolled to the top)
+    assert history.calls[calls:] in ([], [latest[0].id])

@@ -210,12 +210,18 @@ async def test_the_tail_window_cancels_a_page_that_would_leave_a_gap(qtmodeltest
     assert model.can_fetch_older()
 
 
+def checked_model(qtmodeltester, count: int) -> tuple[ThreadModel, list]:
+    """A model checked by the model tester over ``count`` messages a minute apart (not open)."""
+    messages = [make_message(body=f"m{i}", minutes=i) for i in range(count)]
+    model = ThreadModel(ListHistory(messages))
+    qtmodeltester.check(model)
+    return model, messages
+
+
 def test_rows_dropped_by_the_tail_window_stay_reachable_whatever_the_server_says(
     qtmodeltester,
 ) -> None:
-    messages = [make_message(body=f"m{i}", minutes=i) for i in range(10)]
-    model = ThreadModel(ListHistory(messages))
-    qtmodeltester.check(model)
+    model, messages = checked_model(qtmodeltester, 10)
     model.open(1, messages, has_older=False)
     model.set_tail_window(4)
     model.apply(MessagesChanged(1, upserted=(make_message(body="n", minutes=100),)))
@@ -373,3 +379,59 @@ async def test_a_page_read_ahead_is_forgotten_when_stale(qtmodeltester) -> None:
     await ready
     model.open(1, *history.latest())  # another opening: nothing read ahead adjoins
     assert not model.has_ready_page(True)
+
+
+def test_an_open_with_first_rows_shows_the_newest_and_keeps_the_rest_ready(qtmodeltester) -> None:
+    # days change every few rows and senders alternate: headers and sender lines vary
+    history = ListHistory(
+        [
+            make_message(body=f"m{i}", minutes=i * 97, sender_name=f"S{i // 3 % 2}")
+            for i in range(300)
+        ]
+    )
+    model = ThreadModel(history)
+    qtmodeltester.check(model)
+    latest, has_more = history.latest()
+    model.open(1, latest, has_more)
+    whole = layout_keys(model)  # the page opened whole: what each row looks like
+    model.open(1, latest, has_more, first_rows=20)
+    assert bodies(model) == [f"m{i}" for i in range(280, 300)]
+    assert model.has_older
+    assert model.has_ready_page(True)
+    foretold = {parts[0]: parts for _message, parts in model.ready_rows(True)}
+    assert len(foretold) == 31  # the other 30 rows of the page and the first row shown
+    calls = len(history.calls)
+    assert model.fetch_older()  # the rest of the page, inserted at once: no request
+    assert len(history.calls) == calls
+    assert bodies(model) == [f"m{i}" for i in range(250, 300)]
+    assert layout_keys(model) == whole  # as if the page had been opened whole
+    assert all(whole[key] == parts for key, parts in foretold.items())
+    assert model.has_older == has_more
+
+
+def test_an_open_with_first_rows_keeps_a_short_page_whole(qtmodeltester) -> None:
+    model, messages = checked_model(qtmodeltester, 10)
+    model.open(1, messages, False, first_rows=10)
+    assert model.rowCount() == 10
+    assert not model.has_older
+    assert not model.has_ready_page(True)
+    assert model.data(model.index(0), MessageRole.DAY_HEADER) is not None  # the thread's start
+
+
+def test_the_rest_of_a_page_opened_with_first_rows_stays_reachable_whatever_the_server_says(
+    qtmodeltester,
+) -> None:
+    model, messages = checked_model(qtmodeltester, 30)
+    model.open(1, messages, False, first_rows=10)
+    model.set_has_older(False)  # the newest page arrived: the server has nothing older
+    assert model.has_older
+    assert model.fetch_older()
+    assert model.rowCount() == 30
+    assert not model.has_older  # the thread's start, as the cache said
+    assert model.data(model.index(0), MessageRole.DAY_HEADER) is not None
+
+    model.open(1, messages, False, first_rows=10)
+    model.set_has_older(True)  # the server has older messages than the cache
+    assert model.fetch_older()
+    assert model.rowCount() == 30
+    assert model.has_older  # they are fetched from there when the view reaches the top
