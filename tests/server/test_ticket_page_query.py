@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from fastapi import FastAPI
 
 from convos_server.api.tickets import PageQueries
-from tests.server.conftest import Workspace
+from tests.server.conftest import BACKENDS, Workspace
 
 GOLDEN = json.loads(Path(__file__).with_name("ticket_page_query.golden.json").read_text())
 GOOD = ("limit=50", "", "view=mine&limit=3", "status=open&last_message=brief", "from=2026-01-02")
@@ -60,6 +61,7 @@ async def test_a_remembered_query_still_needs_a_valid_token(ws: Workspace, app: 
     assert response.status_code == 401
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_a_polled_page_is_answered_before_fastapis_router(
     ws: Workspace, app: FastAPI, monkeypatch
 ) -> None:
@@ -93,6 +95,7 @@ async def test_a_polled_page_is_answered_before_fastapis_router(
     assert entered == ["/api/v1/tickets"] * 2
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_a_polled_page_whose_read_fails_goes_to_the_route(
     ws: Workspace, app: FastAPI, monkeypatch
 ) -> None:
