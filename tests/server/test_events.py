@@ -7,7 +7,7 @@ import asyncio
 import gc
 import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import asyncpg
@@ -291,23 +291,12 @@ async def test_wake_ups_within_the_drain_gap_reach_the_streams_in_one_dispatch(s
     with it in one dispatch (one write per stream), in order."""
     db = Database(settings.database_url)
     bus = EventBus(db, poll_s=600, drain_gap_s=1.0)  # no tick; a gap far longer than below
-    dispatched: list[list[str]] = []
-    real_dispatch = bus._dispatch
-
-    def recorded(events: list[StoredEvent]) -> None:
-        dispatched.append([event.data for event in events])
-        real_dispatch(events)
-
-    bus._dispatch = recorded  # type: ignore[method-assign]
+    dispatched = recorded_dispatches(bus)
     await bus.start()
     try:
         subscription = await bus.subscribe(m.Agent(id=1, role="admin"))
 
-        async def committed(deleted_id: int) -> None:
-            async with db.lean() as session:
-                await bus.publish(session, "canned.changed", {"deleted_id": deleted_id})
-            bus.wake()
-
+        committed = canned_committer(db, bus)
         await committed(1)
         assert [e.data for e in await _received(subscription, 1)] == ['{"deleted_id":1}']
         await committed(2)
@@ -358,6 +347,31 @@ async def test_streams_that_see_all_of_a_drains_events_share_one_joined_chunk(se
         assert [f for f, _c in written["caught up to 7"]] == [events[2].frame]
     finally:
         await db.dispose()
+
+
+def recorded_dispatches(bus: EventBus) -> list[list[str]]:
+    """The data of the events of each of ``bus``'s dispatches from now on, in order."""
+    dispatched: list[list[str]] = []
+    real_dispatch = bus._dispatch
+
+    def recorded(events: list[StoredEvent]) -> None:
+        dispatched.append([event.data for event in events])
+        real_dispatch(events)
+
+    bus._dispatch = recorded  # type: ignore[method-assign]
+    return dispatched
+
+
+def canned_committer(db: Database, bus: EventBus) -> Callable[[int], Awaitable[None]]:
+    """Commits a ``canned.changed`` event (``deleted_id``) in a lean transaction, then wakes
+    ``bus`` as a writer does."""
+
+    async def committed(deleted_id: int) -> None:
+        async with db.lean() as session:
+            await bus.publish(session, "canned.changed", {"deleted_id": deleted_id})
+        bus.wake()
+
+    return committed
 
 
 async def _received(subscription: Subscription, count: int) -> list[StoredEvent]:
@@ -842,14 +856,7 @@ async def test_a_wake_up_soon_after_a_costly_drain_waits_as_long_as_its_writes_t
     streams in one dispatch (one write per stream), in order; the drain gap plays no part."""
     db = Database(settings.database_url)
     bus = EventBus(db, poll_s=600, drain_gap_s=0.0, drain_pace_max_s=5.0)
-    dispatched: list[list[str]] = []
-    real_dispatch = bus._dispatch
-
-    def recorded(events: list[StoredEvent]) -> None:
-        dispatched.append([event.data for event in events])
-        real_dispatch(events)
-
-    bus._dispatch = recorded  # type: ignore[method-assign]
+    dispatched = recorded_dispatches(bus)
     written: asyncio.Queue[bytes] = asyncio.Queue()
 
     def slow_writer(frames: bytes, _chunk: bytes | None) -> None:
@@ -861,11 +868,7 @@ async def test_a_wake_up_soon_after_a_costly_drain_waits_as_long_as_its_writes_t
         subscription = await bus.subscribe(m.Agent(id=1, role="admin"))
         assert subscription.attach(slow_writer)
 
-        async def committed(deleted_id: int) -> None:
-            async with db.lean() as session:
-                await bus.publish(session, "canned.changed", {"deleted_id": deleted_id})
-            bus.wake()
-
+        committed = canned_committer(db, bus)
         await committed(1)
         first = await asyncio.wait_for(written.get(), 5)
         await committed(2)
