@@ -15,6 +15,7 @@ import pytest
 from fastapi import FastAPI
 
 from convos_server.api.tickets import PageQueries
+from convos_server.errors import ApiError
 from tests.server.conftest import BACKENDS, Workspace
 
 GOLDEN = json.loads(Path(__file__).with_name("ticket_page_query.golden.json").read_text())
@@ -99,8 +100,10 @@ async def test_a_polled_page_is_answered_before_fastapis_router(
 async def test_a_polled_page_whose_read_fails_goes_to_the_route(
     ws: Workspace, app: FastAPI, monkeypatch
 ) -> None:
-    """The driver's read failing before FastAPI's layers sends the request on to the route,
-    which reads again and answers as it always did."""
+    """The driver's read failing before FastAPI's layers with an error the app's handlers
+    answer sends the request on to the route, which reads again and answers as it always did
+    (an error no handler answers goes up as the route's would: ``test_ticket_page_sql``'s
+    lost connections)."""
     from convos_server.api import tickets as ticket_routes
 
     inbox = await ws.inbox("Support", None)
@@ -112,7 +115,7 @@ async def test_a_polled_page_whose_read_fails_goes_to_the_route(
     async def failing_once(*args):  # type: ignore[no-untyped-def]
         calls.append(1)
         if len(calls) == 1:
-            raise OSError("the connection went away")
+            raise ApiError(503, "unavailable", "not now")
         return await real_page(*args)
 
     monkeypatch.setattr(ticket_routes, "_driver_page", failing_once)
