@@ -95,13 +95,16 @@ def cached_identity(request: Request) -> tuple[int, str] | None:
     """The bearer token's agent id and role when the token cache holds the token (its
     ``Authorization`` header split as ``HTTPBearer`` splits it); ``None`` otherwise, and for
     a missing or malformed header: ``agent_of`` then answers (a 401 for a bad token)."""
-    header = request.headers.get("authorization")
+    return identity_of_header(request.app.state.tokens, request.headers.get("authorization"))
+
+
+def identity_of_header(tokens: TokenCache, header: str | None) -> tuple[int, str] | None:
+    """``cached_identity`` of an ``Authorization`` header's value (``None``: no header)."""
     if not header:
         return None
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
-    tokens: TokenCache = request.app.state.tokens
     return tokens.identity(auth.secret_hash(token))
 
 

@@ -48,6 +48,7 @@ from convos_server.api.conversations import SendBody, send_agent_reply
 from convos_server.api.deps import agent_of_hash
 from convos_server.api.live_calls import replay
 from convos_server.api.params import MAX_ID
+from convos_server.api.tickets import serve_polled_page
 from convos_server.db import models as m
 from convos_server.errors import ApiError
 from convos_server.services import auth
@@ -69,11 +70,19 @@ class HotWritesMiddleware:
             re.escape(prefix) + r"/(channels|conversations)/([1-9][0-9]{0,18})/messages"
         )
         self._max_body = min(MAX_BODY_BYTES, max_body_bytes)
+        self._page_path = prefix + "/tickets"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Serve an ordinary hot write, or hand the request on unchanged."""
+        """Serve an ordinary hot write (or a polled ticket page), or hand the request on
+        unchanged."""
         if scope["type"] != "http" or scope["method"] != "POST":
-            await self.app(scope, receive, send)
+            if not (
+                scope["type"] == "http"
+                and scope["method"] == "GET"
+                and scope["path"] == self._page_path
+                and await serve_polled_page(scope["app"].state, scope, send)
+            ):
+                await self.app(scope, receive, send)
             return
         match = self._path.fullmatch(scope["path"])
         if match is None or int(match.group(2)) > MAX_ID:

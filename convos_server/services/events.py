@@ -35,11 +35,13 @@ import asyncio
 import contextlib
 import datetime as dt
 import functools
+import itertools
 import json
 import logging
 import math
 import re
-from collections.abc import AsyncIterator, Callable, Collection
+import time
+from collections.abc import AsyncIterator, Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -73,6 +75,14 @@ READ_BATCH = 500
 # part of a delivery's cost); an idle server delivers an event at once (issue 14). SQLite's
 # reader only (``EventBus``).
 DRAIN_GAP_S = 0.002
+# A woken drain also waits, after the end of the last one, as long as that one's writes to
+# the streams took (at most ``DRAIN_PACE_MAX_S``): with many streams a drain's writes cost
+# more than the gap between commits, and a reader that drained at once after each would write
+# every stream once per event (on PostgreSQL a write's row locks make its commits come one by
+# one). Paced, the loop spends at most about half its time on a steady stream's deliveries,
+# and each stream is written once for the events committed meanwhile; a drain of a few
+# streams paces for microseconds (issue 14, pg14n). Both databases.
+DRAIN_PACE_MAX_S = 0.02
 DEFAULT_MAX_STREAMS_PER_AGENT = 10
 # Event types after which subscribers' visible inbox sets are read again.
 VISIBILITY_TYPES = frozenset({"inbox.changed", "agent.changed"})
@@ -422,6 +432,7 @@ class EventBus:
         on_agent_here: Callable[[int], None] | None = None,
         max_streams_per_agent: int = DEFAULT_MAX_STREAMS_PER_AGENT,
         drain_gap_s: float | None = None,
+        drain_pace_max_s: float = DRAIN_PACE_MAX_S,
     ) -> None:
         self._db = db
         self._on_revoked = on_revoked
@@ -443,9 +454,17 @@ class EventBus:
         if drain_gap_s is None:
             drain_gap_s = 0.0 if db.is_postgres else DRAIN_GAP_S
         self._drain_gap_s = drain_gap_s
+        self._drain_pace_max_s = drain_pace_max_s
+        # Seconds of ``time.perf_counter`` the dispatches took since the reader last asked.
+        self._dispatch_s = 0.0
         self._subscriptions: set[Subscription] = set()
         # The same subscriptions by agent: an ephemeral event's audience found in O(1).
         self._by_agent: dict[int, set[Subscription]] = {}
+        # And by what they see (``_index``): the admins' (everything), the others' by each
+        # inbox they see. A stored event's audience is read off these, not found by asking
+        # every stream of the process (issue 14, pg14n).
+        self._seeing_all: set[Subscription] = set()
+        self._by_inbox: dict[int, set[Subscription]] = {}
         self._closing = False
         self._wakeup = asyncio.Event()
         self._head = 0
@@ -582,8 +601,11 @@ class EventBus:
     def _add(self, subscription: Subscription) -> None:
         self._subscriptions.add(subscription)
         self._by_agent.setdefault(subscription.visibility.agent_id, set()).add(subscription)
+        self._index(subscription)
 
     def _discard(self, subscription: Subscription) -> None:
+        if subscription not in self._subscriptions:
+            return
         self._subscriptions.discard(subscription)
         agent_id = subscription.visibility.agent_id
         mine = self._by_agent.get(agent_id)
@@ -591,6 +613,48 @@ class EventBus:
             mine.discard(subscription)
             if not mine:
                 del self._by_agent[agent_id]
+        self._unindex(subscription)
+
+    def _index(self, subscription: Subscription) -> None:
+        """File ``subscription`` under what its visibility sees."""
+        visibility = subscription.visibility
+        if visibility.everything:
+            self._seeing_all.add(subscription)
+            return
+        for inbox_id in visibility.inbox_ids:
+            self._by_inbox.setdefault(inbox_id, set()).add(subscription)
+
+    def _unindex(self, subscription: Subscription) -> None:
+        """Undo ``_index`` (with the visibility it was filed under)."""
+        visibility = subscription.visibility
+        if visibility.everything:
+            self._seeing_all.discard(subscription)
+            return
+        for inbox_id in visibility.inbox_ids:
+            seeing = self._by_inbox.get(inbox_id)
+            if seeing is not None:
+                seeing.discard(subscription)
+                if not seeing:
+                    del self._by_inbox[inbox_id]
+
+    def _audience(self, event: StoredEvent) -> Iterable[Subscription]:
+        """The subscriptions that may see ``event`` (``is_visible``), each once."""
+        if event.type in INTERNAL_TYPES:
+            return ()
+        inbox_id, agent_id = event.inbox_id, event.agent_id
+        if inbox_id is None:
+            if agent_id is None:
+                return self._subscriptions
+            return self._by_agent.get(agent_id, ())
+        seeing = self._by_inbox.get(inbox_id, ())
+        if agent_id is None:
+            return itertools.chain(seeing, self._seeing_all)
+        own = [
+            subscription
+            for subscription in self._by_agent.get(agent_id, ())
+            if not subscription.visibility.sees_inbox(inbox_id)
+        ]
+        return itertools.chain(seeing, self._seeing_all, own)
 
     def _insert_pending(self, session: Session) -> None:
         pending = session.info.pop(_PENDING, None)
@@ -806,20 +870,21 @@ class EventBus:
         ``push_all``: one write per stream for the lot."""
         if not events:
             return
+        started = time.perf_counter()
         slow: list[Subscription] = []
         if len(events) == 1:
             (event,) = events
-            everyone = event.inbox_id is None and event.agent_id is None
-            for subscription in self._subscriptions:
-                if (everyone or is_visible(event, subscription.visibility)) and not (
-                    subscription.push(event)
-                ):
+            for subscription in self._audience(event):
+                if not subscription.push(event):
                     slow.append(subscription)
         else:
             # The frames of all of them joined and chunked once, for every stream that may
             # see them all (most do): not once per stream.
             joined: tuple[bytes, bytes] | None = None
-            for subscription in self._subscriptions:
+            audience: set[Subscription] = set()
+            for event in events:
+                audience.update(self._audience(event))
+            for subscription in audience:
                 visibility = subscription.visibility
                 mine = [event for event in events if is_visible(event, visibility)]
                 if not mine:
@@ -837,6 +902,7 @@ class EventBus:
                 "dropping a slow event subscriber of agent %s", subscription.visibility.agent_id
             )
             self._discard(subscription)
+        self._dispatch_s += time.perf_counter() - started
 
     def close_subscriptions(self) -> None:
         """End every stream of this process, and any opened later (server shutdown)."""
@@ -845,6 +911,8 @@ class EventBus:
             subscription.close()
         self._subscriptions.clear()
         self._by_agent.clear()
+        self._seeing_all.clear()
+        self._by_inbox.clear()
 
     async def _refresh_visibility(self) -> None:
         subscriptions = list(self._subscriptions)
@@ -857,7 +925,12 @@ class EventBus:
             admin_by_agent = {a: roles.get(a) == "admin" for a in admin_by_agent}
             fresh = await visibility_map(session, admin_by_agent)
         for subscription in subscriptions:
+            indexed = subscription in self._subscriptions
+            if indexed:
+                self._unindex(subscription)
             subscription.visibility = fresh[subscription.visibility.agent_id]
+            if indexed:
+                self._index(subscription)
 
     def _revoke(self, event: StoredEvent) -> None:
         """End the streams of the revoked tokens and forget the agent's cached tokens."""
@@ -913,19 +986,26 @@ class EventBus:
         version unknown, so the next tick drains once more and learns it: one statement fewer
         per message (issue 14, thirteenth round). A wake-up within ``drain_gap_s`` of the last
         drain a wake-up started waits for the rest of it, and the commits meanwhile are
-        drained with it: one write per stream for them all (``DRAIN_GAP_S``)."""
+        drained with it: one write per stream for them all (``DRAIN_GAP_S``); so does one
+        sooner after the end of the last woken drain than that drain's writes took
+        (``DRAIN_PACE_MAX_S``)."""
         drained_at: int | None = None  # the data version the last drain started from
         loop = asyncio.get_running_loop()
         woken_drain_at = -math.inf  # when the last drain of a wake-up started
+        paced_until = -math.inf  # ``time.perf_counter``: no woken drain before this
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self._poll_s)
             woken = self._wakeup.is_set()
             if woken:
-                early = woken_drain_at + self._drain_gap_s - loop.time()
+                early = max(
+                    woken_drain_at + self._drain_gap_s - loop.time(),
+                    paced_until - time.perf_counter(),
+                )
                 if early > 0:
                     await asyncio.sleep(early)
                 woken_drain_at = loop.time()
+                self._dispatch_s = 0.0
             self._wakeup.clear()
             here, self._woken_here = self._woken_here, False
             if woken and not here and self._notified <= self._head:
@@ -934,6 +1014,8 @@ class EventBus:
                 if woken:
                     drained_at = None
                     await self._drain()
+                    spent = min(self._dispatch_s, self._drain_pace_max_s)
+                    paced_until = time.perf_counter() + spent
                     continue
                 version = self._db.data_version()
                 if version is None or version != drained_at:

@@ -7,7 +7,7 @@ import asyncio
 import gc
 import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import asyncpg
@@ -291,23 +291,12 @@ async def test_wake_ups_within_the_drain_gap_reach_the_streams_in_one_dispatch(s
     with it in one dispatch (one write per stream), in order."""
     db = Database(settings.database_url)
     bus = EventBus(db, poll_s=600, drain_gap_s=1.0)  # no tick; a gap far longer than below
-    dispatched: list[list[str]] = []
-    real_dispatch = bus._dispatch
-
-    def recorded(events: list[StoredEvent]) -> None:
-        dispatched.append([event.data for event in events])
-        real_dispatch(events)
-
-    bus._dispatch = recorded  # type: ignore[method-assign]
+    dispatched = recorded_dispatches(bus)
     await bus.start()
     try:
         subscription = await bus.subscribe(m.Agent(id=1, role="admin"))
 
-        async def committed(deleted_id: int) -> None:
-            async with db.lean() as session:
-                await bus.publish(session, "canned.changed", {"deleted_id": deleted_id})
-            bus.wake()
-
+        committed = canned_committer(db, bus)
         await committed(1)
         assert [e.data for e in await _received(subscription, 1)] == ['{"deleted_id":1}']
         await committed(2)
@@ -358,6 +347,31 @@ async def test_streams_that_see_all_of_a_drains_events_share_one_joined_chunk(se
         assert [f for f, _c in written["caught up to 7"]] == [events[2].frame]
     finally:
         await db.dispose()
+
+
+def recorded_dispatches(bus: EventBus) -> list[list[str]]:
+    """The data of the events of each of ``bus``'s dispatches from now on, in order."""
+    dispatched: list[list[str]] = []
+    real_dispatch = bus._dispatch
+
+    def recorded(events: list[StoredEvent]) -> None:
+        dispatched.append([event.data for event in events])
+        real_dispatch(events)
+
+    bus._dispatch = recorded  # type: ignore[method-assign]
+    return dispatched
+
+
+def canned_committer(db: Database, bus: EventBus) -> Callable[[int], Awaitable[None]]:
+    """Commits a ``canned.changed`` event (``deleted_id``) in a lean transaction, then wakes
+    ``bus`` as a writer does."""
+
+    async def committed(deleted_id: int) -> None:
+        async with db.lean() as session:
+            await bus.publish(session, "canned.changed", {"deleted_id": deleted_id})
+        bus.wake()
+
+    return committed
 
 
 async def _received(subscription: Subscription, count: int) -> list[StoredEvent]:
@@ -834,3 +848,99 @@ async def test_a_reader_too_slow_for_the_direct_writer_gets_every_frame_once_in_
     assert head.startswith(b"HTTP/1.1 200")
     assert b"transfer-encoding: chunked" in head
     assert body == expected
+
+
+async def test_a_wake_up_soon_after_a_costly_drain_waits_as_long_as_its_writes_took(settings):
+    """Paced drains: after a drain whose writes to the streams took long, a wake-up within
+    that long of its end waits for the rest of it, and the commits meanwhile reach the
+    streams in one dispatch (one write per stream), in order; the drain gap plays no part."""
+    db = Database(settings.database_url)
+    bus = EventBus(db, poll_s=600, drain_gap_s=0.0, drain_pace_max_s=5.0)
+    dispatched = recorded_dispatches(bus)
+    written: asyncio.Queue[bytes] = asyncio.Queue()
+
+    def slow_writer(frames: bytes, _chunk: bytes | None) -> None:
+        time.sleep(0.3)  # a costly drain: many streams' writes
+        written.put_nowait(frames)
+
+    await bus.start()
+    try:
+        subscription = await bus.subscribe(m.Agent(id=1, role="admin"))
+        assert subscription.attach(slow_writer)
+
+        committed = canned_committer(db, bus)
+        await committed(1)
+        first = await asyncio.wait_for(written.get(), 5)
+        await committed(2)
+        await asyncio.sleep(0.05)  # a reader without the pace drains the second one here
+        await committed(3)
+        second = await asyncio.wait_for(written.get(), 5)
+        assert dispatched == [['{"deleted_id":1}'], ['{"deleted_id":2}', '{"deleted_id":3}']]
+        assert [first.count(b"canned.changed"), second.count(b"canned.changed")] == [1, 2]
+    finally:
+        await bus.stop()
+        await db.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_an_events_audience_is_found_without_asking_the_streams_that_cannot_see_it(
+    settings, monkeypatch
+):
+    """A stored event reaches exactly the streams that may see it (an inbox's agents, the
+    admins, its agent), each once, found by what they see: the streams of other inboxes are
+    not asked, and a stream whose visibility changed is found under its new inboxes only."""
+    db = Database(settings.database_url)
+    bus = EventBus(db)
+    try:
+        written: dict[str, list[bytes]] = {}
+
+        def attached(name: str, visibility: Visibility) -> Subscription:
+            subscription = Subscription(visibility, 0, limit=100)
+            written[name] = []
+            assert subscription.attach(lambda frames, _chunk: written[name].append(frames))
+            bus._add(subscription)
+            return subscription
+
+        attached("admin", Visibility(1, True, frozenset()))
+        attached("inbox 7", Visibility(2, False, frozenset({7})))
+        agent3 = attached("agent 3, inbox 8", Visibility(3, False, frozenset({8})))
+        for n in range(50):
+            attached(f"inbox {100 + n}", Visibility(100 + n, False, frozenset({100 + n})))
+        asked: list[int] = []
+        real_sees = Visibility.sees_inbox
+
+        def counted(self: Visibility, inbox_id: int | None) -> bool:
+            asked.append(self.agent_id)
+            return real_sees(self, inbox_id)
+
+        monkeypatch.setattr(Visibility, "sees_inbox", counted)
+
+        def event(seq: int, inbox_id: int | None, agent_id: int | None) -> StoredEvent:
+            return StoredEvent.from_row(seq, "x.changed", f'{{"n":{seq}}}', inbox_id, agent_id)
+
+        bus._dispatch([event(1, 7, None)])
+        bus._dispatch([event(2, 8, 3)])
+        bus._dispatch([event(3, 7, 3)])
+        bus._dispatch([event(4, None, 3)])
+        bus._dispatch([event(5, None, None)])
+        assert len(asked) <= 2  # agent 3's own stream, asked whether it sees inboxes 8, 7
+        monkeypatch.setattr(Visibility, "sees_inbox", real_sees)
+        bus._unindex(agent3)  # as ``_refresh_visibility`` re-files a changed visibility
+        agent3.visibility = Visibility(3, False, frozenset({7}))
+        bus._index(agent3)
+        bus._dispatch([event(6, 8, None), event(7, 7, None)])
+        ids = {
+            name: [
+                int(line[4:])
+                for f in frames
+                for line in f.decode().split("\r\n")
+                if line.startswith("id: ")
+            ]
+            for name, frames in written.items()
+        }
+        assert ids["admin"] == [1, 2, 3, 5, 6, 7]  # event 4 is agent 3's alone
+        assert ids["inbox 7"] == [1, 3, 5, 7]
+        assert ids["agent 3, inbox 8"] == [2, 3, 4, 5, 7]
+        assert all(ids[f"inbox {100 + n}"] == [5] for n in range(50))
+    finally:
+        await db.dispose()
