@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy import Table, delete, func, insert, select, text
+from sqlalchemy import Delete, Table, delete, func, insert, select, text
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -78,7 +78,10 @@ DEFAULT_MAX_STREAMS_PER_AGENT = 10
 VISIBILITY_TYPES = frozenset({"inbox.changed", "agent.changed"})
 # Internal: ``{"agent_id": int, "token_hashes": [str]}``; never sent to a client.
 TOKENS_REVOKED = "tokens.revoked"
-INTERNAL_TYPES = frozenset({TOKENS_REVOKED})
+# Internal: holds an event id that no other row holds, so SQLite (no AUTOINCREMENT, migration
+# 0013) never gives it, nor one below it, again (``db.restore``); never sent to a client.
+EVENTS_SKIPPED = "events.skipped"
+INTERNAL_TYPES = frozenset({TOKENS_REVOKED, EVENTS_SKIPPED})
 # Never stored, never replayed, sent without an id (see ``publish_ephemeral``).
 EPHEMERAL_TYPES = frozenset({"conversation.viewing", "conversation.typing"})
 EPHEMERAL_SEQ = 0
@@ -997,18 +1000,32 @@ class EventBus:
         self._tasks.clear()
 
     async def prune(self, retention_days: float) -> int:
-        """Delete events older than the retention, always keeping the newest one."""
+        """Delete the events before the first one within the retention (all but the newest
+        when none is), always keeping the newest one: its id must never be given again."""
         cutoff = m.utcnow() - dt.timedelta(days=retention_days)
         # A bulk DELETE may take long inside SQLite: on a worker thread, not the loop's.
         async with self._db.transaction(threaded=True) as session:
-            newest = select(func.max(m.Event.id)).scalar_subquery()
-            result = await session.execute(
-                delete(m.Event).where(m.Event.created_at < cutoff, m.Event.id < newest)
-            )
+            result = await session.execute(prune_statement(cutoff))
         removed = int(getattr(result, "rowcount", 0) or 0)
         if removed:
             log.info("pruned %d events older than %s days", removed, retention_days)
         return removed
+
+
+def prune_statement(cutoff: dt.datetime) -> Delete:
+    """The prune's ``DELETE``: the events before the first one created at or after ``cutoff``
+    (all but the newest when none is). By id, the primary key (no index on ``created_at``,
+    migration 0013): the first event kept is found by reading the events in id order from the
+    oldest, i.e. just the ones deleted; the ids deleted are a prefix, never the newest."""
+    first_kept = (
+        select(m.Event.id)
+        .where(m.Event.created_at >= cutoff)
+        .order_by(m.Event.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    newest = select(func.max(m.Event.id)).scalar_subquery()
+    return delete(m.Event).where(m.Event.id < func.coalesce(first_kept, newest))
 
 
 def _payload_to(on_payload: Callable[[str], None]) -> Callable[[object, int, str, str], None]:
