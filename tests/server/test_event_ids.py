@@ -10,7 +10,7 @@ from sqlalchemy import insert, select, text
 
 from convos_server.db import models as m
 from convos_server.db.engine import Database
-from convos_server.services.events import EventBus, prune_statement
+from convos_server.services.events import EventBus, prune_statement, resume_point_query
 from tests.server.conftest import BACKENDS
 
 DAY = dt.timedelta(days=1)
@@ -98,3 +98,24 @@ async def test_sqlite_events_have_no_autoincrement_and_the_prune_reads_by_id(set
     details = [row[-1] for row in plan]
     assert "SEARCH events USING INTEGER PRIMARY KEY (rowid<?)" in details
     assert not any("TEMP B-TREE" in detail for detail in details)
+
+
+async def test_sqlite_reads_a_streams_resume_point_without_scanning_the_events(settings):
+    """The newest and oldest ids at the primary key's ends, the cursor by its id: no scan of
+    the events (both aggregates in one ``SELECT`` scanned them all, through the dropped
+    ``created_at`` index before 0013, the table itself after)."""
+    db = Database(settings.database_url)
+    try:
+        ids = await _write_events(db, [2, 1, 0])
+        async with db.sessionmaker() as session:
+            statement = resume_point_query(ids[1]).compile(
+                dialect=session.bind.dialect, compile_kwargs={"literal_binds": True}
+            )
+            plan = (await session.execute(text(f"EXPLAIN QUERY PLAN {statement}"))).all()
+        assert await EventBus(db).resume_point(ids[1]) == (ids[-1], True)
+        assert await EventBus(db).resume_point(ids[-1] + 1) == (ids[-1], False)
+    finally:
+        await db.dispose()
+    details = [row[-1] for row in plan]
+    assert not any(detail.startswith("SCAN events") for detail in details), details
+    assert "SEARCH events USING INTEGER PRIMARY KEY (rowid=?)" in details
