@@ -1010,7 +1010,7 @@ class EventBus:
         return removed
 
 
-def resume_point_query(cursor: int) -> Select[tuple[int, int | None, bool]]:
+def resume_point_query(cursor: int) -> Select[Any]:
     """``EventBus.resume_point``'s read: the newest id (0 when none), the oldest, whether
     ``cursor`` is stored. Each in a subquery of its own: SQLite reads a lone ``max`` or
     ``min`` of the primary key at the B-tree's end, but both in one ``SELECT`` scanned every
