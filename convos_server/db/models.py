@@ -279,7 +279,8 @@ class Message(Base):
     __tablename__ = "messages"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
-    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    # No index (migration 0013): messages are read by conversation or by id, never by ticket.
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     direction: Mapped[str] = mapped_column(String(8))
     sender_type: Mapped[str] = mapped_column(String(8))
     sender_id: Mapped[int | None] = mapped_column(Integer)
@@ -360,9 +361,13 @@ class Event(Base):
     data: Mapped[str] = mapped_column(Text)  # JSON text, sent as is
     inbox_id: Mapped[int | None] = mapped_column(Integer)
     agent_id: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    # AUTOINCREMENT: SQLite must never reuse a sequence number, even after retention deletes.
-    __table_args__ = ({"sqlite_autoincrement": True},)
+    # No index (migration 0013): the prune deletes the events before the first one it keeps,
+    # by id.
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # No AUTOINCREMENT on SQLite (migration 0013; its ``sqlite_sequence`` row was a page more
+    # with every event): an id is one past the largest in the table, which is never deleted
+    # (the prune keeps the newest event; ``db.restore`` holds a skipped range's end with an
+    # internal ``events.skipped`` row), so ids are never reused.
 
 
 class Mention(Base):

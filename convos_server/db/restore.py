@@ -7,6 +7,11 @@ what it cached from the lost past. ``skip_event_ids`` jumps the sequence ``gap``
 the new events get ids no client has seen, and a cursor in the skipped range names no stored
 event, so the stream answers it with ``reset`` (``EventBus.resume_point``) and the client
 bootstraps again. Run it once, after the restore and before any server starts.
+
+On SQLite (no ``AUTOINCREMENT`` since migration 0013) the next id is one past the largest in
+the table, so the skipped range's last id is held by an internal ``events.skipped`` row, which
+no client is sent (``services.events.INTERNAL_TYPES``) and the prune keeps while it is the
+newest event.
 """
 
 from __future__ import annotations
@@ -16,13 +21,20 @@ import logging
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from convos_server.db.driver_sql import stored_moment
 from convos_server.db.engine import create_engine
+from convos_server.db.models import utcnow
+from convos_server.services.events import EVENTS_SKIPPED
 
 log = logging.getLogger("convos.db")
 
 # Ids skipped after a restore: more events than a workspace writes between a backup and its
 # restore (1 million customer messages a day make some 5 million events).
 DEFAULT_GAP = 1_000_000_000
+
+
+# The newest event written by the server (not a row that holds a skipped range's end).
+_HEAD = text("SELECT id FROM events WHERE type <> :skipped ORDER BY id DESC LIMIT 1")
 
 
 async def skip_event_ids(database_url: str, gap: int = DEFAULT_GAP) -> tuple[int, int]:
@@ -32,7 +44,7 @@ async def skip_event_ids(database_url: str, gap: int = DEFAULT_GAP) -> tuple[int
     engine = create_engine(database_url)
     try:
         async with engine.begin() as connection:
-            head = int(await connection.scalar(text("SELECT coalesce(max(id), 0) FROM events")))
+            head = int(await connection.scalar(_HEAD, {"skipped": EVENTS_SKIPPED}) or 0)
             if connection.dialect.name == "postgresql":
                 next_id = await _skip_postgres(connection, head, gap)
             else:
@@ -61,15 +73,14 @@ async def _skip_postgres(connection: AsyncConnection, head: int, gap: int) -> in
 
 
 async def _skip_sqlite(connection: AsyncConnection, head: int, gap: int) -> int:
-    used = await connection.scalar(text("SELECT seq FROM sqlite_sequence WHERE name = 'events'"))
-    last = max(head, int(used or 0)) + gap
-    if used is None:
-        await connection.execute(
-            text("INSERT INTO sqlite_sequence (name, seq) VALUES ('events', :last)"),
-            {"last": last},
-        )
-    else:
-        await connection.execute(
-            text("UPDATE sqlite_sequence SET seq = :last WHERE name = 'events'"), {"last": last}
-        )
+    newest = await connection.scalar(text("SELECT max(id) FROM events"))
+    last = max(head, int(newest or 0)) + gap
+    # The row holds ``last``: the next id is one past it (no AUTOINCREMENT, migration 0013).
+    await connection.execute(
+        text(
+            "INSERT INTO events (id, type, data, inbox_id, agent_id, created_at)"
+            " VALUES (:last, :skipped, '{}', NULL, NULL, :now)"
+        ),
+        {"last": last, "skipped": EVENTS_SKIPPED, "now": stored_moment(utcnow())},
+    )
     return last + 1

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy import Table, delete, func, insert, select, text
+from sqlalchemy import Delete, Select, Table, delete, func, insert, select, text
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -88,7 +88,10 @@ DEFAULT_MAX_STREAMS_PER_AGENT = 10
 VISIBILITY_TYPES = frozenset({"inbox.changed", "agent.changed"})
 # Internal: ``{"agent_id": int, "token_hashes": [str]}``; never sent to a client.
 TOKENS_REVOKED = "tokens.revoked"
-INTERNAL_TYPES = frozenset({TOKENS_REVOKED})
+# Internal: holds an event id that no other row holds, so SQLite (no AUTOINCREMENT, migration
+# 0013) never gives it, nor one below it, again (``db.restore``); never sent to a client.
+EVENTS_SKIPPED = "events.skipped"
+INTERNAL_TYPES = frozenset({TOKENS_REVOKED, EVENTS_SKIPPED})
 # Never stored, never replayed, sent without an id (see ``publish_ephemeral``).
 EPHEMERAL_TYPES = frozenset({"conversation.viewing", "conversation.typing"})
 EPHEMERAL_SEQ = 0
@@ -766,10 +769,8 @@ class EventBus:
         history: a cursor in the ids ``after-restore`` skipped, which a restored database
         never wrote (see docs/deployment.md, "Backups and restore").
         """
-        known = select(m.Event.id).where(m.Event.id == cursor).exists()
-        query = select(func.coalesce(func.max(m.Event.id), 0), func.min(m.Event.id), known)
         async with self._db.quick_read() as connection:
-            head, oldest, exists = (await connection.execute(query)).one()
+            head, oldest, exists = (await connection.execute(resume_point_query(cursor))).one()
         head = int(head or 0)
         edge = (int(oldest) if oldest is not None else head + 1) - 1
         return head, cursor <= head and (bool(exists) or cursor == edge)
@@ -1079,18 +1080,44 @@ class EventBus:
         self._tasks.clear()
 
     async def prune(self, retention_days: float) -> int:
-        """Delete events older than the retention, always keeping the newest one."""
+        """Delete the events before the first one within the retention (all but the newest
+        when none is), always keeping the newest one: its id must never be given again."""
         cutoff = m.utcnow() - dt.timedelta(days=retention_days)
         # A bulk DELETE may take long inside SQLite: on a worker thread, not the loop's.
         async with self._db.transaction(threaded=True) as session:
-            newest = select(func.max(m.Event.id)).scalar_subquery()
-            result = await session.execute(
-                delete(m.Event).where(m.Event.created_at < cutoff, m.Event.id < newest)
-            )
+            result = await session.execute(prune_statement(cutoff))
         removed = int(getattr(result, "rowcount", 0) or 0)
         if removed:
             log.info("pruned %d events older than %s days", removed, retention_days)
         return removed
+
+
+def resume_point_query(cursor: int) -> Select[Any]:
+    """``EventBus.resume_point``'s read: the newest id (0 when none), the oldest, whether
+    ``cursor`` is stored. Each in a subquery of its own: SQLite reads a lone ``max`` or
+    ``min`` of the primary key at the B-tree's end, but both in one ``SELECT`` scanned every
+    event (through ``ix_events_created_at``, the smallest index, until migration 0013 dropped
+    it; then it would have scanned the table itself)."""
+    newest = select(func.max(m.Event.id)).scalar_subquery()
+    oldest = select(func.min(m.Event.id)).scalar_subquery()
+    known = select(m.Event.id).where(m.Event.id == cursor).exists()
+    return select(func.coalesce(newest, 0), oldest, known)
+
+
+def prune_statement(cutoff: dt.datetime) -> Delete:
+    """The prune's ``DELETE``: the events before the first one created at or after ``cutoff``
+    (all but the newest when none is). By id, the primary key (no index on ``created_at``,
+    migration 0013): the first event kept is found by reading the events in id order from the
+    oldest, i.e. just the ones deleted; the ids deleted are a prefix, never the newest."""
+    first_kept = (
+        select(m.Event.id)
+        .where(m.Event.created_at >= cutoff)
+        .order_by(m.Event.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    newest = select(func.max(m.Event.id)).scalar_subquery()
+    return delete(m.Event).where(m.Event.id < func.coalesce(first_kept, newest))
 
 
 def _payload_to(on_payload: Callable[[str], None]) -> Callable[[object, int, str, str], None]:

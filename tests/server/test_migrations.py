@@ -177,3 +177,48 @@ async def test_the_conversation_revision_downgrades_to_0010_and_back(database_ur
         assert "conversations_revision_update" in at_0010  # 0010's, on last_message_id
     else:
         assert "conversations_revision ON conversations" in at_0010 & at_head
+
+
+async def _sqlite(database_url: str, *statements: str) -> list[tuple]:
+    """Run ``statements`` in one transaction; the rows of the last."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            for statement in statements:
+                result = await connection.execute(text(statement))
+            return [tuple(row) for row in result.all()] if result.returns_rows else []
+    finally:
+        await engine.dispose()
+
+
+_EVENT = (
+    "INSERT INTO events (type, data, inbox_id, agent_id, created_at)"
+    " VALUES ('presence.changed', '{}', NULL, NULL, '2026-01-01 00:00:00.000000')"
+)
+_NEXT_ID = (_EVENT, "SELECT max(id) FROM events")
+_EVENTS_TABLE = "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'events'"
+
+
+async def test_0013_drops_the_events_autoincrement_and_keeps_the_ids_past_every_used_one(
+    database_url,
+):
+    """SQLite: the newest events deleted before the upgrade (the sequence past the largest id
+    left): a row holds the sequence's value, so the next id is past it, and still after the
+    downgrade, which gives ``AUTOINCREMENT`` back without that row."""
+    await _upgrade(database_url, "0012")
+    await _sqlite(database_url, *[_EVENT] * 5, "DELETE FROM events WHERE id > 3")
+    assert await _sqlite(database_url, "SELECT seq FROM sqlite_sequence") == [(5,)]
+    await upgrade_to_head(database_url)
+    ((table,),) = await _sqlite(database_url, _EVENTS_TABLE)
+    assert "AUTOINCREMENT" not in table.upper()
+    assert await _sqlite(database_url, "SELECT id, type FROM events WHERE id > 3") == [
+        (5, "events.skipped")
+    ]
+    assert await _sqlite(database_url, *_NEXT_ID) == [(6,)]
+    await _downgrade(database_url, "0012")
+    ((table,),) = await _sqlite(database_url, _EVENTS_TABLE)
+    assert "AUTOINCREMENT" in table.upper()
+    assert await _sqlite(database_url, "SELECT id FROM events") == [(1,), (2,), (3,), (6,)]
+    assert await _sqlite(database_url, *_NEXT_ID) == [(7,)]
+    await upgrade_to_head(database_url)
+    assert await _sqlite(database_url, *_NEXT_ID) == [(8,)]
