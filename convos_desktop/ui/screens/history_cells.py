@@ -23,6 +23,8 @@ width, the elide mode, or the model's texts written for another locale or time z
 
 from __future__ import annotations
 
+from typing import cast
+
 from PySide6.QtCore import (
     QEvent,
     QModelIndex,
@@ -177,7 +179,7 @@ class HistoryCells(QStyledItemDelegate):
         if not text:
             return  # Qt draws nothing for an empty text in a plain cell
         rect = option.rect
-        x, y, width, height = rect.getRect()
+        x, y, width, height = cast(tuple[int, int, int, int], rect.getRect())  # one call
         margin = self._margin
         width -= 2 * margin
         key = (text, width, height, alignment)
