@@ -154,11 +154,23 @@ class PagedTableModel(QAbstractTableModel):
         """``row_texts`` of ``row``, kept for the ``TEXTS_KEPT`` rows formatted last: until
         the list is read again, a name changes in the directory, or the locale or time zone
         changes."""
+        self.check_text_formats()
+        return self.kept_texts(row)
+
+    def check_text_formats(self) -> bool:
+        """Forget the kept texts if the locale or time zone changed since they were written
+        (``True`` then)."""
         formats = text_formats()
+        if formats == self._texts_formats:
+            return False
+        self._texts_formats = formats
+        self._texts.clear()
+        return True
+
+    def kept_texts(self, row: Any) -> tuple[str, ...]:
+        """``texts`` without checking the locale and time zone: for a painter that checked
+        them once for the whole paint (``check_text_formats``), not once per cell."""
         kept = self._texts
-        if formats != self._texts_formats:  # texts kept from before are stale
-            self._texts_formats = formats
-            kept.clear()
         texts = kept.get(row.id)
         if texts is None:
             if len(kept) >= TEXTS_KEPT:

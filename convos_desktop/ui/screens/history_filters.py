@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from convos_desktop.models.directory import Directory
 from convos_desktop.models.paged_table import ROW_ID_ROLE, PagedTableModel, moment_text
 from convos_desktop.ui.formatting import short_time
+from convos_desktop.ui.screens.history_cells import HistoryCells
 
 PERIODS: dict[str, int | None] = {"any": None, "today": 0, "7d": 6, "30d": 29, "90d": 89}
 CUSTOM = "custom"
@@ -142,13 +143,15 @@ def history_table(
     widths: Mapping[int, int],
     moments: Collection[int] = (),
 ) -> QTableView:
-    """A read-only table of ``model``, one row selected at a time, sorted by the column
-    ``newest_first_by`` descending, with fixed row heights, the given column widths (or its
-    title's, when wider; a column of ``moments`` as wide as the locale writes a date and
-    time) and its vertical scroll bar always shown."""
+    """A read-only table of ``model`` (a paged one's cells painted by ``HistoryCells``), one
+    row selected at a time, sorted by the column ``newest_first_by`` descending, with fixed
+    row heights, the given column widths (or its title's, when wider; a column of ``moments``
+    as wide as the locale writes a date and time) and its vertical scroll bar always shown."""
     table = HistoryTable(parent)
     table.setObjectName(name)
     table.setModel(model)
+    if isinstance(model, PagedTableModel):  # each cell's text laid out once, not every paint
+        table.setItemDelegate(HistoryCells(table, model))
     table.setSortingEnabled(True)
     table.horizontalHeader().setSortIndicator(newest_first_by, Qt.SortOrder.DescendingOrder)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
