@@ -237,8 +237,9 @@ def create_app(
     )
     # Outside the body limit: the frequent live calls answered in memory when they can be.
     app.add_middleware(LiveCallsMiddleware, prefix=API_PREFIX)
-    # Outermost: the ordinary customer messages and replies served with the routes' own work
-    # and models, beside FastAPI's layers; anything else goes on to the routes.
+    # Outermost: the ordinary customer messages and replies, and the polled ticket page, served
+    # with the routes' own work and models beside FastAPI's layers; anything else goes on to
+    # the routes.
     app.add_middleware(
         HotWritesMiddleware, prefix=API_PREFIX, max_body_bytes=settings.max_body_bytes
     )

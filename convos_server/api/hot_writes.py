@@ -29,6 +29,10 @@ the typing state) is not given to the route, which would store the message a sec
 goes on up as the route's own would (the server's 500, logged). The answer is rendered as the
 route renders it: the JSON of the answer's dict, compact, ``content-length`` and
 ``content-type`` headers, 201 or 200.
+
+The same middleware answers the polled ticket page (``GET {prefix}/tickets`` with a query
+string FastAPI validated before and a cached token): ``api.tickets.serve_polled_page``, which
+hands anything else to the route.
 """
 
 from __future__ import annotations
